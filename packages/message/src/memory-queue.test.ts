@@ -1,0 +1,4 @@
+import { describeQueueAdapter } from "./testing/index.js";
+import { createMemoryQueue } from "./memory-queue.js";
+
+describeQueueAdapter("memory", ({ leaseMs }) => createMemoryQueue({ leaseMs }), { leaseMs: 150 });

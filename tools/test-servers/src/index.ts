@@ -1,0 +1,10 @@
+export { startNatsServer } from "./nats.js";
+export { startBeanstalkd } from "./beanstalkd.js";
+export { freePort, MissingBinaryError } from "./server-process.js";
+export { runTs, spawnTs, tsNodeArgs } from "./spawn-ts.js";
+export type { NatsServerOptions } from "./nats.js";
+export type { BeanstalkdOptions } from "./beanstalkd.js";
+export type { RunningServer, ServerRecipe } from "./server-process.js";
+export type { ChildProcess, RunResult } from "./spawn-ts.js";
+export { extractCodeBlocks, readmeExamples, runTsSnippet } from "./readme.js";
+export type { CodeBlock } from "./readme.js";
