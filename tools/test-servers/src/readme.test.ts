@@ -6,7 +6,7 @@ import { extractCodeBlocks, runTsSnippet } from "./readme.js";
 
 describe("extractCodeBlocks", () => {
   it("returns ts blocks with their line numbers and skips other languages", () => {
-    const md = ["# T", "```ts", "const a = 1;", "```", "```sh", "ls", "```", "```typescript", "let b = 2;", "```"].join("\n");
+    const md = ["# T", "```ts", "const a = 1;", "```", "```sh", "ls", "```", "```typescript", "let b = 2;", "```", "```ts no-run", "describe();", "```"].join("\n");
     expect(extractCodeBlocks(md)).toEqual([
       { lang: "ts", code: "const a = 1;", line: 2 },
       { lang: "typescript", code: "let b = 2;", line: 8 },

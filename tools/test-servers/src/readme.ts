@@ -11,18 +11,23 @@ export interface CodeBlock {
   readonly line: number;
 }
 
-/** Every fenced code block of the given language(s) in a markdown text, in order. */
+/**
+ * Every fenced code block of the given language(s) in a markdown text, in order. A fence whose
+ * info string says `no-run` (```` ```ts no-run ````) is documentation only (for instance a
+ * vitest file shown in a README) and is left out.
+ */
 export function extractCodeBlocks(markdown: string, langs: readonly string[] = ["ts", "typescript"]): CodeBlock[] {
   const blocks: CodeBlock[] = [];
   const lines = markdown.split("\n");
   for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)```(\S*)/.exec(lines[i] ?? "");
+    const open = /^\s*```(\S*)(.*)$/.exec(lines[i] ?? "");
     if (!open) continue;
-    const lang = open[2] ?? "";
+    const lang = open[1] ?? "";
+    const runnable = !(open[2] ?? "").split(/\s+/).includes("no-run");
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i] ?? ""); i++) body.push(lines[i] ?? "");
-    if (langs.includes(lang)) blocks.push({ lang, code: body.join("\n"), line: start + 1 });
+    if (runnable && langs.includes(lang)) blocks.push({ lang, code: body.join("\n"), line: start + 1 });
   }
   return blocks;
 }
