@@ -19,9 +19,12 @@ export function parseWireDate(value: unknown): Date | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone] = m;
   const ms = frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, "0"));
-  const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
-  // Date.UTC rolls 2026-02-31 over into March; a real calendar date must read back the same.
-  const check = new Date(utc);
+  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
+  const check = new Date(0);
+  check.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  check.setUTCHours(Number(h), Number(mi), Number(s), ms);
+  const utc = check.getTime();
+  // 2026-02-31 rolls over into March; a real calendar date must read back the same.
   if (
     check.getUTCFullYear() !== Number(y) ||
     check.getUTCMonth() !== Number(mo) - 1 ||

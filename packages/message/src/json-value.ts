@@ -45,6 +45,6 @@ export function jsonProblem(value: unknown, path: string, depth = 0): { path: st
       return undefined;
     }
     default:
-      return { path, problem: `a ${typeof value} is not representable in JSON` };
+      return { path, problem: `${typeof value} values are not representable in JSON` };
   }
 }

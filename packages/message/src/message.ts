@@ -100,9 +100,16 @@ export function normalizePriority(priority: number, argument = "priority"): numb
   return priority < MIN_PRIORITY ? MIN_PRIORITY : priority;
 }
 
+/** Dates outside years 0000-9999 have no plain ISO-8601 form, so they could not round-trip. */
+const MIN_DATE_MS = Date.parse("0000-01-01T00:00:00.000Z");
+const MAX_DATE_MS = Date.parse("9999-12-31T23:59:59.999Z");
+
 function checkDate(date: Date, argument: string): Date {
   if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
     throw new InvalidArgumentError(argument, "must be a valid Date");
+  }
+  if (date.getTime() < MIN_DATE_MS || date.getTime() > MAX_DATE_MS) {
+    throw new InvalidArgumentError(argument, `must be between the years 0000 and 9999, got ${date.toISOString()}`);
   }
   return new Date(date.getTime());
 }
