@@ -9,6 +9,7 @@ export type HeartbeatErrorCode =
   | "ERR_INVALID_HEARTBEAT"
   | "ERR_GATEWAY"
   | "ERR_GATEWAY_TIMEOUT"
+  | "ERR_ALREADY_RUNNING"
   | "ERR_ITERATOR_OVERFLOW";
 
 /** Base class of every error thrown by `@x/heartbeat`. */
@@ -82,5 +83,6 @@ function describe(value: unknown): string {
   }
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "function") return "a function";
-  return Array.isArray(value) ? "an array" : `a ${typeof value}`;
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }

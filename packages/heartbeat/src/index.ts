@@ -1,4 +1,5 @@
 export { Heart, DEFAULT_MIN_INTERVAL_MS } from "./heart.js";
+export { HeartbeatService } from "./service.js";
 export {
   HEARTBEAT_SUBJECT_PREFIX,
   processNameProblem,
@@ -16,5 +17,16 @@ export {
 
 export type { HeartOptions, HeartbeatPublisher, HeartbeatMessage, HeartbeatResult } from "./heart.js";
 export type { HeartbeatKind, Heartbeat } from "./protocol.js";
+export type {
+  HeartbeatServiceOptions,
+  HeartbeatGateway,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  StateUpdate,
+  StatusChange,
+  RunOptions,
+  TickOptions,
+} from "./service.js";
 export type { Clock } from "./clock.js";
+export type { Logger } from "./logger.js";
 export type { HeartbeatErrorCode } from "./errors.js";

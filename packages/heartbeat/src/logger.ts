@@ -1,0 +1,29 @@
+import { InvalidArgumentError } from "./errors.js";
+
+/**
+ * Where the package reports what callers did not ask to handle (a listener that threw, a
+ * response ignored as stale). Libraries never print: pass a logger to see these lines.
+ */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Returns the logger option, rejecting anything without the four methods. */
+export function loggerOption(value: unknown): Logger | undefined {
+  if (value === undefined) return undefined;
+  const methods: (keyof Logger)[] = ["debug", "info", "warn", "error"];
+  const missing = methods.find((level) => typeof (value as Partial<Record<string, unknown>> | null)?.[level] !== "function");
+  if (missing !== undefined) {
+    throw new InvalidArgumentError("logger", value, `must have debug(), info(), warn() and error() methods (${missing} is missing)`);
+  }
+  return value as Logger;
+}
+
+/** The text of an error for a log line. */
+export function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === "string" ? error : String(error);
+}

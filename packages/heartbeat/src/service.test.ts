@@ -1,0 +1,340 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { GatewayError, GatewayTimeoutError, InvalidArgumentError } from "./errors.js";
+import {
+  HeartbeatService,
+  type HeartbeatGateway,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type HeartbeatServiceOptions,
+  type StatusChange,
+} from "./service.js";
+
+/** A gateway that answers each request with the next scripted reply (a status, or an Error to throw). */
+function scriptedGateway(...replies: (string | Error)[]) {
+  const requests: HeartbeatRequest[] = [];
+  const gateway: HeartbeatGateway = {
+    logHeartbeat: async (request: HeartbeatRequest): Promise<HeartbeatResponse> => {
+      requests.push(request);
+      const reply = replies.length > 1 ? replies.shift() : replies[0];
+      if (reply instanceof Error) throw reply;
+      return { status: reply ?? request.status };
+    },
+  };
+  return { gateway, requests };
+}
+
+/** A gateway whose requests stay open until the test answers them. */
+function manualGateway() {
+  const pending: { request: HeartbeatRequest; signal: AbortSignal; answer: (status: string) => void }[] = [];
+  const gateway: HeartbeatGateway = {
+    logHeartbeat: (request, { signal }) =>
+      new Promise((resolve) => {
+        pending.push({
+          request,
+          signal,
+          answer: (status) => {
+            resolve({ status });
+          },
+        });
+      }),
+  };
+  return { gateway, pending };
+}
+
+const seconds = (s: number): number => s * 1000;
+
+describe("HeartbeatService: jobmon scenarios B1-B9 (fake clock)", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const make = (gateway: HeartbeatGateway, extra: Partial<HeartbeatServiceOptions> = {}) =>
+    new HeartbeatService({ gateway, interval: 30, reportByBuffer: 1.5, initialStatus: "R", ...extra });
+
+  it("B1: nextReportIncrement is interval × buffer; due at exactly one interval", () => {
+    const service = make(scriptedGateway("R").gateway);
+    expect(service.nextReportIncrement).toBe(45);
+    expect(service.isHeartbeatDue()).toBe(false);
+    vi.advanceTimersByTime(seconds(29.9));
+    expect(service.isHeartbeatDue()).toBe(false);
+    vi.advanceTimersByTime(seconds(0.1));
+    expect(service.isHeartbeatDue()).toBe(true);
+    expect(service.timeSinceLastHeartbeat()).toBeCloseTo(30, 9);
+  });
+
+  it("B2: tick sends status and increment, returns an empty update and records the time", async () => {
+    const { gateway, requests } = scriptedGateway("R");
+    const service = make(gateway);
+    vi.advanceTimersByTime(seconds(31));
+    expect(await service.tick()).toEqual({});
+    expect(requests).toEqual([{ status: "R", nextReportIncrement: 45 }]);
+    expect(service.lastHeartbeatTime).toBe(performance.now());
+    expect(service.isHeartbeatDue()).toBe(false);
+  });
+
+  it("B3: a different status from the server is adopted, reported and sent next", async () => {
+    const { gateway, requests } = scriptedGateway("C", "C");
+    const changes: StatusChange[] = [];
+    const service = make(gateway, { onStatusChange: (change) => changes.push(change) });
+    expect(await service.tick()).toEqual({ workflowRunStatus: "C" });
+    expect(service.currentStatus).toBe("C");
+    expect(changes).toEqual([{ status: "C", previous: "R" }]);
+    expect(await service.tick()).toEqual({});
+    expect(requests.map((r) => r.status)).toEqual(["R", "C"]);
+    expect(changes).toHaveLength(1);
+  });
+
+  it("B4: server sequence R, H, H, R gives updates none, H, none, R", async () => {
+    const service = make(scriptedGateway("R", "H", "H", "R").gateway);
+    const updates = [];
+    for (let i = 0; i < 4; i++) updates.push((await service.tick()).workflowRunStatus);
+    expect(updates).toEqual([undefined, "H", undefined, "R"]);
+  });
+
+  it("B5: a failing gateway rejects with a GatewayError, leaves the time alone and the beat due", async () => {
+    const boom = new Error("HTTP 503");
+    const service = make(scriptedGateway(boom).gateway);
+    vi.advanceTimersByTime(seconds(31));
+    const before = service.lastHeartbeatTime;
+    const failure = service.tick();
+    await expect(failure).rejects.toBeInstanceOf(GatewayError);
+    await expect(failure).rejects.toMatchObject({ code: "ERR_GATEWAY", cause: boom });
+    expect(service.lastHeartbeatTime).toBe(before);
+    expect(service.isHeartbeatDue()).toBe(true);
+  });
+
+  it("B6: run() beats at last + interval (no polling) and ends as soon as the signal aborts", async () => {
+    const { gateway, requests } = scriptedGateway("R");
+    const service = make(gateway, { interval: 0.2 });
+    const controller = new AbortController();
+    const running = service.run({ signal: controller.signal });
+    await vi.advanceTimersByTimeAsync(199);
+    expect(requests).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(requests).toHaveLength(2); // at 200 and 400 ms
+    expect(vi.getTimerCount()).toBe(1);
+    controller.abort();
+    await running;
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("B7: a failing first call does not end run(); it is reported and retried one interval later", async () => {
+    const { gateway, requests } = scriptedGateway(new Error("connection refused"), "R");
+    const errors: Error[] = [];
+    const service = make(gateway, { onError: (error) => errors.push(error) });
+    const controller = new AbortController();
+    const running = service.run({ signal: controller.signal });
+    await vi.advanceTimersByTimeAsync(seconds(30));
+    expect(requests).toHaveLength(1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(GatewayError);
+    // No hot retry loop: nothing more until one interval after the failed attempt.
+    await vi.advanceTimersByTimeAsync(seconds(29.999));
+    expect(requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(requests).toHaveLength(2);
+    expect(service.lastHeartbeatTime).toBe(seconds(60));
+    controller.abort();
+    await running;
+  });
+
+  it("B8: setStatus changes what the next tick sends", async () => {
+    const { gateway, requests } = scriptedGateway("D");
+    const service = make(gateway);
+    service.setStatus("D");
+    expect(service.currentStatus).toBe("D");
+    await service.tick();
+    expect(requests).toEqual([{ status: "D", nextReportIncrement: 45 }]);
+  });
+
+  it("B9: resetTimer() moves the next due time to one interval from now", () => {
+    const service = make(scriptedGateway("R").gateway);
+    vi.advanceTimersByTime(seconds(100));
+    expect(service.isHeartbeatDue()).toBe(true);
+    service.resetTimer();
+    expect(service.isHeartbeatDue()).toBe(false);
+    vi.advanceTimersByTime(seconds(29.999));
+    expect(service.isHeartbeatDue()).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(service.isHeartbeatDue()).toBe(true);
+  });
+});
+
+describe("HeartbeatService: the fixes over jobmon", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const make = (gateway: HeartbeatGateway, extra: Partial<HeartbeatServiceOptions> = {}) =>
+    new HeartbeatService({ gateway, interval: 30, reportByBuffer: 1.5, initialStatus: "R", ...extra });
+
+  it("ignores a response to a request sent before a later setStatus()", async () => {
+    const { gateway, pending } = manualGateway();
+    const changes: StatusChange[] = [];
+    const service = make(gateway, { onStatusChange: (change) => changes.push(change) });
+    const inFlight = service.tick();
+    service.setStatus("D");
+    pending[0]?.answer("R");
+    expect(await inFlight).toEqual({});
+    expect(service.currentStatus).toBe("D");
+    expect(changes).toEqual([]);
+    // The server did receive the heartbeat, so the timer counts it.
+    expect(service.lastHeartbeatTime).toBe(0);
+  });
+
+  it("ignores an older response that arrives after a newer one changed the status", async () => {
+    const { gateway, pending } = manualGateway();
+    const service = make(gateway);
+    const first = service.tick();
+    const second = service.tick();
+    pending[1]?.answer("C");
+    expect(await second).toEqual({ workflowRunStatus: "C" });
+    pending[0]?.answer("R");
+    expect(await first).toEqual({});
+    expect(service.currentStatus).toBe("C");
+  });
+
+  it("times out a request after requestTimeoutMs, by default the room the buffer leaves", async () => {
+    const { gateway, pending } = manualGateway();
+    const service = make(gateway);
+    expect(service.requestTimeoutMs).toBe(seconds(15));
+    const outcome = service.tick().then(
+      () => "resolved",
+      (error: unknown) => error,
+    );
+    await vi.advanceTimersByTimeAsync(seconds(15) - 1);
+    expect(pending[0]?.signal.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(GatewayTimeoutError);
+    expect(error).toMatchObject({ code: "ERR_GATEWAY_TIMEOUT", timeoutMs: seconds(15) });
+    expect(pending[0]?.signal.aborted).toBe(true);
+    expect(service.isHeartbeatDue()).toBe(false); // only 15 s have passed
+    expect(service.lastHeartbeatTime).toBe(0);
+  });
+
+  it("a hung gateway does not stall run(): the next attempt comes one interval after the last", async () => {
+    const { gateway, pending } = manualGateway();
+    const errors: Error[] = [];
+    const service = make(gateway, { onError: (error) => errors.push(error) });
+    const controller = new AbortController();
+    const running = service.run({ signal: controller.signal });
+    await vi.advanceTimersByTimeAsync(seconds(30));
+    expect(pending).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(seconds(15));
+    expect(errors[0]).toBeInstanceOf(GatewayTimeoutError);
+    await vi.advanceTimersByTimeAsync(seconds(15));
+    expect(pending).toHaveLength(2);
+    controller.abort();
+    await running;
+  });
+
+  it("run() ends promptly on abort during a request and aborts the request", async () => {
+    const { gateway, pending } = manualGateway();
+    const errors: Error[] = [];
+    const service = make(gateway, { onError: (error) => errors.push(error) });
+    const controller = new AbortController();
+    const running = service.run({ signal: controller.signal });
+    await vi.advanceTimersByTimeAsync(seconds(30));
+    expect(pending).toHaveLength(1);
+    controller.abort();
+    await running;
+    expect(pending[0]?.signal.aborted).toBe(true);
+    expect(errors).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("run() with an already aborted signal returns at once; a second concurrent run() is refused", async () => {
+    const service = make(scriptedGateway("R").gateway);
+    await service.run({ signal: AbortSignal.abort() });
+    const controller = new AbortController();
+    const running = service.run({ signal: controller.signal });
+    await expect(service.run({ signal: controller.signal })).rejects.toMatchObject({ code: "ERR_ALREADY_RUNNING" });
+    controller.abort();
+    await running;
+  });
+
+  it("a status change in run() reaches onStatusChange once", async () => {
+    const changes: StatusChange[] = [];
+    const service = make(scriptedGateway("H").gateway, { onStatusChange: (change) => changes.push(change) });
+    const controller = new AbortController();
+    const running = service.run({ signal: controller.signal });
+    await vi.advanceTimersByTimeAsync(seconds(90));
+    controller.abort();
+    await running;
+    expect(changes).toEqual([{ status: "H", previous: "R" }]);
+  });
+
+  it("a tick() or resetTimer() during run() pushes the next scheduled beat back", async () => {
+    const { gateway, requests } = scriptedGateway("R");
+    const service = make(gateway);
+    const controller = new AbortController();
+    const running = service.run({ signal: controller.signal });
+    await vi.advanceTimersByTimeAsync(seconds(20));
+    await service.tick();
+    expect(requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(seconds(29));
+    expect(requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(seconds(1));
+    expect(requests).toHaveLength(2);
+    controller.abort();
+    await running;
+  });
+
+  it("a gateway answer without a status is a GatewayError", async () => {
+    const service = make({ logHeartbeat: async () => ({}) as HeartbeatResponse });
+    await expect(service.tick()).rejects.toThrow(/without a string status/);
+  });
+
+  it("a gateway that throws synchronously is a GatewayError too", async () => {
+    const service = make({
+      logHeartbeat: () => {
+        throw new Error("sync boom");
+      },
+    });
+    await expect(service.tick()).rejects.toMatchObject({ code: "ERR_GATEWAY", message: expect.stringContaining("sync boom") as unknown });
+  });
+});
+
+describe("HeartbeatService: validation", () => {
+  const gateway = scriptedGateway("R").gateway;
+  const base = { gateway, interval: 30, reportByBuffer: 1.5, initialStatus: "R" };
+
+  it.each<[string, Partial<HeartbeatServiceOptions>, RegExp]>([
+    ["a buffer of 1 (a missed deadline by design)", { reportByBuffer: 1 }, /`reportByBuffer` must be a finite number > 1/],
+    ["a buffer below 1", { reportByBuffer: 0.9 }, /`reportByBuffer`/],
+    ["a zero interval", { interval: 0 }, /`interval`/],
+    ["an infinite interval", { interval: Infinity }, /`interval`/],
+    ["an empty status", { initialStatus: "" }, /`initialStatus`/],
+    ["a timeout longer than the room", { requestTimeoutMs: 15_001 }, /`requestTimeoutMs` must be > 0 and at most .* 15000 ms/],
+    ["a zero timeout", { requestTimeoutMs: 0 }, /`requestTimeoutMs`/],
+    ["a gateway without logHeartbeat", { gateway: {} as HeartbeatGateway }, /`gateway`/],
+    ["a non-function onError", { onError: 1 as unknown as () => void }, /`onError`/],
+    ["a logger without methods", { logger: {} as HeartbeatServiceOptions["logger"] & object }, /`logger`/],
+  ])("rejects %s", (_name, override, message) => {
+    expect(() => new HeartbeatService({ ...base, ...override })).toThrow(InvalidArgumentError);
+    expect(() => new HeartbeatService({ ...base, ...override })).toThrow(message);
+  });
+
+  it("accepts jobmon's defaults (30 s × 3.1) and a shorter timeout", () => {
+    const service = new HeartbeatService({ ...base, reportByBuffer: 3.1, requestTimeoutMs: 5000 });
+    expect(service.nextReportIncrement).toBeCloseTo(93, 9);
+    expect(service.requestTimeoutMs).toBe(5000);
+  });
+
+  it("setStatus rejects an empty status", () => {
+    const service = new HeartbeatService(base);
+    expect(() => {
+      service.setStatus("");
+    }).toThrow(/`status`/);
+    expect(service.currentStatus).toBe("R");
+  });
+});

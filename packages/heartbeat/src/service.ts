@@ -1,0 +1,296 @@
+import { clockOption, type Clock } from "./clock.js";
+import { GatewayError, GatewayTimeoutError, HeartbeatError, InvalidArgumentError } from "./errors.js";
+import { errorText, loggerOption, type Logger } from "./logger.js";
+import { sleep } from "./sleep.js";
+
+/** What a {@link HeartbeatService} sends: its status and how long the server should wait for the next one. */
+export interface HeartbeatRequest<S extends string = string> {
+  readonly status: S;
+  /** Seconds: `interval × reportByBuffer`. The server counts the process as lost after this. */
+  readonly nextReportIncrement: number;
+}
+
+/** The server's answer: its view of the status, which wins when it differs. */
+export interface HeartbeatResponse<S extends string = string> {
+  readonly status: S;
+}
+
+/**
+ * The other side of a {@link HeartbeatService}: jobmon's `log_heartbeat` route, or anything
+ * that answers with a status. `signal` aborts when the request times out or `run()` stops.
+ */
+export interface HeartbeatGateway<S extends string = string> {
+  logHeartbeat(request: HeartbeatRequest<S>, options: { readonly signal: AbortSignal }): Promise<HeartbeatResponse<S>>;
+}
+
+/** A status change that came from the server. jobmon's `StateUpdate`, with an empty object for "no change". */
+export interface StateUpdate<S extends string = string> {
+  /** The status the server answered, present only when it differs from ours. */
+  readonly workflowRunStatus?: S;
+}
+
+/** Passed to {@link HeartbeatServiceOptions.onStatusChange}. */
+export interface StatusChange<S extends string = string> {
+  readonly status: S;
+  readonly previous: S;
+}
+
+/** Options of {@link HeartbeatService}. Times in seconds, as in jobmon, except `requestTimeoutMs`. */
+export interface HeartbeatServiceOptions<S extends string = string> {
+  readonly gateway: HeartbeatGateway<S>;
+  /** Seconds between heartbeats. */
+  readonly interval: number;
+  /**
+   * The server expects the next heartbeat within `interval × reportByBuffer` seconds. Must be
+   * greater than 1: the part above 1 is the room a request has to arrive in time.
+   */
+  readonly reportByBuffer: number;
+  /** The status reported until `setStatus()` or the server changes it. */
+  readonly initialStatus: S;
+  /**
+   * Milliseconds one request may take before it is abandoned and counted as failed. At most
+   * `(reportByBuffer − 1) × interval` seconds, so that a heartbeat sent on schedule always
+   * arrives before the server's deadline.
+   * @default `(reportByBuffer − 1) × interval × 1000` (the whole room)
+   */
+  readonly requestTimeoutMs?: number;
+  /** Called once for each status adopted from the server. @default none */
+  readonly onStatusChange?: (change: StatusChange<S>) => void;
+  /** Called with each failed heartbeat of `run()`; the loop retries at the next interval. @default none */
+  readonly onError?: (error: Error) => void;
+  /** Debug lines (stale responses ignored, failures). @default none */
+  readonly logger?: Logger;
+  /** Monotonic milliseconds. @default `performance.now()` */
+  readonly clock?: Clock;
+}
+
+/** Options of {@link HeartbeatService.run}. */
+export interface RunOptions {
+  /** Aborting ends `run()` promptly; an in-flight request is aborted too. */
+  readonly signal: AbortSignal;
+}
+
+/** Options of {@link HeartbeatService.tick}. */
+export interface TickOptions {
+  /** Aborts the request. @default none */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * jobmon's workflow-run `HeartbeatService` in TypeScript: reports a status to a gateway every
+ * `interval` seconds, adopts the status the server answers when it differs, and tells the
+ * caller once through `onStatusChange` and `tick()`'s result.
+ *
+ * Beats are scheduled at `last + interval` (not polled); responses to requests sent before a
+ * later status change are ignored; a failing gateway never ends `run()`.
+ */
+export class HeartbeatService<S extends string = string> {
+  /** Seconds between heartbeats. */
+  readonly interval: number;
+  readonly reportByBuffer: number;
+  /** `interval × reportByBuffer`, in seconds, sent with every heartbeat. */
+  readonly nextReportIncrement: number;
+  /** Milliseconds one request may take. */
+  readonly requestTimeoutMs: number;
+  readonly #gateway: HeartbeatGateway<S>;
+  readonly #clock: Clock;
+  readonly #onStatusChange: ((change: StatusChange<S>) => void) | undefined;
+  readonly #onError: ((error: Error) => void) | undefined;
+  readonly #logger: Logger | undefined;
+  #status: S;
+  /** Bumped by every status change, local or adopted; a response to an older version is stale. */
+  #statusVersion = 0;
+  #lastHeartbeat: number;
+  #lastAttempt: number;
+  #running = false;
+
+  constructor(options: HeartbeatServiceOptions<S>) {
+    const { gateway, interval, reportByBuffer, initialStatus } = options;
+    if (typeof (gateway as Partial<HeartbeatGateway> | undefined)?.logHeartbeat !== "function") {
+      throw new InvalidArgumentError("gateway", gateway, "must have a logHeartbeat({ status, nextReportIncrement }) method");
+    }
+    if (typeof interval !== "number" || !Number.isFinite(interval) || interval <= 0) {
+      throw new InvalidArgumentError("interval", interval, "must be a finite number > 0 (seconds)");
+    }
+    if (typeof reportByBuffer !== "number" || !Number.isFinite(reportByBuffer) || reportByBuffer <= 1) {
+      throw new InvalidArgumentError(
+        "reportByBuffer",
+        reportByBuffer,
+        "must be a finite number > 1: with 1 or less, a heartbeat sent on schedule reaches the server after its deadline",
+      );
+    }
+    assertStatus(initialStatus, "initialStatus");
+    const roomMs = (reportByBuffer - 1) * interval * 1000;
+    const requestTimeoutMs = options.requestTimeoutMs ?? roomMs;
+    if (typeof requestTimeoutMs !== "number" || !Number.isFinite(requestTimeoutMs) || requestTimeoutMs <= 0 || requestTimeoutMs > roomMs) {
+      throw new InvalidArgumentError(
+        "requestTimeoutMs",
+        requestTimeoutMs,
+        `must be > 0 and at most (reportByBuffer - 1) × interval = ${roomMs} ms, or a request could end after the server's deadline`,
+      );
+    }
+    for (const name of ["onStatusChange", "onError"] as const) {
+      if (options[name] !== undefined && typeof options[name] !== "function") {
+        throw new InvalidArgumentError(name, options[name], "must be a function");
+      }
+    }
+    this.interval = interval;
+    this.reportByBuffer = reportByBuffer;
+    this.nextReportIncrement = interval * reportByBuffer;
+    this.requestTimeoutMs = requestTimeoutMs;
+    this.#gateway = gateway;
+    this.#clock = clockOption(options.clock);
+    this.#onStatusChange = options.onStatusChange;
+    this.#onError = options.onError;
+    this.#logger = loggerOption(options.logger);
+    this.#status = initialStatus;
+    // Counted from construction, as jobmon does since d0ce0453: the first heartbeat is due one
+    // interval from now, not immediately.
+    this.#lastHeartbeat = this.#clock();
+    this.#lastAttempt = this.#lastHeartbeat;
+  }
+
+  /** The status the next heartbeat reports. */
+  get currentStatus(): S {
+    return this.#status;
+  }
+
+  /** Clock time (ms) of the last successful heartbeat's sending, or of construction or `resetTimer()`. */
+  get lastHeartbeatTime(): number {
+    return this.#lastHeartbeat;
+  }
+
+  /** Changes the status the next heartbeat reports; sends nothing. Responses to requests already in flight are then ignored. */
+  setStatus(status: S): void {
+    assertStatus(status, "status");
+    this.#status = status;
+    this.#statusVersion++;
+  }
+
+  /** Seconds since the last heartbeat (or construction, or `resetTimer()`). */
+  timeSinceLastHeartbeat(): number {
+    return (this.#clock() - this.#lastHeartbeat) / 1000;
+  }
+
+  /** Whether at least `interval` seconds have passed since the last heartbeat. */
+  isHeartbeatDue(): boolean {
+    return this.#clock() - this.#lastHeartbeat >= this.interval * 1000;
+  }
+
+  /** Counts a heartbeat logged by other means: the next one is due `interval` from now. */
+  resetTimer(): void {
+    this.#lastHeartbeat = this.#clock();
+  }
+
+  /**
+   * Sends one heartbeat now and returns the status change it brought, if any. Rejects with a
+   * {@link GatewayError} (whose `cause` is what the gateway threw) or a {@link GatewayTimeoutError};
+   * a failure leaves the heartbeat due.
+   */
+  async tick(options: TickOptions = {}): Promise<StateUpdate<S>> {
+    const version = this.#statusVersion;
+    const status = this.#status;
+    const sentAt = this.#clock();
+    this.#lastAttempt = Math.max(this.#lastAttempt, sentAt);
+    const response = await this.#request({ status, nextReportIncrement: this.nextReportIncrement }, options.signal);
+    // The send time, not the answer's: the server's deadline runs from when it received the
+    // request, which is never before we sent it.
+    this.#lastHeartbeat = Math.max(this.#lastHeartbeat, sentAt);
+    if (version !== this.#statusVersion) {
+      this.#logger?.debug(`heartbeat: ignored status "${response.status}" answered to a request sent before a status change`);
+      return {};
+    }
+    if (response.status === this.#status) return {};
+    const previous = this.#status;
+    this.#status = response.status;
+    this.#statusVersion++;
+    this.#onStatusChange?.({ status: response.status, previous });
+    return { workflowRunStatus: response.status };
+  }
+
+  /**
+   * Sends a heartbeat every `interval` seconds, counted from the last one, until `signal` aborts.
+   * A failed heartbeat is reported through `onError` and retried one interval after the attempt.
+   * Resolves when the signal aborts; rejects only if `run()` is already running.
+   */
+  async run(options: RunOptions): Promise<void> {
+    const { signal } = options;
+    if (!(signal instanceof AbortSignal)) throw new InvalidArgumentError("signal", signal, "must be an AbortSignal");
+    if (this.#running) throw new HeartbeatError("ERR_ALREADY_RUNNING", "run() is already running");
+    this.#running = true;
+    // A function, because the compiler would narrow `signal.aborted` to false inside the loop.
+    const stopped = (): boolean => signal.aborted;
+    try {
+      while (!stopped()) {
+        const due = Math.max(this.#lastHeartbeat, this.#lastAttempt) + this.interval * 1000;
+        const wait = due - this.#clock();
+        if (wait > 0) {
+          // Woken early by a coarse timer, or the timer moved: loop and recompute.
+          if (!(await sleep(Math.ceil(wait), signal))) break;
+          continue;
+        }
+        try {
+          await this.tick({ signal });
+        } catch (error) {
+          if (stopped()) break;
+          const failure = error instanceof Error ? error : new GatewayError(errorText(error), { cause: error });
+          this.#logger?.warn(`heartbeat failed: ${failure.message}`);
+          this.#onError?.(failure);
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #request(request: HeartbeatRequest<S>, outer: AbortSignal | undefined): Promise<HeartbeatResponse<S>> {
+    const controller = new AbortController();
+    return new Promise<HeartbeatResponse<S>>((resolve, reject) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        outer?.removeEventListener("abort", onAbort);
+      };
+      const onAbort = (): void => {
+        finish();
+        controller.abort(outer?.reason);
+        reject(new GatewayError("heartbeat request aborted", { cause: outer?.reason }));
+      };
+      // A global timer rather than AbortSignal.timeout, so that fake clocks drive it too.
+      const timer = setTimeout(() => {
+        finish();
+        const error = new GatewayTimeoutError(this.requestTimeoutMs);
+        controller.abort(error);
+        reject(error);
+      }, this.requestTimeoutMs);
+      if (outer?.aborted === true) {
+        onAbort();
+        return;
+      }
+      outer?.addEventListener("abort", onAbort, { once: true });
+      let pending: Promise<HeartbeatResponse<S>>;
+      try {
+        pending = Promise.resolve(this.#gateway.logHeartbeat(request, { signal: controller.signal }));
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      pending.then(
+        (response) => {
+          finish();
+          if (typeof (response as Partial<HeartbeatResponse> | undefined)?.status !== "string") {
+            reject(new GatewayError("gateway answered without a string status"));
+          } else {
+            resolve(response);
+          }
+        },
+        (error: unknown) => {
+          finish();
+          reject(new GatewayError(`heartbeat request failed: ${errorText(error)}`, { cause: error }));
+        },
+      );
+    });
+  }
+}
+
+function assertStatus(value: unknown, argument: string): asserts value is string {
+  if (typeof value !== "string" || value.length === 0) throw new InvalidArgumentError(argument, value, "must be a non-empty string");
+}
