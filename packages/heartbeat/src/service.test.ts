@@ -43,16 +43,20 @@ function manualGateway() {
 
 const seconds = (s: number): number => s * 1000;
 
-describe("HeartbeatService: jobmon scenarios B1-B9 (fake clock)", () => {
+const make = (gateway: HeartbeatGateway, extra: Partial<HeartbeatServiceOptions> = {}) =>
+  new HeartbeatService({ gateway, interval: 30, reportByBuffer: 1.5, initialStatus: "R", ...extra });
+
+function useFakeClock(): void {
   beforeEach(() => {
     vi.useFakeTimers({ now: 0 });
   });
   afterEach(() => {
     vi.useRealTimers();
   });
+}
 
-  const make = (gateway: HeartbeatGateway, extra: Partial<HeartbeatServiceOptions> = {}) =>
-    new HeartbeatService({ gateway, interval: 30, reportByBuffer: 1.5, initialStatus: "R", ...extra });
+describe("HeartbeatService: jobmon scenarios B1-B9 (fake clock)", () => {
+  useFakeClock();
 
   it("B1: nextReportIncrement is interval × buffer; due at exactly one interval", () => {
     const service = make(scriptedGateway("R").gateway);
@@ -166,15 +170,7 @@ describe("HeartbeatService: jobmon scenarios B1-B9 (fake clock)", () => {
 });
 
 describe("HeartbeatService: the fixes over jobmon", () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: 0 });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  const make = (gateway: HeartbeatGateway, extra: Partial<HeartbeatServiceOptions> = {}) =>
-    new HeartbeatService({ gateway, interval: 30, reportByBuffer: 1.5, initialStatus: "R", ...extra });
+  useFakeClock();
 
   it("ignores a response to a request sent before a later setStatus()", async () => {
     const { gateway, pending } = manualGateway();
