@@ -1,0 +1,185 @@
+import { ConnectionError } from "@x/message";
+import { waitUntil } from "../internal/wait.js";
+import { reconnectDelay, type BackoffOptions } from "./backoff.js";
+import { Session } from "./session.js";
+
+/** What a {@link Connection} reports about itself. */
+export type ConnectionEvent =
+  | { readonly type: "connect"; readonly connection: string; readonly generation: number }
+  | { readonly type: "disconnect"; readonly connection: string; readonly error: Error }
+  | {
+      readonly type: "reconnecting";
+      readonly connection: string;
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: Error;
+    };
+
+/** Options for {@link Connection}. */
+export interface ConnectionOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Name in events and errors, e.g. `producer` or `reserver-3`. */
+  readonly label: string;
+  readonly connectTimeoutMs: number;
+  readonly commandTimeoutMs: number;
+  readonly backoff: BackoffOptions;
+  /** Commands every new socket runs before it is handed out (`use`, `watch`, `ignore`). */
+  readonly setup: (session: Session) => Promise<void>;
+  readonly onEvent: (event: ConnectionEvent) => void;
+  /** For jitter; tests pass their own. @default Math.random */
+  readonly random?: () => number;
+}
+
+/** Thrown by {@link Connection.ready} once the connection was closed for good. */
+export class ConnectionClosedError extends ConnectionError {
+  constructor(label: string) {
+    super(`connection ${label} was closed`);
+  }
+}
+
+/**
+ * One logical connection to beanstalkd that survives socket losses: whoever needs it calls
+ * {@link ready}, which reconnects with exponential backoff and re-issues the setup commands
+ * (`use`/`watch`) on every new socket. Connecting is lazy: attempts run only while somebody waits.
+ */
+export class Connection {
+  readonly label: string;
+  readonly #options: ConnectionOptions;
+  #session: Session | undefined;
+  #connecting: Promise<Session> | undefined;
+  #waiters = 0;
+  #generation = 0;
+  #closed = false;
+  #lastError: Error | undefined;
+  #wake: (() => void) | undefined;
+  /** Aborted by `close()`, so that waiters stop at once. */
+  readonly #closing = new AbortController();
+
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+    this.label = options.label;
+  }
+
+  /** The open socket, if any. */
+  get current(): Session | undefined {
+    return this.#session?.isOpen === true ? this.#session : undefined;
+  }
+
+  /** Counts successful connects; changes whenever a new socket replaced the old one. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * The open socket, connecting first if needed. Rejects with `ConnectionError` (naming the last
+   * failure) when `deadline` (epoch ms) passes first, with the signal's reason on abort, and with
+   * {@link ConnectionClosedError} after {@link close}.
+   */
+  async ready(deadline: number, signal?: AbortSignal): Promise<Session> {
+    if (this.#closed) throw new ConnectionClosedError(this.label);
+    const open = this.current;
+    if (open) return open;
+    signal?.throwIfAborted();
+    if (!this.#connecting) {
+      const attempt = this.#connectLoop();
+      // Nobody may be waiting when it fails; the failure is reported to the waiters it had.
+      attempt.catch(() => undefined);
+      this.#connecting = attempt;
+    }
+    this.#waiters++;
+    const stop = signal ? AbortSignal.any([signal, this.#closing.signal]) : this.#closing.signal;
+    try {
+      return await waitUntil(this.#connecting, deadline, stop, () => {
+        const last = this.#lastError;
+        const why = last ? `: ${last.message}` : "";
+        return new ConnectionError(`no connection to beanstalkd at ${this.#address()} (${this.label})${why}`, { cause: last });
+      });
+    } finally {
+      this.#waiters--;
+    }
+  }
+
+  /** Closes the current socket (its reserved jobs go back to ready); the next `ready` reconnects. */
+  drop(reason: Error): void {
+    this.#session?.destroy(reason);
+  }
+
+  /** Closes for good, at once: pending commands reject with `ConnectionError`. */
+  close(): void {
+    this.#closed = true;
+    this.#closing.abort(new ConnectionClosedError(this.label));
+    this.#wake?.();
+    this.#session?.destroy(new ConnectionClosedError(this.label));
+  }
+
+  /** Closes for good after the pending replies came (at most `timeoutMs`). */
+  async end(timeoutMs: number): Promise<void> {
+    this.#closed = true;
+    this.#closing.abort(new ConnectionClosedError(this.label));
+    this.#wake?.();
+    await this.#session?.end(timeoutMs);
+  }
+
+  #address(): string {
+    return `${this.#options.host}:${this.#options.port}`;
+  }
+
+  async #connectLoop(): Promise<Session> {
+    const options = this.#options;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        if (this.#closed) throw new ConnectionClosedError(this.label);
+        try {
+          return await this.#connectOnce();
+        } catch (err) {
+          if (this.isClosed) throw new ConnectionClosedError(this.label);
+          const error = err instanceof Error ? err : new Error(String(err));
+          this.#lastError = error;
+          if (this.#waiters === 0) throw error;
+          const delayMs = reconnectDelay(attempt, options.backoff, options.random);
+          options.onEvent({ type: "reconnecting", connection: this.label, attempt, delayMs, error });
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, delayMs);
+            this.#wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.#wake = undefined;
+          if (this.#waiters === 0) throw error;
+        }
+      }
+    } finally {
+      this.#connecting = undefined;
+    }
+  }
+
+  async #connectOnce(): Promise<Session> {
+    const options = this.#options;
+    const session = await Session.open(options.host, options.port, options);
+    try {
+      await options.setup(session);
+    } catch (err) {
+      session.destroy(err instanceof Error ? err : undefined);
+      throw err;
+    }
+    if (this.#closed) {
+      session.destroy(new ConnectionClosedError(this.label));
+      throw new ConnectionClosedError(this.label);
+    }
+    this.#session = session;
+    const generation = ++this.#generation;
+    void session.closed.then((reason) => {
+      if (this.#session !== session) return;
+      this.#session = undefined;
+      if (!this.#closed) options.onEvent({ type: "disconnect", connection: this.label, error: reason });
+    });
+    options.onEvent({ type: "connect", connection: this.label, generation });
+    return session;
+  }
+}

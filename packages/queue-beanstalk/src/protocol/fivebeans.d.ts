@@ -1,0 +1,47 @@
+/**
+ * Types for the one fivebeans module we load. fivebeans ships none and `@types/fivebeans` does
+ * not exist; importing `lib/client.js` directly keeps its worker, runner, lodash and yargs out of
+ * the process.
+ *
+ * How the client reports results: a command's callback gets `(null, ...values)` on the expected
+ * reply and `(reply)` otherwise, where `reply` is the server's bare word (`"NOT_FOUND"`,
+ * `"TIMED_OUT"`, ...). Ids and counts arrive as strings, job bodies as Buffers and `stats*`
+ * replies as YAML parsed by js-yaml. A callback is never called once the socket has closed.
+ */
+declare module "fivebeans/lib/client.js" {
+  import { EventEmitter } from "node:events";
+  import type { Socket } from "node:net";
+
+  type Reply = string;
+  type Done = (err: Reply | null) => void;
+  type With<T extends unknown[]> = (err: Reply | null, ...values: T) => void;
+
+  class FiveBeansClient extends EventEmitter {
+    constructor(host?: string, port?: number);
+    /** The socket, set by `connect()`. */
+    stream: Socket | null;
+    /** Opens the socket; emits `connect`, `error` (no listener = crash) and `close`. */
+    connect(): void;
+    /** Half-closes the socket. */
+    end(): void;
+
+    use(tube: string, callback: With<[tube: string]>): void;
+    watch(tube: string, callback: With<[watching: string]>): void;
+    ignore(tube: string, callback: With<[watching: string]>): void;
+    put(priority: number, delay: number, ttr: number, body: Buffer, callback: With<[id: string]>): void;
+    reserve(callback: With<[id: string, body: Buffer]>): void;
+    reserve_with_timeout(seconds: number, callback: With<[id: string, body: Buffer]>): void;
+    destroy(id: number, callback: Done): void;
+    release(id: number, priority: number, delay: number, callback: Done): void;
+    bury(id: number, priority: number, callback: Done): void;
+    touch(id: number, callback: Done): void;
+    kick(max: number, callback: With<[kicked: string]>): void;
+    kick_job(id: number, callback: Done): void;
+    peek(id: number, callback: With<[id: string, body: Buffer]>): void;
+    peek_buried(callback: With<[id: string, body: Buffer]>): void;
+    stats_job(id: number, callback: With<[stats: unknown]>): void;
+    stats_tube(tube: string, callback: With<[stats: unknown]>): void;
+    stats(callback: With<[stats: unknown]>): void;
+  }
+  export default FiveBeansClient;
+}

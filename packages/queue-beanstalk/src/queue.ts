@@ -1,0 +1,503 @@
+import {
+  ConnectionError,
+  createMessage,
+  encode,
+  InvalidArgumentError,
+  InvalidMessageError,
+  JobTooBigError,
+  MAX_PRIORITY,
+  QueueClosedError,
+  TimeoutError,
+  withHeader,
+  type JobInfo,
+  type Message,
+  type MessageInit,
+  type QueueAdapter,
+  type QueueStats,
+  type Reservation,
+  type ReserveOptions,
+} from "@x/message";
+import { BeanstalkCommandError, JobReservedElsewhereError } from "./errors.js";
+import { QueueEvents, type BeanstalkQueueEventName, type BeanstalkQueueListener } from "./events.js";
+import { readJobBody } from "./interop.js";
+import { sleep } from "./internal/wait.js";
+import { resolveOptions, type BeanstalkQueueOptions, type ResolvedOptions } from "./options.js";
+import { reconnectDelay } from "./protocol/backoff.js";
+import { Connection, ConnectionClosedError, type ConnectionEvent } from "./protocol/connection.js";
+import type { Session, RawJob } from "./protocol/session.js";
+import { yamlScalarKey, type JobStats } from "./protocol/stats.js";
+import { BeanstalkReservation, toSeconds } from "./reservation.js";
+import { ReserverPool } from "./reserver-pool.js";
+
+/** A reserve with less than a second left polls this often (beanstalkd's timeouts are whole seconds). */
+const SUB_SECOND_POLL_MS = 50;
+const MAX_UINT32 = 2 ** 32 - 1;
+
+/** A beanstalkd tube as a {@link QueueAdapter}, plus what only beanstalkd has. */
+export interface BeanstalkQueue extends QueueAdapter {
+  /** Always `"beanstalk"`. */
+  readonly name: "beanstalk";
+  /** The tube this queue puts into and reserves from. */
+  readonly tube: string;
+  readonly host: string;
+  readonly port: number;
+  /** State and lease end of one job in this tube (from `stats-job`), or `null`. No bury reason: beanstalkd cannot store it. */
+  inspect(id: string): Promise<JobInfo | null>;
+  /** Subscribes to an event (`buried`, `connect`, `disconnect`, `reconnecting`); returns the unsubscribe function. */
+  on<E extends BeanstalkQueueEventName>(event: E, listener: BeanstalkQueueListener<E>): () => void;
+}
+
+/** Job ids are beanstalkd's: decimal integers. Anything else names no job. */
+function parseJobId(id: string): number | undefined {
+  if (typeof id !== "string" || !/^[0-9]{1,16}$/.test(id)) return undefined;
+  const value = Number(id);
+  return Number.isSafeInteger(value) && value > 0 ? value : undefined;
+}
+
+const isReply = (err: unknown, reply: string): boolean => err instanceof BeanstalkCommandError && err.reply === reply;
+
+/** A failure after which the socket is gone and a new one may do better. */
+const isConnectionLoss = (err: unknown): boolean =>
+  (err instanceof ConnectionError && !(err instanceof ConnectionClosedError)) || err instanceof TimeoutError;
+
+/** The TTR a message asks for in its `ttr` header (seconds), if any. */
+function messageTtr(message: Message): number | undefined {
+  const ttr = message.header.ttr;
+  if (ttr === undefined) return undefined;
+  if (typeof ttr !== "number" || !Number.isInteger(ttr) || ttr < 1 || ttr > MAX_UINT32) {
+    throw new InvalidArgumentError("header.ttr", `must be a whole number of seconds from 1 to ${MAX_UINT32}, got ${JSON.stringify(ttr)}`);
+  }
+  return ttr;
+}
+
+/**
+ * Opens a beanstalkd tube as a {@link QueueAdapter}. Connects lazily, on the first call.
+ *
+ * One connection puts and administers (puts are pipelined on it); every concurrent `reserve()`
+ * gets a connection of its own, kept by the reservation until it is settled, so a blocking
+ * reserve never delays a put and every ack goes through the socket that holds the job. All of
+ * them reconnect with backoff and re-issue `use`/`watch`.
+ *
+ * @throws InvalidArgumentError naming the option, for a bad option (such as an invalid tube name).
+ *
+ * @example
+ * ```ts
+ * const queue = createBeanstalkQueue({ host: "127.0.0.1", port: 11300, tube: "emails", ttrSeconds: 30 });
+ * await queue.enqueue({ requestType: "send_email", payload: { to: "ada@example.com" } });
+ * const job = await queue.reserve({ timeoutMs: 5_000 });
+ * await job?.ack();
+ * await queue.close();
+ * ```
+ */
+export function createBeanstalkQueue(options: BeanstalkQueueOptions = {}): BeanstalkQueue {
+  return new BeanstalkQueueImpl(resolveOptions(options));
+}
+
+class BeanstalkQueueImpl implements BeanstalkQueue {
+  readonly name = "beanstalk" as const;
+  readonly tube: string;
+  readonly host: string;
+  readonly port: number;
+  readonly #options: ResolvedOptions;
+  readonly #events: QueueEvents;
+  readonly #producer: Connection;
+  readonly #pool: ReserverPool;
+  /** Reservations this queue handed out and that still hold their job, by job id. */
+  readonly #held = new Map<number, BeanstalkReservation>();
+  readonly #reservationHost;
+  /** beanstalkd's `max-job-size`, learnt on connect. */
+  #maxJobSize: number | undefined;
+  /** Our tube's name as the server's YAML reads back (see `yamlScalarKey`). */
+  #tubeKey: string;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: ResolvedOptions) {
+    this.#options = options;
+    this.tube = options.tube;
+    this.host = options.host;
+    this.port = options.port;
+    this.#tubeKey = yamlScalarKey(options.tube);
+    this.#events = new QueueEvents(options.logger);
+    this.#producer = this.#connection("producer", async (session) => {
+      // Pipelined: one round trip on connect.
+      const [, tubeStats, server] = await Promise.all([session.use(this.tube), session.statsTube(this.tube), session.stats()]);
+      this.#tubeKey = tubeStats.nameKey;
+      this.#maxJobSize = server.maxJobSize;
+    });
+    this.#pool = new ReserverPool((label) =>
+      this.#connection(label, async (session) => {
+        const watches = [session.watch(this.tube)];
+        if (this.tube !== "default") watches.push(session.ignore("default"));
+        await Promise.all(watches);
+      }),
+    );
+    this.#reservationHost = {
+      queueName: `beanstalk:${this.tube}`,
+      isClosed: () => this.#closed,
+      finished: (jobId: number) => {
+        const reservation = this.#held.get(jobId);
+        if (!reservation) return;
+        this.#held.delete(jobId);
+        const connection = this.#owners.get(reservation);
+        this.#owners.delete(reservation);
+        if (connection) this.#pool.release(connection);
+      },
+      buried: (jobId: number, reason: string) => {
+        this.#reportBuried(String(jobId), reason, false);
+      },
+    };
+  }
+
+  /** Which reserving connection a live reservation keeps busy. */
+  readonly #owners = new Map<BeanstalkReservation, Connection>();
+
+  on<E extends BeanstalkQueueEventName>(event: E, listener: BeanstalkQueueListener<E>): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  #connection(label: string, setup: (session: Session) => Promise<void>): Connection {
+    const o = this.#options;
+    return new Connection({
+      host: o.host,
+      port: o.port,
+      label,
+      connectTimeoutMs: o.connectTimeoutMs,
+      commandTimeoutMs: o.commandTimeoutMs,
+      backoff: { initialDelayMs: o.reconnectDelayMs, maxDelayMs: o.maxReconnectDelayMs },
+      setup,
+      onEvent: (event) => {
+        this.#onConnectionEvent(event);
+      },
+    });
+  }
+
+  #onConnectionEvent(event: ConnectionEvent): void {
+    const logger = this.#options.logger;
+    switch (event.type) {
+      case "connect":
+        logger?.debug("beanstalkd connected", { connection: event.connection, generation: event.generation });
+        this.#events.emit("connect", { connection: event.connection, generation: event.generation });
+        break;
+      case "disconnect":
+        logger?.warn("beanstalkd connection lost", { connection: event.connection, error: event.error.message });
+        this.#events.emit("disconnect", { connection: event.connection, error: event.error });
+        break;
+      case "reconnecting":
+        logger?.warn("beanstalkd connect failed; retrying", {
+          connection: event.connection,
+          attempt: event.attempt,
+          delayMs: event.delayMs,
+          error: event.error.message,
+        });
+        this.#events.emit("reconnecting", {
+          connection: event.connection,
+          attempt: event.attempt,
+          delayMs: event.delayMs,
+          error: event.error,
+        });
+        break;
+    }
+  }
+
+  #reportBuried(id: string, reason: string, foreign: boolean): void {
+    this.#options.logger?.info("job buried", { id, reason, foreign, tube: this.tube });
+    this.#events.emit("buried", { id, reason, foreign });
+  }
+
+  /** A method, not the field: TypeScript would keep a narrowing of the field across awaits. */
+  #isClosed(): boolean {
+    return this.#closed;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new QueueClosedError(this.#reservationHost.queueName);
+  }
+
+  /** Maps a failure of a call on the producer connection: after close() it is QueueClosedError. */
+  #closedOr(err: unknown): unknown {
+    return this.#closed ? new QueueClosedError(this.#reservationHost.queueName, { cause: err }) : err;
+  }
+
+  /**
+   * Runs an admin command on the producer connection. Read-only commands are retried once when
+   * the socket was lost under them; the others (put, delete, kick) are not, since they may have
+   * been applied.
+   */
+  async #admin<T>(run: (session: Session) => Promise<T>, retry: boolean): Promise<T> {
+    this.#assertOpen();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const session = await this.#producer.ready(Date.now() + this.#options.connectTimeoutMs);
+        return await run(session);
+      } catch (err) {
+        if (retry && attempt === 1 && !this.#isClosed() && isConnectionLoss(err)) continue;
+        throw this.#closedOr(err);
+      }
+    }
+  }
+
+  async enqueue<P>(init: MessageInit<P>): Promise<Message<P>> {
+    this.#assertOpen();
+    const message = createMessage(init);
+    const ttr = messageTtr(message) ?? this.#options.ttrSeconds;
+    const body = encode(message);
+    const delayMs = message.header.delay === undefined ? 0 : message.header.delay.getTime() - Date.now();
+    const delaySeconds = delayMs > 0 ? toSeconds(delayMs) : 0;
+    if (delaySeconds > MAX_UINT32) throw new InvalidArgumentError("delay", "is beyond beanstalkd's 2^32-1 seconds");
+    if (this.#maxJobSize !== undefined && body.length > this.#maxJobSize) throw new JobTooBigError(body.length, this.#maxJobSize);
+    const id = await this.#admin(async (session) => {
+      try {
+        return await session.put(message.header.priority, delaySeconds, ttr, body);
+      } catch (err) {
+        if (!isReply(err, "JOB_TOO_BIG")) throw err;
+        // The server's limit may have changed since we connected (restarted with another -z).
+        const limit = (await session.stats()).maxJobSize;
+        this.#maxJobSize = limit;
+        throw new JobTooBigError(body.length, limit, { cause: err });
+      }
+    }, false);
+    return { id: String(id), header: message.header, body: message.body };
+  }
+
+  async reserve(options: ReserveOptions = {}): Promise<Reservation | null> {
+    this.#assertOpen();
+    const timeoutMs = options.timeoutMs ?? 0;
+    if (typeof timeoutMs !== "number" || Number.isNaN(timeoutMs) || timeoutMs < 0) {
+      throw new InvalidArgumentError("timeoutMs", `must be a number >= 0 (Infinity allowed), got ${String(timeoutMs)}`);
+    }
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    const connection = this.#pool.acquire();
+    // beanstalkd cannot cancel a waiting reserve: abort drops the socket. A job the server hands
+    // to it meanwhile goes straight back to ready when the server sees the socket close.
+    const abort = { seen: false };
+    const onAbort = (): void => {
+      abort.seen = true;
+      this.#pool.discard(connection);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let reservation: BeanstalkReservation | null = null;
+    try {
+      reservation = await this.#reserveOn(connection, started, deadline, signal);
+      if (abort.seen && reservation) {
+        // The abort dropped the socket after the job arrived: the server has it back already.
+        this.#held.delete(reservation.jobId);
+        this.#owners.delete(reservation);
+      }
+      if (abort.seen) throw signal?.reason;
+      return reservation;
+    } catch (err) {
+      if (abort.seen || signal?.aborted === true) throw signal?.reason;
+      throw this.#closedOr(err);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      if (reservation === null && !abort.seen) this.#pool.release(connection);
+    }
+  }
+
+  async #reserveOn(connection: Connection, started: number, deadline: number, signal: AbortSignal | undefined): Promise<BeanstalkReservation | null> {
+    const o = this.#options;
+    // Past this point a lost connection is reported instead of retried. It is at least
+    // connectTimeoutMs, so that a short reserve still rides out a quick server restart.
+    const giveUpAt = Math.max(deadline, started + o.connectTimeoutMs);
+    let losses = 0;
+    for (;;) {
+      if (this.#isClosed()) throw new QueueClosedError(this.#reservationHost.queueName);
+      try {
+        const session = await connection.ready(giveUpAt, signal);
+        const remaining = deadline - Date.now();
+        const seconds = remaining >= 1000 ? Math.min(o.reserveSliceSeconds, Math.floor(remaining / 1000)) : 0;
+        const raw = await session.reserveWithTimeout(seconds);
+        losses = 0;
+        if (raw !== null) {
+          const reservation = await this.#take(connection, session, raw);
+          if (reservation) return reservation;
+          continue;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) return null;
+        if (seconds === 0) await sleep(Math.min(SUB_SECOND_POLL_MS, left), signal);
+      } catch (err) {
+        if (isReply(err, "DEADLINE_SOON")) {
+          // Only a socket holding a reserved job gets this; ours never reserve while holding one.
+          connection.drop(err as Error);
+          continue;
+        }
+        if (this.#isClosed() || signal?.aborted === true || !isConnectionLoss(err) || Date.now() >= giveUpAt) throw err;
+        losses++;
+        await sleep(reconnectDelay(losses, { initialDelayMs: o.reconnectDelayMs, maxDelayMs: o.maxReconnectDelayMs }), signal);
+      }
+    }
+  }
+
+  /** Turns a reserved job into a reservation, or buries it when its body is not a message. */
+  async #take(connection: Connection, session: Session, raw: RawJob): Promise<BeanstalkReservation | null> {
+    let stats: JobStats;
+    try {
+      stats = await session.statsJob(raw.id);
+    } catch (err) {
+      if (isReply(err, "NOT_FOUND")) return null;
+      throw err;
+    }
+    const reading = readJobBody(raw.id, raw.body);
+    if (reading.kind === "foreign") {
+      try {
+        await session.bury(raw.id, stats.pri);
+      } catch (err) {
+        if (!isReply(err, "NOT_FOUND")) throw err;
+      }
+      this.#reportBuried(String(raw.id), `unreadable job body: ${reading.reason}`, true);
+      return null;
+    }
+    const message = this.#deliverable(reading.message, stats);
+    const reservation = new BeanstalkReservation(this.#reservationHost, session, raw.id, message, stats.ttr);
+    this.#held.set(raw.id, reservation);
+    this.#owners.set(reservation, connection);
+    return reservation;
+  }
+
+  /** The job's live priority and attempt count come from the server, not from the body. */
+  #deliverable(message: Message, stats: JobStats): Message {
+    return withHeader(message, {
+      priority: Math.min(stats.pri, MAX_PRIORITY),
+      // reserves counts this delivery too; TTR timeouts and crashed holders count, as they should.
+      attempts: message.header.attempts + Math.max(0, stats.reserves - 1),
+    });
+  }
+
+  /** stats-job and peek together (pipelined); `null` when the job is not in this tube. */
+  async #lookup(session: Session, jobId: number): Promise<{ stats: JobStats; raw: RawJob } | null> {
+    const [stats, raw] = await Promise.allSettled([session.statsJob(jobId), session.peek(jobId)]);
+    for (const result of [stats, raw]) {
+      if (result.status === "rejected" && !isReply(result.reason, "NOT_FOUND")) throw result.reason;
+    }
+    if (stats.status !== "fulfilled" || raw.status !== "fulfilled") return null;
+    if (stats.value.tubeKey !== this.#tubeKey) return null;
+    return { stats: stats.value, raw: raw.value };
+  }
+
+  #readOrThrow(raw: RawJob, stats: JobStats): Message {
+    const reading = readJobBody(raw.id, raw.body);
+    if (reading.kind === "foreign") throw new InvalidMessageError(undefined, `job ${raw.id} is not a message: ${reading.reason}`);
+    return this.#deliverable(reading.message, { ...stats, reserves: stats.state === "reserved" ? stats.reserves : stats.reserves + 1 });
+  }
+
+  async peek(id: string): Promise<Message | null> {
+    this.#assertOpen();
+    const jobId = parseJobId(id);
+    if (jobId === undefined) return null;
+    return this.#admin(async (session) => {
+      const found = await this.#lookup(session, jobId);
+      return found ? this.#readOrThrow(found.raw, found.stats) : null;
+    }, true);
+  }
+
+  async inspect(id: string): Promise<JobInfo | null> {
+    this.#assertOpen();
+    const jobId = parseJobId(id);
+    if (jobId === undefined) return null;
+    return this.#admin(async (session) => {
+      const found = await this.#lookup(session, jobId);
+      if (!found) return null;
+      const { stats } = found;
+      const message = this.#readOrThrow(found.raw, stats);
+      return stats.state === "reserved"
+        ? { message, state: stats.state, leaseEndsAt: Date.now() + stats.timeLeft * 1000 }
+        : { message, state: stats.state };
+    }, true);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    this.#assertOpen();
+    const jobId = parseJobId(id);
+    if (jobId === undefined) return false;
+    const mine = this.#held.get(jobId);
+    if (mine && (await mine.deleteForQueue().catch((err: unknown) => Promise.reject(this.#closedOr(err))))) return true;
+    return this.#admin(async (session) => {
+      let stats: JobStats;
+      try {
+        stats = await session.statsJob(jobId);
+      } catch (err) {
+        if (isReply(err, "NOT_FOUND")) return false;
+        throw err;
+      }
+      if (stats.tubeKey !== this.#tubeKey) return false;
+      try {
+        await session.delete(jobId);
+        return true;
+      } catch (err) {
+        if (!isReply(err, "NOT_FOUND")) throw err;
+        if (stats.state === "reserved") throw new JobReservedElsewhereError(id, { cause: err });
+        return false;
+      }
+    }, false);
+  }
+
+  async kick(max: number): Promise<number> {
+    this.#assertOpen();
+    if (typeof max !== "number" || !Number.isInteger(max) || max < 0) {
+      throw new InvalidArgumentError("max", `must be a non-negative integer, got ${String(max)}`);
+    }
+    if (max === 0) return 0;
+    // Not `kick n`: with no buried jobs it kicks delayed ones. One buried job at a time, oldest first.
+    return this.#admin(async (session) => {
+      let kicked = 0;
+      let previous: number | undefined;
+      while (kicked < max) {
+        let job: RawJob;
+        try {
+          job = await session.peekBuried();
+        } catch (err) {
+          if (isReply(err, "NOT_FOUND")) break;
+          throw err;
+        }
+        try {
+          await session.kickJob(job.id);
+          kicked++;
+        } catch (err) {
+          if (!isReply(err, "NOT_FOUND")) throw err;
+          // Someone else kicked or deleted it first; stop if the server keeps showing the same one.
+          if (previous === job.id) break;
+        }
+        previous = job.id;
+      }
+      return kicked;
+    }, false);
+  }
+
+  async stats(): Promise<QueueStats> {
+    this.#assertOpen();
+    return this.#admin(async (session) => {
+      try {
+        const stats = await session.statsTube(this.tube);
+        return { ready: stats.ready, delayed: stats.delayed, reserved: stats.reserved, buried: stats.buried, extra: stats.raw };
+      } catch (err) {
+        // A tube nobody uses and that holds no jobs does not exist on the server.
+        if (isReply(err, "NOT_FOUND")) return { ready: 0, delayed: 0, reserved: 0, buried: 0 };
+        throw err;
+      }
+    }, true);
+  }
+
+  async close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closed = true;
+    // Waiting reserves reject; jobs held by open reservations go back to ready on the server.
+    this.#pool.closeAll();
+    this.#held.clear();
+    this.#owners.clear();
+    // Puts already sent are answered before the socket closes.
+    await this.#producer.end(this.#options.commandTimeoutMs);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

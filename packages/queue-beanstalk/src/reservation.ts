@@ -1,0 +1,149 @@
+import {
+  ConnectionError,
+  InvalidArgumentError,
+  LeaseLostError,
+  normalizePriority,
+  QueueClosedError,
+  TimeoutError,
+  type Message,
+  type ReleaseOptions,
+  type Reservation,
+} from "@x/message";
+import { BeanstalkCommandError } from "./errors.js";
+import type { Session } from "./protocol/session.js";
+
+/** What a reservation needs from its queue. */
+export interface ReservationHost {
+  readonly queueName: string;
+  isClosed(): boolean;
+  /** Called exactly once, when the reservation stops holding its job (settled or lost). */
+  finished(jobId: number): void;
+  buried(jobId: number, reason: string): void;
+}
+
+/** Milliseconds to whole seconds for beanstalkd, never shorter than asked. */
+export function toSeconds(ms: number): number {
+  return Math.ceil(ms / 1000);
+}
+
+/**
+ * A job reserved on one socket. beanstalkd ties a reservation to the connection that made it:
+ * only that socket may delete, release, bury or touch the job, and when it closes the server puts
+ * the job back. So every call goes through that socket, and once it is gone the lease is lost.
+ */
+export class BeanstalkReservation implements Reservation {
+  readonly message: Message;
+  readonly leaseMs: number;
+  /** beanstalkd's id of the job (also `message.id`, as a string). */
+  readonly jobId: number;
+  readonly #session: Session;
+  readonly #host: ReservationHost;
+  readonly #priority: number;
+  #state: "held" | "done" = "held";
+  #lostBecause = "already settled";
+
+  constructor(host: ReservationHost, session: Session, jobId: number, message: Message, ttrSeconds: number) {
+    this.#host = host;
+    this.#session = session;
+    this.jobId = jobId;
+    this.message = message;
+    this.#priority = message.header.priority;
+    this.leaseMs = ttrSeconds * 1000;
+  }
+
+  /** Done: `delete`. */
+  async ack(): Promise<void> {
+    this.#begin("ack");
+    await this.#settle("ack", () => this.#session.delete(this.jobId));
+  }
+
+  /** Retry later: `release` with the job's priority unless given, delay rounded up to whole seconds. */
+  async release(options: ReleaseOptions = {}): Promise<void> {
+    const delayMs = options.delayMs ?? 0;
+    if (typeof delayMs !== "number" || !Number.isFinite(delayMs) || delayMs < 0) {
+      throw new InvalidArgumentError("delayMs", `must be a non-negative finite number, got ${String(delayMs)}`);
+    }
+    const priority = options.priority === undefined ? this.#priority : normalizePriority(options.priority, "priority");
+    const seconds = toSeconds(delayMs);
+    if (seconds > 2 ** 32 - 1) throw new InvalidArgumentError("delayMs", "is beyond beanstalkd's 2^32-1 seconds");
+    this.#begin("release");
+    await this.#settle("release", () => this.#session.release(this.jobId, priority, seconds));
+  }
+
+  /** Keep for inspection: `bury` (priority kept). The reason goes to the queue's `buried` event. */
+  async bury(reason: string): Promise<void> {
+    if (typeof reason !== "string") throw new InvalidArgumentError("reason", "must be a string");
+    this.#begin("bury");
+    await this.#settle("bury", () => this.#session.bury(this.jobId, this.#priority));
+    this.#host.buried(this.jobId, reason);
+  }
+
+  /** Extend the lease: `touch`. */
+  async touch(): Promise<void> {
+    this.#begin("touch");
+    try {
+      await this.#session.touch(this.jobId);
+    } catch (err) {
+      const mapped = this.#map("touch", err);
+      if (mapped instanceof LeaseLostError) this.#finish(mapped.message);
+      throw mapped;
+    }
+  }
+
+  /**
+   * `delete(id)` from the queue for a job this reservation holds: sent on this socket, because
+   * beanstalkd lets only the holder delete a reserved job. Resolves to whether it was deleted.
+   */
+  async deleteForQueue(): Promise<boolean> {
+    if (this.#state !== "held" || !this.#session.isOpen) return false;
+    this.#finish("the job was deleted with delete()");
+    try {
+      await this.#session.delete(this.jobId);
+      return true;
+    } catch (err) {
+      if (err instanceof BeanstalkCommandError && err.reply === "NOT_FOUND") return false;
+      throw err;
+    }
+  }
+
+  #begin(action: string): void {
+    if (this.#host.isClosed()) throw new QueueClosedError(this.#host.queueName);
+    if (this.#state !== "held") throw new LeaseLostError(String(this.jobId), `cannot ${action}: ${this.#lostBecause}`);
+    if (!this.#session.isOpen) {
+      const reason = "the connection that reserved it closed, so beanstalkd put the job back";
+      this.#finish(reason);
+      throw new LeaseLostError(String(this.jobId), `cannot ${action}: ${reason}`);
+    }
+  }
+
+  async #settle(action: string, command: () => Promise<unknown>): Promise<void> {
+    this.#finish("already settled");
+    try {
+      await command();
+    } catch (err) {
+      throw this.#map(action, err);
+    }
+  }
+
+  #finish(reason: string): void {
+    if (this.#state === "done") return;
+    this.#state = "done";
+    this.#lostBecause = reason;
+    this.#host.finished(this.jobId);
+  }
+
+  /** NOT_FOUND and a lost socket both mean the job is no longer ours. */
+  #map(action: string, err: unknown): unknown {
+    const id = String(this.jobId);
+    if (this.#host.isClosed()) return new QueueClosedError(this.#host.queueName, { cause: err });
+    if (err instanceof BeanstalkCommandError && err.reply === "NOT_FOUND") {
+      return new LeaseLostError(id, `cannot ${action}: the lease ran out and the job was handed out again, or it was deleted`, { cause: err });
+    }
+    if (err instanceof ConnectionError || err instanceof TimeoutError) {
+      return new LeaseLostError(id, `cannot ${action}: the connection that reserved it was lost, so beanstalkd put the job back`, {
+        cause: err,
+      });
+    }
+    return err;
+  }
+}

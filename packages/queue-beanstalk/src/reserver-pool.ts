@@ -1,0 +1,53 @@
+import type { Connection } from "./protocol/connection.js";
+
+/**
+ * The reserving sockets. beanstalkd serves a connection's commands in order, so a blocking
+ * `reserve` would hold up anything queued behind it, and a reservation belongs to the socket that
+ * made it. Hence one connection per concurrent `reserve()` call, kept by its reservation until it
+ * is settled, then reused. The pool only grows to the caller's peak concurrency.
+ */
+export class ReserverPool {
+  readonly #idle: Connection[] = [];
+  readonly #all = new Set<Connection>();
+  readonly #create: (label: string) => Connection;
+  #next = 1;
+
+  constructor(create: (label: string) => Connection) {
+    this.#create = create;
+  }
+
+  /** Number of reserving connections, idle or busy. */
+  get size(): number {
+    return this.#all.size;
+  }
+
+  /** An idle connection (the most recently used, likely still open), or a new one. */
+  acquire(): Connection {
+    const idle = this.#idle.pop();
+    if (idle) return idle;
+    const created = this.#create(`reserver-${this.#next++}`);
+    this.#all.add(created);
+    return created;
+  }
+
+  /** Back to the pool for the next `reserve()`. */
+  release(connection: Connection): void {
+    if (connection.isClosed || !this.#all.has(connection)) return;
+    this.#idle.push(connection);
+  }
+
+  /** Closes the connection for good and forgets it. */
+  discard(connection: Connection): void {
+    connection.close();
+    this.#all.delete(connection);
+    const index = this.#idle.indexOf(connection);
+    if (index >= 0) this.#idle.splice(index, 1);
+  }
+
+  /** Closes every connection, idle or busy. */
+  closeAll(): void {
+    for (const connection of this.#all) connection.close();
+    this.#all.clear();
+    this.#idle.length = 0;
+  }
+}
