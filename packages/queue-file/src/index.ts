@@ -1,1 +1,27 @@
-export {};
+export { createFileQueue } from "./file-queue.js";
+export {
+  DEFAULT_TTR_MS,
+  DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_REAP_INTERVAL_MS,
+  DEFAULT_RESCAN_INTERVAL_MS,
+  DEFAULT_JOURNAL_COMPACT_BYTES,
+  DEFAULT_MAX_JOB_BYTES,
+  INITIAL_POLL_DELAY_MS,
+  MAX_TTR_MS,
+} from "./options.js";
+export { FORMAT_MARKER } from "./files.js";
+export { CorruptJobError, FileSystemError } from "./errors.js";
+
+export type { FileQueue } from "./file-queue.js";
+export type { FileQueueOptions } from "./options.js";
+export type {
+  FileQueueEvent,
+  FileQueueLogger,
+  CorruptEvent,
+  RequeuedEvent,
+  ReturnedEvent,
+  CompactedEvent,
+  RescannedEvent,
+  CleanedEvent,
+  BackgroundErrorEvent,
+} from "./events.js";

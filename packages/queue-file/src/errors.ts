@@ -1,0 +1,52 @@
+/**
+ * The errors of `@x/queue-file`. Callers branch on `@x/message`'s shared classes
+ * (`InvalidArgumentError`, `LeaseLostError`, `QueueClosedError`, `JobTooBigError`, `AdapterError`):
+ * every failure of this adapter is one of them. The two subclasses below add what a file queue
+ * knows on top: which file was involved.
+ */
+import { AdapterError } from "@x/message";
+
+/**
+ * A file in the queue directory that is not a job this queue can serve: garbage, invalid JSON,
+ * a truncated write, a name that does not parse, a symlink, a directory. It is never thrown to a
+ * caller of the queue: the file is moved to `corrupt/` and the error is reported in the `corrupt`
+ * event, and the queue goes on serving the other jobs.
+ */
+export class CorruptJobError extends AdapterError {
+  /** Path of the file, relative to the queue directory (`ready/…`). */
+  readonly file: string;
+  /** Why the file was rejected. */
+  readonly reason: string;
+
+  constructor(file: string, reason: string, options?: ErrorOptions) {
+    super(`corrupt job file ${file}: ${reason}`, options);
+    this.file = file;
+    this.reason = reason;
+  }
+}
+
+/** A file-system call failed for a reason other than a lost race (EACCES, ENOSPC, EROFS, ...). */
+export class FileSystemError extends AdapterError {
+  /** The Node error code (`EACCES`), when there is one. */
+  readonly syscallCode: string | undefined;
+  /** The path the call was about. */
+  readonly path: string;
+
+  constructor(action: string, path: string, cause: unknown) {
+    const code = errnoCode(cause);
+    super(`file queue: cannot ${action} ${path}${code === undefined ? "" : ` (${code})`}`, { cause });
+    this.syscallCode = code;
+    this.path = path;
+  }
+}
+
+/** The `code` of a Node system error (`ENOENT`), or `undefined`. */
+export function errnoCode(error: unknown): string | undefined {
+  if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") return error.code;
+  return undefined;
+}
+
+/** Whether a system error says the file is not there (any more): a race another holder won. */
+export function isNotFound(error: unknown): boolean {
+  return errnoCode(error) === "ENOENT";
+}

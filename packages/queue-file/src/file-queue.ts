@@ -1,0 +1,345 @@
+import { open, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  InvalidArgumentError,
+  JobTooBigError,
+  QueueClosedError,
+  createMessage,
+  encode,
+  isValidMessageId,
+  withHeader,
+  type JobInfo,
+  type Message,
+  type MessageInit,
+  type QueueAdapter,
+  type QueueStats,
+  type Reservation,
+  type ReserveOptions,
+} from "@x/message";
+import { FileSystemError, errnoCode, isNotFound } from "./errors.js";
+import { claim, remove, tempName, writeNewFile } from "./files.js";
+import { formatReserved, newToken, reasonFileOf } from "./names.js";
+import { resolveOptions, type FileQueueOptions } from "./options.js";
+import { FileReservation, type Claim } from "./reservation.js";
+import { JobStore, type Located } from "./store.js";
+import { nextPollDelay } from "./waiting.js";
+
+/** A {@link QueueAdapter} on a directory, with `inspect` and the directory it serves. */
+export interface FileQueue extends QueueAdapter {
+  readonly name: "file";
+  /** The queue directory, as given in the options. */
+  readonly dir: string;
+  /** State, bury reason and lease end of one job, or `null` when there is no such job. */
+  inspect(id: string): Promise<JobInfo | null>;
+}
+
+/** How often a lookup by id is retried when the job moves between listing and reading it. */
+const LOOKUP_TRIES = 5;
+/** An id lock older than this belongs to an enqueue that died. */
+const STALE_ID_LOCK_MS = 60_000;
+
+function checkId(id: unknown): string {
+  if (typeof id !== "string" || !isValidMessageId(id)) {
+    throw new InvalidArgumentError("id", `is not a job id of this queue: ${JSON.stringify(id)}`);
+  }
+  return id;
+}
+
+/**
+ * Opens a crash-safe job queue on a directory that any number of processes on this machine may
+ * share. Nothing is touched on disk until the first call. See the README for the layout and the
+ * guarantees.
+ *
+ * @throws InvalidArgumentError naming the option, for a bad option.
+ * @example
+ * ```ts
+ * const queue = createFileQueue({ dir: "/var/lib/myapp/jobs", ttrMs: 30_000 });
+ * await queue.enqueue({ requestType: "send_email", payload: { to: "a@example.com" } });
+ * const job = await queue.reserve({ timeoutMs: 5_000 });
+ * await job?.ack();
+ * ```
+ */
+export function createFileQueue(options: FileQueueOptions): FileQueue {
+  const resolved = resolveOptions(options);
+  const store = new JobStore(resolved);
+  const held = new Set<FileReservation>();
+  const inflight = new Set<Promise<unknown>>();
+  let started: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+  let rescanTimer: NodeJS.Timeout | undefined;
+  const isClosed = (): boolean => closing !== undefined;
+  const closedError = (): QueueClosedError => new QueueClosedError("file");
+
+  const start = (): Promise<void> => {
+    started ??= store.start().then(
+      () => {
+        if (resolved.rescanIntervalMs > 0 && !isClosed()) {
+          rescanTimer = setInterval(() => {
+            store.rescan().catch((error: unknown) => {
+              store.emit({ type: "error", during: "rescan", error });
+            });
+          }, resolved.rescanIntervalMs);
+          rescanTimer.unref();
+        }
+      },
+      (error: unknown) => {
+        // A later call tries again (the directory may become writable).
+        started = undefined;
+        throw error;
+      },
+    );
+    return started;
+  };
+
+  /** Runs a public operation: refused once closed, counted so that `close` waits for it. */
+  const operation = <T>(task: () => Promise<T>): Promise<T> => {
+    if (isClosed()) return Promise.reject(closedError());
+    const running = (async () => {
+      await start();
+      if (isClosed()) throw closedError();
+      return task();
+    })();
+    inflight.add(running);
+    const forget = (): void => {
+      inflight.delete(running);
+    };
+    running.then(forget, forget);
+    return running;
+  };
+
+  /** Claims the most urgent ready job, or `undefined`; bad files met on the way are moved aside. */
+  const claimNext = async (): Promise<{ claimed: Claim; message: Message; readyName: string } | undefined> => {
+    await store.reapIfDue(Date.now());
+    await store.refresh();
+    for (let entry = store.index.take(Date.now()); entry; entry = store.index.take(Date.now())) {
+      const leaseEndsAt = Date.now() + resolved.ttrMs;
+      const deliveries = entry.deliveries + 1;
+      const name = formatReserved({ leaseEndsAt, token: newToken(), priority: entry.priority, deliveries, id: entry.id });
+      if (!(await claim(store.path("ready", entry.name), store.path("reserved", name)))) continue;
+      store.noteLease(leaseEndsAt);
+      const loaded = await store.load("reserved", name, entry.id);
+      if (!("message" in loaded)) continue;
+      const message = withHeader(loaded.message, { attempts: entry.deliveries, priority: entry.priority });
+      return { claimed: { id: entry.id, priority: entry.priority, deliveries, name, leaseEndsAt }, message, readyName: entry.name };
+    }
+    return undefined;
+  };
+
+  /** Puts a job claimed for a reserve that was aborted back where it was: not an attempt. */
+  const unclaim = async (claimed: Claim, readyName: string): Promise<void> => {
+    if (await claim(store.path("reserved", claimed.name), store.path("ready", readyName))) await store.publishReady([readyName]);
+  };
+
+  const settled = (reservation: FileReservation): void => {
+    held.delete(reservation);
+  };
+
+  /** Finds a job by id, reads it, and retries when it moved between the two. */
+  const lookup = async (id: string): Promise<{ where: Located; message: Message } | undefined> => {
+    for (let attempt = 0; attempt < LOOKUP_TRIES; attempt++) {
+      const where = await store.find(id);
+      if (!where) return undefined;
+      const loaded = await store.load(where.dir, where.name, id);
+      if ("message" in loaded) {
+        const { priority, deliveries } = where.parsed;
+        // A reserved job's current delivery already counts in its name.
+        const attempts = where.dir === "reserved" ? deliveries - 1 : deliveries;
+        return { where, message: withHeader(loaded.message, { priority, attempts }) };
+      }
+      if (loaded.missing === "corrupt") return undefined;
+    }
+    return undefined;
+  };
+
+  /** Refuses a second live job with a caller-chosen id; an exclusive lock file covers the check. */
+  const withIdLock = async <T>(id: string, task: () => Promise<T>): Promise<T> => {
+    const lock = join(store.layout.tmp, `${id}.idlock`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await (await open(lock, "wx", 0o600)).close();
+        break;
+      } catch (error) {
+        if (errnoCode(error) !== "EEXIST") throw new FileSystemError("create", lock, error);
+        const stale = await stat(lock).then(
+          (stats) => Date.now() - stats.mtimeMs > STALE_ID_LOCK_MS,
+          () => true,
+        );
+        if (!stale || attempt > 0) throw new InvalidArgumentError("id", `a job with id ${id} is being enqueued by someone else`);
+        await remove(lock);
+      }
+    }
+    try {
+      if (await store.find(id)) throw new InvalidArgumentError("id", `a job with id ${id} already exists`);
+      return await task();
+    } finally {
+      await remove(lock).catch(() => false);
+    }
+  };
+
+  const write = async (message: Message): Promise<void> => {
+    const bytes = encode(message);
+    if (bytes.byteLength > resolved.maxJobBytes) throw new JobTooBigError(bytes.byteLength, resolved.maxJobBytes);
+    const readyAt = Math.max(store.clock.now(), message.header.delay?.getTime() ?? 0);
+    const name = store.readyName({ priority: message.header.priority, deliveries: message.header.attempts, id: message.id }, readyAt);
+    const temp = join(store.layout.tmp, tempName());
+    await writeNewFile(temp, bytes, resolved.fsync);
+    // The rename is the moment the job becomes visible, complete: readers never see a partial file.
+    if (!(await claim(temp, store.path("ready", name)))) {
+      throw new FileSystemError("move into ready/", temp, new Error("the temp file vanished"));
+    }
+    await store.publishReady([name]);
+  };
+
+  const queue: FileQueue = {
+    name: "file",
+    dir: resolved.dir,
+
+    enqueue<P>(init: MessageInit<P>): Promise<Message<P>> {
+      return operation(async () => {
+        const message = createMessage(init, store.clock.now());
+        if (init.id === undefined) await write(message);
+        else await withIdLock(message.id, () => write(message));
+        return message;
+      });
+    },
+
+    reserve(reserveOptions: ReserveOptions = {}): Promise<Reservation | null> {
+      const { signal } = reserveOptions;
+      const timeoutMs = reserveOptions.timeoutMs ?? 0;
+      if (typeof timeoutMs !== "number" || Number.isNaN(timeoutMs) || timeoutMs < 0) {
+        return Promise.reject(new InvalidArgumentError("timeoutMs", `must be a number >= 0 (or Infinity), got ${String(timeoutMs)}`));
+      }
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      return operation(async () => {
+        const deadline = Date.now() + timeoutMs;
+        let pause: number | undefined;
+        for (;;) {
+          signal?.throwIfAborted();
+          if (isClosed()) throw closedError();
+          const got = await claimNext();
+          if (got) {
+            if (isClosed() || signal?.aborted) {
+              await unclaim(got.claimed, got.readyName);
+              signal?.throwIfAborted();
+              throw closedError();
+            }
+            const reservation = new FileReservation(store, got.claimed, got.message, isClosed, settled);
+            held.add(reservation);
+            return reservation;
+          }
+          const now = Date.now();
+          if (now >= deadline) return null;
+          pause = nextPollDelay(pause, resolved.pollIntervalMs, Math.min(deadline, store.nextEventAt()) - now);
+          await store.sleepers.sleep(pause, signal);
+        }
+      });
+    },
+
+    peek(id: string): Promise<Message | null> {
+      return operation(async () => (await lookup(checkId(id)))?.message ?? null);
+    },
+
+    inspect(id: string): Promise<JobInfo | null> {
+      return operation(async () => {
+        const found = await lookup(checkId(id));
+        if (!found) return null;
+        const { where, message } = found;
+        switch (where.dir) {
+          case "ready":
+            return { message, state: where.parsed.readyAt > Date.now() ? "delayed" : "ready" };
+          case "reserved":
+            return { message, state: "reserved", leaseEndsAt: where.parsed.leaseEndsAt };
+          case "buried": {
+            const reason = await readFile(store.path("buried", reasonFileOf(where.name)), "utf8").catch((error: unknown) => {
+              if (isNotFound(error)) return undefined;
+              throw new FileSystemError("read", reasonFileOf(where.name), error);
+            });
+            return { message, state: "buried", ...(reason === undefined ? {} : { buryReason: reason }) };
+          }
+        }
+      });
+    },
+
+    delete(id: string): Promise<boolean> {
+      return operation(async () => {
+        checkId(id);
+        for (let attempt = 0; attempt < LOOKUP_TRIES; attempt++) {
+          const where = await store.find(id);
+          if (!where) return false;
+          if (await remove(store.path(where.dir, where.name))) {
+            if (where.dir === "buried") await remove(store.path("buried", reasonFileOf(where.name)));
+            if (where.dir === "ready") store.index.forget(where.name);
+            await store.flush(where.dir);
+            return true;
+          }
+        }
+        return false;
+      });
+    },
+
+    kick(max: number): Promise<number> {
+      if (typeof max !== "number" || !Number.isInteger(max) || max < 0) {
+        return Promise.reject(new InvalidArgumentError("max", `must be a non-negative integer, got ${String(max)}`));
+      }
+      return operation(async () => {
+        if (max === 0) return 0;
+        const { jobs, reasons } = await store.listBuried();
+        const revived: string[] = [];
+        for (const job of jobs) {
+          if (revived.length >= max) break;
+          const readyName = store.readyName(job);
+          if (!(await claim(store.path("buried", job.name), store.path("ready", readyName)))) continue;
+          revived.push(readyName);
+          await remove(store.path("buried", reasonFileOf(job.name)));
+        }
+        await store.publishReady(revived);
+        await store.removeOrphanReasons(jobs, reasons);
+        return revived.length;
+      });
+    },
+
+    stats(): Promise<QueueStats> {
+      return operation(async () => {
+        await store.reap();
+        const [ready, reserved, buried, corrupt] = await Promise.all([
+          store.listReady(),
+          store.listReserved(),
+          store.listBuried(),
+          store.countCorrupt(),
+        ]);
+        const now = Date.now();
+        const due = ready.filter((entry) => entry.readyAt <= now).length;
+        return {
+          ready: due,
+          delayed: ready.length - due,
+          reserved: reserved.length,
+          buried: buried.jobs.length,
+          extra: { corrupt },
+        };
+      });
+    },
+
+    close(): Promise<void> {
+      closing ??= (async () => {
+        clearInterval(rescanTimer);
+        store.sleepers.failAll(closedError());
+        await Promise.allSettled([...inflight]);
+        for (const reservation of [...held]) {
+          try {
+            if (await reservation.returnToQueue()) store.emit({ type: "returned", id: reservation.message.id });
+          } catch (error) {
+            store.emit({ type: "error", during: "close", error });
+          }
+        }
+        held.clear();
+        await store.close();
+      })();
+      return closing;
+    },
+
+    async [Symbol.asyncDispose](): Promise<void> {
+      await queue.close();
+    },
+  };
+  return queue;
+}

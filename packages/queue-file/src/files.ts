@@ -1,0 +1,199 @@
+/**
+ * The file-system primitives the queue is built from: where things live, writing a file so that
+ * no reader ever sees it half-written, reading a job file without following a stranger's symlink,
+ * and flushing a directory once for many concurrent writers.
+ */
+import { randomBytes } from "node:crypto";
+import { constants, type Stats } from "node:fs";
+import { mkdir, open, readFile, rename, unlink, writeFile, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { AdapterError } from "@x/message";
+import { FileSystemError, errnoCode, isNotFound } from "./errors.js";
+import { coalescing } from "./serial.js";
+
+/** The directories and files of one queue. */
+export interface Layout {
+  readonly root: string;
+  readonly ready: string;
+  readonly reserved: string;
+  readonly buried: string;
+  readonly tmp: string;
+  readonly corrupt: string;
+  readonly journal: string;
+  readonly journalLock: string;
+  readonly marker: string;
+}
+
+/** Written once into every queue directory, so a directory of another format is refused. */
+export const FORMAT_MARKER = { format: "@x/queue-file", version: 1 } as const;
+const MARKER_FILE = "queue-file.json";
+
+export function layoutOf(root: string): Layout {
+  return {
+    root,
+    ready: join(root, "ready"),
+    reserved: join(root, "reserved"),
+    buried: join(root, "buried"),
+    tmp: join(root, "tmp"),
+    corrupt: join(root, "corrupt"),
+    journal: join(root, "journal"),
+    journalLock: join(root, "journal.lock"),
+    marker: join(root, MARKER_FILE),
+  };
+}
+
+/** Creates the directories (0700) and the format marker, or checks the marker that is there. */
+export async function prepareLayout(layout: Layout): Promise<void> {
+  for (const dir of [layout.ready, layout.reserved, layout.buried, layout.tmp, layout.corrupt]) {
+    await mkdir(dir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+      throw new FileSystemError("create the queue directory", dir, error);
+    });
+  }
+  const wanted = JSON.stringify(FORMAT_MARKER);
+  try {
+    await writeFile(layout.marker, `${wanted}\n`, { flag: "wx", mode: 0o600 });
+    return;
+  } catch (error) {
+    if (errnoCode(error) !== "EEXIST") throw new FileSystemError("write the format marker", layout.marker, error);
+  }
+  let found: unknown;
+  try {
+    found = JSON.parse(await readFile(layout.marker, "utf8"));
+  } catch (error) {
+    throw new AdapterError(`${layout.marker} is not a @x/queue-file format marker; refusing to use ${layout.root}`, { cause: error });
+  }
+  const marker = found as Partial<typeof FORMAT_MARKER> | null;
+  if (marker?.format !== FORMAT_MARKER.format || marker.version !== FORMAT_MARKER.version) {
+    throw new AdapterError(`${layout.root} holds a queue of another format (${JSON.stringify(found)}); expected ${wanted}`);
+  }
+}
+
+/** A temp file name that says which process wrote it, so left-overs of dead processes can be removed. */
+export function tempName(suffix = "tmp"): string {
+  return `${process.pid.toString(36)}-${randomBytes(4).toString("hex")}.${suffix}`;
+}
+
+/** Parses {@link tempName}: the writer's pid, or `undefined` for a name we did not make. */
+export function tempWriter(name: string): number | undefined {
+  const m = /^([0-9a-z]{1,8})-[0-9a-f]{8}\.(?:tmp|idlock)$/.exec(name);
+  return m?.[1] === undefined ? undefined : Number.parseInt(m[1], 36);
+}
+
+/** Whether a process with this pid is alive on this machine. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoCode(error) === "EPERM";
+  }
+}
+
+/**
+ * Writes a new file with mode 0600, flushed to the disk when `fsync` is set. On failure the
+ * partial file is removed. The file is complete before anyone can rename it into view.
+ */
+export async function writeNewFile(path: string, data: Uint8Array | string, fsync: boolean): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, "wx", 0o600);
+    await handle.writeFile(data);
+    if (fsync) await handle.sync();
+    await handle.close();
+    handle = undefined;
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await unlink(path).catch(() => undefined);
+    throw new FileSystemError("write", path, error);
+  }
+}
+
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** What {@link readJobFile} found: the bytes, or why the file cannot be a job. */
+export type ReadResult = { readonly bytes: Buffer } | { readonly problem: string };
+
+/**
+ * Reads a job file. Symlinks, FIFOs, directories and files over `maxBytes` are reported as a
+ * problem instead of being followed, blocked on or loaded. `ENOENT` is thrown as is: the caller
+ * lost a race and decides what that means.
+ */
+export async function readJobFile(path: string, maxBytes: number): Promise<ReadResult> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, READ_FLAGS);
+  } catch (error) {
+    if (errnoCode(error) === "ELOOP") return { problem: "is a symbolic link" };
+    if (isNotFound(error)) throw error;
+    throw new FileSystemError("open", path, error);
+  }
+  try {
+    const stats: Stats = await handle.stat();
+    if (!stats.isFile()) return { problem: "is not a regular file" };
+    if (stats.size > maxBytes) return { problem: `${stats.size} bytes is over the limit of ${maxBytes} bytes` };
+    return { bytes: await handle.readFile() };
+  } catch (error) {
+    if (errnoCode(error) === "EISDIR") return { problem: "is not a regular file" };
+    throw new FileSystemError("read", path, error);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Renames, telling a lost race (`false`: the source is gone, another process moved it first)
+ * from a real failure (thrown). This is the queue's only claim primitive: of several processes
+ * renaming the same source, exactly one succeeds.
+ */
+export async function claim(from: string, to: string): Promise<boolean> {
+  try {
+    await rename(from, to);
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw new FileSystemError("rename", from, error);
+  }
+}
+
+/** Unlinks; `false` when the file was already gone. */
+export async function remove(path: string): Promise<boolean> {
+  try {
+    await unlink(path);
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw new FileSystemError("remove", path, error);
+  }
+}
+
+/**
+ * Flushes one directory's entries to the disk. Callers that arrive while a flush runs share the
+ * next one (see {@link coalescing}): many concurrent enqueues pay for few directory fsyncs.
+ */
+export class DirectorySync {
+  readonly #path: string;
+  #handle: Promise<FileHandle> | undefined;
+  /** Resolves once a flush that started after this call has finished. */
+  readonly sync: () => Promise<void> = coalescing(() => this.#flush());
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  async #flush(): Promise<void> {
+    this.#handle ??= open(this.#path, constants.O_RDONLY | constants.O_DIRECTORY);
+    try {
+      await (await this.#handle).sync();
+    } catch (error) {
+      this.#handle = undefined;
+      throw new FileSystemError("flush the directory", this.#path, error);
+    }
+  }
+
+  /** Waits for a flush in progress, then closes the directory handle. */
+  async close(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    await (await handle?.catch(() => undefined))?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The journal: an append-only list of the names that entered `ready/`, one per line. It is an
+ * index, not the truth (the truth is the directory): it lets every process learn about new jobs by
+ * reading only what was appended since its last look, instead of listing `ready/`.
+ *
+ * Why nothing is lost:
+ * - a writer renames the job into `ready/` first and appends its name after, so a name in the
+ *   journal always names a file that was there;
+ * - before appending, a writer looks up which file the path `journal` names *now*. Compaction
+ *   swaps in a new file first and lists `ready/` after, so a writer that still appended to the
+ *   old file had renamed its job before the listing, which therefore includes it;
+ * - a writer killed between the rename and the append leaves a job that is not in the journal:
+ *   the periodic full listing of `ready/` (`rescanIntervalMs`) and every process start find it.
+ * The journal is not fsynced: after a power loss the start-up listing rebuilds what it lost.
+ */
+import { open, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { FileSystemError, errnoCode, isNotFound } from "./errors.js";
+import type { Emit } from "./events.js";
+import { claim, tempName, type Layout } from "./files.js";
+import { Mutex, coalescing } from "./serial.js";
+
+/** A compaction lock older than this belongs to a process that died while compacting. */
+const STALE_LOCK_MS = 60_000;
+/** Compaction writes the listing in pieces of about this size, whole lines each. */
+const CHUNK_BYTES = 64 * 1024;
+
+interface OpenJournal {
+  readonly handle: FileHandle;
+  readonly ino: number;
+  /** Everything before this offset has been read. */
+  offset: number;
+}
+
+/** New lines since the last read, and whether the file was replaced (by a compaction) meanwhile. */
+export interface JournalRead {
+  readonly lines: string[];
+  readonly rotated: boolean;
+  /** Size of the journal file after this read. */
+  readonly size: number;
+}
+
+export class Journal {
+  readonly #layout: Layout;
+  readonly #emit: Emit;
+  readonly #mutex = new Mutex();
+  #current: OpenJournal | undefined;
+  #pending: string[] = [];
+  #lastWriteOk = true;
+  #closed = false;
+  readonly #flush = coalescing(() => this.#mutex.run(() => this.#writePending()));
+
+  constructor(layout: Layout, emit: Emit) {
+    this.#layout = layout;
+    this.#emit = emit;
+  }
+
+  /**
+   * Appends names. Callers append only after the file is in `ready/`. A failure is reported and
+   * swallowed: the job is in `ready/` already, and the next full listing finds it.
+   */
+  async append(names: readonly string[]): Promise<boolean> {
+    if (names.length === 0 || this.#closed) return false;
+    this.#pending.push(...names);
+    await this.#flush();
+    return this.#lastWriteOk;
+  }
+
+  /** Skips what is in the journal now: at start-up a full listing of `ready/` stands in for it. */
+  skipToEnd(): Promise<void> {
+    return this.#mutex.run(async () => {
+      const { journal } = await this.#currentFile();
+      journal.offset = (await journal.handle.stat()).size;
+    });
+  }
+
+  /** The lines appended since the last call (all of them after a rotation). */
+  read(): Promise<JournalRead> {
+    return this.#mutex.run(async () => {
+      const { journal, rotated } = await this.#currentFile();
+      const size = (await journal.handle.stat()).size;
+      if (size <= journal.offset) return { lines: [], rotated, size };
+      const length = size - journal.offset;
+      const buffer = Buffer.allocUnsafe(length);
+      const { bytesRead } = await journal.handle.read(buffer, 0, length, journal.offset);
+      const text = buffer.toString("latin1", 0, bytesRead);
+      // A line is ours only once its newline is there; the rest is still being written.
+      const end = text.lastIndexOf("\n");
+      if (end < 0) return { lines: [], rotated, size };
+      journal.offset += end + 1;
+      return { lines: text.slice(0, end).split("\n"), rotated, size };
+    });
+  }
+
+  /**
+   * Replaces the journal with a listing of `ready/`, when no other process is doing it. Swap
+   * first, list after (see the module comment).
+   */
+  async compact(listReady: () => Promise<string[]>, sizeBefore: number): Promise<void> {
+    if (this.#closed || !(await this.#lock())) return;
+    try {
+      const fresh = join(this.#layout.tmp, tempName("journal"));
+      const handle = await open(fresh, "a+", 0o600);
+      try {
+        if (!(await claim(fresh, this.#layout.journal))) return;
+        const names = await listReady();
+        for (let start = 0; start < names.length; ) {
+          let end = start;
+          let bytes = 0;
+          while (end < names.length && bytes < CHUNK_BYTES) bytes += (names[end++] ?? "").length + 1;
+          await handle.write(`${names.slice(start, end).join("\n")}\n`);
+          start = end;
+        }
+        this.#emit({ type: "compacted", bytesBefore: sizeBefore, entries: names.length });
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      await unlink(this.#layout.journalLock).catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#mutex.run(async () => {
+      await this.#current?.handle.close().catch(() => undefined);
+      this.#current = undefined;
+    });
+  }
+
+  async #writePending(): Promise<void> {
+    const names = this.#pending;
+    this.#pending = [];
+    if (names.length === 0 || this.#closed) return;
+    try {
+      const { journal } = await this.#currentFile();
+      await journal.handle.write(`${names.join("\n")}\n`);
+      this.#lastWriteOk = true;
+    } catch (error) {
+      this.#lastWriteOk = false;
+      this.#emit({ type: "error", during: "journal", error: new FileSystemError("append to the journal", this.#layout.journal, error) });
+    }
+  }
+
+  /** The file the path `journal` names now, reopened when a compaction replaced it. */
+  async #currentFile(): Promise<{ journal: OpenJournal; rotated: boolean }> {
+    let ino: number | undefined;
+    try {
+      ino = (await stat(this.#layout.journal)).ino;
+    } catch (error) {
+      if (!isNotFound(error)) throw new FileSystemError("stat", this.#layout.journal, error);
+    }
+    const current = this.#current;
+    if (current && current.ino === ino) return { journal: current, rotated: false };
+    const handle = await open(this.#layout.journal, "a+", 0o600).catch((error: unknown) => {
+      throw new FileSystemError("open", this.#layout.journal, error);
+    });
+    const journal: OpenJournal = { handle, ino: (await handle.stat()).ino, offset: 0 };
+    this.#current = journal;
+    await current?.handle.close().catch(() => undefined);
+    return { journal, rotated: current !== undefined };
+  }
+
+  async #lock(): Promise<boolean> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await writeFile(this.#layout.journalLock, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
+        return true;
+      } catch (error) {
+        if (errnoCode(error) !== "EEXIST") throw new FileSystemError("create", this.#layout.journalLock, error);
+      }
+      const age = await stat(this.#layout.journalLock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => Infinity,
+      );
+      if (age < STALE_LOCK_MS) return false;
+      await unlink(this.#layout.journalLock).catch(() => undefined);
+    }
+    return false;
+  }
+}

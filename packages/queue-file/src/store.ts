@@ -1,0 +1,327 @@
+/**
+ * The queue's state on disk and this process's view of it: listing the state directories,
+ * finding a job by id, loading job files (moving bad ones aside), publishing names that entered
+ * `ready/`, requeueing leases that ran out, and keeping the in-memory index of `ready/` fresh.
+ */
+import { lstat, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { decode, type Message } from "@x/message";
+import { moveAside, type StateDir } from "./corrupt.js";
+import { FileSystemError, isNotFound } from "./errors.js";
+import { createEmitter, type Emit } from "./events.js";
+import {
+  DirectorySync,
+  claim,
+  layoutOf,
+  prepareLayout,
+  processAlive,
+  readJobFile,
+  remove,
+  tempWriter,
+  type Layout,
+} from "./files.js";
+import { Journal } from "./journal.js";
+import {
+  NameClock,
+  compareBuried,
+  formatReady,
+  parseBuried,
+  parseReady,
+  parseReserved,
+  type BuriedName,
+  type ReadyName,
+  type ReservedName,
+} from "./names.js";
+import type { ResolvedOptions } from "./options.js";
+import { ReadyIndex, type ReadyEntry } from "./ready-index.js";
+import { coalescing } from "./serial.js";
+import { Sleepers } from "./waiting.js";
+
+/** A temp file of a live process older than this is a left-over all the same. */
+const STALE_TEMP_MS = 60 * 60_000;
+/** An id lock or an orphan bury reason older than this belongs to an operation that died. */
+const STALE_LOCK_MS = 60_000;
+
+export type Named<T> = T & { readonly name: string };
+
+/** Where a job was found. */
+export type Located =
+  | { readonly dir: "ready"; readonly name: string; readonly parsed: ReadyName }
+  | { readonly dir: "reserved"; readonly name: string; readonly parsed: ReservedName }
+  | { readonly dir: "buried"; readonly name: string; readonly parsed: BuriedName };
+
+/** What loading a job file gave: the message, or nothing because it moved or was bad. */
+export type Loaded = { readonly message: Message } | { readonly missing: "gone" | "corrupt" };
+
+export class JobStore {
+  readonly options: ResolvedOptions;
+  readonly layout: Layout;
+  readonly emit: Emit;
+  readonly clock = new NameClock();
+  readonly index = new ReadyIndex();
+  readonly sleepers = new Sleepers();
+  readonly syncs: Readonly<Record<StateDir, DirectorySync>>;
+  readonly #journal: Journal;
+  /** Names this process appended and will read back from the journal: already in the index. */
+  readonly #ownLines = new Set<string>();
+  #linesInJournal = 0;
+  #nextReapAt = 0;
+  #compacting: Promise<void> | undefined;
+
+  /** Reads the journal's new lines into the index (and starts a compaction when it is due). */
+  readonly refresh = coalescing(() => this.#refresh());
+  /** Requeues every job whose lease has run out. */
+  readonly reap = coalescing(() => this.#reap());
+  /** Lists `ready/` in full and brings the index in line with it. */
+  readonly rescan = coalescing(() => this.#rescan());
+
+  constructor(options: ResolvedOptions) {
+    this.options = options;
+    this.layout = layoutOf(options.dir);
+    this.emit = createEmitter(options.onEvent, options.logger);
+    this.#journal = new Journal(this.layout, this.emit);
+    this.syncs = {
+      ready: new DirectorySync(this.layout.ready),
+      reserved: new DirectorySync(this.layout.reserved),
+      buried: new DirectorySync(this.layout.buried),
+    };
+  }
+
+  async start(): Promise<void> {
+    await prepareLayout(this.layout);
+    await this.#cleanTemp();
+    // Lines before this point name files the listing below finds.
+    await this.#journal.skipToEnd();
+    await this.rescan();
+  }
+
+  async close(): Promise<void> {
+    await this.#compacting;
+    await this.#journal.close();
+    await Promise.all(Object.values(this.syncs).map((sync) => sync.close()));
+  }
+
+  /** `path` of a file in a state directory. */
+  path(dir: StateDir, name: string): string {
+    return join(this.layout[dir], name);
+  }
+
+  /** Flushes a state directory when the queue is durable. */
+  async flush(dir: StateDir): Promise<void> {
+    if (this.options.fsync) await this.syncs[dir].sync();
+  }
+
+  /**
+   * Makes names that just entered `ready/` known: to other processes through the journal, to
+   * this one through the index, and wakes this process's waiting reserves.
+   */
+  async publishReady(names: readonly string[]): Promise<void> {
+    if (names.length === 0) return;
+    await this.flush("ready");
+    for (const name of names) this.#ownLines.add(name);
+    if (!(await this.#journal.append(names))) for (const name of names) this.#ownLines.delete(name);
+    const now = Date.now();
+    for (const name of names) this.index.add(name, now);
+    this.sleepers.wakeAll();
+  }
+
+  /** A fresh ready-name for a job that becomes ready now (or at `readyAt`). */
+  readyName(job: { priority: number; deliveries: number; id: string }, readyAt = this.clock.now()): string {
+    return formatReady({ priority: job.priority, readyAt, seq: this.clock.nextSeq(), deliveries: job.deliveries, id: job.id });
+  }
+
+  /** Reaps first when a lease may have run out by `now`. */
+  async reapIfDue(now: number): Promise<void> {
+    if (now >= this.#nextReapAt) await this.reap();
+  }
+
+  /** Makes sure a lease this process handed out is reaped on time if its holder lets it lapse. */
+  noteLease(leaseEndsAt: number): void {
+    this.#nextReapAt = Math.min(this.#nextReapAt, leaseEndsAt);
+  }
+
+  /** The next moment something is known to change: a delayed job falls due or a reap is due. */
+  nextEventAt(): number {
+    return Math.min(this.index.nextDueAt() ?? Infinity, this.#nextReapAt);
+  }
+
+  /**
+   * Loads a job file. A file that is not a valid job of this id is moved aside and reported;
+   * a file that vanished meanwhile (another process moved it) is `gone`.
+   */
+  async load(dir: StateDir, name: string, id: string): Promise<Loaded> {
+    let read;
+    try {
+      read = await readJobFile(this.path(dir, name), this.options.maxJobBytes);
+    } catch (error) {
+      if (isNotFound(error)) return { missing: "gone" };
+      throw error;
+    }
+    let problem: string;
+    if ("bytes" in read) {
+      try {
+        const message = decode(read.bytes, { maxBytes: this.options.maxJobBytes });
+        if (message.id === id) return { message };
+        problem = `the file name says id ${id} but the content says ${message.id}`;
+      } catch (error) {
+        problem = error instanceof Error ? error.message : String(error);
+      }
+    } else {
+      problem = read.problem;
+    }
+    return (await moveAside(this.layout, dir, name, problem, this.emit)) ? { missing: "corrupt" } : { missing: "gone" };
+  }
+
+  async listReady(): Promise<Named<ReadyName>[]> {
+    return this.#list("ready", parseReady);
+  }
+
+  async listReserved(): Promise<Named<ReservedName>[]> {
+    return this.#list("reserved", parseReserved);
+  }
+
+  /** Buried jobs, first buried first, and the names of the bury-reason files. */
+  async listBuried(): Promise<{ jobs: Named<BuriedName>[]; reasons: Set<string> }> {
+    const all = await this.#list("buried", parseBuried);
+    const jobs = all.filter((entry) => entry.kind === "job").sort(compareBuried);
+    const reasons = new Set(all.filter((entry) => entry.kind === "reason").map((entry) => entry.name));
+    return { jobs, reasons };
+  }
+
+  /** Finds a job by id in any state. Lists the directories: O(jobs), unlike `reserve`. */
+  async find(id: string): Promise<Located | undefined> {
+    const [ready, reserved, buried] = await Promise.all([this.listReady(), this.listReserved(), this.listBuried()]);
+    const inReady = ready.find((entry) => entry.id === id);
+    if (inReady) return { dir: "ready", name: inReady.name, parsed: inReady };
+    const inReserved = reserved.find((entry) => entry.id === id);
+    if (inReserved) return { dir: "reserved", name: inReserved.name, parsed: inReserved };
+    const inBuried = buried.jobs.find((entry) => entry.id === id);
+    if (inBuried) return { dir: "buried", name: inBuried.name, parsed: inBuried };
+    return undefined;
+  }
+
+  /** How many files were moved aside to `corrupt/`. */
+  async countCorrupt(): Promise<number> {
+    const names = await readdir(this.layout.corrupt).catch((error: unknown) => {
+      throw new FileSystemError("list", this.layout.corrupt, error);
+    });
+    return names.filter((name) => !name.endsWith(".reason.json")).length;
+  }
+
+  /** Lists a state directory; names this queue does not write are moved aside as strangers. */
+  async #list<T>(dir: StateDir, parse: (name: string) => T | undefined): Promise<Named<T>[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.layout[dir]);
+    } catch (error) {
+      throw new FileSystemError("list", this.layout[dir], error);
+    }
+    const entries: Named<T>[] = [];
+    for (const name of names) {
+      const parsed = parse(name);
+      if (parsed === undefined) await moveAside(this.layout, dir, name, "not a file name this queue writes (a stranger's file?)", this.emit);
+      else entries.push({ ...parsed, name });
+    }
+    return entries;
+  }
+
+  async #refresh(): Promise<void> {
+    const { lines, rotated, size } = await this.#journal.read();
+    if (rotated) {
+      this.#linesInJournal = 0;
+      this.#ownLines.clear();
+    }
+    this.#linesInJournal += lines.length;
+    const now = Date.now();
+    for (const line of lines) {
+      if (!this.#ownLines.delete(line)) this.index.add(line, now);
+    }
+    if (size >= this.options.journalCompactBytes && this.#linesInJournal > 2 * this.index.size + 1024 && !this.#compacting) {
+      this.#compacting = this.#journal
+        .compact(async () => (await this.listReady()).map((entry) => entry.name), size)
+        .catch((error: unknown) => {
+          this.emit({ type: "error", during: "compact", error });
+        })
+        .finally(() => {
+          this.#compacting = undefined;
+        });
+    }
+  }
+
+  async #rescan(): Promise<void> {
+    const since = this.index.generation;
+    const entries = await this.listReady();
+    const now = Date.now();
+    let added = 0;
+    for (const entry of entries) if (this.index.add(entry.name, now)) added++;
+    this.index.retain(new Set(entries.map((entry) => entry.name)), since);
+    if (added > 0) {
+      this.emit({ type: "rescanned", listed: entries.length, added });
+      this.sleepers.wakeAll();
+    }
+  }
+
+  async #reap(): Promise<void> {
+    const now = Date.now();
+    let next = now + this.options.reapIntervalMs;
+    const requeued: string[] = [];
+    for (const entry of await this.listReserved()) {
+      if (entry.leaseEndsAt > now) {
+        next = Math.min(next, entry.leaseEndsAt);
+        continue;
+      }
+      const readyName = this.readyName(entry);
+      // The holder may be touching or settling at this very moment: one rename wins.
+      if (await claim(this.path("reserved", entry.name), this.path("ready", readyName))) {
+        requeued.push(readyName);
+        this.emit({ type: "requeued", id: entry.id, deliveries: entry.deliveries, leaseEndedAt: entry.leaseEndsAt });
+      }
+    }
+    this.#nextReapAt = next;
+    await this.publishReady(requeued);
+  }
+
+  /** Removes what dead processes left in `tmp/`; nothing there is ever read as a job. */
+  async #cleanTemp(): Promise<void> {
+    const names = await readdir(this.layout.tmp).catch((error: unknown) => {
+      throw new FileSystemError("list", this.layout.tmp, error);
+    });
+    const now = Date.now();
+    for (const name of names) {
+      const path = join(this.layout.tmp, name);
+      const age = await lstat(path).then(
+        (stats) => now - stats.mtimeMs,
+        () => undefined,
+      );
+      if (age === undefined) continue;
+      let reason: string | undefined;
+      if (name.endsWith(".idlock")) {
+        if (age > STALE_LOCK_MS) reason = "stale id lock";
+      } else {
+        const writer = tempWriter(name);
+        if (writer !== undefined && (age > STALE_TEMP_MS || !processAlive(writer))) reason = "temp file of a process that is gone";
+      }
+      if (reason !== undefined && (await remove(path).catch(() => false))) this.emit({ type: "cleaned", file: `tmp/${name}`, reason });
+    }
+  }
+
+  /** Removes bury reasons whose job is gone (a kick or delete died half-way). */
+  async removeOrphanReasons(jobs: readonly Named<BuriedName>[], reasons: ReadonlySet<string>): Promise<void> {
+    const live = new Set(jobs.map((job) => job.name.slice(0, -".job".length)));
+    const now = Date.now();
+    for (const reason of reasons) {
+      if (live.has(reason.slice(0, -".reason".length))) continue;
+      const path = this.path("buried", reason);
+      const age = await lstat(path).then(
+        (stats) => now - stats.mtimeMs,
+        () => 0,
+      );
+      // A young orphan is a bury in progress: its reason is written before the job moves in.
+      if (age > STALE_LOCK_MS && (await remove(path).catch(() => false))) {
+        this.emit({ type: "cleaned", file: `buried/${reason}`, reason: "bury reason without its job" });
+      }
+    }
+  }
+}
+
+export type { ReadyEntry };
