@@ -1,0 +1,106 @@
+import type { Message } from "@x/message";
+
+/** Why a job was buried (an expired job has its own `expired` event). */
+export type BuryReason = "fatal" | "no-handler" | "max-attempts";
+
+/** Why the worker stopped (or is stopping). */
+export type StopReason = "idle" | "signal" | "aborted" | "closed" | "queue-closed";
+
+/** Which queue operation (or other step) an `error` event comes from. */
+export type ErrorPhase =
+  | "reserve"
+  | "ack"
+  | "release"
+  | "bury"
+  | "delete"
+  | "touch"
+  | "respond"
+  | "heartbeat"
+  | "backoff"
+  | "listener"
+  | "internal";
+
+/** Fields every job event has. */
+export interface JobEvent {
+  readonly message: Message;
+  /** This run's number, 1-based. */
+  readonly attempt: number;
+}
+
+/**
+ * The payload of each worker event. Every reserved job ends in exactly one of `succeeded`,
+ * `retried`, `buried` or `expired`, or in an `error` when settling it failed (the lease then runs
+ * out and the queue hands it out again). Durations are milliseconds from the reservation to the event.
+ */
+export interface WorkerEvents {
+  /** A job was handed to this worker. */
+  reserved: JobEvent;
+  /** The handler resolved and the job was acked. `responses`: how many response messages were enqueued. */
+  succeeded: JobEvent & { readonly durationMs: number; readonly responses: number };
+  /**
+   * The job was released to run again after `delayMs`: the handler threw a retryable error, or
+   * (`shutdown: true`) the worker stopped before it finished.
+   */
+  retried: JobEvent & { readonly durationMs: number; readonly delayMs: number; readonly error: unknown; readonly shutdown: boolean };
+  /** The job was buried; `detail` is the reason given to the queue. `error` is set for `fatal` and `max-attempts`. */
+  buried: JobEvent & { readonly durationMs: number; readonly reason: BuryReason; readonly detail: string; readonly error?: unknown };
+  /** The job was past its `expiration` when reserved: buried with reason `expired`, or deleted. */
+  expired: JobEvent & { readonly durationMs: number; readonly action: "bury" | "delete" };
+  /** A queue operation (or a heartbeat, or a listener) failed. The worker carries on. */
+  error: { readonly phase: ErrorPhase; readonly error: unknown; readonly message?: Message };
+  /** The worker stopped reserving and is finishing its jobs. */
+  stopping: { readonly reason: StopReason };
+  /** Everything is settled; `run()` is about to resolve. */
+  stopped: { readonly reason: StopReason };
+}
+
+/** The name of a worker event. */
+export type WorkerEventName = keyof WorkerEvents;
+
+/** A listener for one worker event. */
+export type WorkerListener<E extends WorkerEventName> = (event: WorkerEvents[E]) => void;
+
+/**
+ * A small typed event emitter. Emitting with no listeners costs one map lookup; a throwing listener
+ * is reported through `onListenerError` and never reaches the worker's loop.
+ */
+export class TypedEmitter<Events extends object> {
+  readonly #listeners = new Map<keyof Events, Set<(event: never) => void>>();
+  readonly #onListenerError: (error: unknown) => void;
+
+  constructor(onListenerError: (error: unknown) => void) {
+    this.#onListenerError = onListenerError;
+  }
+
+  /** Adds a listener; returns a function that removes it. */
+  on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
+    set.add(listener);
+    return () => {
+      this.off(event, listener);
+    };
+  }
+
+  /** Removes a listener added with `on`. */
+  off<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): void {
+    this.#listeners.get(event)?.delete(listener);
+  }
+
+  /** Whether anyone listens to `event` (so callers can skip building its payload). */
+  has(event: keyof Events): boolean {
+    return (this.#listeners.get(event)?.size ?? 0) > 0;
+  }
+
+  emit<E extends keyof Events>(event: E, payload: Events[E]): void {
+    const set = this.#listeners.get(event);
+    if (!set || set.size === 0) return;
+    for (const listener of [...set]) {
+      try {
+        (listener as (payload: Events[E]) => void)(payload);
+      } catch (error) {
+        this.#onListenerError(error);
+      }
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import { createMemoryQueue } from "@x/message";
+import { describe, expect, it } from "vitest";
+import { InvalidOptionError } from "./errors.js";
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_POLL_TIMEOUT_MS,
+  DEFAULT_SHUTDOWN_AFTER_EMPTY_ITERATIONS,
+  DEFAULT_SLEEP_DURATION_MS,
+  resolveWorkerOptions,
+  type WorkerOptions,
+} from "./options.js";
+
+const queue = createMemoryQueue();
+const noop = (): void => undefined;
+const handlers = { noop };
+
+function optionError(options: unknown): InvalidOptionError {
+  try {
+    resolveWorkerOptions(options as WorkerOptions);
+  } catch (error) {
+    if (error instanceof InvalidOptionError) return error;
+    throw error;
+  }
+  throw new Error("expected an InvalidOptionError");
+}
+
+describe("resolveWorkerOptions", () => {
+  it("fills in the documented defaults; maxAttempts is finite", () => {
+    const resolved = resolveWorkerOptions({ queue, handlers });
+    expect(resolved).toMatchObject({
+      concurrency: DEFAULT_CONCURRENCY,
+      pollTimeoutMs: DEFAULT_POLL_TIMEOUT_MS,
+      sleepDurationMs: DEFAULT_SLEEP_DURATION_MS,
+      shutdownAfterEmptyIterations: DEFAULT_SHUTDOWN_AFTER_EMPTY_ITERATIONS,
+      maxAttempts: DEFAULT_MAX_ATTEMPTS,
+      onExpired: "bury",
+      unexpectedErrors: "transient",
+      autoTouch: true,
+      handleSignals: true,
+      responseQueue: queue,
+    });
+    expect(Number.isFinite(resolved.maxAttempts)).toBe(true);
+    expect(DEFAULT_MAX_ATTEMPTS).toBe(10);
+  });
+
+  it("P-21: zero means zero for pollTimeoutMs, sleepDurationMs and shutdownAfterEmptyIterations", () => {
+    const resolved = resolveWorkerOptions({ queue, handlers, pollTimeoutMs: 0, sleepDurationMs: 0, shutdownAfterEmptyIterations: 0 });
+    expect(resolved.pollTimeoutMs).toBe(0);
+    expect(resolved.sleepDurationMs).toBe(0);
+    expect(resolved.shutdownAfterEmptyIterations).toBe(0);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ["a missing queue", { queue: undefined }, "queue"],
+    ["a queue without reserve()", { queue: {} }, "queue"],
+    ["handlers that are not an object", { handlers: null }, "handlers"],
+    ["a handler that is not a function", { handlers: { send: "nope" } }, "handlers.send"],
+    ["concurrency 0", { concurrency: 0 }, "concurrency"],
+    ["fractional concurrency", { concurrency: 1.5 }, "concurrency"],
+    ["negative pollTimeoutMs", { pollTimeoutMs: -1 }, "pollTimeoutMs"],
+    ["NaN sleepDurationMs", { sleepDurationMs: Number.NaN }, "sleepDurationMs"],
+    ["negative shutdownAfterEmptyIterations", { shutdownAfterEmptyIterations: -1 }, "shutdownAfterEmptyIterations"],
+    ["maxAttempts 0", { maxAttempts: 0 }, "maxAttempts"],
+    ["infinite maxAttempts", { maxAttempts: Infinity }, "maxAttempts"],
+    ["a bad backoff", { backoff: { type: "fixed", delayMs: -5 } }, "backoff.delayMs"],
+    ["an unknown onExpired", { onExpired: "archive" }, "onExpired"],
+    ["an unknown unexpectedErrors", { unexpectedErrors: "ignore" }, "unexpectedErrors"],
+    ["a non-boolean autoTouch", { autoTouch: "yes" }, "autoTouch"],
+    ["a non-boolean handleSignals", { handleSignals: 1 }, "handleSignals"],
+    ["a signal that is not an AbortSignal", { signal: {} }, "signal"],
+    ["a heart without beat()", { heart: { start: noop, degraded: noop, stop: noop } }, "heart"],
+    ["a zero heartbeat period", { heartbeatPeriodMs: 0 }, "heartbeatPeriodMs"],
+    ["a zero heartbeat warm-up", { heartbeatWarmupMs: 0 }, "heartbeatWarmupMs"],
+    ["degradedAfterFailures 0", { degradedAfterFailures: 0 }, "degradedAfterFailures"],
+    ["a logger without warn()", { logger: { debug: noop, info: noop, error: noop } }, "logger"],
+    ["a responseQueue that is not a queue", { responseQueue: 3 }, "responseQueue"],
+  ])("rejects %s, naming the option", (_what, patch, option) => {
+    const error = optionError({ queue, handlers, ...patch });
+    expect(error.option).toBe(option);
+    expect(error.code).toBe("ERR_WORKER_INVALID_OPTION");
+    expect(error.message).toContain(`\`${option}\``);
+  });
+
+  it("does not change or keep the caller's objects", () => {
+    const myHandlers: Record<string, () => void> = { a: () => undefined };
+    const backoff = { type: "fixed" as const, delayMs: 5 };
+    const options = { queue, handlers: myHandlers, backoff };
+    const resolved = resolveWorkerOptions(options);
+    myHandlers.b = () => undefined;
+    expect(Object.keys(options)).toEqual(["queue", "handlers", "backoff"]);
+    expect(backoff).toEqual({ type: "fixed", delayMs: 5 });
+    expect(Object.isFrozen(backoff)).toBe(false);
+    expect(Object.keys(resolved.handlers)).toEqual(["a"]);
+    expect(resolved.backoff).not.toBe(backoff);
+  });
+
+  it("looks handlers up on a null-prototype copy, so `constructor` or `__proto__` jobs find none", () => {
+    const resolved = resolveWorkerOptions({ queue, handlers });
+    expect("constructor" in resolved.handlers).toBe(false);
+    expect("toString" in resolved.handlers).toBe(false);
+  });
+});

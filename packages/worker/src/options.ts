@@ -1,0 +1,232 @@
+import type { QueueAdapter } from "@x/message";
+import { DEFAULT_BACKOFF, normalizeBackoff, type BackoffStrategy } from "./backoff.js";
+import { InvalidOptionError } from "./errors.js";
+import type { HandlerMap } from "./handlers.js";
+import type { WorkerHeart } from "./heartbeat.js";
+
+/** The optional logger a worker writes to; `console` fits. */
+export interface WorkerLogger {
+  debug(message: string, ...details: unknown[]): void;
+  info(message: string, ...details: unknown[]): void;
+  warn(message: string, ...details: unknown[]): void;
+  error(message: string, ...details: unknown[]): void;
+}
+
+/** Jobs run at the same time when the options do not say. */
+export const DEFAULT_CONCURRENCY = 1;
+/** How long one reserve waits for a job: 5 s. */
+export const DEFAULT_POLL_TIMEOUT_MS = 5_000;
+/** Pause after an empty poll: none (the poll itself waited `pollTimeoutMs`). */
+export const DEFAULT_SLEEP_DURATION_MS = 0;
+/** Empty polls in a row before `run()` returns: never (run until stopped). */
+export const DEFAULT_SHUTDOWN_AFTER_EMPTY_ITERATIONS = Number.POSITIVE_INFINITY;
+/** Runs of one job before it is buried: 10 (with the default backoff, about 8.5 minutes of retries). */
+export const DEFAULT_MAX_ATTEMPTS = 10;
+/** How long in-flight jobs may take to finish once the worker stops: 10 s. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Pause after a failed reserve, so a broken queue is not hammered: 1 s. */
+export const DEFAULT_ERROR_DELAY_MS = 1_000;
+/** Touch a running job when this fraction of its lease has passed. */
+export const DEFAULT_TOUCH_FRACTION = 0.5;
+/** What happens to a job past its expiration. */
+export const DEFAULT_ON_EXPIRED = "bury";
+/** How errors other than `TransientError`/`FatalError` are treated. */
+export const DEFAULT_UNEXPECTED_ERRORS = "transient";
+/** Whether `run()` listens to SIGINT and SIGTERM. */
+export const DEFAULT_HANDLE_SIGNALS = true;
+/** Heartbeat period: 10 s. */
+export const DEFAULT_HEARTBEAT_PERIOD_MS = 10_000;
+/** Heartbeat warm-up announced at start: 30 s. */
+export const DEFAULT_HEARTBEAT_WARMUP_MS = 30_000;
+/** Handler failures in a row after which the heartbeat says `degraded`. */
+export const DEFAULT_DEGRADED_AFTER_FAILURES = 5;
+
+/** Options of {@link createWorker}. Only `queue` and `handlers` are required. */
+export interface WorkerOptions<Jobs extends object = Record<string, unknown>> {
+  /** Where jobs come from. The worker never closes it: it is yours. */
+  readonly queue: QueueAdapter;
+  /** The handler of each `request_type`. Jobs of other types are buried (`no-handler`). */
+  readonly handlers: HandlerMap<Jobs>;
+  /** How many jobs run at the same time. While all are busy, nothing is reserved. @default DEFAULT_CONCURRENCY (1) */
+  readonly concurrency?: number;
+  /** How long one reserve waits for a job, in ms; 0 polls without waiting. @default DEFAULT_POLL_TIMEOUT_MS (5000) */
+  readonly pollTimeoutMs?: number;
+  /** Pause after a poll came back empty, in ms; stopping interrupts it. 0 is no pause. @default DEFAULT_SLEEP_DURATION_MS (0) */
+  readonly sleepDurationMs?: number;
+  /**
+   * `run()` returns after this many empty polls in a row (pulpo's exit-when-idle). 0 drains: polls
+   * do not wait, and the first empty one stops. @default DEFAULT_SHUTDOWN_AFTER_EMPTY_ITERATIONS (Infinity: run until stopped)
+   */
+  readonly shutdownAfterEmptyIterations?: number;
+  /**
+   * Runs of one job at most. A failure on the last one buries the job; a delivery beyond it (after
+   * crashes or lost leases) is buried without running. @default DEFAULT_MAX_ATTEMPTS (10)
+   */
+  readonly maxAttempts?: number;
+  /** Delay before a failed job is retried. @default DEFAULT_BACKOFF (exponential 1 s x2, cap 5 min, jitter 0.2) */
+  readonly backoff?: BackoffStrategy;
+  /** Errors other than `TransientError`/`FatalError`: retried (`transient`) or buried (`fatal`). @default "transient" */
+  readonly unexpectedErrors?: "transient" | "fatal";
+  /** A job past its `expiration` when reserved is buried with reason `expired`, or deleted. @default "bury" */
+  readonly onExpired?: "bury" | "delete";
+  /** Touch running jobs before their lease ends (at half of `Reservation.leaseMs`). @default true */
+  readonly autoTouch?: boolean;
+  /** Once stopping, how long in-flight jobs may take before they are aborted and released, in ms. @default DEFAULT_SHUTDOWN_TIMEOUT_MS (10000) */
+  readonly shutdownTimeoutMs?: number;
+  /** Pause after a failed reserve, in ms. @default DEFAULT_ERROR_DELAY_MS (1000) */
+  readonly errorDelayMs?: number;
+  /** Aborting it stops the worker, like `close()`. */
+  readonly signal?: AbortSignal;
+  /** Stop on SIGINT/SIGTERM while `run()` is active; a second signal skips the shutdown deadline. @default true */
+  readonly handleSignals?: boolean;
+  /** Where response messages go. @default the same `queue` */
+  readonly responseQueue?: QueueAdapter;
+  /** A `Heart` from `@x/heartbeat` (or anything with its four methods) to report the worker's health. */
+  readonly heart?: WorkerHeart;
+  /** How often the heart beats, in ms. @default DEFAULT_HEARTBEAT_PERIOD_MS (10000) */
+  readonly heartbeatPeriodMs?: number;
+  /** Warm-up announced with `start`, in ms. @default DEFAULT_HEARTBEAT_WARMUP_MS (30000) */
+  readonly heartbeatWarmupMs?: number;
+  /** Handler failures in a row that turn the heartbeat to `degraded`. @default DEFAULT_DEGRADED_AFTER_FAILURES (5) */
+  readonly degradedAfterFailures?: number;
+  /** Gets a line for starts, stops, retries, burials and errors. @default none */
+  readonly logger?: WorkerLogger;
+  /** Random numbers in [0, 1) for backoff jitter; injectable for tests. @default Math.random */
+  readonly random?: () => number;
+}
+
+/** Options after validation, with every default filled in. */
+export interface ResolvedWorkerOptions {
+  readonly queue: QueueAdapter;
+  readonly handlers: Readonly<Record<string, (payload: never, context: never) => unknown>>;
+  readonly concurrency: number;
+  readonly pollTimeoutMs: number;
+  readonly sleepDurationMs: number;
+  readonly shutdownAfterEmptyIterations: number;
+  readonly maxAttempts: number;
+  readonly backoff: BackoffStrategy;
+  readonly unexpectedErrors: "transient" | "fatal";
+  readonly onExpired: "bury" | "delete";
+  readonly autoTouch: boolean;
+  readonly shutdownTimeoutMs: number;
+  readonly errorDelayMs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly handleSignals: boolean;
+  readonly responseQueue: QueueAdapter;
+  readonly heart: WorkerHeart | undefined;
+  readonly heartbeatPeriodMs: number;
+  readonly heartbeatWarmupMs: number;
+  readonly degradedAfterFailures: number;
+  readonly logger: WorkerLogger | undefined;
+  readonly random: () => number;
+}
+
+function integer(value: number, option: string, min: number, allowInfinity = false): number {
+  if (allowInfinity && value === Number.POSITIVE_INFINITY) return value;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
+    throw new InvalidOptionError(option, `must be an integer >= ${min}${allowInfinity ? " or Infinity" : ""}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function milliseconds(value: number, option: string, positive = false): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (positive && value === 0)) {
+    throw new InvalidOptionError(option, `must be a finite number of milliseconds ${positive ? "> 0" : ">= 0"}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function bool(value: boolean, option: string): boolean {
+  if (typeof value !== "boolean") throw new InvalidOptionError(option, `must be true or false, got ${String(value)}`);
+  return value;
+}
+
+function oneOf<T extends string>(value: T, option: string, allowed: readonly T[]): T {
+  if (!allowed.includes(value)) {
+    throw new InvalidOptionError(option, `must be ${allowed.map((a) => JSON.stringify(a)).join(" or ")}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function isQueue(value: unknown): value is QueueAdapter {
+  return typeof value === "object" && value !== null && typeof (value as QueueAdapter).reserve === "function";
+}
+
+function checkHandlers(handlers: unknown): ResolvedWorkerOptions["handlers"] {
+  if (typeof handlers !== "object" || handlers === null) {
+    throw new InvalidOptionError("handlers", "must be an object mapping request types to handler functions");
+  }
+  // A null-prototype copy: a job of type "constructor" or "__proto__" finds no handler.
+  const copy: Record<string, (payload: never, context: never) => unknown> = Object.create(null) as Record<string, never>;
+  for (const [type, handler] of Object.entries(handlers)) {
+    if (typeof handler !== "function") {
+      throw new InvalidOptionError(`handlers.${type}`, `must be a function, got ${typeof handler}`);
+    }
+    copy[type] = handler as (payload: never, context: never) => unknown;
+  }
+  return Object.freeze(copy);
+}
+
+function checkHeart(heart: unknown): WorkerHeart | undefined {
+  if (heart === undefined) return undefined;
+  for (const method of ["start", "beat", "degraded", "stop"] as const) {
+    if (typeof heart !== "object" || heart === null || typeof (heart as Record<string, unknown>)[method] !== "function") {
+      throw new InvalidOptionError("heart", `must have a ${method}() method (a Heart from @x/heartbeat)`);
+    }
+  }
+  return heart as WorkerHeart;
+}
+
+/**
+ * Validates the options up front and fills in the defaults. The caller's object is read once and
+ * never kept or changed.
+ * @throws InvalidOptionError naming the first bad option.
+ */
+export function resolveWorkerOptions<Jobs extends object>(options: WorkerOptions<Jobs>): ResolvedWorkerOptions {
+  if (typeof options !== "object" || (options as unknown) === null) {
+    throw new InvalidOptionError("options", "must be an object with at least `queue` and `handlers`");
+  }
+  if (!isQueue(options.queue)) throw new InvalidOptionError("queue", "must be a QueueAdapter");
+  if (options.responseQueue !== undefined && !isQueue(options.responseQueue)) {
+    throw new InvalidOptionError("responseQueue", "must be a QueueAdapter");
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new InvalidOptionError("signal", "must be an AbortSignal");
+  }
+  if (options.random !== undefined && typeof options.random !== "function") {
+    throw new InvalidOptionError("random", "must be a function returning a number in [0, 1)");
+  }
+  const logger = options.logger;
+  if (logger !== undefined && (["debug", "info", "warn", "error"] as const).some((level) => typeof logger[level] !== "function")) {
+    throw new InvalidOptionError("logger", "must have debug, info, warn and error methods");
+  }
+  return {
+    queue: options.queue,
+    handlers: checkHandlers(options.handlers),
+    concurrency: integer(options.concurrency ?? DEFAULT_CONCURRENCY, "concurrency", 1),
+    pollTimeoutMs: milliseconds(options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS, "pollTimeoutMs"),
+    sleepDurationMs: milliseconds(options.sleepDurationMs ?? DEFAULT_SLEEP_DURATION_MS, "sleepDurationMs"),
+    shutdownAfterEmptyIterations: integer(
+      options.shutdownAfterEmptyIterations ?? DEFAULT_SHUTDOWN_AFTER_EMPTY_ITERATIONS,
+      "shutdownAfterEmptyIterations",
+      0,
+      true,
+    ),
+    maxAttempts: integer(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, "maxAttempts", 1),
+    backoff: normalizeBackoff(options.backoff ?? DEFAULT_BACKOFF),
+    unexpectedErrors: oneOf(options.unexpectedErrors ?? DEFAULT_UNEXPECTED_ERRORS, "unexpectedErrors", ["transient", "fatal"]),
+    onExpired: oneOf(options.onExpired ?? DEFAULT_ON_EXPIRED, "onExpired", ["bury", "delete"]),
+    autoTouch: bool(options.autoTouch ?? true, "autoTouch"),
+    shutdownTimeoutMs: milliseconds(options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, "shutdownTimeoutMs"),
+    errorDelayMs: milliseconds(options.errorDelayMs ?? DEFAULT_ERROR_DELAY_MS, "errorDelayMs"),
+    signal: options.signal,
+    handleSignals: bool(options.handleSignals ?? DEFAULT_HANDLE_SIGNALS, "handleSignals"),
+    responseQueue: options.responseQueue ?? options.queue,
+    heart: checkHeart(options.heart),
+    heartbeatPeriodMs: milliseconds(options.heartbeatPeriodMs ?? DEFAULT_HEARTBEAT_PERIOD_MS, "heartbeatPeriodMs", true),
+    heartbeatWarmupMs: milliseconds(options.heartbeatWarmupMs ?? DEFAULT_HEARTBEAT_WARMUP_MS, "heartbeatWarmupMs", true),
+    degradedAfterFailures: integer(options.degradedAfterFailures ?? DEFAULT_DEGRADED_AFTER_FAILURES, "degradedAfterFailures", 1),
+    logger,
+    random: options.random ?? Math.random,
+  };
+}

@@ -1,0 +1,323 @@
+import { QueueClosedError, type Message, type Reservation } from "@x/message";
+import { WorkerStateError, WorkerStoppingError } from "./errors.js";
+import { TypedEmitter, type ErrorPhase, type StopReason, type WorkerEvents } from "./events.js";
+import { HealthReporter } from "./heartbeat.js";
+import { ActiveJob, type Counts, type JobEnvironment } from "./job.js";
+import { LeaseKeeper } from "./lease-keeper.js";
+import { logEvent, type LoggedEvent } from "./log.js";
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./options.js";
+import { sleep } from "./sleep.js";
+
+/** Outcome counts since the worker was created. */
+export interface WorkerCounters {
+  /** Jobs handed to this worker. */
+  readonly reserved: number;
+  readonly succeeded: number;
+  /** Releases for another try, including jobs released at shutdown. */
+  readonly retried: number;
+  readonly buried: number;
+  readonly expired: number;
+  /** `error` events (failed queue calls, heartbeats, listeners). */
+  readonly errors: number;
+  /** Jobs running now. */
+  readonly inFlight: number;
+}
+
+/** What `run()` resolves to. */
+export interface WorkerRunResult {
+  readonly reason: StopReason;
+  readonly counters: WorkerCounters;
+}
+
+/** Where a worker is in its life. */
+export type WorkerState = "created" | "running" | "stopping" | "stopped";
+
+/** A worker made by {@link createWorker}. */
+export interface Worker extends AsyncDisposable {
+  /**
+   * Reserves and runs jobs until stopped: `shutdownAfterEmptyIterations` empty polls, the `signal`
+   * option, SIGINT/SIGTERM, `close()`, or the queue closing. Resolves once every job it reserved is
+   * settled. Call it once.
+   * @throws WorkerStateError when called twice or after `close()`.
+   */
+  run(): Promise<WorkerRunResult>;
+  /**
+   * Stops reserving, lets running jobs finish within `shutdownTimeoutMs`, then aborts and releases
+   * the rest; resolves when everything is settled. Idempotent. The queue is not closed.
+   */
+  close(): Promise<void>;
+  /** Adds a listener; returns a function that removes it. */
+  on<E extends keyof WorkerEvents>(event: E, listener: (payload: WorkerEvents[E]) => void): () => void;
+  /** Removes a listener. */
+  off<E extends keyof WorkerEvents>(event: E, listener: (payload: WorkerEvents[E]) => void): void;
+  /** A snapshot of the outcome counts. */
+  readonly counters: WorkerCounters;
+  readonly state: WorkerState;
+}
+
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+class QueueWorker implements Worker, JobEnvironment {
+  readonly options: ResolvedWorkerOptions;
+  readonly keeper = new LeaseKeeper();
+  readonly counts: Counts = { reserved: 0, succeeded: 0, retried: 0, buried: 0, expired: 0, errors: 0 };
+  readonly health: HealthReporter | undefined;
+  readonly #emitter: TypedEmitter<WorkerEvents>;
+  readonly #active = new Set<ActiveJob>();
+  readonly #stopController = new AbortController();
+  #state: WorkerState = "created";
+  #stopReason: StopReason | undefined;
+  /** Set when the shutdown deadline passed or a second signal came: abandon running jobs now. */
+  #hurry = false;
+  #deadline: ReturnType<typeof setTimeout> | undefined;
+  #wakeups: (() => void)[] = [];
+  #emptyPolls = 0;
+  #runPromise: Promise<WorkerRunResult> | undefined;
+  #closePromise: Promise<void> | undefined;
+  #inListenerError = false;
+
+  constructor(options: ResolvedWorkerOptions) {
+    this.options = options;
+    this.#emitter = new TypedEmitter<WorkerEvents>((error) => {
+      // A throwing `error` listener must not recurse.
+      if (this.#inListenerError) {
+        this.options.logger?.error("worker: an error listener threw", error);
+        return;
+      }
+      this.#inListenerError = true;
+      try {
+        this.reportError("listener", error);
+      } finally {
+        this.#inListenerError = false;
+      }
+    });
+    const heart = options.heart;
+    this.health =
+      heart === undefined
+        ? undefined
+        : new HealthReporter(
+            heart,
+            {
+              periodMs: options.heartbeatPeriodMs,
+              warmupMs: options.heartbeatWarmupMs,
+              degradedAfterFailures: options.degradedAfterFailures,
+            },
+            (error) => {
+              this.reportError("heartbeat", error);
+            },
+          );
+  }
+
+  get state(): WorkerState {
+    return this.#state;
+  }
+
+  get counters(): WorkerCounters {
+    return Object.freeze({ ...this.counts, inFlight: this.#active.size });
+  }
+
+  on<E extends keyof WorkerEvents>(event: E, listener: (payload: WorkerEvents[E]) => void): () => void {
+    return this.#emitter.on(event, listener);
+  }
+
+  off<E extends keyof WorkerEvents>(event: E, listener: (payload: WorkerEvents[E]) => void): void {
+    this.#emitter.off(event, listener);
+  }
+
+  emit<E extends keyof WorkerEvents>(event: E, payload: WorkerEvents[E]): void {
+    this.#emitter.emit(event, payload);
+    if (this.options.logger) logEvent(this.options.logger, { event, payload } as LoggedEvent);
+  }
+
+  reportError(phase: ErrorPhase, error: unknown, message?: Message): void {
+    this.counts.errors++;
+    this.emit("error", message === undefined ? { phase, error } : { phase, error, message });
+  }
+
+  run(): Promise<WorkerRunResult> {
+    if (this.#state !== "created") {
+      return Promise.reject(
+        new WorkerStateError(this.#closePromise ? "the worker is closed" : "run() was already called; a worker runs once"),
+      );
+    }
+    this.#state = "running";
+    this.#runPromise = this.#run();
+    return this.#runPromise;
+  }
+
+  close(): Promise<void> {
+    this.#closePromise ??= this.#close();
+    return this.#closePromise;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #close(): Promise<void> {
+    if (this.#state === "created") {
+      this.#state = "stopped";
+      return;
+    }
+    this.#requestStop("closed");
+    // run()'s caller sees its failure; close() only waits for the end.
+    await this.#runPromise?.catch(() => undefined);
+  }
+
+  async #run(): Promise<WorkerRunResult> {
+    const stopListening = this.#listenForStop();
+    const { logger, queue, concurrency } = this.options;
+    logger?.info(`worker: started on queue "${queue.name}" with concurrency ${concurrency}`);
+    this.health?.start();
+    try {
+      await this.#loop();
+    } finally {
+      await this.#drain();
+      stopListening();
+      this.keeper.stop();
+      if (this.#deadline) clearTimeout(this.#deadline);
+      await this.health?.stop();
+      this.#state = "stopped";
+    }
+    const reason = this.#stopReason ?? "closed";
+    this.emit("stopped", { reason });
+    return { reason, counters: this.counters };
+  }
+
+  async #loop(): Promise<void> {
+    const { queue, concurrency, errorDelayMs, sleepDurationMs, shutdownAfterEmptyIterations } = this.options;
+    const stopSignal = this.#stopController.signal;
+    // 0 empty iterations means "drain": never wait for new jobs.
+    const timeoutMs = shutdownAfterEmptyIterations === 0 ? 0 : this.options.pollTimeoutMs;
+    while (!this.#stopRequested()) {
+      if (this.#active.size >= concurrency) {
+        await this.#changed();
+        continue;
+      }
+      let reservation: Reservation | null;
+      try {
+        reservation = await queue.reserve({ timeoutMs, signal: stopSignal });
+      } catch (error) {
+        if (this.#stopRequested()) break;
+        this.reportError("reserve", error);
+        if (error instanceof QueueClosedError) {
+          this.#requestStop("queue-closed");
+          break;
+        }
+        this.health?.queueFailed();
+        await sleep(errorDelayMs, stopSignal);
+        continue;
+      }
+      this.health?.queueOk();
+      if (reservation === null) {
+        this.#emptyPolls++;
+        if (this.#emptyPolls >= shutdownAfterEmptyIterations) {
+          this.#requestStop("idle");
+          break;
+        }
+        await sleep(sleepDurationMs, stopSignal);
+        continue;
+      }
+      this.#emptyPolls = 0;
+      this.#start(reservation);
+    }
+  }
+
+  #start(reservation: Reservation): void {
+    const job = new ActiveJob(this, reservation);
+    this.#active.add(job);
+    void job.done.then(() => {
+      this.#active.delete(job);
+      this.#wake();
+    });
+  }
+
+  /** Waits for running jobs; once the deadline passed (or on a second signal), abandons them. */
+  async #drain(): Promise<void> {
+    while (this.#active.size > 0) {
+      if (this.#hurry) {
+        const reason = new WorkerStoppingError("the worker stopped before the job finished");
+        const jobs = [...this.#active];
+        for (const job of jobs) job.abandon(reason);
+        await Promise.all(jobs.map((job) => job.done));
+        continue;
+      }
+      await this.#changed();
+    }
+  }
+
+  #requestStop(reason: StopReason): void {
+    if (this.#stopReason === undefined) {
+      this.#stopReason = reason;
+      this.#state = "stopping";
+      this.emit("stopping", { reason });
+      this.#stopController.abort(new WorkerStoppingError(`the worker is stopping (${reason})`));
+    }
+    // Running out of work waits for running jobs as long as they take; any other stop has a deadline.
+    if (reason !== "idle" && this.#deadline === undefined) {
+      this.#deadline = setTimeout(() => {
+        this.#hurryUp();
+      }, this.options.shutdownTimeoutMs);
+    }
+    this.#wake();
+  }
+
+  /** A method, not a field read, so TypeScript does not narrow it across awaits. */
+  #stopRequested(): boolean {
+    return this.#stopReason !== undefined;
+  }
+
+  #hurryUp(): void {
+    this.#hurry = true;
+    this.#wake();
+  }
+
+  #listenForStop(): () => void {
+    const { signal, handleSignals } = this.options;
+    const onAbort = (): void => {
+      this.#requestStop("aborted");
+    };
+    const onSignal = (name: NodeJS.Signals): void => {
+      this.options.logger?.info(`worker: received ${name}`);
+      // A second signal (or one after close()) means "now": skip the rest of the deadline.
+      if (this.#stopReason !== undefined && this.#stopReason !== "idle") this.#hurryUp();
+      else this.#requestStop("signal");
+    };
+    if (signal?.aborted === true) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+    if (handleSignals) for (const name of SIGNALS) process.on(name, onSignal);
+    return () => {
+      signal?.removeEventListener("abort", onAbort);
+      if (handleSignals) for (const name of SIGNALS) process.off(name, onSignal);
+    };
+  }
+
+  /** Resolves at the next change: a job ended, a stop was requested, the deadline passed. */
+  #changed(): Promise<void> {
+    return new Promise((resolve) => this.#wakeups.push(resolve));
+  }
+
+  #wake(): void {
+    if (this.#wakeups.length === 0) return;
+    for (const resolve of this.#wakeups.splice(0)) resolve();
+  }
+}
+
+/**
+ * Creates a worker that reserves jobs from `queue` and runs the handler of each job's
+ * `request_type`. Options are checked here, so a mistake fails at once, naming the option; the
+ * caller's object is not kept. Nothing runs until `run()`.
+ *
+ * @example
+ * ```ts
+ * const worker = createWorker<{ greet: { name: string } }>({
+ *   queue,
+ *   handlers: { greet: async (payload) => console.log(`hello ${payload.name}`) },
+ * });
+ * await worker.run();
+ * ```
+ * @throws InvalidOptionError naming the first bad option.
+ */
+export function createWorker<Jobs extends object = Record<string, unknown>>(options: WorkerOptions<Jobs>): Worker {
+  return new QueueWorker(resolveWorkerOptions(options));
+}

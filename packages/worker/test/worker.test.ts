@@ -1,0 +1,270 @@
+import { createMemoryQueue, QueueClosedError, type QueueAdapter } from "@x/message";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createProducer, createWorker, FatalError, respond, TransientError, WorkerStateError } from "../src/index.js";
+import { instrument, record, until } from "./helpers.js";
+
+let queue: QueueAdapter;
+beforeEach(() => {
+  queue = createMemoryQueue();
+});
+afterEach(async () => {
+  await queue.close();
+});
+
+const once = { handleSignals: false, pollTimeoutMs: 0, shutdownAfterEmptyIterations: 1 } as const;
+
+describe("createWorker: lifecycle", () => {
+  it("run() twice rejects with WorkerStateError; so does run() after close()", async () => {
+    const worker = createWorker({ queue, handlers: {}, ...once });
+    await worker.run();
+    await expect(worker.run()).rejects.toBeInstanceOf(WorkerStateError);
+    const closed = createWorker({ queue, handlers: {}, ...once });
+    await closed.close();
+    expect(closed.state).toBe("stopped");
+    await expect(closed.run()).rejects.toThrow(/closed/);
+  });
+
+  it("close() is idempotent and [Symbol.asyncDispose] delegates to it", async () => {
+    const worker = createWorker({ queue, handlers: {}, handleSignals: false, pollTimeoutMs: 10_000 });
+    const run = worker.run();
+    expect(worker.state).toBe("running");
+    const first = worker.close();
+    expect(worker.close()).toBe(first);
+    await first;
+    expect((await run).reason).toBe("closed");
+    expect(worker.state).toBe("stopped");
+    {
+      await using disposable = createWorker({ queue, handlers: {}, handleSignals: false });
+      void disposable.run();
+    }
+    // Leaving the block closed it: the queue has no waiting reserver left to steal this job.
+    await queue.enqueue({ requestType: "x" });
+    expect((await queue.stats()).ready).toBe(1);
+  });
+
+  it("an already aborted signal stops at once; the queue is never closed by the worker", async () => {
+    const worker = createWorker({ queue, handlers: {}, signal: AbortSignal.abort(), handleSignals: false });
+    expect((await worker.run()).reason).toBe("aborted");
+    expect(await queue.stats()).toMatchObject({ ready: 0 });
+  });
+
+  it("stops with reason queue-closed when the queue is closed under it", async () => {
+    const worker = createWorker({ queue, handlers: {}, handleSignals: false, pollTimeoutMs: 10_000 });
+    const events = record(worker);
+    const run = worker.run();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await queue.close();
+    expect((await run).reason).toBe("queue-closed");
+    expect(events.of("error").map((e) => e.error)).toSatisfy((errors: unknown[]) => errors.every((e) => e instanceof QueueClosedError));
+  });
+
+  it("installs SIGINT/SIGTERM listeners only while running, unless handleSignals is false", async () => {
+    const before = [process.listenerCount("SIGINT"), process.listenerCount("SIGTERM")];
+    const worker = createWorker({ queue, handlers: {}, pollTimeoutMs: 10_000 });
+    const run = worker.run();
+    expect([process.listenerCount("SIGINT"), process.listenerCount("SIGTERM")]).toEqual(before.map((n) => n + 1));
+    await worker.close();
+    await run;
+    expect([process.listenerCount("SIGINT"), process.listenerCount("SIGTERM")]).toEqual(before);
+    const quiet = createWorker({ queue, handlers: {}, handleSignals: false, pollTimeoutMs: 10_000 });
+    const quietRun = quiet.run();
+    expect(process.listenerCount("SIGINT")).toBe(before[0]);
+    await quiet.close();
+    await quietRun;
+  });
+
+  it("a SIGTERM stops the worker (reason signal) and a second one skips the deadline", async () => {
+    await queue.enqueue({ requestType: "hang" });
+    let started = false;
+    const worker = createWorker({
+      queue,
+      shutdownTimeoutMs: 3_600_000,
+      handlers: {
+        hang: () => {
+          started = true;
+          return new Promise(() => undefined);
+        },
+      },
+    });
+    const events = record(worker);
+    const run = worker.run();
+    await until(() => started, "the handler to start");
+    process.emit("SIGTERM", "SIGTERM");
+    expect(worker.state).toBe("stopping");
+    process.emit("SIGTERM", "SIGTERM");
+    expect((await run).reason).toBe("signal");
+    expect(events.of("retried").map((e) => e.shutdown)).toEqual([true]);
+  });
+});
+
+describe("createWorker: events, counters, logger", () => {
+  it("emits exactly one outcome per reserved job, with durations, and counts them", async () => {
+    await queue.enqueue({ requestType: "ok" });
+    await queue.enqueue({ requestType: "flaky" });
+    await queue.enqueue({ requestType: "fatal" });
+    await queue.enqueue({ requestType: "ok", expiresInMs: -1 });
+    const worker = createWorker({
+      queue,
+      ...once,
+      maxAttempts: 2,
+      backoff: { type: "fixed", delayMs: 0 },
+      handlers: {
+        ok: () => undefined,
+        flaky: (_p: unknown, ctx) => {
+          if (ctx.attempt === 1) throw new TransientError("once");
+        },
+        fatal: () => {
+          throw new FatalError("never");
+        },
+      },
+    });
+    const events = record(worker);
+    const { counters } = await worker.run();
+    expect(counters).toEqual({ reserved: 5, succeeded: 2, retried: 1, buried: 1, expired: 1, errors: 0, inFlight: 0 });
+    expect(worker.counters).toEqual(counters);
+    const outcomes = events.all.filter((e) => ["succeeded", "retried", "buried", "expired"].includes(e.event));
+    expect(outcomes).toHaveLength(events.of("reserved").length);
+    for (const { payload } of outcomes) expect((payload as { durationMs: number }).durationMs).toBeGreaterThanOrEqual(0);
+    expect(events.all.map((e) => e.event).slice(-2)).toEqual(["stopping", "stopped"]);
+  });
+
+  it("a throwing listener is reported as an error event; a throwing error listener only reaches the logger", async () => {
+    await queue.enqueue({ requestType: "ok" });
+    const logged: string[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (line: string) => void logged.push(line) };
+    const worker = createWorker({ queue, ...once, logger, handlers: { ok: () => undefined } });
+    const phases: string[] = [];
+    worker.on("succeeded", () => {
+      throw new Error("listener bug");
+    });
+    worker.on("error", (e) => {
+      phases.push(e.phase);
+      throw new Error("error listener bug");
+    });
+    const { counters } = await worker.run();
+    expect(counters.succeeded).toBe(1);
+    expect(phases).toEqual(["listener"]);
+    expect(logged).toContain("worker: an error listener threw");
+  });
+
+  it("off() and the function returned by on() remove listeners", async () => {
+    await queue.enqueue({ requestType: "ok" });
+    await queue.enqueue({ requestType: "ok" });
+    const worker = createWorker({ queue, ...once, handlers: { ok: () => undefined } });
+    let a = 0;
+    let b = 0;
+    const listener = () => {
+      a++;
+    };
+    worker.on("succeeded", listener);
+    const removeB = worker.on("succeeded", () => {
+      b++;
+    });
+    worker.off("succeeded", listener);
+    removeB();
+    await worker.run();
+    expect([a, b]).toEqual([0, 0]);
+  });
+
+  it("the logger gets a line per outcome and per lifecycle step", async () => {
+    await queue.enqueue({ requestType: "ok" });
+    await queue.enqueue({ requestType: "nobody" });
+    const lines: string[] = [];
+    const at = (level: string) => (line: string) => void lines.push(`${level} ${line}`);
+    const worker = createWorker({ queue, ...once, logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") }, handlers: { ok: () => undefined } });
+    await worker.run();
+    const levels = lines.map((l) => l.replace(/ job \S+ /, " job <id> "));
+    expect(levels).toEqual([
+      'info worker: started on queue "memory" with concurrency 1',
+      "debug worker: job <id> (ok, attempt 1) reserved",
+      expect.stringMatching(/^debug worker: job <id> \(ok, attempt 1\) succeeded in \d+ ms$/),
+      "debug worker: job <id> (nobody, attempt 1) reserved",
+      'warn worker: job <id> (nobody, attempt 1) buried (no-handler): no handler for request type "nobody"',
+      "info worker: stopping (idle)",
+      "info worker: stopped (idle)",
+    ]);
+  });
+
+  it("a custom backoff that throws is reported and the job is retried at once rather than left reserved", async () => {
+    await queue.enqueue({ requestType: "flaky" });
+    const worker = createWorker({
+      queue,
+      ...once,
+      backoff: () => {
+        throw new Error("bad backoff");
+      },
+      handlers: {
+        flaky: (_p: unknown, ctx) => {
+          if (ctx.attempt === 1) throw new Error("first");
+        },
+      },
+    });
+    const events = record(worker);
+    const { counters } = await worker.run();
+    expect(events.of("error").map((e) => e.phase)).toEqual(["backoff"]);
+    expect(events.of("retried").map((e) => e.delayMs)).toEqual([0]);
+    expect(counters.succeeded).toBe(1);
+  });
+
+  it("a failing release is an error event; the job is not counted as retried", async () => {
+    const q = instrument(queue);
+    await queue.enqueue({ requestType: "flaky" });
+    let reservationsSeen = 0;
+    const worker = createWorker({
+      queue: q.queue,
+      ...once,
+      handlers: {
+        flaky: async (_p: unknown, ctx) => {
+          reservationsSeen++;
+          await queue.delete(ctx.message.id);
+          throw new Error("then failed");
+        },
+      },
+    });
+    const events = record(worker);
+    const { counters } = await worker.run();
+    expect(reservationsSeen).toBe(1);
+    expect(events.of("error").map((e) => e.phase)).toEqual(["release"]);
+    expect(counters).toMatchObject({ retried: 0, errors: 1 });
+  });
+
+  it("responses go to responseQueue when given", async () => {
+    const responses = createMemoryQueue({ name: "responses" });
+    await queue.enqueue({ requestType: "order" });
+    const worker = createWorker({ queue, responseQueue: responses, ...once, handlers: { order: () => respond({ requestType: "invoice", payload: 1 }, { requestType: "mail" }) } });
+    const events = record(worker);
+    await worker.run();
+    expect(events.of("succeeded")[0]?.responses).toBe(2);
+    expect(await responses.stats()).toMatchObject({ ready: 2 });
+    expect(await queue.stats()).toMatchObject({ ready: 0 });
+    await responses.close();
+  });
+
+  it("ctx carries the message, request type, attempt and a signal that is not aborted", async () => {
+    const sent = await queue.enqueue({ requestType: "look", payload: { n: 1 }, priority: 4 });
+    let seen: unknown;
+    const worker = createWorker({
+      queue,
+      ...once,
+      handlers: {
+        look: (payload: { n: number }, ctx) => {
+          seen = { payload, id: ctx.message.id, type: ctx.requestType, attempt: ctx.attempt, aborted: ctx.signal.aborted, priority: ctx.message.header.priority };
+        },
+      },
+    });
+    await worker.run();
+    expect(seen).toEqual({ payload: { n: 1 }, id: sent.id, type: "look", attempt: 1, aborted: false, priority: 4 });
+  });
+});
+
+describe("createProducer", () => {
+  it("enqueues typed jobs with options", async () => {
+    interface Jobs {
+      send_email: { to: string };
+    }
+    const jobs = createProducer<Jobs>(queue);
+    const sent = await jobs.enqueue("send_email", { to: "ada@example.com" }, { priority: 3, header: { source: "test" } });
+    expect(sent.header).toMatchObject({ requestType: "send_email", priority: 3, source: "test" });
+    expect(sent.body.payload).toEqual({ to: "ada@example.com" });
+  });
+});
