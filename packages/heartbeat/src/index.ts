@@ -1,6 +1,14 @@
 export { Heart, DEFAULT_MIN_INTERVAL_MS } from "./heart.js";
 export { HeartbeatService } from "./service.js";
 export {
+  Monitor,
+  DEFAULT_BUFFER,
+  DEFAULT_GRACE,
+  DEFAULT_MAX_PROCESSES,
+  DEFAULT_MAX_BUFFERED_TRANSITIONS,
+} from "./monitor.js";
+export { parseHeartbeat, MAX_PAYLOAD_BYTES, MAX_SUBJECT_BYTES } from "./parse.js";
+export {
   HEARTBEAT_SUBJECT_PREFIX,
   processNameProblem,
   formatSeconds,
@@ -27,6 +35,16 @@ export type {
   RunOptions,
   TickOptions,
 } from "./service.js";
+export type {
+  MonitorOptions,
+  MonitorEvents,
+  MonitorStats,
+  ProcessState,
+  ProcessStatus,
+  Transition,
+  InvalidHeartbeat,
+  TransitionsOptions,
+} from "./monitor.js";
 export type { Clock } from "./clock.js";
 export type { Logger } from "./logger.js";
 export type { HeartbeatErrorCode } from "./errors.js";

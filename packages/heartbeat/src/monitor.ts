@@ -1,0 +1,421 @@
+import { clockOption, type Clock } from "./clock.js";
+import { DeadlineHeap, type HeapEntry } from "./deadline-heap.js";
+import { InvalidArgumentError } from "./errors.js";
+import { errorText, loggerOption, type Logger } from "./logger.js";
+import { readPayload, readSubject, type PayloadFields } from "./parse.js";
+import { processNameProblem, type Heartbeat, type HeartbeatKind } from "./protocol.js";
+import { TransitionStream } from "./transition-stream.js";
+
+/** Default for {@link MonitorOptions.buffer}: a beat is late after 1.5 periods. */
+export const DEFAULT_BUFFER = 1.5;
+/** Default for {@link MonitorOptions.grace}. */
+export const DEFAULT_GRACE = 2;
+/** Default for {@link MonitorOptions.maxProcesses}. */
+export const DEFAULT_MAX_PROCESSES = 1_000_000;
+/** Default for {@link MonitorOptions.maxBufferedTransitions}. */
+export const DEFAULT_MAX_BUFFERED_TRANSITIONS = 10_000;
+
+/**
+ * Where a process stands.
+ * - `starting`: sent `start`; a `beat` or `degraded` is expected within warmup × grace.
+ * - `up` / `degraded`: sent `beat` / `degraded`; the next is expected within period × buffer.
+ * - `late`: that expected heartbeat did not come.
+ * - `down`: a further grace (warmup or period × grace) passed without one.
+ * - `stopped`: sent `stop`.
+ */
+export type ProcessState = "starting" | "up" | "degraded" | "late" | "down" | "stopped";
+
+/** One change of a process's state, emitted exactly once. */
+export interface Transition {
+  readonly process: string;
+  /** The state before, or `undefined` for a process heard for the first time. */
+  readonly from: ProcessState | undefined;
+  readonly to: ProcessState;
+  /** Clock milliseconds: when the heartbeat came, or the deadline that was missed. */
+  readonly at: number;
+  /** The heartbeat that caused it; absent for `late` and `down`. */
+  readonly heartbeat?: Heartbeat;
+}
+
+/** A subject or payload the monitor could not read. */
+export interface InvalidHeartbeat {
+  readonly subject: unknown;
+  readonly payload: unknown;
+  readonly reason: string;
+  readonly at: number;
+}
+
+/** What the monitor knows about one process. */
+export interface ProcessStatus {
+  readonly process: string;
+  readonly state: ProcessState;
+  /** Clock milliseconds at which it entered this state. */
+  readonly since: number;
+  /** The last heartbeat: its kind, its warmup or period in seconds (absent for stop) and when it came. */
+  readonly lastHeartbeat: { readonly kind: HeartbeatKind; readonly seconds?: number; readonly at: number };
+  /** Clock milliseconds at which the state changes by itself (`late` or `down`), if it will. */
+  readonly deadline?: number;
+}
+
+/** Counters since the monitor was created. */
+export interface MonitorStats {
+  /** Calls to `receive()` while open. */
+  readonly received: number;
+  /** Of which were invalid. */
+  readonly invalid: number;
+  /** Transitions emitted. */
+  readonly transitions: number;
+  /** Processes tracked now. */
+  readonly tracked: number;
+}
+
+/** Events of a {@link Monitor}, by name. */
+export interface MonitorEvents {
+  transition: Transition;
+  invalid: InvalidHeartbeat;
+}
+
+/** Options of {@link Monitor}. */
+export interface MonitorOptions {
+  /** A `beat` or `degraded` with period P is late after P × buffer seconds without a heartbeat. @default 1.5 ({@link DEFAULT_BUFFER}) */
+  readonly buffer?: number;
+  /**
+   * `starting` lasts warmup × grace before `late`; `late` lasts (warmup or period) × grace before `down`.
+   * @default 2 ({@link DEFAULT_GRACE})
+   */
+  readonly grace?: number;
+  /** Heartbeats from new processes beyond this many are rejected as invalid (a bound on memory). @default 1,000,000 */
+  readonly maxProcesses?: number;
+  /** A transition iterator that falls this far behind ends with `IteratorOverflowError`. @default 10,000 */
+  readonly maxBufferedTransitions?: number;
+  /** Errors thrown by listeners go here; without a logger they are rethrown after all listeners ran. @default none */
+  readonly logger?: Logger;
+  /** Monotonic milliseconds. @default `performance.now()` */
+  readonly clock?: Clock;
+}
+
+/** Options of {@link Monitor.transitions}. */
+export interface TransitionsOptions {
+  /** Ends the iteration when aborted. @default none */
+  readonly signal?: AbortSignal;
+}
+
+/** The monitor's record of one process; kept small, because there may be a million. */
+interface Tracked extends HeapEntry {
+  readonly process: string;
+  state: ProcessState;
+  since: number;
+  kind: HeartbeatKind;
+  /** Warmup or period of the last heartbeat, in seconds; 0 after stop. */
+  seconds: number;
+  lastAt: number;
+}
+
+type Listener<E extends keyof MonitorEvents> = (event: MonitorEvents[E]) => void;
+
+/**
+ * Tracks the liveness of every process that sends heartbeats, from any subscription:
+ * `monitor.receive(subject, payload)`. Emits each state change once, to listeners
+ * (`on("transition")`) and to async iterators (`for await (const t of monitor)`).
+ *
+ * All deadlines live in one heap driven by one timer; a process that is down, stopped or
+ * forgotten costs nothing, and a beat that only pushes its deadline later costs no heap work.
+ */
+export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
+  readonly buffer: number;
+  readonly grace: number;
+  readonly maxProcesses: number;
+  readonly #clock: Clock;
+  readonly #logger: Logger | undefined;
+  readonly #processes = new Map<string, Tracked>();
+  readonly #heap = new DeadlineHeap<Tracked>();
+  readonly #listeners: { [E in keyof MonitorEvents]: Set<Listener<E>> } = { transition: new Set(), invalid: new Set() };
+  readonly #stream: TransitionStream<Transition>;
+  readonly #fields: PayloadFields = { kind: "stop", seconds: 0 };
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
+  #received = 0;
+  #invalid = 0;
+  #transitions = 0;
+  #closed = false;
+
+  constructor(options: MonitorOptions = {}) {
+    this.buffer = factor(options.buffer, DEFAULT_BUFFER, "buffer");
+    this.grace = factor(options.grace, DEFAULT_GRACE, "grace");
+    this.maxProcesses = positiveInteger(options.maxProcesses, DEFAULT_MAX_PROCESSES, "maxProcesses");
+    const maxBuffered = positiveInteger(options.maxBufferedTransitions, DEFAULT_MAX_BUFFERED_TRANSITIONS, "maxBufferedTransitions");
+    this.#stream = new TransitionStream(maxBuffered);
+    this.#clock = clockOption(options.clock);
+    this.#logger = loggerOption(options.logger);
+  }
+
+  /**
+   * Takes one heartbeat, as any subscription delivers it (bytes or strings). Returns whether it
+   * was a valid heartbeat. Never throws on bad input: it is counted and reported through the
+   * `invalid` event. Ignored after `close()`.
+   */
+  receive(subject: string | Uint8Array, payload: string | Uint8Array): boolean {
+    if (this.#closed) return false;
+    this.#received++;
+    const now = this.#clock();
+    this.#expireDue(now);
+    const process = readSubject(subject);
+    if (typeof process !== "string") return this.#reject(subject, payload, process.reason, now);
+    const fields = this.#fields;
+    const reason = readPayload(payload, fields);
+    if (reason !== undefined) return this.#reject(subject, payload, reason, now);
+    let tracked = this.#processes.get(process);
+    if (tracked === undefined) {
+      // Names are checked once, when first heard; a known name is valid by construction.
+      const problem = processNameProblem(process);
+      if (problem !== undefined) return this.#reject(subject, payload, `process name ${JSON.stringify(process)} ${problem}`, now);
+      if (this.#processes.size >= this.maxProcesses) {
+        return this.#reject(subject, payload, `already tracking maxProcesses (${this.maxProcesses}) processes`, now);
+      }
+      tracked = { process, state: "stopped", since: now, kind: fields.kind, seconds: 0, lastAt: now, heapKey: Infinity, heapIndex: -1 };
+      this.#processes.set(process, tracked);
+      this.#apply(tracked, fields.kind, fields.seconds, now, undefined);
+    } else {
+      this.#apply(tracked, fields.kind, fields.seconds, now, tracked.state);
+    }
+    return true;
+  }
+
+  /** The status of one process, or `undefined` when it was never heard or was forgotten. */
+  get(process: string): ProcessStatus | undefined {
+    this.#expireDue(this.#clock());
+    const tracked = this.#processes.get(process);
+    return tracked === undefined ? undefined : this.#status(tracked);
+  }
+
+  /** The status of every tracked process, in the order they were first heard. */
+  snapshot(): ProcessStatus[] {
+    this.#expireDue(this.#clock());
+    return Array.from(this.#processes.values(), (tracked) => this.#status(tracked));
+  }
+
+  /** Stops tracking a process (it is heard as new if it sends again). Returns whether it was tracked. */
+  forget(process: string): boolean {
+    const tracked = this.#processes.get(process);
+    if (tracked === undefined) return false;
+    this.#heap.remove(tracked);
+    this.#processes.delete(process);
+    this.#arm();
+    return true;
+  }
+
+  /** Counters since creation. */
+  stats(): MonitorStats {
+    return { received: this.#received, invalid: this.#invalid, transitions: this.#transitions, tracked: this.#processes.size };
+  }
+
+  /** Adds a listener; returns a function that removes it. */
+  on<E extends keyof MonitorEvents>(event: E, listener: Listener<E>): () => void {
+    const listeners = this.#listenersOf(event);
+    if (typeof listener !== "function") throw new InvalidArgumentError("listener", listener, "must be a function");
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  }
+
+  /** Removes a listener added with {@link Monitor.on}. */
+  off<E extends keyof MonitorEvents>(event: E, listener: Listener<E>): void {
+    this.#listenersOf(event).delete(listener);
+  }
+
+  /**
+   * Every transition from now on, in order, until `close()` (the iteration ends) or the signal
+   * aborts. An iterator that falls `maxBufferedTransitions` behind ends with `IteratorOverflowError`.
+   */
+  transitions(options: TransitionsOptions = {}): AsyncIterableIterator<Transition, undefined> {
+    return this.#stream.subscribe(options.signal);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Transition, undefined> {
+    return this.transitions();
+  }
+
+  /** Stops the timer and ends every iterator; the last statuses stay readable. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    this.#stream.end();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** A heartbeat arrived for a tracked process: new state, new deadline. */
+  #apply(tracked: Tracked, kind: HeartbeatKind, seconds: number, now: number, from: ProcessState | undefined): void {
+    tracked.kind = kind;
+    tracked.seconds = seconds;
+    tracked.lastAt = now;
+    const to: ProcessState = kind === "start" ? "starting" : kind === "beat" ? "up" : kind === "degraded" ? "degraded" : "stopped";
+    if (to === "stopped") {
+      this.#heap.remove(tracked);
+      this.#arm();
+    } else this.#schedule(tracked, this.#deadlineAfterHeartbeat(tracked));
+    if (to !== from) {
+      tracked.state = to;
+      tracked.since = now;
+      if (this.#hasAudience()) {
+        const heartbeat: Heartbeat = kind === "stop" ? { process: tracked.process, kind } : { process: tracked.process, kind, seconds };
+        this.#emit({ process: tracked.process, from, to, at: now, heartbeat });
+      } else this.#transitions++;
+    }
+  }
+
+  /** When a process that just sent a heartbeat becomes late. */
+  #deadlineAfterHeartbeat(tracked: Tracked): number {
+    return tracked.lastAt + tracked.seconds * 1000 * (tracked.kind === "start" ? this.grace : this.buffer);
+  }
+
+  /** When the process's state changes by itself, from what it is now; Infinity if never. */
+  #deadline(tracked: Tracked): number {
+    switch (tracked.state) {
+      case "starting":
+      case "up":
+      case "degraded":
+        return this.#deadlineAfterHeartbeat(tracked);
+      case "late":
+        return tracked.since + tracked.seconds * 1000 * this.grace;
+      default:
+        return Infinity;
+    }
+  }
+
+  /**
+   * Makes sure the heap will look at the process no later than `deadline`. A later deadline
+   * only leaves the old, earlier key in place: when it comes up, the real deadline is computed
+   * and the entry moves on. So the common case, a beat pushing its deadline back, is O(1).
+   */
+  #schedule(tracked: Tracked, deadline: number): void {
+    if (tracked.heapIndex < 0) {
+      tracked.heapKey = deadline;
+      this.#heap.push(tracked);
+    } else if (deadline < tracked.heapKey) {
+      tracked.heapKey = deadline;
+      this.#heap.update(tracked);
+    } else return;
+    if (deadline < this.#timerAt) this.#arm();
+  }
+
+  /** Applies every deadline up to `now`, in order. */
+  #expireDue(now: number): void {
+    const heap = this.#heap;
+    for (let top = heap.peek(); top !== undefined && top.heapKey <= now; top = heap.peek()) {
+      const deadline = this.#deadline(top);
+      if (deadline > now) {
+        top.heapKey = deadline;
+        heap.update(top);
+        continue;
+      }
+      const from = top.state;
+      const to: ProcessState = from === "late" ? "down" : "late";
+      top.state = to;
+      top.since = deadline;
+      if (to === "down") heap.remove(top);
+      else {
+        top.heapKey = this.#deadline(top);
+        heap.update(top);
+      }
+      this.#emit({ process: top.process, from, to, at: deadline });
+    }
+  }
+
+  #onTimer = (): void => {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    try {
+      this.#expireDue(this.#clock());
+    } finally {
+      // Re-armed even when a listener threw, or the remaining deadlines would never fire.
+      this.#arm();
+    }
+  };
+
+  /** Points the one timer at the earliest heap key. */
+  #arm(): void {
+    if (this.#closed) return;
+    const next = this.#heap.peek()?.heapKey ?? Infinity;
+    if (next === this.#timerAt) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = next;
+    if (next === Infinity) return;
+    this.#timer = setTimeout(this.#onTimer, Math.max(0, Math.ceil(next - this.#clock())));
+    // A monitor watches; it does not by itself keep the process alive.
+    this.#timer.unref();
+  }
+
+  #status(tracked: Tracked): ProcessStatus {
+    const deadline = this.#deadline(tracked);
+    return {
+      process: tracked.process,
+      state: tracked.state,
+      since: tracked.since,
+      lastHeartbeat:
+        tracked.kind === "stop" ? { kind: "stop", at: tracked.lastAt } : { kind: tracked.kind, seconds: tracked.seconds, at: tracked.lastAt },
+      ...(deadline === Infinity ? {} : { deadline }),
+    };
+  }
+
+  #reject(subject: unknown, payload: unknown, reason: string, at: number): false {
+    this.#invalid++;
+    const listeners = this.#listeners.invalid;
+    if (listeners.size > 0) this.#call(listeners, { subject, payload, reason, at });
+    return false;
+  }
+
+  #hasAudience(): boolean {
+    return this.#listeners.transition.size > 0 || this.#stream.active;
+  }
+
+  #emit(transition: Transition): void {
+    this.#transitions++;
+    this.#stream.push(transition);
+    const listeners = this.#listeners.transition;
+    if (listeners.size > 0) this.#call(listeners, transition);
+  }
+
+  /** Calls every listener even if one throws; see {@link MonitorOptions.logger}. */
+  #call<T>(listeners: Set<(event: T) => void>, event: T): void {
+    let failure: { error: unknown } | undefined;
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        if (this.#logger) this.#logger.error(`heartbeat monitor: a listener threw: ${errorText(error)}`);
+        else failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
+  }
+
+  #listenersOf<E extends keyof MonitorEvents>(event: E): Set<Listener<E>> {
+    const listeners = (this.#listeners as Partial<Record<string, Set<Listener<E>>>>)[event];
+    if (listeners === undefined) throw new InvalidArgumentError("event", event, 'must be "transition" or "invalid"');
+    return listeners;
+  }
+}
+
+function factor(value: unknown, fallback: number, argument: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 1) {
+    throw new InvalidArgumentError(argument, value, "must be a finite number >= 1");
+  }
+  return value;
+}
+
+function positiveInteger(value: unknown, fallback: number, argument: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError(argument, value, "must be a whole number >= 1");
+  }
+  return value;
+}

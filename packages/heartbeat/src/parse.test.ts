@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { InvalidHeartbeatError } from "./errors.js";
+import { parseHeartbeat } from "./parse.js";
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+describe("parseHeartbeat", () => {
+  it.each([
+    ["heartbeat.a.b", "start/60", { process: "a.b", kind: "start", seconds: 60 }],
+    ["heartbeat.a.b", "beat/5", { process: "a.b", kind: "beat", seconds: 5 }],
+    ["heartbeat.a.b", "beat/0.5", { process: "a.b", kind: "beat", seconds: 0.5 }],
+    ["heartbeat.a.b", "degraded/60.0", { process: "a.b", kind: "degraded", seconds: 60 }],
+    ["heartbeat.a.b", "beat/1e-07", { process: "a.b", kind: "beat", seconds: 1e-7 }],
+    ["heartbeat.a.b", "beat/1.5E+3", { process: "a.b", kind: "beat", seconds: 1500 }],
+    ["heartbeat.a.b", "beat/12345678901234567", { process: "a.b", kind: "beat", seconds: Number("12345678901234567") }],
+    ["heartbeat.a.b", "stop", { process: "a.b", kind: "stop" }],
+    ["heartbeat.wörker", "beat/5", { process: "wörker", kind: "beat", seconds: 5 }],
+  ])("reads %s %s, as strings and as bytes", (subject, payload, expected) => {
+    expect(parseHeartbeat(subject, payload)).toEqual(expected);
+    expect(parseHeartbeat(bytes(subject), bytes(payload))).toEqual(expected);
+  });
+
+  it.each([
+    ["heartbeats.a", "beat/5", 'does not start with "heartbeat."'],
+    ["heartbeat.", "beat/5", "must not be empty"],
+    ["heartbeat.a b", "beat/5", "whitespace"],
+    ["heartbeat.a.*", "beat/5", "wildcards"],
+    ["heartbeat.a..b", "beat/5", "empty token"],
+    ["heartbeat.a", "beat/0", "finite and > 0"],
+    ["heartbeat.a", "beat/-5", "not a decimal number"],
+    ["heartbeat.a", "beat/Infinity", "not a decimal number"],
+    ["heartbeat.a", "beat/1e999", "finite and > 0"],
+    ["heartbeat.a", "beat/NaN", "not a decimal number"],
+    ["heartbeat.a", "beat/ 5", "not a decimal number"],
+    ["heartbeat.a", "beat/5.", "not a decimal number"],
+    ["heartbeat.a", "beat/.5", "not a decimal number"],
+    ["heartbeat.a", "beat/5e", "not a decimal number"],
+    ["heartbeat.a", "beat/0x10", "not a decimal number"],
+    ["heartbeat.a", "beat/", "not a decimal number"],
+    ["heartbeat.a", "beat", "is not start/<seconds>"],
+    ["heartbeat.a", "stop/5", "is not start/<seconds>"],
+    ["heartbeat.a", "stopped", "is not start/<seconds>"],
+    ["heartbeat.a", "pause/5", "is not start/<seconds>"],
+    ["heartbeat.a", "", "is not start/<seconds>"],
+    ["heartbeat.a", `beat/${"1".repeat(80)}`, "longer than 64"],
+    [`heartbeat.${"a".repeat(1100)}`, "beat/5", "longer than 1024"],
+  ])("rejects %s %s: %s", (subject, payload, reason) => {
+    for (const [s, p] of [
+      [subject, payload],
+      [bytes(subject), bytes(payload)],
+    ] as const) {
+      expect(() => parseHeartbeat(s, p)).toThrow(InvalidHeartbeatError);
+      expect(() => parseHeartbeat(s, p)).toThrow(reason);
+    }
+  });
+
+  it("rejects invalid UTF-8 and values that are neither strings nor bytes", () => {
+    expect(() => parseHeartbeat(new Uint8Array([...bytes("heartbeat.a"), 0xff]), "beat/5")).toThrow("not valid UTF-8");
+    expect(() => parseHeartbeat("heartbeat.a", new Uint8Array([0x62, 0xff]))).toThrow(/is not start/);
+    expect(() => parseHeartbeat(42 as unknown as string, "beat/5")).toThrow("neither a string nor bytes");
+    expect(() => parseHeartbeat("heartbeat.a", null as unknown as string)).toThrow("neither a string nor bytes");
+  });
+});
