@@ -12,10 +12,13 @@ import {
 /** Default for {@link HeartOptions.minIntervalMs}: beatit's one second. */
 export const DEFAULT_MIN_INTERVAL_MS = 1000;
 
-/** What a {@link Heart} hands to its publisher. */
-export interface HeartbeatMessage {
+/**
+ * What a {@link Heart} hands to its publisher. `S` is the subject's type: `Uint8Array` by
+ * default, `string` with `subjectAsString: true`.
+ */
+export interface HeartbeatMessage<S extends Uint8Array | string = Uint8Array | string> {
   /** `heartbeat.<process>`: UTF-8 bytes, or a string when `subjectAsString` is set. */
-  readonly subject: Uint8Array | string;
+  readonly subject: S;
   /** `start/<warmup>`, `beat/<period>`, `degraded/<period>` or `stop`, as UTF-8 bytes. */
   readonly payload: Uint8Array;
 }
@@ -25,8 +28,8 @@ export interface HeartbeatMessage {
  * adapter, an MQTT client, a test recorder. When `publish` returns a promise, the heart's methods
  * return one too; otherwise they return nothing. `R` is the return type of `publish`.
  */
-export interface HeartbeatPublisher<R = unknown> {
-  publish(message: HeartbeatMessage): R;
+export interface HeartbeatPublisher<R = unknown, S extends Uint8Array | string = Uint8Array | string> {
+  publish(message: HeartbeatMessage<S>): R;
 }
 
 /**
@@ -45,14 +48,30 @@ export type HeartbeatResult<R> = R extends PromiseLike<unknown>
 type Primitive = string | number | bigint | boolean | symbol | null | undefined | void;
 /* eslint-enable @typescript-eslint/no-invalid-void-type */
 
-/** Options of {@link Heart}. */
-export interface HeartOptions<R = unknown> {
+/**
+ * Options of {@link Heart}. With `subjectAsString: true` the publisher receives the subject as a
+ * string, otherwise as bytes; the publisher's type follows.
+ */
+export type HeartOptions<R = unknown> = HeartCommonOptions &
+  (
+    | {
+        /** Where heartbeats go; the subject arrives as bytes. */
+        readonly publisher: HeartbeatPublisher<R, Uint8Array>;
+        /** Pass the subject as a string instead of bytes. @default false */
+        readonly subjectAsString?: false;
+      }
+    | {
+        /** Where heartbeats go; the subject arrives as a string. */
+        readonly publisher: HeartbeatPublisher<R, string>;
+        /** Pass the subject as a string instead of bytes. @default false */
+        readonly subjectAsString: true;
+      }
+  );
+
+/** The options of {@link Heart} that do not depend on the subject's type. */
+export interface HeartCommonOptions {
   /** The process name: non-empty `.`-separated tokens without whitespace, `*` or `>`. */
   readonly process: string;
-  /** Where heartbeats go. */
-  readonly publisher: HeartbeatPublisher<R>;
-  /** Pass the subject as a string instead of bytes. @default false */
-  readonly subjectAsString?: boolean;
   /**
    * A repeat of the same kind and period within this many milliseconds is not published. A
    * change of kind or period always is. The window is never longer than the period itself.

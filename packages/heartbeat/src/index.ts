@@ -23,7 +23,7 @@ export {
   IteratorOverflowError,
 } from "./errors.js";
 
-export type { HeartOptions, HeartbeatPublisher, HeartbeatMessage, HeartbeatResult } from "./heart.js";
+export type { HeartOptions, HeartCommonOptions, HeartbeatPublisher, HeartbeatMessage, HeartbeatResult } from "./heart.js";
 export type { HeartbeatKind, Heartbeat } from "./protocol.js";
 export type {
   HeartbeatServiceOptions,
