@@ -348,9 +348,9 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
     this.#timer = undefined;
     this.#timerAt = next;
     if (next === Infinity) return;
+    // Not unref'd: a monitor with live processes has deadlines to report, so it keeps the event
+    // loop alive until close(); down, stopped and forgotten processes do not.
     this.#timer = setTimeout(this.#onTimer, Math.max(0, Math.ceil(next - this.#clock())));
-    // A monitor watches; it does not by itself keep the process alive.
-    this.#timer.unref();
   }
 
   #status(tracked: Tracked): ProcessStatus {

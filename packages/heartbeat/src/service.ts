@@ -45,8 +45,8 @@ export interface HeartbeatServiceOptions<S extends string = string> {
    * greater than 1: the part above 1 is the room a request has to arrive in time.
    */
   readonly reportByBuffer: number;
-  /** The status reported until `setStatus()` or the server changes it. */
-  readonly initialStatus: S;
+  /** The status reported until `setStatus()` or the server changes it. (Not used to infer `S`.) */
+  readonly initialStatus: NoInfer<S>;
   /**
    * Milliseconds one request may take before it is abandoned and counted as failed. At most
    * `(reportByBuffer − 1) × interval` seconds, so that a heartbeat sent on schedule always
