@@ -12,12 +12,19 @@ export type StateDir = "ready" | "reserved" | "buried";
  * saying where it was and why, and reports it. Resolves to `false` when the file was already gone
  * (another process moved or served it first).
  */
-export async function moveAside(layout: Layout, dir: StateDir, name: string, reason: string, emit: Emit): Promise<boolean> {
+export async function moveAside(
+  layout: Layout,
+  dir: StateDir,
+  name: string,
+  reason: string,
+  emit: Emit,
+  /** Where the file was found, when it was claimed (renamed) before it turned out bad. */
+  file = `${dir}/${name}`,
+): Promise<boolean> {
   const stamp = `${new Date().toISOString().replace(/[:.]/g, "")}-${randomBytes(3).toString("hex")}`;
   // File names are at most 255 bytes; a stranger's name may already be that long.
   const target = `${stamp}-${name.slice(0, 180)}`;
   if (!(await claim(join(layout[dir], name), join(layout.corrupt, target)))) return false;
-  const file = `${dir}/${name}`;
   const note = { file, reason, movedAt: new Date().toISOString() };
   await writeNewFile(join(layout.corrupt, `${target}.reason.json`), `${JSON.stringify(note, null, 2)}\n`, false).catch(() => {
     // The file is aside already; a missing note must not stop the queue.

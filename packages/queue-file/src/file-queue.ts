@@ -66,28 +66,15 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
   const inflight = new Set<Promise<unknown>>();
   let started: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
-  let rescanTimer: NodeJS.Timeout | undefined;
   const isClosed = (): boolean => closing !== undefined;
   const closedError = (): QueueClosedError => new QueueClosedError("file");
 
   const start = (): Promise<void> => {
-    started ??= store.start().then(
-      () => {
-        if (resolved.rescanIntervalMs > 0 && !isClosed()) {
-          rescanTimer = setInterval(() => {
-            store.rescan().catch((error: unknown) => {
-              store.emit({ type: "error", during: "rescan", error });
-            });
-          }, resolved.rescanIntervalMs);
-          rescanTimer.unref();
-        }
-      },
-      (error: unknown) => {
-        // A later call tries again (the directory may become writable).
-        started = undefined;
-        throw error;
-      },
-    );
+    started ??= store.start().catch((error: unknown) => {
+      // A later call tries again (the directory may become writable).
+      started = undefined;
+      throw error;
+    });
     return started;
   };
 
@@ -109,6 +96,7 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
 
   /** Claims the most urgent ready job, or `undefined`; bad files met on the way are moved aside. */
   const claimNext = async (): Promise<{ claimed: Claim; message: Message; readyName: string } | undefined> => {
+    await store.startConsuming();
     await store.reapIfDue(Date.now());
     await store.refresh();
     for (let entry = store.index.take(Date.now()); entry; entry = store.index.take(Date.now())) {
@@ -117,7 +105,7 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
       const name = formatReserved({ leaseEndsAt, token: newToken(), priority: entry.priority, deliveries, id: entry.id });
       if (!(await claim(store.path("ready", entry.name), store.path("reserved", name)))) continue;
       store.noteLease(leaseEndsAt);
-      const loaded = await store.load("reserved", name, entry.id);
+      const loaded = await store.load("reserved", name, entry.id, `ready/${entry.name}`);
       if (!("message" in loaded)) continue;
       const message = withHeader(loaded.message, { attempts: entry.deliveries, priority: entry.priority });
       return { claimed: { id: entry.id, priority: entry.priority, deliveries, name, leaseEndsAt }, message, readyName: entry.name };
@@ -301,12 +289,9 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
     stats(): Promise<QueueStats> {
       return operation(async () => {
         await store.reap();
-        const [ready, reserved, buried, corrupt] = await Promise.all([
-          store.listReady(),
-          store.listReserved(),
-          store.listBuried(),
-          store.countCorrupt(),
-        ]);
+        const [ready, reserved, buried] = await Promise.all([store.listReady(), store.listReserved(), store.listBuried()]);
+        // Counted after the listings, which move strangers aside.
+        const corrupt = await store.countCorrupt();
         const now = Date.now();
         const due = ready.filter((entry) => entry.readyAt <= now).length;
         return {
@@ -321,7 +306,6 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
 
     close(): Promise<void> {
       closing ??= (async () => {
-        clearInterval(rescanTimer);
         store.sleepers.failAll(closedError());
         await Promise.allSettled([...inflight]);
         for (const reservation of [...held]) {

@@ -13,6 +13,7 @@
  *   the periodic full listing of `ready/` (`rescanIntervalMs`) and every process start find it.
  * The journal is not fsynced: after a power loss the start-up listing rebuilds what it lost.
  */
+import type { Stats } from "node:fs";
 import { open, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { FileSystemError, errnoCode, isNotFound } from "./errors.js";
@@ -69,16 +70,15 @@ export class Journal {
   /** Skips what is in the journal now: at start-up a full listing of `ready/` stands in for it. */
   skipToEnd(): Promise<void> {
     return this.#mutex.run(async () => {
-      const { journal } = await this.#currentFile();
-      journal.offset = (await journal.handle.stat()).size;
+      const { journal, size } = await this.#currentFile();
+      journal.offset = size;
     });
   }
 
   /** The lines appended since the last call (all of them after a rotation). */
   read(): Promise<JournalRead> {
     return this.#mutex.run(async () => {
-      const { journal, rotated } = await this.#currentFile();
-      const size = (await journal.handle.stat()).size;
+      const { journal, rotated, size } = await this.#currentFile();
       if (size <= journal.offset) return { lines: [], rotated, size };
       const length = size - journal.offset;
       const buffer = Buffer.allocUnsafe(length);
@@ -143,22 +143,23 @@ export class Journal {
   }
 
   /** The file the path `journal` names now, reopened when a compaction replaced it. */
-  async #currentFile(): Promise<{ journal: OpenJournal; rotated: boolean }> {
-    let ino: number | undefined;
+  async #currentFile(): Promise<{ journal: OpenJournal; rotated: boolean; size: number }> {
+    let stats: Stats | undefined;
     try {
-      ino = (await stat(this.#layout.journal)).ino;
+      stats = await stat(this.#layout.journal);
     } catch (error) {
       if (!isNotFound(error)) throw new FileSystemError("stat", this.#layout.journal, error);
     }
     const current = this.#current;
-    if (current && current.ino === ino) return { journal: current, rotated: false };
+    if (current && current.ino === stats?.ino) return { journal: current, rotated: false, size: stats.size };
     const handle = await open(this.#layout.journal, "a+", 0o600).catch((error: unknown) => {
       throw new FileSystemError("open", this.#layout.journal, error);
     });
-    const journal: OpenJournal = { handle, ino: (await handle.stat()).ino, offset: 0 };
+    const opened = await handle.stat();
+    const journal: OpenJournal = { handle, ino: opened.ino, offset: 0 };
     this.#current = journal;
     await current?.handle.close().catch(() => undefined);
-    return { journal, rotated: current !== undefined };
+    return { journal, rotated: current !== undefined, size: opened.size };
   }
 
   async #lock(): Promise<boolean> {

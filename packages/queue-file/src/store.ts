@@ -67,6 +67,10 @@ export class JobStore {
   #linesInJournal = 0;
   #nextReapAt = 0;
   #compacting: Promise<void> | undefined;
+  #consuming: Promise<void> | undefined;
+  /** Set once the index is built: from then on this process keeps it up to date. */
+  #indexed = false;
+  #rescanTimer: NodeJS.Timeout | undefined;
 
   /** Reads the journal's new lines into the index (and starts a compaction when it is due). */
   readonly refresh = coalescing(() => this.#refresh());
@@ -87,15 +91,41 @@ export class JobStore {
     };
   }
 
+  /** Creates or checks the directory and removes what dead processes left in `tmp/`. */
   async start(): Promise<void> {
     await prepareLayout(this.layout);
     await this.#cleanTemp();
-    // Lines before this point name files the listing below finds.
-    await this.#journal.skipToEnd();
-    await this.rescan();
+  }
+
+  /**
+   * Builds the index of `ready/` on the first `reserve`: a process that only produces never pays
+   * for it. Journal lines written before this point name files the listing finds; later ones
+   * are read as they come.
+   */
+  startConsuming(): Promise<void> {
+    this.#consuming ??= (async () => {
+      await this.#journal.skipToEnd();
+      await this.rescan();
+      this.#indexed = true;
+      const every = this.options.rescanIntervalMs;
+      if (every > 0) {
+        this.#rescanTimer = setInterval(() => {
+          this.rescan().catch((error: unknown) => {
+            this.emit({ type: "error", during: "rescan", error });
+          });
+        }, every);
+        this.#rescanTimer.unref();
+      }
+    })().catch((error: unknown) => {
+      this.#consuming = undefined;
+      throw error;
+    });
+    return this.#consuming;
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#rescanTimer);
+    await this.#consuming?.catch(() => undefined);
     await this.#compacting;
     await this.#journal.close();
     await Promise.all(Object.values(this.syncs).map((sync) => sync.close()));
@@ -118,8 +148,10 @@ export class JobStore {
   async publishReady(names: readonly string[]): Promise<void> {
     if (names.length === 0) return;
     await this.flush("ready");
-    for (const name of names) this.#ownLines.add(name);
-    if (!(await this.#journal.append(names))) for (const name of names) this.#ownLines.delete(name);
+    const indexed = this.#indexed;
+    if (indexed) for (const name of names) this.#ownLines.add(name);
+    if (!(await this.#journal.append(names)) && indexed) for (const name of names) this.#ownLines.delete(name);
+    if (!indexed) return;
     const now = Date.now();
     for (const name of names) this.index.add(name, now);
     this.sleepers.wakeAll();
@@ -149,7 +181,7 @@ export class JobStore {
    * Loads a job file. A file that is not a valid job of this id is moved aside and reported;
    * a file that vanished meanwhile (another process moved it) is `gone`.
    */
-  async load(dir: StateDir, name: string, id: string): Promise<Loaded> {
+  async load(dir: StateDir, name: string, id: string, foundAs = `${dir}/${name}`): Promise<Loaded> {
     let read;
     try {
       read = await readJobFile(this.path(dir, name), this.options.maxJobBytes);
@@ -169,7 +201,7 @@ export class JobStore {
     } else {
       problem = read.problem;
     }
-    return (await moveAside(this.layout, dir, name, problem, this.emit)) ? { missing: "corrupt" } : { missing: "gone" };
+    return (await moveAside(this.layout, dir, name, problem, this.emit, foundAs)) ? { missing: "corrupt" } : { missing: "gone" };
   }
 
   async listReady(): Promise<Named<ReadyName>[]> {
@@ -236,7 +268,7 @@ export class JobStore {
     for (const line of lines) {
       if (!this.#ownLines.delete(line)) this.index.add(line, now);
     }
-    if (size >= this.options.journalCompactBytes && this.#linesInJournal > 2 * this.index.size + 1024 && !this.#compacting) {
+    if (size >= this.options.journalCompactBytes && this.#linesInJournal > 2 * this.index.size && !this.#compacting) {
       this.#compacting = this.#journal
         .compact(async () => (await this.listReady()).map((entry) => entry.name), size)
         .catch((error: unknown) => {

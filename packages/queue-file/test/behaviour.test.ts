@@ -1,0 +1,222 @@
+import { readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { InvalidArgumentError, JobTooBigError, LeaseLostError, QueueClosedError, createMessage, encode } from "@x/message";
+import { describe, expect, it } from "vitest";
+import { createFileQueue, type FileQueueEvent, type FileQueueLogger, type FileQueueOptions } from "../src/index.js";
+import { formatReady } from "../src/names.js";
+import { tempDirs } from "./helpers.js";
+
+const tempDir = tempDirs();
+const noop = (): void => undefined;
+
+describe("options", () => {
+  const bad: [string, Partial<FileQueueOptions>][] = [
+    ["dir", { dir: "" }],
+    ["ttrMs", { ttrMs: 0 }],
+    ["ttrMs", { ttrMs: Number.NaN }],
+    ["ttrMs", { ttrMs: 2 ** 31 }],
+    ["fsync", { fsync: "yes" as unknown as boolean }],
+    ["pollIntervalMs", { pollIntervalMs: -1 }],
+    ["reapIntervalMs", { reapIntervalMs: Infinity }],
+    ["rescanIntervalMs", { rescanIntervalMs: -5 }],
+    ["journalCompactBytes", { journalCompactBytes: 0 }],
+    ["maxJobBytes", { maxJobBytes: 0 }],
+    ["onEvent", { onEvent: "log" as unknown as () => void }],
+    ["logger.warn", { logger: { debug: noop, info: noop, error: noop } as unknown as FileQueueLogger }],
+  ];
+
+  it.each(bad)("a bad %s is refused up front, naming the option", (argument, options) => {
+    expect(() => createFileQueue({ dir: "/tmp/never-created", ...options })).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_ARGUMENT", argument }),
+    );
+  });
+
+  it("refuses a missing options object", () => {
+    expect(() => createFileQueue(undefined as unknown as FileQueueOptions)).toThrow(InvalidArgumentError);
+  });
+
+  it("does not touch the caller's object, nor the disk before the first call", async () => {
+    const dir = join(tempDir(), "lazy");
+    const options = Object.freeze({ dir, ttrMs: 1000 });
+    const queue = createFileQueue(options);
+    expect(readdirSync(join(dir, ".."))).toEqual([]);
+    expect(queue.dir).toBe(dir);
+    expect(queue.name).toBe("file");
+    await queue.close();
+    expect(readdirSync(join(dir, ".."))).toEqual([]);
+  });
+
+  it("rescanIntervalMs 0 turns the periodic listing off", () => {
+    expect(() => createFileQueue({ dir: "/tmp/never-created", rescanIntervalMs: 0 })).not.toThrow();
+  });
+});
+
+describe("enqueue", () => {
+  it("refuses a job over maxJobBytes with JobTooBigError and leaves nothing behind", async () => {
+    const dir = tempDir();
+    const queue = createFileQueue({ dir, maxJobBytes: 1000 });
+    const error = await queue.enqueue({ payload: "x".repeat(2000) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JobTooBigError);
+    expect(error).toMatchObject({ limit: 1000 });
+    expect(readdirSync(join(dir, "ready"))).toEqual([]);
+    expect(readdirSync(join(dir, "tmp"))).toEqual([]);
+    await queue.close();
+  });
+
+  it("refuses a second live job with the same caller-chosen id; the id is free again once the job is gone", async () => {
+    const dir = tempDir();
+    const queue = createFileQueue({ dir });
+    const other = createFileQueue({ dir });
+    await queue.enqueue({ id: "order-42", payload: 1 });
+    await expect(other.enqueue({ id: "order-42", payload: 2 })).rejects.toThrow(/already exists/);
+    const racing = await Promise.allSettled([queue.enqueue({ id: "order-43" }), other.enqueue({ id: "order-43" })]);
+    expect(racing.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+    expect(racing.find((result) => result.status === "rejected")?.reason).toBeInstanceOf(InvalidArgumentError);
+    expect((await queue.stats()).ready).toBe(2);
+    await (await queue.reserve())?.ack();
+    await other.enqueue({ id: "order-42", payload: 3 });
+    expect((await queue.peek("order-42"))?.body.payload).toBe(3);
+    expect(readdirSync(join(dir, "tmp"))).toEqual([]);
+    await queue.close();
+    await other.close();
+  });
+
+  it("with fsync off the job is still complete and served", async () => {
+    const queue = createFileQueue({ dir: tempDir(), fsync: false });
+    const sent = await queue.enqueue({ payload: { fast: true } });
+    expect((await queue.reserve())?.message).toEqual(sent);
+    await queue.close();
+  });
+});
+
+describe("leases across processes", () => {
+  it("another adapter requeues a job whose holder let the lease run out, counting the attempt", async () => {
+    const dir = tempDir();
+    const events: FileQueueEvent[] = [];
+    const holder = createFileQueue({ dir, ttrMs: 200 });
+    const rescuer = createFileQueue({ dir, ttrMs: 200, reapIntervalMs: 20, onEvent: (event) => events.push(event) });
+    const sent = await holder.enqueue({ payload: "held" });
+    const first = await holder.reserve();
+    expect(first?.message.header.attempts).toBe(0);
+    expect(await rescuer.reserve()).toBeNull();
+    const second = await rescuer.reserve({ timeoutMs: 10_000 });
+    expect(second?.message.id).toBe(sent.id);
+    expect(second?.message.header.attempts).toBe(1);
+    expect(events).toContainEqual(expect.objectContaining({ type: "requeued", id: sent.id, deliveries: 1 }));
+    await expect(first?.touch()).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(first?.ack()).rejects.toBeInstanceOf(LeaseLostError);
+    await second?.ack();
+    await holder.close();
+    await rescuer.close();
+  });
+
+  it("inspect tells the lease end, and touch moves it", async () => {
+    const queue = createFileQueue({ dir: tempDir(), ttrMs: 60_000 });
+    const sent = await queue.enqueue({ payload: 1 });
+    const before = Date.now();
+    const job = await queue.reserve();
+    const info = await queue.inspect(sent.id);
+    expect(info?.state).toBe("reserved");
+    expect(info?.leaseEndsAt).toBeGreaterThanOrEqual(before + 60_000);
+    expect(info?.message.header.attempts).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await job?.touch();
+    expect((await queue.inspect(sent.id))?.leaseEndsAt).toBeGreaterThan(info?.leaseEndsAt ?? Infinity);
+    await queue.close();
+  });
+
+  it("close gives the jobs it holds back to the queue at once", async () => {
+    const dir = tempDir();
+    const events: FileQueueEvent[] = [];
+    const closing = createFileQueue({ dir, onEvent: (event) => events.push(event) });
+    const sent = await closing.enqueue({ payload: "unfinished" });
+    const held = await closing.reserve();
+    await closing.close();
+    expect(events).toContainEqual({ type: "returned", id: sent.id });
+    await expect(held?.ack()).rejects.toBeInstanceOf(QueueClosedError);
+    const next = createFileQueue({ dir });
+    const again = await next.reserve();
+    expect(again?.message.id).toBe(sent.id);
+    expect(again?.message.header.attempts).toBe(1);
+    await next.close();
+  });
+});
+
+describe("inspect", () => {
+  it("reports ready, delayed, reserved and buried with the bury reason", async () => {
+    const queue = createFileQueue({ dir: tempDir() });
+    const ready = await queue.enqueue({ payload: "r", priority: 9 });
+    const delayed = await queue.enqueue({ payload: "d", delayMs: 60_000 });
+    const buried = await queue.enqueue({ payload: "b", priority: 0 });
+    const reserved = await queue.enqueue({ payload: "h", priority: 1 });
+    await (await queue.reserve())?.bury("a reason\nwith two lines");
+    await queue.reserve();
+    expect(await queue.inspect(ready.id)).toEqual({ message: ready, state: "ready" });
+    expect((await queue.inspect(delayed.id))?.state).toBe("delayed");
+    expect(await queue.inspect(buried.id)).toMatchObject({ state: "buried", buryReason: "a reason\nwith two lines" });
+    expect((await queue.inspect(buried.id))?.message.header.attempts).toBe(1);
+    expect((await queue.inspect(reserved.id))?.state).toBe("reserved");
+    expect(await queue.stats()).toMatchObject({ ready: 1, delayed: 1, reserved: 1, buried: 1 });
+    await queue.close();
+  });
+});
+
+describe("index of ready jobs", () => {
+  it("a job whose journal line was lost is found by the periodic rescan", async () => {
+    const dir = tempDir();
+    const events: FileQueueEvent[] = [];
+    const queue = createFileQueue({ dir, rescanIntervalMs: 50, onEvent: (event) => events.push(event) });
+    expect(await queue.reserve()).toBeNull();
+    // What a producer killed between its rename and its journal append leaves behind.
+    const message = createMessage({ id: "orphan", payload: "found" });
+    const name = formatReady({ priority: 1, readyAt: Date.now(), seq: "00000001", deliveries: 0, id: message.id });
+    writeFileSync(join(dir, "ready", name), encode(message));
+    const job = await queue.reserve({ timeoutMs: 10_000 });
+    expect(job?.message.body.payload).toBe("found");
+    expect(events).toContainEqual({ type: "rescanned", listed: 1, added: 1 });
+    await queue.close();
+  });
+
+  it("garbage in the journal is ignored", async () => {
+    const dir = tempDir();
+    const queue = createFileQueue({ dir });
+    expect(await queue.reserve()).toBeNull();
+    writeFileSync(join(dir, "journal"), "not a name\n../../etc/passwd\n\n", { flag: "a" });
+    const other = createFileQueue({ dir });
+    const sent = await other.enqueue({ payload: 1 });
+    expect((await queue.reserve())?.message.id).toBe(sent.id);
+    await queue.close();
+    await other.close();
+  });
+
+  it("compacts the journal when it grows, and jobs keep flowing between processes", async () => {
+    const dir = tempDir();
+    const events: FileQueueEvent[] = [];
+    const options = { dir, journalCompactBytes: 4096, fsync: false, onEvent: (event: FileQueueEvent) => events.push(event) };
+    const producer = createFileQueue(options);
+    const consumer = createFileQueue(options);
+    const sent: string[] = [];
+    const got: string[] = [];
+    expect(await consumer.reserve()).toBeNull();
+    for (let i = 0; i < 400; i++) {
+      sent.push((await producer.enqueue({ payload: i, priority: 3 })).id);
+      if (i % 2 === 1) {
+        const job = await consumer.reserve();
+        if (job) {
+          got.push(job.message.id);
+          await job.ack();
+        }
+      }
+    }
+    for (let job = await consumer.reserve(); job; job = await consumer.reserve()) {
+      got.push(job.message.id);
+      await job.ack();
+    }
+    expect(got).toEqual(sent);
+    const compactions = events.filter((event) => event.type === "compacted");
+    expect(compactions.length).toBeGreaterThan(0);
+    expect(readdirSync(dir)).not.toContain("journal.lock");
+    await producer.close();
+    await consumer.close();
+  });
+});
