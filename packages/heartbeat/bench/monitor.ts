@@ -15,7 +15,10 @@ if (collect === undefined) throw new Error("run with node --expose-gc (pnpm benc
 
 // What a NATS subscription hands over: the subject as a string, the payload as bytes.
 const subjects = Array.from({ length: PROCESSES }, (_, i) => `heartbeat.billing.worker-${String(i).padStart(6, "0")}`);
+// A 60 s period: no deadline comes up during the run. The 1 s variant below makes every
+// process's heap entry come up and move on (about twice per process) while beats keep coming.
 const payload = new TextEncoder().encode("beat/60");
+const shortPayload = new TextEncoder().encode("beat/1");
 const decoder = new TextDecoder();
 
 /** The baseline: decode the payload, split it, store kind and period by process name. */
@@ -47,11 +50,11 @@ function bytesPerProcess(receive: (subject: string, bytes: Uint8Array) => unknow
 }
 
 /** Heartbeats per second, cycling over all processes (all already known). */
-async function rate(receive: (subject: string, bytes: Uint8Array) => unknown): Promise<number> {
+async function rate(receive: (subject: string, bytes: Uint8Array) => unknown, bytes = payload): Promise<number> {
   let i = 0;
   const result = await measureRate(
     () => {
-      receive(subjects[i] ?? "", payload);
+      receive(subjects[i] ?? "", bytes);
       i = i + 1 === PROCESSES ? 0 : i + 1;
     },
     { durationMs: 3000, warmupMs: 500, batch: 1000 },
@@ -71,12 +74,15 @@ const monitorBytes = bytesPerProcess(
   () => monitor.stats().tracked,
 );
 const monitorRate = await rate((subject, bytes) => monitor.receive(subject, bytes));
+const monitorShortRate = await rate((subject, bytes) => monitor.receive(subject, bytes), shortPayload);
+const baselineShortRate = await rate(baseline.receive, shortPayload);
 const { invalid, received } = monitor.stats();
 await monitor.close();
 if (invalid !== 0) throw new Error(`${invalid} of ${received} heartbeats were rejected`);
 
 compare({ name: `ingest, ${PROCESSES.toLocaleString("en-US")} processes`, unit: "heartbeats/s", ours: monitorRate, baseline: baselineRate, baselineName: "parse+Map" });
+compare({ name: "ingest, 1 s period (deadlines cycling)", unit: "heartbeats/s", ours: monitorShortRate, baseline: baselineShortRate, baselineName: "parse+Map" });
 compare({ name: "heap per tracked process", unit: "bytes", ours: monitorBytes, baseline: baselineBytes, baselineName: "parse+Map" });
 const verdict = (met: boolean): string => (met ? "met" : "MISSED");
-console.log(`target >= ${TARGET_RATE.toLocaleString("en-US")} heartbeats/s: ${verdict(monitorRate >= TARGET_RATE)}`);
+console.log(`target >= ${TARGET_RATE.toLocaleString("en-US")} heartbeats/s: ${verdict(Math.min(monitorRate, monitorShortRate) >= TARGET_RATE)}`);
 console.log(`target <= ${TARGET_BYTES} bytes per process: ${verdict(monitorBytes <= TARGET_BYTES)}`);
