@@ -66,6 +66,13 @@ export class GatewayTimeoutError extends GatewayError {
   }
 }
 
+/** `HeartbeatService.run()` was called while it is already running. */
+export class AlreadyRunningError extends HeartbeatError {
+  constructor(options?: ErrorOptions) {
+    super("ERR_ALREADY_RUNNING", "run() is already running", options);
+  }
+}
+
 /** A transition iterator fell more than `maxBuffered` transitions behind and was ended. */
 export class IteratorOverflowError extends HeartbeatError {
   readonly maxBuffered: number;

@@ -20,6 +20,7 @@ export {
   InvalidHeartbeatError,
   GatewayError,
   GatewayTimeoutError,
+  AlreadyRunningError,
   IteratorOverflowError,
 } from "./errors.js";
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { GatewayError, GatewayTimeoutError, InvalidArgumentError } from "./errors.js";
+import { AlreadyRunningError, GatewayError, GatewayTimeoutError, InvalidArgumentError } from "./errors.js";
 import {
   HeartbeatService,
   type HeartbeatGateway,
@@ -253,7 +253,7 @@ describe("HeartbeatService: the fixes over jobmon", () => {
     await service.run({ signal: AbortSignal.abort() });
     const controller = new AbortController();
     const running = service.run({ signal: controller.signal });
-    await expect(service.run({ signal: controller.signal })).rejects.toMatchObject({ code: "ERR_ALREADY_RUNNING" });
+    await expect(service.run({ signal: controller.signal })).rejects.toBeInstanceOf(AlreadyRunningError);
     controller.abort();
     await running;
   });

@@ -1,5 +1,5 @@
 import { clockOption, type Clock } from "./clock.js";
-import { GatewayError, GatewayTimeoutError, HeartbeatError, InvalidArgumentError } from "./errors.js";
+import { AlreadyRunningError, GatewayError, GatewayTimeoutError, InvalidArgumentError } from "./errors.js";
 import { errorText, loggerOption, type Logger } from "./logger.js";
 import { sleep } from "./sleep.js";
 
@@ -211,12 +211,13 @@ export class HeartbeatService<S extends string = string> {
   /**
    * Sends a heartbeat every `interval` seconds, counted from the last one, until `signal` aborts.
    * A failed heartbeat is reported through `onError` and retried one interval after the attempt.
-   * Resolves when the signal aborts; rejects only if `run()` is already running.
+   * Resolves when the signal aborts; rejects only with {@link AlreadyRunningError} when `run()`
+   * is already running.
    */
   async run(options: RunOptions): Promise<void> {
     const { signal } = options;
     if (!(signal instanceof AbortSignal)) throw new InvalidArgumentError("signal", signal, "must be an AbortSignal");
-    if (this.#running) throw new HeartbeatError("ERR_ALREADY_RUNNING", "run() is already running");
+    if (this.#running) throw new AlreadyRunningError();
     this.#running = true;
     // A function, because the compiler would narrow `signal.aborted` to false inside the loop.
     const stopped = (): boolean => signal.aborted;
