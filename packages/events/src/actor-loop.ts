@@ -1,0 +1,155 @@
+import type { Consumer, ConsumerMessages } from "@nats-io/jetstream";
+import type { Acker } from "./acker.js";
+import type { AnyActor } from "./actor.js";
+import { JetStreamDelivery } from "./delivery.js";
+import { runJob, type JobEnvironment, type JobOutcome } from "./job.js";
+import { describeError, type Logger } from "./logger.js";
+import { Pulse } from "./pulse.js";
+import { Slots } from "./slots.js";
+
+/** Pause after a failed fetch (server gone, consumer deleted, ...) before the next one, in ms. */
+export const FETCH_ERROR_DELAY = 1_000;
+
+/** Everything one actor's loop shares with the rest of its `listen` call. */
+export interface LoopEnvironment extends Omit<JobEnvironment, "actor" | "pulse"> {
+  readonly acker: Acker;
+  readonly consumer: Consumer;
+  readonly logger: Logger;
+  /** Slots shared by every actor of the `listen` call (its `maxJobs`). */
+  readonly globalSlots: Slots;
+  /** Aborted when `listen` stops: no new fetches. */
+  readonly stop: AbortSignal;
+  readonly batch: number;
+  readonly pollDelay: number;
+  readonly burst: boolean;
+  /** Every running job of the `listen` call, for the drain. */
+  readonly jobs: Set<Promise<JobOutcome>>;
+  /** Reports each finished job (tests and stats). */
+  readonly onOutcome?: ((actor: AnyActor, outcome: JobOutcome) => void) | undefined;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+
+/**
+ * Pulls and handles one actor's events until `stop` aborts (or once, in burst mode).
+ *
+ * Fetches only as many messages as there are free slots (G-W10): each fetch first takes slots
+ * from the actor's `maxJobs` and then, in priority order, from the `listen` call's `maxJobs`, and
+ * asks the server for exactly that many. Several fetches may be open at once, one per batch of
+ * free slots, so a slot freed by a finished job is filled without waiting for other fetches.
+ * Nothing waits locally for a slot, so nothing sits in this process while another instance idles.
+ */
+export async function runActorLoop(actor: AnyActor, env: LoopEnvironment): Promise<void> {
+  const local = new Slots(actor.maxJobs);
+  const jobEnv: JobEnvironment = {
+    actor,
+    logger: env.logger,
+    tasks: env.tasks,
+    pulse: new Pulse(actor.ackWait / 2),
+    running: env.running,
+    shutdown: env.shutdown,
+    deadLetter: env.deadLetter,
+  };
+  const open = new Set<ConsumerMessages>();
+  const polls = new Set<Promise<void>>();
+  const onStop = (): void => {
+    for (const messages of open) void messages.close();
+  };
+  env.stop.addEventListener("abort", onStop, { once: true });
+
+  const takeSlots = async (): Promise<number> => {
+    const fromActor = await local.take(env.batch, "normal", env.stop);
+    let fromListen: number;
+    try {
+      fromListen = await env.globalSlots.take(fromActor, actor.priority, env.stop);
+    } catch (error) {
+      local.release(fromActor);
+      throw error;
+    }
+    local.release(fromActor - fromListen);
+    let taken = fromListen;
+    if (taken < env.batch) {
+      // Jobs finish in bursts (their acks are confirmed together): wait one turn and add the
+      // slots freed meanwhile, so the next fetch asks for many events instead of one.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const more = local.tryTake(env.batch - taken);
+      const moreGlobal = env.globalSlots.tryTake(more);
+      local.release(more - moreGlobal);
+      taken += moreGlobal;
+    }
+    return taken;
+  };
+  const releaseSlots = (count: number): void => {
+    local.release(count);
+    env.globalSlots.release(count);
+  };
+
+  const poll = async (slots: number): Promise<void> => {
+    let used = 0;
+    let messages: ConsumerMessages | undefined;
+    try {
+      messages = await env.consumer.fetch({ max_messages: slots, expires: env.pollDelay });
+      open.add(messages);
+      if (env.stop.aborted) void messages.close();
+      for await (const msg of messages) {
+        const delivery = new JetStreamDelivery(msg, env.acker);
+        if (env.stop.aborted) {
+          // Arrived after listen stopped: hand it straight back for another instance.
+          await delivery.nak(0).catch(() => undefined);
+          continue;
+        }
+        used++;
+        const job = runJob(delivery, jobEnv).catch((error: unknown) => {
+          env.logger.error("job crashed", { actor: actor.name, error: describeError(error) });
+          return "retried" as const;
+        });
+        env.jobs.add(job);
+        void job.then((outcome) => {
+          env.jobs.delete(job);
+          releaseSlots(1);
+          env.onOutcome?.(actor, outcome);
+        });
+      }
+    } catch (error) {
+      if (!env.stop.aborted) {
+        env.logger.warn("fetch failed; retrying", { actor: actor.name, event: actor.event.name, error: describeError(error) });
+        await sleep(FETCH_ERROR_DELAY, env.stop);
+      }
+    } finally {
+      if (messages !== undefined) open.delete(messages);
+      releaseSlots(slots - used);
+    }
+  };
+
+  try {
+    if (env.burst) {
+      if (env.stop.aborted) return;
+      await poll(await takeSlots());
+      return;
+    }
+    while (!env.stop.aborted) {
+      let slots: number;
+      try {
+        slots = await takeSlots();
+      } catch {
+        break; // stop aborted while waiting for a slot
+      }
+      const p = poll(slots);
+      polls.add(p);
+      void p.finally(() => polls.delete(p));
+    }
+    onStop();
+    await Promise.all([...polls]);
+  } finally {
+    env.stop.removeEventListener("abort", onStop);
+  }
+}

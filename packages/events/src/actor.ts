@@ -1,0 +1,132 @@
+import { InvalidOptionError } from "./errors.js";
+import { isEvent, type Event } from "./event.js";
+import type { JobInfo, Middleware } from "./middleware.js";
+import { validateDescription, validateName } from "./names.js";
+import type { Priority } from "./slots.js";
+
+/** How long the server waits for an acknowledgement before redelivering, in ms (walnats: 16 s). */
+export const DEFAULT_ACK_WAIT = 16_000;
+/** Handler runs before an event goes to the dead-letter stream (walnats: unlimited). */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+/** Unacknowledged events per actor across all its instances (walnats: 1000). */
+export const DEFAULT_MAX_ACK_PENDING = 1_000;
+/** Concurrent jobs of one actor in one process (walnats: 16). */
+export const DEFAULT_ACTOR_MAX_JOBS = 16;
+/** How long a handler may run, in ms (walnats: 32 s). */
+export const DEFAULT_JOB_TIMEOUT = 32_000;
+/** Delays after the 1st, 2nd, 3rd and later failures, in ms (walnats' values, applied as documented). */
+export const DEFAULT_RETRY_DELAY: readonly number[] = Object.freeze([500, 1_000, 2_000, 4_000]);
+/** Send in-progress pulses while a job runs. */
+export const DEFAULT_PULSE = true;
+/** Priority among the actors of one `listen` call. */
+export const DEFAULT_PRIORITY: Priority = "normal";
+
+const PRIORITIES: readonly Priority[] = ["high", "normal", "low"];
+const BRAND: unique symbol = Symbol.for("@x/events.Actor");
+
+/** What a handler gets besides the payload. */
+export interface HandlerContext extends JobInfo {
+  /**
+   * Aborted when the job times out (`JobTimeoutError`) or `listen` stops and the drain deadline
+   * passes (`ShutdownError`). Pass it to fetch, database calls, ... so they stop too.
+   */
+  readonly signal: AbortSignal;
+}
+
+/** Handles one event. Resolve to acknowledge; throw or reject to retry (or dead-letter). */
+export type Handler<T> = (payload: T, context: HandlerContext) => unknown;
+
+/** Options of {@link Actor}. Durations are milliseconds. */
+export interface ActorOptions<T> {
+  /** Consumer description; at most 4 KiB (WNS025/026). @default none */
+  readonly description?: string;
+  /** Stored in the consumer: redelivery after this long without an acknowledgement or pulse. @default {@link DEFAULT_ACK_WAIT} */
+  readonly ackWait?: number;
+  /** Handler runs before the event goes to the dead-letter stream. @default {@link DEFAULT_MAX_ATTEMPTS} */
+  readonly maxAttempts?: number;
+  /** Stored in the consumer: unacknowledged events across all instances. @default {@link DEFAULT_MAX_ACK_PENDING} */
+  readonly maxAckPending?: number;
+  /** Concurrent jobs of this actor in one process. @default {@link DEFAULT_ACTOR_MAX_JOBS} */
+  readonly maxJobs?: number;
+  /** The handler's signal is aborted and the job fails after this long. @default {@link DEFAULT_JOB_TIMEOUT} */
+  readonly jobTimeout?: number;
+  /** `retryDelay[k]` is the delay after failure k+1; the last entry repeats. @default {@link DEFAULT_RETRY_DELAY} */
+  readonly retryDelay?: readonly number[];
+  /** Send in-progress pulses every `ackWait / 2` so long jobs are not redelivered. @default true */
+  readonly pulse?: boolean;
+  /** Who gets free `listen` slots first when actors compete. @default "normal" */
+  readonly priority?: Priority;
+  /** Observability hooks, called in order. @default [] */
+  readonly middlewares?: readonly Middleware<T>[];
+}
+
+/** An actor: a named handler for one event, one durable consumer shared by all its instances. */
+export interface Actor<T = unknown, TInput = T> {
+  readonly name: string;
+  readonly event: Event<T, TInput>;
+  /** The handler (declared as a method so any actor fits {@link AnyActor}). */
+  handler(payload: T, context: HandlerContext): unknown;
+  readonly description: string | undefined;
+  readonly ackWait: number;
+  readonly maxAttempts: number;
+  readonly maxAckPending: number;
+  readonly maxJobs: number;
+  readonly jobTimeout: number;
+  readonly retryDelay: readonly number[];
+  readonly pulse: boolean;
+  readonly priority: Priority;
+  readonly middlewares: readonly Middleware<T>[];
+  readonly [BRAND]: true;
+}
+
+/** Any actor, whatever its payload types. */
+export type AnyActor = Actor<unknown, unknown>;
+
+const isList = (value: unknown): value is readonly unknown[] => Array.isArray(value);
+
+const positive = (option: string, value: number, integer: boolean): number => {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new InvalidOptionError(option, `must be a positive ${integer ? "integer" : "number"}, got ${String(value)}`);
+  }
+  return value;
+};
+
+/**
+ * Declares an actor. The name follows walnats' linter rules (WNS021-024) and is the durable
+ * consumer's name, unique per event: the same actor name may be used on different events.
+ */
+export function Actor<T, TInput>(name: string, event: Event<T, TInput>, handler: Handler<T>, options: ActorOptions<T> = {}): Actor<T, TInput> {
+  validateName("actor", name);
+  validateDescription("actor", options.description);
+  if (!isEvent(event)) throw new InvalidOptionError("event", "must be created with Event()");
+  if (typeof handler !== "function") throw new InvalidOptionError("handler", "must be a function");
+  const retryDelay: unknown = options.retryDelay ?? DEFAULT_RETRY_DELAY;
+  if (!isList(retryDelay) || retryDelay.some((d) => typeof d !== "number" || !Number.isFinite(d) || d < 0)) {
+    throw new InvalidOptionError("retryDelay", "must be a list of non-negative numbers of ms");
+  }
+  const priority = options.priority ?? DEFAULT_PRIORITY;
+  if (!PRIORITIES.includes(priority)) throw new InvalidOptionError("priority", `must be one of ${PRIORITIES.join(", ")}`);
+  const middlewares: unknown = options.middlewares ?? [];
+  if (!isList(middlewares)) throw new InvalidOptionError("middlewares", "must be a list");
+  return Object.freeze({
+    name,
+    event,
+    handler,
+    description: options.description,
+    ackWait: positive("ackWait", options.ackWait ?? DEFAULT_ACK_WAIT, false),
+    maxAttempts: positive("maxAttempts", options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, true),
+    maxAckPending: positive("maxAckPending", options.maxAckPending ?? DEFAULT_MAX_ACK_PENDING, true),
+    maxJobs: positive("maxJobs", options.maxJobs ?? DEFAULT_ACTOR_MAX_JOBS, true),
+    jobTimeout: positive("jobTimeout", options.jobTimeout ?? DEFAULT_JOB_TIMEOUT, false),
+    retryDelay: Object.freeze([...(retryDelay as readonly number[])]),
+    pulse: options.pulse ?? DEFAULT_PULSE,
+    priority,
+    middlewares: Object.freeze([...(middlewares as readonly Middleware<T>[])]),
+    [BRAND]: true as const,
+  });
+}
+
+/** True for values created by {@link Actor}. */
+export function isActor(value: unknown): value is AnyActor {
+  return typeof value === "object" && value !== null && (value as Partial<AnyActor>)[BRAND] === true;
+}

@@ -1,0 +1,179 @@
+import {
+  DiscardPolicy,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type StreamConfig,
+} from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { InvalidOptionError } from "./errors.js";
+import { headerRecord, toMsgHdrs } from "./nats-headers.js";
+import type { DeadLetterReason, JobInfo } from "./middleware.js";
+import { nanos } from "./stream-config.js";
+
+/** The stream dead letters go to; its subjects are `<stream>.<event>.<actor>`. */
+export const DEFAULT_DEAD_LETTER_STREAM = "dead-letters";
+/** How long dead letters are kept, in ms (14 days). */
+export const DEFAULT_DEAD_LETTER_MAX_AGE = 14 * 24 * 60 * 60 * 1000;
+
+/** Headers a dead letter carries besides the event's own. */
+export const DEAD_LETTER_HEADERS = Object.freeze({
+  reason: "Dead-Letter-Reason",
+  error: "Dead-Letter-Error",
+  event: "Dead-Letter-Event",
+  actor: "Dead-Letter-Actor",
+  seq: "Dead-Letter-Stream-Seq",
+  attempts: "Dead-Letter-Attempts",
+  uid: "Dead-Letter-Uid",
+  time: "Dead-Letter-Time",
+});
+
+/** Options for the dead-letter stream (on `Actors.connect`). */
+export interface DeadLetterOptions {
+  /** Stream name, also the subject prefix. @default {@link DEFAULT_DEAD_LETTER_STREAM} */
+  readonly stream?: string;
+  /** How long dead letters are kept, in ms. @default {@link DEFAULT_DEAD_LETTER_MAX_AGE} */
+  readonly maxAge?: number;
+}
+
+/** A dead letter as read back by {@link readDeadLetters}. */
+export interface DeadLetter {
+  /** Sequence number in the dead-letter stream. */
+  readonly seq: number;
+  readonly reason: DeadLetterReason;
+  /** The last error, as text. */
+  readonly error: string;
+  readonly event: string;
+  readonly actor: string;
+  /** Sequence number of the event in its own stream. */
+  readonly eventSeq: number;
+  /** Handler runs before it was dead-lettered (0 for decode and schema errors). */
+  readonly attempts: number;
+  /** The emitter's uid, if any. */
+  readonly uid: string | undefined;
+  readonly at: Date;
+  /** The event's payload bytes, unchanged. */
+  readonly data: Uint8Array;
+  /** The event's own headers (without the `Dead-Letter-*` ones). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Validated dead-letter settings. */
+export interface DeadLetterSettings {
+  readonly stream: string;
+  readonly maxAge: number;
+}
+
+const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Validates {@link DeadLetterOptions} and fills in the defaults. */
+export function deadLetterSettings(options: DeadLetterOptions = {}): DeadLetterSettings {
+  const stream = options.stream ?? DEFAULT_DEAD_LETTER_STREAM;
+  if (typeof stream !== "string" || !STREAM_NAME.test(stream)) {
+    throw new InvalidOptionError("deadLetters.stream", "must be 1-64 letters, digits, '-' or '_'");
+  }
+  const maxAge = options.maxAge ?? DEFAULT_DEAD_LETTER_MAX_AGE;
+  if (typeof maxAge !== "number" || !Number.isFinite(maxAge) || maxAge <= 0) {
+    throw new InvalidOptionError("deadLetters.maxAge", "must be a positive number of ms");
+  }
+  return { stream, maxAge };
+}
+
+/** The dead-letter stream: limits retention (nobody has to consume it), file storage. */
+export function deadLetterStreamConfig(settings: DeadLetterSettings): Partial<StreamConfig> & { name: string } {
+  return {
+    name: settings.stream,
+    subjects: [`${settings.stream}.>`],
+    description: "Events that @x/events actors could not handle",
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    max_age: nanos(settings.maxAge),
+  };
+}
+
+/** What a job hands over to be dead-lettered. */
+export interface DeadLetterInput {
+  readonly reason: DeadLetterReason;
+  readonly error: string;
+  readonly info: JobInfo;
+  readonly data: Uint8Array;
+  /** Handler runs so far. */
+  readonly attempts: number;
+}
+
+// Header values are single lines; keep the error short enough to stay well inside a header.
+const headerSafe = (text: string): string => text.replace(/[\r\n]+/g, " ").slice(0, 1024);
+
+/**
+ * Publishes a dead letter (the event's bytes and headers plus `Dead-Letter-*` headers) and waits
+ * for the server to store it. De-duplicated on (event, actor, sequence), so a retry after a lost
+ * acknowledgement does not store it twice. Returns the subject.
+ */
+export async function publishDeadLetter(js: JetStreamClient, settings: DeadLetterSettings, input: DeadLetterInput): Promise<string> {
+  const { info } = input;
+  const subject = `${settings.stream}.${info.event}.${info.actor}`;
+  const record: Record<string, string> = {};
+  for (const [key, value] of Object.entries(info.headers)) {
+    // Nats-* headers belong to the original stream (Nats-Msg-Id would de-duplicate here).
+    if (!key.toLowerCase().startsWith("nats-")) record[key] = value;
+  }
+  record[DEAD_LETTER_HEADERS.reason] = input.reason;
+  record[DEAD_LETTER_HEADERS.error] = headerSafe(input.error);
+  record[DEAD_LETTER_HEADERS.event] = info.event;
+  record[DEAD_LETTER_HEADERS.actor] = info.actor;
+  record[DEAD_LETTER_HEADERS.seq] = String(info.seq);
+  record[DEAD_LETTER_HEADERS.attempts] = String(input.attempts);
+  record[DEAD_LETTER_HEADERS.time] = String(Date.now());
+  if (info.uid !== undefined) record[DEAD_LETTER_HEADERS.uid] = headerSafe(info.uid);
+  await js.publish(subject, input.data, { headers: toMsgHdrs(record), msgID: `${info.event}.${info.actor}.${info.seq}` });
+  return subject;
+}
+
+const REASONS: readonly string[] = ["max-attempts", "decode-error", "schema-error"];
+
+/** Options of {@link readDeadLetters}. */
+export interface ReadDeadLettersOptions {
+  /** The dead-letter stream. @default {@link DEFAULT_DEAD_LETTER_STREAM} */
+  readonly stream?: string;
+  /** Start at this sequence number of the dead-letter stream. @default the first stored */
+  readonly from?: number;
+  /** Return at most this many. @default 100 */
+  readonly limit?: number;
+}
+
+/** Reads dead letters back, oldest first, for inspection or replay. */
+export async function readDeadLetters(connection: NatsConnection, options: ReadDeadLettersOptions = {}): Promise<DeadLetter[]> {
+  const stream = options.stream ?? DEFAULT_DEAD_LETTER_STREAM;
+  const limit = options.limit ?? 100;
+  if (!Number.isInteger(limit) || limit <= 0) throw new InvalidOptionError("limit", "must be a positive integer");
+  const jsm = await jetstreamManager(connection);
+  const { state } = await jsm.streams.info(stream);
+  const letters: DeadLetter[] = [];
+  for (let seq = Math.max(options.from ?? 1, state.first_seq); seq <= state.last_seq && letters.length < limit; seq++) {
+    const stored = await jsm.streams.getMessage(stream, { seq });
+    if (stored === null) continue;
+    const all = headerRecord(stored.header);
+    const own: Record<string, string> = {};
+    for (const [key, value] of Object.entries(all)) {
+      // Dead-Letter-* describe the dead letter; Nats-* belong to the dead-letter stream itself.
+      if (!key.startsWith("Dead-Letter-") && !key.toLowerCase().startsWith("nats-")) own[key] = value;
+    }
+    const reason = all[DEAD_LETTER_HEADERS.reason] ?? "";
+    letters.push({
+      seq: stored.seq,
+      reason: (REASONS.includes(reason) ? reason : "max-attempts") as DeadLetterReason,
+      error: all[DEAD_LETTER_HEADERS.error] ?? "",
+      event: all[DEAD_LETTER_HEADERS.event] ?? "",
+      actor: all[DEAD_LETTER_HEADERS.actor] ?? "",
+      eventSeq: Number(all[DEAD_LETTER_HEADERS.seq] ?? 0),
+      attempts: Number(all[DEAD_LETTER_HEADERS.attempts] ?? 0),
+      uid: all[DEAD_LETTER_HEADERS.uid],
+      at: new Date(Number(all[DEAD_LETTER_HEADERS.time] ?? stored.time.getTime())),
+      data: stored.data,
+      headers: own,
+    });
+  }
+  return letters;
+}

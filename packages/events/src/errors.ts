@@ -1,0 +1,165 @@
+/**
+ * Every error `@x/events` throws extends {@link EventsError} and carries a stable `code`, so
+ * callers branch on `instanceof` or `code`, never on message text. Errors of the NATS client that
+ * walnats does not wrap (for example "stream not found" when `register({ create: false })` meets
+ * a missing stream) pass through unchanged.
+ */
+
+/** Stable, machine-readable error codes. */
+export type EventsErrorCode =
+  | "ERR_INVALID_OPTION"
+  | "ERR_INVALID_NAME"
+  | "ERR_STREAM_EXISTS"
+  | "ERR_STREAM_CONFIG"
+  | "ERR_CONSUMER_CONFIG"
+  | "ERR_UNKNOWN_EVENT"
+  | "ERR_INVALID_PAYLOAD"
+  | "ERR_SERIALIZATION"
+  | "ERR_JOB_TIMEOUT"
+  | "ERR_ACK_TIMEOUT"
+  | "ERR_SHUTDOWN"
+  | "ERR_CLOSED";
+
+/** Base class of every error thrown by `@x/events`. */
+export class EventsError extends Error {
+  /** Stable code; safe to branch on. */
+  readonly code: EventsErrorCode;
+
+  constructor(code: EventsErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** An option with a bad value. `option` names it, e.g. `ackWait` or `limits.age`. */
+export class InvalidOptionError extends EventsError {
+  readonly option: string;
+
+  constructor(option: string, problem: string, options?: ErrorOptions) {
+    super("ERR_INVALID_OPTION", `\`${option}\` ${problem}`, options);
+    this.option = option;
+  }
+}
+
+/**
+ * A name or description that breaks one of walnats' linter rules, enforced at construction.
+ * `rule` is the walnats linter code (`WNS001`..`WNS026`).
+ */
+export class InvalidNameError extends EventsError {
+  readonly rule: string;
+
+  constructor(rule: string, problem: string, options?: ErrorOptions) {
+    super("ERR_INVALID_NAME", `${rule}: ${problem}`, options);
+    this.rule = rule;
+  }
+}
+
+/**
+ * `register({ create: true, update: false })` found the stream with a different configuration
+ * (JetStream API error 10058).
+ */
+export class StreamExistsError extends EventsError {
+  readonly stream: string;
+
+  constructor(stream: string, options?: ErrorOptions) {
+    super("ERR_STREAM_EXISTS", `stream "${stream}" already exists with a different configuration`, options);
+    this.stream = stream;
+  }
+}
+
+/**
+ * The server rejected a stream configuration: a field that cannot be updated changed
+ * (e.g. `limits.consumers`, `retention`), or a value is out of range (JetStream API error 10052).
+ */
+export class StreamConfigError extends EventsError {
+  readonly stream: string;
+
+  constructor(stream: string, reason: string, options?: ErrorOptions) {
+    super("ERR_STREAM_CONFIG", `stream "${stream}": ${reason}`, options);
+    this.stream = stream;
+  }
+}
+
+/** The server rejected an actor's consumer configuration (e.g. a field that cannot be updated). */
+export class ConsumerConfigError extends EventsError {
+  readonly stream: string;
+  readonly consumer: string;
+
+  constructor(stream: string, consumer: string, reason: string, options?: ErrorOptions) {
+    super("ERR_CONSUMER_CONFIG", `consumer "${consumer}" on stream "${stream}": ${reason}`, options);
+    this.stream = stream;
+    this.consumer = consumer;
+  }
+}
+
+/** `emit` was called with an event that is not part of this `Events` registry. */
+export class UnknownEventError extends EventsError {
+  readonly event: string;
+
+  constructor(event: string, options?: ErrorOptions) {
+    super("ERR_UNKNOWN_EVENT", `event "${event}" is not registered in this Events registry`, options);
+    this.event = event;
+  }
+}
+
+/** One problem reported by a Standard Schema. */
+export interface PayloadIssue {
+  readonly message: string;
+  /** Dotted path of the offending field, or `""` for the payload as a whole. */
+  readonly path: string;
+}
+
+/** A payload failed its event's schema (on emit, or on receive). */
+export class InvalidPayloadError extends EventsError {
+  readonly event: string;
+  readonly issues: readonly PayloadIssue[];
+
+  constructor(event: string, issues: readonly PayloadIssue[], options?: ErrorOptions) {
+    const summary = issues.map((i) => (i.path === "" ? i.message : `${i.path}: ${i.message}`)).join("; ");
+    super("ERR_INVALID_PAYLOAD", `invalid payload for event "${event}": ${summary}`, options);
+    this.event = event;
+    this.issues = issues;
+  }
+}
+
+/** The event's serializer could not encode a payload (on emit) or decode one (on receive). */
+export class SerializationError extends EventsError {
+  readonly event: string;
+  readonly direction: "encode" | "decode";
+
+  constructor(event: string, direction: "encode" | "decode", problem: string, options?: ErrorOptions) {
+    super("ERR_SERIALIZATION", `cannot ${direction} payload of event "${event}": ${problem}`, options);
+    this.event = event;
+    this.direction = direction;
+  }
+}
+
+/** A handler ran longer than its actor's `jobTimeout`; its `AbortSignal` was aborted with this. */
+export class JobTimeoutError extends EventsError {
+  readonly actor: string;
+  readonly timeoutMs: number;
+
+  constructor(actor: string, timeoutMs: number, options?: ErrorOptions) {
+    super("ERR_JOB_TIMEOUT", `actor "${actor}" did not finish within ${timeoutMs} ms`, options);
+    this.actor = actor;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * `listen` was stopped and the handler did not finish within the drain deadline; its
+ * `AbortSignal` was aborted with this and the message was handed back (nak, no delay).
+ */
+export class ShutdownError extends EventsError {
+  constructor(options?: ErrorOptions) {
+    super("ERR_SHUTDOWN", "listen stopped before the job finished", options);
+  }
+}
+
+/** The connection was closed by `close()`; the call cannot run. */
+export class ClosedError extends EventsError {
+  constructor(what: string, options?: ErrorOptions) {
+    super("ERR_CLOSED", `${what} is closed`, options);
+  }
+}

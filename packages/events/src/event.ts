@@ -1,0 +1,133 @@
+import { InvalidOptionError, SerializationError } from "./errors.js";
+import { validateLimits, type Limits } from "./limits.js";
+import { streamNameOf, validateDescription, validateName } from "./names.js";
+import { jsonSerializer, type Serializer } from "./serializers.js";
+import type { StandardSchemaV1 } from "./standard-schema.js";
+import { validatePayload } from "./validate.js";
+
+/**
+ * How long the stream keeps an event:
+ * - `"interest"` (walnats' choice): until every actor registered *at the time it was emitted*
+ *   has acknowledged it. With no actor registered, an emitted event is dropped at once.
+ * - `"limits"`: until a limit (age, count, bytes) removes it, acknowledged or not. Events
+ *   emitted before an actor exists are delivered to it later.
+ * - `"workqueue"`: until one consumer acknowledges it; only one actor per event is allowed.
+ */
+export type Retention = "interest" | "limits" | "workqueue";
+
+/** The default retention (walnats'). */
+export const DEFAULT_RETENTION: Retention = "interest";
+
+const RETENTIONS: readonly Retention[] = ["interest", "limits", "workqueue"];
+const BRAND: unique symbol = Symbol.for("@x/events.Event");
+
+/** Options of {@link Event}. */
+export interface EventOptions<TInput> {
+  /** Becomes the stream description; at most 4 KiB (WNS005/006). @default none */
+  readonly description?: string;
+  /** Turns payloads into bytes and back. @default {@link jsonSerializer} */
+  readonly serializer?: Serializer<TInput>;
+  /** Stream limits. @default {} (server defaults: unlimited) */
+  readonly limits?: Limits;
+  /** Stream retention policy; see {@link Retention}. @default "interest" */
+  readonly retention?: Retention;
+}
+
+/** Options of {@link Event} with a Standard Schema that types and validates the payload. */
+export interface EventSchemaOptions<S extends StandardSchemaV1> extends EventOptions<StandardSchemaV1.InferInput<S>> {
+  /** A Standard Schema (zod, valibot, arktype, ...): validates on emit and on receive. */
+  readonly schema: S;
+}
+
+/**
+ * A named, typed event: one JetStream stream with one subject. `T` is what actors receive,
+ * `TInput` what `emit` accepts (they differ only for schemas that transform).
+ */
+export interface Event<T = unknown, TInput = T> {
+  /** The event name; also the NATS subject. */
+  readonly name: string;
+  /** The subject events are published on (the name). */
+  readonly subject: string;
+  /** The JetStream stream name (the name with `.` replaced by `-`). */
+  readonly streamName: string;
+  readonly description: string | undefined;
+  readonly limits: Limits;
+  readonly retention: Retention;
+  readonly schema: StandardSchemaV1<TInput, T> | undefined;
+  readonly serializer: Serializer<TInput>;
+  /** Validates (with the schema, if any) and serializes a payload for emitting. */
+  encode(payload: TInput): Promise<Uint8Array>;
+  /**
+   * Deserializes and validates a received payload. Synchronous (no promise) when there is no
+   * schema or the schema validates synchronously; throws or rejects on bad input.
+   */
+  decode(data: Uint8Array): T | Promise<T>;
+  readonly [BRAND]: true;
+}
+
+/**
+ * Declares an event. The name is validated with walnats' linter rules (kebab-case, at most 64
+ * characters, no `.`, `*`, `>` or whitespace) and cannot change later: it is the subject and the
+ * stream name. With a `schema`, payload types flow from it and payloads are validated on emit
+ * and on receive; without one, give the payload type explicitly: `Event<number>("counts")`.
+ */
+export function Event<S extends StandardSchemaV1>(
+  name: string,
+  options: EventSchemaOptions<S>,
+): Event<StandardSchemaV1.InferOutput<S>, StandardSchemaV1.InferInput<S>>;
+export function Event<T = unknown>(name: string, options?: EventOptions<T>): Event<T>;
+export function Event(
+  name: string,
+  options: EventOptions<unknown> & { readonly schema?: StandardSchemaV1 } = {},
+): Event {
+  validateName("event", name);
+  validateDescription("event", options.description);
+  const retention = options.retention ?? DEFAULT_RETENTION;
+  if (!RETENTIONS.includes(retention)) throw new InvalidOptionError("retention", `must be one of ${RETENTIONS.join(", ")}`);
+  const { schema } = options;
+  if (schema !== undefined && typeof (schema["~standard"] as Partial<StandardSchemaV1.Props> | undefined)?.validate !== "function") {
+    throw new InvalidOptionError("schema", "must be a Standard Schema (zod, valibot, ...)");
+  }
+  const serializer = options.serializer ?? jsonSerializer;
+  if (typeof serializer.encode !== "function" || typeof serializer.decode !== "function") {
+    throw new InvalidOptionError("serializer", "must have encode and decode functions");
+  }
+  return Object.freeze({
+    name,
+    subject: name,
+    streamName: streamNameOf(name),
+    description: options.description,
+    limits: validateLimits(options.limits),
+    retention,
+    schema,
+    serializer,
+    async encode(payload: unknown): Promise<Uint8Array> {
+      // The input (not the schema's output) goes on the wire: the receiver validates it again,
+      // so transforming schemas see the same shape on both sides.
+      if (schema !== undefined) await validatePayload(name, schema, payload);
+      try {
+        return serializer.encode(payload);
+      } catch (error) {
+        throw new SerializationError(name, "encode", error instanceof Error ? error.message : String(error), { cause: error });
+      }
+    },
+    decode(data: Uint8Array): unknown {
+      let value: unknown;
+      try {
+        value = serializer.decode(data);
+      } catch (error) {
+        throw new SerializationError(name, "decode", error instanceof Error ? error.message : String(error), { cause: error });
+      }
+      return schema === undefined ? value : validatePayload(name, schema, value);
+    },
+    [BRAND]: true as const,
+  });
+}
+
+/** True for values created by {@link Event}. */
+export function isEvent(value: unknown): value is AnyEvent {
+  return typeof value === "object" && value !== null && (value as Partial<Event>)[BRAND] === true;
+}
+
+/** Any event, whatever its payload types. */
+export type AnyEvent = Event<unknown, unknown>;

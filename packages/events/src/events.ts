@@ -1,0 +1,231 @@
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
+import type { CloudEvent } from "./cloud-event.js";
+import { openConnection, type ConnectTarget } from "./connection.js";
+import { ClosedError, InvalidOptionError, UnknownEventError } from "./errors.js";
+import { isEvent, type AnyEvent, type Event } from "./event.js";
+import { buildHeaders, HEADER_MSG_ID } from "./headers.js";
+import { describeError, type Logger } from "./logger.js";
+import { toMsgHdrs } from "./nats-headers.js";
+import { interestWarning, registerStream, type RegisterOptions, type RegisterResult } from "./register-streams.js";
+
+/** How long a `sync` emit waits for the server's acknowledgement, in ms. */
+export const DEFAULT_EMIT_TIMEOUT = 5_000;
+
+/** Options of `emit`. */
+export interface EmitOptions {
+  /**
+   * A unique id: sent as `Nats-Msg-Id`, so the stream drops a second event with the same uid
+   * within its duplicate window (2 minutes). @default none (a CloudEvent's id when `meta` is one)
+   */
+  readonly uid?: string;
+  /** A trace id, sent as the `Walnats-Trace` header and shown to middlewares. @default none */
+  readonly traceId?: string;
+  /**
+   * Deliver no earlier than this: milliseconds from now, or an absolute `Date`. Sent as integer
+   * epoch milliseconds, so publisher and actor agree whatever their time zones. @default none
+   */
+  readonly delay?: number | Date;
+  /** Extra headers: a record of strings, or a {@link CloudEvent} sent as `ce-*` headers. @default none */
+  readonly meta?: Readonly<Record<string, string>> | CloudEvent;
+  /**
+   * Wait for the server to store the event (a JetStream publish) and report duplicates. Without
+   * it the event is published fire-and-forget (a core NATS publish): faster, but a disconnect can
+   * lose it silently. @default false
+   */
+  readonly sync?: boolean;
+  /** With `sync`: how long to wait for the server's acknowledgement, in ms. @default {@link DEFAULT_EMIT_TIMEOUT} */
+  readonly timeout?: number;
+  /** With `sync`: stops waiting for the acknowledgement. @default none */
+  readonly signal?: AbortSignal;
+}
+
+/** The outcome of `emit`. */
+export interface EmitResult {
+  /** True when the server confirmed it stored (or de-duplicated) the event: `sync` emits only. */
+  readonly acknowledged: boolean;
+  /** True when the server dropped the event as a duplicate of an earlier `uid` (`sync` only). */
+  readonly duplicate: boolean;
+  /** The event's stream sequence number (`sync` only). */
+  readonly seq: number | undefined;
+}
+
+const NOT_ACKNOWLEDGED: EmitResult = Object.freeze({ acknowledged: false, duplicate: false, seq: undefined });
+
+/** A registry of the events a service emits (walnats' `Events`). */
+export interface Events extends Iterable<AnyEvent> {
+  /** The events, in declaration order. */
+  readonly events: readonly AnyEvent[];
+  /** The event with this name, if registered. */
+  get(name: string): AnyEvent | undefined;
+  /** Connects to NATS. A connection passed in is never closed by us. */
+  connect(target?: ConnectTarget): Promise<ConnectedEvents>;
+}
+
+/** Creates a registry of events. At least one event is required; names must be unique. */
+export function Events(...events: AnyEvent[]): Events {
+  if (events.length === 0) throw new InvalidOptionError("events", "needs at least one event");
+  const byName = new Map<string, AnyEvent>();
+  for (const event of events) {
+    if (!isEvent(event)) throw new InvalidOptionError("events", "must be created with Event()");
+    if (byName.has(event.name)) throw new InvalidOptionError("events", `has two events named "${event.name}"`);
+    byName.set(event.name, event);
+  }
+  const list = Object.freeze([...events]);
+  return Object.freeze({
+    events: list,
+    get: (name: string) => byName.get(name),
+    [Symbol.iterator]: () => list[Symbol.iterator](),
+    async connect(target?: ConnectTarget): Promise<ConnectedEvents> {
+      const { nc, owned, logger } = await openConnection(target);
+      return new ConnectedEvents(byName, nc, owned, logger, await jetstreamManager(nc));
+    },
+  });
+}
+
+/** A connected events registry: registers streams and emits events. */
+export class ConnectedEvents implements AsyncDisposable {
+  readonly #events: ReadonlyMap<string, AnyEvent>;
+  readonly #owned: boolean;
+  readonly #logger: Logger;
+  readonly #jsm: JetStreamManager;
+  readonly #js: JetStreamClient;
+  #closing: Promise<void> | undefined;
+  /** Fire-and-forget publishes of the current event-loop turn (see `#publishSoon`). */
+  #outbox: { subject: string; data: Uint8Array; headers: MsgHdrs | undefined }[] = [];
+  #flushTimer: NodeJS.Immediate | undefined;
+
+  /** @internal Use `Events(...).connect()`. */
+  constructor(events: ReadonlyMap<string, AnyEvent>, readonly connection: NatsConnection, owned: boolean, logger: Logger, jsm: JetStreamManager) {
+    this.#events = events;
+    this.#owned = owned;
+    this.#logger = logger;
+    this.#jsm = jsm;
+    this.#js = jetstream(connection);
+  }
+
+  /**
+   * Creates or updates one stream per event, all in parallel, with walnats' outcome matrix
+   * (see `registerStream`). Warns (logger and result) about interest streams without actors:
+   * events emitted on them now are dropped.
+   */
+  async register(options: RegisterOptions = {}): Promise<RegisterResult> {
+    this.#assertOpen();
+    const events = [...this.#events.values()];
+    const infos = await Promise.all(events.map((event) => registerStream(this.#jsm, event, options)));
+    const warnings: string[] = [];
+    events.forEach((event, i) => {
+      const warning = interestWarning(event, infos[i]);
+      if (warning === undefined) return;
+      warnings.push(warning);
+      this.#logger.warn(warning, { event: event.name, stream: event.streamName });
+    });
+    return { streams: events.filter((_, i) => infos[i] !== undefined).map((e) => e.streamName), warnings };
+  }
+
+  /**
+   * Validates, encodes and publishes an event. See {@link EmitOptions} for de-duplication,
+   * tracing, delays and the `sync` acknowledgement.
+   */
+  async emit<T, TInput>(event: Event<T, TInput>, payload: TInput, options: EmitOptions = {}): Promise<EmitResult> {
+    this.#assertOpen();
+    if (this.#events.get(event.name) === undefined) throw new UnknownEventError(event.name);
+    const { sync = false, timeout = DEFAULT_EMIT_TIMEOUT, signal } = options;
+    if (!Number.isFinite(timeout) || timeout <= 0) throw new InvalidOptionError("timeout", "must be a positive number of ms");
+    const delayUntil = delayUntilOf(options.delay);
+    const record = buildHeaders({ uid: options.uid, traceId: options.traceId, delayUntil, meta: options.meta });
+    const data = await event.encode(payload);
+    const hdrs = record === undefined ? undefined : toMsgHdrs(record);
+    if (!sync) {
+      this.#publishSoon(event.subject, data, hdrs);
+      return NOT_ACKNOWLEDGED;
+    }
+    signal?.throwIfAborted();
+    this.#flushOutbox(); // keep the order: earlier fire-and-forget events go first
+    const ack = await abortable(this.#js.publish(event.subject, data, hdrs === undefined ? { timeout } : { timeout, headers: hdrs }), signal);
+    if (ack.duplicate) this.#logger.debug("duplicate message", { event: event.name, uid: record?.[HEADER_MSG_ID] });
+    return { acknowledged: true, duplicate: ack.duplicate, seq: ack.seq };
+  }
+
+  /**
+   * Queues a fire-and-forget publish and hands the queue to the client at the end of this
+   * event-loop turn. The client writes to the socket once per microtask checkpoint, so a loop of
+   * `await emit()` would otherwise cost one socket write per event.
+   */
+  #publishSoon(subject: string, data: Uint8Array, headers: MsgHdrs | undefined): void {
+    this.#outbox.push({ subject, data, headers });
+    this.#flushTimer ??= setImmediate(() => {
+      this.#flushOutbox();
+    });
+  }
+
+  #flushOutbox(): void {
+    if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const outbox = this.#outbox;
+    if (outbox.length === 0) return;
+    this.#outbox = [];
+    for (const { subject, data, headers } of outbox) {
+      try {
+        this.connection.publish(subject, data, headers === undefined ? undefined : { headers });
+      } catch (error) {
+        // Fire-and-forget: the caller has moved on, so the failure can only be reported.
+        this.#logger.error("fire-and-forget emit failed", { subject, error: describeError(error) });
+      }
+    }
+  }
+
+  /** Hands queued events to the client and waits until the server has received them. */
+  async flush(): Promise<void> {
+    this.#flushOutbox();
+    if (!this.connection.isClosed()) await this.connection.flush();
+  }
+
+  /** Flushes pending publishes and closes the connection if we opened it. Idempotent. */
+  async close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#flushOutbox();
+      if (this.connection.isClosed()) return;
+      if (this.#owned) await this.connection.drain();
+      else await this.connection.flush();
+    })();
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closing !== undefined || this.connection.isClosed()) throw new ClosedError("the events connection");
+  }
+}
+
+function delayUntilOf(delay: number | Date | undefined): number | undefined {
+  if (delay === undefined) return undefined;
+  if (delay instanceof Date) {
+    const at = delay.getTime();
+    if (Number.isNaN(at)) throw new InvalidOptionError("delay", "is an invalid Date");
+    return at;
+  }
+  if (typeof delay !== "number" || !Number.isFinite(delay) || delay < 0) {
+    throw new InvalidOptionError("delay", "must be a non-negative number of ms or a Date");
+  }
+  return Date.now() + delay;
+}
+
+async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
+  }
+}

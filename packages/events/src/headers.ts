@@ -1,0 +1,67 @@
+import { cloudEventHeaders, isCloudEvent, type CloudEvent } from "./cloud-event.js";
+import { InvalidOptionError } from "./errors.js";
+
+/** JetStream's de-duplication header, set from `emit`'s `uid`. */
+export const HEADER_MSG_ID = "Nats-Msg-Id";
+/** The trace id header, set from `emit`'s `traceId` (the same header walnats uses). */
+export const HEADER_TRACE = "Walnats-Trace";
+/**
+ * Not-before time of a delayed event, in integer epoch milliseconds. walnats sends float seconds
+ * under `Walnats-Delay` computed from a time-zone dependent clock (G-W3); a different name keeps
+ * the two from misreading each other.
+ */
+export const HEADER_DELAY_UNTIL = "Walnats-Delay-Until";
+
+/** Header names that `meta` may not set, because emit's own options own them. */
+const RESERVED = new Set([HEADER_MSG_ID, HEADER_TRACE, HEADER_DELAY_UNTIL].map((h) => h.toLowerCase()));
+const KEY = /^[!-9;-~]+$/; // printable ASCII without ':' (RFC 7230 field-name, as NATS expects)
+
+/** The options of `emit` that become headers. */
+export interface HeaderInput {
+  readonly uid?: string | undefined;
+  readonly traceId?: string | undefined;
+  readonly delayUntil?: number | undefined;
+  readonly meta?: Readonly<Record<string, string>> | CloudEvent | undefined;
+}
+
+const checkValue = (option: string, value: unknown): string => {
+  if (typeof value !== "string") throw new InvalidOptionError(option, "must be a string");
+  if (/[\r\n]/.test(value)) throw new InvalidOptionError(option, "must not contain line breaks");
+  return value;
+};
+
+/**
+ * Builds the headers of an emitted event in walnats' order: `meta` (a record copied, or a
+ * CloudEvent as `ce-*`), then `uid` (or the CloudEvent id) as `Nats-Msg-Id`, the trace id and the
+ * delay. Returns `undefined` when there are none, so the message carries no headers at all.
+ */
+export function buildHeaders(input: HeaderInput): Record<string, string> | undefined {
+  const headers: Record<string, string> = {};
+  const { meta } = input;
+  if (isCloudEvent(meta)) {
+    Object.assign(headers, cloudEventHeaders(meta));
+  } else if (meta !== undefined) {
+    const raw: unknown = meta;
+    if (typeof raw !== "object" || raw === null) throw new InvalidOptionError("meta", "must be a record of strings or a CloudEvent");
+    for (const [key, value] of Object.entries(meta)) {
+      if (!KEY.test(key)) throw new InvalidOptionError(`meta.${key}`, "is not a valid header name");
+      if (RESERVED.has(key.toLowerCase())) throw new InvalidOptionError(`meta.${key}`, "is set by emit's own options");
+      headers[key] = checkValue(`meta.${key}`, value);
+    }
+  }
+  const uid = input.uid ?? (isCloudEvent(meta) ? meta.id : undefined);
+  if (uid !== undefined) {
+    if (checkValue("uid", uid) === "") throw new InvalidOptionError("uid", "must not be empty");
+    headers[HEADER_MSG_ID] = uid;
+  }
+  if (input.traceId !== undefined) headers[HEADER_TRACE] = checkValue("traceId", input.traceId);
+  if (input.delayUntil !== undefined) headers[HEADER_DELAY_UNTIL] = String(Math.round(input.delayUntil));
+  return Object.keys(headers).length === 0 ? undefined : headers;
+}
+
+/** Parses the delay header; `undefined` when absent or not a number (a foreign publisher). */
+export function parseDelayUntil(value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const ms = Number(value);
+  return Number.isFinite(ms) ? ms : undefined;
+}

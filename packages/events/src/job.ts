@@ -1,0 +1,233 @@
+import type { AnyActor } from "./actor.js";
+import type { DeadLetterInput } from "./dead-letter.js";
+import type { Delivery } from "./delivery.js";
+import { InvalidPayloadError, JobTimeoutError, ShutdownError } from "./errors.js";
+import { HEADER_DELAY_UNTIL, HEADER_MSG_ID, HEADER_TRACE, parseDelayUntil } from "./headers.js";
+import { callHooks } from "./hooks.js";
+import { describeError, type Logger } from "./logger.js";
+import type { DeadLetterReason, JobInfo } from "./middleware.js";
+import type { Pulse } from "./pulse.js";
+import { attemptOf, retryDelayFor } from "./retry.js";
+import type { Tasks } from "./tasks.js";
+
+/** What happened to one delivery. */
+export type JobOutcome =
+  /** Handled and acknowledged. */
+  | "acked"
+  /** Failed; handed back with the retry delay. */
+  | "retried"
+  /** `listen` stopped before it finished; handed back with no delay. */
+  | "released"
+  /** Arrived before its delay ran out; handed back until then without running. */
+  | "bounced"
+  /** Moved to the dead-letter stream and terminated. */
+  | "dead-lettered";
+
+/** What a job needs from its surroundings (one per actor and `listen` call). */
+export interface JobEnvironment {
+  readonly actor: AnyActor;
+  readonly logger: Logger;
+  /** Tracks hook promises so `listen` can wait for them. */
+  readonly tasks: Tasks;
+  /** In-progress pulses of the actor's running jobs (used when `actor.pulse`). */
+  readonly pulse: Pulse;
+  /**
+   * Aborters of the running handlers: when the drain deadline passes, `listen` calls each with
+   * a `ShutdownError`. A job registers itself while its handler runs.
+   */
+  readonly running: Set<(reason: Error) => void>;
+  /** Aborted when the drain deadline has passed; a handler about to start fails at once. */
+  readonly shutdown: AbortSignal;
+  /** Publishes a dead letter and resolves with its subject. */
+  readonly deadLetter: (input: DeadLetterInput) => Promise<string>;
+}
+
+/** A delayed event that is due within this many ms runs now (walnats' threshold). */
+const DELAY_TOLERANCE_MS = 1;
+
+/**
+ * Handles one delivery (walnats' `_handle_message`, fixed): delay bounce, attempt limit, pulse,
+ * decode and validate, hooks, the handler under `jobTimeout` with an `AbortSignal`, then a
+ * confirmed ack, a nak with the retry delay, or the dead-letter stream.
+ */
+export async function runJob(delivery: Delivery, env: JobEnvironment): Promise<JobOutcome> {
+  const { actor, logger } = env;
+  // With middlewares, an await first: the job then runs in its own async context, so
+  // AsyncLocalStorage stores set by hooks (currentContext) never leak into the listen loop or
+  // into other jobs.
+  if (actor.middlewares.length > 0) await Promise.resolve();
+  const delayUntil = parseDelayUntil(delivery.headers[HEADER_DELAY_UNTIL]);
+  const left = delayUntil === undefined ? 0 : delayUntil - Date.now();
+  if (left > DELAY_TOLERANCE_MS) {
+    // Not due: hand it back without decoding or hooks. attemptOf() discounts the bounce.
+    await settle(delivery.nak(left), "nak", delivery, logger);
+    return "bounced";
+  }
+  const attempt = attemptOf(delivery.deliveryCount, delayUntil, delivery.storedAt);
+  const info: JobInfo = {
+    actor: actor.name,
+    event: actor.event.name,
+    attempt,
+    maxAttempts: actor.maxAttempts,
+    seq: delivery.streamSeq,
+    uid: delivery.headers[HEADER_MSG_ID],
+    traceId: delivery.headers[HEADER_TRACE],
+    headers: delivery.headers,
+  };
+  const deadLetter = (reason: DeadLetterReason, error: string, attempts: number): Promise<JobOutcome> =>
+    moveToDeadLetters(delivery, env, { reason, error, info, data: delivery.data, attempts });
+
+  if (attempt > actor.maxAttempts) {
+    // Delivered again after its last allowed run (the process handling it died, or the ack was lost).
+    return deadLetter("max-attempts", `delivered ${attempt} times; maxAttempts is ${actor.maxAttempts}`, attempt - 1);
+  }
+
+  if (actor.pulse) env.pulse.track(delivery);
+  try {
+    let message: unknown;
+    try {
+      const decoded = actor.event.decode(delivery.data);
+      message = decoded instanceof Promise ? await decoded : decoded;
+    } catch (error) {
+      env.pulse.untrack(delivery);
+      // Decoding is deterministic: retrying cannot help, so the event goes to the dead letters at once.
+      callHooks(actor.middlewares, "onFailure", { ...info, message: undefined, error, willRetry: false }, env.tasks, logger);
+      return await deadLetter(error instanceof InvalidPayloadError ? "schema-error" : "decode-error", describeError(error), 0);
+    }
+
+    if (actor.middlewares.length > 0) callHooks(actor.middlewares, "onStart", { ...info, message }, env.tasks, logger);
+    const started = performance.now();
+    try {
+      const running = runHandler(actor, message, info, env);
+      if (running !== undefined) await running;
+    } catch (error) {
+      env.pulse.untrack(delivery);
+      const shutdown = error instanceof ShutdownError;
+      const willRetry = shutdown || attempt < actor.maxAttempts;
+      logger.warn(`unhandled ${error instanceof Error ? error.name : "error"} in actor "${actor.name}"`, {
+        actor: actor.name,
+        event: actor.event.name,
+        attempt,
+        error: describeError(error),
+      });
+      callHooks(actor.middlewares, "onFailure", { ...info, message, error, willRetry }, env.tasks, logger);
+      if (shutdown) {
+        await settle(delivery.nak(0), "nak", delivery, logger);
+        return "released";
+      }
+      if (!willRetry) return await deadLetter("max-attempts", describeError(error), attempt);
+      await settle(delivery.nak(retryDelayFor(attempt, actor.retryDelay)), "nak", delivery, logger);
+      return "retried";
+    }
+    const durationMs = performance.now() - started;
+    env.pulse.untrack(delivery);
+    await settle(delivery.ack(), "ack", delivery, logger);
+    if (actor.middlewares.length > 0) callHooks(actor.middlewares, "onSuccess", { ...info, message, durationMs }, env.tasks, logger);
+    return "acked";
+  } finally {
+    env.pulse.untrack(delivery);
+  }
+}
+
+/**
+ * Runs the handler under `jobTimeout`. The job fails as soon as it times out or the drain
+ * deadline passes, even if the handler ignores its signal (it may keep running in the
+ * background; JavaScript cannot stop it). The AbortController is created only when the handler
+ * reads `signal`, which keeps jobs that never look at it cheap.
+ */
+function runHandler(actor: AnyActor, message: unknown, info: JobInfo, env: JobEnvironment): Promise<void> | undefined {
+  let controller: AbortController | undefined;
+  let reason: Error | undefined;
+  let fail: ((error: Error) => void) | undefined;
+  const abort = (error: Error): void => {
+    if (reason !== undefined) return;
+    reason = error;
+    controller?.abort(error);
+    fail?.(error);
+  };
+  const timer = setTimeout(() => {
+    abort(new JobTimeoutError(actor.name, actor.jobTimeout));
+  }, actor.jobTimeout);
+  env.running.add(abort);
+  if (env.shutdown.aborted) abort(new ShutdownError());
+  const context = {
+    ...info,
+    get signal(): AbortSignal {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (reason !== undefined) controller.abort(reason);
+      }
+      return controller.signal;
+    },
+  };
+  const done = (): void => {
+    clearTimeout(timer);
+    env.running.delete(abort);
+  };
+  let result: unknown;
+  try {
+    if (reason !== undefined) throw reason;
+    result = actor.handler(message, context);
+  } catch (error) {
+    done();
+    throw error;
+  }
+  if (!isThenable(result)) {
+    // A synchronous handler finished (or blocked the whole process until now): nothing to race.
+    done();
+    return undefined;
+  }
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+    if (reason !== undefined) reject(reason);
+  });
+  return Promise.race([result, failed]).then(
+    () => {
+      done();
+    },
+    (error: unknown) => {
+      done();
+      throw error;
+    },
+  );
+}
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+
+async function moveToDeadLetters(delivery: Delivery, env: JobEnvironment, input: DeadLetterInput): Promise<JobOutcome> {
+  const { actor, logger } = env;
+  let subject: string;
+  try {
+    subject = await env.deadLetter(input);
+  } catch (error) {
+    // Never drop an event: if the dead-letter stream cannot take it, it stays in its own stream.
+    logger.error("cannot publish dead letter; the event will be delivered again", {
+      actor: actor.name,
+      event: actor.event.name,
+      seq: input.info.seq,
+      error: describeError(error),
+    });
+    await settle(delivery.nak(retryDelayFor(Math.max(input.attempts, 1), actor.retryDelay)), "nak", delivery, logger);
+    return "retried";
+  }
+  await settle(delivery.term(), "term", delivery, logger);
+  logger.warn("event moved to the dead-letter stream", {
+    actor: actor.name,
+    event: actor.event.name,
+    seq: input.info.seq,
+    reason: input.reason,
+    error: input.error,
+  });
+  callHooks(actor.middlewares, "onDeadLetter", { ...input.info, reason: input.reason, error: input.error, subject }, env.tasks, logger);
+  return "dead-lettered";
+}
+
+async function settle(operation: Promise<void>, kind: string, delivery: Delivery, logger: Logger): Promise<void> {
+  try {
+    await operation;
+  } catch (error) {
+    // Not confirmed: the server redelivers after ackWait, so at worst the event is handled twice.
+    logger.warn(`${kind} not confirmed; the event may be delivered again`, { seq: delivery.streamSeq, error: describeError(error) });
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Serializers turn payloads into message bytes and back. JSON is the default; bytes, strings,
+ * dates and custom serializers (msgpack, protobuf, encryption, ...) plug in through the same
+ * two-method interface.
+ */
+
+/** Encodes payloads of type `T` to bytes and decodes them back. `decode` throws on bad input. */
+export interface Serializer<T> {
+  /** Short name for logs and errors, e.g. `"json"`. */
+  readonly name: string;
+  encode(value: T): Uint8Array;
+  decode(data: Uint8Array): T;
+}
+
+const encoder = new TextEncoder();
+// fatal: invalid UTF-8 is an error, never a silently replaced character.
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Compact UTF-8 JSON (walnats' wire format). The default serializer of every event. */
+export const jsonSerializer: Serializer<unknown> = Object.freeze({
+  name: "json",
+  encode(value: unknown): Uint8Array {
+    const text = JSON.stringify(value) as string | undefined;
+    if (text === undefined) throw new TypeError(`${typeof value} is not JSON-serializable`);
+    return encoder.encode(text);
+  },
+  decode(data: Uint8Array): unknown {
+    return JSON.parse(decoder.decode(data));
+  },
+});
+
+/** Raw bytes, passed through unchanged. */
+export const bytesSerializer: Serializer<Uint8Array> = Object.freeze({
+  name: "bytes",
+  encode: (value: Uint8Array): Uint8Array => value,
+  decode: (data: Uint8Array): Uint8Array => data,
+});
+
+/** A UTF-8 string, without JSON quoting. */
+export const stringSerializer: Serializer<string> = Object.freeze({
+  name: "string",
+  encode: (value: string): Uint8Array => encoder.encode(value),
+  decode: (data: Uint8Array): string => decoder.decode(data),
+});
+
+/** A `Date` as an ISO-8601 UTC string (`2024-01-01T00:00:00.000Z`); the Clock's payload. */
+export const dateSerializer: Serializer<Date> = Object.freeze({
+  name: "date",
+  encode(value: Date): Uint8Array {
+    if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError("not a valid Date");
+    return encoder.encode(value.toISOString());
+  },
+  decode(data: Uint8Array): Date {
+    const text = decoder.decode(data);
+    const date = new Date(text);
+    if (Number.isNaN(date.getTime())) throw new TypeError(`"${text.slice(0, 64)}" is not a date`);
+    return date;
+  },
+});
