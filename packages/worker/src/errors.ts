@@ -91,14 +91,17 @@ export class UsageError extends WorkerError {
   }
 }
 
-/** The queue adapter package for a `--queue` URL is not installed. `packageName` says which. */
+/**
+ * The queue adapter package for a `--queue` URL is not installed (or is too old to have the
+ * factory the CLI calls). `packageName` says which package to install.
+ */
 export class AdapterNotInstalledError extends WorkerError {
   readonly packageName: string;
 
-  constructor(packageName: string, scheme: string, options?: ErrorOptions) {
+  constructor(packageName: string, scheme: string, options?: ErrorOptions & { readonly problem?: string }) {
     super(
       "ERR_ADAPTER_NOT_INSTALLED",
-      `the ${scheme} queue needs the package ${packageName}, which is not installed; install it with: npm install ${packageName}`,
+      `the ${scheme} queue needs the package ${packageName}, which ${options?.problem ?? "is not installed"}; install it with: npm install ${packageName}`,
       options,
     );
     this.packageName = packageName;

@@ -1,0 +1,71 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UsageError } from "../errors.js";
+
+/** The option definitions `node:util`'s `parseArgs` takes. */
+export type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
+
+/** Parsed command line of one command. */
+export interface ParsedArgs {
+  readonly values: Readonly<Record<string, string | boolean | string[] | undefined>>;
+  readonly positionals: readonly string[];
+}
+
+/** Options every command takes. */
+export const COMMON_OPTIONS = {
+  queue: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies OptionSpecs;
+
+/** Parses `args` strictly; an unknown option or a missing value is a {@link UsageError}. */
+export function parseCommandArgs(command: string, args: readonly string[], options: OptionSpecs): ParsedArgs {
+  try {
+    const { values, positionals } = parseArgs({ args: [...args], options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    return { values: values, positionals };
+  } catch (error) {
+    const text = error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, "") : String(error);
+    throw new UsageError(`${command}: ${text}`, { cause: error });
+  }
+}
+
+/** A string option, or `undefined`. */
+export function stringOption(parsed: ParsedArgs, name: string): string | undefined {
+  const value = parsed.values[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** A boolean flag. */
+export function flag(parsed: ParsedArgs, name: string): boolean {
+  return parsed.values[name] === true;
+}
+
+/** An integer option within bounds, or `fallback` when absent. */
+export function integerOption(parsed: ParsedArgs, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const text = stringOption(parsed, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isSafeInteger(value) || value < min || value > max) {
+    const range = min === Number.MIN_SAFE_INTEGER ? "" : ` from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}`;
+    throw new UsageError(`--${name} must be an integer${range}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+/** A duration in milliseconds (>= 0, may be fractional), or `fallback` when absent. */
+export function millisecondsOption(parsed: ParsedArgs, name: string, fallback: number): number {
+  const text = stringOption(parsed, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value < 0) {
+    throw new UsageError(`--${name} must be a number of milliseconds >= 0, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+/** Exactly `count` positional arguments, named `names` in the message when they are missing. */
+export function positionals(parsed: ParsedArgs, command: string, names: readonly string[]): string[] {
+  if (parsed.positionals.length !== names.length) {
+    const wanted = names.length === 0 ? "no arguments" : names.map((n) => `<${n}>`).join(" ");
+    throw new UsageError(`${command} takes ${wanted}, got ${parsed.positionals.length === 0 ? "none" : parsed.positionals.join(" ")}`);
+  }
+  return [...parsed.positionals];
+}

@@ -1,0 +1,165 @@
+import { createMessage, InvalidArgumentError, type MessageInit } from "@x/message";
+import { UsageError } from "../errors.js";
+import { integerOption, millisecondsOption, positionals, stringOption, type ParsedArgs } from "./args.js";
+import { formatMessage, type Command } from "./command.js";
+import { progress } from "./progress.js";
+
+/** Jobs `put --count` keeps in flight at once. */
+const PUT_CONCURRENCY = 32;
+/** `kick` moves at most this many buried jobs when `--max` is not given. */
+const DEFAULT_KICK_MAX = 1_000;
+
+function parseHeaders(values: unknown): Record<string, string> {
+  const header: Record<string, string> = {};
+  for (const entry of Array.isArray(values) ? (values as string[]) : []) {
+    const at = entry.indexOf("=");
+    if (at <= 0) throw new UsageError(`--header must look like key=value, got ${JSON.stringify(entry)}`);
+    header[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return header;
+}
+
+function messageInit(parsed: ParsedArgs): MessageInit {
+  const type = stringOption(parsed, "type");
+  const text = stringOption(parsed, "payload");
+  const json = stringOption(parsed, "json");
+  if (text !== undefined && json !== undefined) throw new UsageError("put: give --payload or --json, not both");
+  let payload: unknown = text;
+  if (json !== undefined) {
+    try {
+      payload = JSON.parse(json);
+    } catch (error) {
+      throw new UsageError(`--json is not valid JSON: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  const priority = stringOption(parsed, "priority") === undefined ? undefined : integerOption(parsed, "priority", 0, Number.MIN_SAFE_INTEGER);
+  const init: MessageInit = {
+    ...(type === undefined ? {} : { requestType: type }),
+    ...(payload === undefined ? {} : { payload }),
+    ...(priority === undefined ? {} : { priority }),
+    ...(stringOption(parsed, "delay") === undefined ? {} : { delayMs: millisecondsOption(parsed, "delay", 0) }),
+    ...(stringOption(parsed, "expires") === undefined ? {} : { expiresInMs: millisecondsOption(parsed, "expires", 0) }),
+    header: { source: "x-queue", ...parseHeaders(parsed.values.header) },
+  };
+  try {
+    createMessage(init);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new UsageError(`put: ${error.message}`, { cause: error });
+    throw error;
+  }
+  return init;
+}
+
+const put: Command = {
+  usage: "[--type <request_type>] [--payload <text> | --json <json>] [--priority <n>] [--delay <ms>] [--expires <ms>] [--header k=v]... [--count <n>]",
+  summary: "enqueue a job (--count: that many, with progress)",
+  options: {
+    type: { type: "string" },
+    payload: { type: "string" },
+    json: { type: "string" },
+    priority: { type: "string" },
+    delay: { type: "string" },
+    expires: { type: "string" },
+    header: { type: "string", multiple: true },
+    count: { type: "string" },
+  },
+  prepare(parsed, io) {
+    positionals(parsed, "put", []);
+    const init = messageInit(parsed);
+    const count = integerOption(parsed, "count", 1, 1);
+    return async (queue) => {
+      if (count === 1) {
+        io.stdout.write(`put: ${(await queue.enqueue(init)).id}\n`);
+        return 0;
+      }
+      const report = progress(io.stderr, "put", count);
+      let started = 0;
+      let done = 0;
+      const lane = async (): Promise<void> => {
+        while (started < count) {
+          started++;
+          await queue.enqueue(init);
+          report.update(++done);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, count) }, lane));
+      report.finish(done);
+      io.stdout.write(`put: ${done} jobs\n`);
+      return 0;
+    };
+  },
+};
+
+const pop: Command = {
+  usage: "[--wait <ms>]",
+  summary: "reserve the next job, print it and ack it",
+  options: { wait: { type: "string" } },
+  prepare(parsed, io) {
+    positionals(parsed, "pop", []);
+    const timeoutMs = millisecondsOption(parsed, "wait", 0);
+    return async (queue) => {
+      const reservation = await queue.reserve({ timeoutMs });
+      if (reservation === null) {
+        io.stderr.write("pop: no job available\n");
+        return 1;
+      }
+      io.stdout.write(`pop: ${reservation.message.id}\n${formatMessage(reservation.message)}\n`);
+      await reservation.ack();
+      return 0;
+    };
+  },
+};
+
+const peek: Command = {
+  usage: "<id>",
+  summary: "print a job in any state",
+  options: {},
+  prepare(parsed, io) {
+    const [id = ""] = positionals(parsed, "peek", ["id"]);
+    return async (queue) => {
+      const info = queue.inspect ? await queue.inspect(id) : undefined;
+      const message = info === undefined ? await queue.peek(id) : (info?.message ?? null);
+      if (message === null) {
+        io.stderr.write(`peek: no job ${id}\n`);
+        return 1;
+      }
+      const state = info ? ` (${info.state}${info.buryReason === undefined ? "" : `: ${info.buryReason}`})` : "";
+      io.stdout.write(`peek: ${message.id}${state}\n${formatMessage(message)}\n`);
+      return 0;
+    };
+  },
+};
+
+const remove: Command = {
+  usage: "<id>",
+  summary: "delete a job in any state",
+  options: {},
+  prepare(parsed, io) {
+    const [id = ""] = positionals(parsed, "delete", ["id"]);
+    return async (queue) => {
+      if (!(await queue.delete(id))) {
+        io.stderr.write(`delete: no job ${id}\n`);
+        return 1;
+      }
+      io.stdout.write(`delete: ${id}\n`);
+      return 0;
+    };
+  },
+};
+
+const kick: Command = {
+  usage: `[--max <n>]`,
+  summary: `move buried jobs back to ready (at most --max, default ${DEFAULT_KICK_MAX})`,
+  options: { max: { type: "string" } },
+  prepare(parsed, io) {
+    positionals(parsed, "kick", []);
+    const max = integerOption(parsed, "max", DEFAULT_KICK_MAX, 1);
+    return async (queue) => {
+      io.stdout.write(`kick: ${await queue.kick(max)}\n`);
+      return 0;
+    };
+  },
+};
+
+/** The commands that do one queue operation. */
+export const BASIC_COMMANDS: Readonly<Record<string, Command>> = { put, pop, peek, delete: remove, kick };

@@ -1,0 +1,69 @@
+import type { QueueStats } from "@x/message";
+import { sleep } from "../sleep.js";
+import { flag, millisecondsOption, positionals } from "./args.js";
+import type { Command } from "./command.js";
+
+/** Refresh period of `stats --watch` when `--interval` is not given. */
+const DEFAULT_WATCH_INTERVAL_MS = 1_000;
+
+function formatStats(stats: QueueStats): string {
+  const figures: [string, number][] = [
+    ["ready", stats.ready],
+    ["delayed", stats.delayed],
+    ["reserved", stats.reserved],
+    ["buried", stats.buried],
+    ...Object.entries(stats.extra ?? {}),
+  ];
+  return figures.map(([name, value]) => `${name} ${value}`).join("  ");
+}
+
+/** Resolves on the first SIGINT or SIGTERM, through the returned signal. */
+function untilInterrupted(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const stop = (): void => {
+    controller.abort();
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+    },
+  };
+}
+
+/** `stats`: job counts by state, once or (`--watch`) refreshed until Ctrl-C. */
+export const stats: Command = {
+  usage: "[--json] [--watch [--interval <ms>]]",
+  summary: "job counts by state; --watch refreshes until Ctrl-C",
+  options: { json: { type: "boolean" }, watch: { type: "boolean" }, interval: { type: "string" } },
+  prepare(parsed, io) {
+    positionals(parsed, "stats", []);
+    const json = flag(parsed, "json");
+    const watch = flag(parsed, "watch");
+    const intervalMs = millisecondsOption(parsed, "interval", DEFAULT_WATCH_INTERVAL_MS);
+    const render = (figures: QueueStats): string => (json ? JSON.stringify(figures) : formatStats(figures));
+    return async (queue) => {
+      if (!watch) {
+        io.stdout.write(`${render(await queue.stats())}\n`);
+        return 0;
+      }
+      const interrupt = untilInterrupted();
+      // On a terminal the line is redrawn in place; in a log every refresh is its own line.
+      const tty = io.stdout.isTTY === true && !json;
+      try {
+        while (!interrupt.signal.aborted) {
+          const line = render(await queue.stats());
+          io.stdout.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+          await sleep(intervalMs, interrupt.signal);
+        }
+      } finally {
+        interrupt.dispose();
+        if (tty) io.stdout.write("\n");
+      }
+      return 0;
+    };
+  },
+};
