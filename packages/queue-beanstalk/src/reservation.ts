@@ -21,6 +21,12 @@ export interface ReservationHost {
   buried(jobId: number, reason: string): void;
 }
 
+/**
+ * How long after its TTR a reservation that was neither settled nor touched is given back by this
+ * client, in case the server did not (see {@link BeanstalkReservation}).
+ */
+export const LEASE_GRACE_MS = 1_000;
+
 /** Milliseconds to whole seconds for beanstalkd, never shorter than asked. */
 export function toSeconds(ms: number): number {
   return Math.ceil(ms / 1000);
@@ -30,6 +36,13 @@ export function toSeconds(ms: number): number {
  * A job reserved on one socket. beanstalkd ties a reservation to the connection that made it:
  * only that socket may delete, release, bury or touch the job, and when it closes the server puts
  * the job back. So every call goes through that socket, and once it is gone the lease is lost.
+ *
+ * The lease is also enforced here. beanstalkd 1.12 sometimes fails to time out a reserved job
+ * (its connection drops out of the server's timer heap; the job then stays `reserved` with a
+ * negative `time-left` until its holder does something, see beanstalkd issues #262 and #380). So a
+ * reservation neither settled nor touched for its TTR plus {@link LEASE_GRACE_MS} is released by
+ * its own socket, which is what the server should have done; the holder then gets
+ * `LeaseLostError`, as the contract says.
  */
 export class BeanstalkReservation implements Reservation {
   readonly message: Message;
@@ -41,6 +54,7 @@ export class BeanstalkReservation implements Reservation {
   readonly #priority: number;
   #state: "held" | "done" = "held";
   #lostBecause = "already settled";
+  #leaseTimer: NodeJS.Timeout | undefined;
 
   constructor(host: ReservationHost, session: Session, jobId: number, message: Message, ttrSeconds: number) {
     this.#host = host;
@@ -49,6 +63,25 @@ export class BeanstalkReservation implements Reservation {
     this.message = message;
     this.#priority = message.header.priority;
     this.leaseMs = ttrSeconds * 1000;
+    this.#armLease();
+  }
+
+  #armLease(): void {
+    clearTimeout(this.#leaseTimer);
+    this.#leaseTimer = setTimeout(() => {
+      this.#leaseRanOut();
+    }, this.leaseMs + LEASE_GRACE_MS);
+    // A forgotten reservation must not keep the process alive.
+    this.#leaseTimer.unref();
+  }
+
+  #leaseRanOut(): void {
+    if (this.#state !== "held" || this.#host.isClosed()) return;
+    const session = this.#session;
+    this.#finish("the lease ran out and the job was given back to the queue");
+    if (!session.isOpen) return;
+    // NOT_FOUND here means the server did time it out; either way the job is back in the queue.
+    session.release(this.jobId, this.#priority, 0).catch(() => undefined);
   }
 
   /** Done: `delete`. */
@@ -83,6 +116,7 @@ export class BeanstalkReservation implements Reservation {
     this.#begin("touch");
     try {
       await this.#session.touch(this.jobId);
+      if (this.#state === "held") this.#armLease();
     } catch (err) {
       const mapped = this.#map("touch", err);
       if (mapped instanceof LeaseLostError) this.#finish(mapped.message);
@@ -128,6 +162,7 @@ export class BeanstalkReservation implements Reservation {
   #finish(reason: string): void {
     if (this.#state === "done") return;
     this.#state = "done";
+    clearTimeout(this.#leaseTimer);
     this.#lostBecause = reason;
     this.#host.finished(this.jobId);
   }
