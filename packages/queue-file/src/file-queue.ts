@@ -103,10 +103,9 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
       const leaseEndsAt = Date.now() + resolved.ttrMs;
       const deliveries = entry.deliveries + 1;
       const name = formatReserved({ leaseEndsAt, token: newToken(), priority: entry.priority, deliveries, id: entry.id });
-      if (!(await claim(store.path("ready", entry.name), store.path("reserved", name)))) continue;
-      store.noteLease(leaseEndsAt);
-      const loaded = await store.load("reserved", name, entry.id, `ready/${entry.name}`);
+      const loaded = await store.claimAndLoad(entry, name);
       if (!("message" in loaded)) continue;
+      store.noteLease(leaseEndsAt);
       const message = withHeader(loaded.message, { attempts: entry.deliveries, priority: entry.priority });
       return { claimed: { id: entry.id, priority: entry.priority, deliveries, name, leaseEndsAt }, message, readyName: entry.name };
     }

@@ -29,14 +29,18 @@ const CHUNK_BYTES = 64 * 1024;
 interface OpenJournal {
   readonly handle: FileHandle;
   readonly ino: number;
-  /** Everything before this offset has been read. */
+  /** Everything before this offset has been read (or skipped). */
   offset: number;
+  /** Lines this process appended after `offset`: they need not be read back. */
+  readonly own: Set<string>;
+  /** Their size in bytes, newlines included. */
+  ownBytes: number;
 }
 
-/** New lines since the last read, and whether the file was replaced (by a compaction) meanwhile. */
+/** New lines since the last read. */
 export interface JournalRead {
+  /** Lines other processes appended (this process's own lines are left out). */
   readonly lines: string[];
-  readonly rotated: boolean;
   /** Size of the journal file after this read. */
   readonly size: number;
 }
@@ -49,6 +53,8 @@ export class Journal {
   #pending: string[] = [];
   #lastWriteOk = true;
   #closed = false;
+  /** Own lines are remembered only by a process that reads the journal (see `skipToEnd`). */
+  #reading = false;
   readonly #flush = coalescing(() => this.#mutex.run(() => this.#writePending()));
 
   constructor(layout: Layout, emit: Emit) {
@@ -57,8 +63,9 @@ export class Journal {
   }
 
   /**
-   * Appends names. Callers append only after the file is in `ready/`. A failure is reported and
-   * swallowed: the job is in `ready/` already, and the next full listing finds it.
+   * Appends names; `false` when that failed. Callers append only after the file is in `ready/`.
+   * A failure is reported, not thrown: the job is in `ready/` already, and the next full listing
+   * finds it.
    */
   async append(names: readonly string[]): Promise<boolean> {
     if (names.length === 0 || this.#closed) return false;
@@ -67,28 +74,45 @@ export class Journal {
     return this.#lastWriteOk;
   }
 
-  /** Skips what is in the journal now: at start-up a full listing of `ready/` stands in for it. */
+  /**
+   * Starts reading: skips what is in the journal now (a full listing of `ready/` stands in for
+   * it). From here on this process's own lines are remembered, to be skipped when read back.
+   */
   skipToEnd(): Promise<void> {
     return this.#mutex.run(async () => {
+      this.#reading = true;
       const { journal, size } = await this.#currentFile();
       journal.offset = size;
+      journal.own.clear();
+      journal.ownBytes = 0;
     });
   }
 
-  /** The lines appended since the last call (all of them after a rotation). */
+  /** The lines other processes appended since the last call (all of the new file after a compaction). */
   read(): Promise<JournalRead> {
     return this.#mutex.run(async () => {
-      const { journal, rotated, size } = await this.#currentFile();
-      if (size <= journal.offset) return { lines: [], rotated, size };
+      const { journal, size } = await this.#currentFile();
+      if (size - journal.offset === journal.ownBytes) {
+        // Nobody else wrote: what is new is exactly what this process appended.
+        journal.offset = size;
+        journal.own.clear();
+        journal.ownBytes = 0;
+        return { lines: [], size };
+      }
       const length = size - journal.offset;
       const buffer = Buffer.allocUnsafe(length);
       const { bytesRead } = await journal.handle.read(buffer, 0, length, journal.offset);
       const text = buffer.toString("latin1", 0, bytesRead);
-      // A line is ours only once its newline is there; the rest is still being written.
+      // A line is complete only once its newline is there; the rest is still being written.
       const end = text.lastIndexOf("\n");
-      if (end < 0) return { lines: [], rotated, size };
+      if (end < 0) return { lines: [], size };
       journal.offset += end + 1;
-      return { lines: text.slice(0, end).split("\n"), rotated, size };
+      const lines: string[] = [];
+      for (const line of text.slice(0, end).split("\n")) {
+        if (journal.own.delete(line)) journal.ownBytes -= line.length + 1;
+        else lines.push(line);
+      }
+      return { lines, size };
     });
   }
 
@@ -134,7 +158,12 @@ export class Journal {
     if (names.length === 0 || this.#closed) return;
     try {
       const { journal } = await this.#currentFile();
-      await journal.handle.write(`${names.join("\n")}\n`);
+      const text = `${names.join("\n")}\n`;
+      await journal.handle.write(text);
+      if (this.#reading) {
+        for (const name of names) journal.own.add(name);
+        journal.ownBytes += text.length;
+      }
       this.#lastWriteOk = true;
     } catch (error) {
       this.#lastWriteOk = false;
@@ -143,7 +172,7 @@ export class Journal {
   }
 
   /** The file the path `journal` names now, reopened when a compaction replaced it. */
-  async #currentFile(): Promise<{ journal: OpenJournal; rotated: boolean; size: number }> {
+  async #currentFile(): Promise<{ journal: OpenJournal; size: number }> {
     let stats: Stats | undefined;
     try {
       stats = await stat(this.#layout.journal);
@@ -151,15 +180,15 @@ export class Journal {
       if (!isNotFound(error)) throw new FileSystemError("stat", this.#layout.journal, error);
     }
     const current = this.#current;
-    if (current && current.ino === stats?.ino) return { journal: current, rotated: false, size: stats.size };
+    if (current && current.ino === stats?.ino) return { journal: current, size: stats.size };
     const handle = await open(this.#layout.journal, "a+", 0o600).catch((error: unknown) => {
       throw new FileSystemError("open", this.#layout.journal, error);
     });
     const opened = await handle.stat();
-    const journal: OpenJournal = { handle, ino: opened.ino, offset: 0 };
+    const journal: OpenJournal = { handle, ino: opened.ino, offset: 0, own: new Set(), ownBytes: 0 };
     this.#current = journal;
     await current?.handle.close().catch(() => undefined);
-    return { journal, rotated: current !== undefined, size: opened.size };
+    return { journal, size: opened.size };
   }
 
   async #lock(): Promise<boolean> {

@@ -23,10 +23,17 @@ export class ReadyIndex {
   /** Names believed to be in `ready/`, with the generation they were learnt in. Heap entries not in here are stale. */
   readonly #known = new Map<string, { readonly entry: ReadyEntry; readonly generation: number }>();
   #generation = 0;
+  /** Total length of the known names: what a compacted journal of them would weigh. */
+  #bytes = 0;
 
   /** How many names the index believes are in `ready/`. */
   get size(): number {
     return this.#known.size;
+  }
+
+  /** Bytes a journal listing just the known names would take (newlines included). */
+  get journalBytes(): number {
+    return this.#bytes;
   }
 
   /** A counter that {@link retain} uses to tell names learnt during a listing from older ones. */
@@ -38,9 +45,15 @@ export class ReadyIndex {
   add(name: string, now: number): boolean {
     if (this.#known.has(name)) return false;
     const parsed = parseReady(name);
-    if (!parsed) return false;
-    const entry: ReadyEntry = { ...parsed, name };
+    return parsed !== undefined && this.addEntry({ ...parsed, name }, now);
+  }
+
+  /** Learns an entry whose name was parsed already; `false` when it is known already. */
+  addEntry(entry: ReadyEntry, now: number): boolean {
+    const { name } = entry;
+    if (this.#known.has(name)) return false;
     this.#known.set(name, { entry, generation: ++this.#generation });
+    this.#bytes += name.length + 1;
     if (entry.readyAt > now) this.#delayed.push(entry);
     else this.#ready.push(entry);
     return true;
@@ -50,7 +63,7 @@ export class ReadyIndex {
   take(now: number): ReadyEntry | undefined {
     this.#promote(now);
     for (let entry = this.#ready.pop(); entry; entry = this.#ready.pop()) {
-      if (this.#known.delete(entry.name)) return entry;
+      if (this.#drop(entry.name)) return entry;
     }
     return undefined;
   }
@@ -66,7 +79,7 @@ export class ReadyIndex {
 
   /** Forgets a name (the job was deleted or claimed by this process some other way). */
   forget(name: string): void {
-    this.#known.delete(name);
+    this.#drop(name);
   }
 
   /**
@@ -76,7 +89,7 @@ export class ReadyIndex {
    */
   retain(listed: ReadonlySet<string>, since: number): void {
     for (const [name, { generation }] of this.#known) {
-      if (generation <= since && !listed.has(name)) this.#known.delete(name);
+      if (generation <= since && !listed.has(name)) this.#drop(name);
     }
     // Stale heap entries are normally dropped as they surface; rebuild when they dominate.
     if (this.#ready.size + this.#delayed.size > 2 * this.#known.size + 1024) this.#rebuild();
@@ -84,8 +97,15 @@ export class ReadyIndex {
 
   clear(): void {
     this.#known.clear();
+    this.#bytes = 0;
     this.#ready.clear();
     this.#delayed.clear();
+  }
+
+  #drop(name: string): boolean {
+    if (!this.#known.delete(name)) return false;
+    this.#bytes -= name.length + 1;
+    return true;
   }
 
   #rebuild(): void {

@@ -12,13 +12,17 @@ import { createEmitter, type Emit } from "./events.js";
 import {
   DirectorySync,
   claim,
+  closeQuietly,
   layoutOf,
+  openJobFile,
   prepareLayout,
   processAlive,
   readJobFile,
+  readOpenedJobFile,
   remove,
   tempWriter,
   type Layout,
+  type ReadResult,
 } from "./files.js";
 import { Journal } from "./journal.js";
 import {
@@ -62,9 +66,6 @@ export class JobStore {
   readonly sleepers = new Sleepers();
   readonly syncs: Readonly<Record<StateDir, DirectorySync>>;
   readonly #journal: Journal;
-  /** Names this process appended and will read back from the journal: already in the index. */
-  readonly #ownLines = new Set<string>();
-  #linesInJournal = 0;
   #nextReapAt = 0;
   #compacting: Promise<void> | undefined;
   #consuming: Promise<void> | undefined;
@@ -147,11 +148,10 @@ export class JobStore {
    */
   async publishReady(names: readonly string[]): Promise<void> {
     if (names.length === 0) return;
-    await this.flush("ready");
-    const indexed = this.#indexed;
-    if (indexed) for (const name of names) this.#ownLines.add(name);
-    if (!(await this.#journal.append(names)) && indexed) for (const name of names) this.#ownLines.delete(name);
-    if (!indexed) return;
+    // Other processes may see the names before the directory is flushed: the files are complete,
+    // only not yet durable, and the caller is answered after both.
+    await Promise.all([this.flush("ready"), this.#journal.append(names)]);
+    if (!this.#indexed) return;
     const now = Date.now();
     for (const name of names) this.index.add(name, now);
     this.sleepers.wakeAll();
@@ -181,14 +181,46 @@ export class JobStore {
    * Loads a job file. A file that is not a valid job of this id is moved aside and reported;
    * a file that vanished meanwhile (another process moved it) is `gone`.
    */
-  async load(dir: StateDir, name: string, id: string, foundAs = `${dir}/${name}`): Promise<Loaded> {
-    let read;
+  async load(dir: StateDir, name: string, id: string): Promise<Loaded> {
+    let read: ReadResult;
     try {
       read = await readJobFile(this.path(dir, name), this.options.maxJobBytes);
     } catch (error) {
       if (isNotFound(error)) return { missing: "gone" };
       throw error;
     }
+    return this.#check(read, dir, name, id);
+  }
+
+  /**
+   * Claims a ready job (renames it into `reserved/` under `reservedName`) and reads it. The read
+   * goes through a handle opened before the rename, so rename and read run side by side: the
+   * content of a job never changes while it lives, whatever its name.
+   */
+  async claimAndLoad(entry: ReadyEntry, reservedName: string): Promise<Loaded> {
+    const from = this.path("ready", entry.name);
+    let handle: Awaited<ReturnType<typeof openJobFile>>;
+    try {
+      handle = await openJobFile(from);
+    } catch (error) {
+      if (isNotFound(error)) return { missing: "gone" };
+      throw error;
+    }
+    if ("problem" in handle) return this.#check(handle, "ready", entry.name, entry.id);
+    try {
+      const [claimed, read] = await Promise.all([
+        claim(from, this.path("reserved", reservedName)),
+        readOpenedJobFile(handle, from, this.options.maxJobBytes),
+      ]);
+      if (!claimed) return { missing: "gone" };
+      return await this.#check(read, "reserved", reservedName, entry.id, `ready/${entry.name}`);
+    } finally {
+      closeQuietly(handle);
+    }
+  }
+
+  /** Turns what was read into a message, or moves the file aside with the reason it is not one. */
+  async #check(read: ReadResult, dir: StateDir, name: string, id: string, foundAs = `${dir}/${name}`): Promise<Loaded> {
     let problem: string;
     if ("bytes" in read) {
       try {
@@ -258,17 +290,12 @@ export class JobStore {
   }
 
   async #refresh(): Promise<void> {
-    const { lines, rotated, size } = await this.#journal.read();
-    if (rotated) {
-      this.#linesInJournal = 0;
-      this.#ownLines.clear();
-    }
-    this.#linesInJournal += lines.length;
+    const { lines, size } = await this.#journal.read();
     const now = Date.now();
-    for (const line of lines) {
-      if (!this.#ownLines.delete(line)) this.index.add(line, now);
-    }
-    if (size >= this.options.journalCompactBytes && this.#linesInJournal > 2 * this.index.size && !this.#compacting) {
+    for (const line of lines) this.index.add(line, now);
+    // Compact once the journal is big and mostly names of jobs that are gone: the cost (a listing
+    // of ready/) is then paid for by the many appends since the last compaction.
+    if (size >= this.options.journalCompactBytes && size > 4 * this.index.journalBytes && !this.#compacting) {
       this.#compacting = this.#journal
         .compact(async () => (await this.listReady()).map((entry) => entry.name), size)
         .catch((error: unknown) => {
@@ -285,7 +312,7 @@ export class JobStore {
     const entries = await this.listReady();
     const now = Date.now();
     let added = 0;
-    for (const entry of entries) if (this.index.add(entry.name, now)) added++;
+    for (const entry of entries) if (this.index.addEntry(entry, now)) added++;
     this.index.retain(new Set(entries.map((entry) => entry.name)), since);
     if (added > 0) {
       this.emit({ type: "rescanned", listed: entries.length, added });

@@ -142,6 +142,40 @@ describe("leases across processes", () => {
   });
 });
 
+describe("aborting a reserve", () => {
+  it("loses no job and counts no attempt, wherever the abort lands", async () => {
+    const queue = createFileQueue({ dir: tempDir() });
+    const sent = await queue.enqueue({ payload: "keep me" });
+    let delivered = 0;
+    for (let trial = 0; trial < 20; trial++) {
+      const controller = new AbortController();
+      const reason = new Error(`abort ${trial}`);
+      const reserving = queue.reserve({ timeoutMs: 10_000, signal: controller.signal });
+      // Land the abort somewhere inside the reserve's file-system calls.
+      for (let turn = 0; turn < trial % 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      controller.abort(reason);
+      const outcome = await reserving.then(
+        async (job) => {
+          // The reserve finished before the abort: a normal delivery, given back untouched.
+          await job?.release();
+          delivered++;
+          return "reserved";
+        },
+        (error: unknown) => error,
+      );
+      if (outcome !== "reserved") expect(outcome).toBe(reason);
+    }
+    const info = await queue.inspect(sent.id);
+    expect(info?.state).toBe("ready");
+    const job = await queue.reserve();
+    expect(job?.message.id).toBe(sent.id);
+    // Only the reserves that returned the job counted a delivery.
+    expect(job?.message.header.attempts).toBe(delivered);
+    expect(delivered).toBeLessThan(20);
+    await queue.close();
+  });
+});
+
 describe("inspect", () => {
   it("reports ready, delayed, reserved and buried with the bury reason", async () => {
     const queue = createFileQueue({ dir: tempDir() });
