@@ -1,0 +1,190 @@
+/**
+ * Faults against real processes: a worker process killed with SIGKILL mid-job, beanstalkd killed
+ * with SIGKILL and restarted on its binlog, connections cut under a blocked reserve (server
+ * restart, or a proxy dropping the sockets). Each test counts what was lost: nothing may be.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { ConnectionError, LeaseLostError } from "@x/message";
+import { startBeanstalkd, type RunningServer } from "@x/test-servers";
+import { createWorker } from "@x/worker";
+import { createBeanstalkQueue, type BeanstalkQueue } from "../src/index.js";
+import { freshTube, startProxy, startWorkerProcess, until, type WorkerProcess } from "./helpers.js";
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+async function server(options: { binlog?: boolean } = {}): Promise<RunningServer> {
+  const started = await startBeanstalkd(options);
+  cleanup.push(async () => {
+    await started[Symbol.asyncDispose]();
+  });
+  return started;
+}
+
+function queueOn(port: number, tube: string, ttrSeconds = 60): BeanstalkQueue {
+  const queue = createBeanstalkQueue({ port, tube, ttrSeconds, reconnectDelayMs: 50, maxReconnectDelayMs: 500 });
+  cleanup.push(() => queue.close());
+  return queue;
+}
+
+function workerProcess(config: Record<string, unknown>): WorkerProcess {
+  const child = startWorkerProcess(config);
+  cleanup.push(async () => {
+    if (child.process.exitCode === null && child.process.signalCode === null) {
+      child.process.kill("SIGTERM");
+      await child.exited;
+    }
+  });
+  return child;
+}
+
+describe("faults", () => {
+  it("a worker process killed with SIGKILL mid-job: the job is handed out again and completes, nothing lost", async () => {
+    const bs = await server();
+    const tube = freshTube();
+    const queue = queueOn(bs.port, tube);
+    const victim = await queue.enqueue({ requestType: "work", payload: "dies with its worker", priority: 0 });
+    const others: string[] = [];
+    for (let i = 0; i < 5; i++) others.push((await queue.enqueue({ requestType: "work", payload: i })).id);
+
+    // Every first delivery hangs in this process, so it is killed holding the victim.
+    const doomed = workerProcess({ host: bs.host, port: bs.port, tube, ttrSeconds: 2, hangFirstAttempt: true });
+    await until(() => doomed.started().some(([id]) => id === victim.id), "the victim to start in the doomed worker");
+    expect((await queue.inspect(victim.id))?.state).toBe("reserved");
+    doomed.process.kill("SIGKILL");
+    await doomed.exited;
+
+    const rescuer = workerProcess({ host: bs.host, port: bs.port, tube, ttrSeconds: 2 });
+    await until(() => [victim.id, ...others].every((id) => rescuer.done().includes(id)), "the rescuer to finish every job");
+    const attempts = rescuer.lines.filter((l) => l.startsWith(`done ${victim.id} `));
+    // The victim's second run: the killed delivery counts as an attempt.
+    expect(attempts).toEqual([`done ${victim.id} 2`]);
+    expect(await queue.stats()).toMatchObject({ ready: 0, reserved: 0, delayed: 0, buried: 0 });
+  });
+
+  it("beanstalkd killed with SIGKILL and restarted on its binlog: every acknowledged job survives and the worker finishes them by itself", async () => {
+    const bs = await server({ binlog: true });
+    const tube = freshTube();
+    const queue = queueOn(bs.port, tube);
+    const worker = workerProcess({ host: bs.host, port: bs.port, tube, concurrency: 4, workMs: 20 });
+    await until(() => worker.lines.includes("ready"), "the worker process to start");
+
+    const acknowledged: string[] = [];
+    let failed = 0;
+    const stop = { now: false };
+    const producing = (async () => {
+      for (let batch = 0; !stop.now; batch++) {
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) => queue.enqueue({ requestType: "work", payload: { batch, i } })),
+        );
+        for (const result of results) {
+          if (result.status === "fulfilled") acknowledged.push(result.value.id);
+          else {
+            expect(result.reason).toBeInstanceOf(ConnectionError);
+            failed++;
+          }
+        }
+      }
+    })();
+    await until(() => acknowledged.length >= 100, "100 acknowledged jobs before the crash");
+    await bs.kill();
+    await bs.restart();
+    const afterRestart = acknowledged.length;
+    // The producer reconnects by itself too.
+    await until(() => acknowledged.length >= afterRestart + 50, "50 more jobs after the restart");
+    stop.now = true;
+    await producing;
+    expect(failed).toBeLessThan(acknowledged.length);
+
+    await until(() => {
+      const done = new Set(worker.done());
+      return acknowledged.every((id) => done.has(id));
+    }, "the worker to finish every acknowledged job");
+    expect(worker.lines.filter((l) => l.startsWith("event connect reserver")).length).toBeGreaterThan(1);
+    await until(async () => (await queue.stats()).ready === 0, "the tube to drain");
+    expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, buried: 0 });
+  });
+
+  it("the server restarts while reserve is blocked: it reconnects and receives the next job; nothing hangs", async () => {
+    const bs = await server();
+    const tube = freshTube();
+    const queue = queueOn(bs.port, tube);
+    const events: string[] = [];
+    queue.on("disconnect", (e) => events.push(`disconnect ${e.connection}`));
+    queue.on("connect", (e) => events.push(`connect ${e.connection}`));
+    const waiting = queue.reserve({ timeoutMs: Infinity });
+    await until(() => events.includes("connect reserver-1"), "the reserver to connect");
+    await bs.restart();
+    const sent = await queue.enqueue({ payload: "after the restart" });
+    const job = await waiting;
+    expect(job?.message.id).toBe(sent.id);
+    await job?.ack();
+    expect(events.filter((e) => e === "connect reserver-1")).toHaveLength(2);
+    expect(events).toContain("disconnect reserver-1");
+  });
+
+  it("sockets cut under a blocked reserve and a held job: reconnect, the held job comes back, nothing is lost", async () => {
+    const bs = await server();
+    const proxy = await startProxy(bs.port);
+    cleanup.push(() => proxy.close());
+    const tube = freshTube();
+    const queue = queueOn(proxy.port, tube);
+    const held = await queue.enqueue({ payload: "held when the line drops" });
+    const holding = await queue.reserve();
+    expect(holding?.message.id).toBe(held.id);
+    const waiting = queue.reserve({ timeoutMs: Infinity });
+    await until(async () => (await queue.stats()).extra?.["current-waiting"] === 1, "the reserve to block on the server");
+
+    expect(proxy.cut()).toBe(3);
+    // The holder's socket is gone, so the server put the job back: the blocked reserve gets it.
+    const again = await waiting;
+    expect(again?.message.id).toBe(held.id);
+    // At least 1; the server may also have handed it to the dying socket of the blocked reserve.
+    expect(again?.message.header.attempts).toBeGreaterThanOrEqual(1);
+    await expect(holding?.ack()).rejects.toBeInstanceOf(LeaseLostError);
+    await again?.ack();
+    expect(await queue.peek(held.id)).toBeNull();
+  });
+
+  it("a worker keeps going through repeated connection cuts and finishes every job", async () => {
+    const bs = await server();
+    const proxy = await startProxy(bs.port);
+    cleanup.push(() => proxy.close());
+    const tube = freshTube();
+    const producer = queueOn(bs.port, tube);
+    const consumer = queueOn(proxy.port, tube);
+    const ids = new Set<string>();
+    for (let i = 0; i < 200; i++) ids.add((await producer.enqueue({ requestType: "work", payload: i })).id);
+    const done = new Set<string>();
+    const worker = createWorker({
+      queue: consumer,
+      concurrency: 4,
+      pollTimeoutMs: 500,
+      errorDelayMs: 50,
+      handleSignals: false,
+      backoff: { type: "fixed", delayMs: 0 },
+      handlers: {
+        work: async (_payload: unknown, ctx) => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          done.add(ctx.message.id);
+        },
+      },
+    });
+    cleanup.push(() => worker.close());
+    void worker.run();
+    let cut = 0;
+    for (let i = 0; i < 5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      cut += proxy.cut();
+    }
+    await until(() => [...ids].every((id) => done.has(id)), "every job to be done");
+    expect(cut).toBeGreaterThan(0);
+    await until(async () => {
+      const stats = await producer.stats();
+      return stats.ready + stats.reserved + stats.delayed === 0;
+    }, "the tube to drain");
+    expect((await producer.stats()).buried).toBe(0);
+  });
+});
