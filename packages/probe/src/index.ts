@@ -1,1 +1,78 @@
-export {};
+export { Checks, DEFAULT_CONCURRENCY, DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_MIN_RESCHEDULE_MS, DEFAULT_ON_ERROR, DEFAULT_REOPEN_BACKOFF } from "./checks.js";
+export { RunQueue } from "./run-queue.js";
+export { isCheck, isHandle, isChecksRunner } from "./contract.js";
+export { systemClock } from "./clock.js";
+export { silentLogger } from "./logger.js";
+export { FAILURE_STATE, defaultFailureMessage } from "./failure.js";
+export { createMessage } from "./message/build.js";
+export { validateMessage, assertMessage, isMetric, isState } from "./message/validate.js";
+export { BaseCheck } from "./checks/base-check.js";
+export { FunctionCheck, functionCheck } from "./checks/function-check.js";
+export { CommandCheck, DEFAULT_MAX_OUTPUT_BYTES } from "./checks/command-check.js";
+export { ShellCommand, shellCommand } from "./checks/shell-command.js";
+export { NagiosCheck, nagios, nagiosState, perfdataValue } from "./checks/nagios.js";
+export { parsePerfdata, parseRange, splitPluginOutput } from "./checks/perfdata.js";
+export { HttpCheck, httpCheck, DEFAULT_HTTP_ASPECT, DEFAULT_MAX_BODY_BYTES } from "./checks/http-check.js";
+export { TcpCheck, tcpCheck, DEFAULT_TCP_ASPECT } from "./checks/tcp-check.js";
+export { ShellStream, shellStream, DEFAULT_MAX_LINE_LENGTH } from "./handles/shell-stream.js";
+export { encodeLine } from "./outputs/output.js";
+export { streamOutput, stdoutOutput, fileOutput } from "./outputs/stream.js";
+export { udpOutput } from "./outputs/udp.js";
+export {
+  ConnectionOutput,
+  tcpOutput,
+  unixOutput,
+  DEFAULT_SPOOL_BYTES,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_RECONNECT_BACKOFF,
+  DEFAULT_WARN_INTERVAL_MS,
+} from "./outputs/connection.js";
+export { publisherOutput, DEFAULT_SUBJECT } from "./outputs/publisher.js";
+export { parseDestination, createOutput } from "./outputs/destination.js";
+export { runProbe, DEFAULT_RUNNER_RETRY_MS } from "./probe.js";
+export {
+  ProbeError,
+  InvalidOptionError,
+  InvalidMessageError,
+  InvalidCheckError,
+  CheckTimeoutError,
+  CheckNoResultError,
+  CommandError,
+  HandleEofError,
+  InvalidAddressError,
+  OutputClosedError,
+  ChecksModuleError,
+  UsageError,
+} from "./errors.js";
+
+export type {
+  ChecksOptions,
+  ChecksEvents,
+  MessageRejection,
+  HandleInfo,
+} from "./checks.js";
+export type { Check, CheckContext, CheckFailure, CheckOutput, Handle, HandleContext, ChecksRunner, OnError } from "./contract.js";
+export type { Clock } from "./clock.js";
+export type { Logger } from "./logger.js";
+export type { Backoff, BackoffOptions } from "./backoff.js";
+export type { MessageInit, ValueInit, ThresholdInit } from "./message/build.js";
+export type { ValidationResult } from "./message/validate.js";
+export type { ProbeMessage, ProbeEvent, EventState, MetricValue, Threshold, Severity, ThresholdSeverity, ValueType } from "./message/types.js";
+export type { CheckOptions } from "./checks/base-check.js";
+export type { CheckFunction, FunctionCheckOptions } from "./checks/function-check.js";
+export type { CommandCheckOptions } from "./checks/command-check.js";
+export type { ShellCommandOptions, ParseOutput } from "./checks/shell-command.js";
+export type { NagiosOptions, NagiosState } from "./checks/nagios.js";
+export type { PerfdataItem, PerfdataRange, PerfdataResult, PluginOutput } from "./checks/perfdata.js";
+export type { HttpCheckOptions } from "./checks/http-check.js";
+export type { TcpCheckOptions, TcpTarget } from "./checks/tcp-check.js";
+export type { ShellStreamOptions, ParseLine } from "./handles/shell-stream.js";
+export type { Command, CommandResult, SpawnCommandOptions } from "./internal/command.js";
+export type { Output, OutputStats } from "./outputs/output.js";
+export type { StreamOutputOptions, FileOutputOptions } from "./outputs/stream.js";
+export type { UdpOutputOptions } from "./outputs/udp.js";
+export type { ConnectionOutputOptions, ConnectionOutputEvents, TcpOutputOptions, UnixOutputOptions } from "./outputs/connection.js";
+export type { Publisher, PublishedMessage, PublisherOutputOptions } from "./outputs/publisher.js";
+export type { Destination, CreateOutputOptions } from "./outputs/destination.js";
+export type { RunProbeOptions } from "./probe.js";
+export type { ProbeErrorCode } from "./errors.js";

@@ -1,0 +1,66 @@
+import type { Clock } from "./clock.js";
+import type { Check, CheckFailure } from "./contract.js";
+import { CheckNoResultError, CheckTimeoutError } from "./errors.js";
+import type { RunContext } from "./run-context.js";
+
+/** How one run ended: with its raw output, or with a failure. */
+export type RunOutcome = { readonly ok: true; readonly output: unknown } | { readonly ok: false; readonly failure: CheckFailure };
+
+const asError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
+
+function failed(kind: CheckFailure["kind"], error: unknown, context: RunContext): RunOutcome {
+  return { ok: false, failure: { kind, error: asError(error), id: context.id, name: context.name } };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+}
+
+/**
+ * Runs a check once and calls `done` exactly once with the outcome: synchronously when `run()`
+ * returns a value or throws, later when it returns a promise. A promise that does not settle
+ * within `context.timeoutMs` is abandoned: the context's signal is aborted (shell checks kill
+ * their process on it) and `done` gets a `timeout` failure; a late result is ignored.
+ */
+export function runCheck(check: Check, context: RunContext, clock: Clock, done: (outcome: RunOutcome) => void): void {
+  let result: unknown;
+  try {
+    result = check.run(context);
+  } catch (error) {
+    done(failed("exception", error, context));
+    return;
+  }
+  if (!isThenable(result)) {
+    done(result === undefined || result === null ? failed("no-result", new CheckNoResultError(), context) : { ok: true, output: result });
+    return;
+  }
+  let settled = false;
+  const timer = clock.setTimeout(() => {
+    if (settled) return;
+    settled = true;
+    const error = new CheckTimeoutError(context.timeoutMs);
+    context.abort(error);
+    done(failed("timeout", error, context));
+  }, context.timeoutMs);
+  // Aborted from outside (the scheduler closing): stop waiting and free the timer now.
+  context.onAbort((reason) => {
+    if (settled) return;
+    settled = true;
+    clock.clearTimeout(timer);
+    done(failed("exception", reason, context));
+  });
+  result.then(
+    (output) => {
+      if (settled) return;
+      settled = true;
+      clock.clearTimeout(timer);
+      done(output === undefined || output === null ? failed("no-result", new CheckNoResultError(), context) : { ok: true, output });
+    },
+    (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      clock.clearTimeout(timer);
+      done(failed("exception", error, context));
+    },
+  );
+}

@@ -1,0 +1,587 @@
+import { EventEmitter } from "node:events";
+import { backoffDelay, resolveBackoff, type Backoff, type BackoffOptions } from "./backoff.js";
+import { runCheck, type RunOutcome } from "./check-runner.js";
+import { systemClock, type Clock } from "./clock.js";
+import { isCheck, isHandle, type Check, type CheckFailure, type Handle, type HandleContext, type OnError } from "./contract.js";
+import { HandleEofError, InvalidCheckError } from "./errors.js";
+import { defaultFailureMessage, describeFailure } from "./failure.js";
+import { enumOption, functionOption, integerOption, numberOption } from "./internal/options.js";
+import { errorText, silentLogger, type Logger } from "./logger.js";
+import type { ProbeMessage } from "./message/types.js";
+import { messageProblem } from "./message/validate.js";
+import { RunContext } from "./run-context.js";
+import { RunQueue } from "./run-queue.js";
+
+/** Checks run at the same time, at most: 10. */
+export const DEFAULT_CONCURRENCY = 10;
+/** Timeout of a run when neither the check nor the options say: 30 s. */
+export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
+/** Delay before re-running a check whose `nextRun()` did not move forward (or threw): 1 s. */
+export const DEFAULT_MIN_RESCHEDULE_MS = 1_000;
+/** A failed run sends a failure-state message. */
+export const DEFAULT_ON_ERROR: OnError = "state";
+/** Reopen backoff of handles: 1 s, doubling up to 60 s (DumbProbe's fixed delay), ±10 %. */
+export const DEFAULT_REOPEN_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 60_000, factor: 2, jitter: 0.1 };
+
+/** The longest stretch the scheduler runs due checks before letting I/O (handles, outputs) in. */
+const SLICE_MS = 10;
+
+/** Options for {@link Checks}. */
+export interface ChecksOptions {
+  /** Time source and timers. @default systemClock */
+  readonly clock?: Clock;
+  /** Receives the scheduler's log lines. @default silentLogger */
+  readonly logger?: Logger;
+  /** Checks running at the same time, at most (asynchronous checks count until they settle). @default DEFAULT_CONCURRENCY */
+  readonly concurrency?: number;
+  /** Timeout of each run in ms unless the check has its own `timeoutMs`. @default DEFAULT_CHECK_TIMEOUT_MS */
+  readonly timeoutMs?: number;
+  /** What a failed run sends: `"state"` a failure-state message, `"drop"` nothing. @default DEFAULT_ON_ERROR */
+  readonly onError?: OnError;
+  /** Delay before re-running a check whose `nextRun()` did not advance past its last due time. @default DEFAULT_MIN_RESCHEDULE_MS */
+  readonly minRescheduleMs?: number;
+  /** Backoff between reopen attempts of a handle after EOF or a failed open. @default DEFAULT_REOPEN_BACKOFF */
+  readonly reopen?: BackoffOptions;
+  /** Random numbers in [0, 1) for the backoff jitter. @default Math.random */
+  readonly random?: () => number;
+}
+
+/** A message that was not sent because it is not a valid v3 message. */
+export interface MessageRejection {
+  /** Which check or handle produced it, e.g. `check #2 load`. */
+  readonly source: string;
+  readonly reason: string;
+  readonly value: unknown;
+}
+
+/** Identifies a handle in events. */
+export interface HandleInfo {
+  readonly id: number;
+  readonly name: string;
+}
+
+/** Events of {@link Checks}. */
+export interface ChecksEvents {
+  /** A run threw, timed out or returned nothing. */
+  checkFailed: [failure: CheckFailure];
+  /** A check or handle produced something that is not a valid message. */
+  messageRejected: [rejection: MessageRejection];
+  /** A handle was opened (first time or after a reopen). */
+  handleOpened: [handle: HandleInfo];
+  /** A handle failed to open or hit EOF; it is reopened after `reopenInMs`. */
+  handleClosed: [handle: HandleInfo & { readonly reason: string; readonly reopenInMs: number }];
+  /** `readMessages()` threw something other than EOF, or the handle reported an error; it stays open. */
+  handleError: [handle: HandleInfo & { readonly error: Error }];
+}
+
+interface CheckEntry {
+  readonly kind: "check";
+  readonly id: number;
+  readonly name: string;
+  readonly check: Check;
+  readonly timeoutMs: number;
+  readonly onError: OnError;
+}
+
+interface HandleEntry {
+  readonly kind: "handle";
+  readonly id: number;
+  readonly name: string;
+  readonly handle: Handle;
+  state: "closed" | "opening" | "open" | "closing";
+  /** Consecutive failed opens or short-lived opens; drives the backoff. */
+  failures: number;
+  openedAt: number;
+  /** Bumped on every open, so wake-ups from an earlier incarnation are ignored. */
+  generation: number;
+  readScheduled: boolean;
+  everOpened: boolean;
+}
+
+type Entry = CheckEntry | HandleEntry;
+
+interface Waiter {
+  resolve(messages: ProbeMessage[]): void;
+  cleanup(): void;
+}
+
+function nameOf(value: Check | Handle, id: number, prefix: string): string {
+  try {
+    const name = value.checkName?.();
+    if (typeof name === "string" && name !== "") return name;
+  } catch {
+    // A broken checkName() must not take the check down; fall back to the generated name.
+  }
+  const className = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return `${prefix}-${id}/${typeof className === "string" && className !== "" ? className : "Object"}`;
+}
+
+const isEof = (error: unknown): boolean =>
+  error instanceof HandleEofError || (typeof error === "object" && error !== null && (error as { code?: unknown }).code === "ERR_HANDLE_EOF");
+
+/**
+ * The scheduler for a `CHECKS` list (DumbProbe's `Checks` container): a run queue ordered by
+ * due time with a FIFO tie-break, millisecond precision on a monotonic clock, bounded
+ * concurrency, a timeout per run, handles read as soon as they have data (also while checks
+ * run), and reopened with backoff after EOF. A run that throws, times out or returns nothing is
+ * rescheduled and reported with a failure-state message; `null` is never emitted.
+ *
+ * @example
+ * ```ts
+ * const checks = new Checks([functionCheck(() => createMessage({ aspect: "tick", value: 1 }), { intervalMs: 1000 })]);
+ * const messages = await checks.runNext();
+ * await checks.close();
+ * ```
+ */
+export class Checks extends EventEmitter<ChecksEvents> {
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #concurrency: number;
+  readonly #timeoutMs: number;
+  readonly #onError: OnError;
+  readonly #minRescheduleMs: number;
+  readonly #reopen: Backoff;
+  readonly #random: () => number;
+
+  readonly #entries: Entry[] = [];
+  readonly #queue = new RunQueue<Entry>();
+  readonly #inFlight = new Set<RunContext>();
+  #buffer: ProbeMessage[] = [];
+  readonly #waiters: Waiter[] = [];
+  #wakeQueued = false;
+  #running = 0;
+  #started = false;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #pumping = false;
+  #sliceQueued = false;
+  #timer: unknown;
+  #timerAt = Number.POSITIVE_INFINITY;
+
+  constructor(checks: readonly (Check | Handle)[] = [], options: ChecksOptions = {}) {
+    super();
+    if (!Array.isArray(checks)) throw new InvalidCheckError(0, "list: CHECKS must be a list of checks and handles");
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? silentLogger;
+    this.#concurrency = integerOption("concurrency", options.concurrency, DEFAULT_CONCURRENCY, 1);
+    this.#timeoutMs = numberOption("timeoutMs", options.timeoutMs, DEFAULT_CHECK_TIMEOUT_MS, 1);
+    this.#onError = enumOption("onError", options.onError, ["state", "drop"], DEFAULT_ON_ERROR);
+    this.#minRescheduleMs = numberOption("minRescheduleMs", options.minRescheduleMs, DEFAULT_MIN_RESCHEDULE_MS, 1);
+    this.#reopen = resolveBackoff("reopen", options.reopen, DEFAULT_REOPEN_BACKOFF);
+    this.#random = functionOption("random", options.random, Math.random);
+    for (const item of checks as readonly unknown[]) this.add(item as Check | Handle);
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Number of checks and handles added. */
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  /**
+   * Adds a check (queued at its `nextRun()`) or a handle (opened when the scheduler starts).
+   * Its id is its position: the number of checks and handles added before it.
+   */
+  add(item: Check | Handle): void {
+    const id = this.#entries.length;
+    if (isHandle(item)) {
+      const entry: HandleEntry = {
+        kind: "handle",
+        id,
+        name: nameOf(item, id, "H"),
+        handle: item,
+        state: "closed",
+        failures: 0,
+        openedAt: 0,
+        generation: 0,
+        readScheduled: false,
+        everOpened: false,
+      };
+      this.#entries.push(entry);
+      if (this.#started && !this.#closed) void this.#openHandle(entry);
+      return;
+    }
+    if (!isCheck(item)) throw new InvalidCheckError(id, "is neither a check (nextRun() and run()) nor a handle (open(), readMessages(), close())");
+    const timeoutMs = numberOption(`checks[${id}].timeoutMs`, item.timeoutMs, this.#timeoutMs, 1);
+    const onError = enumOption(`checks[${id}].onError`, item.onError, ["state", "drop"], this.#onError);
+    let due: number;
+    try {
+      due = item.nextRun();
+    } catch (error) {
+      throw new InvalidCheckError(id, `nextRun() threw: ${errorText(error)}`, { cause: error });
+    }
+    if (typeof due !== "number" || Number.isNaN(due)) throw new InvalidCheckError(id, `nextRun() must return a number, got ${String(due)}`);
+    const entry: CheckEntry = { kind: "check", id, name: nameOf(item, id, "C"), check: item, timeoutMs, onError };
+    this.#entries.push(entry);
+    this.#queue.add(due, entry);
+    this.#logger.debug(`adding check #${id} ${entry.name} to run at @${due}`);
+    if (this.#started) this.#pump();
+  }
+
+  /** Opens the handles and starts running due checks; `runNext()` does it on first call. Idempotent. */
+  start(): void {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    for (const entry of this.#entries) if (entry.kind === "handle") void this.#openHandle(entry);
+    this.#pump();
+  }
+
+  /**
+   * Waits until at least one message is ready and returns every message ready so far, in the
+   * order they were produced. Starts the scheduler on first call. After `close()` it returns
+   * what is left (possibly nothing) instead of waiting.
+   */
+  async runNext(options: { readonly signal?: AbortSignal } = {}): Promise<ProbeMessage[]> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    this.start();
+    if (this.#buffer.length > 0 || this.#closed) return this.#take();
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        const i = this.#waiters.indexOf(waiter);
+        if (i >= 0) this.#waiters.splice(i, 1);
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = { resolve, cleanup: () => signal?.removeEventListener("abort", onAbort) };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /**
+   * Runs every check once, in list order, one after another (handles are skipped): the `--once`
+   * mode. Failures give failure messages as in daemon mode. Does not start the scheduler. When
+   * `signal` aborts, the running check is aborted and the messages gathered so far are returned.
+   */
+  async runOnce(options: { readonly signal?: AbortSignal } = {}): Promise<ProbeMessage[]> {
+    const { signal } = options;
+    const messages: ProbeMessage[] = [];
+    const stopped = (): boolean => signal?.aborted === true || this.#closed;
+    for (const entry of this.#entries) {
+      if (stopped()) break;
+      if (entry.kind !== "check") continue;
+      const now = this.#clock.now();
+      const context = new RunContext(entry.id, entry.name, now, now, entry.timeoutMs, this.#logger);
+      const onAbort = (): void => {
+        context.abort(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#inFlight.add(context);
+      const outcome = await new Promise<RunOutcome>((resolve) => {
+        runCheck(entry.check, context, this.#clock, resolve);
+      });
+      this.#inFlight.delete(context);
+      signal?.removeEventListener("abort", onAbort);
+      // A run cut short by shutdown is not a failure of the check.
+      if (stopped()) break;
+      this.#settle(entry, outcome, messages);
+    }
+    return messages;
+  }
+
+  /**
+   * Stops scheduling, aborts running checks and closes the open handles. Waiting `runNext()`
+   * calls resolve with what is left. Idempotent.
+   */
+  async close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#queue.clear();
+    const reason = new DOMException("the checks scheduler was closed", "AbortError");
+    for (const context of this.#inFlight) context.abort(reason);
+    this.#inFlight.clear();
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.cleanup();
+      waiter.resolve(this.#take());
+    }
+    const closing: Promise<void>[] = [];
+    for (const entry of this.#entries) {
+      if (entry.kind === "handle" && (entry.state === "open" || entry.state === "opening")) {
+        entry.generation++;
+        entry.state = "closing";
+        closing.push(this.#closeHandle(entry));
+      }
+    }
+    await Promise.all(closing);
+  }
+
+  #take(): ProbeMessage[] {
+    const messages = this.#buffer;
+    this.#buffer = [];
+    return messages;
+  }
+
+  /** Hands buffered messages to a waiter after the current burst, so one burst is one batch. */
+  #wake(): void {
+    if (this.#wakeQueued || this.#waiters.length === 0) return;
+    this.#wakeQueued = true;
+    queueMicrotask(() => {
+      this.#wakeQueued = false;
+      if (this.#buffer.length === 0) return;
+      const waiter = this.#waiters.shift();
+      if (waiter === undefined) return;
+      waiter.cleanup();
+      waiter.resolve(this.#take());
+    });
+  }
+
+  #safeEmit<K extends keyof ChecksEvents>(event: K, ...args: ChecksEvents[K]): void {
+    try {
+      (this.emit as (event: K, ...args: ChecksEvents[K]) => boolean)(event, ...args);
+    } catch (error) {
+      this.#logger.error(`a "${event}" listener threw: ${errorText(error)}`);
+    }
+  }
+
+  // ---- checks ---------------------------------------------------------------------------------
+
+  /** Starts every due entry the concurrency limit allows, then arms one timer for the next. */
+  #pump(): void {
+    if (this.#closed || this.#pumping || !this.#started) return;
+    this.#pumping = true;
+    const clock = this.#clock;
+    const queue = this.#queue;
+    const sliceStart = clock.now();
+    try {
+      while (this.#running < this.#concurrency) {
+        const due = queue.peekTime();
+        if (due === undefined) break;
+        const now = clock.now();
+        if (due > now) break;
+        if (now - sliceStart > SLICE_MS) {
+          // Let pending I/O (handle reads, output writes) through before the next slice.
+          this.#queueSlice();
+          return;
+        }
+        const entry = queue.get();
+        if (entry === undefined) break;
+        if (entry.kind === "check") this.#start(entry, due, now);
+        else void this.#openHandle(entry);
+      }
+      this.#arm();
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #queueSlice(): void {
+    if (this.#sliceQueued) return;
+    this.#sliceQueued = true;
+    setImmediate(() => {
+      this.#sliceQueued = false;
+      this.#pump();
+    });
+  }
+
+  #arm(): void {
+    if (this.#running >= this.#concurrency) return; // a finishing run pumps again
+    const due = this.#queue.peekTime();
+    if (due === undefined || due === this.#timerAt) return;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timerAt = due;
+    this.#timer = this.#clock.setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#timerAt = Number.POSITIVE_INFINITY;
+        this.#pump();
+      },
+      Math.max(0, due - this.#clock.now()),
+    );
+  }
+
+  #start(entry: CheckEntry, scheduledAt: number, now: number): void {
+    const context = new RunContext(entry.id, entry.name, scheduledAt, now, entry.timeoutMs, this.#logger);
+    this.#running++;
+    // Set by the callback, which runs synchronously for synchronous checks.
+    let settled = false as boolean;
+    let tracked = false;
+    runCheck(entry.check, context, this.#clock, (outcome) => {
+      settled = true;
+      this.#running--;
+      if (tracked) this.#inFlight.delete(context);
+      if (this.#closed) return;
+      this.#settle(entry, outcome, this.#buffer);
+      this.#wake();
+      this.#reschedule(entry, scheduledAt);
+      if (tracked) this.#pump();
+    });
+    // Only runs still going need tracking (to abort them on close); synchronous ones are done.
+    if (!settled) {
+      tracked = true;
+      this.#inFlight.add(context);
+    }
+  }
+
+  /** Logs a failure and turns an outcome into messages appended to `sink`. */
+  #settle(entry: CheckEntry, outcome: RunOutcome, sink: ProbeMessage[]): void {
+    if (outcome.ok) {
+      this.#collect(outcome.output, `check #${entry.id} ${entry.name}`, sink);
+      return;
+    }
+    const { failure } = outcome;
+    const text =
+      failure.kind === "no-result"
+        ? `check #${entry.id} ${entry.name} has returned nothing`
+        : `check #${entry.id} ${entry.name} ${describeFailure(failure)}`;
+    this.#logger.warn(text);
+    this.#safeEmit("checkFailed", failure);
+    if (entry.onError === "drop") return;
+    let output: unknown;
+    try {
+      output = entry.check.failureMessages ? entry.check.failureMessages(failure) : defaultFailureMessage(entry.check, failure);
+    } catch (error) {
+      this.#logger.warn(`check #${entry.id} ${entry.name} failureMessages() threw: ${errorText(error)}`);
+      output = defaultFailureMessage(entry.check, failure);
+    }
+    this.#collect(output, `check #${entry.id} ${entry.name}`, sink);
+  }
+
+  #reschedule(entry: CheckEntry, scheduledAt: number): void {
+    let next: number;
+    try {
+      next = entry.check.nextRun();
+    } catch (error) {
+      this.#logger.warn(`check #${entry.id} ${entry.name} nextRun() threw: ${errorText(error)}; retrying in ${this.#minRescheduleMs} ms`);
+      next = Number.NaN;
+    }
+    // `!(next > scheduledAt)` also catches NaN and non-numbers: a check that does not move its
+    // schedule forward would otherwise run in a busy loop (a DumbProbe gap).
+    if (!(typeof next === "number" && next > scheduledAt)) {
+      if (!Number.isNaN(next)) {
+        this.#logger.warn(`check #${entry.id} ${entry.name} did not move nextRun() forward; retrying in ${this.#minRescheduleMs} ms`);
+      }
+      next = this.#clock.now() + this.#minRescheduleMs;
+    }
+    this.#queue.add(next, entry);
+  }
+
+  /** Validates a check's or handle's output and appends the valid messages to `sink`. */
+  #collect(output: unknown, source: string, sink: ProbeMessage[]): void {
+    if (Array.isArray(output)) {
+      for (const item of output as unknown[]) this.#accept(item, source, sink);
+    } else {
+      this.#accept(output, source, sink);
+    }
+  }
+
+  #accept(value: unknown, source: string, sink: ProbeMessage[]): void {
+    const reason = messageProblem(value);
+    if (reason === undefined) {
+      sink.push(value as ProbeMessage);
+      return;
+    }
+    this.#logger.warn(`${source} produced an invalid message: ${reason}`);
+    this.#safeEmit("messageRejected", { source, reason, value });
+  }
+
+  // ---- handles --------------------------------------------------------------------------------
+
+  async #openHandle(entry: HandleEntry): Promise<void> {
+    const first = !entry.everOpened;
+    const firstAttempt = first && entry.failures === 0;
+    entry.state = "opening";
+    const generation = ++entry.generation;
+    const context: HandleContext = {
+      readable: () => {
+        this.#scheduleRead(entry, generation);
+      },
+      reportError: (error: unknown) => {
+        if (entry.generation !== generation) return;
+        const err = error instanceof Error ? error : new Error(String(error));
+        this.#logger.warn(`handle #${entry.id} ${entry.name} reported an error: ${err.message}`);
+        this.#safeEmit("handleError", { id: entry.id, name: entry.name, error: err });
+      },
+    };
+    try {
+      await entry.handle.open(context);
+    } catch (error) {
+      if (this.#closed || entry.generation !== generation) return;
+      entry.state = "closed";
+      entry.failures++;
+      const delay = backoffDelay(this.#reopen, entry.failures, this.#random);
+      const reason = errorText(error);
+      this.#logger.warn(`handle #${entry.id} ${entry.name} ${firstAttempt ? "start" : "reopen"} failed: ${reason}; reopening in ${delay} ms`);
+      this.#safeEmit("handleClosed", { id: entry.id, name: entry.name, reason, reopenInMs: delay });
+      this.#queue.add(this.#clock.now() + delay, entry);
+      this.#arm();
+      return;
+    }
+    if (entry.generation !== generation) return; // closed while opening
+    entry.state = "open";
+    entry.everOpened = true;
+    entry.openedAt = this.#clock.now();
+    this.#logger.info(first ? `adding handle #${entry.id} ${entry.name} to poll queue` : `handle #${entry.id} ${entry.name} reopened`);
+    this.#safeEmit("handleOpened", { id: entry.id, name: entry.name });
+    // Data that arrived during open() (or a wake-up we ignored while opening) is read now.
+    this.#scheduleRead(entry, generation);
+  }
+
+  #scheduleRead(entry: HandleEntry, generation: number): void {
+    if (entry.generation !== generation || entry.readScheduled || this.#closed) return;
+    entry.readScheduled = true;
+    setImmediate(() => {
+      entry.readScheduled = false;
+      this.#read(entry, generation);
+    });
+  }
+
+  #read(entry: HandleEntry, generation: number): void {
+    if (this.#closed || entry.generation !== generation || entry.state !== "open") return;
+    const source = `handle #${entry.id} ${entry.name}`;
+    let output: unknown;
+    try {
+      output = entry.handle.readMessages();
+    } catch (error) {
+      if (isEof(error)) {
+        void this.#eof(entry, errorText(error));
+        return;
+      }
+      const err = error instanceof Error ? error : new Error(String(error));
+      this.#logger.warn(`${source} raised a read exception: ${err.message}`);
+      this.#safeEmit("handleError", { id: entry.id, name: entry.name, error: err });
+      return;
+    }
+    this.#collect(output, source, this.#buffer);
+    this.#wake();
+  }
+
+  async #eof(entry: HandleEntry, reason: string): Promise<void> {
+    entry.state = "closing";
+    entry.generation++;
+    // A handle that stayed up for a whole maximum backoff period starts over from the shortest delay.
+    if (this.#clock.now() - entry.openedAt >= this.#reopen.maxMs) entry.failures = 0;
+    entry.failures++;
+    const delay = backoffDelay(this.#reopen, entry.failures, this.#random);
+    const reopenAt = this.#clock.now() + delay;
+    this.#logger.warn(`handle #${entry.id} ${entry.name} returned EOF: ${reason}; reopening in ${delay} ms`);
+    this.#safeEmit("handleClosed", { id: entry.id, name: entry.name, reason, reopenInMs: delay });
+    await this.#closeHandle(entry);
+    if (this.#closed) return;
+    this.#queue.add(reopenAt, entry);
+    this.#arm();
+  }
+
+  async #closeHandle(entry: HandleEntry): Promise<void> {
+    try {
+      await entry.handle.close();
+    } catch (error) {
+      // DumbProbe crashed here; a handle that cannot close cleanly is logged and reopened anyway.
+      this.#logger.warn(`handle #${entry.id} ${entry.name} close failed: ${errorText(error)}`);
+    }
+    entry.state = "closed";
+  }
+}

@@ -1,0 +1,106 @@
+import type { Check, CheckContext, CheckOutput, OnError } from "../contract.js";
+import { InvalidMessageError, InvalidOptionError } from "../errors.js";
+import { enumOption, locationOption, numberOption, stringOption } from "../internal/options.js";
+import type { ProbeMessage } from "../message/types.js";
+
+/** Scheduling and labelling options shared by every bundled check. */
+export interface CheckOptions {
+  /** Time between the starts of two runs (ms). Required. */
+  readonly intervalMs: number;
+  /** Aspect written into every message (`event.name`). @default none: messages keep their own */
+  readonly aspect?: string;
+  /** Location merged into every message; these keys win. @default {} */
+  readonly location?: Readonly<Record<string, string>>;
+  /** Timeout of each run (ms). @default the scheduler's `timeoutMs` */
+  readonly timeoutMs?: number;
+  /** What a failed run sends. @default the scheduler's `onError` */
+  readonly onError?: OnError;
+  /** Name in logs. @default derived from the check (function name, command, URL) */
+  readonly name?: string;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function kindOf(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "list" : typeof value;
+}
+
+/**
+ * The base of the bundled checks (DumbProbe's `BaseCheck`): runs every `intervalMs`, measured
+ * start to start on a fixed grid. A run that starts late keeps the grid unless it is a whole
+ * interval behind, so the schedule neither drifts nor bursts to catch up. `lastRun` starts at 0,
+ * so every check is due at start-up, in interval order (then list order).
+ */
+export abstract class BaseCheck implements Check {
+  readonly intervalMs: number;
+  readonly aspect: string | undefined;
+  readonly location: Readonly<Record<string, string>>;
+  readonly timeoutMs: number | undefined;
+  readonly onError: OnError | undefined;
+  /** Start of the last run (its due time when on schedule), on the scheduler's clock. */
+  lastRun = 0;
+  readonly #name: string | undefined;
+
+  protected constructor(options: CheckOptions) {
+    if (typeof options !== "object" || (options as unknown) === null) throw new InvalidOptionError("options", "must be an object with intervalMs");
+    if ((options.intervalMs as number | undefined) === undefined) throw new InvalidOptionError("intervalMs", "is required");
+    this.intervalMs = numberOption("intervalMs", options.intervalMs, 0, 1);
+    this.aspect = options.aspect === undefined ? undefined : stringOption("aspect", options.aspect);
+    this.location = locationOption("location", options.location);
+    this.timeoutMs = options.timeoutMs === undefined ? undefined : numberOption("timeoutMs", options.timeoutMs, 0, 1);
+    this.onError = options.onError === undefined ? undefined : enumOption<OnError>("onError", options.onError, ["state", "drop"], "state");
+    this.#name = options.name === undefined ? undefined : stringOption("name", options.name);
+  }
+
+  nextRun(): number {
+    return this.lastRun + this.intervalMs;
+  }
+
+  checkName(): string {
+    return this.#name ?? this.defaultName();
+  }
+
+  /** The name used when the options give none. */
+  protected abstract defaultName(): string;
+
+  abstract run(context: CheckContext): CheckOutput | Promise<CheckOutput>;
+
+  /** Records the start of a run; every bundled check calls it first (DumbProbe's `mark_run`). */
+  protected markRun(context: CheckContext): void {
+    const late = context.startedAt - context.scheduledAt;
+    this.lastRun = late >= 0 && late < this.intervalMs ? context.scheduledAt : context.startedAt;
+  }
+
+  /** Whether messages need the aspect or location written into them. */
+  protected get populates(): boolean {
+    return this.aspect !== undefined || Object.keys(this.location).length > 0;
+  }
+
+  /**
+   * Writes the aspect and location into each message (DumbProbe's `_populate` over `each()`).
+   * Anything but a message or a list of messages is an {@link InvalidMessageError}, which the
+   * scheduler reports as a failed run.
+   */
+  protected populate(output: unknown): ProbeMessage[] {
+    const items: unknown[] = Array.isArray(output) ? (output as unknown[]) : [output];
+    if (!Array.isArray(output) && (typeof output !== "object" || output === null)) {
+      throw new InvalidMessageError(`invalid message (${kindOf(output)})`);
+    }
+    return items.map((item) => this.#populateOne(item));
+  }
+
+  #populateOne(item: unknown): ProbeMessage {
+    if (typeof item !== "object" || item === null || Array.isArray(item)) throw new InvalidMessageError(`invalid message (${kindOf(item)})`);
+    const message = item as Mutable<Partial<ProbeMessage>>;
+    const event: unknown = message.event;
+    const location: unknown = message.location;
+    if (typeof event !== "object" || event === null) throw new InvalidMessageError("invalid message (no event)");
+    if (typeof location !== "object" || location === null) throw new InvalidMessageError("invalid message (no location)");
+    // Copies: the check's own objects (often shared between runs) are never modified.
+    return {
+      ...(message as ProbeMessage),
+      location: { ...(location as Record<string, string>), ...this.location },
+      event: this.aspect === undefined ? (event as ProbeMessage["event"]) : { ...(event as ProbeMessage["event"]), name: this.aspect },
+    };
+  }
+}

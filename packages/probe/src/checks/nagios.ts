@@ -1,0 +1,114 @@
+import type { CheckContext, CheckFailure, CheckOutput } from "../contract.js";
+import { InvalidOptionError } from "../errors.js";
+import type { Command } from "../internal/command.js";
+import { createMessage, type ThresholdInit, type ValueInit } from "../message/build.js";
+import type { ProbeMessage, Severity } from "../message/types.js";
+import { CommandCheck, type CommandCheckOptions } from "./command-check.js";
+import { parsePerfdata, splitPluginOutput, type PerfdataItem, type PerfdataRange } from "./perfdata.js";
+
+/** Options for {@link nagios}. */
+export interface NagiosOptions extends CommandCheckOptions {
+  /** The aspect of the messages. Required. */
+  readonly aspect: string;
+  /** Put the plugin's text output (first line, and stderr when it printed nothing) into `event.comment`. @default false */
+  readonly comment?: boolean;
+}
+
+/** A Nagios state and its seismometer severity. */
+export interface NagiosState {
+  readonly state: "ok" | "warning" | "critical" | "unknown";
+  readonly severity: Severity;
+}
+
+/** Maps a plugin's exit code to a state: 0 ok, 1 warning, 2 critical, anything else (3, signals) unknown. */
+export function nagiosState(exitCode: number | null): NagiosState {
+  switch (exitCode) {
+    case 0:
+      return { state: "ok", severity: "expected" };
+    case 1:
+      return { state: "warning", severity: "warning" };
+    case 2:
+      return { state: "critical", severity: "error" };
+    default:
+      return { state: "unknown", severity: "error" };
+  }
+}
+
+function thresholds(range: PerfdataRange | undefined, name: string, severity: ThresholdInit["severity"]): { above: ThresholdInit[]; below: ThresholdInit[] } {
+  // seismometer thresholds say "alert above" and "alert below"; an `@` range ("alert inside")
+  // cannot be expressed with them and is left out.
+  if (range === undefined || range.inside) return { above: [], below: [] };
+  return {
+    above: Number.isFinite(range.end) ? [{ name, value: range.end, severity }] : [],
+    below: range.explicitStart && Number.isFinite(range.start) ? [{ name, value: range.start, severity }] : [],
+  };
+}
+
+/** The vset entry of one perfdata item: value, unit, thresholds from warn/crit, min and max. */
+export function perfdataValue(item: PerfdataItem): ValueInit {
+  const warn = thresholds(item.warn, "warning", "warning");
+  const crit = thresholds(item.crit, "critical", "error");
+  return {
+    value: item.value,
+    ...(item.unit === "" ? {} : { unit: item.unit }),
+    above: [...warn.above, ...crit.above],
+    below: [...warn.below, ...crit.below],
+    ...(item.min === undefined ? {} : { min: item.min }),
+    ...(item.max === undefined ? {} : { max: item.max }),
+  };
+}
+
+/**
+ * Runs a Monitoring Plugins (Nagios) command on schedule (DumbProbe's `Nagios`). The exit code
+ * gives the state; performance data on any line becomes `event.vset`. As in DumbProbe, a message
+ * whose values carry thresholds has no state (the thresholds say it). A plugin that hangs is
+ * killed at the timeout and reported `unknown`.
+ */
+export class NagiosCheck extends CommandCheck {
+  override readonly aspect: string;
+  readonly #comment: boolean;
+
+  constructor(command: Command, options: NagiosOptions) {
+    super(command, options);
+    if (typeof (options.aspect as string | undefined) !== "string") throw new InvalidOptionError("aspect", "is required");
+    this.aspect = options.aspect;
+    this.#comment = options.comment ?? false;
+  }
+
+  async run(context: CheckContext): Promise<CheckOutput> {
+    const result = await this.execute(context);
+    const { state, severity } = nagiosState(result.exitCode);
+    const output = splitPluginOutput(result.stdout);
+    const perfdata = parsePerfdata(output.perfdata);
+    for (const error of perfdata.errors) context.logger.warn(`bad performance data: ${error}`);
+    const values: Record<string, ValueInit> = {};
+    for (const item of perfdata.items) values[item.label] = perfdataValue(item);
+    const hasThresholds = Object.values(values).some((v) => (v.above?.length ?? 0) > 0 || (v.below?.length ?? 0) > 0);
+    const text = output.text !== "" ? output.text : result.stderr.trim().split("\n")[0] ?? "";
+    return createMessage({
+      aspect: this.aspect,
+      location: this.location,
+      ...(hasThresholds ? {} : { state, severity }),
+      ...(perfdata.items.length > 0 ? { values } : {}),
+      ...(this.#comment && text !== "" ? { comment: text } : {}),
+    });
+  }
+
+  /** A plugin that timed out or could not run is `unknown`/`error`, as Nagios reports it. */
+  failureMessages(failure: CheckFailure): ProbeMessage {
+    const comment = failure.kind === "timeout" ? `plugin ${failure.error.message}` : `plugin failed: ${failure.error.message}`;
+    return createMessage({ aspect: this.aspect, location: this.location, state: "unknown", severity: "error", comment });
+  }
+}
+
+/**
+ * A check that runs a Nagios plugin every `options.intervalMs`.
+ *
+ * @example
+ * ```ts
+ * const load = nagios(["/usr/lib/nagios/plugins/check_load", "-w", "5", "-c", "10"], { aspect: "load", intervalMs: 60_000 });
+ * ```
+ */
+export function nagios(command: Command, options: NagiosOptions): NagiosCheck {
+  return new NagiosCheck(command, options);
+}

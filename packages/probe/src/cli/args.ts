@@ -1,0 +1,101 @@
+import { parseArgs } from "node:util";
+import { UsageError } from "../errors.js";
+import { parseDestination, type Destination } from "../outputs/destination.js";
+
+/** Log levels of the CLI, most verbose first. */
+export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
+
+/** A CLI log level. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Time allowed to flush outputs at exit, by default: 5 s. */
+export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000;
+
+/** Parsed command line of `x-probe`. */
+export interface CliArgs {
+  readonly help: boolean;
+  readonly checks: string;
+  readonly once: boolean;
+  readonly destination: Destination;
+  readonly logLevel: LogLevel;
+  readonly flushTimeoutMs: number;
+  readonly concurrency: number | undefined;
+  readonly timeoutMs: number | undefined;
+}
+
+/** The `--help` text. */
+export const USAGE = `Usage: x-probe --checks FILE [--once] [--destination ADDR] [options]
+
+Runs the checks a module exports as CHECKS and sends their messages (seismometer v3,
+one JSON document per line) to a destination.
+
+Options:
+  --checks FILE          module exporting CHECKS: a list of checks and handles, or an
+                         object with runNext()
+  --once                 run each check once, in list order, then exit (for cron)
+  --destination ADDR     stdout (default), tcp:HOST:PORT, udp:HOST:PORT, unix:PATH or
+  --dest ADDR            file:PATH; IPv6 hosts in brackets: tcp:[::1]:5000
+  --log-level LEVEL      debug, info, warning (default) or error; logs go to stderr
+  --flush-timeout MS     time allowed to deliver pending messages at exit (default 5000)
+  --concurrency N        checks running at the same time, at most (default 10)
+  --timeout MS           timeout of a check run unless the check sets one (default 30000)
+  -h, --help             show this help
+`;
+
+function positiveInteger(option: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`invalid --${option}: expected a positive integer, got "${text}"`);
+  return Number(text);
+}
+
+/** Parses `x-probe`'s arguments; throws {@link UsageError} with a message for the user. */
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  let values: ReturnType<typeof parse>["values"];
+  try {
+    ({ values } = parse(argv));
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
+  const help = values.help === true;
+  const checks = values.checks;
+  if (!help && (checks === undefined || checks === "")) throw new UsageError("--checks is required");
+  const address = values.destination ?? values.dest ?? "stdout";
+  let destination: Destination;
+  try {
+    destination = parseDestination(address);
+  } catch (error) {
+    throw new UsageError(`invalid --destination: ${(error as Error).message}`, { cause: error });
+  }
+  const level = values["log-level"] ?? "warning";
+  const logLevel = level === "warn" ? "warning" : level;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new UsageError(`invalid --log-level "${level}": expected ${LOG_LEVELS.join(", ")}`);
+  return {
+    help,
+    checks: checks ?? "",
+    once: values.once === true,
+    destination,
+    logLevel: logLevel as LogLevel,
+    flushTimeoutMs: positiveInteger("flush-timeout", values["flush-timeout"]) ?? DEFAULT_FLUSH_TIMEOUT_MS,
+    concurrency: positiveInteger("concurrency", values.concurrency),
+    timeoutMs: positiveInteger("timeout", values.timeout),
+  };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      checks: { type: "string" },
+      once: { type: "boolean" },
+      destination: { type: "string" },
+      dest: { type: "string" },
+      "log-level": { type: "string" },
+      "flush-timeout": { type: "string" },
+      concurrency: { type: "string" },
+      timeout: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}

@@ -1,0 +1,102 @@
+import type { Writable } from "node:stream";
+import { errorText } from "../logger.js";
+import { ProbeError, UsageError } from "../errors.js";
+import { createOutput } from "../outputs/destination.js";
+import type { Output } from "../outputs/output.js";
+import { runProbe } from "../probe.js";
+import { parseCliArgs, USAGE, type CliArgs } from "./args.js";
+import { loadChecks, type LoadedChecks } from "./load-checks.js";
+import { streamLogger } from "./stderr-logger.js";
+
+/** Where the CLI reads and writes; the defaults are the process's. */
+export interface CliEnvironment {
+  /** Receives `--help`. @default process.stdout */
+  readonly stdout?: Writable;
+  /** Receives logs and errors. @default process.stderr */
+  readonly stderr?: Writable;
+  /** Resolves `--checks`. @default process.cwd() */
+  readonly cwd?: string;
+  /** Install SIGINT, SIGTERM and SIGHUP handlers that shut down cleanly. @default true */
+  readonly handleSignals?: boolean;
+  /** Stops the probe like a signal does. @default none */
+  readonly signal?: AbortSignal;
+}
+
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/** The message DumbProbe prints for `--once` with a `CHECKS` object; kept word for word. */
+export const ONCE_NEEDS_LIST = "CHECKS not being a list or tuple is not supported with --once option";
+
+/**
+ * Runs `x-probe` with the given arguments and returns the exit code: 0 after a clean run or a
+ * shutdown signal, 1 when the checks module or `--once` cannot work, 2 for bad usage.
+ */
+export async function runCli(argv: readonly string[], env: CliEnvironment = {}): Promise<number> {
+  const stdout = env.stdout ?? process.stdout;
+  const stderr = env.stderr ?? process.stderr;
+  let args: CliArgs;
+  try {
+    args = parseCliArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    stderr.write(`x-probe: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    stdout.write(USAGE);
+    return 0;
+  }
+  const logger = streamLogger(stderr, args.logLevel);
+  let loaded: LoadedChecks;
+  try {
+    loaded = await loadChecks(args.checks, env.cwd ?? process.cwd(), {
+      logger,
+      ...(args.concurrency === undefined ? {} : { concurrency: args.concurrency }),
+      ...(args.timeoutMs === undefined ? {} : { timeoutMs: args.timeoutMs }),
+    });
+  } catch (error) {
+    if (!(error instanceof ProbeError)) throw error;
+    stderr.write(`x-probe: ${error.message}\n`);
+    return 1;
+  }
+  if (args.once && loaded.kind !== "list") {
+    stderr.write(`${ONCE_NEEDS_LIST}\n`);
+    return 1;
+  }
+  const output = createOutput(args.destination, { logger });
+
+  const stop = new AbortController();
+  const onSignal = (): void => {
+    if (stop.signal.aborted) return;
+    logger.info("received signal; shutting down");
+    stop.abort(new DOMException("received a stop signal", "AbortError"));
+  };
+  const onAbort = (): void => {
+    stop.abort(env.signal?.reason);
+  };
+  env.signal?.addEventListener("abort", onAbort, { once: true });
+  if (env.handleSignals !== false) for (const name of STOP_SIGNALS) process.on(name, onSignal);
+  try {
+    if (loaded.kind === "list" && args.once) {
+      for (const message of await loaded.checks.runOnce({ signal: stop.signal })) output.send(message);
+    } else {
+      await runProbe({ checks: loaded.checks, output, signal: stop.signal, logger });
+    }
+  } finally {
+    if (loaded.kind === "list") await loaded.checks.close();
+    await finish(output, args.flushTimeoutMs, logger);
+    if (env.handleSignals !== false) for (const name of STOP_SIGNALS) process.off(name, onSignal);
+    env.signal?.removeEventListener("abort", onAbort);
+  }
+  return 0;
+}
+
+/** Delivers what is pending within the flush timeout, then closes the output. */
+async function finish(output: Output, flushTimeoutMs: number, logger: ReturnType<typeof streamLogger>): Promise<void> {
+  try {
+    await output.flush({ signal: AbortSignal.timeout(flushTimeoutMs) });
+  } catch (error) {
+    logger.warn(`${output.name}: could not deliver everything within ${flushTimeoutMs} ms (${errorText(error)})`);
+  }
+  await output.close();
+}

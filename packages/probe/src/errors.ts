@@ -1,0 +1,129 @@
+/**
+ * The error vocabulary of `@x/probe`. Callers branch on `instanceof` or `code`, never on
+ * message text.
+ */
+
+/** Stable, machine-readable error codes. */
+export type ProbeErrorCode =
+  | "ERR_INVALID_OPTION"
+  | "ERR_INVALID_MESSAGE"
+  | "ERR_INVALID_CHECK"
+  | "ERR_CHECK_TIMEOUT"
+  | "ERR_CHECK_NO_RESULT"
+  | "ERR_COMMAND"
+  | "ERR_HANDLE_EOF"
+  | "ERR_INVALID_ADDRESS"
+  | "ERR_OUTPUT_CLOSED"
+  | "ERR_CHECKS_MODULE"
+  | "ERR_USAGE";
+
+/** Base class of every error thrown by `@x/probe`. */
+export class ProbeError extends Error {
+  /** Stable code; safe to branch on. */
+  readonly code: ProbeErrorCode;
+
+  constructor(code: ProbeErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** An option with a bad value; `option` names it (`intervalMs`, `spoolBytes`). */
+export class InvalidOptionError extends ProbeError {
+  readonly option: string;
+
+  constructor(option: string, problem: string, options?: ErrorOptions) {
+    super("ERR_INVALID_OPTION", `\`${option}\` ${problem}`, options);
+    this.option = option;
+  }
+}
+
+/** Something that is not a valid seismometer v3 message; `reason` says what is wrong. */
+export class InvalidMessageError extends ProbeError {
+  readonly reason: string;
+
+  constructor(reason: string, options?: ErrorOptions) {
+    super("ERR_INVALID_MESSAGE", `invalid message: ${reason}`, options);
+    this.reason = reason;
+  }
+}
+
+/** An element of a checks list that is neither a check nor a handle. */
+export class InvalidCheckError extends ProbeError {
+  /** Position of the element in the checks list. */
+  readonly index: number;
+
+  constructor(index: number, problem: string, options?: ErrorOptions) {
+    super("ERR_INVALID_CHECK", `check #${index} ${problem}`, options);
+    this.index = index;
+  }
+}
+
+/** A check did not finish within its timeout; it was aborted. */
+export class CheckTimeoutError extends ProbeError {
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number, options?: ErrorOptions) {
+    super("ERR_CHECK_TIMEOUT", `timed out after ${timeoutMs} ms`, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A check's `run()` returned `undefined` (most likely a forgotten `return`). Checks return an
+ * empty list to mean "nothing this time".
+ */
+export class CheckNoResultError extends ProbeError {
+  constructor(options?: ErrorOptions) {
+    super("ERR_CHECK_NO_RESULT", "check returned nothing (return [] for no messages)", options);
+  }
+}
+
+/** A command could not be started, or its output exceeded the limit. */
+export class CommandError extends ProbeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_COMMAND", message, options);
+  }
+}
+
+/**
+ * Thrown by a handle's `readMessages()` at end of file: the scheduler closes the handle and
+ * reopens it later with backoff (DumbProbe's `HandleEOF`).
+ */
+export class HandleEofError extends ProbeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_HANDLE_EOF", message, options);
+  }
+}
+
+/** A destination address (`tcp:HOST:PORT`, `unix:PATH`, ...) that cannot be parsed. */
+export class InvalidAddressError extends ProbeError {
+  readonly address: string;
+
+  constructor(address: string, problem: string, options?: ErrorOptions) {
+    super("ERR_INVALID_ADDRESS", `invalid destination "${address}": ${problem}`, options);
+    this.address = address;
+  }
+}
+
+/** The output was closed; it accepts no more messages. */
+export class OutputClosedError extends ProbeError {
+  constructor(output: string, options?: ErrorOptions) {
+    super("ERR_OUTPUT_CLOSED", `output ${output} is closed`, options);
+  }
+}
+
+/** A checks module could not be loaded or does not export a usable `CHECKS`. */
+export class ChecksModuleError extends ProbeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_CHECKS_MODULE", message, options);
+  }
+}
+
+/** Bad command-line usage of `x-probe`. */
+export class UsageError extends ProbeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_USAGE", message, options);
+  }
+}

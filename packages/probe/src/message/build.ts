@@ -1,0 +1,100 @@
+import { InvalidMessageError } from "../errors.js";
+import type { EventState, MetricValue, ProbeEvent, ProbeMessage, Severity, Threshold, ThresholdSeverity, ValueType } from "./types.js";
+import { assertMessage } from "./validate.js";
+
+/** A threshold for {@link ValueInit}: crossing `value` means `severity`. */
+export interface ThresholdInit {
+  readonly name: string;
+  readonly value: number;
+  readonly severity: ThresholdSeverity;
+}
+
+/** A value with its unit and thresholds, for {@link MessageInit.values}. */
+export interface ValueInit {
+  /** The reading; `null` when it could not be read. */
+  readonly value: number | null;
+  /** Unit, e.g. `"s"`, `"%"`, `"B"`. @default none */
+  readonly unit?: string;
+  /** @default none (readers assume `"direct"`) */
+  readonly type?: ValueType;
+  /** Thresholds crossed when the value goes above them (`threshold_high`). @default [] */
+  readonly above?: readonly ThresholdInit[];
+  /** Thresholds crossed when the value goes below them (`threshold_low`). @default [] */
+  readonly below?: readonly ThresholdInit[];
+  /** Smallest possible value. @default none */
+  readonly min?: number;
+  /** Largest possible value. @default none */
+  readonly max?: number;
+}
+
+/** What {@link createMessage} builds a message from. */
+export interface MessageInit {
+  /** The aspect observed; becomes `event.name`. */
+  readonly aspect: string;
+  /** Unix time in seconds, truncated to an integer. @default the current time */
+  readonly time?: number;
+  /** Where it was observed; values must be strings. @default {} */
+  readonly location?: Readonly<Record<string, string>>;
+  /** A state such as `"ok"` or `"critical"`; becomes `event.state.value`. @default none */
+  readonly state?: string;
+  /** Severity of `state`; needs `state`. @default none (readers assume `"expected"`) */
+  readonly severity?: Severity;
+  /** Free text. @default none */
+  readonly comment?: string;
+  /** Seconds until the next message of this aspect is expected. @default none */
+  readonly interval?: number;
+  /** Shorthand for `values: { value }`. @default none */
+  readonly value?: number | null | ValueInit;
+  /** Named values; becomes `event.vset`. @default none */
+  readonly values?: Readonly<Record<string, number | null | ValueInit>>;
+}
+
+function metric(init: number | null | ValueInit): MetricValue {
+  if (init === null || typeof init === "number") return { value: init };
+  const entry: { -readonly [K in keyof MetricValue]: MetricValue[K] } = { value: init.value };
+  if (init.unit !== undefined) entry.unit = init.unit;
+  if (init.type !== undefined) entry.type = init.type;
+  if (init.above !== undefined && init.above.length > 0) entry.threshold_high = init.above.map(threshold);
+  if (init.below !== undefined && init.below.length > 0) entry.threshold_low = init.below.map(threshold);
+  if (init.min !== undefined) entry.min = init.min;
+  if (init.max !== undefined) entry.max = init.max;
+  return entry;
+}
+
+const threshold = (t: ThresholdInit): Threshold => ({ name: t.name, value: t.value, severity: t.severity });
+
+/**
+ * Builds a valid seismometer v3 message, or throws {@link InvalidMessageError} naming the problem.
+ *
+ * @example
+ * ```ts
+ * const msg = createMessage({ aspect: "uptime", location: { host: "h" }, value: 1.5, time: 1000 });
+ * // {"v":3,"time":1000,"location":{"host":"h"},"event":{"name":"uptime","vset":{"value":{"value":1.5}}}}
+ * ```
+ */
+export function createMessage(init: MessageInit): ProbeMessage {
+  if (typeof (init as Partial<MessageInit> | undefined)?.aspect !== "string") {
+    throw new InvalidMessageError("aspect must be a string");
+  }
+  if (init.severity !== undefined && init.state === undefined) throw new InvalidMessageError("severity needs a state");
+  const time = init.time ?? Date.now() / 1000;
+  const event: { -readonly [K in keyof ProbeEvent]: ProbeEvent[K] } = { name: init.aspect };
+  if (init.state !== undefined) {
+    const state: EventState = init.severity === undefined ? { value: init.state } : { value: init.state, severity: init.severity };
+    event.state = state;
+  }
+  if (init.value !== undefined || init.values !== undefined) {
+    const vset: Record<string, MetricValue> = {};
+    if (init.value !== undefined) vset.value = metric(init.value);
+    for (const [name, value] of Object.entries(init.values ?? {})) vset[name] = metric(value);
+    event.vset = vset;
+  }
+  if (init.comment !== undefined) event.comment = init.comment;
+  if (init.interval !== undefined) event.interval = init.interval;
+  return assertMessage({
+    v: 3,
+    time: Number.isFinite(time) ? Math.trunc(time) : time,
+    location: { ...init.location },
+    event,
+  });
+}

@@ -1,0 +1,331 @@
+import { EventEmitter } from "node:events";
+import { connect, type Socket } from "node:net";
+import { backoffDelay, resolveBackoff, type Backoff, type BackoffOptions } from "../backoff.js";
+import { systemClock, type Clock } from "../clock.js";
+import { InvalidOptionError, OutputClosedError } from "../errors.js";
+import { functionOption, numberOption } from "../internal/options.js";
+import { errorText, silentLogger, type Logger } from "../logger.js";
+import type { ProbeMessage } from "../message/types.js";
+import { encodeLine, type Output, type OutputStats } from "./output.js";
+import { PendingCounter } from "./pending.js";
+import { RateLimit } from "./rate-limit.js";
+import { Spool } from "./spool.js";
+
+/** Bytes of lines kept while the destination is down, by default: 20 MiB (DumbProbe's bound). */
+export const DEFAULT_SPOOL_BYTES = 20 * 1024 * 1024;
+/** Time allowed for a connection attempt, by default: 5 s (DumbProbe's). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** Reconnect backoff by default: 500 ms, doubling up to 30 s, ±20 %. */
+export const DEFAULT_RECONNECT_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0.2 };
+/** Repeated warnings (drops, failed reconnects) are logged at most this often, by default: 30 s. */
+export const DEFAULT_WARN_INTERVAL_MS = 30_000;
+/** TCP keepalive idle time (DumbProbe sets 30 s on Linux). */
+const KEEPALIVE_MS = 30_000;
+
+/** Options shared by {@link tcpOutput} and {@link unixOutput}. */
+export interface ConnectionOutputOptions {
+  /** Bytes of lines kept while disconnected; beyond it the oldest are dropped and counted. @default DEFAULT_SPOOL_BYTES */
+  readonly spoolBytes?: number;
+  /** Time allowed for one connection attempt (ms). @default DEFAULT_CONNECT_TIMEOUT_MS */
+  readonly connectTimeoutMs?: number;
+  /** Backoff between reconnection attempts. @default DEFAULT_RECONNECT_BACKOFF */
+  readonly reconnect?: BackoffOptions;
+  /** Repeated warnings are logged at most once per this many ms. @default DEFAULT_WARN_INTERVAL_MS */
+  readonly warnIntervalMs?: number;
+  /** Timers for backoff and rate limits. @default systemClock */
+  readonly clock?: Clock;
+  /** @default silentLogger */
+  readonly logger?: Logger;
+  /** Random numbers in [0, 1) for the backoff jitter. @default Math.random */
+  readonly random?: () => number;
+}
+
+/** Options for {@link tcpOutput}. */
+export interface TcpOutputOptions extends ConnectionOutputOptions {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Options for {@link unixOutput}. */
+export interface UnixOutputOptions extends ConnectionOutputOptions {
+  /** Path of a unix stream socket. */
+  readonly path: string;
+}
+
+/** Events of a {@link ConnectionOutput}. */
+export interface ConnectionOutputEvents {
+  /** Connected (first time or again). */
+  connected: [];
+  /** The connection was lost or an attempt failed. */
+  disconnected: [error: Error | undefined];
+  /** Spooled lines were dropped to stay within `spoolBytes`. */
+  dropped: [count: number];
+}
+
+type Target = { readonly host: string; readonly port: number } | { readonly path: string };
+
+/**
+ * A stream connection that never loses what it can keep: lines are spooled in memory (FIFO, up to
+ * `spoolBytes`, dropping the oldest with a count) while the peer is down, a reconnect runs in the
+ * background with backoff (sending never blocks), and on reconnect the spool drains at once
+ * instead of waiting for the next message. Writes follow socket backpressure; a line whose write
+ * did not complete goes back to the front of the spool. Lines already handed to the kernel when a
+ * peer vanishes can still be lost: TCP gives no delivery receipt.
+ */
+export class ConnectionOutput extends EventEmitter<ConnectionOutputEvents> implements Output {
+  readonly name: string;
+  readonly #target: Target;
+  readonly #spool: Spool;
+  readonly #spoolBytes: number;
+  readonly #connectTimeoutMs: number;
+  readonly #backoff: Backoff;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #random: () => number;
+  readonly #dropWarn: RateLimit;
+  readonly #reconnectWarn: RateLimit;
+  readonly #pending = new PendingCounter();
+
+  #socket: Socket | undefined;
+  #connected = false;
+  #connecting = false;
+  #everConnected = false;
+  #failures = 0;
+  #retryTimer: unknown;
+  #waitingDrain = false;
+  /** Lines written to the current socket whose write has not completed yet, oldest first. */
+  #inFlight: Buffer[] = [];
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #sent = 0;
+  #dropped = 0;
+  #droppedSinceWarn = 0;
+
+  constructor(target: Target, options: ConnectionOutputOptions = {}) {
+    super();
+    this.#target = target;
+    this.name = "path" in target ? `unix:${target.path}` : `tcp:${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`;
+    this.#spoolBytes = numberOption("spoolBytes", options.spoolBytes, DEFAULT_SPOOL_BYTES, 1);
+    this.#spool = new Spool(this.#spoolBytes);
+    this.#connectTimeoutMs = numberOption("connectTimeoutMs", options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 1);
+    this.#backoff = resolveBackoff("reconnect", options.reconnect, DEFAULT_RECONNECT_BACKOFF);
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? silentLogger;
+    this.#random = functionOption("random", options.random, Math.random);
+    const warnIntervalMs = numberOption("warnIntervalMs", options.warnIntervalMs, DEFAULT_WARN_INTERVAL_MS);
+    this.#dropWarn = new RateLimit(this.#clock, warnIntervalMs);
+    this.#reconnectWarn = new RateLimit(this.#clock, warnIntervalMs);
+  }
+
+  /** Whether a connection is up right now. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  send(message: ProbeMessage): void {
+    if (this.#closed) throw new OutputClosedError(this.name);
+    const line = Buffer.from(encodeLine(message), "utf8");
+    if (line.length > this.#spoolBytes) {
+      this.#countDropped(1);
+      this.#logger.warn(`${this.name}: dropped a ${line.length}-byte message larger than the spool (${this.#spoolBytes} bytes)`);
+      return;
+    }
+    this.#countDropped(this.#spool.push(line));
+    if (this.#connected) this.#drain();
+    else this.#connect();
+  }
+
+  async flush(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    if (!this.#connected && this.#spool.length > 0) this.#connect();
+    return this.#pending.whenIdle(() => this.#idle(), options.signal);
+  }
+
+  stats(): OutputStats {
+    return { sent: this.#sent, dropped: this.#dropped, pending: this.#spool.length + this.#inFlight.length };
+  }
+
+  async close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closed = true;
+    if (this.#retryTimer !== undefined) this.#clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    const socket = this.#socket;
+    if (socket !== undefined && this.#connected) {
+      // Let the writes already in the socket finish, then close our side.
+      await new Promise<void>((resolve) => {
+        socket.once("close", () => {
+          resolve();
+        });
+        socket.end();
+        const timer = setTimeout(() => socket.destroy(), this.#connectTimeoutMs);
+        socket.once("close", () => {
+          clearTimeout(timer);
+        });
+      });
+    } else {
+      socket?.destroy();
+    }
+    const left = this.#spool.clear() + this.#inFlight.length;
+    this.#inFlight = [];
+    if (left > 0) {
+      this.#dropped += left;
+      this.#logger.warn(`${this.name}: closed with ${left} undelivered messages`);
+    }
+    this.#pending.check(() => true);
+  }
+
+  #idle(): boolean {
+    return this.#spool.length === 0 && this.#inFlight.length === 0;
+  }
+
+  #countDropped(count: number): void {
+    if (count === 0) return;
+    this.#dropped += count;
+    this.#droppedSinceWarn += count;
+    this.emit("dropped", count);
+    if (this.#dropWarn.allow()) {
+      this.#logger.warn(`${this.name}: dropped ${this.#droppedSinceWarn} pending messages`);
+      this.#droppedSinceWarn = 0;
+    }
+  }
+
+  #connect(): void {
+    if (this.#closed || this.#connected || this.#connecting || this.#retryTimer !== undefined) return;
+    this.#connecting = true;
+    const socket = "path" in this.#target ? connect({ path: this.#target.path }) : connect({ host: this.#target.host, port: this.#target.port });
+    this.#socket = socket;
+    const timeout = this.#clock.setTimeout(() => {
+      socket.destroy(new Error(`connect timed out after ${this.#connectTimeoutMs} ms`));
+    }, this.#connectTimeoutMs);
+    let lastError: Error | undefined;
+    socket.on("error", (error) => {
+      lastError = error;
+    });
+    socket.once("connect", () => {
+      this.#clock.clearTimeout(timeout);
+      this.#onConnect(socket);
+    });
+    socket.on("drain", () => {
+      this.#waitingDrain = false;
+      this.#drain();
+    });
+    // The peer never sends anything; reading keeps the socket flowing so 'end' (peer gone) is seen.
+    socket.resume();
+    socket.once("close", () => {
+      this.#clock.clearTimeout(timeout);
+      this.#onClose(socket, lastError);
+    });
+  }
+
+  #onConnect(socket: Socket): void {
+    this.#connecting = false;
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
+    this.#connected = true;
+    this.#failures = 0;
+    if ("host" in this.#target) socket.setKeepAlive(true, KEEPALIVE_MS);
+    socket.setNoDelay(true);
+    this.#logger.info(`${this.name}: ${this.#everConnected ? "reconnected" : "connected"}`);
+    this.#everConnected = true;
+    this.emit("connected");
+    const backlog = this.#spool.length;
+    this.#drain();
+    if (backlog > 0) this.#logger.info(`${this.name}: sent ${backlog - this.#spool.length} pending messages, ${this.#spool.length} left`);
+  }
+
+  #onClose(socket: Socket, error: Error | undefined): void {
+    if (socket !== this.#socket) return;
+    this.#socket = undefined;
+    this.#waitingDrain = false;
+    const wasConnected = this.#connected;
+    this.#connected = false;
+    this.#connecting = false;
+    // Writes that never completed go back to the front of the spool, in order.
+    const unfinished = this.#inFlight;
+    this.#inFlight = [];
+    this.#countDropped(this.#spool.unshift(unfinished));
+    if (this.#closed) return;
+    this.emit("disconnected", error);
+    this.#failures++;
+    const delay = backoffDelay(this.#backoff, this.#failures, this.#random);
+    if (wasConnected) {
+      this.#logger.warn(`${this.name}: lost connection${error === undefined ? "" : `: ${errorText(error)}`}; reconnecting in ${delay} ms`);
+    } else if (this.#reconnectWarn.allow()) {
+      this.#logger.warn(`${this.name}: reconnecting failed: ${error === undefined ? "connection closed" : errorText(error)}; retrying in ${delay} ms`);
+    }
+    this.#retryTimer = this.#clock.setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#connect();
+    }, delay);
+  }
+
+  /** Writes spooled lines until the socket pushes back; resumes on 'drain'. */
+  #drain(): void {
+    const socket = this.#socket;
+    if (socket === undefined || !this.#connected || this.#waitingDrain) return;
+    for (let line = this.#spool.shift(); line !== undefined; line = this.#spool.shift()) {
+      this.#inFlight.push(line);
+      this.#pending.add();
+      const ok = socket.write(line, (error) => {
+        if (socket === this.#socket && error == null) this.#confirm(line);
+        this.#pending.done();
+      });
+      if (!ok) {
+        this.#waitingDrain = true;
+        return;
+      }
+    }
+  }
+
+  #confirm(line: Buffer): void {
+    // Writes complete in order, so the confirmed line is the oldest in flight.
+    if (this.#inFlight[0] === line) this.#inFlight.shift();
+    else {
+      const i = this.#inFlight.indexOf(line);
+      if (i >= 0) this.#inFlight.splice(i, 1);
+    }
+    this.#sent++;
+  }
+}
+
+/**
+ * An output to `host:port` over TCP, spooling while the peer is down.
+ *
+ * @example
+ * ```ts
+ * const output = tcpOutput({ host: "127.0.0.1", port: 5000 });
+ * ```
+ */
+export function tcpOutput(options: TcpOutputOptions): ConnectionOutput {
+  const { host, port } = options as Partial<TcpOutputOptions>;
+  if (typeof host !== "string" || host === "") throw new InvalidOptionError("host", "must be a non-empty string");
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new InvalidOptionError("port", `must be a port number 1-65535, got ${String(port)}`);
+  }
+  return new ConnectionOutput({ host, port }, options);
+}
+
+/**
+ * An output to a unix stream socket, spooling while nobody listens. (DumbProbe used a datagram
+ * socket; Node has no unix datagram sockets.)
+ *
+ * @example
+ * ```ts
+ * const output = unixOutput({ path: "/run/collector.sock" });
+ * ```
+ */
+export function unixOutput(options: UnixOutputOptions): ConnectionOutput {
+  const { path } = options as Partial<UnixOutputOptions>;
+  if (typeof path !== "string" || path === "") throw new InvalidOptionError("path", "must be a non-empty string");
+  return new ConnectionOutput({ path }, options);
+}

@@ -1,0 +1,77 @@
+import { InvalidAddressError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { tcpOutput, unixOutput, type ConnectionOutputOptions } from "./connection.js";
+import type { Output } from "./output.js";
+import { fileOutput, stdoutOutput } from "./stream.js";
+import { udpOutput } from "./udp.js";
+
+/** A parsed `--destination`. */
+export type Destination =
+  | { readonly kind: "stdout" }
+  | { readonly kind: "tcp" | "udp"; readonly host: string; readonly port: number }
+  | { readonly kind: "unix" | "file"; readonly path: string };
+
+function hostPort(address: string, rest: string): { host: string; port: number } {
+  // IPv6 hosts go in brackets (tcp:[::1]:5000); otherwise the port follows the last colon.
+  const bracketed = /^\[([^\]]+)\]:(.*)$/.exec(rest);
+  const at = rest.lastIndexOf(":");
+  const host = bracketed ? bracketed[1] : at > 0 ? rest.slice(0, at) : undefined;
+  const portText = bracketed ? bracketed[2] : at > 0 ? rest.slice(at + 1) : undefined;
+  if (host === undefined || host === "" || portText === undefined) throw new InvalidAddressError(address, "expected HOST:PORT");
+  if (!/^\d+$/.test(portText) || Number(portText) < 1 || Number(portText) > 65_535) {
+    throw new InvalidAddressError(address, `port must be a number 1-65535, got "${portText}"`);
+  }
+  return { host, port: Number(portText) };
+}
+
+/**
+ * Parses a destination: `stdout`, `tcp:HOST:PORT`, `udp:HOST:PORT` (IPv6 as `[::1]`),
+ * `unix:PATH` or `file:PATH`.
+ */
+export function parseDestination(address: string): Destination {
+  if (address === "stdout") return { kind: "stdout" };
+  const colon = address.indexOf(":");
+  const scheme = colon < 0 ? address : address.slice(0, colon);
+  const rest = colon < 0 ? "" : address.slice(colon + 1);
+  switch (scheme) {
+    case "tcp":
+    case "udp":
+      return { kind: scheme, ...hostPort(address, rest) };
+    case "unix":
+    case "file":
+      if (rest === "") throw new InvalidAddressError(address, "expected a path");
+      return { kind: scheme, path: rest };
+    default:
+      throw new InvalidAddressError(address, "expected stdout, tcp:HOST:PORT, udp:HOST:PORT, unix:PATH or file:PATH");
+  }
+}
+
+/** Options for {@link createOutput}: a logger, and the spool settings of tcp and unix outputs. */
+export interface CreateOutputOptions extends ConnectionOutputOptions {
+  /** @default silentLogger */
+  readonly logger?: Logger;
+}
+
+/**
+ * Builds the output for a destination address or a parsed {@link Destination}.
+ *
+ * @example
+ * ```ts
+ * const output = createOutput("tcp:127.0.0.1:5000", { spoolBytes: 1024 * 1024 });
+ * ```
+ */
+export function createOutput(destination: string | Destination, options: CreateOutputOptions = {}): Output {
+  const parsed = typeof destination === "string" ? parseDestination(destination) : destination;
+  switch (parsed.kind) {
+    case "stdout":
+      return stdoutOutput(options);
+    case "tcp":
+      return tcpOutput({ ...options, host: parsed.host, port: parsed.port });
+    case "udp":
+      return udpOutput({ ...options, host: parsed.host, port: parsed.port });
+    case "unix":
+      return unixOutput({ ...options, path: parsed.path });
+    case "file":
+      return fileOutput({ ...options, path: parsed.path });
+  }
+}

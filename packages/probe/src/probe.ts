@@ -1,0 +1,81 @@
+import { Checks } from "./checks.js";
+import { sleepOn, systemClock, type Clock } from "./clock.js";
+import type { ChecksRunner } from "./contract.js";
+import { numberOption } from "./internal/options.js";
+import { errorText, silentLogger, type Logger } from "./logger.js";
+import { messageProblem } from "./message/validate.js";
+import type { Output } from "./outputs/output.js";
+
+/** Pause after a `CHECKS.runNext()` that threw, before calling it again, by default: 1 s. */
+export const DEFAULT_RUNNER_RETRY_MS = 1_000;
+
+/** Options for {@link runProbe}. */
+export interface RunProbeOptions {
+  /** A {@link Checks} scheduler, or a `CHECKS` object with its own `runNext()`. */
+  readonly checks: Checks | ChecksRunner;
+  /** Where the messages go. */
+  readonly output: Output;
+  /** Stops the loop. The checks and the output stay open: the caller closes them. @default none: runs until aborted */
+  readonly signal?: AbortSignal;
+  /** @default silentLogger */
+  readonly logger?: Logger;
+  /** Pause after a failing `runNext()` of a `CHECKS` object (ms). @default DEFAULT_RUNNER_RETRY_MS */
+  readonly retryMs?: number;
+  /** For the retry pause. @default systemClock */
+  readonly clock?: Clock;
+}
+
+/**
+ * The probe's main loop (DumbProbe's `for msg in checks.run_next(): output.send(msg)`): waits for
+ * messages and sends them, until `signal` aborts. Messages from a `CHECKS` object are validated
+ * first (an invalid one is logged with the reason and skipped); a `runNext()` that throws is
+ * logged and retried after `retryMs` instead of killing the probe.
+ */
+export async function runProbe(options: RunProbeOptions): Promise<void> {
+  const { checks, output, signal } = options;
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const retryMs = numberOption("retryMs", options.retryMs, DEFAULT_RUNNER_RETRY_MS);
+  const trusted = checks instanceof Checks;
+  const aborted = (): boolean => signal?.aborted === true;
+  while (!aborted()) {
+    let batch: Iterable<unknown>;
+    try {
+      batch = await untilAborted(checks.runNext(signal === undefined ? {} : { signal }), signal);
+    } catch (error) {
+      if (aborted()) return;
+      logger.error(`CHECKS.runNext() failed: ${errorText(error)}; retrying in ${retryMs} ms`);
+      await sleepOn(clock, retryMs, signal).catch(() => undefined);
+      continue;
+    }
+    for (const message of batch) {
+      if (!trusted) {
+        const reason = messageProblem(message);
+        if (reason !== undefined) {
+          logger.warn(`CHECKS.runNext() produced an invalid message: ${reason}`);
+          continue;
+        }
+      }
+      output.send(message as Parameters<Output["send"]>[0]);
+    }
+    if (checks instanceof Checks && checks.closed) return;
+  }
+}
+
+/** Resolves like `work`, or rejects as soon as `signal` aborts (a `CHECKS` object may ignore it). */
+async function untilAborted<T>(work: T | Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined || !(work instanceof Promise)) return work;
+  signal.throwIfAborted();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    if (onAbort) signal.removeEventListener("abort", onAbort);
+  }
+}

@@ -1,0 +1,146 @@
+import { once } from "node:events";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, runTs, spawnTs } from "@x/test-servers";
+import { Collector } from "./support/collector.js";
+import { waitFor } from "./support/collect.js";
+
+const packageDir = fileURLToPath(new URL("..", import.meta.url));
+const MAIN = join(packageDir, "src/cli/main.ts");
+const fixture = (name: string): string => join(packageDir, "test/fixtures", name);
+const events = (stdout: string): string[] =>
+  stdout.split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { event: { name: string } }).event.name);
+
+describe("x-probe CLI (subprocess)", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "x-probe-cli-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("C20: --once runs the checks in list order, skips handles and exits 0", async () => {
+    const marker = join(dir, "handle-opened");
+    const result = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--once"], { cwd: packageDir, env: { ...process.env, HANDLE_MARKER: marker } });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(events(result.stdout)).toEqual(["a", "b"]);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("C18: --once with CHECKS as an object is refused with exit 1", async () => {
+    const result = await runTs(MAIN, ["--checks", fixture("object-checks.ts"), "--once"], { cwd: packageDir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe("CHECKS not being a list or tuple is not supported with --once option\n");
+    expect(result.stdout).toBe("");
+  });
+
+  it("C19: an invalid --destination is a usage error (exit 2)", async () => {
+    const result = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--destination", "foo"], { cwd: packageDir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^x-probe: invalid --destination: invalid destination "foo": expected stdout, tcp:HOST:PORT/);
+    expect(result.stderr).toContain("Usage: x-probe --checks FILE");
+  });
+
+  it("usage errors exit 2 with a clear message: missing --checks, unknown option, bad number", async () => {
+    const missing = await runTs(MAIN, [], { cwd: packageDir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^x-probe: --checks is required\n/);
+    const unknown = await runTs(MAIN, ["--checks", "x.ts", "--frobnicate"], { cwd: packageDir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^x-probe: Unknown option '--frobnicate'/);
+    const badNumber = await runTs(MAIN, ["--checks", "x.ts", "--flush-timeout", "soon"], { cwd: packageDir });
+    expect(badNumber.code).toBe(2);
+    expect(badNumber.stderr).toMatch(/^x-probe: invalid --flush-timeout: expected a positive integer, got "soon"/);
+    const help = await runTs(MAIN, ["--help"], { cwd: packageDir });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: x-probe --checks FILE/);
+  });
+
+  it("a checks module that cannot be loaded or has no CHECKS exits 1 with the reason", async () => {
+    const absent = await runTs(MAIN, ["--checks", "test/fixtures/absent.ts"], { cwd: packageDir });
+    expect(absent.code).toBe(1);
+    expect(absent.stderr).toMatch(/^x-probe: cannot load checks module test\/fixtures\/absent.ts: /);
+    const noExport = await runTs(MAIN, ["--checks", "test/fixtures/no-checks.ts"], { cwd: packageDir });
+    expect(noExport.code).toBe(1);
+    expect(noExport.stderr).toBe("x-probe: checks module test/fixtures/no-checks.ts does not export CHECKS\n");
+  });
+
+  it("C21: SIGTERM while idle logs 'received signal; shutting down' and exits 0", async () => {
+    const child = spawnTs(MAIN, ["--checks", fixture("idle-checks.ts"), "--log-level", "info"], { cwd: packageDir });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
+    await waitFor(() => stdout.includes("\n"));
+    const exited = once(child, "exit");
+    child.kill("SIGTERM");
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(0);
+    expect(events(stdout)).toEqual(["ready"]);
+    expect(stderr).toContain("[info] received signal; shutting down\n");
+  });
+
+  it("SIGINT flushes the tcp output before exiting: the message reaches the collector", async () => {
+    const port = await freePort();
+    const collector = new Collector();
+    await collector.listen({ port });
+    const ran = join(dir, "ran-sigint");
+    const child = spawnTs(MAIN, ["--checks", fixture("idle-checks.ts"), "--dest", `tcp:127.0.0.1:${port}`], {
+      cwd: packageDir,
+      env: { ...process.env, RAN_MARKER: ran },
+    });
+    await waitFor(() => existsSync(ran));
+    const exited = once(child, "exit");
+    child.kill("SIGINT");
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(0);
+    await waitFor(() => collector.lines.length === 1);
+    expect(events(collector.lines.join("\n"))).toEqual(["ready"]);
+    await collector.stop();
+  });
+
+  it("--once delivers to a tcp destination before exiting, and gives up after --flush-timeout when it is down", async () => {
+    const port = await freePort();
+    const collector = new Collector();
+    await collector.listen({ port });
+    const up = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--once", "--destination", `tcp:127.0.0.1:${port}`], { cwd: packageDir });
+    expect(up.code).toBe(0);
+    await waitFor(() => collector.lines.length === 2);
+    expect(events(collector.lines.join("\n"))).toEqual(["a", "b"]);
+    await collector.stop();
+
+    const down = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--once", "--destination", `tcp:127.0.0.1:${port}`, "--flush-timeout", "300"], { cwd: packageDir });
+    expect(down.code).toBe(0);
+    expect(down.stderr).toContain(`[warning] tcp:127.0.0.1:${port}: could not deliver everything within 300 ms`);
+    expect(down.stderr).toContain("closed with 2 undelivered messages");
+  });
+
+  it("runs a CHECKS object in daemon mode, skipping invalid messages, until SIGTERM", async () => {
+    const child = spawnTs(MAIN, ["--checks", fixture("object-checks.ts"), "--destination", "stdout"], { cwd: packageDir });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
+    await waitFor(() => stdout.split("\n").length > 3);
+    const exited = once(child, "exit");
+    child.kill("SIGTERM");
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(0);
+    expect(new Set(events(stdout))).toEqual(new Set(["runner"]));
+    expect(stderr).toContain("[warning] CHECKS.runNext() produced an invalid message: v must be 3, got nothing");
+  });
+
+  it("writes to a file destination", async () => {
+    const path = join(dir, "out.jsonl");
+    const result = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--once", "--destination", `file:${path}`], { cwd: packageDir });
+    expect(result.code).toBe(0);
+    const { readFile } = await import("node:fs/promises");
+    expect(events(await readFile(path, "utf8"))).toEqual(["a", "b"]);
+  });
+});

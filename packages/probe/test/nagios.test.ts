@@ -1,0 +1,122 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Checks, createMessage, functionCheck, nagios, type Command, type NagiosOptions, type ProbeMessage } from "../src/index.js";
+import { alive, collectUntil, waitFor } from "./support/collect.js";
+import { recordingLogger } from "./support/log.js";
+
+const base: NagiosOptions = { aspect: "load", intervalMs: 10_000, location: { host: "h" } };
+
+async function runPlugin(script: Command, options: Partial<NagiosOptions> = {}): Promise<ProbeMessage> {
+  const checks = new Checks([nagios(script, { ...base, ...options })]);
+  const [message, ...rest] = await checks.runOnce();
+  await checks.close();
+  expect(rest).toEqual([]);
+  if (message === undefined) throw new Error("no message");
+  return message;
+}
+
+describe("nagios (real plugin processes)", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "x-probe-nagios-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("C8: exit 0 without perfdata is ok/expected with the location", async () => {
+    const message = await runPlugin("printf 'USERS OK - 2 users\\n'; exit 0");
+    expect(message).toMatchObject({ v: 3, location: { host: "h" }, event: { name: "load", state: { value: "ok", severity: "expected" } } });
+    expect(message.event.vset).toBeUndefined();
+  });
+
+  it("C9: thresholds in the perfdata replace the state", async () => {
+    const message = await runPlugin("printf 'LOAD WARNING | load1=0.300;0.250;0.500;0;\\n'; exit 1");
+    expect(message.event.state).toBeUndefined();
+    expect(message.event.vset).toEqual({
+      load1: {
+        value: 0.3,
+        threshold_high: [
+          { name: "warning", value: 0.25, severity: "warning" },
+          { name: "critical", value: 0.5, severity: "error" },
+        ],
+        min: 0,
+      },
+    });
+  });
+
+  it("C10: values without thresholds keep the state (critical/error)", async () => {
+    const message = await runPlugin("printf \"X | 'disk usage'=50%%;;;0;100\\n\"; exit 2");
+    expect(message.event).toEqual({
+      name: "load",
+      state: { value: "critical", severity: "error" },
+      vset: { "disk usage": { value: 50, unit: "%", min: 0, max: 100 } },
+    });
+  });
+
+  it("C11: a malformed item is skipped and logged, the good ones kept; the state stays ok", async () => {
+    const logger = recordingLogger();
+    const checks = new Checks([nagios("echo 'OK | a=1 b=10:20'", base)], { logger });
+    const [message] = await checks.runOnce();
+    await checks.close();
+    expect(message?.event).toEqual({ name: "load", state: { value: "ok", severity: "expected" }, vset: { a: { value: 1 } } });
+    expect(logger.has("WARNING", "check #0 echo 'OK | a=1 b=10:20': bad performance data: 'b': bad value \"10:20\"")).toBe(true);
+  });
+
+  it("C12: exit 3 and death by a signal are unknown/error", async () => {
+    expect((await runPlugin("echo 'UNKNOWN - no idea'; exit 3")).event.state).toEqual({ value: "unknown", severity: "error" });
+    expect((await runPlugin("kill -9 $$")).event.state).toEqual({ value: "unknown", severity: "error" });
+    expect((await runPlugin("exit 42")).event.state).toEqual({ value: "unknown", severity: "error" });
+  });
+
+  it("reads perfdata from several lines and puts the text in the comment when asked", async () => {
+    const script = "printf 'DISK OK | a=1\\nlong text\\nmore | b=2MB\\nc=3\\n'";
+    const message = await runPlugin(script, { comment: true });
+    expect(message.event).toEqual({
+      name: "load",
+      state: { value: "ok", severity: "expected" },
+      comment: "DISK OK",
+      vset: { a: { value: 1 }, b: { value: 2, unit: "MB" }, c: { value: 3 } },
+    });
+  });
+
+  it("runs a list command directly, without a shell", async () => {
+    const message = await runPlugin(["/bin/echo", "PING OK | rta=0.5ms;100;500"]);
+    expect(message.event.vset?.rta).toEqual({
+      value: 0.5,
+      unit: "ms",
+      threshold_high: [
+        { name: "warning", value: 100, severity: "warning" },
+        { name: "critical", value: 500, severity: "error" },
+      ],
+    });
+  });
+
+  it("a missing plugin binary is reported unknown with the reason", async () => {
+    const message = await runPlugin(["/nonexistent/check_thing"]);
+    expect(message.event.state).toEqual({ value: "unknown", severity: "error" });
+    expect(message.event.comment).toMatch(/^plugin failed: cannot run \/nonexistent\/check_thing: spawn \/nonexistent\/check_thing ENOENT/);
+  });
+
+  it("a hung plugin does not freeze the probe: other checks keep running, it is killed (with its children) and reported unknown", async () => {
+    const pidFile = join(dir, "hung.pid");
+    // The plugin starts a grandchild, so killing only the shell would not be enough.
+    const hung = nagios(`sleep 600 & echo $! > ${pidFile}; wait`, { aspect: "hung", intervalMs: 600_000, timeoutMs: 1_500 });
+    let whileHung = 0;
+    const ticker = functionCheck(async () => {
+      const pid = Number(await readFile(pidFile, "utf8").catch(() => "0"));
+      if (pid > 0 && alive(pid)) whileHung++;
+      return createMessage({ aspect: "tick", value: whileHung });
+    }, { intervalMs: 20 });
+    const checks = new Checks([hung, ticker]);
+    const messages = await collectUntil(checks, (m) => m.some((x) => x.event.name === "hung"));
+    const failure = messages.find((x) => x.event.name === "hung");
+    expect(failure?.event).toEqual({ name: "hung", state: { value: "unknown", severity: "error" }, comment: "plugin timed out after 1500 ms" });
+    expect(whileHung).toBeGreaterThan(0);
+    const grandchild = Number(await readFile(pidFile, "utf8"));
+    await waitFor(() => !alive(grandchild));
+    await checks.close();
+  });
+});
