@@ -95,7 +95,12 @@ const positive = (option: string, value: number, integer: boolean): number => {
  * Declares an actor. The name follows walnats' linter rules (WNS021-024) and is the durable
  * consumer's name, unique per event: the same actor name may be used on different events.
  */
-export function Actor<T, TInput>(name: string, event: Event<T, TInput>, handler: Handler<T>, options: ActorOptions<T> = {}): Actor<T, TInput> {
+export function Actor<T, TInput>(
+  name: string,
+  event: Event<T, TInput>,
+  handler: Handler<NoInfer<T>>,
+  options: ActorOptions<NoInfer<T>> = {},
+): Actor<T, TInput> {
   validateName("actor", name);
   validateDescription("actor", options.description);
   if (!isEvent(event)) throw new InvalidOptionError("event", "must be created with Event()");

@@ -1,3 +1,4 @@
+import { AsyncResource } from "node:async_hooks";
 import type { AnyActor } from "./actor.js";
 import type { DeadLetterInput } from "./dead-letter.js";
 import type { Delivery } from "./delivery.js";
@@ -50,12 +51,15 @@ const DELAY_TOLERANCE_MS = 1;
  * decode and validate, hooks, the handler under `jobTimeout` with an `AbortSignal`, then a
  * confirmed ack, a nak with the retry delay, or the dead-letter stream.
  */
-export async function runJob(delivery: Delivery, env: JobEnvironment): Promise<JobOutcome> {
+export function runJob(delivery: Delivery, env: JobEnvironment): Promise<JobOutcome> {
+  if (env.actor.middlewares.length === 0) return handle(delivery, env);
+  // Its own async scope: AsyncLocalStorage stores that hooks enter (currentContext) stay with
+  // this job and never leak into the listen loop or into other jobs.
+  return new AsyncResource("@x/events.job").runInAsyncScope(handle, null, delivery, env);
+}
+
+async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutcome> {
   const { actor, logger } = env;
-  // With middlewares, an await first: the job then runs in its own async context, so
-  // AsyncLocalStorage stores set by hooks (currentContext) never leak into the listen loop or
-  // into other jobs.
-  if (actor.middlewares.length > 0) await Promise.resolve();
   const delayUntil = parseDelayUntil(delivery.headers[HEADER_DELAY_UNTIL]);
   const left = delayUntil === undefined ? 0 : delayUntil - Date.now();
   if (left > DELAY_TOLERANCE_MS) {

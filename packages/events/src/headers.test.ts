@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { CloudEvent, cloudEventHeaders } from "./cloud-event.js";
+import { InvalidOptionError } from "./errors.js";
+import { buildHeaders, parseDelayUntil } from "./headers.js";
+
+describe("emit headers (W-5 matrix, unit level)", () => {
+  const ce = CloudEvent({ id: "id1", source: "src1", type: "type1" });
+  const ceHeaders = { "ce-id": "id1", "ce-source": "src1", "ce-specversion": "1.0", "ce-type": "type1" };
+  it.each([
+    ["none", {}, undefined],
+    ["meta", { meta: { hello: "world" } }, { hello: "world" }],
+    ["meta + uid", { meta: { hello: "world" }, uid: "oh-hi-mark" }, { hello: "world", "Nats-Msg-Id": "oh-hi-mark" }],
+    ["uid", { uid: "test-me" }, { "Nats-Msg-Id": "test-me" }],
+    ["uid + trace", { uid: "check-mate", traceId: "some-number" }, { "Nats-Msg-Id": "check-mate", "Walnats-Trace": "some-number" }],
+    ["CloudEvent", { meta: ce }, { "Nats-Msg-Id": "id1", ...ceHeaders }],
+    ["CloudEvent + uid", { meta: ce, uid: "uid1" }, { "Nats-Msg-Id": "uid1", ...ceHeaders }],
+    ["delay", { delayUntil: 1_700_000_000_123.4 }, { "Walnats-Delay-Until": "1700000000123" }],
+  ])("%s", (_name, input, expected) => {
+    expect(buildHeaders(input)).toEqual(expected);
+  });
+
+  it("rejects headers that NATS cannot carry or that emit owns", () => {
+    expect(() => buildHeaders({ meta: { "bad key": "x" } })).toThrow(InvalidOptionError);
+    expect(() => buildHeaders({ meta: { "a:b": "x" } })).toThrow(/meta.a:b/);
+    expect(() => buildHeaders({ meta: { ok: "line\nbreak" } })).toThrow(/line breaks/);
+    expect(() => buildHeaders({ meta: { "nats-msg-id": "x" } })).toThrow(/set by emit's own options/);
+    expect(() => buildHeaders({ uid: "" })).toThrow(/`uid` must not be empty/);
+  });
+
+  it("parses the delay header leniently (a foreign publisher's value is ignored)", () => {
+    expect(parseDelayUntil("1700000000123")).toBe(1_700_000_000_123);
+    expect(parseDelayUntil(undefined)).toBeUndefined();
+    expect(parseDelayUntil("soon")).toBeUndefined();
+  });
+});
+
+describe("CloudEvent", () => {
+  it("writes ce-* headers, a time as ISO-8601 UTC, and drops missing fields", () => {
+    const event = CloudEvent({ id: "1", source: "s", type: "t", time: new Date("2023-12-31T23:59:54Z"), subject: "x" });
+    expect(cloudEventHeaders(event)).toEqual({
+      "ce-id": "1",
+      "ce-source": "s",
+      "ce-type": "t",
+      "ce-specversion": "1.0",
+      "ce-time": "2023-12-31T23:59:54.000Z",
+      "ce-subject": "x",
+    });
+  });
+  it("requires id, source and type", () => {
+    expect(() => CloudEvent({ id: "", source: "s", type: "t" })).toThrow(/CloudEvent.id/);
+  });
+});

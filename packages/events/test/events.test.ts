@@ -1,0 +1,240 @@
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { startNatsServer } from "@x/test-servers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  Actor,
+  Actors,
+  ClosedError,
+  CloudEvent,
+  Event,
+  Events,
+  EventsError,
+  InvalidPayloadError,
+  StreamConfigError,
+  StreamExistsError,
+  UnknownEventError,
+  type AnyEvent,
+  type ConnectedEvents,
+  type HandlerContext,
+} from "../src/index.js";
+import { memoryLogger } from "./fakes.js";
+import { uniqueName } from "./helpers.js";
+
+let server: Awaited<ReturnType<typeof startNatsServer>>;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connect({ servers: server.url });
+  jsm = await jetstreamManager(nc);
+});
+afterAll(async () => {
+  await nc.close();
+  await server[Symbol.asyncDispose]();
+});
+
+/** Registers the event's stream and one actor, emits with `emit`, handles with one burst. */
+async function roundTrip(event: AnyEvent, emit: (events: ConnectedEvents) => Promise<unknown>) {
+  const seen: { payload: unknown; ctx: HandlerContext }[] = [];
+  await using events = await Events(event).connect(nc);
+  await events.register();
+  await using actors = await Actors(Actor("probe", event, (payload, ctx) => void seen.push({ payload, ctx }))).connect(nc);
+  await actors.register();
+  await emit(events);
+  await events.flush();
+  await actors.listen({ burst: true, pollDelay: 1_000 }); // batch 1: returns as soon as the event came
+  return seen;
+}
+
+describe("round trip and naming (W-1, W-2)", () => {
+  it("delivers the emitted value, typed by its schema", async () => {
+    const event = Event(uniqueName("user-created"), { schema: z.object({ name: z.string(), age: z.number() }) });
+    const seen = await roundTrip(event, (events) => events.emit(event, { name: "mark", age: 32 }));
+    expect(seen.map((s) => s.payload)).toEqual([{ name: "mark", age: 32 }]);
+  });
+
+  it("maps an event to one stream with one subject and interest retention, an actor to a durable pull consumer", async () => {
+    const name = uniqueName("user-created");
+    const event = Event(name, { description: "a user signed up" });
+    await using events = await Events(event).connect(nc);
+    await events.register();
+    await using actors = await Actors(Actor("send-email", event, () => undefined, { ackWait: 3_000, maxAckPending: 7 })).connect(nc);
+    await actors.register();
+    const stream = await jsm.streams.info(name);
+    expect(stream.config).toMatchObject({ name, subjects: [name], retention: "interest", storage: "file", description: "a user signed up" });
+    const consumer = await jsm.consumers.info(name, "send-email");
+    expect(consumer.config).toMatchObject({
+      durable_name: "send-email",
+      ack_policy: "explicit",
+      deliver_policy: "all",
+      ack_wait: 3_000_000_000,
+      max_ack_pending: 7,
+      max_deliver: -1,
+    });
+    expect(consumer.config.deliver_subject).toBeUndefined(); // pull
+  });
+});
+
+describe("producer de-duplication (W-4)", () => {
+  it("stores one event for three sync emits of one uid, reports and logs the duplicates", async () => {
+    const event = Event<string>(uniqueName("dedup"));
+    const logger = memoryLogger();
+    await using events = await Events(event).connect({ servers: server.url, logger });
+    await events.register();
+    await using actors = await Actors(Actor("once", event, () => undefined)).connect(nc);
+    await actors.register();
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push(await events.emit(event, "hello", { uid: "m1", sync: true }));
+    expect(results.map((r) => r.duplicate)).toEqual([false, true, true]);
+    expect(results.every((r) => r.acknowledged && r.seq === 1)).toBe(true);
+    expect(logger.lines.filter((l) => l.message === "duplicate message")).toEqual([
+      { level: "debug", message: "duplicate message", fields: { event: event.name, uid: "m1" } },
+      { level: "debug", message: "duplicate message", fields: { event: event.name, uid: "m1" } },
+    ]);
+    for (let i = 0; i < 3; i++) expect(await events.emit(event, "again", { uid: "m2" })).toEqual({ acknowledged: false, duplicate: false, seq: undefined });
+    await events.flush();
+    expect((await jsm.streams.info(event.streamName)).state.messages).toBe(2);
+    expect(logger.lines.filter((l) => l.message === "duplicate message")).toHaveLength(2);
+    const handled: string[] = [];
+    await using listener = await Actors(Actor("once", event, (s) => void handled.push(s))).connect(nc);
+    await listener.listen({ burst: true, batch: 2, pollDelay: 1_000 });
+    expect(handled).toEqual(["hello", "again"]);
+  });
+});
+
+describe("headers seen by the actor (W-5)", () => {
+  const ce = CloudEvent({ id: "id1", source: "src1", type: "type1" });
+  const ceHeaders = { "ce-id": "id1", "ce-source": "src1", "ce-specversion": "1.0", "ce-type": "type1" };
+  it.each([
+    ["none", {}, {}],
+    ["meta", { meta: { hello: "world" } }, { hello: "world" }],
+    ["meta + uid", { meta: { hello: "world" }, uid: "oh-hi-mark" }, { hello: "world", "Nats-Msg-Id": "oh-hi-mark" }],
+    ["uid", { uid: "test-me" }, { "Nats-Msg-Id": "test-me" }],
+    ["uid + trace", { uid: "check-mate", traceId: "some-number" }, { "Nats-Msg-Id": "check-mate", "Walnats-Trace": "some-number" }],
+    ["CloudEvent", { meta: ce }, { "Nats-Msg-Id": "id1", ...ceHeaders }],
+    ["CloudEvent + uid", { meta: ce, uid: "uid1" }, { "Nats-Msg-Id": "uid1", ...ceHeaders }],
+  ])("%s", async (_name, options, expected) => {
+    const event = Event<number>(uniqueName("headers"));
+    const seen = await roundTrip(event, (events) => events.emit(event, 1, options));
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.ctx.headers).toEqual(expected);
+  });
+});
+
+describe("register matrix (W-6)", () => {
+  type State = "missing" | "same" | "age" | "consumers";
+  const initial = (name: string): AnyEvent => Event(name);
+  const changed = (name: string, state: State): AnyEvent =>
+    state === "age" ? Event(name, { limits: { age: 60_000 } }) : state === "consumers" ? Event(name, { limits: { consumers: 5 } }) : Event(name);
+  const outcome = async (create: boolean, update: boolean, state: State): Promise<string> => {
+    const name = uniqueName("matrix");
+    if (state !== "missing") await (await Events(initial(name)).connect(nc)).register();
+    try {
+      await (await Events(changed(name, state)).connect(nc)).register({ create, update });
+    } catch (error) {
+      if (error instanceof StreamExistsError) return "StreamExistsError";
+      if (error instanceof StreamConfigError) return "StreamConfigError";
+      if (!(error instanceof EventsError) && String(error).includes("stream not found")) return "not found";
+      throw error;
+    }
+    const info = await jsm.streams.info(name).catch(() => undefined);
+    if (info === undefined) return "no stream";
+    if (state === "age") return info.config.max_age === 60_000_000_000 ? "updated" : "unchanged";
+    return state === "missing" ? "created" : "ok";
+  };
+  it.each([
+    [true, true, ["created", "ok", "updated", "StreamConfigError"]],
+    [true, false, ["created", "ok", "StreamExistsError", "StreamExistsError"]],
+    [false, true, ["not found", "ok", "updated", "StreamConfigError"]],
+    [false, false, ["no stream", "ok", "unchanged", "ok"]],
+  ])("create=%s update=%s", async (create, update, expected) => {
+    const states: State[] = ["missing", "same", "age", "consumers"];
+    const results = [];
+    for (const state of states) results.push(await outcome(create, update, state));
+    expect(results).toEqual(expected);
+  });
+
+  it("refuses a retention change with StreamConfigError", async () => {
+    const name = uniqueName("retention");
+    await (await Events(Event(name)).connect(nc)).register();
+    await expect((await Events(Event(name, { retention: "limits" })).connect(nc)).register()).rejects.toThrow(StreamConfigError);
+  });
+});
+
+describe("interest retention (W-7)", () => {
+  it("drops events emitted before any actor exists, and register warns about it", async () => {
+    const event = Event<number>(uniqueName("early"));
+    const logger = memoryLogger();
+    await using events = await Events(event).connect({ connection: nc, logger });
+    const { warnings } = await events.register();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/interest retention and has no actor yet: events emitted .* are dropped/);
+    expect(logger.lines.filter((l) => l.level === "warn")).toHaveLength(1);
+    await events.emit(event, 1, { sync: true });
+    const seen: number[] = [];
+    await using actors = await Actors(Actor("late", event, (n) => void seen.push(n))).connect(nc);
+    await actors.register();
+    await actors.listen({ burst: true, pollDelay: 1_000 });
+    expect(seen).toEqual([]);
+    expect((await events.register()).warnings).toEqual([]); // an actor exists now
+  });
+
+  it("keeps them with retention: limits, and does not warn", async () => {
+    const event = Event<number>(uniqueName("early-limits"), { retention: "limits" });
+    await using events = await Events(event).connect(nc);
+    expect((await events.register()).warnings).toEqual([]);
+    await events.emit(event, 1, { sync: true });
+    const seen: number[] = [];
+    await using actors = await Actors(Actor("late", event, (n) => void seen.push(n))).connect(nc);
+    await actors.register();
+    await actors.listen({ burst: true, pollDelay: 1_000 });
+    expect(seen).toEqual([1]);
+  });
+});
+
+describe("emit", () => {
+  it("validates the payload before publishing anything", async () => {
+    const event = Event(uniqueName("checked"), { schema: z.object({ id: z.number() }) });
+    await using events = await Events(event).connect(nc);
+    await events.register();
+    await expect(events.emit(event, { id: "x" } as never, { sync: true })).rejects.toThrow(InvalidPayloadError);
+    expect((await jsm.streams.info(event.streamName)).state.messages).toBe(0);
+  });
+
+  it("refuses events of another registry and bad options, naming them", async () => {
+    const mine = Event<number>(uniqueName("mine"));
+    await using events = await Events(mine).connect(nc);
+    await expect(events.emit(Event<number>("other"), 1)).rejects.toThrow(UnknownEventError);
+    await expect(events.emit(mine, 1, { delay: -5 })).rejects.toThrow(/`delay`/);
+    await expect(events.emit(mine, 1, { sync: true, timeout: 0 })).rejects.toThrow(/`timeout`/);
+  });
+
+  it("stops waiting for the acknowledgement when its signal aborts", async () => {
+    const event = Event<number>(uniqueName("aborted"));
+    await using events = await Events(event).connect(nc);
+    await events.register();
+    await expect(events.emit(event, 1, { sync: true, signal: AbortSignal.abort(new Error("gave up")) })).rejects.toThrow("gave up");
+  });
+});
+
+describe("connections", () => {
+  it("never closes an injected connection; closes its own; close is idempotent", async () => {
+    const event = Event<number>(uniqueName("conn"));
+    const injected = await connect({ servers: server.url });
+    const borrowed = await Events(event).connect(injected);
+    await borrowed.close();
+    await borrowed.close();
+    expect(injected.isClosed()).toBe(false);
+    await expect(borrowed.emit(event, 1)).rejects.toThrow(ClosedError);
+    const actors = await Actors(Actor("a", event, () => undefined)).connect({ connection: injected });
+    await actors.close();
+    expect(injected.isClosed()).toBe(false);
+    await injected.close();
+
+    const own = await Events(event).connect({ servers: server.url });
+    await own.close();
+    expect(own.connection.isClosed()).toBe(true);
+  });
+});
