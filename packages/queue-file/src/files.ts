@@ -5,8 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { mkdir, open, readFile, rename, unlink, writeFile, type FileHandle } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, open, readFile, rename, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { AdapterError } from "@x/message";
 import { FileSystemError, errnoCode, isNotFound } from "./errors.js";
 import { coalescing } from "./serial.js";
@@ -44,11 +44,7 @@ export function layoutOf(root: string): Layout {
 
 /** Creates the directories (0700) and the format marker, or checks the marker that is there. */
 export async function prepareLayout(layout: Layout): Promise<void> {
-  for (const dir of [layout.ready, layout.reserved, layout.buried, layout.tmp, layout.corrupt]) {
-    await mkdir(dir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
-      throw new FileSystemError("create the queue directory", dir, error);
-    });
-  }
+  for (const dir of [layout.ready, layout.reserved, layout.buried, layout.tmp, layout.corrupt]) await makeDirectory(dir);
   const wanted = JSON.stringify(FORMAT_MARKER);
   try {
     await writeFile(layout.marker, `${wanted}\n`, { flag: "wx", mode: 0o600 });
@@ -68,6 +64,42 @@ export async function prepareLayout(layout: Layout): Promise<void> {
   }
 }
 
+/** How many missing parents {@link makeDirectory} creates at most. */
+const MAX_PARENTS = 64;
+
+/**
+ * `mkdir -p` with mode 0700 for every directory it creates. Not `mkdir(path, { recursive: true })`:
+ * on Node 20 that never returns for a path under `/proc`, and a queue must fail, not hang.
+ */
+export async function makeDirectory(path: string, parents = MAX_PARENTS): Promise<void> {
+  /** `undefined` when the directory is there now, the `ENOENT` error when a parent is missing. */
+  const attempt = async (): Promise<unknown> => {
+    try {
+      await mkdir(path, { mode: 0o700 });
+      return undefined;
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code === "ENOENT") return error;
+      const isDirectory =
+        code === "EEXIST" &&
+        (await stat(path).then(
+          (stats) => stats.isDirectory(),
+          () => false,
+        ));
+      if (isDirectory) return undefined;
+      throw new FileSystemError("create the queue directory", path, error);
+    }
+  };
+  const missingParent = await attempt();
+  if (missingParent === undefined) return;
+  const parent = dirname(path);
+  if (parent === path || parents <= 0) throw new FileSystemError("create the queue directory", path, missingParent);
+  await makeDirectory(parent, parents - 1);
+  // Once, not in a loop: a file system that says ENOENT with the parent there (/proc) must not hang us.
+  const stillMissing = await attempt();
+  if (stillMissing !== undefined) throw new FileSystemError("create the queue directory", path, stillMissing);
+}
+
 /** A temp file name that says which process wrote it, so left-overs of dead processes can be removed. */
 export function tempName(suffix = "tmp"): string {
   return `${process.pid.toString(36)}-${randomBytes(4).toString("hex")}.${suffix}`;
@@ -75,7 +107,7 @@ export function tempName(suffix = "tmp"): string {
 
 /** Parses {@link tempName}: the writer's pid, or `undefined` for a name we did not make. */
 export function tempWriter(name: string): number | undefined {
-  const m = /^([0-9a-z]{1,8})-[0-9a-f]{8}\.(?:tmp|idlock)$/.exec(name);
+  const m = /^([0-9a-z]{1,8})-[0-9a-f]{8}\.(?:tmp|journal)$/.exec(name);
   return m?.[1] === undefined ? undefined : Number.parseInt(m[1], 36);
 }
 
@@ -154,7 +186,8 @@ export async function readOpenedJobFile(handle: FileHandle, path: string, maxByt
     }
     // Only an empty read needs a closer look: an empty file, or a FIFO with no writer.
     if (total === 0 && !(await handle.stat()).isFile()) return { problem: "is not a regular file" };
-    return { bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total) };
+    const [only] = chunks;
+    return { bytes: chunks.length === 1 && only ? only : Buffer.concat(chunks, total) };
   } catch (error) {
     const code = errnoCode(error);
     if (code === "EISDIR" || code === "EAGAIN" || code === "ESPIPE") return { problem: "is not a regular file" };
@@ -223,7 +256,7 @@ export class DirectorySync {
     }
   }
 
-  /** Waits for a flush in progress, then closes the directory handle. */
+  /** Closes the directory handle (the queue waits for its calls in progress first). */
   async close(): Promise<void> {
     const handle = this.#handle;
     this.#handle = undefined;

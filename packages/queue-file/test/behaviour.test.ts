@@ -1,8 +1,9 @@
-import { readdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidArgumentError, JobTooBigError, LeaseLostError, QueueClosedError, createMessage, encode } from "@x/message";
 import { describe, expect, it } from "vitest";
-import { createFileQueue, type FileQueueEvent, type FileQueueLogger, type FileQueueOptions } from "../src/index.js";
+import { FileSystemError, createFileQueue, type FileQueueEvent, type FileQueueLogger, type FileQueueOptions } from "../src/index.js";
 import { formatReady } from "../src/names.js";
 import { tempDirs } from "./helpers.js";
 
@@ -48,6 +49,22 @@ describe("options", () => {
 
   it("rescanIntervalMs 0 turns the periodic listing off", () => {
     expect(() => createFileQueue({ dir: "/tmp/never-created", rescanIntervalMs: 0 })).not.toThrow();
+  });
+});
+
+describe("a directory that cannot be used", () => {
+  it.each([
+    ["a path under /proc (where Node's recursive mkdir never returns)", () => "/proc/x-queue-cannot-exist/jobs"],
+    ["a regular file in the way", () => {
+      const file = join(tempDir(), "file");
+      writeFileSync(file, "");
+      return join(file, "queue");
+    }],
+  ])("%s: calls reject with FileSystemError, and the queue still closes", async (_label, makeDir) => {
+    const queue = createFileQueue({ dir: makeDir() });
+    await expect(queue.enqueue({ payload: 1 })).rejects.toBeInstanceOf(FileSystemError);
+    await expect(queue.reserve()).rejects.toMatchObject({ code: "ERR_ADAPTER" });
+    await queue.close();
   });
 });
 
@@ -139,6 +156,33 @@ describe("leases across processes", () => {
     expect(again?.message.id).toBe(sent.id);
     expect(again?.message.header.attempts).toBe(1);
     await next.close();
+  });
+});
+
+describe("left-overs of dead processes", () => {
+  it("temp files of dead writers and stale id locks are removed on open; live ones are kept", async () => {
+    const dir = tempDir();
+    await createFileQueue({ dir }).stats();
+    const { pid: dead } = spawnSync(process.execPath, ["-e", "0"]);
+    const tmp = join(dir, "tmp");
+    const deadTemp = `${dead.toString(36)}-0123abcd.tmp`;
+    const liveTemp = `${process.pid.toString(36)}-0123abcd.tmp`;
+    writeFileSync(join(tmp, deadTemp), "half a job");
+    writeFileSync(join(tmp, liveTemp), "a job being written");
+    writeFileSync(join(tmp, "order-1.idlock"), "");
+    writeFileSync(join(tmp, "order-2.idlock"), "");
+    const longAgo = new Date(Date.now() - 10 * 60_000);
+    utimesSync(join(tmp, "order-1.idlock"), longAgo, longAgo);
+    writeFileSync(join(tmp, "someone-elses.file"), "not ours: left alone");
+
+    const events: FileQueueEvent[] = [];
+    const queue = createFileQueue({ dir, onEvent: (event) => events.push(event) });
+    await queue.stats();
+    expect(readdirSync(tmp).sort()).toEqual([liveTemp, "order-2.idlock", "someone-elses.file"].sort());
+    expect(events.filter((event) => event.type === "cleaned").map((event) => event.file).sort()).toEqual(
+      [`tmp/${deadTemp}`, "tmp/order-1.idlock"].sort(),
+    );
+    await queue.close();
   });
 });
 
