@@ -1,1 +1,1 @@
-export {};
+export { CHECKS } from "./checks.js";

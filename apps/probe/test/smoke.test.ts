@@ -1,0 +1,70 @@
+import { createServer as createHttpServer } from "node:http";
+import { createServer as createTcpServer, type Server } from "node:net";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, runTs } from "@x/test-servers";
+import { validateMessage, type ProbeMessage } from "@x/probe";
+
+const appDir = fileURLToPath(new URL("..", import.meta.url));
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+/** Runs the app once (`--once`) and returns its messages by aspect. */
+async function runOnce(env: Record<string, string>): Promise<Map<string, ProbeMessage>> {
+  const result = await runTs("src/main.ts", ["--once"], { cwd: appDir, env: { ...process.env, ...env } });
+  expect(result.stderr).toBe("");
+  expect(result.code).toBe(0);
+  const messages = result.stdout.split("\n").filter(Boolean).map((line) => {
+    const checked = validateMessage(JSON.parse(line));
+    if (!checked.valid) throw new Error(`invalid message ${line}: ${checked.reason}`);
+    return checked.message;
+  });
+  expect(messages.map((m) => m.event.name)).toEqual(["web", "database", "disk", "probe_memory"]);
+  return new Map(messages.map((m) => [m.event.name, m]));
+}
+
+describe("apps/probe smoke test: x-probe --once with the example checks module", () => {
+  const http = createHttpServer((_req, res) => res.end("ok"));
+  const tcp = createTcpServer((socket) => socket.end());
+  const env: Record<string, string> = {};
+
+  beforeAll(async () => {
+    env.PROBE_HTTP_URL = `http://127.0.0.1:${await listen(http)}/health`;
+    env.PROBE_TCP_ADDRESS = `127.0.0.1:${await listen(tcp)}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => http.close(resolve));
+    await new Promise((resolve) => tcp.close(resolve));
+  });
+
+  it("emits one message per check, in list order, all up", async () => {
+    const messages = await runOnce(env);
+    expect(messages.get("web")?.event).toMatchObject({ state: { value: "ok", severity: "expected" }, vset: { status: { value: 200 } } });
+    expect(messages.get("database")?.event).toMatchObject({ state: { value: "ok", severity: "expected" } });
+    const disk = messages.get("disk")?.event.vset?.["disk usage"];
+    expect(disk).toMatchObject({
+      unit: "%",
+      min: 0,
+      max: 100,
+      threshold_high: [
+        { name: "warning", value: 80, severity: "warning" },
+        { name: "critical", value: 90, severity: "error" },
+      ],
+    });
+    expect(disk?.value).toBeGreaterThanOrEqual(0);
+    expect(disk?.value).toBeLessThanOrEqual(100);
+    expect(messages.get("probe_memory")?.event.vset?.rss?.value).toBeGreaterThan(0);
+  });
+
+  it("reports the TCP target critical when nothing listens there", async () => {
+    const messages = await runOnce({ ...env, PROBE_TCP_ADDRESS: `127.0.0.1:${await freePort()}` });
+    expect(messages.get("database")?.event).toMatchObject({ state: { value: "critical", severity: "error" } });
+    expect(messages.get("database")?.event.comment).toMatch(/ECONNREFUSED/);
+    expect(messages.get("web")?.event.state).toEqual({ value: "ok", severity: "expected" });
+  });
+});
