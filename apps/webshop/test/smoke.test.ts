@@ -1,0 +1,63 @@
+import { fileURLToPath } from "node:url";
+import { runTs, startNatsServer } from "@x/test-servers";
+import { Events } from "@x/events";
+import { describe, expect, it } from "vitest";
+import { PARCEL_SENT, parcelSent, webshopActors, type ParcelSent } from "../src/index.js";
+
+const parcel = (n: number): ParcelSent => ({
+  orderId: `o-${n}`,
+  parcelId: `p-${n}`,
+  carrier: "UPS",
+  customer: { name: `c${n}`, email: `c${n}@example.com`, phone: `+1555000${n}` },
+});
+
+describe("webshop: the parcel-sent story against a real NATS server", () => {
+  it("one event reaches both actors; a repeated emit is dropped; every customer gets one email and one SMS", async () => {
+    await using server = await startNatsServer();
+    const emails: string[] = [];
+    const texts: string[] = [];
+    const stop = new AbortController();
+    const check = (): void => {
+      if (emails.length === 3 && texts.length === 3) stop.abort();
+    };
+    const mailer = { send: async (m: { to: string; key: string }) => {
+      emails.push(`${m.to} ${m.key}`);
+      check();
+    } };
+    const sms = { send: async (m: { to: string; key: string }) => {
+      texts.push(`${m.to} ${m.key}`);
+      check();
+    } };
+    await using actors = await webshopActors(mailer, sms).connect({ servers: server.url });
+    await using events = await Events(PARCEL_SENT).connect({ servers: server.url });
+    await events.register();
+    await actors.register();
+    const listening = actors.listen({ signal: stop.signal, pollDelay: 1_000 });
+    for (const n of [1, 2, 3]) await parcelSent(events, parcel(n));
+    await parcelSent(events, parcel(2)); // the shop retried: same uid, dropped by the stream
+    await listening;
+    expect(emails.sort()).toEqual([
+      "c1@example.com parcel-sent:p-1:email",
+      "c2@example.com parcel-sent:p-2:email",
+      "c3@example.com parcel-sent:p-3:email",
+    ]);
+    expect(texts.sort()).toEqual(["+15550001 parcel-sent:p-1:sms", "+15550002 parcel-sent:p-2:sms", "+15550003 parcel-sent:p-3:sms"]);
+  });
+
+  it("`pnpm start` (src/main.ts) tells every customer by email and SMS", async () => {
+    await using server = await startNatsServer();
+    const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+    const result = await runTs(main, [], { env: { ...process.env, NATS_URL: server.url } });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split("\n").sort();
+    expect(lines).toEqual([
+      "email to ada@example.com: Your order o-1 is on its way",
+      "email to grace@example.com: Your order o-2 is on its way",
+      "email to linus@example.com: Your order o-3 is on its way",
+      "sms to +44000000000: Parcel p-1 is on its way with DHL.",
+      "sms to +44000000001: Parcel p-2 is on its way with DHL.",
+      "sms to +44000000002: Parcel p-3 is on its way with DHL.",
+    ]);
+  });
+});
