@@ -23,6 +23,8 @@ import { Mutex, coalescing } from "./serial.js";
 
 /** A compaction lock older than this belongs to a process that died while compacting. */
 const STALE_LOCK_MS = 60_000;
+/** The journal is read in pieces of this size. */
+const READ_CHUNK_BYTES = 64 * 1024;
 /** Compaction writes the listing in pieces of about this size, whole lines each. */
 const CHUNK_BYTES = 64 * 1024;
 
@@ -31,10 +33,8 @@ interface OpenJournal {
   readonly ino: number;
   /** Everything before this offset has been read (or skipped). */
   offset: number;
-  /** Lines this process appended after `offset`: they need not be read back. */
+  /** Lines this process appended after `offset`: already known here, skipped when read back. */
   readonly own: Set<string>;
-  /** Their size in bytes, newlines included. */
-  ownBytes: number;
 }
 
 /** New lines since the last read. */
@@ -55,6 +55,7 @@ export class Journal {
   #closed = false;
   /** Own lines are remembered only by a process that reads the journal (see `skipToEnd`). */
   #reading = false;
+  readonly #buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
   readonly #flush = coalescing(() => this.#mutex.run(() => this.#writePending()));
 
   constructor(layout: Layout, emit: Emit) {
@@ -84,36 +85,47 @@ export class Journal {
       const { journal, size } = await this.#currentFile();
       journal.offset = size;
       journal.own.clear();
-      journal.ownBytes = 0;
     });
   }
 
-  /** The lines other processes appended since the last call (all of the new file after a compaction). */
+  /**
+   * The lines other processes appended since the last call (all of the new file after a
+   * compaction). Reads first and looks for a replaced file only when nothing new came: one call
+   * to the file system per look while the queue is busy.
+   */
   read(): Promise<JournalRead> {
     return this.#mutex.run(async () => {
-      const { journal, size } = await this.#currentFile();
-      if (size - journal.offset === journal.ownBytes) {
-        // Nobody else wrote: what is new is exactly what this process appended.
-        journal.offset = size;
-        journal.own.clear();
-        journal.ownBytes = 0;
-        return { lines: [], size };
+      let journal = this.#current ?? (await this.#currentFile()).journal;
+      let text = await this.#readNew(journal);
+      if (text.length === 0) {
+        const current = (await this.#currentFile()).journal;
+        if (current !== journal) {
+          journal = current;
+          text = await this.#readNew(journal);
+        }
       }
-      const length = size - journal.offset;
-      const buffer = Buffer.allocUnsafe(length);
-      const { bytesRead } = await journal.handle.read(buffer, 0, length, journal.offset);
-      const text = buffer.toString("latin1", 0, bytesRead);
       // A line is complete only once its newline is there; the rest is still being written.
       const end = text.lastIndexOf("\n");
-      if (end < 0) return { lines: [], size };
+      if (end < 0) return { lines: [], size: journal.offset + text.length };
       journal.offset += end + 1;
       const lines: string[] = [];
       for (const line of text.slice(0, end).split("\n")) {
-        if (journal.own.delete(line)) journal.ownBytes -= line.length + 1;
-        else lines.push(line);
+        if (!journal.own.delete(line)) lines.push(line);
       }
-      return { lines, size };
+      return { lines, size: journal.offset };
     });
+  }
+
+  /** Everything after `offset`, as text (names are ASCII). */
+  async #readNew(journal: OpenJournal): Promise<string> {
+    const chunks: string[] = [];
+    for (let position = journal.offset; ; ) {
+      const { bytesRead } = await journal.handle.read(this.#buffer, 0, this.#buffer.length, position);
+      if (bytesRead > 0) chunks.push(this.#buffer.toString("latin1", 0, bytesRead));
+      position += bytesRead;
+      if (bytesRead < this.#buffer.length) break;
+    }
+    return chunks.join("");
   }
 
   /**
@@ -160,10 +172,7 @@ export class Journal {
       const { journal } = await this.#currentFile();
       const text = `${names.join("\n")}\n`;
       await journal.handle.write(text);
-      if (this.#reading) {
-        for (const name of names) journal.own.add(name);
-        journal.ownBytes += text.length;
-      }
+      if (this.#reading) for (const name of names) journal.own.add(name);
       this.#lastWriteOk = true;
     } catch (error) {
       this.#lastWriteOk = false;
@@ -185,7 +194,7 @@ export class Journal {
       throw new FileSystemError("open", this.#layout.journal, error);
     });
     const opened = await handle.stat();
-    const journal: OpenJournal = { handle, ino: opened.ino, offset: 0, own: new Set(), ownBytes: 0 };
+    const journal: OpenJournal = { handle, ino: opened.ino, offset: 0, own: new Set() };
     this.#current = journal;
     await current?.handle.close().catch(() => undefined);
     return { journal, size: opened.size };
