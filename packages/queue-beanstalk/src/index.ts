@@ -9,6 +9,7 @@ export {
   DEFAULT_RECONNECT_DELAY_MS,
   DEFAULT_MAX_RECONNECT_DELAY_MS,
   DEFAULT_RESERVE_SLICE_SECONDS,
+  DEFAULT_PREFETCH,
 } from "./options.js";
 export { isValidTubeName, TUBE_NAME_PATTERN } from "./tube.js";
 export { BeanstalkCommandError, JobReservedElsewhereError, BEANSTALK_REPLIES, isBeanstalkReply } from "./errors.js";

@@ -6,6 +6,7 @@ import {
   DEFAULT_HOST,
   DEFAULT_MAX_RECONNECT_DELAY_MS,
   DEFAULT_PORT,
+  DEFAULT_PREFETCH,
   DEFAULT_RECONNECT_DELAY_MS,
   DEFAULT_RESERVE_SLICE_SECONDS,
   DEFAULT_TTR_SECONDS,
@@ -36,6 +37,7 @@ describe("resolveOptions", () => {
       reconnectDelayMs: DEFAULT_RECONNECT_DELAY_MS,
       maxReconnectDelayMs: DEFAULT_MAX_RECONNECT_DELAY_MS,
       reserveSliceSeconds: DEFAULT_RESERVE_SLICE_SECONDS,
+      prefetch: DEFAULT_PREFETCH,
       logger: undefined,
     });
     expect([DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TUBE, DEFAULT_TTR_SECONDS]).toEqual(["127.0.0.1", 11300, "default", 60]);
@@ -63,6 +65,8 @@ describe("resolveOptions", () => {
     [{ reconnectDelayMs: -1 }, "reconnectDelayMs"],
     [{ reconnectDelayMs: 500, maxReconnectDelayMs: 100 }, "maxReconnectDelayMs"],
     [{ reserveSliceSeconds: 0 }, "reserveSliceSeconds"],
+    [{ prefetch: -1 }, "prefetch"],
+    [{ prefetch: 2.5 }, "prefetch"],
     [{ logger: { debug: () => undefined } }, "logger.info"],
   ])("rejects %j naming %s", (options, argument) => {
     expect(argumentOf(options)).toBe(argument);

@@ -28,6 +28,7 @@ import type { Session, RawJob } from "./protocol/session.js";
 import { yamlScalarKey, type JobStats } from "./protocol/stats.js";
 import { BeanstalkReservation, toSeconds } from "./reservation.js";
 import { ReserverPool } from "./reserver-pool.js";
+import { PrefetchBuffer } from "./prefetch.js";
 
 /** A reserve with less than a second left polls this often (beanstalkd's timeouts are whole seconds). */
 const SUB_SECOND_POLL_MS = 50;
@@ -111,6 +112,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
   #tubeKey: string;
   #closed = false;
   #closing: Promise<void> | undefined;
+  readonly #prefetched = new PrefetchBuffer();
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
@@ -141,7 +143,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
         this.#held.delete(jobId);
         const connection = this.#owners.get(reservation);
         this.#owners.delete(reservation);
-        if (connection) this.#pool.release(connection);
+        if (connection) this.#unhold(connection);
       },
       buried: (jobId: number, reason: string) => {
         this.#reportBuried(String(jobId), reason, false);
@@ -151,6 +153,23 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
 
   /** Which reserving connection a live reservation keeps busy. */
   readonly #owners = new Map<BeanstalkReservation, Connection>();
+  /** How many live reservations (and prefetches) keep each reserving connection busy. */
+  readonly #holds = new Map<Connection, number>();
+
+  #hold(connection: Connection): void {
+    this.#holds.set(connection, (this.#holds.get(connection) ?? 0) + 1);
+  }
+
+  /** Back to the pool once nothing holds it: a socket with held jobs must not block in reserve. */
+  #unhold(connection: Connection): void {
+    const left = (this.#holds.get(connection) ?? 1) - 1;
+    if (left > 0) {
+      this.#holds.set(connection, left);
+      return;
+    }
+    this.#holds.delete(connection);
+    this.#pool.release(connection);
+  }
 
   on<E extends BeanstalkQueueEventName>(event: E, listener: BeanstalkQueueListener<E>): () => void {
     return this.#events.on(event, listener);
@@ -268,6 +287,10 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     }
     const { signal } = options;
     signal?.throwIfAborted();
+    if (this.#options.prefetch > 0) {
+      const ready = await this.#prefetched.take();
+      if (ready) return ready;
+    }
     const started = Date.now();
     const deadline = started + timeoutMs;
     const connection = this.#pool.acquire();
@@ -277,6 +300,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     const onAbort = (): void => {
       abort.seen = true;
       this.#pool.discard(connection);
+      this.#prefetched.releaseAll("given back unused: the reserve() that fetched it ahead was aborted");
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     let reservation: BeanstalkReservation | null = null;
@@ -286,8 +310,10 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
         // The abort dropped the socket after the job arrived: the server has it back already.
         this.#held.delete(reservation.jobId);
         this.#owners.delete(reservation);
+        this.#holds.delete(connection);
       }
       if (abort.seen) throw signal?.reason;
+      if (reservation && this.#options.prefetch > 0) this.#prefetchOn(connection);
       return reservation;
     } catch (err) {
       if (abort.seen || signal?.aborted === true) throw signal?.reason;
@@ -333,6 +359,38 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     }
   }
 
+  /**
+   * Reserves up to `prefetch` more jobs that are ready now into the buffer, on the socket that
+   * just got one: the `reserve-with-timeout 0` commands go out in one write, their `stats-job`
+   * commands in another, and the acks of jobs that finish together share writes too.
+   */
+  #prefetchOn(connection: Connection): void {
+    const session = connection.current;
+    const wanted = this.#options.prefetch - this.#prefetched.size;
+    if (!session || wanted <= 0) return;
+    this.#prefetched.fill(async () => {
+      // Runs at once (before reserve() returns), so the socket cannot go back to the pool first.
+      this.#hold(connection);
+      try {
+        const raws = await Promise.all(
+          Array.from({ length: wanted }, () =>
+            // DEADLINE_SOON (a held job near its TTR, nothing ready) or a lost socket: nothing to add.
+            session.reserveWithTimeout(0).catch(() => null),
+          ),
+        );
+        await Promise.all(
+          raws.map(async (raw) => {
+            if (raw === null) return;
+            const reservation = await this.#take(connection, session, raw).catch(() => null);
+            if (reservation && !this.#isClosed()) this.#prefetched.add(reservation);
+          }),
+        );
+      } finally {
+        this.#unhold(connection);
+      }
+    });
+  }
+
   /** Turns a reserved job into a reservation, or buries it when its body is not a message. */
   async #take(connection: Connection, session: Session, raw: RawJob): Promise<BeanstalkReservation | null> {
     let stats: JobStats;
@@ -356,6 +414,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     const reservation = new BeanstalkReservation(this.#reservationHost, session, raw.id, message, stats.ttr);
     this.#held.set(raw.id, reservation);
     this.#owners.set(reservation, connection);
+    this.#hold(connection);
     return reservation;
   }
 
@@ -493,6 +552,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     this.#pool.closeAll();
     this.#held.clear();
     this.#owners.clear();
+    this.#holds.clear();
     // Puts already sent are answered before the socket closes.
     await this.#producer.end(this.#options.commandTimeoutMs);
   }

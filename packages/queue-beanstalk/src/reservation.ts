@@ -76,11 +76,24 @@ export class BeanstalkReservation implements Reservation {
   }
 
   #leaseRanOut(): void {
+    this.giveBack("the lease ran out and the job was given back to the queue");
+  }
+
+  /** Whether this reservation still holds its job (not settled, not lost). */
+  get isHeld(): boolean {
+    return this.#state === "held" && this.#session.isOpen;
+  }
+
+  /**
+   * Releases the job unsettled, at once and with its priority, without waiting for the answer
+   * (NOT_FOUND would mean the server already took it back). Later calls get `LeaseLostError`
+   * with `reason`.
+   */
+  giveBack(reason: string): void {
     if (this.#state !== "held" || this.#host.isClosed()) return;
     const session = this.#session;
-    this.#finish("the lease ran out and the job was given back to the queue");
+    this.#finish(reason);
     if (!session.isOpen) return;
-    // NOT_FOUND here means the server did time it out; either way the job is back in the queue.
     session.release(this.jobId, this.#priority, 0).catch(() => undefined);
   }
 

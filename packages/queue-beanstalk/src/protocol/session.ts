@@ -173,6 +173,7 @@ export class Session {
         }, timeoutMs);
       }
       this.#pending.add(entry);
+      this.#corkForThisTick();
       try {
         issue({
           ok: (value) => {
@@ -238,6 +239,24 @@ export class Session {
   put(priority: number, delaySeconds: number, ttrSeconds: number, body: Buffer): Promise<number> {
     return this.#request("put", this.#commandTimeoutMs, (s) => {
       this.#client.put(priority, delaySeconds, ttrSeconds, body, this.#parsing(s, (id: string) => toNumber("put", id)));
+    });
+  }
+
+  #corked = false;
+
+  /**
+   * fivebeans writes every command on its own, one system call each. Commands issued in the same
+   * tick (a burst of puts, the acks of jobs that finished together, a batch of reserves) are
+   * gathered into one write instead.
+   */
+  #corkForThisTick(): void {
+    const stream = this.#client.stream;
+    if (this.#corked || !stream) return;
+    this.#corked = true;
+    stream.cork();
+    process.nextTick(() => {
+      this.#corked = false;
+      stream.uncork();
     });
   }
 
