@@ -10,12 +10,13 @@
  * of each is reported. `BENCH_JOBS` (default 20000) and `BENCH_ROUNDS` (default 3) scale it.
  */
 import { performance } from "node:perf_hooks";
-import FiveBeansClient from "fivebeans/lib/client.js";
+import type FiveBeansClient from "fivebeans/lib/client.js";
 import { Queue as BullQueue, Worker as BullWorker } from "bullmq";
 import { compare, machine } from "@x/bench";
 import { startBeanstalkd } from "@x/test-servers";
 import { createWorker } from "@x/worker";
 import { createBeanstalkQueue } from "../src/index.js";
+import { connectFivebeans } from "../test/helpers.js";
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -27,15 +28,7 @@ let tubeCounter = 0;
 const nextTube = (): string => `bench-${String(process.pid)}-${String(++tubeCounter)}`;
 
 async function connect(tube: string, role: "producer" | "consumer"): Promise<FiveBeansClient> {
-  const client = new FiveBeansClient(server.host, server.port);
-  await new Promise<void>((resolve, reject) => {
-    client.once("connect", () => {
-      resolve();
-    });
-    client.once("error", reject);
-    client.connect();
-  });
-  client.on("error", () => undefined);
+  const client = await connectFivebeans(server.host, server.port);
   const call = (run: (done: (err: string | null) => void) => void): Promise<void> =>
     new Promise((resolve, reject) => {
       run((err) => {

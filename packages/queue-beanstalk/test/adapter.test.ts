@@ -1,7 +1,6 @@
 import { createServer } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { InvalidArgumentError, InvalidMessageError, JobTooBigError, LeaseLostError, QueueClosedError } from "@x/message";
-import { startBeanstalkd, type RunningServer } from "@x/test-servers";
 import {
   createBeanstalkQueue,
   JobReservedElsewhereError,
@@ -10,32 +9,18 @@ import {
   type BeanstalkQueueOptions,
 } from "../src/index.js";
 import { Session } from "../src/protocol/session.js";
-import { freshTube } from "./helpers.js";
+import { useQueues } from "./queues.js";
 
-let server: RunningServer;
-const opened: BeanstalkQueue[] = [];
+const fixture = useQueues({ maxJobSize: 4_096 }, { ttrSeconds: 30 });
+const queueFor = (options: BeanstalkQueueOptions = {}): BeanstalkQueue => fixture.queue(options);
 const sessions: Session[] = [];
-
-beforeAll(async () => {
-  server = await startBeanstalkd({ maxJobSize: 4_096 });
-});
-afterEach(async () => {
-  for (const queue of opened.splice(0)) await queue.close();
+afterEach(() => {
   for (const session of sessions.splice(0)) session.destroy();
 });
-afterAll(async () => {
-  await server[Symbol.asyncDispose]();
-});
-
-function queueFor(options: BeanstalkQueueOptions = {}): BeanstalkQueue {
-  const queue = createBeanstalkQueue({ host: server.host, port: server.port, tube: freshTube(), ttrSeconds: 30, ...options });
-  opened.push(queue);
-  return queue;
-}
 
 /** A raw socket, to look at the server's view of a job. */
 async function raw(): Promise<Session> {
-  const session = await Session.open(server.host, server.port, { connectTimeoutMs: 5_000, commandTimeoutMs: 5_000 });
+  const session = await Session.open(fixture.server.host, fixture.server.port, { connectTimeoutMs: 5_000, commandTimeoutMs: 5_000 });
   sessions.push(session);
   return session;
 }
@@ -184,8 +169,7 @@ describe("one tube per queue, one socket per reserver", () => {
 
   it("a job reserved by another queue (another process) cannot be deleted: typed error, job intact", async () => {
     const queue = queueFor();
-    const holder = createBeanstalkQueue({ host: server.host, port: server.port, tube: queue.tube });
-    opened.push(holder);
+    const holder = queueFor({ tube: queue.tube });
     const sent = await queue.enqueue({ payload: "held" });
     const job = await holder.reserve();
     expect(job?.message.id).toBe(sent.id);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
+import FiveBeansClient from "fivebeans/lib/client.js";
 import { spawnTs, type ChildProcess } from "@x/test-servers";
 
 /** A tube of its own for each test, so tests on one server never see each other's jobs. */
@@ -113,4 +114,18 @@ export function startWorkerProcess(config: Record<string, unknown>): WorkerProce
     done: () => field("done").map((f) => f[0] ?? ""),
     started: () => field("started"),
   };
+}
+
+/** A raw fivebeans client, connected, as another service (or the benchmark's baseline) uses it. */
+export async function connectFivebeans(host: string, port: number): Promise<FiveBeansClient> {
+  const client = new FiveBeansClient(host, port);
+  await new Promise<void>((resolve, reject) => {
+    client.once("connect", () => {
+      resolve();
+    });
+    client.once("error", reject);
+    client.connect();
+  });
+  client.on("error", () => undefined);
+  return client;
 }

@@ -2,36 +2,18 @@
  * Jobs put by other producers share the tube: fivebeans' own worker envelope, pulpo messages
  * without an id, and bodies that are neither. None of them may stop the loop.
  */
-import FiveBeansClient from "fivebeans/lib/client.js";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InvalidMessageError } from "@x/message";
-import { startBeanstalkd, type RunningServer } from "@x/test-servers";
 import { createWorker } from "@x/worker";
-import { createBeanstalkQueue, type BeanstalkQueue, type BeanstalkQueueEvents } from "../src/index.js";
-import { freshTube } from "./helpers.js";
+import type { BeanstalkQueue, BeanstalkQueueEvents } from "../src/index.js";
+import { connectFivebeans, freshTube } from "./helpers.js";
+import { useQueues } from "./queues.js";
 
-let server: RunningServer;
-const opened: BeanstalkQueue[] = [];
-beforeAll(async () => {
-  server = await startBeanstalkd();
-});
-afterEach(async () => {
-  for (const queue of opened.splice(0)) await queue.close();
-});
-afterAll(async () => {
-  await server[Symbol.asyncDispose]();
-});
+const fixture = useQueues();
 
 /** Puts raw bodies with fivebeans itself, the way another service would. */
 async function putRaw(tube: string, bodies: readonly string[]): Promise<string[]> {
-  const client = new FiveBeansClient(server.host, server.port);
-  await new Promise<void>((resolve, reject) => {
-    client.once("connect", () => {
-      resolve();
-    });
-    client.once("error", reject);
-    client.connect();
-  });
+  const client = await connectFivebeans(fixture.server.host, fixture.server.port);
   try {
     await new Promise<void>((resolve, reject) => {
       client.use(tube, (err) => {
@@ -56,11 +38,7 @@ async function putRaw(tube: string, bodies: readonly string[]): Promise<string[]
   }
 }
 
-function queueFor(tube: string): BeanstalkQueue {
-  const queue = createBeanstalkQueue({ host: server.host, port: server.port, tube });
-  opened.push(queue);
-  return queue;
-}
+const queueFor = (tube: string): BeanstalkQueue => fixture.queue({ tube });
 
 describe("interop with other producers", () => {
   it("reads fivebeans' {type, payload} envelope as request type + payload", async () => {

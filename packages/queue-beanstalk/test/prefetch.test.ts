@@ -1,27 +1,12 @@
 /** The `prefetch` option: jobs reserved ahead of `reserve()` calls, and what it costs. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startBeanstalkd, type RunningServer } from "@x/test-servers";
+import { describe, expect, it } from "vitest";
 import { createWorker } from "@x/worker";
-import { createBeanstalkQueue, type BeanstalkQueue, type BeanstalkQueueOptions } from "../src/index.js";
-import { freshTube, until } from "./helpers.js";
+import type { BeanstalkQueue, BeanstalkQueueOptions } from "../src/index.js";
+import { until } from "./helpers.js";
+import { useQueues } from "./queues.js";
 
-let server: RunningServer;
-const opened: BeanstalkQueue[] = [];
-beforeAll(async () => {
-  server = await startBeanstalkd();
-});
-afterEach(async () => {
-  for (const queue of opened.splice(0)) await queue.close();
-});
-afterAll(async () => {
-  await server[Symbol.asyncDispose]();
-});
-
-function queueFor(options: BeanstalkQueueOptions = {}): BeanstalkQueue {
-  const queue = createBeanstalkQueue({ host: server.host, port: server.port, tube: freshTube(), ...options });
-  opened.push(queue);
-  return queue;
-}
+const fixture = useQueues();
+const queueFor = (options: BeanstalkQueueOptions = {}): BeanstalkQueue => fixture.queue(options);
 
 describe("prefetch", () => {
   it("hands jobs out in beanstalkd's order (priority, then FIFO) and holds the prefetched ones as reserved", async () => {
