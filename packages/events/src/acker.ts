@@ -1,10 +1,13 @@
 import { createInbox, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { EventsError } from "./errors.js";
 
+/** An acknowledgement on its way: where it goes, and who waits for the server's answer. */
 interface Pending {
+  readonly subject: string;
+  readonly payload: Uint8Array;
+  readonly deadline: number;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
-  readonly deadline: number;
 }
 
 /** An acknowledgement the server did not confirm in time. */
@@ -26,7 +29,7 @@ export class Acker {
   #subscription: Subscription | undefined;
   #sweeper: NodeJS.Timeout | undefined;
   #next = 0;
-  #queue: { subject: string; payload: Uint8Array; token: string }[] = [];
+  #queue: string[] = [];
   #flushing: NodeJS.Immediate | undefined;
 
   constructor(
@@ -45,34 +48,19 @@ export class Acker {
         pending.resolve();
       },
     });
+    this.#sweeper ??= setInterval(() => {
+      this.#sweep();
+    }, Math.max(50, this.timeoutMs / 5)).unref();
     const token = (this.#next++).toString(36);
     return new Promise<void>((resolve, reject) => {
-      this.#pending.set(token, { resolve, reject, deadline: Date.now() + this.timeoutMs });
-      this.#sweeper ??= setInterval(() => {
-        this.#sweep();
-      }, Math.max(50, this.timeoutMs / 5)).unref();
-      this.#queue.push({ subject: ackSubject, payload, token });
+      this.#pending.set(token, { subject: ackSubject, payload, deadline: Date.now() + this.timeoutMs, resolve, reject });
+      this.#queue.push(token);
       // Publish the acks of one event-loop turn together: the client then writes them to the
       // socket in one go instead of one write per ack.
       this.#flushing ??= setImmediate(() => {
         this.#flush();
       });
     });
-  }
-
-  #flush(): void {
-    this.#flushing = undefined;
-    const queue = this.#queue;
-    this.#queue = [];
-    for (const { subject, payload, token } of queue) {
-      try {
-        this.nc.publish(subject, payload, { reply: `${this.#prefix}.${token}` });
-      } catch (error) {
-        const pending = this.#pending.get(token);
-        this.#pending.delete(token);
-        pending?.reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    }
   }
 
   /** Rejects what is still pending and unsubscribes. */
@@ -86,6 +74,22 @@ export class Acker {
     this.#sweeper = undefined;
     if (this.#subscription !== undefined && !this.nc.isClosed()) this.#subscription.unsubscribe();
     this.#subscription = undefined;
+  }
+
+  #flush(): void {
+    this.#flushing = undefined;
+    const queue = this.#queue;
+    this.#queue = [];
+    for (const token of queue) {
+      const pending = this.#pending.get(token);
+      if (pending === undefined) continue;
+      try {
+        this.nc.publish(pending.subject, pending.payload, { reply: `${this.#prefix}.${token}` });
+      } catch (error) {
+        this.#pending.delete(token);
+        pending.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
   }
 
   #sweep(): void {

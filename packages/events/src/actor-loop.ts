@@ -11,7 +11,7 @@ import { Slots } from "./slots.js";
 export const FETCH_ERROR_DELAY = 1_000;
 
 /** Everything one actor's loop shares with the rest of its `listen` call. */
-export interface LoopEnvironment extends Omit<JobEnvironment, "actor" | "pulse"> {
+export interface LoopEnvironment extends Omit<JobEnvironment, "actor" | "pulse" | "freeSlot"> {
   readonly acker: Acker;
   readonly consumer: Consumer;
   readonly logger: Logger;
@@ -50,6 +50,10 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  */
 export async function runActorLoop(actor: AnyActor, env: LoopEnvironment): Promise<void> {
   const local = new Slots(actor.maxJobs);
+  const releaseSlots = (count: number): void => {
+    local.release(count);
+    env.globalSlots.release(count);
+  };
   const jobEnv: JobEnvironment = {
     actor,
     logger: env.logger,
@@ -58,6 +62,9 @@ export async function runActorLoop(actor: AnyActor, env: LoopEnvironment): Promi
     running: env.running,
     shutdown: env.shutdown,
     deadLetter: env.deadLetter,
+    freeSlot: () => {
+      releaseSlots(1);
+    },
   };
   const open = new Set<ConsumerMessages>();
   const polls = new Set<Promise<void>>();
@@ -88,11 +95,6 @@ export async function runActorLoop(actor: AnyActor, env: LoopEnvironment): Promi
     }
     return taken;
   };
-  const releaseSlots = (count: number): void => {
-    local.release(count);
-    env.globalSlots.release(count);
-  };
-
   const poll = async (slots: number): Promise<void> => {
     let used = 0;
     let messages: ConsumerMessages | undefined;
@@ -108,16 +110,20 @@ export async function runActorLoop(actor: AnyActor, env: LoopEnvironment): Promi
           continue;
         }
         used++;
-        const job = runJob(delivery, jobEnv).catch((error: unknown) => {
-          env.logger.error("job crashed", { actor: actor.name, error: describeError(error) });
-          return "retried" as const;
-        });
+        const job: Promise<JobOutcome> = runJob(delivery, jobEnv).then(
+          (outcome) => {
+            env.jobs.delete(job);
+            env.onOutcome?.(actor, outcome);
+            return outcome;
+          },
+          (error: unknown) => {
+            // runJob handles every failure of the handler; this is a bug of ours, reported loudly.
+            env.jobs.delete(job);
+            env.logger.error("job crashed", { actor: actor.name, error: describeError(error) });
+            return "retried";
+          },
+        );
         env.jobs.add(job);
-        void job.then((outcome) => {
-          env.jobs.delete(job);
-          releaseSlots(1);
-          env.onOutcome?.(actor, outcome);
-        });
       }
     } catch (error) {
       if (!env.stop.aborted) {

@@ -210,7 +210,7 @@ export class ConnectedActors implements AsyncDisposable {
   }): Promise<void> {
     const stop = o.signal === undefined ? this.#closed.signal : AbortSignal.any([o.signal, this.#closed.signal]);
     const shutdown = new AbortController();
-    const running = new Set<(reason: Error) => void>();
+    const running = new Set<{ abort(reason: Error): void }>();
     const jobs = new Set<Promise<JobOutcome>>();
     const tasks = new Tasks((error) => {
       this.#logger.error("middleware hook failed", { error: describeError(error) });
@@ -248,7 +248,7 @@ export class ConnectedActors implements AsyncDisposable {
       await Promise.race([Promise.all([...jobs]), deadline]);
       clearTimeout(timer);
       shutdown.abort();
-      for (const abort of running) abort(new ShutdownError());
+      for (const job of running) job.abort(new ShutdownError());
     }
     while (jobs.size > 0) await Promise.all([...jobs]);
     await tasks.wait();

@@ -73,10 +73,10 @@ export class JetStreamDelivery implements Delivery {
     this.#msg.working();
   }
 
-  async #settle(payload: Uint8Array): Promise<void> {
+  #settle(payload: Uint8Array): Promise<void> {
     // The ack subject exists on the client's JsMsgImpl as `reply`, but not on the public type.
     const reply = (this.#msg as JsMsg & { readonly reply?: string }).reply ?? "";
-    if (reply === "") throw new Error("message has no reply subject to acknowledge on");
-    await this.#acker.send(reply, payload);
+    if (reply === "") return Promise.reject(new Error("message has no reply subject to acknowledge on"));
+    return this.#acker.send(reply, payload);
   }
 }

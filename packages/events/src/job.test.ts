@@ -99,6 +99,23 @@ describe("runJob: success and failure", () => {
     expect(logger.lines.some((l) => l.level === "error" && l.message.startsWith("cannot publish dead letter"))).toBe(true);
   });
 
+  it("frees the job's slot once, as soon as the handler is done, before the ack is confirmed", async () => {
+    const actor = actorWith(() => undefined);
+    const { env, slots } = jobEnvironment(actor);
+    let confirm!: () => void;
+    const delivery = { ...fakeDelivery({ data: json({ id: 1 }) }), ack: () => new Promise<void>((resolve) => (confirm = resolve)) };
+    const job = runJob(delivery, env);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(slots.freed).toBe(1);
+    confirm();
+    expect(await job).toBe("acked");
+    expect(slots.freed).toBe(1);
+    const failing = jobEnvironment(actorWith(() => Promise.reject(new Error("x"))));
+    await runJob(fakeDelivery({ data: json({ id: 1 }) }), failing.env);
+    await runJob(fakeDelivery({ data: "{" }), failing.env);
+    expect(failing.slots.freed).toBe(2);
+  });
+
   it("logs an unconfirmed ack and still reports the job as handled", async () => {
     const actor = actorWith(() => undefined);
     const { env, logger } = jobEnvironment(actor);
@@ -220,7 +237,7 @@ describe("runJob: job timeout and shutdown (W-11, W-22)", () => {
     const job = runJob(delivery, env);
     await vi.advanceTimersByTimeAsync(10);
     expect(env.running.size).toBe(1);
-    for (const abort of env.running) abort(new ShutdownError());
+    for (const job of env.running) job.abort(new ShutdownError());
     expect(await job).toBe("released");
     expect(signal?.reason).toBeInstanceOf(ShutdownError);
     expect(delivery.settlements).toEqual([{ kind: "nak", delayMs: 0 }]);

@@ -1,12 +1,12 @@
 import { AsyncResource } from "node:async_hooks";
-import type { AnyActor } from "./actor.js";
+import type { AnyActor, HandlerContext } from "./actor.js";
 import type { DeadLetterInput } from "./dead-letter.js";
 import type { Delivery } from "./delivery.js";
 import { InvalidPayloadError, JobTimeoutError, ShutdownError } from "./errors.js";
 import { HEADER_DELAY_UNTIL, HEADER_MSG_ID, HEADER_TRACE, parseDelayUntil } from "./headers.js";
 import { callHooks } from "./hooks.js";
 import { describeError, type Logger } from "./logger.js";
-import type { DeadLetterReason, JobInfo } from "./middleware.js";
+import type { JobInfo } from "./middleware.js";
 import type { Pulse } from "./pulse.js";
 import { attemptOf, retryDelayFor } from "./retry.js";
 import type { Tasks } from "./tasks.js";
@@ -33,18 +33,83 @@ export interface JobEnvironment {
   /** In-progress pulses of the actor's running jobs (used when `actor.pulse`). */
   readonly pulse: Pulse;
   /**
-   * Aborters of the running handlers: when the drain deadline passes, `listen` calls each with
+   * The running asynchronous handlers: when the drain deadline passes, `listen` aborts each with
    * a `ShutdownError`. A job registers itself while its handler runs.
    */
-  readonly running: Set<(reason: Error) => void>;
+  readonly running: Set<{ abort(reason: Error): void }>;
   /** Aborted when the drain deadline has passed; a handler about to start fails at once. */
   readonly shutdown: AbortSignal;
   /** Publishes a dead letter and resolves with its subject. */
   readonly deadLetter: (input: DeadLetterInput) => Promise<string>;
+  /**
+   * Gives the job's slot back: called once per job, as soon as the handler is done (before the
+   * server confirms the acknowledgement), so waiting for confirmations never idles a slot.
+   */
+  readonly freeSlot: () => void;
 }
 
 /** A delayed event that is due within this many ms runs now (walnats' threshold). */
 const DELAY_TOLERANCE_MS = 1;
+
+/**
+ * The context a handler gets: the job's facts plus an `AbortSignal` created only when the handler
+ * reads it, so the common handler that never looks at it costs no AbortController. One object per
+ * job, which also carries the job's abort hook for timeouts and the drain.
+ */
+class JobScope implements HandlerContext {
+  readonly actor: string;
+  readonly event: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly seq: number;
+  readonly uid: string | undefined;
+  readonly traceId: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  #controller: AbortController | undefined;
+  #reason: Error | undefined;
+  #fail: ((error: Error) => void) | undefined;
+
+  constructor(actor: AnyActor, delivery: Delivery, attempt: number) {
+    this.actor = actor.name;
+    this.event = actor.event.name;
+    this.attempt = attempt;
+    this.maxAttempts = actor.maxAttempts;
+    this.seq = delivery.streamSeq;
+    this.uid = delivery.headers[HEADER_MSG_ID];
+    this.traceId = delivery.headers[HEADER_TRACE];
+    this.headers = delivery.headers;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** The job's facts without the signal, for middlewares and dead letters. */
+  info(): JobInfo {
+    const { actor, event, attempt, maxAttempts, seq, uid, traceId, headers } = this;
+    return { actor, event, attempt, maxAttempts, seq, uid, traceId, headers };
+  }
+
+  /** Fails the running handler with `reason` and aborts its signal (once). */
+  abort(reason: Error): void {
+    if (this.#reason !== undefined) return;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+    this.#fail?.(reason);
+  }
+
+  /** A promise that rejects when the job is aborted, to race the handler against. */
+  failed(): Promise<never> {
+    return new Promise<never>((_, reject) => {
+      this.#fail = reject;
+      if (this.#reason !== undefined) reject(this.#reason);
+    });
+  }
+}
 
 /**
  * Handles one delivery (walnats' `_handle_message`, fixed): delay bounce, attempt limit, pulse,
@@ -59,31 +124,37 @@ export function runJob(delivery: Delivery, env: JobEnvironment): Promise<JobOutc
 }
 
 async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutcome> {
+  let slotFreed = false;
+  const freeSlot = (): void => {
+    if (slotFreed) return;
+    slotFreed = true;
+    env.freeSlot();
+  };
+  try {
+    return await handleWithSlot(delivery, env, freeSlot);
+  } finally {
+    freeSlot();
+  }
+}
+
+async function handleWithSlot(delivery: Delivery, env: JobEnvironment, freeSlot: () => void): Promise<JobOutcome> {
   const { actor, logger } = env;
   const delayUntil = parseDelayUntil(delivery.headers[HEADER_DELAY_UNTIL]);
   const left = delayUntil === undefined ? 0 : delayUntil - Date.now();
   if (left > DELAY_TOLERANCE_MS) {
     // Not due: hand it back without decoding or hooks. attemptOf() discounts the bounce.
+    freeSlot();
     await settle(delivery.nak(left), "nak", delivery, logger);
     return "bounced";
   }
-  const attempt = attemptOf(delivery.deliveryCount, delayUntil, delivery.storedAt);
-  const info: JobInfo = {
-    actor: actor.name,
-    event: actor.event.name,
-    attempt,
-    maxAttempts: actor.maxAttempts,
-    seq: delivery.streamSeq,
-    uid: delivery.headers[HEADER_MSG_ID],
-    traceId: delivery.headers[HEADER_TRACE],
-    headers: delivery.headers,
-  };
-  const deadLetter = (reason: DeadLetterReason, error: string, attempts: number): Promise<JobOutcome> =>
-    moveToDeadLetters(delivery, env, { reason, error, info, data: delivery.data, attempts });
+  const scope = new JobScope(actor, delivery, attemptOf(delivery.deliveryCount, delayUntil, delivery.storedAt));
+  const { attempt } = scope;
+  const hooks = actor.middlewares.length > 0;
 
   if (attempt > actor.maxAttempts) {
     // Delivered again after its last allowed run (the process handling it died, or the ack was lost).
-    return deadLetter("max-attempts", `delivered ${attempt} times; maxAttempts is ${actor.maxAttempts}`, attempt - 1);
+    const error = `delivered ${attempt} times; maxAttempts is ${actor.maxAttempts}`;
+    return moveToDeadLetters(delivery, env, { reason: "max-attempts", error, info: scope.info(), data: delivery.data, attempts: attempt - 1 });
   }
 
   if (actor.pulse) env.pulse.track(delivery);
@@ -95,17 +166,20 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
     } catch (error) {
       env.pulse.untrack(delivery);
       // Decoding is deterministic: retrying cannot help, so the event goes to the dead letters at once.
-      callHooks(actor.middlewares, "onFailure", { ...info, message: undefined, error, willRetry: false }, env.tasks, logger);
-      return await deadLetter(error instanceof InvalidPayloadError ? "schema-error" : "decode-error", describeError(error), 0);
+      const info = scope.info();
+      if (hooks) callHooks(actor.middlewares, "onFailure", { ...info, message: undefined, error, willRetry: false }, env.tasks, logger);
+      const reason = error instanceof InvalidPayloadError ? "schema-error" : "decode-error";
+      return await moveToDeadLetters(delivery, env, { reason, error: describeError(error), info, data: delivery.data, attempts: 0 });
     }
 
-    if (actor.middlewares.length > 0) callHooks(actor.middlewares, "onStart", { ...info, message }, env.tasks, logger);
+    if (hooks) callHooks(actor.middlewares, "onStart", { ...scope.info(), message }, env.tasks, logger);
     const started = performance.now();
     try {
-      const running = runHandler(actor, message, info, env);
+      const running = runHandler(actor, message, scope, env, started);
       if (running !== undefined) await running;
     } catch (error) {
       env.pulse.untrack(delivery);
+      freeSlot();
       const shutdown = error instanceof ShutdownError;
       const willRetry = shutdown || attempt < actor.maxAttempts;
       logger.warn(`unhandled ${error instanceof Error ? error.name : "error"} in actor "${actor.name}"`, {
@@ -114,86 +188,53 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
         attempt,
         error: describeError(error),
       });
-      callHooks(actor.middlewares, "onFailure", { ...info, message, error, willRetry }, env.tasks, logger);
+      if (hooks) callHooks(actor.middlewares, "onFailure", { ...scope.info(), message, error, willRetry }, env.tasks, logger);
       if (shutdown) {
         await settle(delivery.nak(0), "nak", delivery, logger);
         return "released";
       }
-      if (!willRetry) return await deadLetter("max-attempts", describeError(error), attempt);
+      if (!willRetry) {
+        return await moveToDeadLetters(delivery, env, { reason: "max-attempts", error: describeError(error), info: scope.info(), data: delivery.data, attempts: attempt });
+      }
       await settle(delivery.nak(retryDelayFor(attempt, actor.retryDelay)), "nak", delivery, logger);
       return "retried";
     }
     const durationMs = performance.now() - started;
     env.pulse.untrack(delivery);
+    freeSlot();
     await settle(delivery.ack(), "ack", delivery, logger);
-    if (actor.middlewares.length > 0) callHooks(actor.middlewares, "onSuccess", { ...info, message, durationMs }, env.tasks, logger);
+    if (hooks) callHooks(actor.middlewares, "onSuccess", { ...scope.info(), message, durationMs }, env.tasks, logger);
     return "acked";
   } finally {
     env.pulse.untrack(delivery);
   }
 }
 
+const onJobTimeout = (scope: JobScope, actor: AnyActor): void => {
+  scope.abort(new JobTimeoutError(actor.name, actor.jobTimeout));
+};
+
 /**
  * Runs the handler under `jobTimeout`. The job fails as soon as it times out or the drain
  * deadline passes, even if the handler ignores its signal (it may keep running in the
- * background; JavaScript cannot stop it). The AbortController is created only when the handler
- * reads `signal`, which keeps jobs that never look at it cheap.
+ * background; JavaScript cannot stop it). A synchronous handler is simply called: nothing can
+ * interrupt it, so it needs no timer, and it returns `undefined`.
  */
-function runHandler(actor: AnyActor, message: unknown, info: JobInfo, env: JobEnvironment): Promise<void> | undefined {
-  let controller: AbortController | undefined;
-  let reason: Error | undefined;
-  let fail: ((error: Error) => void) | undefined;
-  const abort = (error: Error): void => {
-    if (reason !== undefined) return;
-    reason = error;
-    controller?.abort(error);
-    fail?.(error);
-  };
-  const timer = setTimeout(() => {
-    abort(new JobTimeoutError(actor.name, actor.jobTimeout));
-  }, actor.jobTimeout);
-  env.running.add(abort);
-  if (env.shutdown.aborted) abort(new ShutdownError());
-  const context = {
-    ...info,
-    get signal(): AbortSignal {
-      if (controller === undefined) {
-        controller = new AbortController();
-        if (reason !== undefined) controller.abort(reason);
-      }
-      return controller.signal;
-    },
-  };
+function runHandler(actor: AnyActor, message: unknown, scope: JobScope, env: JobEnvironment, started: number): Promise<void> | undefined {
+  if (env.shutdown.aborted) throw new ShutdownError();
+  const result = actor.handler(message, scope);
+  if (!isThenable(result)) return undefined;
+  // The timer counts from the call, so a long synchronous start counts too.
+  const timer = setTimeout(onJobTimeout, Math.max(0, actor.jobTimeout - (performance.now() - started)), scope, actor);
+  env.running.add(scope);
   const done = (): void => {
     clearTimeout(timer);
-    env.running.delete(abort);
+    env.running.delete(scope);
   };
-  let result: unknown;
-  try {
-    if (reason !== undefined) throw reason;
-    result = actor.handler(message, context);
-  } catch (error) {
+  return Promise.race([result, scope.failed()]).then(done, (error: unknown) => {
     done();
     throw error;
-  }
-  if (!isThenable(result)) {
-    // A synchronous handler finished (or blocked the whole process until now): nothing to race.
-    done();
-    return undefined;
-  }
-  const failed = new Promise<never>((_, reject) => {
-    fail = reject;
-    if (reason !== undefined) reject(reason);
   });
-  return Promise.race([result, failed]).then(
-    () => {
-      done();
-    },
-    (error: unknown) => {
-      done();
-      throw error;
-    },
-  );
 }
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>

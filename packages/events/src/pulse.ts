@@ -7,6 +7,8 @@ export interface Pulsable {
  * In-progress pulses for all running jobs of one actor with a single timer (walnats runs one
  * task per job). Every `period` ms each tracked delivery sends `working()`, which resets the
  * server's ack timer; a job that started just before a tick pulses early, which is harmless.
+ * The timer stops itself at a tick that finds nothing to pulse, so a stream of short jobs does
+ * not create and clear a timer per job.
  */
 export class Pulse {
   readonly #tracked = new Set<Pulsable>();
@@ -18,16 +20,21 @@ export class Pulse {
   track(delivery: Pulsable): void {
     this.#tracked.add(delivery);
     this.#timer ??= setInterval(() => {
-      for (const tracked of this.#tracked) tracked.working();
-    }, this.periodMs);
+      this.#tick();
+    }, this.periodMs).unref();
   }
 
-  /** Stops pulsing for a delivery; the timer stops with the last one. */
+  /** Stops pulsing for a delivery. */
   untrack(delivery: Pulsable): void {
     this.#tracked.delete(delivery);
-    if (this.#tracked.size === 0 && this.#timer !== undefined) {
+  }
+
+  #tick(): void {
+    if (this.#tracked.size === 0) {
       clearInterval(this.#timer);
       this.#timer = undefined;
+      return;
     }
+    for (const tracked of this.#tracked) tracked.working();
   }
 }

@@ -65,6 +65,7 @@ export function jobEnvironment(actor: AnyActor, options: { failDeadLetter?: bool
   const logger = memoryLogger();
   const shutdown = new AbortController();
   const deadLetters: DeadLetterInput[] = [];
+  const slots = { freed: 0 };
   const env: JobEnvironment = {
     actor,
     logger,
@@ -79,6 +80,9 @@ export function jobEnvironment(actor: AnyActor, options: { failDeadLetter?: bool
       deadLetters.push(input);
       return `dead-letters.${input.info.event}.${input.info.actor}`;
     }),
+    freeSlot: () => {
+      slots.freed++;
+    },
   };
-  return { env, logger, deadLetters, shutdown };
+  return { env, logger, deadLetters, shutdown, slots };
 }
