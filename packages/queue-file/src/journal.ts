@@ -13,16 +13,17 @@
  *   the periodic full listing of `ready/` (`rescanIntervalMs`) and every process start find it.
  * The journal is not fsynced: after a power loss the start-up listing rebuilds what it lost.
  */
-import type { Stats } from "node:fs";
+import { constants, readSync, statSync, type Stats } from "node:fs";
 import { open, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { FileSystemError, errnoCode, isNotFound } from "./errors.js";
 import type { Emit } from "./events.js";
-import { claim, tempName, type Layout } from "./files.js";
+import { claim, openQuietly, tempName, type Layout } from "./files.js";
 import { Mutex, coalescing } from "./serial.js";
 
 /** A compaction lock older than this belongs to a process that died while compacting. */
 const STALE_LOCK_MS = 60_000;
+const JOURNAL_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT;
 /** The journal is read in pieces of this size. */
 const READ_CHUNK_BYTES = 64 * 1024;
 /** Compaction writes the listing in pieces of about this size, whole lines each. */
@@ -96,12 +97,12 @@ export class Journal {
   read(): Promise<JournalRead> {
     return this.#mutex.run(async () => {
       let journal = this.#current ?? (await this.#currentFile()).journal;
-      let text = await this.#readNew(journal);
+      let text = this.#readNew(journal);
       if (text.length === 0) {
         const current = (await this.#currentFile()).journal;
         if (current !== journal) {
           journal = current;
-          text = await this.#readNew(journal);
+          text = this.#readNew(journal);
         }
       }
       // A line is complete only once its newline is there; the rest is still being written.
@@ -116,11 +117,19 @@ export class Journal {
     });
   }
 
-  /** Everything after `offset`, as text (names are ASCII). */
-  async #readNew(journal: OpenJournal): Promise<string> {
+  /**
+   * Everything after `offset`, as text (names are ASCII). A direct read, not a thread-pool round
+   * trip: the journal's tail is in the page cache, and with `O_NOATIME` reading it writes nothing.
+   */
+  #readNew(journal: OpenJournal): string {
     const chunks: string[] = [];
     for (let position = journal.offset; ; ) {
-      const { bytesRead } = await journal.handle.read(this.#buffer, 0, this.#buffer.length, position);
+      let bytesRead: number;
+      try {
+        bytesRead = readSync(journal.handle.fd, this.#buffer, 0, this.#buffer.length, position);
+      } catch (error) {
+        throw new FileSystemError("read", this.#layout.journal, error);
+      }
       if (bytesRead > 0) chunks.push(this.#buffer.toString("latin1", 0, bytesRead));
       position += bytesRead;
       if (bytesRead < this.#buffer.length) break;
@@ -136,7 +145,7 @@ export class Journal {
     if (this.#closed || !(await this.#lock())) return;
     try {
       const fresh = join(this.#layout.tmp, tempName("journal"));
-      const handle = await open(fresh, "a+", 0o600);
+      const handle = await openQuietly(fresh, JOURNAL_FLAGS, 0o600);
       try {
         if (!(await claim(fresh, this.#layout.journal))) return;
         const names = await listReady();
@@ -184,13 +193,14 @@ export class Journal {
   async #currentFile(): Promise<{ journal: OpenJournal; size: number }> {
     let stats: Stats | undefined;
     try {
-      stats = await stat(this.#layout.journal);
+      // A lookup the kernel answers from its caches: not worth a thread-pool round trip.
+      stats = statSync(this.#layout.journal);
     } catch (error) {
       if (!isNotFound(error)) throw new FileSystemError("stat", this.#layout.journal, error);
     }
     const current = this.#current;
     if (current && current.ino === stats?.ino) return { journal: current, size: stats.size };
-    const handle = await open(this.#layout.journal, "a+", 0o600).catch((error: unknown) => {
+    const handle = await openQuietly(this.#layout.journal, JOURNAL_FLAGS, 0o600).catch((error: unknown) => {
       throw new FileSystemError("open", this.#layout.journal, error);
     });
     const opened = await handle.stat();

@@ -12,13 +12,11 @@ import { createEmitter, type Emit } from "./events.js";
 import {
   DirectorySync,
   claim,
-  closeQuietly,
   layoutOf,
-  openJobFile,
+  openJobFileSync,
   prepareLayout,
   processAlive,
   readJobFile,
-  readOpenedJobFile,
   remove,
   tempWriter,
   type Layout,
@@ -193,29 +191,25 @@ export class JobStore {
   }
 
   /**
-   * Claims a ready job (renames it into `reserved/` under `reservedName`) and reads it. The read
-   * goes through a handle opened before the rename, so rename and read run side by side: the
-   * content of a job never changes while it lives, whatever its name.
+   * Claims a ready job (renames it into `reserved/` under `reservedName`) and reads it. The file
+   * is opened and its head read before the rename (the content of a job never changes while it
+   * lives, whatever its name), so a job that another process took costs one failed lookup.
    */
   async claimAndLoad(entry: ReadyEntry, reservedName: string): Promise<Loaded> {
     const from = this.path("ready", entry.name);
-    let handle: Awaited<ReturnType<typeof openJobFile>>;
+    let opened: ReturnType<typeof openJobFileSync>;
     try {
-      handle = await openJobFile(from);
+      opened = openJobFileSync(from, this.options.maxJobBytes);
     } catch (error) {
       if (isNotFound(error)) return { missing: "gone" };
       throw error;
     }
-    if ("problem" in handle) return this.#check(handle, "ready", entry.name, entry.id);
+    if ("problem" in opened) return this.#check(opened, "ready", entry.name, entry.id);
     try {
-      const [claimed, read] = await Promise.all([
-        claim(from, this.path("reserved", reservedName)),
-        readOpenedJobFile(handle, from, this.options.maxJobBytes),
-      ]);
-      if (!claimed) return { missing: "gone" };
-      return await this.#check(read, "reserved", reservedName, entry.id, `ready/${entry.name}`);
+      if (!(await claim(from, this.path("reserved", reservedName)))) return { missing: "gone" };
+      return await this.#check(await opened.content(), "reserved", reservedName, entry.id, `ready/${entry.name}`);
     } finally {
-      closeQuietly(handle);
+      opened.close();
     }
   }
 
