@@ -14,7 +14,7 @@
  * The journal is not fsynced: after a power loss the start-up listing rebuilds what it lost.
  */
 import { constants, readSync, statSync, type Stats } from "node:fs";
-import { open, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
+import { stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { FileSystemError, errnoCode, isNotFound } from "./errors.js";
 import type { Emit } from "./events.js";
