@@ -1,4 +1,5 @@
 import type { Consumer, ConsumerMessages } from "@nats-io/jetstream";
+import { sleepUnlessAborted } from "./abortable.js";
 import type { Acker } from "./acker.js";
 import type { AnyActor } from "./actor.js";
 import { JetStreamDelivery } from "./delivery.js";
@@ -27,17 +28,6 @@ export interface LoopEnvironment extends Omit<JobEnvironment, "actor" | "pulse" 
   /** Reports each finished job (tests and stats). */
   readonly onOutcome?: ((actor: AnyActor, outcome: JobOutcome) => void) | undefined;
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 
 /**
  * Pulls and handles one actor's events until `stop` aborts (or once, in burst mode).
@@ -128,7 +118,7 @@ export async function runActorLoop(actor: AnyActor, env: LoopEnvironment): Promi
     } catch (error) {
       if (!env.stop.aborted) {
         env.logger.warn("fetch failed; retrying", { actor: actor.name, event: actor.event.name, error: describeError(error) });
-        await sleep(FETCH_ERROR_DELAY, env.stop);
+        await sleepUnlessAborted(FETCH_ERROR_DELAY, env.stop);
       }
     } finally {
       if (messages !== undefined) open.delete(messages);

@@ -12,6 +12,7 @@ import {
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { isActor, type AnyActor } from "./actor.js";
+import { abortable } from "./abortable.js";
 import { Acker } from "./acker.js";
 import { runActorLoop } from "./actor-loop.js";
 import { openConnection, type ConnectOptions } from "./connection.js";
@@ -155,11 +156,12 @@ export class ConnectedActors implements AsyncDisposable {
    * Creates or updates one durable consumer per actor (all in parallel) and the dead-letter
    * stream. The events' streams must exist (`Events.register()`); otherwise the client's
    * "stream not found" error passes through. A consumer change the server refuses (e.g. another
-   * ack policy) raises {@link ConsumerConfigError}.
+   * ack policy) raises {@link ConsumerConfigError}. `signal` stops waiting for the server.
    */
-  async register(): Promise<void> {
+  async register(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
     this.#assertOpen();
-    await Promise.all([
+    options.signal?.throwIfAborted();
+    await abortable(Promise.all([
       this.#registerDeadLetterStream(),
       ...this.#actors.map(async (actor) => {
         try {
@@ -171,7 +173,7 @@ export class ConnectedActors implements AsyncDisposable {
           throw error;
         }
       }),
-    ]);
+    ]), options.signal);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { sleepUnlessAborted } from "./abortable.js";
 import { InvalidOptionError } from "./errors.js";
 import { Event } from "./event.js";
 import type { EmitOptions } from "./events.js";
@@ -50,17 +51,6 @@ export interface Clock {
   run(emitter: ClockEmitter, options?: ClockRunOptions): Promise<number>;
 }
 
-const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
-  new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener("abort", done, { once: true });
-  });
-
 /**
  * Creates a clock (walnats' `Clock`, fixed). Each tick is emitted with `uid` = `<event>:<tick
  * index>` and the *scheduled* tick time as payload, so any number of clocks produce each tick
@@ -88,7 +78,7 @@ export function Clock(options: ClockOptions = {}): Clock {
       while (emitted < ticks && !stopped()) {
         const now = Date.now();
         const tick = tickOf(now) + 1;
-        await sleep(tick * period - now, signal);
+        await sleepUnlessAborted(tick * period - now, signal);
         if (stopped()) break;
         const at = new Date(tick * period);
         const emitOptions: EmitOptions = { uid: `${event.name}:${tick}`, sync: true, ...(options.meta === undefined ? {} : { meta: options.meta }) };

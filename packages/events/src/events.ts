@@ -1,6 +1,7 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import type { CloudEvent } from "./cloud-event.js";
+import { abortable } from "./abortable.js";
 import { openConnection, type ConnectTarget } from "./connection.js";
 import { ClosedError, InvalidOptionError, UnknownEventError } from "./errors.js";
 import { isEvent, type AnyEvent, type Event } from "./event.js";
@@ -112,7 +113,8 @@ export class ConnectedEvents implements AsyncDisposable {
   async register(options: RegisterOptions = {}): Promise<RegisterResult> {
     this.#assertOpen();
     const events = [...this.#events.values()];
-    const infos = await Promise.all(events.map((event) => registerStream(this.#jsm, event, options)));
+    options.signal?.throwIfAborted();
+    const infos = await abortable(Promise.all(events.map((event) => registerStream(this.#jsm, event, options))), options.signal);
     const warnings: string[] = [];
     events.forEach((event, i) => {
       const warning = interestWarning(event, infos[i]);
@@ -212,20 +214,4 @@ function delayUntilOf(delay: number | Date | undefined): number | undefined {
     throw new InvalidOptionError("delay", "must be a non-negative number of ms or a Date");
   }
   return Date.now() + delay;
-}
-
-async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => {
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([promise, aborted]);
-  } finally {
-    if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
-  }
 }

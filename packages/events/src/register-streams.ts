@@ -14,6 +14,8 @@ export interface RegisterOptions {
   readonly create?: boolean;
   /** Update streams whose configuration changed. @default true */
   readonly update?: boolean;
+  /** Stops waiting for the server. @default none */
+  readonly signal?: AbortSignal;
 }
 
 /** What `register` did. */

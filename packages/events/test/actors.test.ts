@@ -100,13 +100,13 @@ describe("pulse (W-10)", () => {
     await using t = await setup<number>(async () => {
       calls++;
       if (calls === 1) {
-        await sleep(2_600); // more than 2 x ackWait
+        await sleep(4_200); // more than 2 x ackWait; pulses every second leave a second of slack
         firstDone = true;
       }
-    }, { ackWait: 1_000, pulse, jobTimeout: 10_000 });
+    }, { ackWait: 2_000, pulse, jobTimeout: 10_000 });
     await t.emit(1);
     const stop = new AbortController();
-    const listening = t.listen({ signal: stop.signal });
+    const listening = t.listen({ signal: stop.signal, drainTimeout: 0 });
     await until(() => firstDone || calls >= 2);
     stop.abort();
     await listening;
