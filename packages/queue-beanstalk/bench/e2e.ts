@@ -185,6 +185,11 @@ console.log(
     `ours prefetch ${String(PREFETCH)} ${ms(cpu.prefetched)} ms, BullMQ ${ms(cpu.bull)} ms`,
 );
 console.log(`${String(JOBS)} jobs, concurrency ${String(CONCURRENCY)}, median of ${String(ROUNDS)} rounds`);
+const roundRatios = (ours: number[], base: number[]): string => median(ours.map((o, i) => o / (base[i] ?? Number.NaN))).toFixed(2);
+console.log(
+  `median of per-round ratios vs raw fivebeans: default ${roundRatios(results.ours, results.raw)}x, ` +
+    `prefetch ${String(PREFETCH)} ${roundRatios(results.prefetched, results.raw)}x`,
+);
 compare({
   name: "put N + process N through @x/worker, no-op handler, concurrency 16 (default options)",
   unit: "jobs/s",

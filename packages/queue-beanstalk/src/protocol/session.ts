@@ -10,6 +10,11 @@ export interface RawJob {
 }
 
 interface Pending {
+  readonly command: string;
+  /** When the reply is overdue (epoch ms); `Infinity` for never. */
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  done: boolean;
   fail(error: Error): void;
 }
 
@@ -40,7 +45,15 @@ export class Session {
   readonly closed: Promise<Error>;
   readonly #client: FiveBeansClient;
   readonly #commandTimeoutMs: number;
-  readonly #pending = new Set<Pending>();
+  /**
+   * Commands waiting for their reply, oldest first (beanstalkd answers in order). Settled entries
+   * are dropped from the front; `#head` avoids an O(n) shift per reply in long pipelines.
+   */
+  #pending: Pending[] = [];
+  #head = 0;
+  #pendingCount = 0;
+  /** One timer for the whole pipeline: only the oldest command can be overdue. */
+  #watchdog: NodeJS.Timeout | undefined;
   #drainWaiters: (() => void)[] = [];
   #state: "connecting" | "open" | "closed" = "connecting";
   #ended = false;
@@ -92,7 +105,7 @@ export class Session {
 
   /** How many commands wait for their reply. */
   get pendingCount(): number {
-    return this.#pending.size;
+    return this.#pendingCount;
   }
 
   /** Closes the socket at once; pending commands reject with `ConnectionError`. */
@@ -106,7 +119,7 @@ export class Session {
   async end(timeoutMs: number): Promise<void> {
     if (this.#ended) return;
     this.#ended = true;
-    if (this.#state === "open" && this.#pending.size > 0) {
+    if (this.#state === "open" && this.#pendingCount > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         new Promise<void>((resolve) => this.#drainWaiters.push(resolve)),
@@ -122,15 +135,19 @@ export class Session {
     this.#state = "closed";
     const cause = reason ?? new Error("socket closed");
     const error = new ConnectionError(`connection to beanstalkd at ${this.address} closed: ${cause.message}`, { cause });
-    const pending = [...this.#pending];
-    this.#pending.clear();
+    const pending = this.#pending.slice(this.#head);
+    this.#pending = [];
+    this.#head = 0;
+    this.#pendingCount = 0;
+    clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
     for (const entry of pending) entry.fail(error);
     this.#notifyDrained();
     this.#resolveClosed(cause);
   }
 
   #notifyDrained(): void {
-    if (this.#pending.size > 0) return;
+    if (this.#pendingCount > 0) return;
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     for (const resolve of waiters) resolve();
@@ -146,33 +163,26 @@ export class Session {
       return Promise.reject(new ConnectionError(`connection to beanstalkd at ${this.address} is closed`, { cause: this.#lastError }));
     }
     return new Promise<T>((resolve, reject) => {
-      let done = false;
-      let timer: NodeJS.Timeout | undefined;
       const entry: Pending = {
+        command,
+        deadline: Date.now() + timeoutMs,
+        timeoutMs,
+        done: false,
         fail: (error) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
+          if (entry.done) return;
+          entry.done = true;
           reject(error);
         },
       };
       const finish = (): boolean => {
-        if (done) return false;
-        done = true;
-        clearTimeout(timer);
-        this.#pending.delete(entry);
-        this.#notifyDrained();
+        if (entry.done) return false;
+        entry.done = true;
+        this.#settled();
         return true;
       };
-      if (Number.isFinite(timeoutMs)) {
-        timer = setTimeout(() => {
-          const error = new TimeoutError(`beanstalkd ${command}: no reply from ${this.address} within ${timeoutMs} ms`);
-          if (!finish()) return;
-          reject(error);
-          this.destroy(error);
-        }, timeoutMs);
-      }
-      this.#pending.add(entry);
+      this.#pending.push(entry);
+      this.#pendingCount++;
+      this.#armWatchdog();
       this.#corkForThisTick();
       try {
         issue({
@@ -187,6 +197,49 @@ export class Session {
         if (finish()) reject(err instanceof Error ? err : new Error(String(err)));
       }
     });
+  }
+
+  /** A reply came: drop settled entries from the front. */
+  #settled(): void {
+    this.#pendingCount--;
+    while (this.#head < this.#pending.length && this.#pending[this.#head]?.done === true) this.#head++;
+    if (this.#head === this.#pending.length) {
+      this.#pending = [];
+      this.#head = 0;
+      // Nothing left to watch; a timer left armed would keep an idle process alive.
+      clearTimeout(this.#watchdog);
+      this.#watchdog = undefined;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#pending.length) {
+      this.#pending = this.#pending.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#notifyDrained();
+  }
+
+  #armWatchdog(): void {
+    if (this.#watchdog) return;
+    const oldest = this.#pending[this.#head];
+    if (!oldest || oldest.deadline === Infinity) return;
+    this.#watchdog = setTimeout(() => {
+      this.#watchdog = undefined;
+      this.#checkOverdue();
+    }, Math.max(0, oldest.deadline - Date.now()));
+  }
+
+  /**
+   * The reply to the oldest command is overdue: reject it with `TimeoutError` and drop the socket
+   * (a late reply would be matched to the next command).
+   */
+  #checkOverdue(): void {
+    const oldest = this.#pending[this.#head];
+    if (!oldest) return;
+    if (Date.now() < oldest.deadline) {
+      this.#armWatchdog();
+      return;
+    }
+    const error = new TimeoutError(`beanstalkd ${oldest.command}: no reply from ${this.address} within ${oldest.timeoutMs} ms`);
+    oldest.fail(error);
+    this.destroy(error);
   }
 
   /** Runs `parse` on a reply; a malformed reply rejects instead of throwing inside fivebeans. */
