@@ -1,6 +1,6 @@
 /**
  * A child process of the 4-process throughput run:
- *   child.ts <bare|queue> <dir> <durationMs> <goFile>
+ *   child.ts <bare|bare+dirsync|queue> <dir> <durationMs> <goFile>
  * Prints `ready`, waits for the go file, runs jobs for the duration, prints `count <n>`.
  */
 import { existsSync } from "node:fs";
@@ -11,7 +11,7 @@ import { bareJob, queueJob } from "./durable-job.js";
 const [mode = "queue", dir = "", durationMs = "3000", goFile = ""] = process.argv.slice(2);
 const queue = mode === "queue" ? createFileQueue({ dir }) : undefined;
 await queue?.stats();
-const job = queue ? queueJob(queue) : bareJob(dir);
+const job = queue ? queueJob(queue) : bareJob(dir, mode === "bare+dirsync" ? "bare+dirsync" : "bare");
 await job(); // warm-up, and builds the index of ready/
 process.stdout.write("ready\n");
 while (!existsSync(goFile)) await sleep(2);
@@ -21,6 +21,5 @@ while (performance.now() < end) {
   await job();
   count++;
 }
-// Jobs other processes enqueued and nobody reserved yet are drained so the count is of whole jobs.
 process.stdout.write(`count ${count}\n`);
 await queue?.close();

@@ -3,19 +3,27 @@
  * single-process run and each child process of the 4-process run do exactly the same thing.
  */
 import { mkdirSync } from "node:fs";
-import { open, rename, unlink } from "node:fs/promises";
+import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { QueueAdapter } from "@x/message";
 
 const PAYLOAD = { to: "someone@example.com", subject: "hello", lines: ["a short job", "of about 150 bytes"] };
 const BYTES = Buffer.from(JSON.stringify({ id: "x", header: { priority: 65536, attempts: 0 }, body: { payload: PAYLOAD } }));
 
-/** The bare file-system operations one durable job needs: write + fsync + rename + unlink. */
-export function bareJob(dir: string): () => Promise<void> {
+/** The two bare baselines: the issue's, and the same with the directory fsync a durable rename needs. */
+export type Bare = "bare" | "bare+dirsync";
+
+/**
+ * The bare file-system operations of one durable job: write + fsync + rename + unlink, and with
+ * `bare+dirsync` an fsync of the directory after the rename (without it the rename itself may be
+ * lost in a power cut: the queue does it, so this is the floor the queue can be held to).
+ */
+export function bareJob(dir: string, mode: Bare = "bare"): () => Promise<void> {
   mkdirSync(join(dir, "tmp"), { recursive: true });
   mkdirSync(join(dir, "ready"), { recursive: true });
   let n = 0;
   const prefix = `${process.pid}-`;
+  let directory: FileHandle | undefined;
   return async () => {
     const name = `${prefix}${n++}`;
     const temp = join(dir, "tmp", name);
@@ -24,6 +32,10 @@ export function bareJob(dir: string): () => Promise<void> {
     await handle.sync();
     await handle.close();
     await rename(temp, join(dir, "ready", name));
+    if (mode === "bare+dirsync") {
+      directory ??= await open(join(dir, "ready"), "r");
+      await directory.sync();
+    }
     await unlink(join(dir, "ready", name));
   };
 }
