@@ -1,3 +1,5 @@
+import type { ConnectionEvent } from "./protocol/connection.js";
+
 /** Where log lines go: any object with these four methods (console, pino, ...). */
 export interface BeanstalkLogger {
   debug(message: string, details?: Readonly<Record<string, unknown>>): void;
@@ -55,6 +57,27 @@ export class QueueEvents {
     return () => {
       set.delete(listener);
     };
+  }
+
+  /** Logs a socket's change of state and emits it as a queue event. */
+  fromConnection(event: ConnectionEvent): void {
+    const { connection } = event;
+    switch (event.type) {
+      case "connect":
+        this.#logger?.debug("beanstalkd connected", { connection, generation: event.generation });
+        this.emit("connect", { connection, generation: event.generation });
+        break;
+      case "disconnect":
+        this.#logger?.warn("beanstalkd connection lost", { connection, error: event.error.message });
+        this.emit("disconnect", { connection, error: event.error });
+        break;
+      case "reconnecting": {
+        const { attempt, delayMs, error } = event;
+        this.#logger?.warn("beanstalkd connect failed; retrying", { connection, attempt, delayMs, error: error.message });
+        this.emit("reconnecting", { connection, attempt, delayMs, error });
+        break;
+      }
+    }
   }
 
   emit<E extends BeanstalkQueueEventName>(event: E, payload: BeanstalkQueueEvents[E]): void {

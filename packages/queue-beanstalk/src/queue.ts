@@ -23,7 +23,7 @@ import { readJobBody } from "./interop.js";
 import { sleep } from "./internal/wait.js";
 import { resolveOptions, type BeanstalkQueueOptions, type ResolvedOptions } from "./options.js";
 import { reconnectDelay } from "./protocol/backoff.js";
-import { Connection, ConnectionClosedError, type ConnectionEvent } from "./protocol/connection.js";
+import { Connection, ConnectionClosedError } from "./protocol/connection.js";
 import type { Session, RawJob } from "./protocol/session.js";
 import { yamlScalarKey, type JobStats } from "./protocol/stats.js";
 import { BeanstalkReservation, toSeconds } from "./reservation.js";
@@ -143,7 +143,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
         this.#held.delete(jobId);
         const connection = this.#owners.get(reservation);
         this.#owners.delete(reservation);
-        if (connection) this.#unhold(connection);
+        if (connection) this.#pool.unhold(connection);
       },
       buried: (jobId: number, reason: string) => {
         this.#reportBuried(String(jobId), reason, false);
@@ -153,23 +153,6 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
 
   /** Which reserving connection a live reservation keeps busy. */
   readonly #owners = new Map<BeanstalkReservation, Connection>();
-  /** How many live reservations (and prefetches) keep each reserving connection busy. */
-  readonly #holds = new Map<Connection, number>();
-
-  #hold(connection: Connection): void {
-    this.#holds.set(connection, (this.#holds.get(connection) ?? 0) + 1);
-  }
-
-  /** Back to the pool once nothing holds it: a socket with held jobs must not block in reserve. */
-  #unhold(connection: Connection): void {
-    const left = (this.#holds.get(connection) ?? 1) - 1;
-    if (left > 0) {
-      this.#holds.set(connection, left);
-      return;
-    }
-    this.#holds.delete(connection);
-    this.#pool.release(connection);
-  }
 
   on<E extends BeanstalkQueueEventName>(event: E, listener: BeanstalkQueueListener<E>): () => void {
     return this.#events.on(event, listener);
@@ -186,37 +169,9 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
       backoff: { initialDelayMs: o.reconnectDelayMs, maxDelayMs: o.maxReconnectDelayMs },
       setup,
       onEvent: (event) => {
-        this.#onConnectionEvent(event);
+        this.#events.fromConnection(event);
       },
     });
-  }
-
-  #onConnectionEvent(event: ConnectionEvent): void {
-    const logger = this.#options.logger;
-    switch (event.type) {
-      case "connect":
-        logger?.debug("beanstalkd connected", { connection: event.connection, generation: event.generation });
-        this.#events.emit("connect", { connection: event.connection, generation: event.generation });
-        break;
-      case "disconnect":
-        logger?.warn("beanstalkd connection lost", { connection: event.connection, error: event.error.message });
-        this.#events.emit("disconnect", { connection: event.connection, error: event.error });
-        break;
-      case "reconnecting":
-        logger?.warn("beanstalkd connect failed; retrying", {
-          connection: event.connection,
-          attempt: event.attempt,
-          delayMs: event.delayMs,
-          error: event.error.message,
-        });
-        this.#events.emit("reconnecting", {
-          connection: event.connection,
-          attempt: event.attempt,
-          delayMs: event.delayMs,
-          error: event.error,
-        });
-        break;
-    }
   }
 
   #reportBuried(id: string, reason: string, foreign: boolean): void {
@@ -310,7 +265,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
         // The abort dropped the socket after the job arrived: the server has it back already.
         this.#held.delete(reservation.jobId);
         this.#owners.delete(reservation);
-        this.#holds.delete(connection);
+        this.#pool.unhold(connection);
       }
       if (abort.seen) throw signal?.reason;
       if (reservation && this.#options.prefetch > 0) this.#prefetchOn(connection);
@@ -370,7 +325,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     if (!session || wanted <= 0) return;
     this.#prefetched.fill(async () => {
       // Runs at once (before reserve() returns), so the socket cannot go back to the pool first.
-      this.#hold(connection);
+      this.#pool.hold(connection);
       try {
         const raws = await Promise.all(
           Array.from({ length: wanted }, () =>
@@ -386,7 +341,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
           }),
         );
       } finally {
-        this.#unhold(connection);
+        this.#pool.unhold(connection);
       }
     });
   }
@@ -414,7 +369,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     const reservation = new BeanstalkReservation(this.#reservationHost, session, raw.id, message, stats.ttr);
     this.#held.set(raw.id, reservation);
     this.#owners.set(reservation, connection);
-    this.#hold(connection);
+    this.#pool.hold(connection);
     return reservation;
   }
 
@@ -552,7 +507,6 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     this.#pool.closeAll();
     this.#held.clear();
     this.#owners.clear();
-    this.#holds.clear();
     // Puts already sent are answered before the socket closes.
     await this.#producer.end(this.#options.commandTimeoutMs);
   }

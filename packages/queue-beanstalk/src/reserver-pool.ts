@@ -9,6 +9,8 @@ import type { Connection } from "./protocol/connection.js";
 export class ReserverPool {
   readonly #idle: Connection[] = [];
   readonly #all = new Set<Connection>();
+  /** How many live reservations (and prefetches) keep each busy connection. */
+  readonly #holds = new Map<Connection, number>();
   readonly #create: (label: string) => Connection;
   #next = 1;
 
@@ -36,10 +38,27 @@ export class ReserverPool {
     this.#idle.push(connection);
   }
 
+  /** One more reservation (or prefetch) keeps the connection busy. */
+  hold(connection: Connection): void {
+    this.#holds.set(connection, (this.#holds.get(connection) ?? 0) + 1);
+  }
+
+  /** One less; with none left the connection goes back to the pool (a socket holding jobs must not block in reserve). */
+  unhold(connection: Connection): void {
+    const left = (this.#holds.get(connection) ?? 1) - 1;
+    if (left > 0) {
+      this.#holds.set(connection, left);
+      return;
+    }
+    this.#holds.delete(connection);
+    this.release(connection);
+  }
+
   /** Closes the connection for good and forgets it. */
   discard(connection: Connection): void {
     connection.close();
     this.#all.delete(connection);
+    this.#holds.delete(connection);
     const index = this.#idle.indexOf(connection);
     if (index >= 0) this.#idle.splice(index, 1);
   }
@@ -48,6 +67,7 @@ export class ReserverPool {
   closeAll(): void {
     for (const connection of this.#all) connection.close();
     this.#all.clear();
+    this.#holds.clear();
     this.#idle.length = 0;
   }
 }
