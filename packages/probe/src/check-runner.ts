@@ -8,11 +8,13 @@ export type RunOutcome = { readonly ok: true; readonly output: unknown } | { rea
 
 const asError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
 
-function failed(kind: CheckFailure["kind"], error: unknown, context: RunContext): RunOutcome {
+/** A failure outcome of `context`'s run. */
+export function failedOutcome(kind: CheckFailure["kind"], error: unknown, context: RunContext): RunOutcome {
   return { ok: false, failure: { kind, error: asError(error), id: context.id, name: context.name } };
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** Whether a run returned a promise (or any thenable). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
 
@@ -27,40 +29,49 @@ export function runCheck(check: Check, context: RunContext, clock: Clock, done: 
   try {
     result = check.run(context);
   } catch (error) {
-    done(failed("exception", error, context));
+    done(failedOutcome("exception", error, context));
     return;
   }
   if (!isThenable(result)) {
-    done(result === undefined || result === null ? failed("no-result", new CheckNoResultError(), context) : { ok: true, output: result });
+    done(result === undefined || result === null ? failedOutcome("no-result", new CheckNoResultError(), context) : { ok: true, output: result });
     return;
   }
+  awaitRun(result, context, clock, done);
+}
+
+/**
+ * Waits for an asynchronous run with its timeout: calls `done` once, with the result, the
+ * rejection, a `timeout` failure (after aborting the context) or, when the context is aborted
+ * from outside, an `exception` failure.
+ */
+export function awaitRun(result: PromiseLike<unknown>, context: RunContext, clock: Clock, done: (outcome: RunOutcome) => void): void {
   let settled = false;
   const timer = clock.setTimeout(() => {
     if (settled) return;
     settled = true;
     const error = new CheckTimeoutError(context.timeoutMs);
     context.abort(error);
-    done(failed("timeout", error, context));
+    done(failedOutcome("timeout", error, context));
   }, context.timeoutMs);
   // Aborted from outside (the scheduler closing): stop waiting and free the timer now.
   context.onAbort((reason) => {
     if (settled) return;
     settled = true;
     clock.clearTimeout(timer);
-    done(failed("exception", reason, context));
+    done(failedOutcome("exception", reason, context));
   });
   result.then(
     (output) => {
       if (settled) return;
       settled = true;
       clock.clearTimeout(timer);
-      done(output === undefined || output === null ? failed("no-result", new CheckNoResultError(), context) : { ok: true, output });
+      done(output === undefined || output === null ? failedOutcome("no-result", new CheckNoResultError(), context) : { ok: true, output });
     },
     (error: unknown) => {
       if (settled) return;
       settled = true;
       clock.clearTimeout(timer);
-      done(failed("exception", error, context));
+      done(failedOutcome("exception", error, context));
     },
   );
 }

@@ -130,10 +130,11 @@ describe("Checks scheduler (fake clock)", () => {
     // 300 ms late: stays on the grid.
     void f.run(at(11_000, 11_300));
     expect(f.nextRun()).toBe(12_000);
-    // 2.5 intervals late: a new grid starts instead of a burst of catch-up runs.
-    void f.run(at(12_000, 14_500));
+    // 2.5 intervals late: a new grid starts instead of a burst of catch-up runs, its phase
+    // rounded down to 100 ms so that checks started together stay together.
+    void f.run(at(12_000, 14_537));
     expect(f.nextRun()).toBe(15_500);
-    expect(lags).toEqual([300, 2_500]);
+    expect(lags).toEqual([300, 2_537]);
   });
 
   it("C3: a check returning [] sends nothing and runNext keeps waiting", async () => {
@@ -406,6 +407,28 @@ describe("Checks scheduler (fake clock)", () => {
     expect(signal?.aborted).toBe(true);
     expect(handle.closes).toBe(1);
     expect(clock.pending).toBe(0);
+  });
+
+  it("forward() hands each message to a callback as it is produced, until aborted; a throwing callback is logged", async () => {
+    const clock = new FakeClock(T0);
+    const logger = recordingLogger();
+    const checks = new Checks([functionCheck(() => msg("a"), { intervalMs: 1_000 }), functionCheck(() => msg("b"), { intervalMs: 1_000 })], { clock, logger });
+    const seen: string[] = [];
+    const stop = new AbortController();
+    const forwarding = checks.forward((m) => {
+      seen.push(m.event.name);
+      if (seen.length === 3) throw new Error("output closed");
+    }, { signal: stop.signal });
+    await clock.advance(1_000);
+    expect(seen).toEqual(["a", "b", "a", "b"]);
+    expect(logger.has("ERROR", "sending a message failed: output closed")).toBe(true);
+    stop.abort();
+    await forwarding;
+    await clock.advance(1_000);
+    expect(seen).toHaveLength(4);
+    // Back in pull mode: the next round is buffered for runNext().
+    expect((await checks.runNext()).map((m) => m.event.name)).toEqual(["a", "b"]);
+    await checks.close();
   });
 
   it("runNext() honours its abort signal", async () => {

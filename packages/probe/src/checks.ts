@@ -1,13 +1,14 @@
 import { EventEmitter } from "node:events";
 import { backoffDelay, resolveBackoff, type Backoff, type BackoffOptions } from "./backoff.js";
-import { runCheck, type RunOutcome } from "./check-runner.js";
+import { awaitRun, failedOutcome, isThenable, runCheck, type RunOutcome } from "./check-runner.js";
 import { systemClock, type Clock } from "./clock.js";
 import { isCheck, isHandle, type Check, type CheckFailure, type Handle, type HandleContext, type OnError } from "./contract.js";
-import { HandleEofError, InvalidCheckError } from "./errors.js";
+import { CheckNoResultError, HandleEofError, InvalidCheckError } from "./errors.js";
 import { defaultFailureMessage, describeFailure } from "./failure.js";
 import { enumOption, functionOption, integerOption, numberOption } from "./internal/options.js";
 import { errorText, silentLogger, type Logger } from "./logger.js";
 import type { ProbeMessage } from "./message/types.js";
+import { isBuiltMessage } from "./message/build.js";
 import { messageProblem } from "./message/validate.js";
 import { RunContext } from "./run-context.js";
 import { RunQueue } from "./run-queue.js";
@@ -25,6 +26,8 @@ export const DEFAULT_REOPEN_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 60_000
 
 /** The longest stretch the scheduler runs due checks before letting I/O (handles, outputs) in. */
 const SLICE_MS = 10;
+/** In a burst of due checks, the clock is read once per this many runs. */
+const CLOCK_EVERY = 32;
 
 /** Options for {@link Checks}. */
 export interface ChecksOptions {
@@ -78,15 +81,20 @@ interface CheckEntry {
   readonly kind: "check";
   readonly id: number;
   readonly name: string;
+  /** `check #<id> <name>`, the prefix of its log lines. */
+  readonly label: string;
   readonly check: Check;
   readonly timeoutMs: number;
   readonly onError: OnError;
+  readonly logger: Logger;
 }
 
 interface HandleEntry {
   readonly kind: "handle";
   readonly id: number;
   readonly name: string;
+  /** `handle #<id> <name>`, the prefix of its log lines. */
+  readonly label: string;
   readonly handle: Handle;
   state: "closed" | "opening" | "open" | "closing";
   /** Consecutive failed opens or short-lived opens; drives the backoff. */
@@ -99,6 +107,11 @@ interface HandleEntry {
 }
 
 type Entry = CheckEntry | HandleEntry;
+
+/** Receives messages as they are produced. */
+interface MessageSink {
+  push(message: ProbeMessage): unknown;
+}
 
 interface Waiter {
   resolve(messages: ProbeMessage[]): void;
@@ -147,6 +160,9 @@ export class Checks extends EventEmitter<ChecksEvents> {
   readonly #queue = new RunQueue<Entry>();
   readonly #inFlight = new Set<RunContext>();
   #buffer: ProbeMessage[] = [];
+  /** Where produced messages go: the buffer `runNext()` drains, or the callback of `forward()`. */
+  #sink: MessageSink = this.#buffer;
+  readonly #closedSignal = new AbortController();
   readonly #waiters: Waiter[] = [];
   #wakeQueued = false;
   #running = 0;
@@ -189,10 +205,12 @@ export class Checks extends EventEmitter<ChecksEvents> {
   add(item: Check | Handle): void {
     const id = this.#entries.length;
     if (isHandle(item)) {
+      const name = nameOf(item, id, "H");
       const entry: HandleEntry = {
         kind: "handle",
         id,
-        name: nameOf(item, id, "H"),
+        name,
+        label: `handle #${id} ${name}`,
         handle: item,
         state: "closed",
         failures: 0,
@@ -215,7 +233,8 @@ export class Checks extends EventEmitter<ChecksEvents> {
       throw new InvalidCheckError(id, `nextRun() threw: ${errorText(error)}`, { cause: error });
     }
     if (typeof due !== "number" || Number.isNaN(due)) throw new InvalidCheckError(id, `nextRun() must return a number, got ${String(due)}`);
-    const entry: CheckEntry = { kind: "check", id, name: nameOf(item, id, "C"), check: item, timeoutMs, onError };
+    const name = nameOf(item, id, "C");
+    const entry: CheckEntry = { kind: "check", id, name, label: `check #${id} ${name}`, check: item, timeoutMs, onError, logger: this.#logger };
     this.#entries.push(entry);
     this.#queue.add(due, entry);
     this.#logger.debug(`adding check #${id} ${entry.name} to run at @${due}`);
@@ -253,6 +272,40 @@ export class Checks extends EventEmitter<ChecksEvents> {
   }
 
   /**
+   * Push mode: hands each message to `send` the moment it is produced, with no batching or
+   * buffering, until `signal` aborts or the scheduler closes (`runProbe()` uses it). Starts the
+   * scheduler. A `send` that throws is logged. While it runs, `runNext()` receives nothing.
+   */
+  async forward(send: (message: ProbeMessage) => void, options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    const { signal } = options;
+    if (signal?.aborted === true || this.#closed) return;
+    const logger = this.#logger;
+    const sink: MessageSink = {
+      push(message) {
+        try {
+          send(message);
+        } catch (error) {
+          logger.error(`sending a message failed: ${errorText(error)}`);
+        }
+      },
+    };
+    for (const message of this.#take()) sink.push(message);
+    this.#sink = sink;
+    this.start();
+    try {
+      await new Promise<void>((resolve) => {
+        const stop = AbortSignal.any(signal === undefined ? [this.#closedSignal.signal] : [signal, this.#closedSignal.signal]);
+        if (stop.aborted) resolve();
+        else stop.addEventListener("abort", () => {
+          resolve();
+        }, { once: true });
+      });
+    } finally {
+      if (this.#sink === sink) this.#sink = this.#buffer;
+    }
+  }
+
+  /**
    * Runs every check once, in list order, one after another (handles are skipped): the `--once`
    * mode. Failures give failure messages as in daemon mode. Does not start the scheduler. When
    * `signal` aborts, the running check is aborted and the messages gathered so far are returned.
@@ -265,7 +318,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
       if (stopped()) break;
       if (entry.kind !== "check") continue;
       const now = this.#clock.now();
-      const context = new RunContext(entry.id, entry.name, now, now, entry.timeoutMs, this.#logger);
+      const context = new RunContext(entry, now, now);
       const onAbort = (): void => {
         context.abort(signal?.reason);
       };
@@ -298,6 +351,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
 
   async #shutdown(): Promise<void> {
     this.#closed = true;
+    this.#closedSignal.abort();
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#queue.clear();
@@ -322,6 +376,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
   #take(): ProbeMessage[] {
     const messages = this.#buffer;
     this.#buffer = [];
+    if (this.#sink === messages) this.#sink = this.#buffer;
     return messages;
   }
 
@@ -355,17 +410,24 @@ export class Checks extends EventEmitter<ChecksEvents> {
     this.#pumping = true;
     const clock = this.#clock;
     const queue = this.#queue;
-    const sliceStart = clock.now();
+    // Reading the clock costs as much as a small check on some machines, so in a burst it is
+    // read once per CLOCK_EVERY runs, and again whenever the head looks not yet due.
+    let now = clock.now();
+    const sliceStart = now;
+    let sinceRead = 0;
     try {
       while (this.#running < this.#concurrency) {
         const due = queue.peekTime();
         if (due === undefined) break;
-        const now = clock.now();
-        if (due > now) break;
-        if (now - sliceStart > SLICE_MS) {
-          // Let pending I/O (handle reads, output writes) through before the next slice.
-          this.#queueSlice();
-          return;
+        if (due > now || ++sinceRead === CLOCK_EVERY) {
+          now = clock.now();
+          sinceRead = 0;
+          if (due > now) break;
+          if (now - sliceStart > SLICE_MS) {
+            // Let pending I/O (handle reads, output writes) through before the next slice.
+            this.#queueSlice();
+            return;
+          }
         }
         const entry = queue.get();
         if (entry === undefined) break;
@@ -404,39 +466,51 @@ export class Checks extends EventEmitter<ChecksEvents> {
   }
 
   #start(entry: CheckEntry, scheduledAt: number, now: number): void {
-    const context = new RunContext(entry.id, entry.name, scheduledAt, now, entry.timeoutMs, this.#logger);
-    this.#running++;
-    // Set by the callback, which runs synchronously for synchronous checks.
-    let settled = false as boolean;
-    let tracked = false;
-    runCheck(entry.check, context, this.#clock, (outcome) => {
-      settled = true;
-      this.#running--;
-      if (tracked) this.#inFlight.delete(context);
-      if (this.#closed) return;
-      this.#settle(entry, outcome, this.#buffer);
-      this.#wake();
-      this.#reschedule(entry, scheduledAt);
-      if (tracked) this.#pump();
-    });
-    // Only runs still going need tracking (to abort them on close); synchronous ones are done.
-    if (!settled) {
-      tracked = true;
-      this.#inFlight.add(context);
+    const context = new RunContext(entry, scheduledAt, now);
+    // The synchronous case (most function checks) is handled inline: no callback, no outcome
+    // object, no tracking. It is the hot path of a probe with thousands of checks.
+    let result: unknown;
+    try {
+      result = entry.check.run(context);
+    } catch (error) {
+      this.#finishRun(entry, scheduledAt, failedOutcome("exception", error, context));
+      return;
     }
+    if (!isThenable(result)) {
+      if (result === undefined || result === null) this.#finishRun(entry, scheduledAt, failedOutcome("no-result", new CheckNoResultError(), context));
+      else this.#finishRun(entry, scheduledAt, undefined, result);
+      return;
+    }
+    this.#running++;
+    this.#inFlight.add(context);
+    awaitRun(result, context, this.#clock, (outcome) => {
+      this.#running--;
+      this.#inFlight.delete(context);
+      if (this.#closed) return;
+      if (outcome.ok) this.#finishRun(entry, scheduledAt, undefined, outcome.output);
+      else this.#finishRun(entry, scheduledAt, outcome);
+      this.#pump();
+    });
+  }
+
+  #finishRun(entry: CheckEntry, scheduledAt: number, failure: RunOutcome | undefined, output?: unknown): void {
+    if (failure === undefined) this.#collect(output, entry.label, this.#sink);
+    else this.#settle(entry, failure, this.#sink);
+    this.#wake();
+    this.#reschedule(entry, scheduledAt);
   }
 
   /** Logs a failure and turns an outcome into messages appended to `sink`. */
-  #settle(entry: CheckEntry, outcome: RunOutcome, sink: ProbeMessage[]): void {
+  #settle(entry: CheckEntry, outcome: RunOutcome, sink: MessageSink): void {
     if (outcome.ok) {
-      this.#collect(outcome.output, `check #${entry.id} ${entry.name}`, sink);
+      this.#collect(outcome.output, entry.label, sink);
       return;
     }
     const { failure } = outcome;
     const text =
       failure.kind === "no-result"
-        ? `check #${entry.id} ${entry.name} has returned nothing`
-        : `check #${entry.id} ${entry.name} ${describeFailure(failure)}`;
+        ? `${entry.label} has returned nothing`
+        : `${entry.label} ${describeFailure(failure)}`;
     this.#logger.warn(text);
     this.#safeEmit("checkFailed", failure);
     if (entry.onError === "drop") return;
@@ -444,10 +518,10 @@ export class Checks extends EventEmitter<ChecksEvents> {
     try {
       output = entry.check.failureMessages ? entry.check.failureMessages(failure) : defaultFailureMessage(entry.check, failure);
     } catch (error) {
-      this.#logger.warn(`check #${entry.id} ${entry.name} failureMessages() threw: ${errorText(error)}`);
+      this.#logger.warn(`${entry.label} failureMessages() threw: ${errorText(error)}`);
       output = defaultFailureMessage(entry.check, failure);
     }
-    this.#collect(output, `check #${entry.id} ${entry.name}`, sink);
+    this.#collect(output, entry.label, sink);
   }
 
   #reschedule(entry: CheckEntry, scheduledAt: number): void {
@@ -455,14 +529,14 @@ export class Checks extends EventEmitter<ChecksEvents> {
     try {
       next = entry.check.nextRun();
     } catch (error) {
-      this.#logger.warn(`check #${entry.id} ${entry.name} nextRun() threw: ${errorText(error)}; retrying in ${this.#minRescheduleMs} ms`);
+      this.#logger.warn(`${entry.label} nextRun() threw: ${errorText(error)}; retrying in ${this.#minRescheduleMs} ms`);
       next = Number.NaN;
     }
     // `!(next > scheduledAt)` also catches NaN and non-numbers: a check that does not move its
     // schedule forward would otherwise run in a busy loop (a DumbProbe gap).
     if (!(typeof next === "number" && next > scheduledAt)) {
       if (!Number.isNaN(next)) {
-        this.#logger.warn(`check #${entry.id} ${entry.name} did not move nextRun() forward; retrying in ${this.#minRescheduleMs} ms`);
+        this.#logger.warn(`${entry.label} did not move nextRun() forward; retrying in ${this.#minRescheduleMs} ms`);
       }
       next = this.#clock.now() + this.#minRescheduleMs;
     }
@@ -470,7 +544,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
   }
 
   /** Validates a check's or handle's output and appends the valid messages to `sink`. */
-  #collect(output: unknown, source: string, sink: ProbeMessage[]): void {
+  #collect(output: unknown, source: string, sink: MessageSink): void {
     if (Array.isArray(output)) {
       for (const item of output as unknown[]) this.#accept(item, source, sink);
     } else {
@@ -478,8 +552,9 @@ export class Checks extends EventEmitter<ChecksEvents> {
     }
   }
 
-  #accept(value: unknown, source: string, sink: ProbeMessage[]): void {
-    const reason = messageProblem(value);
+  #accept(value: unknown, source: string, sink: MessageSink): void {
+    // Messages from createMessage() were validated when built.
+    const reason = isBuiltMessage(value) ? undefined : messageProblem(value);
     if (reason === undefined) {
       sink.push(value as ProbeMessage);
       return;
@@ -502,7 +577,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
       reportError: (error: unknown) => {
         if (entry.generation !== generation) return;
         const err = error instanceof Error ? error : new Error(String(error));
-        this.#logger.warn(`handle #${entry.id} ${entry.name} reported an error: ${err.message}`);
+        this.#logger.warn(`${entry.label} reported an error: ${err.message}`);
         this.#safeEmit("handleError", { id: entry.id, name: entry.name, error: err });
       },
     };
@@ -514,7 +589,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
       entry.failures++;
       const delay = backoffDelay(this.#reopen, entry.failures, this.#random);
       const reason = errorText(error);
-      this.#logger.warn(`handle #${entry.id} ${entry.name} ${firstAttempt ? "start" : "reopen"} failed: ${reason}; reopening in ${delay} ms`);
+      this.#logger.warn(`${entry.label} ${firstAttempt ? "start" : "reopen"} failed: ${reason}; reopening in ${delay} ms`);
       this.#safeEmit("handleClosed", { id: entry.id, name: entry.name, reason, reopenInMs: delay });
       this.#queue.add(this.#clock.now() + delay, entry);
       this.#arm();
@@ -524,7 +599,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
     entry.state = "open";
     entry.everOpened = true;
     entry.openedAt = this.#clock.now();
-    this.#logger.info(first ? `adding handle #${entry.id} ${entry.name} to poll queue` : `handle #${entry.id} ${entry.name} reopened`);
+    this.#logger.info(first ? `adding handle #${entry.id} ${entry.name} to poll queue` : `${entry.label} reopened`);
     this.#safeEmit("handleOpened", { id: entry.id, name: entry.name });
     // Data that arrived during open() (or a wake-up we ignored while opening) is read now.
     this.#scheduleRead(entry, generation);
@@ -541,7 +616,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
 
   #read(entry: HandleEntry, generation: number): void {
     if (this.#closed || entry.generation !== generation || entry.state !== "open") return;
-    const source = `handle #${entry.id} ${entry.name}`;
+    const source = entry.label;
     let output: unknown;
     try {
       output = entry.handle.readMessages();
@@ -555,7 +630,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
       this.#safeEmit("handleError", { id: entry.id, name: entry.name, error: err });
       return;
     }
-    this.#collect(output, source, this.#buffer);
+    this.#collect(output, source, this.#sink);
     this.#wake();
   }
 
@@ -567,7 +642,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
     entry.failures++;
     const delay = backoffDelay(this.#reopen, entry.failures, this.#random);
     const reopenAt = this.#clock.now() + delay;
-    this.#logger.warn(`handle #${entry.id} ${entry.name} returned EOF: ${reason}; reopening in ${delay} ms`);
+    this.#logger.warn(`${entry.label} returned EOF: ${reason}; reopening in ${delay} ms`);
     this.#safeEmit("handleClosed", { id: entry.id, name: entry.name, reason, reopenInMs: delay });
     await this.#closeHandle(entry);
     if (this.#closed) return;
@@ -580,7 +655,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
       await entry.handle.close();
     } catch (error) {
       // DumbProbe crashed here; a handle that cannot close cleanly is logged and reopened anyway.
-      this.#logger.warn(`handle #${entry.id} ${entry.name} close failed: ${errorText(error)}`);
+      this.#logger.warn(`${entry.label} close failed: ${errorText(error)}`);
     }
     entry.state = "closed";
   }

@@ -19,7 +19,10 @@ export interface CheckContext {
   readonly name: string;
   /** When the run was due, on the scheduler's clock (ms). */
   readonly scheduledAt: number;
-  /** When the run started, on the scheduler's clock (ms); at or after `scheduledAt`. */
+  /**
+   * When the run started, on the scheduler's clock (ms); at or after `scheduledAt`. In a burst
+   * of due checks the clock is read once per 32 runs, so this can be a few microseconds early.
+   */
   readonly startedAt: number;
   /** The timeout of this run (ms). */
   readonly timeoutMs: number;

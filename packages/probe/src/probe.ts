@@ -36,11 +36,18 @@ export async function runProbe(options: RunProbeOptions): Promise<void> {
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
   const retryMs = numberOption("retryMs", options.retryMs, DEFAULT_RUNNER_RETRY_MS);
-  const trusted = checks instanceof Checks;
+  if (checks instanceof Checks) {
+    // Push mode: each message goes out as it is produced.
+    await checks.forward((message) => {
+      output.send(message);
+    }, signal === undefined ? {} : { signal });
+    return;
+  }
   const aborted = (): boolean => signal?.aborted === true;
   while (!aborted()) {
     let batch: Iterable<unknown>;
     try {
+      // A CHECKS object might ignore the signal, so its runNext() is raced against it.
       batch = await untilAborted(checks.runNext(signal === undefined ? {} : { signal }), signal);
     } catch (error) {
       if (aborted()) return;
@@ -49,16 +56,10 @@ export async function runProbe(options: RunProbeOptions): Promise<void> {
       continue;
     }
     for (const message of batch) {
-      if (!trusted) {
-        const reason = messageProblem(message);
-        if (reason !== undefined) {
-          logger.warn(`CHECKS.runNext() produced an invalid message: ${reason}`);
-          continue;
-        }
-      }
-      output.send(message as Parameters<Output["send"]>[0]);
+      const reason = messageProblem(message);
+      if (reason === undefined) output.send(message as Parameters<Output["send"]>[0]);
+      else logger.warn(`CHECKS.runNext() produced an invalid message: ${reason}`);
     }
-    if (checks instanceof Checks && checks.closed) return;
   }
 }
 

@@ -1,74 +1,97 @@
 import type { CheckContext } from "./contract.js";
 import type { Logger } from "./logger.js";
 
-/**
- * The context of one run. The abort controller is created only when a check reads `signal`, so
- * the scheduler's hot path (thousands of synchronous function checks a second) allocates one
- * small object per run.
- */
-export class RunContext implements CheckContext {
+/** What every run of one check shares: created once per check, not once per run. */
+export interface RunIdentity {
   readonly id: number;
   readonly name: string;
+  readonly timeoutMs: number;
+  /** The scheduler's logger. */
+  readonly logger: Logger;
+}
+
+/** Abort state and prefixed logger, created only when a run needs them. */
+interface LazyState {
+  controller?: AbortController;
+  aborted: boolean;
+  reason?: unknown;
+  onAbort?: (reason: unknown) => void;
+  logger?: Logger;
+}
+
+function prefixed(base: Logger, prefix: string): Logger {
+  return {
+    debug: (message) => {
+      base.debug(prefix + message);
+    },
+    info: (message) => {
+      base.info(prefix + message);
+    },
+    warn: (message) => {
+      base.warn(prefix + message);
+    },
+    error: (message) => {
+      base.error(prefix + message);
+    },
+  };
+}
+
+/**
+ * The context of one run. It holds four fields; the abort controller and the prefixed logger are
+ * created only when a check reads them, so the scheduler's hot path (thousands of synchronous
+ * function checks a second) allocates one small object per run.
+ */
+export class RunContext implements CheckContext {
   readonly scheduledAt: number;
   readonly startedAt: number;
-  readonly timeoutMs: number;
-  readonly #baseLogger: Logger;
-  #logger: Logger | undefined;
-  #controller: AbortController | undefined;
-  #aborted = false;
-  #reason: unknown;
-  #onAbort: ((reason: unknown) => void) | undefined;
+  readonly #identity: RunIdentity;
+  #state: LazyState | undefined;
 
-  constructor(id: number, name: string, scheduledAt: number, startedAt: number, timeoutMs: number, logger: Logger) {
-    this.#baseLogger = logger;
-    this.id = id;
-    this.name = name;
+  constructor(identity: RunIdentity, scheduledAt: number, startedAt: number) {
+    this.#identity = identity;
     this.scheduledAt = scheduledAt;
     this.startedAt = startedAt;
-    this.timeoutMs = timeoutMs;
+  }
+
+  get id(): number {
+    return this.#identity.id;
+  }
+
+  get name(): string {
+    return this.#identity.name;
+  }
+
+  get timeoutMs(): number {
+    return this.#identity.timeoutMs;
   }
 
   get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#aborted) this.#controller.abort(this.#reason);
+    const state = (this.#state ??= { aborted: false });
+    if (state.controller === undefined) {
+      state.controller = new AbortController();
+      if (state.aborted) state.controller.abort(state.reason);
     }
-    return this.#controller.signal;
+    return state.controller.signal;
   }
 
   get logger(): Logger {
-    if (this.#logger === undefined) {
-      const base = this.#baseLogger;
-      const prefix = `check #${this.id} ${this.name}: `;
-      this.#logger = {
-        debug: (message) => {
-          base.debug(prefix + message);
-        },
-        info: (message) => {
-          base.info(prefix + message);
-        },
-        warn: (message) => {
-          base.warn(prefix + message);
-        },
-        error: (message) => {
-          base.error(prefix + message);
-        },
-      };
-    }
-    return this.#logger;
+    const state = (this.#state ??= { aborted: false });
+    state.logger ??= prefixed(this.#identity.logger, `check #${this.#identity.id} ${this.#identity.name}: `);
+    return state.logger;
   }
 
   /** Aborts the run's signal (now, or as soon as the check reads it). */
   abort(reason: unknown): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
-    this.#onAbort?.(reason);
+    const state = (this.#state ??= { aborted: false });
+    if (state.aborted) return;
+    state.aborted = true;
+    state.reason = reason;
+    state.controller?.abort(reason);
+    state.onAbort?.(reason);
   }
 
   /** Registers the one callback the runner needs when the run is aborted from outside. */
   onAbort(callback: (reason: unknown) => void): void {
-    this.#onAbort = callback;
+    (this.#state ??= { aborted: false }).onAbort = callback;
   }
 }

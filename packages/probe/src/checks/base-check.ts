@@ -19,6 +19,9 @@ export interface CheckOptions {
   readonly name?: string;
 }
 
+/** Granularity of the phase of a new schedule grid (ms). */
+const GRID_MS = 100;
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function kindOf(value: unknown): string {
@@ -39,6 +42,8 @@ export abstract class BaseCheck implements Check {
   readonly onError: OnError | undefined;
   /** Start of the last run (its due time when on schedule), on the scheduler's clock. */
   lastRun = 0;
+  /** Whether messages need the aspect or location written into them. */
+  protected readonly populates: boolean;
   readonly #name: string | undefined;
 
   protected constructor(options: CheckOptions) {
@@ -47,6 +52,7 @@ export abstract class BaseCheck implements Check {
     this.intervalMs = numberOption("intervalMs", options.intervalMs, 0, 1);
     this.aspect = options.aspect === undefined ? undefined : stringOption("aspect", options.aspect);
     this.location = locationOption("location", options.location);
+    this.populates = this.aspect !== undefined || Object.keys(this.location).length > 0;
     this.timeoutMs = options.timeoutMs === undefined ? undefined : numberOption("timeoutMs", options.timeoutMs, 0, 1);
     this.onError = options.onError === undefined ? undefined : enumOption<OnError>("onError", options.onError, ["state", "drop"], "state");
     this.#name = options.name === undefined ? undefined : stringOption("name", options.name);
@@ -68,13 +74,16 @@ export abstract class BaseCheck implements Check {
   /** Records the start of a run; every bundled check calls it first (DumbProbe's `mark_run`). */
   protected markRun(context: CheckContext): void {
     const late = context.startedAt - context.scheduledAt;
-    this.lastRun = late >= 0 && late < this.intervalMs ? context.scheduledAt : context.startedAt;
+    if (late >= 0 && late < this.intervalMs) {
+      this.lastRun = context.scheduledAt;
+      return;
+    }
+    // A new grid (first run, or a whole interval behind) starts at the start time rounded down
+    // to GRID_MS: checks started together stay together and share the scheduler's wake-ups.
+    const grid = Math.min(GRID_MS, this.intervalMs);
+    this.lastRun = context.startedAt - (context.startedAt % grid);
   }
 
-  /** Whether messages need the aspect or location written into them. */
-  protected get populates(): boolean {
-    return this.aspect !== undefined || Object.keys(this.location).length > 0;
-  }
 
   /**
    * Writes the aspect and location into each message (DumbProbe's `_populate` over `each()`).

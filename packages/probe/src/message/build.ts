@@ -2,6 +2,29 @@ import { InvalidMessageError } from "../errors.js";
 import type { EventState, MetricValue, ProbeEvent, ProbeMessage, Severity, Threshold, ThresholdSeverity, ValueType } from "./types.js";
 import { assertMessage } from "./validate.js";
 
+/**
+ * What {@link createMessage} returns: a plain-data message whose class marks it as validated, so
+ * the scheduler does not check it again (a class test is far cheaper than a WeakSet lookup).
+ * It serializes like any object literal.
+ */
+class BuiltMessage implements ProbeMessage {
+  readonly v = 3 as const;
+  readonly time: number;
+  readonly location: Readonly<Record<string, string>>;
+  readonly event: ProbeEvent;
+
+  constructor(time: number, location: Readonly<Record<string, string>>, event: ProbeEvent) {
+    this.time = time;
+    this.location = location;
+    this.event = event;
+  }
+}
+
+/** Whether `value` came from {@link createMessage} (and so was validated when built). */
+export function isBuiltMessage(value: unknown): boolean {
+  return value instanceof BuiltMessage;
+}
+
 /** A threshold for {@link ValueInit}: crossing `value` means `severity`. */
 export interface ThresholdInit {
   readonly name: string;
@@ -91,10 +114,5 @@ export function createMessage(init: MessageInit): ProbeMessage {
   }
   if (init.comment !== undefined) event.comment = init.comment;
   if (init.interval !== undefined) event.interval = init.interval;
-  return assertMessage({
-    v: 3,
-    time: Number.isFinite(time) ? Math.trunc(time) : time,
-    location: { ...init.location },
-    event,
-  });
+  return assertMessage(new BuiltMessage(Number.isFinite(time) ? Math.trunc(time) : time, { ...init.location }, event));
 }

@@ -1,0 +1,123 @@
+import { createServer as createHttpServer } from "node:http";
+import { createServer as createTcpServer, type Server } from "node:net";
+import { rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readmeExamples, runTs, runTsSnippet, startNatsServer } from "@x/test-servers";
+import type { ProbeMessage } from "../src/index.js";
+
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const MAIN = join(packageDir, "src/cli/main.ts");
+
+const lines = (text: string): string[] => text.split("\n").filter(Boolean);
+const parse = (text: string): ProbeMessage[] => lines(text).map((l) => JSON.parse(l) as ProbeMessage);
+
+/** What each ```ts block of the README must print, in order. */
+const expectations: ((stdout: string) => void)[] = [
+  // Quick example
+  (out) => {
+    const [first, second] = lines(out);
+    expect(first).toBe('{"v":3,"time":1700000000,"location":{"host":"web1"},"event":{"name":"uptime","vset":{"value":{"value":1.5}}}}');
+    expect(second).toMatch(/^\{"v":3,"time":\d+,"location":\{\},"event":\{"name":"users\(\)","state":\{"value":"unknown","severity":"error"\},"comment":"raised exception: cannot count users"\}\}$/);
+  },
+  // checks.ts, run through x-probe --once
+  (out) => {
+    const messages = parse(out);
+    expect(messages.map((m) => m.event.name)).toEqual(["web", "database", "load", "probe_rss"]);
+    expect(messages.every((m) => m.location.host === "web1")).toBe(true);
+    expect(messages[0]?.event).toMatchObject({ state: { value: "ok", severity: "expected" }, vset: { status: { value: 200 } } });
+    expect(messages[1]?.event.state).toEqual({ value: "ok", severity: "expected" });
+    expect(messages[2]?.event).toEqual({
+      name: "load",
+      vset: { load1: { value: 0.3, threshold_high: [{ name: "warning", value: 5, severity: "warning" }, { name: "critical", value: 10, severity: "error" }], min: 0 } },
+    });
+    expect(messages[3]?.event.vset?.value?.unit).toBe("B");
+  },
+  // A check and a handle written by hand
+  (out) => {
+    expect(lines(out)).toEqual(["runs=1 shot=2 shot=1", "warn: handle #1 H-1/TwoShot returned EOF: no more; reopening in 60000 ms"]);
+  },
+  // runProbe
+  (out) => {
+    expect(lines(out)).toEqual([1, 2, 3].map((n) => `{"v":3,"time":1,"location":{},"event":{"name":"tick","vset":{"value":{"value":${n}}}}}`));
+  },
+  // Messages
+  (out) => {
+    expect(lines(out)).toEqual([
+      '{"used":{"value":91,"unit":"%","threshold_high":[{"name":"warning","value":80,"severity":"warning"},{"name":"critical","value":90,"severity":"error"}]}}',
+      "{ valid: false, reason: 'location.host must be a string' }",
+      "InvalidMessageError: invalid message: severity needs a state",
+    ]);
+  },
+  // Perfdata
+  (out) => {
+    expect(lines(out)).toEqual([
+      'disk usage {"value":91,"unit":"%","above":[{"name":"warning","value":80,"severity":"warning"},{"name":"critical","value":90,"severity":"error"}],"below":[],"min":0,"max":100}',
+      'temp {"value":-3.5,"above":[{"name":"warning","value":0,"severity":"warning"}],"below":[]}',
+      "[ '\"junk\" is not label=value', `'b': bad value \"10:20\"` ]",
+    ]);
+  },
+  // TCP output
+  (out) => {
+    expect(lines(out)).toEqual(["{ sent: 0, dropped: 0, pending: 3 }", "[ 1, 2, 3 ]", "{ sent: 3, dropped: 0, pending: 0 }"]);
+  },
+  // NATS publisher
+  (out) => {
+    expect(lines(out)).toEqual(['probe.heartbeat {"v":3,"time":1700000000,"location":{},"event":{"name":"heartbeat","state":{"value":"ok"}}}']);
+  },
+];
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+describe("README examples", async () => {
+  const blocks = await readmeExamples(join(packageDir, "README.md"));
+  const http = createHttpServer((_req, res) => res.end("ok"));
+  const tcp = createTcpServer((socket) => socket.end());
+  let nats: Awaited<ReturnType<typeof startNatsServer>>;
+
+  beforeAll(async () => {
+    // Examples read their servers from the environment, which the children inherit.
+    nats = await startNatsServer({ jetstream: false });
+    process.env.NATS_URL = nats.url;
+    process.env.HTTP_URL = `http://127.0.0.1:${await listen(http)}/health`;
+    process.env.TCP_PORT = String(await listen(tcp));
+  });
+
+  afterAll(async () => {
+    for (const name of ["NATS_URL", "HTTP_URL", "TCP_PORT"]) Reflect.deleteProperty(process.env, name);
+    await nats[Symbol.asyncDispose]();
+    await new Promise((resolve) => http.close(resolve));
+    await new Promise((resolve) => tcp.close(resolve));
+  });
+
+  it("has one expectation per ```ts block", () => {
+    expect(blocks).toHaveLength(expectations.length);
+  });
+
+  for (const [i, block] of blocks.entries()) {
+    it(`block ${i + 1} (line ${block.line}) runs and prints what the README says`, async () => {
+      let result;
+      if (block.code.includes("export const CHECKS")) {
+        // A checks module: run it the way the README says, through x-probe --once.
+        const file = join(packageDir, `.readme-example-checks-${i}.ts`);
+        await writeFile(file, block.code, "utf8");
+        try {
+          result = await runTs(MAIN, ["--checks", file, "--once"], { cwd: packageDir });
+        } finally {
+          await rm(file, { force: true });
+        }
+      } else {
+        result = await runTsSnippet(block.code, packageDir);
+      }
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expectations[i]?.(result.stdout);
+    });
+  }
+});
