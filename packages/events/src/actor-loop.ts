@@ -4,6 +4,7 @@ import type { Acker } from "./acker.js";
 import type { AnyActor } from "./actor.js";
 import { JetStreamDelivery } from "./delivery.js";
 import { runJob, type JobEnvironment, type JobOutcome } from "./job.js";
+import { ActorJobs, type RunningJobs } from "./job-tracker.js";
 import { describeError, type Logger } from "./logger.js";
 import { Pulse } from "./pulse.js";
 import { Slots } from "./slots.js";
@@ -23,8 +24,8 @@ export interface LoopEnvironment extends Omit<JobEnvironment, "actor" | "pulse" 
   readonly batch: number;
   readonly pollDelay: number;
   readonly burst: boolean;
-  /** Every running job of the `listen` call, for the drain. */
-  readonly jobs: Set<Promise<JobOutcome>>;
+  /** The running jobs of the `listen` call, for the drain. */
+  readonly jobs: RunningJobs;
   /** Reports each finished job (tests and stats). */
   readonly onOutcome?: ((actor: AnyActor, outcome: JobOutcome) => void) | undefined;
 }
@@ -40,6 +41,7 @@ export interface LoopEnvironment extends Omit<JobEnvironment, "actor" | "pulse" 
  */
 export async function runActorLoop(actor: AnyActor, env: LoopEnvironment): Promise<void> {
   const local = new Slots(actor.maxJobs);
+  const tracker = new ActorJobs(actor, env.jobs, env.logger, env.onOutcome);
   const releaseSlots = (count: number): void => {
     local.release(count);
     env.globalSlots.release(count);
@@ -75,7 +77,7 @@ export async function runActorLoop(actor: AnyActor, env: LoopEnvironment): Promi
     local.release(fromActor - fromListen);
     let taken = fromListen;
     if (taken < env.batch) {
-      // Jobs finish in bursts (their acks are confirmed together): wait one turn and add the
+      // Jobs finish in bursts (a fetch delivers many events at once): wait one turn and add the
       // slots freed meanwhile, so the next fetch asks for many events instead of one.
       await new Promise<void>((resolve) => setImmediate(resolve));
       const more = local.tryTake(env.batch - taken);
@@ -100,20 +102,7 @@ export async function runActorLoop(actor: AnyActor, env: LoopEnvironment): Promi
           continue;
         }
         used++;
-        const job: Promise<JobOutcome> = runJob(delivery, jobEnv).then(
-          (outcome) => {
-            env.jobs.delete(job);
-            env.onOutcome?.(actor, outcome);
-            return outcome;
-          },
-          (error: unknown) => {
-            // runJob handles every failure of the handler; this is a bug of ours, reported loudly.
-            env.jobs.delete(job);
-            env.logger.error("job crashed", { actor: actor.name, error: describeError(error) });
-            return "retried";
-          },
-        );
-        env.jobs.add(job);
+        tracker.track(runJob(delivery, jobEnv));
       }
     } catch (error) {
       if (!env.stop.aborted) {

@@ -25,6 +25,7 @@ import {
 } from "./dead-letter.js";
 import { ClosedError, ConsumerConfigError, InvalidOptionError, ShutdownError } from "./errors.js";
 import type { JobOutcome } from "./job.js";
+import { RunningJobs } from "./job-tracker.js";
 import { describeError, type Logger } from "./logger.js";
 import { Slots } from "./slots.js";
 import { nanos } from "./stream-config.js";
@@ -213,7 +214,7 @@ export class ConnectedActors implements AsyncDisposable {
     const stop = o.signal === undefined ? this.#closed.signal : AbortSignal.any([o.signal, this.#closed.signal]);
     const shutdown = new AbortController();
     const running = new Set<{ abort(reason: Error): void }>();
-    const jobs = new Set<Promise<JobOutcome>>();
+    const jobs = new RunningJobs();
     const tasks = new Tasks((error) => {
       this.#logger.error("middleware hook failed", { error: describeError(error) });
     });
@@ -247,12 +248,12 @@ export class ConnectedActors implements AsyncDisposable {
       const deadline = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, o.drainTimeout);
       });
-      await Promise.race([Promise.all([...jobs]), deadline]);
+      await Promise.race([jobs.idle(), deadline]);
       clearTimeout(timer);
       shutdown.abort();
       for (const job of running) job.abort(new ShutdownError());
     }
-    while (jobs.size > 0) await Promise.all([...jobs]);
+    await jobs.idle();
     await tasks.wait();
     if (!this.connection.isClosed()) await this.connection.flush().catch(() => undefined);
   }

@@ -105,11 +105,7 @@ export function Event(
       // The input (not the schema's output) goes on the wire: the receiver validates it again,
       // so transforming schemas see the same shape on both sides.
       if (schema !== undefined) await validatePayload(name, schema, payload);
-      try {
-        return serializer.encode(payload);
-      } catch (error) {
-        throw new SerializationError(name, "encode", error instanceof Error ? error.message : String(error), { cause: error });
-      }
+      return serialize(name, serializer, payload);
     },
     decode(data: Uint8Array): unknown {
       let value: unknown;
@@ -122,6 +118,15 @@ export function Event(
     },
     [BRAND]: true as const,
   });
+}
+
+/** Serializes with the event's serializer, wrapping its failure in a {@link SerializationError}. */
+export function serialize<T>(event: string, serializer: Serializer<T>, payload: T): Uint8Array {
+  try {
+    return serializer.encode(payload);
+  } catch (error) {
+    throw new SerializationError(event, "encode", error instanceof Error ? error.message : String(error), { cause: error });
+  }
 }
 
 /** True for values created by {@link Event}. */

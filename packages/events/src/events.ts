@@ -4,7 +4,7 @@ import type { CloudEvent } from "./cloud-event.js";
 import { abortable } from "./abortable.js";
 import { openConnection, type ConnectTarget } from "./connection.js";
 import { ClosedError, InvalidOptionError, UnknownEventError } from "./errors.js";
-import { isEvent, type AnyEvent, type Event } from "./event.js";
+import { isEvent, serialize, type AnyEvent, type Event } from "./event.js";
 import { buildHeaders, HEADER_MSG_ID } from "./headers.js";
 import { describeError, type Logger } from "./logger.js";
 import { toMsgHdrs } from "./nats-headers.js";
@@ -136,7 +136,8 @@ export class ConnectedEvents implements AsyncDisposable {
     if (!Number.isFinite(timeout) || timeout <= 0) throw new InvalidOptionError("timeout", "must be a positive number of ms");
     const delayUntil = delayUntilOf(options.delay);
     const record = buildHeaders({ uid: options.uid, traceId: options.traceId, delayUntil, meta: options.meta });
-    const data = await event.encode(payload);
+    // Without a schema there is nothing async to wait for: skip a promise per event.
+    const data = event.schema === undefined ? serialize(event.name, event.serializer, payload) : await event.encode(payload);
     const hdrs = record === undefined ? undefined : toMsgHdrs(record);
     if (!sync) {
       this.#publishSoon(event.subject, data, hdrs);

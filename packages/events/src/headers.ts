@@ -36,6 +36,7 @@ const checkValue = (option: string, value: unknown): string => {
  * delay. Returns `undefined` when there are none, so the message carries no headers at all.
  */
 export function buildHeaders(input: HeaderInput): Record<string, string> | undefined {
+  if (input.meta === undefined && input.uid === undefined && input.traceId === undefined && input.delayUntil === undefined) return undefined;
   const headers: Record<string, string> = {};
   const { meta } = input;
   if (isCloudEvent(meta)) {

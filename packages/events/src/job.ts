@@ -1,13 +1,13 @@
 import { AsyncResource } from "node:async_hooks";
-import type { AnyActor, HandlerContext } from "./actor.js";
+import type { AnyActor } from "./actor.js";
 import type { DeadLetterInput } from "./dead-letter.js";
 import type { Delivery } from "./delivery.js";
 import { InvalidPayloadError, JobTimeoutError, ShutdownError } from "./errors.js";
-import { HEADER_DELAY_UNTIL, HEADER_MSG_ID, HEADER_TRACE, parseDelayUntil } from "./headers.js";
+import { HEADER_DELAY_UNTIL, parseDelayUntil } from "./headers.js";
 import { callHooks } from "./hooks.js";
 import { describeError, type Logger } from "./logger.js";
-import type { JobInfo } from "./middleware.js";
 import type { Pulse } from "./pulse.js";
+import { JobScope } from "./job-scope.js";
 import { attemptOf, retryDelayFor } from "./retry.js";
 import type { Tasks } from "./tasks.js";
 
@@ -52,66 +52,6 @@ export interface JobEnvironment {
 const DELAY_TOLERANCE_MS = 1;
 
 /**
- * The context a handler gets: the job's facts plus an `AbortSignal` created only when the handler
- * reads it, so the common handler that never looks at it costs no AbortController. One object per
- * job, which also carries the job's abort hook for timeouts and the drain.
- */
-class JobScope implements HandlerContext {
-  readonly actor: string;
-  readonly event: string;
-  readonly attempt: number;
-  readonly maxAttempts: number;
-  readonly seq: number;
-  readonly uid: string | undefined;
-  readonly traceId: string | undefined;
-  readonly headers: Readonly<Record<string, string>>;
-  #controller: AbortController | undefined;
-  #reason: Error | undefined;
-  #fail: ((error: Error) => void) | undefined;
-
-  constructor(actor: AnyActor, delivery: Delivery, attempt: number) {
-    this.actor = actor.name;
-    this.event = actor.event.name;
-    this.attempt = attempt;
-    this.maxAttempts = actor.maxAttempts;
-    this.seq = delivery.streamSeq;
-    this.uid = delivery.headers[HEADER_MSG_ID];
-    this.traceId = delivery.headers[HEADER_TRACE];
-    this.headers = delivery.headers;
-  }
-
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
-    }
-    return this.#controller.signal;
-  }
-
-  /** The job's facts without the signal, for middlewares and dead letters. */
-  info(): JobInfo {
-    const { actor, event, attempt, maxAttempts, seq, uid, traceId, headers } = this;
-    return { actor, event, attempt, maxAttempts, seq, uid, traceId, headers };
-  }
-
-  /** Fails the running handler with `reason` and aborts its signal (once). */
-  abort(reason: Error): void {
-    if (this.#reason !== undefined) return;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
-    this.#fail?.(reason);
-  }
-
-  /** A promise that rejects when the job is aborted, to race the handler against. */
-  failed(): Promise<never> {
-    return new Promise<never>((_, reject) => {
-      this.#fail = reject;
-      if (this.#reason !== undefined) reject(this.#reason);
-    });
-  }
-}
-
-/**
  * Handles one delivery (walnats' `_handle_message`, fixed): delay bounce, attempt limit, pulse,
  * decode and validate, hooks, the handler under `jobTimeout` with an `AbortSignal`, then a
  * confirmed ack, a nak with the retry delay, or the dead-letter stream.
@@ -131,82 +71,78 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
     env.freeSlot();
   };
   try {
-    return await handleWithSlot(delivery, env, freeSlot);
-  } finally {
-    freeSlot();
-  }
-}
+    const { actor, logger } = env;
+    const delayUntil = parseDelayUntil(delivery.headers[HEADER_DELAY_UNTIL]);
+    const left = delayUntil === undefined ? 0 : delayUntil - Date.now();
+    if (left > DELAY_TOLERANCE_MS) {
+      // Not due: hand it back without decoding or hooks. attemptOf() discounts the bounce.
+      freeSlot();
+      await settle(delivery.nak(left), "nak", delivery, logger);
+      return "bounced";
+    }
+    const scope = new JobScope(actor, delivery, attemptOf(delivery.deliveryCount, delayUntil, delivery.storedAt));
+    const { attempt } = scope;
+    const hooks = actor.middlewares.length > 0;
 
-async function handleWithSlot(delivery: Delivery, env: JobEnvironment, freeSlot: () => void): Promise<JobOutcome> {
-  const { actor, logger } = env;
-  const delayUntil = parseDelayUntil(delivery.headers[HEADER_DELAY_UNTIL]);
-  const left = delayUntil === undefined ? 0 : delayUntil - Date.now();
-  if (left > DELAY_TOLERANCE_MS) {
-    // Not due: hand it back without decoding or hooks. attemptOf() discounts the bounce.
-    freeSlot();
-    await settle(delivery.nak(left), "nak", delivery, logger);
-    return "bounced";
-  }
-  const scope = new JobScope(actor, delivery, attemptOf(delivery.deliveryCount, delayUntil, delivery.storedAt));
-  const { attempt } = scope;
-  const hooks = actor.middlewares.length > 0;
-
-  if (attempt > actor.maxAttempts) {
-    // Delivered again after its last allowed run (the process handling it died, or the ack was lost).
-    const error = `delivered ${attempt} times; maxAttempts is ${actor.maxAttempts}`;
-    return moveToDeadLetters(delivery, env, { reason: "max-attempts", error, info: scope.info(), data: delivery.data, attempts: attempt - 1 });
-  }
-
-  if (actor.pulse) env.pulse.track(delivery);
-  try {
-    let message: unknown;
-    try {
-      const decoded = actor.event.decode(delivery.data);
-      message = decoded instanceof Promise ? await decoded : decoded;
-    } catch (error) {
-      env.pulse.untrack(delivery);
-      // Decoding is deterministic: retrying cannot help, so the event goes to the dead letters at once.
-      const info = scope.info();
-      if (hooks) callHooks(actor.middlewares, "onFailure", { ...info, message: undefined, error, willRetry: false }, env.tasks, logger);
-      const reason = error instanceof InvalidPayloadError ? "schema-error" : "decode-error";
-      return await moveToDeadLetters(delivery, env, { reason, error: describeError(error), info, data: delivery.data, attempts: 0 });
+    if (attempt > actor.maxAttempts) {
+      // Delivered again after its last allowed run (the process handling it died, or the ack was lost).
+      const error = `delivered ${attempt} times; maxAttempts is ${actor.maxAttempts}`;
+      return await moveToDeadLetters(delivery, env, { reason: "max-attempts", error, info: scope.info(), data: delivery.data, attempts: attempt - 1 });
     }
 
-    if (hooks) callHooks(actor.middlewares, "onStart", { ...scope.info(), message }, env.tasks, logger);
-    const started = performance.now();
+    if (actor.pulse) env.pulse.track(delivery);
     try {
-      const running = runHandler(actor, message, scope, env, started);
-      if (running !== undefined) await running;
-    } catch (error) {
+      let message: unknown;
+      try {
+        const decoded = actor.event.decode(delivery.data);
+        message = decoded instanceof Promise ? await decoded : decoded;
+      } catch (error) {
+        env.pulse.untrack(delivery);
+        // Decoding is deterministic: retrying cannot help, so the event goes to the dead letters at once.
+        const info = scope.info();
+        if (hooks) callHooks(actor.middlewares, "onFailure", { ...info, message: undefined, error, willRetry: false }, env.tasks, logger);
+        const reason = error instanceof InvalidPayloadError ? "schema-error" : "decode-error";
+        return await moveToDeadLetters(delivery, env, { reason, error: describeError(error), info, data: delivery.data, attempts: 0 });
+      }
+
+      if (hooks) callHooks(actor.middlewares, "onStart", { ...scope.info(), message }, env.tasks, logger);
+      const started = performance.now();
+      try {
+        const running = runHandler(actor, message, scope, env, started);
+        if (running !== undefined) await running;
+      } catch (error) {
+        env.pulse.untrack(delivery);
+        freeSlot();
+        const shutdown = error instanceof ShutdownError;
+        const willRetry = shutdown || attempt < actor.maxAttempts;
+        logger.warn(`unhandled ${error instanceof Error ? error.name : "error"} in actor "${actor.name}"`, {
+          actor: actor.name,
+          event: actor.event.name,
+          attempt,
+          error: describeError(error),
+        });
+        if (hooks) callHooks(actor.middlewares, "onFailure", { ...scope.info(), message, error, willRetry }, env.tasks, logger);
+        if (shutdown) {
+          await settle(delivery.nak(0), "nak", delivery, logger);
+          return "released";
+        }
+        if (!willRetry) {
+          return await moveToDeadLetters(delivery, env, { reason: "max-attempts", error: describeError(error), info: scope.info(), data: delivery.data, attempts: attempt });
+        }
+        await settle(delivery.nak(retryDelayFor(attempt, actor.retryDelay)), "nak", delivery, logger);
+        return "retried";
+      }
+      const durationMs = performance.now() - started;
       env.pulse.untrack(delivery);
       freeSlot();
-      const shutdown = error instanceof ShutdownError;
-      const willRetry = shutdown || attempt < actor.maxAttempts;
-      logger.warn(`unhandled ${error instanceof Error ? error.name : "error"} in actor "${actor.name}"`, {
-        actor: actor.name,
-        event: actor.event.name,
-        attempt,
-        error: describeError(error),
-      });
-      if (hooks) callHooks(actor.middlewares, "onFailure", { ...scope.info(), message, error, willRetry }, env.tasks, logger);
-      if (shutdown) {
-        await settle(delivery.nak(0), "nak", delivery, logger);
-        return "released";
-      }
-      if (!willRetry) {
-        return await moveToDeadLetters(delivery, env, { reason: "max-attempts", error: describeError(error), info: scope.info(), data: delivery.data, attempts: attempt });
-      }
-      await settle(delivery.nak(retryDelayFor(attempt, actor.retryDelay)), "nak", delivery, logger);
-      return "retried";
+      await settle(delivery.ack(), "ack", delivery, logger);
+      if (hooks) callHooks(actor.middlewares, "onSuccess", { ...scope.info(), message, durationMs }, env.tasks, logger);
+      return "acked";
+    } finally {
+      env.pulse.untrack(delivery);
     }
-    const durationMs = performance.now() - started;
-    env.pulse.untrack(delivery);
-    freeSlot();
-    await settle(delivery.ack(), "ack", delivery, logger);
-    if (hooks) callHooks(actor.middlewares, "onSuccess", { ...scope.info(), message, durationMs }, env.tasks, logger);
-    return "acked";
   } finally {
-    env.pulse.untrack(delivery);
+    freeSlot();
   }
 }
 
