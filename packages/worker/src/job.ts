@@ -1,4 +1,4 @@
-import { LeaseLostError, type Message, type Reservation } from "@x/message";
+import { LeaseLostError, type Message, type MessageInit, type Reservation } from "@x/message";
 import { backoffDelay } from "./backoff.js";
 import { isFatalError, isTransientError } from "./errors.js";
 import type { BuryReason, ErrorPhase, WorkerEvents } from "./events.js";
@@ -23,14 +23,18 @@ export interface JobEnvironment {
   readonly keeper: LeaseKeeper;
   readonly counts: Counts;
   readonly health: HealthReporter | undefined;
+  /** Whether anyone (a listener or the logger) wants `event`, so its payload is only built then. */
+  wants(event: keyof WorkerEvents): boolean;
   emit<E extends keyof WorkerEvents>(event: E, payload: WorkerEvents[E]): void;
   reportError(phase: ErrorPhase, error: unknown, message?: Message): void;
+  /** Called once per job, when it is settled (or settling failed). */
+  jobDone(job: ActiveJob): void;
 }
 
-type Outcome =
-  | { readonly kind: "ok"; readonly value: unknown }
-  | { readonly kind: "failed"; readonly error: unknown }
-  | { readonly kind: "abandoned"; readonly reason: unknown };
+type Handler = (payload: unknown, context: JobContext) => unknown;
+
+/** How the handler run ended. */
+type Ended = "ok" | "failed" | "abandoned";
 
 /** Longest reason handed to `bury()`; a huge error message must not bloat the queue. */
 const MAX_REASON_LENGTH = 1_000;
@@ -44,38 +48,68 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
+/** The `ctx` a handler gets: a view on its job, with no closures to allocate per job. */
+class Context implements JobContext {
+  readonly #job: ActiveJob;
+  readonly requestType: string;
+
+  constructor(job: ActiveJob, requestType: string) {
+    this.#job = job;
+    this.requestType = requestType;
+  }
+
+  get message(): Message {
+    return this.#job.message;
+  }
+
+  get attempt(): number {
+    return this.#job.attempt;
+  }
+
+  get signal(): AbortSignal {
+    return this.#job.signal;
+  }
+
+  touch(): Promise<void> {
+    return this.#job.touchNow();
+  }
+}
+
 /**
  * One reserved job, from the reservation to its settlement: the expiration and attempts checks,
  * routing, the handler run (raced against the shutdown deadline), and exactly one of ack, release,
- * bury or delete. Nothing here throws: every failure becomes an `error` event.
+ * bury or ack-as-delete. Nothing here throws: every failure becomes an `error` event. The hot path
+ * (a handler that succeeds) allocates little: it runs for every job.
  */
 export class ActiveJob implements KeptLease {
   touchAt = 0;
   readonly touchEveryMs: number;
+  readonly attempt: number;
   readonly #env: JobEnvironment;
   readonly #reservation: Reservation;
-  readonly #attempt: number;
   readonly #startedAt = performance.now();
   #controller: AbortController | undefined;
   #abortReason: unknown;
   #aborted = false;
+  /** True while the handler runs; `abandon()` only acts then. */
   #running = false;
-  #finishRun: ((outcome: Outcome) => void) | undefined;
-  /** Resolves once the job is settled (or settling failed); never rejects. */
-  readonly done: Promise<void>;
+  #finishRun: ((ended: Ended) => void) | undefined;
+  #result: unknown;
 
   constructor(env: JobEnvironment, reservation: Reservation) {
     this.#env = env;
     this.#reservation = reservation;
-    this.#attempt = reservation.message.header.attempts + 1;
+    this.attempt = reservation.message.header.attempts + 1;
     this.touchEveryMs = Math.max(1, reservation.leaseMs * DEFAULT_TOUCH_FRACTION);
-    this.done = this.#process().catch((error: unknown) => {
-      env.reportError("internal", error, reservation.message);
-    });
   }
 
   get message(): Message {
     return this.#reservation.message;
+  }
+
+  /** The lease keeper touches the job while its handler runs. */
+  get keepAlive(): boolean {
+    return this.#running;
   }
 
   /** The handler's signal, made on first use: most handlers never look at it. */
@@ -102,103 +136,116 @@ export class ActiveJob implements KeptLease {
   abandon(reason: unknown): void {
     if (!this.#running) return;
     this.abort(reason);
-    this.#finishRun?.({ kind: "abandoned", reason });
+    this.#result = reason;
+    this.#finishRun?.("abandoned");
   }
 
-  /** Called by the lease keeper. */
+  /** `ctx.touch()`: extends the lease now; the next automatic touch is a full interval away. */
+  async touchNow(): Promise<void> {
+    await this.#reservation.touch();
+    this.#env.keeper.touched(this);
+  }
+
+  /** Called by the lease keeper; failures are reported, and a lost lease aborts the handler. */
   touch(): void {
-    this.#reservation.touch().then(
-      () => undefined,
-      (error: unknown) => {
-        if (!this.#running) return;
-        this.#env.reportError("touch", error, this.message);
-        // Someone else may hold the job now: tell the handler to stop.
-        if (error instanceof LeaseLostError) this.abort(error);
-      },
-    );
+    this.#reservation.touch().then(undefined, (error: unknown) => {
+      if (!this.#running) return;
+      this.#env.reportError("touch", error, this.message);
+      // Someone else may hold the job now: tell the handler to stop.
+      if (error instanceof LeaseLostError) this.abort(error);
+    });
   }
 
-  async #process(): Promise<void> {
+  /**
+   * Runs the job to its settlement; never rejects. Written as one async function on purpose: the
+   * success path (checks, handler, ack) is what every job goes through, and each extra async
+   * helper would cost a promise per job.
+   */
+  async run(): Promise<void> {
     const env = this.#env;
     const { options } = env;
     const message = this.message;
-    env.counts.reserved++;
-    env.emit("reserved", { message, attempt: this.#attempt });
-
-    const expiration = message.header.expiration;
-    if (expiration !== undefined && Date.now() > expiration.getTime()) {
-      await this.#expire();
-      return;
-    }
-    if (this.#attempt > options.maxAttempts) {
-      await this.#bury("max-attempts", `max attempts (${options.maxAttempts}) reached`, undefined);
-      return;
-    }
-    const type = message.header.requestType;
-    const handler = type === undefined ? undefined : options.handlers[type];
-    if (type === undefined || handler === undefined) {
-      const detail = type === undefined ? "no request type" : `no handler for request type ${JSON.stringify(type)}`;
-      await this.#bury("no-handler", detail, undefined);
-      return;
-    }
-
-    if (options.autoTouch) env.keeper.add(this);
-    const outcome = await this.#run(handler as (payload: unknown, context: JobContext) => unknown, type);
-    env.keeper.delete(this);
-
-    if (outcome.kind === "abandoned") {
-      await this.#release(0, outcome.reason, true);
-    } else if (outcome.kind === "ok") {
-      env.health?.handlerSucceeded();
-      await this.#succeed(outcome.value);
-    } else {
-      env.health?.handlerFailed();
-      await this.#fail(outcome.error);
+    try {
+      env.counts.reserved++;
+      if (env.wants("reserved")) env.emit("reserved", { message, attempt: this.attempt });
+      const expiration = message.header.expiration;
+      if (expiration !== undefined && Date.now() > expiration.getTime()) {
+        await this.#expire();
+        return;
+      }
+      if (this.attempt > options.maxAttempts) {
+        await this.#bury("max-attempts", `max attempts (${options.maxAttempts}) reached`, undefined);
+        return;
+      }
+      const type = message.header.requestType;
+      const handler = type === undefined ? undefined : (options.handlers[type] as Handler | undefined);
+      if (type === undefined || handler === undefined) {
+        await this.#bury("no-handler", type === undefined ? "no request type" : `no handler for request type ${JSON.stringify(type)}`, undefined);
+        return;
+      }
+      if (options.autoTouch) env.keeper.add(this);
+      const running = this.#run(handler, type);
+      const ended = typeof running === "string" ? running : await running;
+      if (ended === "ok") {
+        env.health?.handlerSucceeded();
+        // The ack is inlined here rather than in #succeed: one promise less for every job.
+        try {
+          await this.#reservation.ack();
+        } catch (error) {
+          this.#failed("ack", error);
+          return;
+        }
+        const responding = this.#succeeded(this.#result);
+        if (responding) await responding;
+      } else if (ended === "failed") {
+        env.health?.handlerFailed();
+        await this.#fail(this.#result);
+      } else {
+        await this.#release(0, this.#result, true);
+      }
+    } catch (error) {
+      env.reportError("internal", error, message);
+    } finally {
+      env.jobDone(this);
     }
   }
 
-  #run(handler: (payload: unknown, context: JobContext) => unknown, requestType: string): Promise<Outcome> {
-    const reservation = this.#reservation;
-    const signalOf = (): AbortSignal => this.signal;
-    const context: JobContext = {
-      message: reservation.message,
-      requestType,
-      attempt: this.#attempt,
-      get signal() {
-        return signalOf();
-      },
-      touch: async () => {
-        await reservation.touch();
-        this.#env.keeper.touched(this);
-      },
-    };
-    return new Promise<Outcome>((resolve) => {
+  /** Calls the handler; a synchronous result needs no promise, an async one is raced against `abandon()`. */
+  #run(handler: Handler, requestType: string): Ended | Promise<Ended> {
+    let value: unknown;
+    try {
       this.#running = true;
+      value = handler(this.#reservation.message.body.payload, new Context(this, requestType));
+    } catch (error) {
+      this.#running = false;
+      this.#result = error;
+      return "failed";
+    }
+    if (!isThenable(value)) {
+      this.#running = false;
+      this.#result = value;
+      return "ok";
+    }
+    return new Promise<Ended>((resolve) => {
       // First call wins: the handler's result, or the shutdown deadline (abandon).
-      this.#finishRun = (outcome) => {
+      const finish = (ended: Ended, result: unknown): void => {
         if (!this.#running) return;
         this.#running = false;
         this.#finishRun = undefined;
-        resolve(outcome);
+        if (ended !== "abandoned") this.#result = result;
+        resolve(ended);
       };
-      const finish = this.#finishRun;
-      try {
-        const value = handler(reservation.message.body.payload, context);
-        if (isThenable(value)) {
-          value.then(
-            (resolved) => {
-              finish({ kind: "ok", value: resolved });
-            },
-            (error: unknown) => {
-              finish({ kind: "failed", error });
-            },
-          );
-        } else {
-          finish({ kind: "ok", value });
-        }
-      } catch (error) {
-        finish({ kind: "failed", error });
-      }
+      this.#finishRun = (ended) => {
+        finish(ended, undefined);
+      };
+      value.then(
+        (resolved) => {
+          finish("ok", resolved);
+        },
+        (error: unknown) => {
+          finish("failed", error);
+        },
+      );
     });
   }
 
@@ -206,31 +253,43 @@ export class ActiveJob implements KeptLease {
     return performance.now() - this.#startedAt;
   }
 
-  /** Runs one settling call; on failure reports it and returns false. */
-  async #settle(phase: ErrorPhase, operation: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await operation();
-      this.#env.health?.queueOk();
-      return true;
-    } catch (error) {
-      if (!(error instanceof LeaseLostError)) this.#env.health?.queueFailed();
-      this.#env.reportError(phase, error, this.message);
-      return false;
+  #failed(phase: ErrorPhase, error: unknown): false {
+    if (!(error instanceof LeaseLostError)) this.#env.health?.queueFailed();
+    this.#env.reportError(phase, error, this.message);
+    return false;
+  }
+
+  /** After the ack: response messages, counts and the event. Synchronous unless there are responses. */
+  #succeeded(value: unknown): Promise<void> | undefined {
+    if (isJobResult(value)) {
+      return this.#respond(value.responses).then((enqueued) => {
+        this.#countSuccess(enqueued);
+      });
+    }
+    this.#countSuccess(0);
+    return undefined;
+  }
+
+  #countSuccess(responses: number): void {
+    const env = this.#env;
+    env.counts.succeeded++;
+    if (env.wants("succeeded")) {
+      env.emit("succeeded", { message: this.message, attempt: this.attempt, durationMs: this.#durationMs(), responses });
     }
   }
 
-  async #succeed(value: unknown): Promise<void> {
-    const env = this.#env;
-    const message = this.message;
-    if (!(await this.#settle("ack", () => this.#reservation.ack()))) return;
-    let responses = 0;
-    if (isJobResult(value)) {
-      for (const response of value.responses) {
-        if (await this.#settle("respond", () => env.options.responseQueue.enqueue(response))) responses++;
+  /** Enqueues response messages (after the ack); resolves to how many were enqueued. */
+  async #respond(responses: readonly MessageInit[]): Promise<number> {
+    let enqueued = 0;
+    for (const response of responses) {
+      try {
+        await this.#env.options.responseQueue.enqueue(response);
+        enqueued++;
+      } catch (error) {
+        this.#failed("respond", error);
       }
     }
-    env.counts.succeeded++;
-    env.emit("succeeded", { message, attempt: this.#attempt, durationMs: this.#durationMs(), responses });
+    return enqueued;
   }
 
   async #fail(error: unknown): Promise<void> {
@@ -240,7 +299,7 @@ export class ActiveJob implements KeptLease {
       await this.#bury("fatal", describe(error), error);
       return;
     }
-    if (this.#attempt >= options.maxAttempts) {
+    if (this.attempt >= options.maxAttempts) {
       await this.#bury("max-attempts", `max attempts (${options.maxAttempts}) reached; last error: ${describe(error)}`, error);
       return;
     }
@@ -253,7 +312,7 @@ export class ActiveJob implements KeptLease {
       if (typeof after === "number" && Number.isFinite(after) && after >= 0) return Math.round(after);
     }
     try {
-      return backoffDelay(this.#env.options.backoff, { attempt: this.#attempt, error, message: this.message }, this.#env.options.random);
+      return backoffDelay(this.#env.options.backoff, { attempt: this.attempt, error, message: this.message }, this.#env.options.random);
     } catch (backoffError) {
       // A broken custom backoff must not leave the job reserved: retry it at once instead.
       this.#env.reportError("backoff", backoffError, this.message);
@@ -264,34 +323,46 @@ export class ActiveJob implements KeptLease {
   async #release(delayMs: number, error: unknown, shutdown: boolean): Promise<void> {
     const env = this.#env;
     const message = this.message;
-    const released = await this.#settle("release", () =>
-      this.#reservation.release({ delayMs, priority: message.header.priority }),
-    );
-    if (!released) return;
+    try {
+      await this.#reservation.release({ delayMs, priority: message.header.priority });
+    } catch (releaseError) {
+      this.#failed("release", releaseError);
+      return;
+    }
+    env.health?.queueOk();
     env.counts.retried++;
-    env.emit("retried", { message, attempt: this.#attempt, durationMs: this.#durationMs(), delayMs, error, shutdown });
+    if (env.wants("retried")) {
+      env.emit("retried", { message, attempt: this.attempt, durationMs: this.#durationMs(), delayMs, error, shutdown });
+    }
   }
 
   async #bury(reason: BuryReason, detail: string, error: unknown): Promise<void> {
     const env = this.#env;
-    const message = this.message;
-    if (!(await this.#settle("bury", () => this.#reservation.bury(detail)))) return;
+    try {
+      await this.#reservation.bury(detail);
+    } catch (buryError) {
+      this.#failed("bury", buryError);
+      return;
+    }
+    env.health?.queueOk();
     env.counts.buried++;
-    const base = { message, attempt: this.#attempt, durationMs: this.#durationMs(), reason, detail };
-    env.emit("buried", error === undefined ? base : { ...base, error });
+    if (env.wants("buried")) {
+      const base = { message: this.message, attempt: this.attempt, durationMs: this.#durationMs(), reason, detail };
+      env.emit("buried", error === undefined ? base : { ...base, error });
+    }
   }
 
   async #expire(): Promise<void> {
     const env = this.#env;
-    const message = this.message;
     const action = env.options.onExpired;
-    // For the holder of the reservation, ack *is* delete, and works on every backend.
-    const settled =
-      action === "bury"
-        ? await this.#settle("bury", () => this.#reservation.bury("expired"))
-        : await this.#settle("ack", () => this.#reservation.ack());
-    if (!settled) return;
+    try {
+      // For the holder of the reservation, ack *is* delete, and works on every backend.
+      await (action === "bury" ? this.#reservation.bury("expired") : this.#reservation.ack());
+    } catch (error) {
+      this.#failed(action === "bury" ? "bury" : "ack", error);
+      return;
+    }
     env.counts.expired++;
-    env.emit("expired", { message, attempt: this.#attempt, durationMs: this.#durationMs(), action });
+    if (env.wants("expired")) env.emit("expired", { message: this.message, attempt: this.attempt, durationMs: this.#durationMs(), action });
   }
 }

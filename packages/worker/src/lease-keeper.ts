@@ -1,5 +1,7 @@
-/** A running job whose lease the keeper extends. */
+/** A job whose lease the keeper may extend. */
 export interface KeptLease {
+  /** Whether it still needs touching (its handler is running). */
+  readonly keepAlive: boolean;
   /** When to touch next (epoch ms). The keeper moves it forward after each touch. */
   touchAt: number;
   /** How long to wait between touches, in ms. */
@@ -9,39 +11,33 @@ export interface KeptLease {
 }
 
 /**
- * Touches running jobs before their leases end, with one timer for all of them rather than one per
- * job: adding and removing a job costs a set operation, and the timer is only re-armed when it
- * must fire earlier. `stop()` must be called when the worker stops, to drop the timer.
+ * Touches running jobs before their leases end, with one timer for all of them rather than one
+ * per job. It walks the worker's own set of running jobs, so starting and finishing a job costs
+ * no bookkeeping here; the timer is only re-armed when it must fire earlier. `stop()` must be
+ * called when the worker stops, to drop the timer.
  */
 export class LeaseKeeper {
-  readonly #jobs = new Set<KeptLease>();
+  readonly #jobs: Iterable<KeptLease>;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
 
+  constructor(jobs: Iterable<KeptLease>) {
+    this.#jobs = jobs;
+  }
+
+  /** Starts keeping a job (one of `jobs`): its first touch is an interval from now. */
   add(job: KeptLease, now: number = Date.now()): void {
     job.touchAt = now + job.touchEveryMs;
-    this.#jobs.add(job);
     this.#arm(job.touchAt, now);
   }
 
-  /** The job touched itself (or was touched by hand): its next touch is a full interval away. */
+  /** The job was touched by hand: its next touch is a full interval away. */
   touched(job: KeptLease, now: number = Date.now()): void {
     job.touchAt = now + job.touchEveryMs;
   }
 
-  delete(job: KeptLease): void {
-    // The timer stays armed: when it fires with nothing due it simply is not re-armed. Disarming
-    // here would cost a clearTimeout + setTimeout per job when jobs run one at a time.
-    this.#jobs.delete(job);
-  }
-
-  /** Forgets every job and the timer. */
+  /** Drops the timer. */
   stop(): void {
-    this.#jobs.clear();
-    this.#disarm();
-  }
-
-  #disarm(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#timerAt = Number.POSITIVE_INFINITY;
@@ -60,12 +56,14 @@ export class LeaseKeeper {
     const now = Date.now();
     let next = Number.POSITIVE_INFINITY;
     for (const job of this.#jobs) {
+      if (!job.keepAlive) continue;
       if (job.touchAt <= now) {
         job.touchAt = now + job.touchEveryMs;
         job.touch();
       }
       next = Math.min(next, job.touchAt);
     }
+    // Nothing running: stay unarmed until the next job starts.
     if (next !== Number.POSITIVE_INFINITY) this.#arm(next, now);
   };
 }
