@@ -56,10 +56,10 @@ export interface CleanedEvent {
   readonly reason: string;
 }
 
-/** A background task (rescan, lease reaping, clean-up) failed; the queue keeps serving. */
+/** A background task (rescan, journal append or compaction, returning jobs on close) failed; the queue keeps serving. */
 export interface BackgroundErrorEvent {
   readonly type: "error";
-  readonly during: "rescan" | "reap" | "journal" | "compact" | "close";
+  readonly during: "rescan" | "journal" | "compact" | "close";
   readonly error: unknown;
 }
 

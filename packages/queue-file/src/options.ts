@@ -34,7 +34,8 @@ export interface FileQueueOptions {
   /**
    * Flush jobs to the disk before `enqueue` resolves (fsync of the file, then of its directory),
    * and flush the directory after `release`, `bury`, `kick` and `delete`. With `false` a job
-   * survives the process being killed but not a power loss or kernel crash: several times faster.
+   * survives the process being killed but not a power loss or kernel crash, and nothing waits
+   * for the disk.
    * @default true
    */
   readonly fsync?: boolean;

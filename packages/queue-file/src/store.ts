@@ -308,7 +308,8 @@ export class JobStore {
     let added = 0;
     for (const entry of entries) if (this.index.addEntry(entry, now)) added++;
     this.index.retain(new Set(entries.map((entry) => entry.name)), since);
-    if (added > 0) {
+    if (added > 0 && this.#indexed) {
+      // The first listing builds the index; later ones report what the journal had missed.
       this.emit({ type: "rescanned", listed: entries.length, added });
       this.sleepers.wakeAll();
     }
