@@ -1,1 +1,2 @@
-export {};
+export { runDemo } from "./demo.js";
+export type { DemoSummary, Jobs } from "./demo.js";
