@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidArgumentError, JobTooBigError, LeaseLostError, QueueClosedError, createMessage, encode } from "@x/message";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { FileSystemError, createFileQueue, type FileQueueEvent, type FileQueueLogger, type FileQueueOptions } from "../src/index.js";
 import { formatReady } from "../src/names.js";
 import { tempDirs } from "./helpers.js";
@@ -156,6 +156,22 @@ describe("leases across processes", () => {
     expect(again?.message.id).toBe(sent.id);
     expect(again?.message.header.attempts).toBe(1);
     await next.close();
+  });
+});
+
+describe("background failures", () => {
+  it("a journal that cannot be written is reported; enqueue still succeeds and the job is found by a listing", async () => {
+    const dir = tempDir();
+    const events: FileQueueEvent[] = [];
+    const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    const producer = createFileQueue({ dir, onEvent: (event) => events.push(event), logger });
+    await producer.stats();
+    mkdirSync(join(dir, "journal"));
+    const sent = await producer.enqueue({ payload: "still durable" });
+    expect(events).toContainEqual(expect.objectContaining({ type: "error", during: "journal", error: expect.any(FileSystemError) as unknown }));
+    expect(logger.error).toHaveBeenCalledWith("file queue: journal failed", expect.objectContaining({ type: "error" }));
+    expect(await producer.peek(sent.id)).not.toBeNull();
+    await producer.close();
   });
 });
 
