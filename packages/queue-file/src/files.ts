@@ -155,7 +155,8 @@ export async function writeNewFile(path: string, data: Uint8Array | string, flus
  * never dirties an inode, which would cost a metadata write per job. Dropped for good after an
  * `EPERM` (files of another user, on a shared directory).
  */
-let noAtime: number = constants.O_NOATIME;
+// Undefined on macOS, where there is nothing to turn off.
+let noAtime: number = (constants as Partial<typeof constants>).O_NOATIME ?? 0;
 
 /** `openSync` with `O_NOATIME` while the kernel allows it. */
 export function openQuietlySync(path: string, flags: number, mode?: number): number {
@@ -217,7 +218,10 @@ export function openJobFileSync(path: string, maxBytes: number): OpenedJobFile |
   try {
     fd = openQuietlySync(path, READ_FLAGS);
   } catch (error) {
-    if (errnoCode(error) === "ELOOP") return { problem: "is a symbolic link" };
+    const code = errnoCode(error);
+    if (code === "ELOOP") return { problem: "is a symbolic link" };
+    // A socket (ENXIO) or a device without a driver (ENODEV) cannot be opened as a file.
+    if (code === "ENXIO" || code === "ENODEV") return { problem: "is not a regular file" };
     if (isNotFound(error)) throw error;
     throw new FileSystemError("open", path, error);
   }

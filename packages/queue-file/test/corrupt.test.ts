@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { encode, createMessage, type Message } from "@x/message";
 import { describe, expect, it, vi } from "vitest";
@@ -57,7 +58,7 @@ describe("bad files in the queue directory", () => {
     await reader.close();
   });
 
-  it("symlinks, directories, FIFOs and oversize files under job names are not followed or loaded", async () => {
+  it("symlinks, directories, FIFOs, sockets and oversize files under job names are not followed or loaded", async () => {
     const dir = tempDir();
     const events: FileQueueEvent[] = [];
     const queue = createFileQueue({ dir, maxJobBytes: 4096, onEvent: (event) => events.push(event) });
@@ -67,16 +68,20 @@ describe("bad files in the queue directory", () => {
     symlinkSync(secret, join(dir, "ready", readyName("link")));
     mkdirSync(join(dir, "ready", readyName("dir")));
     execFileSync("mkfifo", [join(dir, "ready", readyName("fifo"))]);
+    const socket = createServer();
+    await new Promise<void>((resolve) => socket.listen(join(dir, "ready", readyName("sock")), resolve));
     writeFileSync(join(dir, "ready", readyName("huge")), encode(createMessage({ id: "huge", payload: "x".repeat(10_000) })));
     const good = await queue.enqueue({ payload: "good", priority: 1 });
 
     expect((await queue.reserve())?.message.id).toBe(good.id);
+    socket.close();
     const reasons: Record<string, string> = {};
-    for (const event of corruptEvents(events)) reasons[/-(link|dir|fifo|huge)\.job$/.exec(event.file)?.[1] ?? event.file] = event.reason;
+    for (const event of corruptEvents(events)) reasons[/-(link|dir|fifo|sock|huge)\.job$/.exec(event.file)?.[1] ?? event.file] = event.reason;
     expect(reasons).toEqual({
       link: "is a symbolic link",
       dir: "is not a regular file",
       fifo: "is not a regular file",
+      sock: "is not a regular file",
       huge: expect.stringContaining("over the limit of 4096 bytes") as unknown,
     });
     // The symlink itself was moved; its target is untouched.
