@@ -1,0 +1,58 @@
+import { join } from "node:path";
+import { readmeExamples, runTsSnippet } from "@x/test-servers";
+import { describe, expect, it } from "vitest";
+
+const packageDir = join(import.meta.dirname, "..");
+const examples = await readmeExamples(join(packageDir, "README.md"));
+
+/** What each runnable README block prints, in order: the README shows the same text. */
+const expected: string[] = [
+  'attempt 1: "Welcome" to ada@example.com\nidle 1\n',
+  "notify ada\nresize cat.png to 200px\n",
+  [
+    "retried cat.png in 10 ms",
+    "buried (fatal): FatalError: card declined (4200 cents)",
+    'buried (no-handler): no handler for request type "unknown"',
+    "expired old.png: bury",
+    "retried cat.png in 20 ms",
+    "succeeded cat.png on attempt 3",
+    '{"reserved":6,"succeeded":1,"retried":2,"buried":2,"expired":1,"errors":0,"inFlight":0}',
+    '{"ready":0,"delayed":0,"reserved":0,"buried":3}',
+    "",
+  ].join("\n"),
+  "500 500 500 500 500\n100 200 400 800 1000\n1000 5000 60000 60000 60000\n1000 2000 4000 8000 16000\n",
+  "invoice for o-17\n",
+  [
+    "aborted: the worker stopped before the job finished",
+    "released (shutdown: true), priority 7",
+    'closed {"ready":1,"delayed":0,"reserved":0,"buried":0}',
+    "",
+  ].join("\n"),
+  "heartbeat.billing.worker start/30\nheartbeat.billing.worker beat/10\nheartbeat.billing.worker stop\n",
+];
+
+describe("README examples", () => {
+  it("has exactly the runnable examples this test knows", () => {
+    expect(examples).toHaveLength(expected.length);
+  });
+
+  it.each(examples.map((example, i) => [example.line, example, i] as const))(
+    "the block at README line %i runs and prints what the README says",
+    async (_line, example, i) => {
+      const result = await runTsSnippet(example.code, packageDir);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(expected[i]);
+    },
+  );
+
+  it("the README shows each block's output", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const readme = await readFile(join(packageDir, "README.md"), "utf8");
+    for (const output of expected) {
+      const lines = output.trim().split("\n");
+      // Short outputs are quoted inline, long ones in a text block: every line appears either way.
+      for (const line of lines) expect(readme).toContain(line);
+    }
+  });
+});
