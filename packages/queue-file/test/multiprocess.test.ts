@@ -41,5 +41,5 @@ describe("several processes on one directory", () => {
     expect(await producer.stats()).toMatchObject({ ready: 0, delayed: 0, reserved: 0, buried: 0, extra: { corrupt: 0 } });
     for (const sub of ["ready", "reserved", "buried", "corrupt"]) expect(readdirSync(join(dir, sub))).toEqual([]);
     await producer.close();
-  });
+  }, 120_000);
 });

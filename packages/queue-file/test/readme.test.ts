@@ -47,5 +47,7 @@ describe("README examples", async () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toBe(lines.map((line) => `${line}\n`).join(""));
     },
+    // Each example is a fresh Node process compiling TypeScript: slow on a busy machine.
+    60_000,
   );
 });
