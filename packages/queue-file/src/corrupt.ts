@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { CorruptJobError } from "./errors.js";
 import type { Emit } from "./events.js";
-import { claim, writeNewFile, type Layout } from "./files.js";
+import { claim, writeNewFile } from "./files.js";
+import type { Layout } from "./layout.js";
 
 /** The queue directories a job file can be found in, by their name under the root. */
 export type StateDir = "ready" | "reserved" | "buried";

@@ -1,4 +1,4 @@
-import { open, readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   InvalidArgumentError,
@@ -16,9 +16,11 @@ import {
   type Reservation,
   type ReserveOptions,
 } from "@x/message";
-import { FileSystemError, errnoCode, isNotFound } from "./errors.js";
+import { removeOrphanReasons } from "./cleanup.js";
+import { FileSystemError, isNotFound } from "./errors.js";
 import { claim, remove, tempName, writeNewFile } from "./files.js";
 import { formatReserved, newToken, reasonFileOf } from "./names.js";
+import { withIdLock } from "./id-lock.js";
 import { resolveOptions, type FileQueueOptions } from "./options.js";
 import { FileReservation, type Claim } from "./reservation.js";
 import { JobStore, type Located } from "./store.js";
@@ -35,8 +37,6 @@ export interface FileQueue extends QueueAdapter {
 
 /** How often a lookup by id is retried when the job moves between listing and reading it. */
 const LOOKUP_TRIES = 5;
-/** An id lock older than this belongs to an enqueue that died. */
-const STALE_ID_LOCK_MS = 60_000;
 
 function checkId(id: unknown): string {
   if (typeof id !== "string" || !isValidMessageId(id)) {
@@ -138,31 +138,6 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
     return undefined;
   };
 
-  /** Refuses a second live job with a caller-chosen id; an exclusive lock file covers the check. */
-  const withIdLock = async <T>(id: string, task: () => Promise<T>): Promise<T> => {
-    const lock = join(store.layout.tmp, `${id}.idlock`);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await (await open(lock, "wx", 0o600)).close();
-        break;
-      } catch (error) {
-        if (errnoCode(error) !== "EEXIST") throw new FileSystemError("create", lock, error);
-        const stale = await stat(lock).then(
-          (stats) => Date.now() - stats.mtimeMs > STALE_ID_LOCK_MS,
-          () => true,
-        );
-        if (!stale || attempt > 0) throw new InvalidArgumentError("id", `a job with id ${id} is being enqueued by someone else`);
-        await remove(lock);
-      }
-    }
-    try {
-      if (await store.find(id)) throw new InvalidArgumentError("id", `a job with id ${id} already exists`);
-      return await task();
-    } finally {
-      await remove(lock).catch(() => false);
-    }
-  };
-
   const write = async (message: Message): Promise<void> => {
     const bytes = encode(message);
     if (bytes.byteLength > resolved.maxJobBytes) throw new JobTooBigError(bytes.byteLength, resolved.maxJobBytes);
@@ -185,7 +160,7 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
       return operation(async () => {
         const message = createMessage(init, store.clock.now());
         if (init.id === undefined) await write(message);
-        else await withIdLock(message.id, () => write(message));
+        else await withIdLock(store, message.id, () => write(message));
         return message;
       });
     },
@@ -280,7 +255,7 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
           await remove(store.path("buried", reasonFileOf(job.name)));
         }
         await store.publishReady(revived);
-        await store.removeOrphanReasons(jobs, reasons);
+        await removeOrphanReasons(store.layout, jobs, reasons, store.emit);
         return revived.length;
       });
     },

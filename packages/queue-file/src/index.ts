@@ -9,7 +9,7 @@ export {
   INITIAL_POLL_DELAY_MS,
   MAX_TTR_MS,
 } from "./options.js";
-export { FORMAT_MARKER } from "./files.js";
+export { FORMAT_MARKER } from "./layout.js";
 export { CorruptJobError, FileSystemError } from "./errors.js";
 
 export type { FileQueue } from "./file-queue.js";

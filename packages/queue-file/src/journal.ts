@@ -14,11 +14,14 @@
  * The journal is not fsynced: after a power loss the start-up listing rebuilds what it lost.
  */
 import { constants, readSync, statSync, type Stats } from "node:fs";
-import { stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { FileSystemError, errnoCode, isNotFound } from "./errors.js";
+import { FileSystemError, isNotFound } from "./errors.js";
 import type { Emit } from "./events.js";
-import { claim, openQuietly, tempName, type Layout } from "./files.js";
+import { claim, tempName } from "./files.js";
+import { openQuietly } from "./job-file.js";
+import type { Layout } from "./layout.js";
+import { tryLock, unlock } from "./lock-file.js";
 import { Mutex, coalescing } from "./serial.js";
 
 /** A compaction lock older than this belongs to a process that died while compacting. */
@@ -142,7 +145,7 @@ export class Journal {
    * first, list after (see the module comment).
    */
   async compact(listReady: () => Promise<string[]>, sizeBefore: number): Promise<void> {
-    if (this.#closed || !(await this.#lock())) return;
+    if (this.#closed || !(await tryLock(this.#layout.journalLock, STALE_LOCK_MS))) return;
     try {
       const fresh = join(this.#layout.tmp, tempName("journal"));
       const handle = await openQuietly(fresh, JOURNAL_FLAGS, 0o600);
@@ -161,7 +164,7 @@ export class Journal {
         await handle.close();
       }
     } finally {
-      await unlink(this.#layout.journalLock).catch(() => undefined);
+      await unlock(this.#layout.journalLock);
     }
   }
 
@@ -208,23 +211,5 @@ export class Journal {
     this.#current = journal;
     await current?.handle.close().catch(() => undefined);
     return { journal, size: opened.size };
-  }
-
-  async #lock(): Promise<boolean> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await writeFile(this.#layout.journalLock, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
-        return true;
-      } catch (error) {
-        if (errnoCode(error) !== "EEXIST") throw new FileSystemError("create", this.#layout.journalLock, error);
-      }
-      const age = await stat(this.#layout.journalLock).then(
-        (s) => Date.now() - s.mtimeMs,
-        () => Infinity,
-      );
-      if (age < STALE_LOCK_MS) return false;
-      await unlink(this.#layout.journalLock).catch(() => undefined);
-    }
-    return false;
   }
 }

@@ -3,26 +3,17 @@
  * finding a job by id, loading job files (moving bad ones aside), publishing names that entered
  * `ready/`, requeueing leases that ran out, and keeping the in-memory index of `ready/` fresh.
  */
-import { lstat, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { decode, type Message } from "@x/message";
+import { cleanTemp } from "./cleanup.js";
 import { moveAside, type StateDir } from "./corrupt.js";
 import { FileSystemError, isNotFound } from "./errors.js";
 import { createEmitter, type Emit } from "./events.js";
-import {
-  DirectorySync,
-  claim,
-  layoutOf,
-  openJobFileSync,
-  prepareLayout,
-  processAlive,
-  readJobFile,
-  remove,
-  tempWriter,
-  type Layout,
-  type ReadResult,
-} from "./files.js";
+import { DirectorySync, claim } from "./files.js";
+import { openJobFileSync, readJobFile, type ReadResult } from "./job-file.js";
 import { Journal } from "./journal.js";
+import { layoutOf, prepareLayout, type Layout } from "./layout.js";
 import {
   NameClock,
   compareBuried,
@@ -39,10 +30,6 @@ import { ReadyIndex, type ReadyEntry } from "./ready-index.js";
 import { coalescing } from "./serial.js";
 import { Sleepers } from "./waiting.js";
 
-/** A temp file of a live process older than this is a left-over all the same. */
-const STALE_TEMP_MS = 60 * 60_000;
-/** An id lock or an orphan bury reason older than this belongs to an operation that died. */
-const STALE_LOCK_MS = 60_000;
 
 export type Named<T> = T & { readonly name: string };
 
@@ -93,7 +80,7 @@ export class JobStore {
   /** Creates or checks the directory and removes what dead processes left in `tmp/`. */
   async start(): Promise<void> {
     await prepareLayout(this.layout);
-    await this.#cleanTemp();
+    await cleanTemp(this.layout, this.emit);
   }
 
   /**
@@ -333,48 +320,6 @@ export class JobStore {
     }
     this.#nextReapAt = next;
     await this.publishReady(requeued);
-  }
-
-  /** Removes what dead processes left in `tmp/`; nothing there is ever read as a job. */
-  async #cleanTemp(): Promise<void> {
-    const names = await readdir(this.layout.tmp).catch((error: unknown) => {
-      throw new FileSystemError("list", this.layout.tmp, error);
-    });
-    const now = Date.now();
-    for (const name of names) {
-      const path = join(this.layout.tmp, name);
-      const age = await lstat(path).then(
-        (stats) => now - stats.mtimeMs,
-        () => undefined,
-      );
-      if (age === undefined) continue;
-      let reason: string | undefined;
-      if (name.endsWith(".idlock")) {
-        if (age > STALE_LOCK_MS) reason = "stale id lock";
-      } else {
-        const writer = tempWriter(name);
-        if (writer !== undefined && (age > STALE_TEMP_MS || !processAlive(writer))) reason = "temp file of a process that is gone";
-      }
-      if (reason !== undefined && (await remove(path).catch(() => false))) this.emit({ type: "cleaned", file: `tmp/${name}`, reason });
-    }
-  }
-
-  /** Removes bury reasons whose job is gone (a kick or delete died half-way). */
-  async removeOrphanReasons(jobs: readonly Named<BuriedName>[], reasons: ReadonlySet<string>): Promise<void> {
-    const live = new Set(jobs.map((job) => job.name.slice(0, -".job".length)));
-    const now = Date.now();
-    for (const reason of reasons) {
-      if (live.has(reason.slice(0, -".reason".length))) continue;
-      const path = this.path("buried", reason);
-      const age = await lstat(path).then(
-        (stats) => now - stats.mtimeMs,
-        () => 0,
-      );
-      // A young orphan is a bury in progress: its reason is written before the job moves in.
-      if (age > STALE_LOCK_MS && (await remove(path).catch(() => false))) {
-        this.emit({ type: "cleaned", file: `buried/${reason}`, reason: "bury reason without its job" });
-      }
-    }
   }
 }
 
