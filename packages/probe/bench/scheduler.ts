@@ -4,10 +4,13 @@
  * setInterval loop, in the same run. Measures scheduling lag (how late each callback starts
  * after it was due) p50/p99, and CPU time (process.cpuUsage) over the measured window.
  *
- *   pnpm bench [-- --duration 30 --checks 10000 --callback message|noop --warmup 3]
+ *   pnpm bench [-- --duration 30 --segments 6 --warmup 2 --checks 10000 --callback message|noop|same]
  *
+ * The measured time of each side is split into `--segments` segments that alternate between the
+ * two sides (each after its own warm-up), so that a change in machine load hits both alike.
  * `--callback message` (default): each callback builds one metric message, as a real function
- * check does; `noop` returns no message, which isolates the scheduler's own overhead.
+ * check does; `noop` returns no message, which isolates the scheduler's own overhead; `same`
+ * returns the same prebuilt message every time (the delivery path without building).
  */
 import { PerformanceObserver } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -22,17 +25,20 @@ const { values } = parseArgs({
     duration: { type: "string", default: "30" },
     checks: { type: "string", default: "10000" },
     callback: { type: "string", default: "message" },
-    warmup: { type: "string", default: "3" },
+    warmup: { type: "string", default: "2" },
+    segments: { type: "string", default: "6" },
     // For profiling one side alone (node --cpu-prof).
     side: { type: "string", default: "both" },
   },
 });
+const segments = Number(values.segments);
 const durationMs = Number(values.duration) * 1000;
+const segmentMs = durationMs / segments;
 const warmupMs = Number(values.warmup) * 1000;
 const n = Number(values.checks);
 const callbackKind = values.callback;
-if (!(durationMs > 0) || !(warmupMs >= 0) || !(n > 0) || (callbackKind !== "message" && callbackKind !== "noop")) {
-  console.error("usage: scheduler.ts [--duration SECONDS] [--checks N] [--callback message|noop] [--warmup SECONDS]");
+if (!(durationMs > 0) || !Number.isInteger(segments) || segments < 1 || !(warmupMs >= 0) || !(n > 0) || !["message", "noop", "same"].includes(callbackKind)) {
+  console.error("usage: scheduler.ts [--duration SECONDS] [--segments N] [--warmup SECONDS] [--checks N] [--callback message|noop|same]");
   process.exit(2);
 }
 const INTERVAL_MS = 1_000;
@@ -44,6 +50,10 @@ type Callback = () => CheckOutput;
 /** The work a check does, identical on both sides. */
 function makeCallback(i: number): Callback {
   if (callbackKind === "noop") return () => [];
+  if (callbackKind === "same") {
+    const message = createMessage({ aspect: `check_${i}`, value: 1 });
+    return () => message;
+  }
   const location = { host: "bench" };
   let reading = 0;
   return () => createMessage({ aspect: `check_${i}`, location, value: reading++ });
@@ -75,7 +85,7 @@ interface SideResult {
 
 /** Runs `start` (which begins calling `record(lagMs)`), measures after the warm-up, then stops it. */
 async function measure(start: (record: (lagMs: number) => void) => () => Promise<void>, count: () => number): Promise<SideResult> {
-  const lags = new Float64Array(n * (Math.ceil(durationMs / INTERVAL_MS) + 5));
+  const lags = new Float64Array(n * (Math.ceil(segmentMs / INTERVAL_MS) + 5));
   let size = 0;
   let measuring = false;
   const stop = start((lag) => {
@@ -91,7 +101,7 @@ async function measure(start: (record: (lagMs: number) => void) => () => Promise
   measuring = true;
   const cpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
-  await sleep(durationMs);
+  await sleep(segmentMs);
   measuring = false;
   const cpu = process.cpuUsage(cpuBefore);
   const wallMs = performance.now() - wallBefore;
@@ -157,14 +167,45 @@ function summary(name: string, r: SideResult): { p50: number; p99: number } {
   return { p50, p99 };
 }
 
-console.log(`# @x/probe scheduler: ${n.toLocaleString("en-US")} function checks every ${INTERVAL_MS} ms, callback=${callbackKind}, ${durationMs / 1000} s measured per side after ${warmupMs / 1000} s warm-up`);
+console.log(
+  `# @x/probe scheduler: ${n.toLocaleString("en-US")} function checks every ${INTERVAL_MS} ms, callback=${callbackKind}, ` +
+    `${durationMs / 1000} s measured per side in ${segments} alternating segments, each after ${warmupMs / 1000} s warm-up`,
+);
 console.log(`# ${machine()}`);
 if (values.side === "ours" || values.side === "baseline") {
   summary(values.side, await (values.side === "ours" ? runOurs() : runBaseline()));
   process.exit(0);
 }
-const base = await runBaseline();
-const ours = await runOurs();
+/** Adds up the segments of one side. */
+function merge(parts: readonly SideResult[]): SideResult {
+  const lags = new Float64Array(parts.reduce((sum, p) => sum + p.lags.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    lags.set(p.lags, offset);
+    offset += p.lags.length;
+  }
+  const sum = (pick: (p: SideResult) => number): number => parts.reduce((total, p) => total + pick(p), 0);
+  return { lags, cpuMs: sum((p) => p.cpuMs), gcMs: sum((p) => p.gcMs), wallMs: sum((p) => p.wallMs), messages: sum((p) => p.messages) };
+}
+
+const baseParts: SideResult[] = [];
+const oursParts: SideResult[] = [];
+for (let i = 0; i < segments; i++) {
+  // Alternate which side goes first, so neither always follows the other's garbage.
+  if (i % 2 === 0) {
+    baseParts.push(await runBaseline());
+    oursParts.push(await runOurs());
+  } else {
+    oursParts.push(await runOurs());
+    baseParts.push(await runBaseline());
+  }
+}
+const p99 = (r: SideResult): string => percentile(Array.from(r.lags), 99).toFixed(1);
+console.log(`per segment lag p99 (ms): baseline ${baseParts.map(p99).join(" ")}; ours ${oursParts.map(p99).join(" ")}`);
+const cpuOf = (r: SideResult): string => Math.round(r.cpuMs).toString();
+console.log(`per segment CPU (ms): baseline ${baseParts.map(cpuOf).join(" ")}; ours ${oursParts.map(cpuOf).join(" ")}`);
+const base = merge(baseParts);
+const ours = merge(oursParts);
 const b = summary("baseline (setInterval loop)", base);
 const o = summary("ours (Checks + runProbe)", ours);
 compare({ name: "scheduling lag p50", unit: "ms", ours: o.p50, baseline: b.p50, baselineName: "setInterval loop" });
