@@ -79,8 +79,11 @@ export interface HandleContext {
  * it later with backoff. Any other exception is logged and the handle stays open.
  */
 export interface Handle {
+  /** Opens the source (spawns the command, connects); a throw or rejection is retried with backoff. */
   open(context: HandleContext): void | Promise<void>;
+  /** Returns what is ready now, never blocking; throws {@link HandleEofError} at end of file. */
   readMessages(): CheckOutput;
+  /** Releases the source; called after EOF and when the scheduler closes. */
   close(): void | Promise<void>;
   /** Name used in logs. @default `H-<id>/<class name>` */
   checkName?(): string;
@@ -91,6 +94,7 @@ export interface Handle {
  * call waits until something is ready and returns the messages to send.
  */
 export interface ChecksRunner {
+  /** Waits until messages are ready and returns them; honour `signal` to stop promptly. */
   runNext(options?: { readonly signal?: AbortSignal }): Iterable<unknown> | Promise<Iterable<unknown>>;
 }
 

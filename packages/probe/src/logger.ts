@@ -3,9 +3,13 @@
  * scheduler's and the outputs' log lines (the CLI passes one that writes to stderr).
  */
 export interface Logger {
+  /** Details: every check added, every handle read. */
   debug(message: string): void;
+  /** Normal events: handles opened, connections made, shutdown. */
   info(message: string): void;
+  /** Failures that the probe survives: a check that threw, a lost connection, dropped messages. */
   warn(message: string): void;
+  /** Failures of the probe itself: a CHECKS object that fails, an output that cannot write. */
   error(message: string): void;
 }
 

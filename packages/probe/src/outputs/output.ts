@@ -18,11 +18,13 @@ export interface OutputStats {
 export interface Output extends AsyncDisposable {
   /** E.g. `stdout`, `tcp:127.0.0.1:5000`. */
   readonly name: string;
+  /** Queues or writes one message; throws `OutputClosedError` after `close()`, never for I/O trouble. */
   send(message: ProbeMessage): void;
   /** Resolves when nothing is pending; rejects with the signal's reason when it aborts first. */
   flush(options?: { readonly signal?: AbortSignal }): Promise<void>;
   /** Stops the output and releases its resources (undelivered messages are counted as dropped). Idempotent. */
   close(): Promise<void>;
+  /** Counters since the output was created. */
   stats(): OutputStats;
 }
 
