@@ -103,7 +103,7 @@ describe("nagios (real plugin processes)", () => {
   it("a hung plugin does not freeze the probe: other checks keep running, it is killed (with its children) and reported unknown", async () => {
     const pidFile = join(dir, "hung.pid");
     // The plugin starts a grandchild, so killing only the shell would not be enough.
-    const hung = nagios(`sleep 600 & echo $! > ${pidFile}; wait`, { aspect: "hung", intervalMs: 600_000, timeoutMs: 1_500 });
+    const hung = nagios(`sleep 600 & echo $! > ${pidFile}; wait`, { aspect: "hung", intervalMs: 600_000, timeoutMs: 3_000 });
     let whileHung = 0;
     const ticker = functionCheck(async () => {
       const pid = Number(await readFile(pidFile, "utf8").catch(() => "0"));
@@ -113,7 +113,7 @@ describe("nagios (real plugin processes)", () => {
     const checks = new Checks([hung, ticker]);
     const messages = await collectUntil(checks, (m) => m.some((x) => x.event.name === "hung"));
     const failure = messages.find((x) => x.event.name === "hung");
-    expect(failure?.event).toEqual({ name: "hung", state: { value: "unknown", severity: "error" }, comment: "plugin timed out after 1500 ms" });
+    expect(failure?.event).toEqual({ name: "hung", state: { value: "unknown", severity: "error" }, comment: "plugin timed out after 3000 ms" });
     expect(whileHung).toBeGreaterThan(0);
     const grandchild = Number(await readFile(pidFile, "utf8"));
     await waitFor(() => !alive(grandchild));
