@@ -1,7 +1,7 @@
 export { startNatsServer } from "./nats.js";
 export { startBeanstalkd } from "./beanstalkd.js";
 export { freePort, MissingBinaryError } from "./server-process.js";
-export { runTs, spawnTs, tsNodeArgs } from "./spawn-ts.js";
+export { runTs, spawnTs, tsNodeArgs, DEFAULT_RUN_TIMEOUT_MS } from "./spawn-ts.js";
 export type { NatsServerOptions } from "./nats.js";
 export type { BeanstalkdOptions } from "./beanstalkd.js";
 export type { RunningServer, ServerRecipe } from "./server-process.js";

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { extractCodeBlocks, runTsSnippet } from "./readme.js";
+import { runTs } from "./spawn-ts.js";
 
 describe("extractCodeBlocks", () => {
   it("returns ts blocks with their line numbers and skips other languages", () => {
@@ -24,6 +25,21 @@ describe("runTsSnippet", () => {
       const failing = await runTsSnippet('throw new Error("boom");', dir);
       expect(failing.code).not.toBe(0);
       expect(failing.stderr).toContain("boom");
+      expect(failing.timedOut).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("runTs", () => {
+  it("kills a child that runs past its timeout instead of leaving it behind", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "x-hang-"));
+    try {
+      const file = join(dir, "hang.ts");
+      await writeFile(file, "setInterval(() => undefined, 1000);\n");
+      const result = await runTs(file, [], { timeoutMs: 300 });
+      expect(result).toMatchObject({ timedOut: true, signal: "SIGKILL" });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
