@@ -20,8 +20,9 @@ import { createMemoryQueue, type QueueAdapter } from "@x/message";
 import { createFileQueue } from "@x/queue-file";
 import { createWorker } from "../src/index.js";
 
-/** Counted rounds per adapter, after one warm-up round. */
-const ROUNDS = 11;
+/** Counted rounds after one warm-up round: more where a round is cheap. */
+const MEMORY_ROUNDS = 11;
+const FILE_ROUNDS = 7;
 
 /** Jobs per CPU second and per wall-clock second of one drain. */
 interface Rate {
@@ -118,10 +119,10 @@ async function bareDrain(queue: QueueAdapter): Promise<number> {
   return done;
 }
 
-async function run(name: string, queue: QueueAdapter, jobs: number): Promise<void> {
+async function run(name: string, queue: QueueAdapter, jobs: number, rounds: number): Promise<void> {
   const worker = parkableWorker(queue);
   const rates = { bare: [] as Rate[], worker: [] as Rate[] };
-  for (let round = -1; round < ROUNDS; round++) {
+  for (let round = -1; round < rounds; round++) {
     const order = round % 2 === 0 ? (["bare", "worker"] as const) : (["worker", "bare"] as const);
     for (const side of order) {
       await worker.park();
@@ -136,8 +137,11 @@ async function run(name: string, queue: QueueAdapter, jobs: number): Promise<voi
   await worker.close();
   const wall = (list: Rate[]): string => Math.round(median(list.map((r) => r.wall))).toLocaleString("en-US");
   console.log(`${name}: wall clock (for reference): worker ${wall(rates.worker)} jobs/s, bare loop ${wall(rates.bare)} jobs/s`);
+  // Each round's two sides ran back to back: their ratio shows how much the figure moves.
+  const paired = rates.worker.map((w, i) => w.cpu / (rates.bare[i]?.cpu ?? Number.NaN)).sort((a, b) => a - b);
+  console.log(`${name}: per-round ratios ${paired.map((r) => r.toFixed(2)).join(" ")}`);
   compare({
-    name: `${name}: ${jobs.toLocaleString("en-US")} jobs a round, no-op handler, concurrency 1 (median of ${ROUNDS})`,
+    name: `${name}: ${jobs.toLocaleString("en-US")} jobs a round, no-op handler, concurrency 1 (median of ${rounds})`,
     unit: "jobs/CPU-s",
     ours: median(rates.worker.map((r) => r.cpu)),
     baseline: median(rates.bare.map((r) => r.cpu)),
@@ -149,13 +153,13 @@ async function run(name: string, queue: QueueAdapter, jobs: number): Promise<voi
 console.log(machine());
 {
   const queue = createMemoryQueue();
-  await run("memory", queue, 50_000);
+  await run("memory", queue, 50_000, MEMORY_ROUNDS);
   await queue.close();
 }
 for (const fsync of [false, true]) {
   const dir = await mkdtemp(join(tmpdir(), "x-worker-bench-"));
   const queue = createFileQueue({ dir, fsync });
-  await run(`file (fsync ${fsync ? "on" : "off"})`, queue, fsync ? 500 : 2_000);
+  await run(`file (fsync ${fsync ? "on" : "off"})`, queue, fsync ? 300 : 2_000, FILE_ROUNDS);
   await queue.close();
   await rm(dir, { recursive: true, force: true });
 }

@@ -95,6 +95,8 @@ export class ActiveJob implements KeptLease {
   #running = false;
   #finishRun: ((ended: Ended) => void) | undefined;
   #result: unknown;
+  /** Set when `run` awaits the ack of a synchronous success. */
+  #acking = false;
 
   constructor(env: JobEnvironment, reservation: Reservation) {
     this.#env = env;
@@ -157,56 +159,93 @@ export class ActiveJob implements KeptLease {
   }
 
   /**
-   * Runs the job to its settlement; never rejects. Written as one async function on purpose: the
-   * success path (checks, handler, ack) is what every job goes through, and each extra async
-   * helper would cost a promise per job.
+   * Runs the job to its settlement, then calls `jobDone`; never rejects. A worker with
+   * concurrency 1 does the same inline (`start`, await, `finish`) to spare the async frame,
+   * which is most of what a job costs the worker when handlers are quick.
    */
   async run(): Promise<void> {
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.start();
+      if (pending !== undefined) await pending;
+    } catch (error) {
+      this.finish(error);
+      return;
+    }
+    this.finish();
+  }
+
+  /**
+   * The synchronous part: checks, routing, the handler call. Returns what must be awaited before
+   * `finish()`, if anything; never throws.
+   */
+  start(): Promise<void> | undefined {
+    try {
+      return this.#start();
+    } catch (error) {
+      this.#env.reportError("internal", error, this.message);
+      return undefined;
+    }
+  }
+
+  /** After `start()`'s promise settled (`error`: its rejection): counts a plain success, then `jobDone`. */
+  finish(...failure: [error?: unknown]): void {
+    const env = this.#env;
+    if (failure.length > 0) {
+      if (this.#acking) this.#failed("ack", failure[0]);
+      else env.reportError("internal", failure[0], this.message);
+    } else if (this.#acking) {
+      this.#countSuccess(0);
+    }
+    env.jobDone(this);
+  }
+
+  /** The synchronous part: checks, routing, the handler call. Returns what `run` must wait for. */
+  #start(): Promise<void> | undefined {
     const env = this.#env;
     const { options } = env;
     const message = this.message;
-    try {
-      env.counts.reserved++;
-      if (env.wants("reserved")) env.emit("reserved", { message, attempt: this.attempt });
-      const expiration = message.header.expiration;
-      if (expiration !== undefined && Date.now() > expiration.getTime()) {
-        await this.#expire();
+    env.counts.reserved++;
+    if (env.wants("reserved")) env.emit("reserved", { message, attempt: this.attempt });
+    const expiration = message.header.expiration;
+    if (expiration !== undefined && Date.now() > expiration.getTime()) return this.#expire();
+    if (this.attempt > options.maxAttempts) {
+      return this.#bury("max-attempts", `max attempts (${options.maxAttempts}) reached`, undefined);
+    }
+    const type = message.header.requestType;
+    const handler = type === undefined ? undefined : (options.handlers[type] as Handler | undefined);
+    if (type === undefined || handler === undefined) {
+      return this.#bury("no-handler", type === undefined ? "no request type" : `no handler for request type ${JSON.stringify(type)}`, undefined);
+    }
+    if (options.autoTouch) env.keeper.add(this);
+    const running = this.#run(handler, type);
+    if (running === "ok" && !isJobResult(this.#result)) {
+      env.health?.handlerSucceeded();
+      this.#acking = true;
+      return this.#reservation.ack();
+    }
+    return this.#settle(running);
+  }
+
+  /** Everything but a plain synchronous success: waits for the handler, then settles. */
+  async #settle(running: Ended | Promise<Ended>): Promise<void> {
+    const ended = typeof running === "string" ? running : await running;
+    const env = this.#env;
+    if (ended === "ok") {
+      env.health?.handlerSucceeded();
+      try {
+        await this.#reservation.ack();
+      } catch (error) {
+        this.#failed("ack", error);
         return;
       }
-      if (this.attempt > options.maxAttempts) {
-        await this.#bury("max-attempts", `max attempts (${options.maxAttempts}) reached`, undefined);
-        return;
-      }
-      const type = message.header.requestType;
-      const handler = type === undefined ? undefined : (options.handlers[type] as Handler | undefined);
-      if (type === undefined || handler === undefined) {
-        await this.#bury("no-handler", type === undefined ? "no request type" : `no handler for request type ${JSON.stringify(type)}`, undefined);
-        return;
-      }
-      if (options.autoTouch) env.keeper.add(this);
-      const running = this.#run(handler, type);
-      const ended = typeof running === "string" ? running : await running;
-      if (ended === "ok") {
-        env.health?.handlerSucceeded();
-        // The ack is inlined here rather than in #succeed: one promise less for every job.
-        try {
-          await this.#reservation.ack();
-        } catch (error) {
-          this.#failed("ack", error);
-          return;
-        }
-        const responding = this.#succeeded(this.#result);
-        if (responding) await responding;
-      } else if (ended === "failed") {
-        env.health?.handlerFailed();
-        await this.#fail(this.#result);
-      } else {
-        await this.#release(0, this.#result, true);
-      }
-    } catch (error) {
-      env.reportError("internal", error, message);
-    } finally {
-      env.jobDone(this);
+      const result = this.#result;
+      this.#countSuccess(isJobResult(result) ? await this.#respond(result.responses) : 0);
+    } else if (ended === "failed") {
+      env.health?.handlerFailed();
+      await this.#fail(this.#result);
+    } else {
+      await this.#release(0, this.#result, true);
     }
   }
 
@@ -257,17 +296,6 @@ export class ActiveJob implements KeptLease {
     if (!(error instanceof LeaseLostError)) this.#env.health?.queueFailed();
     this.#env.reportError(phase, error, this.message);
     return false;
-  }
-
-  /** After the ack: response messages, counts and the event. Synchronous unless there are responses. */
-  #succeeded(value: unknown): Promise<void> | undefined {
-    if (isJobResult(value)) {
-      return this.#respond(value.responses).then((enqueued) => {
-        this.#countSuccess(enqueued);
-      });
-    }
-    this.#countSuccess(0);
-    return undefined;
   }
 
   #countSuccess(responses: number): void {

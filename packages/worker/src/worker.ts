@@ -67,8 +67,6 @@ class QueueWorker implements Worker, JobEnvironment {
   readonly #stopController = new AbortController();
   #state: WorkerState = "created";
   #stopReason: StopReason | undefined;
-  /** The `run()` of the job started last: with concurrency 1 the loop waits on it directly. */
-  #lastRun: Promise<void> | undefined;
   #deadline: ReturnType<typeof setTimeout> | undefined;
   /** Resolves the one pending `#changed()` (the loop or the drain; never both at once). */
   #wakeup: (() => void) | undefined;
@@ -205,8 +203,7 @@ class QueueWorker implements Worker, JobEnvironment {
     const reserveOptions = timeoutMs === 0 ? { timeoutMs } : { timeoutMs, signal: stopSignal };
     while (!this.#stopRequested()) {
       if (this.#active.size >= concurrency) {
-        // One job at a time (the common case) needs no extra promise to learn that it ended.
-        await (concurrency === 1 && this.#lastRun ? this.#lastRun : this.#changed());
+        await this.#changed();
         continue;
       }
       let reservation: Reservation | null;
@@ -234,14 +231,26 @@ class QueueWorker implements Worker, JobEnvironment {
         continue;
       }
       this.#emptyPolls = 0;
-      this.#start(reservation);
+      const job = new ActiveJob(this, reservation);
+      this.#active.add(job);
+      if (concurrency > 1) {
+        void job.run();
+        continue;
+      }
+      // One job at a time (the common case) runs in the loop's own frame: no async frame per job.
+      const pending = job.start();
+      if (pending === undefined) {
+        job.finish();
+        continue;
+      }
+      try {
+        await pending;
+      } catch (error) {
+        job.finish(error);
+        continue;
+      }
+      job.finish();
     }
-  }
-
-  #start(reservation: Reservation): void {
-    const job = new ActiveJob(this, reservation);
-    this.#active.add(job);
-    this.#lastRun = job.run();
   }
 
   /** Waits until every running job has settled (or was abandoned and released). */
