@@ -1,6 +1,6 @@
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createTcpServer, type Server } from "node:net";
-import { rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -105,7 +105,9 @@ describe("README examples", async () => {
       let result;
       if (block.code.includes("export const CHECKS")) {
         // A checks module: run it the way the README says, through x-probe --once.
-        const file = join(packageDir, `.readme-example-checks-${i}.ts`);
+        // .readme-examples/ is where README snippets run (ignored by tsc, ESLint and git).
+        await mkdir(join(packageDir, ".readme-examples"), { recursive: true });
+        const file = join(packageDir, ".readme-examples", `checks-${i}.ts`);
         await writeFile(file, block.code, "utf8");
         try {
           result = await runTs(MAIN, ["--checks", file, "--once"], { cwd: packageDir });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runTs, type RunResult } from "./spawn-ts.js";
 
@@ -40,10 +40,14 @@ export async function readmeExamples(readmePath: string): Promise<CodeBlock[]> {
 /**
  * Runs a TypeScript snippet as its own process from inside a package directory, so `@x/*`
  * imports resolve exactly as they would for a user of that package (sources via tsx).
- * The snippet is written next to the package.json and removed afterwards.
+ * The snippet is written to `<packageDir>/.readme-examples/` (which has no package.json of its
+ * own, so the package's name resolves to itself; tsc and ESLint ignore the folder) and removed
+ * afterwards.
  */
 export async function runTsSnippet(code: string, packageDir: string, args: readonly string[] = []): Promise<RunResult> {
-  const file = join(packageDir, `.readme-example-${randomUUID()}.ts`);
+  const dir = join(packageDir, ".readme-examples");
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${randomUUID()}.ts`);
   await writeFile(file, code, "utf8");
   try {
     return await runTs(file, args, { cwd: packageDir });
