@@ -71,6 +71,8 @@ class QueueWorker implements Worker, JobEnvironment {
   /** Resolves the one pending `#changed()` (the loop or the drain; never both at once). */
   #wakeup: (() => void) | undefined;
   #emptyPolls = 0;
+  /** Non-blocking reserves in flight beside the loop's own (see `#reserveAhead`). */
+  #reservingAhead = 0;
   #runPromise: Promise<WorkerRunResult> | undefined;
   #closePromise: Promise<void> | undefined;
   #inListenerError = false;
@@ -201,7 +203,7 @@ class QueueWorker implements Worker, JobEnvironment {
     // A reserve that does not wait cannot block a stop, so it needs no signal.
     const reserveOptions = timeoutMs === 0 ? { timeoutMs } : { timeoutMs, signal: stopSignal };
     while (!this.#stopRequested()) {
-      if (this.#active.size >= concurrency) {
+      if (this.#active.size + this.#reservingAhead >= concurrency) {
         await this.#changed();
         continue;
       }
@@ -234,6 +236,7 @@ class QueueWorker implements Worker, JobEnvironment {
       this.#active.add(job);
       if (concurrency > 1) {
         void job.run();
+        this.#reserveAhead();
         continue;
       }
       // One job at a time (the common case) runs in the loop's own frame: no async frame per job.
@@ -252,9 +255,50 @@ class QueueWorker implements Worker, JobEnvironment {
     }
   }
 
-  /** Waits until every running job has settled (or was abandoned and released). */
+  /**
+   * While jobs are flowing, fills the free slots with non-blocking reserves issued together, so a
+   * queue whose reserve takes a round trip or two (beanstalkd) is not limited to one reserve at a
+   * time. Their empty results are not polls: only the loop's own reserve counts towards
+   * `shutdownAfterEmptyIterations` and sleeps, so the loop's timing is the same as with one slot.
+   */
+  #reserveAhead(): void {
+    const { queue, concurrency } = this.options;
+    while (!this.#stopRequested() && this.#active.size + this.#reservingAhead + 1 < concurrency) {
+      this.#reservingAhead++;
+      queue.reserve({ timeoutMs: 0 }).then(
+        (reservation) => {
+          this.#reservingAhead--;
+          if (reservation !== null) this.#startAhead(reservation);
+          this.#wake();
+        },
+        (error: unknown) => {
+          this.#reservingAhead--;
+          // The loop's own reserve meets the same failure and deals with it (error delay, stop).
+          if (!this.#stopRequested()) this.reportError("reserve", error);
+          this.#wake();
+        },
+      );
+    }
+  }
+
+  #startAhead(reservation: Reservation): void {
+    if (this.#stopRequested()) {
+      // Reserved just as the worker began to stop: hand it straight back, untouched.
+      reservation.release().catch((error: unknown) => {
+        this.reportError("release", error, reservation.message);
+      });
+      return;
+    }
+    this.health?.queueOk();
+    const job = new ActiveJob(this, reservation);
+    this.#active.add(job);
+    void job.run();
+    this.#reserveAhead();
+  }
+
+  /** Waits until every running job has settled (or was abandoned and released), and no reserve is pending. */
   async #drain(): Promise<void> {
-    while (this.#active.size > 0) await this.#changed();
+    while (this.#active.size > 0 || this.#reservingAhead > 0) await this.#changed();
   }
 
   #requestStop(reason: StopReason): void {
