@@ -6,5 +6,5 @@ export type { NatsServerOptions } from "./nats.js";
 export type { BeanstalkdOptions } from "./beanstalkd.js";
 export type { RunningServer, ServerRecipe } from "./server-process.js";
 export type { ChildProcess, RunResult } from "./spawn-ts.js";
-export { extractCodeBlocks, readmeExamples, runTsSnippet } from "./readme.js";
-export type { CodeBlock } from "./readme.js";
+export { extractCodeBlocks, readmeExamples, runTsSnippet, typecheckSnippets } from "./readme.js";
+export type { CodeBlock, TypecheckResult } from "./readme.js";

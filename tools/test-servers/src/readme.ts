@@ -1,7 +1,11 @@
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runTs, type RunResult } from "./spawn-ts.js";
+
+const require = createRequire(import.meta.url);
 
 /** A fenced code block from a markdown file. */
 export interface CodeBlock {
@@ -53,5 +57,52 @@ export async function runTsSnippet(code: string, packageDir: string, args: reado
     return await runTs(file, args, { cwd: packageDir });
   } finally {
     await rm(file, { force: true });
+  }
+}
+
+/** Result of {@link typecheckSnippets}: tsc's exit code and its diagnostics, one per line. */
+export interface TypecheckResult {
+  readonly ok: boolean;
+  readonly diagnostics: string;
+}
+
+/**
+ * Typechecks every runnable TypeScript block of a README against the package's own tsconfig, so
+ * the examples stay type-correct, not only runnable (tsx does not check types). The blocks are
+ * written to `<packageDir>/.readme-typecheck/` (ignored by git, ESLint and the package's tsconfig)
+ * and removed afterwards.
+ */
+export async function typecheckSnippets(readmePath: string, packageDir: string): Promise<TypecheckResult> {
+  const blocks = await readmeExamples(readmePath);
+  const dir = join(packageDir, ".readme-typecheck");
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  try {
+    // Each block is its own module (`export {}`), so blocks may reuse names as a reader expects.
+    await Promise.all(
+      blocks.map((block) => writeFile(join(dir, `readme-line-${block.line}.ts`), `${block.code}\nexport {};\n`, "utf8")),
+    );
+    await writeFile(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({ extends: "../tsconfig.json", compilerOptions: { noEmit: true }, include: ["*.ts"] }),
+      "utf8",
+    );
+    const tsc = require.resolve("typescript/bin/tsc");
+    const result = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [tsc, "-p", join(dir, "tsconfig.json"), "--pretty", "false"], {
+        cwd: packageDir,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+      child.once("error", reject);
+      child.once("close", (code) => {
+        resolve({ code, output });
+      });
+    });
+    return { ok: result.code === 0, diagnostics: result.output.trim() };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
