@@ -131,6 +131,12 @@ export function describeQueueAdapter(
         expect((await mustReserve()).message.id).toBe("order-42");
       });
 
+      it.runIf(keepsCustomIds)("rejects a second job with the id of a live one", async () => {
+        await queue.enqueue({ id: "same-id", payload: 1 });
+        await expect(queue.enqueue({ id: "same-id", payload: 2 })).rejects.toBeInstanceOf(InvalidArgumentError);
+        expect((await queue.peek("same-id"))?.body.payload).toBe(1);
+      });
+
       it("rejects a bad priority with the shared InvalidArgumentError", async () => {
         await expect(queue.enqueue({ priority: 1.5 })).rejects.toBeInstanceOf(InvalidArgumentError);
         await expect(queue.enqueue({ priority: Number.NaN })).rejects.toBeInstanceOf(InvalidArgumentError);
@@ -425,6 +431,26 @@ export function describeQueueAdapter(
         await expect(queue.delete(sent.id)).rejects.toBeInstanceOf(QueueClosedError);
         await expect(queue.kick(1)).rejects.toBeInstanceOf(QueueClosedError);
         await expect(queue.stats()).rejects.toBeInstanceOf(QueueClosedError);
+      });
+
+      it("after close, a held reservation's methods reject with QueueClosedError", async () => {
+        await queue.enqueue({ payload: "held" });
+        const job = await mustReserve();
+        await queue.close();
+        await expect(job.ack()).rejects.toBeInstanceOf(QueueClosedError);
+        await expect(job.release()).rejects.toBeInstanceOf(QueueClosedError);
+        await expect(job.bury("x")).rejects.toBeInstanceOf(QueueClosedError);
+        await expect(job.touch()).rejects.toBeInstanceOf(QueueClosedError);
+      });
+
+      it.runIf(capabilities.share !== undefined)("a job held when its adapter closes is not lost", async () => {
+        const other = await factoryFor(queue);
+        const sent = await queue.enqueue({ payload: "survivor" });
+        await mustReserve();
+        await queue.close();
+        const again = await other.reserve({ timeoutMs: patience(leaseMs) });
+        expect(again?.message.id).toBe(sent.id);
+        await again?.ack();
       });
 
       it("close rejects a waiting reserve with QueueClosedError", async () => {
