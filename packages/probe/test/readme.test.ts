@@ -4,7 +4,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readmeExamples, runTs, runTsSnippet, startNatsServer } from "@x/test-servers";
+import { readmeExamples, runTs, runTsSnippet, startNatsServer, typecheckSnippets } from "@x/test-servers";
 import type { ProbeMessage } from "../src/index.js";
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -98,6 +98,12 @@ describe("README examples", async () => {
 
   it("has one expectation per ```ts block", () => {
     expect(blocks).toHaveLength(expectations.length);
+  });
+
+  it("every block typechecks against the package's tsconfig (tsx runs them without checking types)", async () => {
+    const result = await typecheckSnippets(join(packageDir, "README.md"), packageDir);
+    expect(result.diagnostics).toBe("");
+    expect(result.ok).toBe(true);
   });
 
   for (const [i, block] of blocks.entries()) {
