@@ -29,7 +29,9 @@ export class HeartbeatError extends Error {
  * `minIntervalMs`) and `value` is what was passed.
  */
 export class InvalidArgumentError extends HeartbeatError {
+  /** The option or argument, as the caller spells it (`process`, `period`, `minIntervalMs`). */
   readonly argument: string;
+  /** The value that was rejected. */
   readonly value: unknown;
 
   constructor(argument: string, value: unknown, problem: string, options?: ErrorOptions) {
@@ -58,6 +60,7 @@ export class GatewayError extends HeartbeatError {
 
 /** The gateway did not answer within `requestTimeoutMs`. */
 export class GatewayTimeoutError extends GatewayError {
+  /** The `requestTimeoutMs` that ran out. */
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number, options?: ErrorOptions) {
@@ -75,6 +78,7 @@ export class AlreadyRunningError extends HeartbeatError {
 
 /** A transition iterator fell more than `maxBuffered` transitions behind and was ended. */
 export class IteratorOverflowError extends HeartbeatError {
+  /** The monitor's `maxBufferedTransitions`. */
   readonly maxBuffered: number;
 
   constructor(maxBuffered: number, options?: ErrorOptions) {

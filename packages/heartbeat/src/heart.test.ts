@@ -25,6 +25,15 @@ function recorder(): { messages: HeartbeatMessage[]; payloads: () => string[]; p
   };
 }
 
+/**
+ * A clock that moves 100 ms each time it is read: the README's calls come a fraction of a second
+ * apart, as in beatit's doctest, however slow the machine is.
+ */
+function steppingClock(): () => number {
+  let t = 1_000_000;
+  return () => (t += 100);
+}
+
 describe("Heart: the beatit README sequences", () => {
   it("sync publisher prints exactly the README's lines", () => {
     const lines: string[] = [];
@@ -33,7 +42,7 @@ describe("Heart: the beatit README sequences", () => {
         lines.push(line(m));
       },
     };
-    const heart = new Heart({ process: "my.process.identifier", publisher: printer });
+    const heart = new Heart({ process: "my.process.identifier", publisher: printer, clock: steppingClock() });
     heart.start({ warmup: 60 });
     heart.beat({ period: 5 });
     heart.beat({ period: 5 });
@@ -60,7 +69,7 @@ describe("Heart: the beatit README sequences", () => {
         lines.push(line(m));
       },
     };
-    const heart = new Heart({ process: "my.process.identifier", publisher: asyncPrinter });
+    const heart = new Heart({ process: "my.process.identifier", publisher: asyncPrinter, clock: steppingClock() });
     // An async heart is still a `Heart` (what @x/worker accepts).
     const untyped: Heart = heart;
     expect(untyped).toBe(heart);
@@ -68,9 +77,14 @@ describe("Heart: the beatit README sequences", () => {
     expect(started).toBeInstanceOf(Promise);
     await started;
     await heart.beat({ period: 5 });
-    await heart.beat({ period: 5 });
+    // Suppressed, and still a promise, as the type says: `.then()` on it must work.
+    const repeat = heart.beat({ period: 5 });
+    expect(repeat).toBeInstanceOf(Promise);
+    await repeat;
     await heart.degraded({ period: 5 });
-    await heart.degraded({ period: 5 });
+    const repeatDegraded = heart.degraded({ period: 5 });
+    expect(repeatDegraded).toBeInstanceOf(Promise);
+    await repeatDegraded;
     await heart.stop();
     expect(lines).toEqual([
       "b'start/60' -> b'heartbeat.my.process.identifier'",
@@ -90,6 +104,7 @@ describe("Heart: the beatit README sequences", () => {
         },
       },
       subjectAsString: true,
+      clock: steppingClock(),
     });
     heart.start({ warmup: 30 });
     expect(lines).toEqual(["b'start/30' -> heartbeat.my.process.identifier"]);
@@ -215,6 +230,19 @@ describe("Heart: rate limiting (spec A1-A11, better mode)", () => {
     expect(play(steps, minIntervalMs)).toEqual(expected);
   });
 
+  it("a clock that goes backwards does not silence beats until it catches up", () => {
+    expect(play([["beat", 5], ["wait", -60_000], ["beat", 5], ["wait", 100], ["beat", 5]])).toEqual(["beat/5", "beat/5"]);
+  });
+
+  it("a suppressed call of a sync heart returns nothing", () => {
+    const rec = recorder();
+    // Typed as any heart, since a sync heart's methods are typed `void`.
+    const heart: Heart = new Heart({ process: "p", publisher: rec, clock: () => 0 });
+    expect(heart.beat({ period: 5 })).toBeUndefined();
+    expect(heart.beat({ period: 5 })).toBeUndefined();
+    expect(rec.payloads()).toEqual(["beat/5"]);
+  });
+
   it("A11: the first beat always publishes, whatever the clock reads", () => {
     expect(play([["beat", 5]], undefined, 0)).toEqual(["beat/5"]);
   });
@@ -291,6 +319,28 @@ describe("Heart: validation (A7, A10 better mode)", () => {
     } catch (error) {
       expect(error).toMatchObject({ code: "ERR_INVALID_ARGUMENT", argument: "process", value: process });
     }
+  });
+
+  it("rejects options and method arguments that are not objects, naming them", () => {
+    expect(() => new Heart(undefined as unknown as { process: string; publisher: typeof publisher })).toThrow(/`options` must be an object \(got undefined\)/);
+    const heart = new Heart({ process: "p", publisher });
+    const untyped = heart as unknown as { start(o?: unknown): void; beat(o?: unknown): void; degraded(o?: unknown): void };
+    expect(() => {
+      untyped.start();
+    }).toThrow(/`start\(\) options` must be an object/);
+    expect(() => {
+      untyped.beat(5);
+    }).toThrow(InvalidArgumentError);
+    expect(() => {
+      untyped.degraded(null);
+    }).toThrow(/`degraded\(\) options`/);
+  });
+
+  it("rejects a process name whose subject would be over MAX_SUBJECT_BYTES of UTF-8", () => {
+    // heartbeat. is 10 bytes, so a name may take 1014; é is two bytes.
+    expect(new Heart({ process: "é".repeat(507), publisher }).process).toHaveLength(507);
+    expect(() => new Heart({ process: "é".repeat(508), publisher })).toThrow(/`process` must be at most 1014 bytes of UTF-8/);
+    expect(() => new Heart({ process: "a".repeat(1015), publisher })).toThrow(InvalidArgumentError);
   });
 
   it("rejects a non-string process and a publisher without publish", () => {

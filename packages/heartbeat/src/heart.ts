@@ -1,13 +1,7 @@
 import { clockOption, type Clock } from "./clock.js";
 import { InvalidArgumentError } from "./errors.js";
-import {
-  asciiBytes,
-  assertPositiveSeconds,
-  assertProcessName,
-  HEARTBEAT_SUBJECT_PREFIX,
-  payloadText,
-  type HeartbeatKind,
-} from "./protocol.js";
+import { asciiBytes, assertProcessName, HEARTBEAT_SUBJECT_PREFIX, payloadText, type HeartbeatKind } from "./protocol.js";
+import { assertObject, assertPositiveSeconds, numberAtLeast } from "./validate.js";
 
 /** Default for {@link HeartOptions.minIntervalMs}: beatit's one second. */
 export const DEFAULT_MIN_INTERVAL_MS = 1000;
@@ -112,9 +106,16 @@ export class Heart<R = unknown> {
   readonly #publisher: HeartbeatPublisher<R>;
   readonly #clock: Clock;
   #last: LastPublish | undefined;
+  /**
+   * Whether the last publish returned a thenable. A suppressed call of an async heart still
+   * returns a promise, as its type says; the first rate-limited call always publishes, so this
+   * is known before anything can be suppressed.
+   */
+  #async = false;
 
   constructor(options: HeartOptions<R>) {
-    const { process, publisher, subjectAsString = false, minIntervalMs = DEFAULT_MIN_INTERVAL_MS } = options;
+    assertObject(options, "options");
+    const { process, publisher, subjectAsString = false } = options;
     assertProcessName(process, "process");
     if (typeof (publisher as Partial<HeartbeatPublisher> | undefined)?.publish !== "function") {
       throw new InvalidArgumentError("publisher", publisher, "must have a publish({ subject, payload }) method");
@@ -122,11 +123,8 @@ export class Heart<R = unknown> {
     if (typeof subjectAsString !== "boolean") {
       throw new InvalidArgumentError("subjectAsString", subjectAsString, "must be a boolean");
     }
-    if (typeof minIntervalMs !== "number" || !Number.isFinite(minIntervalMs) || minIntervalMs < 0) {
-      throw new InvalidArgumentError("minIntervalMs", minIntervalMs, "must be a finite number >= 0");
-    }
     this.process = process;
-    this.minIntervalMs = minIntervalMs;
+    this.minIntervalMs = numberAtLeast(options.minIntervalMs, DEFAULT_MIN_INTERVAL_MS, 0, "minIntervalMs");
     this.#publisher = publisher;
     this.#clock = clockOption(options.clock);
     const subject = HEARTBEAT_SUBJECT_PREFIX + process;
@@ -135,18 +133,21 @@ export class Heart<R = unknown> {
 
   /** Announces a (re)start; a `beat` or `degraded` is expected within `warmup` seconds. Never rate-limited. */
   start(options: { readonly warmup: number }): HeartbeatResult<R> {
+    assertObject(options, "start() options");
     assertPositiveSeconds(options.warmup, "warmup");
     return this.#send("start", options.warmup, false);
   }
 
   /** Reports health; the next `beat` is expected within `period` seconds. */
   beat(options: { readonly period: number }): HeartbeatResult<R> {
+    assertObject(options, "beat() options");
     assertPositiveSeconds(options.period, "period");
     return this.#send("beat", options.period, true);
   }
 
   /** Reports degraded health; a `beat` or `degraded` is expected within `period` seconds. */
   degraded(options: { readonly period: number }): HeartbeatResult<R> {
+    assertObject(options, "degraded() options");
     assertPositiveSeconds(options.period, "period");
     return this.#send("degraded", options.period, true);
   }
@@ -162,7 +163,10 @@ export class Heart<R = unknown> {
     if (limited && previous?.kind === kind && previous.seconds === seconds) {
       // A window longer than the period would hide beats the consumer is told to expect.
       const window = Math.min(this.minIntervalMs, (seconds ?? Infinity) * 1000);
-      if (now - previous.at < window) return undefined as HeartbeatResult<R>;
+      const elapsed = now - previous.at;
+      // A negative elapsed time means an injected clock went backwards: publish rather than
+      // stay silent until it catches up (beatit's failure with time.time()).
+      if (elapsed >= 0 && elapsed < window) return (this.#async ? Promise.resolve() : undefined) as HeartbeatResult<R>;
     }
     // Claimed before publishing so that concurrent async calls cannot both get through;
     // given back if the publish fails, so a failure does not use up the window.
@@ -178,8 +182,9 @@ export class Heart<R = unknown> {
       giveBack();
       throw error;
     }
-    if (!isThenable(result)) return undefined as HeartbeatResult<R>;
-    return Promise.resolve(result).then(
+    this.#async = isThenable(result);
+    if (!this.#async) return undefined as HeartbeatResult<R>;
+    return Promise.resolve(result as PromiseLike<unknown>).then(
       () => undefined,
       (error: unknown) => {
         giveBack();

@@ -7,9 +7,10 @@ export {
   DEFAULT_MAX_PROCESSES,
   DEFAULT_MAX_BUFFERED_TRANSITIONS,
 } from "./monitor.js";
-export { parseHeartbeat, MAX_PAYLOAD_BYTES, MAX_SUBJECT_BYTES } from "./parse.js";
+export { parseHeartbeat, MAX_PAYLOAD_BYTES } from "./parse.js";
 export {
   HEARTBEAT_SUBJECT_PREFIX,
+  MAX_SUBJECT_BYTES,
   processNameProblem,
   formatSeconds,
 } from "./protocol.js";

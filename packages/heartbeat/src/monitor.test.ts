@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { useFakeClock } from "../test/fake-clock.js";
 import { InvalidArgumentError, IteratorOverflowError } from "./errors.js";
-import { Monitor, type InvalidHeartbeat, type MonitorOptions, type Transition } from "./monitor.js";
+import { Monitor, type InvalidHeartbeat, type MonitorOptions, type ProcessState, type Transition } from "./monitor.js";
 
 const seconds = (s: number): number => s * 1000;
 
@@ -17,12 +18,7 @@ function watched(options: MonitorOptions = {}) {
 }
 
 describe("Monitor transitions (fake clock)", () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: 0 });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeClock();
 
   it("a first beat is up; it goes late after period × buffer and down after a further period × grace", () => {
     const { monitor, log, send } = watched();
@@ -218,6 +214,149 @@ describe("Monitor transitions (fake clock)", () => {
   });
 });
 
+describe("Monitor: every state x every heartbeat (fake clock, buffer 1.5, grace 2)", () => {
+  useFakeClock();
+
+  /** How to bring process `p` into each state, from nothing, with 10 s warmups and periods. */
+  const reach: Record<ProcessState, (send: (payload: string) => void) => void> = {
+    starting: (send) => {
+      send("start/10");
+    },
+    up: (send) => {
+      send("beat/10");
+    },
+    degraded: (send) => {
+      send("degraded/10");
+    },
+    late: (send) => {
+      send("beat/10");
+      vi.advanceTimersByTime(seconds(15));
+    },
+    down: (send) => {
+      send("beat/10");
+      vi.advanceTimersByTime(seconds(15 + 20));
+    },
+    stopped: (send) => {
+      send("stop");
+    },
+  };
+  /** Each heartbeat, the state it leads to, and when that state ends by itself (ms after it). */
+  const heartbeats: [string, ProcessState, number | undefined][] = [
+    ["start/4", "starting", seconds(8)],
+    ["beat/4", "up", seconds(6)],
+    ["degraded/4", "degraded", seconds(6)],
+    ["stop", "stopped", undefined],
+  ];
+  const states = Object.keys(reach) as ProcessState[];
+  const cases = states.flatMap((from) => heartbeats.map(([payload, to, lateAfter]) => [from, payload, to, lateAfter] as const));
+
+  it.each(cases)("%s + %s -> %s", (from, payload, to, lateAfter) => {
+    const { monitor, transitions, send } = watched();
+    reach[from]((p) => send("p", p));
+    expect(monitor.get("p")?.state).toBe(from);
+    const sinceBefore = monitor.get("p")?.since;
+    const before = transitions.length;
+    const now = Date.now();
+    send("p", payload);
+    const emitted = transitions.slice(before).map((t) => [t.from, t.to, t.at]);
+    // A heartbeat that does not change the state emits nothing.
+    expect(emitted).toEqual(from === to ? [] : [[from, to, now]]);
+    expect(monitor.get("p")).toMatchObject({ state: to, since: from === to ? sinceBefore : now });
+    expect(monitor.get("p")?.deadline).toBe(lateAfter === undefined ? undefined : now + lateAfter);
+    if (lateAfter === undefined) {
+      vi.advanceTimersByTime(seconds(3600));
+      expect(monitor.get("p")?.state).toBe("stopped");
+      return;
+    }
+    // The new warmup or period counts, not the one before: late exactly at its deadline.
+    vi.advanceTimersByTime(lateAfter - 1);
+    expect(monitor.get("p")?.state).toBe(to);
+    vi.advanceTimersByTime(1);
+    expect(transitions.at(-1)).toMatchObject({ from: to, to: "late", at: now + lateAfter });
+    // Then down one further (warmup or period) × grace later.
+    vi.advanceTimersByTime(seconds(8));
+    expect(transitions.at(-1)).toMatchObject({ from: "late", to: "down", at: now + lateAfter + seconds(8) });
+  });
+
+  it.each(heartbeats)("a process first heard with %s is %s", (payload, to) => {
+    const { transitions, send } = watched();
+    send("n", payload);
+    expect(transitions.map((t) => [t.from, t.to])).toEqual([[undefined, to]]);
+  });
+});
+
+describe("Monitor: robustness (fake clock)", () => {
+  useFakeClock();
+
+  it("a period beyond setTimeout's 24.8-day limit does not make the timer spin", () => {
+    const setTimeoutSpy = vi.spyOn(globalThis, "setTimeout");
+    const { monitor, log, send } = watched();
+    send("slow", "beat/3000000"); // 34.7 days; late after 52 days
+    vi.advanceTimersByTime(seconds(60));
+    expect(setTimeoutSpy.mock.calls.length).toBeLessThanOrEqual(1);
+    expect(setTimeoutSpy.mock.calls.every(([, ms]) => (ms ?? 0) <= 2 ** 31 - 1)).toBe(true);
+    vi.advanceTimersByTime(seconds(4_500_000) - seconds(60) - 1);
+    expect(monitor.get("slow")?.state).toBe("up");
+    vi.advanceTimersByTime(1);
+    expect(log()).toEqual(["slow:new>up@0", "slow:up>late@4500000000"]);
+    setTimeoutSpy.mockRestore();
+  });
+
+  it("a listener that throws while missed deadlines are applied does not lose the heartbeat", () => {
+    let now = 0;
+    const { monitor, log } = watched({ clock: () => now });
+    monitor.on("transition", (t) => {
+      if (t.to === "late") throw new Error("listener bug");
+    });
+    monitor.receive("heartbeat.c", "beat/1");
+    now = seconds(100);
+    expect(() => monitor.receive("heartbeat.c", "beat/1")).toThrow("listener bug");
+    expect(log()).toEqual(["c:new>up@0", "c:up>late@1500", "c:late>down@3500", "c:down>up@100000"]);
+    expect(monitor.get("c")).toMatchObject({ state: "up", since: seconds(100) });
+  });
+
+  it("a listener that throws from the timer: every due deadline is applied and the timer re-armed", () => {
+    const { monitor, log, send } = watched();
+    let thrown = 0;
+    monitor.on("transition", (t) => {
+      if (t.to === "late") {
+        thrown++;
+        throw new Error("listener bug");
+      }
+    });
+    send("a", "beat/2");
+    send("b", "beat/2");
+    expect(() => vi.advanceTimersByTime(seconds(3))).toThrow("listener bug");
+    expect(thrown).toBe(2);
+    expect(log().sort()).toEqual(["a:new>up@0", "a:up>late@3000", "b:new>up@0", "b:up>late@3000"]);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(seconds(4));
+    expect(log().slice(4).sort()).toEqual(["a:late>down@7000", "b:late>down@7000"]);
+  });
+
+  it("after close() no transition is emitted, and reads show the states at close", async () => {
+    let now = 0;
+    const { monitor, log } = watched({ clock: () => now });
+    monitor.receive("heartbeat.c", "beat/1");
+    await monitor.close();
+    now = seconds(100);
+    expect(monitor.get("c")?.state).toBe("up");
+    expect(monitor.snapshot().map((s) => s.state)).toEqual(["up"]);
+    expect(log()).toEqual(["c:new>up@0"]);
+  });
+
+  it("a process name whose subject is over MAX_SUBJECT_BYTES of UTF-8 is invalid, as a string too", () => {
+    const { monitor, invalid, send } = watched();
+    expect(send("é".repeat(507), "beat/5")).toBe(true);
+    expect(send("é".repeat(508), "beat/5")).toBe(false);
+    expect(monitor.receive(new TextEncoder().encode(`heartbeat.${"é".repeat(508)}`), "beat/5")).toBe(false);
+    expect(invalid.map((e) => e.reason)).toEqual([
+      expect.stringContaining("must be at most 1014 bytes of UTF-8") as unknown,
+      "subject is longer than 1024 bytes",
+    ]);
+  });
+});
+
 describe("Monitor: invalid input", () => {
   it("counts and reports malformed subjects and payloads, never throws, and keeps serving", () => {
     const { monitor, invalid, log, send } = watched();
@@ -367,6 +506,7 @@ describe("Monitor: listeners and iterators", () => {
     expect(() => new Monitor({ maxProcesses: 0 })).toThrow(/`maxProcesses`/);
     expect(() => new Monitor({ maxBufferedTransitions: 1.5 })).toThrow(/`maxBufferedTransitions`/);
     expect(() => new Monitor({ clock: "now" as unknown as () => number })).toThrow(InvalidArgumentError);
+    expect(() => new Monitor(null as unknown as MonitorOptions)).toThrow(/`options` must be an object/);
     const monitor = new Monitor();
     expect(() => monitor.on("beat" as "transition", () => undefined)).toThrow(/`event`/);
     expect(() => monitor.on("transition", 5 as unknown as () => void)).toThrow(/`listener`/);

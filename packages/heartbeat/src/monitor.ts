@@ -4,7 +4,9 @@ import { InvalidArgumentError } from "./errors.js";
 import { errorText, loggerOption, type Logger } from "./logger.js";
 import { readPayload, readSubject, type PayloadFields } from "./parse.js";
 import { processNameProblem, type Heartbeat, type HeartbeatKind } from "./protocol.js";
+import { startTimer } from "./timer.js";
 import { TransitionStream } from "./transition-stream.js";
+import { assertObject, numberAtLeast, positiveInteger } from "./validate.js";
 
 /** Default for {@link MonitorOptions.buffer}: a beat is late after 1.5 periods. */
 export const DEFAULT_BUFFER = 1.5;
@@ -27,9 +29,11 @@ export type ProcessState = "starting" | "up" | "degraded" | "late" | "down" | "s
 
 /** One change of a process's state, emitted exactly once. */
 export interface Transition {
+  /** The process name (the subject without `heartbeat.`). */
   readonly process: string;
   /** The state before, or `undefined` for a process heard for the first time. */
   readonly from: ProcessState | undefined;
+  /** The state after. */
   readonly to: ProcessState;
   /** Clock milliseconds: when the heartbeat came, or the deadline that was missed. */
   readonly at: number;
@@ -39,15 +43,21 @@ export interface Transition {
 
 /** A subject or payload the monitor could not read. */
 export interface InvalidHeartbeat {
+  /** The subject as received. */
   readonly subject: unknown;
+  /** The payload as received. */
   readonly payload: unknown;
+  /** What is wrong with it, for a log line. */
   readonly reason: string;
+  /** Clock milliseconds when it was received. */
   readonly at: number;
 }
 
 /** What the monitor knows about one process. */
 export interface ProcessStatus {
+  /** The process name. */
   readonly process: string;
+  /** Where it stands now. */
   readonly state: ProcessState;
   /** Clock milliseconds at which it entered this state. */
   readonly since: number;
@@ -71,7 +81,9 @@ export interface MonitorStats {
 
 /** Events of a {@link Monitor}, by name. */
 export interface MonitorEvents {
+  /** A process changed state. */
   transition: Transition;
+  /** `receive()` got something that is not a heartbeat. */
   invalid: InvalidHeartbeat;
 }
 
@@ -88,7 +100,12 @@ export interface MonitorOptions {
   readonly maxProcesses?: number;
   /** A transition iterator that falls this far behind ends with `IteratorOverflowError`. @default 10,000 */
   readonly maxBufferedTransitions?: number;
-  /** Errors thrown by listeners go here; without a logger they are rethrown after all listeners ran. @default none */
+  /**
+   * Errors thrown by listeners go here. Without a logger, every listener still runs and the
+   * heartbeat or deadline is fully applied; then the first error is rethrown from the call that
+   * caused it (`receive()`, `get()`, `snapshot()`), or from the timer, as an uncaught exception.
+   * @default none
+   */
   readonly logger?: Logger;
   /** Monotonic milliseconds. @default `performance.now()` */
   readonly clock?: Clock;
@@ -122,8 +139,11 @@ type Listener<E extends keyof MonitorEvents> = (event: MonitorEvents[E]) => void
  * forgotten costs nothing, and a beat that only pushes its deadline later costs no heap work.
  */
 export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
+  /** The effective {@link MonitorOptions.buffer}. */
   readonly buffer: number;
+  /** The effective {@link MonitorOptions.grace}. */
   readonly grace: number;
+  /** The effective {@link MonitorOptions.maxProcesses}. */
   readonly maxProcesses: number;
   readonly #clock: Clock;
   readonly #logger: Logger | undefined;
@@ -132,16 +152,19 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
   readonly #listeners: { [E in keyof MonitorEvents]: Set<Listener<E>> } = { transition: new Set(), invalid: new Set() };
   readonly #stream: TransitionStream<Transition>;
   readonly #fields: PayloadFields = { kind: "stop", seconds: 0 };
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #cancelTimer: (() => void) | undefined;
   #timerAt = Infinity;
+  /** The first error a listener threw during the current call, rethrown when the call is done. */
+  #listenerFailure: { readonly error: unknown } | undefined;
   #received = 0;
   #invalid = 0;
   #transitions = 0;
   #closed = false;
 
   constructor(options: MonitorOptions = {}) {
-    this.buffer = factor(options.buffer, DEFAULT_BUFFER, "buffer");
-    this.grace = factor(options.grace, DEFAULT_GRACE, "grace");
+    assertObject(options, "options");
+    this.buffer = numberAtLeast(options.buffer, DEFAULT_BUFFER, 1, "buffer");
+    this.grace = numberAtLeast(options.grace, DEFAULT_GRACE, 1, "grace");
     this.maxProcesses = positiveInteger(options.maxProcesses, DEFAULT_MAX_PROCESSES, "maxProcesses");
     const maxBuffered = positiveInteger(options.maxBufferedTransitions, DEFAULT_MAX_BUFFERED_TRANSITIONS, "maxBufferedTransitions");
     this.#stream = new TransitionStream(maxBuffered);
@@ -156,6 +179,12 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
    */
   receive(subject: string | Uint8Array, payload: string | Uint8Array): boolean {
     if (this.#closed) return false;
+    const valid = this.#receive(subject, payload);
+    this.#rethrowListenerFailure();
+    return valid;
+  }
+
+  #receive(subject: string | Uint8Array, payload: string | Uint8Array): boolean {
     this.#received++;
     const now = this.#clock();
     this.#expireDue(now);
@@ -183,14 +212,14 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
 
   /** The status of one process, or `undefined` when it was never heard or was forgotten. */
   get(process: string): ProcessStatus | undefined {
-    this.#expireDue(this.#clock());
+    this.#catchUp();
     const tracked = this.#processes.get(process);
     return tracked === undefined ? undefined : this.#status(tracked);
   }
 
   /** The status of every tracked process, in the order they were first heard. */
   snapshot(): ProcessStatus[] {
-    this.#expireDue(this.#clock());
+    this.#catchUp();
     return Array.from(this.#processes.values(), (tracked) => this.#status(tracked));
   }
 
@@ -232,22 +261,34 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
     return this.#stream.subscribe(options.signal);
   }
 
+  /** `for await (const t of monitor)`: the same as {@link Monitor.transitions} without a signal. */
   [Symbol.asyncIterator](): AsyncIterableIterator<Transition, undefined> {
     return this.transitions();
   }
 
-  /** Stops the timer and ends every iterator; the last statuses stay readable. Idempotent. */
+  /**
+   * Stops the timer and ends every iterator. Idempotent. The statuses stay readable as they were
+   * at close: no transition is emitted afterwards.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
     this.#timerAt = Infinity;
     this.#stream.end();
   }
 
+  /** The same as {@link Monitor.close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** Applies the deadlines that passed before a read (the timer may not have run yet). */
+  #catchUp(): void {
+    if (this.#closed) return;
+    this.#expireDue(this.#clock());
+    this.#rethrowListenerFailure();
   }
 
   /** A heartbeat arrived for a tracked process: new state, new deadline. */
@@ -329,14 +370,13 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
   }
 
   #onTimer = (): void => {
-    this.#timer = undefined;
+    this.#cancelTimer = undefined;
     this.#timerAt = Infinity;
-    try {
-      this.#expireDue(this.#clock());
-    } finally {
-      // Re-armed even when a listener threw, or the remaining deadlines would never fire.
-      this.#arm();
-    }
+    this.#expireDue(this.#clock());
+    this.#arm();
+    // With no logger and no caller to hand it to, a listener's error becomes an uncaught
+    // exception, as it would from an EventEmitter; every deadline was applied first.
+    this.#rethrowListenerFailure();
   };
 
   /** Points the one timer at the earliest heap key. */
@@ -344,13 +384,13 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
     if (this.#closed) return;
     const next = this.#heap.peek()?.heapKey ?? Infinity;
     if (next === this.#timerAt) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
     this.#timerAt = next;
     if (next === Infinity) return;
     // Not unref'd: a monitor with live processes has deadlines to report, so it keeps the event
     // loop alive until close(); down, stopped and forgotten processes do not.
-    this.#timer = setTimeout(this.#onTimer, Math.max(0, Math.ceil(next - this.#clock())));
+    this.#cancelTimer = startTimer(this.#onTimer, Math.ceil(next - this.#clock()));
   }
 
   #status(tracked: Tracked): ProcessStatus {
@@ -383,18 +423,27 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
     if (listeners.size > 0) this.#call(listeners, transition);
   }
 
-  /** Calls every listener even if one throws; see {@link MonitorOptions.logger}. */
+  /**
+   * Calls every listener even if one throws. Without a logger, the first error is kept and
+   * rethrown once the whole call is done ({@link MonitorOptions.logger}), so a listener's bug
+   * never leaves a heartbeat half applied or a deadline unprocessed.
+   */
   #call<T>(listeners: Set<(event: T) => void>, event: T): void {
-    let failure: { error: unknown } | undefined;
     for (const listener of listeners) {
       try {
         listener(event);
       } catch (error) {
         if (this.#logger) this.#logger.error(`heartbeat monitor: a listener threw: ${errorText(error)}`);
-        else failure ??= { error };
+        else this.#listenerFailure ??= { error };
       }
     }
-    if (failure) throw failure.error;
+  }
+
+  #rethrowListenerFailure(): void {
+    const failure = this.#listenerFailure;
+    if (failure === undefined) return;
+    this.#listenerFailure = undefined;
+    throw failure.error;
   }
 
   #listenersOf<E extends keyof MonitorEvents>(event: E): Set<Listener<E>> {
@@ -402,20 +451,4 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
     if (listeners === undefined) throw new InvalidArgumentError("event", event, 'must be "transition" or "invalid"');
     return listeners;
   }
-}
-
-function factor(value: unknown, fallback: number, argument: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 1) {
-    throw new InvalidArgumentError(argument, value, "must be a finite number >= 1");
-  }
-  return value;
-}
-
-function positiveInteger(value: unknown, fallback: number, argument: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidArgumentError(argument, value, "must be a whole number >= 1");
-  }
-  return value;
 }

@@ -54,6 +54,19 @@ describe("parseHeartbeat", () => {
     }
   });
 
+  it("rejects a process name over the subject's byte limit, counted in UTF-8 for strings too", () => {
+    const longest = `heartbeat.${"é".repeat(507)}`; // 10 + 1014 bytes
+    expect(parseHeartbeat(longest, "stop")).toEqual({ process: "é".repeat(507), kind: "stop" });
+    expect(parseHeartbeat(bytes(longest), "stop")).toEqual({ process: "é".repeat(507), kind: "stop" });
+    expect(() => parseHeartbeat(`${longest}é`, "stop")).toThrow("must be at most 1014 bytes of UTF-8");
+    expect(() => parseHeartbeat(bytes(`${longest}é`), "stop")).toThrow("longer than 1024 bytes");
+    // A surrogate pair is four bytes, a lone surrogate three (as U+FFFD).
+    expect(() => parseHeartbeat(`heartbeat.${"😀".repeat(253)}ab`, "stop")).not.toThrow();
+    expect(() => parseHeartbeat(`heartbeat.${"😀".repeat(253)}abc`, "stop")).toThrow("1014 bytes");
+    expect(() => parseHeartbeat(`heartbeat.${"\ud800".repeat(338)}`, "stop")).not.toThrow();
+    expect(() => parseHeartbeat(`heartbeat.${"\ud800".repeat(339)}`, "stop")).toThrow("1014 bytes");
+  });
+
   it("rejects invalid UTF-8 and values that are neither strings nor bytes", () => {
     expect(() => parseHeartbeat(new Uint8Array([...bytes("heartbeat.a"), 0xff]), "beat/5")).toThrow("not valid UTF-8");
     expect(() => parseHeartbeat("heartbeat.a", new Uint8Array([0x62, 0xff]))).toThrow(/is not start/);

@@ -4,12 +4,10 @@
  * pay for exceptions; {@link parseHeartbeat} is the throwing wrapper for everyone else.
  */
 import { InvalidHeartbeatError } from "./errors.js";
-import { HEARTBEAT_SUBJECT_PREFIX, processNameProblem, type Heartbeat, type HeartbeatKind } from "./protocol.js";
+import { HEARTBEAT_SUBJECT_PREFIX, MAX_SUBJECT_BYTES, processNameProblem, type Heartbeat, type HeartbeatKind } from "./protocol.js";
 
 /** Longest payload accepted; `degraded/` plus any shortest-form double is far below it. */
 export const MAX_PAYLOAD_BYTES = 64;
-/** Longest subject accepted (NATS subjects have no hard limit, but a name this long is a mistake). */
-export const MAX_SUBJECT_BYTES = 1024;
 
 /** A rejected input, with the reason. Allocated only on the error path. */
 export interface Rejection {

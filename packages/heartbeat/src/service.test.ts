@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { useFakeClock } from "../test/fake-clock.js";
 import { AlreadyRunningError, GatewayError, GatewayTimeoutError, InvalidArgumentError } from "./errors.js";
 import {
   HeartbeatService,
@@ -46,13 +47,17 @@ const seconds = (s: number): number => s * 1000;
 const make = (gateway: HeartbeatGateway, extra: Partial<HeartbeatServiceOptions> = {}) =>
   new HeartbeatService({ gateway, interval: 30, reportByBuffer: 1.5, initialStatus: "R", ...extra });
 
-function useFakeClock(): void {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: 0 });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+/** A service running in the background, with the errors `run()` reported and a way to stop it. */
+function running(gateway: HeartbeatGateway, extra: Partial<HeartbeatServiceOptions> = {}) {
+  const errors: Error[] = [];
+  const service = make(gateway, { onError: (error) => errors.push(error), ...extra });
+  const controller = new AbortController();
+  const done = service.run({ signal: controller.signal });
+  const stop = async (): Promise<void> => {
+    controller.abort();
+    await done;
+  };
+  return { service, errors, done, stop };
 }
 
 describe("HeartbeatService: jobmon scenarios B1-B9 (fake clock)", () => {
@@ -219,30 +224,22 @@ describe("HeartbeatService: the fixes over jobmon", () => {
 
   it("a hung gateway does not stall run(): the next attempt comes one interval after the last", async () => {
     const { gateway, pending } = manualGateway();
-    const errors: Error[] = [];
-    const service = make(gateway, { onError: (error) => errors.push(error) });
-    const controller = new AbortController();
-    const running = service.run({ signal: controller.signal });
+    const { errors, stop } = running(gateway);
     await vi.advanceTimersByTimeAsync(seconds(30));
     expect(pending).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(seconds(15));
     expect(errors[0]).toBeInstanceOf(GatewayTimeoutError);
     await vi.advanceTimersByTimeAsync(seconds(15));
     expect(pending).toHaveLength(2);
-    controller.abort();
-    await running;
+    await stop();
   });
 
   it("run() ends promptly on abort during a request and aborts the request", async () => {
     const { gateway, pending } = manualGateway();
-    const errors: Error[] = [];
-    const service = make(gateway, { onError: (error) => errors.push(error) });
-    const controller = new AbortController();
-    const running = service.run({ signal: controller.signal });
+    const { errors, stop } = running(gateway);
     await vi.advanceTimersByTimeAsync(seconds(30));
     expect(pending).toHaveLength(1);
-    controller.abort();
-    await running;
+    await stop();
     expect(pending[0]?.signal.aborted).toBe(true);
     expect(errors).toEqual([]);
     expect(vi.getTimerCount()).toBe(0);
@@ -285,6 +282,61 @@ describe("HeartbeatService: the fixes over jobmon", () => {
     await running;
   });
 
+  it("an interval and timeout beyond setTimeout's 24.8-day limit neither spin nor time out at once", async () => {
+    // 30 days; the request timeout (15 days = 1.296e9 ms) fits, the interval (2.592e9 ms) does not.
+    const { gateway, pending } = manualGateway();
+    const setTimeoutSpy = vi.spyOn(globalThis, "setTimeout");
+    const { errors, stop } = running(gateway, { interval: 30 * 86_400 });
+    await vi.advanceTimersByTimeAsync(seconds(60));
+    expect(setTimeoutSpy.mock.calls.length).toBeLessThanOrEqual(2);
+    expect(pending).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(seconds(30 * 86_400 - 60));
+    expect(pending).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(seconds(60));
+    expect(pending[0]?.signal.aborted).toBe(false);
+    expect(errors).toEqual([]);
+    await stop();
+    setTimeoutSpy.mockRestore();
+  });
+
+  it("a request timeout beyond setTimeout's limit still runs its full length", async () => {
+    const { gateway, pending } = manualGateway();
+    const service = make(gateway, { interval: 100 * 86_400, reportByBuffer: 2 });
+    expect(service.requestTimeoutMs).toBe(seconds(100 * 86_400));
+    const outcome = service.tick().catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(seconds(60));
+    expect(pending[0]?.signal.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(seconds(100 * 86_400 - 60));
+    expect(await outcome).toBeInstanceOf(GatewayTimeoutError);
+  });
+
+  it("an onStatusChange that throws: the status is adopted and tick() rejects with its error", async () => {
+    const bug = new Error("callback bug");
+    const service = make(scriptedGateway("C").gateway, {
+      onStatusChange: () => {
+        throw bug;
+      },
+    });
+    await expect(service.tick()).rejects.toBe(bug);
+    expect(service.currentStatus).toBe("C");
+  });
+
+  it("an onError that throws ends run() with its error; run() can be started again", async () => {
+    const bug = new Error("onError bug");
+    const service = make(scriptedGateway(new Error("down")).gateway, {
+      onError: () => {
+        throw bug;
+      },
+    });
+    const outcome = service.run({ signal: new AbortController().signal }).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(seconds(30));
+    expect(await outcome).toBe(bug);
+    const again = new AbortController();
+    const second = service.run({ signal: again.signal });
+    again.abort();
+    await second;
+  });
+
   it("a gateway answer without a status is a GatewayError", async () => {
     const service = make({ logHeartbeat: async () => ({}) as HeartbeatResponse });
     await expect(service.tick()).rejects.toThrow(/without a string status/);
@@ -315,6 +367,7 @@ describe("HeartbeatService: validation", () => {
     ["a gateway without logHeartbeat", { gateway: {} as HeartbeatGateway }, /`gateway`/],
     ["a non-function onError", { onError: 1 as unknown as () => void }, /`onError`/],
     ["a logger without methods", { logger: {} as HeartbeatServiceOptions["logger"] & object }, /`logger`/],
+    ["an increment that overflows", { interval: 1e308, reportByBuffer: 2 }, /`reportByBuffer` times interval .* finite/],
   ])("rejects %s", (_name, override, message) => {
     expect(() => new HeartbeatService({ ...base, ...override })).toThrow(InvalidArgumentError);
     expect(() => new HeartbeatService({ ...base, ...override })).toThrow(message);
@@ -324,6 +377,15 @@ describe("HeartbeatService: validation", () => {
     const service = new HeartbeatService({ ...base, reportByBuffer: 3.1, requestTimeoutMs: 5000 });
     expect(service.nextReportIncrement).toBeCloseTo(93, 9);
     expect(service.requestTimeoutMs).toBe(5000);
+  });
+
+  it("rejects options, tick() and run() arguments of the wrong type with typed errors", async () => {
+    expect(() => new HeartbeatService(null as unknown as HeartbeatServiceOptions)).toThrow(/`options` must be an object/);
+    const service = new HeartbeatService(base);
+    await expect(service.tick(null as unknown as object)).rejects.toThrow(/`tick\(\) options` must be an object/);
+    await expect(service.tick({ signal: "abort" as unknown as AbortSignal })).rejects.toThrow(/`signal` must be an AbortSignal/);
+    await expect(service.run(undefined as unknown as { signal: AbortSignal })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(service.run({} as { signal: AbortSignal })).rejects.toThrow(/`signal` must be an AbortSignal \(got undefined\)/);
   });
 
   it("setStatus rejects an empty status", () => {

@@ -2,9 +2,12 @@ import { clockOption, type Clock } from "./clock.js";
 import { AlreadyRunningError, GatewayError, GatewayTimeoutError, InvalidArgumentError } from "./errors.js";
 import { errorText, loggerOption, type Logger } from "./logger.js";
 import { sleep } from "./sleep.js";
+import { startTimer } from "./timer.js";
+import { assertObject, assertOptionalFunction, assertPositiveSeconds } from "./validate.js";
 
 /** What a {@link HeartbeatService} sends: its status and how long the server should wait for the next one. */
 export interface HeartbeatRequest<S extends string = string> {
+  /** Our current status (`currentStatus`). */
   readonly status: S;
   /** Seconds: `interval × reportByBuffer`. The server counts the process as lost after this. */
   readonly nextReportIncrement: number;
@@ -12,6 +15,7 @@ export interface HeartbeatRequest<S extends string = string> {
 
 /** The server's answer: its view of the status, which wins when it differs. */
 export interface HeartbeatResponse<S extends string = string> {
+  /** The status the server holds; adopted when it differs from ours. */
   readonly status: S;
 }
 
@@ -31,14 +35,17 @@ export interface StateUpdate<S extends string = string> {
 
 /** Passed to {@link HeartbeatServiceOptions.onStatusChange}. */
 export interface StatusChange<S extends string = string> {
+  /** The status adopted from the server. */
   readonly status: S;
+  /** Our status before it. */
   readonly previous: S;
 }
 
 /** Options of {@link HeartbeatService}. Times in seconds, as in jobmon, except `requestTimeoutMs`. */
 export interface HeartbeatServiceOptions<S extends string = string> {
+  /** Sends one heartbeat and resolves to the server's status. Required. */
   readonly gateway: HeartbeatGateway<S>;
-  /** Seconds between heartbeats. */
+  /** Seconds between heartbeats; a finite number > 0. Required. */
   readonly interval: number;
   /**
    * The server expects the next heartbeat within `interval × reportByBuffer` seconds. Must be
@@ -54,9 +61,17 @@ export interface HeartbeatServiceOptions<S extends string = string> {
    * @default `(reportByBuffer − 1) × interval × 1000` (the whole room)
    */
   readonly requestTimeoutMs?: number;
-  /** Called once for each status adopted from the server. @default none */
+  /**
+   * Called once for each status adopted from the server. If it throws, the status is adopted all
+   * the same and `tick()` rejects with its error (in `run()`, that error goes to `onError`).
+   * @default none
+   */
   readonly onStatusChange?: (change: StatusChange<S>) => void;
-  /** Called with each failed heartbeat of `run()`; the loop retries at the next interval. @default none */
+  /**
+   * Called with each failed heartbeat of `run()`; the loop retries at the next interval. It is the
+   * caller's code: if it throws, `run()` rejects with that error.
+   * @default none
+   */
   readonly onError?: (error: Error) => void;
   /** Debug lines (stale responses ignored, failures). @default none */
   readonly logger?: Logger;
@@ -87,6 +102,7 @@ export interface TickOptions {
 export class HeartbeatService<S extends string = string> {
   /** Seconds between heartbeats. */
   readonly interval: number;
+  /** The server expects the next heartbeat within `interval × reportByBuffer` seconds. */
   readonly reportByBuffer: number;
   /** `interval × reportByBuffer`, in seconds, sent with every heartbeat. */
   readonly nextReportIncrement: number;
@@ -105,19 +121,21 @@ export class HeartbeatService<S extends string = string> {
   #running = false;
 
   constructor(options: HeartbeatServiceOptions<S>) {
+    assertObject(options, "options");
     const { gateway, interval, reportByBuffer, initialStatus } = options;
     if (typeof (gateway as Partial<HeartbeatGateway> | undefined)?.logHeartbeat !== "function") {
       throw new InvalidArgumentError("gateway", gateway, "must have a logHeartbeat({ status, nextReportIncrement }) method");
     }
-    if (typeof interval !== "number" || !Number.isFinite(interval) || interval <= 0) {
-      throw new InvalidArgumentError("interval", interval, "must be a finite number > 0 (seconds)");
-    }
+    assertPositiveSeconds(interval, "interval");
     if (typeof reportByBuffer !== "number" || !Number.isFinite(reportByBuffer) || reportByBuffer <= 1) {
       throw new InvalidArgumentError(
         "reportByBuffer",
         reportByBuffer,
         "must be a finite number > 1: with 1 or less, a heartbeat sent on schedule reaches the server after its deadline",
       );
+    }
+    if (!Number.isFinite(interval * reportByBuffer)) {
+      throw new InvalidArgumentError("reportByBuffer", reportByBuffer, `times interval (${interval}) must be a finite number of seconds`);
     }
     assertStatus(initialStatus, "initialStatus");
     const roomMs = (reportByBuffer - 1) * interval * 1000;
@@ -129,11 +147,8 @@ export class HeartbeatService<S extends string = string> {
         `must be > 0 and at most (reportByBuffer - 1) × interval = ${roomMs} ms, or a request could end after the server's deadline`,
       );
     }
-    for (const name of ["onStatusChange", "onError"] as const) {
-      if (options[name] !== undefined && typeof options[name] !== "function") {
-        throw new InvalidArgumentError(name, options[name], "must be a function");
-      }
-    }
+    assertOptionalFunction(options.onStatusChange, "onStatusChange");
+    assertOptionalFunction(options.onError, "onError");
     this.interval = interval;
     this.reportByBuffer = reportByBuffer;
     this.nextReportIncrement = interval * reportByBuffer;
@@ -188,6 +203,8 @@ export class HeartbeatService<S extends string = string> {
    * a failure leaves the heartbeat due.
    */
   async tick(options: TickOptions = {}): Promise<StateUpdate<S>> {
+    assertObject(options, "tick() options");
+    if (options.signal !== undefined) assertSignal(options.signal);
     const version = this.#statusVersion;
     const status = this.#status;
     const sentAt = this.#clock();
@@ -215,8 +232,9 @@ export class HeartbeatService<S extends string = string> {
    * is already running.
    */
   async run(options: RunOptions): Promise<void> {
+    assertObject(options, "run() options");
     const { signal } = options;
-    if (!(signal instanceof AbortSignal)) throw new InvalidArgumentError("signal", signal, "must be an AbortSignal");
+    assertSignal(signal);
     if (this.#running) throw new AlreadyRunningError();
     this.#running = true;
     // A function, because the compiler would narrow `signal.aborted` to false inside the loop.
@@ -248,7 +266,7 @@ export class HeartbeatService<S extends string = string> {
     const controller = new AbortController();
     return new Promise<HeartbeatResponse<S>>((resolve, reject) => {
       const finish = (): void => {
-        clearTimeout(timer);
+        cancelTimer();
         outer?.removeEventListener("abort", onAbort);
       };
       const onAbort = (): void => {
@@ -257,7 +275,7 @@ export class HeartbeatService<S extends string = string> {
         reject(new GatewayError("heartbeat request aborted", { cause: outer?.reason }));
       };
       // A global timer rather than AbortSignal.timeout, so that fake clocks drive it too.
-      const timer = setTimeout(() => {
+      const cancelTimer = startTimer(() => {
         finish();
         const error = new GatewayTimeoutError(this.requestTimeoutMs);
         controller.abort(error);
@@ -290,6 +308,10 @@ export class HeartbeatService<S extends string = string> {
       );
     });
   }
+}
+
+function assertSignal(value: unknown): asserts value is AbortSignal {
+  if (!(value instanceof AbortSignal)) throw new InvalidArgumentError("signal", value, "must be an AbortSignal");
 }
 
 function assertStatus(value: unknown, argument: string): asserts value is string {

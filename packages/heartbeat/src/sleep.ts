@@ -1,3 +1,5 @@
+import { startTimer } from "./timer.js";
+
 /**
  * Waits `ms` milliseconds on the global `setTimeout` (so fake timers drive it). Resolves `true`
  * after the wait, `false` at once when `signal` aborts; never rejects.
@@ -6,13 +8,13 @@ export async function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return false;
   return new Promise((resolve) => {
     const onAbort = (): void => {
-      clearTimeout(timer);
+      cancel();
       resolve(false);
     };
-    const timer = setTimeout(() => {
+    const cancel = startTimer(() => {
       signal.removeEventListener("abort", onAbort);
       resolve(true);
-    }, Math.max(0, ms));
+    }, ms);
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }
