@@ -1,6 +1,6 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readmeExamples, runTsSnippet, startNatsServer } from "@x/test-servers";
+import { readmeExamples, runTsSnippet, startNatsServer, typecheckSnippets } from "@x/test-servers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -60,6 +60,12 @@ describe("README examples", async () => {
 
   it("has one expected output per example", () => {
     expect(blocks).toHaveLength(expected.length);
+  });
+
+  it("every example typechecks against the package's tsconfig", async () => {
+    const result = await typecheckSnippets(join(packageDir, "README.md"), packageDir);
+    expect(result.diagnostics).toBe("");
+    expect(result.ok).toBe(true);
   });
 
   it.each(blocks.map((block, index) => [block.line, block, index] as const))("the block at line %i prints what the README says", async (_line, block, index) => {
