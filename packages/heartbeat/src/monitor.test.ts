@@ -372,6 +372,8 @@ describe("Monitor: invalid input", () => {
       [new Uint8Array([0x68, 0xff]), "beat/5", 'does not start with "heartbeat."'],
       [undefined, "beat/5", "neither a string nor bytes"],
       ["heartbeat.a", { beat: 5 }, "neither a string nor bytes"],
+      ["heartbeat.a", new Uint8Array(16 * 1024 * 1024), "longer than 64 bytes"],
+      [`heartbeat.${"x".repeat(1_000_000)}`, "beat/5", "longer than 1024"],
     ];
     for (const [subject, payload] of cases) {
       expect(monitor.receive(subject as string, payload as string)).toBe(false);
@@ -381,6 +383,19 @@ describe("Monitor: invalid input", () => {
     expect(monitor.stats()).toMatchObject({ received: cases.length, invalid: cases.length, tracked: 0 });
     expect(send("a", "beat/5")).toBe(true);
     expect(log()).toHaveLength(1);
+  });
+
+  it("names that are object keys elsewhere (__proto__, constructor) are ordinary processes", () => {
+    const { monitor, log, send } = watched();
+    expect(send("__proto__", "beat/5")).toBe(true);
+    expect(send("constructor", "start/5")).toBe(true);
+    expect(monitor.get("__proto__")?.state).toBe("up");
+    expect(monitor.snapshot().map((s) => [s.process, s.state])).toEqual([
+      ["__proto__", "up"],
+      ["constructor", "starting"],
+    ]);
+    expect(log().map((line) => line.replace(/@.*/, ""))).toEqual(["__proto__:new>up", "constructor:new>starting"]);
+    expect(Object.prototype).not.toHaveProperty("state");
   });
 
   it("rejects new processes beyond maxProcesses, but keeps hearing known ones", () => {
