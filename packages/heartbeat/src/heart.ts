@@ -23,6 +23,7 @@ export interface HeartbeatMessage<S extends Uint8Array | string = Uint8Array | s
  * return one too; otherwise they return nothing. `R` is the return type of `publish`.
  */
 export interface HeartbeatPublisher<R = unknown, S extends Uint8Array | string = Uint8Array | string> {
+  /** Sends one heartbeat. A returned promise (or thenable) is what the heart's method returns. */
   publish(message: HeartbeatMessage<S>): R;
 }
 

@@ -5,9 +5,13 @@ import { InvalidArgumentError } from "./errors.js";
  * response ignored as stale). Libraries never print: pass a logger to see these lines.
  */
 export interface Logger {
+  /** Routine detail, such as a stale response that was ignored. */
   debug(message: string): void;
+  /** Noteworthy events. */
   info(message: string): void;
+  /** Something failed and will be retried, such as a heartbeat request. */
   warn(message: string): void;
+  /** Something failed that the caller should fix, such as a listener that threw. */
   error(message: string): void;
 }
 

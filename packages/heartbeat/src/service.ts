@@ -24,6 +24,7 @@ export interface HeartbeatResponse<S extends string = string> {
  * that answers with a status. `signal` aborts when the request times out or `run()` stops.
  */
 export interface HeartbeatGateway<S extends string = string> {
+  /** Sends one heartbeat; resolves to the server's status, rejects (or throws) on failure. */
   logHeartbeat(request: HeartbeatRequest<S>, options: { readonly signal: AbortSignal }): Promise<HeartbeatResponse<S>>;
 }
 
