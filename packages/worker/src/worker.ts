@@ -12,10 +12,13 @@ import { sleep } from "./sleep.js";
 export interface WorkerCounters {
   /** Jobs handed to this worker. */
   readonly reserved: number;
+  /** Jobs whose handler resolved and that were acked. */
   readonly succeeded: number;
   /** Releases for another try, including jobs released at shutdown. */
   readonly retried: number;
+  /** Jobs buried: fatal errors, no handler, too many attempts. */
   readonly buried: number;
+  /** Jobs past their expiration when reserved (buried with reason `expired`, or deleted). */
   readonly expired: number;
   /** `error` events (failed queue calls, heartbeats, listeners). */
   readonly errors: number;
@@ -25,7 +28,9 @@ export interface WorkerCounters {
 
 /** What `run()` resolves to. */
 export interface WorkerRunResult {
+  /** Why the worker stopped. */
   readonly reason: StopReason;
+  /** The counts at the end. */
   readonly counters: WorkerCounters;
 }
 
@@ -52,6 +57,7 @@ export interface Worker extends AsyncDisposable {
   off<E extends keyof WorkerEvents>(event: E, listener: (payload: WorkerEvents[E]) => void): void;
   /** A snapshot of the outcome counts. */
   readonly counters: WorkerCounters;
+  /** `created` until `run()`, `running`, `stopping` once a stop was asked for, `stopped` when settled. */
   readonly state: WorkerState;
 }
 
@@ -260,6 +266,8 @@ class QueueWorker implements Worker, JobEnvironment {
    * queue whose reserve takes a round trip or two (beanstalkd) is not limited to one reserve at a
    * time. Their empty results are not polls: only the loop's own reserve counts towards
    * `shutdownAfterEmptyIterations` and sleeps, so the loop's timing is the same as with one slot.
+   * A reserve ahead stays counted in `#reservingAhead` until what it got is running or handed back,
+   * so the drain (and `close()`) cannot end while a job it reserved is still held.
    */
   #reserveAhead(): void {
     const { queue, concurrency } = this.options;
@@ -267,31 +275,43 @@ class QueueWorker implements Worker, JobEnvironment {
       this.#reservingAhead++;
       queue.reserve({ timeoutMs: 0 }).then(
         (reservation) => {
-          this.#reservingAhead--;
-          if (reservation !== null) this.#startAhead(reservation);
-          this.#wake();
+          if (reservation === null) this.#aheadDone();
+          else this.#startAhead(reservation);
         },
         (error: unknown) => {
-          this.#reservingAhead--;
           // The loop's own reserve meets the same failure and deals with it (error delay, stop).
           if (!this.#stopRequested()) this.reportError("reserve", error);
-          this.#wake();
+          this.#aheadDone();
         },
       );
     }
   }
 
+  #aheadDone(): void {
+    this.#reservingAhead--;
+    this.#wake();
+  }
+
   #startAhead(reservation: Reservation): void {
-    if (this.#stopRequested()) {
-      // Reserved just as the worker began to stop: hand it straight back, untouched.
-      reservation.release().catch((error: unknown) => {
-        this.reportError("release", error, reservation.message);
-      });
+    // Running out of work waits for whatever is running, so a job found after all is run; any other
+    // stop hands it straight back, untouched, before the drain may end.
+    if (this.#stopRequested() && this.#stopReason !== "idle") {
+      reservation.release().then(
+        () => {
+          this.#aheadDone();
+        },
+        (error: unknown) => {
+          this.reportError("release", error, reservation.message);
+          this.#aheadDone();
+        },
+      );
       return;
     }
+    this.#emptyPolls = 0;
     this.health?.queueOk();
     const job = new ActiveJob(this, reservation);
     this.#active.add(job);
+    this.#aheadDone();
     void job.run();
     this.#reserveAhead();
   }

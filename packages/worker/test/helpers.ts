@@ -64,22 +64,25 @@ export function instrument(queue: QueueAdapter): Instrumented {
       return state.failTouch === undefined ? reservation.touch() : Promise.reject(state.failTouch);
     },
   });
-  const wrapped = new Proxy(queue, {
+  const wrapped = withReserve(queue, async (options) => {
+    state.reserves.push({ at: Date.now(), options });
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- tests inject any value
+    if (state.failReserve !== undefined) throw state.failReserve;
+    const reservation = await queue.reserve(options);
+    return reservation && wrapReservation(reservation);
+  });
+  return Object.assign(state, { queue: wrapped });
+}
+
+/** The same queue with its `reserve` replaced; every other member passes through to `queue`. */
+export function withReserve(queue: QueueAdapter, reserve: (options: ReserveOptions) => Promise<Reservation | null>): QueueAdapter {
+  return new Proxy(queue, {
     get(target, property) {
-      if (property === "reserve") {
-        return async (options: ReserveOptions = {}) => {
-          state.reserves.push({ at: Date.now(), options });
-          // eslint-disable-next-line @typescript-eslint/only-throw-error -- tests inject any value
-          if (state.failReserve !== undefined) throw state.failReserve;
-          const reservation = await target.reserve(options);
-          return reservation && wrapReservation(reservation);
-        };
-      }
+      if (property === "reserve") return (options: ReserveOptions = {}) => reserve(options);
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
-  return Object.assign(state, { queue: wrapped });
 }
 
 /** Shorthand: a wrapped queue and the list of its `reserve` options. */
