@@ -65,6 +65,7 @@ describe("normalizeBackoff", () => {
     ["empty list", { type: "list", delaysMs: [] }, "backoff.delaysMs"],
     ["bad list entry", { type: "list", delaysMs: [1, "2"] }, "backoff.delaysMs[1]"],
     ["not an object", 5, "backoff"],
+    ["null", null, "backoff"],
   ])("rejects %s, naming the option", (_name, strategy, option) => {
     let caught: unknown;
     try {

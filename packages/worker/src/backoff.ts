@@ -75,7 +75,7 @@ function checkDelay(value: unknown, option: string): number {
  */
 export function normalizeBackoff(strategy: BackoffStrategy, option = "backoff"): BackoffStrategy {
   if (typeof strategy === "function") return strategy;
-  if (typeof strategy !== "object") {
+  if (typeof strategy !== "object" || (strategy as BackoffStrategy | null) === null) {
     throw new InvalidOptionError(option, "must be a function or an object with `type` fixed, exponential or list");
   }
   switch (strategy.type) {

@@ -12,7 +12,6 @@ export type ErrorPhase =
   | "ack"
   | "release"
   | "bury"
-  | "delete"
   | "touch"
   | "respond"
   | "heartbeat"

@@ -3,9 +3,13 @@
  * may return a promise (an async publisher); a rejection is reported, never thrown.
  */
 export interface WorkerHeart {
+  /** `run()` began; the first beat comes within `warmup` seconds. */
   start(options: { readonly warmup: number }): unknown;
+  /** Healthy; the next pulse comes within `period` seconds. */
   beat(options: { readonly period: number }): unknown;
+  /** Alive but failing (the queue, or the handlers); the next pulse comes within `period` seconds. */
   degraded(options: { readonly period: number }): unknown;
+  /** The worker shut down on purpose. */
   stop(): unknown;
 }
 
@@ -17,10 +21,6 @@ export interface HealthReporterOptions {
 }
 
 type Pulse = "beat" | "degraded";
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
-}
 
 /**
  * Turns what the worker sees into heartbeats: `start` with the warm-up when `run()` begins, the
@@ -107,8 +107,8 @@ export class HealthReporter {
 
   async #call(publish: () => unknown): Promise<void> {
     try {
-      const result = publish();
-      if (isThenable(result)) await result;
+      // A sync publisher returns nothing; an async one a promise: awaiting covers both.
+      await publish();
     } catch (error) {
       this.#onError(error);
     }

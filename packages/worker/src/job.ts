@@ -1,5 +1,6 @@
 import { LeaseLostError, type Message, type MessageInit, type Reservation } from "@x/message";
 import { backoffDelay } from "./backoff.js";
+import { describeError } from "./describe-error.js";
 import { isFatalError, isTransientError } from "./errors.js";
 import type { BuryReason, ErrorPhase, WorkerEvents } from "./events.js";
 import { isJobResult, type JobContext } from "./handlers.js";
@@ -40,7 +41,7 @@ type Ended = "ok" | "failed" | "abandoned";
 const MAX_REASON_LENGTH = 1_000;
 
 function describe(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const text = describeError(error);
   return text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text;
 }
 

@@ -64,6 +64,7 @@ describe("resolveWorkerOptions", () => {
     ["maxAttempts 0", { maxAttempts: 0 }, "maxAttempts"],
     ["infinite maxAttempts", { maxAttempts: Infinity }, "maxAttempts"],
     ["a bad backoff", { backoff: { type: "fixed", delayMs: -5 } }, "backoff.delayMs"],
+    ["a backoff of an unknown type", { backoff: { type: "linear" } }, "backoff.type"],
     ["an unknown onExpired", { onExpired: "archive" }, "onExpired"],
     ["an unknown unexpectedErrors", { unexpectedErrors: "ignore" }, "unexpectedErrors"],
     ["a non-boolean autoTouch", { autoTouch: "yes" }, "autoTouch"],

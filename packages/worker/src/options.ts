@@ -32,6 +32,8 @@ export const DEFAULT_TOUCH_FRACTION = 0.5;
 export const DEFAULT_ON_EXPIRED = "bury";
 /** How errors other than `TransientError`/`FatalError` are treated. */
 export const DEFAULT_UNEXPECTED_ERRORS = "transient";
+/** Whether running jobs are touched before their lease ends. */
+export const DEFAULT_AUTO_TOUCH = true;
 /** Whether `run()` listens to SIGINT and SIGTERM. */
 export const DEFAULT_HANDLE_SIGNALS = true;
 /** Heartbeat period: 10 s. */
@@ -69,7 +71,7 @@ export interface WorkerOptions<Jobs extends object = Record<string, unknown>> {
   readonly unexpectedErrors?: "transient" | "fatal";
   /** A job past its `expiration` when reserved is buried with reason `expired`, or deleted. @default "bury" */
   readonly onExpired?: "bury" | "delete";
-  /** Touch running jobs before their lease ends (at half of `Reservation.leaseMs`). @default true */
+  /** Touch running jobs before their lease ends (at half of `Reservation.leaseMs`). @default DEFAULT_AUTO_TOUCH (true) */
   readonly autoTouch?: boolean;
   /** Once stopping, how long in-flight jobs may take before they are aborted and released, in ms. @default DEFAULT_SHUTDOWN_TIMEOUT_MS (10000) */
   readonly shutdownTimeoutMs?: number;
@@ -216,7 +218,7 @@ export function resolveWorkerOptions<Jobs extends object>(options: WorkerOptions
     backoff: normalizeBackoff(options.backoff ?? DEFAULT_BACKOFF),
     unexpectedErrors: oneOf(options.unexpectedErrors ?? DEFAULT_UNEXPECTED_ERRORS, "unexpectedErrors", ["transient", "fatal"]),
     onExpired: oneOf(options.onExpired ?? DEFAULT_ON_EXPIRED, "onExpired", ["bury", "delete"]),
-    autoTouch: bool(options.autoTouch ?? true, "autoTouch"),
+    autoTouch: bool(options.autoTouch ?? DEFAULT_AUTO_TOUCH, "autoTouch"),
     shutdownTimeoutMs: milliseconds(options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, "shutdownTimeoutMs"),
     errorDelayMs: milliseconds(options.errorDelayMs ?? DEFAULT_ERROR_DELAY_MS, "errorDelayMs"),
     signal: options.signal,

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { readmeExamples, runTsSnippet } from "@x/test-servers";
+import { readmeExamples, runTsSnippet, typecheckSnippets } from "@x/test-servers";
 import { describe, expect, it } from "vitest";
 
 const packageDir = join(import.meta.dirname, "..");
@@ -34,6 +34,12 @@ const expected: string[] = [
 describe("README examples", () => {
   it("has exactly the runnable examples this test knows", () => {
     expect(examples).toHaveLength(expected.length);
+  });
+
+  it("every example typechecks against the package's tsconfig", async () => {
+    const result = await typecheckSnippets(join(packageDir, "README.md"), packageDir);
+    expect(result.diagnostics).toBe("");
+    expect(result.ok).toBe(true);
   });
 
   it.each(examples.map((example, i) => [example.line, example, i] as const))(

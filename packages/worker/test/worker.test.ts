@@ -257,6 +257,69 @@ describe("createWorker: events, counters, logger", () => {
   });
 });
 
+describe("createWorker: hostile jobs and handlers", () => {
+  it("request types named like Object.prototype members find no handler: buried, and the worker goes on", async () => {
+    for (const type of ["__proto__", "constructor", "toString", "hasOwnProperty"]) await queue.enqueue({ requestType: type });
+    await queue.enqueue({ requestType: "ok" });
+    const worker = createWorker({ queue, ...once, handlers: { ok: () => undefined } });
+    const events = record(worker);
+    const { counters } = await worker.run();
+    expect(events.of("buried").map((e) => e.reason)).toEqual(["no-handler", "no-handler", "no-handler", "no-handler"]);
+    expect(counters).toMatchObject({ succeeded: 1, buried: 4, errors: 0 });
+  });
+
+  it("a huge error message is cut to 1000 characters in the bury reason", async () => {
+    const sent = await queue.enqueue({ requestType: "bad" });
+    const worker = createWorker({
+      queue,
+      ...once,
+      handlers: {
+        bad: () => {
+          throw new FatalError("x".repeat(1_000_000));
+        },
+      },
+    });
+    const events = record(worker);
+    await worker.run();
+    const detail = events.of("buried")[0]?.detail ?? "";
+    expect(detail).toHaveLength(1_000);
+    expect(detail.startsWith("FatalError: xxx")).toBe(true);
+    expect(detail.endsWith("…")).toBe(true);
+    expect(await queue.inspect?.(sent.id)).toMatchObject({ state: "buried", buryReason: detail });
+  });
+
+  it("a thrown value that cannot be turned into a string still settles the job", async () => {
+    await queue.enqueue({ requestType: "odd" });
+    await queue.enqueue({ requestType: "hostile" });
+    const worker = createWorker({
+      queue,
+      ...once,
+      maxAttempts: 1,
+      handlers: {
+        // A null-prototype object: String() of it throws.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a careless handler may reject with
+        odd: () => Promise.reject(Object.create(null) as object),
+        hostile: () => {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- what a careless handler may throw
+          throw {
+            toString() {
+              throw new Error("no string for you");
+            },
+          };
+        },
+      },
+    });
+    const events = record(worker);
+    const { counters } = await worker.run();
+    expect(events.of("buried").map((e) => e.detail)).toEqual([
+      "max attempts (1) reached; last error: [object Object]",
+      "max attempts (1) reached; last error: [object Object]",
+    ]);
+    expect(counters).toMatchObject({ buried: 2, errors: 0 });
+    expect(await queue.stats()).toMatchObject({ reserved: 0, buried: 2 });
+  });
+});
+
 describe("createProducer", () => {
   it("enqueues typed jobs with options", async () => {
     interface Jobs {

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { describeError } from "../describe-error.js";
 import { UsageError, WorkerError } from "../errors.js";
 import { parseCommandArgs, stringOption } from "./args.js";
 import type { CliIo, Command } from "./command.js";
@@ -81,7 +82,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(`x-queue: ${error.message}\nRun "x-queue --help" for usage.\n`);
       return EXIT_USAGE;
     }
-    const detail = error instanceof WorkerError ? error.message : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const detail = error instanceof WorkerError ? error.message : describeError(error);
     io.stderr.write(`x-queue: ${detail}\n`);
     return EXIT_FAILURE;
   }

@@ -1,5 +1,6 @@
 import { Heart } from "@x/heartbeat";
 import type { Message } from "@x/message";
+import { describeError } from "../describe-error.js";
 import { UsageError } from "../errors.js";
 import {
   DEFAULT_CONCURRENCY,
@@ -17,7 +18,6 @@ import { loadHandlers } from "./handlers-module.js";
 const describe = (message: Message, attempt: number): string =>
   `${message.id} ${message.header.requestType ?? "(no type)"} attempt ${attempt}`;
 
-const errorText = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 /** A Heart that writes `heartbeat.<name> <payload>` lines to stdout. */
 function consoleHeart(name: string, io: CliIo): Heart {
@@ -28,7 +28,7 @@ function consoleHeart(name: string, io: CliIo): Heart {
       publisher: { publish: ({ subject, payload }) => io.stdout.write(`${subject} ${new TextDecoder().decode(payload)}\n`) },
     });
   } catch (error) {
-    throw new UsageError(`--heartbeat: ${errorText(error)}`, { cause: error });
+    throw new UsageError(`--heartbeat: ${describeError(error)}`, { cause: error });
   }
 }
 
@@ -76,7 +76,7 @@ export const work: Command = {
         out(`succeeded ${describe(e.message, e.attempt)} in ${Math.round(e.durationMs)} ms`);
       });
       worker.on("retried", (e) => {
-        out(`retried   ${describe(e.message, e.attempt)}: again in ${e.delayMs} ms (${e.shutdown ? "shutdown" : errorText(e.error)})`);
+        out(`retried   ${describe(e.message, e.attempt)}: again in ${e.delayMs} ms (${e.shutdown ? "shutdown" : describeError(e.error)})`);
       });
       worker.on("buried", (e) => {
         out(`buried    ${describe(e.message, e.attempt)}: ${e.reason}: ${e.detail}`);
@@ -85,7 +85,7 @@ export const work: Command = {
         out(`expired   ${describe(e.message, e.attempt)}: ${e.action === "bury" ? "buried" : "deleted"}`);
       });
       worker.on("error", (e) => {
-        io.stderr.write(`error     ${e.phase}${e.message ? ` ${e.message.id}` : ""}: ${errorText(e.error)}\n`);
+        io.stderr.write(`error     ${e.phase}${e.message ? ` ${e.message.id}` : ""}: ${describeError(e.error)}\n`);
       });
       const { reason, counters } = await worker.run();
       io.stdout.write(
