@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Heart } from "@x/heartbeat";
 import { createFileQueue } from "@x/queue-file";
 import { createProducer, createWorker, FatalError, TransientError } from "@x/worker";
+import { clock, explainHeartbeat, jobLabel, summaryLines, type StoryEnd } from "./story.js";
 
 /** The jobs of the demo: request type -> payload. */
 export interface Jobs {
@@ -14,23 +15,22 @@ export interface Jobs {
   flash_sale: { sku: string };
 }
 
-/** What happened, for the summary line (and the smoke test). */
-export interface DemoSummary {
-  readonly succeeded: number;
-  readonly succeededAfterRetries: number;
-  readonly retries: number;
-  readonly buried: number;
-  readonly expired: number;
-  readonly errors: number;
-  readonly seconds: number;
-}
+/** What happened: the counts of the summary (the smoke test and `main.ts` check them). */
+export type DemoSummary = StoryEnd;
 
-/** Producer and worker on a file queue in a temp dir: no servers, a few seconds, then a summary. */
+/** The outcomes the nine jobs must end in; anything else is a bug. */
+export const EXPECTED = { jobs: 9, succeeded: 7, succeededAfterRetries: 2, retries: 4, buried: 1, expired: 1, errors: 0 } as const;
+
+/** A demo that has not finished by then is stuck: the worker stops, and the outcomes say so. */
+const DEMO_TIMEOUT_MS = 60_000;
+
+/** Producer and worker on a file queue in a temp dir: no servers, a second or two, then a summary. */
 export async function runDemo(print: (line: string) => void = console.log): Promise<DemoSummary> {
-  const started = performance.now();
   const dir = await mkdtemp(join(tmpdir(), "x-jobs-demo-"));
   const queue = createFileQueue({ dir });
   try {
+    print("The main job: a producer puts 9 jobs on a file queue (a directory, no server) and a worker runs them.");
+    print(`queue: ${dir}`);
     const jobs = createProducer<Jobs>(queue);
     for (const to of ["ada@example.com", "alan@example.com", "grace@example.com", "linus@example.com"]) {
       await jobs.enqueue("send_email", { to });
@@ -41,15 +41,28 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
     await jobs.enqueue("send_reminder", { to: "ada@example.com" }, { delayMs: 1_000 });
     // Ready only after it may no longer start: it expires in the queue.
     await jobs.enqueue("flash_sale", { sku: "tv-55" }, { delayMs: 600, expiresInMs: 300 });
-    const total = 9;
-    print(`producer: ${total} jobs in ${dir}`);
+    print("");
+    print(`producer: enqueued ${EXPECTED.jobs} jobs`);
+    print("  4 x send_email     succeed");
+    print("  2 x resize_image   fail twice with a TransientError, then succeed (retried after 100 ms, then 200 ms)");
+    print("  1 x charge_card    fails with a FatalError: buried at once, never retried");
+    print("  1 x send_reminder  delayed: ready only after 1 s");
+    print("  1 x flash_sale     ready after 0.6 s, but may only start within 0.3 s: it expires");
+    print("");
+    print("worker: 2 jobs at a time; it reports its own health as heartbeats (heartbeat.<process> <state>/<seconds>)");
 
+    const started = performance.now();
+    const now = clock(started);
+    const line = (text: string): void => {
+      print(`${now()}  ${text}`);
+    };
     const heart = new Heart({
       process: "jobs.demo",
       subjectAsString: true,
       publisher: {
         publish: ({ subject, payload }) => {
-          print(`${subject} ${new TextDecoder().decode(payload)}`);
+          const text = new TextDecoder().decode(payload);
+          line(`${`${subject} ${text}`.padEnd(30)} ${explainHeartbeat(text)}`);
         },
       },
     });
@@ -61,10 +74,14 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
       heart,
       heartbeatPeriodMs: 1_000,
       heartbeatWarmupMs: 5_000,
+      // Two failures in a row: the second tries of the two images always fail after the last e-mail
+      // succeeded, so the story always shows `degraded` (the default, 5, depends on timing here).
+      degradedAfterFailures: 2,
+      signal: AbortSignal.timeout(DEMO_TIMEOUT_MS),
       handlers: {
         send_email: async ({ to }) => {
           await new Promise((resolve) => setTimeout(resolve, 50));
-          print(`  mail sent to ${to}`);
+          line(`  handler: mail sent to ${to}`);
         },
         resize_image: (_image, ctx) => {
           if (ctx.attempt <= 2) throw new TransientError("image service busy");
@@ -73,40 +90,42 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
           throw new FatalError(`card declined (${cents} cents)`);
         },
         send_reminder: ({ to }) => {
-          print(`  reminder sent to ${to}`);
+          line(`  handler: reminder sent to ${to}`);
         },
         flash_sale: () => {
-          print("  never printed: the sale expired before it could start");
+          line("  never printed: the sale expired before it could start");
         },
       },
     });
+    // Every job ends in exactly one outcome event; once all nine have, the demo is over.
     let finished = 0;
     let afterRetries = 0;
     const done = (): void => {
-      if (++finished === total) void worker.close();
+      if (++finished === EXPECTED.jobs) void worker.close();
     };
     worker.on("succeeded", (e) => {
       if (e.attempt > 1) afterRetries++;
-      print(`succeeded ${e.message.header.requestType ?? ""} (attempt ${e.attempt})`);
+      line(`succeeded  ${jobLabel(e.message)} on attempt ${e.attempt}`);
       done();
     });
     worker.on("retried", (e) => {
-      print(`retried   ${e.message.header.requestType ?? ""} in ${e.delayMs} ms: ${String(e.error)}`);
+      line(`retried    ${jobLabel(e.message)}: attempt ${e.attempt} failed (${String(e.error)}), again in ${e.delayMs} ms`);
     });
     worker.on("buried", (e) => {
-      print(`buried    ${e.message.header.requestType ?? ""}: ${e.detail}`);
+      line(`buried     ${jobLabel(e.message)}: ${e.detail}`);
       done();
     });
     worker.on("expired", (e) => {
-      print(`expired   ${e.message.header.requestType ?? ""} (${e.action === "bury" ? "buried" : "deleted"})`);
+      line(`expired    ${jobLabel(e.message)}: ${e.action === "bury" ? 'buried as "expired"' : "deleted"}, never run`);
       done();
     });
     worker.on("error", (e) => {
-      print(`error     ${e.phase}: ${String(e.error)}`);
+      line(`error      ${e.phase}: ${String(e.error)}`);
     });
 
     const { counters } = await worker.run();
     const summary: DemoSummary = {
+      jobs: EXPECTED.jobs,
       succeeded: counters.succeeded,
       succeededAfterRetries: afterRetries,
       retries: counters.retried,
@@ -114,16 +133,28 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
       expired: counters.expired,
       errors: counters.errors,
       seconds: Math.round((performance.now() - started) / 100) / 10,
+      left: await queue.stats(),
     };
-    const left = await queue.stats();
-    print(
-      `summary: ${summary.succeeded} succeeded (${summary.succeededAfterRetries} after retries), ${summary.retries} retries, ` +
-        `${summary.buried} buried, ${summary.expired} expired, ${summary.errors} errors in ${summary.seconds} s; ` +
-        `queue: ${left.ready} ready, ${left.delayed} delayed, ${left.reserved} reserved, ${left.buried} buried`,
-    );
+    print("");
+    for (const text of summaryLines(summary)) print(text);
     return summary;
   } finally {
     await queue.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Whether every job ended as the demo intends and nothing is left but the two buried jobs. */
+export function asExpected(summary: DemoSummary): boolean {
+  const { left } = summary;
+  return (
+    summary.succeeded === EXPECTED.succeeded &&
+    summary.succeededAfterRetries === EXPECTED.succeededAfterRetries &&
+    summary.retries === EXPECTED.retries &&
+    summary.buried === EXPECTED.buried &&
+    summary.expired === EXPECTED.expired &&
+    summary.errors === EXPECTED.errors &&
+    left.ready + left.delayed + left.reserved === 0 &&
+    left.buried === EXPECTED.buried + EXPECTED.expired
+  );
 }

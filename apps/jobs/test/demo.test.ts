@@ -1,26 +1,59 @@
 import { fileURLToPath } from "node:url";
 import { runTs } from "@x/test-servers";
 import { describe, expect, it } from "vitest";
+import { explainHeartbeat } from "../src/index.js";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+
+/** A story line without its clock column (` 0.42 s  `), which depends on the machine's speed. */
+const untimed = (line: string): string => line.replace(/^ *\d+\.\d\d s {2}/, "");
 
 describe("apps/jobs: the main job", () => {
   it("runs producer and worker on the file queue, with heartbeats, and ends with the expected summary", async () => {
     const { code, stdout, stderr } = await runTs(MAIN);
     expect(code, stderr).toBe(0);
-    const lines = stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^producer: 9 jobs in \S+x-jobs-demo-/);
-    expect(lines.at(-1)).toMatch(
-      /^summary: 7 succeeded \(2 after retries\), 4 retries, 1 buried, 1 expired, 0 errors in [\d.]+ s; queue: 0 ready, 0 delayed, 0 reserved, 2 buried$/,
-    );
-    expect(lines).toContain("heartbeat.jobs.demo start/5");
-    expect(lines).toContain("heartbeat.jobs.demo beat/1");
-    expect(lines.at(-2)).toBe("heartbeat.jobs.demo stop");
-    expect(lines).toContain("buried    charge_card: FatalError: card declined (4200 cents)");
-    expect(lines).toContain("expired   flash_sale (buried)");
-    expect(lines.filter((l) => l === "succeeded resize_image (attempt 3)")).toHaveLength(2);
-    expect(lines).toContain("  reminder sent to ada@example.com");
-    expect(stdout).not.toContain("never printed");
     expect(stderr).toBe("");
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines[1]).toMatch(/^queue: \S+x-jobs-demo-/);
+    expect(lines).toContain("producer: enqueued 9 jobs");
+    expect(lines.slice(-8)).toEqual([
+      "",
+      expect.stringMatching(/^summary: 9 jobs in [\d.]+ s$/),
+      "  7 succeeded (2 of them after retries; 4 retries in all)",
+      "  1 buried: failed for good, kept for inspection",
+      "  1 expired: too late to start, buried without running",
+      "  0 errors",
+      "  left in the queue: 0 ready, 0 delayed, 0 reserved, 2 buried",
+      "demo: every job ended as expected",
+    ]);
+
+    // Every line of the worker's part carries the time since it started.
+    const story = lines.slice(lines.findIndex((l) => l.startsWith("worker: ")) + 1, -8);
+    expect(story.length).toBeGreaterThan(0);
+    for (const line of story) expect(line).toMatch(/^ *\d+\.\d\d s {2}\s*\S/);
+    const events = story.map(untimed);
+    const heartbeats = events.filter((l) => l.startsWith("heartbeat.jobs.demo "));
+    expect(heartbeats[0]).toMatch(/^heartbeat\.jobs\.demo start\/5 +starting: /);
+    expect(heartbeats[1]).toMatch(/^heartbeat\.jobs\.demo beat\/1 +healthy: /);
+    expect(heartbeats.some((l) => /^heartbeat\.jobs\.demo degraded\/1 +degraded: /.test(l))).toBe(true);
+    // The last word of the story is the worker saying it stopped.
+    expect(events.at(-1)).toMatch(/^heartbeat\.jobs\.demo stop +stopped: /);
+
+    expect(events).toContain('buried     charge_card {"cents":4200}: FatalError: card declined (4200 cents)');
+    expect(events).toContain('expired    flash_sale {"sku":"tv-55"}: buried as "expired", never run');
+    expect(events.filter((l) => /^succeeded {2}resize_image .* on attempt 3$/.test(l))).toHaveLength(2);
+    expect(events.filter((l) => /^retried {4}resize_image .*: attempt \d failed \(TransientError: image service busy\), again in (100|200) ms$/.test(l))).toHaveLength(4);
+    expect(events.filter((l) => /^succeeded {2}send_email .* on attempt 1$/.test(l))).toHaveLength(4);
+    expect(events).toContain("  handler: reminder sent to ada@example.com");
+    expect(events).toContain('succeeded  send_reminder {"to":"ada@example.com"} on attempt 1');
+    expect(stdout).not.toContain("never printed");
+  });
+
+  it("explains every heartbeat kind in words", () => {
+    expect(explainHeartbeat("start/30")).toBe("starting: the first beat is due within 30 s");
+    expect(explainHeartbeat("beat/10")).toBe("healthy: the next heartbeat is due within 10 s");
+    expect(explainHeartbeat("degraded/10")).toMatch(/^degraded: /);
+    expect(explainHeartbeat("stop")).toMatch(/^stopped: /);
+    expect(explainHeartbeat("mystery")).toBe("");
   });
 });
