@@ -151,6 +151,34 @@ describe("x-queue on the file queue", () => {
     expect(new Set(lines)).toEqual(new Set(["ready 1  delayed 0  reserved 0  buried 0  corrupt 0"]));
   });
 
+  it("pop --wait waits for a job, and Ctrl-C ends the wait with no job taken", async () => {
+    const child = spawnCli("pop", Q, "--wait", "3600000");
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    await until(() => stderr.includes("pop: waiting up to 3600000 ms"), "pop to wait", 60_000);
+    child.kill("SIGINT");
+    expect(await exited).toBe(1);
+    expect(stderr).toContain("pop: interrupted, no job taken\n");
+    const id = idOf(await cli("put", Q, "--payload", "after"), "put");
+    const pop = await cli("pop", Q);
+    expect(idOf(pop, "pop")).toBe(id);
+  });
+
+  it("work with a handlers module that cannot be used fails with exit 1, saying why", async () => {
+    const missing = await cli("work", Q, "--handlers", "./nowhere.js");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^x-queue: cannot load the handlers module .*nowhere\.js/);
+    await writeFile(join(cwd, "numbers.mjs"), "export const handlers = 5;\n");
+    const wrong = await cli("work", Q, "--handlers", "./numbers.mjs");
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/numbers\.mjs must export `handlers` \(or a default export\)/);
+    await writeFile(join(cwd, "strings.mjs"), 'export default { greet: "hello" };\n');
+    const strings = await cli("work", Q, "--handlers", "./strings.mjs");
+    expect(strings.code).toBe(1);
+    expect(strings.stderr).toMatch(/these handlers are not functions: greet/);
+  });
+
   it("a queue directory that cannot be created fails with exit 1", async () => {
     await writeFile(join(cwd, "in-the-way"), "a file where the queue's parent directory should be");
     const put = await cli("put", "--queue", "file:./in-the-way/jobs", "--payload", "x");
@@ -175,6 +203,9 @@ describe("x-queue usage errors exit 2", () => {
     ["peek without an id", ["peek", Q], /peek takes <id>, got none/],
     ["work without --handlers", ["work", Q], /--handlers <module> is required/],
     ["a bad --heartbeat name", ["work", Q, "--handlers", "h.js", "--heartbeat", "a b"], /--heartbeat/],
+    ["a zero --heartbeat-period", ["work", Q, "--handlers", "h.js", "--heartbeat-period", "0"], /--heartbeat-period must be a number of milliseconds > 0, got "0"/],
+    ["a zero stats --interval", ["stats", Q, "--watch", "--interval", "0"], /--interval must be a number of milliseconds > 0/],
+    ["a negative pop --wait", ["pop", Q, "--wait=-1"], /--wait must be a number of milliseconds >= 0/],
   ])("%s", async (_what, args, message) => {
     const result = await cli(...args);
     expect(result.code).toBe(2);

@@ -50,13 +50,16 @@ export function integerOption(parsed: ParsedArgs, name: string, fallback: number
   return value;
 }
 
-/** A duration in milliseconds (>= 0, may be fractional), or `fallback` when absent. */
-export function millisecondsOption(parsed: ParsedArgs, name: string, fallback: number): number {
+/**
+ * A duration in milliseconds (>= 0, or > 0 when `positive`; may be fractional), or `fallback`
+ * when absent.
+ */
+export function millisecondsOption(parsed: ParsedArgs, name: string, fallback: number, positive = false): number {
   const text = stringOption(parsed, name);
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value < 0) {
-    throw new UsageError(`--${name} must be a number of milliseconds >= 0, got ${JSON.stringify(text)}`);
+  if (text.trim() === "" || !Number.isFinite(value) || value < 0 || (positive && value === 0)) {
+    throw new UsageError(`--${name} must be a number of milliseconds ${positive ? "> 0" : ">= 0"}, got ${JSON.stringify(text)}`);
   }
   return value;
 }

@@ -1,7 +1,8 @@
-import { createMessage, InvalidArgumentError, type MessageInit } from "@x/message";
+import { createMessage, InvalidArgumentError, type MessageInit, type Reservation } from "@x/message";
 import { UsageError } from "../errors.js";
 import { integerOption, millisecondsOption, positionals, stringOption, type ParsedArgs } from "./args.js";
 import { formatMessage, type Command } from "./command.js";
+import { untilInterrupted } from "./interrupt.js";
 import { progress } from "./progress.js";
 
 /** Jobs `put --count` keeps in flight at once. */
@@ -98,7 +99,19 @@ const pop: Command = {
     positionals(parsed, "pop", []);
     const timeoutMs = millisecondsOption(parsed, "wait", 0);
     return async (queue) => {
-      const reservation = await queue.reserve({ timeoutMs });
+      // Ctrl-C while waiting ends the wait cleanly: no job is taken, none is left reserved.
+      const interrupt = untilInterrupted();
+      if (timeoutMs > 0) io.stderr.write(`pop: waiting up to ${timeoutMs} ms for a job (Ctrl-C stops)\n`);
+      let reservation: Reservation | null;
+      try {
+        reservation = await queue.reserve({ timeoutMs, signal: interrupt.signal });
+      } catch (error) {
+        if (!interrupt.signal.aborted) throw error;
+        io.stderr.write("pop: interrupted, no job taken\n");
+        return 1;
+      } finally {
+        interrupt.dispose();
+      }
       if (reservation === null) {
         io.stderr.write("pop: no job available\n");
         return 1;

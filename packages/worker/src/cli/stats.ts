@@ -2,6 +2,7 @@ import type { QueueStats } from "@x/message";
 import { sleep } from "../sleep.js";
 import { flag, millisecondsOption, positionals } from "./args.js";
 import type { Command } from "./command.js";
+import { untilInterrupted } from "./interrupt.js";
 
 /** Refresh period of `stats --watch` when `--interval` is not given. */
 const DEFAULT_WATCH_INTERVAL_MS = 1_000;
@@ -17,23 +18,6 @@ function formatStats(stats: QueueStats): string {
   return figures.map(([name, value]) => `${name} ${value}`).join("  ");
 }
 
-/** Resolves on the first SIGINT or SIGTERM, through the returned signal. */
-function untilInterrupted(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const stop = (): void => {
-    controller.abort();
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-    },
-  };
-}
-
 /** `stats`: job counts by state, once or (`--watch`) refreshed until Ctrl-C. */
 export const stats: Command = {
   usage: "[--json] [--watch [--interval <ms>]]",
@@ -43,7 +27,8 @@ export const stats: Command = {
     positionals(parsed, "stats", []);
     const json = flag(parsed, "json");
     const watch = flag(parsed, "watch");
-    const intervalMs = millisecondsOption(parsed, "interval", DEFAULT_WATCH_INTERVAL_MS);
+    // 0 would redraw as fast as the queue answers: a busy loop, not a refresh.
+    const intervalMs = millisecondsOption(parsed, "interval", DEFAULT_WATCH_INTERVAL_MS, true);
     const render = (figures: QueueStats): string => (json ? JSON.stringify(figures) : formatStats(figures));
     return async (queue) => {
       if (!watch) {

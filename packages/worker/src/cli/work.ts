@@ -61,7 +61,7 @@ export const work: Command = {
       shutdownAfterEmptyIterations: integerOption(parsed, "exit-when-idle", Number.POSITIVE_INFINITY, 0),
       maxAttempts: integerOption(parsed, "max-attempts", DEFAULT_MAX_ATTEMPTS, 1),
       shutdownTimeoutMs: millisecondsOption(parsed, "shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT_MS),
-      heartbeatPeriodMs: millisecondsOption(parsed, "heartbeat-period", DEFAULT_HEARTBEAT_PERIOD_MS),
+      heartbeatPeriodMs: millisecondsOption(parsed, "heartbeat-period", DEFAULT_HEARTBEAT_PERIOD_MS, true),
     };
     const heartName = stringOption(parsed, "heartbeat");
     const heart = heartName === undefined ? undefined : consoleHeart(heartName, io);
