@@ -30,7 +30,15 @@ const Q = "--queue=file:./jobs?fsync=false";
  */
 const { NODE_PATH: _pnpmNodePath, ...userEnv } = process.env;
 const cli = (...args: string[]): Promise<RunResult> => runTs(CLI, args, { cwd, env: userEnv });
-const spawnCli = (...args: string[]) => spawnTs(CLI, args, { cwd, env: userEnv });
+/** A long-running command: its output so far, and its exit code once it exits. */
+const spawnCli = (...args: string[]) => {
+  const child = spawnTs(CLI, args, { cwd, env: userEnv });
+  const output = { stdout: "", stderr: "" };
+  child.stdout?.on("data", (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  return { child, output, exited };
+};
 const idOf = (result: RunResult, command: string): string => {
   const match = new RegExp(`^${command}: (\\S+)`, "m").exec(result.stdout);
   if (!match?.[1]) throw new Error(`no id in ${JSON.stringify(result)}`);
@@ -126,40 +134,31 @@ describe("x-queue on the file queue", () => {
   });
 
   it("work stops on SIGTERM and says so", async () => {
-    const child = spawnCli("work", Q, "--handlers", HANDLERS, "--poll-timeout", "50", "--heartbeat", "cli.test");
-    let stdout = "";
-    child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const { child, output, exited } = spawnCli("work", Q, "--handlers", HANDLERS, "--poll-timeout", "50", "--heartbeat", "cli.test");
     // The first beat comes once the worker's first poll has come back.
-    await until(() => stdout.includes("heartbeat.cli.test beat/"), "the worker to poll", 60_000);
+    await until(() => output.stdout.includes("heartbeat.cli.test beat/"), "the worker to poll", 60_000);
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
-    expect(stdout).toContain("heartbeat.cli.test stop\nwork: stopped (signal)");
+    expect(output.stdout).toContain("heartbeat.cli.test stop\nwork: stopped (signal)");
   });
 
   it("stats --watch refreshes until SIGINT, then exits 0", async () => {
     await cli("put", Q, "--payload", "x");
-    const child = spawnCli("stats", Q, "--watch", "--interval", "50");
-    let stdout = "";
-    child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-    await until(() => stdout.split("\n").length > 3, "three refreshes", 60_000);
+    const { child, output, exited } = spawnCli("stats", Q, "--watch", "--interval", "50");
+    await until(() => output.stdout.split("\n").length > 3, "three refreshes", 60_000);
     child.kill("SIGINT");
     expect(await exited).toBe(0);
-    const lines = stdout.trim().split("\n");
+    const lines = output.stdout.trim().split("\n");
     expect(lines.length).toBeGreaterThanOrEqual(3);
     expect(new Set(lines)).toEqual(new Set(["ready 1  delayed 0  reserved 0  buried 0  corrupt 0"]));
   });
 
   it("pop --wait waits for a job, and Ctrl-C ends the wait with no job taken", async () => {
-    const child = spawnCli("pop", Q, "--wait", "3600000");
-    let stderr = "";
-    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-    await until(() => stderr.includes("pop: waiting up to 3600000 ms"), "pop to wait", 60_000);
+    const { child, output, exited } = spawnCli("pop", Q, "--wait", "3600000");
+    await until(() => output.stderr.includes("pop: waiting up to 3600000 ms"), "pop to wait", 60_000);
     child.kill("SIGINT");
     expect(await exited).toBe(1);
-    expect(stderr).toContain("pop: interrupted, no job taken\n");
+    expect(output.stderr).toContain("pop: interrupted, no job taken\n");
     const id = idOf(await cli("put", Q, "--payload", "after"), "put");
     const pop = await cli("pop", Q);
     expect(idOf(pop, "pop")).toBe(id);
