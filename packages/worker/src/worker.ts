@@ -228,6 +228,12 @@ class QueueWorker implements Worker, JobEnvironment {
         continue;
       }
       this.health?.queueOk();
+      if (reservation !== null && this.#stopRequested()) {
+        // A reserve that does not wait has no signal to abort it: what it brings back after a stop
+        // is handed back untouched rather than started.
+        await this.#handBack(reservation);
+        break;
+      }
       if (reservation === null) {
         this.#emptyPolls++;
         if (this.#emptyPolls >= shutdownAfterEmptyIterations) {
@@ -296,15 +302,9 @@ class QueueWorker implements Worker, JobEnvironment {
     // Running out of work waits for whatever is running, so a job found after all is run; any other
     // stop hands it straight back, untouched, before the drain may end.
     if (this.#stopRequested() && this.#stopReason !== "idle") {
-      reservation.release().then(
-        () => {
-          this.#aheadDone();
-        },
-        (error: unknown) => {
-          this.reportError("release", error, reservation.message);
-          this.#aheadDone();
-        },
-      );
+      void this.#handBack(reservation).then(() => {
+        this.#aheadDone();
+      });
       return;
     }
     this.#emptyPolls = 0;
@@ -314,6 +314,15 @@ class QueueWorker implements Worker, JobEnvironment {
     this.#aheadDone();
     void job.run();
     this.#reserveAhead();
+  }
+
+  /** Releases a job that was reserved but never started (no delay, priority kept); never rejects. */
+  async #handBack(reservation: Reservation): Promise<void> {
+    try {
+      await reservation.release();
+    } catch (error) {
+      this.reportError("release", error, reservation.message);
+    }
   }
 
   /** Waits until every running job has settled (or was abandoned and released), and no reserve is pending. */

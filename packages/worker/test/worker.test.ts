@@ -1,7 +1,7 @@
 import { createMemoryQueue, QueueClosedError, type QueueAdapter } from "@x/message";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createProducer, createWorker, FatalError, respond, TransientError, WorkerStateError } from "../src/index.js";
-import { instrument, record, until } from "./helpers.js";
+import { instrument, record, until, withReserve } from "./helpers.js";
 
 let queue: QueueAdapter;
 beforeEach(() => {
@@ -56,6 +56,30 @@ describe("createWorker: lifecycle", () => {
     await queue.close();
     expect((await run).reason).toBe("queue-closed");
     expect(events.of("error").map((e) => e.error)).toSatisfy((errors: unknown[]) => errors.every((e) => e instanceof QueueClosedError));
+  });
+
+  it("a job a non-waiting reserve brings back after close() is handed back untouched", async () => {
+    const sent = await queue.enqueue({ requestType: "work", priority: 5 });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let reserves = 0;
+    const gated = withReserve(queue, async (options) => {
+      reserves++;
+      await gate;
+      return queue.reserve(options);
+    });
+    let ran = false;
+    const worker = createWorker({ queue: gated, handlers: { work: () => void (ran = true) }, handleSignals: false, pollTimeoutMs: 0 });
+    const run = worker.run();
+    await until(() => reserves === 1, "the first reserve");
+    const closing = worker.close();
+    open();
+    await closing;
+    expect((await run).reason).toBe("closed");
+    expect(ran).toBe(false);
+    expect(reserves).toBe(1);
+    expect(worker.counters).toMatchObject({ reserved: 0, succeeded: 0 });
+    expect(await queue.inspect?.(sent.id)).toMatchObject({ state: "ready", message: { header: { priority: 5 } } });
   });
 
   it("installs SIGINT/SIGTERM listeners only while running, unless handleSignals is false", async () => {
