@@ -1,6 +1,7 @@
 import type { Clock } from "./clock.js";
 import type { Check, CheckFailure } from "./contract.js";
 import { CheckNoResultError, CheckTimeoutError } from "./errors.js";
+import { isThenable } from "./internal/thenable.js";
 import type { RunContext } from "./run-context.js";
 
 /** How one run ended: with its raw output, or with a failure. */
@@ -11,11 +12,6 @@ const asError = (value: unknown): Error => (value instanceof Error ? value : new
 /** A failure outcome of `context`'s run. */
 export function failedOutcome(kind: CheckFailure["kind"], error: unknown, context: RunContext): RunOutcome {
   return { ok: false, failure: { kind, error: asError(error), id: context.id, name: context.name } };
-}
-
-/** Whether a run returned a promise (or any thenable). */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
 
 /**

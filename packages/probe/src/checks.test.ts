@@ -3,8 +3,11 @@ import { FakeClock, settle } from "../test/support/fake-clock.js";
 import { recordingLogger } from "../test/support/log.js";
 import { Checks } from "./checks.js";
 import { functionCheck } from "./checks/function-check.js";
-import type { Check, CheckContext, CheckFailure, CheckOutput, Handle, HandleContext } from "./contract.js";
-import { HandleEofError, InvalidCheckError, InvalidOptionError } from "./errors.js";
+import type { ChecksOptions } from "./checks.js";
+import type { Clock } from "./clock.js";
+import type { Check, CheckContext, CheckFailure, CheckOutput, Handle, HandleContext, OnError } from "./contract.js";
+import type { Logger } from "./logger.js";
+import { HandleEofError, HandleReadError, InvalidCheckError, InvalidOptionError } from "./errors.js";
 import { createMessage } from "./message/build.js";
 import type { ProbeMessage } from "./message/types.js";
 
@@ -220,6 +223,15 @@ describe("Checks scheduler (fake clock)", () => {
     expect(first).toEqual({ v: 3, time: 5, location: { host: "h" }, event: { name: "x", state: { value: "ok" } } });
     expect(original.event.name).toBe("y");
     expect(original.location).toEqual({});
+    await checks.close();
+  });
+
+  it("C6: an async function's result (any thenable, not only a Promise) gets the aspect and location too", async () => {
+    const clock = new FakeClock(T0);
+    const thenable: PromiseLike<CheckOutput> = { then: (resolve) => Promise.resolve(msg("y")).then(resolve) };
+    const checks = new Checks([functionCheck(() => thenable as unknown as Promise<CheckOutput>, { intervalMs: 10_000, aspect: "x", location: { host: "h" } })], { clock });
+    const [first] = await checks.runNext();
+    expect(first).toEqual({ v: 3, time: 1000, location: { host: "h" }, event: { name: "x", vset: { value: { value: 1 } } } });
     await checks.close();
   });
 
@@ -439,6 +451,29 @@ describe("Checks scheduler (fake clock)", () => {
     await expect(waiting).rejects.toThrow("stop");
     await checks.close();
   });
+  it("bounds what waits for runNext(): beyond maxBuffered the oldest messages are dropped, counted and logged", async () => {
+    const clock = new FakeClock(T0);
+    const logger = recordingLogger();
+    let n = 0;
+    const checks = new Checks([functionCheck(() => msg("n", ++n), { intervalMs: 1_000 })], { clock, logger, maxBuffered: 3 });
+    const dropped: number[] = [];
+    checks.on("messagesDropped", (count) => dropped.push(count));
+    checks.start();
+    await clock.advance(4_000); // five runs, nobody collecting
+    expect(dropped).toEqual([1, 1]);
+    expect(logger.has("WARNING", "dropped 1 messages nobody collected (maxBuffered is 3)")).toBe(true);
+    expect((await checks.runNext()).map((m) => m.event.vset?.value?.value)).toEqual([3, 4, 5]);
+    await checks.close();
+  });
+
+  it("validates its options, naming the bad one", () => {
+    expect(() => new Checks("not a list" as unknown as Check[])).toThrow("`checks` must be a list of checks and handles, got \"not a list\"");
+    expect(() => new Checks([], { maxBuffered: 0 })).toThrow("`maxBuffered` must be an integer >= 1, got 0");
+    expect(() => new Checks([], { logger: console.log as unknown as Logger })).toThrow("`logger` must be an object with debug(), info(), warn(), error()");
+    expect(() => new Checks([], { clock: { now: () => 1 } as unknown as Clock })).toThrow("`clock` must be an object with now(), setTimeout(), clearTimeout(); an object lacks setTimeout, clearTimeout");
+    expect(() => new Checks([], { onError: "ignore" as OnError })).toThrow('`onError` must be one of "state", "drop", got "ignore"');
+    expect(() => new Checks([], null as unknown as ChecksOptions)).toThrow(InvalidOptionError);
+  });
 });
 
 describe("Checks handles (fake clock, fake handle)", () => {
@@ -513,22 +548,57 @@ describe("Checks handles (fake clock, fake handle)", () => {
     await checks.close();
   });
 
-  it("a read error is logged and the handle stays open", async () => {
+  it("a read error is logged, emitted as a HandleReadError, and the handle stays open", async () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
     const handle = new FakeHandle();
     const checks = new Checks([handle], { clock, logger });
+    const errors: Error[] = [];
+    checks.on("handleError", (info) => errors.push(info.error));
     const out = collect(checks);
     await clock.advance(0);
     handle.readThrows = new Error("garbled");
     handle.context?.readable();
     await settle();
     expect(logger.has("WARNING", "handle #0 fake raised a read exception: garbled")).toBe(true);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(HandleReadError);
+    expect(errors[0]).toMatchObject({ code: "ERR_HANDLE_READ", message: "garbled", cause: new Error("garbled") });
     handle.push(msg("after"));
     await settle();
     expect(out.names()).toEqual(["after"]);
     expect(handle.closes).toBe(0);
     await checks.close();
+  });
+
+  it("close() waits for an open() in progress and closes the handle it opened (nothing is left running)", async () => {
+    const clock = new FakeClock(T0);
+    let finishOpen: (() => void) | undefined;
+    let contextSignal: AbortSignal | undefined;
+    let running = false;
+    const slowOpen: Handle = {
+      open: async (context) => {
+        contextSignal = context.signal;
+        await new Promise<void>((resolve) => (finishOpen = resolve));
+        running = true; // a child process would be started here
+      },
+      readMessages: () => [],
+      close: () => {
+        running = false;
+      },
+    };
+    const checks = new Checks([slowOpen], { clock });
+    checks.start();
+    await settle();
+    expect(contextSignal?.aborted).toBe(false);
+    let closed = false;
+    const closing = checks.close().then(() => (closed = true));
+    await settle();
+    expect(contextSignal?.aborted).toBe(true);
+    expect(closed).toBe(false);
+    finishOpen?.();
+    await closing;
+    expect(running).toBe(false);
   });
 
   it("validates backoff options", () => {

@@ -1,11 +1,14 @@
-import { EventEmitter } from "node:events";
 import { backoffDelay, resolveBackoff, type Backoff, type BackoffOptions } from "./backoff.js";
-import { awaitRun, failedOutcome, isThenable, runCheck, type RunOutcome } from "./check-runner.js";
+import { awaitRun, failedOutcome, runCheck, type RunOutcome } from "./check-runner.js";
 import { systemClock, type Clock } from "./clock.js";
 import { isCheck, isHandle, type Check, type CheckFailure, type Handle, type HandleContext, type OnError } from "./contract.js";
-import { CheckNoResultError, HandleEofError, InvalidCheckError } from "./errors.js";
+import { CheckNoResultError, HandleEofError, HandleReadError, InvalidCheckError, InvalidOptionError } from "./errors.js";
 import { defaultFailureMessage, describeFailure } from "./failure.js";
-import { enumOption, functionOption, integerOption, numberOption } from "./internal/options.js";
+import { BoundedQueue } from "./internal/bounded-queue.js";
+import { Closable } from "./internal/closable.js";
+import { clockOption, describe, enumOption, functionOption, integerOption, loggerOption, numberOption } from "./internal/options.js";
+import { RateLimit } from "./internal/rate-limit.js";
+import { isThenable } from "./internal/thenable.js";
 import { errorText, silentLogger, type Logger } from "./logger.js";
 import type { ProbeMessage } from "./message/types.js";
 import { isBuiltMessage } from "./message/build.js";
@@ -23,6 +26,11 @@ export const DEFAULT_MIN_RESCHEDULE_MS = 1_000;
 export const DEFAULT_ON_ERROR: OnError = "state";
 /** Reopen backoff of handles: 1 s, doubling up to 60 s (DumbProbe's fixed delay), ±10 %. */
 export const DEFAULT_REOPEN_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 60_000, factor: 2, jitter: 0.1 };
+/** Messages kept for `runNext()` while nobody collects them, at most: 10,000. */
+export const DEFAULT_MAX_BUFFERED = 10_000;
+
+/** The "dropped unread messages" warning is logged at most this often. */
+const BUFFER_WARN_INTERVAL_MS = 30_000;
 
 /** The longest stretch the scheduler runs due checks before letting I/O (handles, outputs) in. */
 const SLICE_MS = 10;
@@ -47,19 +55,29 @@ export interface ChecksOptions {
   readonly reopen?: BackoffOptions;
   /** Random numbers in [0, 1) for the backoff jitter. @default Math.random */
   readonly random?: () => number;
+  /**
+   * Messages kept for `runNext()` while nobody collects them; beyond it the oldest are dropped,
+   * counted (`messagesDropped`) and logged, so a scheduler nobody reads cannot eat all memory.
+   * @default DEFAULT_MAX_BUFFERED
+   */
+  readonly maxBuffered?: number;
 }
 
 /** A message that was not sent because it is not a valid v3 message. */
 export interface MessageRejection {
   /** Which check or handle produced it, e.g. `check #2 load`. */
   readonly source: string;
+  /** What is wrong with it, e.g. `location.host must be a string`. */
   readonly reason: string;
+  /** What was produced, as it was. */
   readonly value: unknown;
 }
 
 /** Identifies a handle in events. */
 export interface HandleInfo {
+  /** Position of the handle in the checks list. */
   readonly id: number;
+  /** The handle's name in logs (`checkName()` or a generated one). */
   readonly name: string;
 }
 
@@ -74,7 +92,9 @@ export interface ChecksEvents {
   /** A handle failed to open or hit EOF; it is reopened after `reopenInMs`. */
   handleClosed: [handle: HandleInfo & { readonly reason: string; readonly reopenInMs: number }];
   /** `readMessages()` threw something other than EOF, or the handle reported an error; it stays open. */
-  handleError: [handle: HandleInfo & { readonly error: Error }];
+  handleError: [handle: HandleInfo & { readonly error: HandleReadError }];
+  /** Messages nobody collected with `runNext()` were dropped to stay within `maxBuffered` (the oldest first). */
+  messagesDropped: [count: number];
 }
 
 interface CheckEntry {
@@ -97,6 +117,8 @@ interface HandleEntry {
   readonly label: string;
   readonly handle: Handle;
   state: "closed" | "opening" | "open" | "closing";
+  /** The open() or close() in progress, which close() waits for. */
+  busy: Promise<void> | undefined;
   /** Consecutive failed opens or short-lived opens; drives the backoff. */
   failures: number;
   openedAt: number;
@@ -110,7 +132,7 @@ type Entry = CheckEntry | HandleEntry;
 
 /** Receives messages as they are produced. */
 interface MessageSink {
-  push(message: ProbeMessage): unknown;
+  push(message: ProbeMessage): void;
 }
 
 interface Waiter {
@@ -146,7 +168,7 @@ const isEof = (error: unknown): boolean =>
  * await checks.close();
  * ```
  */
-export class Checks extends EventEmitter<ChecksEvents> {
+export class Checks extends Closable<ChecksEvents> {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #concurrency: number;
@@ -155,20 +177,26 @@ export class Checks extends EventEmitter<ChecksEvents> {
   readonly #minRescheduleMs: number;
   readonly #reopen: Backoff;
   readonly #random: () => number;
+  readonly #bufferWarn: RateLimit;
 
   readonly #entries: Entry[] = [];
   readonly #queue = new RunQueue<Entry>();
   readonly #inFlight = new Set<RunContext>();
-  #buffer: ProbeMessage[] = [];
+  /** Messages waiting for `runNext()`. */
+  readonly #buffer: BoundedQueue<ProbeMessage>;
+  readonly #bufferSink: MessageSink = {
+    push: (message) => {
+      this.#buffered(message);
+    },
+  };
   /** Where produced messages go: the buffer `runNext()` drains, or the callback of `forward()`. */
-  #sink: MessageSink = this.#buffer;
+  #sink: MessageSink = this.#bufferSink;
+  #droppedSinceWarn = 0;
   readonly #closedSignal = new AbortController();
   readonly #waiters: Waiter[] = [];
   #wakeQueued = false;
   #running = 0;
   #started = false;
-  #closed = false;
-  #closing: Promise<void> | undefined;
   #pumping = false;
   #sliceQueued = false;
   #timer: unknown;
@@ -176,21 +204,19 @@ export class Checks extends EventEmitter<ChecksEvents> {
 
   constructor(checks: readonly (Check | Handle)[] = [], options: ChecksOptions = {}) {
     super();
-    if (!Array.isArray(checks)) throw new InvalidCheckError(0, "list: CHECKS must be a list of checks and handles");
-    this.#clock = options.clock ?? systemClock;
-    this.#logger = options.logger ?? silentLogger;
+    if (!Array.isArray(checks)) throw new InvalidOptionError("checks", `must be a list of checks and handles, got ${describe(checks)}`);
+    if (typeof options !== "object" || (options as unknown) === null) throw new InvalidOptionError("options", `must be an object, got ${describe(options)}`);
+    this.#clock = clockOption("clock", options.clock, systemClock);
+    this.#logger = loggerOption("logger", options.logger, silentLogger);
     this.#concurrency = integerOption("concurrency", options.concurrency, DEFAULT_CONCURRENCY, 1);
     this.#timeoutMs = numberOption("timeoutMs", options.timeoutMs, DEFAULT_CHECK_TIMEOUT_MS, 1);
     this.#onError = enumOption("onError", options.onError, ["state", "drop"], DEFAULT_ON_ERROR);
     this.#minRescheduleMs = numberOption("minRescheduleMs", options.minRescheduleMs, DEFAULT_MIN_RESCHEDULE_MS, 1);
     this.#reopen = resolveBackoff("reopen", options.reopen, DEFAULT_REOPEN_BACKOFF);
     this.#random = functionOption("random", options.random, Math.random);
+    this.#buffer = new BoundedQueue<ProbeMessage>(integerOption("maxBuffered", options.maxBuffered, DEFAULT_MAX_BUFFERED, 1), () => 1);
+    this.#bufferWarn = new RateLimit(this.#clock, BUFFER_WARN_INTERVAL_MS);
     for (const item of checks as readonly unknown[]) this.add(item as Check | Handle);
-  }
-
-  /** Whether `close()` was called. */
-  get closed(): boolean {
-    return this.#closed;
   }
 
   /** Number of checks and handles added. */
@@ -218,9 +244,10 @@ export class Checks extends EventEmitter<ChecksEvents> {
         generation: 0,
         readScheduled: false,
         everOpened: false,
+        busy: undefined,
       };
       this.#entries.push(entry);
-      if (this.#started && !this.#closed) void this.#openHandle(entry);
+      if (this.#started && !this.closed) this.#openHandle(entry);
       return;
     }
     if (!isCheck(item)) throw new InvalidCheckError(id, "is neither a check (nextRun() and run()) nor a handle (open(), readMessages(), close())");
@@ -243,9 +270,9 @@ export class Checks extends EventEmitter<ChecksEvents> {
 
   /** Opens the handles and starts running due checks; `runNext()` does it on first call. Idempotent. */
   start(): void {
-    if (this.#started || this.#closed) return;
+    if (this.#started || this.closed) return;
     this.#started = true;
-    for (const entry of this.#entries) if (entry.kind === "handle") void this.#openHandle(entry);
+    for (const entry of this.#entries) if (entry.kind === "handle") this.#openHandle(entry);
     this.#pump();
   }
 
@@ -258,7 +285,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
     const { signal } = options;
     signal?.throwIfAborted();
     this.start();
-    if (this.#buffer.length > 0 || this.#closed) return this.#take();
+    if (this.#buffer.length > 0 || this.closed) return this.#take();
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         const i = this.#waiters.indexOf(waiter);
@@ -278,7 +305,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
    */
   async forward(send: (message: ProbeMessage) => void, options: { readonly signal?: AbortSignal } = {}): Promise<void> {
     const { signal } = options;
-    if (signal?.aborted === true || this.#closed) return;
+    if (signal?.aborted === true || this.closed) return;
     const logger = this.#logger;
     const sink: MessageSink = {
       push(message) {
@@ -301,7 +328,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
         }, { once: true });
       });
     } finally {
-      if (this.#sink === sink) this.#sink = this.#buffer;
+      if (this.#sink === sink) this.#sink = this.#bufferSink;
     }
   }
 
@@ -313,7 +340,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
   async runOnce(options: { readonly signal?: AbortSignal } = {}): Promise<ProbeMessage[]> {
     const { signal } = options;
     const messages: ProbeMessage[] = [];
-    const stopped = (): boolean => signal?.aborted === true || this.#closed;
+    const stopped = (): boolean => signal?.aborted === true || this.closed;
     for (const entry of this.#entries) {
       if (stopped()) break;
       if (entry.kind !== "check") continue;
@@ -337,47 +364,47 @@ export class Checks extends EventEmitter<ChecksEvents> {
   }
 
   /**
-   * Stops scheduling, aborts running checks and closes the open handles. Waiting `runNext()`
-   * calls resolve with what is left. Idempotent.
+   * Stops scheduling, aborts running checks, waits for handle opens in progress and closes the
+   * open handles. Waiting `runNext()` calls resolve with what is left. Idempotent.
    */
-  async close(): Promise<void> {
-    this.#closing ??= this.#shutdown();
-    return this.#closing;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
-  async #shutdown(): Promise<void> {
-    this.#closed = true;
-    this.#closedSignal.abort();
+  protected async shutdown(): Promise<void> {
+    const reason = new DOMException("the checks scheduler was closed", "AbortError");
+    this.#closedSignal.abort(reason);
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#queue.clear();
-    const reason = new DOMException("the checks scheduler was closed", "AbortError");
     for (const context of this.#inFlight) context.abort(reason);
     this.#inFlight.clear();
     for (const waiter of this.#waiters.splice(0)) {
       waiter.cleanup();
       waiter.resolve(this.#take());
     }
-    const closing: Promise<void>[] = [];
-    for (const entry of this.#entries) {
-      if (entry.kind === "handle" && (entry.state === "open" || entry.state === "opening")) {
+    const handles = this.#entries.filter((entry) => entry.kind === "handle");
+    // An open() in progress would otherwise finish after close() and leave its handle (a child
+    // process, say) running: wait for it (its context's signal is aborted), then close it.
+    await Promise.all(handles.map(async (entry) => entry.busy));
+    await Promise.all(
+      handles.filter((entry) => entry.state === "open").map(async (entry) => {
         entry.generation++;
         entry.state = "closing";
-        closing.push(this.#closeHandle(entry));
-      }
-    }
-    await Promise.all(closing);
+        await this.#closeHandle(entry);
+      }),
+    );
   }
 
   #take(): ProbeMessage[] {
-    const messages = this.#buffer;
-    this.#buffer = [];
-    if (this.#sink === messages) this.#sink = this.#buffer;
-    return messages;
+    return this.#buffer.takeAll();
+  }
+
+  #buffered(message: ProbeMessage): void {
+    const dropped = this.#buffer.push(message);
+    if (dropped === 0) return;
+    this.#droppedSinceWarn += dropped;
+    this.#safeEmit("messagesDropped", dropped);
+    if (this.#bufferWarn.allow()) {
+      this.#logger.warn(`dropped ${this.#droppedSinceWarn} messages nobody collected (maxBuffered is ${this.#buffer.size})`);
+      this.#droppedSinceWarn = 0;
+    }
   }
 
   /** Hands buffered messages to a waiter after the current burst, so one burst is one batch. */
@@ -406,7 +433,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
 
   /** Starts every due entry the concurrency limit allows, then arms one timer for the next. */
   #pump(): void {
-    if (this.#closed || this.#pumping || !this.#started) return;
+    if (this.closed || this.#pumping || !this.#started) return;
     this.#pumping = true;
     const clock = this.#clock;
     const queue = this.#queue;
@@ -432,7 +459,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
         const entry = queue.get();
         if (entry === undefined) break;
         if (entry.kind === "check") this.#start(entry, due, now);
-        else void this.#openHandle(entry);
+        else this.#openHandle(entry);
       }
       this.#arm();
     } finally {
@@ -486,7 +513,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
     awaitRun(result, context, this.#clock, (outcome) => {
       this.#running--;
       this.#inFlight.delete(context);
-      if (this.#closed) return;
+      if (this.closed) return;
       if (outcome.ok) this.#finishRun(entry, scheduledAt, undefined, outcome.output);
       else this.#finishRun(entry, scheduledAt, outcome);
       this.#pump();
@@ -565,26 +592,41 @@ export class Checks extends EventEmitter<ChecksEvents> {
 
   // ---- handles --------------------------------------------------------------------------------
 
-  async #openHandle(entry: HandleEntry): Promise<void> {
+  /** Opens a handle in the background; `close()` waits for it. */
+  #openHandle(entry: HandleEntry): void {
+    this.#track(entry, this.#open(entry));
+  }
+
+  /** Records a handle's open or close in progress, so that `close()` can wait for it. */
+  #track(entry: HandleEntry, operation: Promise<void>): void {
+    entry.busy = operation;
+    void operation.then(() => {
+      if (entry.busy === operation) entry.busy = undefined;
+    });
+  }
+
+  async #open(entry: HandleEntry): Promise<void> {
     const first = !entry.everOpened;
     const firstAttempt = first && entry.failures === 0;
     entry.state = "opening";
     const generation = ++entry.generation;
     const context: HandleContext = {
+      signal: this.#closedSignal.signal,
       readable: () => {
         this.#scheduleRead(entry, generation);
       },
       reportError: (error: unknown) => {
         if (entry.generation !== generation) return;
-        const err = error instanceof Error ? error : new Error(String(error));
-        this.#logger.warn(`${entry.label} reported an error: ${err.message}`);
-        this.#safeEmit("handleError", { id: entry.id, name: entry.name, error: err });
+        this.#handleError(entry, error, "reported an error");
       },
     };
     try {
       await entry.handle.open(context);
     } catch (error) {
-      if (this.#closed || entry.generation !== generation) return;
+      if (this.closed || entry.generation !== generation) {
+        entry.state = "closed";
+        return;
+      }
       entry.state = "closed";
       entry.failures++;
       const delay = backoffDelay(this.#reopen, entry.failures, this.#random);
@@ -595,8 +637,9 @@ export class Checks extends EventEmitter<ChecksEvents> {
       this.#arm();
       return;
     }
-    if (entry.generation !== generation) return; // closed while opening
     entry.state = "open";
+    // Opened while the scheduler was closing: close() closes it once this returns.
+    if (this.closed || entry.generation !== generation) return;
     entry.everOpened = true;
     entry.openedAt = this.#clock.now();
     this.#logger.info(first ? `adding handle #${entry.id} ${entry.name} to poll queue` : `${entry.label} reopened`);
@@ -605,8 +648,15 @@ export class Checks extends EventEmitter<ChecksEvents> {
     this.#scheduleRead(entry, generation);
   }
 
+  /** Logs and emits a problem of an open handle, as a typed {@link HandleReadError}. */
+  #handleError(entry: HandleEntry, error: unknown, what: string): void {
+    this.#logger.warn(`${entry.label} ${what}: ${errorText(error)}`);
+    const typed = error instanceof HandleReadError ? error : new HandleReadError(errorText(error), { cause: error });
+    this.#safeEmit("handleError", { id: entry.id, name: entry.name, error: typed });
+  }
+
   #scheduleRead(entry: HandleEntry, generation: number): void {
-    if (entry.generation !== generation || entry.readScheduled || this.#closed) return;
+    if (entry.generation !== generation || entry.readScheduled || this.closed) return;
     entry.readScheduled = true;
     setImmediate(() => {
       entry.readScheduled = false;
@@ -615,19 +665,14 @@ export class Checks extends EventEmitter<ChecksEvents> {
   }
 
   #read(entry: HandleEntry, generation: number): void {
-    if (this.#closed || entry.generation !== generation || entry.state !== "open") return;
+    if (this.closed || entry.generation !== generation || entry.state !== "open") return;
     const source = entry.label;
     let output: unknown;
     try {
       output = entry.handle.readMessages();
     } catch (error) {
-      if (isEof(error)) {
-        void this.#eof(entry, errorText(error));
-        return;
-      }
-      const err = error instanceof Error ? error : new Error(String(error));
-      this.#logger.warn(`${source} raised a read exception: ${err.message}`);
-      this.#safeEmit("handleError", { id: entry.id, name: entry.name, error: err });
+      if (isEof(error)) this.#track(entry, this.#eof(entry, errorText(error)));
+      else this.#handleError(entry, error, "raised a read exception");
       return;
     }
     this.#collect(output, source, this.#sink);
@@ -645,7 +690,7 @@ export class Checks extends EventEmitter<ChecksEvents> {
     this.#logger.warn(`${entry.label} returned EOF: ${reason}; reopening in ${delay} ms`);
     this.#safeEmit("handleClosed", { id: entry.id, name: entry.name, reason, reopenInMs: delay });
     await this.#closeHandle(entry);
-    if (this.#closed) return;
+    if (this.closed) return;
     this.#queue.add(reopenAt, entry);
     this.#arm();
   }

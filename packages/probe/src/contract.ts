@@ -36,8 +36,11 @@ export interface CheckContext {
 export interface CheckFailure {
   /** `exception`: `run()` threw or rejected; `timeout`: it did not finish in time; `no-result`: it returned `undefined`. */
   readonly kind: "exception" | "timeout" | "no-result";
+  /** What went wrong: the thrown error, a `CheckTimeoutError` or a `CheckNoResultError`. */
   readonly error: Error;
+  /** Position of the check in the checks list. */
   readonly id: number;
+  /** The check's name in logs. */
   readonly name: string;
 }
 
@@ -66,6 +69,8 @@ export interface Check {
 
 /** Handed to a handle's `open()`: how it tells the scheduler that data is waiting. */
 export interface HandleContext {
+  /** Aborted when the scheduler closes; an `open()` still in progress should give up (`close()` waits for it). */
+  readonly signal: AbortSignal;
   /** Call when `readMessages()` has something to return; the scheduler reads soon after. */
   readable(): void;
   /** Reports a problem that does not close the handle (a bad line, say); it is logged. */

@@ -12,6 +12,8 @@ export type ProbeErrorCode =
   | "ERR_CHECK_NO_RESULT"
   | "ERR_COMMAND"
   | "ERR_HANDLE_EOF"
+  | "ERR_HANDLE_READ"
+  | "ERR_OUTPUT"
   | "ERR_INVALID_ADDRESS"
   | "ERR_OUTPUT_CLOSED"
   | "ERR_CHECKS_MODULE"
@@ -29,8 +31,21 @@ export class ProbeError extends Error {
   }
 }
 
+/**
+ * The base of an error class that carries only a message: the subclass names the code once,
+ * instead of repeating the same constructor.
+ */
+function messageError(code: ProbeErrorCode) {
+  return class extends ProbeError {
+    constructor(message: string, options?: ErrorOptions) {
+      super(code, message, options);
+    }
+  };
+}
+
 /** An option with a bad value; `option` names it (`intervalMs`, `spoolBytes`). */
 export class InvalidOptionError extends ProbeError {
+  /** The option, as a path from the options object (`reopen.initialMs`, `checks[2].timeoutMs`). */
   readonly option: string;
 
   constructor(option: string, problem: string, options?: ErrorOptions) {
@@ -41,6 +56,7 @@ export class InvalidOptionError extends ProbeError {
 
 /** Something that is not a valid seismometer v3 message; `reason` says what is wrong. */
 export class InvalidMessageError extends ProbeError {
+  /** What is wrong, e.g. `location.host must be a string`. */
   readonly reason: string;
 
   constructor(reason: string, options?: ErrorOptions) {
@@ -62,6 +78,7 @@ export class InvalidCheckError extends ProbeError {
 
 /** A check did not finish within its timeout; it was aborted. */
 export class CheckTimeoutError extends ProbeError {
+  /** The timeout that ran out (ms). */
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number, options?: ErrorOptions) {
@@ -81,24 +98,30 @@ export class CheckNoResultError extends ProbeError {
 }
 
 /** A command could not be started, or its output exceeded the limit. */
-export class CommandError extends ProbeError {
-  constructor(message: string, options?: ErrorOptions) {
-    super("ERR_COMMAND", message, options);
-  }
-}
+export class CommandError extends messageError("ERR_COMMAND") {}
 
 /**
  * Thrown by a handle's `readMessages()` at end of file: the scheduler closes the handle and
  * reopens it later with backoff (DumbProbe's `HandleEOF`).
  */
-export class HandleEofError extends ProbeError {
-  constructor(message: string, options?: ErrorOptions) {
-    super("ERR_HANDLE_EOF", message, options);
-  }
-}
+export class HandleEofError extends messageError("ERR_HANDLE_EOF") {}
+
+/**
+ * A handle could not turn what it read into messages (a line that does not parse, a line too
+ * long), or its `readMessages()` threw something other than EOF. The handle stays open.
+ */
+export class HandleReadError extends messageError("ERR_HANDLE_READ") {}
+
+/**
+ * An output could not deliver a message: it cannot be encoded as JSON, it does not fit (a
+ * datagram, the spool, the stream's buffer), or a connection attempt timed out. Logged and
+ * counted as dropped; the output keeps serving.
+ */
+export class OutputError extends messageError("ERR_OUTPUT") {}
 
 /** A destination address (`tcp:HOST:PORT`, `unix:PATH`, ...) that cannot be parsed. */
 export class InvalidAddressError extends ProbeError {
+  /** The address as given. */
   readonly address: string;
 
   constructor(address: string, problem: string, options?: ErrorOptions) {
@@ -115,15 +138,7 @@ export class OutputClosedError extends ProbeError {
 }
 
 /** A checks module could not be loaded or does not export a usable `CHECKS`. */
-export class ChecksModuleError extends ProbeError {
-  constructor(message: string, options?: ErrorOptions) {
-    super("ERR_CHECKS_MODULE", message, options);
-  }
-}
+export class ChecksModuleError extends messageError("ERR_CHECKS_MODULE") {}
 
 /** Bad command-line usage of `x-probe`. */
-export class UsageError extends ProbeError {
-  constructor(message: string, options?: ErrorOptions) {
-    super("ERR_USAGE", message, options);
-  }
-}
+export class UsageError extends messageError("ERR_USAGE") {}

@@ -1,4 +1,12 @@
-export { Checks, DEFAULT_CONCURRENCY, DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_MIN_RESCHEDULE_MS, DEFAULT_ON_ERROR, DEFAULT_REOPEN_BACKOFF } from "./checks.js";
+export {
+  Checks,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_CHECK_TIMEOUT_MS,
+  DEFAULT_MIN_RESCHEDULE_MS,
+  DEFAULT_ON_ERROR,
+  DEFAULT_REOPEN_BACKOFF,
+  DEFAULT_MAX_BUFFERED,
+} from "./checks.js";
 export { RunQueue } from "./run-queue.js";
 export { isCheck, isHandle, isChecksRunner } from "./contract.js";
 export { systemClock } from "./clock.js";
@@ -16,17 +24,10 @@ export { HttpCheck, httpCheck, DEFAULT_HTTP_ASPECT, DEFAULT_MAX_BODY_BYTES } fro
 export { TcpCheck, tcpCheck, DEFAULT_TCP_ASPECT } from "./checks/tcp-check.js";
 export { ShellStream, shellStream, DEFAULT_MAX_LINE_LENGTH } from "./handles/shell-stream.js";
 export { encodeLine } from "./outputs/output.js";
-export { streamOutput, stdoutOutput, fileOutput } from "./outputs/stream.js";
+export { DEFAULT_WARN_INTERVAL_MS } from "./outputs/base-output.js";
+export { streamOutput, stdoutOutput, fileOutput, DEFAULT_STREAM_BUFFER_BYTES } from "./outputs/stream.js";
 export { udpOutput } from "./outputs/udp.js";
-export {
-  ConnectionOutput,
-  tcpOutput,
-  unixOutput,
-  DEFAULT_SPOOL_BYTES,
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_RECONNECT_BACKOFF,
-  DEFAULT_WARN_INTERVAL_MS,
-} from "./outputs/connection.js";
+export { ConnectionOutput, tcpOutput, unixOutput, DEFAULT_SPOOL_BYTES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RECONNECT_BACKOFF } from "./outputs/connection.js";
 export { publisherOutput, DEFAULT_SUBJECT } from "./outputs/publisher.js";
 export { parseDestination, createOutput } from "./outputs/destination.js";
 export { runProbe, DEFAULT_RUNNER_RETRY_MS } from "./probe.js";
@@ -39,25 +40,32 @@ export {
   CheckNoResultError,
   CommandError,
   HandleEofError,
+  HandleReadError,
   InvalidAddressError,
+  OutputError,
   OutputClosedError,
   ChecksModuleError,
   UsageError,
 } from "./errors.js";
 
-export type {
-  ChecksOptions,
-  ChecksEvents,
-  MessageRejection,
-  HandleInfo,
-} from "./checks.js";
+export type { ChecksOptions, ChecksEvents, MessageRejection, HandleInfo } from "./checks.js";
 export type { Check, CheckContext, CheckFailure, CheckOutput, Handle, HandleContext, ChecksRunner, OnError } from "./contract.js";
 export type { Clock } from "./clock.js";
 export type { Logger } from "./logger.js";
 export type { Backoff, BackoffOptions } from "./backoff.js";
 export type { MessageInit, ValueInit, ThresholdInit } from "./message/build.js";
 export type { ValidationResult } from "./message/validate.js";
-export type { ProbeMessage, ProbeEvent, EventState, MetricValue, Threshold, Severity, ThresholdSeverity, ValueType } from "./message/types.js";
+export type {
+  ProbeMessage,
+  ProbeEvent,
+  EventState,
+  MetricValue,
+  ValueFields,
+  Threshold,
+  Severity,
+  ThresholdSeverity,
+  ValueType,
+} from "./message/types.js";
 export type { CheckOptions } from "./checks/base-check.js";
 export type { CheckFunction, FunctionCheckOptions } from "./checks/function-check.js";
 export type { CommandCheckOptions } from "./checks/command-check.js";
@@ -69,7 +77,8 @@ export type { TcpCheckOptions, TcpTarget } from "./checks/tcp-check.js";
 export type { ShellStreamOptions, ParseLine } from "./handles/shell-stream.js";
 export type { Command, CommandResult, SpawnCommandOptions } from "./internal/command.js";
 export type { Output, OutputStats } from "./outputs/output.js";
-export type { StreamOutputOptions, FileOutputOptions } from "./outputs/stream.js";
+export type { OutputOptions } from "./outputs/base-output.js";
+export type { StdoutOutputOptions, StreamOutputOptions, FileOutputOptions } from "./outputs/stream.js";
 export type { UdpOutputOptions } from "./outputs/udp.js";
 export type { ConnectionOutputOptions, ConnectionOutputEvents, TcpOutputOptions, UnixOutputOptions } from "./outputs/connection.js";
 export type { Publisher, PublishedMessage, PublisherOutputOptions } from "./outputs/publisher.js";

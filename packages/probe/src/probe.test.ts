@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import { FakeClock, settle } from "../test/support/fake-clock.js";
 import { recordingLogger } from "../test/support/log.js";
 import { Checks } from "./checks.js";
+import type { ChecksRunner } from "./contract.js";
 import { functionCheck } from "./checks/function-check.js";
 import { createMessage } from "./message/build.js";
 import type { ProbeMessage } from "./message/types.js";
+import { ChecksModuleError, InvalidOptionError, OutputClosedError } from "./errors.js";
 import type { Output } from "./outputs/output.js";
 import { runProbe } from "./probe.js";
 
@@ -62,5 +64,47 @@ describe("runProbe", () => {
     expect(logger.lines.filter((l) => l.includes("produced an invalid message: time must be a finite number"))).toHaveLength(2);
     stop.abort();
     await running; // returns although runNext() never settles
+  });
+
+  it("keeps serving when a CHECKS object returns something that is not a list, or the output refuses a message", async () => {
+    const clock = new FakeClock(0);
+    const logger = recordingLogger();
+    let calls = 0;
+    const runner = {
+      runNext(): unknown {
+        calls++;
+        if (calls === 1) return 42; // not iterable
+        if (calls === 2) return [createMessage({ aspect: "refused", state: "ok", time: 1 }), createMessage({ aspect: "kept", state: "ok", time: 1 })];
+        return new Promise<unknown[]>(() => undefined);
+      },
+    } as unknown as ChecksRunner;
+    const output = memoryOutput();
+    const refusing: Output = {
+      ...output,
+      send: (m) => {
+        if (m.event.name === "refused") throw new OutputClosedError("memory");
+        output.send(m);
+      },
+    };
+    const stop = new AbortController();
+    const running = runProbe({ checks: runner, output: refusing, signal: stop.signal, logger, clock, retryMs: 100 });
+    await settle();
+    expect(logger.has("ERROR", "CHECKS.runNext() failed: CHECKS.runNext() must return an iterable of messages, got 42; retrying in 100 ms")).toBe(true);
+    await clock.advance(100);
+    expect(calls).toBe(3);
+    expect(output.sent.map((m) => m.event.name)).toEqual(["kept"]);
+    expect(logger.has("ERROR", "sending a message failed: output memory is closed")).toBe(true);
+    expect(logger.lines.filter((line) => line.startsWith("ERROR"))).toHaveLength(2);
+    stop.abort();
+    await running;
+    expect(new ChecksModuleError("x").code).toBe("ERR_CHECKS_MODULE");
+  });
+
+  it("validates its options, naming the bad one", async () => {
+    const output = memoryOutput();
+    await expect(runProbe({ checks: [] as unknown as ChecksRunner, output })).rejects.toThrow("`checks` must be a Checks scheduler or an object with runNext(), got a list");
+    await expect(runProbe({ checks: new Checks([]), output: {} as Output })).rejects.toThrow("`output` must be an output with send(), got an object");
+    await expect(runProbe({ checks: new Checks([]), output, signal: "stop" as unknown as AbortSignal })).rejects.toThrow(InvalidOptionError);
+    await expect(runProbe({ checks: new Checks([]), output, retryMs: -1 })).rejects.toThrow("`retryMs` must be a number >= 0, got -1");
   });
 });

@@ -1,8 +1,10 @@
 import { Checks } from "./checks.js";
 import { sleepOn, systemClock, type Clock } from "./clock.js";
-import type { ChecksRunner } from "./contract.js";
-import { numberOption } from "./internal/options.js";
+import { isChecksRunner, type ChecksRunner } from "./contract.js";
+import { ChecksModuleError, InvalidOptionError } from "./errors.js";
+import { clockOption, describe, loggerOption, numberOption } from "./internal/options.js";
 import { errorText, silentLogger, type Logger } from "./logger.js";
+import type { ProbeMessage } from "./message/types.js";
 import { messageProblem } from "./message/validate.js";
 import type { Output } from "./outputs/output.js";
 
@@ -11,9 +13,9 @@ export const DEFAULT_RUNNER_RETRY_MS = 1_000;
 
 /** Options for {@link runProbe}. */
 export interface RunProbeOptions {
-  /** A {@link Checks} scheduler, or a `CHECKS` object with its own `runNext()`. */
+  /** A {@link Checks} scheduler, or a `CHECKS` object with its own `runNext()`. Required. */
   readonly checks: Checks | ChecksRunner;
-  /** Where the messages go. */
+  /** Where the messages go. Required. */
   readonly output: Output;
   /** Stops the loop. The checks and the output stay open: the caller closes them. @default none: runs until aborted */
   readonly signal?: AbortSignal;
@@ -32,12 +34,15 @@ export interface RunProbeOptions {
  * logged and retried after `retryMs` instead of killing the probe.
  */
 export async function runProbe(options: RunProbeOptions): Promise<void> {
-  const { checks, output, signal } = options;
-  const logger = options.logger ?? silentLogger;
-  const clock = options.clock ?? systemClock;
+  const { checks, output, signal } = (options as Partial<RunProbeOptions> | undefined) ?? {};
+  if (!(checks instanceof Checks) && !isChecksRunner(checks)) throw new InvalidOptionError("checks", `must be a Checks scheduler or an object with runNext(), got ${describe(checks)}`);
+  if (typeof output?.send !== "function") throw new InvalidOptionError("output", `must be an output with send(), got ${describe(output)}`);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError("signal", `must be an AbortSignal, got ${describe(signal)}`);
+  const logger = loggerOption("logger", options.logger, silentLogger);
+  const clock = clockOption("clock", options.clock, systemClock);
   const retryMs = numberOption("retryMs", options.retryMs, DEFAULT_RUNNER_RETRY_MS);
   if (checks instanceof Checks) {
-    // Push mode: each message goes out as it is produced.
+    // Push mode: each message goes out as it is produced (Checks logs a send that throws).
     await checks.forward((message) => {
       output.send(message);
     }, signal === undefined ? {} : { signal });
@@ -45,10 +50,10 @@ export async function runProbe(options: RunProbeOptions): Promise<void> {
   }
   const aborted = (): boolean => signal?.aborted === true;
   while (!aborted()) {
-    let batch: Iterable<unknown>;
+    let batch: unknown[];
     try {
       // A CHECKS object might ignore the signal, so its runNext() is raced against it.
-      batch = await untilAborted(checks.runNext(signal === undefined ? {} : { signal }), signal);
+      batch = iterate(await untilAborted(checks.runNext(signal === undefined ? {} : { signal }), signal));
     } catch (error) {
       if (aborted()) return;
       logger.error(`CHECKS.runNext() failed: ${errorText(error)}; retrying in ${retryMs} ms`);
@@ -57,10 +62,25 @@ export async function runProbe(options: RunProbeOptions): Promise<void> {
     }
     for (const message of batch) {
       const reason = messageProblem(message);
-      if (reason === undefined) output.send(message as Parameters<Output["send"]>[0]);
-      else logger.warn(`CHECKS.runNext() produced an invalid message: ${reason}`);
+      if (reason !== undefined) {
+        logger.warn(`CHECKS.runNext() produced an invalid message: ${reason}`);
+        continue;
+      }
+      try {
+        output.send(message as ProbeMessage);
+      } catch (error) {
+        logger.error(`sending a message failed: ${errorText(error)}`);
+      }
     }
   }
+}
+
+/** The messages of what a `CHECKS.runNext()` returned, or a typed error saying it is not a list. */
+function iterate(batch: unknown): unknown[] {
+  if (typeof batch === "object" && batch !== null && typeof (batch as Partial<Iterable<unknown>>)[Symbol.iterator] === "function") {
+    return Array.from(batch as Iterable<unknown>);
+  }
+  throw new ChecksModuleError(`CHECKS.runNext() must return an iterable of messages, got ${describe(batch)}`);
 }
 
 /** Resolves like `work`, or rejects as soon as `signal` aborts (a `CHECKS` object may ignore it). */

@@ -5,7 +5,19 @@ import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { freePort } from "@x/test-servers";
-import { createMessage, fileOutput, OutputClosedError, publisherOutput, streamOutput, udpOutput, type PublishedMessage } from "../src/index.js";
+import {
+  createMessage,
+  fileOutput,
+  InvalidOptionError,
+  OutputClosedError,
+  publisherOutput,
+  stdoutOutput,
+  streamOutput,
+  udpOutput,
+  type Logger,
+  type ProbeMessage,
+  type PublishedMessage,
+} from "../src/index.js";
 import { waitFor } from "./support/collect.js";
 import { recordingLogger } from "./support/log.js";
 
@@ -42,6 +54,58 @@ describe("streamOutput / stdout", () => {
     await output.flush();
     expect(output.stats()).toEqual({ sent: 0, dropped: 2, pending: 0 });
     expect(logger.lines).toEqual(["ERROR stream: write failed: write EPIPE; dropping messages"]);
+  });
+
+  it("a stalled reader cannot make it grow without bound: beyond bufferBytes messages are dropped and counted", async () => {
+    const logger = recordingLogger();
+    const done: (() => void)[] = [];
+    // Accepts the first chunk and never finishes writing it, like a pipe nobody reads.
+    const stalled = new Writable({
+      highWaterMark: 1,
+      write(_chunk, _encoding, callback) {
+        done.push(() => {
+          callback();
+        });
+      },
+    });
+    const lineBytes = `${JSON.stringify(numbered(1))}\n`.length;
+    const output = streamOutput({ stream: stalled, logger, bufferBytes: 3 * lineBytes });
+    for (let i = 1; i <= 10; i++) output.send(numbered(i));
+    expect(output.stats()).toEqual({ sent: 0, dropped: 7, pending: 3 });
+    expect(logger.lines).toHaveLength(1);
+    expect(logger.lines[0]).toMatch(/^WARNING stream: not keeping up \(\d+ bytes waiting\); dropping messages$/);
+    while (done.length > 0) {
+      done.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await output.flush();
+    expect(output.stats()).toEqual({ sent: 3, dropped: 7, pending: 0 });
+  });
+
+  it("a message that cannot be encoded (a cycle, a bigint) is dropped and logged; the output keeps serving", async () => {
+    const logger = recordingLogger();
+    const stream = new PassThrough();
+    let text = "";
+    stream.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+    const output = streamOutput({ stream, logger, warnIntervalMs: 0 });
+    const cyclic = { ...numbered(1), extra: {} as Record<string, unknown> };
+    cyclic.extra.self = cyclic;
+    output.send(cyclic);
+    output.send({ ...numbered(2), big: 10n } as unknown as ProbeMessage);
+    output.send(numbered(3));
+    await output.flush();
+    expect(output.stats()).toEqual({ sent: 1, dropped: 2, pending: 0 });
+    expect(text.split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { event: { vset: { value: { value: number } } } }).event.vset.value.value)).toEqual([3]);
+    expect(logger.lines).toHaveLength(2);
+    expect(logger.lines.every((l) => l.startsWith("WARNING stream: cannot encode a message as JSON: "))).toBe(true);
+  });
+
+  it("validates its options, naming the bad one", () => {
+    expect(() => streamOutput({ stream: {} as unknown as Writable })).toThrow("`stream` must be a writable stream");
+    expect(() => streamOutput({ stream: new PassThrough(), bufferBytes: 0 })).toThrow("`bufferBytes` must be an integer >= 1, got 0");
+    expect(() => stdoutOutput({ logger: {} as Logger })).toThrow(InvalidOptionError);
+    expect(() => stdoutOutput({ warnIntervalMs: -1 })).toThrow("`warnIntervalMs` must be a number >= 0, got -1");
+    expect(() => fileOutput({ path: "" })).toThrow("`path` must be a non-empty string");
   });
 });
 
@@ -148,6 +212,40 @@ describe("publisherOutput", () => {
     expect(logger.lines).toHaveLength(1);
     expect(logger.lines[0]).toMatch(/^WARNING publisher:probe: publish failed: (no route|sync failure)$/);
     await output.close();
+  });
+
+  it("close() does not wait for a publish that never settles, and refuses later messages", async () => {
+    const output = publisherOutput({ publisher: { publish: () => new Promise<void>(() => undefined) } });
+    output.send(numbered(1));
+    expect(output.stats()).toEqual({ sent: 0, dropped: 0, pending: 1 });
+    await output.close();
+    await output.close();
+    expect(() => {
+      output.send(numbered(2));
+    }).toThrow(OutputClosedError);
+  });
+
+  it("a subject function that throws or returns no subject drops that message only", async () => {
+    const logger = recordingLogger();
+    const published: string[] = [];
+    const output = publisherOutput({
+      logger,
+      warnIntervalMs: 0,
+      publisher: { publish: ({ subject }) => published.push(subject) },
+      subject: (m) => {
+        const value = m.event.vset?.value?.value;
+        if (value === 1) throw new Error("no subject for 1");
+        return value === 2 ? (undefined as unknown as string) : `probe.${String(value)}`;
+      },
+    });
+    for (const i of [1, 2, 3]) output.send(numbered(i));
+    await output.flush();
+    expect(published).toEqual(["probe.3"]);
+    expect(output.stats()).toEqual({ sent: 1, dropped: 2, pending: 0 });
+    expect(logger.lines).toEqual([
+      "WARNING publisher:*: publish failed: no subject for 1",
+      "WARNING publisher:*: publish failed: the subject function returned undefined, not a subject",
+    ]);
   });
 
   it("validates its options", () => {

@@ -64,6 +64,27 @@ describe("tcpOutput (real sockets)", () => {
     await second.stop();
   });
 
+  it("follows backpressure: a collector that stalls gets every line whole and in order once it reads again", async () => {
+    const port = await freePort();
+    const collector = new Collector();
+    await collector.listen({ port }, { paused: true });
+    // 2,000 lines of 16 KB: far more than the kernel's socket buffers hold, so writes push back.
+    const big = (i: number): ProbeMessage => createMessage({ aspect: "m", value: i, time: 1, comment: "x".repeat(16_000) });
+    await using output = tcpOutput({ host: "127.0.0.1", port, spoolBytes: 64 * 1024 * 1024 });
+    for (const i of range(1, 2_000)) output.send(big(i));
+    await waitFor(() => collector.connections === 1);
+    // Nothing is read and 32 MB do not fit in the socket buffers: lines are still waiting, none dropped.
+    expect(output.stats().pending).toBeGreaterThan(0);
+    expect(output.stats().dropped).toBe(0);
+    collector.resume();
+    await output.flush();
+    await waitFor(() => collector.lines.length === 2_000);
+    // Whole lines, byte for byte, in order: no line was cut or sent twice.
+    expect(collector.lines.every((line, i) => line === JSON.stringify(big(i + 1)))).toBe(true);
+    expect(output.stats()).toEqual({ sent: 2_000, dropped: 0, pending: 0 });
+    await collector.stop();
+  });
+
   it("C17: beyond the spool bound the oldest lines are dropped, counted, and warned about at most once per interval", async () => {
     const clock = new FakeClock(1_700_000_000_000);
     const port = await freePort();

@@ -1,6 +1,6 @@
 import type { Check, CheckContext, CheckOutput, OnError } from "../contract.js";
 import { InvalidMessageError, InvalidOptionError } from "../errors.js";
-import { enumOption, locationOption, numberOption, stringOption } from "../internal/options.js";
+import { enumOption, numberOption, stringOption, stringRecordOption } from "../internal/options.js";
 import type { ProbeMessage } from "../message/types.js";
 
 /** Scheduling and labelling options shared by every bundled check. */
@@ -35,10 +35,15 @@ function kindOf(value: unknown): string {
  * so every check is due at start-up, in interval order (then list order).
  */
 export abstract class BaseCheck implements Check {
+  /** Time between the starts of two runs (ms). */
   readonly intervalMs: number;
+  /** Aspect written into every message, if any. */
   readonly aspect: string | undefined;
+  /** Location merged into every message (a copy of the option). */
   readonly location: Readonly<Record<string, string>>;
+  /** Timeout of each run (ms), if the check sets its own. */
   readonly timeoutMs: number | undefined;
+  /** What a failed run sends, if the check sets it. */
   readonly onError: OnError | undefined;
   /** Start of the last run (its due time when on schedule), on the scheduler's clock. */
   lastRun = 0;
@@ -51,17 +56,19 @@ export abstract class BaseCheck implements Check {
     if ((options.intervalMs as number | undefined) === undefined) throw new InvalidOptionError("intervalMs", "is required");
     this.intervalMs = numberOption("intervalMs", options.intervalMs, 0, 1);
     this.aspect = options.aspect === undefined ? undefined : stringOption("aspect", options.aspect);
-    this.location = locationOption("location", options.location);
+    this.location = stringRecordOption("location", options.location);
     this.populates = this.aspect !== undefined || Object.keys(this.location).length > 0;
     this.timeoutMs = options.timeoutMs === undefined ? undefined : numberOption("timeoutMs", options.timeoutMs, 0, 1);
     this.onError = options.onError === undefined ? undefined : enumOption<OnError>("onError", options.onError, ["state", "drop"], "state");
     this.#name = options.name === undefined ? undefined : stringOption("name", options.name);
   }
 
+  /** When the next run is due: `lastRun + intervalMs` (ms, on the scheduler's clock). */
   nextRun(): number {
     return this.lastRun + this.intervalMs;
   }
 
+  /** The name in logs: the `name` option, or one derived from the check. */
   checkName(): string {
     return this.#name ?? this.defaultName();
   }
@@ -69,6 +76,7 @@ export abstract class BaseCheck implements Check {
   /** The name used when the options give none. */
   protected abstract defaultName(): string;
 
+  /** Runs the check once. */
   abstract run(context: CheckContext): CheckOutput | Promise<CheckOutput>;
 
   /** Records the start of a run; every bundled check calls it first (DumbProbe's `mark_run`). */

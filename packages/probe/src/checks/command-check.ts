@@ -1,5 +1,5 @@
 import type { CheckContext } from "../contract.js";
-import { commandArgv, commandText, pickSpawnOptions, runCommand, type Command, type CommandResult, type SpawnCommandOptions } from "../internal/command.js";
+import { commandArgv, commandText, runCommand, spawnOptions, type Command, type CommandResult, type SpawnCommandOptions } from "../internal/command.js";
 import { numberOption } from "../internal/options.js";
 import { BaseCheck, type CheckOptions } from "./base-check.js";
 
@@ -18,6 +18,7 @@ export interface CommandCheckOptions extends CheckOptions, SpawnCommandOptions {
  * process group, killed as a whole when the run times out.
  */
 export abstract class CommandCheck extends BaseCheck {
+  /** The command, as given. */
   readonly command: Command;
   readonly #maxOutputBytes: number;
   readonly #spawn: SpawnCommandOptions;
@@ -27,7 +28,7 @@ export abstract class CommandCheck extends BaseCheck {
     commandArgv(command);
     this.command = command;
     this.#maxOutputBytes = numberOption("maxOutputBytes", options.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, 1);
-    this.#spawn = pickSpawnOptions(options);
+    this.#spawn = spawnOptions(options);
   }
 
   protected defaultName(): string {

@@ -1,5 +1,6 @@
 import type { CheckContext, CheckOutput } from "../contract.js";
 import { InvalidOptionError } from "../errors.js";
+import { isThenable } from "../internal/thenable.js";
 import { BaseCheck, type CheckOptions } from "./base-check.js";
 
 /** The function a {@link FunctionCheck} calls; it may be async and may use `context.signal`. */
@@ -26,11 +27,13 @@ export class FunctionCheck extends BaseCheck {
     return `${this.#fn.name === "" ? "anonymous" : this.#fn.name}()`;
   }
 
+  /** Calls the function once; writes the aspect and location into what it returns when they are set. */
   run(context: CheckContext): CheckOutput | Promise<CheckOutput> {
     this.markRun(context);
     const result = this.#fn(context);
     if (!this.populates) return result;
-    return result instanceof Promise ? result.then((output) => this.populate(output)) : this.populate(result);
+    // Any thenable counts as asynchronous, not only a native Promise.
+    return isThenable(result) ? Promise.resolve(result).then((output) => this.populate(output)) : this.populate(result);
   }
 }
 

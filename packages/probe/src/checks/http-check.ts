@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { CheckContext, CheckFailure, CheckOutput } from "../contract.js";
 import { InvalidOptionError } from "../errors.js";
-import { numberOption, stringOption } from "../internal/options.js";
+import { numberOption, stringOption, stringRecordOption } from "../internal/options.js";
 import { createMessage } from "../message/build.js";
 import type { ProbeMessage } from "../message/types.js";
 import { BaseCheck, type CheckOptions } from "./base-check.js";
@@ -41,7 +41,9 @@ interface Observation {
  * the connect time and no socket outlives the run.
  */
 export class HttpCheck extends BaseCheck {
+  /** The URL requested. */
   readonly url: URL;
+  /** The aspect of its messages (`event.name`). */
   override readonly aspect: string;
   readonly #method: string;
   readonly #headers: Readonly<Record<string, string>>;
@@ -61,7 +63,7 @@ export class HttpCheck extends BaseCheck {
     this.url = parsed;
     this.aspect = options.aspect ?? DEFAULT_HTTP_ASPECT;
     this.#method = stringOption("method", options.method, "GET").toUpperCase();
-    this.#headers = { ...options.headers };
+    this.#headers = stringRecordOption("headers", options.headers);
     const expect = options.expectStatus;
     if (expect === undefined) this.#expect = (status) => status >= 200 && status < 300;
     else if (typeof expect === "function") this.#expect = expect;
@@ -78,6 +80,7 @@ export class HttpCheck extends BaseCheck {
     return `${this.#method} ${this.url.href}`;
   }
 
+  /** Requests the URL once and reports what came back. */
   async run(context: CheckContext): Promise<CheckOutput> {
     this.markRun(context);
     return this.#message(await this.#observe(context.signal));

@@ -1,6 +1,7 @@
 import type { CheckContext, CheckFailure, CheckOutput } from "../contract.js";
 import { InvalidOptionError } from "../errors.js";
 import type { Command } from "../internal/command.js";
+import { booleanOption } from "../internal/options.js";
 import { createMessage, type ThresholdInit, type ValueInit } from "../message/build.js";
 import type { ProbeMessage, Severity } from "../message/types.js";
 import { CommandCheck, type CommandCheckOptions } from "./command-check.js";
@@ -16,7 +17,9 @@ export interface NagiosOptions extends CommandCheckOptions {
 
 /** A Nagios state and its seismometer severity. */
 export interface NagiosState {
+  /** The Nagios state name. */
   readonly state: "ok" | "warning" | "critical" | "unknown";
+  /** Its seismometer severity: `expected` for ok, `warning` for warning, `error` otherwise. */
   readonly severity: Severity;
 }
 
@@ -65,6 +68,7 @@ export function perfdataValue(item: PerfdataItem): ValueInit {
  * killed at the timeout and reported `unknown`.
  */
 export class NagiosCheck extends CommandCheck {
+  /** The aspect of its messages (`event.name`). */
   override readonly aspect: string;
   readonly #comment: boolean;
 
@@ -72,9 +76,10 @@ export class NagiosCheck extends CommandCheck {
     super(command, options);
     if (typeof (options.aspect as string | undefined) !== "string") throw new InvalidOptionError("aspect", "is required");
     this.aspect = options.aspect;
-    this.#comment = options.comment ?? false;
+    this.#comment = booleanOption("comment", options.comment, false);
   }
 
+  /** Runs the plugin once and turns its exit code and output into a message. */
   async run(context: CheckContext): Promise<CheckOutput> {
     const result = await this.execute(context);
     const { state, severity } = nagiosState(result.exitCode);

@@ -20,20 +20,27 @@ export interface PerfdataRange {
 
 /** One performance data item. */
 export interface PerfdataItem {
+  /** The label, unquoted (`disk usage` for `'disk usage'=...`). */
   readonly label: string;
   /** `null` for `U` (the plugin could not read the value). */
   readonly value: number | null;
   /** Unit of measure, `""` when none. */
   readonly unit: string;
+  /** The warning range, when given. */
   readonly warn?: PerfdataRange;
+  /** The critical range, when given. */
   readonly crit?: PerfdataRange;
+  /** Smallest possible value, when given. */
   readonly min?: number;
+  /** Largest possible value, when given. */
   readonly max?: number;
 }
 
 /** Result of {@link parsePerfdata}: the items that parsed, and one error per item that did not. */
 export interface PerfdataResult {
+  /** The items that parsed, in order. */
   readonly items: PerfdataItem[];
+  /** One message per item that did not parse, e.g. `'b': bad value "10:20"`. */
   readonly errors: string[];
 }
 

@@ -23,6 +23,7 @@ export class ShellCommand extends CommandCheck {
     this.#parse = parse;
   }
 
+  /** Runs the command once and hands its output to `parse`. */
   async run(context: CheckContext): Promise<CheckOutput> {
     const result = await this.execute(context);
     return this.populate(await this.#parse(result.stdout, result.code, result));

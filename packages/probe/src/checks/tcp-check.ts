@@ -1,6 +1,6 @@
 import { connect } from "node:net";
 import type { CheckContext, CheckFailure, CheckOutput } from "../contract.js";
-import { InvalidOptionError } from "../errors.js";
+import { portOption, stringOption } from "../internal/options.js";
 import { createMessage } from "../message/build.js";
 import type { ProbeMessage } from "../message/types.js";
 import { BaseCheck, type CheckOptions } from "./base-check.js";
@@ -10,7 +10,9 @@ export const DEFAULT_TCP_ASPECT = "tcp";
 
 /** Where a {@link tcpCheck} connects. */
 export interface TcpTarget {
+  /** Host name or IP address. */
   readonly host: string;
+  /** TCP port, 1-65535. */
   readonly port: number;
 }
 
@@ -25,17 +27,15 @@ export interface TcpCheckOptions extends CheckOptions {
  * (ms), or `critical`/`error` with the reason when the connection fails or times out.
  */
 export class TcpCheck extends BaseCheck {
+  /** Where it connects. */
   readonly target: TcpTarget;
+  /** The aspect of its messages (`event.name`). */
   override readonly aspect: string;
 
   constructor(target: TcpTarget, options: TcpCheckOptions) {
     super(options);
-    const t = target as Partial<TcpTarget> | undefined;
-    if (typeof t?.host !== "string" || t.host === "") throw new InvalidOptionError("target.host", "must be a non-empty string");
-    if (typeof t.port !== "number" || !Number.isInteger(t.port) || t.port < 1 || t.port > 65_535) {
-      throw new InvalidOptionError("target.port", `must be a port number 1-65535, got ${String(t.port)}`);
-    }
-    this.target = { host: t.host, port: t.port };
+    const t = (target as Partial<TcpTarget> | undefined) ?? {};
+    this.target = { host: stringOption("target.host", t.host), port: portOption("target.port", t.port) };
     this.aspect = options.aspect ?? DEFAULT_TCP_ASPECT;
   }
 
@@ -43,6 +43,7 @@ export class TcpCheck extends BaseCheck {
     return `tcp ${this.target.host.includes(":") ? `[${this.target.host}]` : this.target.host}:${this.target.port}`;
   }
 
+  /** Connects once and reports how long it took, or why it failed. */
   async run(context: CheckContext): Promise<CheckOutput> {
     this.markRun(context);
     const started = performance.now();

@@ -13,13 +13,21 @@ export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000;
 
 /** Parsed command line of `x-probe`. */
 export interface CliArgs {
+  /** `--help` / `-h`: print the usage and exit 0. */
   readonly help: boolean;
+  /** `--checks FILE`: the checks module (`""` only with `--help`). */
   readonly checks: string;
+  /** `--once`: run each check once, in list order, then exit. */
   readonly once: boolean;
+  /** `--destination ADDR` (or `--dest`), parsed; stdout by default. */
   readonly destination: Destination;
+  /** `--log-level`: the least severe level written to stderr; `warning` by default. */
   readonly logLevel: LogLevel;
+  /** `--flush-timeout MS`: time allowed to deliver pending messages at exit; `DEFAULT_FLUSH_TIMEOUT_MS` by default. */
   readonly flushTimeoutMs: number;
+  /** `--concurrency N`, or `undefined` for the scheduler's default. */
   readonly concurrency: number | undefined;
+  /** `--timeout MS`, or `undefined` for the scheduler's default. */
   readonly timeoutMs: number | undefined;
 }
 

@@ -1,8 +1,9 @@
 import type { ChildProcess } from "node:child_process";
 import type { CheckOutput, Handle, HandleContext } from "../contract.js";
-import { HandleEofError, InvalidOptionError } from "../errors.js";
-import { commandArgv, commandText, killGroup, pickSpawnOptions, signalNumber, spawnCommand, type Command, type SpawnCommandOptions } from "../internal/command.js";
+import { HandleEofError, HandleReadError, InvalidOptionError } from "../errors.js";
+import { commandArgv, commandText, killGroup, signalNumber, spawnCommand, spawnOptions, type Command, type SpawnCommandOptions } from "../internal/command.js";
 import { integerOption, stringOption } from "../internal/options.js";
+import { errorText } from "../logger.js";
 import { LineBuffer } from "./line-buffer.js";
 
 /** Longest line a shell stream accepts, by default: 1 MiB (characters). */
@@ -31,6 +32,7 @@ export interface ShellStreamOptions extends SpawnCommandOptions {
  * reopens it with backoff, which starts the command again.
  */
 export class ShellStream implements Handle {
+  /** The command, as given. */
   readonly command: Command;
   readonly #parse: ParseLine;
   readonly #name: string;
@@ -44,14 +46,16 @@ export class ShellStream implements Handle {
 
   constructor(command: Command, options: ShellStreamOptions = {}) {
     commandArgv(command);
+    if (typeof options !== "object" || (options as unknown) === null) throw new InvalidOptionError("options", "must be an object");
     if (options.parse !== undefined && typeof options.parse !== "function") throw new InvalidOptionError("parse", "must be a function");
     this.command = command;
     this.#parse = options.parse ?? ((line) => JSON.parse(line) as unknown);
     this.#name = options.name === undefined ? commandText(command) : stringOption("name", options.name);
     this.#maxLineLength = integerOption("maxLineLength", options.maxLineLength, DEFAULT_MAX_LINE_LENGTH, 1);
-    this.#spawn = pickSpawnOptions(options);
+    this.#spawn = spawnOptions(options);
   }
 
+  /** The name in logs: the `name` option, or the command. */
   checkName(): string {
     return this.#name;
   }
@@ -100,7 +104,7 @@ export class ShellStream implements Handle {
     const buffer = this.#lines;
     if (buffer === undefined) throw new HandleEofError("not open");
     const dropped = buffer.takeDropped();
-    if (dropped > 0) this.#context?.reportError(new Error(`dropped ${dropped} line(s) longer than ${this.#maxLineLength} characters`));
+    if (dropped > 0) this.#context?.reportError(new HandleReadError(`dropped ${dropped} line(s) longer than ${this.#maxLineLength} characters`));
     const lines = buffer.take();
     if (lines.length === 0 && this.#stdoutEnded) throw new HandleEofError(this.#eofText());
     const messages: unknown[] = [];
@@ -109,7 +113,7 @@ export class ShellStream implements Handle {
       try {
         parsed = this.#parse(line);
       } catch (error) {
-        this.#context?.reportError(new Error(`cannot parse line ${JSON.stringify(line.slice(0, 200))}: ${(error as Error).message}`, { cause: error }));
+        this.#context?.reportError(new HandleReadError(`cannot parse line ${JSON.stringify(line.slice(0, 200))}: ${errorText(error)}`, { cause: error }));
         continue;
       }
       if (parsed === undefined || parsed === null) continue;

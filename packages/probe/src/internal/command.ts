@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { constants } from "node:os";
 import { CommandError, InvalidOptionError } from "../errors.js";
+import { stringOption, stringRecordOption } from "./options.js";
 
 /** A command: a string runs through `/bin/sh -c`, a list runs directly (DumbProbe's rule). */
 export type Command = string | readonly string[];
@@ -13,9 +14,12 @@ export interface SpawnCommandOptions {
   readonly cwd?: string;
 }
 
-/** Just the spawn options of a larger options object, without `undefined` fields. */
-export function pickSpawnOptions(options: SpawnCommandOptions): SpawnCommandOptions {
-  return { ...(options.env === undefined ? {} : { env: options.env }), ...(options.cwd === undefined ? {} : { cwd: options.cwd }) };
+/** The validated spawn options of a larger options object, without `undefined` fields. */
+export function spawnOptions(options: SpawnCommandOptions): SpawnCommandOptions {
+  return {
+    ...(options.env === undefined ? {} : { env: stringRecordOption("env", options.env) }),
+    ...(options.cwd === undefined ? {} : { cwd: stringOption("cwd", options.cwd) }),
+  };
 }
 
 /** Validates a command and returns `[file, args]`. */
@@ -68,7 +72,9 @@ export function signalNumber(signal: NodeJS.Signals): number {
 
 /** How a command ended. */
 export interface CommandResult {
+  /** Everything the command printed on stdout (UTF-8). */
   readonly stdout: string;
+  /** What it printed on stderr (UTF-8), up to the output limit. */
   readonly stderr: string;
   /** The exit code, or `null` when a signal killed it. */
   readonly exitCode: number | null;

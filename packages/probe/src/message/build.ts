@@ -1,5 +1,5 @@
 import { InvalidMessageError } from "../errors.js";
-import type { EventState, MetricValue, ProbeEvent, ProbeMessage, Severity, Threshold, ThresholdSeverity, ValueType } from "./types.js";
+import type { EventState, MetricValue, ProbeEvent, ProbeMessage, Severity, Threshold, ValueFields } from "./types.js";
 import { assertMessage } from "./validate.js";
 
 /**
@@ -25,29 +25,15 @@ export function isBuiltMessage(value: unknown): boolean {
   return value instanceof BuiltMessage;
 }
 
-/** A threshold for {@link ValueInit}: crossing `value` means `severity`. */
-export interface ThresholdInit {
-  readonly name: string;
-  readonly value: number;
-  readonly severity: ThresholdSeverity;
-}
+/** A threshold for {@link ValueInit}: the same shape as on the wire. */
+export type ThresholdInit = Threshold;
 
 /** A value with its unit and thresholds, for {@link MessageInit.values}. */
-export interface ValueInit {
-  /** The reading; `null` when it could not be read. */
-  readonly value: number | null;
-  /** Unit, e.g. `"s"`, `"%"`, `"B"`. @default none */
-  readonly unit?: string;
-  /** @default none (readers assume `"direct"`) */
-  readonly type?: ValueType;
+export interface ValueInit extends ValueFields {
   /** Thresholds crossed when the value goes above them (`threshold_high`). @default [] */
   readonly above?: readonly ThresholdInit[];
   /** Thresholds crossed when the value goes below them (`threshold_low`). @default [] */
   readonly below?: readonly ThresholdInit[];
-  /** Smallest possible value. @default none */
-  readonly min?: number;
-  /** Largest possible value. @default none */
-  readonly max?: number;
 }
 
 /** What {@link createMessage} builds a message from. */

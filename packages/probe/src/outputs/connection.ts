@@ -1,15 +1,13 @@
-import { EventEmitter } from "node:events";
 import { connect, type Socket } from "node:net";
 import { backoffDelay, resolveBackoff, type Backoff, type BackoffOptions } from "../backoff.js";
-import { systemClock, type Clock } from "../clock.js";
-import { InvalidOptionError, OutputClosedError } from "../errors.js";
-import { functionOption, numberOption } from "../internal/options.js";
-import { errorText, silentLogger, type Logger } from "../logger.js";
+import { OutputError } from "../errors.js";
+import { BoundedQueue } from "../internal/bounded-queue.js";
+import { functionOption, numberOption, portOption, stringOption } from "../internal/options.js";
+import { RateLimit } from "../internal/rate-limit.js";
+import { errorText } from "../logger.js";
 import type { ProbeMessage } from "../message/types.js";
-import { encodeLine, type Output, type OutputStats } from "./output.js";
-import { PendingCounter } from "./pending.js";
-import { RateLimit } from "./rate-limit.js";
-import { Spool } from "./spool.js";
+import { BaseOutput, DEFAULT_WARN_INTERVAL_MS, type OutputOptions } from "./base-output.js";
+import type { Output } from "./output.js";
 
 /** Bytes of lines kept while the destination is down, by default: 20 MiB (DumbProbe's bound). */
 export const DEFAULT_SPOOL_BYTES = 20 * 1024 * 1024;
@@ -17,32 +15,26 @@ export const DEFAULT_SPOOL_BYTES = 20 * 1024 * 1024;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 /** Reconnect backoff by default: 500 ms, doubling up to 30 s, ±20 %. */
 export const DEFAULT_RECONNECT_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0.2 };
-/** Repeated warnings (drops, failed reconnects) are logged at most this often, by default: 30 s. */
-export const DEFAULT_WARN_INTERVAL_MS = 30_000;
 /** TCP keepalive idle time (DumbProbe sets 30 s on Linux). */
 const KEEPALIVE_MS = 30_000;
 
 /** Options shared by {@link tcpOutput} and {@link unixOutput}. */
-export interface ConnectionOutputOptions {
+export interface ConnectionOutputOptions extends OutputOptions {
   /** Bytes of lines kept while disconnected; beyond it the oldest are dropped and counted. @default DEFAULT_SPOOL_BYTES */
   readonly spoolBytes?: number;
   /** Time allowed for one connection attempt (ms). @default DEFAULT_CONNECT_TIMEOUT_MS */
   readonly connectTimeoutMs?: number;
   /** Backoff between reconnection attempts. @default DEFAULT_RECONNECT_BACKOFF */
   readonly reconnect?: BackoffOptions;
-  /** Repeated warnings are logged at most once per this many ms. @default DEFAULT_WARN_INTERVAL_MS */
-  readonly warnIntervalMs?: number;
-  /** Timers for backoff and rate limits. @default systemClock */
-  readonly clock?: Clock;
-  /** @default silentLogger */
-  readonly logger?: Logger;
   /** Random numbers in [0, 1) for the backoff jitter. @default Math.random */
   readonly random?: () => number;
 }
 
 /** Options for {@link tcpOutput}. */
 export interface TcpOutputOptions extends ConnectionOutputOptions {
+  /** Host name or IP address of the collector. Required. */
   readonly host: string;
+  /** TCP port of the collector, 1-65535. Required. */
   readonly port: number;
 }
 
@@ -72,19 +64,14 @@ type Target = { readonly host: string; readonly port: number } | { readonly path
  * did not complete goes back to the front of the spool. Lines already handed to the kernel when a
  * peer vanishes can still be lost: TCP gives no delivery receipt.
  */
-export class ConnectionOutput extends EventEmitter<ConnectionOutputEvents> implements Output {
-  readonly name: string;
+export class ConnectionOutput extends BaseOutput<ConnectionOutputEvents> implements Output {
   readonly #target: Target;
-  readonly #spool: Spool;
+  readonly #spool: BoundedQueue<Buffer>;
   readonly #spoolBytes: number;
   readonly #connectTimeoutMs: number;
   readonly #backoff: Backoff;
-  readonly #clock: Clock;
-  readonly #logger: Logger;
   readonly #random: () => number;
-  readonly #dropWarn: RateLimit;
   readonly #reconnectWarn: RateLimit;
-  readonly #pending = new PendingCounter();
 
   #socket: Socket | undefined;
   #connected = false;
@@ -95,26 +82,17 @@ export class ConnectionOutput extends EventEmitter<ConnectionOutputEvents> imple
   #waitingDrain = false;
   /** Lines written to the current socket whose write has not completed yet, oldest first. */
   #inFlight: Buffer[] = [];
-  #closed = false;
-  #closing: Promise<void> | undefined;
-  #sent = 0;
-  #dropped = 0;
   #droppedSinceWarn = 0;
 
   constructor(target: Target, options: ConnectionOutputOptions = {}) {
-    super();
+    super("path" in target ? `unix:${target.path}` : `tcp:${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`, options);
     this.#target = target;
-    this.name = "path" in target ? `unix:${target.path}` : `tcp:${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`;
     this.#spoolBytes = numberOption("spoolBytes", options.spoolBytes, DEFAULT_SPOOL_BYTES, 1);
-    this.#spool = new Spool(this.#spoolBytes);
+    this.#spool = new BoundedQueue<Buffer>(this.#spoolBytes, (line) => line.length);
     this.#connectTimeoutMs = numberOption("connectTimeoutMs", options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 1);
     this.#backoff = resolveBackoff("reconnect", options.reconnect, DEFAULT_RECONNECT_BACKOFF);
-    this.#clock = options.clock ?? systemClock;
-    this.#logger = options.logger ?? silentLogger;
     this.#random = functionOption("random", options.random, Math.random);
-    const warnIntervalMs = numberOption("warnIntervalMs", options.warnIntervalMs, DEFAULT_WARN_INTERVAL_MS);
-    this.#dropWarn = new RateLimit(this.#clock, warnIntervalMs);
-    this.#reconnectWarn = new RateLimit(this.#clock, warnIntervalMs);
+    this.#reconnectWarn = new RateLimit(this.clock, numberOption("warnIntervalMs", options.warnIntervalMs, DEFAULT_WARN_INTERVAL_MS));
   }
 
   /** Whether a connection is up right now. */
@@ -122,40 +100,33 @@ export class ConnectionOutput extends EventEmitter<ConnectionOutputEvents> imple
     return this.#connected;
   }
 
-  send(message: ProbeMessage): void {
-    if (this.#closed) throw new OutputClosedError(this.name);
-    const line = Buffer.from(encodeLine(message), "utf8");
+  /** Resolves when the spool is empty and every write completed; starts a connection attempt if one is due. */
+  override async flush(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    if (!this.#connected && this.#spool.length > 0) this.#connect();
+    return super.flush(options);
+  }
+
+  protected deliver(_message: ProbeMessage, json: string): void {
+    const line = Buffer.from(`${json}\n`, "utf8");
     if (line.length > this.#spoolBytes) {
-      this.#countDropped(1);
-      this.#logger.warn(`${this.name}: dropped a ${line.length}-byte message larger than the spool (${this.#spoolBytes} bytes)`);
+      this.countDropped(1, new OutputError(`dropped a ${line.length}-byte message larger than the spool (${this.#spoolBytes} bytes)`));
       return;
     }
-    this.#countDropped(this.#spool.push(line));
+    this.#dropOldest(this.#spool.push(line));
     if (this.#connected) this.#drain();
     else this.#connect();
   }
 
-  async flush(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
-    if (!this.#connected && this.#spool.length > 0) this.#connect();
-    return this.#pending.whenIdle(() => this.#idle(), options.signal);
+  protected override idle(): boolean {
+    return this.#spool.length === 0 && this.#inFlight.length === 0;
   }
 
-  stats(): OutputStats {
-    return { sent: this.#sent, dropped: this.#dropped, pending: this.#spool.length + this.#inFlight.length };
+  protected override pendingCount(): number {
+    return this.#spool.length + this.#inFlight.length;
   }
 
-  async close(): Promise<void> {
-    this.#closing ??= this.#shutdown();
-    return this.#closing;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
-  async #shutdown(): Promise<void> {
-    this.#closed = true;
-    if (this.#retryTimer !== undefined) this.#clock.clearTimeout(this.#retryTimer);
+  protected async shutdown(): Promise<void> {
+    if (this.#retryTimer !== undefined) this.clock.clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     const socket = this.#socket;
     if (socket !== undefined && this.#connected) {
@@ -176,41 +147,35 @@ export class ConnectionOutput extends EventEmitter<ConnectionOutputEvents> imple
     const left = this.#spool.clear() + this.#inFlight.length;
     this.#inFlight = [];
     if (left > 0) {
-      this.#dropped += left;
-      this.#logger.warn(`${this.name}: closed with ${left} undelivered messages`);
+      this.countDropped(left);
+      this.logger.warn(`${this.name}: closed with ${left} undelivered messages`);
     }
-    this.#pending.check(() => true);
+    this.pending.check(() => true);
   }
 
-  #idle(): boolean {
-    return this.#spool.length === 0 && this.#inFlight.length === 0;
-  }
-
-  #countDropped(count: number): void {
+  /** Counts spooled lines dropped to stay within the bound; the warning says how many since the last one. */
+  #dropOldest(count: number): void {
     if (count === 0) return;
-    this.#dropped += count;
+    this.countDropped(count);
     this.#droppedSinceWarn += count;
     this.emit("dropped", count);
-    if (this.#dropWarn.allow()) {
-      this.#logger.warn(`${this.name}: dropped ${this.#droppedSinceWarn} pending messages`);
-      this.#droppedSinceWarn = 0;
-    }
+    if (this.warnLimited(`dropped ${this.#droppedSinceWarn} pending messages`)) this.#droppedSinceWarn = 0;
   }
 
   #connect(): void {
-    if (this.#closed || this.#connected || this.#connecting || this.#retryTimer !== undefined) return;
+    if (this.closed || this.#connected || this.#connecting || this.#retryTimer !== undefined) return;
     this.#connecting = true;
     const socket = "path" in this.#target ? connect({ path: this.#target.path }) : connect({ host: this.#target.host, port: this.#target.port });
     this.#socket = socket;
-    const timeout = this.#clock.setTimeout(() => {
-      socket.destroy(new Error(`connect timed out after ${this.#connectTimeoutMs} ms`));
+    const timeout = this.clock.setTimeout(() => {
+      socket.destroy(new OutputError(`connect timed out after ${this.#connectTimeoutMs} ms`));
     }, this.#connectTimeoutMs);
     let lastError: Error | undefined;
     socket.on("error", (error) => {
       lastError = error;
     });
     socket.once("connect", () => {
-      this.#clock.clearTimeout(timeout);
+      this.clock.clearTimeout(timeout);
       this.#onConnect(socket);
     });
     socket.on("drain", () => {
@@ -220,14 +185,14 @@ export class ConnectionOutput extends EventEmitter<ConnectionOutputEvents> imple
     // The peer never sends anything; reading keeps the socket flowing so 'end' (peer gone) is seen.
     socket.resume();
     socket.once("close", () => {
-      this.#clock.clearTimeout(timeout);
+      this.clock.clearTimeout(timeout);
       this.#onClose(socket, lastError);
     });
   }
 
   #onConnect(socket: Socket): void {
     this.#connecting = false;
-    if (this.#closed) {
+    if (this.closed) {
       socket.destroy();
       return;
     }
@@ -235,12 +200,12 @@ export class ConnectionOutput extends EventEmitter<ConnectionOutputEvents> imple
     this.#failures = 0;
     if ("host" in this.#target) socket.setKeepAlive(true, KEEPALIVE_MS);
     socket.setNoDelay(true);
-    this.#logger.info(`${this.name}: ${this.#everConnected ? "reconnected" : "connected"}`);
+    this.logger.info(`${this.name}: ${this.#everConnected ? "reconnected" : "connected"}`);
     this.#everConnected = true;
     this.emit("connected");
     const backlog = this.#spool.length;
     this.#drain();
-    if (backlog > 0) this.#logger.info(`${this.name}: sent ${backlog - this.#spool.length} pending messages, ${this.#spool.length} left`);
+    if (backlog > 0) this.logger.info(`${this.name}: sent ${backlog - this.#spool.length} pending messages, ${this.#spool.length} left`);
   }
 
   #onClose(socket: Socket, error: Error | undefined): void {
@@ -253,17 +218,17 @@ export class ConnectionOutput extends EventEmitter<ConnectionOutputEvents> imple
     // Writes that never completed go back to the front of the spool, in order.
     const unfinished = this.#inFlight;
     this.#inFlight = [];
-    this.#countDropped(this.#spool.unshift(unfinished));
-    if (this.#closed) return;
+    this.#dropOldest(this.#spool.unshift(unfinished));
+    if (this.closed) return;
     this.emit("disconnected", error);
     this.#failures++;
     const delay = backoffDelay(this.#backoff, this.#failures, this.#random);
     if (wasConnected) {
-      this.#logger.warn(`${this.name}: lost connection${error === undefined ? "" : `: ${errorText(error)}`}; reconnecting in ${delay} ms`);
+      this.logger.warn(`${this.name}: lost connection${error === undefined ? "" : `: ${errorText(error)}`}; reconnecting in ${delay} ms`);
     } else if (this.#reconnectWarn.allow()) {
-      this.#logger.warn(`${this.name}: reconnecting failed: ${error === undefined ? "connection closed" : errorText(error)}; retrying in ${delay} ms`);
+      this.logger.warn(`${this.name}: reconnecting failed: ${error === undefined ? "connection closed" : errorText(error)}; retrying in ${delay} ms`);
     }
-    this.#retryTimer = this.#clock.setTimeout(() => {
+    this.#retryTimer = this.clock.setTimeout(() => {
       this.#retryTimer = undefined;
       this.#connect();
     }, delay);
@@ -275,10 +240,10 @@ export class ConnectionOutput extends EventEmitter<ConnectionOutputEvents> imple
     if (socket === undefined || !this.#connected || this.#waitingDrain) return;
     for (let line = this.#spool.shift(); line !== undefined; line = this.#spool.shift()) {
       this.#inFlight.push(line);
-      this.#pending.add();
+      this.pending.add();
       const ok = socket.write(line, (error) => {
         if (socket === this.#socket && error == null) this.#confirm(line);
-        this.#pending.done();
+        this.pending.done();
       });
       if (!ok) {
         this.#waitingDrain = true;
@@ -294,7 +259,7 @@ export class ConnectionOutput extends EventEmitter<ConnectionOutputEvents> imple
       const i = this.#inFlight.indexOf(line);
       if (i >= 0) this.#inFlight.splice(i, 1);
     }
-    this.#sent++;
+    this.countSent();
   }
 }
 
@@ -307,12 +272,8 @@ export class ConnectionOutput extends EventEmitter<ConnectionOutputEvents> imple
  * ```
  */
 export function tcpOutput(options: TcpOutputOptions): ConnectionOutput {
-  const { host, port } = options as Partial<TcpOutputOptions>;
-  if (typeof host !== "string" || host === "") throw new InvalidOptionError("host", "must be a non-empty string");
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new InvalidOptionError("port", `must be a port number 1-65535, got ${String(port)}`);
-  }
-  return new ConnectionOutput({ host, port }, options);
+  const { host, port } = (options as Partial<TcpOutputOptions> | undefined) ?? {};
+  return new ConnectionOutput({ host: stringOption("host", host), port: portOption("port", port) }, options);
 }
 
 /**
@@ -325,7 +286,5 @@ export function tcpOutput(options: TcpOutputOptions): ConnectionOutput {
  * ```
  */
 export function unixOutput(options: UnixOutputOptions): ConnectionOutput {
-  const { path } = options as Partial<UnixOutputOptions>;
-  if (typeof path !== "string" || path === "") throw new InvalidOptionError("path", "must be a non-empty string");
-  return new ConnectionOutput({ path }, options);
+  return new ConnectionOutput({ path: stringOption("path", (options as Partial<UnixOutputOptions> | undefined)?.path) }, options);
 }

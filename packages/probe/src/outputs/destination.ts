@@ -1,8 +1,7 @@
 import { InvalidAddressError } from "../errors.js";
-import type { Logger } from "../logger.js";
 import { tcpOutput, unixOutput, type ConnectionOutputOptions } from "./connection.js";
 import type { Output } from "./output.js";
-import { fileOutput, stdoutOutput } from "./stream.js";
+import { fileOutput, stdoutOutput, type StdoutOutputOptions } from "./stream.js";
 import { udpOutput } from "./udp.js";
 
 /** A parsed `--destination`. */
@@ -46,11 +45,11 @@ export function parseDestination(address: string): Destination {
   }
 }
 
-/** Options for {@link createOutput}: a logger, and the spool settings of tcp and unix outputs. */
-export interface CreateOutputOptions extends ConnectionOutputOptions {
-  /** @default silentLogger */
-  readonly logger?: Logger;
-}
+/**
+ * Options for {@link createOutput}: those of every output (`logger`, `clock`, `warnIntervalMs`),
+ * the spool settings of tcp and unix outputs, and the buffer bound of stdout and file outputs.
+ */
+export interface CreateOutputOptions extends ConnectionOutputOptions, StdoutOutputOptions {}
 
 /**
  * Builds the output for a destination address or a parsed {@link Destination}.

@@ -1,14 +1,16 @@
-import { systemClock, type Clock } from "../clock.js";
-import { InvalidOptionError, OutputClosedError } from "../errors.js";
-import { errorText, silentLogger, type Logger } from "../logger.js";
+import { InvalidOptionError, OutputError } from "../errors.js";
+import { describe } from "../internal/options.js";
+import { isThenable } from "../internal/thenable.js";
+import { errorText } from "../logger.js";
 import type { ProbeMessage } from "../message/types.js";
-import type { Output, OutputStats } from "./output.js";
-import { PendingCounter } from "./pending.js";
-import { RateLimit } from "./rate-limit.js";
+import { BaseOutput, type OutputOptions } from "./base-output.js";
+import type { Output } from "./output.js";
 
 /** What a {@link Publisher} is handed: the subject and the JSON bytes of one message. */
 export interface PublishedMessage {
+  /** The subject (`probe` by default, or what the `subject` option computed). */
   readonly subject: string;
+  /** The message as UTF-8 JSON, without a trailing newline. */
   readonly payload: Uint8Array;
 }
 
@@ -18,6 +20,7 @@ export interface PublishedMessage {
  * A returned promise is awaited by `flush()`; its rejection counts as a dropped message.
  */
 export interface Publisher {
+  /** Publishes one message; may return a promise, which `flush()` waits for. */
   publish(message: PublishedMessage): unknown;
 }
 
@@ -25,26 +28,67 @@ export interface Publisher {
 export const DEFAULT_SUBJECT = "probe";
 
 /** Options for {@link publisherOutput}. */
-export interface PublisherOutputOptions {
+export interface PublisherOutputOptions extends OutputOptions {
+  /** Receives every message. Required. */
   readonly publisher: Publisher;
-  /** A subject, or a function of the message. @default DEFAULT_SUBJECT */
+  /** A subject, or a function of the message that returns one. @default DEFAULT_SUBJECT */
   readonly subject?: string | ((message: ProbeMessage) => string);
-  /** @default silentLogger */
-  readonly logger?: Logger;
-  /** Failed publishes are logged at most once per this many ms. @default 30000 */
-  readonly warnIntervalMs?: number;
-  /** For the warning rate limit. @default systemClock */
-  readonly clock?: Clock;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
 
 /**
- * An output that hands each message (JSON, no newline) to a publisher such as a NATS
- * connection. The publisher does its own buffering and reconnecting; a publish that throws or
- * rejects is logged (rate-limited) and counted as dropped.
+ * Hands each message (JSON, no newline) to a publisher. The publisher does its own buffering and
+ * reconnecting; a publish that throws or rejects is logged (rate-limited) and counted as dropped.
+ * `close()` does not wait for publishes in flight (a publisher may never settle): `flush()` first.
+ */
+class PublisherOutput extends BaseOutput implements Output {
+  readonly #publisher: Publisher;
+  readonly #subjectOf: (message: ProbeMessage) => unknown;
+  readonly #encoder = new TextEncoder();
+
+  constructor(name: string, publisher: Publisher, subjectOf: (message: ProbeMessage) => unknown, options: OutputOptions) {
+    super(name, options);
+    this.#publisher = publisher;
+    this.#subjectOf = subjectOf;
+  }
+
+  protected deliver(message: ProbeMessage, json: string): void {
+    let result: unknown;
+    try {
+      const subject = this.#subjectOf(message);
+      if (typeof subject !== "string" || subject === "") throw new OutputError(`the subject function returned ${describe(subject)}, not a subject`);
+      result = this.#publisher.publish({ subject, payload: this.#encoder.encode(json) });
+    } catch (error) {
+      this.#failed(error);
+      return;
+    }
+    if (!isThenable(result)) {
+      this.countSent();
+      return;
+    }
+    this.pending.add();
+    result.then(
+      () => {
+        this.countSent();
+        this.pending.done();
+      },
+      (error: unknown) => {
+        this.#failed(error);
+        this.pending.done();
+      },
+    );
+  }
+
+  protected async shutdown(): Promise<void> {
+    // Nothing to release: the publisher belongs to the caller.
+  }
+
+  #failed(error: unknown): void {
+    this.countDropped(1, new OutputError(`publish failed: ${errorText(error)}`, { cause: error }));
+  }
+}
+
+/**
+ * An output that hands each message to a publisher such as a NATS connection.
  *
  * @example
  * ```ts
@@ -52,64 +96,12 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * ```
  */
 export function publisherOutput(options: PublisherOutputOptions): Output {
-  const publisher = (options as Partial<PublisherOutputOptions>).publisher;
+  const publisher = (options as Partial<PublisherOutputOptions> | undefined)?.publisher;
   if (typeof publisher?.publish !== "function") throw new InvalidOptionError("publisher", "must have a publish({ subject, payload }) method");
   const subject = options.subject ?? DEFAULT_SUBJECT;
   if (typeof subject === "string" ? subject === "" : typeof subject !== "function") {
     throw new InvalidOptionError("subject", "must be a non-empty string or a function of the message");
   }
   const subjectOf = typeof subject === "string" ? () => subject : subject;
-  const logger = options.logger ?? silentLogger;
-  const warn = new RateLimit(options.clock ?? systemClock, options.warnIntervalMs ?? 30_000);
-  const pending = new PendingCounter();
-  const encoder = new TextEncoder();
-  const name = `publisher:${typeof subject === "string" ? subject : "*"}`;
-  let closed = false;
-  let sent = 0;
-  let dropped = 0;
-  const fail = (error: unknown): void => {
-    dropped++;
-    if (warn.allow()) logger.warn(`${name}: publish failed: ${errorText(error)}`);
-  };
-  return {
-    name,
-    send(message) {
-      if (closed) throw new OutputClosedError(name);
-      let result: unknown;
-      try {
-        result = publisher.publish({ subject: subjectOf(message), payload: encoder.encode(JSON.stringify(message)) });
-      } catch (error) {
-        fail(error);
-        return;
-      }
-      if (!isThenable(result)) {
-        sent++;
-        return;
-      }
-      pending.add();
-      result.then(
-        () => {
-          sent++;
-          pending.done();
-        },
-        (error: unknown) => {
-          fail(error);
-          pending.done();
-        },
-      );
-    },
-    async flush(flushOptions = {}) {
-      return pending.whenIdle(() => pending.count === 0, flushOptions.signal);
-    },
-    stats(): OutputStats {
-      return { sent, dropped, pending: pending.count };
-    },
-    async close() {
-      closed = true;
-      await pending.whenIdle(() => pending.count === 0);
-    },
-    async [Symbol.asyncDispose]() {
-      await this.close();
-    },
-  };
+  return new PublisherOutput(`publisher:${typeof subject === "string" ? subject : "*"}`, publisher, subjectOf, options);
 }

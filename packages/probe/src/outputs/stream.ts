@@ -1,105 +1,86 @@
 import { createWriteStream } from "node:fs";
 import type { Writable } from "node:stream";
-import { systemClock, type Clock } from "../clock.js";
-import { InvalidOptionError, OutputClosedError } from "../errors.js";
-import { stringOption } from "../internal/options.js";
-import { errorText, silentLogger, type Logger } from "../logger.js";
+import { InvalidOptionError, OutputError } from "../errors.js";
+import { integerOption, stringOption } from "../internal/options.js";
+import { errorText } from "../logger.js";
 import type { ProbeMessage } from "../message/types.js";
-import { encodeLine, type Output, type OutputStats } from "./output.js";
-import { PendingCounter } from "./pending.js";
-import { RateLimit } from "./rate-limit.js";
+import { BaseOutput, type OutputOptions } from "./base-output.js";
+import type { Output } from "./output.js";
+
+/** Bytes a stream may hold unwritten (a slow reader of stdout, a slow disk) before messages are dropped, by default: 20 MiB. */
+export const DEFAULT_STREAM_BUFFER_BYTES = 20 * 1024 * 1024;
+
+/** Options of every stream output (stdout, a stream, a file). */
+export interface StdoutOutputOptions extends OutputOptions {
+  /**
+   * Bytes the stream may hold unwritten while its reader (or disk) is slow; a message that would
+   * go beyond is dropped and counted instead of growing memory without bound.
+   * @default DEFAULT_STREAM_BUFFER_BYTES
+   */
+  readonly bufferBytes?: number;
+}
 
 /** Options for {@link streamOutput}. */
-export interface StreamOutputOptions {
-  /** Where lines are written. Never ended by the output: the caller owns it. */
+export interface StreamOutputOptions extends StdoutOutputOptions {
+  /** Where lines are written. Required; never ended by the output: the caller owns it. */
   readonly stream: Writable;
   /** Name in logs. @default "stream" */
   readonly name?: string;
-  /** @default silentLogger */
-  readonly logger?: Logger;
 }
 
 /** Options for {@link fileOutput}. */
-export interface FileOutputOptions {
-  /** File to append JSON lines to; created when missing. */
+export interface FileOutputOptions extends StdoutOutputOptions {
+  /** File to append JSON lines to; created when missing. Required. */
   readonly path: string;
-  /** @default silentLogger */
-  readonly logger?: Logger;
-  /** For the rate limit of repeated warnings. @default systemClock */
-  readonly clock?: Clock;
 }
 
 /**
  * Writes JSON lines to a writable stream. A stream error (EPIPE on a closed stdout, a full disk)
- * is logged once, and later messages are counted as dropped instead of crashing the probe
- * (DumbProbe crashed). When `reopen` is given, the next message after an error opens a fresh
- * stream.
+ * is logged, and later messages are counted as dropped instead of crashing the probe (DumbProbe
+ * crashed). When `open` is given (a file), the next message after an error opens a fresh stream.
  */
-class StreamOutput implements Output {
-  readonly name: string;
-  readonly #logger: Logger;
-  readonly #pending = new PendingCounter();
+class StreamOutput extends BaseOutput implements Output {
   readonly #open: (() => Writable) | undefined;
-  readonly #owned: boolean;
-  readonly #warn: RateLimit;
+  readonly #bufferBytes: number;
   #stream: Writable | undefined;
   #broken = false;
-  #closed = false;
-  #closing: Promise<void> | undefined;
-  #sent = 0;
-  #dropped = 0;
 
-  constructor(name: string, stream: Writable | (() => Writable), logger: Logger, clock: Clock) {
-    this.name = name;
-    this.#logger = logger;
-    this.#warn = new RateLimit(clock, 30_000);
+  constructor(name: string, stream: Writable | (() => Writable), options: StdoutOutputOptions) {
+    super(name, options);
+    this.#bufferBytes = integerOption("bufferBytes", options.bufferBytes, DEFAULT_STREAM_BUFFER_BYTES, 1);
     if (typeof stream === "function") {
       this.#open = stream;
-      this.#owned = true;
     } else {
       this.#open = undefined;
-      this.#owned = false;
       this.#attach(stream);
     }
   }
 
-  send(message: ProbeMessage): void {
-    if (this.#closed) throw new OutputClosedError(this.name);
+  protected deliver(_message: ProbeMessage, json: string): void {
     if (this.#stream === undefined && this.#open !== undefined) this.#attach(this.#open());
     const stream = this.#stream;
     if (this.#broken || stream === undefined) {
-      this.#dropped++;
+      this.countDropped(1);
       return;
     }
-    this.#pending.add();
-    stream.write(encodeLine(message), (error) => {
-      if (error == null) this.#sent++;
-      else this.#dropped++;
-      this.#pending.done();
+    const line = `${json}\n`;
+    // A stream buffers whatever it is given; without this bound a stalled reader would make the
+    // probe grow until it runs out of memory.
+    if (stream.writableLength + line.length > this.#bufferBytes) {
+      this.countDropped(1, new OutputError(`not keeping up (${stream.writableLength} bytes waiting); dropping messages`));
+      return;
+    }
+    this.pending.add();
+    stream.write(line, (error) => {
+      if (error == null) this.countSent();
+      else this.countDropped(1);
+      this.pending.done();
     });
   }
 
-  async flush(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
-    return this.#pending.whenIdle(() => this.#pending.count === 0, options.signal);
-  }
-
-  stats(): OutputStats {
-    return { sent: this.#sent, dropped: this.#dropped, pending: this.#pending.count };
-  }
-
-  async close(): Promise<void> {
-    this.#closing ??= this.#shutdown();
-    return this.#closing;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
-  async #shutdown(): Promise<void> {
-    this.#closed = true;
+  protected async shutdown(): Promise<void> {
     const stream = this.#stream;
-    if (stream === undefined || !this.#owned) return;
+    if (stream === undefined || this.#open === undefined) return;
     await new Promise<void>((resolve) => {
       stream.end(() => {
         resolve();
@@ -114,7 +95,7 @@ class StreamOutput implements Output {
     this.#stream = stream;
     this.#broken = false;
     stream.on("error", (error) => {
-      if (this.#warn.allow()) this.#logger.error(`${this.name}: write failed: ${errorText(error)}; dropping messages`);
+      this.warnLimited(`write failed: ${errorText(error)}; dropping messages`, "error");
       if (this.#open === undefined) {
         this.#broken = true;
       } else {
@@ -135,9 +116,9 @@ class StreamOutput implements Output {
  * ```
  */
 export function streamOutput(options: StreamOutputOptions): Output {
-  const stream = (options as Partial<StreamOutputOptions>).stream;
+  const stream = (options as Partial<StreamOutputOptions> | undefined)?.stream;
   if (typeof stream?.write !== "function") throw new InvalidOptionError("stream", "must be a writable stream");
-  return new StreamOutput(options.name ?? "stream", stream, options.logger ?? silentLogger, systemClock);
+  return new StreamOutput(stringOption("name", options.name, "stream"), stream, options);
 }
 
 /**
@@ -148,8 +129,8 @@ export function streamOutput(options: StreamOutputOptions): Output {
  * const output = stdoutOutput();
  * ```
  */
-export function stdoutOutput(options: { readonly logger?: Logger } = {}): Output {
-  return new StreamOutput("stdout", process.stdout, options.logger ?? silentLogger, systemClock);
+export function stdoutOutput(options: StdoutOutputOptions = {}): Output {
+  return new StreamOutput("stdout", process.stdout, options);
 }
 
 /**
@@ -162,6 +143,6 @@ export function stdoutOutput(options: { readonly logger?: Logger } = {}): Output
  * ```
  */
 export function fileOutput(options: FileOutputOptions): Output {
-  const path = stringOption("path", (options as Partial<FileOutputOptions>).path);
-  return new StreamOutput(`file:${path}`, () => createWriteStream(path, { flags: "a" }), options.logger ?? silentLogger, options.clock ?? systemClock);
+  const path = stringOption("path", (options as Partial<FileOutputOptions> | undefined)?.path);
+  return new StreamOutput(`file:${path}`, () => createWriteStream(path, { flags: "a" }), options);
 }

@@ -5,10 +5,16 @@ export class Collector {
   readonly lines: string[] = [];
   readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
+  #paused = false;
 
-  /** Starts listening on a TCP port of 127.0.0.1 or on a unix socket path. */
-  async listen(target: { port: number } | { path: string }): Promise<void> {
-    const server = createServer((socket) => {
+  /**
+   * Starts listening on a TCP port of 127.0.0.1 or on a unix socket path. With `paused`, nothing
+   * is read until {@link Collector.resume}, like a collector that stalls: the sender's socket
+   * buffers fill up and its writes push back.
+   */
+  async listen(target: { port: number } | { path: string }, options: { paused?: boolean } = {}): Promise<void> {
+    this.#paused = options.paused ?? false;
+    const server = createServer({ pauseOnConnect: this.#paused }, (socket) => {
       this.#sockets.add(socket);
       let partial = "";
       socket.on("data", (chunk: Buffer) => {
@@ -25,6 +31,17 @@ export class Collector {
       if ("port" in target) server.listen(target.port, "127.0.0.1", resolve);
       else server.listen(target.path, resolve);
     });
+  }
+
+  /** Number of connections open now. */
+  get connections(): number {
+    return this.#sockets.size;
+  }
+
+  /** Starts reading the connections of a paused collector. */
+  resume(): void {
+    this.#paused = false;
+    for (const socket of this.#sockets) socket.resume();
   }
 
   /** Stops listening and drops every connection, as a crashing collector would. */
