@@ -1,13 +1,13 @@
 import { once } from "node:events";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { freePort, runTs, spawnTs } from "@x/test-servers";
 import { Collector } from "./support/collector.js";
 import { waitFor } from "./support/collect.js";
+import { useTempDir } from "./support/temp-dir.js";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const MAIN = join(packageDir, "src/cli/main.ts");
@@ -15,17 +15,26 @@ const fixture = (name: string): string => join(packageDir, "test/fixtures", name
 const events = (stdout: string): string[] =>
   stdout.split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { event: { name: string } }).event.name);
 
+/** Starts x-probe as a daemon, collecting its output; `stop()` sends a signal and resolves with the exit code. */
+function startProbe(args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawnTs(MAIN, [...args], { cwd: packageDir, env });
+  const output = { stdout: "", stderr: "" };
+  child.stdout?.on("data", (c: Buffer) => (output.stdout += c.toString()));
+  child.stderr?.on("data", (c: Buffer) => (output.stderr += c.toString()));
+  const stop = async (signal: NodeJS.Signals): Promise<number | null> => {
+    const exited = once(child, "exit");
+    child.kill(signal);
+    const [code] = (await exited) as [number | null];
+    return code;
+  };
+  return { output, stop };
+}
+
 describe("x-probe CLI (subprocess)", () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "x-probe-cli-"));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = useTempDir("x-probe-cli-");
 
   it("C20: --once runs the checks in list order, skips handles and exits 0", async () => {
-    const marker = join(dir, "handle-opened");
+    const marker = join(dir(), "handle-opened");
     const result = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--once"], { cwd: packageDir, env: { ...process.env, HANDLE_MARKER: marker } });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
@@ -69,37 +78,30 @@ describe("x-probe CLI (subprocess)", () => {
     const noExport = await runTs(MAIN, ["--checks", "test/fixtures/no-checks.ts"], { cwd: packageDir });
     expect(noExport.code).toBe(1);
     expect(noExport.stderr).toBe("x-probe: checks module test/fixtures/no-checks.ts does not export CHECKS\n");
+    const badElement = await runTs(MAIN, ["--checks", "test/fixtures/bad-element-checks.ts", "--once"], { cwd: packageDir });
+    expect(badElement.code).toBe(1);
+    expect(badElement.stderr).toBe(
+      "x-probe: invalid CHECKS in test/fixtures/bad-element-checks.ts: check #1 is neither a check (nextRun() and run()) nor a handle (open(), readMessages(), close())\n",
+    );
+    expect(badElement.stdout).toBe("");
   });
 
   it("C21: SIGTERM while idle logs 'received signal; shutting down' and exits 0", async () => {
-    const child = spawnTs(MAIN, ["--checks", fixture("idle-checks.ts"), "--log-level", "info"], { cwd: packageDir });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
-    await waitFor(() => stdout.includes("\n"));
-    const exited = once(child, "exit");
-    child.kill("SIGTERM");
-    const [code] = (await exited) as [number | null];
-    expect(code).toBe(0);
-    expect(events(stdout)).toEqual(["ready"]);
-    expect(stderr).toContain("[info] received signal; shutting down\n");
+    const probe = startProbe(["--checks", fixture("idle-checks.ts"), "--log-level", "info"]);
+    await waitFor(() => probe.output.stdout.includes("\n"));
+    expect(await probe.stop("SIGTERM")).toBe(0);
+    expect(events(probe.output.stdout)).toEqual(["ready"]);
+    expect(probe.output.stderr).toContain("[info] received signal; shutting down\n");
   });
 
   it("SIGINT flushes the tcp output before exiting: the message reaches the collector", async () => {
     const port = await freePort();
     const collector = new Collector();
     await collector.listen({ port });
-    const ran = join(dir, "ran-sigint");
-    const child = spawnTs(MAIN, ["--checks", fixture("idle-checks.ts"), "--dest", `tcp:127.0.0.1:${port}`], {
-      cwd: packageDir,
-      env: { ...process.env, RAN_MARKER: ran },
-    });
+    const ran = join(dir(), "ran-sigint");
+    const probe = startProbe(["--checks", fixture("idle-checks.ts"), "--dest", `tcp:127.0.0.1:${port}`], { ...process.env, RAN_MARKER: ran });
     await waitFor(() => existsSync(ran));
-    const exited = once(child, "exit");
-    child.kill("SIGINT");
-    const [code] = (await exited) as [number | null];
-    expect(code).toBe(0);
+    expect(await probe.stop("SIGINT")).toBe(0);
     await waitFor(() => collector.lines.length === 1);
     expect(events(collector.lines.join("\n"))).toEqual(["ready"]);
     await collector.stop();
@@ -122,25 +124,17 @@ describe("x-probe CLI (subprocess)", () => {
   });
 
   it("runs a CHECKS object in daemon mode, skipping invalid messages, until SIGTERM", async () => {
-    const child = spawnTs(MAIN, ["--checks", fixture("object-checks.ts"), "--destination", "stdout"], { cwd: packageDir });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
-    await waitFor(() => stdout.split("\n").length > 3);
-    const exited = once(child, "exit");
-    child.kill("SIGTERM");
-    const [code] = (await exited) as [number | null];
-    expect(code).toBe(0);
-    expect(new Set(events(stdout))).toEqual(new Set(["runner"]));
-    expect(stderr).toContain("[warning] CHECKS.runNext() produced an invalid message: v must be 3, got nothing");
+    const probe = startProbe(["--checks", fixture("object-checks.ts"), "--destination", "stdout"]);
+    await waitFor(() => probe.output.stdout.split("\n").length > 3);
+    expect(await probe.stop("SIGTERM")).toBe(0);
+    expect(new Set(events(probe.output.stdout))).toEqual(new Set(["runner"]));
+    expect(probe.output.stderr).toContain("[warning] CHECKS.runNext() produced an invalid message: v must be 3, got nothing");
   });
 
   it("writes to a file destination", async () => {
-    const path = join(dir, "out.jsonl");
+    const path = join(dir(), "out.jsonl");
     const result = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--once", "--destination", `file:${path}`], { cwd: packageDir });
     expect(result.code).toBe(0);
-    const { readFile } = await import("node:fs/promises");
     expect(events(await readFile(path, "utf8"))).toEqual(["a", "b"]);
   });
 });

@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Checks, createMessage, functionCheck, nagios, type Command, type NagiosOptions, type ProbeMessage } from "../src/index.js";
 import { alive, collectUntil, waitFor } from "./support/collect.js";
 import { recordingLogger } from "./support/log.js";
+import { useTempDir } from "./support/temp-dir.js";
 
 const base: NagiosOptions = { aspect: "load", intervalMs: 10_000, location: { host: "h" } };
 
@@ -18,13 +18,7 @@ async function runPlugin(script: Command, options: Partial<NagiosOptions> = {}):
 }
 
 describe("nagios (real plugin processes)", () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "x-probe-nagios-"));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = useTempDir("x-probe-nagios-");
 
   it("C8: exit 0 without perfdata is ok/expected with the location", async () => {
     const message = await runPlugin("printf 'USERS OK - 2 users\\n'; exit 0");
@@ -82,6 +76,12 @@ describe("nagios (real plugin processes)", () => {
     });
   });
 
+  it("validates its options, naming the bad one", () => {
+    expect(() => nagios("true", { ...base, comment: "yes" as unknown as boolean })).toThrow('`comment` must be true or false, got "yes"');
+    expect(() => nagios("true", { intervalMs: 1 } as NagiosOptions)).toThrow("`aspect` is required");
+    expect(() => nagios("true", { ...base, maxOutputBytes: 0 })).toThrow("`maxOutputBytes` must be a number >= 1, got 0");
+  });
+
   it("runs a list command directly, without a shell", async () => {
     const message = await runPlugin(["/bin/echo", "PING OK | rta=0.5ms;100;500"]);
     expect(message.event.vset?.rta).toEqual({
@@ -101,7 +101,7 @@ describe("nagios (real plugin processes)", () => {
   });
 
   it("a hung plugin does not freeze the probe: other checks keep running, it is killed (with its children) and reported unknown", async () => {
-    const pidFile = join(dir, "hung.pid");
+    const pidFile = join(dir(), "hung.pid");
     // The plugin starts a grandchild, so killing only the shell would not be enough.
     const hung = nagios(`sleep 600 & echo $! > ${pidFile}; wait`, { aspect: "hung", intervalMs: 600_000, timeoutMs: 3_000 });
     let whileHung = 0;

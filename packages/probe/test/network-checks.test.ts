@@ -81,6 +81,8 @@ describe("httpCheck (real HTTP server)", () => {
     expect(() => httpCheck("not a url", { intervalMs: 1 })).toThrow("`url` is not a URL");
     expect(() => httpCheck("ftp://x/", { intervalMs: 1 })).toThrow("`url` must be http: or https:");
     expect(() => httpCheck(base, { intervalMs: 1, expectStatus: 200 as unknown as number[] })).toThrow("`expectStatus`");
+    expect(() => httpCheck(base, { intervalMs: 1, headers: { "x-retries": 3 } as unknown as Record<string, string> })).toThrow("`headers.x-retries` must be a string, got 3");
+    expect(() => httpCheck(base, { intervalMs: 1, maxBodyBytes: -1 })).toThrow("`maxBodyBytes` must be a number >= 0, got -1");
   });
 });
 

@@ -1,15 +1,16 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Checks, CommandError, createMessage, shellCommand, shellStream, type CommandResult, type ProbeMessage } from "../src/index.js";
-import { collectUntil, waitFor } from "./support/collect.js";
+import { alive, collectUntil, waitFor } from "./support/collect.js";
 import { recordingLogger } from "./support/log.js";
+import { useTempDir } from "./support/temp-dir.js";
 
 const line = (aspect: string, value: number): string => JSON.stringify(createMessage({ aspect, value, time: 1 }));
 const names = (messages: readonly ProbeMessage[]): string[] => messages.map((m) => m.event.name);
 
 describe("shellCommand (real processes)", () => {
+  const dir = useTempDir("x-probe-command-");
   it("C13: parse returning [] sends nothing", async () => {
     const checks = new Checks([shellCommand("echo hello", () => [], { intervalMs: 1_000 })]);
     expect(await checks.runOnce()).toEqual([]);
@@ -45,7 +46,22 @@ describe("shellCommand (real processes)", () => {
     expect(failure?.event.comment).toBe("raised exception: yes: output exceeds 10000 bytes");
   });
 
+  it("a command that outlives its timeout is killed and reported as a failure", async () => {
+    const logger = recordingLogger();
+    const pidFile = join(dir(), "slow.pid");
+    const checks = new Checks([shellCommand(`echo $$ > ${pidFile}; exec sleep 600`, () => [], { intervalMs: 1_000, timeoutMs: 1_000, aspect: "slow", name: "slow" })], { logger });
+    const [failure] = await checks.runOnce();
+    await checks.close();
+    expect(failure?.event).toEqual({ name: "slow", state: { value: "unknown", severity: "error" }, comment: "timed out after 1000 ms" });
+    expect(logger.has("WARNING", "check #0 slow timed out after 1000 ms")).toBe(true);
+    // On a loaded machine the shell may be killed before it wrote its pid: then nothing is left either.
+    const pid = Number(await readFile(pidFile, "utf8").catch(() => "0"));
+    if (pid > 0) await waitFor(() => !alive(pid));
+  });
+
   it("validates its options", () => {
+    expect(() => shellCommand("x", () => [], { intervalMs: 1, env: { A: 1 } as unknown as Record<string, string> })).toThrow("`env.A` must be a string, got 1");
+    expect(() => shellCommand("x", () => [], { intervalMs: 1, cwd: "" })).toThrow("`cwd` must be a non-empty string");
     expect(() => shellCommand("", () => [], { intervalMs: 1 })).toThrow("`command` is an empty string");
     expect(() => shellCommand([], () => [], { intervalMs: 1 })).toThrow("`command` must be a string or a non-empty list of strings");
     expect(() => shellCommand("x", 5 as unknown as () => [], { intervalMs: 1 })).toThrow("`parse` must be a function");
@@ -56,16 +72,10 @@ describe("shellCommand (real processes)", () => {
 });
 
 describe("shellStream (real processes)", () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "x-probe-stream-"));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = useTempDir("x-probe-stream-");
 
   it("C14: two lines come in one batch, then EOF 'child process terminated', close, and a reopen spawns a new child", async () => {
-    const runs = join(dir, "runs");
+    const runs = join(dir(), "runs");
     const logger = recordingLogger();
     const stream = shellStream(`echo run >> ${runs}; printf '%s\\n%s\\n' '${line("a", 1)}' '${line("b", 2)}'`, { name: "stream" });
     const checks = new Checks([stream], { logger, reopen: { initialMs: 50, maxMs: 50, jitter: 0 } });
@@ -115,7 +125,7 @@ describe("shellStream (real processes)", () => {
   });
 
   it("close() kills the child", async () => {
-    const pidFile = join(dir, "stream.pid");
+    const pidFile = join(dir(), "stream.pid");
     const checks = new Checks([shellStream(`echo $$ > ${pidFile}; exec sleep 600`)]);
     checks.start();
     await waitFor(async () => (await readFile(pidFile, "utf8").catch(() => "")) !== "");
