@@ -25,8 +25,9 @@ import { resolveOptions, type BeanstalkQueueOptions, type ResolvedOptions } from
 import { reconnectDelay } from "./protocol/backoff.js";
 import { Connection, ConnectionClosedError } from "./protocol/connection.js";
 import type { Session, RawJob } from "./protocol/session.js";
-import { yamlScalarKey, type JobStats } from "./protocol/stats.js";
-import { BeanstalkReservation, toSeconds } from "./reservation.js";
+import type { JobStats } from "./protocol/stats.js";
+import { LeaseWatch } from "./lease-watch.js";
+import { BeanstalkReservation, toSeconds, type ReservationHost } from "./reservation.js";
 import { ReserverPool } from "./reserver-pool.js";
 import { PrefetchBuffer } from "./prefetch.js";
 
@@ -74,10 +75,11 @@ function messageTtr(message: Message): number | undefined {
 /**
  * Opens a beanstalkd tube as a {@link QueueAdapter}. Connects lazily, on the first call.
  *
- * One connection puts and administers (puts are pipelined on it); every concurrent `reserve()`
- * gets a connection of its own, kept by the reservation until it is settled, so a blocking
- * reserve never delays a put and every ack goes through the socket that holds the job. All of
- * them reconnect with backoff and re-issue `use`/`watch`.
+ * One connection puts and administers (puts are pipelined on it). Every `reserve()` first asks
+ * for a job without waiting on one shared reserving connection, where the reserves, `stats-job`s
+ * and acks of many jobs share writes; a `reserve()` that has to wait does so on a connection of
+ * its own, so a blocking reserve never delays a put or an ack. A reservation's calls go through
+ * the socket that reserved it. Every connection reconnects with backoff and re-issues `use`/`watch`.
  *
  * @throws InvalidArgumentError naming the option, for a bad option (such as an invalid tube name).
  *
@@ -102,14 +104,18 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
   readonly #options: ResolvedOptions;
   readonly #events: QueueEvents;
   readonly #producer: Connection;
+  /**
+   * Non-blocking reserves, of any number of callers at once: it never waits on the server, so
+   * nothing queues behind a blocking command, and the commands of one tick share a write.
+   */
+  readonly #shared: Connection;
+  /** Connections for reserves that wait, one per waiting call. */
   readonly #pool: ReserverPool;
   /** Reservations this queue handed out and that still hold their job, by job id. */
   readonly #held = new Map<number, BeanstalkReservation>();
-  readonly #reservationHost;
+  readonly #reservationHost: ReservationHost;
   /** beanstalkd's `max-job-size`, learnt on connect. */
   #maxJobSize: number | undefined;
-  /** Our tube's name as the server's YAML reads back (see `yamlScalarKey`). */
-  #tubeKey: string;
   #closed = false;
   #closing: Promise<void> | undefined;
   readonly #prefetched = new PrefetchBuffer();
@@ -119,40 +125,33 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     this.tube = options.tube;
     this.host = options.host;
     this.port = options.port;
-    this.#tubeKey = yamlScalarKey(options.tube);
     this.#events = new QueueEvents(options.logger);
     this.#producer = this.#connection("producer", async (session) => {
       // Pipelined: one round trip on connect.
-      const [, tubeStats, server] = await Promise.all([session.use(this.tube), session.statsTube(this.tube), session.stats()]);
-      this.#tubeKey = tubeStats.nameKey;
+      const [, server] = await Promise.all([session.use(this.tube), session.stats()]);
       this.#maxJobSize = server.maxJobSize;
     });
-    this.#pool = new ReserverPool((label) =>
-      this.#connection(label, async (session) => {
-        const watches = [session.watch(this.tube)];
-        if (this.tube !== "default") watches.push(session.ignore("default"));
-        await Promise.all(watches);
-      }),
-    );
+    const watchTube = async (session: Session): Promise<void> => {
+      const watches = [session.watch(this.tube)];
+      if (this.tube !== "default") watches.push(session.ignore("default"));
+      await Promise.all(watches);
+    };
+    this.#shared = this.#connection("reserver-shared", watchTube);
+    this.#pool = new ReserverPool((label) => this.#connection(label, watchTube));
     this.#reservationHost = {
       queueName: `beanstalk:${this.tube}`,
+      leases: new LeaseWatch(),
       isClosed: () => this.#closed,
-      finished: (jobId: number) => {
-        const reservation = this.#held.get(jobId);
-        if (!reservation) return;
-        this.#held.delete(jobId);
-        const connection = this.#owners.get(reservation);
-        this.#owners.delete(reservation);
-        if (connection) this.#pool.unhold(connection);
+      finished: (reservation) => {
+        // The job may be held again already, by a newer reservation of this queue.
+        if (this.#held.get(reservation.jobId) === reservation) this.#held.delete(reservation.jobId);
+        this.#pool.unhold(reservation.owner);
       },
-      buried: (jobId: number, reason: string) => {
+      buried: (jobId, reason) => {
         this.#reportBuried(String(jobId), reason, false);
       },
     };
   }
-
-  /** Which reserving connection a live reservation keeps busy. */
-  readonly #owners = new Map<BeanstalkReservation, Connection>();
 
   on<E extends BeanstalkQueueEventName>(event: E, listener: BeanstalkQueueListener<E>): () => void {
     return this.#events.on(event, listener);
@@ -220,18 +219,27 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     const delaySeconds = delayMs > 0 ? toSeconds(delayMs) : 0;
     if (delaySeconds > MAX_UINT32) throw new InvalidArgumentError("delay", "is beyond beanstalkd's 2^32-1 seconds");
     if (this.#maxJobSize !== undefined && body.length > this.#maxJobSize) throw new JobTooBigError(body.length, this.#maxJobSize);
-    const id = await this.#admin(async (session) => {
-      try {
-        return await session.put(message.header.priority, delaySeconds, ttr, body);
-      } catch (err) {
-        if (!isReply(err, "JOB_TOO_BIG")) throw err;
-        // The server's limit may have changed since we connected (restarted with another -z).
-        const limit = (await session.stats()).maxJobSize;
-        this.#maxJobSize = limit;
-        throw new JobTooBigError(body.length, limit, { cause: err });
-      }
-    }, false);
+    let id: number;
+    try {
+      // Not retried on a lost connection: the put may have been applied.
+      const session = this.#producer.current ?? (await this.#producer.ready(Date.now() + this.#options.connectTimeoutMs));
+      id = await this.#put(session, message.header.priority, delaySeconds, ttr, body);
+    } catch (err) {
+      throw this.#closedOr(err);
+    }
     return { id: String(id), header: message.header, body: message.body };
+  }
+
+  async #put(session: Session, priority: number, delaySeconds: number, ttrSeconds: number, body: Buffer): Promise<number> {
+    try {
+      return await session.put(priority, delaySeconds, ttrSeconds, body);
+    } catch (err) {
+      if (!isReply(err, "JOB_TOO_BIG")) throw err;
+      // The server's limit may have changed since we connected (restarted with another -z).
+      const limit = (await session.stats()).maxJobSize;
+      this.#maxJobSize = limit;
+      throw new JobTooBigError(body.length, limit, { cause: err });
+    }
   }
 
   async reserve(options: ReserveOptions = {}): Promise<Reservation | null> {
@@ -247,7 +255,48 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
       if (ready) return ready;
     }
     const started = Date.now();
-    const deadline = started + timeoutMs;
+    // First without waiting, on the shared socket: while jobs flow, every job comes from here.
+    const now = await this.#reserveNow(started, signal);
+    if (now !== null || timeoutMs === 0 || Date.now() - started >= timeoutMs) return now;
+    return this.#reserveWaiting(started, started + timeoutMs, signal);
+  }
+
+  /**
+   * One `reserve-with-timeout 0` on the shared socket (again after a foreign body was buried, or
+   * after a lost connection until `connectTimeoutMs` has passed). The command is not abortable,
+   * but it is answered at once: an abort is honoured when it returns, and a job that came with it
+   * goes straight back (counting one attempt).
+   */
+  async #reserveNow(started: number, signal: AbortSignal | undefined): Promise<BeanstalkReservation | null> {
+    const o = this.#options;
+    const connection = this.#shared;
+    const giveUpAt = started + o.connectTimeoutMs;
+    let losses = 0;
+    for (;;) {
+      if (this.#isClosed()) throw new QueueClosedError(this.#reservationHost.queueName);
+      try {
+        const session = connection.current ?? (await connection.ready(giveUpAt, signal));
+        const raw = await session.reserveWithTimeout(0);
+        if (raw === null) return null;
+        const reservation = await this.#take(connection, session, raw);
+        if (!reservation) continue;
+        if (signal?.aborted === true) {
+          reservation.giveBack("given back unused: the reserve() that took it was aborted");
+          throw signal.reason;
+        }
+        if (this.#options.prefetch > 0) this.#prefetchOn(connection);
+        return reservation;
+      } catch (err) {
+        if (signal?.aborted === true) throw signal.reason;
+        if (this.#isClosed() || !isConnectionLoss(err) || Date.now() >= giveUpAt) throw this.#closedOr(err);
+        losses++;
+        await sleep(reconnectDelay(losses, { initialDelayMs: o.reconnectDelayMs, maxDelayMs: o.maxReconnectDelayMs }), signal);
+      }
+    }
+  }
+
+  /** A reserve that waits for a job, on a socket of its own (a waiting socket answers nothing else). */
+  async #reserveWaiting(started: number, deadline: number, signal: AbortSignal | undefined): Promise<BeanstalkReservation | null> {
     const connection = this.#pool.acquire();
     // beanstalkd cannot cancel a waiting reserve: abort drops the socket. A job the server hands
     // to it meanwhile goes straight back to ready when the server sees the socket close.
@@ -263,9 +312,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
       reservation = await this.#reserveOn(connection, started, deadline, signal);
       if (abort.seen && reservation) {
         // The abort dropped the socket after the job arrived: the server has it back already.
-        this.#held.delete(reservation.jobId);
-        this.#owners.delete(reservation);
-        this.#pool.unhold(connection);
+        reservation.giveBack("given back unused: the reserve() that took it was aborted");
       }
       if (abort.seen) throw signal?.reason;
       if (reservation && this.#options.prefetch > 0) this.#prefetchOn(connection);
@@ -303,7 +350,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
         if (seconds === 0) await sleep(Math.min(SUB_SECOND_POLL_MS, left), signal);
       } catch (err) {
         if (isReply(err, "DEADLINE_SOON")) {
-          // Only a socket holding a reserved job gets this; ours never reserve while holding one.
+          // Only a socket holding a job near its TTR gets this; a waiting socket holds none.
           connection.drop(err as Error);
           continue;
         }
@@ -366,9 +413,8 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
       return null;
     }
     const message = this.#deliverable(reading.message, stats);
-    const reservation = new BeanstalkReservation(this.#reservationHost, session, raw.id, message, stats.ttr);
+    const reservation = new BeanstalkReservation(this.#reservationHost, connection, session, raw.id, message, stats.ttr);
     this.#held.set(raw.id, reservation);
-    this.#owners.set(reservation, connection);
     this.#pool.hold(connection);
     return reservation;
   }
@@ -389,7 +435,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
       if (result.status === "rejected" && !isReply(result.reason, "NOT_FOUND")) throw result.reason;
     }
     if (stats.status !== "fulfilled" || raw.status !== "fulfilled") return null;
-    if (stats.value.tubeKey !== this.#tubeKey) return null;
+    if (stats.value.tube !== this.tube) return null;
     return { stats: stats.value, raw: raw.value };
   }
 
@@ -438,7 +484,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
         if (isReply(err, "NOT_FOUND")) return false;
         throw err;
       }
-      if (stats.tubeKey !== this.#tubeKey) return false;
+      if (stats.tube !== this.tube) return false;
       try {
         await session.delete(jobId);
         return true;
@@ -505,8 +551,9 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     this.#closed = true;
     // Waiting reserves reject; jobs held by open reservations go back to ready on the server.
     this.#pool.closeAll();
+    this.#shared.close();
     this.#held.clear();
-    this.#owners.clear();
+    this.#reservationHost.leases.clear();
     // Puts already sent are answered before the socket closes.
     await this.#producer.end(this.#options.commandTimeoutMs);
   }

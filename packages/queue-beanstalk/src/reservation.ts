@@ -10,14 +10,18 @@ import {
   type Reservation,
 } from "@x/message";
 import { BeanstalkCommandError } from "./errors.js";
+import type { LeaseWatch } from "./lease-watch.js";
+import type { Connection } from "./protocol/connection.js";
 import type { Session } from "./protocol/session.js";
 
 /** What a reservation needs from its queue. */
 export interface ReservationHost {
   readonly queueName: string;
+  /** Where the client-side lease is enforced (one timer for all reservations). */
+  readonly leases: LeaseWatch;
   isClosed(): boolean;
   /** Called exactly once, when the reservation stops holding its job (settled or lost). */
-  finished(jobId: number): void;
+  finished(reservation: BeanstalkReservation): void;
   buried(jobId: number, reason: string): void;
 }
 
@@ -37,45 +41,45 @@ export function toSeconds(ms: number): number {
  * only that socket may delete, release, bury or touch the job, and when it closes the server puts
  * the job back. So every call goes through that socket, and once it is gone the lease is lost.
  *
- * The lease is also enforced here. beanstalkd 1.12 sometimes fails to time out a reserved job
- * (its connection drops out of the server's timer heap; the job then stays `reserved` with a
- * negative `time-left` until its holder does something, see beanstalkd issues #262 and #380). So a
- * reservation neither settled nor touched for its TTR plus {@link LEASE_GRACE_MS} is released by
- * its own socket, which is what the server should have done; the holder then gets
- * `LeaseLostError`, as the contract says.
+ * The lease is also enforced here, because beanstalkd 1.12 does not: after a
+ * `reserve-with-timeout`, the holder's connection drops out of the server's timer heap, and the
+ * job stays `reserved` with a negative `time-left` until that connection sends something or
+ * closes (beanstalkd issues #262 and #380, fix proposed in PR #334; reproduced against the 1.12
+ * this package is tested with, for TTRs of 1 to 8 s). So a reservation neither settled nor
+ * touched for its TTR plus {@link LEASE_GRACE_MS} is released by its own socket, which is what the
+ * server should have done; the holder then gets `LeaseLostError`, as the contract says. A holder
+ * whose process is frozen with its socket open cannot do this, and on 1.12 keeps the job until it
+ * resumes or its socket closes.
  */
 export class BeanstalkReservation implements Reservation {
   readonly message: Message;
   readonly leaseMs: number;
   /** beanstalkd's id of the job (also `message.id`, as a string). */
   readonly jobId: number;
+  /** The connection that reserved it (the queue's bookkeeping of busy sockets). */
+  readonly owner: Connection;
+  /** When this client gives the job back unless it is touched or settled first (epoch ms). */
+  leaseDeadline: number;
   readonly #session: Session;
   readonly #host: ReservationHost;
   readonly #priority: number;
   #state: "held" | "done" = "held";
   #lostBecause = "already settled";
-  #leaseTimer: NodeJS.Timeout | undefined;
 
-  constructor(host: ReservationHost, session: Session, jobId: number, message: Message, ttrSeconds: number) {
+  constructor(host: ReservationHost, owner: Connection, session: Session, jobId: number, message: Message, ttrSeconds: number) {
     this.#host = host;
+    this.owner = owner;
     this.#session = session;
     this.jobId = jobId;
     this.message = message;
     this.#priority = message.header.priority;
     this.leaseMs = ttrSeconds * 1000;
-    this.#armLease();
+    this.leaseDeadline = Date.now() + this.leaseMs + LEASE_GRACE_MS;
+    host.leases.watch(this);
   }
 
-  #armLease(): void {
-    clearTimeout(this.#leaseTimer);
-    this.#leaseTimer = setTimeout(() => {
-      this.#leaseRanOut();
-    }, this.leaseMs + LEASE_GRACE_MS);
-    // A forgotten reservation must not keep the process alive.
-    this.#leaseTimer.unref();
-  }
-
-  #leaseRanOut(): void {
+  /** Called by the queue's {@link LeaseWatch} once {@link leaseDeadline} has passed. */
+  leaseRanOut(): void {
     this.giveBack("the lease ran out and the job was given back to the queue");
   }
 
@@ -129,7 +133,10 @@ export class BeanstalkReservation implements Reservation {
     this.#begin("touch");
     try {
       await this.#session.touch(this.jobId);
-      if (this.#state === "held") this.#armLease();
+      if (this.#state === "held") {
+        this.leaseDeadline = Date.now() + this.leaseMs + LEASE_GRACE_MS;
+        this.#host.leases.watch(this);
+      }
     } catch (err) {
       const mapped = this.#map("touch", err);
       if (mapped instanceof LeaseLostError) this.#finish(mapped.message);
@@ -175,9 +182,9 @@ export class BeanstalkReservation implements Reservation {
   #finish(reason: string): void {
     if (this.#state === "done") return;
     this.#state = "done";
-    clearTimeout(this.#leaseTimer);
+    this.#host.leases.unwatch(this);
     this.#lostBecause = reason;
-    this.#host.finished(this.jobId);
+    this.#host.finished(this);
   }
 
   /** NOT_FOUND and a lost socket both mean the job is no longer ours. */

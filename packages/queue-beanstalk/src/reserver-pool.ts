@@ -1,10 +1,10 @@
 import type { Connection } from "./protocol/connection.js";
 
 /**
- * The reserving sockets. beanstalkd serves a connection's commands in order, so a blocking
- * `reserve` would hold up anything queued behind it, and a reservation belongs to the socket that
- * made it. Hence one connection per concurrent `reserve()` call, kept by its reservation until it
- * is settled, then reused. The pool only grows to the caller's peak concurrency.
+ * The sockets for reserves that wait. beanstalkd serves a connection's commands in order, so a
+ * waiting `reserve` would hold up anything queued behind it, and a reservation belongs to the
+ * socket that made it. Hence one connection per waiting `reserve()` call, kept by its reservation
+ * until it is settled, then reused. The pool only grows to the caller's peak of waiting calls.
  */
 export class ReserverPool {
   readonly #idle: Connection[] = [];
@@ -38,13 +38,15 @@ export class ReserverPool {
     this.#idle.push(connection);
   }
 
-  /** One more reservation (or prefetch) keeps the connection busy. */
+  /** One more reservation (or prefetch) keeps the connection busy. Connections of other pools are ignored. */
   hold(connection: Connection): void {
+    if (!this.#all.has(connection)) return;
     this.#holds.set(connection, (this.#holds.get(connection) ?? 0) + 1);
   }
 
   /** One less; with none left the connection goes back to the pool (a socket holding jobs must not block in reserve). */
   unhold(connection: Connection): void {
+    if (!this.#all.has(connection)) return;
     const left = (this.#holds.get(connection) ?? 1) - 1;
     if (left > 0) {
       this.#holds.set(connection, left);

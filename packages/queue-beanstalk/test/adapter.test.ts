@@ -9,6 +9,7 @@ import {
   type BeanstalkQueueOptions,
 } from "../src/index.js";
 import { Session } from "../src/protocol/session.js";
+import { until } from "./helpers.js";
 import { useQueues } from "./queues.js";
 
 const fixture = useQueues({ maxJobSize: 4_096 }, { ttrSeconds: 30 });
@@ -158,13 +159,21 @@ describe("one tube per queue, one socket per reserver", () => {
     expect((await theirs.peek(other.id))?.body.payload).toBe("not yours");
   });
 
-  it("handles tube names that YAML would read as numbers or dates", async () => {
-    for (const tube of [String(Date.now()).slice(-9), "2024-01-01", "1e3", "true"]) {
+  it("handles tube names that YAML would read as numbers or dates, and tells 007 from 7", async () => {
+    const suffix = String(Date.now()).slice(-6);
+    for (const tube of [suffix, "2024-01-01", "1e3", "true"]) {
       const queue = queueFor({ tube });
       const sent = await queue.enqueue({ payload: tube });
       expect((await queue.peek(sent.id))?.body.payload).toBe(tube);
       expect(await queue.delete(sent.id)).toBe(true);
     }
+    // Read as YAML (fivebeans' stats parser), both names are the number 7.
+    const padded = queueFor({ tube: "007" });
+    const plain = queueFor({ tube: "7" });
+    const sent = await padded.enqueue({ payload: "padded" });
+    expect(await plain.peek(sent.id)).toBeNull();
+    expect(await plain.delete(sent.id)).toBe(false);
+    expect((await padded.peek(sent.id))?.body.payload).toBe("padded");
   });
 
   it("a job reserved by another queue (another process) cannot be deleted: typed error, job intact", async () => {
@@ -187,13 +196,23 @@ describe("one tube per queue, one socket per reserver", () => {
     expect((await waiting)?.message.id).toBe(sent.id);
   });
 
-  it("uses one socket per concurrent reserver and reuses them once settled", async () => {
+  it("non-blocking reserves share one socket; each waiting reserve gets its own, reused once settled", async () => {
     const queue = queueFor();
-    for (let i = 0; i < 8; i++) await queue.enqueue({ payload: i });
+    for (let i = 0; i < 4; i++) await queue.enqueue({ payload: i });
     const held = await Promise.all([1, 2, 3, 4].map(() => queue.reserve()));
-    expect((await queue.stats()).extra?.["current-watching"]).toBe(4);
+    expect(held.every((job) => job !== null)).toBe(true);
+    expect((await queue.stats()).extra?.["current-watching"]).toBe(1);
     for (const job of held) await job?.ack();
-    for (let i = 0; i < 4; i++) await (await queue.reserve())?.ack();
+
+    const waitForThree = async (): Promise<void> => {
+      const waiting = [1, 2, 3].map(() => queue.reserve({ timeoutMs: 30_000 }));
+      await until(async () => (await queue.stats()).extra?.["current-waiting"] === 3, "three reserves waiting on the server");
+      for (let i = 0; i < 3; i++) await queue.enqueue({ payload: i });
+      for (const job of await Promise.all(waiting)) await job?.ack();
+    };
+    await waitForThree();
+    expect((await queue.stats()).extra?.["current-watching"]).toBe(4);
+    await waitForThree();
     expect((await queue.stats()).extra?.["current-watching"]).toBe(4);
   });
 

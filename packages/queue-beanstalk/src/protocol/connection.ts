@@ -53,12 +53,22 @@ export class Connection {
   #closed = false;
   #lastError: Error | undefined;
   #wake: (() => void) | undefined;
-  /** Aborted by `close()`, so that waiters stop at once. */
-  readonly #closing = new AbortController();
+  /**
+   * Rejects on `close()`, so that waiters stop at once. A promise rather than an AbortSignal: a
+   * burst of calls waiting for the first connect would add a listener each (and Node warns
+   * about more than ten).
+   */
+  readonly #closing: Promise<never>;
+  #rejectClosing!: (error: Error) => void;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
     this.label = options.label;
+    this.#closing = new Promise<never>((_resolve, reject) => {
+      this.#rejectClosing = reject;
+    });
+    // Only waiters observe it.
+    this.#closing.catch(() => undefined);
   }
 
   /** The open socket, if any. */
@@ -92,9 +102,8 @@ export class Connection {
       this.#connecting = attempt;
     }
     this.#waiters++;
-    const stop = signal ? AbortSignal.any([signal, this.#closing.signal]) : this.#closing.signal;
     try {
-      return await waitUntil(this.#connecting, deadline, stop, () => {
+      return await waitUntil(Promise.race([this.#connecting, this.#closing]), deadline, signal, () => {
         const last = this.#lastError;
         const why = last ? `: ${last.message}` : "";
         return new ConnectionError(`no connection to beanstalkd at ${this.#address()} (${this.label})${why}`, { cause: last });
@@ -112,7 +121,7 @@ export class Connection {
   /** Closes for good, at once: pending commands reject with `ConnectionError`. */
   close(): void {
     this.#closed = true;
-    this.#closing.abort(new ConnectionClosedError(this.label));
+    this.#rejectClosing(new ConnectionClosedError(this.label));
     this.#wake?.();
     this.#session?.destroy(new ConnectionClosedError(this.label));
   }
@@ -120,7 +129,7 @@ export class Connection {
   /** Closes for good after the pending replies came (at most `timeoutMs`). */
   async end(timeoutMs: number): Promise<void> {
     this.#closed = true;
-    this.#closing.abort(new ConnectionClosedError(this.label));
+    this.#rejectClosing(new ConnectionClosedError(this.label));
     this.#wake?.();
     await this.#session?.end(timeoutMs);
   }

@@ -16,10 +16,28 @@ declare module "fivebeans/lib/client.js" {
   type Done = (err: Reply | null) => void;
   type With<T extends unknown[]> = (err: Reply | null, ...values: T) => void;
 
+  /**
+   * What fivebeans 1.5.0 (pinned) expects of the reply parser it queues for each command: its
+   * `tryHandlingResponse` calls `process(buffer)` with the unread bytes and takes the returned
+   * bytes back; once `complete`, it calls the callback with `(null, ...args)` when `success`, else
+   * with `args[0]`, and continues from `remainder` when set. While incomplete it calls `reset()`
+   * and waits for more bytes.
+   */
+  export interface ReplyHandler {
+    complete: boolean;
+    success: boolean;
+    args: unknown[];
+    remainder: Buffer | undefined;
+    process(data: Buffer): Buffer;
+    reset(): void;
+  }
+
   class FiveBeansClient extends EventEmitter {
     constructor(host?: string, port?: number);
     /** The socket, set by `connect()`. */
     stream: Socket | null;
+    /** Reply parsers of the commands sent, oldest first, each with its callback. */
+    handlers: [ReplyHandler, (err: Reply | null, ...values: unknown[]) => void][];
     /** Opens the socket; emits `connect`, `error` (no listener = crash) and `close`. */
     connect(): void;
     /** Half-closes the socket. */

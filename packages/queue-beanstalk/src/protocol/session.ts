@@ -1,6 +1,8 @@
 import FiveBeansClient from "fivebeans/lib/client.js";
 import { ConnectionError, TimeoutError } from "@x/message";
 import { BeanstalkCommandError } from "../errors.js";
+import { RawBodyReply } from "./raw-reply.js";
+import { Request, type ParseReply } from "./request.js";
 import { parseJobStats, parseServerStats, parseTubeStats, type JobStats, type ServerStats, type TubeStats } from "./stats.js";
 
 /** A job as `reserve` or `peek` hands it over. */
@@ -9,32 +11,40 @@ export interface RawJob {
   readonly body: Buffer;
 }
 
-interface Pending {
-  readonly command: string;
-  /** When the reply is overdue (epoch ms); `Infinity` for never. */
-  readonly deadline: number;
-  readonly timeoutMs: number;
-  done: boolean;
-  fail(error: Error): void;
-}
-
-interface Settle<T> {
-  ok(value: T): void;
-  fail(reply: string): void;
-}
-
-function toNumber(command: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new BeanstalkCommandError(command, `non-numeric reply ${text}`);
+function toNumber(command: string, text: unknown): number {
+  const value = typeof text === "string" ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < 0) throw new BeanstalkCommandError(command, `non-numeric reply ${String(text)}`);
   return value;
 }
+
+// Reply readers, shared by every request (no closure per command).
+const readName: ParseReply<string> = (name) => String(name);
+const readWatchCount: ParseReply<number> = (count) => toNumber("watch", count);
+const readId: ParseReply<number> = (id) => toNumber("put", id);
+const readNothing: ParseReply<undefined> = () => undefined;
+const readJob: ParseReply<RawJob> = (id, body) => {
+  if (!Buffer.isBuffer(body)) throw new BeanstalkCommandError("reserve", "reply without a job body");
+  return { id: toNumber("reserve", id), body };
+};
+const readBody = <T>(parse: (body: Buffer) => T): ParseReply<T> => (body) => {
+  if (!Buffer.isBuffer(body)) throw new BeanstalkCommandError("stats", "reply without a body");
+  return parse(body);
+};
+const readJobStats = readBody(parseJobStats);
+const readTubeStats = readBody(parseTubeStats);
+const readServerStats = readBody(parseServerStats);
+
+/** `reserve-with-timeout` answers with these when there is no job (`DEADLINE_SOON`: see {@link Session.reserveWithTimeout}). */
+const NO_JOB: ReadonlySet<string> = new Set(["TIMED_OUT"]);
+const NO_JOB_NOW: ReadonlySet<string> = new Set(["TIMED_OUT", "DEADLINE_SOON"]);
 
 /**
  * One socket to beanstalkd: fivebeans' client behind promises. What it fixes in fivebeans:
  * error replies become {@link BeanstalkCommandError}s, ids and counts become numbers, an `error`
  * listener is always attached (without one a refused connection crashes the process), every
  * pending command is rejected with `ConnectionError` the moment the socket closes (fivebeans
- * never calls those callbacks), and commands time out. Commands are pipelined: fivebeans matches
+ * never calls those callbacks), commands time out, stats replies are read without js-yaml, and
+ * the commands of one tick go out in one write. Commands are pipelined: fivebeans matches
  * replies to callbacks in order.
  *
  * A session never reconnects; {@link Connection} opens a new one.
@@ -49,7 +59,7 @@ export class Session {
    * Commands waiting for their reply, oldest first (beanstalkd answers in order). Settled entries
    * are dropped from the front; `#head` avoids an O(n) shift per reply in long pipelines.
    */
-  #pending: Pending[] = [];
+  #pending: Request<unknown>[] = [];
   #head = 0;
   #pendingCount = 0;
   /** One timer for the whole pipeline: only the oldest command can be overdue. */
@@ -57,8 +67,17 @@ export class Session {
   #drainWaiters: (() => void)[] = [];
   #state: "connecting" | "open" | "closed" = "connecting";
   #ended = false;
+  #corked = false;
   #lastError: Error | undefined;
   #resolveClosed!: (reason: Error) => void;
+  /** Every request's reply hook; one function for the session, not one per command. */
+  readonly #onReply = (): void => {
+    this.#settled();
+  };
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#client.stream?.uncork();
+  };
 
   private constructor(host: string, port: number, commandTimeoutMs: number) {
     this.address = `${host}:${port}`;
@@ -147,56 +166,43 @@ export class Session {
   }
 
   #notifyDrained(): void {
-    if (this.#pendingCount > 0) return;
+    if (this.#pendingCount > 0 || this.#drainWaiters.length === 0) return;
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     for (const resolve of waiters) resolve();
   }
 
   /**
-   * Sends one command and settles when its reply arrives, the socket closes, or `timeoutMs`
-   * passes. A timeout closes the socket: the reply may still come and would be matched to the
-   * next command.
+   * Registers one command; the caller then hands {@link Request.callback} to fivebeans, which
+   * settles it when the reply arrives. It is rejected when the socket closes or `timeoutMs`
+   * passes; a timeout closes the socket, since the late reply would be matched to the next command.
+   * Returns `undefined` (and nothing may be sent) when the socket is closed.
    */
-  #request<T>(command: string, timeoutMs: number, issue: (settle: Settle<T>) => void): Promise<T> {
+  #request<T>(command: string, parse: ParseReply<T>, timeoutMs = this.#commandTimeoutMs, nullOn?: ReadonlySet<string>): Request<T> {
+    const request = new Request(command, timeoutMs, parse, nullOn, this.#onReply);
     if (this.#state !== "open") {
-      return Promise.reject(new ConnectionError(`connection to beanstalkd at ${this.address} is closed`, { cause: this.#lastError }));
+      request.fail(new ConnectionError(`connection to beanstalkd at ${this.address} is closed`, { cause: this.#lastError }));
+      return request;
     }
-    return new Promise<T>((resolve, reject) => {
-      const entry: Pending = {
-        command,
-        deadline: Date.now() + timeoutMs,
-        timeoutMs,
-        done: false,
-        fail: (error) => {
-          if (entry.done) return;
-          entry.done = true;
-          reject(error);
-        },
-      };
-      const finish = (): boolean => {
-        if (entry.done) return false;
-        entry.done = true;
-        this.#settled();
-        return true;
-      };
-      this.#pending.push(entry);
-      this.#pendingCount++;
-      this.#armWatchdog();
-      this.#corkForThisTick();
-      try {
-        issue({
-          ok: (value) => {
-            if (finish()) resolve(value);
-          },
-          fail: (reply) => {
-            if (finish()) reject(new BeanstalkCommandError(command, reply));
-          },
-        });
-      } catch (err) {
-        if (finish()) reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    });
+    this.#pending.push(request as Request<unknown>);
+    this.#pendingCount++;
+    if (!this.#watchdog) this.#armWatchdog();
+    this.#corkForThisTick();
+    return request;
+  }
+
+  /**
+   * fivebeans writes every command on its own, one system call each. Commands issued in the same
+   * tick (a burst of puts, the acks of jobs that finished together, a batch of reserves and their
+   * `stats-job`s) are gathered into one write instead.
+   */
+  #corkForThisTick(): void {
+    if (this.#corked) return;
+    const stream = this.#client.stream;
+    if (!stream) return;
+    this.#corked = true;
+    stream.cork();
+    process.nextTick(this.#uncork);
   }
 
   /** A reply came: drop settled entries from the front. */
@@ -217,9 +223,8 @@ export class Session {
   }
 
   #armWatchdog(): void {
-    if (this.#watchdog) return;
     const oldest = this.#pending[this.#head];
-    if (!oldest || oldest.deadline === Infinity) return;
+    if (!oldest) return;
     this.#watchdog = setTimeout(() => {
       this.#watchdog = undefined;
       this.#checkOverdue();
@@ -242,162 +247,126 @@ export class Session {
     this.destroy(error);
   }
 
-  /** Runs `parse` on a reply; a malformed reply rejects instead of throwing inside fivebeans. */
-  #parsing<A extends unknown[], T>(settle: Settle<T>, parse: (...values: A) => T): (err: string | null, ...values: A) => void {
-    return (err, ...values) => {
-      if (err !== null) {
-        settle.fail(err);
-        return;
-      }
-      let value: T;
-      try {
-        value = parse(...values);
-      } catch (error) {
-        settle.fail(error instanceof BeanstalkCommandError ? error.raw : String(error));
-        return;
-      }
-      settle.ok(value);
-    };
-  }
-
-  #done(settle: Settle<undefined>): (err: string | null) => void {
-    return (err) => {
-      if (err === null) settle.ok(undefined);
-      else settle.fail(err);
-    };
+  /**
+   * Sends `line` with a parser that hands the `OK <bytes>` body over unparsed: the `stats*`
+   * commands, which fivebeans would run through js-yaml.
+   */
+  #sendRawBody<T>(line: string, request: Request<T>): Promise<T> {
+    const stream = this.#client.stream;
+    if (!request.done && stream) {
+      this.#client.handlers.push([new RawBodyReply(), request.callback]);
+      stream.write(line);
+    }
+    return request.promise;
   }
 
   /** `use`: the tube `put`, `peek-buried` and `kick` act on. */
   use(tube: string): Promise<string> {
-    return this.#request("use", this.#commandTimeoutMs, (s) => {
-      this.#client.use(tube, this.#parsing(s, (name: string) => name));
-    });
+    const request = this.#request("use", readName);
+    if (!request.done) this.#client.use(tube, request.callback);
+    return request.promise;
   }
 
   /** `watch`: add a tube to the reserve list; resolves to the number of watched tubes. */
   watch(tube: string): Promise<number> {
-    return this.#request("watch", this.#commandTimeoutMs, (s) => {
-      this.#client.watch(tube, this.#parsing(s, (count: string) => toNumber("watch", count)));
-    });
+    const request = this.#request("watch", readWatchCount);
+    if (!request.done) this.#client.watch(tube, request.callback);
+    return request.promise;
   }
 
   /** `ignore`: drop a tube from the reserve list; resolves to the number still watched. */
   ignore(tube: string): Promise<number> {
-    return this.#request("ignore", this.#commandTimeoutMs, (s) => {
-      this.#client.ignore(tube, this.#parsing(s, (count: string) => toNumber("ignore", count)));
-    });
+    const request = this.#request("ignore", readWatchCount);
+    if (!request.done) this.#client.ignore(tube, request.callback);
+    return request.promise;
   }
 
   /** `put`: resolves to the new job's id. */
   put(priority: number, delaySeconds: number, ttrSeconds: number, body: Buffer): Promise<number> {
-    return this.#request("put", this.#commandTimeoutMs, (s) => {
-      this.#client.put(priority, delaySeconds, ttrSeconds, body, this.#parsing(s, (id: string) => toNumber("put", id)));
-    });
-  }
-
-  #corked = false;
-
-  /**
-   * fivebeans writes every command on its own, one system call each. Commands issued in the same
-   * tick (a burst of puts, the acks of jobs that finished together, a batch of reserves) are
-   * gathered into one write instead.
-   */
-  #corkForThisTick(): void {
-    const stream = this.#client.stream;
-    if (this.#corked || !stream) return;
-    this.#corked = true;
-    stream.cork();
-    process.nextTick(() => {
-      this.#corked = false;
-      stream.uncork();
-    });
+    const request = this.#request("put", readId);
+    if (!request.done) this.#client.put(priority, delaySeconds, ttrSeconds, body, request.callback);
+    return request.promise;
   }
 
   /**
-   * `reserve-with-timeout`: a job, or `null` on `TIMED_OUT`. Blocks the connection for up to
-   * `seconds` (head-of-line: nothing sent after it is answered before it).
+   * `reserve-with-timeout`: a job, or `null` when there is none within `seconds`. Blocks the
+   * connection for up to `seconds` (head-of-line: nothing sent after it is answered before it).
+   * With `seconds` 0, `DEADLINE_SOON` also means "none": beanstalkd sends it instead of
+   * `TIMED_OUT` when nothing is ready and a job this socket holds is within a second of its TTR.
+   * With a wait, it rejects: the socket must not wait while holding a job about to time out.
    */
-  async reserveWithTimeout(seconds: number): Promise<RawJob | null> {
-    try {
-      return await this.#request("reserve-with-timeout", seconds * 1000 + this.#commandTimeoutMs, (s) => {
-        this.#client.reserve_with_timeout(
-          seconds,
-          this.#parsing(s, (id: string, body: Buffer) => ({ id: toNumber("reserve", id), body })),
-        );
-      });
-    } catch (err) {
-      if (err instanceof BeanstalkCommandError && err.reply === "TIMED_OUT") return null;
-      throw err;
-    }
+  reserveWithTimeout(seconds: number): Promise<RawJob | null> {
+    const request = this.#request<RawJob | null>(
+      "reserve-with-timeout",
+      readJob,
+      seconds * 1000 + this.#commandTimeoutMs,
+      seconds === 0 ? NO_JOB_NOW : NO_JOB,
+    );
+    if (!request.done) this.#client.reserve_with_timeout(seconds, request.callback);
+    return request.promise;
   }
 
   /** `delete`. */
   delete(id: number): Promise<undefined> {
-    return this.#request("delete", this.#commandTimeoutMs, (s) => {
-      this.#client.destroy(id, this.#done(s));
-    });
+    const request = this.#request("delete", readNothing);
+    if (!request.done) this.#client.destroy(id, request.callback);
+    return request.promise;
   }
 
   /** `release` a job this connection reserved. */
   release(id: number, priority: number, delaySeconds: number): Promise<undefined> {
-    return this.#request("release", this.#commandTimeoutMs, (s) => {
-      this.#client.release(id, priority, delaySeconds, this.#done(s));
-    });
+    const request = this.#request("release", readNothing);
+    if (!request.done) this.#client.release(id, priority, delaySeconds, request.callback);
+    return request.promise;
   }
 
   /** `bury` a job this connection reserved. */
   bury(id: number, priority: number): Promise<undefined> {
-    return this.#request("bury", this.#commandTimeoutMs, (s) => {
-      this.#client.bury(id, priority, this.#done(s));
-    });
+    const request = this.#request("bury", readNothing);
+    if (!request.done) this.#client.bury(id, priority, request.callback);
+    return request.promise;
   }
 
   /** `touch`: restart the TTR of a job this connection reserved. */
   touch(id: number): Promise<undefined> {
-    return this.#request("touch", this.#commandTimeoutMs, (s) => {
-      this.#client.touch(id, this.#done(s));
-    });
+    const request = this.#request("touch", readNothing);
+    if (!request.done) this.#client.touch(id, request.callback);
+    return request.promise;
   }
 
   /** `kick-job`: a buried or delayed job becomes ready. */
   kickJob(id: number): Promise<undefined> {
-    return this.#request("kick-job", this.#commandTimeoutMs, (s) => {
-      this.#client.kick_job(id, this.#done(s));
-    });
+    const request = this.#request("kick-job", readNothing);
+    if (!request.done) this.#client.kick_job(id, request.callback);
+    return request.promise;
   }
 
   /** `peek <id>`: the job in any state and any tube. */
   peek(id: number): Promise<RawJob> {
-    return this.#request("peek", this.#commandTimeoutMs, (s) => {
-      this.#client.peek(id, this.#parsing(s, (found: string, body: Buffer) => ({ id: toNumber("peek", found), body })));
-    });
+    const request = this.#request("peek", readJob);
+    if (!request.done) this.#client.peek(id, request.callback);
+    return request.promise;
   }
 
   /** `peek-buried`: the oldest buried job of the used tube. */
   peekBuried(): Promise<RawJob> {
-    return this.#request("peek-buried", this.#commandTimeoutMs, (s) => {
-      this.#client.peek_buried(this.#parsing(s, (found: string, body: Buffer) => ({ id: toNumber("peek-buried", found), body })));
-    });
+    const request = this.#request("peek-buried", readJob);
+    if (!request.done) this.#client.peek_buried(request.callback);
+    return request.promise;
   }
 
   /** `stats-job`. */
   statsJob(id: number): Promise<JobStats> {
-    return this.#request("stats-job", this.#commandTimeoutMs, (s) => {
-      this.#client.stats_job(id, this.#parsing(s, parseJobStats));
-    });
+    return this.#sendRawBody(`stats-job ${String(id)}\r\n`, this.#request("stats-job", readJobStats));
   }
 
   /** `stats-tube`. */
   statsTube(tube: string): Promise<TubeStats> {
-    return this.#request("stats-tube", this.#commandTimeoutMs, (s) => {
-      this.#client.stats_tube(tube, this.#parsing(s, parseTubeStats));
-    });
+    return this.#sendRawBody(`stats-tube ${tube}\r\n`, this.#request("stats-tube", readTubeStats));
   }
 
   /** `stats` (server-wide). */
   stats(): Promise<ServerStats> {
-    return this.#request("stats", this.#commandTimeoutMs, (s) => {
-      this.#client.stats(this.#parsing(s, parseServerStats));
-    });
+    return this.#sendRawBody("stats\r\n", this.#request("stats", readServerStats));
   }
 }

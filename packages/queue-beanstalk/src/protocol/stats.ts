@@ -6,12 +6,15 @@ export type BeanstalkJobState = "ready" | "delayed" | "reserved" | "buried";
 /** `stats-job` with numbers as numbers. */
 export interface JobStats {
   readonly id: number;
-  /** The tube name, as js-yaml read it back (see {@link yamlScalarKey}). */
-  readonly tubeKey: string;
+  /** The tube's name, exactly as the server wrote it. */
+  readonly tube: string;
   readonly state: BeanstalkJobState;
   readonly pri: number;
   readonly ttr: number;
-  /** Seconds until a reserved job's TTR or a delayed job's delay ends. */
+  /**
+   * Seconds until a reserved job's TTR or a delayed job's delay ends. Negative when beanstalkd
+   * 1.12 let a reserved job overstay its TTR (see `reservation.ts`).
+   */
   readonly timeLeft: number;
   readonly reserves: number;
   readonly timeouts: number;
@@ -22,7 +25,7 @@ export interface JobStats {
 
 /** `stats-tube` with numbers as numbers; `raw` keeps every numeric field by its server name. */
 export interface TubeStats {
-  readonly nameKey: string;
+  readonly name: string;
   readonly ready: number;
   readonly delayed: number;
   readonly reserved: number;
@@ -38,78 +41,89 @@ export interface ServerStats {
 }
 
 const STATES: ReadonlySet<string> = new Set(["ready", "delayed", "reserved", "buried"]);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function record(command: string, value: unknown): Record<string, unknown> {
-  if (!isRecord(value)) throw new BeanstalkCommandError(command, `non-mapping YAML body (${typeof value})`);
-  return value;
-}
-
-function num(command: string, stats: Record<string, unknown>, key: string): number {
-  const value = stats[key];
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new BeanstalkCommandError(command, `field ${key} is not a number`);
-  }
-  return value;
-}
+const INTEGER = /^-?[0-9]+$/;
 
 /**
- * fivebeans parses stats replies with js-yaml, so a tube named `007` reads back as the number 7
- * and `2024-01-01` as a Date. Names are compared through this key, computed the same way on both
- * sides, instead of as strings.
+ * beanstalkd's stats replies are a `---` line and then one `key: value` line per field, nothing
+ * nested, so they are read line by line rather than with a YAML parser. Values stay strings: a
+ * tube named `007` is `"007"`, not the number 7.
  */
-export function yamlScalarKey(value: unknown): string {
-  if (value instanceof Date) return `date:${String(value.getTime())}`;
-  if (typeof value === "string") return `str:${value}`;
-  return `${typeof value}:${String(value)}`;
+export function statsFields(body: Buffer): Map<string, string> {
+  const text = body.toString("utf8");
+  const fields = new Map<string, string>();
+  let start = text.startsWith("---\n") ? 4 : 0;
+  while (start < text.length) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(":", start);
+    if (colon > start && colon < end) {
+      const value = text.slice(colon + 1, end).trim();
+      fields.set(text.slice(start, colon), value);
+    }
+    start = end + 1;
+  }
+  return fields;
 }
 
-export function parseJobStats(value: unknown): JobStats {
+function integer(command: string, fields: Map<string, string>, key: string): number {
+  const text = fields.get(key);
+  if (text === undefined || !INTEGER.test(text)) throw new BeanstalkCommandError(command, `field ${key} is not an integer`);
+  return Number(text);
+}
+
+function text(command: string, fields: Map<string, string>, key: string): string {
+  const value = fields.get(key);
+  if (value === undefined) throw new BeanstalkCommandError(command, `field ${key} is missing`);
+  return value;
+}
+
+/** Reads a `stats-job` body. @throws BeanstalkCommandError when a field is missing or malformed. */
+export function parseJobStats(body: Buffer): JobStats {
   const command = "stats-job";
-  const stats = record(command, value);
-  const state = stats.state;
-  if (typeof state !== "string" || !STATES.has(state)) throw new BeanstalkCommandError(command, "field state is unknown");
+  const fields = statsFields(body);
+  const state = fields.get("state");
+  if (state === undefined || !STATES.has(state)) throw new BeanstalkCommandError(command, "field state is unknown");
   return {
-    id: num(command, stats, "id"),
-    tubeKey: yamlScalarKey(stats.tube),
+    id: integer(command, fields, "id"),
+    tube: text(command, fields, "tube"),
     state: state as BeanstalkJobState,
-    pri: num(command, stats, "pri"),
-    ttr: num(command, stats, "ttr"),
-    timeLeft: num(command, stats, "time-left"),
-    reserves: num(command, stats, "reserves"),
-    timeouts: num(command, stats, "timeouts"),
-    releases: num(command, stats, "releases"),
-    buries: num(command, stats, "buries"),
-    kicks: num(command, stats, "kicks"),
+    pri: integer(command, fields, "pri"),
+    ttr: integer(command, fields, "ttr"),
+    timeLeft: integer(command, fields, "time-left"),
+    reserves: integer(command, fields, "reserves"),
+    timeouts: integer(command, fields, "timeouts"),
+    releases: integer(command, fields, "releases"),
+    buries: integer(command, fields, "buries"),
+    kicks: integer(command, fields, "kicks"),
   };
 }
 
-export function parseTubeStats(value: unknown): TubeStats {
+/** Reads a `stats-tube` body. @throws BeanstalkCommandError when a field is missing or malformed. */
+export function parseTubeStats(body: Buffer): TubeStats {
   const command = "stats-tube";
-  const stats = record(command, value);
+  const fields = statsFields(body);
   const raw: Record<string, number> = {};
-  for (const [key, field] of Object.entries(stats)) {
-    if (typeof field === "number" && Number.isFinite(field)) raw[key] = field;
+  for (const [key, value] of fields) {
+    if (key !== "__proto__" && INTEGER.test(value)) raw[key] = Number(value);
   }
   return {
-    nameKey: yamlScalarKey(stats.name),
-    ready: num(command, stats, "current-jobs-ready"),
-    delayed: num(command, stats, "current-jobs-delayed"),
-    reserved: num(command, stats, "current-jobs-reserved"),
-    buried: num(command, stats, "current-jobs-buried"),
+    name: text(command, fields, "name"),
+    ready: integer(command, fields, "current-jobs-ready"),
+    delayed: integer(command, fields, "current-jobs-delayed"),
+    reserved: integer(command, fields, "current-jobs-reserved"),
+    buried: integer(command, fields, "current-jobs-buried"),
     raw,
   };
 }
 
-export function parseServerStats(value: unknown): ServerStats {
+/** Reads the server's `stats` body. @throws BeanstalkCommandError when a field is missing or malformed. */
+export function parseServerStats(body: Buffer): ServerStats {
   const command = "stats";
-  const stats = record(command, value);
+  const fields = statsFields(body);
   return {
-    maxJobSize: num(command, stats, "max-job-size"),
-    draining: stats.draining === true,
-    version: String(stats.version),
+    maxJobSize: integer(command, fields, "max-job-size"),
+    draining: fields.get("draining") === "true",
+    // Written quoted (`version: "1.12"`).
+    version: (fields.get("version") ?? "unknown").replace(/^"(.*)"$/, "$1"),
   };
 }
