@@ -103,7 +103,9 @@ export class ActiveJob implements KeptLease {
     this.#env = env;
     this.#reservation = reservation;
     this.attempt = reservation.message.header.attempts + 1;
-    this.touchEveryMs = Math.max(1, reservation.leaseMs * DEFAULT_TOUCH_FRACTION);
+    const lease = reservation.leaseMs;
+    // An adapter with no lease (or a broken one: NaN, 0, negative) gets no touches rather than a timer storm.
+    this.touchEveryMs = Number.isFinite(lease) && lease > 0 ? Math.max(1, lease * DEFAULT_TOUCH_FRACTION) : Number.POSITIVE_INFINITY;
   }
 
   get message(): Message {

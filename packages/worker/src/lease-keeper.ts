@@ -10,6 +10,9 @@ export interface KeptLease {
   touch(): void;
 }
 
+/** setTimeout's longest delay; a longer one fires at once (with a warning), so waits are cut to it. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Touches running jobs before their leases end, with one timer for all of them rather than one
  * per job. It walks the worker's own set of running jobs, so starting and finishing a job costs
@@ -25,10 +28,13 @@ export class LeaseKeeper {
     this.#jobs = jobs;
   }
 
-  /** Starts keeping a job (one of `jobs`): its first touch is an interval from now. */
+  /**
+   * Starts keeping a job (one of `jobs`): its first touch is an interval from now. A job whose
+   * interval is not a finite number (a lease without end) is never touched.
+   */
   add(job: KeptLease, now: number = Date.now()): void {
     job.touchAt = now + job.touchEveryMs;
-    this.#arm(job.touchAt, now);
+    if (Number.isFinite(job.touchAt)) this.#arm(job.touchAt, now);
   }
 
   /** The job was touched by hand: its next touch is a full interval away. */
@@ -47,7 +53,8 @@ export class LeaseKeeper {
     if (this.#timer && this.#timerAt <= at) return;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timerAt = at;
-    this.#timer = setTimeout(this.#tick, Math.max(0, at - now));
+    // A lease of weeks is re-armed in steps rather than overflowing into a timer that fires at once.
+    this.#timer = setTimeout(this.#tick, Math.min(MAX_TIMER_MS, Math.max(0, at - now)));
   }
 
   #tick = (): void => {
@@ -61,7 +68,7 @@ export class LeaseKeeper {
         job.touchAt = now + job.touchEveryMs;
         job.touch();
       }
-      next = Math.min(next, job.touchAt);
+      if (Number.isFinite(job.touchAt)) next = Math.min(next, job.touchAt);
     }
     // Nothing running: stay unarmed until the next job starts.
     if (next !== Number.POSITIVE_INFINITY) this.#arm(next, now);
