@@ -386,6 +386,20 @@ describe("Checks scheduler (fake clock)", () => {
     await checks.close();
   });
 
+  it("a hostile checkName() cannot forge log lines: control characters are escaped, long names cut", async () => {
+    const clock = new FakeClock(T0);
+    const logger = recordingLogger();
+    const forged: Check = { nextRun: () => 0, run: () => { throw new Error("x"); }, checkName: () => "evil\nERROR forged line" };
+    const long: Check = { nextRun: () => 0, run: () => { throw new Error("y"); }, checkName: () => "n".repeat(1_000) };
+    const checks = new Checks([forged, long], { clock, logger, onError: "drop" });
+    checks.start();
+    await clock.advance(0);
+    expect(logger.lines.every((line) => !line.includes("\n"))).toBe(true);
+    expect(logger.has("WARNING", "check #0 evil\\nERROR forged line raised exception: x")).toBe(true);
+    expect(logger.has("WARNING", `check #1 ${"n".repeat(200)}… raised exception: y`)).toBe(true);
+    await checks.close();
+  });
+
   it("runOnce runs the checks once in list order, skipping handles (C20)", async () => {
     const clock = new FakeClock(T0);
     const handle = new FakeHandle();

@@ -140,10 +140,23 @@ interface Waiter {
   cleanup(): void;
 }
 
+/** Longest name kept for logs and events; the rest is cut. */
+const MAX_NAME_LENGTH = 200;
+
+/**
+ * A name safe to put in a log line: control characters (a newline could forge a log line) are
+ * escaped as in JSON, and a very long name is cut.
+ */
+function printable(name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
+  const escaped = /[\u0000-\u001f\u007f]/.test(name) ? JSON.stringify(name).slice(1, -1) : name;
+  return escaped.length > MAX_NAME_LENGTH ? `${escaped.slice(0, MAX_NAME_LENGTH)}…` : escaped;
+}
+
 function nameOf(value: Check | Handle, id: number, prefix: string): string {
   try {
     const name = value.checkName?.();
-    if (typeof name === "string" && name !== "") return name;
+    if (typeof name === "string" && name !== "") return printable(name);
   } catch {
     // A broken checkName() must not take the check down; fall back to the generated name.
   }
