@@ -1,8 +1,9 @@
+import { once } from "node:events";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createTcpServer, type Server } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, runTs } from "@x/test-servers";
+import { freePort, runTs, spawnTs } from "@x/test-servers";
 import { validateMessage, type ProbeMessage } from "@x/probe";
 
 const appDir = fileURLToPath(new URL("..", import.meta.url));
@@ -66,5 +67,23 @@ describe("apps/probe smoke test: x-probe --once with the example checks module",
     expect(messages.get("database")?.event).toMatchObject({ state: { value: "critical", severity: "error" } });
     expect(messages.get("database")?.event.comment).toMatch(/ECONNREFUSED/);
     expect(messages.get("web")?.event.state).toEqual({ value: "ok", severity: "expected" });
+  });
+
+  it("runs as a daemon: every check is due at start-up, and SIGTERM exits 0 after flushing", async () => {
+    const child = spawnTs("src/main.ts", ["--log-level", "info"], { cwd: appDir, env: { ...process.env, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const lines = (): string[] => stdout.split("\n").filter(Boolean);
+    while (lines().length < 4) await new Promise((resolve) => setTimeout(resolve, 20));
+    const exited = once(child, "exit");
+    child.kill("SIGTERM");
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(0);
+    expect(stderr).toContain("[info] received signal; shutting down");
+    const names = lines().map((line) => (JSON.parse(line) as ProbeMessage).event.name);
+    // The checks are asynchronous, so they finish in no set order; each reported once.
+    expect(names.slice(0, 4).sort()).toEqual(["database", "disk", "probe_memory", "web"]);
   });
 });
