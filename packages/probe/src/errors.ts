@@ -35,7 +35,7 @@ export class ProbeError extends Error {
  * The base of an error class that carries only a message: the subclass names the code once,
  * instead of repeating the same constructor.
  */
-function messageError(code: ProbeErrorCode) {
+function messageError(code: ProbeErrorCode): new (message: string, options?: ErrorOptions) => ProbeError {
   return class extends ProbeError {
     constructor(message: string, options?: ErrorOptions) {
       super(code, message, options);
