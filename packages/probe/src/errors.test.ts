@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import {
+  CheckNoResultError,
+  CheckTimeoutError,
+  ChecksModuleError,
+  CommandError,
+  HandleEofError,
+  HandleReadError,
+  InvalidAddressError,
+  InvalidCheckError,
+  InvalidMessageError,
+  InvalidOptionError,
+  OutputClosedError,
+  OutputError,
+  ProbeError,
+  UsageError,
+} from "./errors.js";
+
+describe("errors", () => {
+  it.each([
+    [new InvalidOptionError("spoolBytes", "must be a number"), "ERR_INVALID_OPTION", "`spoolBytes` must be a number"],
+    [new InvalidMessageError("v must be 3"), "ERR_INVALID_MESSAGE", "invalid message: v must be 3"],
+    [new InvalidCheckError(2, "is not a check"), "ERR_INVALID_CHECK", "check #2 is not a check"],
+    [new CheckTimeoutError(300), "ERR_CHECK_TIMEOUT", "timed out after 300 ms"],
+    [new CheckNoResultError(), "ERR_CHECK_NO_RESULT", "check returned nothing (return [] for no messages)"],
+    [new CommandError("cannot run x"), "ERR_COMMAND", "cannot run x"],
+    [new HandleEofError("child process terminated"), "ERR_HANDLE_EOF", "child process terminated"],
+    [new HandleReadError("cannot parse line"), "ERR_HANDLE_READ", "cannot parse line"],
+    [new InvalidAddressError("foo", "expected stdout"), "ERR_INVALID_ADDRESS", 'invalid destination "foo": expected stdout'],
+    [new OutputError("does not fit"), "ERR_OUTPUT", "does not fit"],
+    [new OutputClosedError("stdout"), "ERR_OUTPUT_CLOSED", "output stdout is closed"],
+    [new ChecksModuleError("no CHECKS"), "ERR_CHECKS_MODULE", "no CHECKS"],
+    [new UsageError("--checks is required"), "ERR_USAGE", "--checks is required"],
+  ])("%s extends ProbeError with a stable code, its own name and the message", (error, code, message) => {
+    expect(error).toBeInstanceOf(ProbeError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.code).toBe(code);
+    expect(error.message).toBe(message);
+    expect(error.name).toBe(error.constructor.name);
+    expect(error.name).not.toBe("ProbeError");
+  });
+
+  it("keeps the cause", () => {
+    const cause = new Error("EPIPE");
+    expect(new OutputError("write failed", { cause }).cause).toBe(cause);
+    expect(new CommandError("cannot run", { cause }).cause).toBe(cause);
+  });
+});
