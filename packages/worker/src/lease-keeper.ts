@@ -1,3 +1,5 @@
+import { MAX_TIMER_MS } from "./sleep.js";
+
 /** A job whose lease the keeper may extend. */
 export interface KeptLease {
   /** Whether it still needs touching (its handler is running). */
@@ -9,9 +11,6 @@ export interface KeptLease {
   /** Extends the lease; the keeper does not wait for it. */
   touch(): void;
 }
-
-/** setTimeout's longest delay; a longer one fires at once (with a warning), so waits are cut to it. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Touches running jobs before their leases end, with one timer for all of them rather than one

@@ -60,6 +60,10 @@ describe("resolveWorkerOptions", () => {
     ["fractional concurrency", { concurrency: 1.5 }, "concurrency"],
     ["negative pollTimeoutMs", { pollTimeoutMs: -1 }, "pollTimeoutMs"],
     ["NaN sleepDurationMs", { sleepDurationMs: Number.NaN }, "sleepDurationMs"],
+    ["a sleepDurationMs longer than a timer can wait", { sleepDurationMs: 2 ** 31 }, "sleepDurationMs"],
+    ["an infinite errorDelayMs", { errorDelayMs: Infinity }, "errorDelayMs"],
+    ["a heartbeat period longer than a timer can wait", { heartbeatPeriodMs: 2 ** 31 }, "heartbeatPeriodMs"],
+    ["a finite shutdownTimeoutMs longer than a timer can wait", { shutdownTimeoutMs: 2 ** 31 }, "shutdownTimeoutMs"],
     ["negative shutdownAfterEmptyIterations", { shutdownAfterEmptyIterations: -1 }, "shutdownAfterEmptyIterations"],
     ["maxAttempts 0", { maxAttempts: 0 }, "maxAttempts"],
     ["infinite maxAttempts", { maxAttempts: Infinity }, "maxAttempts"],
@@ -81,6 +85,14 @@ describe("resolveWorkerOptions", () => {
     expect(error.option).toBe(option);
     expect(error.code).toBe("ERR_WORKER_INVALID_OPTION");
     expect(error.message).toContain(`\`${option}\``);
+  });
+
+  it("pollTimeoutMs and shutdownTimeoutMs may be Infinity (wait for a job, wait for running jobs)", () => {
+    const resolved = resolveWorkerOptions({ queue, handlers, pollTimeoutMs: Infinity, shutdownTimeoutMs: Infinity });
+    expect([resolved.pollTimeoutMs, resolved.shutdownTimeoutMs]).toEqual([Infinity, Infinity]);
+    expect(optionError({ queue, handlers, pollTimeoutMs: 2 ** 31 }).message).toBe(
+      "`pollTimeoutMs` must be a number of milliseconds >= 0 and <= 2147483647 (or Infinity), got 2147483648",
+    );
   });
 
   it("does not change or keep the caller's objects", () => {

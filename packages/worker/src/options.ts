@@ -3,6 +3,7 @@ import { DEFAULT_BACKOFF, normalizeBackoff, type BackoffStrategy } from "./backo
 import { InvalidOptionError } from "./errors.js";
 import type { HandlerMap } from "./handlers.js";
 import type { WorkerHeart } from "./heartbeat.js";
+import { MAX_TIMER_MS } from "./sleep.js";
 
 /** The optional logger a worker writes to; `console` fits. */
 export interface WorkerLogger {
@@ -51,7 +52,7 @@ export interface WorkerOptions<Jobs extends object = Record<string, unknown>> {
   readonly handlers: HandlerMap<Jobs>;
   /** How many jobs run at the same time. While all are busy, nothing is reserved. @default DEFAULT_CONCURRENCY (1) */
   readonly concurrency?: number;
-  /** How long one reserve waits for a job, in ms; 0 polls without waiting. @default DEFAULT_POLL_TIMEOUT_MS (5000) */
+  /** How long one reserve waits for a job, in ms; 0 polls without waiting, `Infinity` waits until a job comes. @default DEFAULT_POLL_TIMEOUT_MS (5000) */
   readonly pollTimeoutMs?: number;
   /** Pause after a poll came back empty, in ms; stopping interrupts it. 0 is no pause. @default DEFAULT_SLEEP_DURATION_MS (0) */
   readonly sleepDurationMs?: number;
@@ -73,7 +74,11 @@ export interface WorkerOptions<Jobs extends object = Record<string, unknown>> {
   readonly onExpired?: "bury" | "delete";
   /** Touch running jobs before their lease ends (at half of `Reservation.leaseMs`). @default DEFAULT_AUTO_TOUCH (true) */
   readonly autoTouch?: boolean;
-  /** Once stopping, how long in-flight jobs may take before they are aborted and released, in ms. @default DEFAULT_SHUTDOWN_TIMEOUT_MS (10000) */
+  /**
+   * Once stopping, how long in-flight jobs may take before they are aborted and released, in ms;
+   * `Infinity` waits for them however long they take (a second signal still hurries them).
+   * @default DEFAULT_SHUTDOWN_TIMEOUT_MS (10000)
+   */
   readonly shutdownTimeoutMs?: number;
   /** Pause after a failed reserve, in ms. @default DEFAULT_ERROR_DELAY_MS (1000) */
   readonly errorDelayMs?: number;
@@ -131,9 +136,22 @@ function integer(value: number, option: string, min: number, allowInfinity = fal
   return value;
 }
 
-function milliseconds(value: number, option: string, positive = false): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (positive && value === 0)) {
-    throw new InvalidOptionError(option, `must be a finite number of milliseconds ${positive ? "> 0" : ">= 0"}, got ${String(value)}`);
+interface MillisecondsRules {
+  /** 0 is not allowed. */
+  readonly positive?: boolean;
+  /** `Infinity` is allowed (wait for ever); finite values stay within what a timer can wait. */
+  readonly infinite?: boolean;
+}
+
+/**
+ * A duration the worker waits with a timer: finite values are capped at setTimeout's longest delay
+ * (about 24.8 days), since a longer one fires at once and would turn a wait into a busy loop.
+ */
+function milliseconds(value: number, option: string, { positive = false, infinite = false }: MillisecondsRules = {}): number {
+  if (infinite && value === Number.POSITIVE_INFINITY) return value;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (positive && value === 0) || value > MAX_TIMER_MS) {
+    const range = `${positive ? "> 0" : ">= 0"} and <= ${MAX_TIMER_MS}${infinite ? " (or Infinity)" : ""}`;
+    throw new InvalidOptionError(option, `must be a number of milliseconds ${range}, got ${String(value)}`);
   }
   return value;
 }
@@ -206,7 +224,7 @@ export function resolveWorkerOptions<Jobs extends object>(options: WorkerOptions
     queue: options.queue,
     handlers: checkHandlers(options.handlers),
     concurrency: integer(options.concurrency ?? DEFAULT_CONCURRENCY, "concurrency", 1),
-    pollTimeoutMs: milliseconds(options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS, "pollTimeoutMs"),
+    pollTimeoutMs: milliseconds(options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS, "pollTimeoutMs", { infinite: true }),
     sleepDurationMs: milliseconds(options.sleepDurationMs ?? DEFAULT_SLEEP_DURATION_MS, "sleepDurationMs"),
     shutdownAfterEmptyIterations: integer(
       options.shutdownAfterEmptyIterations ?? DEFAULT_SHUTDOWN_AFTER_EMPTY_ITERATIONS,
@@ -219,14 +237,14 @@ export function resolveWorkerOptions<Jobs extends object>(options: WorkerOptions
     unexpectedErrors: oneOf(options.unexpectedErrors ?? DEFAULT_UNEXPECTED_ERRORS, "unexpectedErrors", ["transient", "fatal"]),
     onExpired: oneOf(options.onExpired ?? DEFAULT_ON_EXPIRED, "onExpired", ["bury", "delete"]),
     autoTouch: bool(options.autoTouch ?? DEFAULT_AUTO_TOUCH, "autoTouch"),
-    shutdownTimeoutMs: milliseconds(options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, "shutdownTimeoutMs"),
+    shutdownTimeoutMs: milliseconds(options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, "shutdownTimeoutMs", { infinite: true }),
     errorDelayMs: milliseconds(options.errorDelayMs ?? DEFAULT_ERROR_DELAY_MS, "errorDelayMs"),
     signal: options.signal,
     handleSignals: bool(options.handleSignals ?? DEFAULT_HANDLE_SIGNALS, "handleSignals"),
     responseQueue: options.responseQueue ?? options.queue,
     heart: checkHeart(options.heart),
-    heartbeatPeriodMs: milliseconds(options.heartbeatPeriodMs ?? DEFAULT_HEARTBEAT_PERIOD_MS, "heartbeatPeriodMs", true),
-    heartbeatWarmupMs: milliseconds(options.heartbeatWarmupMs ?? DEFAULT_HEARTBEAT_WARMUP_MS, "heartbeatWarmupMs", true),
+    heartbeatPeriodMs: milliseconds(options.heartbeatPeriodMs ?? DEFAULT_HEARTBEAT_PERIOD_MS, "heartbeatPeriodMs", { positive: true }),
+    heartbeatWarmupMs: milliseconds(options.heartbeatWarmupMs ?? DEFAULT_HEARTBEAT_WARMUP_MS, "heartbeatWarmupMs", { positive: true }),
     degradedAfterFailures: integer(options.degradedAfterFailures ?? DEFAULT_DEGRADED_AFTER_FAILURES, "degradedAfterFailures", 1),
     logger,
     random: options.random ?? Math.random,

@@ -1,3 +1,6 @@
+/** setTimeout's longest delay (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Waits `ms` milliseconds, or less when `signal` aborts; never rejects. Uses the global
  * `setTimeout`, so fake timers in tests control it.

@@ -338,7 +338,7 @@ class QueueWorker implements Worker, JobEnvironment {
       this.#stopController.abort(new WorkerStoppingError(`the worker is stopping (${reason})`));
     }
     // Running out of work waits for running jobs as long as they take; any other stop has a deadline.
-    if (reason !== "idle" && this.#deadline === undefined) {
+    if (reason !== "idle" && this.#deadline === undefined && Number.isFinite(this.options.shutdownTimeoutMs)) {
       this.#deadline = setTimeout(() => {
         this.#hurryUp();
       }, this.options.shutdownTimeoutMs);

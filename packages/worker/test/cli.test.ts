@@ -202,9 +202,10 @@ describe("x-queue usage errors exit 2", () => {
     ["peek without an id", ["peek", Q], /peek takes <id>, got none/],
     ["work without --handlers", ["work", Q], /--handlers <module> is required/],
     ["a bad --heartbeat name", ["work", Q, "--handlers", "h.js", "--heartbeat", "a b"], /--heartbeat/],
-    ["a zero --heartbeat-period", ["work", Q, "--handlers", "h.js", "--heartbeat-period", "0"], /--heartbeat-period must be a number of milliseconds > 0, got "0"/],
+    ["a zero --heartbeat-period", ["work", Q, "--handlers", "h.js", "--heartbeat-period", "0"], /--heartbeat-period must be a number of milliseconds > 0 and <= 2147483647, got "0"/],
     ["a zero stats --interval", ["stats", Q, "--watch", "--interval", "0"], /--interval must be a number of milliseconds > 0/],
     ["a negative pop --wait", ["pop", Q, "--wait=-1"], /--wait must be a number of milliseconds >= 0/],
+    ["a --sleep longer than a timer can wait", ["work", Q, "--handlers", "h.js", "--sleep", "3000000000"], /--sleep must be a number of milliseconds >= 0 and <= 2147483647/],
   ])("%s", async (_what, args, message) => {
     const result = await cli(...args);
     expect(result.code).toBe(2);

@@ -194,6 +194,31 @@ describe("loop timing (fake timers)", () => {
     expect(await queue.stats()).toMatchObject({ ready: 1, reserved: 0, delayed: 0 });
   });
 
+  it("shutdownTimeoutMs: Infinity lets running jobs finish however long they take", async () => {
+    await queue.enqueue({ requestType: "slow" });
+    let finish!: () => void;
+    let signal: AbortSignal | undefined;
+    const run = start({
+      queue,
+      autoTouch: false,
+      shutdownTimeoutMs: Infinity,
+      handlers: {
+        slow: (_p: unknown, ctx) => {
+          signal = ctx.signal;
+          return new Promise<void>((resolve) => (finish = resolve));
+        },
+      },
+    });
+    await vi.advanceTimersByTimeAsync(10);
+    void run.worker.close();
+    await vi.advanceTimersByTimeAsync(7 * 24 * 3_600_000);
+    expect(run.result()).toBeUndefined();
+    expect(signal?.aborted).toBe(false);
+    finish();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(run.result()).toMatchObject({ reason: "closed", counters: { succeeded: 1, retried: 0 } });
+  });
+
   it("a job that finishes within the deadline is acked, not released", async () => {
     await queue.enqueue({ requestType: "slow" });
     const run = start({ queue, shutdownTimeoutMs: 10_000, handlers: { slow: () => new Promise((resolve) => setTimeout(resolve, 3_000)) } });

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "../errors.js";
+import { MAX_TIMER_MS } from "../sleep.js";
 
 /** The option definitions `node:util`'s `parseArgs` takes. */
 export type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
@@ -50,16 +51,22 @@ export function integerOption(parsed: ParsedArgs, name: string, fallback: number
   return value;
 }
 
-/**
- * A duration in milliseconds (>= 0, or > 0 when `positive`; may be fractional), or `fallback`
- * when absent.
- */
-export function millisecondsOption(parsed: ParsedArgs, name: string, fallback: number, positive = false): number {
+/** Limits of a duration option. */
+export interface DurationRules {
+  /** 0 is not allowed. */
+  readonly positive?: boolean;
+  /** A wait of ours (a timer): at most setTimeout's longest delay, about 24.8 days. */
+  readonly timer?: boolean;
+}
+
+/** A duration in milliseconds (>= 0; may be fractional), or `fallback` when absent. */
+export function millisecondsOption(parsed: ParsedArgs, name: string, fallback: number, { positive = false, timer = false }: DurationRules = {}): number {
   const text = stringOption(parsed, name);
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value < 0 || (positive && value === 0)) {
-    throw new UsageError(`--${name} must be a number of milliseconds ${positive ? "> 0" : ">= 0"}, got ${JSON.stringify(text)}`);
+  if (text.trim() === "" || !Number.isFinite(value) || value < 0 || (positive && value === 0) || (timer && value > MAX_TIMER_MS)) {
+    const range = `${positive ? "> 0" : ">= 0"}${timer ? ` and <= ${MAX_TIMER_MS}` : ""}`;
+    throw new UsageError(`--${name} must be a number of milliseconds ${range}, got ${JSON.stringify(text)}`);
   }
   return value;
 }

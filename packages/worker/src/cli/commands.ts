@@ -97,7 +97,7 @@ const pop: Command = {
   options: { wait: { type: "string" } },
   prepare(parsed, io) {
     positionals(parsed, "pop", []);
-    const timeoutMs = millisecondsOption(parsed, "wait", 0);
+    const timeoutMs = millisecondsOption(parsed, "wait", 0, { timer: true });
     return async (queue) => {
       // Ctrl-C while waiting ends the wait cleanly: no job is taken, none is left reserved.
       const interrupt = untilInterrupted();

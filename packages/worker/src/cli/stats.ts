@@ -28,7 +28,7 @@ export const stats: Command = {
     const json = flag(parsed, "json");
     const watch = flag(parsed, "watch");
     // 0 would redraw as fast as the queue answers: a busy loop, not a refresh.
-    const intervalMs = millisecondsOption(parsed, "interval", DEFAULT_WATCH_INTERVAL_MS, true);
+    const intervalMs = millisecondsOption(parsed, "interval", DEFAULT_WATCH_INTERVAL_MS, { positive: true, timer: true });
     const render = (figures: QueueStats): string => (json ? JSON.stringify(figures) : formatStats(figures));
     return async (queue) => {
       if (!watch) {

@@ -56,12 +56,12 @@ export const work: Command = {
     if (module === undefined) throw new UsageError("work: --handlers <module> is required");
     const options = {
       concurrency: integerOption(parsed, "concurrency", DEFAULT_CONCURRENCY, 1),
-      pollTimeoutMs: millisecondsOption(parsed, "poll-timeout", DEFAULT_POLL_TIMEOUT_MS),
-      sleepDurationMs: millisecondsOption(parsed, "sleep", DEFAULT_SLEEP_DURATION_MS),
+      pollTimeoutMs: millisecondsOption(parsed, "poll-timeout", DEFAULT_POLL_TIMEOUT_MS, { timer: true }),
+      sleepDurationMs: millisecondsOption(parsed, "sleep", DEFAULT_SLEEP_DURATION_MS, { timer: true }),
       shutdownAfterEmptyIterations: integerOption(parsed, "exit-when-idle", Number.POSITIVE_INFINITY, 0),
       maxAttempts: integerOption(parsed, "max-attempts", DEFAULT_MAX_ATTEMPTS, 1),
-      shutdownTimeoutMs: millisecondsOption(parsed, "shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT_MS),
-      heartbeatPeriodMs: millisecondsOption(parsed, "heartbeat-period", DEFAULT_HEARTBEAT_PERIOD_MS, true),
+      shutdownTimeoutMs: millisecondsOption(parsed, "shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT_MS, { timer: true }),
+      heartbeatPeriodMs: millisecondsOption(parsed, "heartbeat-period", DEFAULT_HEARTBEAT_PERIOD_MS, { positive: true, timer: true }),
     };
     const heartName = stringOption(parsed, "heartbeat");
     const heart = heartName === undefined ? undefined : consoleHeart(heartName, io);
