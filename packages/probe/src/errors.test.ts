@@ -16,22 +16,25 @@ import {
   UsageError,
 } from "./errors.js";
 
+/** Each error class, built once, with the code and message it must have. */
+const cases: [ProbeError, string, string][] = [
+  [new InvalidOptionError("spoolBytes", "must be a number"), "ERR_INVALID_OPTION", "`spoolBytes` must be a number"],
+  [new InvalidMessageError("v must be 3"), "ERR_INVALID_MESSAGE", "invalid message: v must be 3"],
+  [new InvalidCheckError(2, "is not a check"), "ERR_INVALID_CHECK", "check #2 is not a check"],
+  [new CheckTimeoutError(300), "ERR_CHECK_TIMEOUT", "timed out after 300 ms"],
+  [new CheckNoResultError(), "ERR_CHECK_NO_RESULT", "check returned nothing (return [] for no messages)"],
+  [new CommandError("cannot run x"), "ERR_COMMAND", "cannot run x"],
+  [new HandleEofError("child process terminated"), "ERR_HANDLE_EOF", "child process terminated"],
+  [new HandleReadError("cannot parse line"), "ERR_HANDLE_READ", "cannot parse line"],
+  [new InvalidAddressError("foo", "expected stdout"), "ERR_INVALID_ADDRESS", 'invalid destination "foo": expected stdout'],
+  [new OutputError("does not fit"), "ERR_OUTPUT", "does not fit"],
+  [new OutputClosedError("stdout"), "ERR_OUTPUT_CLOSED", "output stdout is closed"],
+  [new ChecksModuleError("no CHECKS"), "ERR_CHECKS_MODULE", "no CHECKS"],
+  [new UsageError("--checks is required"), "ERR_USAGE", "--checks is required"],
+];
+
 describe("errors", () => {
-  it.each([
-    [new InvalidOptionError("spoolBytes", "must be a number"), "ERR_INVALID_OPTION", "`spoolBytes` must be a number"],
-    [new InvalidMessageError("v must be 3"), "ERR_INVALID_MESSAGE", "invalid message: v must be 3"],
-    [new InvalidCheckError(2, "is not a check"), "ERR_INVALID_CHECK", "check #2 is not a check"],
-    [new CheckTimeoutError(300), "ERR_CHECK_TIMEOUT", "timed out after 300 ms"],
-    [new CheckNoResultError(), "ERR_CHECK_NO_RESULT", "check returned nothing (return [] for no messages)"],
-    [new CommandError("cannot run x"), "ERR_COMMAND", "cannot run x"],
-    [new HandleEofError("child process terminated"), "ERR_HANDLE_EOF", "child process terminated"],
-    [new HandleReadError("cannot parse line"), "ERR_HANDLE_READ", "cannot parse line"],
-    [new InvalidAddressError("foo", "expected stdout"), "ERR_INVALID_ADDRESS", 'invalid destination "foo": expected stdout'],
-    [new OutputError("does not fit"), "ERR_OUTPUT", "does not fit"],
-    [new OutputClosedError("stdout"), "ERR_OUTPUT_CLOSED", "output stdout is closed"],
-    [new ChecksModuleError("no CHECKS"), "ERR_CHECKS_MODULE", "no CHECKS"],
-    [new UsageError("--checks is required"), "ERR_USAGE", "--checks is required"],
-  ])("%s extends ProbeError with a stable code, its own name and the message", (error, code, message) => {
+  it.each(cases)("%s extends ProbeError with a stable code, its own name and the message", (error, code, message) => {
     expect(error).toBeInstanceOf(ProbeError);
     expect(error).toBeInstanceOf(Error);
     expect(error.code).toBe(code);
