@@ -1,5 +1,6 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { Acker } from "./acker.js";
+import { describeError } from "./logger.js";
 import { headerRecord } from "./nats-headers.js";
 
 /**
@@ -8,8 +9,13 @@ import { headerRecord } from "./nats-headers.js";
  */
 export interface Delivery {
   readonly data: Uint8Array;
-  /** First value of each header; `{}` when the message has none. */
+  /** First value of each header; `{}` when the message has none (or they could not be read). */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Why the headers could not be read (a foreign publisher sent header names NATS forbids), or
+   * `undefined` when they were fine. Such a message cannot be interpreted safely: it is dead-lettered.
+   */
+  readonly malformedHeaders?: string | undefined;
   /** JetStream's delivery count, 1 on the first delivery. */
   readonly deliveryCount: number;
   /** Sequence number in the event's stream. */
@@ -33,50 +39,79 @@ const TERM = encoder.encode("+TERM");
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
+ * Where the delivery count sits in a JetStream ack subject; the stream sequence and the
+ * timestamp follow at +1 and +3:
+ * - `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>` (9 tokens, older servers)
+ * - `$JS.ACK.<domain>.<hash>.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>[.<token>]`
+ */
+const deliveredIndex = (tokens: readonly string[]): number => (tokens.length === 9 ? 4 : 6);
+
+/**
  * A JetStream message as a {@link Delivery}. Acks, naks and terms go through the
  * {@link Acker}: the server answers once it has processed them (a "double ack"), so a lost
  * acknowledgement is an error we see, not a silent redelivery later.
+ *
+ * It reads only the ack-subject fields a job needs (the client's `msg.info` parses all of them
+ * into a new object per message), and the stored time only when a delayed event asks for it.
  */
 export class JetStreamDelivery implements Delivery {
   readonly data: Uint8Array;
   readonly headers: Readonly<Record<string, string>>;
+  readonly malformedHeaders: string | undefined;
   readonly deliveryCount: number;
   readonly streamSeq: number;
-  readonly storedAt: number;
   readonly #msg: JsMsg;
   readonly #acker: Acker;
+  readonly #reply: string;
+  readonly #timestamp: string;
 
   constructor(msg: JsMsg, acker: Acker) {
     this.#msg = msg;
     this.#acker = acker;
-    const { info } = msg;
+    // The ack subject is `reply` on the client's JsMsgImpl, but not on the public type.
+    const reply = (msg as JsMsg & { readonly reply?: string }).reply;
+    if (reply === undefined) throw new Error("the NATS client's message has no ack subject (JsMsg.reply)");
+    this.#reply = reply;
+    const tokens = this.#reply.split(".");
+    if (tokens.length < 9 || tokens[0] !== "$JS" || tokens[1] !== "ACK") {
+      throw new Error(`not a JetStream delivery: reply subject "${this.#reply}"`);
+    }
+    const at = deliveredIndex(tokens);
+    this.deliveryCount = Number(tokens[at]);
+    this.streamSeq = Number(tokens[at + 1]);
+    this.#timestamp = tokens[at + 3] ?? "0";
     this.data = msg.data;
-    this.headers = msg.headers === undefined ? NO_HEADERS : headerRecord(msg.headers);
-    this.deliveryCount = info.deliveryCount;
-    this.streamSeq = info.streamSequence;
-    this.storedAt = Math.floor(info.timestampNanos / 1_000_000);
+    let headers = NO_HEADERS;
+    let malformed: string | undefined;
+    try {
+      // The client parses headers on first access and throws on names it considers invalid
+      // (a space, a non-ASCII byte): that must not break the loop that fetched the message.
+      const hdrs = msg.headers;
+      if (hdrs !== undefined) headers = headerRecord(hdrs);
+    } catch (error) {
+      malformed = describeError(error);
+    }
+    this.headers = headers;
+    this.malformedHeaders = malformed;
+  }
+
+  get storedAt(): number {
+    return Math.floor(Number(this.#timestamp) / 1_000_000);
   }
 
   ack(): Promise<void> {
-    return this.#settle(ACK);
+    return this.#acker.send(this.#reply, ACK);
   }
 
   nak(delayMs: number): Promise<void> {
-    return this.#settle(delayMs > 0 ? encoder.encode(`-NAK ${JSON.stringify({ delay: Math.round(delayMs * 1_000_000) })}`) : NAK);
+    return this.#acker.send(this.#reply, delayMs > 0 ? encoder.encode(`-NAK {"delay":${Math.round(delayMs * 1_000_000)}}`) : NAK);
   }
 
   term(): Promise<void> {
-    return this.#settle(TERM);
+    return this.#acker.send(this.#reply, TERM);
   }
 
   working(): void {
     this.#msg.working();
-  }
-
-  #settle(payload: Uint8Array): Promise<void> {
-    // The ack subject exists on the client's JsMsgImpl as `reply`, but not on the public type.
-    const reply = (this.#msg as JsMsg & { readonly reply?: string }).reply ?? "";
-    if (reply === "") return Promise.reject(new Error("message has no reply subject to acknowledge on"));
-    return this.#acker.send(reply, payload);
   }
 }

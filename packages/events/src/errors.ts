@@ -15,6 +15,7 @@ export type EventsErrorCode =
   | "ERR_UNKNOWN_EVENT"
   | "ERR_INVALID_PAYLOAD"
   | "ERR_SERIALIZATION"
+  | "ERR_PAYLOAD_TOO_LARGE"
   | "ERR_JOB_TIMEOUT"
   | "ERR_ACK_TIMEOUT"
   | "ERR_SHUTDOWN"
@@ -135,6 +136,26 @@ export class SerializationError extends EventsError {
   }
 }
 
+/**
+ * An emitted event (payload plus headers) is larger than the server accepts (`max_payload`) or
+ * than its event's `limits.messageSize`. Checked before publishing, so a fire-and-forget emit
+ * fails loudly instead of being dropped on the way.
+ */
+export class PayloadTooLargeError extends EventsError {
+  readonly event: string;
+  /** Size of payload and headers, in bytes. */
+  readonly size: number;
+  /** The limit it exceeds, in bytes. */
+  readonly limit: number;
+
+  constructor(event: string, size: number, limit: number, options?: ErrorOptions) {
+    super("ERR_PAYLOAD_TOO_LARGE", `event "${event}" is ${size} bytes, more than the limit of ${limit} bytes`, options);
+    this.event = event;
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
 /** A handler ran longer than its actor's `jobTimeout`; its `AbortSignal` was aborted with this. */
 export class JobTimeoutError extends EventsError {
   readonly actor: string;
@@ -143,6 +164,19 @@ export class JobTimeoutError extends EventsError {
   constructor(actor: string, timeoutMs: number, options?: ErrorOptions) {
     super("ERR_JOB_TIMEOUT", `actor "${actor}" did not finish within ${timeoutMs} ms`, options);
     this.actor = actor;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The server did not confirm an acknowledgement (ack, nak or term) in time: the event may be
+ * delivered again. Reported through the logger; handlers never see it.
+ */
+export class AckTimeoutError extends EventsError {
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number, options?: ErrorOptions) {
+    super("ERR_ACK_TIMEOUT", `the server did not confirm the acknowledgement within ${timeoutMs} ms`, options);
     this.timeoutMs = timeoutMs;
   }
 }

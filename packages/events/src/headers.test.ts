@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CloudEvent, cloudEventHeaders } from "./cloud-event.js";
 import { InvalidOptionError } from "./errors.js";
-import { buildHeaders, parseDelayUntil } from "./headers.js";
+import { buildHeaders, MAX_DELAY_MS, parseDelayUntil } from "./headers.js";
 
 describe("emit headers (W-5 matrix, unit level)", () => {
   const ce = CloudEvent({ id: "id1", source: "src1", type: "type1" });
@@ -27,10 +27,17 @@ describe("emit headers (W-5 matrix, unit level)", () => {
     expect(() => buildHeaders({ uid: "" })).toThrow(/`uid` must not be empty/);
   });
 
-  it("parses the delay header leniently (a foreign publisher's value is ignored)", () => {
-    expect(parseDelayUntil("1700000000123")).toBe(1_700_000_000_123);
-    expect(parseDelayUntil(undefined)).toBeUndefined();
-    expect(parseDelayUntil("soon")).toBeUndefined();
+  it("parses the delay header strictly: anything but epoch ms within MAX_DELAY_MS is ignored", () => {
+    const now = 1_700_000_000_000;
+    expect(parseDelayUntil("1700000000123", now)).toBe(1_700_000_000_123);
+    expect(parseDelayUntil(undefined, now)).toBeUndefined();
+    // A foreign publisher's values: never a delay, so never a bounce loop.
+    for (const value of ["soon", "", "1e300", "-5", "12.5", " 1700000000123", "0x10", "99999999999999999"]) {
+      expect(parseDelayUntil(value, now), value).toBeUndefined();
+    }
+    expect(parseDelayUntil(String(now + MAX_DELAY_MS), now)).toBe(now + MAX_DELAY_MS);
+    expect(parseDelayUntil(String(now + MAX_DELAY_MS + 1), now)).toBeUndefined();
+    expect(parseDelayUntil("5", now)).toBe(5); // long past: due at once
   });
 });
 

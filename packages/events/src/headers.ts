@@ -60,9 +60,22 @@ export function buildHeaders(input: HeaderInput): Record<string, string> | undef
   return Object.keys(headers).length === 0 ? undefined : headers;
 }
 
-/** Parses the delay header; `undefined` when absent or not a number (a foreign publisher). */
-export function parseDelayUntil(value: string | undefined): number | undefined {
-  if (value === undefined || value === "") return undefined;
+/**
+ * The longest delay an event may have, in ms (about 285 years): the server takes a delay in
+ * nanoseconds as a 64-bit integer, and a longer one would be misread as "no delay" and
+ * redelivered at once, over and over.
+ */
+export const MAX_DELAY_MS = 9_000_000_000_000;
+
+const EPOCH_MS = /^\d{1,16}$/;
+
+/**
+ * Parses the delay header: integer epoch milliseconds, as `emit` writes them. A value that is
+ * not (a foreign publisher's `"soon"`, `"1e300"`) or lies more than {@link MAX_DELAY_MS} ahead
+ * of `now` is ignored: the event runs without a delay rather than bouncing forever.
+ */
+export function parseDelayUntil(value: string | undefined, now: number): number | undefined {
+  if (value === undefined || !EPOCH_MS.test(value)) return undefined;
   const ms = Number(value);
-  return Number.isFinite(ms) ? ms : undefined;
+  return ms - now > MAX_DELAY_MS ? undefined : ms;
 }

@@ -1,12 +1,14 @@
 import type { AnyActor, HandlerContext } from "./actor.js";
 import type { Delivery } from "./delivery.js";
+import { JobTimeoutError } from "./errors.js";
 import { HEADER_MSG_ID, HEADER_TRACE } from "./headers.js";
 import type { JobInfo } from "./middleware.js";
 
 /**
  * The context a handler gets: the job's facts plus an `AbortSignal` created only when the handler
  * reads it, so the common handler that never looks at it costs no AbortController. One object per
- * job, which also carries the job's abort hook for timeouts and the drain.
+ * job, which also carries the job's abort hook and its `jobTimeout` timer, so a job needs no
+ * closures of its own.
  */
 export class JobScope implements HandlerContext {
   readonly actor: string;
@@ -20,6 +22,7 @@ export class JobScope implements HandlerContext {
   #controller: AbortController | undefined;
   #reason: Error | undefined;
   #fail: ((error: Error) => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(actor: AnyActor, delivery: Delivery, attempt: number) {
     this.actor = actor.name;
@@ -61,4 +64,19 @@ export class JobScope implements HandlerContext {
       if (this.#reason !== undefined) reject(this.#reason);
     });
   }
+
+  /** Aborts the job with a {@link JobTimeoutError} after `delayMs` (the rest of `jobTimeoutMs`). */
+  startTimeout(delayMs: number, jobTimeoutMs: number): void {
+    this.#timer = setTimeout(timeOut, Math.max(0, delayMs), this, jobTimeoutMs);
+  }
+
+  /** Cancels the timeout, if one was started. */
+  stopTimeout(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+  }
+}
+
+// Module level, with the scope as an argument: no closure per job.
+function timeOut(scope: JobScope, jobTimeoutMs: number): void {
+  scope.abort(new JobTimeoutError(scope.actor, jobTimeoutMs));
 }

@@ -183,6 +183,16 @@ describe("runJob: delay (W-9)", () => {
   });
 });
 
+describe("runJob: delay headers from foreign publishers", () => {
+  it.each(["1e300", "99999999999999999", "-5", "soon"])("ignores %j instead of bouncing the event forever", async (value) => {
+    const handler = vi.fn();
+    const { env } = jobEnvironment(actorWith(handler));
+    const delivery = fakeDelivery({ data: json({ id: 1 }), headers: { [HEADER_DELAY_UNTIL]: value } });
+    expect(await runJob(delivery, env)).toBe("acked");
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe("runJob: job timeout and shutdown (W-11, W-22)", () => {
   it("aborts the handler's signal with JobTimeoutError at jobTimeout and retries with backoff", async () => {
     let signal: AbortSignal | undefined;
@@ -292,6 +302,21 @@ describe("runJob: undecodable and invalid payloads (W-21 [B], W-14)", () => {
     expect(await runJob(fakeDelivery({ data: json({ name: 5 }) }), env)).toBe("dead-lettered");
     expect(deadLetters[0]?.reason).toBe("schema-error");
     expect(deadLetters[0]?.error).toMatch(/InvalidPayloadError: invalid payload for event "user-created": name: /);
+  });
+
+  it("dead-letters an event whose headers could not be read, without running it", async () => {
+    const log: string[] = [];
+    const handler = vi.fn();
+    const actor = actorWith(handler, { middlewares: [recorder(log)] });
+    const { env, deadLetters } = jobEnvironment(actor);
+    const delivery = fakeDelivery({ data: json({ id: 1 }), malformedHeaders: "InvalidArgumentError: ' ' is not a valid character in a header name" });
+    expect(await runJob(delivery, env)).toBe("dead-lettered");
+    expect(handler).not.toHaveBeenCalled();
+    expect(log).toEqual(["failure:undecoded:false", "dead:decode-error"]);
+    expect(delivery.settlements).toEqual([{ kind: "term" }]);
+    expect(deadLetters[0]?.error).toBe(
+      `SerializationError: cannot decode payload of event "order-placed": malformed headers: InvalidArgumentError: ' ' is not a valid character in a header name`,
+    );
   });
 
   it("passes the decode error to on_failure", async () => {

@@ -2,7 +2,7 @@ import { AsyncResource } from "node:async_hooks";
 import type { AnyActor } from "./actor.js";
 import type { DeadLetterInput } from "./dead-letter.js";
 import type { Delivery } from "./delivery.js";
-import { InvalidPayloadError, JobTimeoutError, ShutdownError } from "./errors.js";
+import { InvalidPayloadError, SerializationError, ShutdownError } from "./errors.js";
 import { HEADER_DELAY_UNTIL, parseDelayUntil } from "./headers.js";
 import { callHooks } from "./hooks.js";
 import { describeError, type Logger } from "./logger.js";
@@ -64,26 +64,28 @@ export function runJob(delivery: Delivery, env: JobEnvironment): Promise<JobOutc
 }
 
 async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutcome> {
+  // The slot goes back as early as possible (before a settlement is confirmed) and exactly
+  // once; the finally covers a throw nobody expects (a logger that throws).
   let slotFreed = false;
-  const freeSlot = (): void => {
-    if (slotFreed) return;
-    slotFreed = true;
-    env.freeSlot();
-  };
   try {
-    const { actor, logger } = env;
-    const delayUntil = parseDelayUntil(delivery.headers[HEADER_DELAY_UNTIL]);
-    const left = delayUntil === undefined ? 0 : delayUntil - Date.now();
-    if (left > DELAY_TOLERANCE_MS) {
+    const { actor } = env;
+    const now = Date.now();
+    const delayUntil = parseDelayUntil(delivery.headers[HEADER_DELAY_UNTIL], now);
+    if (delayUntil !== undefined && delayUntil - now > DELAY_TOLERANCE_MS) {
       // Not due: hand it back without decoding or hooks. attemptOf() discounts the bounce.
-      freeSlot();
-      await settle(delivery.nak(left), "nak", delivery, logger);
+      slotFreed = true;
+      env.freeSlot();
+      await settle(delivery.nak(delayUntil - now), "nak", delivery, env.logger);
       return "bounced";
     }
-    const scope = new JobScope(actor, delivery, attemptOf(delivery.deliveryCount, delayUntil, delivery.storedAt));
-    const { attempt } = scope;
-    const hooks = actor.middlewares.length > 0;
+    // The stored time only matters (and is only read) for a delayed event.
+    const attempt = attemptOf(delivery.deliveryCount, delayUntil, delayUntil === undefined ? 0 : delivery.storedAt);
+    const scope = new JobScope(actor, delivery, attempt);
 
+    if (delivery.malformedHeaders !== undefined) {
+      const error = new SerializationError(actor.event.name, "decode", `malformed headers: ${delivery.malformedHeaders}`);
+      return await deadLetterUndecodable(delivery, env, scope, error);
+    }
     if (attempt > actor.maxAttempts) {
       // Delivered again after its last allowed run (the process handling it died, or the ack was lost).
       const error = `delivered ${attempt} times; maxAttempts is ${actor.maxAttempts}`;
@@ -91,90 +93,93 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
     }
 
     if (actor.pulse) env.pulse.track(delivery);
+    let message: unknown;
     try {
-      let message: unknown;
-      try {
-        const decoded = actor.event.decode(delivery.data);
-        message = decoded instanceof Promise ? await decoded : decoded;
-      } catch (error) {
-        env.pulse.untrack(delivery);
-        // Decoding is deterministic: retrying cannot help, so the event goes to the dead letters at once.
-        const info = scope.info();
-        if (hooks) callHooks(actor.middlewares, "onFailure", { ...info, message: undefined, error, willRetry: false }, env.tasks, logger);
-        const reason = error instanceof InvalidPayloadError ? "schema-error" : "decode-error";
-        return await moveToDeadLetters(delivery, env, { reason, error: describeError(error), info, data: delivery.data, attempts: 0 });
-      }
-
-      if (hooks) callHooks(actor.middlewares, "onStart", { ...scope.info(), message }, env.tasks, logger);
-      const started = performance.now();
-      try {
-        const running = runHandler(actor, message, scope, env, started);
-        if (running !== undefined) await running;
-      } catch (error) {
-        env.pulse.untrack(delivery);
-        freeSlot();
-        const shutdown = error instanceof ShutdownError;
-        const willRetry = shutdown || attempt < actor.maxAttempts;
-        logger.warn(`unhandled ${error instanceof Error ? error.name : "error"} in actor "${actor.name}"`, {
-          actor: actor.name,
-          event: actor.event.name,
-          attempt,
-          error: describeError(error),
-        });
-        if (hooks) callHooks(actor.middlewares, "onFailure", { ...scope.info(), message, error, willRetry }, env.tasks, logger);
-        if (shutdown) {
-          await settle(delivery.nak(0), "nak", delivery, logger);
-          return "released";
-        }
-        if (!willRetry) {
-          return await moveToDeadLetters(delivery, env, { reason: "max-attempts", error: describeError(error), info: scope.info(), data: delivery.data, attempts: attempt });
-        }
-        await settle(delivery.nak(retryDelayFor(attempt, actor.retryDelay)), "nak", delivery, logger);
-        return "retried";
-      }
-      const durationMs = performance.now() - started;
+      const decoded = actor.event.decode(delivery.data);
+      message = decoded instanceof Promise ? await decoded : decoded;
+    } catch (error) {
       env.pulse.untrack(delivery);
-      freeSlot();
-      await settle(delivery.ack(), "ack", delivery, logger);
-      if (hooks) callHooks(actor.middlewares, "onSuccess", { ...scope.info(), message, durationMs }, env.tasks, logger);
-      return "acked";
+      return await deadLetterUndecodable(delivery, env, scope, error);
+    }
+
+    const hooks = actor.middlewares.length > 0;
+    if (hooks) callHooks(actor.middlewares, "onStart", { ...scope.info(), message }, env.tasks, env.logger);
+    const started = performance.now();
+    let failed = false;
+    let failure: unknown;
+    try {
+      const running = runHandler(actor, message, scope, env, started);
+      if (running !== undefined) await running;
+    } catch (error) {
+      failed = true;
+      failure = error;
     } finally {
       env.pulse.untrack(delivery);
+      scope.stopTimeout();
+      env.running.delete(scope);
     }
+    slotFreed = true;
+    env.freeSlot();
+    if (failed) return await retryOrDeadLetter(delivery, env, scope, message, failure);
+    const durationMs = hooks ? performance.now() - started : 0;
+    await settle(delivery.ack(), "ack", delivery, env.logger);
+    if (hooks) callHooks(actor.middlewares, "onSuccess", { ...scope.info(), message, durationMs }, env.tasks, env.logger);
+    return "acked";
   } finally {
-    freeSlot();
+    if (!slotFreed) env.freeSlot();
   }
 }
-
-const onJobTimeout = (scope: JobScope, actor: AnyActor): void => {
-  scope.abort(new JobTimeoutError(actor.name, actor.jobTimeout));
-};
 
 /**
  * Runs the handler under `jobTimeout`. The job fails as soon as it times out or the drain
  * deadline passes, even if the handler ignores its signal (it may keep running in the
  * background; JavaScript cannot stop it). A synchronous handler is simply called: nothing can
- * interrupt it, so it needs no timer, and it returns `undefined`.
+ * interrupt it, so it needs no timer, and it returns `undefined`. The caller stops the timer.
  */
-function runHandler(actor: AnyActor, message: unknown, scope: JobScope, env: JobEnvironment, started: number): Promise<void> | undefined {
+function runHandler(actor: AnyActor, message: unknown, scope: JobScope, env: JobEnvironment, started: number): Promise<unknown> | undefined {
   if (env.shutdown.aborted) throw new ShutdownError();
   const result = actor.handler(message, scope);
   if (!isThenable(result)) return undefined;
   // The timer counts from the call, so a long synchronous start counts too.
-  const timer = setTimeout(onJobTimeout, Math.max(0, actor.jobTimeout - (performance.now() - started)), scope, actor);
+  scope.startTimeout(actor.jobTimeout - (performance.now() - started), actor.jobTimeout);
   env.running.add(scope);
-  const done = (): void => {
-    clearTimeout(timer);
-    env.running.delete(scope);
-  };
-  return Promise.race([result, scope.failed()]).then(done, (error: unknown) => {
-    done();
-    throw error;
-  });
+  return Promise.race([result, scope.failed()]);
 }
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+
+/** After a failed run: hand the event back (with the retry delay, or none on shutdown) or dead-letter it. */
+async function retryOrDeadLetter(delivery: Delivery, env: JobEnvironment, scope: JobScope, message: unknown, error: unknown): Promise<JobOutcome> {
+  const { actor, logger } = env;
+  const shutdown = error instanceof ShutdownError;
+  const willRetry = shutdown || scope.attempt < actor.maxAttempts;
+  logger.warn(`unhandled ${error instanceof Error ? error.name : "error"} in actor "${actor.name}"`, {
+    actor: actor.name,
+    event: actor.event.name,
+    attempt: scope.attempt,
+    error: describeError(error),
+  });
+  if (actor.middlewares.length > 0) callHooks(actor.middlewares, "onFailure", { ...scope.info(), message, error, willRetry }, env.tasks, logger);
+  if (shutdown) {
+    await settle(delivery.nak(0), "nak", delivery, logger);
+    return "released";
+  }
+  if (!willRetry) {
+    return moveToDeadLetters(delivery, env, { reason: "max-attempts", error: describeError(error), info: scope.info(), data: delivery.data, attempts: scope.attempt });
+  }
+  await settle(delivery.nak(retryDelayFor(scope.attempt, actor.retryDelay)), "nak", delivery, logger);
+  return "retried";
+}
+
+/** Decoding is deterministic: retrying cannot help, so the event goes to the dead letters at once. */
+function deadLetterUndecodable(delivery: Delivery, env: JobEnvironment, scope: JobScope, error: unknown): Promise<JobOutcome> {
+  const { actor } = env;
+  const info = scope.info();
+  if (actor.middlewares.length > 0) callHooks(actor.middlewares, "onFailure", { ...info, message: undefined, error, willRetry: false }, env.tasks, env.logger);
+  const reason = error instanceof InvalidPayloadError ? "schema-error" : "decode-error";
+  return moveToDeadLetters(delivery, env, { reason, error: describeError(error), info, data: delivery.data, attempts: 0 });
+}
 
 async function moveToDeadLetters(delivery: Delivery, env: JobEnvironment, input: DeadLetterInput): Promise<JobOutcome> {
   const { actor, logger } = env;

@@ -7,9 +7,12 @@ export function toMsgHdrs(record: Readonly<Record<string, string>>): MsgHdrs {
   return hdrs;
 }
 
-/** The first value of every header of a message, or `{}` when it has none. */
+/**
+ * The first value of every header of a message, or `{}` when it has none. The record has no
+ * prototype, so a header a foreign publisher named `__proto__` is just a header.
+ */
 export function headerRecord(hdrs: MsgHdrs | undefined): Record<string, string> {
-  const record: Record<string, string> = {};
+  const record = Object.create(null) as Record<string, string>;
   if (hdrs === undefined) return record;
   for (const [key, values] of hdrs) {
     const first = values[0];

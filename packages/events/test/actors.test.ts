@@ -1,8 +1,6 @@
-import { AckPolicy, DeliverPolicy, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { startNatsServer } from "@x/test-servers";
+import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   Actor,
   Actors,
@@ -14,6 +12,7 @@ import {
   readDeadLetters,
   ShutdownError,
   dateSerializer,
+  HEADER_DELAY_UNTIL,
   type ActorOptions,
   type AnyActor,
   type DeadLetterContext,
@@ -21,35 +20,24 @@ import {
   type JobOutcome,
   type ListenOptions,
 } from "../src/index.js";
-import { until, uniqueName } from "./helpers.js";
+import { publishRaw, sharedNatsServer, until, uniqueName } from "./helpers.js";
 
-let server: Awaited<ReturnType<typeof startNatsServer>>;
-let nc: NatsConnection;
-let jsm: JetStreamManager;
-beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connect({ servers: server.url });
-  jsm = await jetstreamManager(nc);
-});
-afterAll(async () => {
-  await nc.close();
-  await server[Symbol.asyncDispose]();
-});
+const nats = sharedNatsServer();
 
 /** One event with its stream, and a registered actor on it; `emit` publishes and waits for the ack. */
 async function setup<T>(handler: Handler<T>, options: ActorOptions<T> = {}, name = uniqueName("actors")) {
   const event = Event<T>(name);
-  const events = await Events(event).connect(nc);
+  const events = await Events(event).connect(nats.nc);
   await events.register();
   const actor = Actor("worker", event, handler, options);
-  const actors = await Actors(actor).connect(nc);
+  const actors = await Actors(actor).connect(nats.nc);
   await actors.register();
   return {
     event,
     actor,
     actors,
     emit: (payload: T, extra: Parameters<typeof events.emit>[2] = {}) => events.emit(event, payload, { sync: true, ...extra }),
-    consumer: () => jsm.consumers.info(event.streamName, actor.name),
+    consumer: () => nats.jsm.consumers.info(event.streamName, actor.name),
     listen: (options: ListenOptions = {}) => actors.listen({ pollDelay: 1_000, ...options }),
     async [Symbol.asyncDispose]() {
       await actors.close();
@@ -181,7 +169,7 @@ describe("concurrency (W-12) and fetching only free slots (G-W10)", () => {
 
   it("shares listen's maxJobs across actors", async () => {
     const event = Event<number>(uniqueName("shared"));
-    await using events = await Events(event).connect(nc);
+    await using events = await Events(event).connect(nats.nc);
     await events.register();
     let active = 0;
     let maxActive = 0;
@@ -192,7 +180,7 @@ describe("concurrency (W-12) and fetching only free slots (G-W10)", () => {
       active--;
       handled++;
     };
-    await using actors = await Actors(Actor("one", event, handler), Actor("two", event, handler), Actor("three", event, handler)).connect(nc);
+    await using actors = await Actors(Actor("one", event, handler), Actor("two", event, handler), Actor("three", event, handler)).connect(nats.nc);
     await actors.register();
     for (let i = 0; i < 6; i++) await events.emit(event, i, { sync: true });
     const stop = new AbortController();
@@ -223,31 +211,64 @@ describe("retries and dead letters (W-8, W-21)", () => {
     expect((starts[2] ?? 0) - (starts[1] ?? 0)).toBeGreaterThanOrEqual(195);
     expect(deadLetters[0]).toMatchObject({ reason: "max-attempts", error: "Error: always fails", attempt: 3, uid: "p-1" });
     // Terminated: gone from the interest stream, never delivered again.
-    expect((await jsm.streams.info(t.event.streamName)).state.messages).toBe(0);
-    const letters = (await readDeadLetters(nc, { limit: 1_000 })).filter((l) => l.event === t.event.name);
+    expect((await nats.jsm.streams.info(t.event.streamName)).state.messages).toBe(0);
+    const letters = (await readDeadLetters(nats.nc, { limit: 1_000 })).filter((l) => l.event === t.event.name);
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({ reason: "max-attempts", actor: "worker", attempts: 3, uid: "p-1", error: "Error: always fails" });
     expect(new TextDecoder().decode(letters[0]?.data)).toBe('"poison"');
   });
+});
 
-  it("sends raw garbage from a foreign publisher to the dead letters at once and keeps working", async () => {
+/**
+ * Publishes a bad event the way `publishBad` does, then a good one (42), and listens until the
+ * good one is handled and the bad one dead-lettered: the actor kept working.
+ */
+async function badThenGood(publishBad: (subject: string) => Promise<void> | void) {
+  const handled: number[] = [];
+  const deadLetters: DeadLetterContext[] = [];
+  await using t = await setup<number>((n) => void handled.push(n), { middlewares: [{ onDeadLetter: (ctx) => void deadLetters.push(ctx) }] });
+  await publishBad(t.event.subject);
+  await t.emit(42);
+  const stop = new AbortController();
+  const listening = t.listen({ signal: stop.signal });
+  await until(() => handled.length === 1 && deadLetters.length === 1);
+  stop.abort();
+  await listening;
+  const letter = (await readDeadLetters(nats.nc, { limit: 1_000 })).find((l) => l.event === t.event.name);
+  return { handled, deadLetter: deadLetters[0], letter, event: t.event.name, ackPending: (await t.consumer()).num_ack_pending };
+}
+
+describe("hostile input from a foreign publisher (W-21 [B])", () => {
+  it("sends raw garbage to the dead letters at once and keeps working", async () => {
+    const bad = await badThenGood((subject) => {
+      nats.nc.publish(subject, new TextEncoder().encode("\u0000garbage{"));
+    });
+    expect(bad.handled).toEqual([42]);
+    expect(bad.deadLetter).toMatchObject({ reason: "decode-error", attempt: 1, subject: `dead-letters.${bad.event}.worker` });
+    expect(bad.letter?.reason).toBe("decode-error");
+    expect(bad.letter?.error).toMatch(/cannot decode payload/);
+    expect(new TextDecoder().decode(bad.letter?.data)).toBe("\u0000garbage{");
+    expect(bad.ackPending).toBe(0);
+  });
+
+  it("dead-letters an event with header names the client refuses, and keeps working", async () => {
+    const bad = await badThenGood((subject) => publishRaw(nats.port, subject, "NATS/1.0\r\nbad key: x\r\n\r\n", "1"));
+    expect(bad.handled).toEqual([42]);
+    expect(bad.deadLetter?.reason).toBe("decode-error");
+    expect(bad.deadLetter?.error).toMatch(/malformed headers: .*not a valid character in a header name/);
+    expect(new TextDecoder().decode(bad.letter?.data)).toBe("1");
+    expect(bad.ackPending).toBe(0);
+  });
+
+  it("runs an event whose delay header it cannot use at once, instead of bouncing it forever", async () => {
     const handled: number[] = [];
-    const deadLetters: DeadLetterContext[] = [];
-    await using t = await setup<number>((n) => void handled.push(n), { middlewares: [{ onDeadLetter: (ctx) => void deadLetters.push(ctx) }] });
-    nc.publish(t.event.subject, new TextEncoder().encode("\u0000garbage{"));
-    await t.emit(42);
-    const stop = new AbortController();
-    const listening = t.listen({ signal: stop.signal });
-    await until(() => handled.length === 1 && deadLetters.length === 1);
-    stop.abort();
-    await listening;
-    expect(handled).toEqual([42]);
-    expect(deadLetters[0]).toMatchObject({ reason: "decode-error", attempt: 1, subject: `dead-letters.${t.event.name}.worker` });
-    const letter = (await readDeadLetters(nc, { limit: 1_000 })).find((l) => l.event === t.event.name);
-    expect(letter?.reason).toBe("decode-error");
-    expect(letter?.error).toMatch(/cannot decode payload/);
-    expect(new TextDecoder().decode(letter?.data)).toBe("\u0000garbage{");
-    expect((await t.consumer()).num_ack_pending).toBe(0);
+    const outcomes: JobOutcome[] = [];
+    await using t = await setup<number>((n) => void handled.push(n));
+    await publishRaw(nats.port, t.event.subject, `NATS/1.0\r\n${HEADER_DELAY_UNTIL}: 1e300\r\n\r\n`, "1");
+    await publishRaw(nats.port, t.event.subject, `NATS/1.0\r\n${HEADER_DELAY_UNTIL}: 99999999999999999\r\n\r\n`, "2");
+    await t.listen({ burst: true, batch: 2, maxJobs: 2, onOutcome: (_a, o) => outcomes.push(o) });
+    expect(outcomes).toEqual(["acked", "acked"]);
+    expect(handled).toEqual([1, 2]);
   });
 });
 
@@ -296,7 +317,7 @@ describe("graceful drain (W-22 [B])", () => {
     expect((reasons as AbortSignal[]).map((s) => s.reason instanceof ShutdownError)).toEqual([true, true, true]);
     // Released with no delay (not the 60 s retry delay): another instance gets them right away.
     const handled: number[] = [];
-    await using next = await Actors(Actor("worker", t.event, (n: number) => void handled.push(n))).connect(nc);
+    await using next = await Actors(Actor("worker", t.event, (n: number) => void handled.push(n))).connect(nats.nc);
     await next.listen({ burst: true, batch: 3, maxJobs: 3, pollDelay: 1_000 });
     expect(handled.sort()).toEqual([0, 1, 2]);
   });
@@ -306,10 +327,10 @@ describe("Clock (W-16)", () => {
   it("two clocks running together emit each of 3 ticks once, with the tick time as payload", async () => {
     const period = 1_000;
     const event = Event(uniqueName("tick"), { serializer: dateSerializer });
-    await using events = await Events(event).connect(nc);
+    await using events = await Events(event).connect(nats.nc);
     await events.register();
     const ticks: Date[] = [];
-    await using actors = await Actors(Actor("count", event, (at) => void ticks.push(at))).connect(nc);
+    await using actors = await Actors(Actor("count", event, (at) => void ticks.push(at))).connect(nats.nc);
     await actors.register();
     // Start just after a boundary, so both clocks wait for the same three ticks.
     await sleep(period - (Date.now() % period) + 50);
@@ -326,28 +347,28 @@ describe("Clock (W-16)", () => {
 describe("register", () => {
   it("wraps a consumer change the server refuses in ConsumerConfigError", async () => {
     const event = Event<number>(uniqueName("drift"));
-    await using events = await Events(event).connect(nc);
+    await using events = await Events(event).connect(nats.nc);
     await events.register();
-    await jsm.consumers.add(event.streamName, { durable_name: "worker", ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.New });
-    await using actors = await Actors(Actor("worker", event, () => undefined)).connect(nc);
+    await nats.jsm.consumers.add(event.streamName, { durable_name: "worker", ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.New });
+    await using actors = await Actors(Actor("worker", event, () => undefined)).connect(nats.nc);
     await expect(actors.register()).rejects.toThrow(ConsumerConfigError);
   });
 
   it("passes the client's 'stream not found' through when the event's stream is missing", async () => {
-    await using actors = await Actors(Actor("worker", Event<number>(uniqueName("nostream")), () => undefined)).connect(nc);
+    await using actors = await Actors(Actor("worker", Event<number>(uniqueName("nostream")), () => undefined)).connect(nats.nc);
     await expect(actors.register()).rejects.toThrow(/stream not found/);
   });
 
   it("updates a changed actor in place (ack wait)", async () => {
     const event = Event<number>(uniqueName("update"));
-    await using events = await Events(event).connect(nc);
+    await using events = await Events(event).connect(nats.nc);
     await events.register();
     const register = async (ackWait: number, actor: AnyActor = Actor("worker", event, () => undefined, { ackWait })) => {
-      await using actors = await Actors(actor).connect(nc);
+      await using actors = await Actors(actor).connect(nats.nc);
       await actors.register();
     };
     await register(5_000);
     await register(9_000);
-    expect((await jsm.consumers.info(event.streamName, "worker")).config.ack_wait).toBe(9_000_000_000);
+    expect((await nats.jsm.consumers.info(event.streamName, "worker")).config.ack_wait).toBe(9_000_000_000);
   });
 });

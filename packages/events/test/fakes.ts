@@ -23,6 +23,7 @@ export function fakeDelivery(init: {
   streamSeq?: number;
   storedAt?: number;
   failAck?: boolean;
+  malformedHeaders?: string;
 }): FakeDelivery {
   const settlements: Settlement[] = [];
   const pulses: number[] = [];
@@ -33,6 +34,7 @@ export function fakeDelivery(init: {
     deliveryCount: init.deliveryCount ?? 1,
     streamSeq: init.streamSeq ?? 1,
     storedAt: init.storedAt ?? Date.now(),
+    malformedHeaders: init.malformedHeaders,
     settlements,
     pulses,
     async ack() {

@@ -1,4 +1,8 @@
-import type { ChildProcess } from "@x/test-servers";
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { startNatsServer, type ChildProcess } from "@x/test-servers";
+import { connect as tcpConnect } from "node:net";
+import { afterAll, beforeAll } from "vitest";
 
 /** Calls `onLine` for every line the child prints on stdout. */
 export function onLines(child: ChildProcess, onLine: (line: string) => void): void {
@@ -43,4 +47,75 @@ let counter = 0;
 export function uniqueName(prefix: string): string {
   counter += 1;
   return `${prefix}-${process.pid}-${counter}`;
+}
+
+/** A nats-server shared by the tests of one file, with a connection and a JetStream manager. */
+export interface SharedNats {
+  readonly url: string;
+  readonly port: number;
+  readonly nc: NatsConnection;
+  readonly jsm: JetStreamManager;
+}
+
+/** Starts a nats-server before the file's tests and stops it after them. */
+export function sharedNatsServer(): SharedNats {
+  let state: (SharedNats & { stop(): Promise<void> }) | undefined;
+  beforeAll(async () => {
+    const server = await startNatsServer();
+    const nc = await connect({ servers: server.url });
+    state = {
+      url: server.url,
+      port: server.port,
+      nc,
+      jsm: await jetstreamManager(nc),
+      stop: async () => {
+        await server[Symbol.asyncDispose]();
+      },
+    };
+  });
+  afterAll(async () => {
+    await state?.nc.close();
+    await state?.stop();
+  });
+  const get = (): SharedNats => {
+    if (state === undefined) throw new Error("the shared nats-server is only there inside tests");
+    return state;
+  };
+  return {
+    get url() {
+      return get().url;
+    },
+    get port() {
+      return get().port;
+    },
+    get nc() {
+      return get().nc;
+    },
+    get jsm() {
+      return get().jsm;
+    },
+  };
+}
+
+/**
+ * Publishes like a foreign, non-@x client writing the NATS protocol by hand: any header block
+ * (even one the official client refuses to build) and any payload bytes.
+ */
+export async function publishRaw(port: number, subject: string, headerBlock: string, payload: string): Promise<void> {
+  const hdr = Buffer.from(headerBlock, "latin1");
+  const body = Buffer.from(payload, "latin1");
+  await new Promise<void>((resolve, reject) => {
+    const socket = tcpConnect(port, "127.0.0.1", () => {
+      socket.write(`CONNECT {"headers":true,"verbose":false,"pedantic":false}\r\n`);
+      socket.write(`HPUB ${subject} ${hdr.length} ${hdr.length + body.length}\r\n`);
+      socket.write(Buffer.concat([hdr, body, Buffer.from("\r\nPING\r\n")]));
+    });
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => {
+      answer += chunk.toString("latin1");
+      if (answer.includes("-ERR")) reject(new Error(`the server refused the raw publish: ${answer.trim()}`));
+      if (answer.includes("PONG")) socket.end(resolve);
+    });
+    socket.on("error", reject);
+  });
 }
