@@ -6,6 +6,7 @@ import {
   JetStreamApiError,
   ReplayPolicy,
   JetStreamApiCodes,
+  type Consumer,
   type ConsumerConfig,
   type JetStreamClient,
   type JetStreamManager,
@@ -15,7 +16,7 @@ import { isActor, type AnyActor } from "./actor.js";
 import { abortable } from "./abortable.js";
 import { Acker } from "./acker.js";
 import { runActorLoop } from "./actor-loop.js";
-import { openConnection, type ConnectOptions } from "./connection.js";
+import { isConnection, openConnection, type ConnectOptions } from "./connection.js";
 import {
   deadLetterSettings,
   deadLetterStreamConfig,
@@ -41,7 +42,7 @@ export const DEFAULT_POLL_DELAY = 2_000;
 export const MIN_POLL_DELAY = 1_000;
 /** How long a stopping `listen` lets running jobs finish, in ms. */
 export const DEFAULT_DRAIN_TIMEOUT = 10_000;
-/** How long to wait for the server to confirm an ack, nak or term, in ms. */
+/** How long to wait for the server to confirm an ack, nak or term, in ms (`ackTimeout`). */
 export const DEFAULT_ACK_TIMEOUT = 5_000;
 
 /** Options of `listen`. Durations are milliseconds. */
@@ -66,6 +67,11 @@ export interface ListenOptions {
 export interface ActorsConnectOptions extends ConnectOptions {
   /** The dead-letter stream. @default `{ stream: "dead-letters", maxAge: 14 days }` */
   readonly deadLetters?: DeadLetterOptions;
+  /**
+   * How long to wait for the server to confirm an ack, nak or term, in ms. An unconfirmed one is
+   * logged; the event may then be delivered again. @default {@link DEFAULT_ACK_TIMEOUT}
+   */
+  readonly ackTimeout?: number;
 }
 
 /** A registry of the actors a service runs (walnats' `Actors`). */
@@ -93,9 +99,14 @@ export function Actors(...actors: AnyActor[]): Actors {
     get: (name: string) => list.find((a) => a.name === name),
     [Symbol.iterator]: () => list[Symbol.iterator](),
     async connect(target: ActorsConnectOptions | NatsConnection = {}): Promise<ConnectedActors> {
-      const settings = deadLetterSettings("deadLetters" in target ? target.deadLetters : undefined);
-      const { nc, owned, logger } = await openConnection(target);
-      return new ConnectedActors(list, nc, owned, logger, settings, await jetstreamManager(nc));
+      const options: ActorsConnectOptions = isConnection(target) ? {} : target;
+      const settings = deadLetterSettings(options.deadLetters);
+      const ackTimeout = options.ackTimeout ?? DEFAULT_ACK_TIMEOUT;
+      if (typeof ackTimeout !== "number" || !Number.isFinite(ackTimeout) || ackTimeout <= 0) {
+        throw new InvalidOptionError("ackTimeout", `must be a positive number of ms, got ${String(ackTimeout)}`);
+      }
+      const { nc, owned, logger, extra: jsm } = await openConnection(target, (nc) => jetstreamManager(nc));
+      return new ConnectedActors(list, nc, owned, logger, { deadLetters: settings, ackTimeout }, jsm);
     },
   });
 }
@@ -141,16 +152,16 @@ export class ConnectedActors implements AsyncDisposable {
     readonly connection: NatsConnection,
     owned: boolean,
     logger: Logger,
-    deadLetters: DeadLetterSettings,
+    settings: { readonly deadLetters: DeadLetterSettings; readonly ackTimeout: number },
     jsm: JetStreamManager,
   ) {
     this.#actors = actors;
     this.#owned = owned;
     this.#logger = logger;
-    this.#deadLetters = deadLetters;
+    this.#deadLetters = settings.deadLetters;
     this.#jsm = jsm;
     this.#js = jetstream(connection);
-    this.#acker = new Acker(connection, DEFAULT_ACK_TIMEOUT);
+    this.#acker = new Acker(connection, settings.ackTimeout);
   }
 
   /**
@@ -193,6 +204,9 @@ export class ConnectedActors implements AsyncDisposable {
     }
     const drainTimeout = options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT;
     if (!Number.isFinite(drainTimeout) || drainTimeout < 0) throw new InvalidOptionError("drainTimeout", "must be a non-negative number of ms");
+    if (options.burst !== undefined && typeof options.burst !== "boolean") throw new InvalidOptionError("burst", "must be a boolean");
+    if (options.onOutcome !== undefined && typeof options.onOutcome !== "function") throw new InvalidOptionError("onOutcome", "must be a function");
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidOptionError("signal", "must be an AbortSignal");
     const run = this.#listen({ batch, maxJobs, pollDelay, drainTimeout, burst: options.burst ?? false, signal: options.signal, onOutcome: options.onOutcome });
     this.#listening.add(run);
     try {
@@ -219,14 +233,22 @@ export class ConnectedActors implements AsyncDisposable {
       this.#logger.error("middleware hook failed", { error: describeError(error) });
     });
     const globalSlots = new Slots(o.maxJobs);
-    const consumers = await Promise.all(this.#actors.map((a) => this.#js.consumers.get(a.event.streamName, a.name)));
+    let bound: { actor: AnyActor; consumer: Consumer }[];
+    try {
+      bound = await abortable(
+        Promise.all(this.#actors.map(async (actor) => ({ actor, consumer: await this.#js.consumers.get(actor.event.streamName, actor.name) }))),
+        stop,
+      );
+    } catch (error) {
+      if (stop.aborted) return; // stopped before it started: nothing was fetched
+      throw error;
+    }
     const deadLetter = publishDeadLetter.bind(null, this.#js, this.#deadLetters);
     await Promise.all(
-      this.#actors.map((actor, i) =>
+      bound.map(({ actor, consumer }) =>
         runActorLoop(actor, {
           acker: this.#acker,
-          // Promise.all keeps the order, so consumers[i] belongs to actor i.
-          consumer: consumers[i] as NonNullable<(typeof consumers)[number]>,
+          consumer,
           logger: this.#logger,
           globalSlots,
           stop,

@@ -7,6 +7,7 @@ import {
   type StreamConfig,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { abortable } from "./abortable.js";
 import { InvalidOptionError } from "./errors.js";
 import { headerRecord, toMsgHdrs } from "./nats-headers.js";
 import type { DeadLetterReason, JobInfo } from "./middleware.js";
@@ -67,12 +68,16 @@ export interface DeadLetterSettings {
 
 const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** A dead-letter stream name (the default when absent), or an error naming `option`. */
+function streamName(option: string, value: string | undefined): string {
+  const stream = value ?? DEFAULT_DEAD_LETTER_STREAM;
+  if (typeof stream !== "string" || !STREAM_NAME.test(stream)) throw new InvalidOptionError(option, "must be 1-64 letters, digits, '-' or '_'");
+  return stream;
+}
+
 /** Validates {@link DeadLetterOptions} and fills in the defaults. */
 export function deadLetterSettings(options: DeadLetterOptions = {}): DeadLetterSettings {
-  const stream = options.stream ?? DEFAULT_DEAD_LETTER_STREAM;
-  if (typeof stream !== "string" || !STREAM_NAME.test(stream)) {
-    throw new InvalidOptionError("deadLetters.stream", "must be 1-64 letters, digits, '-' or '_'");
-  }
+  const stream = streamName("deadLetters.stream", options.stream);
   const maxAge = options.maxAge ?? DEFAULT_DEAD_LETTER_MAX_AGE;
   if (typeof maxAge !== "number" || !Number.isFinite(maxAge) || maxAge <= 0) {
     throw new InvalidOptionError("deadLetters.maxAge", "must be a positive number of ms");
@@ -133,26 +138,35 @@ export async function publishDeadLetter(js: JetStreamClient, settings: DeadLette
 
 const REASONS: readonly string[] = ["max-attempts", "decode-error", "schema-error"];
 
+/** How many dead letters {@link readDeadLetters} returns at most, unless told otherwise. */
+export const DEFAULT_READ_LIMIT = 100;
+
 /** Options of {@link readDeadLetters}. */
 export interface ReadDeadLettersOptions {
   /** The dead-letter stream. @default {@link DEFAULT_DEAD_LETTER_STREAM} */
   readonly stream?: string;
-  /** Start at this sequence number of the dead-letter stream. @default the first stored */
+  /** Start at this sequence number of the dead-letter stream. @default 1 (the first stored) */
   readonly from?: number;
-  /** Return at most this many. @default 100 */
+  /** Return at most this many. @default {@link DEFAULT_READ_LIMIT} */
   readonly limit?: number;
+  /** Stops reading; the promise rejects with the signal's reason. @default none */
+  readonly signal?: AbortSignal;
 }
 
 /** Reads dead letters back, oldest first, for inspection or replay. */
 export async function readDeadLetters(connection: NatsConnection, options: ReadDeadLettersOptions = {}): Promise<DeadLetter[]> {
-  const stream = options.stream ?? DEFAULT_DEAD_LETTER_STREAM;
-  const limit = options.limit ?? 100;
+  const { signal } = options;
+  const stream = streamName("stream", options.stream);
+  const limit = options.limit ?? DEFAULT_READ_LIMIT;
   if (!Number.isInteger(limit) || limit <= 0) throw new InvalidOptionError("limit", "must be a positive integer");
-  const jsm = await jetstreamManager(connection);
-  const { state } = await jsm.streams.info(stream);
+  const from = options.from ?? 1;
+  if (!Number.isInteger(from) || from < 1) throw new InvalidOptionError("from", "must be a positive integer");
+  signal?.throwIfAborted();
+  const jsm = await abortable(jetstreamManager(connection), signal);
+  const { state } = await abortable(jsm.streams.info(stream), signal);
   const letters: DeadLetter[] = [];
-  for (let seq = Math.max(options.from ?? 1, state.first_seq); seq <= state.last_seq && letters.length < limit; seq++) {
-    const stored = await jsm.streams.getMessage(stream, { seq });
+  for (let seq = Math.max(from, state.first_seq); seq <= state.last_seq && letters.length < limit; seq++) {
+    const stored = await abortable(jsm.streams.getMessage(stream, { seq }), signal);
     if (stored === null) continue;
     const all = headerRecord(stored.header);
     const own: Record<string, string> = {};

@@ -3,9 +3,9 @@ import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import type { CloudEvent } from "./cloud-event.js";
 import { abortable } from "./abortable.js";
 import { openConnection, type ConnectTarget } from "./connection.js";
-import { ClosedError, InvalidOptionError, UnknownEventError } from "./errors.js";
+import { ClosedError, InvalidOptionError, PayloadTooLargeError, UnknownEventError } from "./errors.js";
 import { isEvent, serialize, type AnyEvent, type Event } from "./event.js";
-import { buildHeaders, HEADER_MSG_ID } from "./headers.js";
+import { buildHeaders, HEADER_MSG_ID, MAX_DELAY_MS } from "./headers.js";
 import { describeError, type Logger } from "./logger.js";
 import { toMsgHdrs } from "./nats-headers.js";
 import { interestWarning, registerStream, type RegisterOptions, type RegisterResult } from "./register-streams.js";
@@ -78,8 +78,8 @@ export function Events(...events: AnyEvent[]): Events {
     get: (name: string) => byName.get(name),
     [Symbol.iterator]: () => list[Symbol.iterator](),
     async connect(target?: ConnectTarget): Promise<ConnectedEvents> {
-      const { nc, owned, logger } = await openConnection(target);
-      return new ConnectedEvents(byName, nc, owned, logger, await jetstreamManager(nc));
+      const { nc, owned, logger, extra: jsm } = await openConnection(target, (nc) => jetstreamManager(nc));
+      return new ConnectedEvents(byName, nc, owned, logger, jsm);
     },
   });
 }
@@ -134,10 +134,12 @@ export class ConnectedEvents implements AsyncDisposable {
     if (this.#events.get(event.name) === undefined) throw new UnknownEventError(event.name);
     const { sync = false, timeout = DEFAULT_EMIT_TIMEOUT, signal } = options;
     if (!Number.isFinite(timeout) || timeout <= 0) throw new InvalidOptionError("timeout", "must be a positive number of ms");
+    if (typeof sync !== "boolean") throw new InvalidOptionError("sync", "must be a boolean");
     const delayUntil = delayUntilOf(options.delay);
     const record = buildHeaders({ uid: options.uid, traceId: options.traceId, delayUntil, meta: options.meta });
     // Without a schema there is nothing async to wait for: skip a promise per event.
     const data = event.schema === undefined ? serialize(event.name, event.serializer, payload) : await event.encode(payload);
+    this.#checkSize(event, data.byteLength + (record === undefined ? 0 : headerBytes(record)));
     const hdrs = record === undefined ? undefined : toMsgHdrs(record);
     if (!sync) {
       this.#publishSoon(event.subject, data, hdrs);
@@ -148,6 +150,16 @@ export class ConnectedEvents implements AsyncDisposable {
     const ack = await abortable(this.#js.publish(event.subject, data, hdrs === undefined ? { timeout } : { timeout, headers: hdrs }), signal);
     if (ack.duplicate) this.#logger.debug("duplicate message", { event: event.name, uid: record?.[HEADER_MSG_ID] });
     return { acknowledged: true, duplicate: ack.duplicate, seq: ack.seq };
+  }
+
+  /**
+   * Refuses an event the server would reject: with `sync` the caller would get a client error,
+   * without it the event would be dropped on the way and nobody would know.
+   */
+  #checkSize(event: AnyEvent, size: number): void {
+    const serverLimit = this.connection.info?.max_payload ?? Number.POSITIVE_INFINITY;
+    const limit = Math.min(serverLimit, event.limits.messageSize ?? Number.POSITIVE_INFINITY);
+    if (size > limit) throw new PayloadTooLargeError(event.name, size, limit);
   }
 
   /**
@@ -178,10 +190,14 @@ export class ConnectedEvents implements AsyncDisposable {
     }
   }
 
-  /** Hands queued events to the client and waits until the server has received them. */
-  async flush(): Promise<void> {
+  /**
+   * Hands queued fire-and-forget events to the client and waits until the server has received
+   * them. `signal` stops waiting (the events are on their way regardless).
+   */
+  async flush(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    options.signal?.throwIfAborted();
     this.#flushOutbox();
-    if (!this.connection.isClosed()) await this.connection.flush();
+    if (!this.connection.isClosed()) await abortable(this.connection.flush(), options.signal);
   }
 
   /** Flushes pending publishes and closes the connection if we opened it. Idempotent. */
@@ -206,13 +222,24 @@ export class ConnectedEvents implements AsyncDisposable {
 
 function delayUntilOf(delay: number | Date | undefined): number | undefined {
   if (delay === undefined) return undefined;
+  const now = Date.now();
+  let at: number;
   if (delay instanceof Date) {
-    const at = delay.getTime();
+    at = delay.getTime();
     if (Number.isNaN(at)) throw new InvalidOptionError("delay", "is an invalid Date");
-    return at;
+  } else {
+    if (typeof delay !== "number" || !Number.isFinite(delay) || delay < 0) {
+      throw new InvalidOptionError("delay", "must be a non-negative number of ms or a Date");
+    }
+    at = now + delay;
   }
-  if (typeof delay !== "number" || !Number.isFinite(delay) || delay < 0) {
-    throw new InvalidOptionError("delay", "must be a non-negative number of ms or a Date");
-  }
-  return Date.now() + delay;
+  if (at - now > MAX_DELAY_MS) throw new InvalidOptionError("delay", `must be at most ${MAX_DELAY_MS} ms (about 285 years) ahead`);
+  return at;
+}
+
+/** Size of a NATS header block (`NATS/1.0\r\n`, `key: value\r\n` per header, `\r\n`), in bytes. */
+function headerBytes(record: Readonly<Record<string, string>>): number {
+  let size = 12;
+  for (const [key, value] of Object.entries(record)) size += Buffer.byteLength(key) + Buffer.byteLength(value) + 4;
+  return size;
 }

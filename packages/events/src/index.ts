@@ -21,6 +21,7 @@ export {
   DEFAULT_POLL_DELAY,
   MIN_POLL_DELAY,
   DEFAULT_DRAIN_TIMEOUT,
+  DEFAULT_ACK_TIMEOUT,
 } from "./actors.js";
 export { Clock, MINUTE_PASSED, DEFAULT_CLOCK_PERIOD } from "./clock.js";
 export { CloudEvent, isCloudEvent, cloudEventHeaders } from "./cloud-event.js";
@@ -29,9 +30,10 @@ export {
   readDeadLetters,
   DEFAULT_DEAD_LETTER_STREAM,
   DEFAULT_DEAD_LETTER_MAX_AGE,
+  DEFAULT_READ_LIMIT,
   DEAD_LETTER_HEADERS,
 } from "./dead-letter.js";
-export { HEADER_MSG_ID, HEADER_TRACE, HEADER_DELAY_UNTIL } from "./headers.js";
+export { HEADER_MSG_ID, HEADER_TRACE, HEADER_DELAY_UNTIL, MAX_DELAY_MS } from "./headers.js";
 export { MAX_AGE_MS } from "./limits.js";
 export { silentLogger } from "./logger.js";
 export { loggingMiddleware } from "./middlewares/logging.js";
@@ -50,7 +52,9 @@ export {
   UnknownEventError,
   InvalidPayloadError,
   SerializationError,
+  PayloadTooLargeError,
   JobTimeoutError,
+  AckTimeoutError,
   ShutdownError,
   ClosedError,
 } from "./errors.js";

@@ -50,7 +50,13 @@ export class ActorJobs {
 
   readonly #done = (outcome: JobOutcome): void => {
     this.running.finished();
-    this.onOutcome?.(this.actor, outcome);
+    if (this.onOutcome === undefined) return;
+    try {
+      this.onOutcome(this.actor, outcome);
+    } catch (error) {
+      // The caller's callback: its failure must not become an unhandled rejection.
+      this.logger.error("onOutcome callback failed", { actor: this.actor.name, outcome, error: describeError(error) });
+    }
   };
 
   // runJob handles every failure of a handler; a rejection here is a bug of ours, reported loudly.

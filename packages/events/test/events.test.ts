@@ -1,7 +1,6 @@
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { startNatsServer } from "@x/test-servers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect } from "@nats-io/transport-node";
+import { freePort } from "@x/test-servers";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   Actor,
@@ -11,7 +10,11 @@ import {
   Event,
   Events,
   EventsError,
+  InvalidOptionError,
   InvalidPayloadError,
+  MAX_DELAY_MS,
+  PayloadTooLargeError,
+  readDeadLetters,
   StreamConfigError,
   StreamExistsError,
   UnknownEventError,
@@ -20,27 +23,16 @@ import {
   type HandlerContext,
 } from "../src/index.js";
 import { memoryLogger } from "./fakes.js";
-import { uniqueName } from "./helpers.js";
+import { sharedNatsServer, uniqueName } from "./helpers.js";
 
-let server: Awaited<ReturnType<typeof startNatsServer>>;
-let nc: NatsConnection;
-let jsm: JetStreamManager;
-beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connect({ servers: server.url });
-  jsm = await jetstreamManager(nc);
-});
-afterAll(async () => {
-  await nc.close();
-  await server[Symbol.asyncDispose]();
-});
+const nats = sharedNatsServer();
 
 /** Registers the event's stream and one actor, emits with `emit`, handles with one burst. */
 async function roundTrip(event: AnyEvent, emit: (events: ConnectedEvents) => Promise<unknown>) {
   const seen: { payload: unknown; ctx: HandlerContext }[] = [];
-  await using events = await Events(event).connect(nc);
+  await using events = await Events(event).connect(nats.nc);
   await events.register();
-  await using actors = await Actors(Actor("probe", event, (payload, ctx) => void seen.push({ payload, ctx }))).connect(nc);
+  await using actors = await Actors(Actor("probe", event, (payload, ctx) => void seen.push({ payload, ctx }))).connect(nats.nc);
   await actors.register();
   await emit(events);
   await events.flush();
@@ -58,13 +50,13 @@ describe("round trip and naming (W-1, W-2)", () => {
   it("maps an event to one stream with one subject and interest retention, an actor to a durable pull consumer", async () => {
     const name = uniqueName("user-created");
     const event = Event(name, { description: "a user signed up" });
-    await using events = await Events(event).connect(nc);
+    await using events = await Events(event).connect(nats.nc);
     await events.register();
-    await using actors = await Actors(Actor("send-email", event, () => undefined, { ackWait: 3_000, maxAckPending: 7 })).connect(nc);
+    await using actors = await Actors(Actor("send-email", event, () => undefined, { ackWait: 3_000, maxAckPending: 7 })).connect(nats.nc);
     await actors.register();
-    const stream = await jsm.streams.info(name);
+    const stream = await nats.jsm.streams.info(name);
     expect(stream.config).toMatchObject({ name, subjects: [name], retention: "interest", storage: "file", description: "a user signed up" });
-    const consumer = await jsm.consumers.info(name, "send-email");
+    const consumer = await nats.jsm.consumers.info(name, "send-email");
     expect(consumer.config).toMatchObject({
       durable_name: "send-email",
       ack_policy: "explicit",
@@ -81,9 +73,9 @@ describe("producer de-duplication (W-4)", () => {
   it("stores one event for three sync emits of one uid, reports and logs the duplicates", async () => {
     const event = Event<string>(uniqueName("dedup"));
     const logger = memoryLogger();
-    await using events = await Events(event).connect({ servers: server.url, logger });
+    await using events = await Events(event).connect({ servers: nats.url, logger });
     await events.register();
-    await using actors = await Actors(Actor("once", event, () => undefined)).connect(nc);
+    await using actors = await Actors(Actor("once", event, () => undefined)).connect(nats.nc);
     await actors.register();
     const results = [];
     for (let i = 0; i < 3; i++) results.push(await events.emit(event, "hello", { uid: "m1", sync: true }));
@@ -95,10 +87,10 @@ describe("producer de-duplication (W-4)", () => {
     ]);
     for (let i = 0; i < 3; i++) expect(await events.emit(event, "again", { uid: "m2" })).toEqual({ acknowledged: false, duplicate: false, seq: undefined });
     await events.flush();
-    expect((await jsm.streams.info(event.streamName)).state.messages).toBe(2);
+    expect((await nats.jsm.streams.info(event.streamName)).state.messages).toBe(2);
     expect(logger.lines.filter((l) => l.message === "duplicate message")).toHaveLength(2);
     const handled: string[] = [];
-    await using listener = await Actors(Actor("once", event, (s) => void handled.push(s))).connect(nc);
+    await using listener = await Actors(Actor("once", event, (s) => void handled.push(s))).connect(nats.nc);
     await listener.listen({ burst: true, batch: 2, pollDelay: 1_000 });
     expect(handled).toEqual(["hello", "again"]);
   });
@@ -130,16 +122,16 @@ describe("register matrix (W-6)", () => {
     state === "age" ? Event(name, { limits: { age: 60_000 } }) : state === "consumers" ? Event(name, { limits: { consumers: 5 } }) : Event(name);
   const outcome = async (create: boolean, update: boolean, state: State): Promise<string> => {
     const name = uniqueName("matrix");
-    if (state !== "missing") await (await Events(initial(name)).connect(nc)).register();
+    if (state !== "missing") await (await Events(initial(name)).connect(nats.nc)).register();
     try {
-      await (await Events(changed(name, state)).connect(nc)).register({ create, update });
+      await (await Events(changed(name, state)).connect(nats.nc)).register({ create, update });
     } catch (error) {
       if (error instanceof StreamExistsError) return "StreamExistsError";
       if (error instanceof StreamConfigError) return "StreamConfigError";
       if (!(error instanceof EventsError) && String(error).includes("stream not found")) return "not found";
       throw error;
     }
-    const info = await jsm.streams.info(name).catch(() => undefined);
+    const info = await nats.jsm.streams.info(name).catch(() => undefined);
     if (info === undefined) return "no stream";
     if (state === "age") return info.config.max_age === 60_000_000_000 ? "updated" : "unchanged";
     return state === "missing" ? "created" : "ok";
@@ -158,8 +150,8 @@ describe("register matrix (W-6)", () => {
 
   it("refuses a retention change with StreamConfigError", async () => {
     const name = uniqueName("retention");
-    await (await Events(Event(name)).connect(nc)).register();
-    await expect((await Events(Event(name, { retention: "limits" })).connect(nc)).register()).rejects.toThrow(StreamConfigError);
+    await (await Events(Event(name)).connect(nats.nc)).register();
+    await expect((await Events(Event(name, { retention: "limits" })).connect(nats.nc)).register()).rejects.toThrow(StreamConfigError);
   });
 });
 
@@ -167,14 +159,14 @@ describe("interest retention (W-7)", () => {
   it("drops events emitted before any actor exists, and register warns about it", async () => {
     const event = Event<number>(uniqueName("early"));
     const logger = memoryLogger();
-    await using events = await Events(event).connect({ connection: nc, logger });
+    await using events = await Events(event).connect({ connection: nats.nc, logger });
     const { warnings } = await events.register();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/interest retention and has no actor yet: events emitted .* are dropped/);
     expect(logger.lines.filter((l) => l.level === "warn")).toHaveLength(1);
     await events.emit(event, 1, { sync: true });
     const seen: number[] = [];
-    await using actors = await Actors(Actor("late", event, (n) => void seen.push(n))).connect(nc);
+    await using actors = await Actors(Actor("late", event, (n) => void seen.push(n))).connect(nats.nc);
     await actors.register();
     await actors.listen({ burst: true, pollDelay: 1_000 });
     expect(seen).toEqual([]);
@@ -183,11 +175,11 @@ describe("interest retention (W-7)", () => {
 
   it("keeps them with retention: limits, and does not warn", async () => {
     const event = Event<number>(uniqueName("early-limits"), { retention: "limits" });
-    await using events = await Events(event).connect(nc);
+    await using events = await Events(event).connect(nats.nc);
     expect((await events.register()).warnings).toEqual([]);
     await events.emit(event, 1, { sync: true });
     const seen: number[] = [];
-    await using actors = await Actors(Actor("late", event, (n) => void seen.push(n))).connect(nc);
+    await using actors = await Actors(Actor("late", event, (n) => void seen.push(n))).connect(nats.nc);
     await actors.register();
     await actors.listen({ burst: true, pollDelay: 1_000 });
     expect(seen).toEqual([1]);
@@ -197,23 +189,48 @@ describe("interest retention (W-7)", () => {
 describe("emit", () => {
   it("validates the payload before publishing anything", async () => {
     const event = Event(uniqueName("checked"), { schema: z.object({ id: z.number() }) });
-    await using events = await Events(event).connect(nc);
+    await using events = await Events(event).connect(nats.nc);
     await events.register();
     await expect(events.emit(event, { id: "x" } as never, { sync: true })).rejects.toThrow(InvalidPayloadError);
-    expect((await jsm.streams.info(event.streamName)).state.messages).toBe(0);
+    expect((await nats.jsm.streams.info(event.streamName)).state.messages).toBe(0);
   });
 
   it("refuses events of another registry and bad options, naming them", async () => {
     const mine = Event<number>(uniqueName("mine"));
-    await using events = await Events(mine).connect(nc);
+    await using events = await Events(mine).connect(nats.nc);
     await expect(events.emit(Event<number>("other"), 1)).rejects.toThrow(UnknownEventError);
     await expect(events.emit(mine, 1, { delay: -5 })).rejects.toThrow(/`delay`/);
     await expect(events.emit(mine, 1, { sync: true, timeout: 0 })).rejects.toThrow(/`timeout`/);
   });
 
+  it("refuses an event larger than the server or the event's messageSize accepts, even fire-and-forget", async () => {
+    const small = Event<string>(uniqueName("small"), { limits: { messageSize: 1_000 } });
+    const other = Event<string>(uniqueName("other"));
+    await using events = await Events(small, other).connect(nats.nc);
+    await events.register();
+    // 998 + 2 quotes = 1,000 bytes: exactly the limit, which the server accepts.
+    expect((await events.emit(small, "x".repeat(998), { sync: true })).acknowledged).toBe(true);
+    await expect(events.emit(small, "x".repeat(999))).rejects.toThrow(PayloadTooLargeError);
+    // Headers count too: 28 bytes for one uid header (971 + 2 + 28 = 1,001).
+    const withUid = await events.emit(small, "x".repeat(971), { uid: "u" }).catch((error: unknown) => error);
+    expect(withUid).toMatchObject({ code: "ERR_PAYLOAD_TOO_LARGE", size: 1_001, limit: 1_000 });
+    const huge = await events.emit(other, "x".repeat(2 * 1024 * 1024)).catch((error: unknown) => error);
+    expect(huge).toBeInstanceOf(PayloadTooLargeError);
+    expect(huge).toMatchObject({ event: other.name, limit: nats.nc.info?.max_payload });
+    // Still serving.
+    expect((await events.emit(other, "fine", { sync: true })).acknowledged).toBe(true);
+  });
+
+  it("refuses a delay beyond MAX_DELAY_MS, naming the option", async () => {
+    const event = Event<number>(uniqueName("far"));
+    await using events = await Events(event).connect(nats.nc);
+    await expect(events.emit(event, 1, { delay: MAX_DELAY_MS + 1_000 })).rejects.toThrow(/`delay` must be at most/);
+    await expect(events.emit(event, 1, { delay: new Date(Date.now() + MAX_DELAY_MS + 60_000) })).rejects.toThrow(InvalidOptionError);
+  });
+
   it("stops waiting for the acknowledgement when its signal aborts", async () => {
     const event = Event<number>(uniqueName("aborted"));
-    await using events = await Events(event).connect(nc);
+    await using events = await Events(event).connect(nats.nc);
     await events.register();
     await expect(events.emit(event, 1, { sync: true, signal: AbortSignal.abort(new Error("gave up")) })).rejects.toThrow("gave up");
   });
@@ -222,7 +239,7 @@ describe("emit", () => {
 describe("connections", () => {
   it("never closes an injected connection; closes its own; close is idempotent", async () => {
     const event = Event<number>(uniqueName("conn"));
-    const injected = await connect({ servers: server.url });
+    const injected = await connect({ servers: nats.url });
     const borrowed = await Events(event).connect(injected);
     await borrowed.close();
     await borrowed.close();
@@ -233,8 +250,39 @@ describe("connections", () => {
     expect(injected.isClosed()).toBe(false);
     await injected.close();
 
-    const own = await Events(event).connect({ servers: server.url });
+    const own = await Events(event).connect({ servers: nats.url });
     await own.close();
     expect(own.connection.isClosed()).toBe(true);
+  });
+
+  it("stops waiting for a server that is not there when the signal aborts", async () => {
+    const event = Event<number>(uniqueName("nowhere"));
+    const stop = new AbortController();
+    const connecting = Events(event).connect({
+      servers: `nats://127.0.0.1:${await freePort()}`,
+      nats: { waitOnFirstConnect: true, maxReconnectAttempts: 2, reconnectTimeWait: 50 },
+      signal: stop.signal,
+    });
+    stop.abort(new Error("gave up"));
+    await expect(connecting).rejects.toThrow("gave up");
+  });
+
+  it("validates connect options before connecting, naming them", async () => {
+    const event = Event<number>(uniqueName("opts"));
+    await expect(Events(event).connect({ servers: nats.url, logger: { debug: () => undefined } as never })).rejects.toThrow(/`logger`/);
+    await expect(Events(event).connect({ servers: [] })).rejects.toThrow(/`servers`/);
+    await expect(Actors(Actor("a", event, () => undefined)).connect({ servers: nats.url, ackTimeout: 0 })).rejects.toThrow(/`ackTimeout`/);
+    await expect(Actors(Actor("a", event, () => undefined)).connect({ servers: nats.url, deadLetters: { stream: "dead letters" } })).rejects.toThrow(
+      /`deadLetters.stream`/,
+    );
+  });
+});
+
+describe("readDeadLetters", () => {
+  it("validates its options, naming them, and honours its signal", async () => {
+    await expect(readDeadLetters(nats.nc, { limit: 0 })).rejects.toThrow(/`limit`/);
+    await expect(readDeadLetters(nats.nc, { from: 0 })).rejects.toThrow(/`from`/);
+    await expect(readDeadLetters(nats.nc, { stream: "no.dots" })).rejects.toThrow(/`stream`/);
+    await expect(readDeadLetters(nats.nc, { signal: AbortSignal.abort(new Error("not now")) })).rejects.toThrow("not now");
   });
 });

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { memoryLogger } from "../test/fakes.js";
+import { Actor } from "./actor.js";
+import { Event } from "./event.js";
+import { ActorJobs, RunningJobs } from "./job-tracker.js";
+
+const actor = Actor("a", Event<number>("numbers"), () => undefined);
+
+describe("ActorJobs / RunningJobs", () => {
+  it("counts jobs off as they end and wakes whoever waits for idle", async () => {
+    const running = new RunningJobs();
+    const outcomes: string[] = [];
+    const jobs = new ActorJobs(actor, running, memoryLogger(), (_actor, outcome) => outcomes.push(outcome));
+    let finish!: (outcome: "acked") => void;
+    jobs.track(new Promise((resolve) => (finish = resolve)));
+    jobs.track(Promise.resolve("retried"));
+    expect(running.size).toBe(2);
+    const idle = running.idle();
+    await Promise.resolve();
+    expect(running.size).toBe(1);
+    finish("acked");
+    await idle;
+    expect(running.size).toBe(0);
+    expect(outcomes).toEqual(["retried", "acked"]);
+  });
+
+  it("logs an onOutcome callback that throws, and a job that crashed, and still counts them off", async () => {
+    const running = new RunningJobs();
+    const logger = memoryLogger();
+    const jobs = new ActorJobs(actor, running, logger, () => {
+      throw new Error("callback bug");
+    });
+    jobs.track(Promise.resolve("acked"));
+    jobs.track(Promise.reject(new Error("our bug")));
+    await running.idle();
+    expect(logger.lines.map((l) => [l.level, l.message, l.fields?.error])).toEqual([
+      ["error", "onOutcome callback failed", "Error: callback bug"],
+      ["error", "job crashed", "Error: our bug"],
+    ]);
+  });
+});
