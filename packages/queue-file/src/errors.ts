@@ -40,6 +40,26 @@ export class FileSystemError extends AdapterError {
   }
 }
 
+/**
+ * The queue directory holds something other than a queue of this format: a format marker of
+ * another format or version, a marker that is not a small regular file, or, in a directory
+ * without a marker, files that are not the queue's. The directory is refused rather than
+ * misread, cluttered with the queue's sub-directories, or swept of files that look like the
+ * queue's left-overs.
+ */
+export class ForeignDirectoryError extends AdapterError {
+  /** The queue directory, as given in the options. */
+  readonly path: string;
+  /** What was found there. */
+  readonly reason: string;
+
+  constructor(path: string, reason: string, options?: ErrorOptions) {
+    super(`file queue: refusing to use ${path}: ${reason}`, options);
+    this.path = path;
+    this.reason = reason;
+  }
+}
+
 /** The `code` of a Node system error (`ENOENT`), or `undefined`. */
 export function errnoCode(error: unknown): string | undefined {
   if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") return error.code;

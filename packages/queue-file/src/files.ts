@@ -4,14 +4,19 @@
  */
 import { randomBytes } from "node:crypto";
 import { closeSync, constants, fsync, open as openCallback, write } from "node:fs";
-import { open, rename, unlink, type FileHandle } from "node:fs/promises";
+import { rename, unlink } from "node:fs/promises";
 import { promisify } from "node:util";
 import { FileSystemError, errnoCode, isNotFound } from "./errors.js";
 import { coalescing } from "./serial.js";
 
+/** Temp names count up from a random start: unique within the process without a random draw per file. */
+let lastTemp = randomBytes(4).readUInt32BE(0);
+const writerTag = process.pid.toString(36);
+
 /** A temp file name that says which process wrote it, so left-overs of dead processes can be removed. */
 export function tempName(suffix = "tmp"): string {
-  return `${process.pid.toString(36)}-${randomBytes(4).toString("hex")}.${suffix}`;
+  lastTemp = (lastTemp + 1) >>> 0;
+  return `${writerTag}-${lastTemp.toString(16).padStart(8, "0")}.${suffix}`;
 }
 
 /** Parses {@link tempName}: the writer's pid, or `undefined` for a name we did not make. */
@@ -84,13 +89,29 @@ export async function remove(path: string): Promise<boolean> {
   }
 }
 
+const openDirectory = (path: string): Promise<number> => openAsync(path, constants.O_RDONLY | constants.O_DIRECTORY);
+
+/** Flushes a directory's entries to the disk once (for directories made rarely; see {@link DirectorySync}). */
+export async function syncDirectory(path: string): Promise<void> {
+  let fd: number | undefined;
+  try {
+    fd = await openDirectory(path);
+    await fsyncAsync(fd);
+  } catch (error) {
+    throw new FileSystemError("flush the directory", path, error);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /**
- * Flushes one directory's entries to the disk. Callers that arrive while a flush runs share the
- * next one (see {@link coalescing}): many concurrent enqueues pay for few directory fsyncs.
+ * Flushes one directory's entries to the disk, through a descriptor kept open. Callers that
+ * arrive while a flush runs share the next one (see {@link coalescing}): many concurrent
+ * enqueues pay for few directory fsyncs.
  */
 export class DirectorySync {
   readonly #path: string;
-  #handle: Promise<FileHandle> | undefined;
+  #fd: Promise<number> | undefined;
   /** Resolves once a flush that started after this call has finished. */
   readonly sync: () => Promise<void> = coalescing(() => this.#flush());
 
@@ -99,19 +120,25 @@ export class DirectorySync {
   }
 
   async #flush(): Promise<void> {
-    this.#handle ??= open(this.#path, constants.O_RDONLY | constants.O_DIRECTORY);
+    this.#fd ??= openDirectory(this.#path);
     try {
-      await (await this.#handle).sync();
+      await fsyncAsync(await this.#fd);
     } catch (error) {
-      this.#handle = undefined;
+      this.#drop();
       throw new FileSystemError("flush the directory", this.#path, error);
     }
   }
 
-  /** Closes the directory handle (the queue waits for its calls in progress first). */
+  /** Closes the descriptor (the queue waits for its calls in progress first). */
   async close(): Promise<void> {
-    const handle = this.#handle;
-    this.#handle = undefined;
-    await (await handle?.catch(() => undefined))?.close().catch(() => undefined);
+    const fd = await this.#fd?.catch(() => undefined);
+    this.#fd = undefined;
+    if (fd !== undefined) closeSync(fd);
+  }
+
+  #drop(): void {
+    const fd = this.#fd;
+    this.#fd = undefined;
+    void fd?.then(closeSync, () => undefined);
   }
 }

@@ -10,7 +10,7 @@ export {
   MAX_TTR_MS,
 } from "./options.js";
 export { FORMAT_MARKER } from "./layout.js";
-export { CorruptJobError, FileSystemError } from "./errors.js";
+export { CorruptJobError, FileSystemError, ForeignDirectoryError } from "./errors.js";
 
 export type { FileQueue } from "./file-queue.js";
 export type { FileQueueOptions } from "./options.js";

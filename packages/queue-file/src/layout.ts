@@ -1,11 +1,13 @@
 /**
  * Where a queue's files live, and making that place: the state directories (0700) and the format
- * marker that keeps a queue of another format from being misread.
+ * marker that keeps a queue of another format from being misread, and a directory that is not a
+ * queue at all from being taken over.
  */
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { AdapterError } from "@x/message";
-import { FileSystemError, errnoCode } from "./errors.js";
+import { mkdir, readdir, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { FileSystemError, ForeignDirectoryError, errnoCode, isNotFound } from "./errors.js";
+import { claim, syncDirectory, tempName, writeNewFile } from "./files.js";
+import { readJobFile, type ReadResult } from "./job-file.js";
 
 /** The directories and files of one queue. */
 export interface Layout {
@@ -23,6 +25,8 @@ export interface Layout {
 /** Written once into every queue directory, so a directory of another format is refused. */
 export const FORMAT_MARKER = { format: "@x/queue-file", version: 1 } as const;
 const MARKER_FILE = "queue-file.json";
+/** A marker is a few dozen bytes; anything bigger is not ours, and is not read in full. */
+const MAX_MARKER_BYTES = 4096;
 
 export function layoutOf(root: string): Layout {
   return {
@@ -38,26 +42,73 @@ export function layoutOf(root: string): Layout {
   };
 }
 
-/** Creates the directories (0700) and the format marker, or checks the marker that is there. */
-export async function prepareLayout(layout: Layout): Promise<void> {
-  for (const dir of [layout.ready, layout.reserved, layout.buried, layout.tmp, layout.corrupt]) await makeDirectory(dir);
-  const wanted = JSON.stringify(FORMAT_MARKER);
-  try {
-    await writeFile(layout.marker, `${wanted}\n`, { flag: "wx", mode: 0o600 });
-    return;
-  } catch (error) {
-    if (errnoCode(error) !== "EEXIST") throw new FileSystemError("write the format marker", layout.marker, error);
+/** Every name the queue makes at the top of its directory. */
+function ownNames(layout: Layout): Set<string> {
+  const { ready, reserved, buried, tmp, corrupt, journal, journalLock, marker } = layout;
+  return new Set([ready, reserved, buried, tmp, corrupt, journal, journalLock, marker].map((path) => basename(path)));
+}
+
+/**
+ * Creates the directories (0700) and the format marker, or checks the marker that is there. A
+ * directory that holds no marker must hold nothing but the queue's own names (and dot-files):
+ * `dir: "/"` or a home directory is refused, not filled with sub-directories and swept.
+ * With `durable`, every directory and the marker this call creates are flushed to the disk.
+ */
+export async function prepareLayout(layout: Layout, durable: boolean): Promise<void> {
+  await makeDirectory(layout.root, durable);
+  const marker = await readMarker(layout);
+  if (marker === "missing") {
+    const ours = ownNames(layout);
+    const names = await readdir(layout.root).catch((error: unknown) => {
+      throw new FileSystemError("list", layout.root, error);
+    });
+    const strangers = names.filter((name) => !ours.has(name) && !name.startsWith("."));
+    if (strangers.length > 0) {
+      const shown = strangers.slice(0, 3).map((name) => JSON.stringify(name)).join(", ");
+      throw new ForeignDirectoryError(layout.root, `it holds files that are not a queue's (${shown}${strangers.length > 3 ? ", ..." : ""}) and no ${MARKER_FILE}`);
+    }
   }
+  for (const dir of [layout.ready, layout.reserved, layout.buried, layout.tmp, layout.corrupt]) await makeDirectory(dir, durable);
+  if (marker === "missing") await writeMarker(layout, durable);
+}
+
+/**
+ * Reads the format marker without following a link, blocking on a FIFO or reading more than a
+ * few KiB. `missing` also for an empty marker: what a power cut during its creation leaves.
+ */
+async function readMarker(layout: Layout): Promise<"ours" | "missing"> {
+  let read: ReadResult;
+  try {
+    read = await readJobFile(layout.marker, MAX_MARKER_BYTES);
+  } catch (error) {
+    if (isNotFound(error)) return "missing";
+    throw error;
+  }
+  if ("problem" in read) throw new ForeignDirectoryError(layout.root, `${MARKER_FILE} ${read.problem}`);
+  if (read.bytes.length === 0) return "missing";
   let found: unknown;
   try {
-    found = JSON.parse(await readFile(layout.marker, "utf8"));
+    found = JSON.parse(read.bytes.toString("utf8"));
   } catch (error) {
-    throw new AdapterError(`${layout.marker} is not a @x/queue-file format marker; refusing to use ${layout.root}`, { cause: error });
+    throw new ForeignDirectoryError(layout.root, `${MARKER_FILE} is not a @x/queue-file format marker`, { cause: error });
   }
   const marker = found as Partial<typeof FORMAT_MARKER> | null;
   if (marker?.format !== FORMAT_MARKER.format || marker.version !== FORMAT_MARKER.version) {
-    throw new AdapterError(`${layout.root} holds a queue of another format (${JSON.stringify(found)}); expected ${wanted}`);
+    throw new ForeignDirectoryError(
+      layout.root,
+      `it holds a queue of another format (${JSON.stringify(found)}); expected ${JSON.stringify(FORMAT_MARKER)}`,
+    );
   }
+  return "ours";
+}
+
+/** Writes the marker as a job is written: complete before it is visible, flushed when durable. */
+async function writeMarker(layout: Layout, durable: boolean): Promise<void> {
+  const temp = join(layout.tmp, tempName());
+  await writeNewFile(temp, `${JSON.stringify(FORMAT_MARKER)}\n`, durable);
+  // Processes creating the queue at once all write the same bytes: whichever rename lands last wins.
+  await claim(temp, layout.marker);
+  if (durable) await syncDirectory(layout.root);
 }
 
 /** How many missing parents {@link makeDirectory} creates at most. */
@@ -67,11 +118,13 @@ const MAX_PARENTS = 64;
  * `mkdir -p` with mode 0700 for every directory it creates. Not `mkdir(path, { recursive: true })`:
  * on Node 20 that never returns for a path under `/proc`, and a queue must fail, not hang.
  */
-export async function makeDirectory(path: string, parents = MAX_PARENTS): Promise<void> {
+export async function makeDirectory(path: string, durable: boolean, parents = MAX_PARENTS): Promise<void> {
   /** `undefined` when the directory is there now, the `ENOENT` error when a parent is missing. */
   const attempt = async (): Promise<unknown> => {
     try {
       await mkdir(path, { mode: 0o700 });
+      // A new directory entry survives a power cut only once its parent is flushed.
+      if (durable) await syncDirectory(dirname(path));
       return undefined;
     } catch (error) {
       const code = errnoCode(error);
@@ -90,7 +143,7 @@ export async function makeDirectory(path: string, parents = MAX_PARENTS): Promis
   if (missingParent === undefined) return;
   const parent = dirname(path);
   if (parent === path || parents <= 0) throw new FileSystemError("create the queue directory", path, missingParent);
-  await makeDirectory(parent, parents - 1);
+  await makeDirectory(parent, durable, parents - 1);
   // Once, not in a loop: a file system that says ENOENT with the parent there (/proc) must not hang us.
   const stillMissing = await attempt();
   if (stillMissing !== undefined) throw new FileSystemError("create the queue directory", path, stillMissing);

@@ -140,7 +140,11 @@ export class NameClock {
   }
 }
 
+/** Tokens count up from a random start: a random draw per hand-out costs more than the rest of the name. */
+let lastToken = randomBytes(4).readUInt32BE(0);
+
 /** A fresh lease token: tells one hand-out of a job from the next. */
 export function newToken(): string {
-  return randomBytes(4).toString("hex");
+  lastToken = (lastToken + 1) >>> 0;
+  return lastToken.toString(16).padStart(8, "0");
 }

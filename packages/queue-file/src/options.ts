@@ -22,7 +22,8 @@ export const MAX_TTR_MS = 2 ** 31 - 1;
 export interface FileQueueOptions {
   /**
    * The queue directory. Created (mode 0700) when missing. Every process that opens the same
-   * directory shares the same queue.
+   * directory shares the same queue. An existing directory must be empty (dot-files aside) or
+   * hold a queue of this format; anything else is refused with `ForeignDirectoryError`.
    */
   readonly dir: string;
   /**

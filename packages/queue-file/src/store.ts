@@ -79,7 +79,7 @@ export class JobStore {
 
   /** Creates or checks the directory and removes what dead processes left in `tmp/`. */
   async start(): Promise<void> {
-    await prepareLayout(this.layout);
+    await prepareLayout(this.layout, this.options.fsync);
     await cleanTemp(this.layout, this.emit);
   }
 

@@ -1,0 +1,126 @@
+/**
+ * What the queue asks of the file system, call by call. Power loss cannot be simulated in a test,
+ * so durability is proven by the protocol it rests on: the job's bytes are flushed before the
+ * rename makes them visible, and the directory holding the new name is flushed before `enqueue`
+ * resolves. The same log shows that `reserve` never lists `ready/` nor opens a job it does not
+ * hand out.
+ */
+import type * as Fs from "node:fs";
+import type * as FsPromises from "node:fs/promises";
+import { relative } from "node:path";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { createFileQueue } from "../src/index.js";
+import { tempDirs } from "./helpers.js";
+
+const calls = vi.hoisted(() => ({ log: [] as string[], paths: new Map<number, string>() }));
+
+vi.mock("node:fs", async (importOriginal) => {
+  const fs = await importOriginal<typeof Fs>();
+  type OpenCallback = (error: NodeJS.ErrnoException | null, fd: number) => void;
+  type DoneCallback = (error: NodeJS.ErrnoException | null) => void;
+  return {
+    ...fs,
+    open: (path: string, flags: string | number, ...rest: unknown[]) => {
+      const callback = rest.pop() as OpenCallback;
+      const mode = rest[0] as number | undefined;
+      fs.open(path, flags, mode, (error, fd) => {
+        if (!error) calls.paths.set(fd, path);
+        callback(error, fd);
+      });
+    },
+    fsync: (fd: number, callback: DoneCallback) => {
+      const path = calls.paths.get(fd) ?? `fd ${fd}`;
+      calls.log.push(`fsync ${path}`);
+      fs.fsync(fd, (error) => {
+        calls.log.push(`fsynced ${path}`);
+        callback(error);
+      });
+    },
+    openSync: (path: string, flags: number, mode?: number) => {
+      calls.log.push(`openSync ${path}`);
+      return fs.openSync(path, flags, mode);
+    },
+  };
+});
+
+vi.mock("node:fs/promises", async (importOriginal) => {
+  const fs = await importOriginal<typeof FsPromises>();
+  return {
+    ...fs,
+    rename: async (from: string, to: string) => {
+      await fs.rename(from, to);
+      calls.log.push(`renamed ${from} -> ${to}`);
+    },
+    readdir: (path: string) => {
+      calls.log.push(`readdir ${path}`);
+      return fs.readdir(path);
+    },
+  };
+});
+
+const tempDir = tempDirs();
+
+beforeEach(() => {
+  calls.log.length = 0;
+});
+
+/** The log with paths relative to the queue directory, and temp names made generic. */
+const logOf = (dir: string): string[] =>
+  calls.log.map((line) => line.replaceAll(/\/[^ ]+/g, (path) => relative(dir, path).replace(/^tmp\/[^ ]+$/, "tmp/x") || "."));
+
+describe("enqueue", () => {
+  it("flushes the job before it becomes visible, and the directory before it resolves", async () => {
+    const dir = tempDir();
+    const queue = createFileQueue({ dir });
+    await queue.stats();
+    calls.log.length = 0;
+    const sent = await queue.enqueue({ payload: "durable" });
+    calls.log.push("enqueue resolved");
+    const log = logOf(dir);
+    const name = /^renamed tmp\/x -> (ready\/.+)$/.exec(log.find((line) => line.startsWith("renamed")) ?? "")?.[1] ?? "";
+    expect(name).toContain(sent.id);
+    expect(log).toEqual(["fsync tmp/x", "fsynced tmp/x", `renamed tmp/x -> ${name}`, "fsync ready", "fsynced ready", "enqueue resolved"]);
+    await queue.close();
+  });
+
+  it("with fsync: false, flushes nothing", async () => {
+    const dir = tempDir();
+    const queue = createFileQueue({ dir, fsync: false });
+    await queue.stats();
+    calls.log.length = 0;
+    await queue.enqueue({ payload: "fast" });
+    expect(logOf(dir).filter((line) => line.startsWith("fsync"))).toEqual([]);
+    expect(logOf(dir).filter((line) => line.startsWith("renamed tmp/x -> ready/"))).toHaveLength(1);
+    await queue.close();
+  });
+
+  it("flushes every directory it creates into its parent, and the format marker", async () => {
+    const dir = `${tempDir()}/new/queue`;
+    const queue = createFileQueue({ dir });
+    await queue.stats();
+    const flushed = logOf(dir).filter((line) => line.startsWith("fsynced"));
+    expect(flushed).toEqual(["fsynced ../..", "fsynced ..", "fsynced .", "fsynced .", "fsynced .", "fsynced .", "fsynced .", "fsynced tmp/x", "fsynced ."]);
+    expect(logOf(dir)).toContain("renamed tmp/x -> queue-file.json");
+    await queue.close();
+  });
+});
+
+describe("reserve", () => {
+  it("never lists ready/ after its first look, and opens only the job it hands out", async () => {
+    const dir = tempDir();
+    const producer = createFileQueue({ dir, fsync: false });
+    for (let n = 0; n < 500; n++) await producer.enqueue({ payload: n, priority: n % 7 });
+    // The periodic safety listing is off: what is measured is the cost of reserve itself.
+    const consumer = createFileQueue({ dir, rescanIntervalMs: 0 });
+    await (await consumer.reserve())?.ack();
+    calls.log.length = 0;
+    for (let n = 0; n < 200; n++) await (await consumer.reserve())?.ack();
+    const log = logOf(dir);
+    expect(log.filter((line) => line === "readdir ready")).toEqual([]);
+    const opened = log.filter((line) => line.startsWith("openSync "));
+    expect(opened).toHaveLength(200);
+    expect(opened.every((line) => line.startsWith("openSync ready/"))).toBe(true);
+    await producer.close();
+    await consumer.close();
+  });
+});
