@@ -24,6 +24,11 @@ describe("several processes on one directory", () => {
     const exits = await Promise.all(workers.map((worker) => worker.exited));
     for (const [i, exit] of exits.entries()) expect(exit, `worker ${i}: ${workers[i]?.stderr() ?? ""}`).toEqual({ code: 0, signal: null });
 
+    // Handed out exactly once: a job claimed twice would show up as a second `acking` line (its
+    // holder's ack then failing with `lost`), even though `acked` would still list it once.
+    const handedOut = workers.flatMap((worker) => worker.lines.filter((line) => line.startsWith("acking ")));
+    expect(handedOut).toHaveLength(total);
+    expect(workers.flatMap((worker) => worker.lines.filter((line) => line.startsWith("lost ")))).toEqual([]);
     const acked = workers.flatMap((worker) => worker.lines.filter((line) => line.startsWith("acked ")).map((line) => line.slice(6)));
     expect(acked).toHaveLength(total);
     expect(new Set(acked).size).toBe(total);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readmeExamples, runTsSnippet } from "@x/test-servers";
+import { readmeExamples, runTsSnippet, typecheckSnippets } from "@x/test-servers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -38,6 +38,12 @@ describe("README examples", async () => {
   it("has one expected output per example", () => {
     expect(blocks).toHaveLength(expected.length);
   });
+
+  it("every example typechecks against the package's tsconfig", async () => {
+    const result = await typecheckSnippets(join(packageDir, "README.md"), packageDir);
+    expect(result.diagnostics).toBe("");
+    expect(result.ok).toBe(true);
+  }, 60_000);
 
   it.each(blocks.map((block, i) => [block.line, block.code, expected[i] ?? []] as const))(
     "the example at line %i runs and prints what the README says",
