@@ -62,20 +62,33 @@ export interface ActorOptions<T> {
 
 /** An actor: a named handler for one event, one durable consumer shared by all its instances. */
 export interface Actor<T = unknown, TInput = T> {
+  /** The actor's name: the durable consumer's name on the event's stream. */
   readonly name: string;
+  /** The event it handles. */
   readonly event: Event<T, TInput>;
   /** The handler (declared as a method so any actor fits {@link AnyActor}). */
   handler(payload: T, context: HandlerContext): unknown;
+  /** The consumer description, if any. */
   readonly description: string | undefined;
+  /** See {@link ActorOptions.ackWait}, in ms. */
   readonly ackWait: number;
+  /** See {@link ActorOptions.maxAttempts}. */
   readonly maxAttempts: number;
+  /** See {@link ActorOptions.maxAckPending}. */
   readonly maxAckPending: number;
+  /** See {@link ActorOptions.maxJobs}. */
   readonly maxJobs: number;
+  /** See {@link ActorOptions.jobTimeout}, in ms. */
   readonly jobTimeout: number;
+  /** See {@link ActorOptions.retryDelay}, in ms (a frozen copy). */
   readonly retryDelay: readonly number[];
+  /** See {@link ActorOptions.pulse}. */
   readonly pulse: boolean;
+  /** See {@link ActorOptions.priority}. */
   readonly priority: Priority;
+  /** See {@link ActorOptions.middlewares} (a frozen copy). */
   readonly middlewares: readonly Middleware<T>[];
+  /** Marks values created by {@link Actor}. */
   readonly [BRAND]: true;
 }
 

@@ -76,6 +76,7 @@ export interface ActorsConnectOptions extends ConnectOptions {
 
 /** A registry of the actors a service runs (walnats' `Actors`). */
 export interface Actors extends Iterable<AnyActor> {
+  /** The actors, in declaration order. */
   readonly actors: readonly AnyActor[];
   /** The first actor with this name, if any (names are unique per event, not globally). */
   get(name: string): AnyActor | undefined;
@@ -146,15 +147,19 @@ export class ConnectedActors implements AsyncDisposable {
   readonly #acker: Acker;
   #closing: Promise<void> | undefined;
 
+  /** The NATS connection in use: the one passed in (never closed by us), or the one we opened. */
+  readonly connection: NatsConnection;
+
   /** @internal Use `Actors(...).connect()`. */
   constructor(
     actors: readonly AnyActor[],
-    readonly connection: NatsConnection,
+    connection: NatsConnection,
     owned: boolean,
     logger: Logger,
     settings: { readonly deadLetters: DeadLetterSettings; readonly ackTimeout: number },
     jsm: JetStreamManager,
   ) {
+    this.connection = connection;
     this.#actors = actors;
     this.#owned = owned;
     this.#logger = logger;
@@ -291,6 +296,7 @@ export class ConnectedActors implements AsyncDisposable {
     return this.#closing;
   }
 
+  /** Same as `close()`, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -16,6 +16,7 @@ export const DEFAULT_CLOCK_PERIOD = 60_000;
 
 /** Anything that can emit the clock's event: a `ConnectedEvents` that registered it. */
 export interface ClockEmitter {
+  /** Emits one tick (the clock always passes `uid` and `sync: true`). */
   emit(event: Event<Date>, payload: Date, options: EmitOptions): Promise<unknown>;
 }
 
@@ -43,7 +44,9 @@ export interface ClockRunOptions {
 
 /** Emits periodic events, safe to run in several processes at once. */
 export interface Clock {
+  /** The event each tick emits. */
   readonly event: Event<Date>;
+  /** The tick period, in ms. */
   readonly period: number;
   /** The tick index of the boundary at or before `epochMs`. */
   tickOf(epochMs: number): number;

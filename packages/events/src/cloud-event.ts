@@ -6,26 +6,39 @@ const BRAND: unique symbol = Symbol.for("@x/events.CloudEvent");
 export interface CloudEventInit {
   /** Identifies the event; also used as `Nats-Msg-Id` when `emit` has no `uid`. */
   readonly id: string;
+  /** Identifies the context in which the event happened (a URI reference). */
   readonly source: string;
+  /** The kind of event, e.g. `com.example.parcel.sent`. */
   readonly type: string;
   /** @default "1.0" */
   readonly specversion?: string;
+  /** Content type of the payload, e.g. `application/json`. */
   readonly datacontenttype?: string;
+  /** URI of the payload's schema. */
   readonly dataschema?: string;
+  /** The subject of the event within its source. */
   readonly subject?: string;
   /** Written as ISO-8601 UTC. */
   readonly time?: Date;
+  /** Where the payload is, when it is not in the message (claim check). */
   readonly dataref?: string;
+  /** Partitioning extension: the partition key. */
   readonly partitionkey?: string;
+  /** Sampling extension: one event in this many was kept. */
   readonly sampledrate?: number;
+  /** Sequence extension: the event's position in its source's sequence. */
   readonly sequence?: string;
+  /** Distributed tracing extension: W3C `traceparent`. */
   readonly traceparent?: string;
+  /** Distributed tracing extension: W3C `tracestate`. */
   readonly tracestate?: string;
 }
 
 /** A CloudEvents envelope to pass as `emit`'s `meta`. Create it with {@link CloudEvent}. */
 export interface CloudEvent extends Readonly<CloudEventInit> {
+  /** The CloudEvents version, `"1.0"` unless given. */
   readonly specversion: string;
+  /** Marks values created by {@link CloudEvent}. */
   readonly [BRAND]: true;
 }
 

@@ -42,10 +42,13 @@ export interface DeadLetterOptions {
 export interface DeadLetter {
   /** Sequence number in the dead-letter stream. */
   readonly seq: number;
+  /** Why it was dead-lettered. */
   readonly reason: DeadLetterReason;
   /** The last error, as text. */
   readonly error: string;
+  /** The event's name. */
   readonly event: string;
+  /** The actor that gave up on it. */
   readonly actor: string;
   /** Sequence number of the event in its own stream. */
   readonly eventSeq: number;
@@ -53,6 +56,7 @@ export interface DeadLetter {
   readonly attempts: number;
   /** The emitter's uid, if any. */
   readonly uid: string | undefined;
+  /** When it was dead-lettered. */
   readonly at: Date;
   /** The event's payload bytes, unchanged. */
   readonly data: Uint8Array;

@@ -35,6 +35,7 @@ export class EventsError extends Error {
 
 /** An option with a bad value. `option` names it, e.g. `ackWait` or `limits.age`. */
 export class InvalidOptionError extends EventsError {
+  /** The option's name, e.g. `ackWait` or `limits.age`. */
   readonly option: string;
 
   constructor(option: string, problem: string, options?: ErrorOptions) {
@@ -48,6 +49,7 @@ export class InvalidOptionError extends EventsError {
  * `rule` is the walnats linter code (`WNS001`..`WNS026`).
  */
 export class InvalidNameError extends EventsError {
+  /** The walnats linter code, `WNS001`..`WNS026`. */
   readonly rule: string;
 
   constructor(rule: string, problem: string, options?: ErrorOptions) {
@@ -61,6 +63,7 @@ export class InvalidNameError extends EventsError {
  * (JetStream API error 10058).
  */
 export class StreamExistsError extends EventsError {
+  /** The stream's name. */
   readonly stream: string;
 
   constructor(stream: string, options?: ErrorOptions) {
@@ -74,6 +77,7 @@ export class StreamExistsError extends EventsError {
  * (e.g. `limits.consumers`, `retention`), or a value is out of range (JetStream API error 10052).
  */
 export class StreamConfigError extends EventsError {
+  /** The stream's name. */
   readonly stream: string;
 
   constructor(stream: string, reason: string, options?: ErrorOptions) {
@@ -84,7 +88,9 @@ export class StreamConfigError extends EventsError {
 
 /** The server rejected an actor's consumer configuration (e.g. a field that cannot be updated). */
 export class ConsumerConfigError extends EventsError {
+  /** The event's stream. */
   readonly stream: string;
+  /** The consumer (actor) name. */
   readonly consumer: string;
 
   constructor(stream: string, consumer: string, reason: string, options?: ErrorOptions) {
@@ -96,6 +102,7 @@ export class ConsumerConfigError extends EventsError {
 
 /** `emit` was called with an event that is not part of this `Events` registry. */
 export class UnknownEventError extends EventsError {
+  /** The event's name. */
   readonly event: string;
 
   constructor(event: string, options?: ErrorOptions) {
@@ -106,6 +113,7 @@ export class UnknownEventError extends EventsError {
 
 /** One problem reported by a Standard Schema. */
 export interface PayloadIssue {
+  /** What is wrong, as the schema library says it. */
   readonly message: string;
   /** Dotted path of the offending field, or `""` for the payload as a whole. */
   readonly path: string;
@@ -113,7 +121,9 @@ export interface PayloadIssue {
 
 /** A payload failed its event's schema (on emit, or on receive). */
 export class InvalidPayloadError extends EventsError {
+  /** The event's name. */
   readonly event: string;
+  /** Every problem the schema reported. */
   readonly issues: readonly PayloadIssue[];
 
   constructor(event: string, issues: readonly PayloadIssue[], options?: ErrorOptions) {
@@ -126,7 +136,9 @@ export class InvalidPayloadError extends EventsError {
 
 /** The event's serializer could not encode a payload (on emit) or decode one (on receive). */
 export class SerializationError extends EventsError {
+  /** The event's name. */
   readonly event: string;
+  /** Whether emitting (`encode`) or receiving (`decode`) failed. */
   readonly direction: "encode" | "decode";
 
   constructor(event: string, direction: "encode" | "decode", problem: string, options?: ErrorOptions) {
@@ -142,6 +154,7 @@ export class SerializationError extends EventsError {
  * fails loudly instead of being dropped on the way.
  */
 export class PayloadTooLargeError extends EventsError {
+  /** The event's name. */
   readonly event: string;
   /** Size of payload and headers, in bytes. */
   readonly size: number;
@@ -158,7 +171,9 @@ export class PayloadTooLargeError extends EventsError {
 
 /** A handler ran longer than its actor's `jobTimeout`; its `AbortSignal` was aborted with this. */
 export class JobTimeoutError extends EventsError {
+  /** The actor's name. */
   readonly actor: string;
+  /** The actor's `jobTimeout`, in ms. */
   readonly timeoutMs: number;
 
   constructor(actor: string, timeoutMs: number, options?: ErrorOptions) {
@@ -173,6 +188,7 @@ export class JobTimeoutError extends EventsError {
  * delivered again. Reported through the logger; handlers never see it.
  */
 export class AckTimeoutError extends EventsError {
+  /** The `ackTimeout` that passed, in ms. */
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number, options?: ErrorOptions) {

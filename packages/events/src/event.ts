@@ -50,10 +50,15 @@ export interface Event<T = unknown, TInput = T> {
   readonly subject: string;
   /** The JetStream stream name (the name with `.` replaced by `-`). */
   readonly streamName: string;
+  /** The stream description, if any. */
   readonly description: string | undefined;
+  /** The stream limits (a frozen copy). */
   readonly limits: Limits;
+  /** The stream's retention policy. */
   readonly retention: Retention;
+  /** The Standard Schema that validates payloads, if any. */
   readonly schema: StandardSchemaV1<TInput, T> | undefined;
+  /** Turns payloads into bytes and back. */
   readonly serializer: Serializer<TInput>;
   /** Validates (with the schema, if any) and serializes a payload for emitting. */
   encode(payload: TInput): Promise<Uint8Array>;
@@ -62,6 +67,7 @@ export interface Event<T = unknown, TInput = T> {
    * schema or the schema validates synchronously; throws or rejects on bad input.
    */
   decode(data: Uint8Array): T | Promise<T>;
+  /** Marks values created by {@link Event}. */
   readonly [BRAND]: true;
 }
 

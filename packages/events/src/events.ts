@@ -96,8 +96,12 @@ export class ConnectedEvents implements AsyncDisposable {
   #outbox: { subject: string; data: Uint8Array; headers: MsgHdrs | undefined }[] = [];
   #flushTimer: NodeJS.Immediate | undefined;
 
+  /** The NATS connection in use: the one passed in (never closed by us), or the one we opened. */
+  readonly connection: NatsConnection;
+
   /** @internal Use `Events(...).connect()`. */
-  constructor(events: ReadonlyMap<string, AnyEvent>, readonly connection: NatsConnection, owned: boolean, logger: Logger, jsm: JetStreamManager) {
+  constructor(events: ReadonlyMap<string, AnyEvent>, connection: NatsConnection, owned: boolean, logger: Logger, jsm: JetStreamManager) {
+    this.connection = connection;
     this.#events = events;
     this.#owned = owned;
     this.#logger = logger;
@@ -211,6 +215,7 @@ export class ConnectedEvents implements AsyncDisposable {
     return this.#closing;
   }
 
+  /** Same as `close()`, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -6,9 +6,13 @@ export type LogFields = Readonly<Record<string, unknown>>;
  * The library never prints on its own.
  */
 export interface Logger {
+  /** Per-event details (e.g. duplicate emits). */
   debug(message: string, fields?: LogFields): void;
+  /** Noteworthy, expected things. */
   info(message: string, fields?: LogFields): void;
+  /** Something went wrong and was handled (a retry, a refused ack, an interest stream without actors). */
   warn(message: string, fields?: LogFields): void;
+  /** Something went wrong that needs a look (a dead letter that could not be stored, a hook that threw). */
   error(message: string, fields?: LogFields): void;
 }
 

@@ -20,6 +20,7 @@ export interface JobInfo {
 
 /** Passed to `onStart`: the decoded event is about to be handled. */
 export interface Context<T = unknown> extends JobInfo {
+  /** The decoded (and validated) payload. */
   readonly message: T;
 }
 
@@ -33,6 +34,7 @@ export interface OkContext<T = unknown> extends Context<T> {
 export interface ErrorContext<T = unknown> extends JobInfo {
   /** The decoded event; `undefined` when decoding or validation failed. */
   readonly message: T | undefined;
+  /** What the handler threw (a `JobTimeoutError` or `ShutdownError` when it was stopped), or the decode error. */
   readonly error: unknown;
   /** True when the event will be delivered again; false when it goes to the dead-letter stream. */
   readonly willRetry: boolean;
@@ -43,6 +45,7 @@ export type DeadLetterReason = "max-attempts" | "decode-error" | "schema-error";
 
 /** Passed to `onDeadLetter`: the event was published to the dead-letter stream and terminated. */
 export interface DeadLetterContext extends JobInfo {
+  /** Why it was dead-lettered. */
   readonly reason: DeadLetterReason;
   /** The last error, as text. */
   readonly error: string;

@@ -8,7 +8,9 @@
 export interface Serializer<T> {
   /** Short name for logs and errors, e.g. `"json"`. */
   readonly name: string;
+  /** Turns a payload into message bytes; throws when it cannot. */
   encode(value: T): Uint8Array;
+  /** Turns message bytes back into a payload; throws on bytes it cannot read. */
   decode(data: Uint8Array): T;
 }
 
