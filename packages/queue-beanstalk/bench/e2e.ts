@@ -10,7 +10,7 @@
  * of each is reported. `BENCH_JOBS` (default 10000) and `BENCH_ROUNDS` (default 5) scale it.
  */
 import { performance } from "node:perf_hooks";
-import type FiveBeansClient from "fivebeans/lib/client.js";
+import type { FiveBeansClient } from "../src/protocol/fivebeans.js";
 import { Queue as BullQueue, Worker as BullWorker } from "bullmq";
 import { compare, machine } from "@x/bench";
 import { startBeanstalkd } from "@x/test-servers";

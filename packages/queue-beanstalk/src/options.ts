@@ -57,13 +57,15 @@ export interface BeanstalkQueueOptions {
    */
   readonly reserveSliceSeconds?: number;
   /**
-   * When a `reserve()` gets a job, also reserve up to this many more that are ready right now (in
-   * parallel, on sockets of their own, never waiting) and hand them to the next `reserve()` calls.
-   * For callers that reserve one job at a time, like @x/worker: it saves them two round trips per
-   * job. The price: prefetched jobs count as reserved in `stats()` and are held by this process
-   * before a handler is free; a job that arrives meanwhile with a more urgent priority waits
-   * behind them; and one that is given back unused (on abort or close) counts one attempt.
-   * Keep it below the worker's concurrency. @default DEFAULT_PREFETCH (0)
+   * When a `reserve()` gets a job, also reserve up to this many more that are ready right now
+   * (`reserve-with-timeout 0` on the same socket, in one write, never waiting) and hand them to the
+   * next `reserve()` calls, most urgent first; they are touched while they wait, so waiting never
+   * costs them their lease. For callers that reserve one job at a time: the next call is answered
+   * without a round trip. The price: prefetched jobs count as reserved in `stats()` and are held
+   * by this process before a handler is free; a job that arrives meanwhile with a more urgent
+   * priority waits behind them; and one given back unused (on `close()`, or when a waiting
+   * `reserve()` is aborted) counts one attempt. Keep it below the caller's concurrency.
+   * @default DEFAULT_PREFETCH (0)
    */
   readonly prefetch?: number;
   /** Receives connection changes and buried jobs as log lines. @default no logging */

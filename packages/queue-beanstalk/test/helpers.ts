@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import FiveBeansClient from "fivebeans/lib/client.js";
+import { FiveBeansClient } from "../src/protocol/fivebeans.js";
 import { spawnTs, type ChildProcess } from "@x/test-servers";
 
 /** A tube of its own for each test, so tests on one server never see each other's jobs. */
@@ -76,20 +76,20 @@ export async function startProxy(targetPort: number): Promise<CuttableProxy> {
   };
 }
 
-/** A worker process (test/fixtures/worker-process.ts) and what it printed. */
-export interface WorkerProcess {
+/** A child process running one of `test/fixtures/*.ts`, and what it printed. */
+export interface FixtureProcess {
   readonly process: ChildProcess;
   readonly lines: string[];
   readonly exited: Promise<void>;
   /** Job ids it finished (`done` lines). */
   done(): string[];
-  started(): string[][];
+  /** The fields after `<kind> ` of every line of that kind. */
+  field(kind: string): string[][];
 }
 
-const FIXTURE = fileURLToPath(new URL("./fixtures/worker-process.ts", import.meta.url));
-
-export function startWorkerProcess(config: Record<string, unknown>): WorkerProcess {
-  const child = spawnTs(FIXTURE, [JSON.stringify(config)]);
+/** Runs `test/fixtures/<name>.ts` with `config` (JSON) as its argument and collects its output lines. */
+export function startFixtureProcess(name: "worker-process" | "holder-process", config: Record<string, unknown>): FixtureProcess {
+  const child = spawnTs(fileURLToPath(new URL(`./fixtures/${name}.ts`, import.meta.url)), [JSON.stringify(config)]);
   const lines: string[] = [];
   let partial = "";
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -112,7 +112,7 @@ export function startWorkerProcess(config: Record<string, unknown>): WorkerProce
     lines,
     exited,
     done: () => field("done").map((f) => f[0] ?? ""),
-    started: () => field("started"),
+    field,
   };
 }
 

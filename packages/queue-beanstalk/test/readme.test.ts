@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readmeExamples, runTsSnippet, startBeanstalkd, type RunningServer } from "@x/test-servers";
+import { readmeExamples, runTsSnippet, startBeanstalkd, typecheckSnippets, type RunningServer } from "@x/test-servers";
 
 const packageDir = join(import.meta.dirname, "..");
 const examples = await readmeExamples(join(packageDir, "README.md"));
@@ -27,6 +27,12 @@ afterAll(async () => {
 describe("README examples", () => {
   it("has exactly the runnable examples this test knows", () => {
     expect(examples).toHaveLength(expected.length);
+  });
+
+  it("every example typechecks against the package's tsconfig", async () => {
+    const result = await typecheckSnippets(join(packageDir, "README.md"), packageDir);
+    expect(result.diagnostics).toBe("");
+    expect(result.ok).toBe(true);
   });
 
   it.each(examples.map((example, i) => [example.line, example, i] as const))(

@@ -1,4 +1,4 @@
-import type { ReplyHandler } from "fivebeans/lib/client.js";
+import type { ReplyHandler } from "./fivebeans.js";
 
 const CRLF = Buffer.from("\r\n");
 const EMPTY = Buffer.alloc(0);

@@ -1,4 +1,4 @@
-import FiveBeansClient from "fivebeans/lib/client.js";
+import { FiveBeansClient } from "./fivebeans.js";
 import { ConnectionError, TimeoutError } from "@x/message";
 import { BeanstalkCommandError } from "../errors.js";
 import { RawBodyReply } from "./raw-reply.js";
