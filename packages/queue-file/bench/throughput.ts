@@ -18,7 +18,7 @@ import { bareJob, queueJob } from "./durable-job.js";
 /** Ours and the baselines alternate in short rounds, so a load swing on the machine hits all alike. */
 const ROUNDS = 5;
 const ROUND_MS = 600;
-const PROCESS_ROUNDS = 2;
+const PROCESS_ROUNDS = 3;
 const PROCESS_ROUND_MS = 2_000;
 const PROCESSES = 4;
 const MODES = ["bare", "bare+dirsync", "queue"] as const;
