@@ -32,10 +32,22 @@ describe("webshop: the parcel-sent story against a real NATS server", () => {
     await using events = await Events(PARCEL_SENT).connect({ servers: server.url });
     await events.register();
     await actors.register();
-    const listening = actors.listen({ signal: stop.signal, pollDelay: 1_000 });
-    for (const n of [1, 2, 3]) await parcelSent(events, parcel(n));
-    await parcelSent(events, parcel(2)); // the shop retried: same uid, dropped by the stream
-    await listening;
+    // The shop retries parcel 2 (same uid) before anyone listens: the stream drops the copy.
+    const results = [];
+    for (const n of [1, 2, 3, 2]) results.push(await parcelSent(events, parcel(n)));
+    expect(results.map((r) => [r.acknowledged, r.duplicate])).toEqual([
+      [true, false],
+      [true, false],
+      [true, false],
+      [true, true],
+    ]);
+    await actors.listen({ signal: stop.signal, pollDelay: 1_000 });
+    // Nothing else waits for either actor (no copy of parcel 2): a fresh instance finds nothing.
+    const late: string[] = [];
+    const record = { send: async (m: { to: string }) => void late.push(m.to) };
+    await using again = await webshopActors(record, record).connect({ servers: server.url });
+    await again.listen({ burst: true, batch: 10, pollDelay: 1_000 });
+    expect(late).toEqual([]);
     expect(emails.sort()).toEqual([
       "c1@example.com parcel-sent:p-1:email",
       "c2@example.com parcel-sent:p-2:email",
