@@ -124,6 +124,8 @@ export function Actor<T, TInput>(
   }
   const priority = options.priority ?? DEFAULT_PRIORITY;
   if (!PRIORITIES.includes(priority)) throw new InvalidOptionError("priority", `must be one of ${PRIORITIES.join(", ")}`);
+  const pulse = options.pulse ?? DEFAULT_PULSE;
+  if (typeof pulse !== "boolean") throw new InvalidOptionError("pulse", "must be a boolean");
   const middlewares: unknown = options.middlewares ?? [];
   if (!isList(middlewares)) throw new InvalidOptionError("middlewares", "must be a list");
   return Object.freeze({
@@ -137,7 +139,7 @@ export function Actor<T, TInput>(
     maxJobs: positive("maxJobs", options.maxJobs ?? DEFAULT_ACTOR_MAX_JOBS, true),
     jobTimeout: positive("jobTimeout", options.jobTimeout ?? DEFAULT_JOB_TIMEOUT, false),
     retryDelay: Object.freeze([...(retryDelay as readonly number[])]),
-    pulse: options.pulse ?? DEFAULT_PULSE,
+    pulse,
     priority,
     middlewares: Object.freeze([...(middlewares as readonly Middleware<T>[])]),
     [BRAND]: true as const,

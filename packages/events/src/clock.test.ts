@@ -71,6 +71,15 @@ describe("Clock (W-16)", () => {
     expect(emitted).toHaveLength(3);
   });
 
+  it("passes its signal to each emit, so stopping it stops waiting for the server", async () => {
+    const { emitter, emitted } = memoryEmitter();
+    const stop = new AbortController();
+    const running = Clock({ period: 1_000 }).run(emitter, { signal: stop.signal, ticks: 1 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await running).toBe(1);
+    expect(emitted[0]?.options.signal).toBe(stop.signal);
+  });
+
   it("reports a failed emit and keeps ticking", async () => {
     const logger = memoryLogger();
     const { emitter } = memoryEmitter(true);

@@ -84,7 +84,12 @@ export function Clock(options: ClockOptions = {}): Clock {
         await sleepUnlessAborted(tick * period - now, signal);
         if (stopped()) break;
         const at = new Date(tick * period);
-        const emitOptions: EmitOptions = { uid: `${event.name}:${tick}`, sync: true, ...(options.meta === undefined ? {} : { meta: options.meta }) };
+        const emitOptions: EmitOptions = {
+          uid: `${event.name}:${tick}`,
+          sync: true,
+          ...(options.meta === undefined ? {} : { meta: options.meta }),
+          ...(signal === undefined ? {} : { signal }), // stopping the clock stops waiting for the server
+        };
         try {
           await emitter.emit(event, at, emitOptions);
         } catch (error) {

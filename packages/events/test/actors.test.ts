@@ -5,6 +5,7 @@ import {
   Actor,
   Actors,
   Clock,
+  ClosedError,
   ConsumerConfigError,
   Event,
   Events,
@@ -370,5 +371,26 @@ describe("register", () => {
     await register(5_000);
     await register(9_000);
     expect((await nats.jsm.consumers.info(event.streamName, "worker")).config.ack_wait).toBe(9_000_000_000);
+  });
+});
+
+describe("listen options", () => {
+  it("are validated before anything is fetched, each error naming its option", async () => {
+    await using t = await setup<number>(() => undefined);
+    await expect(t.listen({ batch: 0 })).rejects.toThrow(/`batch`/);
+    await expect(t.listen({ maxJobs: 1.5 })).rejects.toThrow(/`maxJobs`/);
+    await expect(t.listen({ pollDelay: 999 })).rejects.toThrow(/`pollDelay` must be at least 1000/);
+    await expect(t.listen({ drainTimeout: -1 })).rejects.toThrow(/`drainTimeout`/);
+    await expect(t.listen({ burst: "yes" as never })).rejects.toThrow(/`burst`/);
+    await expect(t.listen({ onOutcome: 5 as never })).rejects.toThrow(/`onOutcome`/);
+    await expect(t.listen({ signal: {} as never })).rejects.toThrow(/`signal`/);
+  });
+
+  it("returns at once for a signal that is already aborted, and after close()", async () => {
+    await using t = await setup<number>(() => undefined);
+    await t.listen({ signal: AbortSignal.abort() });
+    await t.actors.close();
+    await t.actors.close(); // idempotent
+    await expect(t.listen()).rejects.toThrow(ClosedError);
   });
 });
