@@ -4,7 +4,7 @@ import { AdapterError, ConnectionError, TimeoutError } from "@x/message";
 import { freePort, startBeanstalkd, type RunningServer } from "@x/test-servers";
 import { BeanstalkCommandError } from "../src/errors.js";
 import { Connection, ConnectionClosedError, type ConnectionEvent } from "../src/protocol/connection.js";
-import { Session } from "../src/protocol/session.js";
+import { PUT_WINDOW, Session } from "../src/protocol/session.js";
 import { freshTube } from "./helpers.js";
 
 const TIMEOUTS = { connectTimeoutMs: 5_000, commandTimeoutMs: 5_000 };
@@ -80,6 +80,28 @@ describe("Session (the typed layer over fivebeans)", () => {
       await session.use(freshTube());
       const ids = await Promise.all(Array.from({ length: 500 }, (_, i) => session.put(0, 0, 10, Buffer.from(String(i)))));
       for (let i = 1; i < ids.length; i++) expect(ids[i]).toBe((ids[i - 1] ?? 0) + 1);
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it("puts beyond the window wait their turn and keep their order; closing rejects the ones still waiting", async () => {
+    const session = await open();
+    try {
+      const tube = freshTube();
+      await session.use(tube);
+      const count = PUT_WINDOW * 3 + 7;
+      const ids = await Promise.all(Array.from({ length: count }, (_, i) => session.put(0, 0, 10, Buffer.from(String(i)))));
+      for (let i = 1; i < ids.length; i++) expect(ids[i]).toBe((ids[i - 1] ?? 0) + 1);
+      expect((await session.statsTube(tube)).ready).toBe(count);
+      expect(session.pendingCount).toBe(0);
+
+      const late = Array.from({ length: PUT_WINDOW * 2 }, () => session.put(0, 0, 10, Buffer.from("late")).catch((e: unknown) => e));
+      session.destroy(new Error("cut"));
+      const outcomes = await Promise.all(late);
+      // Some may have been answered before the cut; none is left hanging, the rest are ConnectionErrors.
+      expect(outcomes.filter((o) => typeof o !== "number").every((o) => o instanceof ConnectionError)).toBe(true);
+      expect(outcomes.filter((o) => o instanceof ConnectionError).length).toBeGreaterThanOrEqual(PUT_WINDOW);
     } finally {
       session.destroy();
     }

@@ -9,8 +9,8 @@ export type ParseReply<T> = (first: unknown, second: unknown) => T;
  */
 export class Request<T> {
   readonly command: string;
-  /** When the reply is overdue (epoch ms). */
-  readonly deadline: number;
+  /** When the reply is overdue (epoch ms); restarted when a command that waited its turn is sent. */
+  deadline: number;
   readonly timeoutMs: number;
   readonly promise: Promise<T>;
   done = false;

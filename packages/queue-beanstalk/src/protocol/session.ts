@@ -34,6 +34,21 @@ const readJobStats = readBody(parseJobStats);
 const readTubeStats = readBody(parseTubeStats);
 const readServerStats = readBody(parseServerStats);
 
+/**
+ * Puts on the wire at once; more wait here until replies come. fivebeans keeps the reply parsers
+ * of a socket's commands in an array and `shift()`s one per reply, which costs a copy of the whole
+ * array once it is long: with 10 000 puts in flight, the client spent about twice the CPU.
+ */
+export const PUT_WINDOW = 512;
+
+interface QueuedPut {
+  readonly request: Request<number>;
+  readonly priority: number;
+  readonly delaySeconds: number;
+  readonly ttrSeconds: number;
+  readonly body: Buffer;
+}
+
 /** `reserve-with-timeout` answers with these when there is no job (`DEADLINE_SOON`: see {@link Session.reserveWithTimeout}). */
 const NO_JOB: ReadonlySet<string> = new Set(["TIMED_OUT"]);
 const NO_JOB_NOW: ReadonlySet<string> = new Set(["TIMED_OUT", "DEADLINE_SOON"]);
@@ -62,6 +77,9 @@ export class Session {
   #pending: Request<unknown>[] = [];
   #head = 0;
   #pendingCount = 0;
+  /** Puts beyond {@link PUT_WINDOW}, oldest first, from `#queuedHead` on. */
+  #queuedPuts: QueuedPut[] = [];
+  #queuedHead = 0;
   /** One timer for the whole pipeline: only the oldest command can be overdue. */
   #watchdog: NodeJS.Timeout | undefined;
   #drainWaiters: (() => void)[] = [];
@@ -158,6 +176,8 @@ export class Session {
     this.#pending = [];
     this.#head = 0;
     this.#pendingCount = 0;
+    this.#queuedPuts = [];
+    this.#queuedHead = 0;
     clearTimeout(this.#watchdog);
     this.#watchdog = undefined;
     for (const entry of pending) entry.fail(error);
@@ -208,6 +228,7 @@ export class Session {
   /** A reply came: drop settled entries from the front. */
   #settled(): void {
     this.#pendingCount--;
+    if (this.#queuedHead < this.#queuedPuts.length) this.#sendQueuedPuts();
     while (this.#head < this.#pending.length && this.#pending[this.#head]?.done === true) this.#head++;
     if (this.#head === this.#pending.length) {
       this.#pending = [];
@@ -281,11 +302,38 @@ export class Session {
     return request.promise;
   }
 
-  /** `put`: resolves to the new job's id. */
+  /** `put`: resolves to the new job's id. Beyond {@link PUT_WINDOW} in flight, it waits its turn here. */
   put(priority: number, delaySeconds: number, ttrSeconds: number, body: Buffer): Promise<number> {
     const request = this.#request("put", readId);
-    if (!request.done) this.#client.put(priority, delaySeconds, ttrSeconds, body, request.callback);
+    if (request.done) return request.promise;
+    const queued = this.#queuedPuts.length - this.#queuedHead;
+    if (queued === 0 && this.#pendingCount <= PUT_WINDOW) this.#client.put(priority, delaySeconds, ttrSeconds, body, request.callback);
+    else this.#queuedPuts.push({ request, priority, delaySeconds, ttrSeconds, body });
     return request.promise;
+  }
+
+  /** Replies came: send queued puts while the window has room (in one write). */
+  #sendQueuedPuts(): void {
+    const queue = this.#queuedPuts;
+    let inFlight = this.#pendingCount - (queue.length - this.#queuedHead);
+    if (inFlight >= PUT_WINDOW || this.#state !== "open") return;
+    this.#corkForThisTick();
+    while (this.#queuedHead < queue.length && inFlight < PUT_WINDOW) {
+      const put = queue[this.#queuedHead];
+      this.#queuedHead++;
+      if (!put || put.request.done) continue;
+      // Its time to answer starts now, not when it was queued behind the window.
+      put.request.deadline = Date.now() + put.request.timeoutMs;
+      this.#client.put(put.priority, put.delaySeconds, put.ttrSeconds, put.body, put.request.callback);
+      inFlight++;
+    }
+    if (this.#queuedHead === queue.length) {
+      this.#queuedPuts = [];
+      this.#queuedHead = 0;
+    } else if (this.#queuedHead > 1024 && this.#queuedHead * 2 > queue.length) {
+      this.#queuedPuts = queue.slice(this.#queuedHead);
+      this.#queuedHead = 0;
+    }
   }
 
   /**
