@@ -76,6 +76,7 @@ export class BeanstalkCommandError extends AdapterError {
  * holder releases it or its TTR runs out.
  */
 export class JobReservedElsewhereError extends AdapterError {
+  /** The id of the job that could not be deleted. */
   readonly jobId: string;
 
   constructor(jobId: string, options?: ErrorOptions) {

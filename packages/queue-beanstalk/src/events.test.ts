@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { InvalidArgumentError } from "@x/message";
 import { QueueEvents, type BeanstalkLogger } from "./events.js";
 
 function logger(): BeanstalkLogger & { errors: string[] } {
@@ -40,5 +41,19 @@ describe("QueueEvents", () => {
     }).not.toThrow();
     expect(after).toHaveBeenCalledWith({ connection: "producer", generation: 1 });
     expect(log.errors).toEqual(["a connect listener threw: listener bug"]);
+  });
+
+  it("rejects an unknown event name or a listener that is not a function, naming the argument", () => {
+    const events = new QueueEvents(undefined);
+    const argumentOf = (run: () => unknown): string | undefined => {
+      try {
+        run();
+      } catch (err) {
+        return err instanceof InvalidArgumentError ? err.argument : undefined;
+      }
+      return undefined;
+    };
+    expect(argumentOf(() => events.on("burried" as "buried", () => undefined))).toBe("event");
+    expect(argumentOf(() => events.on("buried", "not a function" as unknown as () => void))).toBe("listener");
   });
 });

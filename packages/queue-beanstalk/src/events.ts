@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "@x/message";
 import type { ConnectionEvent } from "./protocol/connection.js";
 
 /** Where log lines go: any object with these four methods (console, pino, ...). */
@@ -32,6 +33,8 @@ export interface BeanstalkQueueEvents {
 /** The name of a {@link BeanstalkQueueEvents} event. */
 export type BeanstalkQueueEventName = keyof BeanstalkQueueEvents;
 
+const EVENT_NAMES: ReadonlySet<string> = new Set<BeanstalkQueueEventName>(["buried", "connect", "disconnect", "reconnecting"]);
+
 /** A listener for event `E`. */
 export type BeanstalkQueueListener<E extends BeanstalkQueueEventName> = (event: BeanstalkQueueEvents[E]) => void;
 
@@ -48,6 +51,10 @@ export class QueueEvents {
   }
 
   on<E extends BeanstalkQueueEventName>(event: E, listener: BeanstalkQueueListener<E>): () => void {
+    if (!EVENT_NAMES.has(event)) {
+      throw new InvalidArgumentError("event", `must be one of ${[...EVENT_NAMES].join(", ")}, got ${JSON.stringify(event)}`);
+    }
+    if (typeof listener !== "function") throw new InvalidArgumentError("listener", `must be a function, got ${typeof listener}`);
     let set = this.#listeners.get(event);
     if (!set) {
       set = new Set();

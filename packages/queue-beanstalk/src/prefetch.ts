@@ -90,6 +90,12 @@ export class PrefetchBuffer {
     }
   }
 
+  /** Forgets every waiting job and stops touching them (the queue closed: its sockets give them back). */
+  clear(): void {
+    this.#entries.length = 0;
+    this.#stopKeepalive();
+  }
+
   /** Gives every waiting job back to the queue (the caller went away). */
   releaseAll(reason: string): void {
     for (const entry of this.#entries.splice(0)) entry.reservation.giveBack(reason);

@@ -554,6 +554,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     this.#shared.close();
     this.#held.clear();
     this.#reservationHost.leases.clear();
+    this.#prefetched.clear();
     // Puts already sent are answered before the socket closes.
     await this.#producer.end(this.#options.commandTimeoutMs);
   }
