@@ -110,8 +110,9 @@ export class JobStore {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#rescanTimer);
+    // After the index is built, not before: building it is what starts the timer.
     await this.#consuming?.catch(() => undefined);
+    clearInterval(this.#rescanTimer);
     await this.#compacting;
     await this.#journal.close();
     await Promise.all(Object.values(this.syncs).map((sync) => sync.close()));

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidArgumentError, JobTooBigError, LeaseLostError, QueueClosedError, createMessage, encode } from "@x/message";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FileSystemError, createFileQueue, type FileQueueEvent, type FileQueueLogger, type FileQueueOptions } from "../src/index.js";
+import { DEFAULT_RESCAN_INTERVAL_MS, FileSystemError, createFileQueue, type FileQueueEvent, type FileQueueLogger, type FileQueueOptions } from "../src/index.js";
 import { formatReady } from "../src/names.js";
 import { tempDirs } from "./helpers.js";
 
@@ -266,19 +266,39 @@ describe("inspect", () => {
 });
 
 describe("index of ready jobs", () => {
-  it("a job whose journal line was lost is found by the periodic rescan", async () => {
-    const dir = tempDir();
-    const events: FileQueueEvent[] = [];
-    const queue = createFileQueue({ dir, rescanIntervalMs: 50, onEvent: (event) => events.push(event) });
-    expect(await queue.reserve()).toBeNull();
-    // What a producer killed between its rename and its journal append leaves behind.
-    const message = createMessage({ id: "orphan", payload: "found" });
-    const name = formatReady({ priority: 1, readyAt: Date.now(), seq: "00000001", deliveries: 0, id: message.id });
-    writeFileSync(join(dir, "ready", name), encode(message));
-    const job = await queue.reserve({ timeoutMs: 10_000 });
-    expect(job?.message.body.payload).toBe("found");
-    expect(events).toContainEqual({ type: "rescanned", listed: 1, added: 1 });
-    await queue.close();
+  it("a job whose journal line was lost is found by the periodic rescan, every rescanIntervalMs", async () => {
+    // Only the interval is fake: file-system calls and the reserve's own waits run for real.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const dir = tempDir();
+      const events: FileQueueEvent[] = [];
+      let rescanned = (): void => undefined;
+      const rescan = new Promise<void>((resolve) => (rescanned = resolve));
+      const queue = createFileQueue({
+        dir,
+        onEvent: (event) => {
+          events.push(event);
+          if (event.type === "rescanned") rescanned();
+        },
+      });
+      expect(await queue.reserve()).toBeNull();
+      // What a producer killed between its rename and its journal append leaves behind.
+      const message = createMessage({ id: "orphan", payload: "found" });
+      const name = formatReady({ priority: 1, readyAt: Date.now(), seq: "00000001", deliveries: 0, id: message.id });
+      writeFileSync(join(dir, "ready", name), encode(message));
+      // The journal does not name it: until the listing, the job is not seen.
+      expect(await queue.reserve()).toBeNull();
+      vi.advanceTimersByTime(DEFAULT_RESCAN_INTERVAL_MS - 1);
+      expect(await queue.reserve()).toBeNull();
+      vi.advanceTimersByTime(1);
+      await rescan;
+      expect(events).toContainEqual({ type: "rescanned", listed: 1, added: 1 });
+      const job = await queue.reserve();
+      expect(job?.message.body.payload).toBe("found");
+      await queue.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("garbage in the journal is ignored", async () => {
