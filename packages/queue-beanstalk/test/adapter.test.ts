@@ -1,7 +1,9 @@
 import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { InvalidArgumentError, InvalidMessageError, JobTooBigError, LeaseLostError, QueueClosedError } from "@x/message";
+import { AdapterError, InvalidArgumentError, InvalidMessageError, JobTooBigError, LeaseLostError, QueueClosedError } from "@x/message";
+import { startBeanstalkd } from "@x/test-servers";
 import {
+  BeanstalkCommandError,
   createBeanstalkQueue,
   JobReservedElsewhereError,
   type BeanstalkQueue,
@@ -258,6 +260,32 @@ describe("limits and validation", () => {
       expect(connections).toBe(0);
     } finally {
       listener.close();
+    }
+  });
+
+  it("a draining server refuses puts with BeanstalkCommandError (DRAINING, an AdapterError); reserving goes on", async () => {
+    await using own = await startBeanstalkd();
+    const queue = createBeanstalkQueue({ host: own.host, port: own.port, tube: "drain" });
+    try {
+      const before = await queue.enqueue({ payload: "before" });
+      // SIGUSR1 puts beanstalkd in drain mode: no new jobs, the rest can still be worked off.
+      process.kill(own.pid, "SIGUSR1");
+      let err: unknown;
+      await until(async () => {
+        err = await queue.enqueue({ payload: "after" }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        return err !== undefined;
+      }, "the server to refuse puts");
+      expect(err).toBeInstanceOf(BeanstalkCommandError);
+      expect(err).toBeInstanceOf(AdapterError);
+      expect(err).toMatchObject({ reply: "DRAINING", command: "put", code: "ERR_ADAPTER" });
+      const job = await queue.reserve();
+      expect(job?.message.id).toBe(before.id);
+      await job?.ack();
+    } finally {
+      await queue.close();
     }
   });
 
