@@ -134,15 +134,18 @@ describe("concurrency (W-12) and fetching only free slots (G-W10)", () => {
     let active = 0;
     let gate!: () => void;
     const open = new Promise<void>((resolve) => (gate = resolve));
+    const outcomes: JobOutcome[] = [];
     await using t = await setup<number>(async () => {
       active++;
       await open;
     }, { maxJobs: 20 });
     for (let i = 0; i < 20; i++) await t.emit(i);
-    const done = t.listen({ burst: true, batch: 20, maxJobs: 20 });
+    const done = t.listen({ burst: true, batch: 20, maxJobs: 20, onOutcome: (_a, o) => outcomes.push(o) });
     await until(() => active === 20); // all 20 handlers run together (a hang here would be the failure)
+    expect(outcomes).toEqual([]); // none could finish before the gate opened: they really overlap
     gate();
     await done;
+    expect(outcomes).toEqual(Array.from({ length: 20 }, () => "acked"));
   });
 
   it("never runs more than the actor's maxJobs and never holds more unacknowledged events", async () => {
