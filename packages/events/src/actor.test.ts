@@ -60,6 +60,11 @@ describe("Actor", () => {
     expect((caught as InvalidOptionError).option).toBe(option);
   });
 
+  it("refuses options that are not an object", () => {
+    expect(() => Actor("count", EVENT, noop, null as never)).toThrow(/`options` must be an object/);
+    expect(() => Event("e", "json" as never)).toThrow(/`options` must be an object/);
+  });
+
   it("refuses a handler that is not a function and an event not made by Event()", () => {
     expect(() => Actor("count", EVENT, "nope" as never)).toThrow(/`handler`/);
     expect(() => Actor("count", { name: "numbers" } as never, noop)).toThrow(/`event`/);

@@ -115,6 +115,8 @@ export function Actor<T, TInput>(
   options: ActorOptions<NoInfer<T>> = {},
 ): Actor<T, TInput> {
   validateName("actor", name);
+  const raw: unknown = options;
+  if (typeof raw !== "object" || raw === null) throw new InvalidOptionError("options", "must be an object");
   validateDescription("actor", options.description);
   if (!isEvent(event)) throw new InvalidOptionError("event", "must be created with Event()");
   if (typeof handler !== "function") throw new InvalidOptionError("handler", "must be a function");

@@ -28,6 +28,7 @@ import { ClosedError, ConsumerConfigError, InvalidOptionError, ShutdownError } f
 import type { JobOutcome } from "./job.js";
 import { RunningJobs } from "./job-tracker.js";
 import { describeError, type Logger } from "./logger.js";
+import { STREAM_NAME_IN_USE } from "./register-streams.js";
 import { Slots } from "./slots.js";
 import { nanos } from "./stream-config.js";
 import { Tasks } from "./tasks.js";
@@ -307,7 +308,7 @@ export class ConnectedActors implements AsyncDisposable {
       await this.#jsm.streams.add(config);
     } catch (error) {
       // Already there with other settings (e.g. maxAge): bring it up to date.
-      if (!(error instanceof JetStreamApiError) || error.code !== 10058) throw error;
+      if (!(error instanceof JetStreamApiError) || error.code !== STREAM_NAME_IN_USE) throw error;
       await this.#jsm.streams.update(config.name, config);
     }
   }

@@ -87,6 +87,8 @@ export function Event(
   options: EventOptions<unknown> & { readonly schema?: StandardSchemaV1 } = {},
 ): Event {
   validateName("event", name);
+  const raw: unknown = options;
+  if (typeof raw !== "object" || raw === null) throw new InvalidOptionError("options", "must be an object");
   validateDescription("event", options.description);
   const retention = options.retention ?? DEFAULT_RETENTION;
   if (!RETENTIONS.includes(retention)) throw new InvalidOptionError("retention", `must be one of ${RETENTIONS.join(", ")}`);

@@ -4,7 +4,7 @@ import { StreamConfigError, StreamExistsError } from "./errors.js";
 import { streamConfigOf } from "./stream-config.js";
 
 /** JetStream API error: "stream name already in use with a different configuration". */
-const STREAM_NAME_IN_USE = 10058;
+export const STREAM_NAME_IN_USE = 10058;
 /** JetStream API error: invalid stream configuration (or a field that cannot be updated). */
 const STREAM_INVALID_CONFIG = 10052;
 
