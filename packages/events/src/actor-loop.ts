@@ -6,14 +6,13 @@ import { JetStreamDelivery } from "./delivery.js";
 import { runJob, type JobEnvironment, type JobOutcome } from "./job.js";
 import { ActorJobs, type RunningJobs } from "./job-tracker.js";
 import { describeError, type Logger } from "./logger.js";
-import { Pulse } from "./pulse.js";
 import { Slots } from "./slots.js";
 
 /** Pause after a failed fetch (server gone, consumer deleted, ...) before the next one, in ms. */
 export const FETCH_ERROR_DELAY = 1_000;
 
 /** Everything one actor's loop shares with the rest of its `listen` call. */
-export interface LoopEnvironment extends Omit<JobEnvironment, "actor" | "pulse" | "freeSlot"> {
+export interface LoopEnvironment extends Omit<JobEnvironment, "actor" | "freeSlot"> {
   readonly acker: Acker;
   readonly consumer: Consumer;
   readonly logger: Logger;
@@ -50,7 +49,7 @@ export async function runActorLoop(actor: AnyActor, env: LoopEnvironment): Promi
     actor,
     logger: env.logger,
     tasks: env.tasks,
-    pulse: new Pulse(actor.ackWait / 2),
+    pulse: env.pulse,
     running: env.running,
     shutdown: env.shutdown,
     deadLetter: env.deadLetter,

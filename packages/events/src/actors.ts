@@ -28,6 +28,7 @@ import { ClosedError, ConsumerConfigError, InvalidOptionError, ShutdownError } f
 import type { JobOutcome } from "./job.js";
 import { RunningJobs } from "./job-tracker.js";
 import { describeError, type Logger } from "./logger.js";
+import { Pulse } from "./pulse.js";
 import { STREAM_NAME_IN_USE } from "./register-streams.js";
 import { Slots } from "./slots.js";
 import { nanos } from "./stream-config.js";
@@ -250,11 +251,14 @@ export class ConnectedActors implements AsyncDisposable {
       throw error;
     }
     const deadLetter = publishDeadLetter.bind(null, this.#js, this.#deadLetters);
+    // One pulse timer per actor, stopped once its jobs are done (not left to run out on its own).
+    const loops = bound.map((loop) => ({ ...loop, pulse: new Pulse(loop.actor.ackWait / 2) }));
     await Promise.all(
-      bound.map(({ actor, consumer }) =>
+      loops.map(({ actor, consumer, pulse }) =>
         runActorLoop(actor, {
           acker: this.#acker,
           consumer,
+          pulse,
           logger: this.#logger,
           globalSlots,
           stop,
@@ -282,6 +286,7 @@ export class ConnectedActors implements AsyncDisposable {
       for (const job of running) job.abort(new ShutdownError());
     }
     await jobs.idle();
+    for (const { pulse } of loops) pulse.stop();
     await tasks.wait();
     if (!this.connection.isClosed()) await this.connection.flush().catch(() => undefined);
   }

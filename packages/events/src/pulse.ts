@@ -29,6 +29,13 @@ export class Pulse {
     this.#tracked.delete(delivery);
   }
 
+  /** Stops the timer and forgets every delivery (when the actor's jobs are all done). */
+  stop(): void {
+    this.#tracked.clear();
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
   #tick(): void {
     if (this.#tracked.size === 0) {
       clearInterval(this.#timer);
