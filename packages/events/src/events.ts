@@ -51,6 +51,9 @@ export interface EmitResult {
   readonly seq: number | undefined;
 }
 
+/** Fire-and-forget events are handed to the client at the latest when this many bytes wait (its own write threshold is 32 KiB). */
+const OUTBOX_CHUNK_BYTES = 64 * 1024;
+
 const NOT_ACKNOWLEDGED: EmitResult = Object.freeze({ acknowledged: false, duplicate: false, seq: undefined });
 
 /** A registry of the events a service emits (walnats' `Events`). */
@@ -94,6 +97,7 @@ export class ConnectedEvents implements AsyncDisposable {
   #closing: Promise<void> | undefined;
   /** Fire-and-forget publishes of the current event-loop turn (see `#publishSoon`). */
   #outbox: { subject: string; data: Uint8Array; headers: MsgHdrs | undefined }[] = [];
+  #outboxBytes = 0;
   #flushTimer: NodeJS.Immediate | undefined;
 
   /** The NATS connection in use: the one passed in (never closed by us), or the one we opened. */
@@ -173,10 +177,19 @@ export class ConnectedEvents implements AsyncDisposable {
    */
   #publishSoon(subject: string, data: Uint8Array, headers: MsgHdrs | undefined): void {
     this.#outbox.push({ subject, data, headers });
-    this.#flushTimer ??= setImmediate(() => {
+    this.#outboxBytes += data.byteLength;
+    // A long burst is handed over in chunks, so the server stores the first events while the
+    // caller still emits the rest instead of waiting for the end of the turn.
+    if (this.#outboxBytes >= OUTBOX_CHUNK_BYTES) {
       this.#flushOutbox();
-    });
+      return;
+    }
+    this.#flushTimer ??= setImmediate(this.#flushOutboxSoon);
   }
+
+  readonly #flushOutboxSoon = (): void => {
+    this.#flushOutbox();
+  };
 
   #flushOutbox(): void {
     if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer);
@@ -184,6 +197,7 @@ export class ConnectedEvents implements AsyncDisposable {
     const outbox = this.#outbox;
     if (outbox.length === 0) return;
     this.#outbox = [];
+    this.#outboxBytes = 0;
     for (const { subject, data, headers } of outbox) {
       try {
         this.connection.publish(subject, data, headers === undefined ? undefined : { headers });

@@ -221,6 +221,20 @@ describe("emit", () => {
     expect((await events.emit(other, "fine", { sync: true })).acknowledged).toBe(true);
   });
 
+  it("hands a long burst of fire-and-forget events to the client in 64 KiB chunks, the rest at the end of the turn", async () => {
+    const event = Event<string>(uniqueName("burst"));
+    await using events = await Events(event).connect({ servers: nats.url });
+    await events.register();
+    const sent = (): number => events.connection.stats().outMsgs;
+    const before = sent();
+    const emits = Array.from({ length: 100 }, () => events.emit(event, "x".repeat(1_022))); // 1,024 bytes each
+    const inTheSameTurn = sent() - before;
+    await Promise.all(emits);
+    await events.flush();
+    expect(inTheSameTurn).toBe(64);
+    expect(sent() - before).toBe(100);
+  });
+
   it("refuses a delay beyond MAX_DELAY_MS, naming the option", async () => {
     const event = Event<number>(uniqueName("far"));
     await using events = await Events(event).connect(nats.nc);
