@@ -2,13 +2,17 @@
  * End to end: put N jobs and process them all with a no-op handler at concurrency 16.
  *
  * - ours: `createBeanstalkQueue` + `createWorker` from @x/worker;
- * - baseline: raw fivebeans, the same puts (pipelined on one connection) and 16 connections each
- *   looping reserve -> delete;
+ * - baseline: raw fivebeans, the same puts (pipelined on one connection, at most `PUT_WINDOW` in
+ *   flight, as the adapter does) and 16 connections each looping reserve -> delete;
  * - also: BullMQ on this machine's Redis (127.0.0.1:6379), same job count and concurrency.
  *
- * Rounds alternate between the three so that a noisy neighbour hurts them alike; the median round
- * of each is reported. `BENCH_JOBS` (default 10000) and `BENCH_ROUNDS` (default 5) scale it.
+ * One warm-up round of each (not counted: the first rounds run on cold JIT), then rounds that
+ * alternate between them so that a noisy neighbour hurts them alike; the round with the median
+ * ratio is reported. Besides the rates it records, per 1000 jobs, this process's CPU time and
+ * beanstalkd's (from /proc), the two halves of the work on a 2-core machine.
+ * `BENCH_JOBS` (default 20000) and `BENCH_ROUNDS` (default 7) scale it.
  */
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { FiveBeansClient } from "../src/protocol/fivebeans.js";
 import { Queue as BullQueue, Worker as BullWorker } from "bullmq";
@@ -16,10 +20,11 @@ import { compare, machine } from "@x/bench";
 import { startBeanstalkd } from "@x/test-servers";
 import { createWorker } from "@x/worker";
 import { createBeanstalkQueue } from "../src/index.js";
+import { PUT_WINDOW } from "../src/protocol/session.js";
 import { connectFivebeans } from "../test/helpers.js";
 
-const JOBS = Number(process.env.BENCH_JOBS ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const CONCURRENCY = 16;
 const REDIS = { host: "127.0.0.1", port: 6379 };
 
@@ -70,19 +75,25 @@ async function rawFivebeans(): Promise<number> {
     };
     for (const client of consumers) loop(client);
   });
-  const puts: Promise<void>[] = [];
-  for (let i = 0; i < JOBS; i++) {
-    const body = Buffer.from(JSON.stringify({ id: String(i), header: { request_type: "noop", priority: 65_536, attempts: 0 }, body: { payload: i } }));
-    puts.push(
-      new Promise((resolve, reject) => {
-        producer.put(65_536, 0, 60, body, (err) => {
-          if (err === null) resolve();
-          else reject(new Error(err));
-        });
-      }),
-    );
-  }
-  await Promise.all(puts);
+  // At most PUT_WINDOW puts in flight, like the adapter: fivebeans shift()s an array of reply
+  // parsers per reply, so 20 000 puts in flight at once would cost the baseline CPU for nothing.
+  await new Promise<void>((resolve, reject) => {
+    let sent = 0;
+    let acknowledged = 0;
+    const putNext = (): void => {
+      const i = sent++;
+      const body = Buffer.from(JSON.stringify({ id: String(i), header: { request_type: "noop", priority: 65_536, attempts: 0 }, body: { payload: i } }));
+      producer.put(65_536, 0, 60, body, (err) => {
+        if (err !== null) {
+          reject(new Error(err));
+          return;
+        }
+        if (++acknowledged === JOBS) resolve();
+        else if (sent < JOBS) putNext();
+      });
+    };
+    while (sent < Math.min(JOBS, PUT_WINDOW)) putNext();
+  });
   await finished;
   const ms = performance.now() - started;
   for (const client of [producer, ...consumers]) client.stream?.destroy();
@@ -148,13 +159,31 @@ async function bullmq(): Promise<number> {
   return (JOBS * 1000) / ms;
 }
 
-/** Runs one measurement and also records this process's CPU time per 1000 jobs. */
-async function withCpu(run: () => Promise<number>, cpu: number[]): Promise<number> {
+/** beanstalkd's CPU time so far, in ms (utime + stime from /proc, in clock ticks of 10 ms). */
+function serverCpuMs(): number {
+  const fields = readFileSync(`/proc/${String(server.pid)}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+interface Side {
+  readonly rates: number[];
+  /** This process's CPU per 1000 jobs, ms. */
+  readonly cpu: number[];
+  /** beanstalkd's CPU per 1000 jobs, ms. */
+  readonly serverCpu: number[];
+}
+const side = (): Side => ({ rates: [], cpu: [], serverCpu: [] });
+
+/** Runs one measurement and records the rate and the CPU time per 1000 jobs of both processes. */
+async function measure(run: () => Promise<number>, into: Side | undefined): Promise<void> {
   const before = process.cpuUsage();
+  const serverBefore = serverCpuMs();
   const rate = await run();
   const used = process.cpuUsage(before);
-  cpu.push((used.user + used.system) / 1000 / (JOBS / 1000));
-  return rate;
+  if (!into) return;
+  into.rates.push(rate);
+  into.cpu.push((used.user + used.system) / 1000 / (JOBS / 1000));
+  into.serverCpu.push((serverCpuMs() - serverBefore) / (JOBS / 1000));
 }
 
 const median = (values: number[]): number => {
@@ -164,27 +193,33 @@ const median = (values: number[]): number => {
 
 /** Prefetch for the tuned run: one less than the worker's concurrency (README, `prefetch`). */
 const PREFETCH = CONCURRENCY - 1;
-const results = { raw: [] as number[], ours: [] as number[], prefetched: [] as number[], bull: [] as number[] };
-const cpu = { raw: [] as number[], ours: [] as number[], prefetched: [] as number[], bull: [] as number[] };
-for (let round = 1; round <= ROUNDS; round++) {
-  results.raw.push(await withCpu(rawFivebeans, cpu.raw));
-  results.ours.push(await withCpu(() => oursWithWorker(0), cpu.ours));
-  results.prefetched.push(await withCpu(() => oursWithWorker(PREFETCH), cpu.prefetched));
-  results.bull.push(await withCpu(bullmq, cpu.bull));
-  const fmt = (n: number | undefined): string => Math.round(n ?? 0).toLocaleString("en-US");
+const raw = side();
+const ours = side();
+const prefetched = side();
+const bull = side();
+const fmt = (n: number | undefined): string => Math.round(n ?? 0).toLocaleString("en-US");
+for (let round = 0; round <= ROUNDS; round++) {
+  // Round 0 warms the JIT up for every side and is not counted.
+  const counted = round > 0;
+  await measure(rawFivebeans, counted ? raw : undefined);
+  await measure(() => oursWithWorker(0), counted ? ours : undefined);
+  await measure(() => oursWithWorker(PREFETCH), counted ? prefetched : undefined);
+  await measure(bullmq, counted ? bull : undefined);
+  if (!counted) continue;
   console.log(
-    `round ${String(round)}: raw fivebeans ${fmt(results.raw.at(-1))}/s, ours ${fmt(results.ours.at(-1))}/s, ` +
-      `ours prefetch ${String(PREFETCH)} ${fmt(results.prefetched.at(-1))}/s, BullMQ ${fmt(results.bull.at(-1))}/s`,
+    `round ${String(round)}: raw fivebeans ${fmt(raw.rates.at(-1))}/s, ours ${fmt(ours.rates.at(-1))}/s, ` +
+      `ours prefetch ${String(PREFETCH)} ${fmt(prefetched.rates.at(-1))}/s, BullMQ ${fmt(bull.rates.at(-1))}/s`,
   );
 }
 
 console.log(machine());
 const ms = (values: number[]): string => median(values).toFixed(0);
 console.log(
-  `client CPU per 1000 jobs (median): raw fivebeans ${ms(cpu.raw)} ms, ours ${ms(cpu.ours)} ms, ` +
-    `ours prefetch ${String(PREFETCH)} ${ms(cpu.prefetched)} ms, BullMQ ${ms(cpu.bull)} ms`,
+  `CPU per 1000 jobs, median (this process / beanstalkd): raw fivebeans ${ms(raw.cpu)} / ${ms(raw.serverCpu)} ms, ` +
+    `ours ${ms(ours.cpu)} / ${ms(ours.serverCpu)} ms, ours prefetch ${String(PREFETCH)} ${ms(prefetched.cpu)} / ${ms(prefetched.serverCpu)} ms, ` +
+    `BullMQ ${ms(bull.cpu)} ms (Redis not measured)`,
 );
-console.log(`${String(JOBS)} jobs, concurrency ${String(CONCURRENCY)}, ${String(ROUNDS)} rounds`);
+console.log(`${String(JOBS)} jobs, concurrency ${String(CONCURRENCY)}, ${String(ROUNDS)} rounds after a warm-up round`);
 
 /**
  * The round whose ours/baseline ratio is the median: its two figures were measured next to each
@@ -201,26 +236,26 @@ const BULL = "BullMQ 6.7.0 (add + Worker)";
 compare({
   name: "put N + process N through @x/worker, no-op handler, concurrency 16 (default options), median round",
   unit: "jobs/s",
-  ...medianRound(results.ours, results.raw),
+  ...medianRound(ours.rates, raw.rates),
   baselineName: RAW,
   target: ">= 0.8",
 });
 compare({
   name: `same, with prefetch ${String(PREFETCH)}, median round`,
   unit: "jobs/s",
-  ...medianRound(results.prefetched, results.raw),
+  ...medianRound(prefetched.rates, raw.rates),
   baselineName: RAW,
   target: ">= 0.8",
 });
 compare({
   name: "default options vs BullMQ on Redis, median round",
   unit: "jobs/s",
-  ...medianRound(results.ours, results.bull),
+  ...medianRound(ours.rates, bull.rates),
   baselineName: BULL,
 });
 compare({
   name: `prefetch ${String(PREFETCH)} vs BullMQ on Redis, median round`,
   unit: "jobs/s",
-  ...medianRound(results.prefetched, results.bull),
+  ...medianRound(prefetched.rates, bull.rates),
   baselineName: BULL,
 });

@@ -4,8 +4,9 @@ import { BeanstalkCommandError } from "../errors.js";
 export type ParseReply<T> = (first: unknown, second: unknown) => T;
 
 /**
- * One command waiting for its reply. It is its own fivebeans callback ({@link callback}), so a
- * command costs this object, its promise and one closure, whatever the command.
+ * One command waiting for its reply. It is its own fivebeans callback ({@link callback}, bound
+ * to it), so a command costs this object, its promise and one bound function, whatever the
+ * command.
  */
 export class Request<T> {
   readonly command: string;
@@ -20,6 +21,8 @@ export class Request<T> {
   readonly #onReply: () => void;
   #resolve!: (value: T) => void;
   #reject!: (error: Error) => void;
+  /** The fivebeans callback: `(null, ...values)` on the expected reply, the bare reply word otherwise. */
+  readonly callback: (err: string | null, first?: unknown, second?: unknown) => void;
 
   constructor(
     command: string,
@@ -38,10 +41,10 @@ export class Request<T> {
       this.#resolve = resolve;
       this.#reject = reject;
     });
+    this.callback = this.#reply.bind(this);
   }
 
-  /** The fivebeans callback: `(null, ...values)` on the expected reply, the bare reply word otherwise. */
-  readonly callback = (err: string | null, first?: unknown, second?: unknown): void => {
+  #reply(err: string | null, first?: unknown, second?: unknown): void {
     if (this.done) return;
     this.done = true;
     this.#onReply();
@@ -59,7 +62,7 @@ export class Request<T> {
       return;
     }
     this.#resolve(value);
-  };
+  }
 
   /** Rejects without a reply (socket closed, reply overdue). */
   fail(error: Error): void {

@@ -80,8 +80,17 @@ export class Session {
   /** Puts beyond {@link PUT_WINDOW}, oldest first, from `#queuedHead` on. */
   #queuedPuts: QueuedPut[] = [];
   #queuedHead = 0;
-  /** One timer for the whole pipeline: only the oldest command can be overdue. */
+  /**
+   * One timer for the whole pipeline: only the oldest command can be overdue. It is not cleared
+   * when the pipeline empties (a socket that sends a batch per tick would set and clear one per
+   * batch); it fires for nothing then. Unref'd: a command in flight keeps the process alive
+   * through its socket anyway.
+   */
   #watchdog: NodeJS.Timeout | undefined;
+  readonly #onWatchdog = (): void => {
+    this.#watchdog = undefined;
+    this.#checkOverdue();
+  };
   #drainWaiters: (() => void)[] = [];
   #state: "connecting" | "open" | "closed" = "connecting";
   #ended = false;
@@ -233,9 +242,6 @@ export class Session {
     if (this.#head === this.#pending.length) {
       this.#pending = [];
       this.#head = 0;
-      // Nothing left to watch; a timer left armed would keep an idle process alive.
-      clearTimeout(this.#watchdog);
-      this.#watchdog = undefined;
     } else if (this.#head > 1024 && this.#head * 2 > this.#pending.length) {
       this.#pending = this.#pending.slice(this.#head);
       this.#head = 0;
@@ -246,10 +252,8 @@ export class Session {
   #armWatchdog(): void {
     const oldest = this.#pending[this.#head];
     if (!oldest) return;
-    this.#watchdog = setTimeout(() => {
-      this.#watchdog = undefined;
-      this.#checkOverdue();
-    }, Math.max(0, oldest.deadline - Date.now()));
+    this.#watchdog = setTimeout(this.#onWatchdog, Math.max(0, oldest.deadline - Date.now()));
+    this.#watchdog.unref();
   }
 
   /**
