@@ -77,79 +77,24 @@ function text(command: string, fields: Map<string, string>, key: string): string
   return value;
 }
 
-/** Reads one integer field of a `stats-job` reply. */
-function jobInteger(key: string, value: string | undefined): number {
-  if (value === undefined || !INTEGER.test(value)) throw new BeanstalkCommandError("stats-job", `field ${key} is not an integer`);
-  return Number(value);
-}
-
-/**
- * Reads a `stats-job` body (one per reserved job, so it reads the lines in one pass, keeping only
- * the fields it needs). @throws BeanstalkCommandError when a field is missing or malformed.
- */
+/** Reads a `stats-job` body. @throws BeanstalkCommandError when a field is missing or malformed. */
 export function parseJobStats(body: Buffer): JobStats {
-  // Tube names are ASCII (beanstalkd's rule), the rest are numbers and state words.
-  const text = body.toString("latin1");
-  let id, tube, state, pri, ttr, timeLeft, reserves, timeouts, releases, buries, kicks: string | undefined;
-  let start = text.startsWith("---\n") ? 4 : 0;
-  while (start < text.length) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = text.length;
-    const colon = text.indexOf(": ", start);
-    if (colon > start && colon < end) {
-      const value = text.slice(colon + 2, end);
-      switch (text.slice(start, colon)) {
-        case "id":
-          id = value;
-          break;
-        case "tube":
-          tube = value;
-          break;
-        case "state":
-          state = value;
-          break;
-        case "pri":
-          pri = value;
-          break;
-        case "ttr":
-          ttr = value;
-          break;
-        case "time-left":
-          timeLeft = value;
-          break;
-        case "reserves":
-          reserves = value;
-          break;
-        case "timeouts":
-          timeouts = value;
-          break;
-        case "releases":
-          releases = value;
-          break;
-        case "buries":
-          buries = value;
-          break;
-        case "kicks":
-          kicks = value;
-          break;
-      }
-    }
-    start = end + 1;
-  }
-  if (tube === undefined) throw new BeanstalkCommandError("stats-job", "field tube is missing");
-  if (state === undefined || !STATES.has(state)) throw new BeanstalkCommandError("stats-job", "field state is unknown");
+  const command = "stats-job";
+  const fields = statsFields(body);
+  const state = fields.get("state");
+  if (state === undefined || !STATES.has(state)) throw new BeanstalkCommandError(command, "field state is unknown");
   return {
-    id: jobInteger("id", id),
-    tube,
+    id: integer(command, fields, "id"),
+    tube: text(command, fields, "tube"),
     state: state as BeanstalkJobState,
-    pri: jobInteger("pri", pri),
-    ttr: jobInteger("ttr", ttr),
-    timeLeft: jobInteger("time-left", timeLeft),
-    reserves: jobInteger("reserves", reserves),
-    timeouts: jobInteger("timeouts", timeouts),
-    releases: jobInteger("releases", releases),
-    buries: jobInteger("buries", buries),
-    kicks: jobInteger("kicks", kicks),
+    pri: integer(command, fields, "pri"),
+    ttr: integer(command, fields, "ttr"),
+    timeLeft: integer(command, fields, "time-left"),
+    reserves: integer(command, fields, "reserves"),
+    timeouts: integer(command, fields, "timeouts"),
+    releases: integer(command, fields, "releases"),
+    buries: integer(command, fields, "buries"),
+    kicks: integer(command, fields, "kicks"),
   };
 }
 
