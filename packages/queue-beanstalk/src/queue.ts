@@ -446,13 +446,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
   }
 
   async peek(id: string): Promise<Message | null> {
-    this.#assertOpen();
-    const jobId = parseJobId(id);
-    if (jobId === undefined) return null;
-    return this.#admin(async (session) => {
-      const found = await this.#lookup(session, jobId);
-      return found ? this.#readOrThrow(found.raw, found.stats) : null;
-    }, true);
+    return (await this.inspect(id))?.message ?? null;
   }
 
   async inspect(id: string): Promise<JobInfo | null> {
