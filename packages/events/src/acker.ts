@@ -7,8 +7,8 @@ interface Pending {
   readonly payload: Uint8Array;
   readonly reply: string;
   readonly deadline: number;
-  readonly resolve: () => void;
-  readonly reject: (error: Error) => void;
+  /** Settles the acknowledgement: `undefined` when confirmed, else why not. */
+  readonly settle: (failure: Error | undefined) => void;
 }
 
 /**
@@ -33,13 +33,17 @@ export class Acker {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Publishes `payload` to a message's ack subject and resolves when the server confirms. */
-  send(ackSubject: string, payload: Uint8Array): Promise<void> {
+  /**
+   * Publishes `payload` to a message's ack subject. Resolves with `undefined` once the server
+   * confirmed it, or with the reason it was not confirmed (never rejects: an unconfirmed
+   * acknowledgement is reported, not thrown, so a job needs no try/catch frame for it).
+   */
+  send(ackSubject: string, payload: Uint8Array): Promise<Error | undefined> {
     this.#subscription ??= this.nc.subscribe(`${this.#prefix}*`, { callback: this.#onReply });
     this.#sweeper ??= setInterval(this.#sweep, Math.max(50, this.timeoutMs / 5)).unref();
     const reply = this.#prefix + (this.#next++).toString(36);
-    return new Promise<void>((resolve, reject) => {
-      const pending: Pending = { subject: ackSubject, payload, reply, deadline: Date.now() + this.timeoutMs, resolve, reject };
+    return new Promise<Error | undefined>((settle) => {
+      const pending: Pending = { subject: ackSubject, payload, reply, deadline: Date.now() + this.timeoutMs, settle };
       this.#pending.set(reply, pending);
       this.#queue.push(pending);
       // Publish the acks of one event-loop turn together: the client then writes them to the
@@ -53,12 +57,12 @@ export class Acker {
     return this.#pending.size;
   }
 
-  /** Rejects what is still pending and unsubscribes. Idempotent. */
+  /** Fails what is still pending (with {@link AckTimeoutError}) and unsubscribes. Idempotent. */
   close(): void {
     if (this.#flushing !== undefined) clearImmediate(this.#flushing);
     this.#flushing = undefined;
     this.#queue = [];
-    for (const pending of this.#pending.values()) pending.reject(new AckTimeoutError(this.timeoutMs));
+    for (const pending of this.#pending.values()) pending.settle(new AckTimeoutError(this.timeoutMs));
     this.#pending.clear();
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     this.#sweeper = undefined;
@@ -70,7 +74,7 @@ export class Acker {
     const pending = this.#pending.get(msg.subject);
     if (pending === undefined) return; // already timed out
     this.#pending.delete(msg.subject);
-    pending.resolve();
+    pending.settle(undefined);
   };
 
   readonly #flush = (): void => {
@@ -83,7 +87,7 @@ export class Acker {
         this.nc.publish(pending.subject, pending.payload, { reply: pending.reply });
       } catch (error) {
         this.#pending.delete(pending.reply);
-        pending.reject(error instanceof Error ? error : new Error(String(error)));
+        pending.settle(error instanceof Error ? error : new Error(String(error)));
       }
     }
   };
@@ -93,7 +97,7 @@ export class Acker {
     for (const [reply, pending] of this.#pending) {
       if (pending.deadline > now) continue;
       this.#pending.delete(reply);
-      pending.reject(new AckTimeoutError(this.timeoutMs));
+      pending.settle(new AckTimeoutError(this.timeoutMs));
     }
     if (this.#pending.size === 0 && this.#sweeper !== undefined) {
       clearInterval(this.#sweeper);

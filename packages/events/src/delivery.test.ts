@@ -12,7 +12,7 @@ function recordingAcker(): { acker: Acker; sent: [string, string][] } {
   const acker = {
     send: (subject: string, payload: Uint8Array) => {
       sent.push([subject, text(payload)]);
-      return Promise.resolve();
+      return Promise.resolve(undefined);
     },
   } as unknown as Acker;
   return { acker, sent };

@@ -1,7 +1,7 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { Acker } from "./acker.js";
 import { describeError } from "./logger.js";
-import { headerRecord } from "./nats-headers.js";
+import { deliveredHeaders } from "./nats-headers.js";
 
 /**
  * One delivered message as the job state machine sees it: decoupled from the client so the
@@ -22,12 +22,12 @@ export interface Delivery {
   readonly streamSeq: number;
   /** When the stream stored the message, epoch ms. */
   readonly storedAt: number;
-  /** Acknowledges and waits for the server to confirm. */
-  ack(): Promise<void>;
-  /** Hands the message back for redelivery after `delayMs`, confirmed. */
-  nak(delayMs: number): Promise<void>;
-  /** Stops redelivery for good, confirmed. */
-  term(): Promise<void>;
+  /** Acknowledges; resolves once the server confirmed (`undefined`) or with why it did not. Never rejects. */
+  ack(): Promise<Error | undefined>;
+  /** Hands the message back for redelivery after `delayMs`; resolves like {@link Delivery.ack}. */
+  nak(delayMs: number): Promise<Error | undefined>;
+  /** Stops redelivery for good; resolves like {@link Delivery.ack}. */
+  term(): Promise<Error | undefined>;
   /** In-progress pulse: resets the server's ack timer. Fire and forget. */
   working(): void;
 }
@@ -84,10 +84,9 @@ export class JetStreamDelivery implements Delivery {
     let headers = NO_HEADERS;
     let malformed: string | undefined;
     try {
-      // The client parses headers on first access and throws on names it considers invalid
-      // (a space, a non-ASCII byte): that must not break the loop that fetched the message.
-      const hdrs = msg.headers;
-      if (hdrs !== undefined) headers = headerRecord(hdrs);
+      // Header names NATS forbids (a space, a non-ASCII byte) make parsing throw: that must not
+      // break the loop that fetched the message.
+      headers = deliveredHeaders(msg) ?? NO_HEADERS;
     } catch (error) {
       malformed = describeError(error);
     }
@@ -99,15 +98,15 @@ export class JetStreamDelivery implements Delivery {
     return Math.floor(Number(this.#timestamp) / 1_000_000);
   }
 
-  ack(): Promise<void> {
+  ack(): Promise<Error | undefined> {
     return this.#acker.send(this.#reply, ACK);
   }
 
-  nak(delayMs: number): Promise<void> {
+  nak(delayMs: number): Promise<Error | undefined> {
     return this.#acker.send(this.#reply, delayMs > 0 ? encoder.encode(`-NAK {"delay":${Math.round(delayMs * 1_000_000)}}`) : NAK);
   }
 
-  term(): Promise<void> {
+  term(): Promise<Error | undefined> {
     return this.#acker.send(this.#reply, TERM);
   }
 

@@ -102,12 +102,12 @@ describe("runJob: success and failure", () => {
   it("frees the job's slot once, as soon as the handler is done, before the ack is confirmed", async () => {
     const actor = actorWith(() => undefined);
     const { env, slots } = jobEnvironment(actor);
-    let confirm!: () => void;
-    const delivery = { ...fakeDelivery({ data: json({ id: 1 }) }), ack: () => new Promise<void>((resolve) => (confirm = resolve)) };
+    let confirm!: (failure: Error | undefined) => void;
+    const delivery = { ...fakeDelivery({ data: json({ id: 1 }) }), ack: () => new Promise<Error | undefined>((resolve) => (confirm = resolve)) };
     const job = runJob(delivery, env);
     await vi.advanceTimersByTimeAsync(0);
     expect(slots.freed).toBe(1);
-    confirm();
+    confirm(undefined);
     expect(await job).toBe("acked");
     expect(slots.freed).toBe(1);
     const failing = jobEnvironment(actorWith(() => Promise.reject(new Error("x"))));

@@ -75,7 +75,7 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
       // Not due: hand it back without decoding or hooks. attemptOf() discounts the bounce.
       slotFreed = true;
       env.freeSlot();
-      await settle(delivery.nak(delayUntil - now), "nak", delivery, env.logger);
+      unconfirmed(await delivery.nak(delayUntil - now), "nak", delivery, env.logger);
       return "bounced";
     }
     // The stored time only matters (and is only read) for a delayed event.
@@ -122,7 +122,7 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
     env.freeSlot();
     if (failed) return await retryOrDeadLetter(delivery, env, scope, message, failure);
     const durationMs = hooks ? performance.now() - started : 0;
-    await settle(delivery.ack(), "ack", delivery, env.logger);
+    unconfirmed(await delivery.ack(), "ack", delivery, env.logger);
     if (hooks) callHooks(actor.middlewares, "onSuccess", { ...scope.info(), message, durationMs }, env.tasks, env.logger);
     return "acked";
   } finally {
@@ -162,13 +162,13 @@ async function retryOrDeadLetter(delivery: Delivery, env: JobEnvironment, scope:
   });
   if (actor.middlewares.length > 0) callHooks(actor.middlewares, "onFailure", { ...scope.info(), message, error, willRetry }, env.tasks, logger);
   if (shutdown) {
-    await settle(delivery.nak(0), "nak", delivery, logger);
+    unconfirmed(await delivery.nak(0), "nak", delivery, logger);
     return "released";
   }
   if (!willRetry) {
     return moveToDeadLetters(delivery, env, { reason: "max-attempts", error: describeError(error), info: scope.info(), data: delivery.data, attempts: scope.attempt });
   }
-  await settle(delivery.nak(retryDelayFor(scope.attempt, actor.retryDelay)), "nak", delivery, logger);
+  unconfirmed(await delivery.nak(retryDelayFor(scope.attempt, actor.retryDelay)), "nak", delivery, logger);
   return "retried";
 }
 
@@ -194,10 +194,10 @@ async function moveToDeadLetters(delivery: Delivery, env: JobEnvironment, input:
       seq: input.info.seq,
       error: describeError(error),
     });
-    await settle(delivery.nak(retryDelayFor(Math.max(input.attempts, 1), actor.retryDelay)), "nak", delivery, logger);
+    unconfirmed(await delivery.nak(retryDelayFor(Math.max(input.attempts, 1), actor.retryDelay)), "nak", delivery, logger);
     return "retried";
   }
-  await settle(delivery.term(), "term", delivery, logger);
+  unconfirmed(await delivery.term(), "term", delivery, logger);
   logger.warn("event moved to the dead-letter stream", {
     actor: actor.name,
     event: actor.event.name,
@@ -209,11 +209,8 @@ async function moveToDeadLetters(delivery: Delivery, env: JobEnvironment, input:
   return "dead-lettered";
 }
 
-async function settle(operation: Promise<void>, kind: string, delivery: Delivery, logger: Logger): Promise<void> {
-  try {
-    await operation;
-  } catch (error) {
-    // Not confirmed: the server redelivers after ackWait, so at worst the event is handled twice.
-    logger.warn(`${kind} not confirmed; the event may be delivered again`, { seq: delivery.streamSeq, error: describeError(error) });
-  }
+/** Reports an acknowledgement the server did not confirm (`failure`), if any. */
+function unconfirmed(failure: Error | undefined, kind: string, delivery: Delivery, logger: Logger): void {
+  // The server redelivers after ackWait, so at worst the event is handled twice.
+  if (failure !== undefined) logger.warn(`${kind} not confirmed; the event may be delivered again`, { seq: delivery.streamSeq, error: describeError(failure) });
 }

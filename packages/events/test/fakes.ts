@@ -39,13 +39,15 @@ export function fakeDelivery(init: {
     pulses,
     async ack() {
       settlements.push({ kind: "ack" });
-      if (init.failAck === true) throw new Error("no confirmation");
+      return init.failAck === true ? new Error("no confirmation") : undefined;
     },
     async nak(delayMs: number) {
       settlements.push({ kind: "nak", delayMs });
+      return undefined;
     },
     async term() {
       settlements.push({ kind: "term" });
+      return undefined;
     },
     working() {
       pulses.push(Date.now());
