@@ -60,8 +60,9 @@ export interface BeanstalkQueueOptions {
    * When a `reserve()` gets a job, also reserve up to this many more that are ready right now
    * (`reserve-with-timeout 0` on the same socket, in one write, never waiting) and hand them to the
    * next `reserve()` calls, most urgent first; they are touched while they wait, so waiting never
-   * costs them their lease. For callers that reserve one job at a time: the next call is answered
-   * without a round trip. The price: prefetched jobs count as reserved in `stats()` and are held
+   * costs them their lease. For callers that reserve one job at a time (a worker with concurrency
+   * 1): the next call is answered without a round trip. A worker with a higher concurrency gains
+   * nothing from it: it already fills its free slots with reserves that share writes. The price: prefetched jobs count as reserved in `stats()` and are held
    * by this process before a handler is free; a job that arrives meanwhile with a more urgent
    * priority waits behind them; and one given back unused (on `close()`, or when a waiting
    * `reserve()` is aborted) counts one attempt. Keep it below the caller's concurrency.
