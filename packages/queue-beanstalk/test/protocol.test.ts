@@ -5,7 +5,7 @@ import { freePort, startBeanstalkd, type RunningServer } from "@x/test-servers";
 import { BeanstalkCommandError } from "../src/errors.js";
 import { Connection, ConnectionClosedError, type ConnectionEvent } from "../src/protocol/connection.js";
 import { PUT_WINDOW, Session } from "../src/protocol/session.js";
-import { freshTube } from "./helpers.js";
+import { freshTube, until } from "./helpers.js";
 
 const TIMEOUTS = { connectTimeoutMs: 5_000, commandTimeoutMs: 5_000 };
 
@@ -252,10 +252,12 @@ describe("Connection (reconnects and re-issues use/watch)", () => {
     const err = await connection.ready(Date.now() + 150).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect((err as Error).message).toMatch(/no connection to beanstalkd at 127\.0\.0\.1:\d+ \(producer\): .*ECONNREFUSED/);
-    await new Promise((r) => setTimeout(r, 100));
+    // The attempt under way when the caller gave up ends, and no other follows.
+    await until(() => !connection.isConnecting, "the connect attempts to stop");
     const count = events.length;
     await new Promise((r) => setTimeout(r, 200));
     expect(events.length).toBe(count);
+    expect(connection.isConnecting).toBe(false);
     connection.close();
   });
 

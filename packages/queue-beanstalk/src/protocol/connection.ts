@@ -85,6 +85,11 @@ export class Connection {
     return this.#closed;
   }
 
+  /** Whether connect attempts are running (they run only while somebody waits in {@link ready}). */
+  get isConnecting(): boolean {
+    return this.#connecting !== undefined;
+  }
+
   /**
    * The open socket, connecting first if needed. Rejects with `ConnectionError` (naming the last
    * failure) when `deadline` (epoch ms) passes first, with the signal's reason on abort, and with
