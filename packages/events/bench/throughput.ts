@@ -17,8 +17,8 @@ import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { Actor, Actors, Event, Events } from "../src/index.js";
 
-const N = Number(process.env.BENCH_N ?? 20_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const N = Number(process.env.BENCH_N ?? 50_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const MAX_JOBS = Number(process.env.BENCH_MAX_JOBS ?? 256);
 
 await using server = await startNatsServer();
