@@ -21,7 +21,7 @@ import {
   type JobOutcome,
   type ListenOptions,
 } from "../src/index.js";
-import { publishRaw, sharedNatsServer, until, uniqueName } from "./helpers.js";
+import { gate, publishRaw, sharedNatsServer, until, uniqueName } from "./helpers.js";
 
 const nats = sharedNatsServer();
 
@@ -132,18 +132,17 @@ describe("job timeout (W-11)", () => {
 describe("concurrency (W-12) and fetching only free slots (G-W10)", () => {
   it("runs a whole batch at once", async () => {
     let active = 0;
-    let gate!: () => void;
-    const open = new Promise<void>((resolve) => (gate = resolve));
+    const handlers = gate();
     const outcomes: JobOutcome[] = [];
     await using t = await setup<number>(async () => {
       active++;
-      await open;
+      await handlers.passed;
     }, { maxJobs: 20 });
     for (let i = 0; i < 20; i++) await t.emit(i);
     const done = t.listen({ burst: true, batch: 20, maxJobs: 20, onOutcome: (_a, o) => outcomes.push(o) });
     await until(() => active === 20); // all 20 handlers run together (a hang here would be the failure)
     expect(outcomes).toEqual([]); // none could finish before the gate opened: they really overlap
-    gate();
+    handlers.open();
     await done;
     expect(outcomes).toEqual(Array.from({ length: 20 }, () => "acked"));
   });
@@ -280,12 +279,11 @@ describe("graceful drain (W-22 [B])", () => {
   it("stops fetching and lets in-flight jobs finish and be acknowledged", async () => {
     let active = 0;
     let finished = 0;
-    let gate!: () => void;
-    const open = new Promise<void>((resolve) => (gate = resolve));
+    const handlers = gate();
     const outcomes: JobOutcome[] = [];
     await using t = await setup<number>(async () => {
       active++;
-      await open;
+      await handlers.passed;
       finished++;
     }, { maxJobs: 5 });
     for (let i = 0; i < 7; i++) await t.emit(i);
@@ -293,7 +291,7 @@ describe("graceful drain (W-22 [B])", () => {
     const listening = t.listen({ signal: stop.signal, maxJobs: 5, batch: 5, onOutcome: (_a, o) => outcomes.push(o) });
     await until(() => active === 5);
     stop.abort();
-    gate();
+    handlers.open();
     await listening;
     expect(finished).toBe(5);
     expect(outcomes).toEqual(["acked", "acked", "acked", "acked", "acked"]);

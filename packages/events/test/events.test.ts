@@ -6,7 +6,6 @@ import {
   Actor,
   Actors,
   ClosedError,
-  CloudEvent,
   Event,
   Events,
   EventsError,
@@ -23,6 +22,7 @@ import {
   type HandlerContext,
 } from "../src/index.js";
 import { memoryLogger } from "./fakes.js";
+import { HEADER_MATRIX } from "./header-matrix.js";
 import { sharedNatsServer, uniqueName } from "./helpers.js";
 
 const nats = sharedNatsServer();
@@ -97,17 +97,7 @@ describe("producer de-duplication (W-4)", () => {
 });
 
 describe("headers seen by the actor (W-5)", () => {
-  const ce = CloudEvent({ id: "id1", source: "src1", type: "type1" });
-  const ceHeaders = { "ce-id": "id1", "ce-source": "src1", "ce-specversion": "1.0", "ce-type": "type1" };
-  it.each([
-    ["none", {}, {}],
-    ["meta", { meta: { hello: "world" } }, { hello: "world" }],
-    ["meta + uid", { meta: { hello: "world" }, uid: "oh-hi-mark" }, { hello: "world", "Nats-Msg-Id": "oh-hi-mark" }],
-    ["uid", { uid: "test-me" }, { "Nats-Msg-Id": "test-me" }],
-    ["uid + trace", { uid: "check-mate", traceId: "some-number" }, { "Nats-Msg-Id": "check-mate", "Walnats-Trace": "some-number" }],
-    ["CloudEvent", { meta: ce }, { "Nats-Msg-Id": "id1", ...ceHeaders }],
-    ["CloudEvent + uid", { meta: ce, uid: "uid1" }, { "Nats-Msg-Id": "uid1", ...ceHeaders }],
-  ])("%s", async (_name, options, expected) => {
+  it.each(HEADER_MATRIX)("%s", async (_name, options, expected) => {
     const event = Event<number>(uniqueName("headers"));
     const seen = await roundTrip(event, (events) => events.emit(event, 1, options));
     expect(seen).toHaveLength(1);

@@ -119,3 +119,10 @@ export async function publishRaw(port: number, subject: string, headerBlock: str
     socket.on("error", reject);
   });
 }
+
+/** A gate handlers wait at until the test opens it: `await gate.passed` inside, `gate.open()` outside. */
+export function gate(): { readonly passed: Promise<void>; open(): void } {
+  let open!: () => void;
+  const passed = new Promise<void>((resolve) => (open = resolve));
+  return { passed, open };
+}
