@@ -132,6 +132,10 @@ export class Session {
       }, options.connectTimeoutMs);
       client.once("connect", () => {
         clearTimeout(timer);
+        // Nagle's algorithm would hold a write back until the previous one is acknowledged, which
+        // on a pipelined socket means until its reply: a round trip per write. The commands of a
+        // tick are already gathered into one write here (see #corkForThisTick).
+        client.stream?.setNoDelay(true);
         if (session.#state === "connecting") session.#state = "open";
         resolve();
       });
