@@ -249,6 +249,9 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
       throw new InvalidArgumentError("timeoutMs", `must be a number >= 0 (Infinity allowed), got ${String(timeoutMs)}`);
     }
     const { signal } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new InvalidArgumentError("signal", `must be an AbortSignal, got ${typeof signal}`);
+    }
     signal?.throwIfAborted();
     if (this.#options.prefetch > 0) {
       const ready = await this.#prefetched.take();

@@ -225,6 +225,7 @@ describe("one tube per queue, one socket per reserver", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_290);
     await expect(queue.reserve({ timeoutMs: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(queue.reserve({ timeoutMs: Number.NaN })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(queue.reserve({ signal: {} as AbortSignal })).rejects.toMatchObject({ argument: "signal" });
   });
 });
 
