@@ -1,5 +1,5 @@
-import { v7 as uuidv7 } from "uuid";
 import { InvalidArgumentError } from "./errors.js";
+import { uuid7 } from "./id.js";
 import { FORBIDDEN_KEYS, jsonProblem } from "./json-value.js";
 
 /** Priority of a message that does not say: pulpo's (greenstalk's) default, 2^16. */
@@ -82,7 +82,7 @@ export interface MessageInit<P = unknown> {
 
 /** A new message id: UUIDv7, unique and sortable by creation time. */
 export function newMessageId(): string {
-  return uuidv7();
+  return uuid7();
 }
 
 /** Whether a string is acceptable as a message id (see {@link MESSAGE_ID_PATTERN}). */
