@@ -3,6 +3,7 @@
  * finding a job by id, loading job files (moving bad ones aside), publishing names that entered
  * `ready/`, requeueing leases that ran out, and keeping the in-memory index of `ready/` fresh.
  */
+import { lstatSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { decode, type Message } from "@x/message";
@@ -185,6 +186,10 @@ export class JobStore {
    */
   async claimAndLoad(entry: ReadyEntry, reservedName: string): Promise<Loaded> {
     const from = this.path("ready", entry.name);
+    // With several consumers, most names learnt from the journal are of jobs another process
+    // took already. A lookup that answers "not there" without throwing costs a tenth of the
+    // failed open (the exception and its stack trace are most of that), and is all they cost.
+    if (lstatSync(from, { throwIfNoEntry: false }) === undefined) return { missing: "gone" };
     let opened: ReturnType<typeof openJobFileSync>;
     try {
       opened = openJobFileSync(from, this.options.maxJobBytes);
