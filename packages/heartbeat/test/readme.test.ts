@@ -1,7 +1,8 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readmeExamples, runTsSnippet, startNatsServer, typecheckSnippets } from "@x/test-servers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startNatsServer } from "@x/test-servers";
+import { describeReadmeExamples } from "@x/test-servers/vitest";
+import { afterAll, beforeAll } from "vitest";
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -43,35 +44,17 @@ const expected: string[][] = [
   ],
 ];
 
-describe("README examples", async () => {
-  const blocks = await readmeExamples(join(packageDir, "README.md"));
-  let nats: Awaited<ReturnType<typeof startNatsServer>>;
+let nats: Awaited<ReturnType<typeof startNatsServer>>;
 
-  beforeAll(async () => {
-    // The NATS example reads the server URL from NATS_URL; the child inherits it.
-    nats = await startNatsServer({ jetstream: false });
-    process.env.NATS_URL = nats.url;
-  });
-
-  afterAll(async () => {
-    delete process.env.NATS_URL;
-    await nats[Symbol.asyncDispose]();
-  });
-
-  it("has one expected output per example", () => {
-    expect(blocks).toHaveLength(expected.length);
-  });
-
-  it("every example typechecks against the package's tsconfig", async () => {
-    const result = await typecheckSnippets(join(packageDir, "README.md"), packageDir);
-    expect(result.diagnostics).toBe("");
-    expect(result.ok).toBe(true);
-  });
-
-  it.each(blocks.map((block, index) => [block.line, block, index] as const))("the block at line %i prints what the README says", async (_line, block, index) => {
-    const result = await runTsSnippet(block.code, packageDir);
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
-    expect(result.stdout.trimEnd().split("\n")).toEqual(expected[index]);
-  });
+beforeAll(async () => {
+  // The NATS example reads the server URL from NATS_URL; the child inherits it.
+  nats = await startNatsServer({ jetstream: false });
+  process.env.NATS_URL = nats.url;
 });
+
+afterAll(async () => {
+  delete process.env.NATS_URL;
+  await nats[Symbol.asyncDispose]();
+});
+
+describeReadmeExamples({ packageDir, expected });

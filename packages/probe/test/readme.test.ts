@@ -3,8 +3,9 @@ import { createServer as createTcpServer, type Server } from "node:net";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readmeExamples, runTs, runTsSnippet, startNatsServer, typecheckSnippets } from "@x/test-servers";
+import { afterAll, beforeAll, expect } from "vitest";
+import { runTs, runTsSnippet, startNatsServer, type CodeBlock, type RunResult } from "@x/test-servers";
+import { describeReadmeExamples } from "@x/test-servers/vitest";
 import type { ProbeMessage } from "../src/index.js";
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -75,57 +76,37 @@ async function listen(server: Server): Promise<number> {
   return address.port;
 }
 
-describe("README examples", async () => {
-  const blocks = await readmeExamples(join(packageDir, "README.md"));
-  const http = createHttpServer((_req, res) => res.end("ok"));
-  const tcp = createTcpServer((socket) => socket.end());
-  let nats: Awaited<ReturnType<typeof startNatsServer>>;
+const http = createHttpServer((_req, res) => res.end("ok"));
+const tcp = createTcpServer((socket) => socket.end());
+let nats: Awaited<ReturnType<typeof startNatsServer>>;
 
-  beforeAll(async () => {
-    // Examples read their servers from the environment, which the children inherit.
-    nats = await startNatsServer({ jetstream: false });
-    process.env.NATS_URL = nats.url;
-    process.env.HTTP_URL = `http://127.0.0.1:${await listen(http)}/health`;
-    process.env.TCP_PORT = String(await listen(tcp));
-  });
-
-  afterAll(async () => {
-    for (const name of ["NATS_URL", "HTTP_URL", "TCP_PORT"]) Reflect.deleteProperty(process.env, name);
-    await nats[Symbol.asyncDispose]();
-    await new Promise((resolve) => http.close(resolve));
-    await new Promise((resolve) => tcp.close(resolve));
-  });
-
-  it("has one expectation per ```ts block", () => {
-    expect(blocks).toHaveLength(expectations.length);
-  });
-
-  it("every block typechecks against the package's tsconfig (tsx runs them without checking types)", async () => {
-    const result = await typecheckSnippets(join(packageDir, "README.md"), packageDir);
-    expect(result.diagnostics).toBe("");
-    expect(result.ok).toBe(true);
-  });
-
-  for (const [i, block] of blocks.entries()) {
-    it(`block ${i + 1} (line ${block.line}) runs and prints what the README says`, async () => {
-      let result;
-      if (block.code.includes("export const CHECKS")) {
-        // A checks module: run it the way the README says, through x-probe --once.
-        // .readme-examples/ is where README snippets run (ignored by tsc, ESLint and git).
-        await mkdir(join(packageDir, ".readme-examples"), { recursive: true });
-        const file = join(packageDir, ".readme-examples", `checks-${i}.ts`);
-        await writeFile(file, block.code, "utf8");
-        try {
-          result = await runTs(MAIN, ["--checks", file, "--once"], { cwd: packageDir });
-        } finally {
-          await rm(file, { force: true });
-        }
-      } else {
-        result = await runTsSnippet(block.code, packageDir);
-      }
-      expect(result.stderr).toBe("");
-      expect(result.code).toBe(0);
-      expectations[i]?.(result.stdout);
-    });
-  }
+beforeAll(async () => {
+  // Examples read their servers from the environment, which the children inherit.
+  nats = await startNatsServer({ jetstream: false });
+  process.env.NATS_URL = nats.url;
+  process.env.HTTP_URL = `http://127.0.0.1:${await listen(http)}/health`;
+  process.env.TCP_PORT = String(await listen(tcp));
 });
+
+afterAll(async () => {
+  for (const name of ["NATS_URL", "HTTP_URL", "TCP_PORT"]) Reflect.deleteProperty(process.env, name);
+  await nats[Symbol.asyncDispose]();
+  await new Promise((resolve) => http.close(resolve));
+  await new Promise((resolve) => tcp.close(resolve));
+});
+
+/** A checks module runs the way the README says, through `x-probe --once`; other blocks on their own. */
+async function run(block: CodeBlock, dir: string): Promise<RunResult> {
+  if (!block.code.includes("export const CHECKS")) return runTsSnippet(block.code, dir);
+  // .readme-examples/ is where README snippets run (ignored by tsc, ESLint and git).
+  await mkdir(join(dir, ".readme-examples"), { recursive: true });
+  const file = join(dir, ".readme-examples", `checks-line-${block.line}.ts`);
+  await writeFile(file, block.code, "utf8");
+  try {
+    return await runTs(MAIN, ["--checks", file, "--once"], { cwd: dir });
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+describeReadmeExamples({ packageDir, expected: expectations, run });

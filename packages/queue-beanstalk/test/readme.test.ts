@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readmeExamples, runTsSnippet, startBeanstalkd, typecheckSnippets, type RunningServer } from "@x/test-servers";
+import { afterAll, beforeAll } from "vitest";
+import { startBeanstalkd, type RunningServer } from "@x/test-servers";
+import { describeReadmeExamples } from "@x/test-servers/vitest";
 
 const packageDir = join(import.meta.dirname, "..");
-const examples = await readmeExamples(join(packageDir, "README.md"));
 
 /** What each runnable README block must print, in order. */
 const expected: string[] = [
@@ -24,24 +24,4 @@ afterAll(async () => {
   await server[Symbol.asyncDispose]();
 });
 
-describe("README examples", () => {
-  it("has exactly the runnable examples this test knows", () => {
-    expect(examples).toHaveLength(expected.length);
-  });
-
-  it("every example typechecks against the package's tsconfig", async () => {
-    const result = await typecheckSnippets(join(packageDir, "README.md"), packageDir);
-    expect(result.diagnostics).toBe("");
-    expect(result.ok).toBe(true);
-  });
-
-  it.each(examples.map((example, i) => [example.line, example, i] as const))(
-    "the block at README line %i runs and prints what the README says",
-    async (_line, example, i) => {
-      const result = await runTsSnippet(example.code, packageDir);
-      expect(result.stderr).toBe("");
-      expect(result.code).toBe(0);
-      expect(result.stdout).toBe(expected[i]);
-    },
-  );
-});
+describeReadmeExamples({ packageDir, expected });

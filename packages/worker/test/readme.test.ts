@@ -1,9 +1,8 @@
 import { join } from "node:path";
-import { readmeExamples, runTsSnippet, typecheckSnippets } from "@x/test-servers";
+import { describeReadmeExamples } from "@x/test-servers/vitest";
 import { describe, expect, it } from "vitest";
 
 const packageDir = join(import.meta.dirname, "..");
-const examples = await readmeExamples(join(packageDir, "README.md"));
 
 /** What each runnable README block prints, in order: the README shows the same text. */
 const expected: string[] = [
@@ -31,27 +30,9 @@ const expected: string[] = [
   "heartbeat.billing.worker start/30\nheartbeat.billing.worker beat/10\nheartbeat.billing.worker stop\n",
 ];
 
-describe("README examples", () => {
-  it("has exactly the runnable examples this test knows", () => {
-    expect(examples).toHaveLength(expected.length);
-  });
+describeReadmeExamples({ packageDir, expected });
 
-  it("every example typechecks against the package's tsconfig", async () => {
-    const result = await typecheckSnippets(join(packageDir, "README.md"), packageDir);
-    expect(result.diagnostics).toBe("");
-    expect(result.ok).toBe(true);
-  });
-
-  it.each(examples.map((example, i) => [example.line, example, i] as const))(
-    "the block at README line %i runs and prints what the README says",
-    async (_line, example, i) => {
-      const result = await runTsSnippet(example.code, packageDir);
-      expect(result.stderr).toBe("");
-      expect(result.code).toBe(0);
-      expect(result.stdout).toBe(expected[i]);
-    },
-  );
-
+describe("README text", () => {
   it("the README shows each block's output", async () => {
     const { readFile } = await import("node:fs/promises");
     const readme = await readFile(join(packageDir, "README.md"), "utf8");
