@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readmeExamples, runTsSnippet, typecheckSnippets } from "@x/test-servers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeReadmeExamples } from "@x/test-servers/vitest";
+import { afterAll, beforeAll } from "vitest";
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -21,39 +21,16 @@ const expected: string[][] = [
   ["shutting down", "later"],
 ];
 
-describe("README examples", async () => {
-  const blocks = await readmeExamples(join(packageDir, "README.md"));
-  // The examples make their queues under os.tmpdir(); the children inherit TMPDIR, so they land here.
-  const scratch = mkdtempSync(join(tmpdir(), "x-queue-file-readme-"));
-  const previous = process.env.TMPDIR;
-  beforeAll(() => {
-    process.env.TMPDIR = scratch;
-  });
-  afterAll(() => {
-    if (previous === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = previous;
-    rmSync(scratch, { recursive: true, force: true });
-  });
-
-  it("has one expected output per example", () => {
-    expect(blocks).toHaveLength(expected.length);
-  });
-
-  it("every example typechecks against the package's tsconfig", async () => {
-    const result = await typecheckSnippets(join(packageDir, "README.md"), packageDir);
-    expect(result.diagnostics).toBe("");
-    expect(result.ok).toBe(true);
-  }, 60_000);
-
-  it.each(blocks.map((block, i) => [block.line, block.code, expected[i] ?? []] as const))(
-    "the example at line %i runs and prints what the README says",
-    async (_line, code, lines) => {
-      const result = await runTsSnippet(code, packageDir);
-      expect(result.stderr).toBe("");
-      expect(result.code).toBe(0);
-      expect(result.stdout).toBe(lines.map((line) => `${line}\n`).join(""));
-    },
-    // Each example is a fresh Node process compiling TypeScript: slow on a busy machine.
-    60_000,
-  );
+// The examples make their queues under os.tmpdir(); the children inherit TMPDIR, so they land here.
+const scratch = mkdtempSync(join(tmpdir(), "x-queue-file-readme-"));
+const previous = process.env.TMPDIR;
+beforeAll(() => {
+  process.env.TMPDIR = scratch;
 });
+afterAll(() => {
+  if (previous === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = previous;
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describeReadmeExamples({ packageDir, expected });

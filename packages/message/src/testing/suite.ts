@@ -16,7 +16,7 @@ export type QueueAdapterFactory = (context: QueueAdapterFactoryContext) => Queue
 export interface QueueAdapterCapabilities {
   /**
    * Lease the factory's adapters use, in ms. The lease tests wait for it to run out, so keep it
-   * short (memory: 150, file: 400, beanstalkd: 1000 since its TTR is in whole seconds).
+   * short (memory: 150, file: 1000, beanstalkd: 1000 since its TTR is in whole seconds).
    */
   readonly leaseMs: number;
   /** Smallest delay the backend can express, in ms (beanstalkd: 1000). @default 1 */
