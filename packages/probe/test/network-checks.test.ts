@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from "nod
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@x/test-servers";
-import { Checks, httpCheck, tcpCheck, type ProbeMessage } from "../src/index.js";
+import { CheckTimeoutError, Checks, httpCheck, silentLogger, tcpCheck, type ProbeMessage } from "../src/index.js";
 
 async function listen(server: HttpServer | TcpServer): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -99,6 +99,25 @@ describe("tcpCheck (real TCP server)", () => {
     expect(down.event).toMatchObject({ name: "db", state: { value: "critical", severity: "error" } });
     expect(down.event.comment).toMatch(/ECONNREFUSED/);
     expect(down.event.vset).toEqual({ connect_time: { value: null, unit: "ms" } });
+  });
+
+  // A connect that hangs cannot be made on loopback (the kernel completes the handshake even
+  // for a listener that never accepts, with SYN cookies), so the timeout is applied the moment
+  // the connect starts: the socket must give up at once and the run be reported as timed out.
+  it("a connect still pending when the run times out is abandoned and reported critical", async () => {
+    const server = createTcpServer((s) => s.end());
+    const port = await listen(server);
+    const check = tcpCheck({ host: "127.0.0.1", port }, { intervalMs: 1_000, timeoutMs: 300, aspect: "db" });
+    const timeout = new CheckTimeoutError(300);
+    const controller = new AbortController();
+    const context = { id: 0, name: "db", scheduledAt: 0, startedAt: 0, timeoutMs: 300, signal: controller.signal, logger: silentLogger };
+    const running = check.run(context);
+    controller.abort(timeout);
+    await expect(running).rejects.toBe(timeout);
+    const reported = check.failureMessages({ kind: "timeout", error: timeout, id: 0, name: "db" });
+    expect(reported).toMatchObject({ event: { name: "db", state: { value: "critical", severity: "error" }, comment: "timed out after 300 ms" } });
+    expect(reported).toMatchObject({ event: { vset: { connect_time: { value: null, unit: "ms" } } } });
+    await new Promise((resolve) => server.close(resolve));
   });
 
   it("validates the target", () => {
