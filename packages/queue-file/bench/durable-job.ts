@@ -2,13 +2,16 @@
  * One unit of work for the throughput benchmark, ours and the baseline, so that the
  * single-process run and each child process of the 4-process run do exactly the same thing.
  */
-import { mkdirSync } from "node:fs";
-import { open, rename, unlink, type FileHandle } from "node:fs/promises";
+import { fsync, mkdirSync, openSync } from "node:fs";
+import { open, rename, unlink } from "node:fs/promises";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import type { QueueAdapter } from "@x/message";
 
 const PAYLOAD = { to: "someone@example.com", subject: "hello", lines: ["a short job", "of about 150 bytes"] };
 const BYTES = Buffer.from(JSON.stringify({ id: "x", header: { priority: 65536, attempts: 0 }, body: { payload: PAYLOAD } }));
+
+const fsyncAsync = promisify(fsync);
 
 /** The two bare baselines: the issue's, and the same with the directory fsync a durable rename needs. */
 export type Bare = "bare" | "bare+dirsync";
@@ -23,7 +26,9 @@ export function bareJob(dir: string, mode: Bare = "bare"): () => Promise<void> {
   mkdirSync(join(dir, "ready"), { recursive: true });
   let n = 0;
   const prefix = `${process.pid}-`;
-  let directory: FileHandle | undefined;
+  // A plain descriptor, kept open for the process's life as the queue keeps its own: a FileHandle
+  // would be closed by the garbage collector with a deprecation warning.
+  let directory: number | undefined;
   return async () => {
     const name = `${prefix}${n++}`;
     const temp = join(dir, "tmp", name);
@@ -33,8 +38,8 @@ export function bareJob(dir: string, mode: Bare = "bare"): () => Promise<void> {
     await handle.close();
     await rename(temp, join(dir, "ready", name));
     if (mode === "bare+dirsync") {
-      directory ??= await open(join(dir, "ready"), "r");
-      await directory.sync();
+      directory ??= openSync(join(dir, "ready"), "r");
+      await fsyncAsync(directory);
     }
     await unlink(join(dir, "ready", name));
   };
