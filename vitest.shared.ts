@@ -11,7 +11,10 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["@x/source", ...defaultServerConditions] } },
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // A guard against hangs, not a speed check. Under CI, turbo runs several packages' suites at
+    // once on two cores, and tests that start processes (a CLI command, tsc over README blocks,
+    // a server) took up to 29 s where they take 3 s alone; 30 s failed one of them.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });
