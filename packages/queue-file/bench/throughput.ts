@@ -18,6 +18,8 @@ import { bareJob, queueJob } from "./durable-job.js";
 /** Ours and the baselines alternate in short rounds, so a load swing on the machine hits all alike. */
 const ROUNDS = 5;
 const ROUND_MS = 600;
+/** Before the first round of each side: a single process reaches its steady rate after about 3 s. */
+const WARMUP_MS = 3_000;
 const PROCESS_ROUNDS = 3;
 const PROCESS_ROUND_MS = 2_000;
 const PROCESSES = 4;
@@ -40,7 +42,7 @@ async function inOneProcess(): Promise<Rates> {
   const rates: Record<Mode, number[]> = { bare: [], "bare+dirsync": [], queue: [] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const mode of MODES) {
-      const { rate } = await measureRate(jobs[mode], { durationMs: ROUND_MS, warmupMs: round === 0 ? 300 : 50, batch: 10 });
+      const { rate } = await measureRate(jobs[mode], { durationMs: ROUND_MS, warmupMs: round === 0 ? WARMUP_MS : 50, batch: 10 });
       rates[mode].push(rate);
     }
   }
