@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { sep } from "node:path";
 import {
   InvalidArgumentError,
   JobTooBigError,
@@ -143,7 +143,7 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
     if (bytes.byteLength > resolved.maxJobBytes) throw new JobTooBigError(bytes.byteLength, resolved.maxJobBytes);
     const readyAt = Math.max(store.clock.now(), message.header.delay?.getTime() ?? 0);
     const name = store.readyName({ priority: message.header.priority, deliveries: message.header.attempts, id: message.id }, readyAt);
-    const temp = join(store.layout.tmp, tempName());
+    const temp = `${store.layout.tmp}${sep}${tempName()}`;
     await writeNewFile(temp, bytes, resolved.fsync);
     // The rename is the moment the job becomes visible, complete: readers never see a partial file.
     if (!(await claim(temp, store.path("ready", name)))) {

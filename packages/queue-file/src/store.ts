@@ -5,7 +5,7 @@
  */
 import { lstatSync } from "node:fs";
 import { readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { sep } from "node:path";
 import { decode, type Message } from "@x/message";
 import { cleanTemp } from "./cleanup.js";
 import { moveAside, type StateDir } from "./corrupt.js";
@@ -121,7 +121,9 @@ export class JobStore {
 
   /** `path` of a file in a state directory. */
   path(dir: StateDir, name: string): string {
-    return join(this.layout[dir], name);
+    // Not `join`: the directory is normalized already and the name is one of ours (no separator),
+    // and `join` would scan the whole path again for each of the several calls a job makes.
+    return `${this.layout[dir]}${sep}${name}`;
   }
 
   /** Flushes a state directory when the queue is durable. */
