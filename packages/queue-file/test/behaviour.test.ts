@@ -64,6 +64,20 @@ describe("enqueue", () => {
     await queue.close();
   });
 
+  it("round-trips jobs of every size up to maxJobBytes, small and big writes and reads alike", async () => {
+    const queue = createFileQueue({ dir: tempDir(), maxJobBytes: 4 * 1024 * 1024 });
+    // Around the 16 KiB first read and the 64 KiB direct write, and far past both.
+    const sizes = [10, 16 * 1024, 64 * 1024, 300 * 1024, 3 * 1024 * 1024];
+    for (const size of sizes) await queue.enqueue({ requestType: `size-${size}`, payload: "y".repeat(size) });
+    for (const size of sizes) {
+      const job = await queue.reserve();
+      expect(job?.message.header.requestType).toBe(`size-${size}`);
+      expect(job?.message.body.payload).toBe("y".repeat(size));
+      await job?.ack();
+    }
+    await queue.close();
+  });
+
   it("refuses a second live job with the same caller-chosen id; the id is free again once the job is gone", async () => {
     const dir = tempDir();
     const queue = createFileQueue({ dir });
