@@ -48,30 +48,23 @@ const sharedHead = Buffer.allocUnsafe(FIRST_READ_BYTES);
 /** What reading a job file found: the bytes, or why the file cannot be a job. */
 export type ReadResult = { readonly bytes: Buffer } | { readonly problem: string };
 
-/** A job file open for reading, its first bytes read already. */
-export interface OpenedJobFile {
-  /** The whole content (the rest is read asynchronously), or why it cannot be a job. */
-  readonly content: () => Promise<ReadResult>;
-  readonly close: () => void;
-}
-
 const notRegular = (error: unknown): boolean => {
   const code = errnoCode(error);
   return code === "EISDIR" || code === "EAGAIN" || code === "ESPIPE";
 };
 
 /**
- * Opens a job file and reads its first 16 KiB, as direct system calls rather than round trips
- * through libuv's thread pool. Only here, on the hot path of `reserve`, and only for calls the
- * kernel serves from its caches: a name lookup (often of a file another process just took) and
- * a read of a file written moments ago, with `O_NOATIME`. They cost microseconds; a thread-pool
- * round trip costs twenty times more CPU. Whatever writes (create, write, fsync, rename, unlink)
- * may wait on the file system's journal and stays asynchronous.
+ * Reads a job file, up to `maxBytes`. The open and the first read of 16 KiB are direct system
+ * calls rather than round trips through libuv's thread pool: this is the hot path of `reserve`,
+ * and the kernel serves both from its caches (a file written moments ago, read with
+ * `O_NOATIME`). They cost microseconds; a thread-pool round trip costs twenty times more CPU.
+ * Whatever writes (create, write, fsync, rename, unlink) may wait on the file system's journal
+ * and stays asynchronous.
  *
  * Symlinks are refused (`O_NOFOLLOW`), FIFOs never block (`O_NONBLOCK`), directories fail the
  * read. `ENOENT` is thrown as is: the caller lost a race and decides what it means.
  */
-export function openJobFileSync(path: string, maxBytes: number): OpenedJobFile | { readonly problem: string } {
+export async function readJobFile(path: string, maxBytes: number): Promise<ReadResult> {
   let fd: number;
   try {
     fd = openQuietlySync(path, READ_FLAGS);
@@ -83,25 +76,22 @@ export function openJobFileSync(path: string, maxBytes: number): OpenedJobFile |
     if (isNotFound(error)) throw error;
     throw new FileSystemError("open", path, error);
   }
-  const close = (): void => {
-    closeSync(fd);
-  };
   try {
     const want = Math.min(FIRST_READ_BYTES, maxBytes + 1);
-    const bytesRead = readSync(fd, sharedHead, 0, want, 0);
-    // Only an empty read needs a closer look: an empty file, or a FIFO with no writer.
-    if (bytesRead === 0 && !fstatSync(fd).isFile()) {
-      close();
-      return { problem: "is not a regular file" };
+    let bytesRead: number;
+    try {
+      bytesRead = readSync(fd, sharedHead, 0, want, 0);
+      // Only an empty read needs a closer look: an empty file, or a FIFO with no writer.
+      if (bytesRead === 0 && !fstatSync(fd).isFile()) return { problem: "is not a regular file" };
+    } catch (error) {
+      if (notRegular(error)) return { problem: "is not a regular file" };
+      throw new FileSystemError("read", path, error);
     }
     // Copied at once: the shared buffer serves the next reserve, maybe before this one is done.
     const head = Buffer.from(sharedHead.subarray(0, bytesRead));
-    const content = async (): Promise<ReadResult> => (bytesRead < want ? { bytes: head } : readRest(fd, head, path, maxBytes));
-    return { content, close };
-  } catch (error) {
-    close();
-    if (notRegular(error)) return { problem: "is not a regular file" };
-    throw new FileSystemError("read", path, error);
+    return bytesRead < want ? { bytes: head } : await readRest(fd, head, path, maxBytes);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -122,15 +112,4 @@ async function readRest(fd: number, head: Buffer, path: string, maxBytes: number
   }
   if (total > maxBytes) return { problem: `over the limit of ${maxBytes} bytes` };
   return { bytes: Buffer.concat(chunks, total) };
-}
-
-/** Opens, reads and closes a job file (see {@link openJobFileSync}). */
-export async function readJobFile(path: string, maxBytes: number): Promise<ReadResult> {
-  const opened = openJobFileSync(path, maxBytes);
-  if ("problem" in opened) return opened;
-  try {
-    return await opened.content();
-  } finally {
-    opened.close();
-  }
 }

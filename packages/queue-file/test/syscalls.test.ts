@@ -119,7 +119,8 @@ describe("reserve", () => {
     expect(log.filter((line) => line === "readdir ready")).toEqual([]);
     const opened = log.filter((line) => line.startsWith("openSync "));
     expect(opened).toHaveLength(200);
-    expect(opened.every((line) => line.startsWith("openSync ready/"))).toBe(true);
+    // Claimed first (renamed into reserved/), read after.
+    expect(opened.every((line) => line.startsWith("openSync reserved/"))).toBe(true);
     await producer.close();
     await consumer.close();
   });
