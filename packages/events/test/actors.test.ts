@@ -83,14 +83,18 @@ describe("delay (W-9)", () => {
 });
 
 describe("pulse (W-10)", () => {
-  const longFirstCall = async (pulse: boolean): Promise<number> => {
+  /** Handles one event whose first call outlasts 2 x ackWait; counts the calls made while it ran. */
+  const longFirstCall = async (pulse: boolean): Promise<{ calls: number; whileFirstRan: number }> => {
     let calls = 0;
+    let whileFirstRan = 0;
     let firstDone = false;
     await using t = await setup<number>(async () => {
       calls++;
       if (calls === 1) {
         await sleep(4_200); // more than 2 x ackWait; pulses every second leave a second of slack
         firstDone = true;
+      } else if (!firstDone) {
+        whileFirstRan++;
       }
     }, { ackWait: 2_000, pulse, jobTimeout: 10_000 });
     await t.emit(1);
@@ -99,13 +103,14 @@ describe("pulse (W-10)", () => {
     await until(() => firstDone || calls >= 2);
     stop.abort();
     await listening;
-    return calls;
+    return { calls, whileFirstRan };
   };
   it("keeps a long job from being redelivered", async () => {
-    expect(await longFirstCall(true)).toBe(1);
+    expect(await longFirstCall(true)).toEqual({ calls: 1, whileFirstRan: 0 });
   });
   it("without it the event is redelivered while still running", async () => {
-    expect(await longFirstCall(false)).toBe(2);
+    // Once at least; on a busy machine the redelivery's ack can itself miss ackWait and bring a third.
+    expect((await longFirstCall(false)).whileFirstRan).toBeGreaterThanOrEqual(1);
   });
 });
 
