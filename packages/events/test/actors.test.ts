@@ -91,12 +91,13 @@ describe("pulse (W-10)", () => {
     await using t = await setup<number>(async () => {
       calls++;
       if (calls === 1) {
-        await sleep(4_200); // more than 2 x ackWait; pulses every second leave a second of slack
+        // More than 2 x ackWait. Pulses every 1.5 s leave 1.5 s of slack for a starved machine.
+        await sleep(6_200);
         firstDone = true;
       } else if (!firstDone) {
         whileFirstRan++;
       }
-    }, { ackWait: 2_000, pulse, jobTimeout: 10_000 });
+    }, { ackWait: 3_000, pulse, jobTimeout: 10_000 });
     await t.emit(1);
     const stop = new AbortController();
     const listening = t.listen({ signal: stop.signal, drainTimeout: 0 });
