@@ -190,8 +190,8 @@ export class JobStore {
   async claimAndLoad(entry: ReadyEntry, reservedName: string): Promise<Loaded> {
     const from = this.path("ready", entry.name);
     // With several consumers, most names learnt from the journal are of jobs another process
-    // took already. A lookup that answers "not there" without throwing costs a tenth of the
-    // failed rename (the exception and its stack trace are most of that), and is all they cost.
+    // took already. A lookup that answers "not there" without throwing is all they cost: far
+    // less than a failed rename (a thread-pool round trip, and an exception with its stack trace).
     if (lstatSync(from, { throwIfNoEntry: false }) === undefined) return { missing: "gone" };
     if (!(await claim(from, this.path("reserved", reservedName)))) return { missing: "gone" };
     return this.load("reserved", reservedName, entry.id, `ready/${entry.name}`);
