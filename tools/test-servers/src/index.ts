@@ -8,3 +8,7 @@ export type { RunningServer, ServerRecipe } from "./server-process.js";
 export type { ChildProcess, RunResult } from "./spawn-ts.js";
 export { extractCodeBlocks, readmeExamples, runTsSnippet, typecheckSnippets } from "./readme.js";
 export type { CodeBlock, TypecheckResult } from "./readme.js";
+export { startTcpProxy } from "./tcp-proxy.js";
+export type { TcpProxy } from "./tcp-proxy.js";
+export { printFaultReport, isSoak, soakScale } from "./faults.js";
+export type { FaultReport } from "./faults.js";
