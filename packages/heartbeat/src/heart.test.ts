@@ -310,6 +310,18 @@ describe("Heart: validation (A7, A10 better mode)", () => {
     [".a", "empty token"],
     ["a.", "empty token"],
     ["tab\there", "whitespace"],
+    ["nbsp\u00a0here", "whitespace (U+00A0)"],
+    ["next\u0085line", "control characters (U+0085)"],
+    ["del\u007f", "control characters (U+007F)"],
+    ["csi\u009b", "control characters (U+009B)"],
+    ["zero\u200bwidth", "invisible format characters (U+200B)"],
+    ["join\u200dme", "invisible format characters (U+200D)"],
+    ["\ufeffbom", "invisible format characters (U+FEFF)"],
+    ["rtl\u202eoverride", "invisible format characters (U+202E)"],
+    ["line\u2028sep", "whitespace (U+2028)"],
+    ["para\u2029sep", "whitespace (U+2029)"],
+    ["lone\ud800", "lone surrogate (U+D800)"],
+    ["\udfffback", "lone surrogate (U+DFFF)"],
   ])("rejects the process name %j", (process, problem) => {
     const attempt = () => new Heart({ process, publisher });
     expect(attempt).toThrow(InvalidArgumentError);

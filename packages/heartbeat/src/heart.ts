@@ -65,7 +65,10 @@ export type HeartOptions<R = unknown> = HeartCommonOptions &
 
 /** The options of {@link Heart} that do not depend on the subject's type. */
 export interface HeartCommonOptions {
-  /** The process name: non-empty `.`-separated tokens without whitespace, `*` or `>`. */
+  /**
+   * The process name: non-empty `.`-separated tokens without whitespace, control or invisible
+   * format characters, lone surrogates, `*` or `>` (see `processNameProblem`).
+   */
   readonly process: string;
   /**
    * A repeat of the same kind and period within this many milliseconds is not published. A

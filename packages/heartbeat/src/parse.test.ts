@@ -63,8 +63,29 @@ describe("parseHeartbeat", () => {
     // A surrogate pair is four bytes, a lone surrogate three (as U+FFFD).
     expect(() => parseHeartbeat(`heartbeat.${"😀".repeat(253)}ab`, "stop")).not.toThrow();
     expect(() => parseHeartbeat(`heartbeat.${"😀".repeat(253)}abc`, "stop")).toThrow("1014 bytes");
-    expect(() => parseHeartbeat(`heartbeat.${"\ud800".repeat(338)}`, "stop")).not.toThrow();
+    // A lone surrogate would be three bytes (as U+FFFD), but it is rejected whatever the length.
+    expect(() => parseHeartbeat(`heartbeat.${"\ud800".repeat(338)}`, "stop")).toThrow("lone surrogate");
     expect(() => parseHeartbeat(`heartbeat.${"\ud800".repeat(339)}`, "stop")).toThrow("1014 bytes");
+  });
+
+  it.each([
+    ["next\u0085line", "control characters (U+0085)"],
+    ["zero\u200bwidth", "invisible format characters (U+200B)"],
+    ["\ufeffbom", "invisible format characters (U+FEFF)"],
+    ["line\u2028sep", "whitespace (U+2028)"],
+  ])("rejects the process name %j as a string and as bytes, naming the character", (process, problem) => {
+    expect(() => parseHeartbeat(`heartbeat.${process}`, "stop")).toThrow(problem);
+    // A byte-order mark right after the prefix is part of the name, not stripped by the decoder.
+    expect(() => parseHeartbeat(bytes(`heartbeat.${process}`), "stop")).toThrow(problem);
+  });
+
+  it("rejects a lone surrogate in a string subject: it cannot round-trip through UTF-8", () => {
+    expect(() => parseHeartbeat("heartbeat.a\ud800", "stop")).toThrow(InvalidHeartbeatError);
+    expect(() => parseHeartbeat("heartbeat.a\ud800", "stop")).toThrow("lone surrogate (U+D800)");
+    expect(() => parseHeartbeat("heartbeat.a\udc00b", "stop")).toThrow("lone surrogate (U+DC00)");
+    // Encoded, a lone surrogate is invalid UTF-8 (CESU-style bytes) and rejected by the decoder.
+    expect(() => parseHeartbeat(new Uint8Array([...bytes("heartbeat.a"), 0xed, 0xa0, 0x80]), "stop")).toThrow("not valid UTF-8");
+    expect(parseHeartbeat("heartbeat.a😀", "stop")).toEqual({ process: "a😀", kind: "stop" });
   });
 
   it("rejects invalid UTF-8 and values that are neither strings nor bytes", () => {

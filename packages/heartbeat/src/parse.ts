@@ -22,7 +22,9 @@ export interface PayloadFields {
 
 const PREFIX_LENGTH = HEARTBEAT_SUBJECT_PREFIX.length;
 const PREFIX_CODES = Array.from(HEARTBEAT_SUBJECT_PREFIX, (c) => c.charCodeAt(0));
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a U+FEFF right after the prefix is part of the name (and rejected by the name rules),
+// not a byte-order mark to drop; dropping it would make the bytes name another process.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** The process named by a heartbeat subject (not yet validated as a name), or why there is none. */
 export function readSubject(subject: unknown): string | Rejection {

@@ -34,11 +34,29 @@ export type Heartbeat =
     };
 
 /**
+ * Characters a process name must not contain, by what is wrong with them: a name is printed in
+ * logs and dashboards and compared byte for byte, so nothing in it may be invisible, move the
+ * cursor, or change when encoded.
+ * - whitespace: tab, line breaks and every Unicode separator (spaces, U+2028, U+2029);
+ * - control characters: Unicode `Cc` (U+0000-U+001F, U+007F-U+009F, including U+0085);
+ * - invisible format characters: Unicode `Cf` (zero-width space and joiners, U+FEFF, bidi overrides);
+ * - lone surrogates: UTF-8 cannot encode them (a heart would send U+FFFD, another name).
+ */
+const FORBIDDEN_CHARACTERS: readonly (readonly [RegExp, string])[] = [
+  [/[\t\n\v\f\r\p{Z}]/u, "whitespace"],
+  [/\p{Cc}/u, "control characters"],
+  [/\p{Cf}/u, "invisible format characters"],
+];
+const LONE_SURROGATE = /\p{Cs}/u;
+// Covers all of `\s` too: its members are separators, control characters or U+FEFF (format).
+const ANY_FORBIDDEN = /[\p{Z}\p{Cc}\p{Cf}\p{Cs}]/u;
+
+/**
  * Why a process name is not valid, or `undefined` when it is. Valid names are non-empty
- * `.`-separated tokens; a token is non-empty and has no whitespace, `*` or `>` (NATS wildcards:
- * a heart named `a.*` would publish on a subject nobody can address on its own). The subject
- * `heartbeat.<name>` must fit in {@link MAX_SUBJECT_BYTES}, so that what a heart may send, a
- * monitor accepts.
+ * `.`-separated tokens; a token is non-empty and has no whitespace, control or invisible format
+ * characters, lone surrogates, `*` or `>` (NATS wildcards: a heart named `a.*` would publish on a
+ * subject nobody can address on its own). The subject `heartbeat.<name>` must fit in
+ * {@link MAX_SUBJECT_BYTES}, so that what a heart may send, a monitor accepts.
  */
 export function processNameProblem(name: string): string | undefined {
   if (name.length === 0) return "must not be empty";
@@ -46,10 +64,21 @@ export function processNameProblem(name: string): string | undefined {
     return `must be at most ${MAX_SUBJECT_BYTES - HEARTBEAT_SUBJECT_PREFIX.length} bytes of UTF-8`;
   }
   if (/[*>]/.test(name)) return "must not contain the wildcards * or >";
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected
-  if (/[\s\x00-\x1f\x7f]/.test(name)) return "must not contain whitespace or control characters";
+  if (ANY_FORBIDDEN.test(name)) return forbiddenCharacterProblem(name);
   if (name.startsWith(".") || name.endsWith(".") || name.includes("..")) return "must not contain an empty token";
   return undefined;
+}
+
+/** Names the first forbidden character of `name` and what is wrong with it (the rare path). */
+function forbiddenCharacterProblem(name: string): string {
+  for (const character of name) {
+    const code = `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+    if (LONE_SURROGATE.test(character)) return `must not contain a lone surrogate (${code}): it cannot be encoded as UTF-8`;
+    for (const [pattern, what] of FORBIDDEN_CHARACTERS) {
+      if (pattern.test(character)) return `must not contain ${what} (${code})`;
+    }
+  }
+  return "must not contain whitespace, control or format characters";
 }
 
 /** Throws an {@link InvalidArgumentError} naming `argument` unless `value` is a valid process name. */
