@@ -195,13 +195,19 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
   /**
    * Runs an admin command on the producer connection. Read-only commands are retried once when
    * the socket was lost under them; the others (put, delete, kick) are not, since they may have
-   * been applied.
+   * been applied. Failing to connect is not retried: `ready` already tried for `connectTimeoutMs`,
+   * and a second round would double the wait on a server that is down or does not answer.
    */
   async #admin<T>(run: (session: Session) => Promise<T>, retry: boolean): Promise<T> {
     this.#assertOpen();
     for (let attempt = 1; ; attempt++) {
+      let session: Session;
       try {
-        const session = await this.#producer.ready(Date.now() + this.#options.connectTimeoutMs);
+        session = await this.#producer.ready(Date.now() + this.#options.connectTimeoutMs);
+      } catch (err) {
+        throw this.#closedOr(err);
+      }
+      try {
         return await run(session);
       } catch (err) {
         if (retry && attempt === 1 && !this.#isClosed() && isConnectionLoss(err)) continue;

@@ -1,4 +1,4 @@
-import { ConnectionError } from "@x/message";
+import { ConnectionError, TimeoutError } from "@x/message";
 import { waitUntil } from "../internal/wait.js";
 import { reconnectDelay, type BackoffOptions } from "./backoff.js";
 import { Session } from "./session.js";
@@ -175,12 +175,24 @@ export class Connection {
 
   async #connectOnce(): Promise<Session> {
     const options = this.#options;
+    const started = Date.now();
     const session = await Session.open(options.host, options.port, options);
+    // The setup commands are part of connecting: a server (or a stalled link) that accepts the
+    // socket but never answers must fail the attempt within connectTimeoutMs, like one that
+    // never accepts, rather than after commandTimeoutMs.
+    const handshake = setTimeout(
+      () => {
+        session.destroy(new TimeoutError(`no answer from beanstalkd at ${this.#address()} to the connection setup within ${options.connectTimeoutMs} ms`));
+      },
+      Math.max(0, started + options.connectTimeoutMs - Date.now()),
+    );
     try {
       await options.setup(session);
     } catch (err) {
       session.destroy(err instanceof Error ? err : undefined);
       throw err;
+    } finally {
+      clearTimeout(handshake);
     }
     if (this.#closed) {
       session.destroy(new ConnectionClosedError(this.label));
