@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decode, DEFAULT_MAX_MESSAGE_BYTES, encode, encodeToString } from "./codec.js";
-import { InvalidMessageError } from "./errors.js";
+import { InvalidArgumentError, InvalidMessageError } from "./errors.js";
 import { createMessage, DEFAULT_PRIORITY, MAX_PRIORITY, type Message, type MessageInit } from "./message.js";
 
 /** Keys a producer may use for extra header/body entries. */
@@ -35,7 +35,8 @@ const initArb: fc.Arbitrary<MessageInit> = fc.record(
 
 const bytes = (text: string): Buffer => Buffer.from(text, "utf8");
 
-const expectInvalid = (input: Uint8Array | string, field: string | undefined, problem: RegExp): void => {
+/** `field` is the exact field, or a pattern for long generated paths. */
+const expectInvalid = (input: Uint8Array | string, field: string | RegExp | undefined, problem: RegExp): void => {
   let caught: unknown;
   try {
     decode(input);
@@ -45,7 +46,8 @@ const expectInvalid = (input: Uint8Array | string, field: string | undefined, pr
   expect(caught).toBeInstanceOf(InvalidMessageError);
   const error = caught as InvalidMessageError;
   expect(error.code).toBe("ERR_INVALID_MESSAGE");
-  expect(error.field).toBe(field);
+  if (field instanceof RegExp) expect(error.field).toMatch(field);
+  else expect(error.field).toBe(field);
   expect(error.message).toMatch(problem);
 };
 
@@ -119,6 +121,15 @@ describe("decode", () => {
     expect(msg).toEqual({ id: "123", header: { priority: DEFAULT_PRIORITY, attempts: 0 }, body: {} });
   });
 
+  it("reads -0 as 0, so decoding what it encodes gives the same message", () => {
+    const msg = decode('{"id":"z","header":{"priority":-0,"attempts":-0,"n":-0},"body":{"payload":[-0,{"x":-0.0}]}}');
+    expect(Object.is(msg.header.priority, 0)).toBe(true);
+    expect(Object.is(msg.header.attempts, 0)).toBe(true);
+    expect(Object.is(msg.header.n, 0)).toBe(true);
+    expect(msg.body.payload).toStrictEqual([0, { x: 0 }]);
+    expect(decode(encode(msg))).toStrictEqual(msg);
+  });
+
   it("turns a negative priority into 0 (pulpo's rule)", () => {
     expect(decode('{"id":"n","header":{"priority":-5}}').header.priority).toBe(0);
   });
@@ -167,6 +178,36 @@ describe("decode", () => {
       expectInvalid('{"id":"a","header":{"expiration":"2026-02-31 00:00:00"}}', "header.expiration", /unparsable/);
       expectInvalid('{"id":"a","header":{"expiration":{}}}', "header.expiration", /unparsable/);
       expectInvalid('{"id":"a","header":{"delay":1.5}}', "header.delay", /unparsable/);
+    });
+
+    it("dates outside the years 0000-9999, which could not be written back", () => {
+      for (const delay of [8_640_000_000_000_000, -8_640_000_000_000_000, 253_402_300_800_000]) {
+        expectInvalid(`{"id":"a","header":{"delay":${delay}}}`, "header.delay", /years 0000-9999/);
+      }
+      expectInvalid('{"id":"a","header":{"delay":"9999-12-31T23:59:59-01:00"}}', "header.delay", /years 0000-9999/);
+      expectInvalid('{"id":"a","header":{"expiration":"0000-01-01T00:00:00+01:00"}}', "header.expiration", /years 0000-9999/);
+      expect(decode('{"id":"a","header":{"delay":"9999-12-31T23:59:59.999Z"}}').header.delay?.getUTCFullYear()).toBe(9999);
+      expect(decode('{"id":"a","header":{"delay":"0000-01-01T00:00:00Z"}}').header.delay?.getUTCFullYear()).toBe(0);
+    });
+
+    it("numbers JSON cannot carry back (1e309 reads as Infinity), anywhere in the body or header", () => {
+      expectInvalid('{"id":"a","body":{"payload":1e309}}', "body.payload", /Infinity is not representable/);
+      expectInvalid('{"id":"a","body":{"payload":{"n":[-1e400]}}}', "body.payload.n[0]", /-Infinity is not representable/);
+      expectInvalid('{"id":"a","body":{"extra":1e309}}', "body.extra", /Infinity/);
+      expectInvalid('{"id":"a","header":{"source":{"n":1e309}}}', "header.source.n", /Infinity/);
+    });
+
+    it("nesting deeper than createMessage accepts; exactly as deep is accepted by both", () => {
+      const nested = (levels: number): string => "[".repeat(levels) + "1" + "]".repeat(levels);
+      const deepest = JSON.parse(nested(64)) as unknown;
+      expect(() => createMessage({ payload: deepest })).not.toThrow();
+      expect(decode(`{"id":"a","body":{"payload":${nested(64)}}}`).body.payload).toEqual(deepest);
+      expect(() => createMessage({ payload: JSON.parse(nested(65)) as unknown })).toThrow(InvalidArgumentError);
+      expectInvalid(`{"id":"a","body":{"payload":${nested(65)}}}`, /^body\.payload(\[0\])+$/, /nested deeper than 64/);
+      expectInvalid(`{"id":"a","body":{"payload":${nested(5000)}}}`, /^body\.payload/, /nested deeper/);
+      const objects = (levels: number): string => '{"a":'.repeat(levels) + "1" + "}".repeat(levels);
+      expectInvalid(`{"id":"a","header":{"x":${objects(5000)}}}`, /^header\.x(\.a)+$/, /nested deeper/);
+      expectInvalid(`{"id":"a","body":{"deep":${objects(100_000)}}}`, /^body\.deep/, /nested deeper/);
     });
 
     it("hostile ids", () => {

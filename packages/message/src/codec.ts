@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { formatWireDate, parseWireDate } from "./dates.js";
 import { InvalidMessageError } from "./errors.js";
-import { FORBIDDEN_KEYS } from "./json-value.js";
+import { FORBIDDEN_KEYS, jsonProblem, MAX_JSON_DEPTH } from "./json-value.js";
 import { DEFAULT_PRIORITY, isValidMessageId, MAX_PRIORITY, type Message, type MessageHeader } from "./message.js";
 
 /** Largest encoded message `decode()` accepts unless told otherwise: 1 MiB. */
@@ -65,6 +65,51 @@ function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * Whether every value under `container` (itself at `depth`) would be written back as read and is
+ * one `createMessage` accepts: numbers finite, no object or array at depth MAX_JSON_DEPTH or more.
+ * Turns -0 into 0 on the way, since JSON writes it as 0 and the message must decode equal.
+ * Allocates nothing: on the hot path it is a walk over what JSON.parse just built; only a failure
+ * goes on to {@link jsonProblem} for the path and wording.
+ */
+function isFaithful(container: Record<string, unknown> | unknown[], depth: number): boolean {
+  if (depth >= MAX_JSON_DEPTH) return false;
+  if (Array.isArray(container)) {
+    for (let i = 0; i < container.length; i++) {
+      const value = container[i];
+      if (typeof value === "number") {
+        if (value === 0) container[i] = 0;
+        else if (!Number.isFinite(value)) return false;
+      } else if (typeof value === "object" && value !== null && !isFaithful(value as Record<string, unknown>, depth + 1)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  for (const key of Object.keys(container)) {
+    const value = container[key];
+    if (typeof value === "number") {
+      if (value === 0) container[key] = 0;
+      else if (!Number.isFinite(value)) return false;
+    } else if (typeof value === "object" && value !== null && !isFaithful(value as Record<string, unknown>, depth + 1)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Checks the free-form values of a header or body (each one at depth 0, as `createMessage` counts)
+ * and throws naming the first one that could not be written back or built by `createMessage`.
+ */
+function checkValues(values: Record<string, unknown>, where: "header" | "body"): void {
+  if (isFaithful(values, -1)) return;
+  for (const key of Object.keys(values)) {
+    const found = jsonProblem(values[key], `${where}.${key}`);
+    if (found) throw new InvalidMessageError(found.path, found.problem);
+  }
+}
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
@@ -75,7 +120,8 @@ function readDate(header: Record<string, unknown>, key: "delay" | "expiration"):
   if (date === undefined) {
     throw new InvalidMessageError(
       `header.${key}`,
-      `unparsable date ${JSON.stringify(raw)} (expected ISO-8601, "YYYY-MM-DD HH:MM:SS[.ffffff]" or epoch milliseconds)`,
+      // describe(), not JSON.stringify: the value may be nested too deep to stringify.
+      `unparsable date ${typeof raw === "string" ? JSON.stringify(raw.slice(0, 80)) : describe(raw)} (expected ISO-8601, "YYYY-MM-DD HH:MM:SS[.ffffff]" or epoch milliseconds, in the years 0000-9999)`,
     );
   }
   return date;
@@ -91,6 +137,7 @@ function readHeader(raw: unknown): MessageHeader {
     }
     if (!(HEADER_FIELDS as readonly string[]).includes(key)) header[key] = raw[key];
   }
+  checkValues(header, "header");
 
   const requestType = raw.request_type;
   if (requestType !== undefined && requestType !== null) {
@@ -105,7 +152,8 @@ function readHeader(raw: unknown): MessageHeader {
     throw new InvalidMessageError("header.priority", `must be an integer, got ${describe(priority)}`);
   }
   if (priority > MAX_PRIORITY) throw new InvalidMessageError("header.priority", `must be at most ${MAX_PRIORITY}, got ${priority}`);
-  header.priority = priority < 0 ? 0 : priority;
+  // `<= 0` also turns -0 into 0.
+  header.priority = priority <= 0 ? 0 : priority;
 
   const delay = readDate(raw, "delay");
   if (delay !== undefined) header.delay = delay;
@@ -116,7 +164,7 @@ function readHeader(raw: unknown): MessageHeader {
   if (typeof attempts !== "number" || !Number.isSafeInteger(attempts) || attempts < 0) {
     throw new InvalidMessageError("header.attempts", `must be a non-negative integer, got ${describe(attempts)}`);
   }
-  header.attempts = attempts;
+  header.attempts = attempts === 0 ? 0 : attempts;
   return header as MessageHeader;
 }
 
@@ -151,7 +199,10 @@ function describe(value: unknown): string {
  * Accepted: UTF-8 JSON `{id, header?, body?}`; dates as ISO-8601, pulpo's `YYYY-MM-DD HH:MM:SS`
  * and `...SS.ffffff` (UTC), or epoch milliseconds; an integer id (read as a string); a negative
  * priority (read as 0). Rejected: invalid UTF-8, input over `maxBytes`, `__proto__` or
- * `constructor` keys at any depth, unknown top-level keys, and fields of the wrong type.
+ * `constructor` keys at any depth, unknown top-level keys, fields of the wrong type, and anything
+ * that could not be encoded back as read or that `createMessage` would refuse: numbers beyond a
+ * double (`1e309`), values nested deeper than `MAX_JSON_DEPTH`, dates outside the years 0000-9999.
+ * So whatever decodes re-encodes and decodes to an equal message (`-0` is read as `0`).
  */
 export function decode(input: Uint8Array | string, options: DecodeOptions = {}): Message {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -177,5 +228,6 @@ export function decode(input: Uint8Array | string, options: DecodeOptions = {}):
   const header = readHeader(parsed.header);
   const rawBody = parsed.body ?? {};
   if (!isObject(rawBody)) throw new InvalidMessageError("body", `must be an object, got ${describe(rawBody)}`);
+  checkValues(rawBody, "body");
   return { id, header, body: rawBody };
 }

@@ -4,15 +4,29 @@
  * (read as UTC; fractions beyond milliseconds are truncated) and epoch milliseconds.
  */
 
+/**
+ * Dates outside years 0000-9999 have no plain ISO-8601 form (`+275760-09-13T...`), so they could
+ * be read but not written back; the reader and `createMessage` both refuse them.
+ */
+export const MIN_WIRE_DATE_MS = Date.parse("0000-01-01T00:00:00.000Z");
+/** The last millisecond of the year 9999 (see {@link MIN_WIRE_DATE_MS}). */
+export const MAX_WIRE_DATE_MS = Date.parse("9999-12-31T23:59:59.999Z");
+
+/** Whether a time (epoch ms) lies in the years 0000-9999, so it survives a write and a read. */
+export function isWireDateInRange(ms: number): boolean {
+  return ms >= MIN_WIRE_DATE_MS && ms <= MAX_WIRE_DATE_MS;
+}
+
 const WIRE_DATE =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
 
-/** Parses a wire date; returns `undefined` when the value is not one of the accepted forms. */
+/**
+ * Parses a wire date; returns `undefined` when the value is not one of the accepted forms or lies
+ * outside the years 0000-9999 (in UTC, after applying any offset).
+ */
 export function parseWireDate(value: unknown): Date | undefined {
   if (typeof value === "number") {
-    if (!Number.isSafeInteger(value)) return undefined;
-    const date = new Date(value);
-    return Number.isNaN(date.getTime()) ? undefined : date;
+    return Number.isSafeInteger(value) && isWireDateInRange(value) ? new Date(value) : undefined;
   }
   if (typeof value !== "string") return undefined;
   const m = WIRE_DATE.exec(value);
@@ -41,8 +55,8 @@ export function parseWireDate(value: unknown): Date | undefined {
     const digits = zone.slice(1).replace(":", "");
     offsetMs = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
   }
-  const date = new Date(utc - offsetMs);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+  // An offset can carry 0000-01-01 or 9999-12-31 over the edge of the range.
+  return isWireDateInRange(utc - offsetMs) ? new Date(utc - offsetMs) : undefined;
 }
 
 /** Writes a date the way new messages carry it: ISO-8601 UTC with milliseconds. */

@@ -92,6 +92,29 @@ describe("createMessage", () => {
       expectArgumentError({ expiresInMs: Number.POSITIVE_INFINITY }, "expiresInMs", /finite/);
     });
 
+    it("relative dates that end up past the year 9999 (they could not be written or read back)", () => {
+      const now = Date.parse("2026-01-01T00:00:00Z");
+      const init = (delayMs: number): MessageInit => ({ delayMs });
+      let caught: unknown;
+      for (const [delayMs, problem] of [
+        [1e15, /0000 and 9999/],
+        [1e20, /0000 and 9999/],
+        [-1e15, /0000 and 9999/],
+      ] as const) {
+        caught = undefined;
+        try {
+          createMessage(init(delayMs), now);
+        } catch (err) {
+          caught = err;
+        }
+        expect(caught, String(delayMs)).toBeInstanceOf(InvalidArgumentError);
+        expect((caught as InvalidArgumentError).argument).toBe("delayMs");
+        expect((caught as InvalidArgumentError).message).toMatch(problem);
+      }
+      expect(() => createMessage({ expiresInMs: 1e15 }, now)).toThrow(/`expiresInMs` .*0000 and 9999/);
+      expect(createMessage({ delayMs: Date.parse("9999-12-31T23:59:59.999Z") - now }, now).header.delay?.getUTCFullYear()).toBe(9999);
+    });
+
     it("attempts and requestType", () => {
       expectArgumentError({ attempts: -1 }, "attempts", /non-negative integer/);
       expectArgumentError({ requestType: "" }, "requestType", /non-empty string/);

@@ -1,3 +1,4 @@
+import { isWireDateInRange } from "./dates.js";
 import { InvalidArgumentError } from "./errors.js";
 import { uuid7 } from "./id.js";
 import { FORBIDDEN_KEYS, jsonProblem } from "./json-value.js";
@@ -100,15 +101,12 @@ export function normalizePriority(priority: number, argument = "priority"): numb
   return priority < MIN_PRIORITY ? MIN_PRIORITY : priority;
 }
 
-/** Dates outside years 0000-9999 have no plain ISO-8601 form, so they could not round-trip. */
-const MIN_DATE_MS = Date.parse("0000-01-01T00:00:00.000Z");
-const MAX_DATE_MS = Date.parse("9999-12-31T23:59:59.999Z");
-
 function checkDate(date: Date, argument: string): Date {
   if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
     throw new InvalidArgumentError(argument, "must be a valid Date");
   }
-  if (date.getTime() < MIN_DATE_MS || date.getTime() > MAX_DATE_MS) {
+  // Outside this range a date has no plain ISO-8601 form: it could be sent but not read back.
+  if (!isWireDateInRange(date.getTime())) {
     throw new InvalidArgumentError(argument, `must be between the years 0000 and 9999, got ${date.toISOString()}`);
   }
   return new Date(date.getTime());
@@ -116,6 +114,10 @@ function checkDate(date: Date, argument: string): Date {
 
 function fromNow(ms: number, argument: string, now: number): Date {
   if (!Number.isFinite(ms)) throw new InvalidArgumentError(argument, `must be a finite number of milliseconds, got ${String(ms)}`);
+  // Checked as a number first: far enough out, `new Date()` is invalid and has no ISO form at all.
+  if (!isWireDateInRange(now + ms)) {
+    throw new InvalidArgumentError(argument, `must give a date between the years 0000 and 9999, got ${String(ms)} ms from now`);
+  }
   return new Date(now + ms);
 }
 
