@@ -1,9 +1,37 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { QueueAdapter } from "./adapter.js";
 import { InvalidArgumentError } from "./errors.js";
 import { createMemoryQueue } from "./memory-queue.js";
 import { describeQueueAdapter } from "./testing/index.js";
 
 describeQueueAdapter("memory", ({ leaseMs }) => createMemoryQueue({ leaseMs }), { leaseMs: 150 });
+
+/**
+ * A correct adapter whose close() still awaits I/O after rejecting its pending reserves, as a
+ * networked one does: the suite must attach its rejection handlers before awaiting close().
+ */
+function withSlowClose(queue: QueueAdapter): QueueAdapter {
+  const close = async (): Promise<void> => {
+    await queue.close();
+    await sleep(10);
+  };
+  return {
+    name: queue.name,
+    enqueue: (init) => queue.enqueue(init),
+    reserve: (options) => queue.reserve(options),
+    peek: (id) => queue.peek(id),
+    delete: (id) => queue.delete(id),
+    kick: (max) => queue.kick(max),
+    stats: () => queue.stats(),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+describeQueueAdapter("memory with a close() that awaits I/O", ({ leaseMs }) => withSlowClose(createMemoryQueue({ leaseMs })), {
+  leaseMs: 150,
+});
 
 describe("createMemoryQueue timing (fake clock)", () => {
   beforeEach(() => {

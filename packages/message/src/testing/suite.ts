@@ -475,8 +475,11 @@ export function describeQueueAdapter(
       it("close rejects a waiting reserve with QueueClosedError", async () => {
         const waiting = queue.reserve({ timeoutMs: Infinity });
         await sleep(50);
+        // Watch the reserve before awaiting close(): an adapter may reject it first and then
+        // still await its own I/O, and the rejection must not go unhandled meanwhile.
+        const rejected = expect(waiting).rejects.toBeInstanceOf(QueueClosedError);
         await queue.close();
-        await expect(waiting).rejects.toBeInstanceOf(QueueClosedError);
+        await rejected;
       });
 
       it("Symbol.asyncDispose closes the adapter", async () => {
