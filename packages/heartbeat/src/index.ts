@@ -6,6 +6,7 @@ export {
   DEFAULT_GRACE,
   DEFAULT_MAX_PROCESSES,
   DEFAULT_MAX_BUFFERED_TRANSITIONS,
+  DEFAULT_EVICT_AFTER_MS,
 } from "./monitor.js";
 export { parseHeartbeat, MAX_PAYLOAD_BYTES } from "./parse.js";
 export {
@@ -43,6 +44,7 @@ export type {
   MonitorStats,
   ProcessState,
   ProcessStatus,
+  TransitionState,
   Transition,
   InvalidHeartbeat,
   TransitionsOptions,

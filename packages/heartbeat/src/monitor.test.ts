@@ -41,10 +41,12 @@ describe("Monitor transitions (fake clock)", () => {
     expect(log()).toEqual(["a:new>up@0", "a:up>late@15000", "a:late>down@35000"]);
     expect(monitor.get("a")).toMatchObject({ state: "down", since: seconds(35) });
     expect(monitor.get("a")?.deadline).toBeUndefined();
-    // Down costs nothing: no timer left.
-    expect(vi.getTimerCount()).toBe(0);
-    vi.advanceTimersByTime(seconds(3600));
+    // Down has no deadline left, only its eviction (evictAfterMs, one hour by default).
+    vi.advanceTimersByTime(seconds(3600) - 1);
     expect(log()).toHaveLength(3);
+    vi.advanceTimersByTime(1);
+    expect(log().at(-1)).toBe("a:down>evicted@3635000");
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it("beats within the period keep a process up and emit nothing more", () => {
@@ -128,9 +130,9 @@ describe("Monitor transitions (fake clock)", () => {
     const { monitor, log, send } = watched();
     send("s", "beat/5");
     send("s", "stop");
-    expect(vi.getTimerCount()).toBe(0);
     vi.advanceTimersByTime(seconds(600));
-    expect(monitor.get("s")).toEqual({ process: "s", state: "stopped", since: 0, lastHeartbeat: { kind: "stop", at: 0 } });
+    // No deadline any more; evicted an hour after the stop unless it sends again.
+    expect(monitor.get("s")).toEqual({ process: "s", state: "stopped", since: 0, lastHeartbeat: { kind: "stop", at: 0 }, evictAt: seconds(3600) });
     send("s", "stop");
     send("s", "start/30");
     vi.advanceTimersByTime(seconds(1));
@@ -165,9 +167,9 @@ describe("Monitor transitions (fake clock)", () => {
     vi.advanceTimersByTime(seconds(10));
     expect(vi.getTimerCount()).toBe(1);
     vi.advanceTimersByTime(seconds(1000));
-    expect(vi.getTimerCount()).toBe(0);
+    expect(vi.getTimerCount()).toBe(1); // the evictions, an hour after each went down
     expect(log().filter((l) => l.includes(">down@"))).toHaveLength(1000);
-    expect(monitor.stats()).toEqual({ received: 1000, invalid: 0, transitions: 3000, tracked: 1000 });
+    expect(monitor.stats()).toEqual({ received: 1000, invalid: 0, transitions: 3000, tracked: 1000, evicted: 0 });
   });
 
   it("forget() stops tracking; the process is new if it sends again", () => {
@@ -264,7 +266,7 @@ describe("Monitor: every state x every heartbeat (fake clock, buffer 1.5, grace 
     expect(monitor.get("p")).toMatchObject({ state: to, since: from === to ? sinceBefore : now });
     expect(monitor.get("p")?.deadline).toBe(lateAfter === undefined ? undefined : now + lateAfter);
     if (lateAfter === undefined) {
-      vi.advanceTimersByTime(seconds(3600));
+      vi.advanceTimersByTime(seconds(3600) - 1);
       expect(monitor.get("p")?.state).toBe("stopped");
       return;
     }

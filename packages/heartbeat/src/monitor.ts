@@ -6,7 +6,7 @@ import { readPayload, readSubject, type PayloadFields } from "./parse.js";
 import { processNameProblem, type Heartbeat, type HeartbeatKind } from "./protocol.js";
 import { startTimer } from "./timer.js";
 import { TransitionStream } from "./transition-stream.js";
-import { assertObject, numberAtLeast, positiveInteger } from "./validate.js";
+import { assertObject, durationMs, numberAtLeast, positiveInteger } from "./validate.js";
 
 /** Default for {@link MonitorOptions.buffer}: a beat is late after 1.5 periods. */
 export const DEFAULT_BUFFER = 1.5;
@@ -16,6 +16,8 @@ export const DEFAULT_GRACE = 2;
 export const DEFAULT_MAX_PROCESSES = 1_000_000;
 /** Default for {@link MonitorOptions.maxBufferedTransitions}. */
 export const DEFAULT_MAX_BUFFERED_TRANSITIONS = 10_000;
+/** Default for {@link MonitorOptions.evictAfterMs}: one hour. */
+export const DEFAULT_EVICT_AFTER_MS = 3_600_000;
 
 /**
  * Where a process stands.
@@ -27,17 +29,24 @@ export const DEFAULT_MAX_BUFFERED_TRANSITIONS = 10_000;
  */
 export type ProcessState = "starting" | "up" | "degraded" | "late" | "down" | "stopped";
 
+/**
+ * What a transition leads to: a {@link ProcessState}, or `evicted` when a process that was `down`
+ * or `stopped` for {@link MonitorOptions.evictAfterMs} is no longer tracked. An evicted process
+ * that sends again is heard as new (`from: undefined`).
+ */
+export type TransitionState = ProcessState | "evicted";
+
 /** One change of a process's state, emitted exactly once. */
 export interface Transition {
   /** The process name (the subject without `heartbeat.`). */
   readonly process: string;
   /** The state before, or `undefined` for a process heard for the first time. */
   readonly from: ProcessState | undefined;
-  /** The state after. */
-  readonly to: ProcessState;
-  /** Clock milliseconds: when the heartbeat came, or the deadline that was missed. */
+  /** The state after, or `evicted`. */
+  readonly to: TransitionState;
+  /** Clock milliseconds: when the heartbeat came, or the deadline that was missed (or the eviction was due). */
   readonly at: number;
-  /** The heartbeat that caused it; absent for `late` and `down`. */
+  /** The heartbeat that caused it; absent for `late`, `down` and `evicted`. */
   readonly heartbeat?: Heartbeat;
 }
 
@@ -65,6 +74,8 @@ export interface ProcessStatus {
   readonly lastHeartbeat: { readonly kind: HeartbeatKind; readonly seconds?: number; readonly at: number };
   /** Clock milliseconds at which the state changes by itself (`late` or `down`), if it will. */
   readonly deadline?: number;
+  /** Clock milliseconds at which a `down` or `stopped` process will be evicted, unless it sends first. */
+  readonly evictAt?: number;
 }
 
 /** Counters since the monitor was created. */
@@ -77,6 +88,8 @@ export interface MonitorStats {
   readonly transitions: number;
   /** Processes tracked now. */
   readonly tracked: number;
+  /** Processes evicted after being down or stopped for `evictAfterMs` (counted in `transitions` too). */
+  readonly evicted: number;
 }
 
 /** Events of a {@link Monitor}, by name. */
@@ -98,6 +111,14 @@ export interface MonitorOptions {
   readonly grace?: number;
   /** Heartbeats from new processes beyond this many are rejected as invalid (a bound on memory). @default 1,000,000 */
   readonly maxProcesses?: number;
+  /**
+   * A process that has been `down` or `stopped` this long is no longer tracked, with an `evicted`
+   * transition; without it, a new name per process start (`worker.<pid>`) would grow the monitor
+   * forever and, at `maxProcesses`, lock out every new process. `Infinity` never evicts; `0`
+   * evicts as soon as a process is down or stopped (right after that transition).
+   * @default 3,600,000: one hour ({@link DEFAULT_EVICT_AFTER_MS})
+   */
+  readonly evictAfterMs?: number;
   /** A transition iterator that falls this far behind ends with `IteratorOverflowError`. @default 10,000 */
   readonly maxBufferedTransitions?: number;
   /**
@@ -145,6 +166,8 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
   readonly grace: number;
   /** The effective {@link MonitorOptions.maxProcesses}. */
   readonly maxProcesses: number;
+  /** The effective {@link MonitorOptions.evictAfterMs}. */
+  readonly evictAfterMs: number;
   readonly #clock: Clock;
   readonly #logger: Logger | undefined;
   readonly #processes = new Map<string, Tracked>();
@@ -154,11 +177,15 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
   readonly #fields: PayloadFields = { kind: "stop", seconds: 0 };
   #cancelTimer: (() => void) | undefined;
   #timerAt = Infinity;
+  #timerKeepsAlive = false;
+  /** Processes that have a `late` or `down` deadline ahead (starting, up, degraded, late). */
+  #live = 0;
   /** The first error a listener threw during the current call, rethrown when the call is done. */
   #listenerFailure: { readonly error: unknown } | undefined;
   #received = 0;
   #invalid = 0;
   #transitions = 0;
+  #evicted = 0;
   #closed = false;
 
   constructor(options: MonitorOptions = {}) {
@@ -166,6 +193,7 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
     this.buffer = numberAtLeast(options.buffer, DEFAULT_BUFFER, 1, "buffer");
     this.grace = numberAtLeast(options.grace, DEFAULT_GRACE, 1, "grace");
     this.maxProcesses = positiveInteger(options.maxProcesses, DEFAULT_MAX_PROCESSES, "maxProcesses");
+    this.evictAfterMs = durationMs(options.evictAfterMs, DEFAULT_EVICT_AFTER_MS, "evictAfterMs");
     const maxBuffered = positiveInteger(options.maxBufferedTransitions, DEFAULT_MAX_BUFFERED_TRANSITIONS, "maxBufferedTransitions");
     this.#stream = new TransitionStream(maxBuffered);
     this.#clock = clockOption(options.clock);
@@ -227,6 +255,7 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
   forget(process: string): boolean {
     const tracked = this.#processes.get(process);
     if (tracked === undefined) return false;
+    if (isLive(tracked.state)) this.#live--;
     this.#heap.remove(tracked);
     this.#processes.delete(process);
     this.#arm();
@@ -235,7 +264,13 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
 
   /** Counters since creation. */
   stats(): MonitorStats {
-    return { received: this.#received, invalid: this.#invalid, transitions: this.#transitions, tracked: this.#processes.size };
+    return {
+      received: this.#received,
+      invalid: this.#invalid,
+      transitions: this.#transitions,
+      tracked: this.#processes.size,
+      evicted: this.#evicted,
+    };
   }
 
   /** Adds a listener; returns a function that removes it. */
@@ -297,13 +332,12 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
     tracked.seconds = seconds;
     tracked.lastAt = now;
     const to: ProcessState = kind === "start" ? "starting" : kind === "beat" ? "up" : kind === "degraded" ? "degraded" : "stopped";
-    if (to === "stopped") {
-      this.#heap.remove(tracked);
-      this.#arm();
-    } else this.#schedule(tracked, this.#deadlineAfterHeartbeat(tracked));
+    const live = this.#live;
+    // A repeated stop keeps its `since`, so it does not postpone the eviction.
+    if (to !== from) this.#setState(tracked, to, now);
+    this.#schedule(tracked, this.#deadline(tracked));
+    if (this.#live !== live) this.#arm();
     if (to !== from) {
-      tracked.state = to;
-      tracked.since = now;
       if (this.#hasAudience()) {
         const heartbeat: Heartbeat = kind === "stop" ? { process: tracked.process, kind } : { process: tracked.process, kind, seconds };
         this.#emit({ process: tracked.process, from, to, at: now, heartbeat });
@@ -311,12 +345,19 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
     }
   }
 
+  /** Changes the state, keeping the count of live processes (whose timer keeps Node running). */
+  #setState(tracked: Tracked, to: ProcessState, since: number): void {
+    this.#live += Number(isLive(to)) - Number(isLive(tracked.state));
+    tracked.state = to;
+    tracked.since = since;
+  }
+
   /** When a process that just sent a heartbeat becomes late. */
   #deadlineAfterHeartbeat(tracked: Tracked): number {
     return tracked.lastAt + tracked.seconds * 1000 * (tracked.kind === "start" ? this.grace : this.buffer);
   }
 
-  /** When the process's state changes by itself, from what it is now; Infinity if never. */
+  /** When the process's state changes by itself (or, down or stopped, it is evicted); Infinity if never. */
   #deadline(tracked: Tracked): number {
     switch (tracked.state) {
       case "starting":
@@ -325,8 +366,9 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
         return this.#deadlineAfterHeartbeat(tracked);
       case "late":
         return tracked.since + tracked.seconds * 1000 * this.grace;
-      default:
-        return Infinity;
+      case "down":
+      case "stopped":
+        return tracked.since + this.evictAfterMs;
     }
   }
 
@@ -336,6 +378,14 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
    * and the entry moves on. So the common case, a beat pushing its deadline back, is O(1).
    */
   #schedule(tracked: Tracked, deadline: number): void {
+    if (deadline === Infinity) {
+      // Stopped, and never evicted: nothing left to wait for.
+      if (tracked.heapIndex >= 0) {
+        this.#heap.remove(tracked);
+        this.#arm();
+      }
+      return;
+    }
     if (tracked.heapIndex < 0) {
       tracked.heapKey = deadline;
       this.#heap.push(tracked);
@@ -346,26 +396,40 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
     if (deadline < this.#timerAt) this.#arm();
   }
 
-  /** Applies every deadline up to `now`, in order. */
+  /** Applies every deadline up to `now`, in order: late, down, and evictions. */
   #expireDue(now: number): void {
     const heap = this.#heap;
+    let applied = false;
     for (let top = heap.peek(); top !== undefined && top.heapKey <= now; top = heap.peek()) {
       const deadline = this.#deadline(top);
       if (deadline > now) {
-        top.heapKey = deadline;
-        heap.update(top);
+        this.#requeue(top, deadline);
         continue;
       }
+      applied = true;
       const from = top.state;
-      const to: ProcessState = from === "late" ? "down" : "late";
-      top.state = to;
-      top.since = deadline;
-      if (to === "down") heap.remove(top);
-      else {
-        top.heapKey = this.#deadline(top);
-        heap.update(top);
+      if (from === "down" || from === "stopped") {
+        heap.remove(top);
+        this.#processes.delete(top.process);
+        this.#evicted++;
+        this.#emit({ process: top.process, from, to: "evicted", at: deadline });
+        continue;
       }
+      const to: ProcessState = from === "late" ? "down" : "late";
+      this.#setState(top, to, deadline);
+      this.#requeue(top, this.#deadline(top));
       this.#emit({ process: top.process, from, to, at: deadline });
+    }
+    // A process that went down may have been the last live one: the timer need not keep Node up.
+    if (applied) this.#arm();
+  }
+
+  /** Moves a heap entry to its next deadline, or out of the heap when there is none. */
+  #requeue(tracked: Tracked, deadline: number): void {
+    if (deadline === Infinity) this.#heap.remove(tracked);
+    else {
+      tracked.heapKey = deadline;
+      this.#heap.update(tracked);
     }
   }
 
@@ -383,25 +447,28 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
   #arm(): void {
     if (this.#closed) return;
     const next = this.#heap.peek()?.heapKey ?? Infinity;
-    if (next === this.#timerAt) return;
+    // A monitor with live processes has deadlines to report, so it keeps the event loop alive
+    // until close(); pending evictions of down and stopped processes alone do not.
+    const keepAlive = this.#live > 0;
+    if (next === this.#timerAt && keepAlive === this.#timerKeepsAlive) return;
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     this.#timerAt = next;
+    this.#timerKeepsAlive = keepAlive;
     if (next === Infinity) return;
-    // Not unref'd: a monitor with live processes has deadlines to report, so it keeps the event
-    // loop alive until close(); down, stopped and forgotten processes do not.
-    this.#cancelTimer = startTimer(this.#onTimer, Math.ceil(next - this.#clock()));
+    this.#cancelTimer = startTimer(this.#onTimer, Math.ceil(next - this.#clock()), keepAlive);
   }
 
   #status(tracked: Tracked): ProcessStatus {
     const deadline = this.#deadline(tracked);
+    const live = isLive(tracked.state);
     return {
       process: tracked.process,
       state: tracked.state,
       since: tracked.since,
       lastHeartbeat:
         tracked.kind === "stop" ? { kind: "stop", at: tracked.lastAt } : { kind: tracked.kind, seconds: tracked.seconds, at: tracked.lastAt },
-      ...(deadline === Infinity ? {} : { deadline }),
+      ...(deadline === Infinity ? {} : live ? { deadline } : { evictAt: deadline }),
     };
   }
 
@@ -451,4 +518,9 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
     if (listeners === undefined) throw new InvalidArgumentError("event", event, 'must be "transition" or "invalid"');
     return listeners;
   }
+}
+
+/** Whether a process in this state has a `late` or `down` deadline ahead. */
+function isLive(state: ProcessState): boolean {
+  return state !== "down" && state !== "stopped";
 }

@@ -8,14 +8,16 @@ export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 /**
  * Calls `callback` once after `ms` milliseconds on the global `setTimeout` (so fake timers drive
  * it), however long `ms` is. Returns a function that cancels it; cancelling twice is harmless.
+ * With `keepAlive` false the timer does not keep the event loop alive (it is `unref`'d).
  */
-export function startTimer(callback: () => void, ms: number): () => void {
+export function startTimer(callback: () => void, ms: number, keepAlive = true): () => void {
   let remaining = Math.max(0, ms);
   let handle: ReturnType<typeof setTimeout>;
   const step = (): void => {
     const delay = Math.min(remaining, MAX_TIMER_DELAY_MS);
     remaining -= delay;
     handle = setTimeout(remaining > 0 ? step : callback, delay);
+    if (!keepAlive) handle.unref();
   };
   step();
   return () => {

@@ -37,6 +37,15 @@ export function positiveInteger(value: unknown, fallback: number, argument: stri
   return value;
 }
 
+/** `value`, or `fallback` when it is undefined; throws unless it is a number >= 0 (Infinity allowed). */
+export function durationMs(value: unknown, fallback: number, argument: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
+    throw new InvalidArgumentError(argument, value, "must be a number >= 0 or Infinity (milliseconds)");
+  }
+  return value;
+}
+
 /** Throws unless `value` is undefined or a function (an optional callback). */
 export function assertOptionalFunction(value: unknown, argument: string): void {
   if (value !== undefined && typeof value !== "function") throw new InvalidArgumentError(argument, value, "must be a function");
