@@ -41,8 +41,7 @@ type Ended = "ok" | "failed" | "abandoned";
 const MAX_REASON_LENGTH = 1_000;
 
 function describe(error: unknown): string {
-  const text = describeError(error);
-  return text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text;
+  return describeError(error, MAX_REASON_LENGTH);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -312,7 +312,8 @@ describe("createWorker: hostile jobs and handlers", () => {
     expect(await queue.inspect?.(sent.id)).toMatchObject({ state: "buried", buryReason: detail });
   });
 
-  it("a thrown value that cannot be turned into a string still settles the job", async () => {
+  it("a thrown value that is not an Error is described (JSON), and one that cannot be turned into a string still settles the job", async () => {
+    await queue.enqueue({ requestType: "plain" });
     await queue.enqueue({ requestType: "odd" });
     await queue.enqueue({ requestType: "hostile" });
     const worker = createWorker({
@@ -320,6 +321,10 @@ describe("createWorker: hostile jobs and handlers", () => {
       ...once,
       maxAttempts: 1,
       handlers: {
+        plain: () => {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- what a careless handler may throw
+          throw { code: "E_CARD", cents: 1200 };
+        },
         // A null-prototype object: String() of it throws.
         // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a careless handler may reject with
         odd: () => Promise.reject(Object.create(null) as object),
@@ -336,11 +341,12 @@ describe("createWorker: hostile jobs and handlers", () => {
     const events = record(worker);
     const { counters } = await worker.run();
     expect(events.of("buried").map((e) => e.detail)).toEqual([
-      "max attempts (1) reached; last error: [object Object]",
-      "max attempts (1) reached; last error: [object Object]",
+      'max attempts (1) reached; last error: {"code":"E_CARD","cents":1200}',
+      "max attempts (1) reached; last error: {}",
+      'max attempts (1) reached; last error: {"toString":"[Function toString]"}',
     ]);
-    expect(counters).toMatchObject({ buried: 2, errors: 0 });
-    expect(await queue.stats()).toMatchObject({ reserved: 0, buried: 2 });
+    expect(counters).toMatchObject({ buried: 3, errors: 0 });
+    expect(await queue.stats()).toMatchObject({ reserved: 0, buried: 3 });
   });
 });
 
