@@ -13,6 +13,7 @@ import {
   OutputClosedError,
   OutputError,
   ProbeError,
+  UnsafeOutputPathError,
   UsageError,
 } from "./errors.js";
 
@@ -28,6 +29,7 @@ const cases: [ProbeError, string, string][] = [
   [new HandleReadError("cannot parse line"), "ERR_HANDLE_READ", "cannot parse line"],
   [new InvalidAddressError("foo", "expected stdout"), "ERR_INVALID_ADDRESS", 'invalid destination "foo": expected stdout'],
   [new OutputError("does not fit"), "ERR_OUTPUT", "does not fit"],
+  [new UnsafeOutputPathError("/tmp/x", "it is a symbolic link"), "ERR_OUTPUT_PATH", "refusing to write to /tmp/x: it is a symbolic link"],
   [new OutputClosedError("stdout"), "ERR_OUTPUT_CLOSED", "output stdout is closed"],
   [new ChecksModuleError("no CHECKS"), "ERR_CHECKS_MODULE", "no CHECKS"],
   [new UsageError("--checks is required"), "ERR_USAGE", "--checks is required"],

@@ -14,6 +14,7 @@ export type ProbeErrorCode =
   | "ERR_HANDLE_EOF"
   | "ERR_HANDLE_READ"
   | "ERR_OUTPUT"
+  | "ERR_OUTPUT_PATH"
   | "ERR_INVALID_ADDRESS"
   | "ERR_OUTPUT_CLOSED"
   | "ERR_CHECKS_MODULE"
@@ -117,7 +118,26 @@ export class HandleReadError extends messageError("ERR_HANDLE_READ") {}
  * datagram, the spool, the stream's buffer), or a connection attempt timed out. Logged and
  * counted as dropped; the output keeps serving.
  */
-export class OutputError extends messageError("ERR_OUTPUT") {}
+export class OutputError extends ProbeError {
+  constructor(message: string, options?: ErrorOptions, code: ProbeErrorCode = "ERR_OUTPUT") {
+    super(code, message, options);
+  }
+}
+
+/**
+ * A file output refused to open its path because it is a symbolic link: following it would let
+ * whoever can write the directory redirect the probe's output (as root, onto any file). Logged,
+ * emitted as `failed` and counted as dropped, like any failed write; the next message tries again.
+ */
+export class UnsafeOutputPathError extends OutputError {
+  /** The path that was refused. */
+  readonly path: string;
+
+  constructor(path: string, problem: string, options?: ErrorOptions) {
+    super(`refusing to write to ${path}: ${problem}`, options, "ERR_OUTPUT_PATH");
+    this.path = path;
+  }
+}
 
 /** A destination address (`tcp:HOST:PORT`, `unix:PATH`, ...) that cannot be parsed. */
 export class InvalidAddressError extends ProbeError {

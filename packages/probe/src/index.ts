@@ -25,7 +25,7 @@ export { TcpCheck, tcpCheck, DEFAULT_TCP_ASPECT } from "./checks/tcp-check.js";
 export { ShellStream, shellStream, DEFAULT_MAX_LINE_LENGTH } from "./handles/shell-stream.js";
 export { encodeLine } from "./outputs/output.js";
 export { DEFAULT_WARN_INTERVAL_MS } from "./outputs/base-output.js";
-export { streamOutput, stdoutOutput, fileOutput, DEFAULT_STREAM_BUFFER_BYTES } from "./outputs/stream.js";
+export { streamOutput, stdoutOutput, fileOutput, DEFAULT_STREAM_BUFFER_BYTES, DEFAULT_FILE_MODE } from "./outputs/stream.js";
 export { udpOutput } from "./outputs/udp.js";
 export { ConnectionOutput, tcpOutput, unixOutput, DEFAULT_SPOOL_BYTES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RECONNECT_BACKOFF } from "./outputs/connection.js";
 export { publisherOutput, DEFAULT_SUBJECT } from "./outputs/publisher.js";
@@ -43,6 +43,7 @@ export {
   HandleReadError,
   InvalidAddressError,
   OutputError,
+  UnsafeOutputPathError,
   OutputClosedError,
   ChecksModuleError,
   UsageError,
@@ -78,7 +79,7 @@ export type { ShellStreamOptions, ParseLine } from "./handles/shell-stream.js";
 export type { Command, CommandResult, SpawnCommandOptions } from "./internal/command.js";
 export type { Output, OutputStats } from "./outputs/output.js";
 export type { OutputOptions } from "./outputs/base-output.js";
-export type { StdoutOutputOptions, StreamOutputOptions, FileOutputOptions } from "./outputs/stream.js";
+export type { StdoutOutputOptions, StreamOutputOptions, FileOutputOptions, FileOutput, StreamOutputEvents } from "./outputs/stream.js";
 export type { UdpOutputOptions } from "./outputs/udp.js";
 export type { ConnectionOutputOptions, ConnectionOutputEvents, TcpOutputOptions, UnixOutputOptions } from "./outputs/connection.js";
 export type { Publisher, PublishedMessage, PublisherOutputOptions } from "./outputs/publisher.js";

@@ -1,7 +1,7 @@
 import { InvalidAddressError } from "../errors.js";
 import { tcpOutput, unixOutput, type ConnectionOutputOptions } from "./connection.js";
 import type { Output } from "./output.js";
-import { fileOutput, stdoutOutput, type StdoutOutputOptions } from "./stream.js";
+import { fileOutput, stdoutOutput, type FileOutputOptions, type StdoutOutputOptions } from "./stream.js";
 import { udpOutput } from "./udp.js";
 
 /** A parsed `--destination`. */
@@ -47,9 +47,10 @@ export function parseDestination(address: string): Destination {
 
 /**
  * Options for {@link createOutput}: those of every output (`logger`, `clock`, `warnIntervalMs`),
- * the spool settings of tcp and unix outputs, and the buffer bound of stdout and file outputs.
+ * the spool settings of tcp and unix outputs, the buffer bound of stdout and file outputs, and
+ * the `mode` of a file that a file output creates.
  */
-export interface CreateOutputOptions extends ConnectionOutputOptions, StdoutOutputOptions {}
+export interface CreateOutputOptions extends ConnectionOutputOptions, StdoutOutputOptions, Pick<FileOutputOptions, "mode"> {}
 
 /**
  * Builds the output for a destination address or a parsed {@link Destination}.

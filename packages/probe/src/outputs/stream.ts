@@ -1,6 +1,7 @@
-import { createWriteStream } from "node:fs";
+import type { EventEmitter } from "node:events";
+import { constants, createWriteStream } from "node:fs";
 import type { Writable } from "node:stream";
-import { InvalidOptionError, OutputError } from "../errors.js";
+import { InvalidOptionError, OutputError, UnsafeOutputPathError } from "../errors.js";
 import { integerOption, stringOption } from "../internal/options.js";
 import { errorText } from "../logger.js";
 import type { ProbeMessage } from "../message/types.js";
@@ -9,6 +10,24 @@ import type { Output } from "./output.js";
 
 /** Bytes a stream may hold unwritten (a slow reader of stdout, a slow disk) before messages are dropped, by default: 20 MiB. */
 export const DEFAULT_STREAM_BUFFER_BYTES = 20 * 1024 * 1024;
+
+/** Permissions of a file that a file output creates, by default: 0600, readable and writable by the owner only. */
+export const DEFAULT_FILE_MODE = 0o600;
+
+/**
+ * Append, create when missing, and never follow a symbolic link in the last component: in a
+ * directory others can write, a planted link would redirect the output (as root, onto any file).
+ */
+const FILE_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+
+/** Events of a stream output. */
+export interface StreamOutputEvents {
+  /**
+   * Opening or writing failed; the messages concerned are counted as dropped. For a file, the
+   * error is an {@link UnsafeOutputPathError} when the path is a symbolic link.
+   */
+  failed: [error: Error];
+}
 
 /** Options of every stream output (stdout, a stream, a file). */
 export interface StdoutOutputOptions extends OutputOptions {
@@ -30,8 +49,14 @@ export interface StreamOutputOptions extends StdoutOutputOptions {
 
 /** Options for {@link fileOutput}. */
 export interface FileOutputOptions extends StdoutOutputOptions {
-  /** File to append JSON lines to; created when missing. Required. */
+  /** File to append JSON lines to; created when missing. A symbolic link is refused. Required. */
   readonly path: string;
+  /**
+   * Permissions of the file when it is created (the umask can still remove bits); an existing
+   * file keeps its own.
+   * @default 0o600 ({@link DEFAULT_FILE_MODE})
+   */
+  readonly mode?: number;
 }
 
 /**
@@ -39,14 +64,16 @@ export interface FileOutputOptions extends StdoutOutputOptions {
  * is logged, and later messages are counted as dropped instead of crashing the probe (DumbProbe
  * crashed). When `open` is given (a file), the next message after an error opens a fresh stream.
  */
-class StreamOutput extends BaseOutput implements Output {
+class StreamOutput extends BaseOutput<StreamOutputEvents> implements Output {
   readonly #open: (() => Writable) | undefined;
+  readonly #describeError: (error: Error) => Error;
   readonly #bufferBytes: number;
   #stream: Writable | undefined;
   #broken = false;
 
-  constructor(name: string, stream: Writable | (() => Writable), options: StdoutOutputOptions) {
+  constructor(name: string, stream: Writable | (() => Writable), options: StdoutOutputOptions, describeError: (error: Error) => Error = (e) => e) {
     super(name, options);
+    this.#describeError = describeError;
     this.#bufferBytes = integerOption("bufferBytes", options.bufferBytes, DEFAULT_STREAM_BUFFER_BYTES, 1);
     if (typeof stream === "function") {
       this.#open = stream;
@@ -94,7 +121,9 @@ class StreamOutput extends BaseOutput implements Output {
   #attach(stream: Writable): void {
     this.#stream = stream;
     this.#broken = false;
-    stream.on("error", (error) => {
+    stream.on("error", (cause) => {
+      const error = this.#describeError(cause);
+      this.emit("failed", error);
       this.warnLimited(`write failed: ${errorText(error)}; dropping messages`, "error");
       if (this.#open === undefined) {
         this.#broken = true;
@@ -133,16 +162,30 @@ export function stdoutOutput(options: StdoutOutputOptions = {}): Output {
   return new StreamOutput("stdout", process.stdout, options);
 }
 
+/** A file output: an {@link Output} that also emits `failed` (see {@link StreamOutputEvents}). */
+export type FileOutput = Output & Pick<EventEmitter<StreamOutputEvents>, "on" | "off" | "once">;
+
 /**
- * Appends JSON lines to a file (created when missing). A write error is logged and the file is
- * reopened on the next message, so a removed or rotated file is recreated.
+ * Appends JSON lines to a file, created when missing with `mode` (0600 by default). A symbolic
+ * link at the path is refused ({@link UnsafeOutputPathError}). A write error is logged, emitted
+ * as `failed`, and the file is reopened on the next message, so a removed or rotated file is
+ * recreated.
  *
  * @example
  * ```ts
  * const output = fileOutput({ path: "/var/lib/probe/messages.jsonl" });
  * ```
  */
-export function fileOutput(options: FileOutputOptions): Output {
+export function fileOutput(options: FileOutputOptions): FileOutput {
   const path = stringOption("path", (options as Partial<FileOutputOptions> | undefined)?.path);
-  return new StreamOutput(`file:${path}`, () => createWriteStream(path, { flags: "a" }), options);
+  const mode = integerOption("mode", options.mode, DEFAULT_FILE_MODE, 0);
+  if (mode > 0o777) throw new InvalidOptionError("mode", `must be permission bits 0-0o777, got 0o${mode.toString(8)}`);
+  const describeError = (error: Error): Error =>
+    // With O_NOFOLLOW, Linux and macOS answer a final symbolic link with ELOOP, FreeBSD with EMLINK.
+    (error as NodeJS.ErrnoException).code === "ELOOP" || (error as NodeJS.ErrnoException).code === "EMLINK"
+      ? new UnsafeOutputPathError(path, "it is a symbolic link", { cause: error })
+      : error;
+  // Numeric flags are documented for every fs open ("File system flags"); @types/node types only strings here.
+  const flags = FILE_FLAGS as unknown as string;
+  return new StreamOutput(`file:${path}`, () => createWriteStream(path, { flags, mode }), options, describeError);
 }
