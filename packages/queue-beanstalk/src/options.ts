@@ -12,8 +12,13 @@ export const DEFAULT_TUBE = "default";
 export const DEFAULT_TTR_SECONDS = 60;
 /** How long a call waits for a (re)connection before it rejects with `ConnectionError`. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** How long a command waits for its reply before the socket is dropped (`TimeoutError`). */
-export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+/**
+ * How long a command waits for its reply before the socket is dropped (`TimeoutError`). It is
+ * also how a partition (a link that stays open but carries nothing) is noticed, so it is a few
+ * seconds: beanstalkd answers in well under a millisecond, and a put waiting behind the pipeline
+ * window starts its clock only when it is sent.
+ */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 /** First reconnect delay; it doubles per failed attempt. */
 export const DEFAULT_RECONNECT_DELAY_MS = 100;
 /** Upper bound of the reconnect delay. */
@@ -44,7 +49,7 @@ export interface BeanstalkQueueOptions {
   readonly ttrSeconds?: number;
   /** How long a call waits for a (re)connection before rejecting with `ConnectionError`. @default DEFAULT_CONNECT_TIMEOUT_MS (10 000) */
   readonly connectTimeoutMs?: number;
-  /** How long a command waits for its reply; then the socket is dropped and the call rejects with `TimeoutError`. @default DEFAULT_COMMAND_TIMEOUT_MS (10 000) */
+  /** How long a command waits for its reply; then the socket is dropped and the call rejects with `TimeoutError`. @default DEFAULT_COMMAND_TIMEOUT_MS (5 000) */
   readonly commandTimeoutMs?: number;
   /** First delay between reconnect attempts; doubles per failure, with jitter. @default DEFAULT_RECONNECT_DELAY_MS (100) */
   readonly reconnectDelayMs?: number;
