@@ -59,6 +59,29 @@ describe("nagios (real plugin processes)", () => {
     expect(logger.has("WARNING", "check #0 echo 'OK | a=1 b=10:20': bad performance data: 'b': bad value \"10:20\"")).toBe(true);
   });
 
+  it("an item that cannot be represented, or labelled __proto__/constructor/prototype, is skipped and reported on its own", async () => {
+    const logger = recordingLogger();
+    const plugin = "echo 'DISK CRITICAL | a=1 big=1e309 constructor=2 __proto__=3 prototype=4 a=9 c=5MB'; exit 2";
+    const checks = new Checks([nagios(plugin, base)], { logger });
+    const [message, ...rest] = await checks.runOnce();
+    await checks.close();
+    expect(rest).toEqual([]);
+    // The plugin's state and every other value survive.
+    expect(message?.event).toEqual({
+      name: "load",
+      state: { value: "critical", severity: "error" },
+      vset: { a: { value: 1 }, c: { value: 5, unit: "MB" } },
+    });
+    const reports = logger.lines.filter((l) => l.includes("bad performance data"));
+    expect(reports).toHaveLength(5);
+    expect(reports.join("\n")).toContain("'big': value \"1e309\" is out of range");
+    for (const label of ["constructor", "__proto__", "prototype"]) {
+      expect(reports.join("\n")).toContain(`'${label}': the label cannot be a value name`);
+    }
+    expect(reports.join("\n")).toContain("'a': the label appears again; the first value is kept");
+    expect(Object.prototype).not.toHaveProperty("value");
+  });
+
   it("C12: exit 3 and death by a signal are unknown/error", async () => {
     expect((await runPlugin("echo 'UNKNOWN - no idea'; exit 3")).event.state).toEqual({ value: "unknown", severity: "error" });
     expect((await runPlugin("kill -9 $$")).event.state).toEqual({ value: "unknown", severity: "error" });

@@ -2,7 +2,8 @@ import type { CheckContext, CheckFailure, CheckOutput } from "../contract.js";
 import { InvalidOptionError } from "../errors.js";
 import type { Command } from "../internal/command.js";
 import { booleanOption } from "../internal/options.js";
-import { createMessage, type ThresholdInit, type ValueInit } from "../message/build.js";
+import { createMessage, metric, type ThresholdInit, type ValueInit } from "../message/build.js";
+import { vsetEntryProblem } from "../message/validate.js";
 import type { ProbeMessage, Severity } from "../message/types.js";
 import { CommandCheck, type CommandCheckOptions } from "./command-check.js";
 import { parsePerfdata, splitPluginOutput, type PerfdataItem, type PerfdataRange } from "./perfdata.js";
@@ -85,16 +86,32 @@ export class NagiosCheck extends CommandCheck {
     const { state, severity } = nagiosState(result.exitCode);
     const output = splitPluginOutput(result.stdout);
     const perfdata = parsePerfdata(output.perfdata);
-    for (const error of perfdata.errors) context.logger.warn(`bad performance data: ${error}`);
-    const values: Record<string, ValueInit> = {};
-    for (const item of perfdata.items) values[item.label] = perfdataValue(item);
-    const hasThresholds = Object.values(values).some((v) => (v.above?.length ?? 0) > 0 || (v.below?.length ?? 0) > 0);
+    const report = (error: string): void => {
+      context.logger.warn(`bad performance data: ${error}`);
+    };
+    for (const error of perfdata.errors) report(error);
+    // Each item is kept or skipped on its own: one that cannot go into a message (a label such
+    // as `constructor`, a repeated label) must not cost the others and the plugin's state.
+    const kept = new Map<string, ValueInit>();
+    for (const item of perfdata.items) {
+      if (kept.has(item.label)) {
+        report(`'${item.label}': the label appears again; the first value is kept`);
+        continue;
+      }
+      const value = perfdataValue(item);
+      const problem = vsetEntryProblem(item.label, metric(value));
+      if (problem === undefined) kept.set(item.label, value);
+      else if (problem.includes("forbidden key")) report(`'${item.label}': the label cannot be a value name (${problem})`);
+      else report(`'${item.label}': ${problem}`);
+    }
+    const values = Object.fromEntries(kept);
+    const hasThresholds = [...kept.values()].some((v) => (v.above?.length ?? 0) > 0 || (v.below?.length ?? 0) > 0);
     const text = output.text !== "" ? output.text : result.stderr.trim().split("\n")[0] ?? "";
     return createMessage({
       aspect: this.aspect,
       location: this.location,
       ...(hasThresholds ? {} : { state, severity }),
-      ...(perfdata.items.length > 0 ? { values } : {}),
+      ...(kept.size > 0 ? { values } : {}),
       ...(this.#comment && text !== "" ? { comment: text } : {}),
     });
   }

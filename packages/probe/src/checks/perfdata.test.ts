@@ -30,6 +30,19 @@ describe("parsePerfdata", () => {
     expect(errors).toEqual(['\'b\': bad value "10:20"']);
   });
 
+  it("a number that cannot be represented (1e309, also in min, max and ranges) skips that item only", () => {
+    const { items, errors } = parsePerfdata("a=1 b=1e309 c=2;;;0;1e309 d=3;1e400: e=4;~:-1e999 f=-1e309 g=5;;;-1e309 h=6");
+    expect(items.map((i) => i.label)).toEqual(["a", "h"]);
+    expect(errors).toEqual([
+      "'b': value \"1e309\" is out of range",
+      "'c': max \"1e309\" is out of range",
+      "'d': warn range \"1e400:\" is out of range",
+      "'e': warn range \"~:-1e999\" is out of range",
+      "'f': value \"-1e309\" is out of range",
+      "'g': min \"-1e309\" is out of range",
+    ]);
+  });
+
   it("parses negative values, exponents, U (unknown) and every unit of the guidelines", () => {
     const { items, errors } = parsePerfdata("t=-12.5C x=1e3 u=U a=1s b=2ms c=3us d=4% e=5B f=6KB g=7MB h=8GB i=9TB j=10c");
     expect(errors).toEqual([]);

@@ -86,17 +86,34 @@ export function splitPluginOutput(stdout: string): PluginOutput {
   return { text, longText: longText.join("\n").trim(), perfdata: perfdata.join(" ").trim() };
 }
 
-/** Parses a threshold range, or returns `undefined` when it is not one. */
-export function parseRange(text: string): PerfdataRange | undefined {
+/** A range, or why there is none: not range syntax, or a bound too large for a double. */
+function readRange(text: string): PerfdataRange | "bad" | "out of range" {
   const match = RANGE_RE.exec(text);
-  if (!match) return undefined;
+  if (!match) return "bad";
   const [, at, startText, colon, endText] = match;
-  if (colon === undefined && endText === undefined) return undefined;
+  if (colon === undefined && endText === undefined) return "bad";
   const explicitStart = startText !== undefined && startText !== "~";
   const start = startText === "~" ? Number.NEGATIVE_INFINITY : startText === undefined ? 0 : Number(startText);
   const end = endText === undefined ? Number.POSITIVE_INFINITY : Number(endText);
-  if (start > end) return undefined;
+  // A written bound of 1e309 would read as "no bound" and silently change the alert.
+  if ((explicitStart && !Number.isFinite(start)) || (endText !== undefined && !Number.isFinite(end))) return "out of range";
+  if (start > end) return "bad";
   return { start, end, inside: at !== undefined, explicitStart, text };
+}
+
+/**
+ * Parses a threshold range, or returns `undefined` when it is not one (including a written
+ * bound that no double can hold, such as `1e309`).
+ */
+export function parseRange(text: string): PerfdataRange | undefined {
+  const range = readRange(text);
+  return typeof range === "string" ? undefined : range;
+}
+
+/** The number written as `text` (already checked against the grammar), or undefined when no double can hold it. */
+function finiteNumber(text: string): number | undefined {
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
 }
 
 function parseItem(label: string, data: string): PerfdataItem | string {
@@ -105,28 +122,31 @@ function parseItem(label: string, data: string): PerfdataItem | string {
   const [valueText = "", warnText = "", critText = "", minText = "", maxText = ""] = fields;
   const valueMatch = VALUE_RE.exec(valueText);
   if (!valueMatch) return `'${label}': bad value "${valueText}"`;
-  const item: { -readonly [K in keyof PerfdataItem]: PerfdataItem[K] } = {
-    label,
-    value: valueMatch[1] === "U" ? null : Number(valueMatch[1]),
-    unit: valueMatch[2] ?? "",
-  };
+  const numberText = valueMatch[1] ?? "U";
+  const value = numberText === "U" ? null : finiteNumber(numberText);
+  if (value === undefined) return `'${label}': value "${numberText}" is out of range`;
+  const item: { -readonly [K in keyof PerfdataItem]: PerfdataItem[K] } = { label, value, unit: valueMatch[2] ?? "" };
   for (const [key, text] of [["warn", warnText], ["crit", critText]] as const) {
     if (text === "") continue;
-    const range = parseRange(text);
-    if (range === undefined) return `'${label}': bad ${key} range "${text}"`;
+    const range = readRange(text);
+    if (range === "bad") return `'${label}': bad ${key} range "${text}"`;
+    if (range === "out of range") return `'${label}': ${key} range "${text}" is out of range`;
     item[key] = range;
   }
   for (const [key, text] of [["min", minText], ["max", maxText]] as const) {
     if (text === "") continue;
     if (!NUMBER_RE.test(text)) return `'${label}': bad ${key} "${text}"`;
-    item[key] = Number(text);
+    const bound = finiteNumber(text);
+    if (bound === undefined) return `'${label}': ${key} "${text}" is out of range`;
+    item[key] = bound;
   }
   return item;
 }
 
 /**
- * Parses performance data item by item. A malformed item is reported in `errors` and skipped;
- * the others are kept (DumbProbe dropped every metric when one item was bad).
+ * Parses performance data item by item. A malformed item, or one with a number no double can
+ * hold (`1e309`), is reported in `errors` and skipped; the others are kept (DumbProbe dropped
+ * every metric when one item was bad).
  *
  * @example
  * ```ts
