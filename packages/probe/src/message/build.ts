@@ -58,7 +58,8 @@ export interface MessageInit {
   readonly values?: Readonly<Record<string, number | null | ValueInit>>;
 }
 
-function metric(init: number | null | ValueInit): MetricValue {
+/** The wire form of one value, as {@link createMessage} puts it into `event.vset`. */
+export function metric(init: number | null | ValueInit): MetricValue {
   if (init === null || typeof init === "number") return { value: init };
   const entry: { -readonly [K in keyof MetricValue]: MetricValue[K] } = { value: init.value };
   if (init.unit !== undefined) entry.unit = init.unit;
@@ -95,7 +96,11 @@ export function createMessage(init: MessageInit): ProbeMessage {
   if (init.value !== undefined || init.values !== undefined) {
     const vset: Record<string, MetricValue> = {};
     if (init.value !== undefined) vset.value = metric(init.value);
-    for (const [name, value] of Object.entries(init.values ?? {})) vset[name] = metric(value);
+    // Defined, not assigned: a name `__proto__` (an own key of parsed JSON) stays a key, which
+    // the validator then rejects, instead of silently replacing the prototype of `vset`.
+    for (const [name, value] of Object.entries(init.values ?? {})) {
+      Object.defineProperty(vset, name, { value: metric(value), enumerable: true, writable: true, configurable: true });
+    }
     event.vset = vset;
   }
   if (init.comment !== undefined) event.comment = init.comment;

@@ -102,3 +102,41 @@ describe("validateMessage", () => {
     expect(() => assertMessage(input)).toThrow(InvalidMessageError);
   });
 });
+
+describe("validateMessage: no own __proto__ key reaches a consumer", () => {
+  const line = (json: string): unknown => JSON.parse(json) as unknown;
+  const head = '"v":3,"time":5,"location":{"host":"h"}';
+
+  it.each([
+    [`{${head},"event":{"name":"x"},"__proto__":{"polluted":1}}`, "message"],
+    [`{${head},"event":{"name":"x","__proto__":{"polluted":1}}}`, "event"],
+    [`{${head},"event":{"name":"x","state":{"value":"ok","__proto__":{"polluted":1}}}}`, "event.state"],
+    [`{${head},"event":{"name":"x","vset":{"a":{"value":1,"__proto__":{"polluted":1}}}}}`, 'event.vset["a"]'],
+    [
+      `{${head},"event":{"name":"x","vset":{"a":{"value":1,"threshold_high":[{"name":"w","value":1,"severity":"error","__proto__":{}}]}}}}`,
+      'event.vset["a"].threshold_high[0]',
+    ],
+    [`{${head},"event":{"name":"x"},"extra":{"deep":[1,{"__proto__":{"polluted":1}}]}}`, "extra.deep[1]"],
+  ])("rejects %s (at %s)", (json, where) => {
+    const input = line(json);
+    expect(validateMessage(input)).toEqual({ valid: false, reason: `${where} has the forbidden key "__proto__"` });
+    expect(() => assertMessage(input)).toThrow(InvalidMessageError);
+    expect(Object.prototype).not.toHaveProperty("polluted");
+  });
+
+  it("walks deep and cyclic extra values without a stack overflow", () => {
+    const deep = line(`{${head},"event":{"name":"x"},"extra":${"[".repeat(100_000)}${"]".repeat(100_000)}}`);
+    expect(validateMessage(deep).valid).toBe(true);
+    const cyclic: Record<string, unknown> = { v: 3, time: 5, location: {}, event: { name: "x" } };
+    cyclic.self = cyclic;
+    expect(validateMessage(cyclic).valid).toBe(true);
+  });
+
+  it("createMessage keeps a value named __proto__ as a key, so it is refused instead of vanishing", () => {
+    const values = line('{"__proto__":1,"ok":2}') as Record<string, number>;
+    expect(() => createMessage({ aspect: "x", values })).toThrow('event.vset has the forbidden key "__proto__"');
+    expect(() => createMessage({ aspect: "x", location: line('{"__proto__":"h"}') as Record<string, string> })).toThrow(
+      'location has the forbidden key "__proto__"',
+    );
+  });
+});

@@ -81,6 +81,63 @@ function checkEvent(event: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Why `name` and `entry` cannot be one entry of `event.vset`, or `undefined` when they can: the
+ * check {@link messageProblem} applies to each entry, so a producer can drop one bad entry
+ * instead of losing the whole message.
+ */
+export function vsetEntryProblem(name: string, entry: unknown): string | undefined {
+  if (name === "") return "event.vset has an empty key";
+  if (FORBIDDEN_KEYS.has(name)) return `event.vset has the forbidden key "${name}"`;
+  return checkValue(entry, `event.vset["${name}"]`);
+}
+
+/** One object met by {@link protoKeyProblem}, with how it was reached (for the path in the reason). */
+interface Visit {
+  readonly object: object;
+  readonly parent: Visit | undefined;
+  readonly key: string | number;
+}
+
+/** The path of a visited object as the other reasons write it: `event.vset["a"].threshold_high[0]`. */
+function pathOf(visit: Visit): string {
+  const { parent, key } = visit;
+  if (parent === undefined) return "message";
+  if (typeof key === "number") return `${pathOf(parent)}[${key}]`;
+  if (parent.parent === undefined) return key;
+  const parentPath = pathOf(parent);
+  return parentPath === "event.vset" ? `${parentPath}["${key}"]` : `${parentPath}.${key}`;
+}
+
+/**
+ * Where the message holds an own `__proto__` key, at any depth (extra keys included), as a
+ * reason; `undefined` when it holds none. `JSON.parse` makes such keys; a consumer that copies the
+ * message with `Object.assign` or a merge would set a prototype from it. Iterative, and every
+ * object is visited once, so deep nesting and cycles cannot overflow the stack or loop.
+ */
+function protoKeyProblem(root: object): string | undefined {
+  const seen = new Set<object>();
+  const stack: Visit[] = [{ object: root, parent: undefined, key: "" }];
+  for (let visit = stack.pop(); visit !== undefined; visit = stack.pop()) {
+    const object = visit.object;
+    if (seen.has(object)) continue;
+    seen.add(object);
+    if (Object.hasOwn(object, "__proto__")) return `${pathOf(visit)} has the forbidden key "__proto__"`;
+    if (Array.isArray(object)) {
+      const items = object as unknown[];
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        if (typeof item === "object" && item !== null) stack.push({ object: item, parent: visit, key: i });
+      }
+    } else {
+      for (const [key, item] of Object.entries(object)) {
+        if (typeof item === "object" && item !== null) stack.push({ object: item as object, parent: visit, key });
+      }
+    }
+  }
+  return undefined;
+}
+
 /** The reason `value` is not a valid v3 message, or `undefined` when it is one. */
 export function messageProblem(value: unknown): string | undefined {
   if (!isRecord(value)) return `expected an object, got ${value === null ? "null" : Array.isArray(value) ? "a list" : typeof value}`;
@@ -93,12 +150,14 @@ export function messageProblem(value: unknown): string | undefined {
   for (const [key, item] of Object.entries(location)) {
     if (typeof item !== "string") return `location.${key} must be a string`;
   }
-  return checkEvent(value.event);
+  return checkEvent(value.event) ?? protoKeyProblem(value);
 }
 
 /**
  * Checks that `value` is a seismometer v3 message (`v`, `time`, `location`, `event` with `name`,
- * optional `state`, `vset`, `comment`, `interval`). Unknown extra keys are allowed.
+ * optional `state`, `vset`, `comment`, `interval`). Unknown extra keys are allowed. An own
+ * `__proto__` key anywhere (as `JSON.parse` makes them) is rejected, and so are `constructor`
+ * and `prototype` as keys of `location` and `event.vset`.
  *
  * @example
  * ```ts
