@@ -47,7 +47,9 @@ async function poll(predicate: () => boolean | Promise<boolean>, what: string): 
 describe("partition (stalled TCP link)", () => {
   it("with the default options a stalled link is noticed within commandTimeoutMs by a command and within reserveSliceSeconds + commandTimeoutMs by a waiting reserve", async () => {
     const server = await startBeanstalkd();
-    cleanup.push(() => server[Symbol.asyncDispose]());
+    cleanup.push(async () => {
+      await server[Symbol.asyncDispose]();
+    });
     const proxy = await startTcpProxy({ host: server.host, port: server.port });
     cleanup.push(() => proxy.close());
     const tube = freshTube();
@@ -99,7 +101,9 @@ describe("partition (stalled TCP link)", () => {
 
   it("producers and a worker through a stalled link: noticed by timeouts, typed errors, working again after resume, nothing confirmed lost", async () => {
     const server = await startBeanstalkd();
-    cleanup.push(() => server[Symbol.asyncDispose]());
+    cleanup.push(async () => {
+      await server[Symbol.asyncDispose]();
+    });
     const proxy = await startTcpProxy({ host: server.host, port: server.port });
     cleanup.push(() => proxy.close());
     const tube = freshTube();

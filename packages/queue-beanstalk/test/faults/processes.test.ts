@@ -2,14 +2,21 @@
  * Faults against real processes: a worker process killed with SIGKILL mid-job, a process that
  * holds a job past its TTR without dying, beanstalkd killed with SIGKILL and restarted on its
  * binlog, connections cut under a blocked reserve (server restart, or a proxy dropping the
- * sockets). Each test counts what was lost: nothing may be.
+ * sockets). Each test counts what was lost: nothing may be. Under `pnpm soak` the outages are
+ * longer (past `connectTimeoutMs`) and repeated.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConnectionError, LeaseLostError } from "@x/message";
-import { startBeanstalkd, type RunningServer } from "@x/test-servers";
+import { LeaseLostError } from "@x/message";
+import { soakScale, startBeanstalkd, type RunningServer } from "@x/test-servers";
 import { createWorker } from "@x/worker";
-import { createBeanstalkQueue, type BeanstalkQueue } from "../src/index.js";
-import { freshTube, startFixtureProcess, startProxy, until, type FixtureProcess } from "./helpers.js";
+import { createBeanstalkQueue, type BeanstalkQueue } from "../../src/index.js";
+import { freshTube, startFixtureProcess, startProxy, until, type FixtureProcess } from "../helpers.js";
+import { describeRejections, Ledger, startProducers } from "./scenario.js";
+
+/** How long beanstalkd stays dead: longer than `connectTimeoutMs` (10 s) under soak, so calls fail meanwhile. */
+const OUTAGE_MS = soakScale(4_000, 30_000);
+const OUTAGES = soakScale(1, 3);
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -86,53 +93,53 @@ describe("faults", () => {
     expect(await queue.stats()).toMatchObject({ ready: 0, reserved: 0, delayed: 0, buried: 0 });
   });
 
-  it("beanstalkd killed with SIGKILL and restarted on its binlog: every acknowledged job survives and the worker finishes them by itself", async () => {
+  it("beanstalkd killed with SIGKILL, down for seconds, restarted on its binlog: every confirmed job is handled, producer and worker resume by themselves", async () => {
     const bs = await server({ binlog: true });
     const tube = freshTube();
     const queue = queueOn(bs.port, tube);
     const worker = fixtureProcess("worker-process", { host: bs.host, port: bs.port, tube, concurrency: 4, workMs: 20 });
     await until(() => worker.lines.includes("ready"), "the worker process to start");
+    const producers = startProducers(queue, 2, 5);
+    const handled = (): Set<string> => new Set(worker.done());
 
-    const acknowledged: string[] = [];
-    let failed = 0;
-    const stop = { now: false };
-    const producing = (async () => {
-      for (let batch = 0; !stop.now; batch++) {
-        const results = await Promise.allSettled(
-          Array.from({ length: 10 }, (_, i) => queue.enqueue({ requestType: "work", payload: { batch, i } })),
-        );
-        for (const result of results) {
-          if (result.status === "fulfilled") acknowledged.push(result.value.id);
-          else {
-            expect(result.reason).toBeInstanceOf(ConnectionError);
-            failed++;
-          }
-        }
-      }
-    })();
-    // The worker is slower than the producer, so acknowledged jobs wait in the server when it dies:
-    // they can only be finished later if the binlog brought them back.
-    await until(() => acknowledged.length >= 100 && acknowledged.length - worker.done().length >= 50, "a backlog of acknowledged jobs");
-    await bs.kill();
-    const doneBeforeCrash = new Set(worker.done());
-    const waitingAtCrash = acknowledged.filter((id) => !doneBeforeCrash.has(id));
-    expect(waitingAtCrash.length).toBeGreaterThanOrEqual(50);
-    await bs.restart();
-    const afterRestart = acknowledged.length;
-    // The producer reconnects by itself too.
-    await until(() => acknowledged.length >= afterRestart + 50, "50 more jobs after the restart");
-    stop.now = true;
-    await producing;
-    expect(failed).toBeLessThan(acknowledged.length);
+    let waitingAtCrashes = 0;
+    for (let outage = 0; outage < OUTAGES; outage++) {
+      // The worker is slower than the producers, so confirmed jobs wait in the server when it dies:
+      // they can only be handled later if the binlog brought them back.
+      const before = producers.confirmed.size;
+      await until(() => {
+        const done = handled();
+        return producers.confirmed.size >= before + 100 && [...producers.confirmed].filter((id) => !done.has(id)).length >= 50;
+      }, "a backlog of confirmed jobs");
+      await bs.kill();
+      const done = handled();
+      waitingAtCrashes += [...producers.confirmed].filter((id) => !done.has(id)).length;
+      await sleep(OUTAGE_MS);
+      await bs.restart();
+      const afterRestart = producers.confirmed.size;
+      // The producer reconnects by itself too.
+      await until(() => producers.confirmed.size >= afterRestart + 50, "50 more confirmed jobs after the restart");
+    }
+    await producers.stop();
+    expect(producers.unexpected).toEqual([]);
 
     await until(() => {
-      const done = new Set(worker.done());
-      return acknowledged.every((id) => done.has(id));
-    }, "the worker to finish every acknowledged job");
-    const doneAfterRestart = new Set(worker.done());
-    expect(waitingAtCrash.filter((id) => !doneAfterRestart.has(id))).toEqual([]);
-    expect(worker.lines.filter((l) => l.startsWith("event connect reserver")).length).toBeGreaterThan(1);
+      const done = handled();
+      return [...producers.confirmed].every((id) => done.has(id));
+    }, "the worker to handle every confirmed job");
     await until(async () => (await queue.stats()).ready === 0, "the tube to drain");
+    const ledger = new Ledger();
+    for (const id of worker.done()) ledger.record(id);
+    const { lost } = ledger.report("beanstalk kill -9 + outage", producers.confirmed, {
+      outages: OUTAGES,
+      outageMs: OUTAGE_MS,
+      waitingAtCrashes,
+      rejected: describeRejections(producers.rejected),
+    });
+    expect(waitingAtCrashes).toBeGreaterThanOrEqual(50 * OUTAGES);
+    expect(lost).toBe(0);
+    // The worker process was never restarted: its reserving sockets reconnected.
+    expect(worker.lines.filter((l) => l.startsWith("event connect reserver")).length).toBeGreaterThan(OUTAGES);
     expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, buried: 0 });
   });
 
