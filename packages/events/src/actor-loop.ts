@@ -1,7 +1,7 @@
 import type { Consumer, ConsumerMessages } from "@nats-io/jetstream";
-import { sleepUnlessAborted } from "./abortable.js";
 import type { Acker } from "./acker.js";
 import type { AnyActor } from "./actor.js";
+import type { ConnectionWatch } from "./connection-watch.js";
 import { JetStreamDelivery } from "./delivery.js";
 import { runJob, type JobEnvironment, type JobOutcome } from "./job.js";
 import { ActorJobs, type RunningJobs } from "./job-tracker.js";
@@ -15,6 +15,8 @@ export const FETCH_ERROR_DELAY = 1_000;
 export interface LoopEnvironment extends Omit<JobEnvironment, "actor" | "freeSlot"> {
   readonly acker: Acker;
   readonly consumer: Consumer;
+  /** The connection's state: while it is down, the loop waits for it instead of polling. */
+  readonly watch: Pick<ConnectionWatch, "connected" | "untilConnected">;
   readonly logger: Logger;
   /** Slots shared by every actor of the `listen` call (its `maxJobs`). */
   readonly globalSlots: Slots;
@@ -56,6 +58,18 @@ export async function runActorLoop(actor: AnyActor, env: LoopEnvironment): Promi
     freeSlot: () => {
       releaseSlots(1);
     },
+  };
+  // One listener for the whole loop: during an outage every open fetch fails at once and waits.
+  const stopped = new Promise<void>((resolve) => {
+    if (env.stop.aborted) resolve();
+    else env.stop.addEventListener("abort", () => {
+      resolve();
+    }, { once: true });
+  });
+  const pause = async (ms: number): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, ms))), stopped]);
+    clearTimeout(timer);
   };
   const open = new Set<ConsumerMessages>();
   const polls = new Set<Promise<void>>();
@@ -105,8 +119,15 @@ export async function runActorLoop(actor: AnyActor, env: LoopEnvironment): Promi
       }
     } catch (error) {
       if (!env.stop.aborted) {
-        env.logger.warn("fetch failed; retrying", { actor: actor.name, event: actor.event.name, error: describeError(error) });
-        await sleepUnlessAborted(FETCH_ERROR_DELAY, env.stop);
+        if (env.watch.connected) {
+          env.logger.warn("fetch failed; retrying", { actor: actor.name, event: actor.event.name, error: describeError(error) });
+        } else {
+          // The disconnect was reported once by the connection watch; wait for it to come back
+          // instead of logging a failed fetch every second of an outage.
+          env.logger.debug("fetch failed while disconnected; waiting for the connection", { actor: actor.name, error: describeError(error) });
+          await Promise.race([env.watch.untilConnected(), stopped]);
+        }
+        await pause(FETCH_ERROR_DELAY);
       }
     } finally {
       if (messages !== undefined) open.delete(messages);

@@ -15,7 +15,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { isActor, type AnyActor } from "./actor.js";
 import { abortable } from "./abortable.js";
 import { Acker } from "./acker.js";
-import { runActorLoop } from "./actor-loop.js";
+import { FETCH_ERROR_DELAY, runActorLoop } from "./actor-loop.js";
 import { isConnection, openConnection, type ConnectOptions } from "./connection.js";
 import {
   deadLetterSettings,
@@ -24,10 +24,12 @@ import {
   type DeadLetterOptions,
   type DeadLetterSettings,
 } from "./dead-letter.js";
-import { ClosedError, ConsumerConfigError, InvalidOptionError, ShutdownError } from "./errors.js";
+import { ClosedError, ConsumerConfigError, InvalidOptionError, ShutdownError, type ConnectionLostError } from "./errors.js";
+import type { ConnectionWatch } from "./connection-watch.js";
 import type { JobOutcome } from "./job.js";
 import { RunningJobs } from "./job-tracker.js";
 import { describeError, type Logger } from "./logger.js";
+import { sleepUnlessAborted } from "./abortable.js";
 import { Pulse } from "./pulse.js";
 import { STREAM_NAME_IN_USE } from "./register-streams.js";
 import { Slots } from "./slots.js";
@@ -108,8 +110,8 @@ export function Actors(...actors: AnyActor[]): Actors {
       if (typeof ackTimeout !== "number" || !Number.isFinite(ackTimeout) || ackTimeout <= 0) {
         throw new InvalidOptionError("ackTimeout", `must be a positive number of ms, got ${String(ackTimeout)}`);
       }
-      const { nc, owned, logger, extra: jsm } = await openConnection(target, (nc) => jetstreamManager(nc));
-      return new ConnectedActors(list, nc, owned, logger, { deadLetters: settings, ackTimeout }, jsm);
+      const { nc, owned, logger, watch, extra: jsm } = await openConnection(target, (nc) => jetstreamManager(nc));
+      return new ConnectedActors(list, nc, owned, logger, { deadLetters: settings, ackTimeout, watch }, jsm);
     },
   });
 }
@@ -147,6 +149,7 @@ export class ConnectedActors implements AsyncDisposable {
   readonly #closed = new AbortController();
   readonly #listening = new Set<Promise<void>>();
   readonly #acker: Acker;
+  readonly #watch: ConnectionWatch;
   #closing: Promise<void> | undefined;
 
   /** The NATS connection in use: the one passed in (never closed by us), or the one we opened. */
@@ -158,7 +161,7 @@ export class ConnectedActors implements AsyncDisposable {
     connection: NatsConnection,
     owned: boolean,
     logger: Logger,
-    settings: { readonly deadLetters: DeadLetterSettings; readonly ackTimeout: number },
+    settings: { readonly deadLetters: DeadLetterSettings; readonly ackTimeout: number; readonly watch: ConnectionWatch },
     jsm: JetStreamManager,
   ) {
     this.connection = connection;
@@ -169,6 +172,7 @@ export class ConnectedActors implements AsyncDisposable {
     this.#jsm = jsm;
     this.#js = jetstream(connection);
     this.#acker = new Acker(connection, settings.ackTimeout);
+    this.#watch = settings.watch;
   }
 
   /**
@@ -200,6 +204,10 @@ export class ConnectedActors implements AsyncDisposable {
    * On abort it stops fetching, lets running jobs finish within `drainTimeout`, aborts the rest
    * (their handlers' signals get a `ShutdownError`) and hands their events back with no delay.
    * Resolves when all of that, including middleware hooks, is done.
+   *
+   * While the server is unreachable it waits for the connection to come back, however long
+   * that takes. If the connection closes for good instead (a `maxReconnectAttempts` limit ran
+   * out), it stops as if aborted and then rejects with `ConnectionLostError`.
    */
   async listen(options: ListenOptions = {}): Promise<void> {
     this.#assertOpen();
@@ -232,7 +240,32 @@ export class ConnectedActors implements AsyncDisposable {
     signal: AbortSignal | undefined;
     onOutcome: ListenOptions["onOutcome"];
   }): Promise<void> {
-    const stop = o.signal === undefined ? this.#closed.signal : AbortSignal.any([o.signal, this.#closed.signal]);
+    // A connection that closed for good stops the loops like an abort; listen then rejects.
+    const lostController = new AbortController();
+    let lost: ConnectionLostError | undefined;
+    const removeLostListener = this.#watch.onLost((error) => {
+      lost = error;
+      lostController.abort(error);
+    });
+    try {
+      await this.#run(o, AbortSignal.any([...(o.signal === undefined ? [] : [o.signal]), this.#closed.signal, lostController.signal]));
+    } finally {
+      removeLostListener();
+    }
+    if (lost !== undefined) throw lost;
+  }
+
+  async #run(
+    o: {
+      batch: number;
+      maxJobs: number;
+      pollDelay: number;
+      drainTimeout: number;
+      burst: boolean;
+      onOutcome: ListenOptions["onOutcome"];
+    },
+    stop: AbortSignal,
+  ): Promise<void> {
     const shutdown = new AbortController();
     const running = new Set<{ abort(reason: Error): void }>();
     const jobs = new RunningJobs();
@@ -242,10 +275,7 @@ export class ConnectedActors implements AsyncDisposable {
     const globalSlots = new Slots(o.maxJobs);
     let bound: { actor: AnyActor; consumer: Consumer }[];
     try {
-      bound = await abortable(
-        Promise.all(this.#actors.map(async (actor) => ({ actor, consumer: await this.#js.consumers.get(actor.event.streamName, actor.name) }))),
-        stop,
-      );
+      bound = await abortable(Promise.all(this.#actors.map(async (actor) => ({ actor, consumer: await this.#consumerOf(actor, stop) }))), stop);
     } catch (error) {
       if (stop.aborted) return; // stopped before it started: nothing was fetched
       throw error;
@@ -257,6 +287,7 @@ export class ConnectedActors implements AsyncDisposable {
       loops.map(({ actor, consumer, pulse }) =>
         runActorLoop(actor, {
           acker: this.#acker,
+          watch: this.#watch,
           consumer,
           pulse,
           logger: this.#logger,
@@ -294,6 +325,7 @@ export class ConnectedActors implements AsyncDisposable {
   /** Stops every running `listen` (with its drain), then closes the connection if we opened it. Idempotent. */
   async close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#watch.markClosing();
       this.#closed.abort();
       await Promise.allSettled([...this.#listening]);
       this.#acker.close();
@@ -318,7 +350,25 @@ export class ConnectedActors implements AsyncDisposable {
     }
   }
 
+  /**
+   * The actor's consumer. A server that is unreachable (or restarting) is waited for; an answer
+   * from JetStream (no such consumer or stream) is thrown.
+   */
+  async #consumerOf(actor: AnyActor, stop: AbortSignal): Promise<Consumer> {
+    for (;;) {
+      try {
+        return await this.#js.consumers.get(actor.event.streamName, actor.name);
+      } catch (error) {
+        if (error instanceof JetStreamApiError || stop.aborted || this.connection.isClosed()) throw error;
+        this.#logger.warn("cannot look up the consumer; retrying", { actor: actor.name, event: actor.event.name, error: describeError(error) });
+        await abortable(this.#watch.untilConnected(), stop).catch(() => undefined);
+        await sleepUnlessAborted(FETCH_ERROR_DELAY, stop);
+      }
+    }
+  }
+
   #assertOpen(): void {
+    if (this.#watch.lost !== undefined) throw this.#watch.lost;
     if (this.#closing !== undefined || this.connection.isClosed()) throw new ClosedError("the actors connection");
   }
 }

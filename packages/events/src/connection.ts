@@ -2,9 +2,27 @@ import { connect as natsConnect, type NatsConnection, type NodeConnectionOptions
 import { abortable } from "./abortable.js";
 import { InvalidOptionError } from "./errors.js";
 import { silentLogger, type Logger } from "./logger.js";
+import { ConnectionWatch, type ConnectionStatus } from "./connection-watch.js";
 
 /** The server `connect` uses when none is given. */
 export const DEFAULT_SERVERS = "nats://127.0.0.1:4222";
+/**
+ * Reconnect attempts before the client gives up, `-1` for no limit. The NATS client's own
+ * default (10 attempts, 2 s apart) gave up after about 20 s of outage and left actors idle for good.
+ */
+export const DEFAULT_MAX_RECONNECT_ATTEMPTS = -1;
+/** Pause between reconnect attempts to one server, in ms (plus the client's jitter). */
+export const DEFAULT_RECONNECT_TIME_WAIT_MS = 1_000;
+/**
+ * How often the client pings the server, in ms. The client's own default (2 minutes) left a
+ * partition, where the TCP connection stays open but nothing flows, unnoticed for minutes.
+ */
+export const DEFAULT_PING_INTERVAL_MS = 2_000;
+/**
+ * Unanswered pings before the connection is declared stale and replaced: a partition is
+ * noticed between `maxPingOut` and `maxPingOut + 1` ping intervals after it began.
+ */
+export const DEFAULT_MAX_PING_OUT = 2;
 
 /** Options of `Events.connect` and `Actors.connect`. */
 export interface ConnectOptions {
@@ -15,8 +33,29 @@ export interface ConnectOptions {
    * @default none (a connection is opened, and closed by `close()`)
    */
   readonly connection?: NatsConnection;
-  /** Further options for the connection we open (name, auth, reconnect, ...). @default {} */
+  /**
+   * Further options for the connection we open (name, auth, TLS, ...). The four options below
+   * take precedence over their counterparts here when both are given. @default {}
+   */
   readonly nats?: Omit<NodeConnectionOptions, "servers">;
+  /**
+   * How many times the connection we open tries to reconnect after losing the server, `-1` for
+   * no limit. When a limit runs out the connection closes for good: `listen()` rejects and
+   * `emit()` throws with `ConnectionLostError`. Ignored for a connection passed in.
+   * @default {@link DEFAULT_MAX_RECONNECT_ATTEMPTS} (no limit)
+   */
+  readonly maxReconnectAttempts?: number;
+  /** Pause between reconnect attempts, in ms. Ignored for a connection passed in. @default {@link DEFAULT_RECONNECT_TIME_WAIT_MS} */
+  readonly reconnectTimeWaitMs?: number;
+  /** How often to ping the server, in ms. Ignored for a connection passed in. @default {@link DEFAULT_PING_INTERVAL_MS} */
+  readonly pingIntervalMs?: number;
+  /** Unanswered pings before the connection is replaced. Ignored for a connection passed in. @default {@link DEFAULT_MAX_PING_OUT} */
+  readonly maxPingOut?: number;
+  /**
+   * Called when the connection is lost, is being re-established, is back, was found stale (a
+   * partition), or closed for good. Also watches a connection passed in. @default none
+   */
+  readonly onStatus?: (status: ConnectionStatus) => void;
   /** Where warnings and errors go; the library never prints. @default a silent logger */
   readonly logger?: Logger;
   /**
@@ -34,6 +73,8 @@ export interface OpenedConnection {
   readonly nc: NatsConnection;
   readonly owned: boolean;
   readonly logger: Logger;
+  /** Follows the connection's status; tells when it is down or closed for good. */
+  readonly watch: ConnectionWatch;
 }
 
 /** True for an open NATS connection object (as opposed to connect options). */
@@ -68,21 +109,49 @@ export async function openConnection<T>(
   setUp: (nc: NatsConnection) => Promise<T>,
 ): Promise<OpenedConnection & { readonly extra: T }> {
   const opened = await adopt(target ?? {});
+  const onStatus = isConnection(target) ? undefined : target?.onStatus;
   try {
     const extra = await abortable(setUp(opened.nc), opened.signal);
-    return { ...opened, extra };
+    return { ...opened, extra, watch: new ConnectionWatch(opened.nc, opened.logger, onStatus) };
   } catch (error) {
     if (opened.owned) await opened.nc.close().catch(() => undefined);
     throw error;
   }
 }
 
-async function adopt(target: ConnectTarget): Promise<OpenedConnection & { readonly signal: AbortSignal | undefined }> {
+/** The client options our own connection gets: our defaults, then `nats`, then the named options. */
+export function clientOptions(target: ConnectOptions, servers: string[]): NodeConnectionOptions {
+  const named = (option: string, value: number | undefined, min: number): number | undefined => {
+    if (value !== undefined && (typeof value !== "number" || !Number.isInteger(value) || value < min)) {
+      throw new InvalidOptionError(option, `must be an integer of at least ${min}, got ${String(value)}`);
+    }
+    return value;
+  };
+  const maxReconnectAttempts = named("maxReconnectAttempts", target.maxReconnectAttempts, -1);
+  const reconnectTimeWait = named("reconnectTimeWaitMs", target.reconnectTimeWaitMs, 0);
+  const pingInterval = named("pingIntervalMs", target.pingIntervalMs, 1);
+  const maxPingOut = named("maxPingOut", target.maxPingOut, 1);
+  return {
+    maxReconnectAttempts: DEFAULT_MAX_RECONNECT_ATTEMPTS,
+    reconnectTimeWait: DEFAULT_RECONNECT_TIME_WAIT_MS,
+    pingInterval: DEFAULT_PING_INTERVAL_MS,
+    maxPingOut: DEFAULT_MAX_PING_OUT,
+    ...target.nats,
+    ...(maxReconnectAttempts === undefined ? {} : { maxReconnectAttempts }),
+    ...(reconnectTimeWait === undefined ? {} : { reconnectTimeWait }),
+    ...(pingInterval === undefined ? {} : { pingInterval }),
+    ...(maxPingOut === undefined ? {} : { maxPingOut }),
+    servers,
+  };
+}
+
+async function adopt(target: ConnectTarget): Promise<Omit<OpenedConnection, "watch"> & { readonly signal: AbortSignal | undefined }> {
   if (isConnection(target)) return { nc: target, owned: false, logger: silentLogger, signal: undefined };
   const raw: unknown = target;
   if (typeof raw !== "object" || raw === null) throw new InvalidOptionError("connect", "expects options or a NatsConnection");
   const logger = target.logger === undefined ? silentLogger : validLogger(target.logger);
   const { signal } = target;
+  if (target.onStatus !== undefined && typeof target.onStatus !== "function") throw new InvalidOptionError("onStatus", "must be a function");
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError("signal", "must be an AbortSignal");
   signal?.throwIfAborted();
   if (target.connection !== undefined) {
@@ -94,7 +163,7 @@ async function adopt(target: ConnectTarget): Promise<OpenedConnection & { readon
   if (list.length === 0 || list.some((s) => typeof s !== "string" || s === "")) {
     throw new InvalidOptionError("servers", "must be a non-empty URL or list of URLs");
   }
-  const connecting = natsConnect({ ...target.nats, servers: list });
+  const connecting = natsConnect(clientOptions(target, list));
   try {
     return { nc: await abortable(connecting, signal), owned: true, logger, signal };
   } catch (error) {

@@ -19,7 +19,10 @@ export type EventsErrorCode =
   | "ERR_JOB_TIMEOUT"
   | "ERR_ACK_TIMEOUT"
   | "ERR_SHUTDOWN"
-  | "ERR_CLOSED";
+  | "ERR_CLOSED"
+  | "ERR_CONNECTION_LOST"
+  | "ERR_EMIT_NOT_CONFIRMED"
+  | "ERR_MALFORMED_MESSAGE";
 
 /** Base class of every error thrown by `@x/events`. */
 export class EventsError extends Error {
@@ -211,5 +214,66 @@ export class ShutdownError extends EventsError {
 export class ClosedError extends EventsError {
   constructor(what: string, options?: ErrorOptions) {
     super("ERR_CLOSED", `${what} is closed`, options);
+  }
+}
+
+/**
+ * The NATS connection closed for good without `close()` being called: the client used up its
+ * `maxReconnectAttempts` (unlimited by default), or the server refused it (authorization).
+ * `listen()` rejects with it, `emit()` throws it, and `onStatus` reports it with `type: "closed"`.
+ */
+export class ConnectionLostError extends EventsError {
+  constructor(reason: string, options?: ErrorOptions) {
+    super("ERR_CONNECTION_LOST", `the NATS connection closed for good: ${reason}`, options);
+  }
+}
+
+/** One fire-and-forget emit the server did not confirm (see {@link EmitsNotConfirmedError}). */
+export interface UnconfirmedEmit {
+  /** The event's name. */
+  readonly event: string;
+  /** The emit's `uid` (`Nats-Msg-Id`), if it had one: re-emitting with it cannot store the event twice. */
+  readonly uid: string | undefined;
+  /** Why it is not confirmed: a timeout, a disconnect, or the server's refusal. */
+  readonly reason: string;
+}
+
+/**
+ * Fire-and-forget emits that the server did not confirm storing, within their `timeout`. Each
+ * may or may not have been stored: re-emit with the same `uid` to be sure without duplicates.
+ * `flush()` rejects with it; the `onUnconfirmed` hook sees each one as it happens.
+ */
+export class EmitsNotConfirmedError extends EventsError {
+  /** How many emits were not confirmed (all of them, even beyond `emits`). */
+  readonly count: number;
+  /** The unconfirmed emits, the first {@link MAX_REPORTED_UNCONFIRMED} of them. */
+  readonly emits: readonly UnconfirmedEmit[];
+
+  constructor(count: number, emits: readonly UnconfirmedEmit[], options?: ErrorOptions) {
+    const first = emits[0];
+    super(
+      "ERR_EMIT_NOT_CONFIRMED",
+      `${count} fire-and-forget emit(s) not confirmed by the server${first === undefined ? "" : `; first: event "${first.event}": ${first.reason}`}`,
+      options,
+    );
+    this.count = count;
+    this.emits = emits;
+  }
+}
+
+/** How many unconfirmed emits an {@link EmitsNotConfirmedError} lists (it counts them all). */
+export const MAX_REPORTED_UNCONFIRMED = 1_000;
+
+/**
+ * Bytes from the network that do not follow the protocol: a header block with a name NATS
+ * forbids, or a delivery whose ack subject is not a JetStream one. `part` says which.
+ */
+export class MalformedMessageError extends EventsError {
+  /** What could not be read. */
+  readonly part: "headers" | "ack-subject";
+
+  constructor(part: "headers" | "ack-subject", problem: string, options?: ErrorOptions) {
+    super("ERR_MALFORMED_MESSAGE", `malformed ${part}: ${problem}`, options);
+    this.part = part;
   }
 }

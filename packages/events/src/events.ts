@@ -2,16 +2,38 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import type { CloudEvent } from "./cloud-event.js";
 import { abortable } from "./abortable.js";
-import { openConnection, type ConnectTarget } from "./connection.js";
-import { ClosedError, InvalidOptionError, PayloadTooLargeError, UnknownEventError } from "./errors.js";
+import { EmitConfirmations, type EmitCounts } from "./confirmations.js";
+import type { ConnectionWatch } from "./connection-watch.js";
+import { isConnection, openConnection, type ConnectOptions } from "./connection.js";
+import {
+  ClosedError,
+  EmitsNotConfirmedError,
+  InvalidOptionError,
+  PayloadTooLargeError,
+  UnknownEventError,
+  type UnconfirmedEmit,
+} from "./errors.js";
 import { isEvent, serialize, type AnyEvent, type Event } from "./event.js";
 import { buildHeaders, HEADER_MSG_ID, MAX_DELAY_MS } from "./headers.js";
 import { describeError, type Logger } from "./logger.js";
-import { toMsgHdrs } from "./nats-headers.js";
+import { headerBytes, toMsgHdrs } from "./nats-headers.js";
 import { interestWarning, registerStream, type RegisterOptions, type RegisterResult } from "./register-streams.js";
 
-/** How long a `sync` emit waits for the server's acknowledgement, in ms. */
+/**
+ * How long an emit waits for the server's acknowledgement, in ms: a `sync` emit rejects after
+ * it, a fire-and-forget emit is then counted and reported as unconfirmed.
+ */
 export const DEFAULT_EMIT_TIMEOUT = 5_000;
+
+/** Options of `Events.connect`. */
+export interface EventsConnectOptions extends ConnectOptions {
+  /**
+   * Called for each fire-and-forget emit the server did not confirm within its `timeout` (or
+   * refused, or that could not be sent). It may or may not be stored: re-emit it with the same
+   * `uid` to be sure. `flush()` also reports them. @default none (counted in `emitCounts`)
+   */
+  readonly onUnconfirmed?: (emit: UnconfirmedEmit) => void;
+}
 
 /** Options of `emit`. */
 export interface EmitOptions {
@@ -31,11 +53,15 @@ export interface EmitOptions {
   readonly meta?: Readonly<Record<string, string>> | CloudEvent;
   /**
    * Wait for the server to store the event (a JetStream publish) and report duplicates. Without
-   * it the event is published fire-and-forget (a core NATS publish): faster, but a disconnect can
-   * lose it silently. @default false
+   * it the event is published fire-and-forget: `emit` returns at once and the server's
+   * confirmation is awaited in the background; a disconnect can lose the event, and then it is
+   * counted (`emitCounts.unconfirmed`), reported to `onUnconfirmed` and by `flush()`. @default false
    */
   readonly sync?: boolean;
-  /** With `sync`: how long to wait for the server's acknowledgement, in ms. @default {@link DEFAULT_EMIT_TIMEOUT} */
+  /**
+   * How long to wait for the server's acknowledgement, in ms: a `sync` emit rejects after it; a
+   * fire-and-forget one is then reported as unconfirmed. @default {@link DEFAULT_EMIT_TIMEOUT}
+   */
   readonly timeout?: number;
   /** With `sync`: stops waiting for the acknowledgement. @default none */
   readonly signal?: AbortSignal;
@@ -63,7 +89,7 @@ export interface Events extends Iterable<AnyEvent> {
   /** The event with this name, if registered. */
   get(name: string): AnyEvent | undefined;
   /** Connects to NATS. A connection passed in is never closed by us. */
-  connect(target?: ConnectTarget): Promise<ConnectedEvents>;
+  connect(target?: EventsConnectOptions | NatsConnection): Promise<ConnectedEvents>;
 }
 
 /** Creates a registry of events. At least one event is required; names must be unique. */
@@ -80,9 +106,11 @@ export function Events(...events: AnyEvent[]): Events {
     events: list,
     get: (name: string) => byName.get(name),
     [Symbol.iterator]: () => list[Symbol.iterator](),
-    async connect(target?: ConnectTarget): Promise<ConnectedEvents> {
-      const { nc, owned, logger, extra: jsm } = await openConnection(target, (nc) => jetstreamManager(nc));
-      return new ConnectedEvents(byName, nc, owned, logger, jsm);
+    async connect(target?: EventsConnectOptions | NatsConnection): Promise<ConnectedEvents> {
+      const onUnconfirmed = target === undefined || isConnection(target) ? undefined : target.onUnconfirmed;
+      if (onUnconfirmed !== undefined && typeof onUnconfirmed !== "function") throw new InvalidOptionError("onUnconfirmed", "must be a function");
+      const { nc, owned, logger, watch, extra: jsm } = await openConnection(target, (nc) => jetstreamManager(nc));
+      return new ConnectedEvents(byName, nc, owned, logger, jsm, { watch, confirmations: new EmitConfirmations(nc, logger, onUnconfirmed) });
     },
   });
 }
@@ -94,9 +122,11 @@ export class ConnectedEvents implements AsyncDisposable {
   readonly #logger: Logger;
   readonly #jsm: JetStreamManager;
   readonly #js: JetStreamClient;
+  readonly #watch: ConnectionWatch;
+  readonly #confirmations: EmitConfirmations;
   #closing: Promise<void> | undefined;
   /** Fire-and-forget publishes of the current event-loop turn (see `#publishSoon`). */
-  #outbox: { subject: string; data: Uint8Array; headers: MsgHdrs | undefined }[] = [];
+  #outbox: { subject: string; data: Uint8Array; headers: MsgHdrs | undefined; reply: string }[] = [];
   #outboxBytes = 0;
   #flushTimer: NodeJS.Immediate | undefined;
 
@@ -104,13 +134,27 @@ export class ConnectedEvents implements AsyncDisposable {
   readonly connection: NatsConnection;
 
   /** @internal Use `Events(...).connect()`. */
-  constructor(events: ReadonlyMap<string, AnyEvent>, connection: NatsConnection, owned: boolean, logger: Logger, jsm: JetStreamManager) {
+  constructor(
+    events: ReadonlyMap<string, AnyEvent>,
+    connection: NatsConnection,
+    owned: boolean,
+    logger: Logger,
+    jsm: JetStreamManager,
+    tracking: { readonly watch: ConnectionWatch; readonly confirmations: EmitConfirmations },
+  ) {
     this.connection = connection;
     this.#events = events;
     this.#owned = owned;
     this.#logger = logger;
     this.#jsm = jsm;
     this.#js = jetstream(connection);
+    this.#watch = tracking.watch;
+    this.#confirmations = tracking.confirmations;
+  }
+
+  /** Fire-and-forget emits since the connection opened: pending, confirmed and unconfirmed. */
+  get emitCounts(): EmitCounts {
+    return this.#confirmations.counts;
   }
 
   /**
@@ -150,7 +194,7 @@ export class ConnectedEvents implements AsyncDisposable {
     this.#checkSize(event, data.byteLength + (record === undefined ? 0 : headerBytes(record)));
     const hdrs = record === undefined ? undefined : toMsgHdrs(record);
     if (!sync) {
-      this.#publishSoon(event.subject, data, hdrs);
+      this.#publishSoon(event.subject, data, hdrs, this.#confirmations.expect(event.name, record?.[HEADER_MSG_ID], timeout));
       return NOT_ACKNOWLEDGED;
     }
     signal?.throwIfAborted();
@@ -175,8 +219,8 @@ export class ConnectedEvents implements AsyncDisposable {
    * event-loop turn. The client writes to the socket once per microtask checkpoint, so a loop of
    * `await emit()` would otherwise cost one socket write per event.
    */
-  #publishSoon(subject: string, data: Uint8Array, headers: MsgHdrs | undefined): void {
-    this.#outbox.push({ subject, data, headers });
+  #publishSoon(subject: string, data: Uint8Array, headers: MsgHdrs | undefined, reply: string): void {
+    this.#outbox.push({ subject, data, headers, reply });
     this.#outboxBytes += data.byteLength;
     // A long burst is handed over in chunks, so the server stores the first events while the
     // caller still emits the rest instead of waiting for the end of the turn.
@@ -198,30 +242,43 @@ export class ConnectedEvents implements AsyncDisposable {
     if (outbox.length === 0) return;
     this.#outbox = [];
     this.#outboxBytes = 0;
-    for (const { subject, data, headers } of outbox) {
+    for (const { subject, data, headers, reply } of outbox) {
       try {
-        this.connection.publish(subject, data, headers === undefined ? undefined : { headers });
+        this.connection.publish(subject, data, headers === undefined ? { reply } : { headers, reply });
       } catch (error) {
         // Fire-and-forget: the caller has moved on, so the failure can only be reported.
         this.#logger.error("fire-and-forget emit failed", { subject, error: describeError(error) });
+        this.#confirmations.fail(reply, describeError(error));
       }
     }
   }
 
   /**
-   * Hands queued fire-and-forget events to the client and waits until the server has received
-   * them. `signal` stops waiting (the events are on their way regardless).
+   * Hands queued fire-and-forget events to the client and waits until the server confirmed or
+   * failed each one emitted so far (at most their `timeout`). Rejects with
+   * {@link EmitsNotConfirmedError} listing those that were not confirmed since the previous
+   * `flush()`; each is then reported once. `signal` stops waiting (with its reason).
    */
   async flush(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
     options.signal?.throwIfAborted();
     this.#flushOutbox();
-    if (!this.connection.isClosed()) await abortable(this.connection.flush(), options.signal);
+    await this.#confirmations.settled(options.signal);
+    options.signal?.throwIfAborted();
+    const failures = this.#confirmations.takeFailures();
+    if (failures.count > 0) throw new EmitsNotConfirmedError(failures.count, failures.emits);
   }
 
-  /** Flushes pending publishes and closes the connection if we opened it. Idempotent. */
+  /**
+   * Hands queued events to the client, waits (at most their `timeout`) for the confirmations of
+   * fire-and-forget emits, which are counted and reported as usual, and closes the connection
+   * if we opened it. Idempotent; never rejects because of unconfirmed emits.
+   */
   async close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#flushOutbox();
+      if (!this.connection.isClosed()) await this.#confirmations.settled();
+      this.#watch.markClosing();
+      this.#confirmations.close();
       if (this.connection.isClosed()) return;
       if (this.#owned) await this.connection.drain();
       else await this.connection.flush();
@@ -235,6 +292,7 @@ export class ConnectedEvents implements AsyncDisposable {
   }
 
   #assertOpen(): void {
+    if (this.#watch.lost !== undefined) throw this.#watch.lost;
     if (this.#closing !== undefined || this.connection.isClosed()) throw new ClosedError("the events connection");
   }
 }
@@ -256,9 +314,3 @@ function delayUntilOf(delay: number | Date | undefined): number | undefined {
   return at;
 }
 
-/** Size of a NATS header block (`NATS/1.0\r\n`, `key: value\r\n` per header, `\r\n`), in bytes. */
-function headerBytes(record: Readonly<Record<string, string>>): number {
-  let size = 12;
-  for (const [key, value] of Object.entries(record)) size += Buffer.byteLength(key) + Buffer.byteLength(value) + 4;
-  return size;
-}

@@ -25,7 +25,14 @@ export {
 } from "./actors.js";
 export { Clock, MINUTE_PASSED, DEFAULT_CLOCK_PERIOD } from "./clock.js";
 export { CloudEvent, isCloudEvent, cloudEventHeaders } from "./cloud-event.js";
-export { DEFAULT_SERVERS } from "./connection.js";
+export {
+  DEFAULT_SERVERS,
+  DEFAULT_MAX_RECONNECT_ATTEMPTS,
+  DEFAULT_RECONNECT_TIME_WAIT_MS,
+  DEFAULT_PING_INTERVAL_MS,
+  DEFAULT_MAX_PING_OUT,
+} from "./connection.js";
+export { parsePubAck } from "./confirmations.js";
 export {
   readDeadLetters,
   DEFAULT_DEAD_LETTER_STREAM,
@@ -57,10 +64,16 @@ export {
   AckTimeoutError,
   ShutdownError,
   ClosedError,
+  ConnectionLostError,
+  EmitsNotConfirmedError,
+  MalformedMessageError,
+  MAX_REPORTED_UNCONFIRMED,
 } from "./errors.js";
 
 export type { EventOptions, EventSchemaOptions, Retention, AnyEvent } from "./event.js";
-export type { EmitOptions, EmitResult } from "./events.js";
+export type { EmitOptions, EmitResult, EventsConnectOptions } from "./events.js";
+export type { EmitCounts, PubAckResult } from "./confirmations.js";
+export type { ConnectionStatus, ConnectionStatusType } from "./connection-watch.js";
 export type { ActorOptions, Handler, HandlerContext, AnyActor } from "./actor.js";
 export type { ListenOptions, ActorsConnectOptions } from "./actors.js";
 export type { ClockOptions, ClockRunOptions, ClockEmitter } from "./clock.js";
@@ -85,4 +98,4 @@ export type { RegisterOptions, RegisterResult } from "./register-streams.js";
 export type { Priority } from "./slots.js";
 export type { Serializer } from "./serializers.js";
 export type { StandardSchemaV1 } from "./standard-schema.js";
-export type { EventsErrorCode, PayloadIssue } from "./errors.js";
+export type { EventsErrorCode, PayloadIssue, UnconfirmedEmit } from "./errors.js";

@@ -1,5 +1,12 @@
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
 
+/** Size of a NATS header block (`NATS/1.0\r\n`, `key: value\r\n` per header, `\r\n`), in bytes. */
+export function headerBytes(record: Readonly<Record<string, string>>): number {
+  let size = 12;
+  for (const [key, value] of Object.entries(record)) size += Buffer.byteLength(key) + Buffer.byteLength(value) + 4;
+  return size;
+}
+
 /** A record of strings as NATS message headers. */
 export function toMsgHdrs(record: Readonly<Record<string, string>>): MsgHdrs {
   const hdrs = natsHeaders();
