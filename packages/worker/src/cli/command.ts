@@ -1,4 +1,5 @@
-import { encodeToString, type Message, type QueueAdapter } from "@x/message";
+import { createMessage, encodeToString, toMessageInit, type Message, type QueueAdapter } from "@x/message";
+import { describeError } from "../describe-error.js";
 import type { OptionSpecs, ParsedArgs } from "./args.js";
 import type { ProgressStream } from "./progress.js";
 
@@ -26,7 +27,50 @@ export interface Command {
   prepare(parsed: ParsedArgs, io: CliIo): QueueTask;
 }
 
-/** A message as people read it: the wire JSON (pulpo's field names), indented. */
-export function formatMessage(message: Message): string {
-  return JSON.stringify(JSON.parse(encodeToString(message)), null, 2);
+/** A message as {@link formatMessage} shows it, and why it could not be shown in full. */
+export interface FormattedMessage {
+  readonly text: string;
+  /** Set when the message cannot be written as a message (or read back as one). */
+  readonly problem?: string;
+}
+
+/** JSON would write these as null, which is not what the job holds. */
+const markNonFinite = (_key: string, value: unknown): unknown =>
+  typeof value === "number" && !Number.isFinite(value) ? `<${String(value)}: not JSON>` : value;
+
+/** One value as JSON shows it, or a note in its place when it cannot be shown. */
+function shown(value: unknown): unknown {
+  try {
+    // undefined for what JSON leaves out (a function, undefined), whatever its declared type says.
+    const text: string | undefined = value instanceof Date ? JSON.stringify(value.toISOString()) : JSON.stringify(value, markNonFinite);
+    return text === undefined ? `<${typeof value}: not JSON>` : (JSON.parse(text) as unknown);
+  } catch (error) {
+    return `<cannot be shown: ${describeError(error, 200)}>`;
+  }
+}
+
+function fieldByField(message: Message): string {
+  const { requestType, ...rest } = message.header;
+  const header: Record<string, unknown> = requestType === undefined ? {} : { request_type: shown(requestType) };
+  for (const key of Object.keys(rest)) header[key] = shown(rest[key]);
+  const body: Record<string, unknown> = {};
+  for (const key of Object.keys(message.body)) body[key] = shown(message.body[key]);
+  return JSON.stringify({ id: shown(message.id), header, body }, null, 2);
+}
+
+/**
+ * A message as people read it: the wire JSON (pulpo's field names), indented. Never throws: a
+ * message that cannot be written, or that would not read back the same (an adapter handed out
+ * something broken), is shown field by field with a note where a field fails, and `problem` says why.
+ */
+export function formatMessage(message: Message): FormattedMessage {
+  try {
+    // createMessage's checks are the codec's limits (JSON would quietly write Infinity as null, a
+    // cycle or deep nesting would throw), so a message that would not survive the trip is
+    // reported, not printed as if it were fine.
+    createMessage(toMessageInit(message));
+    return { text: JSON.stringify(JSON.parse(encodeToString(message)), null, 2) };
+  } catch (error) {
+    return { text: fieldByField(message), problem: describeError(error, 500) };
+  }
 }

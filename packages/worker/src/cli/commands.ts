@@ -116,7 +116,15 @@ const pop: Command = {
         io.stderr.write("pop: no job available\n");
         return 1;
       }
-      io.stdout.write(`pop: ${reservation.message.id}\n${formatMessage(reservation.message)}\n`);
+      const { text, problem } = formatMessage(reservation.message);
+      io.stdout.write(`pop: ${reservation.message.id}\n${text}\n`);
+      if (problem !== undefined) {
+        // Acking would delete a job nobody has seen in full; releasing would hand it to the
+        // next pop again. Buried, it stays for inspection and the queue moves on.
+        await reservation.bury(`x-queue pop: cannot be shown: ${problem}`);
+        io.stderr.write(`pop: job ${reservation.message.id} cannot be shown in full: ${problem}; buried it\n`);
+        return 1;
+      }
       await reservation.ack();
       return 0;
     };
@@ -137,7 +145,12 @@ const peek: Command = {
         return 1;
       }
       const state = info ? ` (${info.state}${info.buryReason === undefined ? "" : `: ${info.buryReason}`})` : "";
-      io.stdout.write(`peek: ${message.id}${state}\n${formatMessage(message)}\n`);
+      const { text, problem } = formatMessage(message);
+      io.stdout.write(`peek: ${message.id}${state}\n${text}\n`);
+      if (problem !== undefined) {
+        io.stderr.write(`peek: job ${message.id} cannot be shown in full: ${problem}\n`);
+        return 1;
+      }
       return 0;
     };
   },

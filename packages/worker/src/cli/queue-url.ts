@@ -116,12 +116,23 @@ export async function importPackage(packageName: string, scheme: string, cwd: st
   throw new AdapterNotInstalledError(packageName, scheme, { cause: lastError });
 }
 
-/** Opens the queue a `--queue` URL names, loading its adapter package. */
-export async function openQueue(spec: QueueSpec, cwd: string, cliUrl: string): Promise<QueueAdapter> {
+/** The logger shape every adapter takes (`logger` option). */
+export interface AdapterLogger {
+  debug(message: string, details?: Readonly<Record<string, unknown>>): void;
+  info(message: string, details?: Readonly<Record<string, unknown>>): void;
+  warn(message: string, details?: Readonly<Record<string, unknown>>): void;
+  error(message: string, details?: Readonly<Record<string, unknown>>): void;
+}
+
+/**
+ * Opens the queue a `--queue` URL names, loading its adapter package. `logger` is handed to the
+ * adapter: that is how a job it sets aside as unreadable (a corrupt file) gets reported.
+ */
+export async function openQueue(spec: QueueSpec, cwd: string, cliUrl: string, logger?: AdapterLogger): Promise<QueueAdapter> {
   const module = (await importPackage(spec.packageName, spec.scheme, cwd, cliUrl)) as Record<string, unknown>;
   const factory = module[spec.factory];
   if (typeof factory !== "function") {
     throw new AdapterNotInstalledError(spec.packageName, spec.scheme, { problem: `has no ${spec.factory}() export (too old?)` });
   }
-  return (factory as (options: Readonly<Record<string, unknown>>) => QueueAdapter)(spec.options);
+  return (factory as (options: Readonly<Record<string, unknown>>) => QueueAdapter)(logger === undefined ? spec.options : { ...spec.options, logger });
 }

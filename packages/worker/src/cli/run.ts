@@ -4,7 +4,7 @@ import { UsageError, WorkerError } from "../errors.js";
 import { parseCommandArgs, stringOption } from "./args.js";
 import type { CliIo, Command } from "./command.js";
 import { BASIC_COMMANDS } from "./commands.js";
-import { openQueue, parseQueueUrl, QUEUE_URL_FORMS } from "./queue-url.js";
+import { openQueue, parseQueueUrl, QUEUE_URL_FORMS, type AdapterLogger } from "./queue-url.js";
 import { stats } from "./stats.js";
 import { work } from "./work.js";
 
@@ -44,6 +44,15 @@ function version(): string {
   return `${pkg.version}\n`;
 }
 
+/** An adapter logger that shows warnings and errors (a job set aside as unreadable) and nothing else. */
+function problemsTo(io: CliIo): AdapterLogger {
+  const show = (message: string): void => {
+    io.stderr.write(`x-queue: ${message}\n`);
+  };
+  const ignore = (): void => undefined;
+  return { debug: ignore, info: ignore, warn: show, error: show };
+}
+
 /** Runs one `x-queue` command line and resolves to the exit code; never throws. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   try {
@@ -71,7 +80,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (url === undefined || url === "") throw new UsageError(`${name}: --queue <url> is required (${QUEUE_URL_FORMS})`);
     const spec = parseQueueUrl(url, io.cwd);
     const task = command.prepare(parsed, io);
-    const queue = await openQueue(spec, io.cwd, io.cliUrl);
+    const queue = await openQueue(spec, io.cwd, io.cliUrl, problemsTo(io));
     try {
       return await task(queue);
     } finally {
