@@ -42,7 +42,7 @@ const markNonFinite = (_key: string, value: unknown): unknown =>
 function shown(value: unknown): unknown {
   try {
     // undefined for what JSON leaves out (a function, undefined), whatever its declared type says.
-    const text: string | undefined = value instanceof Date ? JSON.stringify(value.toISOString()) : JSON.stringify(value, markNonFinite);
+    const text = (value instanceof Date ? JSON.stringify(value.toISOString()) : JSON.stringify(value, markNonFinite)) as string | undefined;
     return text === undefined ? `<${typeof value}: not JSON>` : (JSON.parse(text) as unknown);
   } catch (error) {
     return `<cannot be shown: ${describeError(error, 200)}>`;
