@@ -280,7 +280,7 @@ export class ConnectedActors implements AsyncDisposable {
       if (stop.aborted) return; // stopped before it started: nothing was fetched
       throw error;
     }
-    const deadLetter = publishDeadLetter.bind(null, this.#js, this.#deadLetters);
+    const deadLetter = publishDeadLetter.bind(null, this.#js, this.#deadLetters, () => this.connection.info?.max_payload);
     // One pulse timer per actor, stopped once its jobs are done (not left to run out on its own).
     const loops = bound.map((loop) => ({ ...loop, pulse: new Pulse(loop.actor.ackWait / 2) }));
     await Promise.all(

@@ -9,7 +9,7 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import { abortable } from "./abortable.js";
 import { InvalidOptionError } from "./errors.js";
-import { headerRecord, toMsgHdrs } from "./nats-headers.js";
+import { headerBytes, headerRecord, toMsgHdrs } from "./nats-headers.js";
 import type { DeadLetterReason, JobInfo } from "./middleware.js";
 import { nanos } from "./stream-config.js";
 
@@ -28,6 +28,9 @@ export const DEAD_LETTER_HEADERS = Object.freeze({
   attempts: "Dead-Letter-Attempts",
   uid: "Dead-Letter-Uid",
   time: "Dead-Letter-Time",
+  stream: "Dead-Letter-Stream",
+  bodyOmitted: "Dead-Letter-Body-Omitted",
+  headersOmitted: "Dead-Letter-Headers-Omitted",
 });
 
 /** Options for the dead-letter stream (on `Actors.connect`). */
@@ -52,6 +55,15 @@ export interface DeadLetter {
   readonly actor: string;
   /** Sequence number of the event in its own stream. */
   readonly eventSeq: number;
+  /** The event's own stream: with `eventSeq`, where the original is (while its retention keeps it). */
+  readonly eventStream: string;
+  /**
+   * Set when the event was too large to be dead-lettered whole (the `Dead-Letter-*` headers
+   * would take it over the server's `max_payload`): its size in bytes; `data` is then empty.
+   */
+  readonly bodyOmittedBytes: number | undefined;
+  /** True when even the event's own headers did not fit and were left out too. */
+  readonly headersOmitted: boolean;
   /** Handler runs before it was dead-lettered (0 for decode and schema errors). */
   readonly attempts: number;
   /** The emitter's uid, if any. */
@@ -110,6 +122,8 @@ export interface DeadLetterInput {
   readonly data: Uint8Array;
   /** Handler runs so far. */
   readonly attempts: number;
+  /** The event's stream. */
+  readonly stream: string;
 }
 
 // Header values are single lines; keep the error short enough to stay well inside a header.
@@ -119,15 +133,26 @@ const headerSafe = (text: string): string => text.replace(/[\r\n]+/g, " ").slice
  * Publishes a dead letter (the event's bytes and headers plus `Dead-Letter-*` headers) and waits
  * for the server to store it. De-duplicated on (event, actor, sequence), so a retry after a lost
  * acknowledgement does not store it twice. Returns the subject.
+ *
+ * An event close to the server's `max_payload` does not fit once the `Dead-Letter-*` headers are
+ * added, and the server would refuse it every time: its body is then left out (its size in
+ * `Dead-Letter-Body-Omitted`), and if that is not enough, its own headers too. The stream and
+ * sequence headers still say where the original is.
  */
-export async function publishDeadLetter(js: JetStreamClient, settings: DeadLetterSettings, input: DeadLetterInput): Promise<string> {
+export async function publishDeadLetter(
+  js: JetStreamClient,
+  settings: DeadLetterSettings,
+  maxPayload: () => number | undefined,
+  input: DeadLetterInput,
+): Promise<string> {
   const { info } = input;
   const subject = `${settings.stream}.${info.event}.${info.actor}`;
-  const record: Record<string, string> = {};
+  const own: Record<string, string> = {};
   for (const [key, value] of Object.entries(info.headers)) {
     // Nats-* headers belong to the original stream (Nats-Msg-Id would de-duplicate here).
-    if (!key.toLowerCase().startsWith("nats-")) record[key] = value;
+    if (!key.toLowerCase().startsWith("nats-")) own[key] = value;
   }
+  const record: Record<string, string> = {};
   record[DEAD_LETTER_HEADERS.reason] = input.reason;
   record[DEAD_LETTER_HEADERS.error] = headerSafe(input.error);
   record[DEAD_LETTER_HEADERS.event] = info.event;
@@ -135,8 +160,23 @@ export async function publishDeadLetter(js: JetStreamClient, settings: DeadLette
   record[DEAD_LETTER_HEADERS.seq] = String(info.seq);
   record[DEAD_LETTER_HEADERS.attempts] = String(input.attempts);
   record[DEAD_LETTER_HEADERS.time] = String(Date.now());
+  record[DEAD_LETTER_HEADERS.stream] = input.stream;
   if (info.uid !== undefined) record[DEAD_LETTER_HEADERS.uid] = headerSafe(info.uid);
-  await js.publish(subject, input.data, { headers: toMsgHdrs(record), msgID: `${info.event}.${info.actor}.${info.seq}` });
+  const msgID = `${info.event}.${info.actor}.${info.seq}`;
+  const limit = maxPayload() ?? Number.POSITIVE_INFINITY;
+  // The client adds Nats-Msg-Id to the header block.
+  const sizeOf = (headers: Record<string, string>, data: Uint8Array): number =>
+    headerBytes(headers) + "Nats-Msg-Id".length + msgID.length + 4 + data.byteLength;
+  let data = input.data;
+  let headers: Record<string, string> = { ...own, ...record };
+  if (sizeOf(headers, data) > limit) {
+    data = new Uint8Array();
+    headers[DEAD_LETTER_HEADERS.bodyOmitted] = String(input.data.byteLength);
+    if (sizeOf(headers, data) > limit) {
+      headers = { ...record, [DEAD_LETTER_HEADERS.bodyOmitted]: String(input.data.byteLength), [DEAD_LETTER_HEADERS.headersOmitted]: "true" };
+    }
+  }
+  await js.publish(subject, data, { headers: toMsgHdrs(headers), msgID });
   return subject;
 }
 
@@ -186,6 +226,9 @@ export async function readDeadLetters(connection: NatsConnection, options: ReadD
       event: all[DEAD_LETTER_HEADERS.event] ?? "",
       actor: all[DEAD_LETTER_HEADERS.actor] ?? "",
       eventSeq: Number(all[DEAD_LETTER_HEADERS.seq] ?? 0),
+      eventStream: all[DEAD_LETTER_HEADERS.stream] ?? "",
+      bodyOmittedBytes: all[DEAD_LETTER_HEADERS.bodyOmitted] === undefined ? undefined : Number(all[DEAD_LETTER_HEADERS.bodyOmitted]),
+      headersOmitted: all[DEAD_LETTER_HEADERS.headersOmitted] === "true",
       attempts: Number(all[DEAD_LETTER_HEADERS.attempts] ?? 0),
       uid: all[DEAD_LETTER_HEADERS.uid],
       at: new Date(Number(all[DEAD_LETTER_HEADERS.time] ?? stored.time.getTime())),

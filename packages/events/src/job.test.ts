@@ -5,7 +5,7 @@ import { Actor, type ActorOptions, type HandlerContext } from "./actor.js";
 import { JobTimeoutError, SerializationError, ShutdownError } from "./errors.js";
 import { Event } from "./event.js";
 import { HEADER_DELAY_UNTIL } from "./headers.js";
-import { runJob } from "./job.js";
+import { DEAD_LETTER_ATTEMPTS, runJob } from "./job.js";
 import type { Middleware } from "./middleware.js";
 
 const ORDER = Event<{ id: number }>("order-placed");
@@ -97,6 +97,23 @@ describe("runJob: success and failure", () => {
     expect(await runJob(delivery, env)).toBe("retried");
     expect(delivery.settlements).toEqual([{ kind: "nak", delayMs: 250 }]);
     expect(logger.lines.some((l) => l.level === "error" && l.message.startsWith("cannot publish dead letter"))).toBe(true);
+  });
+
+  it("terminates (with an error logged) an event the dead-letter stream refused DEAD_LETTER_ATTEMPTS times, instead of retrying it forever", async () => {
+    const actor = actorWith(() => {
+      throw new Error("x");
+    }, { maxAttempts: 2, retryDelay: [250] });
+    const { env, logger } = jobEnvironment(actor, { failDeadLetter: true });
+    const lastTry = fakeDelivery({ data: json({ id: 1 }), deliveryCount: 2 + DEAD_LETTER_ATTEMPTS - 1 });
+    expect(await runJob(lastTry, env)).toBe("retried");
+    const giveUp = fakeDelivery({ data: json({ id: 1 }), deliveryCount: 2 + DEAD_LETTER_ATTEMPTS });
+    expect(await runJob(giveUp, env)).toBe("terminated");
+    expect(giveUp.settlements).toEqual([{ kind: "term" }]);
+    expect(logger.lines.some((l) => l.level === "error" && l.message.includes("terminating the event"))).toBe(true);
+    // An undecodable event has no runs of its own: its first delivery is already a try.
+    const patient = jobEnvironment(actorWith(() => undefined, { maxAttempts: 20 }), { failDeadLetter: true });
+    expect(await runJob(fakeDelivery({ data: "{", deliveryCount: DEAD_LETTER_ATTEMPTS - 1 }), patient.env)).toBe("retried");
+    expect(await runJob(fakeDelivery({ data: "{", deliveryCount: DEAD_LETTER_ATTEMPTS }), patient.env)).toBe("terminated");
   });
 
   it("frees the job's slot once, as soon as the handler is done, before the ack is confirmed", async () => {

@@ -22,7 +22,18 @@ export type JobOutcome =
   /** Arrived before its delay ran out; handed back until then without running. */
   | "bounced"
   /** Moved to the dead-letter stream and terminated. */
-  | "dead-lettered";
+  | "dead-lettered"
+  /**
+   * Could not be dead-lettered in {@link DEAD_LETTER_ATTEMPTS} deliveries past its last attempt
+   * (the dead-letter stream refuses it): terminated and logged at error level, never retried forever.
+   */
+  | "terminated";
+
+/**
+ * Deliveries past `maxAttempts` (or past an undecodable first one) that may each try to publish
+ * the dead letter before the event is terminated instead.
+ */
+export const DEAD_LETTER_ATTEMPTS = 10;
 
 /** What a job needs from its surroundings (one per actor and `listen` call). */
 export interface JobEnvironment {
@@ -181,12 +192,27 @@ function deadLetterUndecodable(delivery: Delivery, env: JobEnvironment, scope: J
   return moveToDeadLetters(delivery, env, { reason, error: describeError(error), info, data: delivery.data, attempts: 0 });
 }
 
-async function moveToDeadLetters(delivery: Delivery, env: JobEnvironment, input: DeadLetterInput): Promise<JobOutcome> {
+async function moveToDeadLetters(delivery: Delivery, env: JobEnvironment, input: Omit<DeadLetterInput, "stream">): Promise<JobOutcome> {
   const { actor, logger } = env;
   let subject: string;
   try {
-    subject = await env.deadLetter(input);
+    subject = await env.deadLetter({ ...input, stream: actor.event.streamName });
   } catch (error) {
+    // How many deliveries already tried (and failed) to dead-letter it: the runs it was allowed
+    // (none when it could not be decoded) are not among them.
+    const tries = delivery.deliveryCount - (input.reason === "max-attempts" ? actor.maxAttempts : 0);
+    if (tries >= DEAD_LETTER_ATTEMPTS) {
+      logger.error("cannot publish dead letter; giving up and terminating the event", {
+        actor: actor.name,
+        event: actor.event.name,
+        stream: actor.event.streamName,
+        seq: input.info.seq,
+        reason: input.reason,
+        error: describeError(error),
+      });
+      unconfirmed(await delivery.term(), "term", delivery, logger);
+      return "terminated";
+    }
     // Never drop an event: if the dead-letter stream cannot take it, it stays in its own stream.
     logger.error("cannot publish dead letter; the event will be delivered again", {
       actor: actor.name,
