@@ -42,11 +42,37 @@ export interface CloudEvent extends Readonly<CloudEventInit> {
   readonly [BRAND]: true;
 }
 
-/** Creates a frozen CloudEvents envelope; `id`, `source` and `type` are required. */
+/**
+ * The header value of one envelope field. A line break would end the header early (and let the
+ * rest of the value pass as headers of its own), so it is refused here, naming the field,
+ * instead of surfacing as the NATS client's error at publish time.
+ */
+function fieldValue(key: string, value: unknown): string {
+  let text: string;
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new InvalidOptionError(`CloudEvent.${key}`, "is an invalid Date");
+    text = value.toISOString();
+  } else if (typeof value === "string") {
+    text = value;
+  } else if (typeof value === "number" && Number.isFinite(value)) {
+    text = String(value);
+  } else {
+    throw new InvalidOptionError(`CloudEvent.${key}`, "must be a string (a Date for time, a finite number for sampledrate)");
+  }
+  if (/[\r\n]/.test(text)) throw new InvalidOptionError(`CloudEvent.${key}`, "must not contain line breaks (CR or LF)");
+  return text;
+}
+
+/**
+ * Creates a frozen CloudEvents envelope; `id`, `source` and `type` are required. Every field is
+ * checked at once: a line break (CR or LF) in any of them is an {@link InvalidOptionError}
+ * naming the field (`CloudEvent.subject`, ...).
+ */
 export function CloudEvent(init: CloudEventInit): CloudEvent {
   for (const key of ["id", "source", "type"] as const) {
     if (typeof init[key] !== "string" || init[key] === "") throw new InvalidOptionError(`CloudEvent.${key}`, "must be a non-empty string");
   }
+  for (const [key, value] of Object.entries(init)) if (value !== undefined) fieldValue(key, value);
   return Object.freeze({ specversion: "1.0", ...init, [BRAND]: true as const });
 }
 
@@ -55,12 +81,13 @@ export function isCloudEvent(value: unknown): value is CloudEvent {
   return typeof value === "object" && value !== null && (value as Partial<CloudEvent>)[BRAND] === true;
 }
 
-/** The `ce-<field>` headers of an envelope; missing fields are left out. */
+/** The `ce-<field>` headers of an envelope; missing fields are left out. Throws {@link InvalidOptionError} on a line break. */
 export function cloudEventHeaders(event: CloudEvent): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(event)) {
     if (value === undefined) continue;
-    headers[`ce-${key}`] = value instanceof Date ? value.toISOString() : String(value);
+    // Checked again: an envelope may have been spread and changed after the factory made it.
+    headers[`ce-${key}`] = fieldValue(key, value);
   }
   return headers;
 }
