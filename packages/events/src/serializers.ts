@@ -18,7 +18,17 @@ const encoder = new TextEncoder();
 // fatal: invalid UTF-8 is an error, never a silently replaced character.
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-/** Compact UTF-8 JSON (walnats' wire format). The default serializer of every event. */
+/** Drops `__proto__` keys: a reviver that returns `undefined` deletes the property. */
+const withoutProto = (key: string, value: unknown): unknown => (key === "__proto__" ? undefined : value);
+
+/**
+ * Compact UTF-8 JSON (walnats' wire format). The default serializer of every event.
+ *
+ * Decoding strips every own `__proto__` key, at any depth: `JSON.parse` keeps it as an own
+ * property, which code that copies or merges the payload (`Object.assign`, a spread into a
+ * class instance, a naive deep merge) would turn into a prototype change. Other keys, including
+ * `constructor`, are data and stay.
+ */
 export const jsonSerializer: Serializer<unknown> = Object.freeze({
   name: "json",
   encode(value: unknown): Uint8Array {
@@ -27,7 +37,10 @@ export const jsonSerializer: Serializer<unknown> = Object.freeze({
     return encoder.encode(text);
   },
   decode(data: Uint8Array): unknown {
-    return JSON.parse(decoder.decode(data));
+    const text = decoder.decode(data);
+    // The reviver visits every value, so it only runs where a __proto__ key is possible: spelled
+    // out, or hidden behind a \u escape.
+    return text.includes("__proto__") || text.includes("\\u") ? JSON.parse(text, withoutProto) : JSON.parse(text);
   },
 });
 
