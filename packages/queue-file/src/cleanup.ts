@@ -10,6 +10,7 @@ import type { Emit } from "./events.js";
 import { processAlive, remove, tempWriter } from "./files.js";
 import { STALE_ID_LOCK_MS } from "./id-lock.js";
 import type { Layout } from "./layout.js";
+import { holderIsDead, readLock } from "./lock-file.js";
 import type { BuriedName } from "./names.js";
 
 /** A temp file of a live process older than this is a left-over all the same. */
@@ -35,7 +36,7 @@ export async function cleanTemp(layout: Layout, emit: Emit): Promise<void> {
     if (age === undefined) continue;
     let reason: string | undefined;
     if (name.endsWith(".idlock")) {
-      if (age > STALE_ID_LOCK_MS) reason = "stale id lock";
+      if (age > STALE_ID_LOCK_MS || holderIsDead((await readLock(path))?.holder)) reason = "stale id lock";
     } else {
       const writer = tempWriter(name);
       if (writer !== undefined && (age > STALE_TEMP_MS || !processAlive(writer))) reason = "temp file of a process that is gone";

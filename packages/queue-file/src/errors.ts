@@ -60,6 +60,29 @@ export class ForeignDirectoryError extends AdapterError {
   }
 }
 
+/**
+ * Another `enqueue` with the same caller-chosen id holds the id's lock (it is checking that no
+ * live job has that id): a transient condition, worth retrying shortly. A lock left by a process
+ * that died is broken at once instead; this error means its holder is alive (or, on another host,
+ * cannot be judged and the lock is less than a minute old).
+ */
+export class IdLockedError extends AdapterError {
+  /** The id being enqueued. */
+  readonly id: string;
+  /** The pid in the lock file, when it names one. */
+  readonly holderPid: number | undefined;
+  /** Always `true`: the same call may succeed a moment later. */
+  readonly transient = true;
+
+  constructor(id: string, holderPid: number | undefined) {
+    super(
+      `file queue: a job with id ${id} is being enqueued right now${holderPid === undefined ? "" : ` by process ${holderPid}`}; retry shortly`,
+    );
+    this.id = id;
+    this.holderPid = holderPid;
+  }
+}
+
 /** The `code` of a Node system error (`ENOENT`), or `undefined`. */
 export function errnoCode(error: unknown): string | undefined {
   if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") return error.code;

@@ -56,10 +56,15 @@ export interface CleanedEvent {
   readonly reason: string;
 }
 
-/** A background task (rescan, journal append or compaction, returning jobs on close) failed; the queue keeps serving. */
+/**
+ * A background task (rescan, journal append or compaction, returning jobs on close) failed; the
+ * queue keeps serving. `recover`: the queue directory or one of its state directories vanished
+ * under a running queue (`error` is the failure that showed it); the queue forgot what it held
+ * open, prepared the directory again as on first use, and retried the call once.
+ */
 export interface BackgroundErrorEvent {
   readonly type: "error";
-  readonly during: "rescan" | "journal" | "compact" | "close";
+  readonly during: "rescan" | "journal" | "compact" | "close" | "recover";
   readonly error: unknown;
 }
 

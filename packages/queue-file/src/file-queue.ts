@@ -78,13 +78,27 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
     return started;
   };
 
-  /** Runs a public operation: refused once closed, counted so that `close` waits for it. */
+  /**
+   * Runs a public operation: refused once closed, counted so that `close` waits for it. A call
+   * that fails because the queue's directories vanished (deleted under the running process,
+   * maybe re-created since) makes the queue forget what it cached about them, prepare the
+   * directory again as on first use, and run the call once more.
+   */
   const operation = <T>(task: () => Promise<T>): Promise<T> => {
     if (isClosed()) return Promise.reject(closedError());
     const running = (async () => {
-      await start();
-      if (isClosed()) throw closedError();
-      return task();
+      for (let recovered = false; ; recovered = true) {
+        await start();
+        if (isClosed()) throw closedError();
+        try {
+          return await task();
+        } catch (error) {
+          if (recovered || !(error instanceof FileSystemError) || isClosed() || store.layoutIntact()) throw error;
+          store.emit({ type: "error", during: "recover", error });
+          await store.reset();
+          started = undefined;
+        }
+      }
     })();
     inflight.add(running);
     const forget = (): void => {
@@ -97,15 +111,18 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
   /** Claims the most urgent ready job, or `undefined`; bad files met on the way are moved aside. */
   const claimNext = async (): Promise<{ claimed: Claim; message: Message; readyName: string } | undefined> => {
     await store.startConsuming();
-    await store.reapIfDue(Date.now());
+    await store.reapIfDue(store.clock.monotonic());
     await store.refresh();
-    for (let entry = store.index.take(Date.now()); entry; entry = store.index.take(Date.now())) {
-      const leaseEndsAt = Date.now() + resolved.ttrMs;
+    for (let entry = store.index.take(store.clock.monotonic()); entry; entry = store.index.take(store.clock.monotonic())) {
+      // The name carries the wall-clock end (it outlives this process); this process measures
+      // the lease on the monotonic clock.
+      const leaseEndsAt = store.clock.wall() + resolved.ttrMs;
+      const endsAt = store.clock.monotonic() + resolved.ttrMs;
       const deliveries = entry.deliveries + 1;
       const name = formatReserved({ leaseEndsAt, token: newToken(), priority: entry.priority, deliveries, id: entry.id });
       const loaded = await store.claimAndLoad(entry, name);
       if (!("message" in loaded)) continue;
-      store.noteLease(leaseEndsAt);
+      store.noteLease(name, endsAt);
       const message = withHeader(loaded.message, { attempts: entry.deliveries, priority: entry.priority });
       return { claimed: { id: entry.id, priority: entry.priority, deliveries, name, leaseEndsAt }, message, readyName: entry.name };
     }
@@ -114,7 +131,8 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
 
   /** Puts a job claimed for a reserve that was aborted back where it was: not an attempt. */
   const unclaim = async (claimed: Claim, readyName: string): Promise<void> => {
-    if (await claim(store.path("reserved", claimed.name), store.path("ready", readyName))) await store.publishReady([readyName]);
+    store.forgetLease(claimed.name);
+    await store.putBack(claimed.name, readyName);
   };
 
   const settled = (reservation: FileReservation): void => {
@@ -141,7 +159,9 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
   const write = async (message: Message): Promise<void> => {
     const bytes = encode(message);
     if (bytes.byteLength > resolved.maxJobBytes) throw new JobTooBigError(bytes.byteLength, resolved.maxJobBytes);
-    const readyAt = Math.max(store.clock.now(), message.header.delay?.getTime() ?? 0);
+    // The wall clock as read, not a value that never goes back: a due time ahead of the clock
+    // would hide the job as delayed after a backward step.
+    const readyAt = Math.max(store.clock.wall(), message.header.delay?.getTime() ?? 0);
     const name = store.readyName({ priority: message.header.priority, deliveries: message.header.attempts, id: message.id }, readyAt);
     const temp = `${store.layout.tmp}${sep}${tempName()}`;
     await writeNewFile(temp, bytes, resolved.fsync);
@@ -149,7 +169,23 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
     if (!(await claim(temp, store.path("ready", name)))) {
       throw new FileSystemError("move into ready/", temp, new Error("the temp file vanished"));
     }
-    await store.publishReady([name]);
+    let failure: Error | undefined;
+    try {
+      failure = await store.publishReady([name]);
+    } catch (error) {
+      failure = error instanceof Error ? error : new FileSystemError("flush", store.layout.ready, error);
+    }
+    if (failure === undefined) return;
+    // Not in the journal (a full disk) or not flushed: running consumers might not see the job, or
+    // a power cut might lose it. Take it back and fail, unless a consumer has it already (then
+    // it is being served, and the caller must not enqueue it again).
+    const back = `${store.layout.tmp}${sep}${tempName()}`;
+    if (await claim(store.path("ready", name), back).catch(() => false)) {
+      store.withdraw(name);
+      await remove(back).catch(() => false);
+      throw failure;
+    }
+    store.withdraw(name);
   };
 
   const queue: FileQueue = {
@@ -173,7 +209,7 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
       }
       if (signal?.aborted) return Promise.reject(signal.reason);
       return operation(async () => {
-        const deadline = Date.now() + timeoutMs;
+        const deadline = store.clock.monotonic() + timeoutMs;
         let pause: number | undefined;
         for (;;) {
           signal?.throwIfAborted();
@@ -189,7 +225,7 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
             held.add(reservation);
             return reservation;
           }
-          const now = Date.now();
+          const now = store.clock.monotonic();
           if (now >= deadline) return null;
           pause = nextPollDelay(pause, resolved.pollIntervalMs, Math.min(deadline, store.nextEventAt()) - now);
           await store.sleepers.sleep(pause, signal);
@@ -208,7 +244,7 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
         const { where, message } = found;
         switch (where.dir) {
           case "ready":
-            return { message, state: where.parsed.readyAt > Date.now() ? "delayed" : "ready" };
+            return { message, state: store.isDelayed({ ...where.parsed, name: where.name }) ? "delayed" : "ready" };
           case "reserved":
             return { message, state: "reserved", leaseEndsAt: where.parsed.leaseEndsAt };
           case "buried": {
@@ -266,8 +302,7 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
         const [ready, reserved, buried] = await Promise.all([store.listReady(), store.listReserved(), store.listBuried()]);
         // Counted after the listings, which move strangers aside.
         const corrupt = await store.countCorrupt();
-        const now = Date.now();
-        const due = ready.filter((entry) => entry.readyAt <= now).length;
+        const due = ready.filter((entry) => !store.isDelayed(entry)).length;
         return {
           ready: due,
           delayed: ready.length - due,
@@ -290,6 +325,12 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
           }
         }
         held.clear();
+        // Jobs claimed by a reserve that then failed, and could not be put back at the time.
+        for (const [reservedName, readyName] of [...store.stranded]) {
+          await store.putBack(reservedName, readyName).catch((error: unknown) => {
+            store.emit({ type: "error", during: "close", error });
+          });
+        }
         await store.close();
       })();
       return closing;

@@ -3,7 +3,7 @@
  * it half-written, the rename that claims a job, and flushing a directory once for many writers.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, fsync, open as openCallback, write, writeSync } from "node:fs";
+import { closeSync, constants, fchmodSync, fstatSync, fsync, open as openCallback, write, writeSync } from "node:fs";
 import { rename, unlink } from "node:fs/promises";
 import { promisify } from "node:util";
 import { FileSystemError, errnoCode, isNotFound } from "./errors.js";
@@ -57,6 +57,20 @@ async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
 }
 
 /**
+ * Whether the umask takes bits from 0600 (0277 leaves 0400: a journal nobody can append to).
+ * Learnt from the first file this process creates; from then on every new file is set to 0600
+ * explicitly, and under a usual umask no file costs an extra call.
+ */
+let umaskStripsFiles: boolean | undefined;
+
+/** Sets a file this process just created to 0600 when the umask did not leave it so. */
+export function ensureFileMode(fd: number): void {
+  if (umaskStripsFiles === false) return;
+  umaskStripsFiles ??= (fstatSync(fd).mode & 0o777) !== 0o600;
+  if (umaskStripsFiles) fchmodSync(fd, 0o600);
+}
+
+/**
  * Writes a new file with mode 0600, flushed to the disk when `fsync` is set. On failure the
  * partial file is removed. The file is complete before anyone can rename it into view.
  */
@@ -65,6 +79,7 @@ export async function writeNewFile(path: string, data: Uint8Array | string, flus
   let fd: number | undefined;
   try {
     fd = await openAsync(path, "wx", 0o600);
+    ensureFileMode(fd);
     await writeAll(fd, bytes);
     if (flush) await fsyncAsync(fd);
   } catch (error) {
@@ -75,6 +90,30 @@ export async function writeNewFile(path: string, data: Uint8Array | string, flus
   // Closing a new file does not wait for the disk (only a file truncated and rewritten would):
   // a direct call, not a thread-pool round trip.
   closeSync(fd);
+}
+
+/**
+ * Creates a small file that must not exist yet (a lock), mode 0600; `false` when it exists. Unlike
+ * {@link writeNewFile}, a failure never removes the path: it may be another process's lock.
+ */
+export async function createExclusive(path: string, text: string): Promise<boolean> {
+  let fd: number;
+  try {
+    fd = await openAsync(path, "wx", 0o600);
+  } catch (error) {
+    if (errnoCode(error) === "EEXIST") return false;
+    throw new FileSystemError("create", path, error);
+  }
+  try {
+    ensureFileMode(fd);
+    await writeAll(fd, Buffer.from(text, "utf8"));
+  } catch (error) {
+    closeSync(fd);
+    await unlink(path).catch(() => undefined);
+    throw new FileSystemError("write", path, error);
+  }
+  closeSync(fd);
+  return true;
 }
 
 /**
@@ -136,6 +175,12 @@ export class DirectorySync {
   async #flush(): Promise<void> {
     this.#fd ??= openDirectory(this.#path);
     try {
+      // A directory deleted (and maybe re-created) since it was opened: flushing the old one
+      // would flush nothing anyone reads. One cheap lookup next to an fsync.
+      if (fstatSync(await this.#fd).nlink === 0) {
+        this.#drop();
+        this.#fd = openDirectory(this.#path);
+      }
       await fsyncAsync(await this.#fd);
     } catch (error) {
       this.#drop();

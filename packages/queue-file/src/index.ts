@@ -8,12 +8,13 @@ export {
   DEFAULT_MAX_JOB_BYTES,
   INITIAL_POLL_DELAY_MS,
   MAX_TTR_MS,
+  SYSTEM_CLOCK,
 } from "./options.js";
 export { FORMAT_MARKER } from "./layout.js";
-export { CorruptJobError, FileSystemError, ForeignDirectoryError } from "./errors.js";
+export { CorruptJobError, FileSystemError, ForeignDirectoryError, IdLockedError } from "./errors.js";
 
 export type { FileQueue } from "./file-queue.js";
-export type { FileQueueOptions } from "./options.js";
+export type { FileQueueClock, FileQueueOptions } from "./options.js";
 export type {
   FileQueueEvent,
   FileQueueLogger,

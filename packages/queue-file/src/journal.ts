@@ -11,6 +11,11 @@
  *   old file had renamed its job before the listing, which therefore includes it;
  * - a writer killed between the rename and the append leaves a job that is not in the journal:
  *   the periodic full listing of `ready/` (`rescanIntervalMs`) and every process start find it.
+ * - every append starts a line of its own (a leading newline) and is written in full or reported
+ *   as failed: a line torn by a full disk never glues onto the next one, and a reader that meets
+ *   a line that is not a name, or a journal that was replaced, lists `ready/` at once;
+ * - a failed append is reported to the caller (`enqueue` then takes its job back and rejects)
+ *   and its names are written again with the next append.
  * The journal is not fsynced: after a power loss the start-up listing rebuilds what it lost.
  */
 import { constants, readSync, statSync, writeSync, type Stats } from "node:fs";
@@ -49,10 +54,21 @@ interface OpenJournal {
 
 /** New lines since the last read. */
 export interface JournalRead {
-  /** Lines other processes appended (this process's own lines are left out). */
+  /** Non-empty lines other processes appended (this process's own lines are left out). */
   readonly lines: string[];
   /** Size of the journal file after this read. */
   readonly size: number;
+  /**
+   * The journal is not the file read last time (a compaction replaced it, or it was deleted):
+   * names may have been missed, and only a listing of `ready/` is sure to find them.
+   */
+  readonly replaced: boolean;
+}
+
+/** Names appended together, and why writing them failed. */
+interface Batch {
+  readonly names: string[];
+  error?: FileSystemError;
 }
 
 export class Journal {
@@ -60,8 +76,9 @@ export class Journal {
   readonly #emit: Emit;
   readonly #mutex = new Mutex();
   #current: OpenJournal | undefined;
-  #pending: string[] = [];
-  #lastWriteOk = true;
+  #batch: Batch = { names: [] };
+  /** Names whose append failed: written again, first, with the next append. */
+  #retry: string[] = [];
   #closed = false;
   /** Own lines are remembered only by a process that reads the journal (see `skipToEnd`). */
   #reading = false;
@@ -74,15 +91,32 @@ export class Journal {
   }
 
   /**
-   * Appends names; `false` when that failed. Callers append only after the file is in `ready/`.
-   * A failure is reported, not thrown: the job is in `ready/` already, and the next full listing
-   * finds it.
+   * Appends names, after their files are in `ready/`. Resolves to the error when the append
+   * failed (the names are then written again with the next append, unless withdrawn), to
+   * `undefined` when they are in the journal.
    */
-  async append(names: readonly string[]): Promise<boolean> {
-    if (names.length === 0 || this.#closed) return false;
-    this.#pending.push(...names);
+  async append(names: readonly string[]): Promise<FileSystemError | undefined> {
+    if (names.length === 0 || this.#closed) return undefined;
+    const batch = this.#batch;
+    batch.names.push(...names);
     await this.#flush();
-    return this.#lastWriteOk;
+    return batch.error;
+  }
+
+  /** Whether names of a failed append wait to be written again. */
+  get hasRetries(): boolean {
+    return this.#retry.length > 0;
+  }
+
+  /** Writes the names of failed appends again; failures are reported, not thrown. */
+  async retry(): Promise<void> {
+    if (this.#retry.length > 0 && !this.#closed) await this.#flush();
+  }
+
+  /** Forgets a name of a failed append (its job was taken back out of `ready/`). */
+  withdraw(name: string): void {
+    const at = this.#retry.indexOf(name);
+    if (at >= 0) this.#retry.splice(at, 1);
   }
 
   /**
@@ -105,24 +139,26 @@ export class Journal {
    */
   read(): Promise<JournalRead> {
     return this.#mutex.run(async () => {
+      let replaced = this.#current === undefined;
       let journal = this.#current ?? (await this.#currentFile()).journal;
       let text = this.#readNew(journal);
       if (text.length === 0) {
         const current = (await this.#currentFile()).journal;
         if (current !== journal) {
           journal = current;
+          replaced = true;
           text = this.#readNew(journal);
         }
       }
       // A line is complete only once its newline is there; the rest is still being written.
       const end = text.lastIndexOf("\n");
-      if (end < 0) return { lines: [], size: journal.offset + text.length };
+      if (end < 0) return { lines: [], size: journal.offset + text.length, replaced };
       journal.offset += end + 1;
       const lines: string[] = [];
       for (const line of text.slice(0, end).split("\n")) {
-        if (!journal.own.delete(line)) lines.push(line);
+        if (line.length > 0 && !journal.own.delete(line)) lines.push(line);
       }
-      return { lines, size: journal.offset };
+      return { lines, size: journal.offset, replaced };
     });
   }
 
@@ -151,18 +187,22 @@ export class Journal {
    * first, list after (see the module comment).
    */
   async compact(listReady: () => Promise<string[]>, sizeBefore: number): Promise<void> {
-    if (this.#closed || !(await tryLock(this.#layout.journalLock, STALE_LOCK_MS))) return;
+    if (this.#closed || !(await tryLock(this.#layout.journalLock, STALE_LOCK_MS, this.#layout.tmp))) return;
     try {
       const fresh = join(this.#layout.tmp, tempName("journal"));
       const handle = await openQuietly(fresh, JOURNAL_FLAGS, 0o600);
       try {
+        // Whatever the umask: other processes open the journal for writing.
+        await handle.chmod(0o600);
         if (!(await claim(fresh, this.#layout.journal))) return;
         const names = await listReady();
         for (let start = 0; start < names.length; ) {
           let end = start;
-          let bytes = 0;
-          while (end < names.length && bytes < CHUNK_BYTES) bytes += (names[end++] ?? "").length + 1;
-          await handle.write(`${names.slice(start, end).join("\n")}\n`);
+          let size = 0;
+          while (end < names.length && size < CHUNK_BYTES) size += (names[end++] ?? "").length + 1;
+          const bytes = Buffer.from(`${names.slice(start, end).join("\n")}\n`, "latin1");
+          // A short write (a full disk) is completed or thrown; readers list `ready/` after a swap anyway.
+          for (let written = 0; written < bytes.length; ) written += (await handle.write(bytes, written)).bytesWritten;
           start = end;
         }
         this.#emit({ type: "compacted", bytesBefore: sizeBefore, entries: names.length });
@@ -174,6 +214,14 @@ export class Journal {
     }
   }
 
+  /** Drops the open file (the queue directory was re-created): the next call opens the journal afresh. */
+  forgetFile(): Promise<void> {
+    return this.#mutex.run(async () => {
+      await this.#current?.handle.close().catch(() => undefined);
+      this.#current = undefined;
+    });
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     await this.#mutex.run(async () => {
@@ -183,22 +231,33 @@ export class Journal {
   }
 
   async #writePending(): Promise<void> {
-    const names = this.#pending;
-    this.#pending = [];
-    if (names.length === 0 || this.#closed) return;
+    const batch = this.#batch;
+    this.#batch = { names: [] };
+    if (this.#closed) return;
+    const names = this.#retry.length === 0 ? batch.names : [...this.#retry, ...batch.names];
+    if (names.length === 0) return;
     try {
       const { journal } = await this.#currentFile();
-      // A direct call: an append to a file that is never flushed lands in the page cache and
-      // does not wait for the disk; a thread-pool round trip would cost twenty times more CPU.
-      writeSync(journal.handle.fd, `${names.join("\n")}\n`);
+      // A line of its own even after a line another writer tore (a full disk): see the module comment.
+      const bytes = Buffer.from(`\n${names.join("\n")}\n`, "latin1");
+      // Direct calls: an append to a file that is never flushed lands in the page cache and does
+      // not wait for the disk; a thread-pool round trip would cost more CPU than the write. A
+      // short write (a full disk) is completed, or ends in the error of the next call.
+      for (let written = 0; written < bytes.length; ) {
+        const count = writeSync(journal.handle.fd, bytes, written, bytes.length - written);
+        if (count <= 0) throw new Error(`the journal took ${count} of ${bytes.length - written} bytes`);
+        written += count;
+      }
       if (this.#reading) {
         if (journal.own.size + names.length > MAX_OWN_LINES) journal.own.clear();
         for (const name of names) journal.own.add(name);
       }
-      this.#lastWriteOk = true;
+      this.#retry = [];
     } catch (error) {
-      this.#lastWriteOk = false;
-      this.#emit({ type: "error", during: "journal", error: new FileSystemError("append to the journal", this.#layout.journal, error) });
+      const failure = error instanceof FileSystemError ? error : new FileSystemError("append to the journal", this.#layout.journal, error);
+      batch.error = failure;
+      this.#retry = names;
+      this.#emit({ type: "error", during: "journal", error: failure });
     }
   }
 
@@ -220,6 +279,11 @@ export class Journal {
     if (!opened.isFile()) {
       await handle.close();
       throw new FileSystemError("use the journal (not a regular file):", this.#layout.journal, new Error("not a regular file"));
+    }
+    // A journal just created under a umask that took the owner's write bit: other processes
+    // could not open it for appending.
+    if (opened.size === 0 && (opened.mode & 0o600) !== 0o600 && opened.uid === process.getuid?.()) {
+      await handle.chmod(0o600).catch(() => undefined);
     }
     const journal: OpenJournal = { handle, ino: opened.ino, offset: 0, own: new Set() };
     this.#current = journal;

@@ -3,7 +3,7 @@
  * marker that keeps a queue of another format from being misread, and a directory that is not a
  * queue at all from being taken over.
  */
-import { mkdir, readdir, stat } from "node:fs/promises";
+import { chmod, mkdir, readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { FileSystemError, ForeignDirectoryError, errnoCode, isNotFound } from "./errors.js";
 import { claim, syncDirectory, tempName, writeNewFile } from "./files.js";
@@ -123,6 +123,8 @@ export async function makeDirectory(path: string, durable: boolean, parents = MA
   const attempt = async (): Promise<unknown> => {
     try {
       await mkdir(path, { mode: 0o700 });
+      // Whatever the umask (0277 would leave 0500: no sub-directory, no job could be made in it).
+      await chmod(path, 0o700);
       // A new directory entry survives a power cut only once its parent is flushed.
       if (durable) await syncDirectory(dirname(path));
       return undefined;

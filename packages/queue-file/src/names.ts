@@ -13,6 +13,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { MAX_PRIORITY } from "@x/message";
+import type { FileQueueClock } from "./options.js";
 
 /** Largest time a name can hold (15 digits, the year 33658); later delays are clamped to it. */
 export const MAX_NAME_TIME = 999_999_999_999_999;
@@ -119,18 +120,37 @@ const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
 const SEQ_SPACE = 36 ** 8;
 
 /**
- * Per-process tie-breaker for names made in the same millisecond, and a clock that never goes
- * backwards within the process (so a clock step cannot reorder one producer's jobs).
+ * Per-process tie-breaker for names made in the same millisecond, and the wall clock as names
+ * use it.
  */
 export class NameClock {
+  readonly #clock: FileQueueClock;
   #seq = 0;
   #last = 0;
 
-  /** `Date.now()`, but never less than the last value returned. */
+  constructor(clock: FileQueueClock) {
+    this.#clock = clock;
+  }
+
+  /**
+   * The wall clock as read. Due times are written with it, not with {@link NameClock.now}: a due
+   * time ahead of the clock would make every process see a ready job as delayed after a
+   * backward step.
+   */
+  wall(): number {
+    return this.#clock.now();
+  }
+
+  /** The wall clock, but never less than the last value returned (bury order, message times). */
   now(): number {
-    const now = Date.now();
+    const now = this.#clock.now();
     if (now > this.#last) this.#last = now;
     return this.#last;
+  }
+
+  /** The monotonic clock: what leases and delays are measured with inside the process. */
+  monotonic(): number {
+    return this.#clock.monotonicNow();
   }
 
   /** The next sequence, 8 base-36 digits; wraps after 2.8e12 names, harmless since ids break ties. */

@@ -18,6 +18,31 @@ export const DEFAULT_MAX_JOB_BYTES = DEFAULT_MAX_MESSAGE_BYTES;
 /** Longest lease a job can have: setTimeout's limit, about 24.8 days. */
 export const MAX_TTR_MS = 2 ** 31 - 1;
 
+/**
+ * Where the queue reads time. Two clocks, because they answer different questions: the wall clock
+ * says what time it is (written into file names, so a due time or a lease end survives a restart
+ * and means the same to every process), the monotonic clock measures how long something took
+ * (leases and delays inside a running process), and never jumps when the wall clock is stepped.
+ */
+export interface FileQueueClock {
+  /** Wall-clock time in epoch milliseconds (like `Date.now()`). May jump either way. */
+  now(): number;
+  /** Milliseconds from any fixed origin that never jump (like `performance.now()`). */
+  monotonicNow(): number;
+  /**
+   * Converts a file time (the kernel's wall clock when a file was renamed, in epoch ms) to this
+   * clock. Only a clock whose `now()` is not the kernel's needs it (a test stepping a fake wall
+   * clock must say what the kernel's clock read at that moment). @default the time as it is
+   */
+  fromFileTime?(ms: number): number;
+}
+
+/** The clocks of the machine: `Date.now()` and `performance.now()`. */
+export const SYSTEM_CLOCK: FileQueueClock = Object.freeze({
+  now: () => Date.now(),
+  monotonicNow: () => performance.now(),
+});
+
 /** Options for {@link createFileQueue}. */
 export interface FileQueueOptions {
   /**
@@ -58,6 +83,12 @@ export interface FileQueueOptions {
   readonly onEvent?: (event: FileQueueEvent) => void;
   /** Where events are also logged: corrupt files warn, requeued leases info, the rest debug. @default none */
   readonly logger?: FileQueueLogger;
+  /**
+   * The clocks the queue reads; for tests that step the wall clock or move time without sleeping.
+   * Both functions are required.
+   * @default SYSTEM_CLOCK (`Date.now()` and `performance.now()`)
+   */
+  readonly clock?: FileQueueClock;
 }
 
 /** The options with every default filled in. */
@@ -72,6 +103,7 @@ export interface ResolvedOptions {
   readonly maxJobBytes: number;
   readonly onEvent: ((event: FileQueueEvent) => void) | undefined;
   readonly logger: FileQueueLogger | undefined;
+  readonly clock: FileQueueClock;
 }
 
 function positive(name: string, value: number | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER, allowZero = false): number {
@@ -103,6 +135,16 @@ export function resolveOptions(options: FileQueueOptions): ResolvedOptions {
       if (typeof logger[level] !== "function") throw new InvalidArgumentError(`logger.${level}`, "must be a function");
     }
   }
+  const { clock } = options;
+  if (clock !== undefined) {
+    if (typeof clock !== "object" || (clock as unknown) === null) throw new InvalidArgumentError("clock", "must be an object with now() and monotonicNow()");
+    for (const fn of ["now", "monotonicNow"] as const) {
+      if (typeof clock[fn] !== "function") throw new InvalidArgumentError(`clock.${fn}`, "must be a function");
+    }
+    if (clock.fromFileTime !== undefined && typeof clock.fromFileTime !== "function") {
+      throw new InvalidArgumentError("clock.fromFileTime", "must be a function");
+    }
+  }
   return {
     dir,
     ttrMs: positive("ttrMs", options.ttrMs, DEFAULT_TTR_MS, MAX_TTR_MS),
@@ -114,5 +156,6 @@ export function resolveOptions(options: FileQueueOptions): ResolvedOptions {
     maxJobBytes: positive("maxJobBytes", options.maxJobBytes, DEFAULT_MAX_JOB_BYTES),
     onEvent: options.onEvent,
     logger,
+    clock: clock ?? SYSTEM_CLOCK,
   };
 }

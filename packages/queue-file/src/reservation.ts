@@ -78,7 +78,7 @@ export class FileReservation implements Reservation {
     }
     return this.#settle("release", async (held) => {
       const store = this.#store;
-      const readyName = store.readyName({ ...held, priority: priority ?? held.priority }, store.clock.now() + delayMs);
+      const readyName = store.readyName({ ...held, priority: priority ?? held.priority }, store.clock.wall() + delayMs);
       if (!(await claim(store.path("reserved", held.name), store.path("ready", readyName)))) return false;
       await store.publishReady([readyName]);
       return true;
@@ -107,15 +107,17 @@ export class FileReservation implements Reservation {
   touch(): Promise<void> {
     return this.#run("touch", async (held) => {
       const store = this.#store;
-      const leaseEndsAt = Date.now() + this.leaseMs;
+      const leaseEndsAt = store.clock.wall() + this.leaseMs;
+      const endsAt = store.clock.monotonic() + this.leaseMs;
       const name = formatReserved({ ...held, leaseEndsAt, token: newToken() });
+      store.forgetLease(held.name);
       if (!(await claim(store.path("reserved", held.name), store.path("reserved", name)))) {
         this.#settled = true;
         this.#onSettled(this);
         throw this.#lost("touch");
       }
       this.#claim = { ...held, name, leaseEndsAt };
-      store.noteLease(leaseEndsAt);
+      store.noteLease(name, endsAt);
     });
   }
 
@@ -125,6 +127,7 @@ export class FileReservation implements Reservation {
       if (this.#settled) return false;
       this.#settled = true;
       const store = this.#store;
+      store.forgetLease(this.#claim.name);
       const readyName = store.readyName(this.#claim);
       if (!(await claim(store.path("reserved", this.#claim.name), store.path("ready", readyName)))) return false;
       await store.publishReady([readyName]);
@@ -135,6 +138,7 @@ export class FileReservation implements Reservation {
   /** Runs a settling action; `false` from it means the lease was lost. */
   #settle(action: string, task: (held: Claim) => Promise<boolean>): Promise<void> {
     return this.#run(action, async (held) => {
+      this.#store.forgetLease(held.name);
       const kept = await task(held);
       this.#settled = true;
       this.#onSettled(this);

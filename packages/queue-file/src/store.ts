@@ -3,7 +3,7 @@
  * finding a job by id, loading job files (moving bad ones aside), publishing names that entered
  * `ready/`, requeueing leases that ran out, and keeping the in-memory index of `ready/` fresh.
  */
-import { lstatSync } from "node:fs";
+import { lstatSync, statSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { sep } from "node:path";
 import { decode, type Message } from "@x/message";
@@ -26,8 +26,8 @@ import {
   type ReadyName,
   type ReservedName,
 } from "./names.js";
-import type { ResolvedOptions } from "./options.js";
-import { ReadyIndex, type ReadyEntry } from "./ready-index.js";
+import { MAX_TTR_MS, type ResolvedOptions } from "./options.js";
+import { ReadyIndex, dueAtOf, type LearnTime, type ReadyEntry } from "./ready-index.js";
 import { coalescing } from "./serial.js";
 import { Sleepers } from "./waiting.js";
 
@@ -47,12 +47,22 @@ export class JobStore {
   readonly options: ResolvedOptions;
   readonly layout: Layout;
   readonly emit: Emit;
-  readonly clock = new NameClock();
+  readonly clock: NameClock;
   readonly index = new ReadyIndex();
   readonly sleepers = new Sleepers();
   readonly syncs: Readonly<Record<StateDir, DirectorySync>>;
   readonly #journal: Journal;
-  #nextReapAt = 0;
+  /** Monotonic time of the next reap this process knows it must make. */
+  #nextReapAt = -Infinity;
+  /**
+   * Reserved names seen here, with the monotonic time their lease ends for this process. A lease
+   * is judged by how long this process has watched its name stay unchanged, not by comparing
+   * the wall-clock end in the name with the wall clock: a step of the wall clock then neither
+   * ends a lease early nor makes one last for ever.
+   */
+  #watched = new Map<string, number>();
+  /** Leases this process handed out or renewed and still holds: name -> monotonic end. */
+  readonly #own = new Map<string, number>();
   #compacting: Promise<void> | undefined;
   #consuming: Promise<void> | undefined;
   /** Set once the index is built: from then on this process keeps it up to date. */
@@ -71,6 +81,7 @@ export class JobStore {
     this.layout = layoutOf(options.dir);
     this.emit = createEmitter(options.onEvent, options.logger);
     this.#journal = new Journal(this.layout, this.emit);
+    this.clock = new NameClock(options.clock);
     this.syncs = {
       ready: new DirectorySync(this.layout.ready),
       reserved: new DirectorySync(this.layout.reserved),
@@ -119,6 +130,43 @@ export class JobStore {
     await Promise.all(Object.values(this.syncs).map((sync) => sync.close()));
   }
 
+  /**
+   * Forgets what this process holds open or believes about the directory, after its state
+   * directories vanished (the queue directory was deleted, maybe re-created): descriptors of
+   * deleted directories and journal would take writes and flushes that nobody reads.
+   */
+  async reset(): Promise<void> {
+    await Promise.all(Object.values(this.syncs).map((sync) => sync.close()));
+    await this.#journal.forgetFile();
+    this.#watched.clear();
+    this.#own.clear();
+    this.#nextReapAt = -Infinity;
+  }
+
+  /** Whether the queue directory still has its marker and every state directory. */
+  layoutIntact(): boolean {
+    const { root, marker, ready, reserved, buried, tmp, corrupt } = this.layout;
+    return [root, marker, ready, reserved, buried, tmp, corrupt].every((path) => statSync(path, { throwIfNoEntry: false }) !== undefined);
+  }
+
+  /** The clocks now, for learning names (see {@link dueAtOf}). */
+  learnTime(): LearnTime {
+    return { wall: this.clock.wall(), monotonic: this.clock.monotonic(), writtenAt: this.#writtenAt };
+  }
+
+  /** When a file in `ready/` was last renamed (its change time), or `undefined` when it is gone. */
+  readonly #writtenAt = (name: string): number | undefined => {
+    const changed = lstatSync(this.path("ready", name), { throwIfNoEntry: false })?.ctimeMs;
+    const { clock } = this.options;
+    return changed === undefined || clock.fromFileTime === undefined ? changed : clock.fromFileTime(changed);
+  };
+
+  /** Whether a job in `ready/` is delayed now, judged as the index judges it. */
+  isDelayed(entry: Named<ReadyName>): boolean {
+    const time = this.learnTime();
+    return dueAtOf(entry, time) > time.monotonic;
+  }
+
   /** `path` of a file in a state directory. */
   path(dir: StateDir, name: string): string {
     // Not `join`: the directory is normalized already and the name is one of ours (no separator),
@@ -133,35 +181,53 @@ export class JobStore {
 
   /**
    * Makes names that just entered `ready/` known: to other processes through the journal, to
-   * this one through the index, and wakes this process's waiting reserves.
+   * this one through the index, and wakes this process's waiting reserves. Resolves to the
+   * journal's error when the names could not be appended (other processes do not know them yet;
+   * they are appended again with the next append); a failed flush of `ready/` is thrown.
    */
-  async publishReady(names: readonly string[]): Promise<void> {
-    if (names.length === 0) return;
+  async publishReady(names: readonly string[]): Promise<FileSystemError | undefined> {
+    if (names.length === 0) return undefined;
     // Other processes may see the names before the directory is flushed: the files are complete,
     // only not yet durable, and the caller is answered after both.
-    await Promise.all([this.flush("ready"), this.#journal.append(names)]);
-    if (!this.#indexed) return;
-    const now = Date.now();
-    for (const name of names) this.index.add(name, now);
+    const [, journalError] = await Promise.all([this.flush("ready"), this.#journal.append(names)]);
+    if (!this.#indexed) return journalError;
+    const time = this.learnTime();
+    for (const name of names) this.index.add(name, time);
     this.sleepers.wakeAll();
+    return journalError;
+  }
+
+  /** Takes back a name whose append failed: its job left `ready/` again. */
+  withdraw(name: string): void {
+    this.#journal.withdraw(name);
+    this.index.forget(name);
   }
 
   /** A fresh ready-name for a job that becomes ready now (or at `readyAt`). */
-  readyName(job: { priority: number; deliveries: number; id: string }, readyAt = this.clock.now()): string {
+  readyName(job: { priority: number; deliveries: number; id: string }, readyAt = this.clock.wall()): string {
     return formatReady({ priority: job.priority, readyAt, seq: this.clock.nextSeq(), deliveries: job.deliveries, id: job.id });
   }
 
-  /** Reaps first when a lease may have run out by `now`. */
+  /** Reaps first when a lease may have run out by `now` (monotonic). */
   async reapIfDue(now: number): Promise<void> {
     if (now >= this.#nextReapAt) await this.reap();
   }
 
-  /** Makes sure a lease this process handed out is reaped on time if its holder lets it lapse. */
-  noteLease(leaseEndsAt: number): void {
-    this.#nextReapAt = Math.min(this.#nextReapAt, leaseEndsAt);
+  /**
+   * Makes sure a lease this process handed out (or renewed) is reaped on time if its holder lets
+   * it lapse: `endsAt` is monotonic.
+   */
+  noteLease(name: string, endsAt: number): void {
+    this.#own.set(name, endsAt);
+    this.#nextReapAt = Math.min(this.#nextReapAt, endsAt);
   }
 
-  /** The next moment something is known to change: a delayed job falls due or a reap is due. */
+  /** The lease of this name is over here (settled, renewed under another name, or lost). */
+  forgetLease(name: string): void {
+    this.#own.delete(name);
+  }
+
+  /** The next monotonic moment something is known to change: a delayed job falls due or a reap is due. */
   nextEventAt(): number {
     return Math.min(this.index.nextDueAt() ?? Infinity, this.#nextReapAt);
   }
@@ -194,7 +260,36 @@ export class JobStore {
     // less than a failed rename (a thread-pool round trip, and an exception with its stack trace).
     if (lstatSync(from, { throwIfNoEntry: false }) === undefined) return { missing: "gone" };
     if (!(await claim(from, this.path("reserved", reservedName)))) return { missing: "gone" };
-    return this.load("reserved", reservedName, entry.id, `ready/${entry.name}`);
+    try {
+      return await this.load("reserved", reservedName, entry.id, `ready/${entry.name}`);
+    } catch (error) {
+      // Claimed but not read (EMFILE, EIO): the job goes back to its place in line at once, not
+      // when a lease nobody holds runs out.
+      await this.putBack(reservedName, entry.name).catch(() => false);
+      throw error;
+    }
+  }
+
+  /**
+   * Jobs this process claimed but could not put back (their `reserved/` name -> their `ready/`
+   * name); `close()` tries again, and the lease ends for them meanwhile.
+   */
+  readonly stranded = new Map<string, string>();
+
+  /**
+   * Renames a job this process claimed back to the exact ready-name it had (same place in line,
+   * no delivery counted). `false` when it is not in `reserved/` any more.
+   */
+  async putBack(reservedName: string, readyName: string): Promise<boolean> {
+    try {
+      const back = await claim(this.path("reserved", reservedName), this.path("ready", readyName));
+      this.stranded.delete(reservedName);
+      if (back) await this.publishReady([readyName]);
+      return back;
+    } catch (error) {
+      this.stranded.set(reservedName, readyName);
+      throw error;
+    }
   }
 
   /** Turns what was read into a message, or moves the file aside with the reason it is not one. */
@@ -268,9 +363,14 @@ export class JobStore {
   }
 
   async #refresh(): Promise<void> {
-    const { lines, size } = await this.#journal.read();
-    const now = Date.now();
-    for (const line of lines) this.index.add(line, now);
+    if (this.#journal.hasRetries) await this.#journal.retry();
+    const { lines, size, replaced } = await this.#journal.read();
+    const time = this.learnTime();
+    let damaged = 0;
+    for (const line of lines) if (!this.index.add(line, time) && parseReady(line) === undefined) damaged++;
+    // A line that is not a name was torn (a full disk) or glued to another: the names it hid are
+    // in `ready/`. A replaced journal may have missed names too. Either way, list at once.
+    if (damaged > 0 || replaced) await this.rescan();
     // Compact once the journal is big and mostly names of jobs that are gone: the cost (a listing
     // of ready/) is then paid for by the many appends since the last compaction.
     if (size >= this.options.journalCompactBytes && size > 4 * this.index.journalBytes && !this.#compacting) {
@@ -288,10 +388,10 @@ export class JobStore {
   async #rescan(): Promise<void> {
     const since = this.index.generation;
     const entries = await this.listReady();
-    const now = Date.now();
+    const time = this.learnTime();
     let added = 0;
-    for (const entry of entries) if (this.index.addEntry(entry, now)) added++;
-    this.index.retain(new Set(entries.map((entry) => entry.name)), since);
+    for (const entry of entries) if (this.index.addEntry(entry, time)) added++;
+    this.index.retain(new Set(entries.map((entry) => entry.name)), since, time.monotonic);
     if (added > 0 && this.#indexed) {
       // The first listing builds the index; later ones report what the journal had missed.
       this.emit({ type: "rescanned", listed: entries.length, added });
@@ -300,20 +400,41 @@ export class JobStore {
   }
 
   async #reap(): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.monotonic();
+    const wall = this.clock.wall();
     let next = now + this.options.reapIntervalMs;
     const requeued: string[] = [];
+    const watched = new Map<string, number>();
+    const listed = new Set<string>();
     for (const entry of await this.listReserved()) {
-      if (entry.leaseEndsAt > now) {
-        next = Math.min(next, entry.leaseEndsAt);
+      // First sight of a lease another process holds: what is left of it by the wall clock, but
+      // never less than a whole lease of this process. A live holder renames its file (touch)
+      // within its lease, so a name unchanged for that long has lapsed, even if the wall clock
+      // jumped forward past its end; a backward step only makes a dead holder's job wait longer.
+      listed.add(entry.name);
+      const endsAt =
+        this.#own.get(entry.name) ??
+        this.#watched.get(entry.name) ??
+        now + Math.min(Math.max(entry.leaseEndsAt - wall, this.options.ttrMs), MAX_TTR_MS);
+      if (endsAt > now) {
+        watched.set(entry.name, endsAt);
+        next = Math.min(next, endsAt);
         continue;
       }
       const readyName = this.readyName(entry);
       // The holder may be touching or settling at this very moment: one rename wins.
+      this.#own.delete(entry.name);
       if (await claim(this.path("reserved", entry.name), this.path("ready", readyName))) {
         requeued.push(readyName);
         this.emit({ type: "requeued", id: entry.id, deliveries: entry.deliveries, leaseEndedAt: entry.leaseEndsAt });
       }
+    }
+    // Names no longer listed are forgotten. Own leases stay until settled, or, when a reservation
+    // is abandoned and its name gone, once they are over.
+    this.#watched = watched;
+    for (const [name, endsAt] of this.#own) {
+      if (endsAt <= now && !listed.has(name)) this.#own.delete(name);
+      else if (endsAt > now) next = Math.min(next, endsAt);
     }
     this.#nextReapAt = next;
     await this.publishReady(requeued);

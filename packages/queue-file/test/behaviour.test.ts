@@ -105,8 +105,16 @@ describe("enqueue", () => {
 });
 
 describe("leases across processes", () => {
-  // Lease ends are wall-clock times in file names: a fake Date moves them without sleeping, so
-  // "not a moment before" holds however slow the machine is.
+  // A lease is measured on the monotonic clock from the moment a process sees its name (see
+  // test/faults/clock.test.ts for steps of the wall clock); an injected clock moves it without
+  // sleeping, so "not a moment before" holds however slow the machine is. The wall clock (Date,
+  // faked) only says what goes into the names.
+  let mono = 0;
+  const clock = { now: () => Date.now(), monotonicNow: () => mono };
+  const advanceTo = (wall: number): void => {
+    mono += wall - Date.now();
+    vi.setSystemTime(wall);
+  };
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ["Date"] });
   });
@@ -117,17 +125,17 @@ describe("leases across processes", () => {
   it("another adapter requeues a job whose holder let the lease run out, counting the attempt; not a moment before", async () => {
     const dir = tempDir();
     const events: FileQueueEvent[] = [];
-    const holder = createFileQueue({ dir, ttrMs: 60_000 });
-    const rescuer = createFileQueue({ dir, ttrMs: 60_000, onEvent: (event) => events.push(event) });
+    const holder = createFileQueue({ dir, ttrMs: 60_000, clock });
+    const rescuer = createFileQueue({ dir, ttrMs: 60_000, clock, onEvent: (event) => events.push(event) });
     const sent = await holder.enqueue({ payload: "held" });
     const reservedAt = Date.now();
     const first = await holder.reserve();
     expect(first?.message.header.attempts).toBe(0);
     expect(await rescuer.reserve()).toBeNull();
-    vi.setSystemTime(reservedAt + 59_999);
+    advanceTo(reservedAt + 59_999);
     expect(await rescuer.reserve()).toBeNull();
     expect(events.filter((event) => event.type === "requeued")).toEqual([]);
-    vi.setSystemTime(reservedAt + 60_001);
+    advanceTo(reservedAt + 60_001);
     const second = await rescuer.reserve();
     expect(second?.message.id).toBe(sent.id);
     expect(second?.message.header.attempts).toBe(1);
@@ -141,23 +149,26 @@ describe("leases across processes", () => {
 
   it("inspect tells the lease end, and touch moves it: another adapter waits for the new end", async () => {
     const dir = tempDir();
-    const queue = createFileQueue({ dir, ttrMs: 60_000 });
-    const other = createFileQueue({ dir, ttrMs: 60_000 });
+    const queue = createFileQueue({ dir, ttrMs: 60_000, clock });
+    const other = createFileQueue({ dir, ttrMs: 60_000, clock });
     const sent = await queue.enqueue({ payload: 1 });
     const before = Date.now();
     const job = await queue.reserve();
+    expect(await other.reserve()).toBeNull();
     const info = await queue.inspect(sent.id);
     expect(info?.state).toBe("reserved");
     expect(info?.leaseEndsAt).toBe(before + 60_000);
     expect(info?.message.header.attempts).toBe(0);
-    vi.setSystemTime(before + 50_000);
+    advanceTo(before + 50_000);
     await job?.touch();
     expect(job?.leaseMs).toBe(60_000);
     expect((await queue.inspect(sent.id))?.leaseEndsAt).toBe(before + 110_000);
-    // Past the first lease end: without the touch, the job would be handed out here.
-    vi.setSystemTime(before + 100_000);
+    // The other process looks (as a reserving process does every reapIntervalMs) and sees the new name.
     expect(await other.reserve()).toBeNull();
-    vi.setSystemTime(before + 110_001);
+    // Past the first lease end: without the touch, the job would be handed out here.
+    advanceTo(before + 100_000);
+    expect(await other.reserve()).toBeNull();
+    advanceTo(before + 110_001);
     const again = await other.reserve();
     expect(again?.message.id).toBe(sent.id);
     expect(again?.message.header.attempts).toBe(1);
@@ -184,17 +195,19 @@ describe("leases across processes", () => {
 });
 
 describe("background failures", () => {
-  it("a journal that cannot be written is reported; enqueue still succeeds and the job is found by a listing", async () => {
+  it("a journal that cannot be written is reported, and enqueue rejects and takes its job back: running consumers could not see it", async () => {
     const dir = tempDir();
     const events: FileQueueEvent[] = [];
     const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
     const producer = createFileQueue({ dir, onEvent: (event) => events.push(event), logger });
     await producer.stats();
     mkdirSync(join(dir, "journal"));
-    const sent = await producer.enqueue({ payload: "still durable" });
+    await expect(producer.enqueue({ id: "not-journalled", payload: "refused" })).rejects.toBeInstanceOf(FileSystemError);
     expect(events).toContainEqual(expect.objectContaining({ type: "error", during: "journal", error: expect.any(FileSystemError) as unknown }));
     expect(logger.error).toHaveBeenCalledWith("file queue: journal failed", expect.objectContaining({ type: "error" }));
-    expect(await producer.peek(sent.id)).not.toBeNull();
+    expect(await producer.peek("not-journalled")).toBeNull();
+    expect(readdirSync(join(dir, "ready"))).toEqual([]);
+    expect(readdirSync(join(dir, "tmp"))).toEqual([]);
     await producer.close();
   });
 });

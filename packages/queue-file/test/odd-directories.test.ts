@@ -151,16 +151,17 @@ describe("a directory that is not a queue", () => {
 });
 
 describe("a journal that is not a file", () => {
-  it.each(notRegularFiles)("%s: reserve rejects with FileSystemError instead of blocking, and serves again once it is gone", async (_label, make) => {
+  it.each(notRegularFiles)("%s: enqueue and reserve reject with FileSystemError instead of blocking, and serve again once it is gone", async (_label, make) => {
     const dir = tempDir();
     const events: FileQueueEvent[] = [];
     const queue = createFileQueue({ dir, onEvent: (event) => events.push(event) });
     await queue.stats();
     make(join(dir, "journal"));
-    const sent = await queue.enqueue({ payload: "kept" });
+    await expect(queue.enqueue({ payload: "refused" })).rejects.toBeInstanceOf(FileSystemError);
     expect(events).toContainEqual(expect.objectContaining({ type: "error", during: "journal" }));
     await expect(queue.reserve()).rejects.toBeInstanceOf(FileSystemError);
     rmSync(join(dir, "journal"));
+    const sent = await queue.enqueue({ payload: "kept" });
     const job = await queue.reserve();
     expect(job?.message.id).toBe(sent.id);
     await job?.ack();

@@ -1,0 +1,57 @@
+import { vi } from "vitest";
+import type { FileQueueClock } from "../../src/index.js";
+
+/** A wall clock that tests step both ways and a monotonic clock that only tests move. */
+export interface SteppingClock {
+  readonly clock: FileQueueClock;
+  /** Steps the wall clock (an NTP step, a VM resume, a manual fix); the monotonic clock does not move. */
+  readonly stepWall: (ms: number) => void;
+  /** Lets time pass: both clocks move. */
+  readonly elapse: (ms: number) => void;
+}
+
+/**
+ * Simulates steps of the machine's wall clock: `Date.now()` (spied, so that any wall-clock read
+ * in the package follows) and the clock's `now()` are the real time plus an offset the test
+ * steps; file times are mapped through the offset in effect when the file changed, as the
+ * kernel's clock would have stamped them. The monotonic clock moves only when the test says
+ * (`elapse`). Call `vi.restoreAllMocks()` after the test.
+ */
+export function steppingClock(): SteppingClock {
+  // The kernel's clock, which stamps file times.
+  const realNow = Date.now.bind(Date);
+  /** Offsets in force from a real time on, newest last. */
+  const offsets: { from: number; offset: number }[] = [{ from: -Infinity, offset: 0 }];
+  let offset = 0;
+  let mono = 1_000;
+  const wall = (): number => realNow() + offset;
+  vi.spyOn(Date, "now").mockImplementation(wall);
+  // The kernel stamps file times with a coarse clock, up to a tick (4 ms) behind `Date.now()`:
+  // a step keeps 5 ms of real time on either side, so every file time maps to one offset.
+  const spinUntil = (time: number): void => {
+    while (realNow() < time) {
+      // busy: the steps are synchronous, as a clock step is for the process
+    }
+  };
+  const setOffset = (next: number): void => {
+    spinUntil(realNow() + 5);
+    const from = realNow();
+    offset = next;
+    offsets.push({ from, offset });
+    spinUntil(from + 5);
+  };
+  return {
+    clock: {
+      now: wall,
+      monotonicNow: () => mono,
+      fromFileTime: (ms) => ms + (offsets.findLast((entry) => entry.from <= ms)?.offset ?? 0),
+    },
+    stepWall: (ms) => {
+      setOffset(offset + ms);
+    },
+    elapse: (ms) => {
+      mono += ms;
+      setOffset(offset + ms);
+    },
+  };
+}
