@@ -1,5 +1,5 @@
 /**
- * The stats replies bypass fivebeans' js-yaml parser (`src/protocol/raw-reply.ts`). These tests
+ * The replies are read by this layer (`src/protocol/reply-reader.ts`), not fivebeans. These tests
  * feed them to the client the awkward ways TCP can deliver them: a byte at a time, several
  * replies in one chunk, interleaved with replies fivebeans parses itself, and malformed.
  */

@@ -19,19 +19,12 @@ type Done = (err: Reply | null) => void;
 type With<T extends unknown[]> = (err: Reply | null, ...values: T) => void;
 
 /**
- * What fivebeans 1.5.0 (pinned) expects of the reply parser it queues for each command: its
- * `tryHandlingResponse` calls `process(buffer)` with the unread bytes and takes the returned
- * bytes back; once `complete`, it calls the callback with `(null, ...args)` when `success`, else
- * with `args[0]`, and continues from `remainder` when set. While incomplete it calls `reset()`
- * and waits for more bytes.
+ * What fivebeans 1.5.0 (pinned) queues for each command sent: its own reply parser, of which only
+ * the reply word it expects is used here (`session.ts` reads the replies itself, see
+ * {@link FiveBeansClient.tryHandlingResponse}).
  */
-export interface ReplyHandler {
-  complete: boolean;
-  success: boolean;
-  args: unknown[];
-  remainder: Buffer | undefined;
-  process(data: Buffer): Buffer;
-  reset(): void;
+export interface PendingReply {
+  readonly expectedResponse: string;
 }
 
 /** An instance of fivebeans' `FiveBeansClient`: one socket, commands as callback methods. */
@@ -39,7 +32,15 @@ export interface FiveBeansClient extends EventEmitter {
   /** The socket, set by `connect()`. */
   stream: Socket | null;
   /** Reply parsers of the commands sent, oldest first, each with its callback. */
-  handlers: [ReplyHandler, (err: Reply | null, ...values: unknown[]) => void][];
+  handlers: [PendingReply, (err: Reply | null, ...values: unknown[]) => void][];
+  /** Bytes received and not yet read; each `data` event appends to it, then calls {@link tryHandlingResponse}. */
+  buffer: Buffer | undefined;
+  /**
+   * Reads the replies in {@link buffer}. `session.ts` replaces it on each client with a strict
+   * reader: fivebeans' own throws on some bytes (js-yaml on an `OK` body), inside a socket event
+   * handler, which would crash the process.
+   */
+  tryHandlingResponse(): void;
   /** Opens the socket; emits `connect`, `error` (no listener = crash) and `close`. */
   connect(): void;
   /** Half-closes the socket. */

@@ -1,7 +1,7 @@
 import { FiveBeansClient } from "./fivebeans.js";
 import { ConnectionError, TimeoutError } from "@x/message";
 import { BeanstalkCommandError } from "../errors.js";
-import { RawBodyReply } from "./raw-reply.js";
+import { readReply } from "./reply-reader.js";
 import { Request, type ParseReply } from "./request.js";
 import { parseJobStats, parseServerStats, parseTubeStats, type JobStats, type ServerStats, type TubeStats } from "./stats.js";
 
@@ -48,6 +48,9 @@ interface QueuedPut {
   readonly ttrSeconds: number;
   readonly body: Buffer;
 }
+
+/** What a `stats*` command expects: its body is handed over as bytes, for `stats.ts` to read. */
+const OK_REPLY = { expectedResponse: "OK" } as const;
 
 /** `reserve-with-timeout` answers with these when there is no job (`DEADLINE_SOON`: see {@link Session.reserveWithTimeout}). */
 const NO_JOB: ReadonlySet<string> = new Set(["TIMED_OUT"]);
@@ -120,6 +123,50 @@ export class Session {
     this.#client.on("close", () => {
       this.#shutdown(this.#lastError);
     });
+    this.#client.tryHandlingResponse = () => {
+      this.#readReplies();
+    };
+  }
+
+  /**
+   * Hands every complete reply in the client's buffer to its command's callback, oldest first, as
+   * fivebeans would (`(null, ...values)` on the expected word, the bare word otherwise), but read
+   * by {@link readReply}, which never throws. Bytes that are not a reply to the oldest command
+   * (or arrive when no command waits) drop the socket: nothing after them can be matched to a
+   * command any more.
+   */
+  #readReplies(): void {
+    const client = this.#client;
+    const buffer = client.buffer;
+    if (buffer === undefined) return;
+    let offset = 0;
+    while (offset < buffer.length && this.#state !== "closed") {
+      const entry = client.handlers[0];
+      if (entry === undefined) {
+        this.#malformed(`${String(buffer.length - offset)} bytes arrived with no command waiting for them`, undefined);
+        return;
+      }
+      const read = readReply(buffer, offset, entry[0].expectedResponse);
+      if (read.kind === "incomplete") break;
+      client.handlers.shift();
+      if (read.kind === "malformed") {
+        this.#malformed(read.reason, entry[1]);
+        return;
+      }
+      offset = read.end;
+      if (read.success) entry[1](null, ...read.values);
+      else entry[1](read.values[0] as string);
+    }
+    client.buffer = offset >= buffer.length ? undefined : buffer.subarray(offset);
+  }
+
+  /** The server sent something that is not a reply: fail the command it was for and drop the socket. */
+  #malformed(reason: string, callback: ((err: string) => void) | undefined): void {
+    const client = this.#client;
+    client.handlers = [];
+    client.buffer = undefined;
+    callback?.(`malformed reply: ${reason}`);
+    this.destroy(new ConnectionError(`beanstalkd at ${this.address} sent a malformed reply (${reason}); the connection is dropped`));
   }
 
   /** Connects, or rejects with `ConnectionError` (refused, unreachable, or no answer in time). */
@@ -283,7 +330,7 @@ export class Session {
   #sendRawBody<T>(line: string, request: Request<T>): Promise<T> {
     const stream = this.#client.stream;
     if (!request.done && stream) {
-      this.#client.handlers.push([new RawBodyReply(), request.callback]);
+      this.#client.handlers.push([OK_REPLY, request.callback]);
       stream.write(line);
     }
     return request.promise;

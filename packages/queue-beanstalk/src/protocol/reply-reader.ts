@@ -1,0 +1,85 @@
+import { isBeanstalkReply } from "../errors.js";
+
+/**
+ * The longest reply line accepted before its CRLF. beanstalkd's longest is `USING <tube>` with a
+ * 200-character tube name; anything much longer without a line end is not beanstalkd talking.
+ */
+export const MAX_REPLY_LINE_BYTES = 512;
+
+/** The largest body accepted: beanstalkd's own ceiling for `-z` (1 GiB). */
+export const MAX_REPLY_BODY_BYTES = 2 ** 30;
+
+/** Reply words followed by `<bytes>\r\n<body>\r\n`, and how many arguments come before `<bytes>`. */
+const BODY_WORDS: ReadonlyMap<string, number> = new Map([
+  ["RESERVED", 1],
+  ["FOUND", 1],
+  ["OK", 0],
+]);
+
+const CR = 0x0d;
+const LF = 0x0a;
+const WORD = /^[A-Z_]+$/;
+const DIGITS = /^[0-9]{1,20}$/;
+
+/** What {@link readReply} found at the start of the unread bytes. */
+export type ReplyRead =
+  /** Not all of the reply has arrived yet. */
+  | { readonly kind: "incomplete" }
+  /**
+   * A well-formed reply ending at `end`. `success`: it is the expected word, and `values` are its
+   * arguments (the body last, as bytes); otherwise `values` is `[word]`, a documented error word.
+   */
+  | { readonly kind: "reply"; readonly end: number; readonly success: boolean; readonly values: readonly (string | Buffer)[] }
+  /** Not a beanstalkd reply to this command: the stream cannot be trusted any more. */
+  | { readonly kind: "malformed"; readonly reason: string };
+
+const INCOMPLETE: ReplyRead = { kind: "incomplete" };
+
+function malformed(reason: string): ReplyRead {
+  return { kind: "malformed", reason };
+}
+
+/** A printable excerpt of bytes for an error message. */
+function excerpt(buffer: Buffer, start: number, end: number): string {
+  return JSON.stringify(buffer.toString("latin1", start, Math.min(end, start + 60)));
+}
+
+/**
+ * Reads one reply to a command that expects `expected` (`INSERTED`, `RESERVED`, `OK`, ...) from
+ * `buffer` at `offset`. Strict where fivebeans is lenient: the line must be printable ASCII words,
+ * the reply word the expected one or a documented error word, a body length a plain number within
+ * {@link MAX_REPLY_BODY_BYTES}, and a body followed by CRLF. Pure and total: it never throws, so
+ * bytes from a hostile or broken server can only end up as `malformed`.
+ */
+export function readReply(buffer: Buffer, offset: number, expected: string): ReplyRead {
+  const eol = buffer.indexOf(CR, offset);
+  if (eol < 0) return buffer.length - offset > MAX_REPLY_LINE_BYTES ? malformed(`no line end in ${excerpt(buffer, offset, buffer.length)}`) : INCOMPLETE;
+  if (eol - offset > MAX_REPLY_LINE_BYTES) return malformed(`reply line too long: ${excerpt(buffer, offset, eol)}`);
+  if (eol + 1 >= buffer.length) return INCOMPLETE;
+  if (buffer[eol + 1] !== LF) return malformed(`CR without LF after ${excerpt(buffer, offset, eol)}`);
+  for (let i = offset; i < eol; i++) {
+    const byte = buffer[i] ?? 0;
+    if (byte < 0x20 || byte > 0x7e) return malformed(`non-printable byte in reply line ${excerpt(buffer, offset, eol)}`);
+  }
+  const parts = buffer.toString("latin1", offset, eol).split(" ");
+  const word = parts[0] ?? "";
+  if (!WORD.test(word)) return malformed(`not a reply word: ${excerpt(buffer, offset, eol)}`);
+  const args = parts.slice(1);
+  if (args.some((arg) => arg.length === 0)) return malformed(`empty argument in ${excerpt(buffer, offset, eol)}`);
+  const lineEnd = eol + 2;
+  if (word !== expected) {
+    // Error words carry no body; `BURIED <id>` (a put the server buried) has an argument.
+    if (!isBeanstalkReply(word)) return malformed(`unexpected reply ${excerpt(buffer, offset, eol)} (expected ${expected})`);
+    return { kind: "reply", end: lineEnd, success: false, values: [word] };
+  }
+  const before = BODY_WORDS.get(word);
+  if (before === undefined) return { kind: "reply", end: lineEnd, success: true, values: args };
+  if (args.length !== before + 1) return malformed(`${word} with ${String(args.length)} arguments`);
+  for (const arg of args) if (!DIGITS.test(arg)) return malformed(`${word} with a non-numeric argument ${JSON.stringify(arg.slice(0, 30))}`);
+  const length = Number(args[before]);
+  if (length > MAX_REPLY_BODY_BYTES) return malformed(`${word} announces ${String(length)} bytes`);
+  const bodyEnd = lineEnd + length;
+  if (buffer.length < bodyEnd + 2) return INCOMPLETE;
+  if (buffer[bodyEnd] !== CR || buffer[bodyEnd + 1] !== LF) return malformed(`${word} body of ${String(length)} bytes not followed by CRLF`);
+  return { kind: "reply", end: bodyEnd + 2, success: true, values: [...args.slice(0, before), buffer.subarray(lineEnd, bodyEnd)] };
+}
