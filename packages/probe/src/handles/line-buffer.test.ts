@@ -27,4 +27,11 @@ describe("LineBuffer", () => {
     expect(lines.takeDropped()).toBe(1);
     expect(lines.takeDropped()).toBe(0);
   });
+
+  it("a line of exactly the limit ending in CRLF is kept however the chunks split the CR from the LF", () => {
+    const lines = new LineBuffer(5);
+    for (const byte of Buffer.from("12345\r\nabcde\r\n")) lines.push(Buffer.from([byte]));
+    expect(lines.take()).toEqual(["12345", "abcde"]);
+    expect(lines.takeDropped()).toBe(0);
+  });
 });

@@ -24,7 +24,10 @@ export class LineBuffer {
     const parts = text.split("\n");
     this.#partial = parts.pop() ?? "";
     for (const line of parts) this.#keep(line);
-    if (this.#partial.length > this.#maxLineLength) {
+    // A trailing "\r" may be the first half of a CRLF split across chunks: it does not count, or a
+    // line of exactly the limit would be kept or dropped depending on where the chunk ended.
+    const partialLength = this.#partial.length - (this.#partial.endsWith("\r") ? 1 : 0);
+    if (partialLength > this.#maxLineLength) {
       // Too long already: drop what we have and skip the rest of this line.
       this.#partial = "";
       if (!this.#oversized) this.#dropped++;
