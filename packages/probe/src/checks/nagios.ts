@@ -63,6 +63,30 @@ export function perfdataValue(item: PerfdataItem): ValueInit {
 }
 
 /**
+ * The vset values of a plugin's performance data, and one report per item skipped. Each item is
+ * kept or skipped on its own: one that cannot go into a message (malformed, `1e309`, a label such
+ * as `constructor`, a repeated label) must not cost the others and the plugin's state.
+ */
+export function perfdataValues(perfdataText: string): { values: Record<string, ValueInit>; skipped: string[] } {
+  const perfdata = parsePerfdata(perfdataText);
+  const skipped = [...perfdata.errors];
+  const kept = new Map<string, ValueInit>();
+  for (const item of perfdata.items) {
+    if (kept.has(item.label)) {
+      skipped.push(`'${item.label}': the label appears again; the first value is kept`);
+      continue;
+    }
+    const value = perfdataValue(item);
+    const problem = vsetEntryProblem(item.label, metric(value));
+    if (problem === undefined) kept.set(item.label, value);
+    else if (problem.includes("forbidden key")) skipped.push(`'${item.label}': the label cannot be a value name (${problem})`);
+    else skipped.push(`'${item.label}': ${problem}`);
+  }
+  // A Map, then own data properties: no label is ever assigned onto an object's prototype chain.
+  return { values: Object.fromEntries(kept), skipped };
+}
+
+/**
  * Runs a Monitoring Plugins (Nagios) command on schedule (DumbProbe's `Nagios`). The exit code
  * gives the state; performance data on any line becomes `event.vset`. As in DumbProbe, a message
  * whose values carry thresholds has no state (the thresholds say it). A plugin that hangs is
@@ -85,33 +109,16 @@ export class NagiosCheck extends CommandCheck {
     const result = await this.execute(context);
     const { state, severity } = nagiosState(result.exitCode);
     const output = splitPluginOutput(result.stdout);
-    const perfdata = parsePerfdata(output.perfdata);
-    const report = (error: string): void => {
-      context.logger.warn(`bad performance data: ${error}`);
-    };
-    for (const error of perfdata.errors) report(error);
-    // Each item is kept or skipped on its own: one that cannot go into a message (a label such
-    // as `constructor`, a repeated label) must not cost the others and the plugin's state.
-    const kept = new Map<string, ValueInit>();
-    for (const item of perfdata.items) {
-      if (kept.has(item.label)) {
-        report(`'${item.label}': the label appears again; the first value is kept`);
-        continue;
-      }
-      const value = perfdataValue(item);
-      const problem = vsetEntryProblem(item.label, metric(value));
-      if (problem === undefined) kept.set(item.label, value);
-      else if (problem.includes("forbidden key")) report(`'${item.label}': the label cannot be a value name (${problem})`);
-      else report(`'${item.label}': ${problem}`);
-    }
-    const values = Object.fromEntries(kept);
-    const hasThresholds = [...kept.values()].some((v) => (v.above?.length ?? 0) > 0 || (v.below?.length ?? 0) > 0);
+    const { values, skipped } = perfdataValues(output.perfdata);
+    for (const error of skipped) context.logger.warn(`bad performance data: ${error}`);
+    const kept = Object.values(values);
+    const hasThresholds = kept.some((v) => (v.above?.length ?? 0) > 0 || (v.below?.length ?? 0) > 0);
     const text = output.text !== "" ? output.text : result.stderr.trim().split("\n")[0] ?? "";
     return createMessage({
       aspect: this.aspect,
       location: this.location,
       ...(hasThresholds ? {} : { state, severity }),
-      ...(kept.size > 0 ? { values } : {}),
+      ...(kept.length > 0 ? { values } : {}),
       ...(this.#comment && text !== "" ? { comment: text } : {}),
     });
   }
