@@ -8,11 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runTs, spawnTs, startBeanstalkd, type RunResult } from "@x/test-servers";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { until } from "./helpers.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const HANDLERS = fileURLToPath(new URL("./fixtures/handlers.ts", import.meta.url));
+const STUBBORN = fileURLToPath(new URL("./fixtures/stubborn-handlers.ts", import.meta.url));
 const QUEUE_BEANSTALK = fileURLToPath(new URL("../../queue-beanstalk", import.meta.url));
 
 let cwd: string;
@@ -140,6 +141,29 @@ describe("x-queue on the file queue", () => {
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(output.stdout).toContain("heartbeat.cli.test stop\nwork: stopped (signal)");
+  });
+
+  it("work exits once it has stopped, even while an abandoned handler still holds a long timer", async () => {
+    const id = idOf(await cli("put", Q, "--type", "stubborn"), "put");
+    const { child, output, exited } = spawnCli("work", Q, "--handlers", STUBBORN, "--shutdown-timeout", "200", "--poll-timeout", "50");
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    });
+    await until(() => output.stderr.includes("stubborn: started"), "the handler to start", 60_000);
+    child.kill("SIGTERM");
+    await until(() => output.stdout.includes("work: stopped"), "the worker to stop", 60_000);
+    // The handler's timer has ten minutes to go. The guard only turns a process that stays
+    // alive into a readable failure; it is far longer than an exit takes on a loaded machine.
+    let guard: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      exited,
+      new Promise<string>((resolve) => (guard = setTimeout(() => resolve("still running 60 s after it stopped"), 60_000))),
+    ]);
+    clearTimeout(guard);
+    expect(outcome, output.stderr).toBe(0);
+    expect(output.stdout).toMatch(/^retried .* \(shutdown\)$/m);
+    expect(output.stdout).toContain("work: stopped (signal)");
+    expect((await cli("peek", id, Q)).stdout).toContain(`peek: ${id} (ready)`);
   });
 
   it("stats --watch refreshes until SIGINT, then exits 0", async () => {
