@@ -1,5 +1,6 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { Acker } from "./acker.js";
+import { MalformedMessageError } from "./errors.js";
 import { describeError } from "./logger.js";
 import { deliveredHeaders } from "./nats-headers.js";
 
@@ -46,6 +47,28 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
  */
 const deliveredIndex = (tokens: readonly string[]): number => (tokens.length === 9 ? 4 : 6);
 
+const COUNTER = /^\d{1,15}$/;
+
+/**
+ * The delivery count, stream sequence and stored time (nanoseconds, as text) of a JetStream ack
+ * subject. Anything else is a {@link MalformedMessageError}: a count that is not a positive
+ * integer would make every attempt rule misfire.
+ */
+export function parseAckSubject(reply: string): { readonly deliveryCount: number; readonly streamSeq: number; readonly timestamp: string } {
+  const tokens = reply.split(".");
+  if (tokens.length < 9 || tokens[0] !== "$JS" || tokens[1] !== "ACK") {
+    throw new MalformedMessageError("ack-subject", `not a JetStream delivery: ${JSON.stringify(reply.slice(0, 128))}`);
+  }
+  const at = deliveredIndex(tokens);
+  const delivered = tokens[at] ?? "";
+  const seq = tokens[at + 1] ?? "";
+  const timestamp = tokens[at + 3] ?? "";
+  if (!COUNTER.test(delivered) || !COUNTER.test(seq) || !/^\d{1,20}$/.test(timestamp) || Number(delivered) < 1) {
+    throw new MalformedMessageError("ack-subject", `no delivery count, sequence or time in ${JSON.stringify(reply.slice(0, 128))}`);
+  }
+  return { deliveryCount: Number(delivered), streamSeq: Number(seq), timestamp };
+}
+
 /**
  * A JetStream message as a {@link Delivery}. Acks, naks and terms go through the
  * {@link Acker}: the server answers once it has processed them (a "double ack"), so a lost
@@ -70,16 +93,12 @@ export class JetStreamDelivery implements Delivery {
     this.#acker = acker;
     // The ack subject is `reply` on the client's JsMsgImpl, but not on the public type.
     const reply = (msg as JsMsg & { readonly reply?: string }).reply;
-    if (reply === undefined) throw new Error("the NATS client's message has no ack subject (JsMsg.reply)");
+    if (typeof reply !== "string") throw new MalformedMessageError("ack-subject", "the NATS client's message has no ack subject (JsMsg.reply)");
     this.#reply = reply;
-    const tokens = this.#reply.split(".");
-    if (tokens.length < 9 || tokens[0] !== "$JS" || tokens[1] !== "ACK") {
-      throw new Error(`not a JetStream delivery: reply subject "${this.#reply}"`);
-    }
-    const at = deliveredIndex(tokens);
-    this.deliveryCount = Number(tokens[at]);
-    this.streamSeq = Number(tokens[at + 1]);
-    this.#timestamp = tokens[at + 3] ?? "0";
+    const parsed = parseAckSubject(reply);
+    this.deliveryCount = parsed.deliveryCount;
+    this.streamSeq = parsed.streamSeq;
+    this.#timestamp = parsed.timestamp;
     this.data = msg.data;
     let headers = NO_HEADERS;
     let malformed: string | undefined;

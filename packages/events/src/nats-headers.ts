@@ -1,4 +1,5 @@
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
+import { MalformedMessageError } from "./errors.js";
 
 /** Size of a NATS header block (`NATS/1.0\r\n`, `key: value\r\n` per header, `\r\n`), in bytes. */
 export function headerBytes(record: Readonly<Record<string, string>>): number {
@@ -43,7 +44,8 @@ const HEADER_NAME = /^[!-9;-~]+$/;
 /**
  * Parses a raw NATS header block (`NATS/1.0[ status]\r\n`, then `Name: value\r\n` lines) into the
  * first value of each header, exactly as the client's own parser would read it, but in one pass
- * without building its multi-value map. Throws, like the client, on a header name NATS forbids.
+ * without building its multi-value map. Throws {@link MalformedMessageError}, where the client
+ * throws its own error, on a header name NATS forbids.
  */
 export function parseHeaderBlock(block: Uint8Array): Record<string, string> {
   const text = decoder.decode(block);
@@ -56,7 +58,7 @@ export function parseHeaderBlock(block: Uint8Array): Record<string, string> {
     const colon = text.indexOf(":", start);
     if (colon !== -1 && colon < end) {
       const name = text.slice(start, colon);
-      if (!HEADER_NAME.test(name)) throw new Error(`header name ${JSON.stringify(name.slice(0, 64))} has characters NATS does not allow`);
+      if (!HEADER_NAME.test(name)) throw new MalformedMessageError("headers", `header name ${JSON.stringify(name.slice(0, 64))} has characters NATS does not allow`);
       record[name] ??= text.slice(colon + 1, end).trim();
     }
     start = end + 2;
