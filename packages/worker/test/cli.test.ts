@@ -157,7 +157,11 @@ describe("x-queue on the file queue", () => {
     let guard: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       exited,
-      new Promise<string>((resolve) => (guard = setTimeout(() => resolve("still running 60 s after it stopped"), 60_000))),
+      new Promise<string>((resolve) => {
+        guard = setTimeout(() => {
+          resolve("still running 60 s after it stopped");
+        }, 60_000);
+      }),
     ]);
     clearTimeout(guard);
     expect(outcome, output.stderr).toBe(0);
