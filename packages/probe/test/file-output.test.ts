@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { lstat, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { lstat, readFile, stat, symlink, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -105,6 +105,24 @@ describe("fileOutput: file safety", () => {
     expect(failures[0]).toBeInstanceOf(OutputError);
     expect(failures[0]).toMatchObject({ code: "ERR_OUTPUT_PATH", path });
     expect(logger.lines[0]).toContain("is a symbolic link");
+  });
+
+  it("each later message tries again: once the link is replaced by a file, output resumes", async () => {
+    const target = join(dir(), "victim-2");
+    await writeFile(target, "precious\n");
+    const path = join(dir(), "link-2.jsonl");
+    await symlink(target, path);
+    const output = fileOutput({ path });
+    output.send(message);
+    await output.flush();
+    await unlink(path);
+    output.send(message);
+    await output.flush();
+    await output.close();
+    expect(output.stats()).toMatchObject({ sent: 1, dropped: 1 });
+    expect((await lstat(path)).isFile()).toBe(true);
+    expect((await readFile(path, "utf8")).split("\n").filter(Boolean)).toHaveLength(1);
+    expect(await readFile(target, "utf8")).toBe("precious\n");
   });
 
   it("a dangling symbolic link is refused too: nothing is created at its target", async () => {
