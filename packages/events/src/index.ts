@@ -24,6 +24,7 @@ export {
   DEFAULT_ACK_TIMEOUT,
 } from "./actors.js";
 export { Clock, MINUTE_PASSED, DEFAULT_CLOCK_PERIOD } from "./clock.js";
+export { DEAD_LETTER_ATTEMPTS } from "./job.js";
 export { CloudEvent, isCloudEvent, cloudEventHeaders } from "./cloud-event.js";
 export {
   DEFAULT_SERVERS,
