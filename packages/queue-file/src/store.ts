@@ -259,7 +259,15 @@ export class JobStore {
     // took already. A lookup that answers "not there" without throwing is all they cost: far
     // less than a failed rename (a thread-pool round trip, and an exception with its stack trace).
     if (lstatSync(from, { throwIfNoEntry: false }) === undefined) return { missing: "gone" };
-    if (!(await claim(from, this.path("reserved", reservedName)))) return { missing: "gone" };
+    let claimed: boolean;
+    try {
+      claimed = await claim(from, this.path("reserved", reservedName));
+    } catch (error) {
+      // Not a lost race (EROFS, EIO): the job is still in ready/, and this process must not forget it.
+      this.index.addEntry(entry, this.learnTime());
+      throw error;
+    }
+    if (!claimed) return { missing: "gone" };
     try {
       return await this.load("reserved", reservedName, entry.id, `ready/${entry.name}`);
     } catch (error) {
