@@ -1,33 +1,22 @@
 /**
  * Worker processes on one file queue: signals (SIGTERM/SIGINT to a worker process), several
- * processes sharing a queue (P-12) and a process killed mid-job (P-13). Each child exits by itself
- * once its worker has stopped: that also proves the worker leaves no timer or handle behind.
+ * processes sharing a queue (P-12) and a process killed mid-job (P-13; faults/kill-worker.test.ts
+ * kills them mid-stream). Each child exits by itself once its worker has stopped: that also proves
+ * the worker leaves no timer or handle behind.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { QueueAdapter } from "@x/message";
 import { createFileQueue } from "@x/queue-file";
-import { spawnTs, type ChildProcess } from "@x/test-servers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { WorkerRunResult } from "../src/index.js";
 import { until } from "./helpers.js";
-
-const FIXTURE = fileURLToPath(new URL("./fixtures/worker-process.ts", import.meta.url));
-
-interface Child {
-  readonly process: ChildProcess;
-  stdout: string;
-  stderr: string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  result(): WorkerRunResult | undefined;
-}
+import { readHandlerLog, spawnWorkerProcess, type WorkerChild, type WorkerProcessConfig } from "./worker-processes.js";
 
 let dir: string;
 let log: string;
 let queue: QueueAdapter;
-const children: Child[] = [];
+const children: WorkerChild[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "x-worker-proc-"));
@@ -41,34 +30,13 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function startWorker(config: Record<string, unknown>): Child {
-  const proc = spawnTs(FIXTURE, [JSON.stringify({ dir: join(dir, "queue"), log, ...config })]);
-  const child: Child = {
-    process: proc,
-    stdout: "",
-    stderr: "",
-    exited: new Promise((resolve) => {
-      proc.once("exit", (code, signal) => {
-        resolve({ code, signal });
-      });
-    }),
-    result: () => {
-      const line = child.stdout.split("\n").find((l) => l.startsWith("result "));
-      return line === undefined ? undefined : (JSON.parse(line.slice("result ".length)) as WorkerRunResult);
-    },
-  };
-  proc.stdout?.on("data", (chunk: Buffer) => (child.stdout += chunk.toString()));
-  proc.stderr?.on("data", (chunk: Buffer) => (child.stderr += chunk.toString()));
+function startWorker(config: Omit<WorkerProcessConfig, "dir" | "log">): WorkerChild {
+  const child = spawnWorkerProcess({ dir: join(dir, "queue"), log, ...config });
   children.push(child);
   return child;
 }
 
-async function logLines(): Promise<string[][]> {
-  return (await readFile(log, "utf8"))
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => line.split(" "));
-}
+const logLines = (): Promise<string[][]> => readHandlerLog(log);
 
 describe("worker processes on the file queue", () => {
   it("P-11: SIGTERM while a handler runs settles that job, reserves nothing more and exits 0", async () => {
