@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
 import { runInNewContext } from "node:vm";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
 import { describeError } from "./describe-error.js";
 
 describe("describeError", () => {
@@ -84,5 +85,31 @@ describe("describeError", () => {
       },
     });
     expect(describeError(badError)).toBe("[object Error]");
+  });
+
+  it("never throws and stays bounded for any value (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.anything({
+          withBigInt: true,
+          withBoxedValues: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withNullPrototype: true,
+          withObjectString: true,
+          withSparseArray: true,
+          withTypedArray: true,
+          stringUnit: "binary",
+        }),
+        fc.integer({ min: 1, max: 2_000 }),
+        (value, maxLength) => {
+          const text = describeError(value, maxLength);
+          expect(typeof text).toBe("string");
+          expect(text.length).toBeLessThanOrEqual(maxLength);
+        },
+      ),
+      { seed: 1308, numRuns: 500 },
+    );
   });
 });
