@@ -71,6 +71,15 @@ describe("x-probe CLI (subprocess)", () => {
     expect(help.stdout).toMatch(/^Usage: x-probe --checks FILE/);
   });
 
+  it("--version and -v print the package's version and exit 0, like x-queue", async () => {
+    const { version } = JSON.parse(await readFile(join(packageDir, "package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-v"]) {
+      const ran = await runTs(MAIN, [flag], { cwd: packageDir });
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(ran.stdout).toBe(`${version}\n`);
+    }
+  });
+
   it("a checks module that cannot be loaded or has no CHECKS exits 1 with the reason", async () => {
     const absent = await runTs(MAIN, ["--checks", "test/fixtures/absent.ts"], { cwd: packageDir });
     expect(absent.code).toBe(1);

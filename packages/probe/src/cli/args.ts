@@ -15,6 +15,8 @@ export const DEFAULT_FLUSH_TIMEOUT_MS = 5_000;
 export interface CliArgs {
   /** `--help` / `-h`: print the usage and exit 0. */
   readonly help: boolean;
+  /** `--version` / `-v`: print the package version and exit 0. */
+  readonly version: boolean;
   /** `--checks FILE`: the checks module (`""` only with `--help`). */
   readonly checks: string;
   /** `--once`: run each check once, in list order, then exit. */
@@ -48,6 +50,7 @@ Options:
   --concurrency N        checks running at the same time, at most (default 10)
   --timeout MS           timeout of a check run unless the check sets one (default 30000)
   -h, --help             show this help
+  -v, --version          print the version of x-probe
 `;
 
 function positiveInteger(option: string, text: string | undefined): number | undefined {
@@ -65,8 +68,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     throw new UsageError((error as Error).message, { cause: error });
   }
   const help = values.help === true;
+  const version = values.version === true;
   const checks = values.checks;
-  if (!help && (checks === undefined || checks === "")) throw new UsageError("--checks is required");
+  if (!help && !version && (checks === undefined || checks === "")) throw new UsageError("--checks is required");
   const address = values.destination ?? values.dest ?? "stdout";
   let destination: Destination;
   try {
@@ -79,6 +83,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new UsageError(`invalid --log-level "${level}": expected ${LOG_LEVELS.join(", ")}`);
   return {
     help,
+    version,
     checks: checks ?? "",
     once: values.once === true,
     destination,
@@ -104,6 +109,7 @@ function parse(argv: readonly string[]) {
       concurrency: { type: "string" },
       timeout: { type: "string" },
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
     },
   });
 }

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import type { Writable } from "node:stream";
 import { errorText } from "../logger.js";
 import { ProbeError, UsageError } from "../errors.js";
@@ -44,6 +45,12 @@ export async function runCli(argv: readonly string[], env: CliEnvironment = {}):
   }
   if (args.help) {
     stdout.write(USAGE);
+    return 0;
+  }
+  if (args.version) {
+    // From src/cli/ and dist/cli/ alike, the package's own manifest is two levels up.
+    const manifest = createRequire(import.meta.url)("../../package.json") as { version: string };
+    stdout.write(`${manifest.version}\n`);
     return 0;
   }
   const logger = streamLogger(stderr, args.logLevel);
