@@ -40,6 +40,7 @@ export function holderIsDead(holder: LockHolder | undefined): boolean {
 export async function readLock(path: string): Promise<{ holder: LockHolder | undefined; text: string; ageMs: number } | undefined> {
   try {
     const [text, stats] = await Promise.all([readFile(path, "latin1"), stat(path)]);
+    // The kernel stamped the mtime with the machine's clock: compared with that, not an injected one.
     return { holder: parseLock(text), text, ageMs: Date.now() - stats.mtimeMs };
   } catch {
     return undefined;
