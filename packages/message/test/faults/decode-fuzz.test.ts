@@ -21,6 +21,8 @@ import {
 
 const SEED = 1308;
 const RUNS = soakScale(2_000, 50_000);
+/** 50,000 inputs take minutes on a loaded machine; the default timeout is for the short run. */
+const TIMEOUT_MS = soakScale(120_000, 1_200_000);
 
 /** Number tokens as they may appear on the wire, including ones a double cannot hold. */
 const numberToken: fc.Arbitrary<string> = fc.oneof(
@@ -270,5 +272,5 @@ describe("decode under hostile input (fuzz)", () => {
     // The inputs must exercise both sides, or the property proves little.
     expect(tally.accepted).toBeGreaterThan(RUNS / 20);
     expect(tally.rejected).toBeGreaterThan(RUNS / 20);
-  });
+  }, TIMEOUT_MS);
 });

@@ -22,6 +22,10 @@ import { createWorker } from "../../src/index.js";
 import { until, withReserve } from "../helpers.js";
 import { readHandlerLog, spawnWorkerProcess, type WorkerChild } from "../worker-processes.js";
 
+/** The soak runs far more jobs and kills than the default test timeout allows for. */
+const TIMEOUT_MS = soakScale(120_000, 1_200_000);
+const UNTIL_MS = soakScale(100_000, 1_100_000);
+
 /** Counts of a run from the handlers' `done` records. */
 function tally(confirmed: ReadonlySet<string>, done: readonly string[]) {
   const handled = new Set(done.filter((id) => confirmed.has(id)));
@@ -77,7 +81,7 @@ describe("kill -9 of worker processes on the file queue", () => {
     }
     const done = async (): Promise<string[]> =>
       (await readHandlerLog(log)).filter(([event]) => event === "done").map(([, , id]) => id ?? "");
-    await until(async () => tally(confirmed, await done()).lost === 0, "every confirmed job to be handled", 100_000);
+    await until(async () => tally(confirmed, await done()).lost === 0, "every confirmed job to be handled", UNTIL_MS);
     for (const child of alive) child.process.kill("SIGTERM");
     const exits = await Promise.all(alive.map((child) => child.exited));
     expect(exits.every((exit) => exit.code === 0), alive.map((child) => child.stderr).join("\n")).toBe(true);
@@ -89,7 +93,7 @@ describe("kill -9 of worker processes on the file queue", () => {
     expect(counts.lost).toBe(0);
     expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, reserved: 0, buried: 0 });
     await queue.close();
-  });
+  }, TIMEOUT_MS);
 });
 
 /**
@@ -176,7 +180,7 @@ describe("a worker that dies in the process of a memory queue", () => {
       // Let both workers take jobs while they keep coming.
       if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
-    await until(() => tally(confirmed, done).lost === 0, "every confirmed job to be handled", 100_000);
+    await until(() => tally(confirmed, done).lost === 0, "every confirmed job to be handled", UNTIL_MS);
     await survivor.close();
     doomed.bury();
     await dying.close();
@@ -190,5 +194,5 @@ describe("a worker that dies in the process of a memory queue", () => {
     expect(counts.duplicated).toBeGreaterThan(0);
     expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, reserved: 0, buried: 0 });
     await queue.close();
-  });
+  }, TIMEOUT_MS);
 });
