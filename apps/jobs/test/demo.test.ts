@@ -1,16 +1,13 @@
-import { fileURLToPath } from "node:url";
-import { runTs } from "@x/test-servers";
 import { describe, expect, it } from "vitest";
 import { explainHeartbeat } from "../src/index.js";
-
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+import { runApp } from "./run-app.js";
 
 /** A story line without its clock column (` 0.42 s  `), which depends on the machine's speed. */
 const untimed = (line: string): string => line.replace(/^ *\d+\.\d\d s {2}/, "");
 
 describe("apps/jobs: the main job", () => {
   it("runs producer and worker on the file queue, with heartbeats, and ends with the expected summary", async () => {
-    const { code, stdout, stderr } = await runTs(MAIN);
+    const { code, stdout, stderr } = await runApp();
     expect(code, stderr).toBe(0);
     expect(stderr).toBe("");
     const lines = stdout.trimEnd().split("\n");

@@ -1,12 +1,9 @@
 import { once } from "node:events";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createTcpServer, type Server } from "node:net";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, runTs, spawnTs } from "@x/test-servers";
 import { validateMessage, type ProbeMessage } from "@x/probe";
-
-const appDir = fileURLToPath(new URL("..", import.meta.url));
+import { runApp, startApp } from "./run-app.js";
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -15,9 +12,17 @@ async function listen(server: Server): Promise<number> {
   return address.port;
 }
 
+/** A loopback port nothing listens on: the OS hands it out, then it is closed again. */
+async function closedPort(): Promise<number> {
+  const server = createTcpServer();
+  const port = await listen(server);
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 /** Runs the app once (`--once`) and returns its messages by aspect. */
 async function runOnce(env: Record<string, string>): Promise<Map<string, ProbeMessage>> {
-  const result = await runTs("src/main.ts", ["--once"], { cwd: appDir, env: { ...process.env, ...env } });
+  const result = await runApp(["--once"], { ...process.env, ...env });
   expect(result.stderr).toBe("");
   expect(result.code).toBe(0);
   const messages = result.stdout.split("\n").filter(Boolean).map((line) => {
@@ -63,14 +68,14 @@ describe("apps/probe smoke test: x-probe --once with the example checks module",
   });
 
   it("reports the TCP target critical when nothing listens there", async () => {
-    const messages = await runOnce({ ...env, PROBE_TCP_ADDRESS: `127.0.0.1:${await freePort()}` });
+    const messages = await runOnce({ ...env, PROBE_TCP_ADDRESS: `127.0.0.1:${await closedPort()}` });
     expect(messages.get("database")?.event).toMatchObject({ state: { value: "critical", severity: "error" } });
     expect(messages.get("database")?.event.comment).toMatch(/ECONNREFUSED/);
     expect(messages.get("web")?.event.state).toEqual({ value: "ok", severity: "expected" });
   });
 
   it("runs as a daemon: every check is due at start-up, and SIGTERM exits 0 after flushing", async () => {
-    const child = spawnTs("src/main.ts", ["--log-level", "info"], { cwd: appDir, env: { ...process.env, ...env } });
+    const child = startApp(["--log-level", "info"], { ...process.env, ...env });
     let stdout = "";
     let stderr = "";
     child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,8 +1,8 @@
-import { fileURLToPath } from "node:url";
-import { runTs, startNatsServer } from "@x/test-servers";
 import { Events } from "@x/events";
 import { describe, expect, it } from "vitest";
 import { PARCEL_SENT, parcelSent, webshopActors, type ParcelSent } from "../src/index.js";
+import { startNatsServer } from "./nats-server.js";
+import { runApp } from "./run-app.js";
 
 const parcel = (n: number): ParcelSent => ({
   orderId: `o-${n}`,
@@ -56,10 +56,9 @@ describe("webshop: the parcel-sent story against a real NATS server", () => {
     expect(texts.sort()).toEqual(["+15550001 parcel-sent:p-1:sms", "+15550002 parcel-sent:p-2:sms", "+15550003 parcel-sent:p-3:sms"]);
   });
 
-  it("`pnpm start` (src/main.ts) tells every customer by email and SMS", async () => {
+  it("`npm start` (src/main.ts) tells every customer by email and SMS", async () => {
     await using server = await startNatsServer();
-    const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
-    const result = await runTs(main, [], { env: { ...process.env, NATS_URL: server.url } });
+    const result = await runApp([], { ...process.env, NATS_URL: server.url });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split("\n").sort();
