@@ -69,7 +69,7 @@ function parseJson(text: string): unknown {
  * Whether every value under `container` (itself at `depth`) would be written back as read and is
  * one `createMessage` accepts: numbers finite, no object or array at depth MAX_JSON_DEPTH or more.
  * Turns -0 into 0 on the way, since JSON writes it as 0 and the message must decode equal.
- * Allocates nothing: on the hot path it is a walk over what JSON.parse just built; only a failure
+ * It builds no paths: on the hot path it is only a walk over what JSON.parse just built; a failure
  * goes on to {@link jsonProblem} for the path and wording.
  */
 function isFaithful(container: Record<string, unknown> | unknown[], depth: number): boolean {
