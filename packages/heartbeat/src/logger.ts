@@ -26,8 +26,16 @@ export function loggerOption(value: unknown): Logger | undefined {
   return value as Logger;
 }
 
-/** The text of an error for a log line. */
+/**
+ * The text of an error for a log line. Never throws: anything can be thrown, including objects
+ * without a string form (a null prototype, a `toString` that throws), and a log line must not
+ * turn one failure into another.
+ */
 export function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === "string" ? error : String(error);
+  try {
+    if (error instanceof Error) return String(error.message);
+    return typeof error === "string" ? error : String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
 }

@@ -491,6 +491,23 @@ describe("Monitor: listeners and iterators", () => {
     expect(errors).toEqual(["heartbeat monitor: a listener threw: listener bug"]);
   });
 
+  it("a listener that throws a value with no string form: with a logger the others still run", () => {
+    const lines: string[] = [];
+    const log = (line: string): void => {
+      lines.push(line);
+    };
+    const monitor = new Monitor({ logger: { debug: log, info: log, warn: log, error: log } });
+    const seen: string[] = [];
+    monitor.on("transition", () => {
+      throw Object.create(null) as Error;
+    });
+    monitor.on("transition", (t) => seen.push(t.to));
+    expect(monitor.receive("heartbeat.odd", "beat/5")).toBe(true);
+    expect(seen).toEqual(["up"]);
+    expect(lines).toEqual(["heartbeat monitor: a listener threw: [object Object]"]);
+    void monitor.close();
+  });
+
   it("a listener that throws without a logger: the others run, then the error surfaces", () => {
     const monitor = new Monitor();
     const seen: string[] = [];

@@ -396,3 +396,63 @@ describe("HeartbeatService: validation", () => {
     expect(service.currentStatus).toBe("R");
   });
 });
+
+describe("HeartbeatService: a gateway that answers or fails with odd values", () => {
+  /** tick() on a gateway, and whether it settled once pending callbacks ran (a hang never does). */
+  async function tickSettles(logHeartbeat: HeartbeatGateway["logHeartbeat"]): Promise<{ settled: boolean; error: unknown }> {
+    const service = new HeartbeatService({ gateway: { logHeartbeat }, interval: 10, reportByBuffer: 2, initialStatus: "R" });
+    const outcome = { settled: false, error: undefined as unknown };
+    service.tick().then(
+      () => {
+        outcome.settled = true;
+      },
+      (error: unknown) => {
+        outcome.settled = true;
+        outcome.error = error;
+      },
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    return outcome;
+  }
+
+  it("a rejection with a value that has no string form ends tick() with GatewayError instead of hanging", async () => {
+    const bare: unknown = Object.create(null);
+    const outcome = await tickSettles(() => Promise.reject(bare as Error));
+    expect(outcome.settled).toBe(true);
+    expect(outcome.error).toBeInstanceOf(GatewayError);
+    expect((outcome.error as GatewayError).cause).toBe(bare);
+    const thrown = await tickSettles(() => {
+      throw { toString: () => { throw new Error("no text"); } };
+    });
+    expect(thrown.error).toBeInstanceOf(GatewayError);
+  });
+
+  it("an answer whose status cannot be read ends tick() with GatewayError; the status is read once", async () => {
+    const unreadable = await tickSettles(() =>
+      Promise.resolve({
+        get status(): string {
+          throw new Error("getter");
+        },
+      }),
+    );
+    expect(unreadable.settled).toBe(true);
+    expect(unreadable.error).toBeInstanceOf(GatewayError);
+    let reads = 0;
+    const service = new HeartbeatService({
+      gateway: {
+        logHeartbeat: () =>
+          Promise.resolve({
+            get status(): string {
+              reads++;
+              return reads === 1 ? "H" : "changed later";
+            },
+          }),
+      },
+      interval: 10,
+      reportByBuffer: 2,
+      initialStatus: "R",
+    });
+    expect(await service.tick()).toEqual({ workflowRunStatus: "H" });
+    expect(service.currentStatus).toBe("H");
+  });
+});

@@ -296,11 +296,17 @@ export class HeartbeatService<S extends string = string> {
       pending.then(
         (response) => {
           finish();
-          if (typeof (response as Partial<HeartbeatResponse> | undefined)?.status !== "string") {
-            reject(new GatewayError("gateway answered without a string status"));
-          } else {
-            resolve(response);
+          // Read once, and guarded: a getter may throw or answer differently the next time, and
+          // a throw here would leave the request unsettled for good.
+          let status: unknown;
+          try {
+            status = (response as Partial<HeartbeatResponse> | undefined)?.status;
+          } catch (error) {
+            reject(new GatewayError("gateway answered with an unreadable status", { cause: error }));
+            return;
           }
+          if (typeof status !== "string") reject(new GatewayError("gateway answered without a string status"));
+          else resolve({ status: status as S });
         },
         (error: unknown) => {
           finish();

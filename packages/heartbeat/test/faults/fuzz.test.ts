@@ -7,14 +7,18 @@
  * - an accepted name follows the name rules and round-trips through UTF-8, and the string and
  *   byte forms of a subject decode to the same heartbeat;
  * - a name `Heart` accepts is published on a subject the monitor reads back as that very name,
- *   and a name it refuses (with `InvalidArgumentError`) the monitor refuses too.
+ *   and a name it refuses (with `InvalidArgumentError`) the monitor refuses too;
+ * - whatever a `HeartbeatService` gateway answers, `tick()` resolves or rejects with
+ *   `GatewayError`, and only a string status is adopted.
  * ~2,000 inputs per property in the test command, 50,000 under `pnpm soak`.
  */
 import { printFaultReport, soakScale } from "@x/test-servers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  GatewayError,
   Heart,
+  HeartbeatService,
   InvalidArgumentError,
   InvalidHeartbeatError,
   MAX_PAYLOAD_BYTES,
@@ -211,5 +215,56 @@ describe("heartbeat decoders under fuzzing (fixed seed)", () => {
     expect(readBack).toBe(accepted);
     expect(accepted).toBeGreaterThan(0);
     expect(inputs - accepted).toBeGreaterThan(0);
+  });
+
+  it("HeartbeatService: any gateway answer is adopted as a string status or rejected with GatewayError", async () => {
+    let inputs = 0;
+    let adopted = 0;
+    let rejected = 0;
+    const answer = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 8 }).map((status) => ({ status })),
+      fc.record({ status: fc.anything() }, { requiredKeys: [] }),
+      fc.anything({ withNullPrototype: true, withObjectString: true }),
+      fc.constantFrom(JSON.parse('{"__proto__":{"status":"polluted"}}') as unknown, Object.create({ status: "inherited" }) as unknown),
+    );
+    await fc.assert(
+      fc.asyncProperty(answer, fc.boolean(), async (reply, throws) => {
+        inputs++;
+        const service = new HeartbeatService({
+          interval: 10,
+          reportByBuffer: 2,
+          initialStatus: "R",
+          gateway: {
+            logHeartbeat: () => {
+              if (throws) throw reply;
+              return Promise.resolve(reply as { status: string });
+            },
+          },
+        });
+        try {
+          const result = await service.tick();
+          adopted++;
+          expect(typeof service.currentStatus).toBe("string");
+          if ("workflowRunStatus" in result) expect(result.workflowRunStatus).toBe(service.currentStatus);
+        } catch (error) {
+          if (!(error instanceof GatewayError)) throw new Error(`undocumented error: ${String(error)}`, { cause: error });
+          rejected++;
+        }
+        expect(Object.prototype).not.toHaveProperty("status");
+      }),
+      { seed: SEED + 4, numRuns: RUNS },
+    );
+    printFaultReport({
+      scenario: "heartbeat: fuzz HeartbeatService gateway answers",
+      confirmed: adopted,
+      handled: adopted,
+      lost: 0,
+      duplicated: 0,
+      inputs,
+      accepted: adopted,
+      rejected,
+    });
+    expect(adopted).toBeGreaterThan(0);
+    expect(rejected).toBeGreaterThan(0);
   });
 });
