@@ -2,12 +2,13 @@ import type { Clock } from "./clock.js";
 import type { Check, CheckFailure } from "./contract.js";
 import { CheckNoResultError, CheckTimeoutError } from "./errors.js";
 import { isThenable } from "./internal/thenable.js";
+import { errorText } from "./logger.js";
 import type { RunContext } from "./run-context.js";
 
 /** How one run ended: with its raw output, or with a failure. */
 export type RunOutcome = { readonly ok: true; readonly output: unknown } | { readonly ok: false; readonly failure: CheckFailure };
 
-const asError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
+const asError = (value: unknown): Error => (value instanceof Error ? value : new Error(errorText(value), { cause: value }));
 
 /** A failure outcome of `context`'s run. */
 export function failedOutcome(kind: CheckFailure["kind"], error: unknown, context: RunContext): RunOutcome {

@@ -180,6 +180,31 @@ describe("Checks scheduler (fake clock)", () => {
     await checks.close();
   });
 
+  it("a check that throws a value with no string form still reports a failure state; the other checks are unaffected", async () => {
+    const logger = recordingLogger();
+    const checks = new Checks(
+      [
+        functionCheck(function bare() {
+          throw Object.create(null) as Error;
+        }, { intervalMs: 1_000 }),
+        functionCheck(function odd() {
+          throw { toString: () => { throw new Error("no text"); } };
+        }, { intervalMs: 1_000 }),
+        functionCheck(() => msg("alive"), { intervalMs: 1_000 }),
+      ],
+      { logger },
+    );
+    const messages = await checks.runOnce();
+    await checks.close();
+    expect(messages.map((m) => [m.event.name, m.event.state?.value])).toEqual([
+      ["bare()", "unknown"],
+      ["odd()", "unknown"],
+      ["alive", undefined],
+    ]);
+    expect(messages[0]?.event.comment).toBe("raised exception: [object Object]");
+    expect(logger.lines.filter((l) => l.includes("raised exception"))).toHaveLength(2);
+  });
+
   it("C4: onError 'drop' sends nothing for a failed run, but still logs and reschedules", async () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();

@@ -272,7 +272,7 @@ export class Checks extends Closable<ChecksEvents> {
     } catch (error) {
       throw new InvalidCheckError(id, `nextRun() threw: ${errorText(error)}`, { cause: error });
     }
-    if (typeof due !== "number" || Number.isNaN(due)) throw new InvalidCheckError(id, `nextRun() must return a number, got ${String(due)}`);
+    if (typeof due !== "number" || Number.isNaN(due)) throw new InvalidCheckError(id, `nextRun() must return a number, got ${describe(due)}`);
     const name = nameOf(item, id, "C");
     const entry: CheckEntry = { kind: "check", id, name, label: `check #${id} ${name}`, check: item, timeoutMs, onError, logger: this.#logger };
     this.#entries.push(entry);

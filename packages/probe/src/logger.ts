@@ -23,6 +23,12 @@ export const silentLogger: Logger = {
 
 /** The text of an error for a log line: its message, or the value itself. */
 export function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === "string" ? error : String(error);
+  // Anything can be thrown, including objects without a string form (a null prototype, a
+  // `toString` that throws); describing a failure must not fail in turn.
+  try {
+    if (error instanceof Error) return String(error.message);
+    return typeof error === "string" ? error : String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
 }
