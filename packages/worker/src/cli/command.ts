@@ -71,6 +71,12 @@ export function formatMessage(message: Message): FormattedMessage {
     createMessage(toMessageInit(message));
     return { text: JSON.stringify(JSON.parse(encodeToString(message)), null, 2) };
   } catch (error) {
-    return { text: fieldByField(message), problem: describeError(error, 500) };
+    const problem = describeError(error, 500);
+    try {
+      return { text: fieldByField(message), problem };
+    } catch {
+      // Not even the shape of a message (no header, a hostile proxy): there is nothing to show.
+      return { text: "<cannot be shown at all>", problem };
+    }
   }
 }

@@ -15,7 +15,7 @@ import { createFileQueue } from "@x/queue-file";
 import { printFaultReport, runTs, soakScale, type RunResult } from "@x/test-servers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseCommandArgs } from "../../src/cli/args.js";
-import type { CliIo } from "../../src/cli/command.js";
+import { formatMessage, type CliIo } from "../../src/cli/command.js";
 import { BASIC_COMMANDS } from "../../src/cli/commands.js";
 import { withReserve } from "../helpers.js";
 
@@ -153,6 +153,18 @@ describe("x-queue on jobs that cannot be shown", () => {
     expect(out.stdout).toContain(`"huge": "<Infinity: not JSON>"`);
     expect(await memory.stats()).toMatchObject({ ready: 1 });
     await memory.close();
+  });
+});
+
+describe("formatMessage", () => {
+  it("never throws, even on something that is not shaped like a message", () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    for (const odd of [{ id: "x" }, { id: "x", header: proxy, body: {} }, proxy]) {
+      const shown = formatMessage(odd as unknown as Message);
+      expect(shown.problem).toEqual(expect.any(String));
+      expect(typeof shown.text).toBe("string");
+    }
   });
 });
 
