@@ -33,7 +33,7 @@ export function loggerOption(value: unknown): Logger | undefined {
  */
 export function errorText(error: unknown): string {
   try {
-    if (error instanceof Error) return String(error.message);
+    if (error instanceof Error) return error.message;
     return typeof error === "string" ? error : String(error);
   } catch {
     return Object.prototype.toString.call(error);

@@ -26,7 +26,7 @@ export function errorText(error: unknown): string {
   // Anything can be thrown, including objects without a string form (a null prototype, a
   // `toString` that throws); describing a failure must not fail in turn.
   try {
-    if (error instanceof Error) return String(error.message);
+    if (error instanceof Error) return error.message;
     return typeof error === "string" ? error : String(error);
   } catch {
     return Object.prototype.toString.call(error);
