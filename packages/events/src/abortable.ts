@@ -17,16 +17,3 @@ export async function abortable<T>(promise: Promise<T>, signal: AbortSignal | un
     if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
   }
 }
-
-/** Resolves after `ms`, or early (without an error) when the signal aborts. */
-export function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}

@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
 import {
   Actor,
-  DEFAULT_ACK_WAIT,
+  DEFAULT_ACK_WAIT_MS,
   DEFAULT_ACTOR_MAX_JOBS,
-  DEFAULT_JOB_TIMEOUT,
+  DEFAULT_JOB_TIMEOUT_MS,
   DEFAULT_MAX_ACK_PENDING,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_PRIORITY,
   DEFAULT_PULSE,
-  DEFAULT_RETRY_DELAY,
+  DEFAULT_RETRY_DELAYS_MS,
 } from "./actor.js";
 import { Actors, consumerConfigOf } from "./actors.js";
-import { InvalidOptionError } from "./errors.js";
+import { InvalidOptionError } from "@x/core";
 import { Event } from "./event.js";
 
 const EVENT = Event<number>("numbers");
@@ -21,31 +21,32 @@ describe("Actor", () => {
   it("has documented, finite defaults", () => {
     const actor = Actor("count", EVENT, noop);
     expect(actor).toMatchObject({
-      ackWait: DEFAULT_ACK_WAIT,
+      ackWaitMs: DEFAULT_ACK_WAIT_MS,
       maxAttempts: DEFAULT_MAX_ATTEMPTS,
       maxAckPending: DEFAULT_MAX_ACK_PENDING,
       maxJobs: DEFAULT_ACTOR_MAX_JOBS,
-      jobTimeout: DEFAULT_JOB_TIMEOUT,
-      retryDelay: DEFAULT_RETRY_DELAY,
+      jobTimeoutMs: DEFAULT_JOB_TIMEOUT_MS,
+      retryDelaysMs: DEFAULT_RETRY_DELAYS_MS,
       pulse: DEFAULT_PULSE,
       priority: DEFAULT_PRIORITY,
       middlewares: [],
     });
-    expect([DEFAULT_MAX_ATTEMPTS, DEFAULT_ACK_WAIT, DEFAULT_JOB_TIMEOUT].every(Number.isFinite)).toBe(true);
+    expect([DEFAULT_MAX_ATTEMPTS, DEFAULT_ACK_WAIT_MS, DEFAULT_JOB_TIMEOUT_MS].every(Number.isFinite)).toBe(true);
     expect(Object.isFrozen(actor)).toBe(true);
   });
 
   it.each([
-    ["ackWait", { ackWait: 0 }],
-    ["ackWait", { ackWait: Number.NaN }],
+    ["ackWaitMs", { ackWaitMs: 0 }],
+    ["ackWaitMs", { ackWaitMs: Number.NaN }],
     ["maxAttempts", { maxAttempts: 0 }],
     ["maxAttempts", { maxAttempts: 1.5 }],
     ["maxAttempts", { maxAttempts: Number.POSITIVE_INFINITY }],
     ["maxAckPending", { maxAckPending: -1 }],
     ["maxJobs", { maxJobs: 0 }],
-    ["jobTimeout", { jobTimeout: -5 }],
-    ["retryDelay", { retryDelay: [100, -1] }],
-    ["retryDelay", { retryDelay: "100" }],
+    ["jobTimeoutMs", { jobTimeoutMs: -5 }],
+    ["retryDelaysMs", { retryDelaysMs: [100, -1] }],
+    ["retryDelaysMs", { retryDelaysMs: "100" }],
+    ["ackWait", { ackWait: 1_000 }],
     ["priority", { priority: "urgent" }],
     ["pulse", { pulse: "yes" }],
     ["middlewares", { middlewares: {} }],
@@ -61,8 +62,8 @@ describe("Actor", () => {
   });
 
   it("refuses options that are not an object", () => {
-    expect(() => Actor("count", EVENT, noop, null as never)).toThrow(/`options` must be an object/);
-    expect(() => Event("e", "json" as never)).toThrow(/`options` must be an object/);
+    expect(() => Actor("count", EVENT, noop, null as never)).toThrow(/`options` of Actor\(\) must be an object/);
+    expect(() => Event("e", "json" as never)).toThrow(/`options` of Event\(\) must be an object/);
   });
 
   it("refuses a handler that is not a function and an event not made by Event()", () => {
@@ -71,18 +72,18 @@ describe("Actor", () => {
   });
 
   it("keeps frozen copies: changing the caller's lists later changes nothing", () => {
-    const retryDelay = [100, 200];
+    const retryDelaysMs = [100, 200];
     const middlewares = [{}];
-    const actor = Actor("count", EVENT, noop, { retryDelay, middlewares });
-    retryDelay.push(300);
+    const actor = Actor("count", EVENT, noop, { retryDelaysMs, middlewares });
+    retryDelaysMs.push(300);
     middlewares.pop();
-    expect(actor.retryDelay).toEqual([100, 200]);
+    expect(actor.retryDelaysMs).toEqual([100, 200]);
     expect(actor.middlewares).toHaveLength(1);
-    expect(Object.isFrozen(actor.retryDelay)).toBe(true);
+    expect(Object.isFrozen(actor.retryDelaysMs)).toBe(true);
   });
 
   it("maps to a durable pull consumer: explicit acks, deliver all, attempts counted by the actor", () => {
-    const actor = Actor("count", EVENT, noop, { ackWait: 3_000, maxAckPending: 7, description: "counts numbers" });
+    const actor = Actor("count", EVENT, noop, { ackWaitMs: 3_000, maxAckPending: 7, description: "counts numbers" });
     expect(consumerConfigOf(actor)).toMatchObject({
       durable_name: "count",
       ack_policy: "explicit",

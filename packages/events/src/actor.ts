@@ -1,11 +1,11 @@
-import { InvalidOptionError } from "./errors.js";
+import { checkOptionKeys, durationMsOption, InvalidOptionError, integerOption } from "@x/core";
 import { isEvent, type Event } from "./event.js";
 import type { JobInfo, Middleware } from "./middleware.js";
 import { validateDescription, validateName } from "./names.js";
 import type { Priority } from "./slots.js";
 
 /** How long the server waits for an acknowledgement before redelivering, in ms (walnats: 16 s). */
-export const DEFAULT_ACK_WAIT = 16_000;
+export const DEFAULT_ACK_WAIT_MS = 16_000;
 /** Handler runs before an event goes to the dead-letter stream (walnats: unlimited). */
 export const DEFAULT_MAX_ATTEMPTS = 5;
 /** Unacknowledged events per actor across all its instances (walnats: 1000). */
@@ -13,9 +13,9 @@ export const DEFAULT_MAX_ACK_PENDING = 1_000;
 /** Concurrent jobs of one actor in one process (walnats: 16). */
 export const DEFAULT_ACTOR_MAX_JOBS = 16;
 /** How long a handler may run, in ms (walnats: 32 s). */
-export const DEFAULT_JOB_TIMEOUT = 32_000;
+export const DEFAULT_JOB_TIMEOUT_MS = 32_000;
 /** Delays after the 1st, 2nd, 3rd and later failures, in ms (walnats' values, applied as documented). */
-export const DEFAULT_RETRY_DELAY: readonly number[] = Object.freeze([500, 1_000, 2_000, 4_000]);
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = Object.freeze([500, 1_000, 2_000, 4_000]);
 /** Send in-progress pulses while a job runs. */
 export const DEFAULT_PULSE = true;
 /** Priority among the actors of one `listen` call. */
@@ -36,27 +36,40 @@ export interface HandlerContext extends JobInfo {
 /** Handles one event. Resolve to acknowledge; throw or reject to retry (or dead-letter). */
 export type Handler<T> = (payload: T, context: HandlerContext) => unknown;
 
+const ACTOR_OPTIONS = [
+  "description",
+  "ackWaitMs",
+  "maxAttempts",
+  "maxAckPending",
+  "maxJobs",
+  "jobTimeoutMs",
+  "retryDelaysMs",
+  "pulse",
+  "priority",
+  "middlewares",
+] as const;
+
 /** Options of {@link Actor}. Durations are milliseconds. */
 export interface ActorOptions<T> {
   /** Consumer description; at most 4 KiB (WNS025/026). @default none */
   readonly description?: string;
-  /** Stored in the consumer: redelivery after this long without an acknowledgement or pulse. @default {@link DEFAULT_ACK_WAIT} */
-  readonly ackWait?: number;
+  /** Stored in the consumer: redelivery after this long without an acknowledgement or pulse. @default {@link DEFAULT_ACK_WAIT_MS} */
+  readonly ackWaitMs?: number;
   /** Handler runs before the event goes to the dead-letter stream. @default {@link DEFAULT_MAX_ATTEMPTS} */
   readonly maxAttempts?: number;
   /** Stored in the consumer: unacknowledged events across all instances. @default {@link DEFAULT_MAX_ACK_PENDING} */
   readonly maxAckPending?: number;
   /** Concurrent jobs of this actor in one process. @default {@link DEFAULT_ACTOR_MAX_JOBS} */
   readonly maxJobs?: number;
-  /** The handler's signal is aborted and the job fails after this long. @default {@link DEFAULT_JOB_TIMEOUT} */
-  readonly jobTimeout?: number;
-  /** `retryDelay[k]` is the delay after failure k+1; the last entry repeats. @default {@link DEFAULT_RETRY_DELAY} */
-  readonly retryDelay?: readonly number[];
-  /** Send in-progress pulses every `ackWait / 2` so long jobs are not redelivered. @default true */
+  /** The handler's signal is aborted and the job fails after this long. @default {@link DEFAULT_JOB_TIMEOUT_MS} */
+  readonly jobTimeoutMs?: number;
+  /** `retryDelaysMs[k]` is the delay after failure k+1; the last entry repeats. @default {@link DEFAULT_RETRY_DELAYS_MS} */
+  readonly retryDelaysMs?: readonly number[];
+  /** Send in-progress pulses every `ackWaitMs / 2` so long jobs are not redelivered. @default true */
   readonly pulse?: boolean;
   /** Who gets free `listen` slots first when actors compete. @default "normal" */
   readonly priority?: Priority;
-  /** Observability hooks, called in order. @default [] */
+  /** walnats' middlewares: hooks around each job, called in order. @default [] */
   readonly middlewares?: readonly Middleware<T>[];
 }
 
@@ -70,18 +83,18 @@ export interface Actor<T = unknown, TInput = T> {
   handler(payload: T, context: HandlerContext): unknown;
   /** The consumer description, if any. */
   readonly description: string | undefined;
-  /** See {@link ActorOptions.ackWait}, in ms. */
-  readonly ackWait: number;
+  /** See {@link ActorOptions.ackWaitMs}. */
+  readonly ackWaitMs: number;
   /** See {@link ActorOptions.maxAttempts}. */
   readonly maxAttempts: number;
   /** See {@link ActorOptions.maxAckPending}. */
   readonly maxAckPending: number;
   /** See {@link ActorOptions.maxJobs}. */
   readonly maxJobs: number;
-  /** See {@link ActorOptions.jobTimeout}, in ms. */
-  readonly jobTimeout: number;
-  /** See {@link ActorOptions.retryDelay}, in ms (a frozen copy). */
-  readonly retryDelay: readonly number[];
+  /** See {@link ActorOptions.jobTimeoutMs}. */
+  readonly jobTimeoutMs: number;
+  /** See {@link ActorOptions.retryDelaysMs} (a frozen copy). */
+  readonly retryDelaysMs: readonly number[];
   /** See {@link ActorOptions.pulse}. */
   readonly pulse: boolean;
   /** See {@link ActorOptions.priority}. */
@@ -97,13 +110,6 @@ export type AnyActor = Actor<unknown, unknown>;
 
 const isList = (value: unknown): value is readonly unknown[] => Array.isArray(value);
 
-const positive = (option: string, value: number, integer: boolean): number => {
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new InvalidOptionError(option, `must be a positive ${integer ? "integer" : "number"}, got ${String(value)}`);
-  }
-  return value;
-};
-
 /**
  * Declares an actor. The name follows walnats' linter rules (WNS021-024) and is the durable
  * consumer's name, unique per event: the same actor name may be used on different events.
@@ -115,37 +121,43 @@ export function Actor<T, TInput>(
   options: ActorOptions<NoInfer<T>> = {},
 ): Actor<T, TInput> {
   validateName("actor", name);
-  const raw: unknown = options;
-  if (typeof raw !== "object" || raw === null) throw new InvalidOptionError("options", "must be an object");
+  checkOptionKeys(options, ACTOR_OPTIONS, "Actor");
   validateDescription("actor", options.description);
-  if (!isEvent(event)) throw new InvalidOptionError("event", "must be created with Event()");
-  if (typeof handler !== "function") throw new InvalidOptionError("handler", "must be a function");
-  const retryDelay: unknown = options.retryDelay ?? DEFAULT_RETRY_DELAY;
-  if (!isList(retryDelay) || retryDelay.some((d) => typeof d !== "number" || !Number.isFinite(d) || d < 0)) {
-    throw new InvalidOptionError("retryDelay", "must be a list of non-negative numbers of ms");
+  if (!isEvent(event)) throw new InvalidOptionError("event", event, "must be created with Event()");
+  if (typeof handler !== "function") throw new InvalidOptionError("handler", handler, "must be a function");
+  const retryDelaysMs: unknown = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+  if (!isList(retryDelaysMs) || retryDelaysMs.some((d) => typeof d !== "number" || !Number.isFinite(d) || d < 0)) {
+    throw new InvalidOptionError("retryDelaysMs", retryDelaysMs, "must be a list of non-negative numbers of milliseconds");
   }
   const priority = options.priority ?? DEFAULT_PRIORITY;
-  if (!PRIORITIES.includes(priority)) throw new InvalidOptionError("priority", `must be one of ${PRIORITIES.join(", ")}`);
+  if (!PRIORITIES.includes(priority)) throw new InvalidOptionError("priority", priority, `must be one of ${PRIORITIES.join(", ")}`);
   const pulse = options.pulse ?? DEFAULT_PULSE;
-  if (typeof pulse !== "boolean") throw new InvalidOptionError("pulse", "must be a boolean");
+  if (typeof pulse !== "boolean") throw new InvalidOptionError("pulse", pulse, "must be a boolean");
   const middlewares: unknown = options.middlewares ?? [];
-  if (!isList(middlewares)) throw new InvalidOptionError("middlewares", "must be a list");
+  if (!isList(middlewares)) throw new InvalidOptionError("middlewares", middlewares, "must be a list");
   return Object.freeze({
     name,
     event,
     handler,
     description: options.description,
-    ackWait: positive("ackWait", options.ackWait ?? DEFAULT_ACK_WAIT, false),
-    maxAttempts: positive("maxAttempts", options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, true),
-    maxAckPending: positive("maxAckPending", options.maxAckPending ?? DEFAULT_MAX_ACK_PENDING, true),
-    maxJobs: positive("maxJobs", options.maxJobs ?? DEFAULT_ACTOR_MAX_JOBS, true),
-    jobTimeout: positive("jobTimeout", options.jobTimeout ?? DEFAULT_JOB_TIMEOUT, false),
-    retryDelay: Object.freeze([...(retryDelay as readonly number[])]),
+    ackWaitMs: positiveMs("ackWaitMs", options.ackWaitMs, DEFAULT_ACK_WAIT_MS),
+    maxAttempts: integerOption("maxAttempts", options.maxAttempts, DEFAULT_MAX_ATTEMPTS, 1),
+    maxAckPending: integerOption("maxAckPending", options.maxAckPending, DEFAULT_MAX_ACK_PENDING, 1),
+    maxJobs: integerOption("maxJobs", options.maxJobs, DEFAULT_ACTOR_MAX_JOBS, 1),
+    jobTimeoutMs: positiveMs("jobTimeoutMs", options.jobTimeoutMs, DEFAULT_JOB_TIMEOUT_MS),
+    retryDelaysMs: Object.freeze([...(retryDelaysMs as readonly number[])]),
     pulse,
     priority,
     middlewares: Object.freeze([...(middlewares as readonly Middleware<T>[])]),
     [BRAND]: true as const,
   });
+}
+
+/** A duration that must be above zero (a zero ack wait or job timeout would fail every job at once). */
+function positiveMs(option: string, value: unknown, fallback: number): number {
+  const ms = durationMsOption(option, value, fallback);
+  if (ms <= 0) throw new InvalidOptionError(option, value, "must be a positive number of milliseconds");
+  return ms;
 }
 
 /** True for values created by {@link Actor}. */

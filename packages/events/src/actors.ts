@@ -12,11 +12,23 @@ import {
   type JetStreamManager,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import {
+  checkOptionKeys,
+  describeValue,
+  durationMsOption,
+  Emitter,
+  InvalidOptionError,
+  integerOption,
+  sleep,
+  type Listener,
+  type Logger,
+  type Unsubscribe,
+} from "@x/core";
 import { isActor, type AnyActor } from "./actor.js";
 import { abortable } from "./abortable.js";
 import { Acker } from "./acker.js";
-import { FETCH_ERROR_DELAY, runActorLoop } from "./actor-loop.js";
-import { isConnection, openConnection, type ConnectOptions } from "./connection.js";
+import { runActorLoop } from "./actor-loop.js";
+import { checkConnectOptions, CONNECT_OPTIONS, isConnection, openConnection, type ConnectOptions } from "./connection.js";
 import {
   deadLetterSettings,
   deadLetterStreamConfig,
@@ -24,15 +36,15 @@ import {
   type DeadLetterOptions,
   type DeadLetterSettings,
 } from "./dead-letter.js";
-import { ClosedError, ConsumerConfigError, InvalidOptionError, ShutdownError, type ConnectionLostError } from "./errors.js";
-import type { ConnectionWatch } from "./connection-watch.js";
+import { ClosedError, ConsumerConfigError, ShutdownError, type ConnectionLostError } from "./errors.js";
+import type { ConnectionStatus, ConnectionWatch } from "./connection-watch.js";
 import type { JobOutcome } from "./job.js";
 import { RunningJobs } from "./job-tracker.js";
-import { describeError, type Logger } from "./logger.js";
-import { sleepUnlessAborted } from "./abortable.js";
+import { FETCH_ERROR_DELAY_MS } from "./pull.js";
 import { Pulse } from "./pulse.js";
 import { STREAM_NAME_IN_USE } from "./register-streams.js";
 import { Slots } from "./slots.js";
+import { checkSignal } from "./signal.js";
 import { nanos } from "./stream-config.js";
 import { Tasks } from "./tasks.js";
 
@@ -41,17 +53,19 @@ export const DEFAULT_BATCH = 1;
 /** Concurrent jobs across all actors of one `listen` call (walnats: 16). */
 export const DEFAULT_LISTEN_MAX_JOBS = 16;
 /** How long one pull request waits for events, in ms (walnats: 2 s; the client's minimum is 1 s). */
-export const DEFAULT_POLL_DELAY = 2_000;
-/** The smallest `pollDelay` the NATS client accepts, in ms. */
-export const MIN_POLL_DELAY = 1_000;
+export const DEFAULT_POLL_DELAY_MS = 2_000;
+/** The smallest `pollDelayMs` the NATS client accepts. */
+export const MIN_POLL_DELAY_MS = 1_000;
 /** How long a stopping `listen` lets running jobs finish, in ms. */
-export const DEFAULT_DRAIN_TIMEOUT = 10_000;
-/** How long to wait for the server to confirm an ack, nak or term, in ms (`ackTimeout`). */
-export const DEFAULT_ACK_TIMEOUT = 5_000;
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/** How long to wait for the server to confirm an ack, nak or term, in ms (`ackTimeoutMs`). */
+export const DEFAULT_ACK_TIMEOUT_MS = 5_000;
+
+const LISTEN_OPTIONS = ["signal", "burst", "batch", "maxJobs", "pollDelayMs", "drainTimeoutMs"] as const;
 
 /** Options of `listen`. Durations are milliseconds. */
 export interface ListenOptions {
-  /** Stops listening: fetching stops, running jobs get `drainTimeout` to finish. @default none (until `close()`) */
+  /** Stops listening: fetching stops, running jobs get `drainTimeoutMs` to finish. @default none (until `close()`) */
   readonly signal?: AbortSignal;
   /** Poll each actor once, handle what came, and return (tests, cron-style runs). @default false */
   readonly burst?: boolean;
@@ -59,12 +73,35 @@ export interface ListenOptions {
   readonly batch?: number;
   /** Concurrent jobs across all actors. @default {@link DEFAULT_LISTEN_MAX_JOBS} */
   readonly maxJobs?: number;
-  /** How long a pull request waits for events. At least 1000. @default {@link DEFAULT_POLL_DELAY} */
-  readonly pollDelay?: number;
-  /** After the signal aborts: how long running jobs may still finish before they are aborted and handed back. @default {@link DEFAULT_DRAIN_TIMEOUT} */
-  readonly drainTimeout?: number;
-  /** Called after each delivery with what happened to it (metrics, tests). @default none */
-  readonly onOutcome?: (actor: AnyActor, outcome: JobOutcome) => void;
+  /** How long a pull request waits for events. At least {@link MIN_POLL_DELAY_MS}. @default {@link DEFAULT_POLL_DELAY_MS} */
+  readonly pollDelayMs?: number;
+  /** After the signal aborts: how long running jobs may still finish before they are aborted and handed back. @default {@link DEFAULT_DRAIN_TIMEOUT_MS} */
+  readonly drainTimeoutMs?: number;
+}
+
+/** What happened to one delivery, as `on("outcome")` reports it. */
+export interface OutcomeEvent {
+  /** The actor that handled (or handed back) the delivery. */
+  readonly actor: AnyActor;
+  /** What happened to it. */
+  readonly outcome: JobOutcome;
+}
+
+/** What `ConnectedActors.on` reports: the event's name and its listener's argument. */
+export interface ConnectedActorsEvents {
+  /** The connection was lost, is being re-established, is back, was found stale, or closed for good. */
+  readonly status: ConnectionStatus;
+  /** A delivery was handled, retried, released, bounced, dead-lettered or terminated (metrics, tests). */
+  readonly outcome: OutcomeEvent;
+}
+
+/** What `listen` runs with, once its options are checked. */
+interface RunSettings {
+  readonly batch: number;
+  readonly maxJobs: number;
+  readonly pollDelayMs: number;
+  readonly drainTimeoutMs: number;
+  readonly burst: boolean;
 }
 
 /** Options of `Actors.connect`. */
@@ -73,10 +110,12 @@ export interface ActorsConnectOptions extends ConnectOptions {
   readonly deadLetters?: DeadLetterOptions;
   /**
    * How long to wait for the server to confirm an ack, nak or term, in ms. An unconfirmed one is
-   * logged; the event may then be delivered again. @default {@link DEFAULT_ACK_TIMEOUT}
+   * logged; the event may then be delivered again. @default {@link DEFAULT_ACK_TIMEOUT_MS}
    */
-  readonly ackTimeout?: number;
+  readonly ackTimeoutMs?: number;
 }
+
+const ACTORS_CONNECT_OPTIONS: readonly string[] = [...CONNECT_OPTIONS, "deadLetters", "ackTimeoutMs"];
 
 /** A registry of the actors a service runs (walnats' `Actors`). */
 export interface Actors extends Iterable<AnyActor> {
@@ -90,12 +129,12 @@ export interface Actors extends Iterable<AnyActor> {
 
 /** Creates a registry of actors. At least one; (event, name) pairs must be unique. */
 export function Actors(...actors: AnyActor[]): Actors {
-  if (actors.length === 0) throw new InvalidOptionError("actors", "needs at least one actor");
+  if (actors.length === 0) throw new InvalidOptionError("actors", undefined, "needs at least one actor");
   const seen = new Set<string>();
   for (const actor of actors) {
-    if (!isActor(actor)) throw new InvalidOptionError("actors", "must be created with Actor()");
+    if (!isActor(actor)) throw new InvalidOptionError("actors", actor, "must be created with Actor()");
     const key = `${actor.event.name}/${actor.name}`;
-    if (seen.has(key)) throw new InvalidOptionError("actors", `has two actors named "${actor.name}" on event "${actor.event.name}"`);
+    if (seen.has(key)) throw new InvalidOptionError("actors", undefined, `has two actors named "${actor.name}" on event "${actor.event.name}"`);
     seen.add(key);
   }
   const list = Object.freeze([...actors]);
@@ -104,22 +143,19 @@ export function Actors(...actors: AnyActor[]): Actors {
     get: (name: string) => list.find((a) => a.name === name),
     [Symbol.iterator]: () => list[Symbol.iterator](),
     async connect(target: ActorsConnectOptions | NatsConnection = {}): Promise<ConnectedActors> {
+      const logger = checkConnectOptions(target, ACTORS_CONNECT_OPTIONS, "Actors.connect");
       const options: ActorsConnectOptions = isConnection(target) ? {} : target;
       const settings = deadLetterSettings(options.deadLetters);
-      const ackTimeout = options.ackTimeout ?? DEFAULT_ACK_TIMEOUT;
-      if (typeof ackTimeout !== "number" || !Number.isFinite(ackTimeout) || ackTimeout <= 0) {
-        throw new InvalidOptionError("ackTimeout", `must be a positive number of ms, got ${String(ackTimeout)}`);
-      }
-      const { nc, owned, logger, watch, extra: jsm } = await openConnection(target, (nc) => jetstreamManager(nc));
-      return new ConnectedActors(list, nc, owned, logger, { deadLetters: settings, ackTimeout, watch }, jsm);
+      const ackTimeoutMs = durationMsOption("ackTimeoutMs", options.ackTimeoutMs, DEFAULT_ACK_TIMEOUT_MS, { min: 1 });
+      const emitter = new Emitter<ConnectedActorsEvents>({ logger });
+      const onStatus = (status: ConnectionStatus): void => {
+        emitter.emit("status", status);
+      };
+      const { nc, owned, watch, extra: jsm } = await openConnection(target, logger, onStatus, (nc) => jetstreamManager(nc));
+      return new ConnectedActors(list, nc, owned, logger, { deadLetters: settings, ackTimeoutMs, watch, emitter }, jsm);
     },
   });
 }
-
-const positiveInt = (option: string, value: number): number => {
-  if (!Number.isInteger(value) || value <= 0) throw new InvalidOptionError(option, `must be a positive integer, got ${String(value)}`);
-  return value;
-};
 
 /** The durable consumer of an actor: explicit acks, deliver all, pull, no redelivery limit on the server. */
 export function consumerConfigOf(actor: AnyActor): Partial<ConsumerConfig> & { durable_name: string } {
@@ -128,9 +164,9 @@ export function consumerConfigOf(actor: AnyActor): Partial<ConsumerConfig> & { d
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     replay_policy: ReplayPolicy.Instant,
-    ack_wait: nanos(actor.ackWait),
+    ack_wait: nanos(actor.ackWaitMs),
     // Attempts are counted by the actor, which dead-letters the event after the last one. A
-    // server-side max_deliver would instead strand it silently in the stream (walnats' G-W2).
+    // server-side max_deliver would instead strand it silently in the stream, as walnats does.
     max_deliver: -1,
     max_ack_pending: actor.maxAckPending,
   };
@@ -138,7 +174,7 @@ export function consumerConfigOf(actor: AnyActor): Partial<ConsumerConfig> & { d
   return config;
 }
 
-/** A connected actors registry: registers consumers and runs the actors. */
+/** A connected actors registry: registers consumers and runs the actors. Observe it with {@link ConnectedActors.on}. */
 export class ConnectedActors implements AsyncDisposable {
   readonly #actors: readonly AnyActor[];
   readonly #owned: boolean;
@@ -150,6 +186,7 @@ export class ConnectedActors implements AsyncDisposable {
   readonly #listening = new Set<Promise<void>>();
   readonly #acker: Acker;
   readonly #watch: ConnectionWatch;
+  readonly #emitter: Emitter<ConnectedActorsEvents>;
   #closing: Promise<void> | undefined;
 
   /** The NATS connection in use: the one passed in (never closed by us), or the one we opened. */
@@ -161,7 +198,12 @@ export class ConnectedActors implements AsyncDisposable {
     connection: NatsConnection,
     owned: boolean,
     logger: Logger,
-    settings: { readonly deadLetters: DeadLetterSettings; readonly ackTimeout: number; readonly watch: ConnectionWatch },
+    settings: {
+      readonly deadLetters: DeadLetterSettings;
+      readonly ackTimeoutMs: number;
+      readonly watch: ConnectionWatch;
+      readonly emitter: Emitter<ConnectedActorsEvents>;
+    },
     jsm: JetStreamManager,
   ) {
     this.connection = connection;
@@ -171,8 +213,18 @@ export class ConnectedActors implements AsyncDisposable {
     this.#deadLetters = settings.deadLetters;
     this.#jsm = jsm;
     this.#js = jetstream(connection);
-    this.#acker = new Acker(connection, settings.ackTimeout);
+    this.#acker = new Acker(connection, settings.ackTimeoutMs);
     this.#watch = settings.watch;
+    this.#emitter = settings.emitter;
+  }
+
+  /**
+   * Listens to `status` (the connection's state) or `outcome` (what happened to each delivery);
+   * returns a function that removes the listener. A listener that throws is logged and changes
+   * nothing. Middlewares act on jobs; `on` is for watching.
+   */
+  on<E extends keyof ConnectedActorsEvents>(event: E, listener: Listener<ConnectedActorsEvents[E]>): Unsubscribe {
+    return this.#emitter.on(event, listener);
   }
 
   /**
@@ -182,6 +234,8 @@ export class ConnectedActors implements AsyncDisposable {
    * ack policy) raises {@link ConsumerConfigError}. `signal` stops waiting for the server.
    */
   async register(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    checkOptionKeys(options, ["signal"], "ConnectedActors.register");
+    checkSignal(options.signal);
     this.#assertOpen();
     options.signal?.throwIfAborted();
     await abortable(Promise.all([
@@ -201,7 +255,7 @@ export class ConnectedActors implements AsyncDisposable {
 
   /**
    * Runs every actor until the signal aborts (or `close()`), or polls each once with `burst`.
-   * On abort it stops fetching, lets running jobs finish within `drainTimeout`, aborts the rest
+   * On abort it stops fetching, lets running jobs finish within `drainTimeoutMs`, aborts the rest
    * (their handlers' signals get a `ShutdownError`) and hands their events back with no delay.
    * Resolves when all of that, including middleware hooks, is done.
    *
@@ -210,19 +264,16 @@ export class ConnectedActors implements AsyncDisposable {
    * out), it stops as if aborted and then rejects with `ConnectionLostError`.
    */
   async listen(options: ListenOptions = {}): Promise<void> {
+    checkOptionKeys(options, LISTEN_OPTIONS, "listen");
     this.#assertOpen();
-    const batch = positiveInt("batch", options.batch ?? DEFAULT_BATCH);
-    const maxJobs = positiveInt("maxJobs", options.maxJobs ?? DEFAULT_LISTEN_MAX_JOBS);
-    const pollDelay = options.pollDelay ?? DEFAULT_POLL_DELAY;
-    if (!Number.isFinite(pollDelay) || pollDelay < MIN_POLL_DELAY) {
-      throw new InvalidOptionError("pollDelay", `must be at least ${MIN_POLL_DELAY} ms (the NATS client's minimum), got ${String(pollDelay)}`);
-    }
-    const drainTimeout = options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT;
-    if (!Number.isFinite(drainTimeout) || drainTimeout < 0) throw new InvalidOptionError("drainTimeout", "must be a non-negative number of ms");
-    if (options.burst !== undefined && typeof options.burst !== "boolean") throw new InvalidOptionError("burst", "must be a boolean");
-    if (options.onOutcome !== undefined && typeof options.onOutcome !== "function") throw new InvalidOptionError("onOutcome", "must be a function");
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidOptionError("signal", "must be an AbortSignal");
-    const run = this.#listen({ batch, maxJobs, pollDelay, drainTimeout, burst: options.burst ?? false, signal: options.signal, onOutcome: options.onOutcome });
+    const batch = integerOption("batch", options.batch, DEFAULT_BATCH, 1);
+    const maxJobs = integerOption("maxJobs", options.maxJobs, DEFAULT_LISTEN_MAX_JOBS, 1);
+    // The NATS client refuses shorter pull requests.
+    const pollDelayMs = durationMsOption("pollDelayMs", options.pollDelayMs, DEFAULT_POLL_DELAY_MS, { min: MIN_POLL_DELAY_MS });
+    const drainTimeoutMs = durationMsOption("drainTimeoutMs", options.drainTimeoutMs, DEFAULT_DRAIN_TIMEOUT_MS);
+    if (options.burst !== undefined && typeof options.burst !== "boolean") throw new InvalidOptionError("burst", options.burst, "must be a boolean");
+    checkSignal(options.signal);
+    const run = this.#listen({ batch, maxJobs, pollDelayMs, drainTimeoutMs, burst: options.burst ?? false, signal: options.signal });
     this.#listening.add(run);
     try {
       await run;
@@ -231,15 +282,7 @@ export class ConnectedActors implements AsyncDisposable {
     }
   }
 
-  async #listen(o: {
-    batch: number;
-    maxJobs: number;
-    pollDelay: number;
-    drainTimeout: number;
-    burst: boolean;
-    signal: AbortSignal | undefined;
-    onOutcome: ListenOptions["onOutcome"];
-  }): Promise<void> {
+  async #listen(o: RunSettings & { signal: AbortSignal | undefined }): Promise<void> {
     // A connection that closed for good stops the loops like an abort; listen then rejects.
     const lostController = new AbortController();
     let lost: ConnectionLostError | undefined;
@@ -255,24 +298,14 @@ export class ConnectedActors implements AsyncDisposable {
     if (lost !== undefined) throw lost;
   }
 
-  async #run(
-    o: {
-      batch: number;
-      maxJobs: number;
-      pollDelay: number;
-      drainTimeout: number;
-      burst: boolean;
-      onOutcome: ListenOptions["onOutcome"];
-    },
-    stop: AbortSignal,
-  ): Promise<void> {
+  async #run(o: RunSettings, stop: AbortSignal): Promise<void> {
     const shutdown = new AbortController();
     const running = new Set<{ abort(reason: Error): void }>();
     const jobs = new RunningJobs();
     const tasks = new Tasks((error) => {
-      this.#logger.error("middleware hook failed", { error: describeError(error) });
+      this.#logger.error({ error: describeValue(error) }, "middleware hook failed");
     });
-    const globalSlots = new Slots(o.maxJobs);
+    const listenSlots = new Slots(o.maxJobs);
     let bound: { actor: AnyActor; consumer: Consumer }[];
     try {
       bound = await abortable(Promise.all(this.#actors.map(async (actor) => ({ actor, consumer: await this.#consumerOf(actor, stop) }))), stop);
@@ -282,7 +315,7 @@ export class ConnectedActors implements AsyncDisposable {
     }
     const deadLetter = publishDeadLetter.bind(null, this.#js, this.#deadLetters, () => this.connection.info?.max_payload);
     // One pulse timer per actor, stopped once its jobs are done (not left to run out on its own).
-    const loops = bound.map((loop) => ({ ...loop, pulse: new Pulse(loop.actor.ackWait / 2) }));
+    const loops = bound.map((loop) => ({ ...loop, pulse: new Pulse(loop.actor.ackWaitMs / 2) }));
     await Promise.all(
       loops.map(({ actor, consumer, pulse }) =>
         runActorLoop(actor, {
@@ -291,17 +324,17 @@ export class ConnectedActors implements AsyncDisposable {
           consumer,
           pulse,
           logger: this.#logger,
-          globalSlots,
+          listenSlots,
           stop,
           batch: o.batch,
-          pollDelay: o.pollDelay,
+          pollDelayMs: o.pollDelayMs,
           burst: o.burst,
           jobs,
           tasks,
           shutdown: shutdown.signal,
           running,
           deadLetter,
-          onOutcome: o.onOutcome,
+          onOutcome: this.#reportOutcome,
         }),
       ),
     );
@@ -309,7 +342,7 @@ export class ConnectedActors implements AsyncDisposable {
     if (jobs.size > 0 && !o.burst) {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, o.drainTimeout);
+        timer = setTimeout(resolve, o.drainTimeoutMs);
       });
       await Promise.race([jobs.idle(), deadline]);
       clearTimeout(timer);
@@ -321,6 +354,11 @@ export class ConnectedActors implements AsyncDisposable {
     await tasks.wait();
     if (!this.connection.isClosed()) await this.connection.flush().catch(() => undefined);
   }
+
+  readonly #reportOutcome = (actor: AnyActor, outcome: JobOutcome): void => {
+    // With nobody listening, a job costs no event object.
+    if (this.#emitter.has("outcome")) this.#emitter.emit("outcome", { actor, outcome });
+  };
 
   /** Stops every running `listen` (with its drain), then closes the connection if we opened it. Idempotent. */
   async close(): Promise<void> {
@@ -344,7 +382,7 @@ export class ConnectedActors implements AsyncDisposable {
     try {
       await this.#jsm.streams.add(config);
     } catch (error) {
-      // Already there with other settings (e.g. maxAge): bring it up to date.
+      // Already there with other settings (e.g. maxAgeMs): bring it up to date.
       if (!(error instanceof JetStreamApiError) || error.code !== STREAM_NAME_IN_USE) throw error;
       await this.#jsm.streams.update(config.name, config);
     }
@@ -360,9 +398,9 @@ export class ConnectedActors implements AsyncDisposable {
         return await this.#js.consumers.get(actor.event.streamName, actor.name);
       } catch (error) {
         if (error instanceof JetStreamApiError || stop.aborted || this.connection.isClosed()) throw error;
-        this.#logger.warn("cannot look up the consumer; retrying", { actor: actor.name, event: actor.event.name, error: describeError(error) });
+        this.#logger.warn({ actor: actor.name, event: actor.event.name, error: describeValue(error) }, "cannot look up the consumer; retrying");
         await abortable(this.#watch.untilConnected(), stop).catch(() => undefined);
-        await sleepUnlessAborted(FETCH_ERROR_DELAY, stop);
+        await sleep(FETCH_ERROR_DELAY_MS, stop).catch(() => undefined); // stop ends the wait; the next turn throws
       }
     }
   }

@@ -27,9 +27,9 @@ afterEach(() => {
 });
 
 
-describe("Clock (W-16)", () => {
+describe("Clock", () => {
   it("emits each tick at the period boundary with the scheduled time as payload and uid <event>:<tick>", async () => {
-    const clock = Clock({ period: 60_000 });
+    const clock = Clock({ periodMs: 60_000 });
     const { emitter, emitted } = memoryEmitter();
     const running = clock.run(emitter, { ticks: 3 });
     await vi.advanceTimersByTimeAsync(39_499);
@@ -45,7 +45,7 @@ describe("Clock (W-16)", () => {
   });
 
   it("two clocks waking at different moments produce the same uids, so each tick is stored once", async () => {
-    const clock = Clock({ period: 1_000 });
+    const clock = Clock({ periodMs: 1_000 });
     const { emitter, emitted, stored } = memoryEmitter();
     const a = clock.run(emitter, { ticks: 3 });
     await vi.advanceTimersByTimeAsync(137); // the second clock starts (and wakes) a bit later
@@ -60,11 +60,11 @@ describe("Clock (W-16)", () => {
 
   it("burst emits the next tick only; a signal stops the clock", async () => {
     const { emitter, emitted } = memoryEmitter();
-    const burst = Clock({ period: 5_000 }).run(emitter, { burst: true });
+    const burst = Clock({ periodMs: 5_000 }).run(emitter, { burst: true });
     await vi.advanceTimersByTimeAsync(60_000);
     expect(await burst).toBe(1);
     const stop = new AbortController();
-    const running = Clock({ period: 5_000 }).run(emitter, { signal: stop.signal });
+    const running = Clock({ periodMs: 5_000 }).run(emitter, { signal: stop.signal });
     await vi.advanceTimersByTimeAsync(10_000);
     stop.abort();
     expect(await running).toBe(2);
@@ -74,7 +74,7 @@ describe("Clock (W-16)", () => {
   it("passes its signal to each emit, so stopping it stops waiting for the server", async () => {
     const { emitter, emitted } = memoryEmitter();
     const stop = new AbortController();
-    const running = Clock({ period: 1_000 }).run(emitter, { signal: stop.signal, ticks: 1 });
+    const running = Clock({ periodMs: 1_000 }).run(emitter, { signal: stop.signal, ticks: 1 });
     await vi.advanceTimersByTimeAsync(1_000);
     expect(await running).toBe(1);
     expect(emitted[0]?.options.signal).toBe(stop.signal);
@@ -83,16 +83,17 @@ describe("Clock (W-16)", () => {
   it("reports a failed emit and keeps ticking", async () => {
     const logger = memoryLogger();
     const { emitter } = memoryEmitter(true);
-    const running = Clock({ period: 1_000, logger }).run(emitter, { ticks: 2 });
+    const running = Clock({ periodMs: 1_000, logger }).run(emitter, { ticks: 2 });
     await vi.advanceTimersByTimeAsync(3_000);
     expect(await running).toBe(2);
     expect(logger.lines.filter((l) => l.message === "clock tick not emitted")).toHaveLength(2);
   });
 
   it("validates its options", () => {
-    expect(() => Clock({ period: 0 })).toThrow(/`period`/);
-    expect(() => Clock({ period: 1.5 })).toThrow(/`period`/);
-    expect(Clock().period).toBe(60_000);
-    expect(Clock({ period: 60_000 }).tickOf(Date.UTC(2024, 0, 1, 10, 0, 59))).toBe(Date.UTC(2024, 0, 1, 10) / 60_000);
+    expect(() => Clock({ periodMs: 0 })).toThrow(/`periodMs`/);
+    expect(() => Clock({ periodMs: 1.5 })).toThrow(/`periodMs`/);
+    expect(() => Clock({ period: 1_000 } as never)).toThrow(/`period` is not an option of Clock\(\); valid options: event, logger, meta, periodMs/);
+    expect(Clock().periodMs).toBe(60_000);
+    expect(Clock({ periodMs: 60_000 }).tickOf(Date.UTC(2024, 0, 1, 10, 0, 59))).toBe(Date.UTC(2024, 0, 1, 10) / 60_000);
   });
 });

@@ -1,9 +1,8 @@
-import { sleepUnlessAborted } from "./abortable.js";
-import { InvalidOptionError } from "./errors.js";
+import { checkOptionKeys, describeValue, InvalidOptionError, integerOption, loggerOption, sleep, type Logger } from "@x/core";
 import { Event } from "./event.js";
 import type { EmitOptions } from "./events.js";
-import { describeError, silentLogger, type Logger } from "./logger.js";
 import { dateSerializer } from "./serializers.js";
+import { checkSignal } from "./signal.js";
 
 /** The Clock's default event: the scheduled minute boundary, as a `Date`. */
 export const MINUTE_PASSED: Event<Date> = Event("minute-passed", {
@@ -12,7 +11,7 @@ export const MINUTE_PASSED: Event<Date> = Event("minute-passed", {
 });
 
 /** The Clock's default period, in ms (one minute). */
-export const DEFAULT_CLOCK_PERIOD = 60_000;
+export const DEFAULT_CLOCK_PERIOD_MS = 60_000;
 
 /** Anything that can emit the clock's event: a `ConnectedEvents` that registered it. */
 export interface ClockEmitter {
@@ -24,8 +23,8 @@ export interface ClockEmitter {
 export interface ClockOptions {
   /** The event to emit; its payload is the scheduled tick time. @default {@link MINUTE_PASSED} */
   readonly event?: Event<Date>;
-  /** Tick period in ms; ticks fall on multiples of it since the Unix epoch (UTC). @default {@link DEFAULT_CLOCK_PERIOD} */
-  readonly period?: number;
+  /** Tick period in ms; ticks fall on multiples of it since the Unix epoch (UTC). @default {@link DEFAULT_CLOCK_PERIOD_MS} */
+  readonly periodMs?: number;
   /** Extra headers on every tick. @default none */
   readonly meta?: Readonly<Record<string, string>>;
   /** Where failed emits are reported. @default a silent logger */
@@ -47,7 +46,7 @@ export interface Clock {
   /** The event each tick emits. */
   readonly event: Event<Date>;
   /** The tick period, in ms. */
-  readonly period: number;
+  readonly periodMs: number;
   /** The tick index of the boundary at or before `epochMs`. */
   tickOf(epochMs: number): number;
   /** Emits one event per tick until stopped; resolves with the number of ticks emitted. */
@@ -57,33 +56,41 @@ export interface Clock {
 /**
  * Creates a clock (walnats' `Clock`, fixed). Each tick is emitted with `uid` = `<event>:<tick
  * index>` and the *scheduled* tick time as payload, so any number of clocks produce each tick
- * exactly once. walnats used the sub-period remainder of the wake-up time as uid (G-W6): two
- * clocks never matched and successive ticks could collide.
+ * exactly once. walnats used the sub-period remainder of the wake-up time as uid: two clocks
+ * never matched and successive ticks could collide.
+ *
+ * Ticks fall on calendar time (`Date.now()`), on purpose: clocks in several processes must agree
+ * on which tick is due, which only the wall clock can tell them.
  */
 export function Clock(options: ClockOptions = {}): Clock {
+  checkOptionKeys(options, ["event", "periodMs", "meta", "logger"], "Clock");
   const event = options.event ?? MINUTE_PASSED;
-  const period = options.period ?? DEFAULT_CLOCK_PERIOD;
-  if (!Number.isInteger(period) || period <= 0) throw new InvalidOptionError("period", `must be a positive integer of ms, got ${String(period)}`);
-  const logger = options.logger ?? silentLogger;
-  const tickOf = (epochMs: number): number => Math.floor(epochMs / period);
+  const periodMs = integerOption("periodMs", options.periodMs, DEFAULT_CLOCK_PERIOD_MS, 1);
+  const logger = loggerOption(options.logger);
+  const tickOf = (epochMs: number): number => Math.floor(epochMs / periodMs);
   return Object.freeze({
     event,
-    period,
+    periodMs,
     tickOf,
     async run(emitter: ClockEmitter, runOptions: ClockRunOptions = {}): Promise<number> {
+      checkOptionKeys(runOptions, ["signal", "burst", "ticks"], "Clock.run");
       const { signal, burst = false } = runOptions;
+      checkSignal(signal);
+      if (typeof burst !== "boolean") throw new InvalidOptionError("burst", burst, "must be a boolean");
       const ticks = burst ? 1 : runOptions.ticks ?? Number.POSITIVE_INFINITY;
       if (ticks !== Number.POSITIVE_INFINITY && (!Number.isInteger(ticks) || ticks <= 0)) {
-        throw new InvalidOptionError("ticks", "must be a positive integer");
+        throw new InvalidOptionError("ticks", ticks, "must be a positive integer");
       }
-      const stopped = (): boolean => signal?.aborted === true;
       let emitted = 0;
-      while (emitted < ticks && !stopped()) {
+      while (emitted < ticks && signal?.aborted !== true) {
         const now = Date.now();
         const tick = tickOf(now) + 1;
-        await sleepUnlessAborted(tick * period - now, signal);
-        if (stopped()) break;
-        const at = new Date(tick * period);
+        try {
+          await sleep(tick * periodMs - now, signal);
+        } catch {
+          break; // stopped while waiting for the tick: not a failure, just the end
+        }
+        const at = new Date(tick * periodMs);
         const emitOptions: EmitOptions = {
           uid: `${event.name}:${tick}`,
           sync: true,
@@ -94,7 +101,7 @@ export function Clock(options: ClockOptions = {}): Clock {
           await emitter.emit(event, at, emitOptions);
         } catch (error) {
           // A missed tick is reported and the clock goes on; another clock may have emitted it.
-          logger.warn("clock tick not emitted", { event: event.name, tick, error: describeError(error) });
+          logger.warn({ event: event.name, tick, error: describeValue(error) }, "clock tick not emitted");
         }
         emitted++;
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CloudEvent } from "./cloud-event.js";
-import { InvalidOptionError } from "./errors.js";
+import { InvalidOptionError } from "@x/core";
 import { buildHeaders } from "./headers.js";
 
 describe("CloudEvent with line breaks", () => {

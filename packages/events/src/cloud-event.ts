@@ -1,6 +1,24 @@
-import { InvalidOptionError } from "./errors.js";
+import { checkOptionKeys, InvalidOptionError } from "@x/core";
 
 const BRAND: unique symbol = Symbol.for("@x/events.CloudEvent");
+
+/** The envelope fields {@link CloudEvent} knows: a misspelt one (`datacontentype`) is refused, not sent. */
+const CLOUD_EVENT_FIELDS = [
+  "id",
+  "source",
+  "type",
+  "specversion",
+  "datacontenttype",
+  "dataschema",
+  "subject",
+  "time",
+  "dataref",
+  "partitionkey",
+  "sampledrate",
+  "sequence",
+  "traceparent",
+  "tracestate",
+] as const;
 
 /** Fields of a CloudEvents 1.0 envelope, sent as `ce-*` headers (binary content mode). */
 export interface CloudEventInit {
@@ -50,16 +68,16 @@ export interface CloudEvent extends Readonly<CloudEventInit> {
 function fieldValue(key: string, value: unknown): string {
   let text: string;
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new InvalidOptionError(`CloudEvent.${key}`, "is an invalid Date");
+    if (Number.isNaN(value.getTime())) throw new InvalidOptionError(`CloudEvent.${key}`, value, "is an invalid Date");
     text = value.toISOString();
   } else if (typeof value === "string") {
     text = value;
   } else if (typeof value === "number" && Number.isFinite(value)) {
     text = String(value);
   } else {
-    throw new InvalidOptionError(`CloudEvent.${key}`, "must be a string (a Date for time, a finite number for sampledrate)");
+    throw new InvalidOptionError(`CloudEvent.${key}`, value, "must be a string (a Date for time, a finite number for sampledrate)");
   }
-  if (/[\r\n]/.test(text)) throw new InvalidOptionError(`CloudEvent.${key}`, "must not contain line breaks (CR or LF)");
+  if (/[\r\n]/.test(text)) throw new InvalidOptionError(`CloudEvent.${key}`, value, "must not contain line breaks (CR or LF)");
   return text;
 }
 
@@ -69,8 +87,9 @@ function fieldValue(key: string, value: unknown): string {
  * naming the field (`CloudEvent.subject`, ...).
  */
 export function CloudEvent(init: CloudEventInit): CloudEvent {
+  checkOptionKeys(init, CLOUD_EVENT_FIELDS, "CloudEvent");
   for (const key of ["id", "source", "type"] as const) {
-    if (typeof init[key] !== "string" || init[key] === "") throw new InvalidOptionError(`CloudEvent.${key}`, "must be a non-empty string");
+    if (typeof init[key] !== "string" || init[key] === "") throw new InvalidOptionError(`CloudEvent.${key}`, init[key], "must be a non-empty string");
   }
   for (const [key, value] of Object.entries(init)) if (value !== undefined) fieldValue(key, value);
   return Object.freeze({ specversion: "1.0", ...init, [BRAND]: true as const });

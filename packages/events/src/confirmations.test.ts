@@ -2,7 +2,6 @@ import type { Msg, MsgCallback, NatsConnection } from "@nats-io/transport-node";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { EmitConfirmations, parsePubAck } from "./confirmations.js";
 import type { UnconfirmedEmit } from "./errors.js";
-import { silentLogger } from "./logger.js";
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -47,7 +46,7 @@ describe("EmitConfirmations", () => {
   it("counts confirmed emits, and reports one that stays unanswered past its timeout exactly once", async () => {
     const { nc, reply } = fakeConnection();
     const reported: UnconfirmedEmit[] = [];
-    const confirmations = new EmitConfirmations(nc, silentLogger, (emit) => reported.push(emit));
+    const confirmations = new EmitConfirmations(nc, (emit) => reported.push(emit));
     const first = confirmations.expect("orders", "o-1", 1_000);
     confirmations.expect("orders", "o-2", 1_000);
     reply(first, '{"stream":"orders","seq":1}');
@@ -65,7 +64,7 @@ describe("EmitConfirmations", () => {
 
   it("settled() waits only for emits made before it, and a refusal or a failed send counts as unconfirmed", async () => {
     const { nc, reply } = fakeConnection();
-    const confirmations = new EmitConfirmations(nc, silentLogger);
+    const confirmations = new EmitConfirmations(nc);
     const a = confirmations.expect("e", undefined, 5_000);
     const waiting = confirmations.settled();
     const b = confirmations.expect("e", undefined, 5_000);
@@ -81,7 +80,7 @@ describe("EmitConfirmations", () => {
   it("close() fails what is pending", () => {
     const { nc } = fakeConnection();
     const reported: UnconfirmedEmit[] = [];
-    const confirmations = new EmitConfirmations(nc, silentLogger, (emit) => reported.push(emit));
+    const confirmations = new EmitConfirmations(nc, (emit) => reported.push(emit));
     confirmations.expect("e", "u", 5_000);
     confirmations.close();
     expect(reported).toHaveLength(1);

@@ -1,6 +1,5 @@
 import { createInbox, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { MAX_REPORTED_UNCONFIRMED, type UnconfirmedEmit } from "./errors.js";
-import { describeError, type Logger } from "./logger.js";
 
 /** What the server answered to a publish with a reply subject, read by {@link parsePubAck}. */
 export type PubAckResult =
@@ -40,7 +39,7 @@ export interface EmitCounts {
   readonly pending: number;
   /** Confirmed stored (or de-duplicated) by the server. */
   readonly confirmed: number;
-  /** Not confirmed: timed out, refused, or could not be sent. Each was reported to `onUnconfirmed`. */
+  /** Not confirmed: timed out, refused, or could not be sent. Each was reported by `on("unconfirmed")`. */
   readonly unconfirmed: number;
 }
 
@@ -59,8 +58,7 @@ interface Pending {
  */
 export class EmitConfirmations {
   readonly #nc: NatsConnection;
-  readonly #logger: Logger;
-  readonly #onUnconfirmed: ((emit: UnconfirmedEmit) => void) | undefined;
+  readonly #onUnconfirmed: (emit: UnconfirmedEmit) => void;
   readonly #pending = new Map<string, Pending>();
   readonly #prefix = `${createInbox()}.`;
   readonly #waiters = new Set<{ readonly upTo: number; readonly resolve: () => void }>();
@@ -74,9 +72,9 @@ export class EmitConfirmations {
   #failures: UnconfirmedEmit[] = [];
   #failureCount = 0;
 
-  constructor(nc: NatsConnection, logger: Logger, onUnconfirmed?: (emit: UnconfirmedEmit) => void) {
+  /** `onUnconfirmed` gets each emit the server did not confirm (the owner's emitter; it must not throw). */
+  constructor(nc: NatsConnection, onUnconfirmed: (emit: UnconfirmedEmit) => void = () => undefined) {
     this.#nc = nc;
-    this.#logger = logger;
     this.#onUnconfirmed = onUnconfirmed;
   }
 
@@ -156,13 +154,7 @@ export class EmitConfirmations {
       this.#failureCount++;
       const emit: UnconfirmedEmit = Object.freeze({ event: pending.event, uid: pending.uid, reason: failure });
       if (this.#failures.length < MAX_REPORTED_UNCONFIRMED) this.#failures.push(emit);
-      if (this.#onUnconfirmed !== undefined) {
-        try {
-          this.#onUnconfirmed(emit);
-        } catch (error) {
-          this.#logger.error("onUnconfirmed threw", { error: describeError(error) });
-        }
-      }
+      this.#onUnconfirmed(emit);
     }
     if (this.#waiters.size > 0) {
       for (const waiter of [...this.#waiters]) if (this.#settledUpTo(waiter.upTo)) waiter.resolve();

@@ -2,7 +2,7 @@ import type { NatsConnection, Status } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { ConnectionWatch, type ConnectionStatus } from "./connection-watch.js";
 import { ConnectionLostError } from "./errors.js";
-import { silentLogger } from "./logger.js";
+import { silentLogger } from "@x/core";
 
 /** A connection whose status stream is silent and whose close the test triggers. */
 function fakeConnection(): { nc: Pick<NatsConnection, "status" | "closed" | "isClosed">; close(error?: Error): void } {

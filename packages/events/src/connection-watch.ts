@@ -1,6 +1,6 @@
 import type { NatsConnection, Status } from "@nats-io/transport-node";
+import { describeValue, type Logger } from "@x/core";
 import { ConnectionLostError } from "./errors.js";
-import { describeError, type Logger } from "./logger.js";
 
 /** What happened to the connection (see {@link ConnectionStatus}). */
 export type ConnectionStatusType =
@@ -15,7 +15,7 @@ export type ConnectionStatusType =
   /** The connection closed for good (not by `close()`); `error` says why. */
   | "closed";
 
-/** A change of the connection's state, as reported to `onStatus`. */
+/** A change of the connection's state, as reported by `on("status")`. */
 export interface ConnectionStatus {
   readonly type: ConnectionStatusType;
   /** When it was noticed, epoch ms. */
@@ -36,7 +36,7 @@ export type WatchedConnection = Pick<NatsConnection, "status" | "closed" | "isCl
  */
 export class ConnectionWatch {
   readonly #logger: Logger;
-  readonly #onStatus: ((status: ConnectionStatus) => void) | undefined;
+  readonly #onStatus: (status: ConnectionStatus) => void;
   /** Resolved (and dropped) when the connection is back, closed for good, or closing. */
   #up: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
   readonly #lostListeners = new Set<(error: ConnectionLostError) => void>();
@@ -44,7 +44,8 @@ export class ConnectionWatch {
   #closing = false;
   #lost: ConnectionLostError | undefined;
 
-  constructor(nc: WatchedConnection, logger: Logger, onStatus?: (status: ConnectionStatus) => void) {
+  /** `onStatus` gets every change (the owner's emitter; it must not throw). */
+  constructor(nc: WatchedConnection, logger: Logger, onStatus: (status: ConnectionStatus) => void = () => undefined) {
     this.#logger = logger;
     this.#onStatus = onStatus;
     void this.#follow(nc);
@@ -104,7 +105,7 @@ export class ConnectionWatch {
     switch (status.type) {
       case "disconnect":
         this.#connected = false;
-        if (!this.#closing) this.#logger.warn("lost the NATS connection; reconnecting", { server: status.server });
+        if (!this.#closing) this.#logger.warn({ server: status.server }, "lost the NATS connection; reconnecting");
         this.#report({ type: "disconnected", server: status.server });
         break;
       case "reconnecting":
@@ -112,12 +113,12 @@ export class ConnectionWatch {
         break;
       case "reconnect":
         this.#connected = true;
-        this.#logger.info("reconnected to NATS", { server: status.server });
+        this.#logger.info({ server: status.server }, "reconnected to NATS");
         this.#report({ type: "reconnected", server: status.server });
         this.#wake();
         break;
       case "staleConnection":
-        this.#logger.warn("the NATS server stopped answering pings; replacing the connection");
+        this.#logger.warn({}, "the NATS server stopped answering pings; replacing the connection");
         this.#report({ type: "stale" });
         break;
       default:
@@ -129,7 +130,7 @@ export class ConnectionWatch {
     try {
       for await (const status of nc.status()) this.handle(status);
     } catch (error) {
-      this.#logger.debug("connection status stream ended", { error: describeError(error) });
+      this.#logger.debug({ error: describeValue(error) }, "connection status stream ended");
     }
   }
 
@@ -139,10 +140,10 @@ export class ConnectionWatch {
       this.#wake();
       return;
     }
-    const reason = error instanceof Error ? describeError(error) : "the client gave up reconnecting, or the connection was closed by its owner";
+    const reason = error instanceof Error ? describeValue(error) : "the client gave up reconnecting, or the connection was closed by its owner";
     const lost = new ConnectionLostError(reason, error instanceof Error ? { cause: error } : undefined);
     this.#lost = lost;
-    this.#logger.error("the NATS connection closed for good", { error: reason });
+    this.#logger.error({ error: reason }, "the NATS connection closed for good");
     this.#report({ type: "closed", error: lost });
     for (const listener of [...this.#lostListeners]) listener(lost);
     this.#lostListeners.clear();
@@ -150,12 +151,7 @@ export class ConnectionWatch {
   }
 
   #report(status: Omit<ConnectionStatus, "at">): void {
-    if (this.#onStatus === undefined) return;
-    try {
-      this.#onStatus(Object.freeze({ ...status, at: Date.now() }));
-    } catch (error) {
-      this.#logger.error("onStatus threw", { error: describeError(error) });
-    }
+    this.#onStatus(Object.freeze({ ...status, at: Date.now() }));
   }
 
   #wake(): void {

@@ -1,8 +1,8 @@
 import { connect as natsConnect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
+import { checkOptionKeys, InvalidOptionError, loggerOption, silentLogger, type Logger } from "@x/core";
 import { abortable } from "./abortable.js";
-import { InvalidOptionError } from "./errors.js";
-import { silentLogger, type Logger } from "./logger.js";
 import { ConnectionWatch, type ConnectionStatus } from "./connection-watch.js";
+import { checkSignal } from "./signal.js";
 
 /** The server `connect` uses when none is given. */
 export const DEFAULT_SERVERS = "nats://127.0.0.1:4222";
@@ -51,12 +51,7 @@ export interface ConnectOptions {
   readonly pingIntervalMs?: number;
   /** Unanswered pings before the connection is replaced. Ignored for a connection passed in. @default {@link DEFAULT_MAX_PING_OUT} */
   readonly maxPingOut?: number;
-  /**
-   * Called when the connection is lost, is being re-established, is back, was found stale (a
-   * partition), or closed for good. Also watches a connection passed in. @default none
-   */
-  readonly onStatus?: (status: ConnectionStatus) => void;
-  /** Where warnings and errors go; the library never prints. @default a silent logger */
+  /** Where warnings and errors go (`@x/core`'s `Logger`: pino or console fit); the library never prints. @default silent */
   readonly logger?: Logger;
   /**
    * Stops waiting for the connection (a server that is down makes the client retry). A
@@ -64,6 +59,19 @@ export interface ConnectOptions {
    */
   readonly signal?: AbortSignal;
 }
+
+/** The keys of {@link ConnectOptions}, for the option checks of both `connect`s. */
+export const CONNECT_OPTIONS: readonly string[] = [
+  "servers",
+  "connection",
+  "nats",
+  "maxReconnectAttempts",
+  "reconnectTimeWaitMs",
+  "pingIntervalMs",
+  "maxPingOut",
+  "logger",
+  "signal",
+];
 
 /** `connect`'s argument: options, or an open connection (shorthand for `{ connection }`). */
 export type ConnectTarget = ConnectOptions | NatsConnection;
@@ -89,27 +97,30 @@ export function isConnection(value: unknown): value is NatsConnection {
   );
 }
 
-const LOGGER_METHODS = ["debug", "info", "warn", "error"] as const;
-
-function validLogger(logger: unknown): Logger {
-  const candidate = logger as Partial<Record<(typeof LOGGER_METHODS)[number], unknown>> | null;
-  if (typeof candidate !== "object" || candidate === null || LOGGER_METHODS.some((m) => typeof candidate[m] !== "function")) {
-    throw new InvalidOptionError("logger", "must have debug, info, warn and error methods");
-  }
-  return logger as Logger;
+/**
+ * Checks the options of a `connect` (`factory` names it in errors; `known` are its keys) before
+ * anything is opened, and returns the logger.
+ */
+export function checkConnectOptions(target: ConnectTarget | undefined, known: readonly string[], factory: string): Logger {
+  if (target === undefined || isConnection(target)) return silentLogger;
+  checkOptionKeys(target, known, factory);
+  return loggerOption(target.logger);
 }
 
 /**
  * Opens (or adopts) the connection described by a {@link ConnectTarget}, then runs `setUp` on
  * it (e.g. creating the JetStream manager). When the signal aborts or `setUp` fails, a
- * connection we opened is closed again, so nothing is left behind.
+ * connection we opened is closed again, so nothing is left behind. `onStatus` gets every change
+ * of the connection's state, from the moment `connect` resolves: nothing happens to a connection
+ * before that which a caller could miss (the first connect either succeeds or throws).
  */
 export async function openConnection<T>(
   target: ConnectTarget | undefined,
+  logger: Logger,
+  onStatus: (status: ConnectionStatus) => void,
   setUp: (nc: NatsConnection) => Promise<T>,
 ): Promise<OpenedConnection & { readonly extra: T }> {
-  const opened = await adopt(target ?? {});
-  const onStatus = isConnection(target) ? undefined : target?.onStatus;
+  const opened = await adopt(target ?? {}, logger);
   try {
     const extra = await abortable(setUp(opened.nc), opened.signal);
     return { ...opened, extra, watch: new ConnectionWatch(opened.nc, opened.logger, onStatus) };
@@ -123,7 +134,7 @@ export async function openConnection<T>(
 export function clientOptions(target: ConnectOptions, servers: string[]): NodeConnectionOptions {
   const named = (option: string, value: number | undefined, min: number): number | undefined => {
     if (value !== undefined && (typeof value !== "number" || !Number.isInteger(value) || value < min)) {
-      throw new InvalidOptionError(option, `must be an integer of at least ${min}, got ${String(value)}`);
+      throw new InvalidOptionError(option, value, `must be an integer of at least ${min}`);
     }
     return value;
   };
@@ -145,25 +156,21 @@ export function clientOptions(target: ConnectOptions, servers: string[]): NodeCo
   };
 }
 
-async function adopt(target: ConnectTarget): Promise<Omit<OpenedConnection, "watch"> & { readonly signal: AbortSignal | undefined }> {
-  if (isConnection(target)) return { nc: target, owned: false, logger: silentLogger, signal: undefined };
-  const raw: unknown = target;
-  if (typeof raw !== "object" || raw === null) throw new InvalidOptionError("connect", "expects options or a NatsConnection");
-  const logger = target.logger === undefined ? silentLogger : validLogger(target.logger);
+async function adopt(target: ConnectTarget, logger: Logger): Promise<Omit<OpenedConnection, "watch"> & { readonly signal: AbortSignal | undefined }> {
+  if (isConnection(target)) return { nc: target, owned: false, logger, signal: undefined };
   const { signal } = target;
-  if (target.onStatus !== undefined && typeof target.onStatus !== "function") throw new InvalidOptionError("onStatus", "must be a function");
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError("signal", "must be an AbortSignal");
+  checkSignal(signal);
   signal?.throwIfAborted();
   if (target.connection !== undefined) {
-    if (!isConnection(target.connection)) throw new InvalidOptionError("connection", "must be a NatsConnection");
+    if (!isConnection(target.connection)) throw new InvalidOptionError("connection", target.connection, "must be a NatsConnection");
     return { nc: target.connection, owned: false, logger, signal };
   }
   const servers = target.servers ?? DEFAULT_SERVERS;
-  const list = typeof servers === "string" ? [servers] : [...servers];
+  const list: unknown[] = typeof servers === "string" ? [servers] : Array.isArray(servers) ? [...(servers as unknown[])] : [];
   if (list.length === 0 || list.some((s) => typeof s !== "string" || s === "")) {
-    throw new InvalidOptionError("servers", "must be a non-empty URL or list of URLs");
+    throw new InvalidOptionError("servers", servers, "must be a non-empty URL or list of URLs");
   }
-  const connecting = natsConnect(clientOptions(target, list));
+  const connecting = natsConnect(clientOptions(target, list as string[]));
   try {
     return { nc: await abortable(connecting, signal), owned: true, logger, signal };
   } catch (error) {

@@ -8,15 +8,16 @@ import {
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { abortable } from "./abortable.js";
-import { InvalidOptionError } from "./errors.js";
+import { checkOptionKeys, durationMsOption, InvalidOptionError, integerOption } from "@x/core";
 import { headerBytes, headerRecord, toMsgHdrs } from "./nats-headers.js";
 import type { DeadLetterReason, JobInfo } from "./middleware.js";
+import { checkSignal } from "./signal.js";
 import { nanos } from "./stream-config.js";
 
 /** The stream dead letters go to; its subjects are `<stream>.<event>.<actor>`. */
 export const DEFAULT_DEAD_LETTER_STREAM = "dead-letters";
 /** How long dead letters are kept, in ms (14 days). */
-export const DEFAULT_DEAD_LETTER_MAX_AGE = 14 * 24 * 60 * 60 * 1000;
+export const DEFAULT_DEAD_LETTER_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
 
 /** Headers a dead letter carries besides the event's own. */
 export const DEAD_LETTER_HEADERS = Object.freeze({
@@ -37,8 +38,8 @@ export const DEAD_LETTER_HEADERS = Object.freeze({
 export interface DeadLetterOptions {
   /** Stream name, also the subject prefix. @default {@link DEFAULT_DEAD_LETTER_STREAM} */
   readonly stream?: string;
-  /** How long dead letters are kept, in ms. @default {@link DEFAULT_DEAD_LETTER_MAX_AGE} */
-  readonly maxAge?: number;
+  /** How long dead letters are kept, in ms. @default {@link DEFAULT_DEAD_LETTER_MAX_AGE_MS} */
+  readonly maxAgeMs?: number;
 }
 
 /** A dead letter as read back by {@link readDeadLetters}. */
@@ -79,7 +80,7 @@ export interface DeadLetter {
 /** Validated dead-letter settings. */
 export interface DeadLetterSettings {
   readonly stream: string;
-  readonly maxAge: number;
+  readonly maxAgeMs: number;
 }
 
 const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -87,19 +88,25 @@ const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** A dead-letter stream name (the default when absent), or an error naming `option`. */
 function streamName(option: string, value: string | undefined): string {
   const stream = value ?? DEFAULT_DEAD_LETTER_STREAM;
-  if (typeof stream !== "string" || !STREAM_NAME.test(stream)) throw new InvalidOptionError(option, "must be 1-64 letters, digits, '-' or '_'");
+  if (typeof stream !== "string" || !STREAM_NAME.test(stream)) throw new InvalidOptionError(option, stream, "must be 1-64 letters, digits, '-' or '_'");
   return stream;
 }
 
 /** Validates {@link DeadLetterOptions} and fills in the defaults. */
 export function deadLetterSettings(options: DeadLetterOptions = {}): DeadLetterSettings {
-  const stream = streamName("deadLetters.stream", options.stream);
-  const maxAge = options.maxAge ?? DEFAULT_DEAD_LETTER_MAX_AGE;
-  if (typeof maxAge !== "number" || !Number.isFinite(maxAge) || maxAge <= 0) {
-    throw new InvalidOptionError("deadLetters.maxAge", "must be a positive number of ms");
+  const raw: unknown = options;
+  if (typeof raw !== "object" || raw === null) throw new InvalidOptionError("deadLetters", raw, "must be an object");
+  for (const key of Object.keys(options)) {
+    if (!DEAD_LETTER_OPTIONS.includes(key)) {
+      throw new InvalidOptionError(`deadLetters.${key}`, undefined, `is not an option of deadLetters; valid options: ${DEAD_LETTER_OPTIONS.join(", ")}`);
+    }
   }
-  return { stream, maxAge };
+  const stream = streamName("deadLetters.stream", options.stream);
+  const maxAgeMs = durationMsOption("deadLetters.maxAgeMs", options.maxAgeMs, DEFAULT_DEAD_LETTER_MAX_AGE_MS, { min: 1 });
+  return { stream, maxAgeMs };
 }
+
+const DEAD_LETTER_OPTIONS: readonly string[] = ["maxAgeMs", "stream"];
 
 /** The dead-letter stream: limits retention (nobody has to consume it), file storage. */
 export function deadLetterStreamConfig(settings: DeadLetterSettings): Partial<StreamConfig> & { name: string } {
@@ -110,7 +117,7 @@ export function deadLetterStreamConfig(settings: DeadLetterSettings): Partial<St
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
-    max_age: nanos(settings.maxAge),
+    max_age: nanos(settings.maxAgeMs),
   };
 }
 
@@ -199,12 +206,12 @@ export interface ReadDeadLettersOptions {
 
 /** Reads dead letters back, oldest first, for inspection or replay. */
 export async function readDeadLetters(connection: NatsConnection, options: ReadDeadLettersOptions = {}): Promise<DeadLetter[]> {
+  checkOptionKeys(options, ["stream", "from", "limit", "signal"], "readDeadLetters");
   const { signal } = options;
   const stream = streamName("stream", options.stream);
-  const limit = options.limit ?? DEFAULT_READ_LIMIT;
-  if (!Number.isInteger(limit) || limit <= 0) throw new InvalidOptionError("limit", "must be a positive integer");
-  const from = options.from ?? 1;
-  if (!Number.isInteger(from) || from < 1) throw new InvalidOptionError("from", "must be a positive integer");
+  const limit = integerOption("limit", options.limit, DEFAULT_READ_LIMIT, 1);
+  const from = integerOption("from", options.from, 1, 1);
+  checkSignal(signal);
   signal?.throwIfAborted();
   const jsm = await abortable(jetstreamManager(connection), signal);
   const { state } = await abortable(jsm.streams.info(stream), signal);

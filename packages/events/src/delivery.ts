@@ -1,7 +1,7 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { Acker } from "./acker.js";
 import { MalformedMessageError } from "./errors.js";
-import { describeError } from "./logger.js";
+import { describeValue } from "@x/core";
 import { deliveredHeaders } from "./nats-headers.js";
 
 /**
@@ -107,7 +107,7 @@ export class JetStreamDelivery implements Delivery {
       // break the loop that fetched the message.
       headers = deliveredHeaders(msg) ?? NO_HEADERS;
     } catch (error) {
-      malformed = describeError(error);
+      malformed = describeValue(error);
     }
     this.headers = headers;
     this.malformedHeaders = malformed;

@@ -1,49 +1,39 @@
 /**
- * Every error `@x/events` throws extends {@link EventsError} and carries a stable `code`, so
- * callers branch on `instanceof` or `code`, never on message text. Errors of the NATS client that
- * walnats does not wrap (for example "stream not found" when `register({ create: false })` meets
- * a missing stream) pass through unchanged.
+ * Every error `@x/events` throws extends {@link EventsError} (itself an `XError` of `@x/core`) and
+ * carries a stable `code`, unique across the toolkit, so callers branch on `instanceof` or `code`,
+ * never on message text. A bad option is `@x/core`'s `InvalidOptionError`, shared by every
+ * package. Errors of the NATS client that walnats does not wrap (for example "stream not found"
+ * when `register({ create: false })` meets a missing stream) pass through unchanged.
  */
+import { XError } from "@x/core";
 
-/** Stable, machine-readable error codes. */
+/** Stable, machine-readable error codes of `@x/events`. */
 export type EventsErrorCode =
-  | "ERR_INVALID_OPTION"
-  | "ERR_INVALID_NAME"
-  | "ERR_STREAM_EXISTS"
-  | "ERR_STREAM_CONFIG"
-  | "ERR_CONSUMER_CONFIG"
-  | "ERR_UNKNOWN_EVENT"
-  | "ERR_INVALID_PAYLOAD"
-  | "ERR_SERIALIZATION"
-  | "ERR_PAYLOAD_TOO_LARGE"
-  | "ERR_JOB_TIMEOUT"
-  | "ERR_ACK_TIMEOUT"
-  | "ERR_SHUTDOWN"
-  | "ERR_CLOSED"
-  | "ERR_CONNECTION_LOST"
-  | "ERR_EMIT_NOT_CONFIRMED"
-  | "ERR_MALFORMED_MESSAGE";
+  | "ERR_X_EVENTS_INVALID_NAME"
+  | "ERR_X_EVENTS_STREAM_EXISTS"
+  | "ERR_X_EVENTS_STREAM_CONFIG"
+  | "ERR_X_EVENTS_CONSUMER_CONFIG"
+  | "ERR_X_EVENTS_UNKNOWN_EVENT"
+  | "ERR_X_EVENTS_INVALID_PAYLOAD"
+  | "ERR_X_EVENTS_SERIALIZATION"
+  | "ERR_X_EVENTS_PAYLOAD_TOO_LARGE"
+  | "ERR_X_EVENTS_JOB_TIMEOUT"
+  | "ERR_X_EVENTS_ACK_TIMEOUT"
+  | "ERR_X_EVENTS_SHUTDOWN"
+  | "ERR_X_EVENTS_CLOSED"
+  | "ERR_X_EVENTS_CONNECTION_LOST"
+  | "ERR_X_EVENTS_EMIT_NOT_CONFIRMED"
+  | "ERR_X_EVENTS_MALFORMED_MESSAGE";
 
-/** Base class of every error thrown by `@x/events`. */
-export class EventsError extends Error {
-  /** Stable code; safe to branch on. */
-  readonly code: EventsErrorCode;
+/** Base class of every error thrown by `@x/events` (bad options aside: `InvalidOptionError`). */
+export class EventsError extends XError {
+  /** Stable code, unique across the toolkit; safe to branch on. */
+  declare readonly code: EventsErrorCode;
 
+  // Not useless: it narrows `code` to the codes of this package.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
   constructor(code: EventsErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
-
-/** An option with a bad value. `option` names it, e.g. `ackWait` or `limits.age`. */
-export class InvalidOptionError extends EventsError {
-  /** The option's name, e.g. `ackWait` or `limits.age`. */
-  readonly option: string;
-
-  constructor(option: string, problem: string, options?: ErrorOptions) {
-    super("ERR_INVALID_OPTION", `\`${option}\` ${problem}`, options);
-    this.option = option;
+    super(code, message, options);
   }
 }
 
@@ -56,7 +46,7 @@ export class InvalidNameError extends EventsError {
   readonly rule: string;
 
   constructor(rule: string, problem: string, options?: ErrorOptions) {
-    super("ERR_INVALID_NAME", `${rule}: ${problem}`, options);
+    super("ERR_X_EVENTS_INVALID_NAME", `${rule}: ${problem}`, options);
     this.rule = rule;
   }
 }
@@ -70,7 +60,7 @@ export class StreamExistsError extends EventsError {
   readonly stream: string;
 
   constructor(stream: string, options?: ErrorOptions) {
-    super("ERR_STREAM_EXISTS", `stream "${stream}" already exists with a different configuration`, options);
+    super("ERR_X_EVENTS_STREAM_EXISTS", `stream "${stream}" already exists with a different configuration`, options);
     this.stream = stream;
   }
 }
@@ -84,7 +74,7 @@ export class StreamConfigError extends EventsError {
   readonly stream: string;
 
   constructor(stream: string, reason: string, options?: ErrorOptions) {
-    super("ERR_STREAM_CONFIG", `stream "${stream}": ${reason}`, options);
+    super("ERR_X_EVENTS_STREAM_CONFIG", `stream "${stream}": ${reason}`, options);
     this.stream = stream;
   }
 }
@@ -97,7 +87,7 @@ export class ConsumerConfigError extends EventsError {
   readonly consumer: string;
 
   constructor(stream: string, consumer: string, reason: string, options?: ErrorOptions) {
-    super("ERR_CONSUMER_CONFIG", `consumer "${consumer}" on stream "${stream}": ${reason}`, options);
+    super("ERR_X_EVENTS_CONSUMER_CONFIG", `consumer "${consumer}" on stream "${stream}": ${reason}`, options);
     this.stream = stream;
     this.consumer = consumer;
   }
@@ -109,7 +99,7 @@ export class UnknownEventError extends EventsError {
   readonly event: string;
 
   constructor(event: string, options?: ErrorOptions) {
-    super("ERR_UNKNOWN_EVENT", `event "${event}" is not registered in this Events registry`, options);
+    super("ERR_X_EVENTS_UNKNOWN_EVENT", `event "${event}" is not registered in this Events registry`, options);
     this.event = event;
   }
 }
@@ -131,7 +121,7 @@ export class InvalidPayloadError extends EventsError {
 
   constructor(event: string, issues: readonly PayloadIssue[], options?: ErrorOptions) {
     const summary = issues.map((i) => (i.path === "" ? i.message : `${i.path}: ${i.message}`)).join("; ");
-    super("ERR_INVALID_PAYLOAD", `invalid payload for event "${event}": ${summary}`, options);
+    super("ERR_X_EVENTS_INVALID_PAYLOAD", `invalid payload for event "${event}": ${summary}`, options);
     this.event = event;
     this.issues = issues;
   }
@@ -145,7 +135,7 @@ export class SerializationError extends EventsError {
   readonly direction: "encode" | "decode";
 
   constructor(event: string, direction: "encode" | "decode", problem: string, options?: ErrorOptions) {
-    super("ERR_SERIALIZATION", `cannot ${direction} payload of event "${event}": ${problem}`, options);
+    super("ERR_X_EVENTS_SERIALIZATION", `cannot ${direction} payload of event "${event}": ${problem}`, options);
     this.event = event;
     this.direction = direction;
   }
@@ -165,22 +155,22 @@ export class PayloadTooLargeError extends EventsError {
   readonly limit: number;
 
   constructor(event: string, size: number, limit: number, options?: ErrorOptions) {
-    super("ERR_PAYLOAD_TOO_LARGE", `event "${event}" is ${size} bytes, more than the limit of ${limit} bytes`, options);
+    super("ERR_X_EVENTS_PAYLOAD_TOO_LARGE", `event "${event}" is ${size} bytes, more than the limit of ${limit} bytes`, options);
     this.event = event;
     this.size = size;
     this.limit = limit;
   }
 }
 
-/** A handler ran longer than its actor's `jobTimeout`; its `AbortSignal` was aborted with this. */
+/** A handler ran longer than its actor's `jobTimeoutMs`; its `AbortSignal` was aborted with this. */
 export class JobTimeoutError extends EventsError {
   /** The actor's name. */
   readonly actor: string;
-  /** The actor's `jobTimeout`, in ms. */
+  /** The actor's `jobTimeoutMs`. */
   readonly timeoutMs: number;
 
   constructor(actor: string, timeoutMs: number, options?: ErrorOptions) {
-    super("ERR_JOB_TIMEOUT", `actor "${actor}" did not finish within ${timeoutMs} ms`, options);
+    super("ERR_X_EVENTS_JOB_TIMEOUT", `actor "${actor}" did not finish within ${timeoutMs} ms`, options);
     this.actor = actor;
     this.timeoutMs = timeoutMs;
   }
@@ -191,11 +181,11 @@ export class JobTimeoutError extends EventsError {
  * delivered again. Reported through the logger; handlers never see it.
  */
 export class AckTimeoutError extends EventsError {
-  /** The `ackTimeout` that passed, in ms. */
+  /** The `ackTimeoutMs` that passed. */
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number, options?: ErrorOptions) {
-    super("ERR_ACK_TIMEOUT", `the server did not confirm the acknowledgement within ${timeoutMs} ms`, options);
+    super("ERR_X_EVENTS_ACK_TIMEOUT", `the server did not confirm the acknowledgement within ${timeoutMs} ms`, options);
     this.timeoutMs = timeoutMs;
   }
 }
@@ -206,25 +196,25 @@ export class AckTimeoutError extends EventsError {
  */
 export class ShutdownError extends EventsError {
   constructor(options?: ErrorOptions) {
-    super("ERR_SHUTDOWN", "listen stopped before the job finished", options);
+    super("ERR_X_EVENTS_SHUTDOWN", "listen stopped before the job finished", options);
   }
 }
 
 /** The connection was closed by `close()`; the call cannot run. */
 export class ClosedError extends EventsError {
   constructor(what: string, options?: ErrorOptions) {
-    super("ERR_CLOSED", `${what} is closed`, options);
+    super("ERR_X_EVENTS_CLOSED", `${what} is closed`, options);
   }
 }
 
 /**
  * The NATS connection closed for good without `close()` being called: the client used up its
  * `maxReconnectAttempts` (unlimited by default), or the server refused it (authorization).
- * `listen()` rejects with it, `emit()` throws it, and `onStatus` reports it with `type: "closed"`.
+ * `listen()` rejects with it, `emit()` throws it, and the `status` event reports it with `type: "closed"`.
  */
 export class ConnectionLostError extends EventsError {
   constructor(reason: string, options?: ErrorOptions) {
-    super("ERR_CONNECTION_LOST", `the NATS connection closed for good: ${reason}`, options);
+    super("ERR_X_EVENTS_CONNECTION_LOST", `the NATS connection closed for good: ${reason}`, options);
   }
 }
 
@@ -239,9 +229,9 @@ export interface UnconfirmedEmit {
 }
 
 /**
- * Fire-and-forget emits that the server did not confirm storing, within their `timeout`. Each
+ * Fire-and-forget emits that the server did not confirm storing, within their `timeoutMs`. Each
  * may or may not have been stored: re-emit with the same `uid` to be sure without duplicates.
- * `flush()` rejects with it; the `onUnconfirmed` hook sees each one as it happens.
+ * `flush()` rejects with it; the `unconfirmed` event reports each one as it happens.
  */
 export class EmitsNotConfirmedError extends EventsError {
   /** How many emits were not confirmed (all of them, even beyond `emits`). */
@@ -252,7 +242,7 @@ export class EmitsNotConfirmedError extends EventsError {
   constructor(count: number, emits: readonly UnconfirmedEmit[], options?: ErrorOptions) {
     const first = emits[0];
     super(
-      "ERR_EMIT_NOT_CONFIRMED",
+      "ERR_X_EVENTS_EMIT_NOT_CONFIRMED",
       `${count} fire-and-forget emit(s) not confirmed by the server${first === undefined ? "" : `; first: event "${first.event}": ${first.reason}`}`,
       options,
     );
@@ -273,7 +263,7 @@ export class MalformedMessageError extends EventsError {
   readonly part: "headers" | "ack-subject";
 
   constructor(part: "headers" | "ack-subject", problem: string, options?: ErrorOptions) {
-    super("ERR_MALFORMED_MESSAGE", `malformed ${part}: ${problem}`, options);
+    super("ERR_X_EVENTS_MALFORMED_MESSAGE", `malformed ${part}: ${problem}`, options);
     this.part = part;
   }
 }

@@ -1,7 +1,8 @@
 import * as v from "valibot";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import { InvalidOptionError, InvalidPayloadError, SerializationError } from "./errors.js";
+import { InvalidOptionError } from "@x/core";
+import { InvalidPayloadError, SerializationError } from "./errors.js";
 import { Event } from "./event.js";
 import { bytesSerializer, dateSerializer, jsonSerializer, stringSerializer, type Serializer } from "./serializers.js";
 

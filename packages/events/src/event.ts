@@ -1,4 +1,5 @@
-import { InvalidOptionError, SerializationError } from "./errors.js";
+import { checkOptionKeys, InvalidOptionError } from "@x/core";
+import { SerializationError } from "./errors.js";
 import { validateLimits, type Limits } from "./limits.js";
 import { streamNameOf, validateDescription, validateName } from "./names.js";
 import { jsonSerializer, type Serializer } from "./serializers.js";
@@ -19,6 +20,7 @@ export type Retention = "interest" | "limits" | "workqueue";
 export const DEFAULT_RETENTION: Retention = "interest";
 
 const RETENTIONS: readonly Retention[] = ["interest", "limits", "workqueue"];
+const EVENT_OPTIONS = ["description", "serializer", "limits", "retention", "schema"] as const;
 const BRAND: unique symbol = Symbol.for("@x/events.Event");
 
 /** Options of {@link Event}. */
@@ -87,18 +89,17 @@ export function Event(
   options: EventOptions<unknown> & { readonly schema?: StandardSchemaV1 } = {},
 ): Event {
   validateName("event", name);
-  const raw: unknown = options;
-  if (typeof raw !== "object" || raw === null) throw new InvalidOptionError("options", "must be an object");
+  checkOptionKeys(options, EVENT_OPTIONS, "Event");
   validateDescription("event", options.description);
   const retention = options.retention ?? DEFAULT_RETENTION;
-  if (!RETENTIONS.includes(retention)) throw new InvalidOptionError("retention", `must be one of ${RETENTIONS.join(", ")}`);
+  if (!RETENTIONS.includes(retention)) throw new InvalidOptionError("retention", retention, `must be one of ${RETENTIONS.join(", ")}`);
   const { schema } = options;
   if (schema !== undefined && typeof (schema["~standard"] as Partial<StandardSchemaV1.Props> | undefined)?.validate !== "function") {
-    throw new InvalidOptionError("schema", "must be a Standard Schema (zod, valibot, ...)");
+    throw new InvalidOptionError("schema", schema, "must be a Standard Schema (zod, valibot, ...)");
   }
   const serializer = options.serializer ?? jsonSerializer;
   if (typeof serializer.encode !== "function" || typeof serializer.decode !== "function") {
-    throw new InvalidOptionError("serializer", "must have encode and decode functions");
+    throw new InvalidOptionError("serializer", serializer, "must have encode and decode functions");
   }
   return Object.freeze({
     name,

@@ -1,39 +1,41 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
+import { checkOptionKeys, describeValue, durationMsOption, Emitter, InvalidOptionError, type Listener, type Logger, type Unsubscribe } from "@x/core";
 import type { CloudEvent } from "./cloud-event.js";
 import { abortable } from "./abortable.js";
 import { EmitConfirmations, type EmitCounts } from "./confirmations.js";
-import type { ConnectionWatch } from "./connection-watch.js";
-import { isConnection, openConnection, type ConnectOptions } from "./connection.js";
-import {
-  ClosedError,
-  EmitsNotConfirmedError,
-  InvalidOptionError,
-  PayloadTooLargeError,
-  UnknownEventError,
-  type UnconfirmedEmit,
-} from "./errors.js";
+import type { ConnectionStatus, ConnectionWatch } from "./connection-watch.js";
+import { checkConnectOptions, CONNECT_OPTIONS, openConnection, type ConnectOptions } from "./connection.js";
+import { ClosedError, EmitsNotConfirmedError, PayloadTooLargeError, UnknownEventError, type UnconfirmedEmit } from "./errors.js";
 import { isEvent, serialize, type AnyEvent, type Event } from "./event.js";
 import { buildHeaders, HEADER_MSG_ID, MAX_DELAY_MS } from "./headers.js";
-import { describeError, type Logger } from "./logger.js";
 import { headerBytes, toMsgHdrs } from "./nats-headers.js";
 import { interestWarning, registerStream, type RegisterOptions, type RegisterResult } from "./register-streams.js";
+import { checkSignal } from "./signal.js";
 
 /**
  * How long an emit waits for the server's acknowledgement, in ms: a `sync` emit rejects after
  * it, a fire-and-forget emit is then counted and reported as unconfirmed.
  */
-export const DEFAULT_EMIT_TIMEOUT = 5_000;
+export const DEFAULT_EMIT_TIMEOUT_MS = 5_000;
 
 /** Options of `Events.connect`. */
-export interface EventsConnectOptions extends ConnectOptions {
+export type EventsConnectOptions = ConnectOptions;
+
+/** What `ConnectedEvents.on` reports: the event's name and its listener's argument. */
+export interface ConnectedEventsEvents {
+  /** The connection was lost, is being re-established, is back, was found stale, or closed for good. */
+  readonly status: ConnectionStatus;
   /**
-   * Called for each fire-and-forget emit the server did not confirm within its `timeout` (or
-   * refused, or that could not be sent). It may or may not be stored: re-emit it with the same
-   * `uid` to be sure. `flush()` also reports them. @default none (counted in `emitCounts`)
+   * A fire-and-forget emit the server did not confirm within its `timeoutMs` (or refused, or that
+   * could not be sent). It may or may not be stored: re-emit it with the same `uid` to be sure.
+   * `flush()` also reports them, and `emitCounts.unconfirmed` counts them.
    */
-  readonly onUnconfirmed?: (emit: UnconfirmedEmit) => void;
+  readonly unconfirmed: UnconfirmedEmit;
 }
+
+const EMIT_OPTIONS = ["uid", "traceId", "delayMs", "delayUntil", "meta", "sync", "timeoutMs", "signal"] as const;
+const EMIT_OPTION_SET: ReadonlySet<string> = new Set(EMIT_OPTIONS);
 
 /** Options of `emit`. */
 export interface EmitOptions {
@@ -45,24 +47,26 @@ export interface EmitOptions {
   /** A trace id, sent as the `Walnats-Trace` header and shown to middlewares. @default none */
   readonly traceId?: string;
   /**
-   * Deliver no earlier than this: milliseconds from now, or an absolute `Date`. Sent as integer
-   * epoch milliseconds, so publisher and actor agree whatever their time zones. @default none
+   * Deliver no earlier than this many milliseconds from now, at most {@link MAX_DELAY_MS}. Sent as
+   * integer epoch milliseconds, so publisher and actor agree whatever their time zones. @default none
    */
-  readonly delay?: number | Date;
+  readonly delayMs?: number;
+  /** Deliver no earlier than this time (instead of `delayMs`). @default none */
+  readonly delayUntil?: Date;
   /** Extra headers: a record of strings, or a {@link CloudEvent} sent as `ce-*` headers. @default none */
   readonly meta?: Readonly<Record<string, string>> | CloudEvent;
   /**
    * Wait for the server to store the event (a JetStream publish) and report duplicates. Without
    * it the event is published fire-and-forget: `emit` returns at once and the server's
    * confirmation is awaited in the background; a disconnect can lose the event, and then it is
-   * counted (`emitCounts.unconfirmed`), reported to `onUnconfirmed` and by `flush()`. @default false
+   * counted (`emitCounts.unconfirmed`), reported by `on("unconfirmed")` and by `flush()`. @default false
    */
   readonly sync?: boolean;
   /**
    * How long to wait for the server's acknowledgement, in ms: a `sync` emit rejects after it; a
-   * fire-and-forget one is then reported as unconfirmed. @default {@link DEFAULT_EMIT_TIMEOUT}
+   * fire-and-forget one is then reported as unconfirmed. @default {@link DEFAULT_EMIT_TIMEOUT_MS}
    */
-  readonly timeout?: number;
+  readonly timeoutMs?: number;
   /** With `sync`: stops waiting for the acknowledgement. @default none */
   readonly signal?: AbortSignal;
 }
@@ -94,11 +98,11 @@ export interface Events extends Iterable<AnyEvent> {
 
 /** Creates a registry of events. At least one event is required; names must be unique. */
 export function Events(...events: AnyEvent[]): Events {
-  if (events.length === 0) throw new InvalidOptionError("events", "needs at least one event");
+  if (events.length === 0) throw new InvalidOptionError("events", undefined, "needs at least one event");
   const byName = new Map<string, AnyEvent>();
   for (const event of events) {
-    if (!isEvent(event)) throw new InvalidOptionError("events", "must be created with Event()");
-    if (byName.has(event.name)) throw new InvalidOptionError("events", `has two events named "${event.name}"`);
+    if (!isEvent(event)) throw new InvalidOptionError("events", event, "must be created with Event()");
+    if (byName.has(event.name)) throw new InvalidOptionError("events", undefined, `has two events named "${event.name}"`);
     byName.set(event.name, event);
   }
   const list = Object.freeze([...events]);
@@ -107,15 +111,24 @@ export function Events(...events: AnyEvent[]): Events {
     get: (name: string) => byName.get(name),
     [Symbol.iterator]: () => list[Symbol.iterator](),
     async connect(target?: EventsConnectOptions | NatsConnection): Promise<ConnectedEvents> {
-      const onUnconfirmed = target === undefined || isConnection(target) ? undefined : target.onUnconfirmed;
-      if (onUnconfirmed !== undefined && typeof onUnconfirmed !== "function") throw new InvalidOptionError("onUnconfirmed", "must be a function");
-      const { nc, owned, logger, watch, extra: jsm } = await openConnection(target, (nc) => jetstreamManager(nc));
-      return new ConnectedEvents(byName, nc, owned, logger, jsm, { watch, confirmations: new EmitConfirmations(nc, logger, onUnconfirmed) });
+      const logger = checkConnectOptions(target, CONNECT_OPTIONS, "Events.connect");
+      const emitter = new Emitter<ConnectedEventsEvents>({ logger });
+      const onStatus = (status: ConnectionStatus): void => {
+        emitter.emit("status", status);
+      };
+      const { nc, owned, watch, extra: jsm } = await openConnection(target, logger, onStatus, (nc) => jetstreamManager(nc));
+      const confirmations = new EmitConfirmations(nc, (emit) => {
+        emitter.emit("unconfirmed", emit);
+      });
+      return new ConnectedEvents(byName, nc, owned, logger, jsm, { watch, confirmations, emitter });
     },
   });
 }
 
-/** A connected events registry: registers streams and emits events. */
+/**
+ * A connected events registry: registers streams and emits events. Observe it with
+ * {@link ConnectedEvents.on}.
+ */
 export class ConnectedEvents implements AsyncDisposable {
   readonly #events: ReadonlyMap<string, AnyEvent>;
   readonly #owned: boolean;
@@ -124,6 +137,7 @@ export class ConnectedEvents implements AsyncDisposable {
   readonly #js: JetStreamClient;
   readonly #watch: ConnectionWatch;
   readonly #confirmations: EmitConfirmations;
+  readonly #emitter: Emitter<ConnectedEventsEvents>;
   #closing: Promise<void> | undefined;
   /** Fire-and-forget publishes of the current event-loop turn (see `#publishSoon`). */
   #outbox: { subject: string; data: Uint8Array; headers: MsgHdrs | undefined; reply: string }[] = [];
@@ -140,7 +154,7 @@ export class ConnectedEvents implements AsyncDisposable {
     owned: boolean,
     logger: Logger,
     jsm: JetStreamManager,
-    tracking: { readonly watch: ConnectionWatch; readonly confirmations: EmitConfirmations },
+    tracking: { readonly watch: ConnectionWatch; readonly confirmations: EmitConfirmations; readonly emitter: Emitter<ConnectedEventsEvents> },
   ) {
     this.connection = connection;
     this.#events = events;
@@ -150,6 +164,16 @@ export class ConnectedEvents implements AsyncDisposable {
     this.#js = jetstream(connection);
     this.#watch = tracking.watch;
     this.#confirmations = tracking.confirmations;
+    this.#emitter = tracking.emitter;
+  }
+
+  /**
+   * Listens to `status` (the connection's state) or `unconfirmed` (a fire-and-forget emit the
+   * server did not confirm); returns a function that removes the listener. A listener that throws
+   * is logged and changes nothing.
+   */
+  on<E extends keyof ConnectedEventsEvents>(event: E, listener: Listener<ConnectedEventsEvents[E]>): Unsubscribe {
+    return this.#emitter.on(event, listener);
   }
 
   /** Fire-and-forget emits since the connection opened: pending, confirmed and unconfirmed. */
@@ -163,6 +187,11 @@ export class ConnectedEvents implements AsyncDisposable {
    * events emitted on them now are dropped.
    */
   async register(options: RegisterOptions = {}): Promise<RegisterResult> {
+    checkOptionKeys(options, ["create", "update", "signal"], "ConnectedEvents.register");
+    checkSignal(options.signal);
+    for (const flag of ["create", "update"] as const) {
+      if (options[flag] !== undefined && typeof options[flag] !== "boolean") throw new InvalidOptionError(flag, options[flag], "must be a boolean");
+    }
     this.#assertOpen();
     const events = [...this.#events.values()];
     options.signal?.throwIfAborted();
@@ -172,7 +201,7 @@ export class ConnectedEvents implements AsyncDisposable {
       const warning = interestWarning(event, infos[i]);
       if (warning === undefined) return;
       warnings.push(warning);
-      this.#logger.warn(warning, { event: event.name, stream: event.streamName });
+      this.#logger.warn({ event: event.name, stream: event.streamName, warning }, "interest stream has no actor: events emitted now are dropped");
     });
     return { streams: events.filter((_, i) => infos[i] !== undefined).map((e) => e.streamName), warnings };
   }
@@ -184,23 +213,22 @@ export class ConnectedEvents implements AsyncDisposable {
   async emit<T, TInput>(event: Event<T, TInput>, payload: TInput, options: EmitOptions = {}): Promise<EmitResult> {
     this.#assertOpen();
     if (this.#events.get(event.name) === undefined) throw new UnknownEventError(event.name);
-    const { sync = false, timeout = DEFAULT_EMIT_TIMEOUT, signal } = options;
-    if (!Number.isFinite(timeout) || timeout <= 0) throw new InvalidOptionError("timeout", "must be a positive number of ms");
-    if (typeof sync !== "boolean") throw new InvalidOptionError("sync", "must be a boolean");
-    const delayUntil = delayUntilOf(options.delay);
-    const record = buildHeaders({ uid: options.uid, traceId: options.traceId, delayUntil, meta: options.meta });
+    checkEmitOptions(options);
+    const { sync = false, timeoutMs = DEFAULT_EMIT_TIMEOUT_MS, signal } = options;
+    const delayUntil = delayUntilOf(options);
+    const record = buildHeaders({ uid: options.uid, traceId: options.traceId, delayUntilEpochMs: delayUntil, meta: options.meta });
     // Without a schema there is nothing async to wait for: skip a promise per event.
     const data = event.schema === undefined ? serialize(event.name, event.serializer, payload) : await event.encode(payload);
     this.#checkSize(event, data.byteLength + (record === undefined ? 0 : headerBytes(record)));
     const hdrs = record === undefined ? undefined : toMsgHdrs(record);
     if (!sync) {
-      this.#publishSoon(event.subject, data, hdrs, this.#confirmations.expect(event.name, record?.[HEADER_MSG_ID], timeout));
+      this.#publishSoon(event.subject, data, hdrs, this.#confirmations.expect(event.name, record?.[HEADER_MSG_ID], timeoutMs));
       return NOT_ACKNOWLEDGED;
     }
     signal?.throwIfAborted();
     this.#flushOutbox(); // keep the order: earlier fire-and-forget events go first
-    const ack = await abortable(this.#js.publish(event.subject, data, hdrs === undefined ? { timeout } : { timeout, headers: hdrs }), signal);
-    if (ack.duplicate) this.#logger.debug("duplicate message", { event: event.name, uid: record?.[HEADER_MSG_ID] });
+    const ack = await abortable(this.#js.publish(event.subject, data, hdrs === undefined ? { timeout: timeoutMs } : { timeout: timeoutMs, headers: hdrs }), signal);
+    if (ack.duplicate) this.#logger.debug({ event: event.name, uid: record?.[HEADER_MSG_ID] }, "duplicate emit dropped by the stream");
     return { acknowledged: true, duplicate: ack.duplicate, seq: ack.seq };
   }
 
@@ -247,19 +275,22 @@ export class ConnectedEvents implements AsyncDisposable {
         this.connection.publish(subject, data, headers === undefined ? { reply } : { headers, reply });
       } catch (error) {
         // Fire-and-forget: the caller has moved on, so the failure can only be reported.
-        this.#logger.error("fire-and-forget emit failed", { subject, error: describeError(error) });
-        this.#confirmations.fail(reply, describeError(error));
+        const reason = describeValue(error);
+        this.#logger.error({ subject, error: reason }, "fire-and-forget emit failed");
+        this.#confirmations.fail(reply, reason);
       }
     }
   }
 
   /**
    * Hands queued fire-and-forget events to the client and waits until the server confirmed or
-   * failed each one emitted so far (at most their `timeout`). Rejects with
+   * failed each one emitted so far (at most their `timeoutMs`). Rejects with
    * {@link EmitsNotConfirmedError} listing those that were not confirmed since the previous
    * `flush()`; each is then reported once. `signal` stops waiting (with its reason).
    */
   async flush(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    checkOptionKeys(options, ["signal"], "ConnectedEvents.flush");
+    checkSignal(options.signal);
     options.signal?.throwIfAborted();
     this.#flushOutbox();
     await this.#confirmations.settled(options.signal);
@@ -269,7 +300,7 @@ export class ConnectedEvents implements AsyncDisposable {
   }
 
   /**
-   * Hands queued events to the client, waits (at most their `timeout`) for the confirmations of
+   * Hands queued events to the client, waits (at most their `timeoutMs`) for the confirmations of
    * fire-and-forget emits, which are counted and reported as usual, and closes the connection
    * if we opened it. Idempotent; never rejects because of unconfirmed emits.
    */
@@ -297,20 +328,32 @@ export class ConnectedEvents implements AsyncDisposable {
   }
 }
 
-function delayUntilOf(delay: number | Date | undefined): number | undefined {
-  if (delay === undefined) return undefined;
-  const now = Date.now();
-  let at: number;
-  if (delay instanceof Date) {
-    at = delay.getTime();
-    if (Number.isNaN(at)) throw new InvalidOptionError("delay", "is an invalid Date");
-  } else {
-    if (typeof delay !== "number" || !Number.isFinite(delay) || delay < 0) {
-      throw new InvalidOptionError("delay", "must be a non-negative number of ms or a Date");
-    }
-    at = now + delay;
-  }
-  if (at - now > MAX_DELAY_MS) throw new InvalidOptionError("delay", `must be at most ${MAX_DELAY_MS} ms (about 285 years) ahead`);
-  return at;
+/**
+ * Checks emit's options. Emit is the hot path: a known key costs one set lookup, and only an
+ * unknown one goes through `checkOptionKeys` for its error.
+ */
+function checkEmitOptions(options: EmitOptions): void {
+  const raw: unknown = options;
+  if (typeof raw !== "object" || raw === null) checkOptionKeys(raw, EMIT_OPTIONS, "emit");
+  for (const key in options) if (!EMIT_OPTION_SET.has(key)) checkOptionKeys(options, EMIT_OPTIONS, "emit");
+  if (options.timeoutMs !== undefined) durationMsOption("timeoutMs", options.timeoutMs, DEFAULT_EMIT_TIMEOUT_MS, { min: 1 });
+  if (options.sync !== undefined && typeof options.sync !== "boolean") throw new InvalidOptionError("sync", options.sync, "must be a boolean");
+  if (options.signal !== undefined) checkSignal(options.signal);
 }
 
+/** The not-before time of `delayMs` or `delayUntil`, in epoch ms (calendar time: it travels to other machines). */
+function delayUntilOf(options: EmitOptions): number | undefined {
+  const { delayMs, delayUntil } = options;
+  if (delayMs === undefined && delayUntil === undefined) return undefined;
+  if (delayMs !== undefined && delayUntil !== undefined) throw new InvalidOptionError("delayUntil", delayUntil, "cannot be combined with `delayMs`");
+  const now = Date.now();
+  let at: number;
+  if (delayUntil !== undefined) {
+    at = delayUntil instanceof Date ? delayUntil.getTime() : Number.NaN;
+    if (Number.isNaN(at)) throw new InvalidOptionError("delayUntil", delayUntil, "must be a valid Date");
+    if (at - now > MAX_DELAY_MS) throw new InvalidOptionError("delayUntil", delayUntil, `must be at most ${MAX_DELAY_MS} ms (about 285 years) ahead`);
+  } else {
+    at = now + durationMsOption("delayMs", delayMs, 0, { max: MAX_DELAY_MS });
+  }
+  return at;
+}

@@ -1,5 +1,5 @@
 import { cloudEventHeaders, isCloudEvent, type CloudEvent } from "./cloud-event.js";
-import { InvalidOptionError } from "./errors.js";
+import { InvalidOptionError } from "@x/core";
 
 /** JetStream's de-duplication header, set from `emit`'s `uid`. */
 export const HEADER_MSG_ID = "Nats-Msg-Id";
@@ -7,8 +7,8 @@ export const HEADER_MSG_ID = "Nats-Msg-Id";
 export const HEADER_TRACE = "Walnats-Trace";
 /**
  * Not-before time of a delayed event, in integer epoch milliseconds. walnats sends float seconds
- * under `Walnats-Delay` computed from a time-zone dependent clock (G-W3); a different name keeps
- * the two from misreading each other.
+ * under `Walnats-Delay`, computed from a clock that reads UTC as local time, so publisher and actor
+ * in different time zones disagree; a different name keeps the two from misreading each other.
  */
 export const HEADER_DELAY_UNTIL = "Walnats-Delay-Until";
 
@@ -20,13 +20,13 @@ const KEY = /^[!-9;-~]+$/; // printable ASCII without ':' (RFC 7230 field-name, 
 export interface HeaderInput {
   readonly uid?: string | undefined;
   readonly traceId?: string | undefined;
-  readonly delayUntil?: number | undefined;
+  readonly delayUntilEpochMs?: number | undefined;
   readonly meta?: Readonly<Record<string, string>> | CloudEvent | undefined;
 }
 
 const checkValue = (option: string, value: unknown): string => {
-  if (typeof value !== "string") throw new InvalidOptionError(option, "must be a string");
-  if (/[\r\n]/.test(value)) throw new InvalidOptionError(option, "must not contain line breaks");
+  if (typeof value !== "string") throw new InvalidOptionError(option, value, "must be a string");
+  if (/[\r\n]/.test(value)) throw new InvalidOptionError(option, value, "must not contain line breaks");
   return value;
 };
 
@@ -36,27 +36,27 @@ const checkValue = (option: string, value: unknown): string => {
  * delay. Returns `undefined` when there are none, so the message carries no headers at all.
  */
 export function buildHeaders(input: HeaderInput): Record<string, string> | undefined {
-  if (input.meta === undefined && input.uid === undefined && input.traceId === undefined && input.delayUntil === undefined) return undefined;
+  if (input.meta === undefined && input.uid === undefined && input.traceId === undefined && input.delayUntilEpochMs === undefined) return undefined;
   const headers: Record<string, string> = {};
   const { meta } = input;
   if (isCloudEvent(meta)) {
     Object.assign(headers, cloudEventHeaders(meta));
   } else if (meta !== undefined) {
     const raw: unknown = meta;
-    if (typeof raw !== "object" || raw === null) throw new InvalidOptionError("meta", "must be a record of strings or a CloudEvent");
+    if (typeof raw !== "object" || raw === null) throw new InvalidOptionError("meta", raw, "must be a record of strings or a CloudEvent");
     for (const [key, value] of Object.entries(meta)) {
-      if (!KEY.test(key)) throw new InvalidOptionError(`meta.${key}`, "is not a valid header name");
-      if (RESERVED.has(key.toLowerCase())) throw new InvalidOptionError(`meta.${key}`, "is set by emit's own options");
+      if (!KEY.test(key)) throw new InvalidOptionError(`meta.${key}`, undefined, "is not a valid header name");
+      if (RESERVED.has(key.toLowerCase())) throw new InvalidOptionError(`meta.${key}`, undefined, "is set by emit's own options");
       headers[key] = checkValue(`meta.${key}`, value);
     }
   }
   const uid = input.uid ?? (isCloudEvent(meta) ? meta.id : undefined);
   if (uid !== undefined) {
-    if (checkValue("uid", uid) === "") throw new InvalidOptionError("uid", "must not be empty");
+    if (checkValue("uid", uid) === "") throw new InvalidOptionError("uid", uid, "must not be empty");
     headers[HEADER_MSG_ID] = uid;
   }
   if (input.traceId !== undefined) headers[HEADER_TRACE] = checkValue("traceId", input.traceId);
-  if (input.delayUntil !== undefined) headers[HEADER_DELAY_UNTIL] = String(Math.round(input.delayUntil));
+  if (input.delayUntilEpochMs !== undefined) headers[HEADER_DELAY_UNTIL] = String(Math.round(input.delayUntilEpochMs));
   return Object.keys(headers).length === 0 ? undefined : headers;
 }
 

@@ -1,5 +1,4 @@
-import type { Logger } from "./logger.js";
-import { describeError } from "./logger.js";
+import { describeValue, type Logger } from "@x/core";
 import type { DeadLetterContext, ErrorContext, HookResult, Middleware, Context, OkContext } from "./middleware.js";
 import type { Tasks } from "./tasks.js";
 
@@ -30,7 +29,7 @@ export function callHooks<T, K extends keyof HookContexts<T>>(
       const result = fn.call(middleware, context);
       if (result instanceof Promise) tasks.add(result);
     } catch (error) {
-      logger.error("middleware hook failed", { hook, actor: context.actor, event: context.event, error: describeError(error) });
+      logger.error({ hook, actor: context.actor, event: context.event, error: describeValue(error) }, "middleware hook failed");
     }
   }
 }

@@ -7,7 +7,7 @@ import type { JobInfo } from "./middleware.js";
 /**
  * The context a handler gets: the job's facts plus an `AbortSignal` created only when the handler
  * reads it, so the common handler that never looks at it costs no AbortController. One object per
- * job, which also carries the job's abort hook and its `jobTimeout` timer, so a job needs no
+ * job, which also carries the job's abort hook and its `jobTimeoutMs` timer, so a job needs no
  * closures of its own.
  */
 export class JobScope implements HandlerContext {

@@ -1,6 +1,6 @@
+import { describeValue, type Logger } from "@x/core";
 import type { AnyActor } from "./actor.js";
 import type { JobOutcome } from "./job.js";
-import { describeError, type Logger } from "./logger.js";
 
 /**
  * Counts the running jobs of one `listen` call, so the drain can wait for them to finish
@@ -39,6 +39,7 @@ export class ActorJobs {
     private readonly actor: AnyActor,
     private readonly running: RunningJobs,
     private readonly logger: Logger,
+    /** The owner's emitter (it never throws), or `undefined` when nobody listens. */
     private readonly onOutcome: ((actor: AnyActor, outcome: JobOutcome) => void) | undefined,
   ) {}
 
@@ -50,18 +51,12 @@ export class ActorJobs {
 
   readonly #done = (outcome: JobOutcome): void => {
     this.running.finished();
-    if (this.onOutcome === undefined) return;
-    try {
-      this.onOutcome(this.actor, outcome);
-    } catch (error) {
-      // The caller's callback: its failure must not become an unhandled rejection.
-      this.logger.error("onOutcome callback failed", { actor: this.actor.name, outcome, error: describeError(error) });
-    }
+    this.onOutcome?.(this.actor, outcome);
   };
 
   // runJob handles every failure of a handler; a rejection here is a bug of ours, reported loudly.
   readonly #crashed = (error: unknown): void => {
     this.running.finished();
-    this.logger.error("job crashed", { actor: this.actor.name, error: describeError(error) });
+    this.logger.error({ actor: this.actor.name, error: describeValue(error) }, "job crashed");
   };
 }

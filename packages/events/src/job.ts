@@ -5,7 +5,7 @@ import type { Delivery } from "./delivery.js";
 import { InvalidPayloadError, SerializationError, ShutdownError } from "./errors.js";
 import { HEADER_DELAY_UNTIL, parseDelayUntil } from "./headers.js";
 import { callHooks } from "./hooks.js";
-import { describeError, type Logger } from "./logger.js";
+import { describeValue, type Logger } from "@x/core";
 import type { Pulse } from "./pulse.js";
 import { JobScope } from "./job-scope.js";
 import { attemptOf, retryDelayFor } from "./retry.js";
@@ -64,7 +64,7 @@ const DELAY_TOLERANCE_MS = 1;
 
 /**
  * Handles one delivery (walnats' `_handle_message`, fixed): delay bounce, attempt limit, pulse,
- * decode and validate, hooks, the handler under `jobTimeout` with an `AbortSignal`, then a
+ * decode and validate, hooks, the handler under `jobTimeoutMs` with an `AbortSignal`, then a
  * confirmed ack, a nak with the retry delay, or the dead-letter stream.
  */
 export function runJob(delivery: Delivery, env: JobEnvironment): Promise<JobOutcome> {
@@ -142,7 +142,7 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
 }
 
 /**
- * Runs the handler under `jobTimeout`. The job fails as soon as it times out or the drain
+ * Runs the handler under `jobTimeoutMs`. The job fails as soon as it times out or the drain
  * deadline passes, even if the handler ignores its signal (it may keep running in the
  * background; JavaScript cannot stop it). A synchronous handler is simply called: nothing can
  * interrupt it, so it needs no timer, and it returns `undefined`. The caller stops the timer.
@@ -152,7 +152,7 @@ function runHandler(actor: AnyActor, message: unknown, scope: JobScope, env: Job
   const result = actor.handler(message, scope);
   if (!isThenable(result)) return undefined;
   // The timer counts from the call, so a long synchronous start counts too.
-  scope.startTimeout(actor.jobTimeout - (performance.now() - started), actor.jobTimeout);
+  scope.startTimeout(actor.jobTimeoutMs - (performance.now() - started), actor.jobTimeoutMs);
   env.running.add(scope);
   return Promise.race([result, scope.failed()]);
 }
@@ -165,21 +165,19 @@ async function retryOrDeadLetter(delivery: Delivery, env: JobEnvironment, scope:
   const { actor, logger } = env;
   const shutdown = error instanceof ShutdownError;
   const willRetry = shutdown || scope.attempt < actor.maxAttempts;
-  logger.warn(`unhandled ${error instanceof Error ? error.name : "error"} in actor "${actor.name}"`, {
-    actor: actor.name,
-    event: actor.event.name,
-    attempt: scope.attempt,
-    error: describeError(error),
-  });
+  logger.warn(
+    { actor: actor.name, event: actor.event.name, seq: scope.seq, attempt: scope.attempt, willRetry, error: describeValue(error) },
+    "handler failed",
+  );
   if (actor.middlewares.length > 0) callHooks(actor.middlewares, "onFailure", { ...scope.info(), message, error, willRetry }, env.tasks, logger);
   if (shutdown) {
     unconfirmed(await delivery.nak(0), "nak", delivery, logger);
     return "released";
   }
   if (!willRetry) {
-    return moveToDeadLetters(delivery, env, { reason: "max-attempts", error: describeError(error), info: scope.info(), data: delivery.data, attempts: scope.attempt });
+    return moveToDeadLetters(delivery, env, { reason: "max-attempts", error: describeValue(error), info: scope.info(), data: delivery.data, attempts: scope.attempt });
   }
-  unconfirmed(await delivery.nak(retryDelayFor(scope.attempt, actor.retryDelay)), "nak", delivery, logger);
+  unconfirmed(await delivery.nak(retryDelayFor(scope.attempt, actor.retryDelaysMs)), "nak", delivery, logger);
   return "retried";
 }
 
@@ -189,7 +187,7 @@ function deadLetterUndecodable(delivery: Delivery, env: JobEnvironment, scope: J
   const info = scope.info();
   if (actor.middlewares.length > 0) callHooks(actor.middlewares, "onFailure", { ...info, message: undefined, error, willRetry: false }, env.tasks, env.logger);
   const reason = error instanceof InvalidPayloadError ? "schema-error" : "decode-error";
-  return moveToDeadLetters(delivery, env, { reason, error: describeError(error), info, data: delivery.data, attempts: 0 });
+  return moveToDeadLetters(delivery, env, { reason, error: describeValue(error), info, data: delivery.data, attempts: 0 });
 }
 
 async function moveToDeadLetters(delivery: Delivery, env: JobEnvironment, input: Omit<DeadLetterInput, "stream">): Promise<JobOutcome> {
@@ -202,41 +200,29 @@ async function moveToDeadLetters(delivery: Delivery, env: JobEnvironment, input:
     // (none when it could not be decoded) are not among them.
     const tries = delivery.deliveryCount - (input.reason === "max-attempts" ? actor.maxAttempts : 0);
     if (tries >= DEAD_LETTER_ATTEMPTS) {
-      logger.error("cannot publish dead letter; giving up and terminating the event", {
-        actor: actor.name,
-        event: actor.event.name,
-        stream: actor.event.streamName,
-        seq: input.info.seq,
-        reason: input.reason,
-        error: describeError(error),
-      });
+      logger.error(
+        { actor: actor.name, event: actor.event.name, stream: actor.event.streamName, seq: input.info.seq, reason: input.reason, error: describeValue(error) },
+        "cannot publish dead letter; giving up and terminating the event",
+      );
       unconfirmed(await delivery.term(), "term", delivery, logger);
       return "terminated";
     }
     // Never drop an event: if the dead-letter stream cannot take it, it stays in its own stream.
-    logger.error("cannot publish dead letter; the event will be delivered again", {
-      actor: actor.name,
-      event: actor.event.name,
-      seq: input.info.seq,
-      error: describeError(error),
-    });
-    unconfirmed(await delivery.nak(retryDelayFor(Math.max(input.attempts, 1), actor.retryDelay)), "nak", delivery, logger);
+    logger.error(
+      { actor: actor.name, event: actor.event.name, seq: input.info.seq, error: describeValue(error) },
+      "cannot publish dead letter; the event will be delivered again",
+    );
+    unconfirmed(await delivery.nak(retryDelayFor(Math.max(input.attempts, 1), actor.retryDelaysMs)), "nak", delivery, logger);
     return "retried";
   }
   unconfirmed(await delivery.term(), "term", delivery, logger);
-  logger.warn("event moved to the dead-letter stream", {
-    actor: actor.name,
-    event: actor.event.name,
-    seq: input.info.seq,
-    reason: input.reason,
-    error: input.error,
-  });
+  logger.warn({ actor: actor.name, event: actor.event.name, seq: input.info.seq, reason: input.reason, error: input.error }, "event moved to the dead-letter stream");
   callHooks(actor.middlewares, "onDeadLetter", { ...input.info, reason: input.reason, error: input.error, subject }, env.tasks, logger);
   return "dead-lettered";
 }
 
 /** Reports an acknowledgement the server did not confirm (`failure`), if any. */
-function unconfirmed(failure: Error | undefined, kind: string, delivery: Delivery, logger: Logger): void {
-  // The server redelivers after ackWait, so at worst the event is handled twice.
-  if (failure !== undefined) logger.warn(`${kind} not confirmed; the event may be delivered again`, { seq: delivery.streamSeq, error: describeError(failure) });
+function unconfirmed(failure: Error | undefined, kind: "ack" | "nak" | "term", delivery: Delivery, logger: Logger): void {
+  // The server redelivers after ackWaitMs, so at worst the event is handled twice.
+  if (failure !== undefined) logger.warn({ seq: delivery.streamSeq, kind, error: describeValue(failure) }, "acknowledgement not confirmed; the event may be delivered again");
 }

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from "./errors.js";
+import { InvalidOptionError } from "@x/core";
 
 /**
  * Stream limits of an event (walnats' `Limits`). Every field is optional; a missing field means
@@ -6,7 +6,7 @@ import { InvalidOptionError } from "./errors.js";
  */
 export interface Limits {
   /** Maximum age of a stored event in milliseconds (`max_age`). @default unlimited */
-  readonly age?: number;
+  readonly ageMs?: number;
   /** Maximum number of consumers (actors) on the stream (`max_consumers`). Cannot be changed later. @default unlimited */
   readonly consumers?: number;
   /** Maximum number of stored events (`max_msgs`). @default unlimited */
@@ -23,27 +23,30 @@ export interface Limits {
  */
 export const MAX_AGE_MS = 1e12;
 
-const LIMIT_KEYS = ["age", "consumers", "messages", "bytes", "messageSize"] as const;
+const LIMIT_KEYS = ["ageMs", "consumers", "messages", "bytes", "messageSize"] as const;
 
-/** Validates limits (WNS011: every limit positive; WNS012: `age` below {@link MAX_AGE_MS}) and returns a frozen copy. */
+/** Validates limits (WNS011: every limit positive; WNS012: `ageMs` below {@link MAX_AGE_MS}) and returns a frozen copy. */
 export function validateLimits(limits: Limits | undefined): Limits {
   if (limits === undefined) return Object.freeze({});
-  if (typeof limits !== "object") throw new InvalidOptionError("limits", "must be an object");
-  const copy: Record<string, number> = {};
+  const raw: unknown = limits;
+  if (typeof raw !== "object" || raw === null) throw new InvalidOptionError("limits", raw, "must be an object");
   for (const key of Object.keys(limits)) {
-    if (!(LIMIT_KEYS as readonly string[]).includes(key)) throw new InvalidOptionError(`limits.${key}`, "is not a known limit");
+    if (!(LIMIT_KEYS as readonly string[]).includes(key)) {
+      throw new InvalidOptionError(`limits.${key}`, undefined, `is not a limit; valid limits: ${[...LIMIT_KEYS].sort().join(", ")}`);
+    }
   }
+  const copy: Record<string, number> = {};
   for (const key of LIMIT_KEYS) {
     const value = limits[key];
     if (value === undefined) continue;
     if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-      throw new InvalidOptionError(`limits.${key}`, `must be a positive number (WNS011), got ${String(value)}`);
+      throw new InvalidOptionError(`limits.${key}`, value, "must be a positive number (WNS011)");
     }
-    if (key !== "age" && !Number.isInteger(value)) throw new InvalidOptionError(`limits.${key}`, `must be an integer, got ${value}`);
+    if (key !== "ageMs" && !Number.isInteger(value)) throw new InvalidOptionError(`limits.${key}`, value, "must be an integer");
     copy[key] = value;
   }
-  if (limits.age !== undefined && limits.age >= MAX_AGE_MS) {
-    throw new InvalidOptionError("limits.age", `must be in milliseconds and below ${MAX_AGE_MS} (WNS012), got ${limits.age}`);
+  if (limits.ageMs !== undefined && limits.ageMs >= MAX_AGE_MS) {
+    throw new InvalidOptionError("limits.ageMs", limits.ageMs, `must be in milliseconds and below ${MAX_AGE_MS} (WNS012)`);
   }
   return Object.freeze(copy as Limits);
 }

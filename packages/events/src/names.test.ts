@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Actor } from "./actor.js";
-import { InvalidNameError, InvalidOptionError } from "./errors.js";
+import { InvalidOptionError } from "@x/core";
+import { InvalidNameError } from "./errors.js";
 import { Event } from "./event.js";
 import { MAX_AGE_MS } from "./limits.js";
 import { streamNameOf } from "./names.js";
@@ -55,23 +56,23 @@ describe("walnats linter rules, enforced at construction", () => {
 
 describe("limits (WNS011, WNS012)", () => {
   it("rejects a negative or zero limit, naming it", () => {
-    expect(() => Event("e", { limits: { age: -10 } })).toThrow(InvalidOptionError);
-    expect(() => Event("e", { limits: { age: -10 } })).toThrow(/`limits.age` must be a positive number \(WNS011\)/);
+    expect(() => Event("e", { limits: { ageMs: -10 } })).toThrow(InvalidOptionError);
+    expect(() => Event("e", { limits: { ageMs: -10 } })).toThrow(/`limits.ageMs` must be a positive number \(WNS011\)/);
     expect(() => Event("e", { limits: { consumers: 0 } })).toThrow(/limits.consumers/);
     expect(() => Event("e", { limits: { messages: 1.5 } })).toThrow(/limits.messages/);
   });
   it("rejects an age that is not in milliseconds", () => {
-    expect(() => Event("e", { limits: { age: MAX_AGE_MS } })).toThrow(/WNS012/);
-    expect(Event("e", { limits: { age: MAX_AGE_MS - 1 } }).limits.age).toBe(MAX_AGE_MS - 1);
+    expect(() => Event("e", { limits: { ageMs: MAX_AGE_MS } })).toThrow(/WNS012/);
+    expect(Event("e", { limits: { ageMs: MAX_AGE_MS - 1 } }).limits.ageMs).toBe(MAX_AGE_MS - 1);
   });
   it("rejects unknown limit names", () => {
-    expect(() => Event("e", { limits: { maxAge: 5 } as never })).toThrow(/limits.maxAge/);
+    expect(() => Event("e", { limits: { maxAgeMs: 5 } as never })).toThrow(/limits.maxAge/);
   });
   it("keeps a frozen copy", () => {
-    const limits = { age: 1000 };
+    const limits = { ageMs: 1000 };
     const event = Event("e", { limits });
-    limits.age = 5;
-    expect(event.limits).toEqual({ age: 1000 });
+    limits.ageMs = 5;
+    expect(event.limits).toEqual({ ageMs: 1000 });
     expect(Object.isFrozen(event.limits)).toBe(true);
   });
 });

@@ -69,7 +69,7 @@ export async function registerStream(
   }
 }
 
-/** The warning for an interest stream that nobody consumes yet (G-W7). */
+/** The warning for an interest stream that nobody consumes yet: events emitted on it now are dropped. */
 export function interestWarning(event: AnyEvent, info: StreamInfo | undefined): string | undefined {
   if (event.retention !== "interest" || info === undefined || info.state.consumer_count > 0) return undefined;
   return (

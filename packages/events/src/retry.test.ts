@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RETRY_DELAY } from "./actor.js";
+import { DEFAULT_RETRY_DELAYS_MS } from "./actor.js";
 import { attemptOf, retryDelayFor } from "./retry.js";
 
 describe("retryDelayFor: retryDelay[k] is the delay after failure k+1 (G-W5 fixed)", () => {
@@ -17,9 +17,9 @@ describe("retryDelayFor: retryDelay[k] is the delay after failure k+1 (G-W5 fixe
     expect(retryDelayFor(1, [])).toBe(0);
     expect(retryDelayFor(3, [])).toBe(0);
   });
-  it("with the defaults and 5 attempts, the handler starts at 0, 0.5, 1.5, 3.5 and 7.5 s (W-8 [B])", () => {
+  it("with the defaults and 5 attempts, the handler starts at 0, 0.5, 1.5, 3.5 and 7.5 s", () => {
     const starts = [0];
-    for (let attempt = 1; attempt < 5; attempt++) starts.push((starts.at(-1) ?? 0) + retryDelayFor(attempt, DEFAULT_RETRY_DELAY));
+    for (let attempt = 1; attempt < 5; attempt++) starts.push((starts.at(-1) ?? 0) + retryDelayFor(attempt, DEFAULT_RETRY_DELAYS_MS));
     expect(starts).toEqual([0, 500, 1_500, 3_500, 7_500]);
   });
 });

@@ -4,13 +4,13 @@
 
 /**
  * The delay before the next attempt after attempt number `attempt` (1-based) failed:
- * `retryDelay[attempt - 1]`, the last entry once the list runs out, 0 for an empty list.
- * walnats indexes with the delivery count instead, so its first entry is never used (G-W5).
+ * `retryDelaysMs[attempt - 1]`, the last entry once the list runs out, 0 for an empty list.
+ * walnats indexes with the delivery count instead, which starts at 1, so its first entry is never used.
  */
-export function retryDelayFor(attempt: number, retryDelay: readonly number[]): number {
-  if (retryDelay.length === 0) return 0;
-  const index = Math.min(Math.max(attempt, 1) - 1, retryDelay.length - 1);
-  return retryDelay[index] ?? 0;
+export function retryDelayFor(attempt: number, retryDelaysMs: readonly number[]): number {
+  if (retryDelaysMs.length === 0) return 0;
+  const index = Math.min(Math.max(attempt, 1) - 1, retryDelaysMs.length - 1);
+  return retryDelaysMs[index] ?? 0;
 }
 
 /**

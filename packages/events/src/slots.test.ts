@@ -36,7 +36,7 @@ describe("Slots", () => {
     expect(await next).toBe(1);
   });
 
-  it("serves waiters high before normal before low, then in arrival order (W-13)", async () => {
+  it("serves waiters high before normal before low, then in arrival order", async () => {
     const rand = random(42);
     const priorities: Priority[] = ["high", "normal", "low"];
     // Like walnats' Hypothesis test: limits 1..150, 1..200 jobs, all waiting at the same moment.

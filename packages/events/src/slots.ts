@@ -86,3 +86,48 @@ export class Slots {
     return taken;
   }
 }
+
+/**
+ * The slots of one actor in one `listen` call, counted at two levels at once: the actor's own
+ * `maxJobs`, and the call's `maxJobs` it shares with the other actors (by priority). A slot is
+ * taken from both or from neither, so everything above this class counts one number.
+ */
+export class ActorSlots {
+  readonly #own: Slots;
+  readonly #shared: Slots;
+  readonly #priority: Priority;
+
+  constructor(maxJobs: number, shared: Slots, priority: Priority) {
+    this.#own = new Slots(maxJobs);
+    this.#shared = shared;
+    this.#priority = priority;
+  }
+
+  /** Waits until a slot is free at both levels, then takes up to `max` and resolves with how many. */
+  async take(max: number, signal?: AbortSignal): Promise<number> {
+    const own = await this.#own.take(max, "normal", signal);
+    let taken: number;
+    try {
+      taken = await this.#shared.take(own, this.#priority, signal);
+    } catch (error) {
+      this.#own.release(own);
+      throw error;
+    }
+    this.#own.release(own - taken);
+    return taken;
+  }
+
+  /** Takes up to `max` slots free at both levels right now, without waiting (maybe 0). */
+  tryTake(max: number): number {
+    const own = this.#own.tryTake(max);
+    const taken = this.#shared.tryTake(own);
+    this.#own.release(own - taken);
+    return taken;
+  }
+
+  /** Gives `count` slots back at both levels. */
+  release(count = 1): void {
+    this.#own.release(count);
+    this.#shared.release(count);
+  }
+}

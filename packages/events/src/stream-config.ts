@@ -23,8 +23,8 @@ export function streamConfigOf(event: AnyEvent): Partial<StreamConfig> & { name:
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
     // The server refuses a duplicate window longer than max_age on update, so clamp it.
-    duplicate_window: nanos(Math.min(DEFAULT_DUPLICATE_WINDOW_MS, limits.age ?? DEFAULT_DUPLICATE_WINDOW_MS)),
-    max_age: limits.age === undefined ? 0 : nanos(limits.age),
+    duplicate_window: nanos(Math.min(DEFAULT_DUPLICATE_WINDOW_MS, limits.ageMs ?? DEFAULT_DUPLICATE_WINDOW_MS)),
+    max_age: limits.ageMs === undefined ? 0 : nanos(limits.ageMs),
     max_consumers: limits.consumers ?? -1,
     max_msgs: limits.messages ?? -1,
     max_bytes: limits.bytes ?? -1,

@@ -1,7 +1,7 @@
 /**
  * Structured concurrency for background work (middleware hooks, settlements): every promise is
  * tracked, its failure is reported, and `wait()` returns only when all of them (including ones
- * added while waiting) have settled. walnats loses such tasks at shutdown (G-W9).
+ * added while waiting) have settled. walnats loses such tasks at shutdown.
  */
 export class Tasks {
   readonly #pending = new Set<Promise<unknown>>();

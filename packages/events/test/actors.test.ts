@@ -13,7 +13,6 @@ import {
   readDeadLetters,
   ShutdownError,
   dateSerializer,
-  HEADER_DELAY_UNTIL,
   type ActorOptions,
   type AnyActor,
   type DeadLetterContext,
@@ -22,6 +21,7 @@ import {
   type ListenOptions,
 } from "../src/index.js";
 import { gate, publishRaw, sharedNatsServer, until, uniqueName } from "./helpers.js";
+import { HEADER_DELAY_UNTIL } from "../src/headers.js";
 
 const nats = sharedNatsServer();
 
@@ -39,7 +39,17 @@ async function setup<T>(handler: Handler<T>, options: ActorOptions<T> = {}, name
     actors,
     emit: (payload: T, extra: Parameters<typeof events.emit>[2] = {}) => events.emit(event, payload, { sync: true, ...extra }),
     consumer: () => nats.jsm.consumers.info(event.streamName, actor.name),
-    listen: (options: ListenOptions = {}) => actors.listen({ pollDelay: 1_000, ...options }),
+    /** `onOutcome` listens to `on("outcome")` for the duration of this listen call. */
+    listen: async ({ onOutcome, ...options }: ListenOptions & { onOutcome?: (actor: AnyActor, outcome: JobOutcome) => void } = {}) => {
+      const off = onOutcome === undefined ? undefined : actors.on("outcome", (e) => {
+        onOutcome(e.actor, e.outcome);
+      });
+      try {
+        await actors.listen({ pollDelayMs: 1_000, ...options });
+      } finally {
+        off?.();
+      }
+    },
     async [Symbol.asyncDispose]() {
       await actors.close();
       await events.close();
@@ -47,7 +57,7 @@ async function setup<T>(handler: Handler<T>, options: ActorOptions<T> = {}, name
   };
 }
 
-describe("delay (W-9)", () => {
+describe("delay", () => {
   it("bounces an early event without hooks; a later poll runs it once as attempt 1, even with maxAttempts 1", async () => {
     const hooks: string[] = [];
     const handled: number[] = [];
@@ -57,7 +67,7 @@ describe("delay (W-9)", () => {
       middlewares: [{ onStart: (ctx) => void hooks.push(`start:${ctx.attempt}`), onFailure: () => void hooks.push("failure") }],
     });
     const emittedAt = Date.now();
-    await t.emit(7, { delay: 300 });
+    await t.emit(7, { delayMs: 300 });
     await t.listen({ burst: true, onOutcome: (_a, o) => outcomes.push(o) });
     expect(outcomes).toEqual(["bounced"]);
     expect(handled).toEqual([]);
@@ -72,7 +82,7 @@ describe("delay (W-9)", () => {
   it("accepts an absolute Date", async () => {
     const handled: number[] = [];
     await using t = await setup<number>((n) => void handled.push(n));
-    await t.emit(1, { delay: new Date(Date.now() + 200) });
+    await t.emit(1, { delayUntil: new Date(Date.now() + 200) });
     const stop = new AbortController();
     const listening = t.listen({ signal: stop.signal });
     await until(() => handled.length === 1);
@@ -82,7 +92,7 @@ describe("delay (W-9)", () => {
   });
 });
 
-describe("pulse (W-10)", () => {
+describe("pulse", () => {
   /** Handles one event whose first call outlasts 2 x ackWait; counts the calls made while it ran. */
   const longFirstCall = async (pulse: boolean): Promise<{ calls: number; whileFirstRan: number }> => {
     let calls = 0;
@@ -97,10 +107,10 @@ describe("pulse (W-10)", () => {
       } else if (!firstDone) {
         whileFirstRan++;
       }
-    }, { ackWait: 3_000, pulse, jobTimeout: 10_000 });
+    }, { ackWaitMs: 3_000, pulse, jobTimeoutMs: 10_000 });
     await t.emit(1);
     const stop = new AbortController();
-    const listening = t.listen({ signal: stop.signal, drainTimeout: 0 });
+    const listening = t.listen({ signal: stop.signal, drainTimeoutMs: 0 });
     await until(() => firstDone || calls >= 2);
     stop.abort();
     await listening;
@@ -115,7 +125,7 @@ describe("pulse (W-10)", () => {
   });
 });
 
-describe("job timeout (W-11)", () => {
+describe("job timeout", () => {
   it("aborts the handler's signal with JobTimeoutError, reports it and retries", async () => {
     const failures: unknown[] = [];
     const signals: AbortSignal[] = [];
@@ -123,7 +133,7 @@ describe("job timeout (W-11)", () => {
     await using t = await setup<number>(async (_n, ctx) => {
       signals.push(ctx.signal);
       await sleep(2_000, undefined, { signal: ctx.signal }).catch(() => undefined);
-    }, { jobTimeout: 200, retryDelay: [60_000], middlewares: [{ onFailure: (ctx) => void failures.push(ctx.error) }] });
+    }, { jobTimeoutMs: 200, retryDelaysMs: [60_000], middlewares: [{ onFailure: (ctx) => void failures.push(ctx.error) }] });
     await t.emit(1);
     const started = Date.now();
     await t.listen({ burst: true, onOutcome: (_a, o) => outcomes.push(o) });
@@ -135,7 +145,7 @@ describe("job timeout (W-11)", () => {
   });
 });
 
-describe("concurrency (W-12) and fetching only free slots (G-W10)", () => {
+describe("concurrency and fetching only free slots", () => {
   it("runs a whole batch at once", async () => {
     let active = 0;
     const handlers = gate();
@@ -193,7 +203,7 @@ describe("concurrency (W-12) and fetching only free slots (G-W10)", () => {
     await actors.register();
     for (let i = 0; i < 6; i++) await events.emit(event, i, { sync: true });
     const stop = new AbortController();
-    const listening = actors.listen({ signal: stop.signal, maxJobs: 2, batch: 5, pollDelay: 1_000 });
+    const listening = actors.listen({ signal: stop.signal, maxJobs: 2, batch: 5, pollDelayMs: 1_000 });
     await until(() => handled === 18); // fan-out: each actor gets all 6
     stop.abort();
     await listening;
@@ -201,14 +211,14 @@ describe("concurrency (W-12) and fetching only free slots (G-W10)", () => {
   });
 });
 
-describe("retries and dead letters (W-8, W-21)", () => {
+describe("retries and dead letters", () => {
   it("retries with retryDelay, then dead-letters after maxAttempts; nothing stays behind", async () => {
     const starts: number[] = [];
     const deadLetters: DeadLetterContext[] = [];
     await using t = await setup<string>(() => {
       starts.push(Date.now());
       throw new Error("always fails");
-    }, { maxAttempts: 3, retryDelay: [100, 200], middlewares: [{ onDeadLetter: (ctx) => void deadLetters.push(ctx) }] });
+    }, { maxAttempts: 3, retryDelaysMs: [100, 200], middlewares: [{ onDeadLetter: (ctx) => void deadLetters.push(ctx) }] });
     await t.emit("poison", { uid: "p-1" });
     const stop = new AbortController();
     const listening = t.listen({ signal: stop.signal });
@@ -247,7 +257,7 @@ async function badThenGood(publishBad: (subject: string) => Promise<void> | void
   return { handled, deadLetter: deadLetters[0], letter, event: t.event.name, ackPending: (await t.consumer()).num_ack_pending };
 }
 
-describe("hostile input from a foreign publisher (W-21 [B])", () => {
+describe("hostile input from a foreign publisher", () => {
   it("sends raw garbage to the dead letters at once and keeps working", async () => {
     const bad = await badThenGood((subject) => {
       nats.nc.publish(subject, new TextEncoder().encode("\u0000garbage{"));
@@ -281,7 +291,7 @@ describe("hostile input from a foreign publisher (W-21 [B])", () => {
   });
 });
 
-describe("graceful drain (W-22 [B])", () => {
+describe("graceful drain", () => {
   it("stops fetching and lets in-flight jobs finish and be acknowledged", async () => {
     let active = 0;
     let finished = 0;
@@ -313,11 +323,11 @@ describe("graceful drain (W-22 [B])", () => {
       active++;
       reasons.push(ctx.signal);
       return new Promise(() => undefined); // ignores its signal and never finishes
-    }, { maxJobs: 3, retryDelay: [60_000] });
+    }, { maxJobs: 3, retryDelaysMs: [60_000] });
     for (let i = 0; i < 3; i++) await t.emit(i);
     const stop = new AbortController();
     const outcomes: JobOutcome[] = [];
-    const listening = t.listen({ signal: stop.signal, maxJobs: 3, batch: 3, drainTimeout: 100, onOutcome: (_a, o) => outcomes.push(o) });
+    const listening = t.listen({ signal: stop.signal, maxJobs: 3, batch: 3, drainTimeoutMs: 100, onOutcome: (_a, o) => outcomes.push(o) });
     await until(() => active === 3);
     stop.abort();
     await listening;
@@ -326,12 +336,12 @@ describe("graceful drain (W-22 [B])", () => {
     // Released with no delay (not the 60 s retry delay): another instance gets them right away.
     const handled: number[] = [];
     await using next = await Actors(Actor("worker", t.event, (n: number) => void handled.push(n))).connect(nats.nc);
-    await next.listen({ burst: true, batch: 3, maxJobs: 3, pollDelay: 1_000 });
+    await next.listen({ burst: true, batch: 3, maxJobs: 3, pollDelayMs: 1_000 });
     expect(handled.sort()).toEqual([0, 1, 2]);
   });
 });
 
-describe("Clock (W-16)", () => {
+describe("Clock", () => {
   it("two clocks running together emit each of 3 ticks once, with the tick time as payload", async () => {
     const period = 1_000;
     const event = Event(uniqueName("tick"), { serializer: dateSerializer });
@@ -342,10 +352,10 @@ describe("Clock (W-16)", () => {
     await actors.register();
     // Start just after a boundary, so both clocks wait for the same three ticks.
     await sleep(period - (Date.now() % period) + 50);
-    const clock = Clock({ event, period });
+    const clock = Clock({ event, periodMs: period });
     const emitted = await Promise.all([clock.run(events, { ticks: 3 }), clock.run(events, { ticks: 3 })]);
     expect(emitted).toEqual([3, 3]);
-    await actors.listen({ burst: true, batch: 3, pollDelay: 1_000 });
+    await actors.listen({ burst: true, batch: 3, pollDelayMs: 1_000 });
     expect(ticks).toHaveLength(3);
     expect(new Set(ticks.map((t) => t.getTime())).size).toBe(3);
     expect(ticks.every((t) => t.getTime() % period === 0)).toBe(true);
@@ -371,7 +381,7 @@ describe("register", () => {
     const event = Event<number>(uniqueName("update"));
     await using events = await Events(event).connect(nats.nc);
     await events.register();
-    const register = async (ackWait: number, actor: AnyActor = Actor("worker", event, () => undefined, { ackWait })) => {
+    const register = async (ackWaitMs: number, actor: AnyActor = Actor("worker", event, () => undefined, { ackWaitMs })) => {
       await using actors = await Actors(actor).connect(nats.nc);
       await actors.register();
     };
@@ -386,11 +396,29 @@ describe("listen options", () => {
     await using t = await setup<number>(() => undefined);
     await expect(t.listen({ batch: 0 })).rejects.toThrow(/`batch`/);
     await expect(t.listen({ maxJobs: 1.5 })).rejects.toThrow(/`maxJobs`/);
-    await expect(t.listen({ pollDelay: 999 })).rejects.toThrow(/`pollDelay` must be at least 1000/);
-    await expect(t.listen({ drainTimeout: -1 })).rejects.toThrow(/`drainTimeout`/);
+    await expect(t.listen({ pollDelayMs: 999 })).rejects.toThrow(/`pollDelayMs` must be a finite number of milliseconds >= 1000/);
+    await expect(t.listen({ drainTimeoutMs: -1 })).rejects.toThrow(/`drainTimeoutMs`/);
     await expect(t.listen({ burst: "yes" as never })).rejects.toThrow(/`burst`/);
-    await expect(t.listen({ onOutcome: 5 as never })).rejects.toThrow(/`onOutcome`/);
+    await expect(t.actors.listen({ onOutcome: () => undefined } as never)).rejects.toThrow(/`onOutcome` is not an option of listen\(\); valid options: batch, burst, drainTimeoutMs/);
     await expect(t.listen({ signal: {} as never })).rejects.toThrow(/`signal`/);
+  });
+
+  it("on(\"outcome\") reports each delivery; a listener that throws changes nothing, and unsubscribing stops it", async () => {
+    const handled: number[] = [];
+    await using t = await setup<number>((n) => void handled.push(n));
+    const seen: string[] = [];
+    const offThrowing = t.actors.on("outcome", () => {
+      throw new Error("listener bug");
+    });
+    const off = t.actors.on("outcome", ({ actor, outcome }) => seen.push(`${actor.name}:${outcome}`));
+    await t.emit(1);
+    await t.listen({ burst: true });
+    off();
+    offThrowing();
+    await t.emit(2);
+    await t.listen({ burst: true });
+    expect(handled).toEqual([1, 2]);
+    expect(seen).toEqual(["worker:acked"]);
   });
 
   it("returns at once for a signal that is already aborted, and after close()", async () => {

@@ -30,7 +30,8 @@ describe("an event close to the server's max_payload", () => {
       const { seq } = await events.emit(event, body, { sync: true, meta: { "X-Tag": "large" } });
 
       const stop = new AbortController();
-      const listening = actors.listen({ signal: stop.signal, pollDelay: 1_000, onOutcome: (_a, outcome) => outcomes.push(outcome) });
+      actors.on("outcome", ({ outcome }) => outcomes.push(outcome));
+      const listening = actors.listen({ signal: stop.signal, pollDelayMs: 1_000 });
       // Before the fix every delivery ended "retried", for ever; bound the wait to show it.
       await Promise.race([until(() => outcomes.includes("dead-lettered") || outcomes.length >= 5), sleep(30_000)]);
       stop.abort();

@@ -36,11 +36,11 @@ async function roundTrip(event: AnyEvent, emit: (events: ConnectedEvents) => Pro
   await actors.register();
   await emit(events);
   await events.flush();
-  await actors.listen({ burst: true, pollDelay: 1_000 }); // batch 1: returns as soon as the event came
+  await actors.listen({ burst: true, pollDelayMs: 1_000 }); // batch 1: returns as soon as the event came
   return seen;
 }
 
-describe("round trip and naming (W-1, W-2)", () => {
+describe("round trip and naming", () => {
   it("delivers the emitted value, typed by its schema", async () => {
     const event = Event(uniqueName("user-created"), { schema: z.object({ name: z.string(), age: z.number() }) });
     const seen = await roundTrip(event, (events) => events.emit(event, { name: "mark", age: 32 }));
@@ -52,7 +52,7 @@ describe("round trip and naming (W-1, W-2)", () => {
     const event = Event(name, { description: "a user signed up" });
     await using events = await Events(event).connect(nats.nc);
     await events.register();
-    await using actors = await Actors(Actor("send-email", event, () => undefined, { ackWait: 3_000, maxAckPending: 7 })).connect(nats.nc);
+    await using actors = await Actors(Actor("send-email", event, () => undefined, { ackWaitMs: 3_000, maxAckPending: 7 })).connect(nats.nc);
     await actors.register();
     const stream = await nats.jsm.streams.info(name);
     expect(stream.config).toMatchObject({ name, subjects: [name], retention: "interest", storage: "file", description: "a user signed up" });
@@ -69,7 +69,7 @@ describe("round trip and naming (W-1, W-2)", () => {
   });
 });
 
-describe("producer de-duplication (W-4)", () => {
+describe("producer de-duplication", () => {
   it("stores one event for three sync emits of one uid, reports and logs the duplicates", async () => {
     const event = Event<string>(uniqueName("dedup"));
     const logger = memoryLogger();
@@ -81,22 +81,22 @@ describe("producer de-duplication (W-4)", () => {
     for (let i = 0; i < 3; i++) results.push(await events.emit(event, "hello", { uid: "m1", sync: true }));
     expect(results.map((r) => r.duplicate)).toEqual([false, true, true]);
     expect(results.every((r) => r.acknowledged && r.seq === 1)).toBe(true);
-    expect(logger.lines.filter((l) => l.message === "duplicate message")).toEqual([
-      { level: "debug", message: "duplicate message", fields: { event: event.name, uid: "m1" } },
-      { level: "debug", message: "duplicate message", fields: { event: event.name, uid: "m1" } },
+    expect(logger.lines.filter((l) => l.message === "duplicate emit dropped by the stream")).toEqual([
+      { level: "debug", message: "duplicate emit dropped by the stream", fields: { event: event.name, uid: "m1" } },
+      { level: "debug", message: "duplicate emit dropped by the stream", fields: { event: event.name, uid: "m1" } },
     ]);
     for (let i = 0; i < 3; i++) expect(await events.emit(event, "again", { uid: "m2" })).toEqual({ acknowledged: false, duplicate: false, seq: undefined });
     await events.flush();
     expect((await nats.jsm.streams.info(event.streamName)).state.messages).toBe(2);
-    expect(logger.lines.filter((l) => l.message === "duplicate message")).toHaveLength(2);
+    expect(logger.lines.filter((l) => l.message === "duplicate emit dropped by the stream")).toHaveLength(2);
     const handled: string[] = [];
     await using listener = await Actors(Actor("once", event, (s) => void handled.push(s))).connect(nats.nc);
-    await listener.listen({ burst: true, batch: 2, pollDelay: 1_000 });
+    await listener.listen({ burst: true, batch: 2, pollDelayMs: 1_000 });
     expect(handled).toEqual(["hello", "again"]);
   });
 });
 
-describe("headers seen by the actor (W-5)", () => {
+describe("headers seen by the actor", () => {
   it.each(HEADER_MATRIX)("%s", async (_name, options, expected) => {
     const event = Event<number>(uniqueName("headers"));
     const seen = await roundTrip(event, (events) => events.emit(event, 1, options));
@@ -105,11 +105,11 @@ describe("headers seen by the actor (W-5)", () => {
   });
 });
 
-describe("register matrix (W-6)", () => {
+describe("register matrix", () => {
   type State = "missing" | "same" | "age" | "consumers";
   const initial = (name: string): AnyEvent => Event(name);
   const changed = (name: string, state: State): AnyEvent =>
-    state === "age" ? Event(name, { limits: { age: 60_000 } }) : state === "consumers" ? Event(name, { limits: { consumers: 5 } }) : Event(name);
+    state === "age" ? Event(name, { limits: { ageMs: 60_000 } }) : state === "consumers" ? Event(name, { limits: { consumers: 5 } }) : Event(name);
   const outcome = async (create: boolean, update: boolean, state: State): Promise<string> => {
     const name = uniqueName("matrix");
     if (state !== "missing") await (await Events(initial(name)).connect(nats.nc)).register();
@@ -145,7 +145,7 @@ describe("register matrix (W-6)", () => {
   });
 });
 
-describe("interest retention (W-7)", () => {
+describe("interest retention", () => {
   it("drops events emitted before any actor exists, and register warns about it", async () => {
     const event = Event<number>(uniqueName("early"));
     const logger = memoryLogger();
@@ -158,7 +158,7 @@ describe("interest retention (W-7)", () => {
     const seen: number[] = [];
     await using actors = await Actors(Actor("late", event, (n) => void seen.push(n))).connect(nats.nc);
     await actors.register();
-    await actors.listen({ burst: true, pollDelay: 1_000 });
+    await actors.listen({ burst: true, pollDelayMs: 1_000 });
     expect(seen).toEqual([]);
     expect((await events.register()).warnings).toEqual([]); // an actor exists now
   });
@@ -171,7 +171,7 @@ describe("interest retention (W-7)", () => {
     const seen: number[] = [];
     await using actors = await Actors(Actor("late", event, (n) => void seen.push(n))).connect(nats.nc);
     await actors.register();
-    await actors.listen({ burst: true, pollDelay: 1_000 });
+    await actors.listen({ burst: true, pollDelayMs: 1_000 });
     expect(seen).toEqual([1]);
   });
 });
@@ -189,8 +189,9 @@ describe("emit", () => {
     const mine = Event<number>(uniqueName("mine"));
     await using events = await Events(mine).connect(nats.nc);
     await expect(events.emit(Event<number>("other"), 1)).rejects.toThrow(UnknownEventError);
-    await expect(events.emit(mine, 1, { delay: -5 })).rejects.toThrow(/`delay`/);
-    await expect(events.emit(mine, 1, { sync: true, timeout: 0 })).rejects.toThrow(/`timeout`/);
+    await expect(events.emit(mine, 1, { delayMs: -5 })).rejects.toThrow(/`delayMs`/);
+    await expect(events.emit(mine, 1, { delay: 5 } as never)).rejects.toThrow(/`delay` is not an option of emit\(\); valid options: delayMs, delayUntil/);
+    await expect(events.emit(mine, 1, { sync: true, timeoutMs: 0 })).rejects.toThrow(/`timeoutMs`/);
   });
 
   it("refuses an event larger than the server or the event's messageSize accepts, even fire-and-forget", async () => {
@@ -203,7 +204,7 @@ describe("emit", () => {
     await expect(events.emit(small, "x".repeat(999))).rejects.toThrow(PayloadTooLargeError);
     // Headers count too: 28 bytes for one uid header (971 + 2 + 28 = 1,001).
     const withUid = await events.emit(small, "x".repeat(971), { uid: "u" }).catch((error: unknown) => error);
-    expect(withUid).toMatchObject({ code: "ERR_PAYLOAD_TOO_LARGE", size: 1_001, limit: 1_000 });
+    expect(withUid).toMatchObject({ code: "ERR_X_EVENTS_PAYLOAD_TOO_LARGE", size: 1_001, limit: 1_000 });
     const huge = await events.emit(other, "x".repeat(2 * 1024 * 1024)).catch((error: unknown) => error);
     expect(huge).toBeInstanceOf(PayloadTooLargeError);
     expect(huge).toMatchObject({ event: other.name, limit: nats.nc.info?.max_payload });
@@ -228,8 +229,8 @@ describe("emit", () => {
   it("refuses a delay beyond MAX_DELAY_MS, naming the option", async () => {
     const event = Event<number>(uniqueName("far"));
     await using events = await Events(event).connect(nats.nc);
-    await expect(events.emit(event, 1, { delay: MAX_DELAY_MS + 1_000 })).rejects.toThrow(/`delay` must be at most/);
-    await expect(events.emit(event, 1, { delay: new Date(Date.now() + MAX_DELAY_MS + 60_000) })).rejects.toThrow(InvalidOptionError);
+    await expect(events.emit(event, 1, { delayMs: MAX_DELAY_MS + 1_000 })).rejects.toThrow(/`delayMs` must be a finite number of milliseconds between 0 and 9000000000000/);
+    await expect(events.emit(event, 1, { delayUntil: new Date(Date.now() + MAX_DELAY_MS + 60_000) })).rejects.toThrow(InvalidOptionError);
   });
 
   it("stops waiting for the acknowledgement when its signal aborts", async () => {
@@ -275,7 +276,13 @@ describe("connections", () => {
     const event = Event<number>(uniqueName("opts"));
     await expect(Events(event).connect({ servers: nats.url, logger: { debug: () => undefined } as never })).rejects.toThrow(/`logger`/);
     await expect(Events(event).connect({ servers: [] })).rejects.toThrow(/`servers`/);
-    await expect(Actors(Actor("a", event, () => undefined)).connect({ servers: nats.url, ackTimeout: 0 })).rejects.toThrow(/`ackTimeout`/);
+    await expect(Actors(Actor("a", event, () => undefined)).connect({ servers: nats.url, ackTimeoutMs: 0 })).rejects.toThrow(/`ackTimeoutMs`/);
+    // Unknown keys (typos, options of an earlier release) fail before anything is opened.
+    await expect(Events(event).connect({ sever: nats.url } as never)).rejects.toThrow(/`sever` is not an option of Events.connect\(\); valid options: connection, logger/);
+    await expect(Actors(Actor("a", event, () => undefined)).connect({ servers: nats.url, ackTimeout: 5 } as never)).rejects.toThrow(
+      /`ackTimeout` is not an option of Actors.connect\(\); valid options: ackTimeoutMs, connection, deadLetters/,
+    );
+    await expect(Events(event).connect({ servers: nats.url, onStatus: () => undefined } as never)).rejects.toThrow(InvalidOptionError);
     await expect(Actors(Actor("a", event, () => undefined)).connect({ servers: nats.url, deadLetters: { stream: "dead letters" } })).rejects.toThrow(
       /`deadLetters.stream`/,
     );
@@ -287,6 +294,7 @@ describe("readDeadLetters", () => {
     await expect(readDeadLetters(nats.nc, { limit: 0 })).rejects.toThrow(/`limit`/);
     await expect(readDeadLetters(nats.nc, { from: 0 })).rejects.toThrow(/`from`/);
     await expect(readDeadLetters(nats.nc, { stream: "no.dots" })).rejects.toThrow(/`stream`/);
+    await expect(readDeadLetters(nats.nc, { max: 5 } as never)).rejects.toThrow(/`max` is not an option of readDeadLetters\(\)/);
     await expect(readDeadLetters(nats.nc, { signal: AbortSignal.abort(new Error("not now")) })).rejects.toThrow("not now");
   });
 });

@@ -1,9 +1,9 @@
+import type { LogFields, Logger } from "@x/core";
 import { vi } from "vitest";
 import type { AnyActor } from "../src/actor.js";
 import type { DeadLetterInput } from "../src/dead-letter.js";
 import type { Delivery } from "../src/delivery.js";
 import type { JobEnvironment } from "../src/job.js";
-import type { LogFields, Logger } from "../src/logger.js";
 import { Pulse } from "../src/pulse.js";
 import { Tasks } from "../src/tasks.js";
 
@@ -56,9 +56,9 @@ export function fakeDelivery(init: {
 }
 
 /** A logger that remembers every line. */
-export function memoryLogger(): Logger & { lines: { level: string; message: string; fields: LogFields | undefined }[] } {
-  const lines: { level: string; message: string; fields: LogFields | undefined }[] = [];
-  const at = (level: string) => (message: string, fields?: LogFields) => {
+export function memoryLogger(): Logger & { lines: { level: string; message: string; fields: LogFields }[] } {
+  const lines: { level: string; message: string; fields: LogFields }[] = [];
+  const at = (level: string) => (fields: LogFields, message: string) => {
     lines.push({ level, message, fields });
   };
   return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
@@ -74,9 +74,9 @@ export function jobEnvironment(actor: AnyActor, options: { failDeadLetter?: bool
     actor,
     logger,
     tasks: new Tasks((error) => {
-      logger.error("hook task failed", { error: String(error) });
+      logger.error({ error: String(error) }, "hook task failed");
     }),
-    pulse: new Pulse(actor.ackWait / 2),
+    pulse: new Pulse(actor.ackWaitMs / 2),
     running: new Set(),
     shutdown: shutdown.signal,
     deadLetter: vi.fn(async (input: DeadLetterInput) => {

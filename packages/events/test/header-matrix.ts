@@ -3,7 +3,7 @@ import { CloudEvent, type EmitOptions } from "../src/index.js";
 const ce = CloudEvent({ id: "id1", source: "src1", type: "type1" });
 const ceHeaders = { "ce-id": "id1", "ce-source": "src1", "ce-specversion": "1.0", "ce-type": "type1" };
 
-/** walnats' header matrix (W-5): emit options -> the headers an actor sees (`{}`: none at all). */
+/** walnats' header matrix: emit options -> the headers an actor sees (`{}`: none at all). */
 export const HEADER_MATRIX: readonly (readonly [string, EmitOptions, Readonly<Record<string, string>>])[] = [
   ["none", {}, {}],
   ["meta", { meta: { hello: "world" } }, { hello: "world" }],

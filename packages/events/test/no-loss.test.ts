@@ -17,7 +17,7 @@ afterAll(async () => {
   await server[Symbol.asyncDispose]();
 });
 
-describe("no loss across processes (W-3)", () => {
+describe("no loss across processes", () => {
   it("two A instances share the work, one is killed -9 after ~300: A and B still handle all 1,000", async () => {
     const event = Event<{ n: number }>("orders");
     // Register the stream and both consumers before emitting: interest retention keeps an event
@@ -26,8 +26,8 @@ describe("no loss across processes (W-3)", () => {
     await using events = await Events(event).connect({ servers: server.url });
     await events.register();
     await using actors = await Actors(
-      Actor("a", event, noop, { ackWait: ACK_WAIT }),
-      Actor("b", event, noop, { ackWait: ACK_WAIT }),
+      Actor("a", event, noop, { ackWaitMs: ACK_WAIT }),
+      Actor("b", event, noop, { ackWaitMs: ACK_WAIT }),
     ).connect({ servers: server.url });
     await actors.register();
     for (let i = 0; i < TOTAL; i++) {

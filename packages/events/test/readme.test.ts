@@ -9,6 +9,7 @@ const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const expected = [
   "email to mark@example.com: parcel p-1 is on its way (attempt 1)\n",
   'max-attempts 2 Error: card declined {"order":"o-7"}\n',
+  "acked\n",
   "ship-order handled event #1\nevent received, event processed true\n",
   "1 tick, on a whole second: true\n",
   "resized cat.png\nacked\nstopped\n",

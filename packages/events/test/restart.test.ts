@@ -17,13 +17,13 @@ describe("server restart mid-stream (file store)", () => {
     const actor = Actor("counter", event, async (_payload, ctx) => {
       await sleep(5);
       handled.add(ctx.uid ?? "");
-    }, { ackWait: 2_000, maxJobs: 2 });
+    }, { ackWaitMs: 2_000, maxJobs: 2 });
     await using events = await Events(event).connect({ servers: server.url, nats: reconnecting });
     await events.register();
     await using actors = await Actors(actor).connect({ servers: server.url, nats: reconnecting });
     await actors.register();
     const stop = new AbortController();
-    const listening = actors.listen({ signal: stop.signal, pollDelay: 1_000 });
+    const listening = actors.listen({ signal: stop.signal, pollDelayMs: 1_000 });
 
     const acknowledged: string[] = [];
     let failed = 0;
@@ -37,7 +37,7 @@ describe("server restart mid-stream (file store)", () => {
       }
       const uid = `restart-${i}`;
       try {
-        await events.emit(event, { n: i }, { uid, sync: true, timeout: 1_000 });
+        await events.emit(event, { n: i }, { uid, sync: true, timeoutMs: 1_000 });
         acknowledged.push(uid);
       } catch {
         failed++; // not acknowledged while the server was down: the publisher knows, nothing promised

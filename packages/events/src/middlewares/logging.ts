@@ -1,4 +1,4 @@
-import { describeError, type Logger } from "../logger.js";
+import { describeValue, type Logger } from "@x/core";
 import type { Middleware } from "../middleware.js";
 
 /**
@@ -10,10 +10,10 @@ import type { Middleware } from "../middleware.js";
 export function loggingMiddleware(logger: Logger): Middleware {
   return Object.freeze({
     onStart(ctx) {
-      logger.debug("event received", { actor: ctx.actor, event: ctx.event, attempt: ctx.attempt, seq: ctx.seq });
+      logger.debug({ actor: ctx.actor, event: ctx.event, attempt: ctx.attempt, seq: ctx.seq }, "event received");
     },
     onSuccess(ctx) {
-      logger.debug("event processed", { actor: ctx.actor, event: ctx.event, attempt: ctx.attempt, seq: ctx.seq, durationMs: ctx.durationMs });
+      logger.debug({ actor: ctx.actor, event: ctx.event, attempt: ctx.attempt, seq: ctx.seq, durationMs: ctx.durationMs }, "event processed");
     },
     onFailure(ctx) {
       const fields = {
@@ -22,14 +22,14 @@ export function loggingMiddleware(logger: Logger): Middleware {
         attempt: ctx.attempt,
         seq: ctx.seq,
         willRetry: ctx.willRetry,
-        error: describeError(ctx.error),
+        error: describeValue(ctx.error),
         errorType: ctx.error instanceof Error ? ctx.error.name : typeof ctx.error,
       };
-      if (ctx.willRetry) logger.warn("actor failed", fields);
-      else logger.error("actor failed", fields);
+      if (ctx.willRetry) logger.warn(fields, "actor failed");
+      else logger.error(fields, "actor failed");
     },
     onDeadLetter(ctx) {
-      logger.error("event dead-lettered", { actor: ctx.actor, event: ctx.event, seq: ctx.seq, reason: ctx.reason, error: ctx.error, subject: ctx.subject });
+      logger.error({ actor: ctx.actor, event: ctx.event, seq: ctx.seq, reason: ctx.reason, error: ctx.error, subject: ctx.subject }, "event dead-lettered");
     },
   } satisfies Middleware);
 }

@@ -20,7 +20,7 @@ describe("loggingMiddleware", () => {
     const { env } = jobEnvironment(actor);
     await runJob(fakeDelivery({ data: data(1), streamSeq: 1 }), env);
     await runJob(fakeDelivery({ data: data(2), streamSeq: 2 }), env);
-    const lines = logger.lines.map((l) => [l.level, l.message, l.fields?.seq]);
+    const lines = logger.lines.map((l) => [l.level, l.message, l.fields.seq]);
     expect(lines).toEqual([
       ["debug", "event received", 1],
       ["debug", "event processed", 1],

@@ -30,13 +30,13 @@ describe("fault: nats-server kill -9 with emitters and actors running", () => {
     const handled = new Map<string, number>();
     const actor = Actor("kill-sync-counter", event, (_p, ctx) => {
       handled.set(ctx.uid ?? "", (handled.get(ctx.uid ?? "") ?? 0) + 1);
-    }, { ackWait: 3_000 });
+    }, { ackWaitMs: 3_000 });
     await using events = await Events(event).connect({ servers: server.url, nats });
     await events.register();
     await using actors = await Actors(actor).connect({ servers: server.url, nats });
     await actors.register();
     const stop = new AbortController();
-    const listening = actors.listen({ signal: stop.signal, pollDelay: 1_000, batch: 16 });
+    const listening = actors.listen({ signal: stop.signal, pollDelayMs: 1_000, batch: 16 });
 
     const confirmed: string[] = [];
     let refused = 0;
@@ -44,7 +44,7 @@ describe("fault: nats-server kill -9 with emitters and actors running", () => {
     const emitter = (async () => {
       for (let n = 0; !emitting.signal.aborted; n++) {
         try {
-          await events.emit(event, { n }, { sync: true, uid: `kill-sync-${n}`, timeout: 1_000 });
+          await events.emit(event, { n }, { sync: true, uid: `kill-sync-${n}`, timeoutMs: 1_000 });
           confirmed.push(`kill-sync-${n}`);
         } catch {
           refused++; // not confirmed: the emitter knows, nothing was promised
@@ -71,24 +71,21 @@ describe("fault: nats-server kill -9 with emitters and actors running", () => {
     const handled = new Map<string, number>();
     const actor = Actor("kill-async-counter", event, (_p, ctx) => {
       handled.set(ctx.uid ?? "", (handled.get(ctx.uid ?? "") ?? 0) + 1);
-    }, { ackWait: 3_000 });
+    }, { ackWaitMs: 3_000 });
     const unconfirmed = new Map<string, UnconfirmedEmit>();
-    await using events = await Events(event).connect({
-      servers: server.url,
-      nats,
-      onUnconfirmed: (emit) => void unconfirmed.set(emit.uid ?? "", emit),
-    });
+    await using events = await Events(event).connect({ servers: server.url, nats });
+    events.on("unconfirmed", (emit) => void unconfirmed.set(emit.uid ?? "", emit));
     await events.register();
     await using actors = await Actors(actor).connect({ servers: server.url, nats });
     await actors.register();
     const stop = new AbortController();
-    const listening = actors.listen({ signal: stop.signal, pollDelay: 1_000, batch: 16 });
+    const listening = actors.listen({ signal: stop.signal, pollDelayMs: 1_000, batch: 16 });
 
     const emitted: string[] = [];
     const emitting = new AbortController();
     const emitter = (async () => {
       for (let n = 0; !emitting.signal.aborted; n++) {
-        await events.emit(event, { n }, { uid: `kill-async-${n}`, timeout: 2_000 });
+        await events.emit(event, { n }, { uid: `kill-async-${n}`, timeoutMs: 2_000 });
         emitted.push(`kill-async-${n}`);
         if (n % 10 === 9) await sleep(5);
       }

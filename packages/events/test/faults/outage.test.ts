@@ -27,7 +27,7 @@ describe("fault: a long nats-server outage", () => {
     await using actors = await Actors(actor).connect({ servers: server.url, nats });
     await actors.register();
     const stop = new AbortController();
-    const listening = actors.listen({ signal: stop.signal, pollDelay: 1_000 });
+    const listening = actors.listen({ signal: stop.signal, pollDelayMs: 1_000 });
 
     await server.kill();
     await sleep(OUTAGE_MS);
@@ -38,7 +38,7 @@ describe("fault: a long nats-server outage", () => {
       // The first emits may meet a client that has not reconnected yet: retry until confirmed.
       for (;;) {
         try {
-          await events.emit(event, { n }, { sync: true, uid: `outage-${n}`, timeout: 1_000 });
+          await events.emit(event, { n }, { sync: true, uid: `outage-${n}`, timeoutMs: 1_000 });
           confirmed.push(n);
           break;
         } catch (error) {
@@ -61,18 +61,20 @@ describe("fault: a long nats-server outage", () => {
     await using server = await startNatsServer();
     const event = Event<{ n: number }>("outage-limit");
     const statuses: ConnectionStatus[] = [];
-    const options = { servers: server.url, nats: FAST_RECONNECT, maxReconnectAttempts: 3, onStatus: (s: ConnectionStatus) => void statuses.push(s) };
+    const options = { servers: server.url, nats: FAST_RECONNECT, maxReconnectAttempts: 3 };
     await using events = await Events(event).connect(options);
+    events.on("status", (s) => void statuses.push(s));
     await events.register();
     await using actors = await Actors(Actor("outage-limit", event, () => undefined)).connect(options);
+    actors.on("status", (s) => void statuses.push(s));
     await actors.register();
-    const listening = actors.listen({ pollDelay: 1_000 });
+    const listening = actors.listen({ pollDelayMs: 1_000 });
     const outcome = listening.then(() => "resolved", (error: unknown) => error);
 
     await server.kill();
     const error = await outcome;
     expect(error).toBeInstanceOf(ConnectionLostError);
-    expect((error as ConnectionLostError).code).toBe("ERR_CONNECTION_LOST");
+    expect((error as ConnectionLostError).code).toBe("ERR_X_EVENTS_CONNECTION_LOST");
     // Both connections (the actors' and the emitter's) report their loss; then emit throws it.
     await until(() => statuses.filter((s) => s.type === "closed").length === 2);
     await expect(events.emit(event, { n: 1 })).rejects.toBeInstanceOf(ConnectionLostError);

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { printFaultReport, soakScale, startNatsServer, startTcpProxy } from "@x/test-servers";
 import { describe, expect, it } from "vitest";
-import { Actor, Actors, DEFAULT_MAX_PING_OUT, DEFAULT_PING_INTERVAL_MS, Event, Events, type ConnectionStatus } from "../../src/index.js";
+import { DEFAULT_MAX_PING_OUT, DEFAULT_PING_INTERVAL_MS } from "../../src/connection.js";
+import { Actor, Actors, Event, Events, type ConnectionStatus } from "../../src/index.js";
 import { until } from "../helpers.js";
 
 const PARTITION_MS = soakScale(7_000, 60_000);
@@ -21,11 +22,12 @@ describe("fault: a partition (TCP stays open, nothing flows)", () => {
     await using actors = await Actors(Actor("partition-counter", event, ({ n }) => {
       handled.set(n, (handled.get(n) ?? 0) + 1);
       // Events the server pushed into the partition are lost with the old connection and come
-      // again after ackWait: a short one keeps the test short.
-    }, { ackWait: 3_000 })).connect({ servers: proxy.url("nats"), onStatus: (s) => void statuses.push(s) });
+      // again after ackWaitMs: a short one keeps the test short.
+    }, { ackWaitMs: 3_000 })).connect({ servers: proxy.url("nats") });
+    actors.on("status", (s) => void statuses.push(s));
     await actors.register();
     const stop = new AbortController();
-    const listening = actors.listen({ signal: stop.signal, pollDelay: 1_000 });
+    const listening = actors.listen({ signal: stop.signal, pollDelayMs: 1_000 });
 
     let n = 0;
     const emit = async (count: number): Promise<void> => {
