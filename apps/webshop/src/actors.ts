@@ -23,11 +23,11 @@ export function webshopActors(mailer: Mailer, sms: SmsGateway): Actors {
       text: `Hi ${parcel.customer.name}, parcel ${parcel.parcelId} was handed to ${parcel.carrier}.`,
       key: `${ctx.uid ?? ctx.seq}:email`,
     });
-  }, { maxAttempts: 5, retryDelay: [1_000, 5_000, 30_000] });
+  }, { maxAttempts: 5, retryDelaysMs: [1_000, 5_000, 30_000] });
 
   const sendSms = Actor("send-sms", PARCEL_SENT, async (parcel, ctx) => {
     await sms.send({ to: parcel.customer.phone, text: `Parcel ${parcel.parcelId} is on its way with ${parcel.carrier}.`, key: `${ctx.uid ?? ctx.seq}:sms` });
-  }, { maxAttempts: 3, jobTimeout: 10_000 });
+  }, { maxAttempts: 3, jobTimeoutMs: 10_000 });
 
   return Actors(sendEmail, sendSms);
 }

@@ -41,12 +41,12 @@ describe("webshop: the parcel-sent story against a real NATS server", () => {
       [true, false],
       [true, true],
     ]);
-    await actors.listen({ signal: stop.signal, pollDelay: 1_000 });
+    await actors.listen({ signal: stop.signal, pollDelayMs: 1_000 });
     // Nothing else waits for either actor (no copy of parcel 2): a fresh instance finds nothing.
     const late: string[] = [];
     const record = { send: async (m: { to: string }) => void late.push(m.to) };
     await using again = await webshopActors(record, record).connect({ servers: server.url });
-    await again.listen({ burst: true, batch: 10, pollDelay: 1_000 });
+    await again.listen({ burst: true, batch: 10, pollDelayMs: 1_000 });
     expect(late).toEqual([]);
     expect(emails.sort()).toEqual([
       "c1@example.com parcel-sent:p-1:email",
