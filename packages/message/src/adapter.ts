@@ -64,6 +64,23 @@ export interface JobInfo {
 }
 
 /**
+ * What an adapter can do, declared at runtime (as unstorage drivers declare their flags), so the
+ * worker, the CLI and users can tell, for example, that a backend assigns its own ids instead of
+ * silently getting a new one. The conformance suite holds every adapter to what it declares.
+ */
+export interface QueueCapabilities {
+  /**
+   * `enqueue({ id })` keeps the caller's id, and a second job with the id of a live one rejects
+   * with `InvalidArgumentError`. Without it the backend assigns its own id (beanstalkd).
+   */
+  readonly customIds: boolean;
+  /** `inspect()` reports the reason given to `bury()`. */
+  readonly buryReason: boolean;
+  /** Smallest delay the backend can express, in ms (beanstalkd: 1000). */
+  readonly delayResolutionMs: number;
+}
+
+/**
  * One interface every queue implements; the worker and the CLI see nothing else.
  * pulpo's words map onto it: dequeue = reserve, commit(success) = ack, commit(fail) = bury,
  * rollback = release.
@@ -71,6 +88,8 @@ export interface JobInfo {
 export interface QueueAdapter extends AsyncDisposable {
   /** Short adapter name: `"memory"`, `"file"`, `"beanstalk"`. */
   readonly name: string;
+  /** What this adapter can do; fixed for its lifetime. */
+  readonly capabilities: QueueCapabilities;
   /** Stores the job. When the promise resolves the job is as durable as the backend makes it. */
   enqueue<P>(init: MessageInit<P>): Promise<Message<P>>;
   /** Hands out the most urgent ready job under a lease, or `null` when none came within `timeoutMs`. */

@@ -45,7 +45,7 @@ const expectInvalid = (input: Uint8Array | string, field: string | RegExp | unde
   }
   expect(caught).toBeInstanceOf(InvalidMessageError);
   const error = caught as InvalidMessageError;
-  expect(error.code).toBe("ERR_INVALID_MESSAGE");
+  expect(error.code).toBe("ERR_X_QUEUE_INVALID_MESSAGE");
   if (field instanceof RegExp) expect(error.field).toMatch(field);
   else expect(error.field).toBe(field);
   expect(error.message).toMatch(problem);

@@ -1,3 +1,5 @@
+import { XError } from "@x/core";
+
 /**
  * The shared error vocabulary of every queue. Adapters map their native failures onto these
  * classes, so callers (the worker, the CLI, users) branch on `instanceof` or `code`, never on
@@ -6,25 +8,25 @@
 
 /** Stable, machine-readable error codes. */
 export type QueueErrorCode =
-  | "ERR_INVALID_MESSAGE"
-  | "ERR_INVALID_ARGUMENT"
-  | "ERR_QUEUE_CLOSED"
-  | "ERR_CONNECTION"
-  | "ERR_JOB_NOT_FOUND"
-  | "ERR_LEASE_LOST"
-  | "ERR_TIMEOUT"
-  | "ERR_JOB_TOO_BIG"
-  | "ERR_ADAPTER";
+  | "ERR_X_QUEUE_INVALID_MESSAGE"
+  | "ERR_X_QUEUE_INVALID_ARGUMENT"
+  | "ERR_X_QUEUE_CLOSED"
+  | "ERR_X_QUEUE_CONNECTION"
+  | "ERR_X_QUEUE_JOB_NOT_FOUND"
+  | "ERR_X_QUEUE_LEASE_LOST"
+  | "ERR_X_QUEUE_TIMEOUT"
+  | "ERR_X_QUEUE_JOB_TOO_BIG"
+  | "ERR_X_QUEUE_ADAPTER";
 
 /** Base class of every error thrown by `@x/message` and by queue adapters. */
-export class QueueError extends Error {
-  /** Stable code; safe to branch on. */
-  readonly code: QueueErrorCode;
+export class QueueError extends XError {
+  /** Stable code, unique across the toolkit; safe to branch on. */
+  declare readonly code: QueueErrorCode;
 
+  // Not useless: it narrows `code` to this package's codes.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
   constructor(code: QueueErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
+    super(code, message, options);
   }
 }
 
@@ -36,17 +38,17 @@ export class InvalidMessageError extends QueueError {
   readonly field: string | undefined;
 
   constructor(field: string | undefined, problem: string, options?: ErrorOptions) {
-    super("ERR_INVALID_MESSAGE", field === undefined ? `invalid message: ${problem}` : `invalid message: ${field}: ${problem}`, options);
+    super("ERR_X_QUEUE_INVALID_MESSAGE", field === undefined ? `invalid message: ${problem}` : `invalid message: ${field}: ${problem}`, options);
     this.field = field;
   }
 }
 
-/** An option or argument with a bad value. `argument` names it (`ttrMs`, `priority`). */
+/** An argument of a call with a bad value. `argument` names it (`priority`, `id`, `max`). Bad options of a factory are `InvalidOptionError` from `@x/core`. */
 export class InvalidArgumentError extends QueueError {
   readonly argument: string;
 
   constructor(argument: string, problem: string, options?: ErrorOptions) {
-    super("ERR_INVALID_ARGUMENT", `\`${argument}\` ${problem}`, options);
+    super("ERR_X_QUEUE_INVALID_ARGUMENT", `\`${argument}\` ${problem}`, options);
     this.argument = argument;
   }
 }
@@ -54,14 +56,14 @@ export class InvalidArgumentError extends QueueError {
 /** The queue was closed; the call cannot run. */
 export class QueueClosedError extends QueueError {
   constructor(queue: string, options?: ErrorOptions) {
-    super("ERR_QUEUE_CLOSED", `queue "${queue}" is closed`, options);
+    super("ERR_X_QUEUE_CLOSED", `queue "${queue}" is closed`, options);
   }
 }
 
 /** The connection to the queue's server failed or was lost. */
 export class ConnectionError extends QueueError {
   constructor(message: string, options?: ErrorOptions) {
-    super("ERR_CONNECTION", message, options);
+    super("ERR_X_QUEUE_CONNECTION", message, options);
   }
 }
 
@@ -70,7 +72,7 @@ export class JobNotFoundError extends QueueError {
   readonly jobId: string;
 
   constructor(jobId: string, options?: ErrorOptions) {
-    super("ERR_JOB_NOT_FOUND", `job ${jobId} not found`, options);
+    super("ERR_X_QUEUE_JOB_NOT_FOUND", `job ${jobId} not found`, options);
     this.jobId = jobId;
   }
 }
@@ -83,7 +85,7 @@ export class LeaseLostError extends QueueError {
   readonly jobId: string;
 
   constructor(jobId: string, reason: string, options?: ErrorOptions) {
-    super("ERR_LEASE_LOST", `reservation of job ${jobId} is no longer held: ${reason}`, options);
+    super("ERR_X_QUEUE_LEASE_LOST", `reservation of job ${jobId} is no longer held: ${reason}`, options);
     this.jobId = jobId;
   }
 }
@@ -91,7 +93,7 @@ export class LeaseLostError extends QueueError {
 /** An operation did not finish in time. */
 export class TimeoutError extends QueueError {
   constructor(message: string, options?: ErrorOptions) {
-    super("ERR_TIMEOUT", message, options);
+    super("ERR_X_QUEUE_TIMEOUT", message, options);
   }
 }
 
@@ -101,7 +103,7 @@ export class JobTooBigError extends QueueError {
   readonly limit: number;
 
   constructor(size: number, limit: number, options?: ErrorOptions) {
-    super("ERR_JOB_TOO_BIG", `job is ${size} bytes; the limit is ${limit} bytes`, options);
+    super("ERR_X_QUEUE_JOB_TOO_BIG", `job is ${size} bytes; the limit is ${limit} bytes`, options);
     this.size = size;
     this.limit = limit;
   }
@@ -110,7 +112,7 @@ export class JobTooBigError extends QueueError {
 /** Any other failure of the queue's backend. */
 export class AdapterError extends QueueError {
   constructor(message: string, options?: ErrorOptions) {
-    super("ERR_ADAPTER", message, options);
+    super("ERR_X_QUEUE_ADAPTER", message, options);
   }
 }
 

@@ -23,6 +23,7 @@ export type { JsonValue } from "./json-value.js";
 export type { MemoryQueueOptions } from "./memory-queue.js";
 export type {
   QueueAdapter,
+  QueueCapabilities,
   Reservation,
   ReserveOptions,
   ReleaseOptions,

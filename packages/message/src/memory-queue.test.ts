@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { InvalidOptionError } from "@x/core";
 import type { QueueAdapter } from "./adapter.js";
-import { InvalidArgumentError } from "./errors.js";
-import { createMemoryQueue } from "./memory-queue.js";
+import { createMemoryQueue, type MemoryQueueOptions } from "./memory-queue.js";
 import { describeQueueAdapter } from "./testing/index.js";
 
 describeQueueAdapter("memory", ({ leaseMs }) => createMemoryQueue({ leaseMs }), { leaseMs: 150 });
@@ -18,6 +18,7 @@ function withSlowClose(queue: QueueAdapter): QueueAdapter {
   };
   return {
     name: queue.name,
+    capabilities: queue.capabilities,
     enqueue: (init) => queue.enqueue(init),
     reserve: (options) => queue.reserve(options),
     peek: (id) => queue.peek(id),
@@ -79,8 +80,14 @@ describe("createMemoryQueue timing (fake clock)", () => {
 
 describe("createMemoryQueue options and isolation", () => {
   it("rejects a bad leaseMs, naming the option", () => {
-    expect(() => createMemoryQueue({ leaseMs: 0 })).toThrow(InvalidArgumentError);
-    expect(() => createMemoryQueue({ leaseMs: Number.NaN })).toThrow(/`leaseMs` must be a positive number/);
+    expect(() => createMemoryQueue({ leaseMs: 0 })).toThrow(InvalidOptionError);
+    expect(() => createMemoryQueue({ leaseMs: Number.NaN })).toThrow(/`leaseMs` must be a number of milliseconds/);
+  });
+
+  it("rejects an unknown option, listing the valid ones", () => {
+    expect(() => createMemoryQueue({ leaseMS: 5 } as MemoryQueueOptions)).toThrow(
+      "option `leaseMS` is not an option of createMemoryQueue(); valid options: leaseMs, name",
+    );
   });
 
   it("copies payloads in, so later changes by the producer do not reach the job", async () => {

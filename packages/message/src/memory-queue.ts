@@ -1,4 +1,5 @@
-import type { JobInfo, JobState, QueueAdapter, QueueStats, ReleaseOptions, Reservation, ReserveOptions } from "./adapter.js";
+import { checkOptionKeys, durationMsOption, InvalidOptionError } from "@x/core";
+import type { JobInfo, JobState, QueueAdapter, QueueCapabilities, QueueStats, ReleaseOptions, Reservation, ReserveOptions } from "./adapter.js";
 import { InvalidArgumentError, LeaseLostError, QueueClosedError } from "./errors.js";
 import { Heap } from "./internal/heap.js";
 import { createMessage, normalizePriority, withHeader, type Message, type MessageInit } from "./message.js";
@@ -51,12 +52,9 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function checkLease(leaseMs: number): number {
-  if (!Number.isFinite(leaseMs) || leaseMs <= 0) {
-    throw new InvalidArgumentError("leaseMs", `must be a positive number of milliseconds, got ${String(leaseMs)}`);
-  }
-  return leaseMs;
-}
+
+/** The memory queue keeps ids and bury reasons and is exact to the millisecond. */
+const MEMORY_QUEUE_CAPABILITIES: QueueCapabilities = Object.freeze({ customIds: true, buryReason: true, delayResolutionMs: 1 });
 
 /**
  * An in-memory {@link QueueAdapter} that passes the whole conformance suite: priorities, FIFO,
@@ -72,7 +70,11 @@ function checkLease(leaseMs: number): number {
  * ```
  */
 export function createMemoryQueue(options: MemoryQueueOptions = {}): QueueAdapter {
-  const leaseMs = checkLease(options.leaseMs ?? DEFAULT_MEMORY_LEASE_MS);
+  checkOptionKeys(options, ["leaseMs", "name"], "createMemoryQueue");
+  const leaseMs = durationMsOption("leaseMs", options.leaseMs, DEFAULT_MEMORY_LEASE_MS, { min: 1 });
+  if (options.name !== undefined && (typeof options.name !== "string" || options.name === "")) {
+    throw new InvalidOptionError("name", options.name, "must be a non-empty string");
+  }
   const name = options.name ?? "memory";
   const jobs = new Map<string, Job>();
   const ready = new Heap<Entry>((a, b) => a.key < b.key || (a.key === b.key && a.seq < b.seq));
@@ -212,6 +214,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): QueueAdapte
 
   const queue: QueueAdapter = {
     name,
+    capabilities: MEMORY_QUEUE_CAPABILITIES,
 
     async enqueue<P>(init: MessageInit<P>): Promise<Message<P>> {
       assertOpen();

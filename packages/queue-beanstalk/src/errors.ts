@@ -2,7 +2,7 @@
  * Errors of @x/queue-beanstalk. Failures surface as @x/message's shared classes
  * (`ConnectionError`, `JobTooBigError`, `LeaseLostError`, `QueueClosedError`, `TimeoutError`,
  * `InvalidArgumentError`, ...), so callers branch on `instanceof` or `code` whatever the queue.
- * The two classes below extend the shared `AdapterError` (code `ERR_ADAPTER`) for the failures
+ * The two classes below extend the shared `AdapterError` (code `ERR_X_QUEUE_ADAPTER`) for the failures
  * only beanstalkd has.
  */
 import { AdapterError } from "@x/message";

@@ -13,6 +13,7 @@ import {
   type Message,
   type MessageInit,
   type QueueAdapter,
+  type QueueCapabilities,
   type QueueStats,
   type Reservation,
   type ReserveOptions,
@@ -96,8 +97,15 @@ export function createBeanstalkQueue(options: BeanstalkQueueOptions = {}): Beans
   return new BeanstalkQueueImpl(resolveOptions(options));
 }
 
+/**
+ * beanstalkd assigns its own job ids and keeps no bury reason (the adapter tells the reason only
+ * to its own process), and its delays are whole seconds.
+ */
+const BEANSTALK_CAPABILITIES: QueueCapabilities = Object.freeze({ customIds: false, buryReason: false, delayResolutionMs: 1000 });
+
 class BeanstalkQueueImpl implements BeanstalkQueue {
   readonly name = "beanstalk" as const;
+  readonly capabilities = BEANSTALK_CAPABILITIES;
   readonly tube: string;
   readonly host: string;
   readonly port: number;

@@ -239,7 +239,7 @@ describe("limits and validation", () => {
     for (let i = 0; i < 2; i++) {
       const err = await queue.enqueue({ payload }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(JobTooBigError);
-      expect(err).toMatchObject({ limit: 4_096, code: "ERR_JOB_TOO_BIG" });
+      expect(err).toMatchObject({ limit: 4_096, code: "ERR_X_QUEUE_JOB_TOO_BIG" });
       expect((err as JobTooBigError).size).toBeGreaterThan(5_000);
       expect((err as Error).message).toContain("the limit is 4096 bytes");
     }
@@ -283,7 +283,7 @@ describe("limits and validation", () => {
       }, "the server to refuse puts");
       expect(err).toBeInstanceOf(BeanstalkCommandError);
       expect(err).toBeInstanceOf(AdapterError);
-      expect(err).toMatchObject({ reply: "DRAINING", command: "put", code: "ERR_ADAPTER" });
+      expect(err).toMatchObject({ reply: "DRAINING", command: "put", code: "ERR_X_QUEUE_ADAPTER" });
       const job = await queue.reserve();
       expect(job?.message.id).toBe(before.id);
       await job?.ack();

@@ -18,12 +18,6 @@ describeQueueAdapter(
     createBeanstalkQueue({ host: server.host, port: server.port, tube: freshTube(), ttrSeconds: Math.ceil(leaseMs / 1000) }),
   {
     leaseMs: 1000,
-    delayResolutionMs: 1000,
-    keepsBuryReason: false,
-    keepsCustomIds: false,
-    // Through the reservation's own socket when this adapter holds the job (the suite's case);
-    // a job reserved by another process gets JobReservedElsewhereError instead (see README).
-    deletesReservedJobs: true,
     share: (queue) => {
       const q = queue as BeanstalkQueue;
       return createBeanstalkQueue({ host: q.host, port: q.port, tube: q.tube, ttrSeconds: 1 });

@@ -39,7 +39,7 @@ describe("Session (the typed layer over fivebeans)", () => {
       const notFound = await session.peek(999_999).catch((err: unknown) => err);
       expect(notFound).toBeInstanceOf(BeanstalkCommandError);
       expect(notFound).toBeInstanceOf(AdapterError);
-      expect(notFound).toMatchObject({ reply: "NOT_FOUND", command: "peek", code: "ERR_ADAPTER" });
+      expect(notFound).toMatchObject({ reply: "NOT_FOUND", command: "peek", code: "ERR_X_QUEUE_ADAPTER" });
       // Unchecked on purpose: the adapter validates names before they get here.
       await expect(session.use("bad name")).rejects.toMatchObject({ reply: "BAD_FORMAT" });
       await expect(session.put(0, 0, 1, Buffer.alloc(2_000))).rejects.toMatchObject({ reply: "JOB_TOO_BIG" });

@@ -12,6 +12,7 @@ import {
   type Message,
   type MessageInit,
   type QueueAdapter,
+  type QueueCapabilities,
   type QueueStats,
   type Reservation,
   type ReserveOptions,
@@ -25,6 +26,9 @@ import { resolveOptions, type FileQueueOptions } from "./options.js";
 import { FileReservation, type Claim } from "./reservation.js";
 import { JobStore, type Located } from "./store.js";
 import { nextPollDelay } from "./waiting.js";
+
+/** The file queue keeps ids and bury reasons, and its delays are exact to the millisecond. */
+const FILE_QUEUE_CAPABILITIES: QueueCapabilities = Object.freeze({ customIds: true, buryReason: true, delayResolutionMs: 1 });
 
 /** A {@link QueueAdapter} on a directory, with `inspect` and the directory it serves. */
 export interface FileQueue extends QueueAdapter {
@@ -190,6 +194,7 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
 
   const queue: FileQueue = {
     name: "file",
+    capabilities: FILE_QUEUE_CAPABILITIES,
     dir: resolved.dir,
 
     enqueue<P>(init: MessageInit<P>): Promise<Message<P>> {

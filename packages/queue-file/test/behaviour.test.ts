@@ -28,7 +28,7 @@ describe("options", () => {
 
   it.each(bad)("a bad %s is refused up front, naming the option", (argument, options) => {
     expect(() => createFileQueue({ dir: "/tmp/never-created", ...options })).toThrow(
-      expect.objectContaining({ code: "ERR_INVALID_ARGUMENT", argument }),
+      expect.objectContaining({ code: "ERR_X_QUEUE_INVALID_ARGUMENT", argument }),
     );
   });
 

@@ -137,10 +137,10 @@ describe("hostile ids", () => {
   it.each(hostile)("%j is rejected by enqueue, peek, inspect and delete with InvalidArgumentError", async (id) => {
     const dir = tempDir();
     const queue = createFileQueue({ dir });
-    await expect(queue.enqueue({ id, payload: 1 })).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", argument: "id" });
-    await expect(queue.peek(id)).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", argument: "id" });
-    await expect(queue.inspect(id)).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", argument: "id" });
-    await expect(queue.delete(id)).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", argument: "id" });
+    await expect(queue.enqueue({ id, payload: 1 })).rejects.toMatchObject({ code: "ERR_X_QUEUE_INVALID_ARGUMENT", argument: "id" });
+    await expect(queue.peek(id)).rejects.toMatchObject({ code: "ERR_X_QUEUE_INVALID_ARGUMENT", argument: "id" });
+    await expect(queue.inspect(id)).rejects.toMatchObject({ code: "ERR_X_QUEUE_INVALID_ARGUMENT", argument: "id" });
+    await expect(queue.delete(id)).rejects.toMatchObject({ code: "ERR_X_QUEUE_INVALID_ARGUMENT", argument: "id" });
     expect(readdirSync(join(dir, "ready"))).toEqual([]);
     await queue.close();
   });

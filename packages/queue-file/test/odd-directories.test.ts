@@ -48,7 +48,7 @@ describe("a directory that cannot be used", () => {
   ])("%s: calls reject with FileSystemError, and the queue still closes", async (_label, makeDir) => {
     const queue = createFileQueue({ dir: makeDir() });
     await expect(queue.enqueue({ payload: 1 })).rejects.toBeInstanceOf(FileSystemError);
-    await expect(queue.reserve()).rejects.toMatchObject({ code: "ERR_ADAPTER" });
+    await expect(queue.reserve()).rejects.toMatchObject({ code: "ERR_X_QUEUE_ADAPTER" });
     await expect(queue.stats()).rejects.toBeInstanceOf(FileSystemError);
     await queue.close();
   });
@@ -75,7 +75,7 @@ describe("a directory that cannot be used", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as unknown);
-    const refused = { name: "FileSystemError", code: "ERR_ADAPTER", syscallCode: "EACCES" };
+    const refused = { name: "FileSystemError", code: "ERR_X_QUEUE_ADAPTER", syscallCode: "EACCES" };
     expect(lines).toEqual([
       { call: "enqueue", ...refused },
       { call: "reserve", ...refused },
@@ -96,7 +96,7 @@ describe("a directory that is not a queue", () => {
     const queue = createFileQueue({ dir });
     const error = await queue.enqueue({ payload: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ForeignDirectoryError);
-    expect(error).toMatchObject({ code: "ERR_ADAPTER", path: dir, reason: expect.stringContaining('"notes.txt"') as unknown });
+    expect(error).toMatchObject({ code: "ERR_X_QUEUE_ADAPTER", path: dir, reason: expect.stringContaining('"notes.txt"') as unknown });
     await expect(queue.reserve()).rejects.toBeInstanceOf(ForeignDirectoryError);
     expect(readdirSync(dir).sort()).toEqual(["notes.txt", "tmp"]);
     expect(existsSync(lookalike)).toBe(true);

@@ -8,4 +8,4 @@
  * vitest is an optional peer dependency of `@x/message`; only this entry point imports it.
  */
 export { describeQueueAdapter } from "./suite.js";
-export type { QueueAdapterCapabilities, QueueAdapterFactory, QueueAdapterFactoryContext } from "./suite.js";
+export type { QueueAdapterFactory, QueueAdapterSuiteOptions, QueueAdapterFactoryContext } from "./suite.js";

@@ -5,32 +5,28 @@ import { InvalidArgumentError, LeaseLostError, QueueClosedError } from "../error
 
 /** What the factory is told when it builds an adapter for one test. */
 export interface QueueAdapterFactoryContext {
-  /** The lease (TTR) the adapter must use, from {@link QueueAdapterCapabilities.leaseMs}. */
+  /** The lease (TTR) the adapter must use, from {@link QueueAdapterSuiteOptions.leaseMs}. */
   readonly leaseMs: number;
 }
 
 /** Builds a fresh, empty, isolated adapter (a new directory, tube, ...) for each test. */
 export type QueueAdapterFactory = (context: QueueAdapterFactoryContext) => QueueAdapter | Promise<QueueAdapter>;
 
-/** What the adapter under test can do, and the time scales it works at. */
-export interface QueueAdapterCapabilities {
+/**
+ * The time scales the suite runs the adapter at, and how to reach its queue from a second
+ * adapter. What the adapter can do is read from its own `capabilities`.
+ */
+export interface QueueAdapterSuiteOptions {
   /**
    * Lease the factory's adapters use, in ms. The lease tests wait for it to run out, so keep it
    * short (memory: 150, file: 1000, beanstalkd: 1000 since its TTR is in whole seconds).
    */
   readonly leaseMs: number;
-  /** Smallest delay the backend can express, in ms (beanstalkd: 1000). @default 1 */
-  readonly delayResolutionMs?: number;
-  /** `inspect()` reports the reason given to `bury()`. @default true when `inspect` exists */
-  readonly keepsBuryReason?: boolean;
-  /** `delete(id)` works while another reservation holds the job. @default true */
-  readonly deletesReservedJobs?: boolean;
-  /** `enqueue({ id })` keeps the caller's id (beanstalkd assigns its own). @default true */
-  readonly keepsCustomIds?: boolean;
   /**
    * Opens a second adapter on the same underlying queue, as another process would (same
-   * directory, same tube). Used by the concurrent-reservers test; without it that test shares
-   * one adapter between the reservers.
+   * directory, same tube): the suite passes the adapter under test, and `share` reads where its
+   * queue is from it (`queue.dir`, `queue.tube`). Used by the concurrent-reservers and close
+   * tests; without it the concurrent test shares one adapter between the reservers.
    */
   readonly share?: (queue: QueueAdapter) => QueueAdapter | Promise<QueueAdapter>;
 }
@@ -51,16 +47,10 @@ const ODD_PAYLOADS: readonly [string, unknown][] = [
  * Registers the shared conformance suite for a queue adapter with vitest. Call it at the top
  * level of a test file; it adds a `describe` block with about thirty tests.
  */
-export function describeQueueAdapter(
-  name: string,
-  factory: QueueAdapterFactory,
-  capabilities: QueueAdapterCapabilities,
-): void {
-  const leaseMs = capabilities.leaseMs;
-  const resolution = capabilities.delayResolutionMs ?? 1;
-  const delayMs = Math.max(resolution, 200);
-  const deletesReserved = capabilities.deletesReservedJobs ?? true;
-  const keepsCustomIds = capabilities.keepsCustomIds ?? true;
+export function describeQueueAdapter(name: string, factory: QueueAdapterFactory, options: QueueAdapterSuiteOptions): void {
+  const leaseMs = options.leaseMs;
+  /** A delay the backend can express, long enough to be told apart from none. */
+  const delayFor = (queue: QueueAdapter): number => Math.max(queue.capabilities.delayResolutionMs, 200);
   /** Upper bound for waits on leases and delays: generous, it only matters when something is broken. */
   const patience = (ms: number): number => ms * 4 + 2_000;
 
@@ -128,31 +118,29 @@ export function describeQueueAdapter(
 
       // Capabilities choose which behaviour is checked, never whether one is: an adapter without
       // a capability is held to the documented alternative, so nothing shows up as skipped.
-      if (keepsCustomIds) {
-        it("keeps an id given by the producer", async () => {
-          await queue.enqueue({ id: "order-42", payload: 1 });
-          expect((await mustReserve()).message.id).toBe("order-42");
-        });
+      it("keeps an id given by the producer, or gives its own as it declares", async () => {
+        const sent = await queue.enqueue({ id: "order-42", payload: 1 });
+        expect(sent.id === "order-42").toBe(queue.capabilities.customIds);
+        const job = await mustReserve();
+        expect(job.message.id).toBe(sent.id);
+      });
 
-        it("rejects a second job with the id of a live one", async () => {
-          await queue.enqueue({ id: "same-id", payload: 1 });
+      it("refuses a second job with the id of a live one, or delivers both under ids of its own", async () => {
+        const first = await queue.enqueue({ id: "same-id", payload: 1 });
+        if (queue.capabilities.customIds) {
           await expect(queue.enqueue({ id: "same-id", payload: 2 })).rejects.toBeInstanceOf(InvalidArgumentError);
           expect((await queue.peek("same-id"))?.body.payload).toBe(1);
-        });
-      } else {
-        it("gives its own ids when the producer gives one, and delivers every job", async () => {
-          const first = await queue.enqueue({ id: "order-42", payload: 1 });
-          const second = await queue.enqueue({ id: "order-42", payload: 2 });
-          expect(first.id).not.toBe("order-42");
-          expect(second.id).not.toBe(first.id);
-          for (const sent of [first, second]) {
-            const job = await mustReserve();
-            expect(job.message.id).toBe(sent.id);
-            expect(job.message.body.payload).toBe(sent.body.payload);
-            await job.ack();
-          }
-        });
-      }
+          return;
+        }
+        const second = await queue.enqueue({ id: "same-id", payload: 2 });
+        expect(second.id).not.toBe(first.id);
+        for (const sent of [first, second]) {
+          const job = await mustReserve();
+          expect(job.message.id).toBe(sent.id);
+          expect(job.message.body.payload).toBe(sent.body.payload);
+          await job.ack();
+        }
+      });
 
       it("rejects a bad priority with the shared InvalidArgumentError", async () => {
         await expect(queue.enqueue({ priority: 1.5 })).rejects.toBeInstanceOf(InvalidArgumentError);
@@ -211,6 +199,7 @@ export function describeQueueAdapter(
       });
 
       it("honours delay: invisible until its time, while later jobs go first", async () => {
+        const delayMs = delayFor(queue);
         const started = Date.now();
         const later = await queue.enqueue({ payload: "m1", delayMs: delayMs });
         const now = await queue.enqueue({ payload: "m2" });
@@ -288,8 +277,8 @@ export function describeQueueAdapter(
 
     /** A second adapter on the same queue when the adapter can open one, else the same adapter. */
     async function factoryFor(q: QueueAdapter): Promise<QueueAdapter> {
-      if (!capabilities.share) return q;
-      const second = await capabilities.share(q);
+      if (!options.share) return q;
+      const second = await options.share(q);
       extra.push(second);
       return second;
     }
@@ -307,6 +296,7 @@ export function describeQueueAdapter(
 
       it("release with a delay keeps the priority and hides the job until then", async () => {
         const sent = await queue.enqueue({ payload: "later", priority: 7 });
+        const delayMs = delayFor(queue);
         const started = Date.now();
         await (await mustReserve()).release({ delayMs });
         expect(await queue.reserve()).toBeNull();
@@ -338,7 +328,7 @@ export function describeQueueAdapter(
         if (queue.inspect) {
           const info = await queue.inspect(sent.id);
           expect(info?.state).toBe("buried");
-          if (capabilities.keepsBuryReason ?? true) expect(info?.buryReason).toBe("handler said no");
+          if (queue.capabilities.buryReason) expect(info?.buryReason).toBe("handler said no");
         }
         expect(await queue.kick(10)).toBe(1);
         expect(await queue.kick(10)).toBe(0);
@@ -390,8 +380,7 @@ export function describeQueueAdapter(
         expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, reserved: 0, buried: 0 });
       });
 
-      // Only adapters that can: see QueueAdapterCapabilities.deletesReservedJobs.
-      if (deletesReserved) it("delete removes a reserved job; its holder then loses the lease", async () => {
+      it("delete removes a reserved job; its holder then loses the lease", async () => {
         const sent = await queue.enqueue({ payload: "held" });
         const job = await mustReserve();
         expect(await queue.delete(sent.id)).toBe(true);
@@ -462,7 +451,7 @@ export function describeQueueAdapter(
       });
 
       // Only where a second adapter can reach the same jobs (another process's, in real life).
-      if (capabilities.share !== undefined) it("a job held when its adapter closes is not lost", async () => {
+      if (options.share !== undefined) it("a job held when its adapter closes is not lost", async () => {
         const other = await factoryFor(queue);
         const sent = await queue.enqueue({ payload: "survivor" });
         await mustReserve();
