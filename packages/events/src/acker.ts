@@ -1,3 +1,4 @@
+import { systemTime } from "@x/core";
 import { createInbox, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { AckTimeoutError } from "./errors.js";
 
@@ -6,6 +7,7 @@ interface Pending {
   readonly subject: string;
   readonly payload: Uint8Array;
   readonly reply: string;
+  /** On the monotonic clock: a wall-clock step must not fail (or prolong) every pending acknowledgement at once. */
   readonly deadline: number;
   /** Settles the acknowledgement: `undefined` when confirmed, else why not. */
   readonly settle: (failure: Error | undefined) => void;
@@ -43,7 +45,7 @@ export class Acker {
     this.#sweeper ??= setInterval(this.#sweep, Math.max(50, this.timeoutMs / 5)).unref();
     const reply = this.#prefix + (this.#next++).toString(36);
     return new Promise<Error | undefined>((settle) => {
-      const pending: Pending = { subject: ackSubject, payload, reply, deadline: Date.now() + this.timeoutMs, settle };
+      const pending: Pending = { subject: ackSubject, payload, reply, deadline: systemTime.now() + this.timeoutMs, settle };
       this.#pending.set(reply, pending);
       this.#queue.push(pending);
       // Publish the acks of one event-loop turn together: the client then writes them to the
@@ -93,7 +95,7 @@ export class Acker {
   };
 
   readonly #sweep = (): void => {
-    const now = Date.now();
+    const now = systemTime.now();
     for (const [reply, pending] of this.#pending) {
       if (pending.deadline > now) continue;
       this.#pending.delete(reply);

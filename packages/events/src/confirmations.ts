@@ -1,3 +1,4 @@
+import { systemTime } from "@x/core";
 import { createInbox, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { MAX_REPORTED_UNCONFIRMED, type UnconfirmedEmit } from "./errors.js";
 
@@ -47,6 +48,7 @@ interface Pending {
   readonly id: number;
   readonly event: string;
   readonly uid: string | undefined;
+  /** On the monotonic clock: a wall-clock step must not fail (or prolong) every pending emit at once. */
   readonly deadline: number;
 }
 
@@ -89,7 +91,7 @@ export class EmitConfirmations {
     }
     const id = this.#next++;
     const reply = this.#prefix + id.toString(36);
-    this.#pending.set(reply, { id, event, uid, deadline: Date.now() + timeoutMs });
+    this.#pending.set(reply, { id, event, uid, deadline: systemTime.now() + timeoutMs });
     return reply;
   }
 
@@ -169,7 +171,7 @@ export class EmitConfirmations {
   };
 
   readonly #sweep = (): void => {
-    const now = Date.now();
+    const now = systemTime.now();
     for (const [reply, pending] of this.#pending) {
       if (pending.deadline > now) continue;
       this.#settle(reply, pending, "the server did not confirm within the emit's timeout");

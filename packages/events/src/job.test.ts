@@ -172,7 +172,7 @@ describe("runJob: retry schedule with a fake clock", () => {
     expect(outcomes).toEqual(["retried", "retried", "retried", "retried", "dead-lettered"]);
   });
 
-  it("uses retryDelay [4, 5, 6] s as 4, 5, 6, 6 s", async () => {
+  it("uses retryDelaysMs [4, 5, 6] s as 4, 5, 6, 6 s", async () => {
     const { starts } = await simulate({ maxAttempts: 5, retryDelaysMs: [4_000, 5_000, 6_000] });
     expect(starts).toEqual([0, 4_000, 9_000, 15_000, 21_000]);
   });
@@ -211,7 +211,7 @@ describe("runJob: delay headers from foreign publishers", () => {
 });
 
 describe("runJob: job timeout and shutdown", () => {
-  it("aborts the handler's signal with JobTimeoutError at jobTimeout and retries with backoff", async () => {
+  it("aborts the handler's signal with JobTimeoutError at jobTimeoutMs and retries with backoff", async () => {
     let signal: AbortSignal | undefined;
     const failures: unknown[] = [];
     const actor = actorWith((_payload, ctx) => {
@@ -274,7 +274,7 @@ describe("runJob: job timeout and shutdown", () => {
 });
 
 describe("runJob: pulse", () => {
-  it("sends in-progress every ackWait / 2 while the handler runs, and stops after", async () => {
+  it("sends in-progress every ackWaitMs / 2 while the handler runs, and stops after", async () => {
     const actor = actorWith(() => new Promise((resolve) => setTimeout(resolve, 2_100)), { ackWaitMs: 1_000, jobTimeoutMs: 10_000 });
     const { env } = jobEnvironment(actor);
     const delivery = fakeDelivery({ data: json({ id: 1 }) });

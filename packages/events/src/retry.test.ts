@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_RETRY_DELAYS_MS } from "./actor.js";
 import { attemptOf, retryDelayFor } from "./retry.js";
 
-describe("retryDelayFor: retryDelay[k] is the delay after failure k+1 (G-W5 fixed)", () => {
+describe("retryDelayFor: retryDelaysMs[k] is the delay after failure k+1", () => {
   it.each([
     // attempt (1-based) -> delay; walnats would give 5, 6, 6, 6 for attempts 1..4 (index = delivery count)
     [1, 4],
@@ -24,7 +24,7 @@ describe("retryDelayFor: retryDelay[k] is the delay after failure k+1 (G-W5 fixe
   });
 });
 
-describe("attemptOf: delay bounces are not attempts (G-W4 fixed)", () => {
+describe("attemptOf: delay bounces are not attempts", () => {
   const stored = 1_000;
   it.each([
     // deliveryCount, delayUntil, expected attempt

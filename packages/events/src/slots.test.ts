@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Slots, type Priority } from "./slots.js";
+import { ActorSlots, Slots, type Priority } from "./slots.js";
 
 /** A small deterministic PRNG (mulberry32), so the property test is reproducible. */
 function random(seed: number): () => number {
@@ -63,5 +63,37 @@ describe("Slots", () => {
         if (a.priority === b.priority) expect(a.index).toBeLessThan(b.index);
       }
     }
+  });
+});
+
+describe("ActorSlots", () => {
+  it("takes a slot from the actor's maxJobs and the listen call's at once, and gives back to both", async () => {
+    const shared = new Slots(3);
+    const a = new ActorSlots(2, shared, "normal");
+    const b = new ActorSlots(5, shared, "normal");
+    expect(await a.take(10)).toBe(2); // the actor's own limit
+    expect(await b.take(10)).toBe(1); // what is left of the shared limit
+    expect(shared.available).toBe(0);
+    expect(a.tryTake(1)).toBe(0);
+    expect(b.tryTake(1)).toBe(0);
+    a.release(2);
+    // b's own 4 free slots do not help: only 2 are free in the listen call.
+    expect(b.tryTake(4)).toBe(2);
+    expect(shared.available).toBe(0);
+    b.release(3);
+    expect(shared.available).toBe(3);
+    expect(await a.take(1)).toBe(1);
+  });
+
+  it("gives its own slots back when waiting for a shared one is aborted", async () => {
+    const shared = new Slots(1);
+    await shared.take(1);
+    const slots = new ActorSlots(2, shared, "high");
+    const controller = new AbortController();
+    const waiting = slots.take(2, controller.signal);
+    controller.abort(new Error("stop"));
+    await expect(waiting).rejects.toThrow("stop");
+    shared.release(1);
+    expect(slots.tryTake(2)).toBe(1);
   });
 });

@@ -36,7 +36,7 @@ describe("Acker: confirmed acknowledgements (double acks)", () => {
   });
 
   it("fails an acknowledgement the server never answers with AckTimeoutError (fake clock)", async () => {
-    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date", "performance"] });
     const acker = new Acker(nats.nc, 1_000);
     let outcome: unknown = "pending";
     const sending = acker.send(uniqueName("nobody.listens.here"), ACK).then((failure) => failure ?? "confirmed");

@@ -93,7 +93,7 @@ describe("delay", () => {
 });
 
 describe("pulse", () => {
-  /** Handles one event whose first call outlasts 2 x ackWait; counts the calls made while it ran. */
+  /** Handles one event whose first call outlasts 2 x ackWaitMs; counts the calls made while it ran. */
   const longFirstCall = async (pulse: boolean): Promise<{ calls: number; whileFirstRan: number }> => {
     let calls = 0;
     let whileFirstRan = 0;
@@ -101,7 +101,7 @@ describe("pulse", () => {
     await using t = await setup<number>(async () => {
       calls++;
       if (calls === 1) {
-        // More than 2 x ackWait. Pulses every 1.5 s leave 1.5 s of slack for a starved machine.
+        // More than 2 x ackWaitMs. Pulses every 1.5 s leave 1.5 s of slack for a starved machine.
         await sleep(6_200);
         firstDone = true;
       } else if (!firstDone) {
@@ -120,7 +120,7 @@ describe("pulse", () => {
     expect(await longFirstCall(true)).toEqual({ calls: 1, whileFirstRan: 0 });
   });
   it("without it the event is redelivered while still running", async () => {
-    // Once at least; on a busy machine the redelivery's ack can itself miss ackWait and bring a third.
+    // Once at least; on a busy machine the redelivery's ack can itself miss ackWaitMs and bring a third.
     expect((await longFirstCall(false)).whileFirstRan).toBeGreaterThanOrEqual(1);
   });
 });
