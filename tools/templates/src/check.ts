@@ -201,7 +201,7 @@ async function installSizes(packed: readonly Packed[], work: string): Promise<Ma
     console.log(`    ${p.manifest.name.padEnd(20)} ${String(size.packages).padStart(3)} packages ${formatSize(size.bytes).padStart(8)}`);
     if (stated === null) fail(`${p.manifest.name}: the README has no "Install size" line; measured: "${line}"`);
     else if (stated.packages !== size.packages || Math.abs(parseSize(stated.size) - size.bytes) > SIZE_TOLERANCE * size.bytes) {
-      fail(`${p.manifest.name}: the README says "Install size: ${stated.packages} packages, ${stated.size}"; measured: "${line}"`);
+      fail(`${p.manifest.name}: the README says "Install size: ${stated.packages} (packages), ${stated.size}"; measured: "${line}"; update the README`);
     }
   }
   return sizes;
