@@ -67,7 +67,8 @@ function beanstalkSpec(url: string): QueueSpec {
   if (tube.includes("/")) throw new UsageError(`--queue ${url}: the path must be one tube name`);
   if (tube !== "") options.tube = tube;
   for (const [name, value] of parsed.searchParams) {
-    if (name === "ttr") options.ttrSeconds = numberParam(url, name, value);
+    // The URL keeps whole seconds, as it always had, so existing URLs keep their meaning.
+    if (name === "ttr") options.ttrMs = numberParam(url, name, value) * 1000;
     else throw new UsageError(`--queue ${url}: unknown parameter \`${name}\` (beanstalk queues take ttr=<seconds>)`);
   }
   return { scheme: "beanstalk", packageName: "@x/queue-beanstalk", factory: "createBeanstalkQueue", options };
@@ -116,12 +117,18 @@ export async function importPackage(packageName: string, scheme: string, cwd: st
   throw new AdapterNotInstalledError(packageName, scheme, { cause: lastError });
 }
 
+/**
+ * One method of the logger handed to an adapter. It takes either argument order: `(fields,
+ * message)` (@x/core's and pino's) and `(message, fields)` (adapters written before it).
+ */
+export type AdapterLogMethod = (first: unknown, second?: unknown) => void;
+
 /** The logger shape every adapter takes (`logger` option). */
 export interface AdapterLogger {
-  debug(message: string, details?: Readonly<Record<string, unknown>>): void;
-  info(message: string, details?: Readonly<Record<string, unknown>>): void;
-  warn(message: string, details?: Readonly<Record<string, unknown>>): void;
-  error(message: string, details?: Readonly<Record<string, unknown>>): void;
+  readonly debug: AdapterLogMethod;
+  readonly info: AdapterLogMethod;
+  readonly warn: AdapterLogMethod;
+  readonly error: AdapterLogMethod;
 }
 
 /**

@@ -44,10 +44,20 @@ function version(): string {
   return `${pkg.version}\n`;
 }
 
+/** Log fields as one line: `(file: ready/…; reason: …)`, each value bounded. */
+function describeFields(fields: unknown): string {
+  if (typeof fields !== "object" || fields === null) return "";
+  const parts = Object.entries(fields)
+    .filter(([key]) => key !== "event")
+    .map(([key, value]) => `${key}: ${typeof value === "string" ? value : describeError(value, 300)}`);
+  return parts.length === 0 ? "" : ` (${parts.join("; ")})`;
+}
+
 /** An adapter logger that shows warnings and errors (a job set aside as unreadable) and nothing else. */
 function problemsTo(io: CliIo): AdapterLogger {
-  const show = (message: string): void => {
-    io.stderr.write(`x-queue: ${message}\n`);
+  const show = (first: unknown, second?: unknown): void => {
+    const [message, fields] = typeof first === "string" ? [first, second] : [second, first];
+    io.stderr.write(`x-queue: ${typeof message === "string" ? message : "problem"}${describeFields(fields)}\n`);
   };
   const ignore = (): void => undefined;
   return { debug: ignore, info: ignore, warn: show, error: show };
