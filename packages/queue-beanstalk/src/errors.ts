@@ -2,10 +2,28 @@
  * Errors of @x/queue-beanstalk. Failures surface as @x/message's shared classes
  * (`ConnectionError`, `JobTooBigError`, `LeaseLostError`, `QueueClosedError`, `TimeoutError`,
  * `InvalidArgumentError`, ...), so callers branch on `instanceof` or `code` whatever the queue.
- * The two classes below extend the shared `AdapterError` (code `ERR_X_QUEUE_ADAPTER`) for the failures
- * only beanstalkd has.
+ * The two classes below are `AdapterError`s (so `instanceof AdapterError` still catches them) for
+ * the failures only beanstalkd has, each with a code of its own.
  */
 import { AdapterError } from "@x/message";
+
+/** The codes of this package's own classes; unique across the toolkit. */
+export type BeanstalkErrorCode = "ERR_X_BEANSTALK_COMMAND" | "ERR_X_BEANSTALK_JOB_RESERVED_ELSEWHERE";
+
+/**
+ * `AdapterError` typed with a `code` of any string. `@x/message` narrows `code` to the shared
+ * `ERR_X_QUEUE_*` codes, which would leave no room for an adapter's own: a subclass may only
+ * narrow a property's type. The class at runtime is `AdapterError` itself.
+ */
+const BeanstalkAdapterError: new (
+  message: string,
+  options?: ErrorOptions,
+) => Error & Omit<AdapterError, "code"> & { readonly code: string } = AdapterError;
+
+function setCode(error: object, code: BeanstalkErrorCode): void {
+  // XError assigned the shared code in its constructor; this class's own replaces it.
+  (error as { code: string }).code = code;
+}
 
 /** The reply words beanstalkd uses when a command does not succeed. */
 export const BEANSTALK_REPLIES = [
@@ -52,7 +70,8 @@ const EXPLANATIONS: Readonly<Record<BeanstalkReply, string>> = {
  * beanstalkd answered a command with an error reply (fivebeans hands these over as bare
  * strings). `reply` is the server's word, e.g. `"DRAINING"`; `command` the command sent.
  */
-export class BeanstalkCommandError extends AdapterError {
+export class BeanstalkCommandError extends BeanstalkAdapterError {
+  declare readonly code: "ERR_X_BEANSTALK_COMMAND";
   /** The server's reply word (`NOT_FOUND`, `DRAINING`, ...), or whatever else it sent. */
   readonly reply: BeanstalkReply | "UNEXPECTED_REPLY";
   /** The raw reply when it was not a documented word. */
@@ -64,6 +83,7 @@ export class BeanstalkCommandError extends AdapterError {
     const reply = isBeanstalkReply(raw) ? raw : "UNEXPECTED_REPLY";
     const why = reply === "UNEXPECTED_REPLY" ? `unexpected reply ${JSON.stringify(raw.slice(0, 80))}` : `${reply}: ${EXPLANATIONS[reply]}`;
     super(`beanstalkd ${command}: ${why}`, options);
+    setCode(this, "ERR_X_BEANSTALK_COMMAND");
     this.reply = reply;
     this.raw = raw;
     this.command = command;
@@ -75,7 +95,8 @@ export class BeanstalkCommandError extends AdapterError {
  * reserved: beanstalkd lets only the holder delete a reserved job. It becomes deletable once its
  * holder releases it or its TTR runs out.
  */
-export class JobReservedElsewhereError extends AdapterError {
+export class JobReservedElsewhereError extends BeanstalkAdapterError {
+  declare readonly code: "ERR_X_BEANSTALK_JOB_RESERVED_ELSEWHERE";
   /** The id of the job that could not be deleted. */
   readonly jobId: string;
 
@@ -85,6 +106,7 @@ export class JobReservedElsewhereError extends AdapterError {
         "(retry after it is released or its TTR runs out)",
       options,
     );
+    setCode(this, "ERR_X_BEANSTALK_JOB_RESERVED_ELSEWHERE");
     this.jobId = jobId;
   }
 }

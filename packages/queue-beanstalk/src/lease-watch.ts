@@ -1,6 +1,8 @@
+import { systemTime } from "@x/core";
+
 /** A reservation whose lease this client enforces (see `reservation.ts`). */
 export interface Leased {
-  /** When the lease counts as run out (epoch ms); moves later on every touch. */
+  /** When the lease counts as run out (`systemTime.now()` ms); moves later on every touch. */
   readonly leaseDeadline: number;
   /** Called once the deadline has passed while the lease is still watched. */
   leaseRanOut(): void;
@@ -16,7 +18,7 @@ export interface Leased {
 export class LeaseWatch {
   readonly #watched = new Set<Leased>();
   #timer: NodeJS.Timeout | undefined;
-  /** When the armed timer fires (epoch ms); `Infinity` when none is armed. */
+  /** When the armed timer fires (`systemTime.now()` ms); `Infinity` when none is armed. */
   #armedFor = Infinity;
   readonly #fire = (): void => {
     this.#timer = undefined;
@@ -54,13 +56,13 @@ export class LeaseWatch {
   #arm(at: number): void {
     clearTimeout(this.#timer);
     this.#armedFor = at;
-    this.#timer = setTimeout(this.#fire, Math.max(0, at - Date.now()));
+    this.#timer = setTimeout(this.#fire, Math.max(0, at - systemTime.now()));
     // A forgotten reservation must not keep the process alive.
     this.#timer.unref();
   }
 
   #check(): void {
-    const now = Date.now();
+    const now = systemTime.now();
     const overdue: Leased[] = [];
     let next = Infinity;
     for (const lease of this.#watched) {

@@ -1,3 +1,4 @@
+import { systemTime } from "@x/core";
 import type { BeanstalkReservation } from "./reservation.js";
 
 interface Entry {
@@ -41,7 +42,7 @@ export class PrefetchBuffer {
   }
 
   add(reservation: BeanstalkReservation): void {
-    this.#entries.push({ reservation, at: Date.now() });
+    this.#entries.push({ reservation, at: systemTime.now() });
     if (!this.#keepalive) {
       this.#keepalive = setInterval(() => {
         this.#touchWaiting();
@@ -51,7 +52,7 @@ export class PrefetchBuffer {
   }
 
   #touchWaiting(): void {
-    const now = Date.now();
+    const now = systemTime.now();
     for (const entry of this.#entries) {
       if (now - entry.at < entry.reservation.leaseMs / 2) continue;
       entry.at = now;
@@ -80,7 +81,7 @@ export class PrefetchBuffer {
       if (best < 0) return undefined;
       const [entry] = this.#entries.splice(best, 1);
       if (!entry?.reservation.isHeld) continue;
-      if (Date.now() - entry.at < entry.reservation.leaseMs / 2) return entry.reservation;
+      if (systemTime.now() - entry.at < entry.reservation.leaseMs / 2) return entry.reservation;
       try {
         await entry.reservation.touch();
         return entry.reservation;

@@ -1,3 +1,4 @@
+import { Emitter, sleep, systemTime, type Listener, type Unsubscribe } from "@x/core";
 import {
   ConnectionError,
   createMessage,
@@ -19,22 +20,20 @@ import {
   type ReserveOptions,
 } from "@x/message";
 import { BeanstalkCommandError, JobReservedElsewhereError } from "./errors.js";
-import { QueueEvents, type BeanstalkQueueEventName, type BeanstalkQueueListener } from "./events.js";
+import { EVENT_NAMES, type BeanstalkQueueEvents } from "./events.js";
 import { readJobBody } from "./interop.js";
-import { sleep } from "./internal/wait.js";
-import { resolveOptions, type BeanstalkQueueOptions, type ResolvedOptions } from "./options.js";
+import { MAX_SECONDS, resolveOptions, toSeconds, type BeanstalkQueueOptions, type ResolvedOptions } from "./options.js";
 import { reconnectDelay } from "./protocol/backoff.js";
 import { Connection, ConnectionClosedError } from "./protocol/connection.js";
 import type { Session, RawJob } from "./protocol/session.js";
 import type { JobStats } from "./protocol/stats.js";
 import { LeaseWatch } from "./lease-watch.js";
-import { BeanstalkReservation, toSeconds, type ReservationHost } from "./reservation.js";
+import { BeanstalkReservation, type ReservationHost } from "./reservation.js";
 import { ReserverPool } from "./reserver-pool.js";
 import { PrefetchBuffer } from "./prefetch.js";
 
 /** A reserve with less than a second left polls this often (beanstalkd's timeouts are whole seconds). */
 const SUB_SECOND_POLL_MS = 50;
-const MAX_UINT32 = 2 ** 32 - 1;
 
 /** A beanstalkd tube as a {@link QueueAdapter}, plus what only beanstalkd has. */
 export interface BeanstalkQueue extends QueueAdapter {
@@ -46,8 +45,12 @@ export interface BeanstalkQueue extends QueueAdapter {
   readonly port: number;
   /** State and lease end of one job in this tube (from `stats-job`), or `null`. No bury reason: beanstalkd cannot store it. */
   inspect(id: string): Promise<JobInfo | null>;
-  /** Subscribes to an event (`buried`, `connect`, `disconnect`, `reconnecting`); returns the unsubscribe function. */
-  on<E extends BeanstalkQueueEventName>(event: E, listener: BeanstalkQueueListener<E>): () => void;
+  /**
+   * Subscribes to an event (`buried`, `connect`, `disconnect`, `reconnecting`); returns the
+   * function that unsubscribes. A listener that throws is logged and disturbs nothing.
+   * @throws InvalidArgumentError for an unknown event name or a listener that is not a function.
+   */
+  on<E extends keyof BeanstalkQueueEvents>(event: E, listener: Listener<BeanstalkQueueEvents[E]>): Unsubscribe;
 }
 
 /** Job ids are beanstalkd's: decimal integers. Anything else names no job. */
@@ -67,8 +70,8 @@ const isConnectionLoss = (err: unknown): boolean =>
 function messageTtr(message: Message): number | undefined {
   const ttr = message.header.ttr;
   if (ttr === undefined) return undefined;
-  if (typeof ttr !== "number" || !Number.isInteger(ttr) || ttr < 1 || ttr > MAX_UINT32) {
-    throw new InvalidArgumentError("header.ttr", `must be a whole number of seconds from 1 to ${MAX_UINT32}, got ${JSON.stringify(ttr)}`);
+  if (typeof ttr !== "number" || !Number.isInteger(ttr) || ttr < 1 || ttr > MAX_SECONDS) {
+    throw new InvalidArgumentError("header.ttr", `must be a whole number of seconds from 1 to ${MAX_SECONDS}, got ${JSON.stringify(ttr)}`);
   }
   return ttr;
 }
@@ -82,11 +85,11 @@ function messageTtr(message: Message): number | undefined {
  * its own, so a blocking reserve never delays a put or an ack. A reservation's calls go through
  * the socket that reserved it. Every connection reconnects with backoff and re-issues `use`/`watch`.
  *
- * @throws InvalidArgumentError naming the option, for a bad option (such as an invalid tube name).
+ * @throws InvalidOptionError naming the option, for an unknown or bad option (such as an invalid tube name).
  *
  * @example
  * ```ts
- * const queue = createBeanstalkQueue({ host: "127.0.0.1", port: 11300, tube: "emails", ttrSeconds: 30 });
+ * const queue = createBeanstalkQueue({ host: "127.0.0.1", port: 11300, tube: "emails", ttrMs: 30_000 });
  * await queue.enqueue({ requestType: "send_email", payload: { to: "ada@example.com" } });
  * const job = await queue.reserve({ timeoutMs: 5_000 });
  * await job?.ack();
@@ -99,7 +102,7 @@ export function createBeanstalkQueue(options: BeanstalkQueueOptions = {}): Beans
 
 /**
  * beanstalkd assigns its own job ids and keeps no bury reason (the adapter tells the reason only
- * to its own process), and its delays are whole seconds.
+ * to its own process, through the `buried` event), and its delays are whole seconds.
  */
 const BEANSTALK_CAPABILITIES: QueueCapabilities = Object.freeze({ customIds: false, buryReason: false, delayResolutionMs: 1000 });
 
@@ -110,7 +113,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
   readonly host: string;
   readonly port: number;
   readonly #options: ResolvedOptions;
-  readonly #events: QueueEvents;
+  readonly #events: Emitter<BeanstalkQueueEvents>;
   readonly #producer: Connection;
   /**
    * Non-blocking reserves, of any number of callers at once: it never waits on the server, so
@@ -133,7 +136,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     this.tube = options.tube;
     this.host = options.host;
     this.port = options.port;
-    this.#events = new QueueEvents(options.logger);
+    this.#events = new Emitter<BeanstalkQueueEvents>({ logger: options.logger });
     this.#producer = this.#connection("producer", async (session) => {
       // Pipelined: one round trip on connect.
       const [, server] = await Promise.all([session.use(this.tube), session.stats()]);
@@ -161,7 +164,11 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     };
   }
 
-  on<E extends BeanstalkQueueEventName>(event: E, listener: BeanstalkQueueListener<E>): () => void {
+  on<E extends keyof BeanstalkQueueEvents>(event: E, listener: Listener<BeanstalkQueueEvents[E]>): Unsubscribe {
+    if (!EVENT_NAMES.has(event)) {
+      throw new InvalidArgumentError("event", `must be one of ${[...EVENT_NAMES].join(", ")}, got ${JSON.stringify(event)}`);
+    }
+    if (typeof listener !== "function") throw new InvalidArgumentError("listener", `must be a function, got ${typeof listener}`);
     return this.#events.on(event, listener);
   }
 
@@ -175,14 +182,13 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
       commandTimeoutMs: o.commandTimeoutMs,
       backoff: { initialDelayMs: o.reconnectDelayMs, maxDelayMs: o.maxReconnectDelayMs },
       setup,
-      onEvent: (event) => {
-        this.#events.fromConnection(event);
-      },
+      events: this.#events,
+      logger: o.logger,
     });
   }
 
   #reportBuried(id: string, reason: string, foreign: boolean): void {
-    this.#options.logger?.info("job buried", { id, reason, foreign, tube: this.tube });
+    this.#options.logger.info({ jobId: id, reason, foreign, tube: this.tube }, "job buried");
     this.#events.emit("buried", { id, reason, foreign });
   }
 
@@ -211,7 +217,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     for (let attempt = 1; ; attempt++) {
       let session: Session;
       try {
-        session = await this.#producer.ready(Date.now() + this.#options.connectTimeoutMs);
+        session = await this.#producer.ready(systemTime.now() + this.#options.connectTimeoutMs);
       } catch (err) {
         throw this.#closedOr(err);
       }
@@ -229,14 +235,14 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     const message = createMessage(init);
     const ttr = messageTtr(message) ?? this.#options.ttrSeconds;
     const body = encode(message);
-    const delayMs = message.header.delay === undefined ? 0 : message.header.delay.getTime() - Date.now();
+    const delayMs = message.header.delay === undefined ? 0 : message.header.delay.getTime() - systemTime.wallNow();
     const delaySeconds = delayMs > 0 ? toSeconds(delayMs) : 0;
-    if (delaySeconds > MAX_UINT32) throw new InvalidArgumentError("delay", "is beyond beanstalkd's 2^32-1 seconds");
+    if (delaySeconds > MAX_SECONDS) throw new InvalidArgumentError("delay", "is beyond beanstalkd's 2^32-1 seconds");
     if (this.#maxJobSize !== undefined && body.length > this.#maxJobSize) throw new JobTooBigError(body.length, this.#maxJobSize);
     let id: number;
     try {
       // Not retried on a lost connection: the put may have been applied.
-      const session = this.#producer.current ?? (await this.#producer.ready(Date.now() + this.#options.connectTimeoutMs));
+      const session = this.#producer.current ?? (await this.#producer.ready(systemTime.now() + this.#options.connectTimeoutMs));
       id = await this.#put(session, message.header.priority, delaySeconds, ttr, body);
     } catch (err) {
       throw this.#closedOr(err);
@@ -271,10 +277,10 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
       const ready = await this.#prefetched.take();
       if (ready) return ready;
     }
-    const started = Date.now();
+    const started = systemTime.now();
     // First without waiting, on the shared socket: while jobs flow, every job comes from here.
     const now = await this.#reserveNow(started, signal);
-    if (now !== null || timeoutMs === 0 || Date.now() - started >= timeoutMs) return now;
+    if (now !== null || timeoutMs === 0 || systemTime.now() - started >= timeoutMs) return now;
     return this.#reserveWaiting(started, started + timeoutMs, signal);
   }
 
@@ -305,7 +311,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
         return reservation;
       } catch (err) {
         if (signal?.aborted === true) throw signal.reason;
-        if (this.#isClosed() || !isConnectionLoss(err) || Date.now() >= giveUpAt) throw this.#closedOr(err);
+        if (this.#isClosed() || !isConnectionLoss(err) || systemTime.now() >= giveUpAt) throw this.#closedOr(err);
         losses++;
         await sleep(reconnectDelay(losses, { initialDelayMs: o.reconnectDelayMs, maxDelayMs: o.maxReconnectDelayMs }), signal);
       }
@@ -353,7 +359,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
       if (this.#isClosed()) throw new QueueClosedError(this.#reservationHost.queueName);
       try {
         const session = await connection.ready(giveUpAt, signal);
-        const remaining = deadline - Date.now();
+        const remaining = deadline - systemTime.now();
         const seconds = remaining >= 1000 ? Math.min(o.reserveSliceSeconds, Math.floor(remaining / 1000)) : 0;
         const raw = await session.reserveWithTimeout(seconds);
         losses = 0;
@@ -362,7 +368,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
           if (reservation) return reservation;
           continue;
         }
-        const left = deadline - Date.now();
+        const left = deadline - systemTime.now();
         if (left <= 0) return null;
         if (seconds === 0) await sleep(Math.min(SUB_SECOND_POLL_MS, left), signal);
       } catch (err) {
@@ -371,7 +377,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
           connection.drop(err as Error);
           continue;
         }
-        if (this.#isClosed() || signal?.aborted === true || !isConnectionLoss(err) || Date.now() >= giveUpAt) throw err;
+        if (this.#isClosed() || signal?.aborted === true || !isConnectionLoss(err) || systemTime.now() >= giveUpAt) throw err;
         losses++;
         await sleep(reconnectDelay(losses, { initialDelayMs: o.reconnectDelayMs, maxDelayMs: o.maxReconnectDelayMs }), signal);
       }
@@ -476,7 +482,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
       const { stats } = found;
       const message = this.#readOrThrow(found.raw, stats);
       return stats.state === "reserved"
-        ? { message, state: stats.state, leaseEndsAt: Date.now() + stats.timeLeft * 1000 }
+        ? { message, state: stats.state, leaseEndsAt: systemTime.wallNow() + stats.timeLeft * 1000 }
         : { message, state: stats.state };
     }, true);
   }

@@ -1,3 +1,4 @@
+import { systemTime } from "@x/core";
 import {
   ConnectionError,
   InvalidArgumentError,
@@ -10,6 +11,7 @@ import {
   type Reservation,
 } from "@x/message";
 import { BeanstalkCommandError } from "./errors.js";
+import { MAX_SECONDS, toSeconds } from "./options.js";
 import type { LeaseWatch } from "./lease-watch.js";
 import type { Connection } from "./protocol/connection.js";
 import type { Session } from "./protocol/session.js";
@@ -30,11 +32,6 @@ export interface ReservationHost {
  * client, in case the server did not (see {@link BeanstalkReservation}).
  */
 export const LEASE_GRACE_MS = 1_000;
-
-/** Milliseconds to whole seconds for beanstalkd, never shorter than asked. */
-export function toSeconds(ms: number): number {
-  return Math.ceil(ms / 1000);
-}
 
 /**
  * A job reserved on one socket. beanstalkd ties a reservation to the connection that made it:
@@ -58,7 +55,7 @@ export class BeanstalkReservation implements Reservation {
   readonly jobId: number;
   /** The connection that reserved it (the queue's bookkeeping of busy sockets). */
   readonly owner: Connection;
-  /** When this client gives the job back unless it is touched or settled first (epoch ms). */
+  /** When this client gives the job back unless it is touched or settled first (`systemTime.now()` ms). */
   leaseDeadline: number;
   readonly #session: Session;
   readonly #host: ReservationHost;
@@ -74,7 +71,7 @@ export class BeanstalkReservation implements Reservation {
     this.message = message;
     this.#priority = message.header.priority;
     this.leaseMs = ttrSeconds * 1000;
-    this.leaseDeadline = Date.now() + this.leaseMs + LEASE_GRACE_MS;
+    this.leaseDeadline = systemTime.now() + this.leaseMs + LEASE_GRACE_MS;
     host.leases.watch(this);
   }
 
@@ -115,7 +112,7 @@ export class BeanstalkReservation implements Reservation {
     }
     const priority = options.priority === undefined ? this.#priority : normalizePriority(options.priority, "priority");
     const seconds = toSeconds(delayMs);
-    if (seconds > 2 ** 32 - 1) throw new InvalidArgumentError("delayMs", "is beyond beanstalkd's 2^32-1 seconds");
+    if (seconds > MAX_SECONDS) throw new InvalidArgumentError("delayMs", "is beyond beanstalkd's 2^32-1 seconds");
     this.#begin("release");
     await this.#settle("release", () => this.#session.release(this.jobId, priority, seconds));
   }
@@ -134,7 +131,7 @@ export class BeanstalkReservation implements Reservation {
     try {
       await this.#session.touch(this.jobId);
       if (this.#state === "held") {
-        this.leaseDeadline = Date.now() + this.leaseMs + LEASE_GRACE_MS;
+        this.leaseDeadline = systemTime.now() + this.leaseMs + LEASE_GRACE_MS;
         this.#host.leases.watch(this);
       }
     } catch (err) {

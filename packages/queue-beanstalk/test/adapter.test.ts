@@ -5,6 +5,7 @@ import { startBeanstalkd } from "@x/test-servers";
 import {
   BeanstalkCommandError,
   createBeanstalkQueue,
+  InvalidOptionError,
   JobReservedElsewhereError,
   type BeanstalkQueue,
   type BeanstalkQueueEvents,
@@ -14,7 +15,7 @@ import { Session } from "../src/protocol/session.js";
 import { until } from "./helpers.js";
 import { useQueues } from "./queues.js";
 
-const fixture = useQueues({ maxJobSize: 4_096 }, { ttrSeconds: 30 });
+const fixture = useQueues({ maxJobSize: 4_096 }, { ttrMs: 30_000 });
 const queueFor = (options: BeanstalkQueueOptions = {}): BeanstalkQueue => fixture.queue(options);
 const sessions: Session[] = [];
 afterEach(() => {
@@ -30,7 +31,7 @@ async function raw(): Promise<Session> {
 
 describe("mapping onto beanstalkd", () => {
   it("priority -> pri, delay -> whole seconds (rounded up), TTR from the options or the message's ttr header", async () => {
-    const queue = queueFor({ ttrSeconds: 17 });
+    const queue = queueFor({ ttrMs: 17_000 });
     const plain = await queue.enqueue({ payload: 1, priority: 12 });
     const delayed = await queue.enqueue({ payload: 2, delayMs: 1_200 });
     const ownTtr = await queue.enqueue({ payload: 3, header: { ttr: 3 } });
@@ -47,6 +48,14 @@ describe("mapping onto beanstalkd", () => {
     const second = await queue.reserve();
     expect(second?.message.id).toBe(ownTtr.id);
     expect(second?.leaseMs).toBe(3_000);
+  });
+
+  it("ttrMs is rounded up to whole seconds: the lease granted is never shorter than asked", async () => {
+    const queue = queueFor({ ttrMs: 1_500 });
+    const sent = await queue.enqueue({ payload: 1 });
+    expect(await (await raw()).statsJob(Number(sent.id))).toMatchObject({ ttr: 2 });
+    const job = await queue.reserve();
+    expect(job?.leaseMs).toBe(2_000);
   });
 
   it("rejects a bad ttr header with InvalidArgumentError naming it", async () => {
@@ -97,7 +106,7 @@ describe("mapping onto beanstalkd", () => {
   });
 
   it("attempts come from the server: TTR timeouts count", async () => {
-    const queue = queueFor({ ttrSeconds: 1 });
+    const queue = queueFor({ ttrMs: 1_000 });
     const sent = await queue.enqueue({ payload: "slow" });
     const first = await queue.reserve();
     expect(first?.message.header.attempts).toBe(0);
@@ -113,7 +122,7 @@ describe("mapping onto beanstalkd", () => {
   });
 
   it("inspect reports the state and, for a reserved job, when its lease ends", async () => {
-    const queue = queueFor({ ttrSeconds: 30 });
+    const queue = queueFor({ ttrMs: 30_000 });
     const sent = await queue.enqueue({ payload: "p" });
     expect((await queue.inspect(sent.id))?.state).toBe("ready");
     const before = Date.now();
@@ -257,7 +266,7 @@ describe("limits and validation", () => {
     const port = typeof address === "object" && address !== null ? address.port : 0;
     try {
       for (const tube of ["has space", "-starts-with-hyphen", "", "x".repeat(201), "colon:s", "zoë"]) {
-        expect(() => createBeanstalkQueue({ port, tube })).toThrow(InvalidArgumentError);
+        expect(() => createBeanstalkQueue({ port, tube })).toThrow(InvalidOptionError);
       }
       await new Promise((r) => setTimeout(r, 50));
       expect(connections).toBe(0);
@@ -283,7 +292,7 @@ describe("limits and validation", () => {
       }, "the server to refuse puts");
       expect(err).toBeInstanceOf(BeanstalkCommandError);
       expect(err).toBeInstanceOf(AdapterError);
-      expect(err).toMatchObject({ reply: "DRAINING", command: "put", code: "ERR_X_QUEUE_ADAPTER" });
+      expect(err).toMatchObject({ reply: "DRAINING", command: "put", code: "ERR_X_BEANSTALK_COMMAND" });
       const job = await queue.reserve();
       expect(job?.message.id).toBe(before.id);
       await job?.ack();

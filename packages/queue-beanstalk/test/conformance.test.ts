@@ -15,12 +15,12 @@ afterAll(async () => {
 describeQueueAdapter(
   "beanstalk",
   ({ leaseMs }) =>
-    createBeanstalkQueue({ host: server.host, port: server.port, tube: freshTube(), ttrSeconds: Math.ceil(leaseMs / 1000) }),
+    createBeanstalkQueue({ host: server.host, port: server.port, tube: freshTube(), ttrMs: leaseMs }),
   {
     leaseMs: 1000,
     share: (queue) => {
       const q = queue as BeanstalkQueue;
-      return createBeanstalkQueue({ host: q.host, port: q.port, tube: q.tube, ttrSeconds: 1 });
+      return createBeanstalkQueue({ host: q.host, port: q.port, tube: q.tube, ttrMs: 1_000 });
     },
   },
 );

@@ -1,6 +1,6 @@
 /**
  * fivebeans 1.5.0 pins 2016-era js-yaml, lodash and semver with public advisories; the workspace
- * overrides them (pnpm-workspace.yaml, toolchain.md section 5). This checks that the copies
+ * overrides them (the `overrides` of pnpm-workspace.yaml). This checks that the copies
  * fivebeans actually loads are the fixed ones, so a lockfile change cannot undo it silently.
  */
 import { createRequire } from "node:module";

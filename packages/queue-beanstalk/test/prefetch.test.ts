@@ -46,7 +46,7 @@ describe("prefetch", () => {
   });
 
   it("a prefetched job is kept alive while it waits: it does not time out or gain an attempt", async () => {
-    const queue = queueFor({ prefetch: 1, ttrSeconds: 1 });
+    const queue = queueFor({ prefetch: 1, ttrMs: 1_000 });
     const a = await queue.enqueue({ payload: "a" });
     const b = await queue.enqueue({ payload: "b" });
     const first = await queue.reserve();

@@ -1,9 +1,10 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdapterError, ConnectionError, TimeoutError } from "@x/message";
+import { Emitter, silentLogger, systemTime } from "@x/core";
 import { freePort, startBeanstalkd, type RunningServer } from "@x/test-servers";
 import { BeanstalkCommandError } from "../src/errors.js";
-import { Connection, ConnectionClosedError, type ConnectionEvent } from "../src/protocol/connection.js";
+import { Connection, ConnectionClosedError, type ConnectionEvents } from "../src/protocol/connection.js";
 import { PUT_WINDOW, Session } from "../src/protocol/session.js";
 import { freshTube, until } from "./helpers.js";
 
@@ -39,7 +40,7 @@ describe("Session (the typed layer over fivebeans)", () => {
       const notFound = await session.peek(999_999).catch((err: unknown) => err);
       expect(notFound).toBeInstanceOf(BeanstalkCommandError);
       expect(notFound).toBeInstanceOf(AdapterError);
-      expect(notFound).toMatchObject({ reply: "NOT_FOUND", command: "peek", code: "ERR_X_QUEUE_ADAPTER" });
+      expect(notFound).toMatchObject({ reply: "NOT_FOUND", command: "peek", code: "ERR_X_BEANSTALK_COMMAND" });
       // Unchecked on purpose: the adapter validates names before they get here.
       await expect(session.use("bad name")).rejects.toMatchObject({ reply: "BAD_FORMAT" });
       await expect(session.put(0, 0, 1, Buffer.alloc(2_000))).rejects.toMatchObject({ reply: "JOB_TOO_BIG" });
@@ -164,11 +165,24 @@ describe("Session (the typed layer over fivebeans)", () => {
   });
 });
 
+/** One connection event with its name in `type`, as recorded by {@link recordEvents}. */
+type ConnectionEvent = { [E in keyof ConnectionEvents]: { readonly type: E } & ConnectionEvents[E] }[keyof ConnectionEvents];
+
+/** The queue's emitter, with every connection event recorded in order. */
+function recordEvents(): { events: ConnectionEvent[]; emitter: Emitter<ConnectionEvents> } {
+  const events: ConnectionEvent[] = [];
+  const emitter = new Emitter<ConnectionEvents>();
+  for (const type of ["connect", "disconnect", "reconnecting"] as const) {
+    emitter.on(type, (payload) => events.push({ type, ...payload } as ConnectionEvent));
+  }
+  return { events, emitter };
+}
+
 describe("Connection (reconnects and re-issues use/watch)", () => {
   it("reconnects after a server restart and watches its tube again", async () => {
     await using own = await startBeanstalkd();
     const tube = freshTube();
-    const events: ConnectionEvent[] = [];
+    const { events, emitter } = recordEvents();
     const connection = new Connection({
       host: own.host,
       port: own.port,
@@ -178,7 +192,8 @@ describe("Connection (reconnects and re-issues use/watch)", () => {
       setup: async (session) => {
         await Promise.all([session.watch(tube), session.ignore("default")]);
       },
-      onEvent: (event) => events.push(event),
+      events: emitter,
+      logger: silentLogger,
       random: () => 0.5,
     });
     try {
@@ -207,7 +222,7 @@ describe("Connection (reconnects and re-issues use/watch)", () => {
   it("waits out an outage with backoff, reporting each failed attempt", async () => {
     await using own = await startBeanstalkd();
     await own.kill();
-    const events: ConnectionEvent[] = [];
+    const { events, emitter } = recordEvents();
     const connection = new Connection({
       host: own.host,
       port: own.port,
@@ -215,7 +230,8 @@ describe("Connection (reconnects and re-issues use/watch)", () => {
       ...TIMEOUTS,
       backoff: { initialDelayMs: 10, maxDelayMs: 40 },
       setup: async () => undefined,
-      onEvent: (event) => events.push(event),
+      events: emitter,
+      logger: silentLogger,
       random: () => 0.999,
     });
     try {
@@ -239,7 +255,7 @@ describe("Connection (reconnects and re-issues use/watch)", () => {
 
   it("gives up at the caller's deadline with the last error, and stops trying when nobody waits", async () => {
     const port = await freePort();
-    const events: ConnectionEvent[] = [];
+    const { events, emitter } = recordEvents();
     const connection = new Connection({
       host: "127.0.0.1",
       port,
@@ -247,9 +263,10 @@ describe("Connection (reconnects and re-issues use/watch)", () => {
       ...TIMEOUTS,
       backoff: { initialDelayMs: 10, maxDelayMs: 20 },
       setup: async () => undefined,
-      onEvent: (event) => events.push(event),
+      events: emitter,
+      logger: silentLogger,
     });
-    const err = await connection.ready(Date.now() + 150).catch((e: unknown) => e);
+    const err = await connection.ready(systemTime.now() + 150).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect((err as Error).message).toMatch(/no connection to beanstalkd at 127\.0\.0\.1:\d+ \(producer\): .*ECONNREFUSED/);
     // The attempt under way when the caller gave up ends, and no other follows.
@@ -270,7 +287,8 @@ describe("Connection (reconnects and re-issues use/watch)", () => {
       ...TIMEOUTS,
       backoff: { initialDelayMs: 1_000, maxDelayMs: 1_000 },
       setup: async () => undefined,
-      onEvent: () => undefined,
+      events: new Emitter<ConnectionEvents>(),
+      logger: silentLogger,
     });
     const waiting = connection.ready(Infinity);
     await new Promise((r) => setTimeout(r, 50));

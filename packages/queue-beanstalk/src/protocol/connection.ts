@@ -1,19 +1,27 @@
+import { sleep, systemTime, type Logger } from "@x/core";
 import { ConnectionError, TimeoutError } from "@x/message";
-import { waitUntil } from "../internal/wait.js";
 import { reconnectDelay, type BackoffOptions } from "./backoff.js";
 import { Session } from "./session.js";
 
-/** What a {@link Connection} reports about itself. */
-export type ConnectionEvent =
-  | { readonly type: "connect"; readonly connection: string; readonly generation: number }
-  | { readonly type: "disconnect"; readonly connection: string; readonly error: Error }
-  | {
-      readonly type: "reconnecting";
-      readonly connection: string;
-      readonly attempt: number;
-      readonly delayMs: number;
-      readonly error: Error;
-    };
+/** What a {@link Connection} reports about itself, by event name (the queue's events of the same names). */
+export interface ConnectionEvents {
+  /** A socket was (re)connected and its `use`/`watch` commands re-issued. */
+  readonly connect: { readonly connection: string; readonly generation: number };
+  /** A socket was lost. Jobs it had reserved are ready again on the server. */
+  readonly disconnect: { readonly connection: string; readonly error: Error };
+  /** A connect attempt failed; the next one follows after `delayMs`. */
+  readonly reconnecting: {
+    readonly connection: string;
+    readonly attempt: number;
+    readonly delayMs: number;
+    readonly error: Error;
+  };
+}
+
+/** Where a connection's events go: the queue's `Emitter`. */
+export interface ConnectionEventSink {
+  emit<E extends keyof ConnectionEvents>(event: E, payload: ConnectionEvents[E]): void;
+}
 
 /** Options for {@link Connection}. */
 export interface ConnectionOptions {
@@ -26,7 +34,9 @@ export interface ConnectionOptions {
   readonly backoff: BackoffOptions;
   /** Commands every new socket runs before it is handed out (`use`, `watch`, `ignore`). */
   readonly setup: (session: Session) => Promise<void>;
-  readonly onEvent: (event: ConnectionEvent) => void;
+  /** Receives `connect`, `disconnect` and `reconnecting`. */
+  readonly events: ConnectionEventSink;
+  readonly logger: Logger;
   /** For jitter; tests pass their own. @default Math.random */
   readonly random?: () => number;
 }
@@ -52,7 +62,8 @@ export class Connection {
   #generation = 0;
   #closed = false;
   #lastError: Error | undefined;
-  #wake: (() => void) | undefined;
+  /** Aborted by close() and end(), to cut a reconnect delay short. */
+  readonly #stop = new AbortController();
   /**
    * Rejects on `close()`, so that waiters stop at once. A promise rather than an AbortSignal: a
    * burst of calls waiting for the first connect would add a listener each (and Node warns
@@ -92,8 +103,8 @@ export class Connection {
 
   /**
    * The open socket, connecting first if needed. Rejects with `ConnectionError` (naming the last
-   * failure) when `deadline` (epoch ms) passes first, with the signal's reason on abort, and with
-   * {@link ConnectionClosedError} after {@link close}.
+   * failure) when `deadline` (`systemTime.now()` ms) passes first, with the signal's reason on
+   * abort, and with {@link ConnectionClosedError} after {@link close}.
    */
   async ready(deadline: number, signal?: AbortSignal): Promise<Session> {
     if (this.#closed) throw new ConnectionClosedError(this.label);
@@ -107,15 +118,26 @@ export class Connection {
       this.#connecting = attempt;
     }
     this.#waiters++;
+    // Ends the deadline's timer once the wait is over; the caller's signal aborts it too.
+    const done = new AbortController();
+    const stop = signal === undefined ? done.signal : AbortSignal.any([signal, done.signal]);
+    const timeUp = sleep(deadline - systemTime.now(), stop).then(() => {
+      throw this.#noConnection();
+    });
     try {
-      return await waitUntil(Promise.race([this.#connecting, this.#closing]), deadline, signal, () => {
-        const last = this.#lastError;
-        const why = last ? `: ${last.message}` : "";
-        return new ConnectionError(`no connection to beanstalkd at ${this.#address()} (${this.label})${why}`, { cause: last });
-      });
+      return await Promise.race([this.#connecting, this.#closing, timeUp]);
     } finally {
       this.#waiters--;
+      done.abort();
+      // It rejects with the abort just made (or lost the race); nobody else awaits it.
+      timeUp.catch(() => undefined);
     }
+  }
+
+  #noConnection(): ConnectionError {
+    const last = this.#lastError;
+    const why = last ? `: ${last.message}` : "";
+    return new ConnectionError(`no connection to beanstalkd at ${this.#address()} (${this.label})${why}`, { cause: last });
   }
 
   /** Closes the current socket (its reserved jobs go back to ready); the next `ready` reconnects. */
@@ -127,7 +149,7 @@ export class Connection {
   close(): void {
     this.#closed = true;
     this.#rejectClosing(new ConnectionClosedError(this.label));
-    this.#wake?.();
+    this.#stop.abort();
     this.#session?.destroy(new ConnectionClosedError(this.label));
   }
 
@@ -135,7 +157,7 @@ export class Connection {
   async end(timeoutMs: number): Promise<void> {
     this.#closed = true;
     this.#rejectClosing(new ConnectionClosedError(this.label));
-    this.#wake?.();
+    this.#stop.abort();
     await this.#session?.end(timeoutMs);
   }
 
@@ -156,15 +178,10 @@ export class Connection {
           this.#lastError = error;
           if (this.#waiters === 0) throw error;
           const delayMs = reconnectDelay(attempt, options.backoff, options.random);
-          options.onEvent({ type: "reconnecting", connection: this.label, attempt, delayMs, error });
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, delayMs);
-            this.#wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          this.#wake = undefined;
+          options.logger.warn({ connection: this.label, attempt, delayMs, error }, "beanstalkd connect failed, retrying");
+          options.events.emit("reconnecting", { connection: this.label, attempt, delayMs, error });
+          // close() cuts the delay short; the loop then ends at its check of #closed.
+          await sleep(delayMs, this.#stop.signal).catch(() => undefined);
           if (this.#waiters === 0) throw error;
         }
       }
@@ -175,7 +192,7 @@ export class Connection {
 
   async #connectOnce(): Promise<Session> {
     const options = this.#options;
-    const started = Date.now();
+    const started = systemTime.now();
     const session = await Session.open(options.host, options.port, options);
     // The setup commands are part of connecting: a server (or a stalled link) that accepts the
     // socket but never answers must fail the attempt within connectTimeoutMs, like one that
@@ -184,7 +201,7 @@ export class Connection {
       () => {
         session.destroy(new TimeoutError(`no answer from beanstalkd at ${this.#address()} to the connection setup within ${options.connectTimeoutMs} ms`));
       },
-      Math.max(0, started + options.connectTimeoutMs - Date.now()),
+      Math.max(0, started + options.connectTimeoutMs - systemTime.now()),
     );
     try {
       await options.setup(session);
@@ -203,9 +220,12 @@ export class Connection {
     void session.closed.then((reason) => {
       if (this.#session !== session) return;
       this.#session = undefined;
-      if (!this.#closed) options.onEvent({ type: "disconnect", connection: this.label, error: reason });
+      if (this.#closed) return;
+      options.logger.warn({ connection: this.label, error: reason }, "beanstalkd connection lost");
+      options.events.emit("disconnect", { connection: this.label, error: reason });
     });
-    options.onEvent({ type: "connect", connection: this.label, generation });
+    options.logger.debug({ connection: this.label, generation }, "beanstalkd connected");
+    options.events.emit("connect", { connection: this.label, generation });
     return session;
   }
 }

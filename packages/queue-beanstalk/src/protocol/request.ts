@@ -1,3 +1,4 @@
+import { systemTime } from "@x/core";
 import { BeanstalkCommandError } from "../errors.js";
 
 /** Turns the values fivebeans hands to a callback into the command's result. May throw. */
@@ -10,7 +11,7 @@ export type ParseReply<T> = (first: unknown, second: unknown) => T;
  */
 export class Request<T> {
   readonly command: string;
-  /** When the reply is overdue (epoch ms); restarted when a command that waited its turn is sent. */
+  /** When the reply is overdue (`systemTime.now()` ms); restarted when a command that waited its turn is sent. */
   deadline: number;
   readonly timeoutMs: number;
   readonly promise: Promise<T>;
@@ -33,7 +34,7 @@ export class Request<T> {
   ) {
     this.command = command;
     this.timeoutMs = timeoutMs;
-    this.deadline = Date.now() + timeoutMs;
+    this.deadline = systemTime.now() + timeoutMs;
     this.#parse = parse;
     this.#nullOn = nullOn;
     this.#onReply = onReply;

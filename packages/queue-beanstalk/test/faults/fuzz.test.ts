@@ -18,7 +18,8 @@ import {
   type QueueAdapter,
 } from "@x/message";
 import { printFaultReport, soakScale, startBeanstalkd } from "@x/test-servers";
-import { BEANSTALK_REPLIES, BeanstalkCommandError, createBeanstalkQueue, JobReservedElsewhereError } from "../../src/index.js";
+import { BEANSTALK_REPLIES } from "../../src/errors.js";
+import { BeanstalkCommandError, createBeanstalkQueue, JobReservedElsewhereError } from "../../src/index.js";
 import { readJobBody } from "../../src/interop.js";
 import { MAX_REPLY_LINE_BYTES, readReply } from "../../src/protocol/reply-reader.js";
 import { Session } from "../../src/protocol/session.js";

@@ -25,7 +25,7 @@ const FLOW_MS = soakScale(1_000, 5_000);
  * where each stall outlasts them.
  */
 const DETECTION: BeanstalkQueueOptions = soakScale<BeanstalkQueueOptions>(
-  { commandTimeoutMs: 1_000, connectTimeoutMs: 1_000, reserveSliceSeconds: 1, reconnectDelayMs: 50, maxReconnectDelayMs: 500 },
+  { commandTimeoutMs: 1_000, connectTimeoutMs: 1_000, reserveSliceMs: 1_000, reconnectDelayMs: 50, maxReconnectDelayMs: 500 },
   { reconnectDelayMs: 50, maxReconnectDelayMs: 500 },
 );
 
@@ -45,7 +45,7 @@ async function poll(predicate: () => boolean | Promise<boolean>, what: string): 
 }
 
 describe("partition (stalled TCP link)", () => {
-  it("with the default options a stalled link is noticed within commandTimeoutMs by a command and within reserveSliceSeconds + commandTimeoutMs by a waiting reserve", async () => {
+  it("with the default options a stalled link is noticed within commandTimeoutMs by a command and within reserveSliceMs + commandTimeoutMs by a waiting reserve", async () => {
     const server = await startBeanstalkd();
     cleanup.push(async () => {
       await server[Symbol.asyncDispose]();
@@ -55,7 +55,7 @@ describe("partition (stalled TCP link)", () => {
     const tube = freshTube();
     const direct = createBeanstalkQueue({ host: server.host, port: server.port, tube });
     cleanup.push(() => direct.close());
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date", "performance"] });
     const queue = createBeanstalkQueue({ host: proxy.host, port: proxy.port, tube });
     cleanup.push(() => queue.close());
     const lost: string[] = [];

@@ -31,8 +31,8 @@ async function server(options: { binlog?: boolean } = {}): Promise<RunningServer
   return started;
 }
 
-function queueOn(port: number, tube: string, ttrSeconds = 60): BeanstalkQueue {
-  const queue = createBeanstalkQueue({ port, tube, ttrSeconds, reconnectDelayMs: 50, maxReconnectDelayMs: 500 });
+function queueOn(port: number, tube: string, ttrMs = 60_000): BeanstalkQueue {
+  const queue = createBeanstalkQueue({ port, tube, ttrMs, reconnectDelayMs: 50, maxReconnectDelayMs: 500 });
   cleanup.push(() => queue.close());
   return queue;
 }
@@ -59,13 +59,13 @@ describe("faults", () => {
 
     // Every first delivery hangs in this process, so it is killed holding the victim. The kernel
     // closes its sockets and beanstalkd puts the job back at once (before its TTR would end).
-    const doomed = fixtureProcess("worker-process", { host: bs.host, port: bs.port, tube, ttrSeconds: 60, hangFirstAttempt: true });
+    const doomed = fixtureProcess("worker-process", { host: bs.host, port: bs.port, tube, ttrMs: 60_000, hangFirstAttempt: true });
     await until(() => doomed.field("started").some(([id]) => id === victim.id), "the victim to start in the doomed worker");
     expect((await queue.inspect(victim.id))?.state).toBe("reserved");
     doomed.process.kill("SIGKILL");
     await doomed.exited;
 
-    const rescuer = fixtureProcess("worker-process", { host: bs.host, port: bs.port, tube, ttrSeconds: 60 });
+    const rescuer = fixtureProcess("worker-process", { host: bs.host, port: bs.port, tube, ttrMs: 60_000 });
     await until(() => [victim.id, ...others].every((id) => rescuer.done().includes(id)), "the rescuer to finish every job");
     const attempts = rescuer.lines.filter((l) => l.startsWith(`done ${victim.id} `));
     // The victim's second run: the killed delivery counts as an attempt.
@@ -80,11 +80,11 @@ describe("faults", () => {
     const sent = await queue.enqueue({ requestType: "work", payload: "forgotten", header: { ttr: 1 } });
     // Alive, its socket open, the job neither settled nor touched. beanstalkd 1.12 does not time
     // out the job of such a quiet connection by itself; the holder's adapter gives it back.
-    const holder = fixtureProcess("holder-process", { host: bs.host, port: bs.port, tube, ttrSeconds: 1 });
+    const holder = fixtureProcess("holder-process", { host: bs.host, port: bs.port, tube, ttrMs: 1_000 });
     await until(() => holder.field("holding").length > 0, "the holder to reserve the job");
     expect(holder.field("holding")).toEqual([[sent.id, "0"]]);
 
-    const rescuer = fixtureProcess("worker-process", { host: bs.host, port: bs.port, tube, ttrSeconds: 60 });
+    const rescuer = fixtureProcess("worker-process", { host: bs.host, port: bs.port, tube, ttrMs: 60_000 });
     await until(() => rescuer.done().includes(sent.id), "the rescuer to finish the job");
     expect(rescuer.field("done")).toEqual([[sent.id, "2"]]);
     // The holder's late ack is refused: its lease is gone.

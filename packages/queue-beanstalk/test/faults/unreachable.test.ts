@@ -90,7 +90,7 @@ describe("unreachable server", () => {
     it(`${call}() on a server that accepts and never answers rejects once with ConnectionError after connectTimeoutMs, one connect attempt`, async () => {
       const silent = await startSilentServer();
       cleanup.push(() => silent.close());
-      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date", "performance"] });
       const queue = queueOn(silent.port);
       const connected = silent.nextConnection();
       const result = track(call === "stats" ? queue.stats() : queue.peek("1"));
@@ -110,7 +110,7 @@ describe("unreachable server", () => {
 
   it("stats() on a port where nothing listens rejects once with ConnectionError after connectTimeoutMs", async () => {
     const port = await freePort();
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date", "performance"] });
     const queue = queueOn(port);
     const result = track(queue.stats());
     // The refusals arrive as real socket events between the fake backoff sleeps.
@@ -129,7 +129,7 @@ describe("unreachable server", () => {
   it("a connect that times out is not treated as a lost connection: the next call starts a fresh attempt and fails once too", async () => {
     const silent = await startSilentServer();
     cleanup.push(() => silent.close());
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date", "performance"] });
     const queue = queueOn(silent.port);
     for (let round = 1; round <= 2; round++) {
       const connected = silent.nextConnection();
