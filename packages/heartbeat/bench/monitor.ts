@@ -4,7 +4,7 @@
  * Run with `pnpm bench` (it passes --expose-gc, so heap figures are measured after a full GC).
  */
 import { compare, machine, measureRate } from "@x/bench";
-import { Monitor } from "@x/heartbeat";
+import { createMonitor } from "@x/heartbeat";
 
 const PROCESSES = 100_000;
 const TARGET_RATE = 500_000;
@@ -68,7 +68,7 @@ const baseline = createBaseline();
 const baselineBytes = bytesPerProcess(baseline.receive, baseline.size);
 const baselineRate = await rate(baseline.receive);
 
-const monitor = new Monitor();
+const monitor = createMonitor();
 const monitorBytes = bytesPerProcess(
   (subject, bytes) => monitor.receive(subject, bytes),
   () => monitor.stats().tracked,

@@ -1,43 +1,46 @@
 /**
- * The error vocabulary of `@x/heartbeat`. Callers branch on `instanceof` or `code`, never on
- * message text.
+ * The error vocabulary of `@x/heartbeat`. Every error extends {@link HeartbeatError}, itself an
+ * `XError` of `@x/core`, with a stable `code` unique across the toolkit, so callers branch on
+ * `instanceof` or `code`, never on message text. A bad option is `@x/core`'s
+ * `InvalidOptionError`, shared by every package.
  */
+import { XError } from "@x/core";
 
-/** Stable, machine-readable error codes. */
+/** Stable, machine-readable error codes of `@x/heartbeat`. */
 export type HeartbeatErrorCode =
-  | "ERR_INVALID_ARGUMENT"
-  | "ERR_INVALID_HEARTBEAT"
-  | "ERR_GATEWAY"
-  | "ERR_GATEWAY_TIMEOUT"
-  | "ERR_ALREADY_RUNNING"
-  | "ERR_ITERATOR_OVERFLOW";
+  | "ERR_X_HEARTBEAT_INVALID_PROCESS_NAME"
+  | "ERR_X_HEARTBEAT_INVALID_HEARTBEAT"
+  | "ERR_X_HEARTBEAT_GATEWAY"
+  | "ERR_X_HEARTBEAT_GATEWAY_TIMEOUT"
+  | "ERR_X_HEARTBEAT_ALREADY_RUNNING"
+  | "ERR_X_HEARTBEAT_ITERATOR_OVERFLOW";
 
-/** Base class of every error thrown by `@x/heartbeat`. */
-export class HeartbeatError extends Error {
-  /** Stable code; safe to branch on. */
-  readonly code: HeartbeatErrorCode;
+/** Base class of every error thrown by `@x/heartbeat` (bad options aside: `InvalidOptionError`). */
+export class HeartbeatError extends XError {
+  /** Stable code, unique across the toolkit; safe to branch on. */
+  declare readonly code: HeartbeatErrorCode;
 
+  // Not useless: it narrows `code` to the codes of this package.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
   constructor(code: HeartbeatErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
+    super(code, message, options);
   }
 }
 
 /**
- * An option or argument with a bad value. `argument` names it (`process`, `period`,
- * `minIntervalMs`) and `value` is what was passed.
+ * `createHeart()` was given a process name that breaks the name rules (see
+ * `processNameProblem`): a monitor would refuse every heartbeat it sends.
  */
-export class InvalidArgumentError extends HeartbeatError {
-  /** The option or argument, as the caller spells it (`process`, `period`, `minIntervalMs`). */
-  readonly argument: string;
-  /** The value that was rejected. */
-  readonly value: unknown;
+export class InvalidProcessNameError extends HeartbeatError {
+  /** The name that was refused. */
+  readonly processName: string;
+  /** What is wrong with it, e.g. "must not contain control characters (U+0085)". */
+  readonly problem: string;
 
-  constructor(argument: string, value: unknown, problem: string, options?: ErrorOptions) {
-    super("ERR_INVALID_ARGUMENT", `\`${argument}\` ${problem} (got ${describe(value)})`, options);
-    this.argument = argument;
-    this.value = value;
+  constructor(processName: string, problem: string, options?: ErrorOptions) {
+    super("ERR_X_HEARTBEAT_INVALID_PROCESS_NAME", `process name ${JSON.stringify(processName)} ${problem}`, options);
+    this.processName = processName;
+    this.problem = problem;
   }
 }
 
@@ -47,13 +50,13 @@ export class InvalidArgumentError extends HeartbeatError {
  */
 export class InvalidHeartbeatError extends HeartbeatError {
   constructor(reason: string, options?: ErrorOptions) {
-    super("ERR_INVALID_HEARTBEAT", `invalid heartbeat: ${reason}`, options);
+    super("ERR_X_HEARTBEAT_INVALID_HEARTBEAT", `invalid heartbeat: ${reason}`, options);
   }
 }
 
-/** The gateway of a `HeartbeatService` failed; `cause` is what it threw. */
+/** The gateway of a heartbeat service failed; `cause` is what it threw. */
 export class GatewayError extends HeartbeatError {
-  constructor(message: string, options?: ErrorOptions, code: HeartbeatErrorCode = "ERR_GATEWAY") {
+  constructor(message: string, options?: ErrorOptions, code: HeartbeatErrorCode = "ERR_X_HEARTBEAT_GATEWAY") {
     super(code, message, options);
   }
 }
@@ -64,15 +67,15 @@ export class GatewayTimeoutError extends GatewayError {
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number, options?: ErrorOptions) {
-    super(`heartbeat request timed out after ${timeoutMs} ms`, options, "ERR_GATEWAY_TIMEOUT");
+    super(`heartbeat request timed out after ${timeoutMs} ms`, options, "ERR_X_HEARTBEAT_GATEWAY_TIMEOUT");
     this.timeoutMs = timeoutMs;
   }
 }
 
-/** `HeartbeatService.run()` was called while it is already running. */
+/** A heartbeat service's `run()` was called while it is already running. */
 export class AlreadyRunningError extends HeartbeatError {
   constructor(options?: ErrorOptions) {
-    super("ERR_ALREADY_RUNNING", "run() is already running", options);
+    super("ERR_X_HEARTBEAT_ALREADY_RUNNING", "run() is already running", options);
   }
 }
 
@@ -82,18 +85,7 @@ export class IteratorOverflowError extends HeartbeatError {
   readonly maxBuffered: number;
 
   constructor(maxBuffered: number, options?: ErrorOptions) {
-    super("ERR_ITERATOR_OVERFLOW", `transition iterator fell ${maxBuffered} transitions behind`, options);
+    super("ERR_X_HEARTBEAT_ITERATOR_OVERFLOW", `transition iterator fell ${maxBuffered} transitions behind`, options);
     this.maxBuffered = maxBuffered;
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) {
-    return String(value);
-  }
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "function") return "a function";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }

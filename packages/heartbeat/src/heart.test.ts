@@ -1,6 +1,8 @@
+import { InvalidOptionError, type TimeSource } from "@x/core";
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError } from "./errors.js";
-import { Heart, type HeartbeatMessage } from "./heart.js";
+import { timeAt } from "../test/fake-clock.js";
+import { InvalidProcessNameError } from "./errors.js";
+import { createHeart, type Heart, type HeartbeatMessage } from "./heart.js";
 
 const decoder = new TextDecoder();
 /** Python's repr of bytes for ASCII, as beatit's doctests print them. */
@@ -29,9 +31,9 @@ function recorder(): { messages: HeartbeatMessage[]; payloads: () => string[]; p
  * A clock that moves 100 ms each time it is read: the README's calls come a fraction of a second
  * apart, as in beatit's doctest, however slow the machine is.
  */
-function steppingClock(): () => number {
+function steppingClock(): TimeSource {
   let t = 1_000_000;
-  return () => (t += 100);
+  return timeAt(() => (t += 100));
 }
 
 describe("Heart: the beatit README sequences", () => {
@@ -42,12 +44,12 @@ describe("Heart: the beatit README sequences", () => {
         lines.push(line(m));
       },
     };
-    const heart = new Heart({ process: "my.process.identifier", publisher: printer, clock: steppingClock() });
-    heart.start({ warmup: 60 });
-    heart.beat({ period: 5 });
-    heart.beat({ period: 5 });
-    heart.degraded({ period: 5 });
-    heart.degraded({ period: 5 });
+    const heart = createHeart({ process: "my.process.identifier", publisher: printer, time: steppingClock() });
+    heart.start({ warmupMs: 60_000 });
+    heart.beat({ periodMs: 5_000 });
+    heart.beat({ periodMs: 5_000 });
+    heart.degraded({ periodMs: 5_000 });
+    heart.degraded({ periodMs: 5_000 });
     heart.stop();
     expect(lines).toEqual([
       "b'start/60' -> b'heartbeat.my.process.identifier'",
@@ -57,7 +59,7 @@ describe("Heart: the beatit README sequences", () => {
     ]);
     // A sync publisher makes a sync heart: nothing to await.
     const untyped: Heart = heart;
-    const result = untyped.beat({ period: 6 });
+    const result = untyped.beat({ periodMs: 6_000 });
     expect(result).toBeUndefined();
   });
 
@@ -69,20 +71,20 @@ describe("Heart: the beatit README sequences", () => {
         lines.push(line(m));
       },
     };
-    const heart = new Heart({ process: "my.process.identifier", publisher: asyncPrinter, clock: steppingClock() });
+    const heart = createHeart({ process: "my.process.identifier", publisher: asyncPrinter, time: steppingClock() });
     // An async heart is still a `Heart` (what @x/worker accepts).
     const untyped: Heart = heart;
     expect(untyped).toBe(heart);
-    const started = heart.start({ warmup: 60 });
+    const started = heart.start({ warmupMs: 60_000 });
     expect(started).toBeInstanceOf(Promise);
     await started;
-    await heart.beat({ period: 5 });
+    await heart.beat({ periodMs: 5_000 });
     // Suppressed, and still a promise, as the type says: `.then()` on it must work.
-    const repeat = heart.beat({ period: 5 });
+    const repeat = heart.beat({ periodMs: 5_000 });
     expect(repeat).toBeInstanceOf(Promise);
     await repeat;
-    await heart.degraded({ period: 5 });
-    const repeatDegraded = heart.degraded({ period: 5 });
+    await heart.degraded({ periodMs: 5_000 });
+    const repeatDegraded = heart.degraded({ periodMs: 5_000 });
     expect(repeatDegraded).toBeInstanceOf(Promise);
     await repeatDegraded;
     await heart.stop();
@@ -96,7 +98,7 @@ describe("Heart: the beatit README sequences", () => {
 
   it("subjectAsString passes the subject as a string", () => {
     const lines: string[] = [];
-    const heart = new Heart({
+    const heart = createHeart({
       process: "my.process.identifier",
       publisher: {
         publish: (m: HeartbeatMessage): void => {
@@ -104,16 +106,16 @@ describe("Heart: the beatit README sequences", () => {
         },
       },
       subjectAsString: true,
-      clock: steppingClock(),
+      time: steppingClock(),
     });
-    heart.start({ warmup: 30 });
+    heart.start({ warmupMs: 30_000 });
     expect(lines).toEqual(["b'start/30' -> heartbeat.my.process.identifier"]);
     expect(heart.subject).toBe("heartbeat.my.process.identifier");
   });
 
   it("subject and payload are bytes by default", () => {
     const rec = recorder();
-    new Heart({ process: "a.b", publisher: rec }).beat({ period: 5 });
+    createHeart({ process: "a.b", publisher: rec }).beat({ periodMs: 5_000 });
     const [message] = rec.messages;
     expect(message?.subject).toBeInstanceOf(Uint8Array);
     expect(message?.payload).toBeInstanceOf(Uint8Array);
@@ -130,9 +132,9 @@ describe("Heart: the beatit README sequences", () => {
           },
         }) as unknown as PromiseLike<void>,
     };
-    const heart = new Heart({ process: "p", publisher: thenable });
+    const heart = createHeart({ process: "p", publisher: thenable });
     let settled = false;
-    const result = heart.beat({ period: 5 });
+    const result = heart.beat({ periodMs: 5_000 });
     expect(result).toBeInstanceOf(Promise);
     void result.then(() => {
       settled = true;
@@ -148,34 +150,34 @@ describe("Heart: the beatit README sequences", () => {
 describe("Heart: number formatting", () => {
   it("writes numbers in their shortest form", () => {
     const rec = recorder();
-    const heart = new Heart({ process: "p", publisher: rec });
-    heart.start({ warmup: 60 });
-    heart.beat({ period: 0.5 });
-    heart.degraded({ period: 5 });
-    heart.beat({ period: 60.0 });
-    heart.beat({ period: 1 / 3 });
+    const heart = createHeart({ process: "p", publisher: rec });
+    heart.start({ warmupMs: 60_000 });
+    heart.beat({ periodMs: 500 });
+    heart.degraded({ periodMs: 5_000 });
+    heart.beat({ periodMs: 60_000 });
+    heart.beat({ periodMs: 1000 / 3 });
     expect(rec.payloads()).toEqual(["start/60", "beat/0.5", "degraded/5", "beat/60", `beat/${String(1 / 3)}`]);
   });
 });
 
-/** One step of a scripted sequence: a heart call, or `wait` to move the clock (milliseconds). */
+/** One step of a scripted sequence: a heart call (warmup or period in seconds, as on the wire), or `wait` to move the clock (milliseconds). */
 type Step = ["start" | "beat" | "degraded", number] | ["stop"] | ["wait", number];
 
 /** Plays the steps against a heart on a manual clock and returns the payloads published. */
 function play(steps: readonly Step[], minIntervalMs?: number, startMs = 1_000_000): string[] {
   const clock = manualClock(startMs);
   const rec = recorder();
-  const heart = new Heart({
+  const heart = createHeart({
     process: "my.process.identifier",
     publisher: rec,
-    clock: clock.now,
+    time: timeAt(clock.now),
     ...(minIntervalMs === undefined ? {} : { minIntervalMs }),
   });
   for (const step of steps) {
     if (step[0] === "wait") clock.advance(step[1]);
-    else if (step[0] === "start") heart.start({ warmup: step[1] });
-    else if (step[0] === "beat") heart.beat({ period: step[1] });
-    else if (step[0] === "degraded") heart.degraded({ period: step[1] });
+    else if (step[0] === "start") heart.start({ warmupMs: step[1] * 1000 });
+    else if (step[0] === "beat") heart.beat({ periodMs: step[1] * 1000 });
+    else if (step[0] === "degraded") heart.degraded({ periodMs: step[1] * 1000 });
     else heart.stop();
   }
   return rec.payloads();
@@ -197,21 +199,21 @@ function failingOnce(): { sent: string[]; attempt: (m: HeartbeatMessage) => void
   };
 }
 
-describe("Heart: rate limiting (spec A1-A11, better mode)", () => {
+describe("Heart: rate limiting", () => {
   it.each<[string, Step[], string[], number?]>([
     [
-      "A1: repeats of the same kind and period within the window are suppressed",
+      "repeats of the same kind and period within the window are suppressed",
       [["start", 60], ["beat", 5], ["wait", 100], ["beat", 5], ["wait", 100], ["degraded", 5], ["wait", 100], ["degraded", 5], ["wait", 100], ["stop"]],
       ["start/60", "beat/5", "degraded/5", "stop"],
     ],
-    ["A2: the boundary is inclusive", [["beat", 5], ["wait", 999], ["beat", 5], ["wait", 1], ["beat", 5]], ["beat/5", "beat/5"]],
-    ["A3: a period change always publishes", [["beat", 5], ["wait", 500], ["beat", 10], ["wait", 100], ["beat", 10]], ["beat/5", "beat/10"]],
+    ["the boundary is inclusive", [["beat", 5], ["wait", 999], ["beat", 5], ["wait", 1], ["beat", 5]], ["beat/5", "beat/5"]],
+    ["a period change always publishes", [["beat", 5], ["wait", 500], ["beat", 10], ["wait", 100], ["beat", 10]], ["beat/5", "beat/10"]],
     [
-      "A4: a recovery beat right after degraded is published",
+      "a recovery beat right after degraded is published",
       [["beat", 5], ["wait", 200], ["degraded", 5], ["wait", 300], ["beat", 5]],
       ["beat/5", "degraded/5", "beat/5"],
     ],
-    ["A5: start and stop are never throttled", [["start", 60], ["start", 60], ["stop"], ["stop"]], ["start/60", "start/60", "stop", "stop"]],
+    ["start and stop are never throttled", [["start", 60], ["start", 60], ["stop"], ["stop"]], ["start/60", "start/60", "stop", "stop"]],
     [
       "a beat after start or stop is a kind change and publishes",
       [["beat", 5], ["stop"], ["start", 1], ["beat", 5]],
@@ -237,36 +239,36 @@ describe("Heart: rate limiting (spec A1-A11, better mode)", () => {
   it("a suppressed call of a sync heart returns nothing", () => {
     const rec = recorder();
     // Typed as any heart, since a sync heart's methods are typed `void`.
-    const heart: Heart = new Heart({ process: "p", publisher: rec, clock: () => 0 });
-    expect(heart.beat({ period: 5 })).toBeUndefined();
-    expect(heart.beat({ period: 5 })).toBeUndefined();
+    const heart: Heart = createHeart({ process: "p", publisher: rec, time: timeAt(() => 0) });
+    expect(heart.beat({ periodMs: 5_000 })).toBeUndefined();
+    expect(heart.beat({ periodMs: 5_000 })).toBeUndefined();
     expect(rec.payloads()).toEqual(["beat/5"]);
   });
 
-  it("A11: the first beat always publishes, whatever the clock reads", () => {
+  it("the first beat always publishes, whatever the clock reads", () => {
     expect(play([["beat", 5]], undefined, 0)).toEqual(["beat/5"]);
   });
 
-  it("A8: a publish that throws reaches the caller and does not use up the window", () => {
+  it("a publish that throws reaches the caller and does not use up the window", () => {
     const clock = manualClock();
     const publisher = failingOnce();
-    const heart = new Heart({ process: "p", clock: clock.now, publisher: { publish: publisher.attempt } });
+    const heart = createHeart({ process: "p", time: timeAt(clock.now), publisher: { publish: publisher.attempt } });
     expect(() => {
-      heart.beat({ period: 5 });
+      heart.beat({ periodMs: 5_000 });
     }).toThrow("broker down");
     clock.advance(500);
-    heart.beat({ period: 5 });
+    heart.beat({ periodMs: 5_000 });
     clock.advance(100);
-    heart.beat({ period: 5 });
+    heart.beat({ periodMs: 5_000 });
     expect(publisher.sent).toEqual(["beat/5"]);
   });
 
-  it("A8 async: a rejected publish gives the window back", async () => {
+  it("async: a rejected publish gives the window back", async () => {
     const clock = manualClock();
     const publisher = failingOnce();
-    const heart = new Heart({
+    const heart = createHeart({
       process: "p",
-      clock: clock.now,
+      time: timeAt(clock.now),
       publisher: {
         publish: async (m: HeartbeatMessage): Promise<void> => {
           await Promise.resolve();
@@ -274,18 +276,18 @@ describe("Heart: rate limiting (spec A1-A11, better mode)", () => {
         },
       },
     });
-    await expect(heart.beat({ period: 5 })).rejects.toThrow("broker down");
-    await heart.beat({ period: 5 });
-    await heart.beat({ period: 5 });
+    await expect(heart.beat({ periodMs: 5_000 })).rejects.toThrow("broker down");
+    await heart.beat({ periodMs: 5_000 });
+    await heart.beat({ periodMs: 5_000 });
     expect(publisher.sent).toEqual(["beat/5"]);
   });
 
   it("concurrent async beats cannot both get through the window", async () => {
     const clock = manualClock();
     const sent: string[] = [];
-    const heart = new Heart({
+    const heart = createHeart({
       process: "p",
-      clock: clock.now,
+      time: timeAt(clock.now),
       publisher: {
         publish: async (m: HeartbeatMessage): Promise<void> => {
           await new Promise((resolve) => setImmediate(resolve));
@@ -293,12 +295,12 @@ describe("Heart: rate limiting (spec A1-A11, better mode)", () => {
         },
       },
     });
-    await Promise.all([heart.beat({ period: 5 }), heart.beat({ period: 5 }), heart.beat({ period: 5 })]);
+    await Promise.all([heart.beat({ periodMs: 5_000 }), heart.beat({ periodMs: 5_000 }), heart.beat({ periodMs: 5_000 })]);
     expect(sent).toEqual(["beat/5"]);
   });
 });
 
-describe("Heart: validation (A7, A10 better mode)", () => {
+describe("Heart: validation", () => {
   const publisher = { publish: () => undefined };
 
   it.each([
@@ -323,79 +325,89 @@ describe("Heart: validation (A7, A10 better mode)", () => {
     ["lone\ud800", "lone surrogate (U+D800)"],
     ["\udfffback", "lone surrogate (U+DFFF)"],
   ])("rejects the process name %j", (process, problem) => {
-    const attempt = () => new Heart({ process, publisher });
-    expect(attempt).toThrow(InvalidArgumentError);
+    const attempt = () => createHeart({ process, publisher });
+    expect(attempt).toThrow(InvalidProcessNameError);
     expect(attempt).toThrow(problem);
     try {
       attempt();
     } catch (error) {
-      expect(error).toMatchObject({ code: "ERR_INVALID_ARGUMENT", argument: "process", value: process });
+      expect(error).toMatchObject({ code: "ERR_X_HEARTBEAT_INVALID_PROCESS_NAME", processName: process });
+      expect((error as InvalidProcessNameError).problem).toContain(problem);
     }
   });
 
-  it("rejects options and method arguments that are not objects, naming them", () => {
-    expect(() => new Heart(undefined as unknown as { process: string; publisher: typeof publisher })).toThrow(/`options` must be an object \(got undefined\)/);
-    const heart = new Heart({ process: "p", publisher });
+  it("rejects options and method arguments that are not objects, and unknown keys, naming them", () => {
+    expect(() => createHeart(undefined as unknown as { process: string; publisher: typeof publisher })).toThrow(
+      /option `options` of createHeart\(\) must be an object/,
+    );
+    expect(() => createHeart({ process: "p", publisher, minIntervalMS: 5 } as unknown as { process: string; publisher: typeof publisher })).toThrow(
+      /option `minIntervalMS` is not an option of createHeart\(\); valid options: minIntervalMs, process, publisher, subjectAsString, time/,
+    );
+    const heart = createHeart({ process: "p", publisher });
     const untyped = heart as unknown as { start(o?: unknown): void; beat(o?: unknown): void; degraded(o?: unknown): void };
     expect(() => {
       untyped.start();
-    }).toThrow(/`start\(\) options` must be an object/);
+    }).toThrow(/`options` of start\(\) must be an object/);
     expect(() => {
       untyped.beat(5);
-    }).toThrow(InvalidArgumentError);
+    }).toThrow(InvalidOptionError);
     expect(() => {
       untyped.degraded(null);
-    }).toThrow(/`degraded\(\) options`/);
+    }).toThrow(/of degraded\(\)/);
+    expect(() => {
+      untyped.beat({ period: 5 });
+    }).toThrow(/`period` is not an option of beat\(\); valid options: periodMs/);
   });
 
   it("rejects a process name whose subject would be over MAX_SUBJECT_BYTES of UTF-8", () => {
     // heartbeat. is 10 bytes, so a name may take 1014; é is two bytes.
-    expect(new Heart({ process: "é".repeat(507), publisher }).process).toHaveLength(507);
-    expect(() => new Heart({ process: "é".repeat(508), publisher })).toThrow(/`process` must be at most 1014 bytes of UTF-8/);
-    expect(() => new Heart({ process: "a".repeat(1015), publisher })).toThrow(InvalidArgumentError);
+    expect(createHeart({ process: "é".repeat(507), publisher }).process).toHaveLength(507);
+    expect(() => createHeart({ process: "é".repeat(508), publisher })).toThrow(/must be at most 1014 bytes of UTF-8/);
+    expect(() => createHeart({ process: "a".repeat(1015), publisher })).toThrow(InvalidProcessNameError);
   });
 
   it("rejects a non-string process and a publisher without publish", () => {
-    expect(() => new Heart({ process: 42 as unknown as string, publisher })).toThrow(/`process` must be a string \(got 42\)/);
-    expect(() => new Heart({ process: "p", publisher: {} as typeof publisher })).toThrow(/`publisher`/);
+    expect(() => createHeart({ process: 42 as unknown as string, publisher })).toThrow(/option `process` must be a string, got 42/);
+    expect(() => createHeart({ process: 42 as unknown as string, publisher })).toThrow(InvalidOptionError);
+    expect(() => createHeart({ process: "p", publisher: {} as typeof publisher })).toThrow(/`publisher`/);
   });
 
-  it("rejects bad minIntervalMs, subjectAsString and clock", () => {
-    expect(() => new Heart({ process: "p", publisher, minIntervalMs: -1 })).toThrow(/`minIntervalMs`.*got -1/);
-    expect(() => new Heart({ process: "p", publisher, minIntervalMs: Number.NaN })).toThrow(/`minIntervalMs`/);
-    expect(() => new Heart({ process: "p", publisher, subjectAsString: "yes" as unknown as boolean })).toThrow(/`subjectAsString`/);
-    expect(() => new Heart({ process: "p", publisher, clock: 5 as unknown as () => number })).toThrow(/`clock`/);
+  it("rejects bad minIntervalMs, subjectAsString and time", () => {
+    expect(() => createHeart({ process: "p", publisher, minIntervalMs: -1 })).toThrow(/`minIntervalMs`.*got -1/);
+    expect(() => createHeart({ process: "p", publisher, minIntervalMs: Number.NaN })).toThrow(/`minIntervalMs`/);
+    expect(() => createHeart({ process: "p", publisher, subjectAsString: "yes" as unknown as boolean })).toThrow(/`subjectAsString`/);
+    expect(() => createHeart({ process: "p", publisher, time: (() => 0) as unknown as TimeSource })).toThrow(/`time`/);
   });
 
   it.each([0, -5, Number.NaN, Number.POSITIVE_INFINITY, "5" as unknown as number, undefined as unknown as number])(
-    "rejects warmup and period %j with a typed error naming the value",
+    "rejects warmupMs and periodMs %j with a typed error naming the value",
     (value) => {
       const rec = recorder();
-      const heart = new Heart({ process: "p", publisher: rec });
+      const heart = createHeart({ process: "p", publisher: rec });
       expect(() => {
-        heart.start({ warmup: value });
-      }).toThrow(InvalidArgumentError);
+        heart.start({ warmupMs: value });
+      }).toThrow(InvalidOptionError);
       expect(() => {
-        heart.start({ warmup: value });
-      }).toThrow(/`warmup` must be a finite number > 0/);
+        heart.start({ warmupMs: value });
+      }).toThrow(/`warmupMs` must be a finite number of milliseconds > 0/);
       expect(() => {
-        heart.beat({ period: value });
-      }).toThrow(/`period`/);
+        heart.beat({ periodMs: value });
+      }).toThrow(/`periodMs`/);
       expect(() => {
-        heart.degraded({ period: value });
-      }).toThrow(/`period`/);
+        heart.degraded({ periodMs: value });
+      }).toThrow(/`periodMs`/);
       expect(rec.messages).toEqual([]);
     },
   );
 
   it("does not mutate the caller's options", () => {
     const options = Object.freeze({ process: "p", publisher, minIntervalMs: 5 });
-    const heart = new Heart(options);
+    const heart = createHeart(options);
     expect(heart.minIntervalMs).toBe(5);
     expect(heart.process).toBe("p");
   });
 
   it("accepts names with unicode and dashes", () => {
-    expect(new Heart({ process: "billing-eu.wörker_1", publisher }).process).toBe("billing-eu.wörker_1");
+    expect(createHeart({ process: "billing-eu.wörker_1", publisher }).process).toBe("billing-eu.wörker_1");
   });
 });

@@ -1,10 +1,8 @@
-import { clockOption, type Clock } from "./clock.js";
-import { InvalidArgumentError } from "./errors.js";
+import { durationMsOption, InvalidOptionError, timeSourceOption, type TimeSource } from "@x/core";
+import { checkOptions, DEFAULT_MIN_INTERVAL_MS, positiveDurationMs } from "./options.js";
 import { asciiBytes, assertProcessName, HEARTBEAT_SUBJECT_PREFIX, payloadText, type HeartbeatKind } from "./protocol.js";
-import { assertObject, assertPositiveSeconds, numberAtLeast } from "./validate.js";
 
-/** Default for {@link HeartOptions.minIntervalMs}: beatit's one second. */
-export const DEFAULT_MIN_INTERVAL_MS = 1000;
+const HEART_OPTIONS = ["process", "publisher", "subjectAsString", "minIntervalMs", "time"];
 
 /**
  * What a {@link Heart} hands to its publisher. `S` is the subject's type: `Uint8Array` by
@@ -44,7 +42,7 @@ type Primitive = string | number | bigint | boolean | symbol | null | undefined 
 /* eslint-enable @typescript-eslint/no-invalid-void-type */
 
 /**
- * Options of {@link Heart}. With `subjectAsString: true` the publisher receives the subject as a
+ * Options of {@link createHeart}. With `subjectAsString: true` the publisher receives the subject as a
  * string, otherwise as bytes; the publisher's type follows.
  */
 export type HeartOptions<R = unknown> = HeartCommonOptions &
@@ -63,7 +61,7 @@ export type HeartOptions<R = unknown> = HeartCommonOptions &
       }
   );
 
-/** The options of {@link Heart} that do not depend on the subject's type. */
+/** The options of {@link createHeart} that do not depend on the subject's type. */
 export interface HeartCommonOptions {
   /**
    * The process name: non-empty `.`-separated tokens without whitespace, control or invisible
@@ -73,30 +71,43 @@ export interface HeartCommonOptions {
   /**
    * A repeat of the same kind and period within this many milliseconds is not published. A
    * change of kind or period always is. The window is never longer than the period itself.
-   * @default 1000 ({@link DEFAULT_MIN_INTERVAL_MS})
+   * @default 1000
    */
   readonly minIntervalMs?: number;
-  /** Monotonic milliseconds. @default `performance.now()` */
-  readonly clock?: Clock;
+  /** Where the rate limiting reads the time (only its monotonic `now()`). @default `systemTime` of `@x/core` */
+  readonly time?: TimeSource;
+}
+
+/** Options of {@link Heart.start}. */
+export interface StartOptions {
+  /** A `beat` or `degraded` is expected within this many milliseconds; sent in seconds (`start/60`). */
+  readonly warmupMs: number;
+}
+
+/** Options of {@link Heart.beat} and {@link Heart.degraded}. */
+export interface PulseOptions {
+  /** The next `beat` or `degraded` is expected within this many milliseconds; sent in seconds (`beat/5`). */
+  readonly periodMs: number;
 }
 
 /** The last heartbeat handed to the publisher, which decides whether a repeat is suppressed. */
 interface LastPublish {
   readonly kind: HeartbeatKind;
-  readonly seconds: number | undefined;
+  readonly ms: number | undefined;
   readonly at: number;
 }
 
 /**
  * Publishes heartbeats about one process, following the beatit convention: subject
  * `heartbeat.<process>`, payloads `start/<warmup>`, `beat/<period>`, `degraded/<period>` and
- * `stop`. Warmup and period are in seconds.
+ * `stop`. Warmups and periods are given in milliseconds and sent in seconds, as beatit does.
+ * Made by {@link createHeart}.
  *
  * @example
  * ```ts
- * const heart = new Heart({ process: "billing.worker.1", publisher });
- * heart.start({ warmup: 60 });
- * heart.beat({ period: 5 });
+ * const heart = createHeart({ process: "billing.worker.1", publisher });
+ * heart.start({ warmupMs: 60_000 }); // start/60
+ * heart.beat({ periodMs: 5_000 }); // beat/5
  * heart.stop();
  * ```
  */
@@ -108,7 +119,7 @@ export class Heart<R = unknown> {
   /** The effective rate-limiting window in milliseconds. */
   readonly minIntervalMs: number;
   readonly #publisher: HeartbeatPublisher<R>;
-  readonly #clock: Clock;
+  readonly #time: TimeSource;
   #last: LastPublish | undefined;
   /**
    * Whether the last publish returned a thenable. A suppressed call of an async heart still
@@ -117,43 +128,41 @@ export class Heart<R = unknown> {
    */
   #async = false;
 
+  /** Use {@link createHeart}. */
   constructor(options: HeartOptions<R>) {
-    assertObject(options, "options");
+    checkOptions(options, HEART_OPTIONS, "createHeart", true);
     const { process, publisher, subjectAsString = false } = options;
-    assertProcessName(process, "process");
+    assertProcessName(process);
     if (typeof (publisher as Partial<HeartbeatPublisher> | undefined)?.publish !== "function") {
-      throw new InvalidArgumentError("publisher", publisher, "must have a publish({ subject, payload }) method");
+      throw new InvalidOptionError("publisher", publisher, "must have a publish({ subject, payload }) method");
     }
     if (typeof subjectAsString !== "boolean") {
-      throw new InvalidArgumentError("subjectAsString", subjectAsString, "must be a boolean");
+      throw new InvalidOptionError("subjectAsString", subjectAsString, "must be a boolean");
     }
     this.process = process;
-    this.minIntervalMs = numberAtLeast(options.minIntervalMs, DEFAULT_MIN_INTERVAL_MS, 0, "minIntervalMs");
+    this.minIntervalMs = durationMsOption("minIntervalMs", options.minIntervalMs, DEFAULT_MIN_INTERVAL_MS);
     this.#publisher = publisher;
-    this.#clock = clockOption(options.clock);
+    this.#time = timeSourceOption(options.time);
     const subject = HEARTBEAT_SUBJECT_PREFIX + process;
     this.subject = subjectAsString ? subject : new TextEncoder().encode(subject);
   }
 
-  /** Announces a (re)start; a `beat` or `degraded` is expected within `warmup` seconds. Never rate-limited. */
-  start(options: { readonly warmup: number }): HeartbeatResult<R> {
-    assertObject(options, "start() options");
-    assertPositiveSeconds(options.warmup, "warmup");
-    return this.#send("start", options.warmup, false);
+  /** Announces a (re)start: `start/<warmup in seconds>`; a `beat` or `degraded` is expected within `warmupMs`. Never rate-limited. */
+  start(options: StartOptions): HeartbeatResult<R> {
+    checkOptions(options, ["warmupMs"], "start", true);
+    return this.#send("start", positiveDurationMs("warmupMs", options.warmupMs), false);
   }
 
-  /** Reports health; the next `beat` is expected within `period` seconds. */
-  beat(options: { readonly period: number }): HeartbeatResult<R> {
-    assertObject(options, "beat() options");
-    assertPositiveSeconds(options.period, "period");
-    return this.#send("beat", options.period, true);
+  /** Reports health: `beat/<period in seconds>`; the next `beat` is expected within `periodMs`. */
+  beat(options: PulseOptions): HeartbeatResult<R> {
+    checkOptions(options, ["periodMs"], "beat", true);
+    return this.#send("beat", positiveDurationMs("periodMs", options.periodMs), true);
   }
 
-  /** Reports degraded health; a `beat` or `degraded` is expected within `period` seconds. */
-  degraded(options: { readonly period: number }): HeartbeatResult<R> {
-    assertObject(options, "degraded() options");
-    assertPositiveSeconds(options.period, "period");
-    return this.#send("degraded", options.period, true);
+  /** Reports degraded health: `degraded/<period in seconds>`; a `beat` or `degraded` is expected within `periodMs`. */
+  degraded(options: PulseOptions): HeartbeatResult<R> {
+    checkOptions(options, ["periodMs"], "degraded", true);
+    return this.#send("degraded", positiveDurationMs("periodMs", options.periodMs), true);
   }
 
   /** Announces a graceful stop. Never rate-limited. */
@@ -161,27 +170,27 @@ export class Heart<R = unknown> {
     return this.#send("stop", undefined, false);
   }
 
-  #send(kind: HeartbeatKind, seconds: number | undefined, limited: boolean): HeartbeatResult<R> {
-    const now = this.#clock();
+  #send(kind: HeartbeatKind, ms: number | undefined, limited: boolean): HeartbeatResult<R> {
+    const now = this.#time.now();
     const previous = this.#last;
-    if (limited && previous?.kind === kind && previous.seconds === seconds) {
+    if (limited && previous?.kind === kind && previous.ms === ms) {
       // A window longer than the period would hide beats the consumer is told to expect.
-      const window = Math.min(this.minIntervalMs, (seconds ?? Infinity) * 1000);
+      const window = Math.min(this.minIntervalMs, ms ?? Infinity);
       const elapsed = now - previous.at;
-      // A negative elapsed time means an injected clock went backwards: publish rather than
-      // stay silent until it catches up (beatit's failure with time.time()).
+      // A negative elapsed time means an injected time source went backwards: publish rather
+      // than stay silent until it catches up (beatit's failure with a wall clock).
       if (elapsed >= 0 && elapsed < window) return (this.#async ? Promise.resolve() : undefined) as HeartbeatResult<R>;
     }
     // Claimed before publishing so that concurrent async calls cannot both get through;
     // given back if the publish fails, so a failure does not use up the window.
-    const claimed: LastPublish = { kind, seconds, at: now };
+    const claimed: LastPublish = { kind, ms, at: now };
     this.#last = claimed;
     const giveBack = (): void => {
       if (this.#last === claimed) this.#last = previous;
     };
     let result: unknown;
     try {
-      result = this.#publisher.publish({ subject: this.subject, payload: asciiBytes(payloadText(kind, seconds)) });
+      result = this.#publisher.publish({ subject: this.subject, payload: asciiBytes(payloadText(kind, ms === undefined ? undefined : ms / 1000)) });
     } catch (error) {
       giveBack();
       throw error;
@@ -201,4 +210,13 @@ export class Heart<R = unknown> {
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   if (typeof value !== "object" && typeof value !== "function") return false;
   return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
+/**
+ * A heart for one process: publishes `start`, `beat`, `degraded` and `stop` on
+ * `heartbeat.<process>` through `options.publisher`. Checks every option up front (an unknown
+ * key, a bad value: `InvalidOptionError`; a name a monitor would refuse: `InvalidProcessNameError`).
+ */
+export function createHeart<R = unknown>(options: HeartOptions<R>): Heart<R> {
+  return new Heart(options);
 }

@@ -1,24 +1,13 @@
-export { Heart, DEFAULT_MIN_INTERVAL_MS } from "./heart.js";
-export { HeartbeatService } from "./service.js";
-export {
-  Monitor,
-  DEFAULT_BUFFER,
-  DEFAULT_GRACE,
-  DEFAULT_MAX_PROCESSES,
-  DEFAULT_MAX_BUFFERED_TRANSITIONS,
-  DEFAULT_EVICT_AFTER_MS,
-} from "./monitor.js";
+export { createHeart } from "./heart.js";
+export { createHeartbeatService } from "./service.js";
+export { createMonitor } from "./monitor.js";
 export { parseHeartbeat, MAX_PAYLOAD_BYTES } from "./parse.js";
-export {
-  HEARTBEAT_SUBJECT_PREFIX,
-  MAX_SUBJECT_BYTES,
-  processNameProblem,
-  formatSeconds,
-} from "./protocol.js";
-export { monotonicClock } from "./clock.js";
+export { HEARTBEAT_SUBJECT_PREFIX, MAX_SUBJECT_BYTES, processNameProblem } from "./protocol.js";
+// Bad options are the one `InvalidOptionError` of the toolkit, re-exported so users need no `@x/core` import.
+export { InvalidOptionError } from "@x/core";
 export {
   HeartbeatError,
-  InvalidArgumentError,
+  InvalidProcessNameError,
   InvalidHeartbeatError,
   GatewayError,
   GatewayTimeoutError,
@@ -26,10 +15,22 @@ export {
   IteratorOverflowError,
 } from "./errors.js";
 
-export type { HeartOptions, HeartCommonOptions, HeartbeatPublisher, HeartbeatMessage, HeartbeatResult } from "./heart.js";
+export type { Logger, LogFields, TimeSource, Unsubscribe } from "@x/core";
+export type {
+  Heart,
+  HeartOptions,
+  HeartCommonOptions,
+  StartOptions,
+  PulseOptions,
+  HeartbeatPublisher,
+  HeartbeatMessage,
+  HeartbeatResult,
+} from "./heart.js";
 export type { HeartbeatKind, Heartbeat } from "./protocol.js";
 export type {
+  HeartbeatService,
   HeartbeatServiceOptions,
+  HeartbeatServiceEvents,
   HeartbeatGateway,
   HeartbeatRequest,
   HeartbeatResponse,
@@ -39,6 +40,7 @@ export type {
   TickOptions,
 } from "./service.js";
 export type {
+  Monitor,
   MonitorOptions,
   MonitorEvents,
   MonitorStats,
@@ -49,6 +51,4 @@ export type {
   InvalidHeartbeat,
   TransitionsOptions,
 } from "./monitor.js";
-export type { Clock } from "./clock.js";
-export type { Logger } from "./logger.js";
 export type { HeartbeatErrorCode } from "./errors.js";

@@ -1,13 +1,14 @@
+import { InvalidOptionError } from "@x/core";
 import { describe, expect, it, vi } from "vitest";
 import { useFakeClock } from "../test/fake-clock.js";
-import { InvalidArgumentError } from "./errors.js";
-import { DEFAULT_EVICT_AFTER_MS, Monitor, type MonitorOptions, type Transition } from "./monitor.js";
+import { createMonitor, type MonitorOptions, type Transition } from "./monitor.js";
+import { DEFAULT_EVICT_AFTER_MS } from "./options.js";
 
 const seconds = (s: number): number => s * 1000;
 const HOUR = seconds(3600);
 
 function watched(options: MonitorOptions = {}) {
-  const monitor = new Monitor(options);
+  const monitor = createMonitor(options);
   const transitions: Transition[] = [];
   monitor.on("transition", (t) => transitions.push(t));
   const log = (): string[] => transitions.map((t) => `${t.process}:${t.from ?? "new"}>${t.to}@${t.at}`);
@@ -164,10 +165,10 @@ describe("Monitor: eviction of down and stopped processes (fake clock)", () => {
 
   it("validates evictAfterMs, naming it", () => {
     for (const bad of [-1, Number.NaN, "60", null, -Infinity]) {
-      expect(() => new Monitor({ evictAfterMs: bad as number })).toThrow(InvalidArgumentError);
-      expect(() => new Monitor({ evictAfterMs: bad as number })).toThrow(/`evictAfterMs` must be a number >= 0 or Infinity/);
+      expect(() => createMonitor({ evictAfterMs: bad as number })).toThrow(InvalidOptionError);
+      expect(() => createMonitor({ evictAfterMs: bad as number })).toThrow(/`evictAfterMs` must be a (finite )?number of milliseconds/);
     }
-    expect(new Monitor({ evictAfterMs: 0 }).evictAfterMs).toBe(0);
-    expect(new Monitor().evictAfterMs).toBe(HOUR);
+    expect(createMonitor({ evictAfterMs: 0 }).evictAfterMs).toBe(0);
+    expect(createMonitor().evictAfterMs).toBe(HOUR);
   });
 });

@@ -1,23 +1,33 @@
-import { clockOption, type Clock } from "./clock.js";
+import {
+  durationMsOption,
+  Emitter,
+  integerOption,
+  loggerOption,
+  timeSourceOption,
+  type Listener,
+  type Logger,
+  type Observable,
+  type TimeSource,
+  type Unsubscribe,
+} from "@x/core";
 import { DeadlineHeap, type HeapEntry } from "./deadline-heap.js";
-import { InvalidArgumentError } from "./errors.js";
-import { errorText, loggerOption, type Logger } from "./logger.js";
+import {
+  checkListener,
+  checkOptions,
+  DEFAULT_BUFFER,
+  DEFAULT_EVICT_AFTER_MS,
+  DEFAULT_GRACE,
+  DEFAULT_MAX_BUFFERED_TRANSITIONS,
+  DEFAULT_MAX_PROCESSES,
+  factorOption,
+} from "./options.js";
 import { readPayload, readSubject, type PayloadFields } from "./parse.js";
 import { processNameProblem, type Heartbeat, type HeartbeatKind } from "./protocol.js";
 import { startTimer } from "./timer.js";
 import { TransitionStream } from "./transition-stream.js";
-import { assertObject, durationMs, numberAtLeast, positiveInteger } from "./validate.js";
 
-/** Default for {@link MonitorOptions.buffer}: a beat is late after 1.5 periods. */
-export const DEFAULT_BUFFER = 1.5;
-/** Default for {@link MonitorOptions.grace}. */
-export const DEFAULT_GRACE = 2;
-/** Default for {@link MonitorOptions.maxProcesses}. */
-export const DEFAULT_MAX_PROCESSES = 1_000_000;
-/** Default for {@link MonitorOptions.maxBufferedTransitions}. */
-export const DEFAULT_MAX_BUFFERED_TRANSITIONS = 10_000;
-/** Default for {@link MonitorOptions.evictAfterMs}: one hour. */
-export const DEFAULT_EVICT_AFTER_MS = 3_600_000;
+const MONITOR_OPTIONS = ["buffer", "grace", "maxProcesses", "evictAfterMs", "maxBufferedTransitions", "logger", "time"];
+const MONITOR_EVENTS: readonly (keyof MonitorEvents)[] = ["transition", "invalid"];
 
 /**
  * Where a process stands.
@@ -44,7 +54,7 @@ export interface Transition {
   readonly from: ProcessState | undefined;
   /** The state after, or `evicted`. */
   readonly to: TransitionState;
-  /** Clock milliseconds: when the heartbeat came, or the deadline that was missed (or the eviction was due). */
+  /** `time.now()` milliseconds: when the heartbeat came, or the deadline that was missed (or the eviction was due). */
   readonly at: number;
   /** The heartbeat that caused it; absent for `late`, `down` and `evicted`. */
   readonly heartbeat?: Heartbeat;
@@ -58,7 +68,7 @@ export interface InvalidHeartbeat {
   readonly payload: unknown;
   /** What is wrong with it, for a log line. */
   readonly reason: string;
-  /** Clock milliseconds when it was received. */
+  /** `time.now()` milliseconds when it was received. */
   readonly at: number;
 }
 
@@ -68,13 +78,13 @@ export interface ProcessStatus {
   readonly process: string;
   /** Where it stands now. */
   readonly state: ProcessState;
-  /** Clock milliseconds at which it entered this state. */
+  /** `time.now()` milliseconds at which it entered this state. */
   readonly since: number;
   /** The last heartbeat: its kind, its warmup or period in seconds (absent for stop) and when it came. */
   readonly lastHeartbeat: { readonly kind: HeartbeatKind; readonly seconds?: number; readonly at: number };
-  /** Clock milliseconds at which the state changes by itself (`late` or `down`), if it will. */
+  /** `time.now()` milliseconds at which the state changes by itself (`late` or `down`), if it will. */
   readonly deadline?: number;
-  /** Clock milliseconds at which a `down` or `stopped` process will be evicted, unless it sends first. */
+  /** `time.now()` milliseconds at which a `down` or `stopped` process will be evicted, unless it sends first. */
   readonly evictAt?: number;
 }
 
@@ -92,7 +102,7 @@ export interface MonitorStats {
   readonly evicted: number;
 }
 
-/** Events of a {@link Monitor}, by name. */
+/** Events of a {@link Monitor}, by name: `monitor.on("transition", listener)`. */
 export interface MonitorEvents {
   /** A process changed state. */
   transition: Transition;
@@ -100,13 +110,16 @@ export interface MonitorEvents {
   invalid: InvalidHeartbeat;
 }
 
-/** Options of {@link Monitor}. */
+/**
+ * Options of {@link createMonitor}. `buffer` and `grace` are multipliers of the warmup or period a
+ * process announced, not durations.
+ */
 export interface MonitorOptions {
-  /** A `beat` or `degraded` with period P is late after P × buffer seconds without a heartbeat. @default 1.5 ({@link DEFAULT_BUFFER}) */
+  /** A `beat` or `degraded` with period P is late after P × buffer without a heartbeat. `>= 1`. @default 1.5 */
   readonly buffer?: number;
   /**
-   * `starting` lasts warmup × grace before `late`; `late` lasts (warmup or period) × grace before `down`.
-   * @default 2 ({@link DEFAULT_GRACE})
+   * `starting` lasts warmup × grace before `late`; `late` lasts (warmup or period) × grace before `down`. `>= 1`.
+   * @default 2
    */
   readonly grace?: number;
   /** Heartbeats from new processes beyond this many are rejected as invalid (a bound on memory). @default 1,000,000 */
@@ -116,20 +129,19 @@ export interface MonitorOptions {
    * transition; without it, a new name per process start (`worker.<pid>`) would grow the monitor
    * forever and, at `maxProcesses`, lock out every new process. `Infinity` never evicts; `0`
    * evicts as soon as a process is down or stopped (right after that transition).
-   * @default 3,600,000: one hour ({@link DEFAULT_EVICT_AFTER_MS})
+   * @default 3,600,000: one hour
    */
   readonly evictAfterMs?: number;
   /** A transition iterator that falls this far behind ends with `IteratorOverflowError`. @default 10,000 */
   readonly maxBufferedTransitions?: number;
   /**
-   * Errors thrown by listeners go here. Without a logger, every listener still runs and the
-   * heartbeat or deadline is fully applied; then the first error is rethrown from the call that
-   * caused it (`receive()`, `get()`, `snapshot()`), or from the timer, as an uncaught exception.
-   * @default none
+   * Where a listener that threw is reported (`error` level, `{ event, error }`). A listener's
+   * error never reaches the monitor: the other listeners run and the heartbeat or deadline is
+   * fully applied. @default none: nothing is written
    */
   readonly logger?: Logger;
-  /** Monotonic milliseconds. @default `performance.now()` */
-  readonly clock?: Clock;
+  /** Deadlines are read from `now()` and driven by the timers of this source. @default `systemTime` of `@x/core` */
+  readonly time?: TimeSource;
 }
 
 /** Options of {@link Monitor.transitions}. */
@@ -149,17 +161,16 @@ interface Tracked extends HeapEntry {
   lastAt: number;
 }
 
-type Listener<E extends keyof MonitorEvents> = (event: MonitorEvents[E]) => void;
-
 /**
  * Tracks the liveness of every process that sends heartbeats, from any subscription:
  * `monitor.receive(subject, payload)`. Emits each state change once, to listeners
- * (`on("transition")`) and to async iterators (`for await (const t of monitor)`).
+ * (`on("transition")`) and to async iterators (`for await (const t of monitor)`). Made by
+ * {@link createMonitor}.
  *
  * All deadlines live in one heap driven by one timer; a process that is down, stopped or
  * forgotten costs nothing, and a beat that only pushes its deadline later costs no heap work.
  */
-export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
+export class Monitor implements Observable<MonitorEvents>, AsyncIterable<Transition>, AsyncDisposable {
   /** The effective {@link MonitorOptions.buffer}. */
   readonly buffer: number;
   /** The effective {@link MonitorOptions.grace}. */
@@ -168,11 +179,10 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
   readonly maxProcesses: number;
   /** The effective {@link MonitorOptions.evictAfterMs}. */
   readonly evictAfterMs: number;
-  readonly #clock: Clock;
-  readonly #logger: Logger | undefined;
+  readonly #time: TimeSource;
+  readonly #events: Emitter<MonitorEvents>;
   readonly #processes = new Map<string, Tracked>();
   readonly #heap = new DeadlineHeap<Tracked>();
-  readonly #listeners: { [E in keyof MonitorEvents]: Set<Listener<E>> } = { transition: new Set(), invalid: new Set() };
   readonly #stream: TransitionStream<Transition>;
   readonly #fields: PayloadFields = { kind: "stop", seconds: 0 };
   #cancelTimer: (() => void) | undefined;
@@ -180,24 +190,23 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
   #timerKeepsAlive = false;
   /** Processes that have a `late` or `down` deadline ahead (starting, up, degraded, late). */
   #live = 0;
-  /** The first error a listener threw during the current call, rethrown when the call is done. */
-  #listenerFailure: { readonly error: unknown } | undefined;
   #received = 0;
   #invalid = 0;
   #transitions = 0;
   #evicted = 0;
   #closed = false;
 
+  /** Use {@link createMonitor}. */
   constructor(options: MonitorOptions = {}) {
-    assertObject(options, "options");
-    this.buffer = numberAtLeast(options.buffer, DEFAULT_BUFFER, 1, "buffer");
-    this.grace = numberAtLeast(options.grace, DEFAULT_GRACE, 1, "grace");
-    this.maxProcesses = positiveInteger(options.maxProcesses, DEFAULT_MAX_PROCESSES, "maxProcesses");
-    this.evictAfterMs = durationMs(options.evictAfterMs, DEFAULT_EVICT_AFTER_MS, "evictAfterMs");
-    const maxBuffered = positiveInteger(options.maxBufferedTransitions, DEFAULT_MAX_BUFFERED_TRANSITIONS, "maxBufferedTransitions");
+    checkOptions(options, MONITOR_OPTIONS, "createMonitor", false);
+    this.buffer = factorOption("buffer", options.buffer, DEFAULT_BUFFER, 1);
+    this.grace = factorOption("grace", options.grace, DEFAULT_GRACE, 1);
+    this.maxProcesses = integerOption("maxProcesses", options.maxProcesses, DEFAULT_MAX_PROCESSES, 1);
+    this.evictAfterMs = durationMsOption("evictAfterMs", options.evictAfterMs, DEFAULT_EVICT_AFTER_MS, { infinite: true });
+    const maxBuffered = integerOption("maxBufferedTransitions", options.maxBufferedTransitions, DEFAULT_MAX_BUFFERED_TRANSITIONS, 1);
     this.#stream = new TransitionStream(maxBuffered);
-    this.#clock = clockOption(options.clock);
-    this.#logger = loggerOption(options.logger);
+    this.#time = timeSourceOption(options.time);
+    this.#events = new Emitter<MonitorEvents>({ logger: loggerOption(options.logger) });
   }
 
   /**
@@ -207,14 +216,8 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
    */
   receive(subject: string | Uint8Array, payload: string | Uint8Array): boolean {
     if (this.#closed) return false;
-    const valid = this.#receive(subject, payload);
-    this.#rethrowListenerFailure();
-    return valid;
-  }
-
-  #receive(subject: string | Uint8Array, payload: string | Uint8Array): boolean {
     this.#received++;
-    const now = this.#clock();
+    const now = this.#time.now();
     this.#expireDue(now);
     const process = readSubject(subject);
     if (typeof process !== "string") return this.#reject(subject, payload, process.reason, now);
@@ -273,19 +276,13 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
     };
   }
 
-  /** Adds a listener; returns a function that removes it. */
-  on<E extends keyof MonitorEvents>(event: E, listener: Listener<E>): () => void {
-    const listeners = this.#listenersOf(event);
-    if (typeof listener !== "function") throw new InvalidArgumentError("listener", listener, "must be a function");
-    listeners.add(listener);
-    return () => {
-      listeners.delete(listener);
-    };
-  }
-
-  /** Removes a listener added with {@link Monitor.on}. */
-  off<E extends keyof MonitorEvents>(event: E, listener: Listener<E>): void {
-    this.#listenersOf(event).delete(listener);
+  /**
+   * Adds a listener of `transition` or `invalid`; returns a function that removes it. A listener
+   * that throws is reported to the `logger` and never stops the others or the monitor.
+   */
+  on<E extends keyof MonitorEvents>(event: E, listener: Listener<MonitorEvents[E]>): Unsubscribe {
+    checkListener(event, listener, MONITOR_EVENTS);
+    return this.#events.on(event, listener);
   }
 
   /**
@@ -322,8 +319,7 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
   /** Applies the deadlines that passed before a read (the timer may not have run yet). */
   #catchUp(): void {
     if (this.#closed) return;
-    this.#expireDue(this.#clock());
-    this.#rethrowListenerFailure();
+    this.#expireDue(this.#time.now());
   }
 
   /** A heartbeat arrived for a tracked process: new state, new deadline. */
@@ -436,11 +432,8 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
   #onTimer = (): void => {
     this.#cancelTimer = undefined;
     this.#timerAt = Infinity;
-    this.#expireDue(this.#clock());
+    this.#expireDue(this.#time.now());
     this.#arm();
-    // With no logger and no caller to hand it to, a listener's error becomes an uncaught
-    // exception, as it would from an EventEmitter; every deadline was applied first.
-    this.#rethrowListenerFailure();
   };
 
   /** Points the one timer at the earliest heap key. */
@@ -456,7 +449,7 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
     this.#timerAt = next;
     this.#timerKeepsAlive = keepAlive;
     if (next === Infinity) return;
-    this.#cancelTimer = startTimer(this.#onTimer, Math.ceil(next - this.#clock()), keepAlive);
+    this.#cancelTimer = startTimer(this.#time, this.#onTimer, Math.ceil(next - this.#time.now()), keepAlive);
   }
 
   #status(tracked: Tracked): ProcessStatus {
@@ -474,53 +467,33 @@ export class Monitor implements AsyncIterable<Transition>, AsyncDisposable {
 
   #reject(subject: unknown, payload: unknown, reason: string, at: number): false {
     this.#invalid++;
-    const listeners = this.#listeners.invalid;
-    if (listeners.size > 0) this.#call(listeners, { subject, payload, reason, at });
+    if (this.#events.has("invalid")) this.#events.emit("invalid", { subject, payload, reason, at });
     return false;
   }
 
+  /** Whether anyone would see a transition: without an audience, the hot path builds none. */
   #hasAudience(): boolean {
-    return this.#listeners.transition.size > 0 || this.#stream.active;
+    return this.#events.has("transition") || this.#stream.active;
   }
 
   #emit(transition: Transition): void {
     this.#transitions++;
     this.#stream.push(transition);
-    const listeners = this.#listeners.transition;
-    if (listeners.size > 0) this.#call(listeners, transition);
-  }
-
-  /**
-   * Calls every listener even if one throws. Without a logger, the first error is kept and
-   * rethrown once the whole call is done ({@link MonitorOptions.logger}), so a listener's bug
-   * never leaves a heartbeat half applied or a deadline unprocessed.
-   */
-  #call<T>(listeners: Set<(event: T) => void>, event: T): void {
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        if (this.#logger) this.#logger.error(`heartbeat monitor: a listener threw: ${errorText(error)}`);
-        else this.#listenerFailure ??= { error };
-      }
-    }
-  }
-
-  #rethrowListenerFailure(): void {
-    const failure = this.#listenerFailure;
-    if (failure === undefined) return;
-    this.#listenerFailure = undefined;
-    throw failure.error;
-  }
-
-  #listenersOf<E extends keyof MonitorEvents>(event: E): Set<Listener<E>> {
-    const listeners = (this.#listeners as Partial<Record<string, Set<Listener<E>>>>)[event];
-    if (listeners === undefined) throw new InvalidArgumentError("event", event, 'must be "transition" or "invalid"');
-    return listeners;
+    this.#events.emit("transition", transition);
   }
 }
 
 /** Whether a process in this state has a `late` or `down` deadline ahead. */
 function isLive(state: ProcessState): boolean {
   return state !== "down" && state !== "stopped";
+}
+
+/**
+ * A monitor of every process that sends heartbeats: feed it with `receive(subject, payload)`
+ * from any subscription, read states with `get()` and `snapshot()`, observe changes with
+ * `on("transition", listener)` or `for await`. Checks every option up front
+ * (`InvalidOptionError`).
+ */
+export function createMonitor(options: MonitorOptions = {}): Monitor {
+  return new Monitor(options);
 }

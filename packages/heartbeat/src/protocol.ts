@@ -2,7 +2,8 @@
  * The beatit wire convention: subject `heartbeat.<process>`, payloads `start/<warmup>`,
  * `beat/<period>`, `degraded/<period>` and `stop`, numbers in seconds.
  */
-import { InvalidArgumentError } from "./errors.js";
+import { InvalidOptionError } from "@x/core";
+import { InvalidProcessNameError } from "./errors.js";
 
 /** Every heartbeat subject starts with this. Subscribe to `heartbeat.>` to receive them all. */
 export const HEARTBEAT_SUBJECT_PREFIX = "heartbeat.";
@@ -81,24 +82,23 @@ function forbiddenCharacterProblem(name: string): string {
   return "must not contain whitespace, control or format characters";
 }
 
-/** Throws an {@link InvalidArgumentError} naming `argument` unless `value` is a valid process name. */
-export function assertProcessName(value: unknown, argument = "process"): asserts value is string {
-  if (typeof value !== "string") throw new InvalidArgumentError(argument, value, "must be a string");
+/**
+ * Throws unless `value` is a valid process name: {@link InvalidOptionError} when it is not a
+ * string at all, {@link InvalidProcessNameError} when it breaks the name rules.
+ */
+export function assertProcessName(value: unknown): asserts value is string {
+  if (typeof value !== "string") throw new InvalidOptionError("process", value, "must be a string");
   const problem = processNameProblem(value);
-  if (problem !== undefined) throw new InvalidArgumentError(argument, value, problem);
+  if (problem !== undefined) throw new InvalidProcessNameError(value, problem);
 }
 
 /**
- * A number in its shortest round-trip form: `60`, `0.5`, `1e-7`. JavaScript cannot tell `60`
- * from `60.0`, so beatit's Python `60.0` is written `60`.
+ * The payload text of a heartbeat. Seconds are written in their shortest round-trip form
+ * (`60`, `0.5`, `1e-7`): JavaScript cannot tell `60` from `60.0`, so beatit's Python `60.0` is
+ * written `60`.
  */
-export function formatSeconds(seconds: number): string {
-  return String(seconds);
-}
-
-/** The payload text of a heartbeat. */
 export function payloadText(kind: HeartbeatKind, seconds?: number): string {
-  return kind === "stop" || seconds === undefined ? "stop" : `${kind}/${formatSeconds(seconds)}`;
+  return kind === "stop" || seconds === undefined ? "stop" : `${kind}/${String(seconds)}`;
 }
 
 /** The length of a string in UTF-8 bytes, without encoding it. */

@@ -1,8 +1,9 @@
+import { InvalidOptionError, type LogFields } from "@x/core";
 import { describe, expect, it, vi } from "vitest";
 import { useFakeClock } from "../test/fake-clock.js";
-import { AlreadyRunningError, GatewayError, GatewayTimeoutError, InvalidArgumentError } from "./errors.js";
+import { AlreadyRunningError, GatewayError, GatewayTimeoutError } from "./errors.js";
 import {
-  HeartbeatService,
+  createHeartbeatService,
   type HeartbeatGateway,
   type HeartbeatRequest,
   type HeartbeatResponse,
@@ -45,12 +46,13 @@ function manualGateway() {
 const seconds = (s: number): number => s * 1000;
 
 const make = (gateway: HeartbeatGateway, extra: Partial<HeartbeatServiceOptions> = {}) =>
-  new HeartbeatService({ gateway, interval: 30, reportByBuffer: 1.5, initialStatus: "R", ...extra });
+  createHeartbeatService({ gateway, intervalMs: seconds(30), reportByBuffer: 1.5, initialStatus: "R", ...extra });
 
 /** A service running in the background, with the errors `run()` reported and a way to stop it. */
 function running(gateway: HeartbeatGateway, extra: Partial<HeartbeatServiceOptions> = {}) {
   const errors: Error[] = [];
-  const service = make(gateway, { onError: (error) => errors.push(error), ...extra });
+  const service = make(gateway, extra);
+  service.on("failure", (error) => errors.push(error));
   const controller = new AbortController();
   const done = service.run({ signal: controller.signal });
   const stop = async (): Promise<void> => {
@@ -60,10 +62,10 @@ function running(gateway: HeartbeatGateway, extra: Partial<HeartbeatServiceOptio
   return { service, errors, done, stop };
 }
 
-describe("HeartbeatService: jobmon scenarios B1-B9 (fake clock)", () => {
+describe("HeartbeatService: jobmon scenarios (fake clock)", () => {
   useFakeClock();
 
-  it("B1: nextReportIncrement is interval × buffer; due at exactly one interval", () => {
+  it("nextReportIncrement is interval × buffer, in seconds; due at exactly one interval", () => {
     const service = make(scriptedGateway("R").gateway);
     expect(service.nextReportIncrement).toBe(45);
     expect(service.isHeartbeatDue()).toBe(false);
@@ -71,10 +73,10 @@ describe("HeartbeatService: jobmon scenarios B1-B9 (fake clock)", () => {
     expect(service.isHeartbeatDue()).toBe(false);
     vi.advanceTimersByTime(seconds(0.1));
     expect(service.isHeartbeatDue()).toBe(true);
-    expect(service.timeSinceLastHeartbeat()).toBeCloseTo(30, 9);
+    expect(service.timeSinceLastHeartbeatMs()).toBeCloseTo(seconds(30), 6);
   });
 
-  it("B2: tick sends status and increment, returns an empty update and records the time", async () => {
+  it("tick sends status and increment, returns an empty update and records the time", async () => {
     const { gateway, requests } = scriptedGateway("R");
     const service = make(gateway);
     vi.advanceTimersByTime(seconds(31));
@@ -84,10 +86,11 @@ describe("HeartbeatService: jobmon scenarios B1-B9 (fake clock)", () => {
     expect(service.isHeartbeatDue()).toBe(false);
   });
 
-  it("B3: a different status from the server is adopted, reported and sent next", async () => {
+  it("a different status from the server is adopted, reported and sent next", async () => {
     const { gateway, requests } = scriptedGateway("C", "C");
     const changes: StatusChange[] = [];
-    const service = make(gateway, { onStatusChange: (change) => changes.push(change) });
+    const service = make(gateway);
+    service.on("status", (change) => changes.push(change));
     expect(await service.tick()).toEqual({ workflowRunStatus: "C" });
     expect(service.currentStatus).toBe("C");
     expect(changes).toEqual([{ status: "C", previous: "R" }]);
@@ -96,28 +99,28 @@ describe("HeartbeatService: jobmon scenarios B1-B9 (fake clock)", () => {
     expect(changes).toHaveLength(1);
   });
 
-  it("B4: server sequence R, H, H, R gives updates none, H, none, R", async () => {
+  it("server sequence R, H, H, R gives updates none, H, none, R", async () => {
     const service = make(scriptedGateway("R", "H", "H", "R").gateway);
     const updates = [];
     for (let i = 0; i < 4; i++) updates.push((await service.tick()).workflowRunStatus);
     expect(updates).toEqual([undefined, "H", undefined, "R"]);
   });
 
-  it("B5: a failing gateway rejects with a GatewayError, leaves the time alone and the beat due", async () => {
+  it("a failing gateway rejects with a GatewayError, leaves the time alone and the beat due", async () => {
     const boom = new Error("HTTP 503");
     const service = make(scriptedGateway(boom).gateway);
     vi.advanceTimersByTime(seconds(31));
     const before = service.lastHeartbeatTime;
     const failure = service.tick();
     await expect(failure).rejects.toBeInstanceOf(GatewayError);
-    await expect(failure).rejects.toMatchObject({ code: "ERR_GATEWAY", cause: boom });
+    await expect(failure).rejects.toMatchObject({ code: "ERR_X_HEARTBEAT_GATEWAY", cause: boom });
     expect(service.lastHeartbeatTime).toBe(before);
     expect(service.isHeartbeatDue()).toBe(true);
   });
 
-  it("B6: run() beats at last + interval (no polling) and ends as soon as the signal aborts", async () => {
+  it("run() beats at last + interval (no polling) and ends as soon as the signal aborts", async () => {
     const { gateway, requests } = scriptedGateway("R");
-    const service = make(gateway, { interval: 0.2 });
+    const service = make(gateway, { intervalMs: 200 });
     const controller = new AbortController();
     const running = service.run({ signal: controller.signal });
     await vi.advanceTimersByTimeAsync(199);
@@ -132,10 +135,11 @@ describe("HeartbeatService: jobmon scenarios B1-B9 (fake clock)", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it("B7: a failing first call does not end run(); it is reported and retried one interval later", async () => {
+  it("a failing first call does not end run(); it is reported and retried one interval later", async () => {
     const { gateway, requests } = scriptedGateway(new Error("connection refused"), "R");
     const errors: Error[] = [];
-    const service = make(gateway, { onError: (error) => errors.push(error) });
+    const service = make(gateway);
+    service.on("failure", (error) => errors.push(error));
     const controller = new AbortController();
     const running = service.run({ signal: controller.signal });
     await vi.advanceTimersByTimeAsync(seconds(30));
@@ -152,7 +156,7 @@ describe("HeartbeatService: jobmon scenarios B1-B9 (fake clock)", () => {
     await running;
   });
 
-  it("B8: setStatus changes what the next tick sends", async () => {
+  it("setStatus changes what the next tick sends", async () => {
     const { gateway, requests } = scriptedGateway("D");
     const service = make(gateway);
     service.setStatus("D");
@@ -161,7 +165,7 @@ describe("HeartbeatService: jobmon scenarios B1-B9 (fake clock)", () => {
     expect(requests).toEqual([{ status: "D", nextReportIncrement: 45 }]);
   });
 
-  it("B9: resetTimer() moves the next due time to one interval from now", () => {
+  it("resetTimer() moves the next due time to one interval from now", () => {
     const service = make(scriptedGateway("R").gateway);
     vi.advanceTimersByTime(seconds(100));
     expect(service.isHeartbeatDue()).toBe(true);
@@ -180,7 +184,8 @@ describe("HeartbeatService: the fixes over jobmon", () => {
   it("ignores a response to a request sent before a later setStatus()", async () => {
     const { gateway, pending } = manualGateway();
     const changes: StatusChange[] = [];
-    const service = make(gateway, { onStatusChange: (change) => changes.push(change) });
+    const service = make(gateway);
+    service.on("status", (change) => changes.push(change));
     const inFlight = service.tick();
     service.setStatus("D");
     pending[0]?.answer("R");
@@ -216,7 +221,7 @@ describe("HeartbeatService: the fixes over jobmon", () => {
     await vi.advanceTimersByTimeAsync(1);
     const error = await outcome;
     expect(error).toBeInstanceOf(GatewayTimeoutError);
-    expect(error).toMatchObject({ code: "ERR_GATEWAY_TIMEOUT", timeoutMs: seconds(15) });
+    expect(error).toMatchObject({ code: "ERR_X_HEARTBEAT_GATEWAY_TIMEOUT", timeoutMs: seconds(15) });
     expect(pending[0]?.signal.aborted).toBe(true);
     expect(service.isHeartbeatDue()).toBe(false); // only 15 s have passed
     expect(service.lastHeartbeatTime).toBe(0);
@@ -255,9 +260,10 @@ describe("HeartbeatService: the fixes over jobmon", () => {
     await running;
   });
 
-  it("a status change in run() reaches onStatusChange once", async () => {
+  it("a status change in run() reaches on(\"status\") listeners once", async () => {
     const changes: StatusChange[] = [];
-    const service = make(scriptedGateway("H").gateway, { onStatusChange: (change) => changes.push(change) });
+    const service = make(scriptedGateway("H").gateway);
+    service.on("status", (change) => changes.push(change));
     const controller = new AbortController();
     const running = service.run({ signal: controller.signal });
     await vi.advanceTimersByTimeAsync(seconds(90));
@@ -286,7 +292,7 @@ describe("HeartbeatService: the fixes over jobmon", () => {
     // 30 days; the request timeout (15 days = 1.296e9 ms) fits, the interval (2.592e9 ms) does not.
     const { gateway, pending } = manualGateway();
     const setTimeoutSpy = vi.spyOn(globalThis, "setTimeout");
-    const { errors, stop } = running(gateway, { interval: 30 * 86_400 });
+    const { errors, stop } = running(gateway, { intervalMs: seconds(30 * 86_400) });
     await vi.advanceTimersByTimeAsync(seconds(60));
     expect(setTimeoutSpy.mock.calls.length).toBeLessThanOrEqual(2);
     expect(pending).toHaveLength(0);
@@ -301,7 +307,7 @@ describe("HeartbeatService: the fixes over jobmon", () => {
 
   it("a request timeout beyond setTimeout's limit still runs its full length", async () => {
     const { gateway, pending } = manualGateway();
-    const service = make(gateway, { interval: 100 * 86_400, reportByBuffer: 2 });
+    const service = make(gateway, { intervalMs: seconds(100 * 86_400), reportByBuffer: 2 });
     expect(service.requestTimeoutMs).toBe(seconds(100 * 86_400));
     const outcome = service.tick().catch((error: unknown) => error);
     await vi.advanceTimersByTimeAsync(seconds(60));
@@ -310,31 +316,57 @@ describe("HeartbeatService: the fixes over jobmon", () => {
     expect(await outcome).toBeInstanceOf(GatewayTimeoutError);
   });
 
-  it("an onStatusChange that throws: the status is adopted and tick() rejects with its error", async () => {
-    const bug = new Error("callback bug");
+  it("a status listener that throws: the status is adopted, tick() resolves and the error is logged", async () => {
+    const bug = new Error("listener bug");
+    const logged: [LogFields, string][] = [];
+    const drop = (): void => undefined;
     const service = make(scriptedGateway("C").gateway, {
-      onStatusChange: () => {
-        throw bug;
-      },
+      logger: { debug: drop, info: drop, warn: drop, error: (fields: LogFields, message: string) => logged.push([fields, message]) },
     });
-    await expect(service.tick()).rejects.toBe(bug);
+    const seen: string[] = [];
+    service.on("status", () => {
+      throw bug;
+    });
+    service.on("status", ({ status }) => seen.push(status));
+    expect(await service.tick()).toEqual({ workflowRunStatus: "C" });
     expect(service.currentStatus).toBe("C");
+    expect(seen).toEqual(["C"]);
+    expect(logged).toEqual([[{ event: "status", error: bug }, "a listener threw"]]);
   });
 
-  it("an onError that throws ends run() with its error; run() can be started again", async () => {
-    const bug = new Error("onError bug");
-    const service = make(scriptedGateway(new Error("down")).gateway, {
-      onError: () => {
-        throw bug;
-      },
+  it("a failure listener that throws does not end run(); failures are logged as fields", async () => {
+    const down = new Error("down");
+    const warned: [LogFields, string][] = [];
+    const drop = (): void => undefined;
+    const { gateway, requests } = scriptedGateway(down);
+    const service = make(gateway, {
+      logger: { debug: drop, info: drop, warn: (fields: LogFields, message: string) => warned.push([fields, message]), error: drop },
     });
-    const outcome = service.run({ signal: new AbortController().signal }).catch((error: unknown) => error);
-    await vi.advanceTimersByTimeAsync(seconds(30));
-    expect(await outcome).toBe(bug);
-    const again = new AbortController();
-    const second = service.run({ signal: again.signal });
-    again.abort();
-    await second;
+    service.on("failure", () => {
+      throw new Error("listener bug");
+    });
+    const controller = new AbortController();
+    const done = service.run({ signal: controller.signal });
+    await vi.advanceTimersByTimeAsync(seconds(60));
+    expect(requests).toHaveLength(2);
+    expect(warned).toHaveLength(2);
+    expect(warned[0]?.[1]).toBe("heartbeat failed");
+    expect(warned[0]?.[0]).toMatchObject({ status: "R", error: { code: "ERR_X_HEARTBEAT_GATEWAY", cause: down } });
+    controller.abort();
+    await done;
+  });
+
+  it("on() refuses an unknown event or a listener that is not a function; its unsubscribe works", async () => {
+    const service = make(scriptedGateway("C", "R").gateway);
+    expect(() => service.on("change" as "status", () => undefined)).toThrow(/option `event` must be one of "status", "failure"/);
+    expect(() => service.on("status", 5 as unknown as () => void)).toThrow(InvalidOptionError);
+    const seen: string[] = [];
+    const off = service.on("status", ({ status }) => seen.push(status));
+    await service.tick();
+    off();
+    off();
+    await service.tick();
+    expect(seen).toEqual(["C"]);
   });
 
   it("a gateway answer without a status is a GatewayError", async () => {
@@ -348,48 +380,50 @@ describe("HeartbeatService: the fixes over jobmon", () => {
         throw new Error("sync boom");
       },
     });
-    await expect(service.tick()).rejects.toMatchObject({ code: "ERR_GATEWAY", message: expect.stringContaining("sync boom") as unknown });
+    await expect(service.tick()).rejects.toMatchObject({ code: "ERR_X_HEARTBEAT_GATEWAY", message: expect.stringContaining("sync boom") as unknown });
   });
 });
 
 describe("HeartbeatService: validation", () => {
   const gateway = scriptedGateway("R").gateway;
-  const base = { gateway, interval: 30, reportByBuffer: 1.5, initialStatus: "R" };
+  const base = { gateway, intervalMs: 30_000, reportByBuffer: 1.5, initialStatus: "R" };
 
   it.each<[string, Partial<HeartbeatServiceOptions>, RegExp]>([
     ["a buffer of 1 (a missed deadline by design)", { reportByBuffer: 1 }, /`reportByBuffer` must be a finite number > 1/],
     ["a buffer below 1", { reportByBuffer: 0.9 }, /`reportByBuffer`/],
-    ["a zero interval", { interval: 0 }, /`interval`/],
-    ["an infinite interval", { interval: Infinity }, /`interval`/],
+    ["a zero interval", { intervalMs: 0 }, /`intervalMs` must be a finite number of milliseconds > 0/],
+    ["an infinite interval", { intervalMs: Infinity }, /`intervalMs`/],
     ["an empty status", { initialStatus: "" }, /`initialStatus`/],
     ["a timeout longer than the room", { requestTimeoutMs: 15_001 }, /`requestTimeoutMs` must be > 0 and at most .* 15000 ms/],
     ["a zero timeout", { requestTimeoutMs: 0 }, /`requestTimeoutMs`/],
     ["a gateway without logHeartbeat", { gateway: {} as HeartbeatGateway }, /`gateway`/],
-    ["a non-function onError", { onError: 1 as unknown as () => void }, /`onError`/],
+    ["an old callback option", { onError: () => undefined } as Partial<HeartbeatServiceOptions>, /`onError` is not an option of createHeartbeatService\(\)/],
+    ["an interval in seconds under the old name", { interval: 30 } as Partial<HeartbeatServiceOptions>, /`interval` is not an option .*intervalMs/],
     ["a logger without methods", { logger: {} as HeartbeatServiceOptions["logger"] & object }, /`logger`/],
-    ["an increment that overflows", { interval: 1e308, reportByBuffer: 2 }, /`reportByBuffer` times interval .* finite/],
+    ["an increment that overflows", { intervalMs: 1e308, reportByBuffer: 2 }, /`reportByBuffer` times intervalMs .* finite/],
   ])("rejects %s", (_name, override, message) => {
-    expect(() => new HeartbeatService({ ...base, ...override })).toThrow(InvalidArgumentError);
-    expect(() => new HeartbeatService({ ...base, ...override })).toThrow(message);
+    expect(() => createHeartbeatService({ ...base, ...override })).toThrow(InvalidOptionError);
+    expect(() => createHeartbeatService({ ...base, ...override })).toThrow(message);
   });
 
   it("accepts jobmon's defaults (30 s × 3.1) and a shorter timeout", () => {
-    const service = new HeartbeatService({ ...base, reportByBuffer: 3.1, requestTimeoutMs: 5000 });
+    const service = createHeartbeatService({ ...base, reportByBuffer: 3.1, requestTimeoutMs: 5000 });
     expect(service.nextReportIncrement).toBeCloseTo(93, 9);
     expect(service.requestTimeoutMs).toBe(5000);
   });
 
   it("rejects options, tick() and run() arguments of the wrong type with typed errors", async () => {
-    expect(() => new HeartbeatService(null as unknown as HeartbeatServiceOptions)).toThrow(/`options` must be an object/);
-    const service = new HeartbeatService(base);
-    await expect(service.tick(null as unknown as object)).rejects.toThrow(/`tick\(\) options` must be an object/);
+    expect(() => createHeartbeatService(null as unknown as HeartbeatServiceOptions)).toThrow(/`options` of createHeartbeatService\(\) must be an object/);
+    const service = createHeartbeatService(base);
+    await expect(service.tick(null as unknown as object)).rejects.toThrow(/`options` of tick\(\) must be an object/);
     await expect(service.tick({ signal: "abort" as unknown as AbortSignal })).rejects.toThrow(/`signal` must be an AbortSignal/);
-    await expect(service.run(undefined as unknown as { signal: AbortSignal })).rejects.toBeInstanceOf(InvalidArgumentError);
-    await expect(service.run({} as { signal: AbortSignal })).rejects.toThrow(/`signal` must be an AbortSignal \(got undefined\)/);
+    await expect(service.tick({ timeoutMs: 5 } as object)).rejects.toThrow(/`timeoutMs` is not an option of tick\(\)/);
+    await expect(service.run(undefined as unknown as { signal: AbortSignal })).rejects.toBeInstanceOf(InvalidOptionError);
+    await expect(service.run({} as { signal: AbortSignal })).rejects.toThrow(/option `signal` must be an AbortSignal$/);
   });
 
   it("setStatus rejects an empty status", () => {
-    const service = new HeartbeatService(base);
+    const service = createHeartbeatService(base);
     expect(() => {
       service.setStatus("");
     }).toThrow(/`status`/);
@@ -400,7 +434,7 @@ describe("HeartbeatService: validation", () => {
 describe("HeartbeatService: a gateway that answers or fails with odd values", () => {
   /** tick() on a gateway, and whether it settled once pending callbacks ran (a hang never does). */
   async function tickSettles(logHeartbeat: HeartbeatGateway["logHeartbeat"]): Promise<{ settled: boolean; error: unknown }> {
-    const service = new HeartbeatService({ gateway: { logHeartbeat }, interval: 10, reportByBuffer: 2, initialStatus: "R" });
+    const service = createHeartbeatService({ gateway: { logHeartbeat }, intervalMs: 10_000, reportByBuffer: 2, initialStatus: "R" });
     const outcome = { settled: false, error: undefined as unknown };
     service.tick().then(
       () => {
@@ -439,7 +473,7 @@ describe("HeartbeatService: a gateway that answers or fails with odd values", ()
     expect(unreadable.settled).toBe(true);
     expect(unreadable.error).toBeInstanceOf(GatewayError);
     let reads = 0;
-    const service = new HeartbeatService({
+    const service = createHeartbeatService({
       gateway: {
         logHeartbeat: () =>
           Promise.resolve({
@@ -449,7 +483,7 @@ describe("HeartbeatService: a gateway that answers or fails with odd values", ()
             },
           }),
       },
-      interval: 10,
+      intervalMs: 10_000,
       reportByBuffer: 2,
       initialStatus: "R",
     });

@@ -1,15 +1,31 @@
-import { clockOption, type Clock } from "./clock.js";
-import { AlreadyRunningError, GatewayError, GatewayTimeoutError, InvalidArgumentError } from "./errors.js";
-import { errorText, loggerOption, type Logger } from "./logger.js";
-import { sleep } from "./sleep.js";
+import {
+  describeValue,
+  Emitter,
+  InvalidOptionError,
+  loggerOption,
+  sleep,
+  timeSourceOption,
+  type Listener,
+  type Logger,
+  type Observable,
+  type TimeSource,
+  type Unsubscribe,
+} from "@x/core";
+import { AlreadyRunningError, GatewayError, GatewayTimeoutError } from "./errors.js";
+import { checkListener, checkOptions, positiveDurationMs, signalOption } from "./options.js";
 import { startTimer } from "./timer.js";
-import { assertObject, assertOptionalFunction, assertPositiveSeconds } from "./validate.js";
 
-/** What a {@link HeartbeatService} sends: its status and how long the server should wait for the next one. */
+const SERVICE_OPTIONS = ["gateway", "intervalMs", "reportByBuffer", "initialStatus", "requestTimeoutMs", "logger", "time"];
+const SERVICE_EVENTS: readonly (keyof HeartbeatServiceEvents)[] = ["status", "failure"];
+
+/**
+ * What a {@link HeartbeatService} sends: its status and how long the server should wait for the
+ * next one. This is jobmon's request as its server reads it, so the increment is in seconds.
+ */
 export interface HeartbeatRequest<S extends string = string> {
   /** Our current status (`currentStatus`). */
   readonly status: S;
-  /** Seconds: `interval × reportByBuffer`. The server counts the process as lost after this. */
+  /** Seconds (jobmon's unit on the wire): `intervalMs × reportByBuffer / 1000`. The server counts the process as lost after this. */
   readonly nextReportIncrement: number;
 }
 
@@ -34,7 +50,7 @@ export interface StateUpdate<S extends string = string> {
   readonly workflowRunStatus?: S;
 }
 
-/** Passed to {@link HeartbeatServiceOptions.onStatusChange}. */
+/** The `status` event of a {@link HeartbeatService}. */
 export interface StatusChange<S extends string = string> {
   /** The status adopted from the server. */
   readonly status: S;
@@ -42,14 +58,22 @@ export interface StatusChange<S extends string = string> {
   readonly previous: S;
 }
 
-/** Options of {@link HeartbeatService}. Times in seconds, as in jobmon, except `requestTimeoutMs`. */
+/** Events of a {@link HeartbeatService}, by name: `service.on("status", listener)`. */
+export interface HeartbeatServiceEvents<S extends string = string> {
+  /** A status adopted from the server, once per change (also in `tick()`'s result). */
+  status: StatusChange<S>;
+  /** A heartbeat of `run()` failed (a `GatewayError` or `GatewayTimeoutError`); it is retried one interval later. */
+  failure: Error;
+}
+
+/** Options of {@link createHeartbeatService}. */
 export interface HeartbeatServiceOptions<S extends string = string> {
   /** Sends one heartbeat and resolves to the server's status. Required. */
   readonly gateway: HeartbeatGateway<S>;
-  /** Seconds between heartbeats; a finite number > 0. Required. */
-  readonly interval: number;
+  /** Milliseconds between heartbeats; a finite number > 0. Required. */
+  readonly intervalMs: number;
   /**
-   * The server expects the next heartbeat within `interval × reportByBuffer` seconds. Must be
+   * The server expects the next heartbeat within `intervalMs × reportByBuffer`. A multiplier,
    * greater than 1: the part above 1 is the room a request has to arrive in time.
    */
   readonly reportByBuffer: number;
@@ -57,27 +81,18 @@ export interface HeartbeatServiceOptions<S extends string = string> {
   readonly initialStatus: NoInfer<S>;
   /**
    * Milliseconds one request may take before it is abandoned and counted as failed. At most
-   * `(reportByBuffer − 1) × interval` seconds, so that a heartbeat sent on schedule always
-   * arrives before the server's deadline.
-   * @default `(reportByBuffer − 1) × interval × 1000` (the whole room)
+   * `(reportByBuffer − 1) × intervalMs`, so that a heartbeat sent on schedule always arrives
+   * before the server's deadline.
+   * @default `(reportByBuffer − 1) × intervalMs` (the whole room)
    */
   readonly requestTimeoutMs?: number;
   /**
-   * Called once for each status adopted from the server. If it throws, the status is adopted all
-   * the same and `tick()` rejects with its error (in `run()`, that error goes to `onError`).
-   * @default none
+   * Failed heartbeats (`warn`), stale answers ignored (`debug`) and listeners that threw
+   * (`error`), as structured fields. @default none: nothing is written
    */
-  readonly onStatusChange?: (change: StatusChange<S>) => void;
-  /**
-   * Called with each failed heartbeat of `run()`; the loop retries at the next interval. It is the
-   * caller's code: if it throws, `run()` rejects with that error.
-   * @default none
-   */
-  readonly onError?: (error: Error) => void;
-  /** Debug lines (stale responses ignored, failures). @default none */
   readonly logger?: Logger;
-  /** Monotonic milliseconds. @default `performance.now()` */
-  readonly clock?: Clock;
+  /** Schedules heartbeats and times requests out on this source. @default `systemTime` of `@x/core` */
+  readonly time?: TimeSource;
 }
 
 /** Options of {@link HeartbeatService.run}. */
@@ -94,26 +109,25 @@ export interface TickOptions {
 
 /**
  * jobmon's workflow-run `HeartbeatService` in TypeScript: reports a status to a gateway every
- * `interval` seconds, adopts the status the server answers when it differs, and tells the
- * caller once through `onStatusChange` and `tick()`'s result.
+ * `intervalMs`, adopts the status the server answers when it differs, and tells the caller once
+ * through `on("status")` and `tick()`'s result. Made by {@link createHeartbeatService}.
  *
- * Beats are scheduled at `last + interval` (not polled); responses to requests sent before a
+ * Beats are scheduled at `last + intervalMs` (not polled); responses to requests sent before a
  * later status change are ignored; a failing gateway never ends `run()`.
  */
-export class HeartbeatService<S extends string = string> {
-  /** Seconds between heartbeats. */
-  readonly interval: number;
-  /** The server expects the next heartbeat within `interval × reportByBuffer` seconds. */
+export class HeartbeatService<S extends string = string> implements Observable<HeartbeatServiceEvents<S>> {
+  /** Milliseconds between heartbeats. */
+  readonly intervalMs: number;
+  /** The server expects the next heartbeat within `intervalMs × reportByBuffer`. */
   readonly reportByBuffer: number;
-  /** `interval × reportByBuffer`, in seconds, sent with every heartbeat. */
+  /** `intervalMs × reportByBuffer` in seconds (jobmon's unit on the wire), sent with every heartbeat. */
   readonly nextReportIncrement: number;
   /** Milliseconds one request may take. */
   readonly requestTimeoutMs: number;
   readonly #gateway: HeartbeatGateway<S>;
-  readonly #clock: Clock;
-  readonly #onStatusChange: ((change: StatusChange<S>) => void) | undefined;
-  readonly #onError: ((error: Error) => void) | undefined;
-  readonly #logger: Logger | undefined;
+  readonly #time: TimeSource;
+  readonly #events: Emitter<HeartbeatServiceEvents<S>>;
+  readonly #logger: Logger;
   #status: S;
   /** Bumped by every status change, local or adopted; a response to an older version is stale. */
   #statusVersion = 0;
@@ -121,49 +135,57 @@ export class HeartbeatService<S extends string = string> {
   #lastAttempt: number;
   #running = false;
 
+  /** Use {@link createHeartbeatService}. */
   constructor(options: HeartbeatServiceOptions<S>) {
-    assertObject(options, "options");
-    const { gateway, interval, reportByBuffer, initialStatus } = options;
+    checkOptions(options, SERVICE_OPTIONS, "createHeartbeatService", true);
+    const { gateway, reportByBuffer, initialStatus } = options;
     if (typeof (gateway as Partial<HeartbeatGateway> | undefined)?.logHeartbeat !== "function") {
-      throw new InvalidArgumentError("gateway", gateway, "must have a logHeartbeat({ status, nextReportIncrement }) method");
+      throw new InvalidOptionError("gateway", gateway, "must have a logHeartbeat({ status, nextReportIncrement }) method");
     }
-    assertPositiveSeconds(interval, "interval");
+    const intervalMs = positiveDurationMs("intervalMs", options.intervalMs);
     if (typeof reportByBuffer !== "number" || !Number.isFinite(reportByBuffer) || reportByBuffer <= 1) {
-      throw new InvalidArgumentError(
+      throw new InvalidOptionError(
         "reportByBuffer",
         reportByBuffer,
         "must be a finite number > 1: with 1 or less, a heartbeat sent on schedule reaches the server after its deadline",
       );
     }
-    if (!Number.isFinite(interval * reportByBuffer)) {
-      throw new InvalidArgumentError("reportByBuffer", reportByBuffer, `times interval (${interval}) must be a finite number of seconds`);
+    if (!Number.isFinite(intervalMs * reportByBuffer)) {
+      throw new InvalidOptionError("reportByBuffer", reportByBuffer, `times intervalMs (${intervalMs}) must be a finite number of milliseconds`);
     }
     assertStatus(initialStatus, "initialStatus");
-    const roomMs = (reportByBuffer - 1) * interval * 1000;
+    const roomMs = (reportByBuffer - 1) * intervalMs;
     const requestTimeoutMs = options.requestTimeoutMs ?? roomMs;
     if (typeof requestTimeoutMs !== "number" || !Number.isFinite(requestTimeoutMs) || requestTimeoutMs <= 0 || requestTimeoutMs > roomMs) {
-      throw new InvalidArgumentError(
+      throw new InvalidOptionError(
         "requestTimeoutMs",
         requestTimeoutMs,
-        `must be > 0 and at most (reportByBuffer - 1) × interval = ${roomMs} ms, or a request could end after the server's deadline`,
+        `must be > 0 and at most (reportByBuffer - 1) × intervalMs = ${roomMs} ms, or a request could end after the server's deadline`,
       );
     }
-    assertOptionalFunction(options.onStatusChange, "onStatusChange");
-    assertOptionalFunction(options.onError, "onError");
-    this.interval = interval;
+    this.intervalMs = intervalMs;
     this.reportByBuffer = reportByBuffer;
-    this.nextReportIncrement = interval * reportByBuffer;
+    this.nextReportIncrement = (intervalMs * reportByBuffer) / 1000;
     this.requestTimeoutMs = requestTimeoutMs;
     this.#gateway = gateway;
-    this.#clock = clockOption(options.clock);
-    this.#onStatusChange = options.onStatusChange;
-    this.#onError = options.onError;
+    this.#time = timeSourceOption(options.time);
     this.#logger = loggerOption(options.logger);
+    this.#events = new Emitter<HeartbeatServiceEvents<S>>({ logger: this.#logger });
     this.#status = initialStatus;
-    // Counted from construction, as jobmon does since d0ce0453: the first heartbeat is due one
-    // interval from now, not immediately.
-    this.#lastHeartbeat = this.#clock();
+    // Counted from construction, as jobmon does: the first heartbeat is due one interval from
+    // now, not immediately.
+    this.#lastHeartbeat = this.#time.now();
     this.#lastAttempt = this.#lastHeartbeat;
+  }
+
+  /**
+   * Adds a listener of `status` (a status adopted from the server) or `failure` (a failed
+   * heartbeat of `run()`); returns a function that removes it. A listener that throws is
+   * reported to the `logger` and never stops the service.
+   */
+  on<E extends keyof HeartbeatServiceEvents<S>>(event: E, listener: Listener<HeartbeatServiceEvents<S>[E]>): Unsubscribe {
+    checkListener(event, listener, SERVICE_EVENTS);
+    return this.#events.on(event, listener);
   }
 
   /** The status the next heartbeat reports. */
@@ -171,7 +193,7 @@ export class HeartbeatService<S extends string = string> {
     return this.#status;
   }
 
-  /** Clock time (ms) of the last successful heartbeat's sending, or of construction or `resetTimer()`. */
+  /** `time.now()` milliseconds of the last successful heartbeat's sending, or of construction or `resetTimer()`. */
   get lastHeartbeatTime(): number {
     return this.#lastHeartbeat;
   }
@@ -183,19 +205,19 @@ export class HeartbeatService<S extends string = string> {
     this.#statusVersion++;
   }
 
-  /** Seconds since the last heartbeat (or construction, or `resetTimer()`). */
-  timeSinceLastHeartbeat(): number {
-    return (this.#clock() - this.#lastHeartbeat) / 1000;
+  /** Milliseconds since the last heartbeat (or construction, or `resetTimer()`). */
+  timeSinceLastHeartbeatMs(): number {
+    return this.#time.now() - this.#lastHeartbeat;
   }
 
-  /** Whether at least `interval` seconds have passed since the last heartbeat. */
+  /** Whether at least `intervalMs` have passed since the last heartbeat. */
   isHeartbeatDue(): boolean {
-    return this.#clock() - this.#lastHeartbeat >= this.interval * 1000;
+    return this.#time.now() - this.#lastHeartbeat >= this.intervalMs;
   }
 
-  /** Counts a heartbeat logged by other means: the next one is due `interval` from now. */
+  /** Counts a heartbeat logged by other means: the next one is due `intervalMs` from now. */
   resetTimer(): void {
-    this.#lastHeartbeat = this.#clock();
+    this.#lastHeartbeat = this.#time.now();
   }
 
   /**
@@ -204,58 +226,58 @@ export class HeartbeatService<S extends string = string> {
    * a failure leaves the heartbeat due.
    */
   async tick(options: TickOptions = {}): Promise<StateUpdate<S>> {
-    assertObject(options, "tick() options");
-    if (options.signal !== undefined) assertSignal(options.signal);
+    checkOptions(options, ["signal"], "tick", false);
+    const signal = signalOption(options.signal, false);
     const version = this.#statusVersion;
     const status = this.#status;
-    const sentAt = this.#clock();
+    const sentAt = this.#time.now();
     this.#lastAttempt = Math.max(this.#lastAttempt, sentAt);
-    const response = await this.#request({ status, nextReportIncrement: this.nextReportIncrement }, options.signal);
+    const response = await this.#request({ status, nextReportIncrement: this.nextReportIncrement }, signal);
     // The send time, not the answer's: the server's deadline runs from when it received the
     // request, which is never before we sent it.
     this.#lastHeartbeat = Math.max(this.#lastHeartbeat, sentAt);
     if (version !== this.#statusVersion) {
-      this.#logger?.debug(`heartbeat: ignored status "${response.status}" answered to a request sent before a status change`);
+      this.#logger.debug({ status: response.status, current: this.#status }, "stale heartbeat answer ignored");
       return {};
     }
     if (response.status === this.#status) return {};
     const previous = this.#status;
     this.#status = response.status;
     this.#statusVersion++;
-    this.#onStatusChange?.({ status: response.status, previous });
+    this.#events.emit("status", { status: response.status, previous });
     return { workflowRunStatus: response.status };
   }
 
   /**
-   * Sends a heartbeat every `interval` seconds, counted from the last one, until `signal` aborts.
-   * A failed heartbeat is reported through `onError` and retried one interval after the attempt.
-   * Resolves when the signal aborts; rejects only with {@link AlreadyRunningError} when `run()`
-   * is already running.
+   * Sends a heartbeat every `intervalMs`, counted from the last one, until `signal` aborts. A
+   * failed heartbeat is reported through `on("failure")` and the logger, and retried one interval
+   * after the attempt. Resolves when the signal aborts; rejects only with
+   * {@link AlreadyRunningError} when `run()` is already running.
    */
   async run(options: RunOptions): Promise<void> {
-    assertObject(options, "run() options");
-    const { signal } = options;
-    assertSignal(signal);
+    checkOptions(options, ["signal"], "run", true);
+    const signal = signalOption(options.signal, true);
     if (this.#running) throw new AlreadyRunningError();
     this.#running = true;
     // A function, because the compiler would narrow `signal.aborted` to false inside the loop.
     const stopped = (): boolean => signal.aborted;
     try {
       while (!stopped()) {
-        const due = Math.max(this.#lastHeartbeat, this.#lastAttempt) + this.interval * 1000;
-        const wait = due - this.#clock();
+        const due = Math.max(this.#lastHeartbeat, this.#lastAttempt) + this.intervalMs;
+        const wait = due - this.#time.now();
         if (wait > 0) {
-          // Woken early by a coarse timer, or the timer moved: loop and recompute.
-          if (!(await sleep(Math.ceil(wait), signal))) break;
+          // sleep() rejects only when the signal aborts, which the loop's condition sees. After a
+          // full wait, loop and recompute: a tick() or resetTimer() may have moved the due time.
+          await sleep(Math.ceil(wait), signal, this.#time).catch(() => undefined);
           continue;
         }
         try {
           await this.tick({ signal });
         } catch (error) {
           if (stopped()) break;
-          const failure = error instanceof Error ? error : new GatewayError(errorText(error), { cause: error });
-          this.#logger?.warn(`heartbeat failed: ${failure.message}`);
-          this.#onError?.(failure);
+          const failure = error instanceof Error ? error : new GatewayError(describeValue(error), { cause: error });
+          this.#logger.warn({ status: this.#status, error: failure }, "heartbeat failed");
+          this.#events.emit("failure", failure);
         }
       }
     } finally {
@@ -275,8 +297,8 @@ export class HeartbeatService<S extends string = string> {
         controller.abort(outer?.reason);
         reject(new GatewayError("heartbeat request aborted", { cause: outer?.reason }));
       };
-      // A global timer rather than AbortSignal.timeout, so that fake clocks drive it too.
-      const cancelTimer = startTimer(() => {
+      // The time source's timer rather than AbortSignal.timeout, so that a fake time drives it too.
+      const cancelTimer = startTimer(this.#time, () => {
         finish();
         const error = new GatewayTimeoutError(this.requestTimeoutMs);
         controller.abort(error);
@@ -310,17 +332,22 @@ export class HeartbeatService<S extends string = string> {
         },
         (error: unknown) => {
           finish();
-          reject(new GatewayError(`heartbeat request failed: ${errorText(error)}`, { cause: error }));
+          reject(new GatewayError(`heartbeat request failed: ${describeValue(error)}`, { cause: error }));
         },
       );
     });
   }
 }
 
-function assertSignal(value: unknown): asserts value is AbortSignal {
-  if (!(value instanceof AbortSignal)) throw new InvalidArgumentError("signal", value, "must be an AbortSignal");
+function assertStatus(value: unknown, option: string): asserts value is string {
+  if (typeof value !== "string" || value.length === 0) throw new InvalidOptionError(option, value, "must be a non-empty string");
 }
 
-function assertStatus(value: unknown, argument: string): asserts value is string {
-  if (typeof value !== "string" || value.length === 0) throw new InvalidArgumentError(argument, value, "must be a non-empty string");
+/**
+ * A reporter of a status to a server (jobmon's `HeartbeatService`): `run({ signal })` sends a
+ * heartbeat every `intervalMs`, `tick()` sends one now. Checks every option up front
+ * (`InvalidOptionError`).
+ */
+export function createHeartbeatService<S extends string = string>(options: HeartbeatServiceOptions<S>): HeartbeatService<S> {
+  return new HeartbeatService(options);
 }

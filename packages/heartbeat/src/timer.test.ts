@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { useFakeClock } from "../test/fake-clock.js";
-import { MAX_TIMER_DELAY_MS, startTimer } from "./timer.js";
+import { MAX_TIMER_MS as MAX_TIMER_DELAY_MS, systemTime } from "@x/core";
+import { startTimer } from "./timer.js";
 
 describe("startTimer", () => {
   useFakeClock();
@@ -8,7 +9,7 @@ describe("startTimer", () => {
   it("fires once after a delay beyond setTimeout's 2^31 - 1 ms limit, not after 1 ms", () => {
     const fired: number[] = [];
     const delay = 3 * MAX_TIMER_DELAY_MS + 5;
-    startTimer(() => fired.push(Date.now()), delay);
+    startTimer(systemTime, () => fired.push(Date.now()), delay);
     vi.advanceTimersByTime(1000);
     expect(fired).toEqual([]);
     vi.advanceTimersByTime(delay - 1001);
@@ -22,7 +23,7 @@ describe("startTimer", () => {
   it("never asks setTimeout for more than the limit, and cancels at any step", () => {
     const setTimeoutSpy = vi.spyOn(globalThis, "setTimeout");
     let fired = false;
-    const cancel = startTimer(() => (fired = true), 2 * MAX_TIMER_DELAY_MS + 1);
+    const cancel = startTimer(systemTime, () => (fired = true), 2 * MAX_TIMER_DELAY_MS + 1);
     vi.advanceTimersByTime(MAX_TIMER_DELAY_MS + 10);
     expect(setTimeoutSpy.mock.calls.map(([, ms]) => ms)).toEqual([MAX_TIMER_DELAY_MS, MAX_TIMER_DELAY_MS]);
     cancel();
@@ -35,7 +36,7 @@ describe("startTimer", () => {
 
   it("treats a negative delay as 0", () => {
     let fired = false;
-    startTimer(() => (fired = true), -5);
+    startTimer(systemTime, () => (fired = true), -5);
     vi.advanceTimersByTime(0);
     expect(fired).toBe(true);
   });

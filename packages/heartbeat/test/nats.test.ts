@@ -1,7 +1,7 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { startNatsServer } from "@x/test-servers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Heart, Monitor, type InvalidHeartbeat, type Transition } from "@x/heartbeat";
+import { createHeart, createMonitor, type InvalidHeartbeat, type Transition } from "@x/heartbeat";
 
 /** Reads `count` transitions from the iterator. */
 async function take(iterator: AsyncIterator<Transition>, count: number): Promise<string[]> {
@@ -32,7 +32,7 @@ describe("Heart -> NATS -> Monitor (real nats-server)", () => {
   });
 
   it("a subscription on heartbeat.> feeds the monitor; malformed messages are reported, not thrown", async () => {
-    const monitor = new Monitor();
+    const monitor = createMonitor();
     const invalid: InvalidHeartbeat[] = [];
     monitor.on("invalid", (event) => invalid.push(event));
     const transitions = monitor.transitions();
@@ -48,15 +48,15 @@ describe("Heart -> NATS -> Monitor (real nats-server)", () => {
         producer.publish(subject, payload);
       },
     };
-    const api = new Heart({ process: "shop.api", subjectAsString: true, publisher });
-    const mailer = new Heart({ process: "shop.mailer", subjectAsString: true, publisher });
+    const api = createHeart({ process: "shop.api", subjectAsString: true, publisher });
+    const mailer = createHeart({ process: "shop.mailer", subjectAsString: true, publisher });
 
-    api.start({ warmup: 60 });
-    api.beat({ period: 60 });
-    mailer.degraded({ period: 60 });
+    api.start({ warmupMs: 60_000 });
+    api.beat({ periodMs: 60_000 });
+    mailer.degraded({ periodMs: 60_000 });
     producer.publish("heartbeat.shop.bad", "beat/soon");
     producer.publish("heartbeat.shop.bad", new Uint8Array([0xff, 0xfe]));
-    mailer.beat({ period: 60 });
+    mailer.beat({ periodMs: 60_000 });
     api.stop();
     await producer.flush();
 

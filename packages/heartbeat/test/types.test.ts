@@ -1,10 +1,10 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { Heart, type HeartbeatMessage, type HeartbeatPublisher } from "@x/heartbeat";
+import { createHeart, type Heart, type HeartbeatMessage, type HeartbeatPublisher } from "@x/heartbeat";
 
 describe("Heart types", () => {
   it("types the subject by subjectAsString and the result by the publisher", async () => {
     const subjects: string[] = [];
-    const stringHeart = new Heart({
+    const stringHeart = createHeart({
       process: "t",
       subjectAsString: true,
       publisher: {
@@ -15,9 +15,9 @@ describe("Heart types", () => {
       },
     });
     expectTypeOf<ReturnType<typeof stringHeart.beat>>().toBeVoid();
-    stringHeart.beat({ period: 1 });
+    stringHeart.beat({ periodMs: 1_000 });
 
-    const byteHeart = new Heart({
+    const byteHeart = createHeart({
       process: "t",
       publisher: {
         publish: async ({ subject }): Promise<void> => {
@@ -28,7 +28,7 @@ describe("Heart types", () => {
       },
     });
     expectTypeOf<ReturnType<typeof byteHeart.beat>>().toEqualTypeOf<Promise<void>>();
-    await byteHeart.beat({ period: 1 });
+    await byteHeart.beat({ periodMs: 1_000 });
 
     // A publisher that takes either form fits both, with a subjectAsString known only at run time.
     const either: HeartbeatPublisher<void> = {
@@ -37,7 +37,7 @@ describe("Heart types", () => {
       },
     };
     const asString = subjects.length > 0;
-    const anyHeart: Heart = new Heart({ process: "t", publisher: either, subjectAsString: asString });
+    const anyHeart: Heart = createHeart({ process: "t", publisher: either, subjectAsString: asString });
     expectTypeOf<ReturnType<typeof anyHeart.stop>>().extract<Promise<void>>().toEqualTypeOf<Promise<void>>();
     await anyHeart.stop();
     expect(subjects).toEqual(["heartbeat.t", "heartbeat.t", "heartbeat.t"]);

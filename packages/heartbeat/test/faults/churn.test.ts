@@ -7,7 +7,7 @@
  */
 import { printFaultReport, soakScale } from "@x/test-servers";
 import { describe, expect, it, vi } from "vitest";
-import { Monitor } from "../../src/index.js";
+import { createMonitor } from "../../src/index.js";
 import { useFakeClock } from "../fake-clock.js";
 
 const LIFETIMES = soakScale(20_000, 500_000);
@@ -22,7 +22,7 @@ describe("fault: process churn with a new name per start", () => {
   useFakeClock();
 
   it("tracking stays bounded and no new process is refused once maxProcesses names have come and gone", () => {
-    const monitor = new Monitor({ maxProcesses: MAX_PROCESSES, evictAfterMs: EVICT_AFTER_MS });
+    const monitor = createMonitor({ maxProcesses: MAX_PROCESSES, evictAfterMs: EVICT_AFTER_MS });
     let refused = 0;
     monitor.on("invalid", () => {
       refused++;

@@ -7,7 +7,7 @@
  * - an accepted name follows the name rules and round-trips through UTF-8, and the string and
  *   byte forms of a subject decode to the same heartbeat;
  * - a name `Heart` accepts is published on a subject the monitor reads back as that very name,
- *   and a name it refuses (with `InvalidArgumentError`) the monitor refuses too;
+ *   and a name it refuses (with `InvalidProcessNameError`) the monitor refuses too;
  * - whatever a `HeartbeatService` gateway answers, `tick()` resolves or rejects with
  *   `GatewayError`, and only a string status is adopted.
  * ~2,000 inputs per property in the test command, 50,000 under `pnpm soak`.
@@ -16,17 +16,19 @@ import { printFaultReport, soakScale } from "@x/test-servers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  createHeart,
+  createHeartbeatService,
+  createMonitor,
   GatewayError,
-  Heart,
-  HeartbeatService,
-  InvalidArgumentError,
   InvalidHeartbeatError,
+  InvalidProcessNameError,
   MAX_PAYLOAD_BYTES,
-  Monitor,
   parseHeartbeat,
   processNameProblem,
+  type Heart,
   type Heartbeat,
 } from "../../src/index.js";
+import { timeAt } from "../fake-clock.js";
 
 const SEED = 1309;
 const RUNS = soakScale(2_000, 50_000);
@@ -107,7 +109,7 @@ function parse(subject: string | Uint8Array, payload: string | Uint8Array): Outc
     return { heartbeat: parseHeartbeat(subject, payload) };
   } catch (error) {
     if (!(error instanceof InvalidHeartbeatError)) throw new Error(`undocumented error: ${String(error)}`, { cause: error });
-    expect(error.code).toBe("ERR_INVALID_HEARTBEAT");
+    expect(error.code).toBe("ERR_X_HEARTBEAT_INVALID_HEARTBEAT");
     return { error };
   }
 }
@@ -121,7 +123,7 @@ describe("heartbeat decoders under fuzzing (fixed seed)", () => {
     let roundTripped = 0;
     let monitorAgreed = 0;
     let clock = 0;
-    const monitor = new Monitor({ clock: () => clock, evictAfterMs: 0 });
+    const monitor = createMonitor({ time: timeAt(() => clock), evictAfterMs: 0 });
     const check = (subject: string | Uint8Array, payload: string | Uint8Array): void => {
       inputs++;
       clock += 1;
@@ -185,16 +187,16 @@ describe("heartbeat decoders under fuzzing (fixed seed)", () => {
         let heart: Heart;
         try {
           heart = subjectAsString
-            ? new Heart({ process, subjectAsString: true, publisher: { publish: (m) => void sent.push(m) } })
-            : new Heart({ process, publisher: { publish: (m) => void sent.push(m) } });
+            ? createHeart({ process, subjectAsString: true, publisher: { publish: (m) => void sent.push(m) } })
+            : createHeart({ process, publisher: { publish: (m) => void sent.push(m) } });
         } catch (error) {
-          if (!(error instanceof InvalidArgumentError)) throw error;
-          expect(error).toMatchObject({ code: "ERR_INVALID_ARGUMENT", argument: "process" });
+          if (!(error instanceof InvalidProcessNameError)) throw error;
+          expect(error).toMatchObject({ code: "ERR_X_HEARTBEAT_INVALID_PROCESS_NAME", processName: process });
           expect(parse(`heartbeat.${process}`, "stop")).toHaveProperty("error");
           return;
         }
         accepted++;
-        void heart.beat({ period: 5 });
+        void heart.beat({ periodMs: 5_000 });
         const [message] = sent;
         if (message === undefined) throw new Error("nothing published");
         expect(parse(message.subject, message.payload)).toEqual({ heartbeat: { process, kind: "beat", seconds: 5 } });
@@ -230,8 +232,8 @@ describe("heartbeat decoders under fuzzing (fixed seed)", () => {
     await fc.assert(
       fc.asyncProperty(answer, fc.boolean(), async (reply, throws) => {
         inputs++;
-        const service = new HeartbeatService({
-          interval: 10,
+        const service = createHeartbeatService({
+          intervalMs: 10_000,
           reportByBuffer: 2,
           initialStatus: "R",
           gateway: {

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { printFaultReport, soakScale, startNatsServer } from "@x/test-servers";
 import { describe, expect, it } from "vitest";
-import { Heart, Monitor, type Transition } from "../../src/index.js";
+import { createHeart, createMonitor, type Transition } from "../../src/index.js";
 
 const PROCESSES = soakScale(5, 50);
 const OUTAGES = soakScale(1, 3);
@@ -19,7 +19,7 @@ const OUTAGE_MS = soakScale(3_000, 15_000);
 const STEADY_MS = soakScale(1_000, 5_000);
 /** Beats every 100 ms with a period of 0.5 s: late 0.75 s after the last one, down 1 s later. */
 const BEAT_EVERY_MS = 100;
-const PERIOD_S = 0.5;
+const PERIOD_MS = 500;
 /** Reconnect without a limit and quickly: the scenario is about the monitor, not the client's defaults. */
 const CLIENT = { maxReconnectAttempts: -1, reconnectTimeWait: 100 } as const;
 
@@ -38,7 +38,7 @@ describe("fault: nats-server kill -9 while hearts beat and a monitor watches", (
     await using server = await startNatsServer({ jetstream: false });
     const producer: NatsConnection = await connect({ servers: server.url, ...CLIENT });
     const consumer: NatsConnection = await connect({ servers: server.url, ...CLIENT });
-    const monitor = new Monitor();
+    const monitor = createMonitor();
     const transitions: Transition[] = [];
     monitor.on("transition", (t) => transitions.push(t));
     let received = 0;
@@ -55,7 +55,7 @@ describe("fault: nats-server kill -9 while hearts beat and a monitor watches", (
     const names = Array.from({ length: PROCESSES }, (_, i) => `fault.worker.${i}`);
     const hearts = names.map(
       (process) =>
-        new Heart({
+        createHeart({
           process,
           subjectAsString: true,
           minIntervalMs: 0,
@@ -69,14 +69,14 @@ describe("fault: nats-server kill -9 while hearts beat and a monitor watches", (
     const beat = (): void => {
       for (const heart of hearts) {
         try {
-          heart.beat({ period: PERIOD_S });
+          heart.beat({ periodMs: PERIOD_MS });
           published++;
         } catch {
           publishFailed++; // a closed connection would throw; it never closes with CLIENT
         }
       }
     };
-    for (const heart of hearts) heart.start({ warmup: 5 });
+    for (const heart of hearts) heart.start({ warmupMs: 5_000 });
     const beating = setInterval(beat, BEAT_EVERY_MS);
     const state = (process: string) => monitor.get(process)?.state;
     const allAre = (wanted: string): boolean => names.every((p) => state(p) === wanted);
