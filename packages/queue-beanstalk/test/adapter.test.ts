@@ -105,6 +105,39 @@ describe("mapping onto beanstalkd", () => {
     expect(info?.buryReason).toBeUndefined();
   });
 
+  it("on() observes the queue: structured log lines, a throwing listener logged and harmless, unsubscribe, a misspelt event rejected", async () => {
+    const lines: [string, Readonly<Record<string, unknown>>, string][] = [];
+    const record =
+      (level: string) =>
+      (fields: Readonly<Record<string, unknown>>, message: string): void => {
+        lines.push([level, fields, message]);
+      };
+    const queue = queueFor({ logger: { debug: record("debug"), info: record("info"), warn: record("warn"), error: record("error") } });
+    const connects: string[] = [];
+    queue.on("connect", () => {
+      throw new Error("listener bug");
+    });
+    const off = queue.on("connect", ({ connection }) => connects.push(connection));
+    const sent = await queue.enqueue({ payload: "p" });
+    expect(connects).toEqual(["producer"]);
+    expect(lines).toContainEqual(["debug", { connection: "producer", generation: 1 }, "beanstalkd connected"]);
+    expect(lines).toContainEqual(["error", { event: "connect", error: new Error("listener bug") }, "a listener threw"]);
+    off();
+    await (await queue.reserve())?.bury("no stock");
+    expect(connects).toEqual(["producer"]);
+    expect(lines).toContainEqual(["info", { jobId: sent.id, reason: "no stock", foreign: false, tube: queue.tube }, "job buried"]);
+    const argumentOf = (run: () => unknown): string | undefined => {
+      try {
+        run();
+      } catch (err) {
+        return err instanceof InvalidArgumentError ? err.argument : undefined;
+      }
+      return undefined;
+    };
+    expect(argumentOf(() => queue.on("burried" as "buried", () => undefined))).toBe("event");
+    expect(argumentOf(() => queue.on("buried", "not a function" as unknown as () => void))).toBe("listener");
+  });
+
   it("attempts come from the server: TTR timeouts count", async () => {
     const queue = queueFor({ ttrMs: 1_000 });
     const sent = await queue.enqueue({ payload: "slow" });
