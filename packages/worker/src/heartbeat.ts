@@ -1,14 +1,15 @@
 /**
- * What the worker needs of a `Heart` from `@x/heartbeat`: the beatit calls, in seconds. Any of them
- * may return a promise (an async publisher); a rejection is reported, never thrown.
+ * What the worker needs of a `Heart` from `@x/heartbeat` (`createHeart()`): the beatit calls, with
+ * durations in milliseconds. Any of them may return a promise (an async publisher); a rejection is
+ * reported, never thrown.
  */
 export interface WorkerHeart {
-  /** `run()` began; the first beat comes within `warmup` seconds. */
-  start(options: { readonly warmup: number }): unknown;
-  /** Healthy; the next pulse comes within `period` seconds. */
-  beat(options: { readonly period: number }): unknown;
-  /** Alive but failing (the queue, or the handlers); the next pulse comes within `period` seconds. */
-  degraded(options: { readonly period: number }): unknown;
+  /** `run()` began; the first beat comes within `warmupMs`. */
+  start(options: { readonly warmupMs: number }): unknown;
+  /** Healthy; the next pulse comes within `periodMs`. */
+  beat(options: { readonly periodMs: number }): unknown;
+  /** Alive but failing (the queue, or the handlers); the next pulse comes within `periodMs`. */
+  degraded(options: { readonly periodMs: number }): unknown;
   /** The worker shut down on purpose. */
   stop(): unknown;
 }
@@ -50,7 +51,7 @@ export class HealthReporter {
   }
 
   start(): void {
-    void this.#call(() => this.#heart.start({ warmup: this.#options.warmupMs / 1000 }));
+    void this.#call(() => this.#heart.start({ warmupMs: this.#options.warmupMs }));
   }
 
   /** A queue operation worked (a reserve came back, with or without a job). */
@@ -97,8 +98,8 @@ export class HealthReporter {
     if (this.#stopped) return;
     const kind: Pulse = this.healthy ? "beat" : "degraded";
     this.#last = kind;
-    const period = this.#options.periodMs / 1000;
-    void this.#call(() => (kind === "beat" ? this.#heart.beat({ period }) : this.#heart.degraded({ period })));
+    const periodMs = this.#options.periodMs;
+    void this.#call(() => (kind === "beat" ? this.#heart.beat({ periodMs }) : this.#heart.degraded({ periodMs })));
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(this.#pulse, this.#options.periodMs);
     // The worker's own loop keeps the process alive; the heartbeat must not do it after a stop.

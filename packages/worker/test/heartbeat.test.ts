@@ -1,4 +1,4 @@
-import { Heart, type HeartbeatMessage } from "@x/heartbeat";
+import { createHeart, type Heart, type HeartbeatMessage } from "@x/heartbeat";
 import { ConnectionError, createMemoryQueue, type QueueAdapter } from "@x/message";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createWorker, type WorkerHeart } from "../src/index.js";
@@ -17,10 +17,10 @@ afterEach(async () => {
 /** A real Heart whose publisher records `<ms> <payload>` lines on the fake clock. */
 function recordingHeart(): { heart: Heart; lines: string[] } {
   const lines: string[] = [];
-  const heart = new Heart({
+  // The heart's default time source reads the fake clock too.
+  const heart = createHeart({
     process: "jobs.worker",
     minIntervalMs: 0,
-    clock: () => Date.now(),
     publisher: {
       publish: ({ payload }: HeartbeatMessage) => {
         lines.push(`${Date.now()} ${new TextDecoder().decode(payload)}`);

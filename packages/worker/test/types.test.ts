@@ -2,7 +2,7 @@
  * Type-level tests: `pnpm typecheck` checks them (a wrong `@ts-expect-error` fails the build) and
  * vitest runs them (expectTypeOf is a no-op at run time).
  */
-import { Heart } from "@x/heartbeat";
+import { createHeart } from "@x/heartbeat";
 import { createMemoryQueue, type Message } from "@x/message";
 import { describe, expectTypeOf, it } from "vitest";
 import { createProducer, createWorker, defineHandlers, type HandlerMap, type JobContext, type WorkerHeart } from "../src/index.js";
@@ -90,7 +90,7 @@ describe("handler typing", () => {
   });
 
   it("a Heart from @x/heartbeat is a WorkerHeart, sync or async publisher", () => {
-    expectTypeOf(new Heart({ process: "p", publisher: { publish: () => undefined } })).toExtend<WorkerHeart>();
-    expectTypeOf(new Heart({ process: "p", publisher: { publish: async () => undefined } })).toExtend<WorkerHeart>();
+    expectTypeOf(createHeart({ process: "p", publisher: { publish: () => undefined } })).toExtend<WorkerHeart>();
+    expectTypeOf(createHeart({ process: "p", publisher: { publish: async () => undefined } })).toExtend<WorkerHeart>();
   });
 });

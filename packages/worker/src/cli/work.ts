@@ -1,4 +1,4 @@
-import { Heart } from "@x/heartbeat";
+import { createHeart, type Heart } from "@x/heartbeat";
 import type { Message } from "@x/message";
 import { describeError } from "../describe-error.js";
 import { UsageError } from "../errors.js";
@@ -22,7 +22,7 @@ const describe = (message: Message, attempt: number): string =>
 /** A Heart that writes `heartbeat.<name> <payload>` lines to stdout. */
 function consoleHeart(name: string, io: CliIo): Heart {
   try {
-    return new Heart({
+    return createHeart({
       process: name,
       subjectAsString: true,
       publisher: { publish: ({ subject, payload }) => io.stdout.write(`${subject} ${new TextDecoder().decode(payload)}\n`) },
