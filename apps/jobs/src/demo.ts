@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Heart } from "@x/heartbeat";
+import { createHeart } from "@x/heartbeat";
 import { createFileQueue } from "@x/queue-file";
 import { createProducer, createWorker, FatalError, TransientError } from "@x/worker";
 import { clock, explainHeartbeat, jobLabel, summaryLines, type StoryEnd } from "./story.js";
@@ -56,7 +56,7 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
     const line = (text: string): void => {
       print(`${now()}  ${text}`);
     };
-    const heart = new Heart({
+    const heart = createHeart({
       process: "jobs.demo",
       subjectAsString: true,
       publisher: {
