@@ -45,8 +45,8 @@ const DIRECT_WRITE_BYTES = 64 * 1024;
 /**
  * Writes all of `bytes` to a new, not yet flushed file. A small write, as the journal's append,
  * is a direct call: it lands in the page cache, and the thread-pool round trip it replaces costs
- * more CPU than the write. Measured with 4 processes on one directory: 15 us at p50, 0.25 ms at
- * p99, and 4 % more jobs/s. A big one stays asynchronous, so as not to hold the event loop.
+ * more CPU than the write (BENCHMARKS.md has the measurements). A big one stays asynchronous, so
+ * as not to hold the event loop.
  */
 async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
   const direct = bytes.byteLength <= DIRECT_WRITE_BYTES;

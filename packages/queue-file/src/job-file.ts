@@ -57,7 +57,7 @@ const notRegular = (error: unknown): boolean => {
  * Reads a job file, up to `maxBytes`. The open and the first read of 16 KiB are direct system
  * calls rather than round trips through libuv's thread pool: this is the hot path of `reserve`,
  * and the kernel serves both from its caches (a file written moments ago, read with
- * `O_NOATIME`). They cost microseconds; a thread-pool round trip costs twenty times more CPU.
+ * `O_NOATIME`). They cost less CPU than the thread-pool round trip they replace.
  * Whatever writes (create, write, fsync, rename, unlink) may wait on the file system's journal
  * and stays asynchronous.
  *
