@@ -6,9 +6,9 @@
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { FileSystemError } from "./errors.js";
-import type { Emit } from "./events.js";
+import type { Report } from "./events.js";
 import { processAlive, remove, tempWriter } from "./files.js";
-import { STALE_ID_LOCK_MS } from "./id-lock.js";
+import { isIdLockName, STALE_ID_LOCK_MS } from "./id-lock-name.js";
 import type { Layout } from "./layout.js";
 import { holderIsDead, readLock } from "./lock-file.js";
 import type { BuriedName } from "./names.js";
@@ -25,23 +25,24 @@ const ageOf = async (path: string, now: number): Promise<number | undefined> =>
   );
 
 /** Removes what dead processes left in `tmp/`. Files there of names we do not write are left alone. */
-export async function cleanTemp(layout: Layout, emit: Emit): Promise<void> {
+export async function cleanTemp(layout: Layout, report: Report): Promise<void> {
   const names = await readdir(layout.tmp).catch((error: unknown) => {
     throw new FileSystemError("list", layout.tmp, error);
   });
+  // Ages are measured against file times, which the kernel stamps with the machine's clock.
   const now = Date.now();
   for (const name of names) {
     const path = join(layout.tmp, name);
     const age = await ageOf(path, now);
     if (age === undefined) continue;
     let reason: string | undefined;
-    if (name.endsWith(".idlock")) {
+    if (isIdLockName(name)) {
       if (age > STALE_ID_LOCK_MS || holderIsDead((await readLock(path))?.holder)) reason = "stale id lock";
     } else {
       const writer = tempWriter(name);
       if (writer !== undefined && (age > STALE_TEMP_MS || !processAlive(writer))) reason = "temp file of a process that is gone";
     }
-    if (reason !== undefined && (await remove(path).catch(() => false))) emit({ type: "cleaned", file: `tmp/${name}`, reason });
+    if (reason !== undefined && (await remove(path).catch(() => false))) report("cleaned", { file: `tmp/${name}`, reason });
   }
 }
 
@@ -50,16 +51,17 @@ export async function removeOrphanReasons(
   layout: Layout,
   jobs: readonly (BuriedName & { readonly name: string })[],
   reasons: ReadonlySet<string>,
-  emit: Emit,
+  report: Report,
 ): Promise<void> {
   const live = new Set(jobs.map((job) => job.name.slice(0, -".job".length)));
+  // As above: compared with file times, so the machine's clock.
   const now = Date.now();
   for (const reason of reasons) {
     if (live.has(reason.slice(0, -".reason".length))) continue;
     const path = join(layout.buried, reason);
     const age = (await ageOf(path, now)) ?? 0;
     if (age > STALE_REASON_MS && (await remove(path).catch(() => false))) {
-      emit({ type: "cleaned", file: `buried/${reason}`, reason: "bury reason without its job" });
+      report("cleaned", { file: `buried/${reason}`, reason: "bury reason without its job" });
     }
   }
 }

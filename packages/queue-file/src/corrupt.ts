@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { CorruptJobError } from "./errors.js";
-import type { Emit } from "./events.js";
+import type { Report } from "./events.js";
 import { claim, writeNewFile } from "./files.js";
 import type { Layout } from "./layout.js";
 
@@ -18,7 +18,7 @@ export async function moveAside(
   dir: StateDir,
   name: string,
   reason: string,
-  emit: Emit,
+  report: Report,
   /** Where the file was found, when it was claimed (renamed) before it turned out bad. */
   file = `${dir}/${name}`,
 ): Promise<boolean> {
@@ -31,6 +31,6 @@ export async function moveAside(
     // The file is aside already; a missing note must not stop the queue.
   });
   const error = new CorruptJobError(file, reason);
-  emit({ type: "corrupt", file, movedTo: `corrupt/${target}`, reason, error });
+  report("corrupt", { file, movedTo: `corrupt/${target}`, reason, error });
   return true;
 }

@@ -1,32 +1,55 @@
 /**
- * The errors of `@x/queue-file`. Callers branch on `@x/message`'s shared classes
- * (`InvalidArgumentError`, `LeaseLostError`, `QueueClosedError`, `JobTooBigError`, `AdapterError`):
- * every failure of this adapter is one of them. The two subclasses below add what a file queue
- * knows on top: which file was involved.
+ * The errors of `@x/queue-file`. Every failure a caller of the queue contract can act on in the
+ * same way whatever the backend is one of `@x/message`'s shared classes (`InvalidArgumentError`,
+ * `LeaseLostError`, `QueueClosedError`, `JobTooBigError`). What only a file queue knows (which
+ * file, which directory, which system call) is a {@link FileQueueError}: one base class with a
+ * code of its own per class, so callers branch on `instanceof` or `code`.
  */
-import { AdapterError } from "@x/message";
+import { XError } from "@x/core";
+
+/** The `code` of every {@link FileQueueError}, unique across the toolkit. */
+export type FileQueueErrorCode =
+  | "ERR_X_FILE_QUEUE_CORRUPT_JOB"
+  | "ERR_X_FILE_QUEUE_FILE_SYSTEM"
+  | "ERR_X_FILE_QUEUE_FOREIGN_DIRECTORY"
+  | "ERR_X_FILE_QUEUE_ID_LOCKED";
+
+/**
+ * Base class of the errors only a file queue has. It extends `@x/core`'s `XError` rather than
+ * `@x/message`'s `AdapterError`, whose code is fixed: each class here needs a code of its own.
+ */
+export class FileQueueError extends XError {
+  /** Stable code, unique across the toolkit; safe to branch on. */
+  declare readonly code: FileQueueErrorCode;
+
+  // Not useless: it narrows `code` to this package's codes.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
+  constructor(code: FileQueueErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
 
 /**
  * A file in the queue directory that is not a job this queue can serve: garbage, invalid JSON,
  * a truncated write, a name that does not parse, a symlink, a directory. It is never thrown to a
- * caller of the queue: the file is moved to `corrupt/` and the error is reported in the `corrupt`
+ * caller of the queue: the file is moved to `corrupt/`, the error is reported in the `corrupt`
  * event, and the queue goes on serving the other jobs.
  */
-export class CorruptJobError extends AdapterError {
+export class CorruptJobError extends FileQueueError {
   /** Path of the file, relative to the queue directory (`ready/…`). */
   readonly file: string;
   /** Why the file was rejected. */
   readonly reason: string;
 
   constructor(file: string, reason: string, options?: ErrorOptions) {
-    super(`corrupt job file ${file}: ${reason}`, options);
+    super("ERR_X_FILE_QUEUE_CORRUPT_JOB", `corrupt job file ${file}: ${reason}`, options);
     this.file = file;
     this.reason = reason;
   }
 }
 
 /** A file-system call failed for a reason other than a lost race (EACCES, ENOSPC, EROFS, ...). */
-export class FileSystemError extends AdapterError {
+export class FileSystemError extends FileQueueError {
   /** The Node error code (`EACCES`), when there is one. */
   readonly syscallCode: string | undefined;
   /** The path the call was about. */
@@ -34,7 +57,7 @@ export class FileSystemError extends AdapterError {
 
   constructor(action: string, path: string, cause: unknown) {
     const code = errnoCode(cause);
-    super(`file queue: cannot ${action} ${path}${code === undefined ? "" : ` (${code})`}`, { cause });
+    super("ERR_X_FILE_QUEUE_FILE_SYSTEM", `file queue: cannot ${action} ${path}${code === undefined ? "" : ` (${code})`}`, { cause });
     this.syscallCode = code;
     this.path = path;
   }
@@ -47,14 +70,14 @@ export class FileSystemError extends AdapterError {
  * misread, cluttered with the queue's sub-directories, or swept of files that look like the
  * queue's left-overs.
  */
-export class ForeignDirectoryError extends AdapterError {
+export class ForeignDirectoryError extends FileQueueError {
   /** The queue directory, as given in the options. */
   readonly path: string;
   /** What was found there. */
   readonly reason: string;
 
   constructor(path: string, reason: string, options?: ErrorOptions) {
-    super(`file queue: refusing to use ${path}: ${reason}`, options);
+    super("ERR_X_FILE_QUEUE_FOREIGN_DIRECTORY", `file queue: refusing to use ${path}: ${reason}`, options);
     this.path = path;
     this.reason = reason;
   }
@@ -66,7 +89,7 @@ export class ForeignDirectoryError extends AdapterError {
  * that died is broken at once instead; this error means its holder is alive (or, on another host,
  * cannot be judged and the lock is less than a minute old).
  */
-export class IdLockedError extends AdapterError {
+export class IdLockedError extends FileQueueError {
   /** The id being enqueued. */
   readonly id: string;
   /** The pid in the lock file, when it names one. */
@@ -76,6 +99,7 @@ export class IdLockedError extends AdapterError {
 
   constructor(id: string, holderPid: number | undefined) {
     super(
+      "ERR_X_FILE_QUEUE_ID_LOCKED",
       `file queue: a job with id ${id} is being enqueued right now${holderPid === undefined ? "" : ` by process ${holderPid}`}; retry shortly`,
     );
     this.id = id;

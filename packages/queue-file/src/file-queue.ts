@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { sep } from "node:path";
+import type { Observable } from "@x/core";
 import {
   InvalidArgumentError,
   JobTooBigError,
@@ -19,9 +20,10 @@ import {
 } from "@x/message";
 import { removeOrphanReasons } from "./cleanup.js";
 import { FileSystemError, isNotFound } from "./errors.js";
+import type { FileQueueEvents } from "./events.js";
 import { claim, remove, tempName, writeNewFile } from "./files.js";
-import { formatReserved, newToken, reasonFileOf } from "./names.js";
 import { withIdLock } from "./id-lock.js";
+import { formatReserved, newToken, reasonFileOf } from "./names.js";
 import { resolveOptions, type FileQueueOptions } from "./options.js";
 import { FileReservation, type Claim } from "./reservation.js";
 import { JobStore, type Located } from "./store.js";
@@ -30,8 +32,11 @@ import { nextPollDelay } from "./waiting.js";
 /** The file queue keeps ids and bury reasons, and its delays are exact to the millisecond. */
 const FILE_QUEUE_CAPABILITIES: QueueCapabilities = Object.freeze({ customIds: true, buryReason: true, delayResolutionMs: 1 });
 
-/** A {@link QueueAdapter} on a directory, with `inspect` and the directory it serves. */
-export interface FileQueue extends QueueAdapter {
+/**
+ * A {@link QueueAdapter} on a directory, with `inspect`, the directory it serves, and
+ * `on(event, listener)` for what it reports (see {@link FileQueueEvents}).
+ */
+export interface FileQueue extends QueueAdapter, Observable<FileQueueEvents> {
   readonly name: "file";
   /** The queue directory, as given in the options. */
   readonly dir: string;
@@ -54,7 +59,7 @@ function checkId(id: unknown): string {
  * share. Nothing is touched on disk until the first call. See the README for the layout and the
  * guarantees.
  *
- * @throws InvalidArgumentError naming the option, for a bad option.
+ * @throws InvalidOptionError (from `@x/core`) naming the option, for a bad or unknown option.
  * @example
  * ```ts
  * const queue = createFileQueue({ dir: "/var/lib/myapp/jobs", ttrMs: 30_000 });
@@ -98,7 +103,7 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
           return await task();
         } catch (error) {
           if (recovered || !(error instanceof FileSystemError) || isClosed() || store.layoutIntact()) throw error;
-          store.emit({ type: "error", during: "recover", error });
+          store.report("error", { during: "recover", error });
           await store.reset();
           started = undefined;
         }
@@ -197,11 +202,15 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
     capabilities: FILE_QUEUE_CAPABILITIES,
     dir: resolved.dir,
 
+    on(event, listener) {
+      return store.events.on(event, listener);
+    },
+
     enqueue<P>(init: MessageInit<P>): Promise<Message<P>> {
       return operation(async () => {
         const message = createMessage(init, store.clock.now());
         if (init.id === undefined) await write(message);
-        else await withIdLock(store, message.id, () => write(message));
+        else await withIdLock(store.layout.tmp, message.id, async (id) => (await store.find(id)) !== undefined, resolved.time, () => write(message));
         return message;
       });
     },
@@ -296,7 +305,7 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
           await remove(store.path("buried", reasonFileOf(job.name)));
         }
         await store.publishReady(revived);
-        await removeOrphanReasons(store.layout, jobs, reasons, store.emit);
+        await removeOrphanReasons(store.layout, jobs, reasons, store.report);
         return revived.length;
       });
     },
@@ -324,16 +333,16 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
         await Promise.allSettled([...inflight]);
         for (const reservation of [...held]) {
           try {
-            if (await reservation.returnToQueue()) store.emit({ type: "returned", id: reservation.message.id });
+            if (await reservation.returnToQueue()) store.report("returned", { id: reservation.message.id });
           } catch (error) {
-            store.emit({ type: "error", during: "close", error });
+            store.report("error", { during: "close", error });
           }
         }
         held.clear();
         // Jobs claimed by a reserve that then failed, and could not be put back at the time.
         for (const [reservedName, readyName] of [...store.stranded]) {
           await store.putBack(reservedName, readyName).catch((error: unknown) => {
-            store.emit({ type: "error", during: "close", error });
+            store.report("error", { during: "close", error });
           });
         }
         await store.close();

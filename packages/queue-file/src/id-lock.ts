@@ -1,12 +1,10 @@
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+import { sleep, type TimeSource } from "@x/core";
 import { InvalidArgumentError } from "@x/message";
 import { IdLockedError } from "./errors.js";
+import { idLockName, STALE_ID_LOCK_MS } from "./id-lock-name.js";
 import { readLock, tryLock, unlock } from "./lock-file.js";
-import type { JobStore } from "./store.js";
 
-/** An id lock older than this is taken over even when its holder cannot be judged (another host, a reused pid). */
-export const STALE_ID_LOCK_MS = 60_000;
 /**
  * Waits between tries when another enqueue of the same id holds the lock: it holds it for one
  * listing of the queue, so a few short waits usually see it released.
@@ -14,21 +12,28 @@ export const STALE_ID_LOCK_MS = 60_000;
 const ID_LOCK_WAITS_MS = [5, 10, 20, 40, 80];
 
 /**
- * Runs an enqueue with a caller-chosen id, refusing a second live job with that id. The check
- * lists the queue, so it runs under a lock file `tmp/<id>.idlock` that two concurrent enqueues of
- * the same id cannot both hold. A lock left by a dead process of this host is broken at once.
+ * Runs an enqueue with a caller-chosen id, refusing a second live job with that id (`exists`
+ * says whether one is in the queue). The check lists the queue, so it runs under a lock file
+ * `tmp/<id>.idlock` in `tmpDir` that two concurrent enqueues of the same id cannot both hold. A
+ * lock left by a dead process of this host is broken at once.
  *
  * @throws IdLockedError when a live holder keeps the lock through the short waits.
  */
-export async function withIdLock<T>(store: JobStore, id: string, task: () => Promise<T>): Promise<T> {
-  const lock = join(store.layout.tmp, `${id}.idlock`);
-  for (let attempt = 0; !(await tryLock(lock, STALE_ID_LOCK_MS, store.layout.tmp)); attempt++) {
+export async function withIdLock<T>(
+  tmpDir: string,
+  id: string,
+  exists: (id: string) => Promise<boolean>,
+  time: TimeSource,
+  task: () => Promise<T>,
+): Promise<T> {
+  const lock = join(tmpDir, idLockName(id));
+  for (let attempt = 0; !(await tryLock(lock, STALE_ID_LOCK_MS, tmpDir)); attempt++) {
     const wait = ID_LOCK_WAITS_MS[attempt];
     if (wait === undefined) throw new IdLockedError(id, (await readLock(lock))?.holder?.pid);
-    await sleep(wait);
+    await sleep(wait, undefined, time);
   }
   try {
-    if (await store.find(id)) throw new InvalidArgumentError("id", `a job with id ${id} already exists`);
+    if (await exists(id)) throw new InvalidArgumentError("id", `a job with id ${id} already exists`);
     return await task();
   } finally {
     await unlock(lock);

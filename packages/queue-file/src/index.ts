@@ -1,23 +1,12 @@
 export { createFileQueue } from "./file-queue.js";
-export {
-  DEFAULT_TTR_MS,
-  DEFAULT_POLL_INTERVAL_MS,
-  DEFAULT_REAP_INTERVAL_MS,
-  DEFAULT_RESCAN_INTERVAL_MS,
-  DEFAULT_JOURNAL_COMPACT_BYTES,
-  DEFAULT_MAX_JOB_BYTES,
-  INITIAL_POLL_DELAY_MS,
-  MAX_TTR_MS,
-  SYSTEM_CLOCK,
-} from "./options.js";
-export { FORMAT_MARKER } from "./layout.js";
-export { CorruptJobError, FileSystemError, ForeignDirectoryError, IdLockedError } from "./errors.js";
+export { CorruptJobError, FileQueueError, FileSystemError, ForeignDirectoryError, IdLockedError } from "./errors.js";
+export { InvalidOptionError } from "@x/core";
 
 export type { FileQueue } from "./file-queue.js";
-export type { FileQueueClock, FileQueueOptions } from "./options.js";
+export type { FileQueueOptions, FileQueueTimeSource } from "./options.js";
+export type { FileQueueErrorCode } from "./errors.js";
 export type {
-  FileQueueEvent,
-  FileQueueLogger,
+  FileQueueEvents,
   CorruptEvent,
   RequeuedEvent,
   ReturnedEvent,
@@ -26,3 +15,4 @@ export type {
   CleanedEvent,
   BackgroundErrorEvent,
 } from "./events.js";
+export type { Logger, TimeSource, Unsubscribe } from "@x/core";

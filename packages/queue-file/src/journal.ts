@@ -22,7 +22,7 @@ import { constants, readSync, statSync, writeSync, type Stats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { FileSystemError, isNotFound } from "./errors.js";
-import type { Emit } from "./events.js";
+import type { Report } from "./events.js";
 import { claim, tempName } from "./files.js";
 import { openQuietly } from "./job-file.js";
 import type { Layout } from "./layout.js";
@@ -73,7 +73,7 @@ interface Batch {
 
 export class Journal {
   readonly #layout: Layout;
-  readonly #emit: Emit;
+  readonly #report: Report;
   readonly #mutex = new Mutex();
   #current: OpenJournal | undefined;
   #batch: Batch = { names: [] };
@@ -85,9 +85,9 @@ export class Journal {
   readonly #buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
   readonly #flush = coalescing(() => this.#mutex.run(() => this.#writePending()));
 
-  constructor(layout: Layout, emit: Emit) {
+  constructor(layout: Layout, report: Report) {
     this.#layout = layout;
-    this.#emit = emit;
+    this.#report = report;
   }
 
   /**
@@ -205,7 +205,7 @@ export class Journal {
           for (let written = 0; written < bytes.length; ) written += (await handle.write(bytes, written)).bytesWritten;
           start = end;
         }
-        this.#emit({ type: "compacted", bytesBefore: sizeBefore, entries: names.length });
+        this.#report("compacted", { bytesBefore: sizeBefore, entries: names.length });
       } finally {
         await handle.close();
       }
@@ -257,7 +257,7 @@ export class Journal {
       const failure = error instanceof FileSystemError ? error : new FileSystemError("append to the journal", this.#layout.journal, error);
       batch.error = failure;
       this.#retry = names;
-      this.#emit({ type: "error", during: "journal", error: failure });
+      this.#report("error", { during: "journal", error: failure });
     }
   }
 

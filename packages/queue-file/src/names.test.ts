@@ -1,3 +1,4 @@
+import { systemTime } from "@x/core";
 import { describe, expect, it } from "vitest";
 import {
   MAX_NAME_TIME,
@@ -66,7 +67,7 @@ describe("file names", () => {
 describe("NameClock", () => {
   it("numbers names in order; now() never goes backwards, wall() is the clock as read", () => {
     let wall = 1_000_000;
-    const clock = new NameClock({ now: () => wall, monotonicNow: () => 0 });
+    const clock = new NameClock({ ...systemTime, now: () => 0, wallNow: () => wall });
     const seqs = Array.from({ length: 50 }, () => clock.nextSeq());
     expect([...seqs].sort()).toEqual(seqs);
     expect(new Set(seqs).size).toBe(50);

@@ -12,8 +12,8 @@
  * `header.attempts`.
  */
 import { randomBytes } from "node:crypto";
+import type { TimeSource } from "@x/core";
 import { MAX_PRIORITY } from "@x/message";
-import type { FileQueueClock } from "./options.js";
 
 /** Largest time a name can hold (15 digits, the year 33658); later delays are clamped to it. */
 export const MAX_NAME_TIME = 999_999_999_999_999;
@@ -124,12 +124,12 @@ const SEQ_SPACE = 36 ** 8;
  * use it.
  */
 export class NameClock {
-  readonly #clock: FileQueueClock;
+  readonly #time: TimeSource;
   #seq = 0;
   #last = 0;
 
-  constructor(clock: FileQueueClock) {
-    this.#clock = clock;
+  constructor(time: TimeSource) {
+    this.#time = time;
   }
 
   /**
@@ -138,19 +138,19 @@ export class NameClock {
    * backward step.
    */
   wall(): number {
-    return this.#clock.now();
+    return this.#time.wallNow();
   }
 
   /** The wall clock, but never less than the last value returned (bury order, message times). */
   now(): number {
-    const now = this.#clock.now();
+    const now = this.#time.wallNow();
     if (now > this.#last) this.#last = now;
     return this.#last;
   }
 
   /** The monotonic clock: what leases and delays are measured with inside the process. */
   monotonic(): number {
-    return this.#clock.monotonicNow();
+    return this.#time.now();
   }
 
   /** The next sequence, 8 base-36 digits; wraps after 2.8e12 names, harmless since ids break ties. */

@@ -1,5 +1,5 @@
-import { DEFAULT_MAX_MESSAGE_BYTES, InvalidArgumentError } from "@x/message";
-import type { FileQueueEvent, FileQueueLogger } from "./events.js";
+import { checkOptionKeys, durationMsOption, InvalidOptionError, integerOption, loggerOption, MAX_TIMER_MS, timeSourceOption, type Logger, type TimeSource } from "@x/core";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "@x/message";
 
 /** Lease of a reserved job when the options do not say: 60 s, beanstalkd's and pulpo's TTR. */
 export const DEFAULT_TTR_MS = 60_000;
@@ -15,33 +15,23 @@ export const DEFAULT_RESCAN_INTERVAL_MS = 30_000;
 export const DEFAULT_JOURNAL_COMPACT_BYTES = 8 * 1024 * 1024;
 /** Largest encoded job `enqueue` accepts and a reader loads: `@x/message`'s 1 MiB. */
 export const DEFAULT_MAX_JOB_BYTES = DEFAULT_MAX_MESSAGE_BYTES;
-/** Longest lease a job can have: setTimeout's limit, about 24.8 days. */
-export const MAX_TTR_MS = 2 ** 31 - 1;
+/** Longest lease a job can have: a lease end is a timer, and a longer timer would fire at once. */
+export const MAX_TTR_MS = MAX_TIMER_MS;
 
 /**
- * Where the queue reads time. Two clocks, because they answer different questions: the wall clock
- * says what time it is (written into file names, so a due time or a lease end survives a restart
- * and means the same to every process), the monotonic clock measures how long something took
- * (leases and delays inside a running process), and never jumps when the wall clock is stepped.
+ * The `time` option: `@x/core`'s `TimeSource` (`now()` monotonic, for leases and delays inside
+ * the process; `wallNow()` calendar time, written into file names so that a due time or a lease
+ * end survives a restart and means the same to every process), plus one optional hook.
  */
-export interface FileQueueClock {
-  /** Wall-clock time in epoch milliseconds (like `Date.now()`). May jump either way. */
-  now(): number;
-  /** Milliseconds from any fixed origin that never jump (like `performance.now()`). */
-  monotonicNow(): number;
+export interface FileQueueTimeSource extends TimeSource {
   /**
    * Converts a file time (the kernel's wall clock when a file was renamed, in epoch ms) to this
-   * clock. Only a clock whose `now()` is not the kernel's needs it (a test stepping a fake wall
-   * clock must say what the kernel's clock read at that moment). @default the time as it is
+   * source's `wallNow()`. Only a time source whose `wallNow()` is not the kernel's needs it: a
+   * test that steps a fake wall clock must say what the kernel's clock read at that moment.
+   * @default the file time as it is
    */
   fromFileTime?(ms: number): number;
 }
-
-/** The clocks of the machine: `Date.now()` and `performance.now()`. */
-export const SYSTEM_CLOCK: FileQueueClock = Object.freeze({
-  now: () => Date.now(),
-  monotonicNow: () => performance.now(),
-});
 
 /** Options for {@link createFileQueue}. */
 export interface FileQueueOptions {
@@ -53,8 +43,8 @@ export interface FileQueueOptions {
   readonly dir: string;
   /**
    * Time to run: how long a reservation holds its job before any process may hand it out again
-   * (counting the attempt). `touch()` renews it.
-   * @default DEFAULT_TTR_MS (60 000)
+   * (counting the attempt). `touch()` renews it. At most about 24.8 days (setTimeout's limit).
+   * @default 60_000
    */
   readonly ttrMs?: number;
   /**
@@ -65,30 +55,33 @@ export interface FileQueueOptions {
    * @default true
    */
   readonly fsync?: boolean;
-  /** Longest wait between two looks while a blocking `reserve` finds nothing. @default DEFAULT_POLL_INTERVAL_MS (100) */
+  /** Longest wait between two looks while a blocking `reserve` finds nothing. @default 100 */
   readonly pollIntervalMs?: number;
-  /** How often `reserved/` is listed to find leases other processes let run out. @default DEFAULT_REAP_INTERVAL_MS (1 000) */
+  /** How often `reserved/` is listed to find leases other processes let run out. @default 1_000 */
   readonly reapIntervalMs?: number;
   /**
    * How often `ready/` is listed in full, in the background, to pick up jobs whose journal line was
    * lost (a producer killed between the two steps of `enqueue`, a power loss). `0` turns it off.
-   * @default DEFAULT_RESCAN_INTERVAL_MS (30 000)
+   * @default 30_000
    */
   readonly rescanIntervalMs?: number;
-  /** Compact the journal once it is at least this big (and 4x its last compacted size). @default DEFAULT_JOURNAL_COMPACT_BYTES (8 MiB) */
+  /** Compact the journal once it is at least this big (and 4x its last compacted size). @default 8 MiB */
   readonly journalCompactBytes?: number;
-  /** Largest encoded job accepted by `enqueue` and loaded by `reserve`. @default DEFAULT_MAX_JOB_BYTES (1 MiB) */
+  /** Largest encoded job accepted by `enqueue` and loaded by `reserve`. @default 1 MiB */
   readonly maxJobBytes?: number;
-  /** Receives every {@link FileQueueEvent}. Exceptions it throws are ignored. @default none */
-  readonly onEvent?: (event: FileQueueEvent) => void;
-  /** Where events are also logged: corrupt files warn, requeued leases info, the rest debug. @default none */
-  readonly logger?: FileQueueLogger;
   /**
-   * The clocks the queue reads; for tests that step the wall clock or move time without sleeping.
-   * Both functions are required.
-   * @default SYSTEM_CLOCK (`Date.now()` and `performance.now()`)
+   * Where the queue logs: corrupt files at `warn`, requeued leases at `info`, background failures
+   * at `error`, the rest at `debug`, each with its fields (`logger.warn({ file, reason }, "...")`).
+   * A pino logger or `console` fits as it is.
+   * @default nothing is logged
    */
-  readonly clock?: FileQueueClock;
+  readonly logger?: Logger;
+  /**
+   * Where the queue reads time and sets its timers; for tests that step the wall clock or move
+   * time without sleeping.
+   * @default `@x/core`'s `systemTime`
+   */
+  readonly time?: FileQueueTimeSource;
 }
 
 /** The options with every default filled in. */
@@ -101,61 +94,46 @@ export interface ResolvedOptions {
   readonly rescanIntervalMs: number;
   readonly journalCompactBytes: number;
   readonly maxJobBytes: number;
-  readonly onEvent: ((event: FileQueueEvent) => void) | undefined;
-  readonly logger: FileQueueLogger | undefined;
-  readonly clock: FileQueueClock;
+  readonly logger: Logger;
+  readonly time: FileQueueTimeSource;
 }
 
-function positive(name: string, value: number | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER, allowZero = false): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (value === 0 && !allowZero) || value > max) {
-    const range = allowZero ? "a number >= 0" : "a positive number";
-    throw new InvalidArgumentError(name, `must be ${range}${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ""}, got ${String(value)}`);
-  }
-  return value;
-}
+const OPTION_KEYS: readonly (keyof FileQueueOptions)[] = [
+  "dir",
+  "ttrMs",
+  "fsync",
+  "pollIntervalMs",
+  "reapIntervalMs",
+  "rescanIntervalMs",
+  "journalCompactBytes",
+  "maxJobBytes",
+  "logger",
+  "time",
+];
 
 /** Checks every option up front and fills in the defaults; the caller's object is not touched. */
 export function resolveOptions(options: FileQueueOptions): ResolvedOptions {
-  if (typeof options !== "object" || (options as unknown) === null) {
-    throw new InvalidArgumentError("options", "must be an object with at least `dir`");
-  }
+  if ((options as unknown) === undefined) throw new InvalidOptionError("dir", undefined, "is required");
+  checkOptionKeys(options, OPTION_KEYS, "createFileQueue");
   const { dir } = options;
-  if (typeof dir !== "string" || dir.length === 0) throw new InvalidArgumentError("dir", "must be a non-empty path");
-  if (dir.includes("\0")) throw new InvalidArgumentError("dir", "must not contain NUL bytes");
-  if (options.fsync !== undefined && typeof options.fsync !== "boolean") {
-    throw new InvalidArgumentError("fsync", `must be a boolean, got ${typeof options.fsync}`);
-  }
-  for (const name of ["onEvent"] as const) {
-    if (options[name] !== undefined && typeof options[name] !== "function") throw new InvalidArgumentError(name, "must be a function");
-  }
-  const { logger } = options;
-  if (logger !== undefined) {
-    for (const level of ["debug", "info", "warn", "error"] as const) {
-      if (typeof logger[level] !== "function") throw new InvalidArgumentError(`logger.${level}`, "must be a function");
-    }
-  }
-  const { clock } = options;
-  if (clock !== undefined) {
-    if (typeof clock !== "object" || (clock as unknown) === null) throw new InvalidArgumentError("clock", "must be an object with now() and monotonicNow()");
-    for (const fn of ["now", "monotonicNow"] as const) {
-      if (typeof clock[fn] !== "function") throw new InvalidArgumentError(`clock.${fn}`, "must be a function");
-    }
-    if (clock.fromFileTime !== undefined && typeof clock.fromFileTime !== "function") {
-      throw new InvalidArgumentError("clock.fromFileTime", "must be a function");
-    }
+  if (typeof dir !== "string" || dir.length === 0) throw new InvalidOptionError("dir", dir, "must be a non-empty path");
+  if (dir.includes("\0")) throw new InvalidOptionError("dir", dir, "must not contain NUL bytes");
+  if (options.fsync !== undefined && typeof options.fsync !== "boolean") throw new InvalidOptionError("fsync", options.fsync, "must be a boolean");
+  const time: FileQueueTimeSource = timeSourceOption(options.time);
+  const { fromFileTime } = time as { fromFileTime?: unknown };
+  if (fromFileTime !== undefined && typeof fromFileTime !== "function") {
+    throw new InvalidOptionError("time.fromFileTime", fromFileTime, "must be a function");
   }
   return {
     dir,
-    ttrMs: positive("ttrMs", options.ttrMs, DEFAULT_TTR_MS, MAX_TTR_MS),
+    ttrMs: durationMsOption("ttrMs", options.ttrMs, DEFAULT_TTR_MS, { min: 1, max: MAX_TTR_MS }),
     fsync: options.fsync ?? true,
-    pollIntervalMs: positive("pollIntervalMs", options.pollIntervalMs, DEFAULT_POLL_INTERVAL_MS, MAX_TTR_MS),
-    reapIntervalMs: positive("reapIntervalMs", options.reapIntervalMs, DEFAULT_REAP_INTERVAL_MS, MAX_TTR_MS),
-    rescanIntervalMs: positive("rescanIntervalMs", options.rescanIntervalMs, DEFAULT_RESCAN_INTERVAL_MS, MAX_TTR_MS, true),
-    journalCompactBytes: positive("journalCompactBytes", options.journalCompactBytes, DEFAULT_JOURNAL_COMPACT_BYTES),
-    maxJobBytes: positive("maxJobBytes", options.maxJobBytes, DEFAULT_MAX_JOB_BYTES),
-    onEvent: options.onEvent,
-    logger,
-    clock: clock ?? SYSTEM_CLOCK,
+    pollIntervalMs: durationMsOption("pollIntervalMs", options.pollIntervalMs, DEFAULT_POLL_INTERVAL_MS, { min: 1, max: MAX_TIMER_MS }),
+    reapIntervalMs: durationMsOption("reapIntervalMs", options.reapIntervalMs, DEFAULT_REAP_INTERVAL_MS, { min: 1, max: MAX_TIMER_MS }),
+    rescanIntervalMs: durationMsOption("rescanIntervalMs", options.rescanIntervalMs, DEFAULT_RESCAN_INTERVAL_MS, { max: MAX_TIMER_MS }),
+    journalCompactBytes: integerOption("journalCompactBytes", options.journalCompactBytes, DEFAULT_JOURNAL_COMPACT_BYTES, 1),
+    maxJobBytes: integerOption("maxJobBytes", options.maxJobBytes, DEFAULT_MAX_JOB_BYTES, 1),
+    logger: loggerOption(options.logger),
+    time,
   };
 }

@@ -1,3 +1,4 @@
+import { systemTime } from "@x/core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { INITIAL_POLL_DELAY_MS } from "./options.js";
 import { Sleepers, nextPollDelay } from "./waiting.js";
@@ -26,7 +27,7 @@ describe("Sleepers", () => {
   });
 
   it("a sleep ends after its time", async () => {
-    const sleepers = new Sleepers();
+    const sleepers = new Sleepers(systemTime);
     let done = false;
     const sleeping = sleepers.sleep(100, undefined).then(() => (done = true));
     await vi.advanceTimersByTimeAsync(99);
@@ -37,7 +38,7 @@ describe("Sleepers", () => {
   });
 
   it("wakeAll ends every sleep at once", async () => {
-    const sleepers = new Sleepers();
+    const sleepers = new Sleepers(systemTime);
     const sleeping = Promise.all([sleepers.sleep(60_000, undefined), sleepers.sleep(60_000, undefined)]);
     sleepers.wakeAll();
     await sleeping;
@@ -45,7 +46,7 @@ describe("Sleepers", () => {
   });
 
   it("abort rejects with the signal's reason, failAll with the given error", async () => {
-    const sleepers = new Sleepers();
+    const sleepers = new Sleepers(systemTime);
     const controller = new AbortController();
     const aborted = sleepers.sleep(60_000, controller.signal);
     const reason = new Error("stop");

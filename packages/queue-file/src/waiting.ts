@@ -1,3 +1,4 @@
+import type { TimeSource } from "@x/core";
 import { INITIAL_POLL_DELAY_MS } from "./options.js";
 
 /**
@@ -18,16 +19,23 @@ interface Sleeper {
 
 /**
  * Pauses of blocking reserves in this process. A local enqueue, release or kick wakes them at
- * once; other processes' changes are seen at the next poll. `close` fails them all.
+ * once; other processes' changes are seen at the next poll. `close` fails them all. Not
+ * `@x/core`'s `sleep`, which cannot be cut short by anything but an abort; on abort it behaves
+ * the same (rejects with the signal's reason).
  */
 export class Sleepers {
   readonly #sleepers = new Set<Sleeper>();
+  readonly #time: TimeSource;
+
+  constructor(time: TimeSource) {
+    this.#time = time;
+  }
 
   /** Waits `ms`, or less when woken; rejects with the signal's reason on abort. */
   sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const done = (): void => {
-        clearTimeout(timer);
+        this.#time.clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
         this.#sleepers.delete(sleeper);
       };
@@ -44,7 +52,7 @@ export class Sleepers {
       const onAbort = (): void => {
         sleeper.fail(signal?.reason);
       };
-      const timer = setTimeout(() => {
+      const timer = this.#time.setTimeout(() => {
         sleeper.wake();
       }, ms);
       signal?.addEventListener("abort", onAbort, { once: true });

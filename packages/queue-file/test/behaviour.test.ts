@@ -1,11 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type Logger, silentLogger, systemTime } from "@x/core";
 import { InvalidArgumentError, JobTooBigError, LeaseLostError, QueueClosedError, createMessage, encode } from "@x/message";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { DEFAULT_RESCAN_INTERVAL_MS, FileSystemError, createFileQueue, type FileQueueEvent, type FileQueueLogger, type FileQueueOptions } from "../src/index.js";
+import { FileSystemError, InvalidOptionError, createFileQueue, type FileQueueOptions } from "../src/index.js";
 import { formatReady } from "../src/names.js";
-import { tempDirs } from "./helpers.js";
+import { DEFAULT_RESCAN_INTERVAL_MS } from "../src/options.js";
+import { recordEvents, tempDirs, type RecordedEvent } from "./helpers.js";
 
 const tempDir = tempDirs();
 const noop = (): void => undefined;
@@ -22,18 +24,31 @@ describe("options", () => {
     ["rescanIntervalMs", { rescanIntervalMs: -5 }],
     ["journalCompactBytes", { journalCompactBytes: 0 }],
     ["maxJobBytes", { maxJobBytes: 0 }],
-    ["onEvent", { onEvent: "log" as unknown as () => void }],
-    ["logger.warn", { logger: { debug: noop, info: noop, error: noop } as unknown as FileQueueLogger }],
+    ["logger", { logger: { debug: noop, info: noop, error: noop } as unknown as Logger }],
+    ["time", { time: { now: () => 0 } as unknown as NonNullable<FileQueueOptions["time"]> }],
+    ["time.fromFileTime", { time: { ...systemTime, fromFileTime: 5 as unknown as () => number } }],
   ];
 
-  it.each(bad)("a bad %s is refused up front, naming the option", (argument, options) => {
+  it.each(bad)("a bad %s is refused up front, naming the option", (option, options) => {
     expect(() => createFileQueue({ dir: "/tmp/never-created", ...options })).toThrow(
-      expect.objectContaining({ code: "ERR_X_QUEUE_INVALID_ARGUMENT", argument }),
+      expect.objectContaining({ code: "ERR_X_INVALID_OPTION", option }),
     );
   });
 
+  it("refuses an unknown option (a typo, or the old onEvent and clock), listing the valid ones", () => {
+    for (const key of ["ttr", "onEvent", "clock"]) {
+      const options = { dir: "/tmp/never-created", [key]: 1 } as unknown as FileQueueOptions;
+      expect(() => createFileQueue(options)).toThrow(InvalidOptionError);
+      expect(() => createFileQueue(options)).toThrow(/valid options: dir, fsync, journalCompactBytes, logger, maxJobBytes/);
+    }
+  });
+
+  it("takes @x/core's silent logger and system time", () => {
+    expect(() => createFileQueue({ dir: "/tmp/never-created", logger: silentLogger, time: systemTime })).not.toThrow();
+  });
+
   it("refuses a missing options object", () => {
-    expect(() => createFileQueue(undefined as unknown as FileQueueOptions)).toThrow(InvalidArgumentError);
+    expect(() => createFileQueue(undefined as unknown as FileQueueOptions)).toThrow(InvalidOptionError);
   });
 
   it("does not touch the caller's object, nor the disk before the first call", async () => {
@@ -110,7 +125,7 @@ describe("leases across processes", () => {
   // sleeping, so "not a moment before" holds however slow the machine is. The wall clock (Date,
   // faked) only says what goes into the names.
   let mono = 0;
-  const clock = { now: () => Date.now(), monotonicNow: () => mono };
+  const time = { ...systemTime, now: () => mono, wallNow: () => Date.now() };
   const advanceTo = (wall: number): void => {
     mono += wall - Date.now();
     vi.setSystemTime(wall);
@@ -124,9 +139,9 @@ describe("leases across processes", () => {
 
   it("another adapter requeues a job whose holder let the lease run out, counting the attempt; not a moment before", async () => {
     const dir = tempDir();
-    const events: FileQueueEvent[] = [];
-    const holder = createFileQueue({ dir, ttrMs: 60_000, clock });
-    const rescuer = createFileQueue({ dir, ttrMs: 60_000, clock, onEvent: (event) => events.push(event) });
+    const events: RecordedEvent[] = [];
+    const holder = createFileQueue({ dir, ttrMs: 60_000, time });
+    const rescuer = recordEvents(createFileQueue({ dir, ttrMs: 60_000, time }), events);
     const sent = await holder.enqueue({ payload: "held" });
     const reservedAt = Date.now();
     const first = await holder.reserve();
@@ -149,8 +164,8 @@ describe("leases across processes", () => {
 
   it("inspect tells the lease end, and touch moves it: another adapter waits for the new end", async () => {
     const dir = tempDir();
-    const queue = createFileQueue({ dir, ttrMs: 60_000, clock });
-    const other = createFileQueue({ dir, ttrMs: 60_000, clock });
+    const queue = createFileQueue({ dir, ttrMs: 60_000, time });
+    const other = createFileQueue({ dir, ttrMs: 60_000, time });
     const sent = await queue.enqueue({ payload: 1 });
     const before = Date.now();
     const job = await queue.reserve();
@@ -179,8 +194,8 @@ describe("leases across processes", () => {
 
   it("close gives the jobs it holds back to the queue at once", async () => {
     const dir = tempDir();
-    const events: FileQueueEvent[] = [];
-    const closing = createFileQueue({ dir, onEvent: (event) => events.push(event) });
+    const events: RecordedEvent[] = [];
+    const closing = recordEvents(createFileQueue({ dir }), events);
     const sent = await closing.enqueue({ payload: "unfinished" });
     const held = await closing.reserve();
     await closing.close();
@@ -197,14 +212,14 @@ describe("leases across processes", () => {
 describe("background failures", () => {
   it("a journal that cannot be written is reported, and enqueue rejects and takes its job back: running consumers could not see it", async () => {
     const dir = tempDir();
-    const events: FileQueueEvent[] = [];
+    const events: RecordedEvent[] = [];
     const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
-    const producer = createFileQueue({ dir, onEvent: (event) => events.push(event), logger });
+    const producer = recordEvents(createFileQueue({ dir, logger }), events);
     await producer.stats();
     mkdirSync(join(dir, "journal"));
     await expect(producer.enqueue({ id: "not-journalled", payload: "refused" })).rejects.toBeInstanceOf(FileSystemError);
     expect(events).toContainEqual(expect.objectContaining({ type: "error", during: "journal", error: expect.any(FileSystemError) as unknown }));
-    expect(logger.error).toHaveBeenCalledWith("file queue: journal failed", expect.objectContaining({ type: "error" }));
+    expect(logger.error).toHaveBeenCalledWith(expect.objectContaining({ event: "error", during: "journal" }), "background task failed");
     expect(await producer.peek("not-journalled")).toBeNull();
     expect(readdirSync(join(dir, "ready"))).toEqual([]);
     expect(readdirSync(join(dir, "tmp"))).toEqual([]);
@@ -228,8 +243,8 @@ describe("left-overs of dead processes", () => {
     utimesSync(join(tmp, "order-1.idlock"), longAgo, longAgo);
     writeFileSync(join(tmp, "someone-elses.file"), "not ours: left alone");
 
-    const events: FileQueueEvent[] = [];
-    const queue = createFileQueue({ dir, onEvent: (event) => events.push(event) });
+    const events: RecordedEvent[] = [];
+    const queue = recordEvents(createFileQueue({ dir }), events);
     await queue.stats();
     expect(readdirSync(tmp).sort()).toEqual([liveTemp, "order-2.idlock", "someone-elses.file"].sort());
     expect(events.filter((event) => event.type === "cleaned").map((event) => event.file).sort()).toEqual(
@@ -295,18 +310,15 @@ describe("inspect", () => {
 describe("index of ready jobs", () => {
   it("a job whose journal line was lost is found by the periodic rescan, every rescanIntervalMs", async () => {
     // Only the interval is fake: file-system calls and the reserve's own waits run for real.
-    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     try {
       const dir = tempDir();
-      const events: FileQueueEvent[] = [];
+      const events: RecordedEvent[] = [];
       let rescanned = (): void => undefined;
       const rescan = new Promise<void>((resolve) => (rescanned = resolve));
-      const queue = createFileQueue({
-        dir,
-        onEvent: (event) => {
-          events.push(event);
-          if (event.type === "rescanned") rescanned();
-        },
+      const queue = recordEvents(createFileQueue({ dir }), events);
+      queue.on("rescanned", () => {
+        rescanned();
       });
       expect(await queue.reserve()).toBeNull();
       // What a producer killed between its rename and its journal append leaves behind.
@@ -342,10 +354,10 @@ describe("index of ready jobs", () => {
 
   it("compacts the journal when it grows, and jobs keep flowing between processes", async () => {
     const dir = tempDir();
-    const events: FileQueueEvent[] = [];
-    const options = { dir, journalCompactBytes: 4096, fsync: false, onEvent: (event: FileQueueEvent) => events.push(event) };
-    const producer = createFileQueue(options);
-    const consumer = createFileQueue(options);
+    const events: RecordedEvent[] = [];
+    const options = { dir, journalCompactBytes: 4096, fsync: false };
+    const producer = recordEvents(createFileQueue(options), events);
+    const consumer = recordEvents(createFileQueue(options), events);
     const sent: string[] = [];
     const got: string[] = [];
     expect(await consumer.reserve()).toBeNull();
@@ -369,5 +381,31 @@ describe("index of ready jobs", () => {
     expect(readdirSync(dir)).not.toContain("journal.lock");
     await producer.close();
     await consumer.close();
+  });
+});
+
+describe("on(event, listener)", () => {
+  it("delivers until unsubscribed; a listener that throws is logged and breaks nothing", async () => {
+    const dir = tempDir();
+    const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    const queue = createFileQueue({ dir, logger });
+    const seen: string[] = [];
+    const off = queue.on("corrupt", (event) => seen.push(event.file));
+    queue.on("corrupt", () => {
+      throw new Error("listener bug");
+    });
+    await queue.stats();
+    writeFileSync(join(dir, "ready", "first.txt"), "not a job");
+    await queue.stats();
+    off();
+    off();
+    writeFileSync(join(dir, "ready", "second.txt"), "not a job");
+    const sent = await queue.enqueue({ payload: "still served" });
+    expect(await queue.stats()).toMatchObject({ ready: 1, extra: { corrupt: 2 } });
+    expect(seen).toEqual(["ready/first.txt"]);
+    expect(logger.error).toHaveBeenCalledWith({ event: "corrupt", error: new Error("listener bug") }, "a listener threw");
+    expect(logger.warn).toHaveBeenCalledTimes(2);
+    expect((await queue.reserve())?.message.id).toBe(sent.id);
+    await queue.close();
   });
 });

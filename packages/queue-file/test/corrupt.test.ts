@@ -4,17 +4,17 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { encode, createMessage, type Message } from "@x/message";
 import { describe, expect, it, vi } from "vitest";
-import { CorruptJobError, createFileQueue, type CorruptEvent, type FileQueueEvent } from "../src/index.js";
+import { CorruptJobError, createFileQueue, type CorruptEvent } from "../src/index.js";
 import { formatReady, formatReserved } from "../src/names.js";
-import { tempDirs } from "./helpers.js";
+import { recordEvents, tempDirs, type RecordedEvent } from "./helpers.js";
 
 const tempDir = tempDirs();
 
 /** A ready-file name for a job of this id, urgent so it is served before the good jobs. */
 const readyName = (id: string): string => formatReady({ priority: 0, readyAt: Date.now() - 1000, seq: "00000001", deliveries: 0, id });
 
-function corruptEvents(events: FileQueueEvent[]): CorruptEvent[] {
-  return events.filter((event): event is CorruptEvent => event.type === "corrupt");
+function corruptEvents(events: RecordedEvent[]): CorruptEvent[] {
+  return events.flatMap((event) => (event.type === "corrupt" ? [event] : []));
 }
 
 describe("bad files in the queue directory", () => {
@@ -30,15 +30,15 @@ describe("bad files in the queue directory", () => {
 
   it.each(badContents)("%s is moved aside with its reason, reported, and the queue keeps serving", async (_label, content) => {
     const dir = tempDir();
-    const events: FileQueueEvent[] = [];
+    const events: RecordedEvent[] = [];
     const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
-    const queue = createFileQueue({ dir, onEvent: (event) => events.push(event), logger });
+    const queue = recordEvents(createFileQueue({ dir, logger }), events);
     const good = await queue.enqueue({ payload: "good", priority: 5 });
     const bad = readyName("bad-job");
     writeFileSync(join(dir, "ready", bad), content("bad-job"));
 
     // A fresh process (a second adapter) lists ready/ and meets the bad file first.
-    const reader = createFileQueue({ dir, onEvent: (event) => events.push(event), logger });
+    const reader = recordEvents(createFileQueue({ dir, logger }), events);
     const job = await reader.reserve();
     expect(job?.message.id).toBe(good.id);
     await job?.ack();
@@ -47,7 +47,7 @@ describe("bad files in the queue directory", () => {
     expect(event?.file).toBe(`ready/${bad}`);
     expect(event?.error).toBeInstanceOf(CorruptJobError);
     expect(event?.reason.length).toBeGreaterThan(0);
-    expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining("moved"), expect.objectContaining({ type: "corrupt" }));
+    expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ event: "corrupt", reason: expect.any(String) as unknown }), "file moved aside: not a job");
     const aside = readdirSync(join(dir, "corrupt"));
     expect(aside).toHaveLength(2);
     const note = aside.find((name) => name.endsWith(".reason.json")) ?? "";
@@ -60,8 +60,8 @@ describe("bad files in the queue directory", () => {
 
   it("symlinks, directories, FIFOs, sockets and oversize files under job names are not followed or loaded", async () => {
     const dir = tempDir();
-    const events: FileQueueEvent[] = [];
-    const queue = createFileQueue({ dir, maxJobBytes: 4096, onEvent: (event) => events.push(event) });
+    const events: RecordedEvent[] = [];
+    const queue = recordEvents(createFileQueue({ dir, maxJobBytes: 4096 }), events);
     await queue.stats();
     const secret = join(dir, "secret.json");
     writeFileSync(secret, encode(createMessage({ id: "link", payload: "not for the queue" })));
@@ -91,8 +91,8 @@ describe("bad files in the queue directory", () => {
 
   it("a stranger's file names in the state directories are moved aside when listed", async () => {
     const dir = tempDir();
-    const events: FileQueueEvent[] = [];
-    const queue = createFileQueue({ dir, onEvent: (event) => events.push(event) });
+    const events: RecordedEvent[] = [];
+    const queue = recordEvents(createFileQueue({ dir }), events);
     const good = await queue.enqueue({ payload: "good" });
     writeFileSync(join(dir, "ready", "notes.txt"), "hello");
     writeFileSync(join(dir, "ready", "1234.message"), JSON.stringify({ id: "1234", header: {}, body: {} }));
@@ -112,8 +112,8 @@ describe("bad files in the queue directory", () => {
 
   it("a corrupt file found by peek is moved aside and reads as no job", async () => {
     const dir = tempDir();
-    const events: FileQueueEvent[] = [];
-    const queue = createFileQueue({ dir, onEvent: (event) => events.push(event) });
+    const events: RecordedEvent[] = [];
+    const queue = recordEvents(createFileQueue({ dir }), events);
     await queue.stats();
     writeFileSync(join(dir, "reserved", formatReserved({ leaseEndsAt: Date.now() + 60_000, token: "0badf00d", priority: 1, deliveries: 1, id: "half" })), '{"id":"half","hea');
     expect(await queue.peek("half")).toBeNull();

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { decode } from "@x/message";
 import { describe, expect, it } from "vitest";
-import { createFileQueue, type FileQueueEvent } from "../src/index.js";
-import { tempDirs } from "./helpers.js";
+import { createFileQueue } from "../src/index.js";
+import { recordEvents, tempDirs, type RecordedEvent } from "./helpers.js";
 import { startFixture, type Fixture } from "./processes.js";
 
 const tempDir = tempDirs();
@@ -94,8 +94,8 @@ describe("crashes", () => {
     }
     expect(killedMidWrite).toBe(2);
 
-    const events: FileQueueEvent[] = [];
-    const consumer = createFileQueue({ dir, onEvent: (event) => events.push(event) });
+    const events: RecordedEvent[] = [];
+    const consumer = recordEvents(createFileQueue({ dir }), events);
     const drained = new Set<string>();
     for (let job = await consumer.reserve(); job; job = await consumer.reserve()) {
       const payload = job.message.body.payload as { n: number; filler: string };

@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runTs } from "@x/test-servers";
 import { describe, expect, it } from "vitest";
-import { FORMAT_MARKER, FileSystemError, ForeignDirectoryError, createFileQueue, type FileQueueEvent } from "../src/index.js";
-import { tempDirs } from "./helpers.js";
+import { FileSystemError, ForeignDirectoryError, createFileQueue } from "../src/index.js";
+import { FORMAT_MARKER } from "../src/layout.js";
+import { recordEvents, tempDirs, type RecordedEvent } from "./helpers.js";
 
 // No test here has a time limit of its own: a call that hangs fails the test by vitest's timeout.
 const tempDir = tempDirs();
@@ -48,7 +49,7 @@ describe("a directory that cannot be used", () => {
   ])("%s: calls reject with FileSystemError, and the queue still closes", async (_label, makeDir) => {
     const queue = createFileQueue({ dir: makeDir() });
     await expect(queue.enqueue({ payload: 1 })).rejects.toBeInstanceOf(FileSystemError);
-    await expect(queue.reserve()).rejects.toMatchObject({ code: "ERR_X_QUEUE_ADAPTER" });
+    await expect(queue.reserve()).rejects.toMatchObject({ code: "ERR_X_FILE_QUEUE_FILE_SYSTEM" });
     await expect(queue.stats()).rejects.toBeInstanceOf(FileSystemError);
     await queue.close();
   });
@@ -75,7 +76,7 @@ describe("a directory that cannot be used", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as unknown);
-    const refused = { name: "FileSystemError", code: "ERR_X_QUEUE_ADAPTER", syscallCode: "EACCES" };
+    const refused = { name: "FileSystemError", code: "ERR_X_FILE_QUEUE_FILE_SYSTEM", syscallCode: "EACCES" };
     expect(lines).toEqual([
       { call: "enqueue", ...refused },
       { call: "reserve", ...refused },
@@ -96,7 +97,7 @@ describe("a directory that is not a queue", () => {
     const queue = createFileQueue({ dir });
     const error = await queue.enqueue({ payload: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ForeignDirectoryError);
-    expect(error).toMatchObject({ code: "ERR_X_QUEUE_ADAPTER", path: dir, reason: expect.stringContaining('"notes.txt"') as unknown });
+    expect(error).toMatchObject({ code: "ERR_X_FILE_QUEUE_FOREIGN_DIRECTORY", path: dir, reason: expect.stringContaining('"notes.txt"') as unknown });
     await expect(queue.reserve()).rejects.toBeInstanceOf(ForeignDirectoryError);
     expect(readdirSync(dir).sort()).toEqual(["notes.txt", "tmp"]);
     expect(existsSync(lookalike)).toBe(true);
@@ -153,8 +154,8 @@ describe("a directory that is not a queue", () => {
 describe("a journal that is not a file", () => {
   it.each(notRegularFiles)("%s: enqueue and reserve reject with FileSystemError instead of blocking, and serve again once it is gone", async (_label, make) => {
     const dir = tempDir();
-    const events: FileQueueEvent[] = [];
-    const queue = createFileQueue({ dir, onEvent: (event) => events.push(event) });
+    const events: RecordedEvent[] = [];
+    const queue = recordEvents(createFileQueue({ dir }), events);
     await queue.stats();
     make(join(dir, "journal"));
     await expect(queue.enqueue({ payload: "refused" })).rejects.toBeInstanceOf(FileSystemError);

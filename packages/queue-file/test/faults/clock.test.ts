@@ -1,13 +1,13 @@
 /**
- * Clock steps through the injectable clock: leases and delays follow the monotonic clock in a
+ * Clock steps through the injectable time source: leases and delays follow the monotonic clock in a
  * running process, so a step of the wall clock either way neither hands a held job to a second
  * consumer nor hides a ready one.
  */
 import { LeaseLostError } from "@x/message";
 import { printFaultReport, soakScale } from "@x/test-servers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createFileQueue, type FileQueueEvent } from "../../src/index.js";
-import { tempDirs } from "../helpers.js";
+import { createFileQueue } from "../../src/index.js";
+import { recordEvents, tempDirs, type RecordedEvent } from "../helpers.js";
 import { steppingClock } from "./clock.js";
 
 const tempDir = tempDirs();
@@ -19,11 +19,11 @@ afterEach(() => {
 
 describe("clock steps", () => {
   it("a forward step longer than the lease hands no held job to a second consumer; a dead holder's lease still ends after ttrMs", async () => {
-    const { clock, stepWall, elapse } = steppingClock();
+    const { time, stepWall, elapse } = steppingClock();
     const dir = tempDir();
-    const events: FileQueueEvent[] = [];
-    const holder = createFileQueue({ dir, ttrMs: 10_000, clock });
-    const other = createFileQueue({ dir, ttrMs: 10_000, clock, onEvent: (event) => events.push(event) });
+    const events: RecordedEvent[] = [];
+    const holder = createFileQueue({ dir, ttrMs: 10_000, time });
+    const other = recordEvents(createFileQueue({ dir, ttrMs: 10_000, time }), events);
     const sent = await holder.enqueue({ payload: "long job" });
     const job = await holder.reserve();
     expect(await other.reserve()).toBeNull();
@@ -42,7 +42,7 @@ describe("clock steps", () => {
     // reserve looks at once, then every reapIntervalMs), on the monotonic clock.
     const second = await holder.enqueue({ payload: "abandoned" });
     expect((await holder.reserve())?.message.id).toBe(second.id);
-    const third = createFileQueue({ dir, ttrMs: 10_000, clock });
+    const third = createFileQueue({ dir, ttrMs: 10_000, time });
     expect(await third.reserve()).toBeNull();
     stepWall(HOUR);
     expect(await third.reserve()).toBeNull();
@@ -60,10 +60,10 @@ describe("clock steps", () => {
   });
 
   it("a backward step of 120 s hides no ready job, new or old, from running or new consumers", async () => {
-    const { clock, stepWall } = steppingClock();
+    const { time, stepWall } = steppingClock();
     const dir = tempDir();
-    const producer = createFileQueue({ dir, clock });
-    const consumer = createFileQueue({ dir, clock });
+    const producer = createFileQueue({ dir, time });
+    const consumer = createFileQueue({ dir, time });
     expect(await consumer.reserve()).toBeNull();
     const before = await producer.enqueue({ payload: "before the step" });
     stepWall(-120_000);
@@ -71,7 +71,7 @@ describe("clock steps", () => {
     expect(await producer.stats()).toMatchObject({ ready: 2, delayed: 0 });
     expect((await producer.inspect(after.id))?.state).toBe("ready");
     // A consumer that starts after the step sees both at once too.
-    const late = createFileQueue({ dir, clock });
+    const late = createFileQueue({ dir, time });
     const handled = new Set<string>();
     for (const queue of [consumer, late]) {
       const job = await queue.reserve();
@@ -89,8 +89,8 @@ describe("clock steps", () => {
   });
 
   it("a released job's delay is measured on the monotonic clock: a step neither hides it longer nor lets it out early", async () => {
-    const { clock, stepWall, elapse } = steppingClock();
-    const queue = createFileQueue({ dir: tempDir(), clock });
+    const { time, stepWall, elapse } = steppingClock();
+    const queue = createFileQueue({ dir: tempDir(), time });
     await queue.enqueue({ payload: "retry me" });
     await (await queue.reserve())?.release({ delayMs: 5_000 });
     stepWall(-HOUR);
@@ -109,11 +109,11 @@ describe("clock steps", () => {
   });
 
   it("random steps of up to an hour either way while two consumers work: nothing lost, nothing handed out twice", async () => {
-    const { clock, stepWall, elapse } = steppingClock();
+    const { time, stepWall, elapse } = steppingClock();
     const dir = tempDir();
     const total = soakScale(200, 5_000);
-    const a = createFileQueue({ dir, ttrMs: 5_000, clock, fsync: false });
-    const b = createFileQueue({ dir, ttrMs: 5_000, clock, fsync: false });
+    const a = createFileQueue({ dir, ttrMs: 5_000, time, fsync: false });
+    const b = createFileQueue({ dir, ttrMs: 5_000, time, fsync: false });
     // A fixed sequence of steps, so a failure can be replayed.
     let seed = 13;
     const random = (): number => {

@@ -1,9 +1,10 @@
+import { systemTime } from "@x/core";
 import { vi } from "vitest";
-import type { FileQueueClock } from "../../src/index.js";
+import type { FileQueueTimeSource } from "../../src/index.js";
 
 /** A wall clock that tests step both ways and a monotonic clock that only tests move. */
 export interface SteppingClock {
-  readonly clock: FileQueueClock;
+  readonly time: FileQueueTimeSource;
   /** Steps the wall clock (an NTP step, a VM resume, a manual fix); the monotonic clock does not move. */
   readonly stepWall: (ms: number) => void;
   /** Lets time pass: both clocks move. */
@@ -12,10 +13,10 @@ export interface SteppingClock {
 
 /**
  * Simulates steps of the machine's wall clock: `Date.now()` (spied, so that any wall-clock read
- * in the package follows) and the clock's `now()` are the real time plus an offset the test
+ * in the package follows) and the time source's `wallNow()` are the real time plus an offset the test
  * steps; file times are mapped through the offset in effect when the file changed, as the
- * kernel's clock would have stamped them. The monotonic clock moves only when the test says
- * (`elapse`). Call `vi.restoreAllMocks()` after the test.
+ * kernel's clock would have stamped them. The monotonic clock (`now()`) moves only when the
+ * test says (`elapse`); timers are real. Call `vi.restoreAllMocks()` after the test.
  */
 export function steppingClock(): SteppingClock {
   // The kernel's clock, which stamps file times.
@@ -41,9 +42,10 @@ export function steppingClock(): SteppingClock {
     spinUntil(from + 5);
   };
   return {
-    clock: {
-      now: wall,
-      monotonicNow: () => mono,
+    time: {
+      ...systemTime,
+      now: () => mono,
+      wallNow: wall,
       fromFileTime: (ms) => ms + (offsets.findLast((entry) => entry.from <= ms)?.offset ?? 0),
     },
     stepWall: (ms) => {

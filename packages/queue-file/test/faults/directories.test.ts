@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { printFaultReport, runTs } from "@x/test-servers";
 import { describe, expect, it } from "vitest";
-import { createFileQueue, type FileQueueEvent } from "../../src/index.js";
-import { tempDirs } from "../helpers.js";
+import { createFileQueue } from "../../src/index.js";
+import { recordEvents, tempDirs, type RecordedEvent } from "../helpers.js";
 
 const tempDir = tempDirs();
 const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
@@ -16,8 +16,8 @@ const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8)
 describe("the queue directory deleted under a running worker", () => {
   it("is re-created by the next call, and jobs flow again; also when another process re-created it first", async () => {
     const dir = join(tempDir(), "queue");
-    const events: FileQueueEvent[] = [];
-    const worker = createFileQueue({ dir, rescanIntervalMs: 0, onEvent: (event) => events.push(event) });
+    const events: RecordedEvent[] = [];
+    const worker = recordEvents(createFileQueue({ dir, rescanIntervalMs: 0 }), events);
     const producer = createFileQueue({ dir });
     const confirmed: string[] = [];
     const handled: string[] = [];

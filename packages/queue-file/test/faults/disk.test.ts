@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { QueueError } from "@x/message";
+import { XError } from "@x/core";
 import { printFaultReport, soakScale } from "@x/test-servers";
 import { afterAll, describe, expect, it } from "vitest";
 import { FileSystemError, createFileQueue, type FileQueue } from "../../src/index.js";
@@ -62,8 +62,8 @@ describe.skipIf(!isRoot)("disk faults (tmpfs)", () => {
           continue;
         }
         refusedInARow++;
-        expect(result).toBeInstanceOf(QueueError);
-        const code = result instanceof FileSystemError ? (result.syscallCode ?? "none") : (result as QueueError).code;
+        expect(result).toBeInstanceOf(XError);
+        const code = result instanceof FileSystemError ? (result.syscallCode ?? "none") : (result as XError).code;
         rejections.set(code, (rejections.get(code) ?? 0) + 1);
       }
       // Freeing space: a running consumer serves every confirmed job (none hidden, none lost).
@@ -114,7 +114,7 @@ describe.skipIf(!isRoot)("disk faults (tmpfs)", () => {
     const record = async (call: string, run: () => Promise<unknown>): Promise<void> => {
       outcomes[call] = await run().then(
         () => "ok",
-        (error: unknown) => (error instanceof FileSystemError ? `FileSystemError ${error.syscallCode ?? ""}` : error instanceof QueueError ? error.code : "untyped"),
+        (error: unknown) => (error instanceof FileSystemError ? `FileSystemError ${error.syscallCode ?? ""}` : error instanceof XError ? error.code : "untyped"),
       );
     };
     for (const [name, adapter] of [["running", queue], ["opened read-only", readOnly]] as const) {

@@ -6,14 +6,15 @@
  */
 import { appendFileSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { QueueError, createMessage, encode } from "@x/message";
+import { XError } from "@x/core";
+import { createMessage, encode } from "@x/message";
 import { printFaultReport, soakScale } from "@x/test-servers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ForeignDirectoryError, IdLockedError, createFileQueue, type FileQueueEvent } from "../../src/index.js";
+import { ForeignDirectoryError, IdLockedError, createFileQueue } from "../../src/index.js";
 import { parseLock } from "../../src/lock-file.js";
 import { formatReady, formatReserved, parseBuried, parseReady, parseReserved } from "../../src/names.js";
-import { tempDirs } from "../helpers.js";
+import { recordEvents, tempDirs, type RecordedEvent } from "../helpers.js";
 
 const tempDir = tempDirs();
 const runs = soakScale(2_000, 50_000);
@@ -82,8 +83,8 @@ describe("fuzzing the decoders", () => {
 
   it("job files: a file of any bytes under a job's name is served (when it is that job) or moved to corrupt/, and the real job next to it is served", async () => {
     const dir = tempDir();
-    const events: FileQueueEvent[] = [];
-    const queue = createFileQueue({ dir, fsync: false, maxJobBytes: 4096, onEvent: (event) => events.push(event) });
+    const events: RecordedEvent[] = [];
+    const queue = recordEvents(createFileQueue({ dir, fsync: false, maxJobBytes: 4096 }), events);
     await queue.stats();
     // A valid job of this id, or (for payloads createMessage refuses, such as a `__proto__` key)
     // the same JSON written by hand, which the decoder must refuse too.
@@ -149,7 +150,7 @@ describe("fuzzing the decoders", () => {
         writeFileSync(reserved, encode(createMessage({ id: `held-${n}` })));
         const outcome = await queue.enqueue({ id, payload: 1 }).then(
           () => "resolved",
-          (error: unknown) => (error instanceof IdLockedError ? "IdLockedError" : error instanceof QueueError ? error.code : "untyped"),
+          (error: unknown) => (error instanceof IdLockedError ? "IdLockedError" : error instanceof XError ? error.code : "untyped"),
         );
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
         expect(["resolved", "IdLockedError"]).toContain(outcome);

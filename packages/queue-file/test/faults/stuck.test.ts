@@ -109,7 +109,7 @@ describe("id locks", () => {
     writeFileSync(join(dir, "tmp", "order-8.idlock"), `${process.ppid}\n`);
     const error = await queue.enqueue({ id: "order-8", payload: 8 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IdLockedError);
-    expect(error).toMatchObject({ code: "ERR_X_QUEUE_ADAPTER", id: "order-8", holderPid: process.ppid, transient: true });
+    expect(error).toMatchObject({ code: "ERR_X_FILE_QUEUE_ID_LOCKED", id: "order-8", holderPid: process.ppid, transient: true });
     await queue.close();
   });
 });
