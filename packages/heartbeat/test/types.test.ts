@@ -1,5 +1,14 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { createHeart, type Heart, type HeartbeatMessage, type HeartbeatPublisher } from "@x/heartbeat";
+import {
+  createHeart,
+  createHeartbeatService,
+  createMonitor,
+  type Heart,
+  type HeartbeatMessage,
+  type HeartbeatPublisher,
+  type StatusChange,
+  type Transition,
+} from "@x/heartbeat";
 
 describe("Heart types", () => {
   it("types the subject by subjectAsString and the result by the publisher", async () => {
@@ -41,5 +50,54 @@ describe("Heart types", () => {
     expectTypeOf<ReturnType<typeof anyHeart.stop>>().extract<Promise<void>>().toEqualTypeOf<Promise<void>>();
     await anyHeart.stop();
     expect(subjects).toEqual(["heartbeat.t", "heartbeat.t", "heartbeat.t"]);
+  });
+});
+
+describe("the public surface", () => {
+  it("exports factories, not classes, and no internals", async () => {
+    const api = await import("@x/heartbeat");
+    expect(Object.keys(api).sort()).toEqual([
+      "AlreadyRunningError",
+      "GatewayError",
+      "GatewayTimeoutError",
+      "HEARTBEAT_SUBJECT_PREFIX",
+      "HeartbeatError",
+      "InvalidHeartbeatError",
+      "InvalidOptionError",
+      "InvalidProcessNameError",
+      "IteratorOverflowError",
+      "MAX_PAYLOAD_BYTES",
+      "MAX_SUBJECT_BYTES",
+      "createHeart",
+      "createHeartbeatService",
+      "createMonitor",
+      "parseHeartbeat",
+      "processNameProblem",
+    ]);
+  });
+
+  it("types each listener by its event", async () => {
+    const monitor = createMonitor();
+    const off = monitor.on("transition", (transition) => {
+      expectTypeOf(transition).toEqualTypeOf<Transition>();
+    });
+    expectTypeOf(off).toEqualTypeOf<() => void>();
+    monitor.on("invalid", (invalid) => {
+      expectTypeOf(invalid.reason).toBeString();
+    });
+    const service = createHeartbeatService<"R" | "H">({
+      gateway: { logHeartbeat: async () => ({ status: "R" }) },
+      intervalMs: 1_000,
+      reportByBuffer: 2,
+      initialStatus: "R",
+    });
+    service.on("status", (change) => {
+      expectTypeOf(change).toEqualTypeOf<StatusChange<"R" | "H">>();
+    });
+    service.on("failure", (error) => {
+      expectTypeOf(error).toEqualTypeOf<Error>();
+    });
+    off();
+    await monitor.close();
   });
 });
