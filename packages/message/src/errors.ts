@@ -16,7 +16,14 @@ export type QueueErrorCode =
   | "ERR_X_QUEUE_LEASE_LOST"
   | "ERR_X_QUEUE_TIMEOUT"
   | "ERR_X_QUEUE_JOB_TOO_BIG"
-  | "ERR_X_QUEUE_ADAPTER";
+  | "ERR_X_QUEUE_ADAPTER"
+  | AdapterErrorCode;
+
+/**
+ * The code of an adapter's own subclass of {@link AdapterError}, named after its package
+ * (`ERR_X_BEANSTALK_COMMAND`, `ERR_X_FILE_QUEUE_CORRUPT_JOB`), unique across the toolkit.
+ */
+export type AdapterErrorCode = `ERR_X_${string}`;
 
 /** Base class of every error thrown by `@x/message` and by queue adapters. */
 export class QueueError extends XError {
@@ -111,8 +118,12 @@ export class JobTooBigError extends QueueError {
 
 /** Any other failure of the queue's backend. */
 export class AdapterError extends QueueError {
-  constructor(message: string, options?: ErrorOptions) {
-    super("ERR_X_QUEUE_ADAPTER", message, options);
+  /**
+   * An adapter's subclass passes its own `code`; plain backend failures keep
+   * `ERR_X_QUEUE_ADAPTER`. Either way `instanceof AdapterError` catches them.
+   */
+  constructor(message: string, options?: ErrorOptions, code: AdapterErrorCode = "ERR_X_QUEUE_ADAPTER") {
+    super(code, message, options);
   }
 }
 

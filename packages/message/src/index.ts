@@ -31,4 +31,4 @@ export type {
   JobState,
   JobInfo,
 } from "./adapter.js";
-export type { QueueErrorCode } from "./errors.js";
+export type { QueueErrorCode, AdapterErrorCode } from "./errors.js";

@@ -10,21 +10,6 @@ import { AdapterError } from "@x/message";
 /** The codes of this package's own classes; unique across the toolkit. */
 export type BeanstalkErrorCode = "ERR_X_BEANSTALK_COMMAND" | "ERR_X_BEANSTALK_JOB_RESERVED_ELSEWHERE";
 
-/**
- * `AdapterError` typed with a `code` of any string. `@x/message` narrows `code` to the shared
- * `ERR_X_QUEUE_*` codes, which would leave no room for an adapter's own: a subclass may only
- * narrow a property's type. The class at runtime is `AdapterError` itself.
- */
-const BeanstalkAdapterError: new (
-  message: string,
-  options?: ErrorOptions,
-) => Error & Omit<AdapterError, "code"> & { readonly code: string } = AdapterError;
-
-function setCode(error: object, code: BeanstalkErrorCode): void {
-  // XError assigned the shared code in its constructor; this class's own replaces it.
-  (error as { code: string }).code = code;
-}
-
 /** The reply words beanstalkd uses when a command does not succeed. */
 export const BEANSTALK_REPLIES = [
   "NOT_FOUND",
@@ -70,7 +55,7 @@ const EXPLANATIONS: Readonly<Record<BeanstalkReply, string>> = {
  * beanstalkd answered a command with an error reply (fivebeans hands these over as bare
  * strings). `reply` is the server's word, e.g. `"DRAINING"`; `command` the command sent.
  */
-export class BeanstalkCommandError extends BeanstalkAdapterError {
+export class BeanstalkCommandError extends AdapterError {
   declare readonly code: "ERR_X_BEANSTALK_COMMAND";
   /** The server's reply word (`NOT_FOUND`, `DRAINING`, ...), or whatever else it sent. */
   readonly reply: BeanstalkReply | "UNEXPECTED_REPLY";
@@ -82,8 +67,7 @@ export class BeanstalkCommandError extends BeanstalkAdapterError {
   constructor(command: string, raw: string, options?: ErrorOptions) {
     const reply = isBeanstalkReply(raw) ? raw : "UNEXPECTED_REPLY";
     const why = reply === "UNEXPECTED_REPLY" ? `unexpected reply ${JSON.stringify(raw.slice(0, 80))}` : `${reply}: ${EXPLANATIONS[reply]}`;
-    super(`beanstalkd ${command}: ${why}`, options);
-    setCode(this, "ERR_X_BEANSTALK_COMMAND");
+    super(`beanstalkd ${command}: ${why}`, options, "ERR_X_BEANSTALK_COMMAND");
     this.reply = reply;
     this.raw = raw;
     this.command = command;
@@ -95,7 +79,7 @@ export class BeanstalkCommandError extends BeanstalkAdapterError {
  * reserved: beanstalkd lets only the holder delete a reserved job. It becomes deletable once its
  * holder releases it or its TTR runs out.
  */
-export class JobReservedElsewhereError extends BeanstalkAdapterError {
+export class JobReservedElsewhereError extends AdapterError {
   declare readonly code: "ERR_X_BEANSTALK_JOB_RESERVED_ELSEWHERE";
   /** The id of the job that could not be deleted. */
   readonly jobId: string;
@@ -105,8 +89,8 @@ export class JobReservedElsewhereError extends BeanstalkAdapterError {
       `job ${jobId} is reserved by another connection; beanstalkd lets only its holder delete it ` +
         "(retry after it is released or its TTR runs out)",
       options,
+      "ERR_X_BEANSTALK_JOB_RESERVED_ELSEWHERE",
     );
-    setCode(this, "ERR_X_BEANSTALK_JOB_RESERVED_ELSEWHERE");
     this.jobId = jobId;
   }
 }
