@@ -5,7 +5,7 @@
  * file, which directory, which system call) is a {@link FileQueueError}: one base class with a
  * code of its own per class, so callers branch on `instanceof` or `code`.
  */
-import { XError } from "@x/core";
+import { AdapterError } from "@x/message";
 
 /** The `code` of every {@link FileQueueError}, unique across the toolkit. */
 export type FileQueueErrorCode =
@@ -15,17 +15,15 @@ export type FileQueueErrorCode =
   | "ERR_X_FILE_QUEUE_ID_LOCKED";
 
 /**
- * Base class of the errors only a file queue has. It extends `@x/core`'s `XError` rather than
- * `@x/message`'s `AdapterError`, whose code is fixed: each class here needs a code of its own.
+ * Base class of the errors only a file queue has. It is an `AdapterError` of `@x/message` with a
+ * code of its own per class, so code written for any queue catches it as a backend failure.
  */
-export class FileQueueError extends XError {
+export class FileQueueError extends AdapterError {
   /** Stable code, unique across the toolkit; safe to branch on. */
   declare readonly code: FileQueueErrorCode;
 
-  // Not useless: it narrows `code` to this package's codes.
-  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
   constructor(code: FileQueueErrorCode, message: string, options?: ErrorOptions) {
-    super(code, message, options);
+    super(message, options, code);
   }
 }
 
