@@ -16,7 +16,7 @@ import { PerformanceObserver } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { compare, machine, percentile } from "@x/bench";
-import { Checks, createMessage, functionCheck, runProbe, type CheckOutput, type Output, type ProbeMessage } from "@x/probe";
+import { createChecks, createMessage, functionCheck, runProbe, type CheckOutput, type Output, type ProbeMessage } from "@x/probe";
 
 const { values } = parseArgs({
   // `pnpm bench -- --duration 5` passes the "--" through.
@@ -136,7 +136,7 @@ async function runBaseline(): Promise<SideResult> {
 async function runOurs(): Promise<SideResult> {
   const output = countingOutput();
   return measure((record) => {
-    const checks = new Checks(
+    const checks = createChecks(
       Array.from({ length: n }, (_, i) => {
         const callback = makeCallback(i);
         return functionCheck((context) => {

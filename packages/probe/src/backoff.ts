@@ -19,14 +19,14 @@ export type Backoff = Required<BackoffOptions>;
 /** Validates backoff options against their defaults; `option` names the field in errors. */
 export function resolveBackoff(option: string, value: BackoffOptions | undefined, defaults: Backoff): Backoff {
   if (value !== undefined && (typeof value !== "object" || (value as unknown) === null)) {
-    throw new InvalidOptionError(option, "must be an object { initialMs, maxMs, factor, jitter }");
+    throw new InvalidOptionError(option, value, "must be an object { initialMs, maxMs, factor, jitter }");
   }
   const initialMs = numberOption(`${option}.initialMs`, value?.initialMs, defaults.initialMs);
   const maxMs = numberOption(`${option}.maxMs`, value?.maxMs, Math.max(defaults.maxMs, initialMs));
-  if (maxMs < initialMs) throw new InvalidOptionError(`${option}.maxMs`, `must be >= initialMs (${initialMs})`);
+  if (maxMs < initialMs) throw new InvalidOptionError(`${option}.maxMs`, maxMs, `must be >= initialMs (${initialMs})`);
   const factor = numberOption(`${option}.factor`, value?.factor, defaults.factor, 1);
   const jitter = numberOption(`${option}.jitter`, value?.jitter, defaults.jitter);
-  if (jitter > 1) throw new InvalidOptionError(`${option}.jitter`, `must be between 0 and 1, got ${jitter}`);
+  if (jitter > 1) throw new InvalidOptionError(`${option}.jitter`, jitter, "must be between 0 and 1");
   return { initialMs, maxMs, factor, jitter };
 }
 

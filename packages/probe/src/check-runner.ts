@@ -1,8 +1,8 @@
-import type { Clock } from "./clock.js";
+import type { TimeSource } from "@x/core";
 import type { Check, CheckFailure } from "./contract.js";
 import { CheckNoResultError, CheckTimeoutError } from "./errors.js";
 import { isThenable } from "./internal/thenable.js";
-import { errorText } from "./logger.js";
+import { errorText } from "./internal/error-text.js";
 import type { RunContext } from "./run-context.js";
 
 /** How one run ended: with its raw output, or with a failure. */
@@ -21,7 +21,7 @@ export function failedOutcome(kind: CheckFailure["kind"], error: unknown, contex
  * within `context.timeoutMs` is abandoned: the context's signal is aborted (shell checks kill
  * their process on it) and `done` gets a `timeout` failure; a late result is ignored.
  */
-export function runCheck(check: Check, context: RunContext, clock: Clock, done: (outcome: RunOutcome) => void): void {
+export function runCheck(check: Check, context: RunContext, time: TimeSource, done: (outcome: RunOutcome) => void): void {
   let result: unknown;
   try {
     result = check.run(context);
@@ -33,7 +33,7 @@ export function runCheck(check: Check, context: RunContext, clock: Clock, done: 
     done(result === undefined || result === null ? failedOutcome("no-result", new CheckNoResultError(), context) : { ok: true, output: result });
     return;
   }
-  awaitRun(result, context, clock, done);
+  awaitRun(result, context, time, done);
 }
 
 /**
@@ -41,9 +41,9 @@ export function runCheck(check: Check, context: RunContext, clock: Clock, done: 
  * rejection, a `timeout` failure (after aborting the context) or, when the context is aborted
  * from outside, an `exception` failure.
  */
-export function awaitRun(result: PromiseLike<unknown>, context: RunContext, clock: Clock, done: (outcome: RunOutcome) => void): void {
+export function awaitRun(result: PromiseLike<unknown>, context: RunContext, time: TimeSource, done: (outcome: RunOutcome) => void): void {
   let settled = false;
-  const timer = clock.setTimeout(() => {
+  const timer = time.setTimeout(() => {
     if (settled) return;
     settled = true;
     const error = new CheckTimeoutError(context.timeoutMs);
@@ -54,20 +54,20 @@ export function awaitRun(result: PromiseLike<unknown>, context: RunContext, cloc
   context.onAbort((reason) => {
     if (settled) return;
     settled = true;
-    clock.clearTimeout(timer);
+    time.clearTimeout(timer);
     done(failedOutcome("exception", reason, context));
   });
   result.then(
     (output) => {
       if (settled) return;
       settled = true;
-      clock.clearTimeout(timer);
+      time.clearTimeout(timer);
       done(output === undefined || output === null ? failedOutcome("no-result", new CheckNoResultError(), context) : { ok: true, output });
     },
     (error: unknown) => {
       if (settled) return;
       settled = true;
-      clock.clearTimeout(timer);
+      time.clearTimeout(timer);
       done(failedOutcome("exception", error, context));
     },
   );

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock, settle } from "../test/support/fake-clock.js";
 import { recordingLogger } from "../test/support/log.js";
-import { Checks } from "./checks.js";
+import { createChecks } from "./checks.js";
 import { functionCheck } from "./checks/function-check.js";
 import type { ChecksOptions } from "./checks.js";
-import type { Clock } from "./clock.js";
+import type { TimeSource } from "@x/core";
 import type { Check, CheckContext, CheckFailure, CheckOutput, Handle, HandleContext, OnError } from "./contract.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "@x/core";
 import { HandleEofError, HandleReadError, InvalidCheckError, InvalidOptionError } from "./errors.js";
 import { createMessage } from "./message/build.js";
 import type { ProbeMessage } from "./message/types.js";
@@ -17,7 +17,7 @@ const T0 = 1_700_000_000_000;
 const msg = (aspect: string, value = 1): ProbeMessage => createMessage({ aspect, value, time: 1000 });
 
 /** Collects every batch `runNext()` returns until the test stops. */
-function collect(checks: Checks): { batches: ProbeMessage[][]; all: () => ProbeMessage[]; names: () => string[] } {
+function collect(checks: ReturnType<typeof createChecks>): { batches: ProbeMessage[][]; all: () => ProbeMessage[]; names: () => string[] } {
   const batches: ProbeMessage[][] = [];
   const loop = async (): Promise<void> => {
     while (!checks.closed) {
@@ -90,7 +90,7 @@ describe("Checks scheduler (fake clock)", () => {
     const f10 = functionCheck(function f10() {
       return msg("f10");
     }, { intervalMs: 10_000 });
-    const checks = new Checks([f60, f10], { clock });
+    const checks = createChecks([f60, f10], { time: clock });
     const out = collect(checks);
     await clock.advance(0);
     expect(out.names()).toEqual(["f10", "f60"]);
@@ -109,9 +109,9 @@ describe("Checks scheduler (fake clock)", () => {
   it("breaks ties first in, first out (list order for equal due times)", async () => {
     const clock = new FakeClock(T0);
     const names = ["a", "b", "c", "d", "e"];
-    const checks = new Checks(
+    const checks = createChecks(
       names.map((name) => functionCheck(() => msg(name), { intervalMs: 1_000 })),
-      { clock },
+      { time: clock },
     );
     const out = collect(checks);
     await clock.advance(0);
@@ -143,7 +143,7 @@ describe("Checks scheduler (fake clock)", () => {
   it("C3: a check returning [] sends nothing and runNext keeps waiting", async () => {
     const clock = new FakeClock(T0);
     let runs = 0;
-    const checks = new Checks([functionCheck(() => (runs++, []), { intervalMs: 100 })], { clock });
+    const checks = createChecks([functionCheck(() => (runs++, []), { intervalMs: 100 })], { time: clock });
     let resolved = false;
     void checks.runNext().then(() => {
       resolved = true;
@@ -161,11 +161,11 @@ describe("Checks scheduler (fake clock)", () => {
     const f = functionCheck(function f() {
       throw new Error("boom");
     }, { intervalMs: 10_000 });
-    const checks = new Checks([f], { clock, logger });
+    const checks = createChecks([f], { time: clock, logger });
     checks.on("checkFailed", (failure) => failures.push(failure));
     const out = collect(checks);
     await clock.advance(0);
-    expect(logger.has("WARNING", "check #0 f() raised exception: boom")).toBe(true);
+    expect(logger.has("WARNING", "check raised an exception check=f() id=0 error=boom")).toBe(true);
     expect(out.all()).toHaveLength(1);
     expect(out.all()[0]).toMatchObject({
       v: 3,
@@ -182,7 +182,7 @@ describe("Checks scheduler (fake clock)", () => {
 
   it("a check that throws a value with no string form still reports a failure state; the other checks are unaffected", async () => {
     const logger = recordingLogger();
-    const checks = new Checks(
+    const checks = createChecks(
       [
         functionCheck(function bare() {
           throw Object.create(null) as Error;
@@ -203,25 +203,25 @@ describe("Checks scheduler (fake clock)", () => {
       ["alive", undefined],
     ]);
     expect(messages[0]?.event.comment).toBe("raised exception: [object Object]");
-    expect(logger.lines.filter((l) => l.includes("raised exception"))).toHaveLength(2);
+    expect(logger.lines.filter((l) => l.includes("raised an exception"))).toHaveLength(2);
   });
 
   it("C4: onError 'drop' sends nothing for a failed run, but still logs and reschedules", async () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
     let runs = 0;
-    const checks = new Checks(
+    const checks = createChecks(
       [functionCheck(function f() {
         runs++;
         throw new Error("boom");
       }, { intervalMs: 1_000 }), functionCheck(() => msg("alive"), { intervalMs: 1_000 })],
-      { clock, logger, onError: "drop" },
+      { time: clock, logger, onError: "drop" },
     );
     const out = collect(checks);
     await clock.advance(2_000);
     expect(runs).toBe(3);
     expect(out.names()).toEqual(["alive", "alive", "alive"]);
-    expect(logger.lines.filter((l) => l.includes("raised exception"))).toHaveLength(3);
+    expect(logger.lines.filter((l) => l.includes("raised an exception"))).toHaveLength(3);
     await checks.close();
   });
 
@@ -231,10 +231,10 @@ describe("Checks scheduler (fake clock)", () => {
     const f = functionCheck(function f() {
       return undefined as unknown as CheckOutput;
     }, { intervalMs: 1_000 });
-    const checks = new Checks([f], { clock, logger });
+    const checks = createChecks([f], { time: clock, logger });
     const out = collect(checks);
     await clock.advance(0);
-    expect(logger.has("WARNING", "check #0 f() has returned nothing")).toBe(true);
+    expect(logger.has("WARNING", "check returned nothing check=f() id=0")).toBe(true);
     expect(out.all()).toEqual([
       expect.objectContaining({ event: { name: "f()", state: { value: "unknown", severity: "error" }, comment: "returned nothing" } }),
     ]);
@@ -244,7 +244,7 @@ describe("Checks scheduler (fake clock)", () => {
   it("C6: aspect and location options are written into returned dicts, without touching the original", async () => {
     const clock = new FakeClock(T0);
     const original = { v: 3, time: 5, location: {}, event: { name: "y", state: { value: "ok" } } } as const;
-    const checks = new Checks([functionCheck(() => original, { intervalMs: 10_000, aspect: "x", location: { host: "h" } })], { clock });
+    const checks = createChecks([functionCheck(() => original, { intervalMs: 10_000, aspect: "x", location: { host: "h" } })], { time: clock });
     const [first] = await checks.runNext();
     expect(first).toEqual({ v: 3, time: 5, location: { host: "h" }, event: { name: "x", state: { value: "ok" } } });
     expect(original.event.name).toBe("y");
@@ -255,7 +255,7 @@ describe("Checks scheduler (fake clock)", () => {
   it("C6: an async function's result (any thenable, not only a Promise) gets the aspect and location too", async () => {
     const clock = new FakeClock(T0);
     const thenable: PromiseLike<CheckOutput> = { then: (resolve) => Promise.resolve(msg("y")).then(resolve) };
-    const checks = new Checks([functionCheck(() => thenable as unknown as Promise<CheckOutput>, { intervalMs: 10_000, aspect: "x", location: { host: "h" } })], { clock });
+    const checks = createChecks([functionCheck(() => thenable as unknown as Promise<CheckOutput>, { intervalMs: 10_000, aspect: "x", location: { host: "h" } })], { time: clock });
     const [first] = await checks.runNext();
     expect(first).toEqual({ v: 3, time: 1000, location: { host: "h" }, event: { name: "x", vset: { value: { value: 1 } } } });
     await checks.close();
@@ -264,11 +264,11 @@ describe("Checks scheduler (fake clock)", () => {
   it("C7: with an aspect, returning undefined fails with 'invalid message'", async () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
-    const checks = new Checks([functionCheck(function f() {
+    const checks = createChecks([functionCheck(function f() {
       return undefined as unknown as CheckOutput;
-    }, { intervalMs: 10_000, aspect: "x" })], { clock, logger });
+    }, { intervalMs: 10_000, aspect: "x" })], { time: clock, logger });
     const [failure] = await checks.runNext();
-    expect(logger.has("WARNING", "check #0 f() raised exception: invalid message: invalid message (undefined)")).toBe(true);
+    expect(logger.has("WARNING", 'check raised an exception check=f() id=0 error="invalid message: invalid message (undefined)"')).toBe(true);
     expect(failure).toMatchObject({ event: { name: "x", state: { value: "unknown", severity: "error" } } });
     await checks.close();
   });
@@ -277,14 +277,14 @@ describe("Checks scheduler (fake clock)", () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
     const bad = { v: 3, time: 1, location: { host: 7 }, event: { name: "bad" } } as unknown as ProbeMessage;
-    const checks = new Checks([functionCheck(function mixed() {
+    const checks = createChecks([functionCheck(function mixed() {
       return [msg("good"), bad];
-    }, { intervalMs: 1_000 })], { clock, logger });
+    }, { intervalMs: 1_000 })], { time: clock, logger });
     const rejected: string[] = [];
     checks.on("messageRejected", (r) => rejected.push(`${r.source}: ${r.reason}`));
     expect((await checks.runNext()).map((m) => m.event.name)).toEqual(["good"]);
     expect(rejected).toEqual(["check #0 mixed(): location.host must be a string"]);
-    expect(logger.has("WARNING", "check #0 mixed() produced an invalid message: location.host must be a string")).toBe(true);
+    expect(logger.has("WARNING", 'invalid message check=mixed() id=0 reason="location.host must be a string"')).toBe(true);
     await checks.close();
   });
 
@@ -297,14 +297,14 @@ describe("Checks scheduler (fake clock)", () => {
       signals.push(ctx.signal);
       return new Promise<ProbeMessage>((resolve) => lateResults.push(resolve));
     }, { intervalMs: 1_000, timeoutMs: 300, aspect: "hung" });
-    const checks = new Checks([hung], { clock, logger });
+    const checks = createChecks([hung], { time: clock, logger });
     const out = collect(checks);
     await clock.advance(299);
     expect(out.all()).toEqual([]);
     expect(signals[0]?.aborted).toBe(false);
     await clock.advance(1);
     expect(signals[0]?.aborted).toBe(true);
-    expect(logger.has("WARNING", "check #0 hung() timed out after 300 ms")).toBe(true);
+    expect(logger.has("WARNING", 'check timed out check=hung() id=0 error="timed out after 300 ms"')).toBe(true);
     expect(out.all()).toHaveLength(1);
     expect(out.all()[0]?.event).toMatchObject({ name: "hung", state: { value: "unknown", severity: "error" }, comment: "timed out after 300 ms" });
     lateResults[0]?.(msg("late"));
@@ -329,7 +329,7 @@ describe("Checks scheduler (fake clock)", () => {
         running--;
         return msg(name);
       }, { intervalMs: 60_000 });
-    const checks = new Checks(["a", "b", "c", "d", "e"].map(make), { clock, concurrency: 2 });
+    const checks = createChecks(["a", "b", "c", "d", "e"].map(make), { time: clock, concurrency: 2 });
     const out = collect(checks);
     await clock.advance(0);
     expect(running).toBe(2);
@@ -352,7 +352,7 @@ describe("Checks scheduler (fake clock)", () => {
       run: () => (runs++, []),
       checkName: () => "stuck",
     };
-    const checks = new Checks([stuck], { clock, logger, minRescheduleMs: 1_000 });
+    const checks = createChecks([stuck], { time: clock, logger, minRescheduleMs: 1_000 });
     checks.start();
     await clock.advance(0);
     expect(runs).toBe(1);
@@ -360,7 +360,7 @@ describe("Checks scheduler (fake clock)", () => {
     expect(runs).toBe(1);
     await clock.advance(1);
     expect(runs).toBe(2);
-    expect(logger.has("WARNING", "check #0 stuck did not move nextRun() forward; retrying in 1000 ms")).toBe(true);
+    expect(logger.has("WARNING", "nextRun() did not move forward check=stuck id=0 retryInMs=1000")).toBe(true);
     await checks.close();
   });
 
@@ -378,37 +378,37 @@ describe("Checks scheduler (fake clock)", () => {
       run: () => (runs++, []),
       checkName: () => "flaky",
     };
-    const checks = new Checks([flaky], { clock, logger });
+    const checks = createChecks([flaky], { time: clock, logger });
     checks.start();
     await clock.advance(0);
-    expect(logger.has("WARNING", "check #0 flaky nextRun() threw: clock broke; retrying in 1000 ms")).toBe(true);
+    expect(logger.has("WARNING", 'nextRun() threw check=flaky id=0 error="clock broke" retryInMs=1000')).toBe(true);
     await clock.advance(1_000);
     expect(runs).toBe(2);
     await checks.close();
 
-    expect(() => new Checks([{ nextRun: () => { throw new Error("nope"); }, run: () => [] }])).toThrow(InvalidCheckError);
-    expect(() => new Checks([{ run: () => [] } as unknown as Check])).toThrow(/check #0 is neither a check/);
-    expect(() => new Checks([], { concurrency: 0 })).toThrow(InvalidOptionError);
-    expect(() => new Checks([], { timeoutMs: -1 })).toThrow(/`timeoutMs` must be a number >= 1/);
+    expect(() => createChecks([{ nextRun: () => { throw new Error("nope"); }, run: () => [] }])).toThrow(InvalidCheckError);
+    expect(() => createChecks([{ run: () => [] } as unknown as Check])).toThrow(/check #0 is neither a check/);
+    expect(() => createChecks([], { concurrency: 0 })).toThrow(InvalidOptionError);
+    expect(() => createChecks([], { timeoutMs: -1 })).toThrow(/`timeoutMs` must be a finite number of milliseconds >= 1/);
   });
 
   it("numbers handles and checks by list position, so ids never collide", async () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
     const handle = new FakeHandle();
-    const checks = new Checks(
+    const checks = createChecks(
       [handle, functionCheck(function f1() {
         throw new Error("x");
       }, { intervalMs: 1_000 }), functionCheck(function f2() {
         throw new Error("y");
       }, { intervalMs: 1_000 })],
-      { clock, logger },
+      { time: clock, logger },
     );
     checks.start();
     await clock.advance(0);
-    expect(logger.has("INFO", "adding handle #0 fake to poll queue")).toBe(true);
-    expect(logger.has("WARNING", "check #1 f1() raised exception: x")).toBe(true);
-    expect(logger.has("WARNING", "check #2 f2() raised exception: y")).toBe(true);
+    expect(logger.has("INFO", "handle opened handle=fake id=0")).toBe(true);
+    expect(logger.has("WARNING", "check raised an exception check=f1() id=1 error=x")).toBe(true);
+    expect(logger.has("WARNING", "check raised an exception check=f2() id=2 error=y")).toBe(true);
     await checks.close();
   });
 
@@ -417,26 +417,26 @@ describe("Checks scheduler (fake clock)", () => {
     const logger = recordingLogger();
     const forged: Check = { nextRun: () => 0, run: () => { throw new Error("x"); }, checkName: () => "evil\nERROR forged line" };
     const long: Check = { nextRun: () => 0, run: () => { throw new Error("y"); }, checkName: () => "n".repeat(1_000) };
-    const checks = new Checks([forged, long], { clock, logger, onError: "drop" });
+    const checks = createChecks([forged, long], { time: clock, logger, onError: "drop" });
     checks.start();
     await clock.advance(0);
     expect(logger.lines.every((line) => !line.includes("\n"))).toBe(true);
-    expect(logger.has("WARNING", "check #0 evil\\nERROR forged line raised exception: x")).toBe(true);
-    expect(logger.has("WARNING", `check #1 ${"n".repeat(200)}… raised exception: y`)).toBe(true);
+    expect(logger.has("WARNING", 'check raised an exception check="evil\\\\nERROR forged line" id=0 error=x')).toBe(true);
+    expect(logger.has("WARNING", `check raised an exception check="${"n".repeat(200)}…" id=1 error=y`)).toBe(true);
     await checks.close();
   });
 
   it("runOnce runs the checks once in list order, skipping handles (C20)", async () => {
     const clock = new FakeClock(T0);
     const handle = new FakeHandle();
-    const checks = new Checks([
+    const checks = createChecks([
       functionCheck(() => msg("a"), { intervalMs: 60_000 }),
       handle,
       functionCheck(() => msg("b"), { intervalMs: 10_000 }),
       functionCheck(function boom() {
         throw new Error("boom");
       }, { intervalMs: 10_000 }),
-    ], { clock });
+    ], { time: clock });
     const messages = await checks.runOnce();
     expect(messages.map((m) => m.event.name)).toEqual(["a", "b", "boom()"]);
     expect(handle.opens).toBe(0);
@@ -447,10 +447,10 @@ describe("Checks scheduler (fake clock)", () => {
     const clock = new FakeClock(T0);
     const handle = new FakeHandle();
     let signal: AbortSignal | undefined;
-    const checks = new Checks([handle, functionCheck((ctx) => {
+    const checks = createChecks([handle, functionCheck((ctx) => {
       signal = ctx.signal;
       return new Promise<CheckOutput>(() => undefined);
-    }, { intervalMs: 1_000 })], { clock });
+    }, { intervalMs: 1_000 })], { time: clock });
     const waiting = checks.runNext();
     await clock.advance(0);
     await checks.close();
@@ -464,7 +464,7 @@ describe("Checks scheduler (fake clock)", () => {
   it("forward() hands each message to a callback as it is produced, until aborted; a throwing callback is logged", async () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
-    const checks = new Checks([functionCheck(() => msg("a"), { intervalMs: 1_000 }), functionCheck(() => msg("b"), { intervalMs: 1_000 })], { clock, logger });
+    const checks = createChecks([functionCheck(() => msg("a"), { intervalMs: 1_000 }), functionCheck(() => msg("b"), { intervalMs: 1_000 })], { time: clock, logger });
     const seen: string[] = [];
     const stop = new AbortController();
     const forwarding = checks.forward((m) => {
@@ -473,7 +473,7 @@ describe("Checks scheduler (fake clock)", () => {
     }, { signal: stop.signal });
     await clock.advance(1_000);
     expect(seen).toEqual(["a", "b", "a", "b"]);
-    expect(logger.has("ERROR", "sending a message failed: output closed")).toBe(true);
+    expect(logger.has("ERROR", 'sending a message failed error="output closed"')).toBe(true);
     stop.abort();
     await forwarding;
     await clock.advance(1_000);
@@ -484,7 +484,7 @@ describe("Checks scheduler (fake clock)", () => {
   });
 
   it("runNext() honours its abort signal", async () => {
-    const checks = new Checks([], { clock: new FakeClock(T0) });
+    const checks = createChecks([], { time: new FakeClock(T0) });
     const controller = new AbortController();
     const waiting = checks.runNext({ signal: controller.signal });
     controller.abort(new Error("stop"));
@@ -495,24 +495,25 @@ describe("Checks scheduler (fake clock)", () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
     let n = 0;
-    const checks = new Checks([functionCheck(() => msg("n", ++n), { intervalMs: 1_000 })], { clock, logger, maxBuffered: 3 });
+    const checks = createChecks([functionCheck(() => msg("n", ++n), { intervalMs: 1_000 })], { time: clock, logger, maxBuffered: 3 });
     const dropped: number[] = [];
-    checks.on("messagesDropped", (count) => dropped.push(count));
+    checks.on("messagesDropped", ({ count }) => dropped.push(count));
     checks.start();
     await clock.advance(4_000); // five runs, nobody collecting
     expect(dropped).toEqual([1, 1]);
-    expect(logger.has("WARNING", "dropped 1 messages nobody collected (maxBuffered is 3)")).toBe(true);
+    expect(logger.has("WARNING", "dropped messages nobody collected dropped=1 maxBuffered=3")).toBe(true);
     expect((await checks.runNext()).map((m) => m.event.vset?.value?.value)).toEqual([3, 4, 5]);
     await checks.close();
   });
 
   it("validates its options, naming the bad one", () => {
-    expect(() => new Checks("not a list" as unknown as Check[])).toThrow("`checks` must be a list of checks and handles, got \"not a list\"");
-    expect(() => new Checks([], { maxBuffered: 0 })).toThrow("`maxBuffered` must be an integer >= 1, got 0");
-    expect(() => new Checks([], { logger: console.log as unknown as Logger })).toThrow("`logger` must be an object with debug(), info(), warn(), error()");
-    expect(() => new Checks([], { clock: { now: () => 1 } as unknown as Clock })).toThrow("`clock` must be an object with now(), setTimeout(), clearTimeout(); an object lacks setTimeout, clearTimeout");
-    expect(() => new Checks([], { onError: "ignore" as OnError })).toThrow('`onError` must be one of "state", "drop", got "ignore"');
-    expect(() => new Checks([], null as unknown as ChecksOptions)).toThrow(InvalidOptionError);
+    expect(() => createChecks("not a list" as unknown as Check[])).toThrow("option `checks` must be a list of checks and handles, got not a list");
+    expect(() => createChecks([], { maxBuffered: 0 })).toThrow("`maxBuffered` must be an integer between 1 and 9007199254740991, got 0");
+    expect(() => createChecks([], { logger: console.log as unknown as Logger })).toThrow("option `logger` must have debug(), info(), warn() and error() methods");
+    expect(() => createChecks([], { time: { now: () => 1 } as unknown as TimeSource })).toThrow("option `time` must have now(), wallNow(), setTimeout() and clearTimeout() (wallNow is missing)");
+    expect(() => createChecks([], { clock: new FakeClock(T0) } as ChecksOptions)).toThrow("option `clock` is not an option of createChecks(); valid options: concurrency, logger, maxBuffered");
+    expect(() => createChecks([], { onError: "ignore" as OnError })).toThrow('`onError` must be one of "state", "drop", got ignore');
+    expect(() => createChecks([], null as unknown as ChecksOptions)).toThrow(InvalidOptionError);
   });
 });
 
@@ -525,7 +526,7 @@ describe("Checks handles (fake clock, fake handle)", () => {
       await new Promise<void>((resolve) => (finish = resolve));
       return msg("slow");
     }, { intervalMs: 60_000 });
-    const checks = new Checks([slow, handle], { clock });
+    const checks = createChecks([slow, handle], { time: clock });
     const out = collect(checks);
     await clock.advance(0);
     handle.push(msg("h1"), msg("h2"));
@@ -542,7 +543,7 @@ describe("Checks handles (fake clock, fake handle)", () => {
     const logger = recordingLogger();
     const handle = new FakeHandle();
     const closed: number[] = [];
-    const checks = new Checks([handle], { clock, logger, random: () => 0.5 });
+    const checks = createChecks([handle], { time: clock, logger, random: () => 0.5 });
     checks.on("handleClosed", (info) => closed.push(info.reopenInMs));
     const out = collect(checks);
     await clock.advance(0);
@@ -553,12 +554,12 @@ describe("Checks handles (fake clock, fake handle)", () => {
     handle.eof();
     await settle();
     expect(handle.closes).toBe(1);
-    expect(logger.has("WARNING", "handle #0 fake returned EOF: child process terminated; reopening in 1000 ms")).toBe(true);
+    expect(logger.has("WARNING", 'handle reached EOF handle=fake id=0 reason="child process terminated" reopenInMs=1000')).toBe(true);
     await clock.advance(999);
     expect(handle.opens).toBe(1);
     await clock.advance(1);
     expect(handle.opens).toBe(2);
-    expect(logger.has("INFO", "handle #0 fake reopened")).toBe(true);
+    expect(logger.has("INFO", "handle reopened handle=fake id=0")).toBe(true);
     handle.eof();
     await settle();
     await clock.advance(2_000);
@@ -572,14 +573,14 @@ describe("Checks handles (fake clock, fake handle)", () => {
     const logger = recordingLogger();
     const handle = new FakeHandle();
     handle.failOpens = 3;
-    const checks = new Checks([handle], { clock, logger, random: () => 0.5, reopen: { initialMs: 100, maxMs: 250, factor: 2 } });
+    const checks = createChecks([handle], { time: clock, logger, random: () => 0.5, reopen: { initialMs: 100, maxMs: 250, factor: 2 } });
     const out = collect(checks);
     await clock.advance(0);
-    expect(logger.has("WARNING", "handle #0 fake start failed: cannot open; reopening in 100 ms")).toBe(true);
+    expect(logger.has("WARNING", 'handle start failed handle=fake id=0 error="cannot open" reopenInMs=100')).toBe(true);
     await clock.advance(100);
-    expect(logger.has("WARNING", "handle #0 fake reopen failed: cannot open; reopening in 200 ms")).toBe(true);
+    expect(logger.has("WARNING", 'handle reopen failed handle=fake id=0 error="cannot open" reopenInMs=200')).toBe(true);
     await clock.advance(200);
-    expect(logger.has("WARNING", "reopen failed: cannot open; reopening in 250 ms")).toBe(true);
+    expect(logger.has("WARNING", 'reopen failed handle=fake id=0 error="cannot open" reopenInMs=250')).toBe(true);
     await clock.advance(250);
     expect(handle.opens).toBe(4);
     handle.push(msg("finally"));
@@ -592,7 +593,7 @@ describe("Checks handles (fake clock, fake handle)", () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
     const handle = new FakeHandle();
-    const checks = new Checks([handle], { clock, logger });
+    const checks = createChecks([handle], { time: clock, logger });
     const errors: Error[] = [];
     checks.on("handleError", (info) => errors.push(info.error));
     const out = collect(checks);
@@ -600,10 +601,10 @@ describe("Checks handles (fake clock, fake handle)", () => {
     handle.readThrows = new Error("garbled");
     handle.context?.readable();
     await settle();
-    expect(logger.has("WARNING", "handle #0 fake raised a read exception: garbled")).toBe(true);
+    expect(logger.has("WARNING", "handle read failed handle=fake id=0 error=garbled")).toBe(true);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(HandleReadError);
-    expect(errors[0]).toMatchObject({ code: "ERR_HANDLE_READ", message: "garbled", cause: new Error("garbled") });
+    expect(errors[0]).toMatchObject({ code: "ERR_X_PROBE_HANDLE_READ", message: "garbled", cause: new Error("garbled") });
     handle.push(msg("after"));
     await settle();
     expect(out.names()).toEqual(["after"]);
@@ -627,7 +628,7 @@ describe("Checks handles (fake clock, fake handle)", () => {
         running = false;
       },
     };
-    const checks = new Checks([slowOpen], { clock });
+    const checks = createChecks([slowOpen], { time: clock });
     checks.start();
     await settle();
     expect(contextSignal?.aborted).toBe(false);
@@ -642,8 +643,8 @@ describe("Checks handles (fake clock, fake handle)", () => {
   });
 
   it("validates backoff options", () => {
-    expect(() => new Checks([], { reopen: { initialMs: -5 } })).toThrow(/`reopen.initialMs`/);
-    expect(() => new Checks([], { reopen: { initialMs: 10, maxMs: 5 } })).toThrow(/`reopen.maxMs` must be >= initialMs/);
-    expect(() => new Checks([], { reopen: { jitter: 2 } })).toThrow(/`reopen.jitter`/);
+    expect(() => createChecks([], { reopen: { initialMs: -5 } })).toThrow(/`reopen.initialMs`/);
+    expect(() => createChecks([], { reopen: { initialMs: 10, maxMs: 5 } })).toThrow(/`reopen.maxMs` must be >= initialMs/);
+    expect(() => createChecks([], { reopen: { jitter: 2 } })).toThrow(/`reopen.jitter`/);
   });
 });

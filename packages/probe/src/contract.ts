@@ -1,4 +1,4 @@
-import type { Logger } from "./logger.js";
+import type { Logger } from "@x/core";
 import type { ProbeMessage } from "./message/types.js";
 
 /**
@@ -21,14 +21,15 @@ export interface CheckContext {
   readonly scheduledAt: number;
   /**
    * When the run started, on the scheduler's clock (ms); at or after `scheduledAt`. In a burst
-   * of due checks the clock is read once per 32 runs, so this can be a few microseconds early.
+   * of due checks the clock is not read for every run (reading it costs as much as a small
+   * check), so this can be a few microseconds early.
    */
   readonly startedAt: number;
   /** The timeout of this run (ms). */
   readonly timeoutMs: number;
   /** Aborted when the run times out or the scheduler closes; subprocesses are killed on it. */
   readonly signal: AbortSignal;
-  /** The scheduler's logger, with lines prefixed by `check #<id> <name>: `. */
+  /** The scheduler's logger; every line gets the fields `check` (the name) and `id`. */
   readonly logger: Logger;
 }
 

@@ -3,32 +3,38 @@
  * message text.
  */
 
-/** Stable, machine-readable error codes. */
+import { XError } from "@x/core";
+
+export { InvalidOptionError } from "@x/core";
+
+/** Stable, machine-readable error codes, unique across the `@x` toolkit. */
 export type ProbeErrorCode =
-  | "ERR_INVALID_OPTION"
-  | "ERR_INVALID_MESSAGE"
-  | "ERR_INVALID_CHECK"
-  | "ERR_CHECK_TIMEOUT"
-  | "ERR_CHECK_NO_RESULT"
-  | "ERR_COMMAND"
-  | "ERR_HANDLE_EOF"
-  | "ERR_HANDLE_READ"
-  | "ERR_OUTPUT"
-  | "ERR_OUTPUT_PATH"
-  | "ERR_INVALID_ADDRESS"
-  | "ERR_OUTPUT_CLOSED"
-  | "ERR_CHECKS_MODULE"
-  | "ERR_USAGE";
+  | "ERR_X_PROBE_INVALID_MESSAGE"
+  | "ERR_X_PROBE_INVALID_CHECK"
+  | "ERR_X_PROBE_CHECK_TIMEOUT"
+  | "ERR_X_PROBE_CHECK_NO_RESULT"
+  | "ERR_X_PROBE_COMMAND"
+  | "ERR_X_PROBE_HANDLE_EOF"
+  | "ERR_X_PROBE_HANDLE_READ"
+  | "ERR_X_PROBE_OUTPUT"
+  | "ERR_X_PROBE_OUTPUT_PATH"
+  | "ERR_X_PROBE_INVALID_ADDRESS"
+  | "ERR_X_PROBE_OUTPUT_CLOSED"
+  | "ERR_X_PROBE_CHECKS_MODULE"
+  | "ERR_X_PROBE_USAGE";
 
-/** Base class of every error thrown by `@x/probe`. */
-export class ProbeError extends Error {
-  /** Stable code; safe to branch on. */
-  readonly code: ProbeErrorCode;
+/**
+ * Base class of every error thrown by `@x/probe`, except bad options, which are `@x/core`'s
+ * `InvalidOptionError` as in every `@x` package.
+ */
+export class ProbeError extends XError {
+  /** Stable code, unique across the toolkit; safe to branch on. */
+  declare readonly code: ProbeErrorCode;
 
+  // Narrows the code to this package's codes; XError's constructor does the rest.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
   constructor(code: ProbeErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
+    super(code, message, options);
   }
 }
 
@@ -44,24 +50,13 @@ function messageError(code: ProbeErrorCode): new (message: string, options?: Err
   };
 }
 
-/** An option with a bad value; `option` names it (`intervalMs`, `spoolBytes`). */
-export class InvalidOptionError extends ProbeError {
-  /** The option, as a path from the options object (`reopen.initialMs`, `checks[2].timeoutMs`). */
-  readonly option: string;
-
-  constructor(option: string, problem: string, options?: ErrorOptions) {
-    super("ERR_INVALID_OPTION", `\`${option}\` ${problem}`, options);
-    this.option = option;
-  }
-}
-
 /** Something that is not a valid seismometer v3 message; `reason` says what is wrong. */
-export class InvalidMessageError extends ProbeError {
+export class InvalidProbeMessageError extends ProbeError {
   /** What is wrong, e.g. `location.host must be a string`. */
   readonly reason: string;
 
   constructor(reason: string, options?: ErrorOptions) {
-    super("ERR_INVALID_MESSAGE", `invalid message: ${reason}`, options);
+    super("ERR_X_PROBE_INVALID_MESSAGE", `invalid message: ${reason}`, options);
     this.reason = reason;
   }
 }
@@ -72,7 +67,7 @@ export class InvalidCheckError extends ProbeError {
   readonly index: number;
 
   constructor(index: number, problem: string, options?: ErrorOptions) {
-    super("ERR_INVALID_CHECK", `check #${index} ${problem}`, options);
+    super("ERR_X_PROBE_INVALID_CHECK", `check #${index} ${problem}`, options);
     this.index = index;
   }
 }
@@ -83,7 +78,7 @@ export class CheckTimeoutError extends ProbeError {
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number, options?: ErrorOptions) {
-    super("ERR_CHECK_TIMEOUT", `timed out after ${timeoutMs} ms`, options);
+    super("ERR_X_PROBE_CHECK_TIMEOUT", `timed out after ${timeoutMs} ms`, options);
     this.timeoutMs = timeoutMs;
   }
 }
@@ -94,24 +89,24 @@ export class CheckTimeoutError extends ProbeError {
  */
 export class CheckNoResultError extends ProbeError {
   constructor(options?: ErrorOptions) {
-    super("ERR_CHECK_NO_RESULT", "check returned nothing (return [] for no messages)", options);
+    super("ERR_X_PROBE_CHECK_NO_RESULT", "check returned nothing (return [] for no messages)", options);
   }
 }
 
 /** A command could not be started, or its output exceeded the limit. */
-export class CommandError extends messageError("ERR_COMMAND") {}
+export class CommandError extends messageError("ERR_X_PROBE_COMMAND") {}
 
 /**
  * Thrown by a handle's `readMessages()` at end of file: the scheduler closes the handle and
  * reopens it later with backoff (DumbProbe's `HandleEOF`).
  */
-export class HandleEofError extends messageError("ERR_HANDLE_EOF") {}
+export class HandleEofError extends messageError("ERR_X_PROBE_HANDLE_EOF") {}
 
 /**
  * A handle could not turn what it read into messages (a line that does not parse, a line too
  * long), or its `readMessages()` threw something other than EOF. The handle stays open.
  */
-export class HandleReadError extends messageError("ERR_HANDLE_READ") {}
+export class HandleReadError extends messageError("ERR_X_PROBE_HANDLE_READ") {}
 
 /**
  * An output could not deliver a message: it cannot be encoded as JSON, it does not fit (a
@@ -119,7 +114,7 @@ export class HandleReadError extends messageError("ERR_HANDLE_READ") {}
  * counted as dropped; the output keeps serving.
  */
 export class OutputError extends ProbeError {
-  constructor(message: string, options?: ErrorOptions, code: ProbeErrorCode = "ERR_OUTPUT") {
+  constructor(message: string, options?: ErrorOptions, code: ProbeErrorCode = "ERR_X_PROBE_OUTPUT") {
     super(code, message, options);
   }
 }
@@ -134,7 +129,7 @@ export class UnsafeOutputPathError extends OutputError {
   readonly path: string;
 
   constructor(path: string, problem: string, options?: ErrorOptions) {
-    super(`refusing to write to ${path}: ${problem}`, options, "ERR_OUTPUT_PATH");
+    super(`refusing to write to ${path}: ${problem}`, options, "ERR_X_PROBE_OUTPUT_PATH");
     this.path = path;
   }
 }
@@ -145,7 +140,7 @@ export class InvalidAddressError extends ProbeError {
   readonly address: string;
 
   constructor(address: string, problem: string, options?: ErrorOptions) {
-    super("ERR_INVALID_ADDRESS", `invalid destination "${address}": ${problem}`, options);
+    super("ERR_X_PROBE_INVALID_ADDRESS", `invalid destination "${address}": ${problem}`, options);
     this.address = address;
   }
 }
@@ -153,12 +148,12 @@ export class InvalidAddressError extends ProbeError {
 /** The output was closed; it accepts no more messages. */
 export class OutputClosedError extends ProbeError {
   constructor(output: string, options?: ErrorOptions) {
-    super("ERR_OUTPUT_CLOSED", `output ${output} is closed`, options);
+    super("ERR_X_PROBE_OUTPUT_CLOSED", `output ${output} is closed`, options);
   }
 }
 
 /** A checks module could not be loaded or does not export a usable `CHECKS`. */
-export class ChecksModuleError extends messageError("ERR_CHECKS_MODULE") {}
+export class ChecksModuleError extends messageError("ERR_X_PROBE_CHECKS_MODULE") {}
 
 /** Bad command-line usage of `x-probe`. */
-export class UsageError extends messageError("ERR_USAGE") {}
+export class ProbeUsageError extends messageError("ERR_X_PROBE_USAGE") {}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock, settle } from "../test/support/fake-clock.js";
 import { recordingLogger } from "../test/support/log.js";
-import { Checks } from "./checks.js";
+import { createChecks } from "./checks.js";
 import type { ChecksRunner } from "./contract.js";
 import { functionCheck } from "./checks/function-check.js";
 import { createMessage } from "./message/build.js";
@@ -29,7 +29,7 @@ describe("runProbe", () => {
   it("sends what a Checks scheduler produces until aborted", async () => {
     const clock = new FakeClock(1_700_000_000_000);
     let n = 0;
-    const checks = new Checks([functionCheck(() => createMessage({ aspect: "n", value: ++n, time: 1 }), { intervalMs: 1_000 })], { clock });
+    const checks = createChecks([functionCheck(() => createMessage({ aspect: "n", value: ++n, time: 1 }), { intervalMs: 1_000 })], { time: clock });
     const output = memoryOutput();
     const stop = new AbortController();
     const running = runProbe({ checks, output, signal: stop.signal });
@@ -54,14 +54,14 @@ describe("runProbe", () => {
     };
     const output = memoryOutput();
     const stop = new AbortController();
-    const running = runProbe({ checks: runner, output, signal: stop.signal, logger, clock, retryMs: 500 });
+    const running = runProbe({ checks: runner, output, signal: stop.signal, logger, time: clock, retryMs: 500 });
     await settle();
-    expect(logger.has("ERROR", "CHECKS.runNext() failed: backend down; retrying in 500 ms")).toBe(true);
+    expect(logger.has("ERROR", 'CHECKS.runNext() failed error="backend down" retryInMs=500')).toBe(true);
     expect(calls).toBe(1);
     await clock.advance(500);
     expect(calls).toBe(4);
     expect(output.sent.map((m) => m.event.name)).toEqual(["ok", "ok"]);
-    expect(logger.lines.filter((l) => l.includes("produced an invalid message: time must be a finite number"))).toHaveLength(2);
+    expect(logger.lines.filter((l) => l.includes('produced an invalid message reason="time must be a finite number'))).toHaveLength(2);
     stop.abort();
     await running; // returns although runNext() never settles
   });
@@ -87,24 +87,24 @@ describe("runProbe", () => {
       },
     };
     const stop = new AbortController();
-    const running = runProbe({ checks: runner, output: refusing, signal: stop.signal, logger, clock, retryMs: 100 });
+    const running = runProbe({ checks: runner, output: refusing, signal: stop.signal, logger, time: clock, retryMs: 100 });
     await settle();
-    expect(logger.has("ERROR", "CHECKS.runNext() failed: CHECKS.runNext() must return an iterable of messages, got 42; retrying in 100 ms")).toBe(true);
+    expect(logger.has("ERROR", 'CHECKS.runNext() failed error="CHECKS.runNext() must return an iterable of messages, got 42" retryInMs=100')).toBe(true);
     await clock.advance(100);
     expect(calls).toBe(3);
     expect(output.sent.map((m) => m.event.name)).toEqual(["kept"]);
-    expect(logger.has("ERROR", "sending a message failed: output memory is closed")).toBe(true);
+    expect(logger.has("ERROR", 'sending a message failed error="output memory is closed"')).toBe(true);
     expect(logger.lines.filter((line) => line.startsWith("ERROR"))).toHaveLength(2);
     stop.abort();
     await running;
-    expect(new ChecksModuleError("x").code).toBe("ERR_CHECKS_MODULE");
+    expect(new ChecksModuleError("x").code).toBe("ERR_X_PROBE_CHECKS_MODULE");
   });
 
   it("validates its options, naming the bad one", async () => {
     const output = memoryOutput();
-    await expect(runProbe({ checks: [] as unknown as ChecksRunner, output })).rejects.toThrow("`checks` must be a Checks scheduler or an object with runNext(), got a list");
-    await expect(runProbe({ checks: new Checks([]), output: {} as Output })).rejects.toThrow("`output` must be an output with send(), got an object");
-    await expect(runProbe({ checks: new Checks([]), output, signal: "stop" as unknown as AbortSignal })).rejects.toThrow(InvalidOptionError);
-    await expect(runProbe({ checks: new Checks([]), output, retryMs: -1 })).rejects.toThrow("`retryMs` must be a number >= 0, got -1");
+    await expect(runProbe({ checks: [] as unknown as ChecksRunner, output })).rejects.toThrow("`checks` must be a Checks scheduler (createChecks()) or an object with runNext(), got []");
+    await expect(runProbe({ checks: createChecks([]), output: {} as Output })).rejects.toThrow("`output` must be an output with send(), got {}");
+    await expect(runProbe({ checks: createChecks([]), output, signal: "stop" as unknown as AbortSignal })).rejects.toThrow(InvalidOptionError);
+    await expect(runProbe({ checks: createChecks([]), output, retryMs: -1 })).rejects.toThrow("`retryMs` must be a finite number of milliseconds >= 0, got -1");
   });
 });

@@ -1,9 +1,7 @@
-import { Checks } from "./checks.js";
-import { sleepOn, systemClock, type Clock } from "./clock.js";
+import { checkOptionKeys, describeValue, durationMsOption, InvalidOptionError, loggerOption, sleep, timeSourceOption, type Logger, type TimeSource } from "@x/core";
+import { ScheduledChecks, type Checks } from "./checks.js";
 import { isChecksRunner, type ChecksRunner } from "./contract.js";
-import { ChecksModuleError, InvalidOptionError } from "./errors.js";
-import { clockOption, describe, loggerOption, numberOption } from "./internal/options.js";
-import { errorText, silentLogger, type Logger } from "./logger.js";
+import { ChecksModuleError } from "./errors.js";
 import type { ProbeMessage } from "./message/types.js";
 import { messageProblem } from "./message/validate.js";
 import type { Output } from "./outputs/output.js";
@@ -11,20 +9,22 @@ import type { Output } from "./outputs/output.js";
 /** Pause after a `CHECKS.runNext()` that threw, before calling it again, by default: 1 s. */
 export const DEFAULT_RUNNER_RETRY_MS = 1_000;
 
+const OPTION_KEYS = ["checks", "output", "signal", "logger", "retryMs", "time"];
+
 /** Options for {@link runProbe}. */
 export interface RunProbeOptions {
-  /** A {@link Checks} scheduler, or a `CHECKS` object with its own `runNext()`. Required. */
+  /** A `Checks` scheduler ({@link createChecks}), or a `CHECKS` object with its own `runNext()`. Required. */
   readonly checks: Checks | ChecksRunner;
   /** Where the messages go. Required. */
   readonly output: Output;
   /** Stops the loop. The checks and the output stay open: the caller closes them. @default none: runs until aborted */
   readonly signal?: AbortSignal;
-  /** @default silentLogger */
+  /** Receives the loop's log lines. @default none: nothing is logged */
   readonly logger?: Logger;
   /** Pause after a failing `runNext()` of a `CHECKS` object (ms). @default DEFAULT_RUNNER_RETRY_MS */
   readonly retryMs?: number;
-  /** For the retry pause. @default systemClock */
-  readonly clock?: Clock;
+  /** Timers of the retry pause. @default `@x/core`'s systemTime */
+  readonly time?: TimeSource;
 }
 
 /**
@@ -34,14 +34,15 @@ export interface RunProbeOptions {
  * logged and retried after `retryMs` instead of killing the probe.
  */
 export async function runProbe(options: RunProbeOptions): Promise<void> {
+  checkOptionKeys(options, OPTION_KEYS, "runProbe");
   const { checks, output, signal } = (options as Partial<RunProbeOptions> | undefined) ?? {};
-  if (!(checks instanceof Checks) && !isChecksRunner(checks)) throw new InvalidOptionError("checks", `must be a Checks scheduler or an object with runNext(), got ${describe(checks)}`);
-  if (typeof output?.send !== "function") throw new InvalidOptionError("output", `must be an output with send(), got ${describe(output)}`);
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError("signal", `must be an AbortSignal, got ${describe(signal)}`);
-  const logger = loggerOption("logger", options.logger, silentLogger);
-  const clock = clockOption("clock", options.clock, systemClock);
-  const retryMs = numberOption("retryMs", options.retryMs, DEFAULT_RUNNER_RETRY_MS);
-  if (checks instanceof Checks) {
+  if (!(checks instanceof ScheduledChecks) && !isChecksRunner(checks)) throw new InvalidOptionError("checks", checks, "must be a Checks scheduler (createChecks()) or an object with runNext()");
+  if (typeof output?.send !== "function") throw new InvalidOptionError("output", output, `must be an output with send()`);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError("signal", signal, `must be an AbortSignal`);
+  const logger = loggerOption(options.logger);
+  const time = timeSourceOption(options.time);
+  const retryMs = durationMsOption("retryMs", options.retryMs, DEFAULT_RUNNER_RETRY_MS);
+  if (checks instanceof ScheduledChecks) {
     // Push mode: each message goes out as it is produced (Checks logs a send that throws).
     await checks.forward((message) => {
       output.send(message);
@@ -56,20 +57,20 @@ export async function runProbe(options: RunProbeOptions): Promise<void> {
       batch = iterate(await untilAborted(checks.runNext(signal === undefined ? {} : { signal }), signal));
     } catch (error) {
       if (aborted()) return;
-      logger.error(`CHECKS.runNext() failed: ${errorText(error)}; retrying in ${retryMs} ms`);
-      await sleepOn(clock, retryMs, signal).catch(() => undefined);
+      logger.error({ error, retryInMs: retryMs }, "CHECKS.runNext() failed");
+      await sleep(retryMs, signal, time).catch(() => undefined);
       continue;
     }
     for (const message of batch) {
       const reason = messageProblem(message);
       if (reason !== undefined) {
-        logger.warn(`CHECKS.runNext() produced an invalid message: ${reason}`);
+        logger.warn({ reason }, "CHECKS.runNext() produced an invalid message");
         continue;
       }
       try {
         output.send(message as ProbeMessage);
       } catch (error) {
-        logger.error(`sending a message failed: ${errorText(error)}`);
+        logger.error({ error }, "sending a message failed");
       }
     }
   }
@@ -80,7 +81,7 @@ function iterate(batch: unknown): unknown[] {
   if (typeof batch === "object" && batch !== null && typeof (batch as Partial<Iterable<unknown>>)[Symbol.iterator] === "function") {
     return Array.from(batch as Iterable<unknown>);
   }
-  throw new ChecksModuleError(`CHECKS.runNext() must return an iterable of messages, got ${describe(batch)}`);
+  throw new ChecksModuleError(`CHECKS.runNext() must return an iterable of messages, got ${describeValue(batch, 60)}`);
 }
 
 /** Resolves like `work`, or rejects as soon as `signal` aborts (a `CHECKS` object may ignore it). */

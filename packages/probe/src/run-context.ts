@@ -1,5 +1,5 @@
 import type { CheckContext } from "./contract.js";
-import type { Logger } from "./logger.js";
+import type { LogFields, Logger } from "@x/core";
 
 /** What every run of one check shares: created once per check, not once per run. */
 export interface RunIdentity {
@@ -19,19 +19,20 @@ interface LazyState {
   logger?: Logger;
 }
 
-function prefixed(base: Logger, prefix: string): Logger {
+/** A logger that adds the check's fields to every line it passes on. */
+function withFields(base: Logger, extra: LogFields): Logger {
   return {
-    debug: (message) => {
-      base.debug(prefix + message);
+    debug: (fields, message) => {
+      base.debug({ ...extra, ...fields }, message);
     },
-    info: (message) => {
-      base.info(prefix + message);
+    info: (fields, message) => {
+      base.info({ ...extra, ...fields }, message);
     },
-    warn: (message) => {
-      base.warn(prefix + message);
+    warn: (fields, message) => {
+      base.warn({ ...extra, ...fields }, message);
     },
-    error: (message) => {
-      base.error(prefix + message);
+    error: (fields, message) => {
+      base.error({ ...extra, ...fields }, message);
     },
   };
 }
@@ -76,7 +77,7 @@ export class RunContext implements CheckContext {
 
   get logger(): Logger {
     const state = (this.#state ??= { aborted: false });
-    state.logger ??= prefixed(this.#identity.logger, `check #${this.#identity.id} ${this.#identity.name}: `);
+    state.logger ??= withFields(this.#identity.logger, { check: this.#identity.name, id: this.#identity.id });
     return state.logger;
   }
 

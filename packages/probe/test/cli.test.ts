@@ -128,8 +128,8 @@ describe("x-probe CLI (subprocess)", () => {
 
     const down = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--once", "--destination", `tcp:127.0.0.1:${port}`, "--flush-timeout", "300"], { cwd: packageDir });
     expect(down.code).toBe(0);
-    expect(down.stderr).toContain(`[warning] tcp:127.0.0.1:${port}: could not deliver everything within 300 ms`);
-    expect(down.stderr).toContain("closed with 2 undelivered messages");
+    expect(down.stderr).toContain(`[warning] could not deliver everything in time output=tcp:127.0.0.1:${port} flushTimeoutMs=300`);
+    expect(down.stderr).toContain(`closed with undelivered messages output=tcp:127.0.0.1:${port} undelivered=2`);
   });
 
   it("runs a CHECKS object in daemon mode, skipping invalid messages, until SIGTERM", async () => {
@@ -137,7 +137,7 @@ describe("x-probe CLI (subprocess)", () => {
     await waitFor(() => probe.output.stdout.split("\n").length > 3);
     expect(await probe.stop("SIGTERM")).toBe(0);
     expect(new Set(events(probe.output.stdout))).toEqual(new Set(["runner"]));
-    expect(probe.output.stderr).toContain("[warning] CHECKS.runNext() produced an invalid message: v must be 3, got nothing");
+    expect(probe.output.stderr).toContain('[warning] CHECKS.runNext() produced an invalid message reason="v must be 3, got nothing"');
   });
 
   it("writes to a file destination", async () => {

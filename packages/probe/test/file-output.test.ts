@@ -91,7 +91,7 @@ describe("fileOutput: file safety", () => {
     const logger = recordingLogger();
     const output = fileOutput({ path, logger });
     const failures: Error[] = [];
-    output.on("failed", (error) => failures.push(error));
+    output.on("failed", ({ error }) => failures.push(error));
     output.send(message);
     await output.flush();
     output.send(message);
@@ -103,7 +103,7 @@ describe("fileOutput: file safety", () => {
     expect(failures).toHaveLength(2);
     expect(failures[0]).toBeInstanceOf(UnsafeOutputPathError);
     expect(failures[0]).toBeInstanceOf(OutputError);
-    expect(failures[0]).toMatchObject({ code: "ERR_OUTPUT_PATH", path });
+    expect(failures[0]).toMatchObject({ code: "ERR_X_PROBE_OUTPUT_PATH", path });
     expect(logger.lines[0]).toContain("is a symbolic link");
   });
 
@@ -131,7 +131,7 @@ describe("fileOutput: file safety", () => {
     await symlink(target, path);
     const output = fileOutput({ path });
     const failures: Error[] = [];
-    output.on("failed", (error) => failures.push(error));
+    output.on("failed", ({ error }) => failures.push(error));
     output.send(message);
     await output.close();
     expect(failures[0]).toBeInstanceOf(UnsafeOutputPathError);

@@ -1,15 +1,15 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Checks, createMessage, functionCheck, nagios, type Command, type NagiosOptions, type ProbeMessage } from "../src/index.js";
+import { createChecks, createMessage, functionCheck, nagiosCheck, type Command, type NagiosCheckOptions, type ProbeMessage } from "../src/index.js";
 import { alive, collectUntil, waitFor } from "./support/collect.js";
 import { recordingLogger } from "./support/log.js";
 import { useTempDir } from "./support/temp-dir.js";
 
-const base: NagiosOptions = { aspect: "load", intervalMs: 10_000, location: { host: "h" } };
+const base: NagiosCheckOptions = { aspect: "load", intervalMs: 10_000, location: { host: "h" } };
 
-async function runPlugin(script: Command, options: Partial<NagiosOptions> = {}): Promise<ProbeMessage> {
-  const checks = new Checks([nagios(script, { ...base, ...options })]);
+async function runPlugin(script: Command, options: Partial<NagiosCheckOptions> = {}): Promise<ProbeMessage> {
+  const checks = createChecks([nagiosCheck(script, { ...base, ...options })]);
   const [message, ...rest] = await checks.runOnce();
   await checks.close();
   expect(rest).toEqual([]);
@@ -52,17 +52,17 @@ describe("nagios (real plugin processes)", () => {
 
   it("C11: a malformed item is skipped and logged, the good ones kept; the state stays ok", async () => {
     const logger = recordingLogger();
-    const checks = new Checks([nagios("echo 'OK | a=1 b=10:20'", base)], { logger });
+    const checks = createChecks([nagiosCheck("echo 'OK | a=1 b=10:20'", base)], { logger });
     const [message] = await checks.runOnce();
     await checks.close();
     expect(message?.event).toEqual({ name: "load", state: { value: "ok", severity: "expected" }, vset: { a: { value: 1 } } });
-    expect(logger.has("WARNING", "check #0 echo 'OK | a=1 b=10:20': bad performance data: 'b': bad value \"10:20\"")).toBe(true);
+    expect(logger.entries.some((e) => e.level === "WARNING" && e.message === "bad performance data" && e.fields.check === "echo 'OK | a=1 b=10:20'" && e.fields.problem === "'b': bad value \"10:20\"")).toBe(true);
   });
 
   it("an item that cannot be represented, or labelled __proto__/constructor/prototype, is skipped and reported on its own", async () => {
     const logger = recordingLogger();
     const plugin = "echo 'DISK CRITICAL | a=1 big=1e309 constructor=2 __proto__=3 prototype=4 a=9 c=5MB'; exit 2";
-    const checks = new Checks([nagios(plugin, base)], { logger });
+    const checks = createChecks([nagiosCheck(plugin, base)], { logger });
     const [message, ...rest] = await checks.runOnce();
     await checks.close();
     expect(rest).toEqual([]);
@@ -72,7 +72,7 @@ describe("nagios (real plugin processes)", () => {
       state: { value: "critical", severity: "error" },
       vset: { a: { value: 1 }, c: { value: 5, unit: "MB" } },
     });
-    const reports = logger.lines.filter((l) => l.includes("bad performance data"));
+    const reports = logger.entries.filter((e) => e.message === "bad performance data").map((e) => String(e.fields.problem));
     expect(reports).toHaveLength(5);
     expect(reports.join("\n")).toContain("'big': value \"1e309\" is out of range");
     for (const label of ["constructor", "__proto__", "prototype"]) {
@@ -100,9 +100,9 @@ describe("nagios (real plugin processes)", () => {
   });
 
   it("validates its options, naming the bad one", () => {
-    expect(() => nagios("true", { ...base, comment: "yes" as unknown as boolean })).toThrow('`comment` must be true or false, got "yes"');
-    expect(() => nagios("true", { intervalMs: 1 } as NagiosOptions)).toThrow("`aspect` is required");
-    expect(() => nagios("true", { ...base, maxOutputBytes: 0 })).toThrow("`maxOutputBytes` must be a number >= 1, got 0");
+    expect(() => nagiosCheck("true", { ...base, comment: "yes" as unknown as boolean })).toThrow('`comment` must be true or false, got yes');
+    expect(() => nagiosCheck("true", { intervalMs: 1 } as NagiosCheckOptions)).toThrow("`aspect` is required");
+    expect(() => nagiosCheck("true", { ...base, maxOutputBytes: 0 })).toThrow("`maxOutputBytes` must be a number >= 1, got 0");
   });
 
   it("runs a list command directly, without a shell", async () => {
@@ -126,14 +126,14 @@ describe("nagios (real plugin processes)", () => {
   it("a hung plugin does not freeze the probe: other checks keep running, it is killed (with its children) and reported unknown", async () => {
     const pidFile = join(dir(), "hung.pid");
     // The plugin starts a grandchild, so killing only the shell would not be enough.
-    const hung = nagios(`sleep 600 & echo $! > ${pidFile}; wait`, { aspect: "hung", intervalMs: 600_000, timeoutMs: 3_000 });
+    const hung = nagiosCheck(`sleep 600 & echo $! > ${pidFile}; wait`, { aspect: "hung", intervalMs: 600_000, timeoutMs: 3_000 });
     let whileHung = 0;
     const ticker = functionCheck(async () => {
       const pid = Number(await readFile(pidFile, "utf8").catch(() => "0"));
       if (pid > 0 && alive(pid)) whileHung++;
       return createMessage({ aspect: "tick", value: whileHung });
     }, { intervalMs: 20 });
-    const checks = new Checks([hung, ticker]);
+    const checks = createChecks([hung, ticker]);
     const messages = await collectUntil(checks, (m) => m.some((x) => x.event.name === "hung"));
     const failure = messages.find((x) => x.event.name === "hung");
     expect(failure?.event).toEqual({ name: "hung", state: { value: "unknown", severity: "error" }, comment: "plugin timed out after 3000 ms" });

@@ -1,7 +1,7 @@
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { startNatsServer } from "@x/test-servers";
-import { Checks, createMessage, functionCheck, publisherOutput, runProbe, type ProbeMessage } from "../src/index.js";
+import { createChecks, createMessage, functionCheck, publisherOutput, runProbe, type ProbeMessage } from "../src/index.js";
 
 describe("publisherOutput with a NATS connection (real nats-server)", () => {
   it("delivers probe messages to a subscriber, one JSON document per NATS message", async () => {
@@ -20,7 +20,7 @@ describe("publisherOutput with a NATS connection (real nats-server)", () => {
       subject: (m) => `probe.${m.event.name}`,
     });
     let n = 0;
-    const checks = new Checks([functionCheck(() => createMessage({ aspect: "counter", value: ++n, location: { host: "h" } }), { intervalMs: 10 })]);
+    const checks = createChecks([functionCheck(() => createMessage({ aspect: "counter", value: ++n, location: { host: "h" } }), { intervalMs: 10 })]);
     const stop = new AbortController();
     const running = runProbe({ checks, output, signal: stop.signal });
     while (received.length < 3) {

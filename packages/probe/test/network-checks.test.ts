@@ -2,7 +2,8 @@ import { createServer as createHttpServer, type Server as HttpServer } from "nod
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@x/test-servers";
-import { CheckTimeoutError, Checks, httpCheck, silentLogger, tcpCheck, type ProbeMessage } from "../src/index.js";
+import { silentLogger } from "@x/core";
+import { CheckTimeoutError, createChecks, httpCheck, tcpCheck, type Checks, type ProbeMessage } from "../src/index.js";
 
 async function listen(server: HttpServer | TcpServer): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -12,7 +13,7 @@ async function listen(server: HttpServer | TcpServer): Promise<number> {
 }
 
 async function once(check: Parameters<Checks["add"]>[0]): Promise<ProbeMessage> {
-  const checks = new Checks([check]);
+  const checks = createChecks([check]);
   const [message] = await checks.runOnce();
   await checks.close();
   if (message === undefined) throw new Error("no message");
@@ -114,7 +115,7 @@ describe("tcpCheck (real TCP server)", () => {
     const running = check.run(context);
     controller.abort(timeout);
     await expect(running).rejects.toBe(timeout);
-    const reported = check.failureMessages({ kind: "timeout", error: timeout, id: 0, name: "db" });
+    const reported = check.failureMessages?.({ kind: "timeout", error: timeout, id: 0, name: "db" });
     expect(reported).toMatchObject({ event: { name: "db", state: { value: "critical", severity: "error" }, comment: "timed out after 300 ms" } });
     expect(reported).toMatchObject({ event: { vset: { connect_time: { value: null, unit: "ms" } } } });
     await new Promise((resolve) => server.close(resolve));
@@ -123,6 +124,6 @@ describe("tcpCheck (real TCP server)", () => {
   it("validates the target", () => {
     expect(() => tcpCheck({ host: "", port: 1 }, { intervalMs: 1 })).toThrow("`target.host`");
     expect(() => tcpCheck({ host: "x", port: 70_000 }, { intervalMs: 1 })).toThrow("`target.port` must be a port number 1-65535, got 70000");
-    expect(tcpCheck({ host: "::1", port: 22 }, { intervalMs: 1 }).checkName()).toBe("tcp [::1]:22");
+    expect(tcpCheck({ host: "::1", port: 22 }, { intervalMs: 1 }).checkName?.()).toBe("tcp [::1]:22");
   });
 });

@@ -53,7 +53,7 @@ describe("streamOutput / stdout", () => {
     output.send(numbered(2));
     await output.flush();
     expect(output.stats()).toEqual({ sent: 0, dropped: 2, pending: 0 });
-    expect(logger.lines).toEqual(["ERROR stream: write failed: write EPIPE; dropping messages"]);
+    expect(logger.lines).toEqual(['ERROR write failed; dropping messages output=stream error="write EPIPE"']);
   });
 
   it("a stalled reader cannot make it grow without bound: beyond bufferBytes messages are dropped and counted", async () => {
@@ -73,7 +73,7 @@ describe("streamOutput / stdout", () => {
     for (let i = 1; i <= 10; i++) output.send(numbered(i));
     expect(output.stats()).toEqual({ sent: 0, dropped: 7, pending: 3 });
     expect(logger.lines).toHaveLength(1);
-    expect(logger.lines[0]).toMatch(/^WARNING stream: not keeping up \(\d+ bytes waiting\); dropping messages$/);
+    expect(logger.lines[0]).toMatch(/^WARNING message dropped output=stream error="not keeping up \(\d+ bytes waiting\); dropping messages" dropped=1$/);
     while (done.length > 0) {
       done.shift()?.();
       await new Promise((resolve) => setImmediate(resolve));
@@ -97,14 +97,14 @@ describe("streamOutput / stdout", () => {
     expect(output.stats()).toEqual({ sent: 1, dropped: 2, pending: 0 });
     expect(text.split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { event: { vset: { value: { value: number } } } }).event.vset.value.value)).toEqual([3]);
     expect(logger.lines).toHaveLength(2);
-    expect(logger.lines.every((l) => l.startsWith("WARNING stream: cannot encode a message as JSON: "))).toBe(true);
+    expect(logger.lines.every((l) => l.startsWith('WARNING message dropped output=stream error="cannot encode a message as JSON: '))).toBe(true);
   });
 
   it("validates its options, naming the bad one", () => {
     expect(() => streamOutput({ stream: {} as unknown as Writable })).toThrow("`stream` must be a writable stream");
     expect(() => streamOutput({ stream: new PassThrough(), bufferBytes: 0 })).toThrow("`bufferBytes` must be an integer >= 1, got 0");
     expect(() => stdoutOutput({ logger: {} as Logger })).toThrow(InvalidOptionError);
-    expect(() => stdoutOutput({ warnIntervalMs: -1 })).toThrow("`warnIntervalMs` must be a number >= 0, got -1");
+    expect(() => stdoutOutput({ warnIntervalMs: -1 })).toThrow("`warnIntervalMs` must be a finite number of milliseconds >= 0, got -1");
     expect(() => fileOutput({ path: "" })).toThrow("`path` must be a non-empty string");
   });
 });
@@ -141,7 +141,7 @@ describe("fileOutput", () => {
     output.send(numbered(2));
     await output.flush();
     expect(output.stats().dropped).toBe(2);
-    expect(logger.lines[0]).toMatch(/^ERROR file:\/nonexistent-dir\/x\/out.jsonl: write failed: ENOENT/);
+    expect(logger.lines[0]).toMatch(/^ERROR write failed; dropping messages output=file:\/nonexistent-dir\/x\/out.jsonl error="ENOENT/);
     await output.close();
   });
 });
@@ -210,7 +210,7 @@ describe("publisherOutput", () => {
     await flushing;
     expect(output.stats()).toEqual({ sent: 1, dropped: 2, pending: 0 });
     expect(logger.lines).toHaveLength(1);
-    expect(logger.lines[0]).toMatch(/^WARNING publisher:probe: publish failed: (no route|sync failure)$/);
+    expect(logger.lines[0]).toMatch(/^WARNING message dropped output=publisher:probe error="publish failed: (no route|sync failure)" dropped=1$/);
     await output.close();
   });
 
@@ -243,8 +243,8 @@ describe("publisherOutput", () => {
     expect(published).toEqual(["probe.3"]);
     expect(output.stats()).toEqual({ sent: 1, dropped: 2, pending: 0 });
     expect(logger.lines).toEqual([
-      "WARNING publisher:*: publish failed: no subject for 1",
-      "WARNING publisher:*: publish failed: the subject function returned undefined, not a subject",
+      'WARNING message dropped output="publisher:*" error="publish failed: no subject for 1" dropped=1',
+      'WARNING message dropped output="publisher:*" error="publish failed: the subject function returned undefined, not a subject" dropped=1',
     ]);
   });
 

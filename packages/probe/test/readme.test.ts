@@ -48,7 +48,7 @@ const expectations: ((stdout: string) => void)[] = [
     expect(lines(out)).toEqual([
       '{"used":{"value":91,"unit":"%","threshold_high":[{"name":"warning","value":80,"severity":"warning"},{"name":"critical","value":90,"severity":"error"}]}}',
       "{ valid: false, reason: 'location.host must be a string' }",
-      "InvalidMessageError: invalid message: severity needs a state",
+      "InvalidProbeMessageError: invalid message: severity needs a state",
     ]);
   },
   // Perfdata

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Checks, CommandError, createMessage, shellCommand, shellStream, type CommandResult, type ProbeMessage } from "../src/index.js";
+import { createChecks, CommandError, createMessage, shellCommand, shellStream, type CommandResult, type ProbeMessage } from "../src/index.js";
 import { alive, collectUntil, waitFor } from "./support/collect.js";
 import { recordingLogger } from "./support/log.js";
 import { useTempDir } from "./support/temp-dir.js";
@@ -12,7 +12,7 @@ const names = (messages: readonly ProbeMessage[]): string[] => messages.map((m) 
 describe("shellCommand (real processes)", () => {
   const dir = useTempDir("x-probe-command-");
   it("C13: parse returning [] sends nothing", async () => {
-    const checks = new Checks([shellCommand("echo hello", () => [], { intervalMs: 1_000 })]);
+    const checks = createChecks([shellCommand("echo hello", () => [], { intervalMs: 1_000 })]);
     expect(await checks.runOnce()).toEqual([]);
     await checks.close();
   });
@@ -23,7 +23,7 @@ describe("shellCommand (real processes)", () => {
       seen.push([stdout, code, result]);
       return createMessage({ aspect: "cmd", value: code });
     };
-    const checks = new Checks([
+    const checks = createChecks([
       shellCommand("echo out; echo err >&2; exit 3", parse, { intervalMs: 1_000, location: { host: "h" } }),
       shellCommand(["/bin/sh", "-c", "kill -TERM $$"], parse, { intervalMs: 1_000 }),
     ]);
@@ -39,7 +39,7 @@ describe("shellCommand (real processes)", () => {
 
   it("kills a command whose output exceeds the limit and reports the failure", async () => {
     const logger = recordingLogger();
-    const checks = new Checks([shellCommand("yes", () => [], { intervalMs: 1_000, maxOutputBytes: 10_000, aspect: "flood" })], { logger });
+    const checks = createChecks([shellCommand("yes", () => [], { intervalMs: 1_000, maxOutputBytes: 10_000, aspect: "flood" })], { logger });
     const [failure] = await checks.runOnce();
     await checks.close();
     expect(failure?.event).toMatchObject({ name: "flood", state: { value: "unknown", severity: "error" } });
@@ -49,11 +49,11 @@ describe("shellCommand (real processes)", () => {
   it("a command that outlives its timeout is killed and reported as a failure", async () => {
     const logger = recordingLogger();
     const pidFile = join(dir(), "slow.pid");
-    const checks = new Checks([shellCommand(`echo $$ > ${pidFile}; exec sleep 600`, () => [], { intervalMs: 1_000, timeoutMs: 1_000, aspect: "slow", name: "slow" })], { logger });
+    const checks = createChecks([shellCommand(`echo $$ > ${pidFile}; exec sleep 600`, () => [], { intervalMs: 1_000, timeoutMs: 1_000, aspect: "slow", name: "slow" })], { logger });
     const [failure] = await checks.runOnce();
     await checks.close();
     expect(failure?.event).toEqual({ name: "slow", state: { value: "unknown", severity: "error" }, comment: "timed out after 1000 ms" });
-    expect(logger.has("WARNING", "check #0 slow timed out after 1000 ms")).toBe(true);
+    expect(logger.has("WARNING", 'check timed out check=slow id=0 error="timed out after 1000 ms"')).toBe(true);
     // On a loaded machine the shell may be killed before it wrote its pid: then nothing is left either.
     const pid = Number(await readFile(pidFile, "utf8").catch(() => "0"));
     if (pid > 0) await waitFor(() => !alive(pid));
@@ -66,8 +66,8 @@ describe("shellCommand (real processes)", () => {
     expect(() => shellCommand([], () => [], { intervalMs: 1 })).toThrow("`command` must be a string or a non-empty list of strings");
     expect(() => shellCommand("x", 5 as unknown as () => [], { intervalMs: 1 })).toThrow("`parse` must be a function");
     expect(() => shellCommand("x", () => [], {} as { intervalMs: number })).toThrow("`intervalMs` is required");
-    expect(() => shellCommand("x", () => [], { intervalMs: 0 })).toThrow("`intervalMs` must be a number >= 1");
-    expect(new CommandError("x").code).toBe("ERR_COMMAND");
+    expect(() => shellCommand("x", () => [], { intervalMs: 0 })).toThrow("`intervalMs` must be a finite number of milliseconds >= 1");
+    expect(new CommandError("x").code).toBe("ERR_X_PROBE_COMMAND");
   });
 });
 
@@ -78,13 +78,13 @@ describe("shellStream (real processes)", () => {
     const runs = join(dir(), "runs");
     const logger = recordingLogger();
     const stream = shellStream(`echo run >> ${runs}; printf '%s\\n%s\\n' '${line("a", 1)}' '${line("b", 2)}'`, { name: "stream" });
-    const checks = new Checks([stream], { logger, reopen: { initialMs: 50, maxMs: 50, jitter: 0 } });
+    const checks = createChecks([stream], { logger, reopen: { initialMs: 50, maxMs: 50, jitter: 0 } });
     const first = await checks.runNext();
     expect(names(first)).toEqual(["a", "b"]);
     const more = await collectUntil(checks, (m) => m.length >= 2);
     expect(names(more)).toEqual(["a", "b"]);
-    expect(logger.has("WARNING", "handle #0 stream returned EOF: child process terminated; reopening in 50 ms")).toBe(true);
-    expect(logger.has("INFO", "handle #0 stream reopened")).toBe(true);
+    expect(logger.has("WARNING", 'handle reached EOF handle=stream id=0 reason="child process terminated" reopenInMs=50')).toBe(true);
+    expect(logger.has("INFO", "handle reopened handle=stream id=0")).toBe(true);
     expect((await readFile(runs, "utf8")).split("\n").filter(Boolean).length).toBeGreaterThanOrEqual(2);
     await checks.close();
   });
@@ -95,10 +95,10 @@ describe("shellStream (real processes)", () => {
     ["exec 1>&-; sleep 30", "child process closed its STDOUT"],
   ])("reports how the child ended (%s)", async (script, text) => {
     const logger = recordingLogger();
-    const checks = new Checks([shellStream(script, { name: "s" })], { logger, reopen: { initialMs: 60_000 } });
+    const checks = createChecks([shellStream(script, { name: "s" })], { logger, reopen: { initialMs: 60_000 } });
     checks.start();
-    await waitFor(() => logger.has("WARNING", "returned EOF"));
-    expect(logger.lines.find((l) => l.includes("returned EOF"))).toContain(`returned EOF: ${text}; reopening in`);
+    await waitFor(() => logger.has("WARNING", "handle reached EOF"));
+    expect(logger.lines.find((l) => l.includes("handle reached EOF"))).toContain(`reason=${JSON.stringify(text)} reopenInMs=`);
     await checks.close();
   });
 
@@ -106,10 +106,10 @@ describe("shellStream (real processes)", () => {
     const logger = recordingLogger();
     const a = line("a", 1);
     const script = `printf '%s' '${a.slice(0, 10)}'; sleep 0.3; printf '%s\\nnot json\\n%s\\n' '${a.slice(10)}' '${line("b", 2)}'; sleep 30`;
-    const checks = new Checks([shellStream(script, { name: "s" })], { logger });
+    const checks = createChecks([shellStream(script, { name: "s" })], { logger });
     const messages = await collectUntil(checks, (m) => m.length >= 2);
     expect(names(messages)).toEqual(["a", "b"]);
-    expect(logger.lines.some((l) => l.startsWith("WARNING handle #0 s reported an error: cannot parse line \"not json\""))).toBe(true);
+    expect(logger.lines.some((l) => l.startsWith('WARNING handle reported an error handle=s id=0 error="cannot parse line \\"not json\\"'))).toBe(true);
     await checks.close();
   });
 
@@ -118,7 +118,7 @@ describe("shellStream (real processes)", () => {
       if (text === "skip") return null;
       return text.split(",").map((v) => createMessage({ aspect: "csv", value: Number(v), time: 1 }));
     };
-    const checks = new Checks([shellStream("printf '1,2\\nskip\\n3\\n'; sleep 30", { parse })]);
+    const checks = createChecks([shellStream("printf '1,2\\nskip\\n3\\n'; sleep 30", { parse })]);
     const messages = await collectUntil(checks, (m) => m.length >= 3);
     expect(messages.map((m) => m.event.vset?.value?.value)).toEqual([1, 2, 3]);
     await checks.close();
@@ -126,7 +126,7 @@ describe("shellStream (real processes)", () => {
 
   it("close() kills the child", async () => {
     const pidFile = join(dir(), "stream.pid");
-    const checks = new Checks([shellStream(`echo $$ > ${pidFile}; exec sleep 600`)]);
+    const checks = createChecks([shellStream(`echo $$ > ${pidFile}; exec sleep 600`)]);
     checks.start();
     await waitFor(async () => (await readFile(pidFile, "utf8").catch(() => "")) !== "");
     const pid = Number(await readFile(pidFile, "utf8"));
@@ -142,10 +142,10 @@ describe("shellStream (real processes)", () => {
 
   it("an unstartable command is retried with backoff", async () => {
     const logger = recordingLogger();
-    const checks = new Checks([shellStream(["/nonexistent/stream"], { name: "missing" })], { logger, reopen: { initialMs: 20, maxMs: 20 } });
+    const checks = createChecks([shellStream(["/nonexistent/stream"], { name: "missing" })], { logger, reopen: { initialMs: 20, maxMs: 20 } });
     checks.start();
-    await waitFor(() => logger.has("WARNING", "handle #0 missing reopen failed"));
-    expect(logger.lines[0]).toMatch(/^WARNING handle #0 missing start failed: spawn \/nonexistent\/stream ENOENT; reopening in \d+ ms$/);
+    await waitFor(() => logger.has("WARNING", "handle reopen failed handle=missing"));
+    expect(logger.lines[0]).toMatch(/^WARNING handle start failed handle=missing id=0 error="spawn \/nonexistent\/stream ENOENT" reopenInMs=\d+$/);
     await checks.close();
   });
 });

@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,7 +25,7 @@ describe("tcpOutput (real sockets)", () => {
     await collector.listen({ port });
     // No 4th message needed: the background reconnect drains the spool by itself.
     await waitFor(() => collector.lines.length === 3);
-    expect(logger.has("INFO", `tcp:127.0.0.1:${port}: sent 3 pending messages, 0 left`)).toBe(true);
+    expect(logger.has("INFO", `sent pending messages output=tcp:127.0.0.1:${port} sent=3 left=0`)).toBe(true);
     output.send(numbered(4));
     await output.flush();
     await waitFor(() => collector.lines.length === 4);
@@ -45,7 +44,7 @@ describe("tcpOutput (real sockets)", () => {
     await output.flush();
     await waitFor(() => first.lines.length === 500);
 
-    const disconnected = once(output, "disconnected");
+    const disconnected = new Promise<void>((resolve) => { const off = output.on("disconnected", () => { off(); resolve(); }); });
     await first.stop();
     await disconnected;
     for (const i of range(501, 1_000)) output.send(numbered(i));
@@ -91,17 +90,17 @@ describe("tcpOutput (real sockets)", () => {
     const logger = recordingLogger();
     const lineBytes = Buffer.byteLength(`${JSON.stringify(numbered(100))}\n`);
     const output = tcpOutput({
-      host: "127.0.0.1", port, logger, clock, spoolBytes: 10 * lineBytes, warnIntervalMs: 30_000, reconnect: { initialMs: 1_000, maxMs: 1_000, jitter: 0 },
+      host: "127.0.0.1", port, logger, time: clock, spoolBytes: 10 * lineBytes, warnIntervalMs: 30_000, reconnect: { initialMs: 1_000, maxMs: 1_000, jitter: 0 },
     });
     const dropped: number[] = [];
-    output.on("dropped", (n) => dropped.push(n));
+    output.on("dropped", ({ count }) => dropped.push(count));
     for (const i of range(100, 114)) output.send(numbered(i));
     expect(output.stats()).toEqual({ sent: 0, dropped: 5, pending: 10 });
     const warnings = (): string[] => logger.lines.filter((l) => l.includes("dropped"));
-    expect(warnings()).toEqual([`WARNING tcp:127.0.0.1:${port}: dropped 1 pending messages`]);
+    expect(warnings()).toEqual([`WARNING dropped pending messages output=tcp:127.0.0.1:${port} dropped=1`]);
     await clock.advance(30_000);
     output.send(numbered(115));
-    expect(warnings()).toEqual([`WARNING tcp:127.0.0.1:${port}: dropped 1 pending messages`, `WARNING tcp:127.0.0.1:${port}: dropped 5 pending messages`]);
+    expect(warnings()).toEqual([`WARNING dropped pending messages output=tcp:127.0.0.1:${port} dropped=1`, `WARNING dropped pending messages output=tcp:127.0.0.1:${port} dropped=5`]);
     expect(dropped).toEqual([1, 1, 1, 1, 1, 1]);
 
     const collector = new Collector();
@@ -119,7 +118,7 @@ describe("tcpOutput (real sockets)", () => {
     await output.close();
     await output.close();
     expect(output.stats()).toEqual({ sent: 0, dropped: 1, pending: 0 });
-    expect(logger.lines.some((l) => l.endsWith("closed with 1 undelivered messages"))).toBe(true);
+    expect(logger.lines.some((l) => l.includes("closed with undelivered messages") && l.endsWith("undelivered=1"))).toBe(true);
     expect(() => {
       output.send(numbered(2));
     }).toThrow(/is closed/);

@@ -1,6 +1,7 @@
 import type { Check, CheckContext, CheckOutput, OnError } from "../contract.js";
-import { InvalidMessageError, InvalidOptionError } from "../errors.js";
-import { enumOption, numberOption, stringOption, stringRecordOption } from "../internal/options.js";
+import { InvalidOptionError, InvalidProbeMessageError } from "../errors.js";
+import { durationMsOption } from "@x/core";
+import { enumOption, stringOption, stringRecordOption } from "../internal/options.js";
 import type { ProbeMessage } from "../message/types.js";
 
 /** Scheduling and labelling options shared by every bundled check. */
@@ -19,6 +20,9 @@ export interface CheckOptions {
   readonly name?: string;
 }
 
+/** The option keys of {@link CheckOptions}, which every bundled check takes. */
+export const CHECK_OPTION_KEYS = ["intervalMs", "aspect", "location", "timeoutMs", "onError", "name"] as const;
+
 /** Granularity of the phase of a new schedule grid (ms). */
 const GRID_MS = 100;
 
@@ -29,7 +33,9 @@ function kindOf(value: unknown): string {
 }
 
 /**
- * The base of the bundled checks (DumbProbe's `BaseCheck`): runs every `intervalMs`, measured
+ * The base of the bundled checks, and of a check you write that runs on an interval (DumbProbe's
+ * `BaseCheck`): implement `run()` (calling `markRun(context)` first) and `defaultName()`, and
+ * use `populate()` to write the `aspect` and `location` options into your messages. It runs every `intervalMs`, measured
  * start to start on a fixed grid. A run that starts late keeps the grid unless it is a whole
  * interval behind, so the schedule neither drifts nor bursts to catch up. `lastRun` starts at 0,
  * so every check is due at start-up, in interval order (then list order).
@@ -52,13 +58,13 @@ export abstract class BaseCheck implements Check {
   readonly #name: string | undefined;
 
   protected constructor(options: CheckOptions) {
-    if (typeof options !== "object" || (options as unknown) === null) throw new InvalidOptionError("options", "must be an object with intervalMs");
-    if ((options.intervalMs as number | undefined) === undefined) throw new InvalidOptionError("intervalMs", "is required");
-    this.intervalMs = numberOption("intervalMs", options.intervalMs, 0, 1);
+    if (typeof options !== "object" || (options as unknown) === null) throw new InvalidOptionError("options", options, "must be an object with intervalMs");
+    if ((options.intervalMs as number | undefined) === undefined) throw new InvalidOptionError("intervalMs", undefined, "is required");
+    this.intervalMs = durationMsOption("intervalMs", options.intervalMs, 0, { min: 1 });
     this.aspect = options.aspect === undefined ? undefined : stringOption("aspect", options.aspect);
     this.location = stringRecordOption("location", options.location);
     this.populates = this.aspect !== undefined || Object.keys(this.location).length > 0;
-    this.timeoutMs = options.timeoutMs === undefined ? undefined : numberOption("timeoutMs", options.timeoutMs, 0, 1);
+    this.timeoutMs = options.timeoutMs === undefined ? undefined : durationMsOption("timeoutMs", options.timeoutMs, 0, { min: 1 });
     this.onError = options.onError === undefined ? undefined : enumOption<OnError>("onError", options.onError, ["state", "drop"], "state");
     this.#name = options.name === undefined ? undefined : stringOption("name", options.name);
   }
@@ -92,27 +98,26 @@ export abstract class BaseCheck implements Check {
     this.lastRun = context.startedAt - (context.startedAt % grid);
   }
 
-
   /**
    * Writes the aspect and location into each message (DumbProbe's `_populate` over `each()`).
-   * Anything but a message or a list of messages is an {@link InvalidMessageError}, which the
+   * Anything but a message or a list of messages is an {@link InvalidProbeMessageError}, which the
    * scheduler reports as a failed run.
    */
   protected populate(output: unknown): ProbeMessage[] {
     const items: unknown[] = Array.isArray(output) ? (output as unknown[]) : [output];
     if (!Array.isArray(output) && (typeof output !== "object" || output === null)) {
-      throw new InvalidMessageError(`invalid message (${kindOf(output)})`);
+      throw new InvalidProbeMessageError(`invalid message (${kindOf(output)})`);
     }
     return items.map((item) => this.#populateOne(item));
   }
 
   #populateOne(item: unknown): ProbeMessage {
-    if (typeof item !== "object" || item === null || Array.isArray(item)) throw new InvalidMessageError(`invalid message (${kindOf(item)})`);
+    if (typeof item !== "object" || item === null || Array.isArray(item)) throw new InvalidProbeMessageError(`invalid message (${kindOf(item)})`);
     const message = item as Mutable<Partial<ProbeMessage>>;
     const event: unknown = message.event;
     const location: unknown = message.location;
-    if (typeof event !== "object" || event === null) throw new InvalidMessageError("invalid message (no event)");
-    if (typeof location !== "object" || location === null) throw new InvalidMessageError("invalid message (no location)");
+    if (typeof event !== "object" || event === null) throw new InvalidProbeMessageError("invalid message (no event)");
+    if (typeof location !== "object" || location === null) throw new InvalidProbeMessageError("invalid message (no location)");
     // Copies: the check's own objects (often shared between runs) are never modified.
     return {
       ...(message as ProbeMessage),

@@ -1,10 +1,14 @@
 import type { CheckContext } from "../contract.js";
 import { commandArgv, commandText, runCommand, spawnOptions, type Command, type CommandResult, type SpawnCommandOptions } from "../internal/command.js";
 import { numberOption } from "../internal/options.js";
+import { CHECK_OPTION_KEYS } from "./base-check.js";
 import { BaseCheck, type CheckOptions } from "./base-check.js";
 
 /** Largest stdout (and stderr) a command may print, by default: 1 MiB. More kills it and fails the run. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+
+/** The option keys of {@link CommandCheckOptions}. */
+export const COMMAND_CHECK_OPTION_KEYS = [...CHECK_OPTION_KEYS, "env", "cwd", "maxOutputBytes"] as const;
 
 /** Options of every check that runs a command. */
 export interface CommandCheckOptions extends CheckOptions, SpawnCommandOptions {

@@ -1,9 +1,10 @@
-import type { CheckContext, CheckOutput } from "../contract.js";
+import { checkOptionKeys } from "@x/core";
+import type { Check, CheckContext, CheckOutput } from "../contract.js";
 import { InvalidOptionError } from "../errors.js";
 import { isThenable } from "../internal/thenable.js";
-import { BaseCheck, type CheckOptions } from "./base-check.js";
+import { BaseCheck, CHECK_OPTION_KEYS, type CheckOptions } from "./base-check.js";
 
-/** The function a {@link FunctionCheck} calls; it may be async and may use `context.signal`. */
+/** The function a {@link functionCheck} calls; it may be async and may use `context.signal`. */
 export type CheckFunction = (context: CheckContext) => CheckOutput | Promise<CheckOutput>;
 
 /** Options for {@link functionCheck}; see {@link CheckOptions}. */
@@ -19,7 +20,7 @@ export class FunctionCheck extends BaseCheck {
 
   constructor(fn: CheckFunction, options: FunctionCheckOptions) {
     super(options);
-    if (typeof fn !== "function") throw new InvalidOptionError("fn", "must be a function");
+    if (typeof fn !== "function") throw new InvalidOptionError("fn", fn, "must be a function");
     this.#fn = fn;
   }
 
@@ -45,6 +46,7 @@ export class FunctionCheck extends BaseCheck {
  * const uptime = functionCheck(() => createMessage({ aspect: "uptime", value: process.uptime() }), { intervalMs: 60_000 });
  * ```
  */
-export function functionCheck(fn: CheckFunction, options: FunctionCheckOptions): FunctionCheck {
+export function functionCheck(fn: CheckFunction, options: FunctionCheckOptions): Check {
+  checkOptionKeys(options, CHECK_OPTION_KEYS, "functionCheck");
   return new FunctionCheck(fn, options);
 }

@@ -1,11 +1,12 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
-import type { CheckContext, CheckFailure, CheckOutput } from "../contract.js";
+import { checkOptionKeys } from "@x/core";
+import type { Check, CheckContext, CheckFailure, CheckOutput } from "../contract.js";
 import { InvalidOptionError } from "../errors.js";
 import { numberOption, stringOption, stringRecordOption } from "../internal/options.js";
 import { createMessage } from "../message/build.js";
 import type { ProbeMessage } from "../message/types.js";
-import { BaseCheck, type CheckOptions } from "./base-check.js";
+import { BaseCheck, CHECK_OPTION_KEYS, type CheckOptions } from "./base-check.js";
 
 /** Largest response body read for `bodyMatch`, by default: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -57,9 +58,9 @@ export class HttpCheck extends BaseCheck {
     try {
       parsed = new URL(url);
     } catch (error) {
-      throw new InvalidOptionError("url", `is not a URL: ${String(url)}`, { cause: error });
+      throw new InvalidOptionError("url", url, "is not a URL", { cause: error });
     }
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new InvalidOptionError("url", `must be http: or https:, got ${parsed.protocol}`);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new InvalidOptionError("url", url, "must be http: or https:");
     this.url = parsed;
     this.aspect = options.aspect ?? DEFAULT_HTTP_ASPECT;
     this.#method = stringOption("method", options.method, "GET").toUpperCase();
@@ -68,9 +69,9 @@ export class HttpCheck extends BaseCheck {
     if (expect === undefined) this.#expect = (status) => status >= 200 && status < 300;
     else if (typeof expect === "function") this.#expect = expect;
     else if (Array.isArray(expect)) this.#expect = (status) => expect.includes(status);
-    else throw new InvalidOptionError("expectStatus", "must be a list of statuses or a function");
+    else throw new InvalidOptionError("expectStatus", expect, "must be a list of statuses or a function");
     if (options.bodyMatch !== undefined && typeof options.bodyMatch !== "string" && !(options.bodyMatch instanceof RegExp)) {
-      throw new InvalidOptionError("bodyMatch", "must be a string or a RegExp");
+      throw new InvalidOptionError("bodyMatch", options.bodyMatch, "must be a string or a RegExp");
     }
     this.#bodyMatch = options.bodyMatch;
     this.#maxBodyBytes = numberOption("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 0);
@@ -151,6 +152,7 @@ function matches(body: string, pattern: string | RegExp): boolean {
  * const site = httpCheck("http://127.0.0.1:8080/health", { intervalMs: 30_000, bodyMatch: /ok/ });
  * ```
  */
-export function httpCheck(url: string | URL, options: HttpCheckOptions): HttpCheck {
+export function httpCheck(url: string | URL, options: HttpCheckOptions): Check {
+  checkOptionKeys(options, [...CHECK_OPTION_KEYS, "method", "headers", "expectStatus", "bodyMatch", "maxBodyBytes"], "httpCheck");
   return new HttpCheck(url, options);
 }

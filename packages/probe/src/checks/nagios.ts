@@ -1,15 +1,16 @@
-import type { CheckContext, CheckFailure, CheckOutput } from "../contract.js";
+import { checkOptionKeys } from "@x/core";
+import type { Check, CheckContext, CheckFailure, CheckOutput } from "../contract.js";
 import { InvalidOptionError } from "../errors.js";
 import type { Command } from "../internal/command.js";
 import { booleanOption } from "../internal/options.js";
 import { createMessage, metric, type ThresholdInit, type ValueInit } from "../message/build.js";
 import { vsetEntryProblem } from "../message/validate.js";
 import type { ProbeMessage, Severity } from "../message/types.js";
-import { CommandCheck, type CommandCheckOptions } from "./command-check.js";
+import { COMMAND_CHECK_OPTION_KEYS, CommandCheck, type CommandCheckOptions } from "./command-check.js";
 import { parsePerfdata, splitPluginOutput, type PerfdataItem, type PerfdataRange } from "./perfdata.js";
 
-/** Options for {@link nagios}. */
-export interface NagiosOptions extends CommandCheckOptions {
+/** Options for {@link nagiosCheck}. */
+export interface NagiosCheckOptions extends CommandCheckOptions {
   /** The aspect of the messages. Required. */
   readonly aspect: string;
   /** Put the plugin's text output (first line, and stderr when it printed nothing) into `event.comment`. @default false */
@@ -97,9 +98,9 @@ export class NagiosCheck extends CommandCheck {
   override readonly aspect: string;
   readonly #comment: boolean;
 
-  constructor(command: Command, options: NagiosOptions) {
+  constructor(command: Command, options: NagiosCheckOptions) {
     super(command, options);
-    if (typeof (options.aspect as string | undefined) !== "string") throw new InvalidOptionError("aspect", "is required");
+    if (typeof (options.aspect as string | undefined) !== "string") throw new InvalidOptionError("aspect", options.aspect, "is required");
     this.aspect = options.aspect;
     this.#comment = booleanOption("comment", options.comment, false);
   }
@@ -110,7 +111,7 @@ export class NagiosCheck extends CommandCheck {
     const { state, severity } = nagiosState(result.exitCode);
     const output = splitPluginOutput(result.stdout);
     const { values, skipped } = perfdataValues(output.perfdata);
-    for (const error of skipped) context.logger.warn(`bad performance data: ${error}`);
+    for (const problem of skipped) context.logger.warn({ problem }, "bad performance data");
     const kept = Object.values(values);
     const hasThresholds = kept.some((v) => (v.above?.length ?? 0) > 0 || (v.below?.length ?? 0) > 0);
     const text = output.text !== "" ? output.text : result.stderr.trim().split("\n")[0] ?? "";
@@ -135,9 +136,10 @@ export class NagiosCheck extends CommandCheck {
  *
  * @example
  * ```ts
- * const load = nagios(["/usr/lib/nagios/plugins/check_load", "-w", "5", "-c", "10"], { aspect: "load", intervalMs: 60_000 });
+ * const load = nagiosCheck(["/usr/lib/nagios/plugins/check_load", "-w", "5", "-c", "10"], { aspect: "load", intervalMs: 60_000 });
  * ```
  */
-export function nagios(command: Command, options: NagiosOptions): NagiosCheck {
+export function nagiosCheck(command: Command, options: NagiosCheckOptions): Check {
+  checkOptionKeys(options, [...COMMAND_CHECK_OPTION_KEYS, "comment"], "nagiosCheck");
   return new NagiosCheck(command, options);
 }

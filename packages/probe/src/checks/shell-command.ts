@@ -1,7 +1,8 @@
-import type { CheckContext, CheckOutput } from "../contract.js";
+import { checkOptionKeys } from "@x/core";
+import type { Check, CheckContext, CheckOutput } from "../contract.js";
 import { InvalidOptionError } from "../errors.js";
 import type { Command, CommandResult } from "../internal/command.js";
-import { CommandCheck, type CommandCheckOptions } from "./command-check.js";
+import { COMMAND_CHECK_OPTION_KEYS, CommandCheck, type CommandCheckOptions } from "./command-check.js";
 
 /** Options for {@link shellCommand}. */
 export type ShellCommandOptions = CommandCheckOptions;
@@ -19,7 +20,7 @@ export class ShellCommand extends CommandCheck {
 
   constructor(command: Command, parse: ParseOutput, options: ShellCommandOptions) {
     super(command, options);
-    if (typeof parse !== "function") throw new InvalidOptionError("parse", "must be a function (stdout, code, result) => messages");
+    if (typeof parse !== "function") throw new InvalidOptionError("parse", parse, "must be a function (stdout, code, result) => messages");
     this.#parse = parse;
   }
 
@@ -38,6 +39,7 @@ export class ShellCommand extends CommandCheck {
  * const users = shellCommand("who | wc -l", (out) => createMessage({ aspect: "users", value: Number(out) }), { intervalMs: 60_000 });
  * ```
  */
-export function shellCommand(command: Command, parse: ParseOutput, options: ShellCommandOptions): ShellCommand {
+export function shellCommand(command: Command, parse: ParseOutput, options: ShellCommandOptions): Check {
+  checkOptionKeys(options, COMMAND_CHECK_OPTION_KEYS, "shellCommand");
   return new ShellCommand(command, parse, options);
 }

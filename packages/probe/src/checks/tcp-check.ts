@@ -1,9 +1,10 @@
 import { connect } from "node:net";
-import type { CheckContext, CheckFailure, CheckOutput } from "../contract.js";
+import { checkOptionKeys } from "@x/core";
+import type { Check, CheckContext, CheckFailure, CheckOutput } from "../contract.js";
 import { portOption, stringOption } from "../internal/options.js";
 import { createMessage } from "../message/build.js";
 import type { ProbeMessage } from "../message/types.js";
-import { BaseCheck, type CheckOptions } from "./base-check.js";
+import { BaseCheck, CHECK_OPTION_KEYS, type CheckOptions } from "./base-check.js";
 
 /** Aspect of TCP check messages when the options give none. */
 export const DEFAULT_TCP_ASPECT = "tcp";
@@ -88,6 +89,8 @@ export class TcpCheck extends BaseCheck {
  * const db = tcpCheck({ host: "127.0.0.1", port: 5432 }, { aspect: "postgres", intervalMs: 10_000 });
  * ```
  */
-export function tcpCheck(target: TcpTarget, options: TcpCheckOptions): TcpCheck {
+export function tcpCheck(target: TcpTarget, options: TcpCheckOptions): Check {
+  checkOptionKeys(options, CHECK_OPTION_KEYS, "tcpCheck");
+  checkOptionKeys(target, ["host", "port"], "tcpCheck");
   return new TcpCheck(target, options);
 }

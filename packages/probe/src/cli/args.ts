@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { UsageError } from "../errors.js";
+import { ProbeUsageError } from "../errors.js";
 import { parseDestination, type Destination } from "../outputs/destination.js";
 
 /** Log levels of the CLI, most verbose first. */
@@ -55,32 +55,32 @@ Options:
 
 function positiveInteger(option: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`invalid --${option}: expected a positive integer, got "${text}"`);
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new ProbeUsageError(`invalid --${option}: expected a positive integer, got "${text}"`);
   return Number(text);
 }
 
-/** Parses `x-probe`'s arguments; throws {@link UsageError} with a message for the user. */
+/** Parses `x-probe`'s arguments; throws {@link ProbeUsageError} with a message for the user. */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   let values: ReturnType<typeof parse>["values"];
   try {
     ({ values } = parse(argv));
   } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
+    throw new ProbeUsageError((error as Error).message, { cause: error });
   }
   const help = values.help === true;
   const version = values.version === true;
   const checks = values.checks;
-  if (!help && !version && (checks === undefined || checks === "")) throw new UsageError("--checks is required");
+  if (!help && !version && (checks === undefined || checks === "")) throw new ProbeUsageError("--checks is required");
   const address = values.destination ?? values.dest ?? "stdout";
   let destination: Destination;
   try {
     destination = parseDestination(address);
   } catch (error) {
-    throw new UsageError(`invalid --destination: ${(error as Error).message}`, { cause: error });
+    throw new ProbeUsageError(`invalid --destination: ${(error as Error).message}`, { cause: error });
   }
   const level = values["log-level"] ?? "warning";
   const logLevel = level === "warn" ? "warning" : level;
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new UsageError(`invalid --log-level "${level}": expected ${LOG_LEVELS.join(", ")}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ProbeUsageError(`invalid --log-level "${level}": expected ${LOG_LEVELS.join(", ")}`);
   return {
     help,
     version,

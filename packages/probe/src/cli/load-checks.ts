@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Checks, type ChecksOptions } from "../checks.js";
+import { createChecks, type Checks, type ChecksOptions } from "../checks.js";
 import { isChecksRunner, type ChecksRunner } from "../contract.js";
 import { ChecksModuleError } from "../errors.js";
-import { errorText } from "../logger.js";
+import { errorText } from "../internal/error-text.js";
 
 /** What a checks module's `CHECKS` turned into. */
 export type LoadedChecks = { readonly kind: "list"; readonly checks: Checks } | { readonly kind: "runner"; readonly checks: ChecksRunner };
@@ -24,7 +24,7 @@ export async function loadChecks(path: string, cwd: string, options: ChecksOptio
   const value = module.CHECKS;
   if (Array.isArray(value)) {
     try {
-      return { kind: "list", checks: new Checks(value, options) };
+      return { kind: "list", checks: createChecks(value, options) };
     } catch (error) {
       throw new ChecksModuleError(`invalid CHECKS in ${path}: ${errorText(error)}`, { cause: error });
     }

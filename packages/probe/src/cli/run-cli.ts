@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import type { Writable } from "node:stream";
-import { errorText } from "../logger.js";
-import { ProbeError, UsageError } from "../errors.js";
+import type { Logger } from "@x/core";
+import { ProbeError, ProbeUsageError } from "../errors.js";
 import { createOutput } from "../outputs/destination.js";
 import type { Output } from "../outputs/output.js";
 import { runProbe } from "../probe.js";
@@ -39,7 +39,7 @@ export async function runCli(argv: readonly string[], env: CliEnvironment = {}):
   try {
     args = parseCliArgs(argv);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!(error instanceof ProbeUsageError)) throw error;
     stderr.write(`x-probe: ${error.message}\n\n${USAGE}`);
     return 2;
   }
@@ -75,7 +75,7 @@ export async function runCli(argv: readonly string[], env: CliEnvironment = {}):
   const stop = new AbortController();
   const onSignal = (): void => {
     if (stop.signal.aborted) return;
-    logger.info("received signal; shutting down");
+    logger.info({}, "received signal; shutting down");
     stop.abort(new DOMException("received a stop signal", "AbortError"));
   };
   const onAbort = (): void => {
@@ -99,11 +99,11 @@ export async function runCli(argv: readonly string[], env: CliEnvironment = {}):
 }
 
 /** Delivers what is pending within the flush timeout, then closes the output. */
-async function finish(output: Output, flushTimeoutMs: number, logger: ReturnType<typeof streamLogger>): Promise<void> {
+async function finish(output: Output, flushTimeoutMs: number, logger: Logger): Promise<void> {
   try {
     await output.flush({ signal: AbortSignal.timeout(flushTimeoutMs) });
   } catch (error) {
-    logger.warn(`${output.name}: could not deliver everything within ${flushTimeoutMs} ms (${errorText(error)})`);
+    logger.warn({ output: output.name, flushTimeoutMs, error }, "could not deliver everything in time");
   }
   await output.close();
 }

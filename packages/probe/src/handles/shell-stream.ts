@@ -1,9 +1,10 @@
 import type { ChildProcess } from "node:child_process";
+import { checkOptionKeys } from "@x/core";
 import type { CheckOutput, Handle, HandleContext } from "../contract.js";
 import { HandleEofError, HandleReadError, InvalidOptionError } from "../errors.js";
 import { commandArgv, commandText, killGroup, signalNumber, spawnCommand, spawnOptions, type Command, type SpawnCommandOptions } from "../internal/command.js";
 import { integerOption, stringOption } from "../internal/options.js";
-import { errorText } from "../logger.js";
+import { errorText } from "../internal/error-text.js";
 import { LineBuffer } from "./line-buffer.js";
 
 /** Longest line a shell stream accepts, by default: 1 MiB (characters). */
@@ -46,8 +47,8 @@ export class ShellStream implements Handle {
 
   constructor(command: Command, options: ShellStreamOptions = {}) {
     commandArgv(command);
-    if (typeof options !== "object" || (options as unknown) === null) throw new InvalidOptionError("options", "must be an object");
-    if (options.parse !== undefined && typeof options.parse !== "function") throw new InvalidOptionError("parse", "must be a function");
+    if (typeof options !== "object" || (options as unknown) === null) throw new InvalidOptionError("options", options, "must be an object");
+    if (options.parse !== undefined && typeof options.parse !== "function") throw new InvalidOptionError("parse", options.parse, "must be a function");
     this.command = command;
     this.#parse = options.parse ?? ((line) => JSON.parse(line) as unknown);
     this.#name = options.name === undefined ? commandText(command) : stringOption("name", options.name);
@@ -159,6 +160,7 @@ export class ShellStream implements Handle {
  * const events = shellStream("tail -F /var/log/app/events.jsonl");
  * ```
  */
-export function shellStream(command: Command, options: ShellStreamOptions = {}): ShellStream {
+export function shellStream(command: Command, options: ShellStreamOptions = {}): Handle {
+  checkOptionKeys(options, ["parse", "name", "maxLineLength", "env", "cwd"], "shellStream");
   return new ShellStream(command, options);
 }

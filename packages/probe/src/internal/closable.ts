@@ -1,11 +1,8 @@
-import { EventEmitter } from "node:events";
-
 /**
  * The `close()` contract of everything in this package that holds resources: the shutdown runs
- * once, every later `close()` returns the same promise, and `await using` closes it too. Typed
- * events come with it, since every such class reports what happens to it.
+ * once, every later `close()` returns the same promise, and `await using` closes it too.
  */
-export abstract class Closable<Events extends Record<keyof Events, unknown[]>> extends EventEmitter<Events> implements AsyncDisposable {
+export abstract class Closable implements AsyncDisposable {
   #closing: Promise<void> | undefined;
   #closed = false;
 

@@ -25,11 +25,11 @@ export function spawnOptions(options: SpawnCommandOptions): SpawnCommandOptions 
 /** Validates a command and returns `[file, args]`. */
 export function commandArgv(command: Command, option = "command"): [string, string[]] {
   if (typeof command === "string") {
-    if (command.trim() === "") throw new InvalidOptionError(option, "is an empty string");
+    if (command.trim() === "") throw new InvalidOptionError(option, command, "is an empty string");
     return ["/bin/sh", ["-c", command]];
   }
   if (!Array.isArray(command) || command.length === 0 || !command.every((part) => typeof part === "string")) {
-    throw new InvalidOptionError(option, "must be a string or a non-empty list of strings");
+    throw new InvalidOptionError(option, command, "must be a string or a non-empty list of strings");
   }
   const [file = "", ...args] = command as readonly string[];
   return [file, args];

@@ -1,4 +1,4 @@
-import { InvalidMessageError } from "../errors.js";
+import { InvalidProbeMessageError } from "../errors.js";
 import type { EventState, MetricValue, ProbeEvent, ProbeMessage, Severity, Threshold, ValueFields } from "./types.js";
 import { assertMessage } from "./validate.js";
 
@@ -50,8 +50,11 @@ export interface MessageInit {
   readonly severity?: Severity;
   /** Free text. @default none */
   readonly comment?: string;
-  /** Seconds until the next message of this aspect is expected. @default none */
-  readonly interval?: number;
+  /**
+   * Milliseconds until the next message of this aspect is expected; the wire field
+   * `event.interval` is in seconds, as seismometer defines it. @default none
+   */
+  readonly intervalMs?: number;
   /** Shorthand for `values: { value }`. @default none */
   readonly value?: number | null | ValueInit;
   /** Named values; becomes `event.vset`. @default none */
@@ -74,7 +77,7 @@ export function metric(init: number | null | ValueInit): MetricValue {
 const threshold = (t: ThresholdInit): Threshold => ({ name: t.name, value: t.value, severity: t.severity });
 
 /**
- * Builds a valid seismometer v3 message, or throws {@link InvalidMessageError} naming the problem.
+ * Builds a valid seismometer v3 message, or throws {@link InvalidProbeMessageError} naming the problem.
  *
  * @example
  * ```ts
@@ -84,9 +87,9 @@ const threshold = (t: ThresholdInit): Threshold => ({ name: t.name, value: t.val
  */
 export function createMessage(init: MessageInit): ProbeMessage {
   if (typeof (init as Partial<MessageInit> | undefined)?.aspect !== "string") {
-    throw new InvalidMessageError("aspect must be a string");
+    throw new InvalidProbeMessageError("aspect must be a string");
   }
-  if (init.severity !== undefined && init.state === undefined) throw new InvalidMessageError("severity needs a state");
+  if (init.severity !== undefined && init.state === undefined) throw new InvalidProbeMessageError("severity needs a state");
   const time = init.time ?? Date.now() / 1000;
   const event: { -readonly [K in keyof ProbeEvent]: ProbeEvent[K] } = { name: init.aspect };
   if (init.state !== undefined) {
@@ -104,6 +107,6 @@ export function createMessage(init: MessageInit): ProbeMessage {
     event.vset = vset;
   }
   if (init.comment !== undefined) event.comment = init.comment;
-  if (init.interval !== undefined) event.interval = init.interval;
+  if (init.intervalMs !== undefined) event.interval = init.intervalMs / 1000;
   return assertMessage(new BuiltMessage(Number.isFinite(time) ? Math.trunc(time) : time, { ...init.location }, event));
 }

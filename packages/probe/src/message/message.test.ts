@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidMessageError } from "../errors.js";
+import { InvalidProbeMessageError } from "../errors.js";
 import { createMessage } from "./build.js";
 import { assertMessage, isMetric, isState, validateMessage } from "./validate.js";
 
@@ -23,7 +23,7 @@ describe("createMessage", () => {
       state: "warning",
       severity: "warning",
       comment: "filling up",
-      interval: 60,
+      intervalMs: 60_000,
       values: {
         used: { value: 91, unit: "%", type: "direct", above: [{ name: "warning", value: 90, severity: "warning" }], below: [{ name: "low", value: 1, severity: "error" }], min: 0, max: 100 },
         free: null,
@@ -99,7 +99,7 @@ describe("validateMessage", () => {
     [{ ...valid, event: { name: "x", interval: -1 } }, "event.interval must be a non-negative number"],
   ])("rejects %j: %s", (input, reason) => {
     expect(validateMessage(input)).toEqual({ valid: false, reason });
-    expect(() => assertMessage(input)).toThrow(InvalidMessageError);
+    expect(() => assertMessage(input)).toThrow(InvalidProbeMessageError);
   });
 });
 
@@ -120,7 +120,7 @@ describe("validateMessage: no own __proto__ key reaches a consumer", () => {
   ])("rejects %s (at %s)", (json, where) => {
     const input = line(json);
     expect(validateMessage(input)).toEqual({ valid: false, reason: `${where} has the forbidden key "__proto__"` });
-    expect(() => assertMessage(input)).toThrow(InvalidMessageError);
+    expect(() => assertMessage(input)).toThrow(InvalidProbeMessageError);
     expect(Object.prototype).not.toHaveProperty("polluted");
   });
 

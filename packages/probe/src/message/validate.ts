@@ -1,4 +1,4 @@
-import { InvalidMessageError } from "../errors.js";
+import { InvalidProbeMessageError } from "../errors.js";
 import type { ProbeMessage } from "./types.js";
 
 /** Outcome of {@link validateMessage}. */
@@ -170,10 +170,10 @@ export function validateMessage(value: unknown): ValidationResult {
   return reason === undefined ? { valid: true, message: value as ProbeMessage } : { valid: false, reason };
 }
 
-/** Returns `value` typed as a message, or throws {@link InvalidMessageError} with the reason. */
+/** Returns `value` typed as a message, or throws {@link InvalidProbeMessageError} with the reason. */
 export function assertMessage(value: unknown): ProbeMessage {
   const reason = messageProblem(value);
-  if (reason !== undefined) throw new InvalidMessageError(reason);
+  if (reason !== undefined) throw new InvalidProbeMessageError(reason);
   return value as ProbeMessage;
 }
 

@@ -1,10 +1,9 @@
-import { systemClock, type Clock } from "../clock.js";
+import { durationMsOption, Emitter, loggerOption, timeSourceOption, type Listener, type LogFields, type Logger, type TimeSource, type Unsubscribe } from "@x/core";
 import { OutputClosedError, OutputError } from "../errors.js";
 import { Closable } from "../internal/closable.js";
-import { clockOption, loggerOption, numberOption } from "../internal/options.js";
+import { errorText } from "../internal/error-text.js";
 import { PendingCounter } from "../internal/pending.js";
 import { RateLimit } from "../internal/rate-limit.js";
-import { errorText, silentLogger, type Logger } from "../logger.js";
 import type { ProbeMessage } from "../message/types.js";
 import type { Output, OutputStats } from "./output.js";
 
@@ -13,13 +12,16 @@ export const DEFAULT_WARN_INTERVAL_MS = 30_000;
 
 /** Options every output takes. */
 export interface OutputOptions {
-  /** Receives the output's log lines. @default silentLogger */
+  /** Receives the output's log lines. @default none: nothing is logged */
   readonly logger?: Logger;
   /** Repeated warnings (drops, failed writes, failed reconnects) are logged at most once per this many ms. @default DEFAULT_WARN_INTERVAL_MS */
   readonly warnIntervalMs?: number;
-  /** Time source of the warning rate limit (and of the connection outputs' timers). @default systemClock */
-  readonly clock?: Clock;
+  /** Time source of the warning rate limit (and of the connection outputs' timers). @default `@x/core`'s systemTime */
+  readonly time?: TimeSource;
 }
+
+/** The option keys every output takes. */
+export const OUTPUT_OPTION_KEYS = ["logger", "warnIntervalMs", "time"] as const;
 
 /** The events of an output that emits none. */
 type NoEvents = Record<string, never>;
@@ -29,13 +31,15 @@ type NoEvents = Record<string, never>;
  * that cannot be encoded, say with a cycle, is dropped and logged instead of thrown), and
  * counts; `flush()` waits for the deliveries in flight; warnings are rate-limited.
  */
-export abstract class BaseOutput<Events extends Record<keyof Events, unknown[]> = NoEvents> extends Closable<Events> implements Output {
+export abstract class BaseOutput<Events extends object = NoEvents> extends Closable implements Output {
   /** E.g. `stdout`, `tcp:127.0.0.1:5000`. */
   readonly name: string;
   /** Receives the output's log lines. */
   protected readonly logger: Logger;
   /** Time source for rate limits and timers. */
-  protected readonly clock: Clock;
+  protected readonly time: TimeSource;
+  /** The output's events; `on()` subscribes to them. */
+  protected readonly events: Emitter<Events>;
   /** Deliveries in flight; `flush()` waits for them. */
   protected readonly pending = new PendingCounter();
   readonly #warnLimit: RateLimit;
@@ -45,9 +49,15 @@ export abstract class BaseOutput<Events extends Record<keyof Events, unknown[]> 
   protected constructor(name: string, options: OutputOptions) {
     super();
     this.name = name;
-    this.logger = loggerOption("logger", options.logger, silentLogger);
-    this.clock = clockOption("clock", options.clock, systemClock);
-    this.#warnLimit = new RateLimit(this.clock, numberOption("warnIntervalMs", options.warnIntervalMs, DEFAULT_WARN_INTERVAL_MS));
+    this.logger = loggerOption(options.logger);
+    this.time = timeSourceOption(options.time);
+    this.events = new Emitter<Events>({ logger: this.logger });
+    this.#warnLimit = new RateLimit(this.time, durationMsOption("warnIntervalMs", options.warnIntervalMs, DEFAULT_WARN_INTERVAL_MS));
+  }
+
+  /** Subscribes to one of the output's events; returns the function that unsubscribes. */
+  on<E extends keyof Events>(event: E, listener: Listener<Events[E]>): Unsubscribe {
+    return this.events.on(event, listener);
   }
 
   /** Queues or writes one message; throws `OutputClosedError` after `close()`, never for I/O trouble. */
@@ -98,13 +108,16 @@ export abstract class BaseOutput<Events extends Record<keyof Events, unknown[]> 
   /** Counts messages given up on and, when `error` is given, logs it (rate-limited). */
   protected countDropped(count: number, error?: Error): void {
     this.#dropped += count;
-    if (error !== undefined) this.warnLimited(errorText(error));
+    if (error !== undefined) this.warnLimited({ error, dropped: count }, "message dropped");
   }
 
-  /** Logs `text` (prefixed with the output's name) unless a warning went out within `warnIntervalMs`; returns whether it did. */
-  protected warnLimited(text: string, level: "warn" | "error" = "warn"): boolean {
+  /**
+   * Logs a line with the output's name unless a warning went out within `warnIntervalMs`;
+   * returns whether it did.
+   */
+  protected warnLimited(fields: LogFields, message: string, level: "warn" | "error" = "warn"): boolean {
     if (!this.#warnLimit.allow()) return false;
-    this.logger[level](`${this.name}: ${text}`);
+    this.logger[level]({ output: this.name, ...fields }, message);
     return true;
   }
 }

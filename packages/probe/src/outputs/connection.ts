@@ -2,11 +2,11 @@ import { connect, type Socket } from "node:net";
 import { backoffDelay, resolveBackoff, type Backoff, type BackoffOptions } from "../backoff.js";
 import { OutputError } from "../errors.js";
 import { BoundedQueue } from "../internal/bounded-queue.js";
+import { checkOptionKeys, durationMsOption, type Observable } from "@x/core";
 import { functionOption, numberOption, portOption, stringOption } from "../internal/options.js";
 import { RateLimit } from "../internal/rate-limit.js";
-import { errorText } from "../logger.js";
 import type { ProbeMessage } from "../message/types.js";
-import { BaseOutput, DEFAULT_WARN_INTERVAL_MS, type OutputOptions } from "./base-output.js";
+import { BaseOutput, DEFAULT_WARN_INTERVAL_MS, OUTPUT_OPTION_KEYS, type OutputOptions } from "./base-output.js";
 import type { Output } from "./output.js";
 
 /** Bytes of lines kept while the destination is down, by default: 20 MiB (DumbProbe's bound). */
@@ -44,14 +44,23 @@ export interface UnixOutputOptions extends ConnectionOutputOptions {
   readonly path: string;
 }
 
-/** Events of a {@link ConnectionOutput}. */
+/** Events of a {@link ConnectionOutput}, observed with `output.on(event, listener)`. */
 export interface ConnectionOutputEvents {
   /** Connected (first time or again). */
-  connected: [];
-  /** The connection was lost or an attempt failed. */
-  disconnected: [error: Error | undefined];
+  connected: undefined;
+  /** The connection was lost or an attempt failed; `error` says why, when known. */
+  disconnected: { readonly error: Error | undefined };
   /** Spooled lines were dropped to stay within `spoolBytes`. */
-  dropped: [count: number];
+  dropped: { readonly count: number };
+}
+
+/** The option keys of {@link tcpOutput} and {@link unixOutput} besides the target. */
+export const CONNECTION_OPTION_KEYS = [...OUTPUT_OPTION_KEYS, "spoolBytes", "connectTimeoutMs", "reconnect", "random"] as const;
+
+/** A TCP or unix socket output: an {@link Output} that spools while disconnected and reports its connection. */
+export interface ConnectionOutput extends Output, Observable<ConnectionOutputEvents> {
+  /** Whether a connection is up right now. */
+  readonly connected: boolean;
 }
 
 type Target = { readonly host: string; readonly port: number } | { readonly path: string };
@@ -64,7 +73,7 @@ type Target = { readonly host: string; readonly port: number } | { readonly path
  * did not complete goes back to the front of the spool. Lines already handed to the kernel when a
  * peer vanishes can still be lost: TCP gives no delivery receipt.
  */
-export class ConnectionOutput extends BaseOutput<ConnectionOutputEvents> implements Output {
+class SpoolingConnectionOutput extends BaseOutput<ConnectionOutputEvents> implements ConnectionOutput {
   readonly #target: Target;
   readonly #spool: BoundedQueue<Buffer>;
   readonly #spoolBytes: number;
@@ -89,10 +98,10 @@ export class ConnectionOutput extends BaseOutput<ConnectionOutputEvents> impleme
     this.#target = target;
     this.#spoolBytes = numberOption("spoolBytes", options.spoolBytes, DEFAULT_SPOOL_BYTES, 1);
     this.#spool = new BoundedQueue<Buffer>(this.#spoolBytes, (line) => line.length);
-    this.#connectTimeoutMs = numberOption("connectTimeoutMs", options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 1);
+    this.#connectTimeoutMs = durationMsOption("connectTimeoutMs", options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, { min: 1 });
     this.#backoff = resolveBackoff("reconnect", options.reconnect, DEFAULT_RECONNECT_BACKOFF);
     this.#random = functionOption("random", options.random, Math.random);
-    this.#reconnectWarn = new RateLimit(this.clock, numberOption("warnIntervalMs", options.warnIntervalMs, DEFAULT_WARN_INTERVAL_MS));
+    this.#reconnectWarn = new RateLimit(this.time, durationMsOption("warnIntervalMs", options.warnIntervalMs, DEFAULT_WARN_INTERVAL_MS));
   }
 
   /** Whether a connection is up right now. */
@@ -126,7 +135,7 @@ export class ConnectionOutput extends BaseOutput<ConnectionOutputEvents> impleme
   }
 
   protected async shutdown(): Promise<void> {
-    if (this.#retryTimer !== undefined) this.clock.clearTimeout(this.#retryTimer);
+    if (this.#retryTimer !== undefined) this.time.clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     const socket = this.#socket;
     if (socket !== undefined && this.#connected) {
@@ -148,7 +157,7 @@ export class ConnectionOutput extends BaseOutput<ConnectionOutputEvents> impleme
     this.#inFlight = [];
     if (left > 0) {
       this.countDropped(left);
-      this.logger.warn(`${this.name}: closed with ${left} undelivered messages`);
+      this.logger.warn({ output: this.name, undelivered: left }, "closed with undelivered messages");
     }
     this.pending.check(() => true);
   }
@@ -158,8 +167,8 @@ export class ConnectionOutput extends BaseOutput<ConnectionOutputEvents> impleme
     if (count === 0) return;
     this.countDropped(count);
     this.#droppedSinceWarn += count;
-    this.emit("dropped", count);
-    if (this.warnLimited(`dropped ${this.#droppedSinceWarn} pending messages`)) this.#droppedSinceWarn = 0;
+    this.events.emit("dropped", { count });
+    if (this.warnLimited({ dropped: this.#droppedSinceWarn }, "dropped pending messages")) this.#droppedSinceWarn = 0;
   }
 
   #connect(): void {
@@ -167,7 +176,7 @@ export class ConnectionOutput extends BaseOutput<ConnectionOutputEvents> impleme
     this.#connecting = true;
     const socket = "path" in this.#target ? connect({ path: this.#target.path }) : connect({ host: this.#target.host, port: this.#target.port });
     this.#socket = socket;
-    const timeout = this.clock.setTimeout(() => {
+    const timeout = this.time.setTimeout(() => {
       socket.destroy(new OutputError(`connect timed out after ${this.#connectTimeoutMs} ms`));
     }, this.#connectTimeoutMs);
     let lastError: Error | undefined;
@@ -175,7 +184,7 @@ export class ConnectionOutput extends BaseOutput<ConnectionOutputEvents> impleme
       lastError = error;
     });
     socket.once("connect", () => {
-      this.clock.clearTimeout(timeout);
+      this.time.clearTimeout(timeout);
       this.#onConnect(socket);
     });
     socket.on("drain", () => {
@@ -185,7 +194,7 @@ export class ConnectionOutput extends BaseOutput<ConnectionOutputEvents> impleme
     // The peer never sends anything; reading keeps the socket flowing so 'end' (peer gone) is seen.
     socket.resume();
     socket.once("close", () => {
-      this.clock.clearTimeout(timeout);
+      this.time.clearTimeout(timeout);
       this.#onClose(socket, lastError);
     });
   }
@@ -200,12 +209,12 @@ export class ConnectionOutput extends BaseOutput<ConnectionOutputEvents> impleme
     this.#failures = 0;
     if ("host" in this.#target) socket.setKeepAlive(true, KEEPALIVE_MS);
     socket.setNoDelay(true);
-    this.logger.info(`${this.name}: ${this.#everConnected ? "reconnected" : "connected"}`);
+    this.logger.info({ output: this.name }, this.#everConnected ? "reconnected" : "connected");
     this.#everConnected = true;
-    this.emit("connected");
+    this.events.emit("connected", undefined);
     const backlog = this.#spool.length;
     this.#drain();
-    if (backlog > 0) this.logger.info(`${this.name}: sent ${backlog - this.#spool.length} pending messages, ${this.#spool.length} left`);
+    if (backlog > 0) this.logger.info({ output: this.name, sent: backlog - this.#spool.length, left: this.#spool.length }, "sent pending messages");
   }
 
   #onClose(socket: Socket, error: Error | undefined): void {
@@ -220,15 +229,15 @@ export class ConnectionOutput extends BaseOutput<ConnectionOutputEvents> impleme
     this.#inFlight = [];
     this.#dropOldest(this.#spool.unshift(unfinished));
     if (this.closed) return;
-    this.emit("disconnected", error);
+    this.events.emit("disconnected", { error });
     this.#failures++;
     const delay = backoffDelay(this.#backoff, this.#failures, this.#random);
     if (wasConnected) {
-      this.logger.warn(`${this.name}: lost connection${error === undefined ? "" : `: ${errorText(error)}`}; reconnecting in ${delay} ms`);
+      this.logger.warn({ output: this.name, error, reconnectInMs: delay }, "lost connection");
     } else if (this.#reconnectWarn.allow()) {
-      this.logger.warn(`${this.name}: reconnecting failed: ${error === undefined ? "connection closed" : errorText(error)}; retrying in ${delay} ms`);
+      this.logger.warn({ output: this.name, error: error ?? "connection closed", reconnectInMs: delay }, "reconnecting failed");
     }
-    this.#retryTimer = this.clock.setTimeout(() => {
+    this.#retryTimer = this.time.setTimeout(() => {
       this.#retryTimer = undefined;
       this.#connect();
     }, delay);
@@ -272,8 +281,9 @@ export class ConnectionOutput extends BaseOutput<ConnectionOutputEvents> impleme
  * ```
  */
 export function tcpOutput(options: TcpOutputOptions): ConnectionOutput {
+  checkOptionKeys(options, ["host", "port", ...CONNECTION_OPTION_KEYS], "tcpOutput");
   const { host, port } = (options as Partial<TcpOutputOptions> | undefined) ?? {};
-  return new ConnectionOutput({ host: stringOption("host", host), port: portOption("port", port) }, options);
+  return new SpoolingConnectionOutput({ host: stringOption("host", host), port: portOption("port", port) }, options);
 }
 
 /**
@@ -286,5 +296,6 @@ export function tcpOutput(options: TcpOutputOptions): ConnectionOutput {
  * ```
  */
 export function unixOutput(options: UnixOutputOptions): ConnectionOutput {
-  return new ConnectionOutput({ path: stringOption("path", (options as Partial<UnixOutputOptions> | undefined)?.path) }, options);
+  checkOptionKeys(options, ["path", ...CONNECTION_OPTION_KEYS], "unixOutput");
+  return new SpoolingConnectionOutput({ path: stringOption("path", (options as Partial<UnixOutputOptions> | undefined)?.path) }, options);
 }

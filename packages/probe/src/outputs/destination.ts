@@ -1,8 +1,10 @@
+import { checkOptionKeys } from "@x/core";
 import { InvalidAddressError } from "../errors.js";
-import { tcpOutput, unixOutput, type ConnectionOutputOptions } from "./connection.js";
+import { CONNECTION_OPTION_KEYS, tcpOutput, unixOutput, type ConnectionOutputOptions } from "./connection.js";
 import type { Output } from "./output.js";
-import { fileOutput, stdoutOutput, type FileOutputOptions, type StdoutOutputOptions } from "./stream.js";
+import { fileOutput, STREAM_OPTION_KEYS, stdoutOutput, type FileOutputOptions, type StdoutOutputOptions } from "./stream.js";
 import { udpOutput } from "./udp.js";
+import { OUTPUT_OPTION_KEYS } from "./base-output.js";
 
 /** A parsed `--destination`. */
 export type Destination =
@@ -46,7 +48,7 @@ export function parseDestination(address: string): Destination {
 }
 
 /**
- * Options for {@link createOutput}: those of every output (`logger`, `clock`, `warnIntervalMs`),
+ * Options for {@link createOutput}: those of every output (`logger`, `time`, `warnIntervalMs`),
  * the spool settings of tcp and unix outputs, the buffer bound of stdout and file outputs, and
  * the `mode` of a file that a file output creates.
  */
@@ -61,17 +63,25 @@ export interface CreateOutputOptions extends ConnectionOutputOptions, StdoutOutp
  * ```
  */
 export function createOutput(destination: string | Destination, options: CreateOutputOptions = {}): Output {
+  checkOptionKeys(options, [...new Set([...CONNECTION_OPTION_KEYS, ...STREAM_OPTION_KEYS, "mode"])], "createOutput");
   const parsed = typeof destination === "string" ? parseDestination(destination) : destination;
+  // Each output takes only its own options (an unknown key is an error), so the options that do
+  // not apply to this destination, such as `spoolBytes` for stdout, are left out.
   switch (parsed.kind) {
     case "stdout":
-      return stdoutOutput(options);
+      return stdoutOutput(pick(options, STREAM_OPTION_KEYS));
     case "tcp":
-      return tcpOutput({ ...options, host: parsed.host, port: parsed.port });
+      return tcpOutput({ ...pick(options, CONNECTION_OPTION_KEYS), host: parsed.host, port: parsed.port });
     case "udp":
-      return udpOutput({ ...options, host: parsed.host, port: parsed.port });
+      return udpOutput({ ...pick(options, OUTPUT_OPTION_KEYS), host: parsed.host, port: parsed.port });
     case "unix":
-      return unixOutput({ ...options, path: parsed.path });
+      return unixOutput({ ...pick(options, CONNECTION_OPTION_KEYS), path: parsed.path });
     case "file":
-      return fileOutput({ ...options, path: parsed.path });
+      return fileOutput({ ...pick(options, [...STREAM_OPTION_KEYS, "mode"]), path: parsed.path });
   }
+}
+
+/** The options among `keys` that are set, as a new object. */
+function pick(options: CreateOutputOptions, keys: readonly string[]): CreateOutputOptions {
+  return Object.fromEntries(Object.entries(options).filter(([key, value]) => keys.includes(key) && value !== undefined));
 }

@@ -1,9 +1,9 @@
+import { checkOptionKeys, describeValue } from "@x/core";
 import { InvalidOptionError, OutputError } from "../errors.js";
-import { describe } from "../internal/options.js";
 import { isThenable } from "../internal/thenable.js";
-import { errorText } from "../logger.js";
+import { errorText } from "../internal/error-text.js";
 import type { ProbeMessage } from "../message/types.js";
-import { BaseOutput, type OutputOptions } from "./base-output.js";
+import { BaseOutput, OUTPUT_OPTION_KEYS, type OutputOptions } from "./base-output.js";
 import type { Output } from "./output.js";
 
 /** What a {@link Publisher} is handed: the subject and the JSON bytes of one message. */
@@ -55,7 +55,7 @@ class PublisherOutput extends BaseOutput implements Output {
     let result: unknown;
     try {
       const subject = this.#subjectOf(message);
-      if (typeof subject !== "string" || subject === "") throw new OutputError(`the subject function returned ${describe(subject)}, not a subject`);
+      if (typeof subject !== "string" || subject === "") throw new OutputError(`the subject function returned ${describeValue(subject, 60)}, not a subject`);
       result = this.#publisher.publish({ subject, payload: this.#encoder.encode(json) });
     } catch (error) {
       this.#failed(error);
@@ -96,11 +96,12 @@ class PublisherOutput extends BaseOutput implements Output {
  * ```
  */
 export function publisherOutput(options: PublisherOutputOptions): Output {
+  checkOptionKeys(options, [...OUTPUT_OPTION_KEYS, "publisher", "subject"], "publisherOutput");
   const publisher = (options as Partial<PublisherOutputOptions> | undefined)?.publisher;
-  if (typeof publisher?.publish !== "function") throw new InvalidOptionError("publisher", "must have a publish({ subject, payload }) method");
+  if (typeof publisher?.publish !== "function") throw new InvalidOptionError("publisher", publisher, "must have a publish({ subject, payload }) method");
   const subject = options.subject ?? DEFAULT_SUBJECT;
   if (typeof subject === "string" ? subject === "" : typeof subject !== "function") {
-    throw new InvalidOptionError("subject", "must be a non-empty string or a function of the message");
+    throw new InvalidOptionError("subject", subject, "must be a non-empty string or a function of the message");
   }
   const subjectOf = typeof subject === "string" ? () => subject : subject;
   return new PublisherOutput(`publisher:${typeof subject === "string" ? subject : "*"}`, publisher, subjectOf, options);

@@ -1,11 +1,10 @@
-import type { EventEmitter } from "node:events";
 import { constants, createWriteStream } from "node:fs";
 import type { Writable } from "node:stream";
+import { checkOptionKeys, type Observable } from "@x/core";
 import { InvalidOptionError, OutputError, UnsafeOutputPathError } from "../errors.js";
 import { integerOption, stringOption } from "../internal/options.js";
-import { errorText } from "../logger.js";
 import type { ProbeMessage } from "../message/types.js";
-import { BaseOutput, type OutputOptions } from "./base-output.js";
+import { BaseOutput, OUTPUT_OPTION_KEYS, type OutputOptions } from "./base-output.js";
 import type { Output } from "./output.js";
 
 /** Bytes a stream may hold unwritten (a slow reader of stdout, a slow disk) before messages are dropped, by default: 20 MiB. */
@@ -20,14 +19,17 @@ export const DEFAULT_FILE_MODE = 0o600;
  */
 const FILE_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 
-/** Events of a stream output. */
+/** Events of a file output, observed with `output.on(event, listener)`. */
 export interface StreamOutputEvents {
   /**
    * Opening or writing failed; the messages concerned are counted as dropped. For a file, the
    * error is an {@link UnsafeOutputPathError} when the path is a symbolic link.
    */
-  failed: [error: Error];
+  failed: { readonly error: Error };
 }
+
+/** The option keys of every stream output. */
+export const STREAM_OPTION_KEYS = [...OUTPUT_OPTION_KEYS, "bufferBytes"] as const;
 
 /** Options of every stream output (stdout, a stream, a file). */
 export interface StdoutOutputOptions extends OutputOptions {
@@ -123,8 +125,8 @@ class StreamOutput extends BaseOutput<StreamOutputEvents> implements Output {
     this.#broken = false;
     stream.on("error", (cause) => {
       const error = this.#describeError(cause);
-      this.emit("failed", error);
-      this.warnLimited(`write failed: ${errorText(error)}; dropping messages`, "error");
+      this.events.emit("failed", { error });
+      this.warnLimited({ error }, "write failed; dropping messages", "error");
       if (this.#open === undefined) {
         this.#broken = true;
       } else {
@@ -145,8 +147,9 @@ class StreamOutput extends BaseOutput<StreamOutputEvents> implements Output {
  * ```
  */
 export function streamOutput(options: StreamOutputOptions): Output {
+  checkOptionKeys(options, [...STREAM_OPTION_KEYS, "stream", "name"], "streamOutput");
   const stream = (options as Partial<StreamOutputOptions> | undefined)?.stream;
-  if (typeof stream?.write !== "function") throw new InvalidOptionError("stream", "must be a writable stream");
+  if (typeof stream?.write !== "function") throw new InvalidOptionError("stream", stream, "must be a writable stream");
   return new StreamOutput(stringOption("name", options.name, "stream"), stream, options);
 }
 
@@ -159,11 +162,12 @@ export function streamOutput(options: StreamOutputOptions): Output {
  * ```
  */
 export function stdoutOutput(options: StdoutOutputOptions = {}): Output {
+  checkOptionKeys(options, STREAM_OPTION_KEYS, "stdoutOutput");
   return new StreamOutput("stdout", process.stdout, options);
 }
 
 /** A file output: an {@link Output} that also emits `failed` (see {@link StreamOutputEvents}). */
-export type FileOutput = Output & Pick<EventEmitter<StreamOutputEvents>, "on" | "off" | "once">;
+export interface FileOutput extends Output, Observable<StreamOutputEvents> {}
 
 /**
  * Appends JSON lines to a file, created when missing with `mode` (0600 by default). A symbolic
@@ -177,9 +181,10 @@ export type FileOutput = Output & Pick<EventEmitter<StreamOutputEvents>, "on" | 
  * ```
  */
 export function fileOutput(options: FileOutputOptions): FileOutput {
+  checkOptionKeys(options, [...STREAM_OPTION_KEYS, "path", "mode"], "fileOutput");
   const path = stringOption("path", (options as Partial<FileOutputOptions> | undefined)?.path);
   const mode = integerOption("mode", options.mode, DEFAULT_FILE_MODE, 0);
-  if (mode > 0o777) throw new InvalidOptionError("mode", `must be permission bits 0-0o777, got 0o${mode.toString(8)}`);
+  if (mode > 0o777) throw new InvalidOptionError("mode", `0o${mode.toString(8)}`, "must be permission bits 0-0o777");
   const describeError = (error: Error): Error =>
     // With O_NOFOLLOW, Linux and macOS answer a final symbolic link with ELOOP, FreeBSD with EMLINK.
     (error as NodeJS.ErrnoException).code === "ELOOP" || (error as NodeJS.ErrnoException).code === "EMLINK"

@@ -1,10 +1,11 @@
 import { createSocket, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
+import { checkOptionKeys } from "@x/core";
 import { OutputError } from "../errors.js";
 import { portOption, stringOption } from "../internal/options.js";
-import { errorText } from "../logger.js";
+import { errorText } from "../internal/error-text.js";
 import type { ProbeMessage } from "../message/types.js";
-import { BaseOutput, type OutputOptions } from "./base-output.js";
+import { BaseOutput, OUTPUT_OPTION_KEYS, type OutputOptions } from "./base-output.js";
 import type { Output } from "./output.js";
 
 /** Largest UDP payload over IPv4. */
@@ -34,7 +35,7 @@ class UdpOutput extends BaseOutput implements Output {
     this.#port = port;
     this.#socket = createSocket(isIPv6(host) ? "udp6" : "udp4");
     this.#socket.on("error", (error) => {
-      this.warnLimited(`send failed: ${errorText(error)}`);
+      this.warnLimited({ error }, "send failed");
     });
   }
 
@@ -71,6 +72,7 @@ class UdpOutput extends BaseOutput implements Output {
  * ```
  */
 export function udpOutput(options: UdpOutputOptions): Output {
+  checkOptionKeys(options, [...OUTPUT_OPTION_KEYS, "host", "port"], "udpOutput");
   const { host, port } = (options as Partial<UdpOutputOptions> | undefined) ?? {};
   return new UdpOutput(stringOption("host", host), portOption("port", port), options);
 }

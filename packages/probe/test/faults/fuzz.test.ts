@@ -3,8 +3,8 @@
  * reproduces): Nagios plugin output and perfdata, threshold ranges, the v3 message validator
  * (what handles and check modules hand over, usually `JSON.parse` of a line), the line splitter
  * of shell streams, destination addresses and command-line arguments. Checked on every input:
- * - only the documented typed error comes out (`InvalidMessageError`, `InvalidAddressError`,
- *   `UsageError`), or none at all where the decoder reports instead of throwing;
+ * - only the documented typed error comes out (`InvalidProbeMessageError`, `InvalidAddressError`,
+ *   `ProbeUsageError`), or none at all where the decoder reports instead of throwing;
  * - one bad perfdata item never costs the others or the message: every parsed item is either
  *   kept or reported, and the message always builds;
  * - a message the validator accepts has no own `__proto__` key anywhere, and nothing pollutes
@@ -21,15 +21,15 @@ import {
   assertMessage,
   createMessage,
   InvalidAddressError,
-  InvalidMessageError,
+  InvalidProbeMessageError,
   nagiosState,
   parseDestination,
   parsePerfdata,
   parseRange,
   splitPluginOutput,
-  UsageError,
   validateMessage,
 } from "../../src/index.js";
+import { ProbeUsageError } from "../../src/cli/index.js";
 
 const SEED = 1310;
 const RUNS = soakScale(2_000, 50_000);
@@ -211,7 +211,7 @@ describe("probe decoders under fuzzing (fixed seed)", () => {
     expect(accepted).toBeGreaterThan(0);
   });
 
-  it("message validator: only InvalidMessageError; what it accepts has no own __proto__ key; no pollution", () => {
+  it("message validator: only InvalidProbeMessageError; what it accepts has no own __proto__ key; no pollution", () => {
     let inputs = 0;
     let notJson = 0;
     let accepted = 0;
@@ -230,7 +230,7 @@ describe("probe decoders under fuzzing (fixed seed)", () => {
         }
         if (hasOwnProtoKey(value)) withProtoKey++;
         const result = validateMessage(value);
-        const asserted = onlyThrows(InvalidMessageError, () => assertMessage(value));
+        const asserted = onlyThrows(InvalidProbeMessageError, () => assertMessage(value));
         expect(asserted).toBe(result.valid);
         if (result.valid) {
           accepted++;
@@ -249,7 +249,7 @@ describe("probe decoders under fuzzing (fixed seed)", () => {
         const result = validateMessage(value);
         if (result.valid) accepted++;
         else rejected++;
-        onlyThrows(InvalidMessageError, () => assertMessage(value));
+        onlyThrows(InvalidProbeMessageError, () => assertMessage(value));
       }),
       { seed: SEED + 4, numRuns: RUNS },
     );
@@ -306,7 +306,7 @@ describe("probe decoders under fuzzing (fixed seed)", () => {
     printFaultReport({ scenario: "probe: fuzz the shell-stream line splitter", confirmed: lines, handled: lines, lost: 0, duplicated: 0, inputs, accepted: lines, rejected: 0 });
   });
 
-  it("destinations and command lines: only InvalidAddressError and UsageError", () => {
+  it("destinations and command lines: only InvalidAddressError and ProbeUsageError", () => {
     let inputs = 0;
     let accepted = 0;
     const address = fc.oneof(
@@ -329,7 +329,7 @@ describe("probe decoders under fuzzing (fixed seed)", () => {
     fc.assert(
       fc.property(fc.array(argument, { maxLength: 8 }), (argv) => {
         inputs++;
-        if (onlyThrows(UsageError, () => parseCliArgs(argv))) accepted++;
+        if (onlyThrows(ProbeUsageError, () => parseCliArgs(argv))) accepted++;
       }),
       { seed: SEED + 7, numRuns: RUNS },
     );

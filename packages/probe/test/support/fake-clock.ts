@@ -1,4 +1,4 @@
-import type { Clock } from "../../src/clock.js";
+import type { TimeSource } from "@x/core";
 
 interface Timer {
   readonly at: number;
@@ -19,7 +19,7 @@ export async function settle(rounds = 5): Promise<void> {
  * A manual clock: time moves only when a test calls `advance()`, which fires the due timers in
  * time order and lets the async work they start settle before the next one.
  */
-export class FakeClock implements Clock {
+export class FakeClock implements TimeSource {
   #now: number;
   #seq = 0;
   readonly #timers = new Map<number, Timer>();
@@ -29,6 +29,11 @@ export class FakeClock implements Clock {
   }
 
   now(): number {
+    return this.#now;
+  }
+
+  /** The fake has one timeline: calendar time is the same reading. */
+  wallNow(): number {
     return this.#now;
   }
 
