@@ -37,7 +37,7 @@ const expectations: ((stdout: string) => void)[] = [
   },
   // A check and a handle written by hand
   (out) => {
-    expect(lines(out)).toEqual(["runs=1 shot=2 shot=1", "warn: handle #1 H-1/TwoShot returned EOF: no more; reopening in 60000 ms"]);
+    expect(lines(out)).toEqual(["runs=1 shot=2 shot=1", "warn: handle reached EOF { handle: 'H-1/TwoShot', id: 1, reason: 'no more', reopenInMs: 60000 }"]);
   },
   // runProbe
   (out) => {
