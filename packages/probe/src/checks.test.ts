@@ -82,7 +82,7 @@ class FakeHandle implements Handle {
 }
 
 describe("Checks scheduler (fake clock)", () => {
-  it("C1: runs due checks in interval order at start-up and re-queues each at last run + interval (ms precision)", async () => {
+  it("runs due checks in interval order at start-up and re-queues each at last run + interval (ms precision)", async () => {
     const clock = new FakeClock(1_000_300);
     const f60 = functionCheck(function f60() {
       return msg("f60");
@@ -140,7 +140,7 @@ describe("Checks scheduler (fake clock)", () => {
     expect(lags).toEqual([300, 2_537]);
   });
 
-  it("C3: a check returning [] sends nothing and runNext keeps waiting", async () => {
+  it("a check returning [] sends nothing and runNext keeps waiting", async () => {
     const clock = new FakeClock(T0);
     let runs = 0;
     const checks = createChecks([functionCheck(() => (runs++, []), { intervalMs: 100 })], { time: clock });
@@ -154,7 +154,7 @@ describe("Checks scheduler (fake clock)", () => {
     await checks.close();
   });
 
-  it("C4: a check that throws is logged, re-queued at last run + interval and reports a failure state (never null)", async () => {
+  it("a check that throws is logged, re-queued at last run + interval and reports a failure state (never null)", async () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
     const failures: CheckFailure[] = [];
@@ -206,7 +206,7 @@ describe("Checks scheduler (fake clock)", () => {
     expect(logger.lines.filter((l) => l.includes("raised an exception"))).toHaveLength(2);
   });
 
-  it("C4: onError 'drop' sends nothing for a failed run, but still logs and reschedules", async () => {
+  it("onError 'drop' sends nothing for a failed run, but still logs and reschedules", async () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
     let runs = 0;
@@ -225,7 +225,7 @@ describe("Checks scheduler (fake clock)", () => {
     await checks.close();
   });
 
-  it("C5: a check returning undefined is logged as 'has returned nothing' and reports a failure state", async () => {
+  it("a check returning undefined is logged as 'has returned nothing' and reports a failure state", async () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
     const f = functionCheck(function f() {
@@ -241,7 +241,7 @@ describe("Checks scheduler (fake clock)", () => {
     await checks.close();
   });
 
-  it("C6: aspect and location options are written into returned dicts, without touching the original", async () => {
+  it("aspect and location options are written into returned dicts, without touching the original", async () => {
     const clock = new FakeClock(T0);
     const original = { v: 3, time: 5, location: {}, event: { name: "y", state: { value: "ok" } } } as const;
     const checks = createChecks([functionCheck(() => original, { intervalMs: 10_000, aspect: "x", location: { host: "h" } })], { time: clock });
@@ -252,7 +252,7 @@ describe("Checks scheduler (fake clock)", () => {
     await checks.close();
   });
 
-  it("C6: an async function's result (any thenable, not only a Promise) gets the aspect and location too", async () => {
+  it("an async function's result (any thenable, not only a Promise) gets the aspect and location too", async () => {
     const clock = new FakeClock(T0);
     const thenable: PromiseLike<CheckOutput> = { then: (resolve) => Promise.resolve(msg("y")).then(resolve) };
     const checks = createChecks([functionCheck(() => thenable as unknown as Promise<CheckOutput>, { intervalMs: 10_000, aspect: "x", location: { host: "h" } })], { time: clock });
@@ -261,7 +261,7 @@ describe("Checks scheduler (fake clock)", () => {
     await checks.close();
   });
 
-  it("C7: with an aspect, returning undefined fails with 'invalid message'", async () => {
+  it("with an aspect, returning undefined fails with 'invalid message'", async () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
     const checks = createChecks([functionCheck(function f() {
@@ -426,7 +426,7 @@ describe("Checks scheduler (fake clock)", () => {
     await checks.close();
   });
 
-  it("runOnce runs the checks once in list order, skipping handles (C20)", async () => {
+  it("runOnce runs the checks once in list order, skipping handles", async () => {
     const clock = new FakeClock(T0);
     const handle = new FakeHandle();
     const checks = createChecks([
@@ -538,7 +538,7 @@ describe("Checks handles (fake clock, fake handle)", () => {
     await checks.close();
   });
 
-  it("C14: EOF closes the handle and reopens it after a backoff that grows, with jitter from `random`", async () => {
+  it("EOF closes the handle and reopens it after a backoff that grows, with jitter from `random`", async () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
     const handle = new FakeHandle();
@@ -568,7 +568,7 @@ describe("Checks handles (fake clock, fake handle)", () => {
     await checks.close();
   });
 
-  it("C15: a handle that fails to open is retried with backoff until it opens", async () => {
+  it("a handle that fails to open is retried with backoff until it opens", async () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
     const handle = new FakeHandle();

@@ -33,7 +33,7 @@ function startProbe(args: readonly string[], env: NodeJS.ProcessEnv = process.en
 describe("x-probe CLI (subprocess)", () => {
   const dir = useTempDir("x-probe-cli-");
 
-  it("C20: --once runs the checks in list order, skips handles and exits 0", async () => {
+  it("--once runs the checks in list order, skips handles and exits 0", async () => {
     const marker = join(dir(), "handle-opened");
     const result = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--once"], { cwd: packageDir, env: { ...process.env, HANDLE_MARKER: marker } });
     expect(result.stderr).toBe("");
@@ -42,14 +42,14 @@ describe("x-probe CLI (subprocess)", () => {
     expect(existsSync(marker)).toBe(false);
   });
 
-  it("C18: --once with CHECKS as an object is refused with exit 1", async () => {
+  it("--once with CHECKS as an object is refused with exit 1", async () => {
     const result = await runTs(MAIN, ["--checks", fixture("object-checks.ts"), "--once"], { cwd: packageDir });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe("CHECKS not being a list or tuple is not supported with --once option\n");
     expect(result.stdout).toBe("");
   });
 
-  it("C19: an invalid --destination is a usage error (exit 2)", async () => {
+  it("an invalid --destination is a usage error (exit 2)", async () => {
     const result = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--destination", "foo"], { cwd: packageDir });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^x-probe: invalid --destination: invalid destination "foo": expected stdout, tcp:HOST:PORT/);
@@ -95,7 +95,7 @@ describe("x-probe CLI (subprocess)", () => {
     expect(badElement.stdout).toBe("");
   });
 
-  it("C21: SIGTERM while idle logs 'received signal; shutting down' and exits 0", async () => {
+  it("SIGTERM while idle logs 'received signal; shutting down' and exits 0", async () => {
     const probe = startProbe(["--checks", fixture("idle-checks.ts"), "--log-level", "info"]);
     await waitFor(() => probe.output.stdout.includes("\n"));
     expect(await probe.stop("SIGTERM")).toBe(0);

@@ -20,13 +20,13 @@ async function runPlugin(script: Command, options: Partial<NagiosCheckOptions> =
 describe("nagios (real plugin processes)", () => {
   const dir = useTempDir("x-probe-nagios-");
 
-  it("C8: exit 0 without perfdata is ok/expected with the location", async () => {
+  it("exit 0 without perfdata is ok/expected with the location", async () => {
     const message = await runPlugin("printf 'USERS OK - 2 users\\n'; exit 0");
     expect(message).toMatchObject({ v: 3, location: { host: "h" }, event: { name: "load", state: { value: "ok", severity: "expected" } } });
     expect(message.event.vset).toBeUndefined();
   });
 
-  it("C9: thresholds in the perfdata replace the state", async () => {
+  it("thresholds in the perfdata replace the state", async () => {
     const message = await runPlugin("printf 'LOAD WARNING | load1=0.300;0.250;0.500;0;\\n'; exit 1");
     expect(message.event.state).toBeUndefined();
     expect(message.event.vset).toEqual({
@@ -41,7 +41,7 @@ describe("nagios (real plugin processes)", () => {
     });
   });
 
-  it("C10: values without thresholds keep the state (critical/error)", async () => {
+  it("values without thresholds keep the state (critical/error)", async () => {
     const message = await runPlugin("printf \"X | 'disk usage'=50%%;;;0;100\\n\"; exit 2");
     expect(message.event).toEqual({
       name: "load",
@@ -50,7 +50,7 @@ describe("nagios (real plugin processes)", () => {
     });
   });
 
-  it("C11: a malformed item is skipped and logged, the good ones kept; the state stays ok", async () => {
+  it("a malformed item is skipped and logged, the good ones kept; the state stays ok", async () => {
     const logger = recordingLogger();
     const checks = createChecks([nagiosCheck("echo 'OK | a=1 b=10:20'", base)], { logger });
     const [message] = await checks.runOnce();
@@ -82,7 +82,7 @@ describe("nagios (real plugin processes)", () => {
     expect(Object.prototype).not.toHaveProperty("value");
   });
 
-  it("C12: exit 3 and death by a signal are unknown/error", async () => {
+  it("exit 3 and death by a signal are unknown/error", async () => {
     expect((await runPlugin("echo 'UNKNOWN - no idea'; exit 3")).event.state).toEqual({ value: "unknown", severity: "error" });
     expect((await runPlugin("kill -9 $$")).event.state).toEqual({ value: "unknown", severity: "error" });
     expect((await runPlugin("exit 42")).event.state).toEqual({ value: "unknown", severity: "error" });

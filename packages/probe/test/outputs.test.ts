@@ -24,7 +24,7 @@ import { recordingLogger } from "./support/log.js";
 const numbered = (i: number) => createMessage({ aspect: "m", value: i, time: 1 });
 
 describe("streamOutput / stdout", () => {
-  it("C2: writes one JSON line per message", async () => {
+  it("writes one JSON line per message", async () => {
     const stream = new PassThrough();
     let text = "";
     stream.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));

@@ -11,7 +11,7 @@ const names = (messages: readonly ProbeMessage[]): string[] => messages.map((m) 
 
 describe("shellCommand (real processes)", () => {
   const dir = useTempDir("x-probe-command-");
-  it("C13: parse returning [] sends nothing", async () => {
+  it("parse returning [] sends nothing", async () => {
     const checks = createChecks([shellCommand("echo hello", () => [], { intervalMs: 1_000 })]);
     expect(await checks.runOnce()).toEqual([]);
     await checks.close();
@@ -74,7 +74,7 @@ describe("shellCommand (real processes)", () => {
 describe("shellStream (real processes)", () => {
   const dir = useTempDir("x-probe-stream-");
 
-  it("C14: two lines come in one batch, then EOF 'child process terminated', close, and a reopen spawns a new child", async () => {
+  it("two lines come in one batch, then EOF 'child process terminated', close, and a reopen spawns a new child", async () => {
     const runs = join(dir(), "runs");
     const logger = recordingLogger();
     const stream = shellStream(`echo run >> ${runs}; printf '%s\\n%s\\n' '${line("a", 1)}' '${line("b", 2)}'`, { name: "stream" });

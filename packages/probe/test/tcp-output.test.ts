@@ -13,7 +13,7 @@ const numbered = (i: number): ProbeMessage => createMessage({ aspect: "m", value
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe("tcpOutput (real sockets)", () => {
-  it("C16: spools while the destination refuses, then drains in FIFO order as soon as it is back", async () => {
+  it("spools while the destination refuses, then drains in FIFO order as soon as it is back", async () => {
     const port = await freePort();
     const logger = recordingLogger();
     const collector = new Collector();
@@ -84,7 +84,7 @@ describe("tcpOutput (real sockets)", () => {
     await collector.stop();
   });
 
-  it("C17: beyond the spool bound the oldest lines are dropped, counted, and warned about at most once per interval", async () => {
+  it("beyond the spool bound the oldest lines are dropped, counted, and warned about at most once per interval", async () => {
     const clock = new FakeClock(1_700_000_000_000);
     const port = await freePort();
     const logger = recordingLogger();

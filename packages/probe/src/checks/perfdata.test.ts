@@ -3,7 +3,7 @@ import { perfdataValue } from "./nagios.js";
 import { parsePerfdata, parseRange, splitPluginOutput } from "./perfdata.js";
 
 describe("parsePerfdata", () => {
-  it("C9: parses value, warn and crit thresholds, an empty min and max", () => {
+  it("parses value, warn and crit thresholds, an empty min and max", () => {
     const { items, errors } = parsePerfdata(" load1=0.300;0.250;0.500;0;");
     expect(errors).toEqual([]);
     expect(items).toHaveLength(1);
@@ -18,13 +18,13 @@ describe("parsePerfdata", () => {
     });
   });
 
-  it("C10: quoted labels with spaces, integer values, units, min and max", () => {
+  it("quoted labels with spaces, integer values, units, min and max", () => {
     const { items } = parsePerfdata("'disk usage'=50%;;;0;100");
     expect(items).toEqual([{ label: "disk usage", value: 50, unit: "%", min: 0, max: 100 }]);
     expect(Number.isInteger(items[0]?.value)).toBe(true);
   });
 
-  it("C11 (better than DumbProbe): a malformed item is reported and skipped, the others are kept", () => {
+  it("better than DumbProbe: a malformed item is reported and skipped, the others are kept", () => {
     const { items, errors } = parsePerfdata("a=1 b=10:20 c=2s");
     expect(items.map((i) => i.label)).toEqual(["a", "c"]);
     expect(errors).toEqual(['\'b\': bad value "10:20"']);

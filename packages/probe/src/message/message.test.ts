@@ -4,7 +4,7 @@ import { createMessage } from "./build.js";
 import { assertMessage, isMetric, isState, validateMessage } from "./validate.js";
 
 describe("createMessage", () => {
-  it("C2: builds the v3 wire form of a value message", () => {
+  it("builds the v3 wire form of a value message", () => {
     const message = createMessage({ aspect: "uptime", location: { host: "h" }, value: 1.5, time: 1000 });
     expect(JSON.parse(JSON.stringify(message))).toEqual({
       v: 3,
