@@ -1,5 +1,5 @@
 import type { Message } from "@x/message";
-import { InvalidOptionError } from "./errors.js";
+import { InvalidOptionError } from "@x/core";
 
 /** What a custom backoff function is told about the failure it schedules a retry for. */
 export interface BackoffContext {
@@ -63,10 +63,17 @@ export const DEFAULT_BACKOFF: ExponentialBackoff = Object.freeze({
 
 function checkDelay(value: unknown, option: string): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new InvalidOptionError(option, `must be a finite number of milliseconds >= 0, got ${String(value)}`);
+    throw new InvalidOptionError(option, value, "must be a finite number of milliseconds >= 0");
   }
   return value;
 }
+
+/** The fields each kind of strategy has: a misspelt one (`delay`, `maxDelay`) is refused, not ignored. */
+const BACKOFF_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  fixed: ["type", "delayMs"],
+  exponential: ["type", "delayMs", "factor", "maxDelayMs", "jitter"],
+  list: ["type", "delaysMs"],
+};
 
 /**
  * Checks a strategy up front and returns a frozen copy with every default filled in, so the
@@ -76,36 +83,36 @@ function checkDelay(value: unknown, option: string): number {
 export function normalizeBackoff(strategy: BackoffStrategy, option = "backoff"): BackoffStrategy {
   if (typeof strategy === "function") return strategy;
   if (typeof strategy !== "object" || (strategy as BackoffStrategy | null) === null) {
-    throw new InvalidOptionError(option, "must be a function or an object with `type` fixed, exponential or list");
+    throw new InvalidOptionError(option, strategy, "must be a function or an object with `type` fixed, exponential or list");
+  }
+  const fields = Object.hasOwn(BACKOFF_FIELDS, strategy.type) ? BACKOFF_FIELDS[strategy.type] : undefined;
+  if (fields === undefined) {
+    throw new InvalidOptionError(`${option}.type`, (strategy as { type?: unknown }).type, 'must be "fixed", "exponential" or "list"');
+  }
+  for (const key of Object.keys(strategy)) {
+    if (!fields.includes(key)) {
+      throw new InvalidOptionError(`${option}.${key}`, undefined, `is not a field of a ${strategy.type} backoff; its fields: ${fields.join(", ")}`);
+    }
   }
   switch (strategy.type) {
     case "fixed":
       return Object.freeze({ type: "fixed", delayMs: checkDelay(strategy.delayMs, `${option}.delayMs`) });
     case "exponential": {
       const factor = strategy.factor ?? DEFAULT_BACKOFF_FACTOR;
-      if (!Number.isFinite(factor) || factor < 1) {
-        throw new InvalidOptionError(`${option}.factor`, `must be a finite number >= 1, got ${String(factor)}`);
-      }
+      if (!Number.isFinite(factor) || factor < 1) throw new InvalidOptionError(`${option}.factor`, factor, "must be a finite number >= 1");
       const jitter = strategy.jitter ?? DEFAULT_BACKOFF_JITTER;
-      if (!(jitter >= 0 && jitter <= 1)) {
-        throw new InvalidOptionError(`${option}.jitter`, `must be between 0 and 1, got ${String(jitter)}`);
-      }
+      if (!(jitter >= 0 && jitter <= 1)) throw new InvalidOptionError(`${option}.jitter`, jitter, "must be between 0 and 1");
       const delayMs = checkDelay(strategy.delayMs, `${option}.delayMs`);
       const maxDelayMs = checkDelay(strategy.maxDelayMs ?? DEFAULT_BACKOFF_MAX_DELAY_MS, `${option}.maxDelayMs`);
       return Object.freeze({ type: "exponential", delayMs, factor, maxDelayMs, jitter });
     }
     case "list": {
       if (!Array.isArray(strategy.delaysMs) || strategy.delaysMs.length === 0) {
-        throw new InvalidOptionError(`${option}.delaysMs`, "must be a non-empty array of milliseconds");
+        throw new InvalidOptionError(`${option}.delaysMs`, strategy.delaysMs, "must be a non-empty array of milliseconds");
       }
       const delaysMs = strategy.delaysMs.map((d, i) => checkDelay(d, `${option}.delaysMs[${i}]`));
       return Object.freeze({ type: "list", delaysMs: Object.freeze(delaysMs) });
     }
-    default:
-      throw new InvalidOptionError(
-        `${option}.type`,
-        `must be "fixed", "exponential" or "list", got ${JSON.stringify((strategy as { type?: unknown }).type)}`,
-      );
   }
 }
 

@@ -2,30 +2,31 @@
  * Errors of `@x/worker` and the `x-queue` CLI. Two kinds live here:
  * - control flow thrown by handlers: {@link TransientError} (retry later) and {@link FatalError}
  *   (do not retry, bury);
- * - failures of the worker or the CLI themselves (bad options, wrong state, usage, a missing adapter).
- * Queue failures keep `@x/message`'s shared classes (`QueueClosedError`, `LeaseLostError`, ...).
+ * - failures of the worker or the CLI themselves (wrong state, usage, a missing adapter).
+ * A bad option is `@x/core`'s `InvalidOptionError`, re-exported; queue failures keep
+ * `@x/message`'s shared classes (`QueueClosedError`, `LeaseLostError`, ...).
  */
+import { XError } from "@x/core";
 
-/** Stable, machine-readable error codes; safe to branch on. */
+/** The `code` of every {@link WorkerError}, unique across the toolkit; safe to branch on. */
 export type WorkerErrorCode =
-  | "ERR_WORKER_TRANSIENT"
-  | "ERR_WORKER_FATAL"
-  | "ERR_WORKER_INVALID_OPTION"
-  | "ERR_WORKER_STATE"
-  | "ERR_WORKER_STOPPING"
-  | "ERR_CLI_USAGE"
-  | "ERR_ADAPTER_NOT_INSTALLED"
-  | "ERR_HANDLERS_MODULE";
+  | "ERR_X_WORKER_TRANSIENT"
+  | "ERR_X_WORKER_FATAL"
+  | "ERR_X_WORKER_STATE"
+  | "ERR_X_WORKER_STOPPING"
+  | "ERR_X_WORKER_CLI_USAGE"
+  | "ERR_X_WORKER_CLI_ADAPTER_NOT_INSTALLED"
+  | "ERR_X_WORKER_CLI_HANDLERS_MODULE";
 
 /** Base class of every error `@x/worker` defines. */
-export class WorkerError extends Error {
-  /** Stable code; safe to branch on. */
-  readonly code: WorkerErrorCode;
+export class WorkerError extends XError {
+  /** Stable code, unique across the toolkit; safe to branch on. */
+  declare readonly code: WorkerErrorCode;
 
+  // Not useless: it narrows `code` to the codes of this package.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
   constructor(code: WorkerErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
+    super(code, message, options);
   }
 }
 
@@ -44,7 +45,7 @@ export class TransientError extends WorkerError {
   readonly retryAfterMs: number | undefined;
 
   constructor(message: string, options: TransientErrorOptions = {}) {
-    super("ERR_WORKER_TRANSIENT", message, options);
+    super("ERR_X_WORKER_TRANSIENT", message, options);
     this.retryAfterMs = options.retryAfterMs;
   }
 }
@@ -52,24 +53,14 @@ export class TransientError extends WorkerError {
 /** Thrown by a handler: the job can never succeed (bad input, a declined card). It is buried. */
 export class FatalError extends WorkerError {
   constructor(message: string, options?: ErrorOptions) {
-    super("ERR_WORKER_FATAL", message, options);
-  }
-}
-
-/** A worker or CLI option with a bad value. `option` names it (`concurrency`, `backoff.delayMs`). */
-export class InvalidOptionError extends WorkerError {
-  readonly option: string;
-
-  constructor(option: string, problem: string, options?: ErrorOptions) {
-    super("ERR_WORKER_INVALID_OPTION", `\`${option}\` ${problem}`, options);
-    this.option = option;
+    super("ERR_X_WORKER_FATAL", message, options);
   }
 }
 
 /** The worker cannot do this in its current state (`run()` twice, `run()` after `close()`). */
 export class WorkerStateError extends WorkerError {
   constructor(message: string, options?: ErrorOptions) {
-    super("ERR_WORKER_STATE", message, options);
+    super("ERR_X_WORKER_STATE", message, options);
   }
 }
 
@@ -80,14 +71,14 @@ export class WorkerStateError extends WorkerError {
  */
 export class WorkerStoppingError extends WorkerError {
   constructor(message = "the worker is stopping", options?: ErrorOptions) {
-    super("ERR_WORKER_STOPPING", message, options);
+    super("ERR_X_WORKER_STOPPING", message, options);
   }
 }
 
 /** The `x-queue` command line is wrong (unknown command or option, bad value). Exit code 2. */
-export class UsageError extends WorkerError {
+export class QueueCliUsageError extends WorkerError {
   constructor(message: string, options?: ErrorOptions) {
-    super("ERR_CLI_USAGE", message, options);
+    super("ERR_X_WORKER_CLI_USAGE", message, options);
   }
 }
 
@@ -100,7 +91,7 @@ export class AdapterNotInstalledError extends WorkerError {
 
   constructor(packageName: string, scheme: string, options?: ErrorOptions & { readonly problem?: string }) {
     super(
-      "ERR_ADAPTER_NOT_INSTALLED",
+      "ERR_X_WORKER_CLI_ADAPTER_NOT_INSTALLED",
       `the ${scheme} queue needs the package ${packageName}, which ${options?.problem ?? "is not installed"}; install it with: npm install ${packageName}`,
       options,
     );
@@ -111,7 +102,7 @@ export class AdapterNotInstalledError extends WorkerError {
 /** The module given to `x-queue work --handlers` could not be loaded or exports no handler map. */
 export class HandlersModuleError extends WorkerError {
   constructor(message: string, options?: ErrorOptions) {
-    super("ERR_HANDLERS_MODULE", message, options);
+    super("ERR_X_WORKER_CLI_HANDLERS_MODULE", message, options);
   }
 }
 
@@ -124,10 +115,10 @@ function hasCode(error: unknown, code: WorkerErrorCode): boolean {
  * `@x/worker` (a handlers module with its own install), so `instanceof` alone is not enough.
  */
 export function isFatalError(error: unknown): error is FatalError {
-  return error instanceof FatalError || hasCode(error, "ERR_WORKER_FATAL");
+  return error instanceof FatalError || hasCode(error, "ERR_X_WORKER_FATAL");
 }
 
 /** Whether a thrown value is a {@link TransientError}, from this or another copy of `@x/worker`. */
 export function isTransientError(error: unknown): error is TransientError {
-  return error instanceof TransientError || hasCode(error, "ERR_WORKER_TRANSIENT");
+  return error instanceof TransientError || hasCode(error, "ERR_X_WORKER_TRANSIENT");
 }

@@ -1,6 +1,6 @@
 import { createMemoryQueue } from "@x/message";
 import { describe, expect, it } from "vitest";
-import { InvalidOptionError } from "./errors.js";
+import { InvalidOptionError } from "@x/core";
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_ATTEMPTS,
@@ -44,7 +44,7 @@ describe("resolveWorkerOptions", () => {
     expect(DEFAULT_MAX_ATTEMPTS).toBe(10);
   });
 
-  it("P-21: zero means zero for pollTimeoutMs, sleepDurationMs and shutdownAfterEmptyIterations", () => {
+  it("zero means zero for pollTimeoutMs, sleepDurationMs and shutdownAfterEmptyIterations", () => {
     const resolved = resolveWorkerOptions({ queue, handlers, pollTimeoutMs: 0, sleepDurationMs: 0, shutdownAfterEmptyIterations: 0 });
     expect(resolved.pollTimeoutMs).toBe(0);
     expect(resolved.sleepDurationMs).toBe(0);
@@ -69,6 +69,7 @@ describe("resolveWorkerOptions", () => {
     ["infinite maxAttempts", { maxAttempts: Infinity }, "maxAttempts"],
     ["a bad backoff", { backoff: { type: "fixed", delayMs: -5 } }, "backoff.delayMs"],
     ["a backoff of an unknown type", { backoff: { type: "linear" } }, "backoff.type"],
+    ["a misspelt backoff field", { backoff: { type: "fixed", delay: 500 } }, "backoff.delay"],
     ["an unknown onExpired", { onExpired: "archive" }, "onExpired"],
     ["an unknown unexpectedErrors", { unexpectedErrors: "ignore" }, "unexpectedErrors"],
     ["a non-boolean autoTouch", { autoTouch: "yes" }, "autoTouch"],
@@ -83,15 +84,30 @@ describe("resolveWorkerOptions", () => {
   ])("rejects %s, naming the option", (_what, patch, option) => {
     const error = optionError({ queue, handlers, ...patch });
     expect(error.option).toBe(option);
-    expect(error.code).toBe("ERR_WORKER_INVALID_OPTION");
+    expect(error.code).toBe("ERR_X_INVALID_OPTION");
     expect(error.message).toContain(`\`${option}\``);
+  });
+
+  // A typo, or an option of another job library (bullmq's `repeat` and `limiter`, a timeout per
+  // job the worker does not have), must fail at once instead of being silently ignored.
+  it.each([
+    ["concurency", 8],
+    ["repeat", { every: 1_000 }],
+    ["limiter", { max: 10, duration: 1_000 }],
+    ["jobTimeoutMs", 30_000],
+  ])("rejects the unknown option %s, listing the valid ones", (key, value) => {
+    const error = optionError({ queue, handlers, [key]: value });
+    expect(error.option).toBe(key);
+    expect(error.code).toBe("ERR_X_INVALID_OPTION");
+    expect(error.message).toContain(`is not an option of createWorker()`);
+    expect(error.message).toMatch(/valid options: .*\bconcurrency\b.*\bpollTimeoutMs\b.*\bsleepDurationMs\b/);
   });
 
   it("pollTimeoutMs and shutdownTimeoutMs may be Infinity (wait for a job, wait for running jobs)", () => {
     const resolved = resolveWorkerOptions({ queue, handlers, pollTimeoutMs: Infinity, shutdownTimeoutMs: Infinity });
     expect([resolved.pollTimeoutMs, resolved.shutdownTimeoutMs]).toEqual([Infinity, Infinity]);
     expect(optionError({ queue, handlers, pollTimeoutMs: 2 ** 31 }).message).toBe(
-      "`pollTimeoutMs` must be a number of milliseconds >= 0 and <= 2147483647 (or Infinity), got 2147483648",
+      "option `pollTimeoutMs` must be a finite number of milliseconds between 0 and 2147483647, got 2147483648",
     );
   });
 

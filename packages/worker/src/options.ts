@@ -1,17 +1,8 @@
+import { checkOptionKeys, durationMsOption, InvalidOptionError, integerOption, loggerOption, MAX_TIMER_MS, type Logger } from "@x/core";
 import type { QueueAdapter } from "@x/message";
 import { DEFAULT_BACKOFF, normalizeBackoff, type BackoffStrategy } from "./backoff.js";
-import { InvalidOptionError } from "./errors.js";
 import type { HandlerMap } from "./handlers.js";
 import type { WorkerHeart } from "./heartbeat.js";
-import { MAX_TIMER_MS } from "./sleep.js";
-
-/** The optional logger a worker writes to; `console` fits. */
-export interface WorkerLogger {
-  debug(message: string, ...details: unknown[]): void;
-  info(message: string, ...details: unknown[]): void;
-  warn(message: string, ...details: unknown[]): void;
-  error(message: string, ...details: unknown[]): void;
-}
 
 /** Jobs run at the same time when the options do not say. */
 export const DEFAULT_CONCURRENCY = 1;
@@ -30,9 +21,9 @@ export const DEFAULT_ERROR_DELAY_MS = 1_000;
 /** Touch a running job when this fraction of its lease has passed. */
 export const DEFAULT_TOUCH_FRACTION = 0.5;
 /** What happens to a job past its expiration. */
-export const DEFAULT_ON_EXPIRED = "bury";
+export const DEFAULT_ON_EXPIRED: "bury" | "delete" = "bury";
 /** How errors other than `TransientError`/`FatalError` are treated. */
-export const DEFAULT_UNEXPECTED_ERRORS = "transient";
+export const DEFAULT_UNEXPECTED_ERRORS: "transient" | "fatal" = "transient";
 /** Whether running jobs are touched before their lease ends. */
 export const DEFAULT_AUTO_TOUCH = true;
 /** Whether `run()` listens to SIGINT and SIGTERM. */
@@ -96,8 +87,12 @@ export interface WorkerOptions<Jobs extends object = Record<string, unknown>> {
   readonly heartbeatWarmupMs?: number;
   /** Handler failures in a row that turn the heartbeat to `degraded`. @default DEFAULT_DEGRADED_AFTER_FAILURES (5) */
   readonly degradedAfterFailures?: number;
-  /** Gets a line for starts, stops, retries, burials and errors. @default none */
-  readonly logger?: WorkerLogger;
+  /**
+   * Gets a line for starts, stops, retries, burials and errors, as `logger.warn({ jobId,
+   * requestType, attempt, error }, "job released for a retry")`: `@x/core`'s `Logger`, so a pino
+   * logger or `console` fits as it is. @default nothing is logged
+   */
+  readonly logger?: Logger;
   /** Random numbers in [0, 1) for backoff jitter; injectable for tests. @default Math.random */
   readonly random?: () => number;
 }
@@ -124,48 +119,62 @@ export interface ResolvedWorkerOptions {
   readonly heartbeatPeriodMs: number;
   readonly heartbeatWarmupMs: number;
   readonly degradedAfterFailures: number;
-  readonly logger: WorkerLogger | undefined;
+  readonly logger: Logger | undefined;
   readonly random: () => number;
 }
 
-function integer(value: number, option: string, min: number, allowInfinity = false): number {
-  if (allowInfinity && value === Number.POSITIVE_INFINITY) return value;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
-    throw new InvalidOptionError(option, `must be an integer >= ${min}${allowInfinity ? " or Infinity" : ""}, got ${String(value)}`);
-  }
-  return value;
-}
+/** Every option {@link createWorker} takes: anything else is a typo or another library's option. */
+const WORKER_OPTION_KEYS = [
+  "queue",
+  "handlers",
+  "concurrency",
+  "pollTimeoutMs",
+  "sleepDurationMs",
+  "shutdownAfterEmptyIterations",
+  "maxAttempts",
+  "backoff",
+  "unexpectedErrors",
+  "onExpired",
+  "autoTouch",
+  "shutdownTimeoutMs",
+  "errorDelayMs",
+  "signal",
+  "handleSignals",
+  "responseQueue",
+  "heart",
+  "heartbeatPeriodMs",
+  "heartbeatWarmupMs",
+  "degradedAfterFailures",
+  "logger",
+  "random",
+] as const satisfies readonly (keyof WorkerOptions)[];
 
-interface MillisecondsRules {
-  /** 0 is not allowed. */
-  readonly positive?: boolean;
-  /** `Infinity` is allowed (wait for ever); finite values stay within what a timer can wait. */
-  readonly infinite?: boolean;
+/** A count of empty polls: `Infinity` means "never stop when idle". */
+function iterations(value: unknown, option: string, fallback: number): number {
+  if (value === Number.POSITIVE_INFINITY) return value;
+  return integerOption(option, value, fallback, 0);
 }
 
 /**
  * A duration the worker waits with a timer: finite values are capped at setTimeout's longest delay
  * (about 24.8 days), since a longer one fires at once and would turn a wait into a busy loop.
  */
-function milliseconds(value: number, option: string, { positive = false, infinite = false }: MillisecondsRules = {}): number {
-  if (infinite && value === Number.POSITIVE_INFINITY) return value;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (positive && value === 0) || value > MAX_TIMER_MS) {
-    const range = `${positive ? "> 0" : ">= 0"} and <= ${MAX_TIMER_MS}${infinite ? " (or Infinity)" : ""}`;
-    throw new InvalidOptionError(option, `must be a number of milliseconds ${range}, got ${String(value)}`);
-  }
+function timerMs(option: string, value: unknown, fallback: number, { positive = false, infinite = false } = {}): number {
+  const ms = durationMsOption(option, value, fallback, { max: MAX_TIMER_MS, infinite });
+  if (positive && ms === 0) throw new InvalidOptionError(option, value, "must be more than 0 ms");
+  return ms;
+}
+
+function bool(value: unknown, option: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new InvalidOptionError(option, value, "must be true or false");
   return value;
 }
 
-function bool(value: boolean, option: string): boolean {
-  if (typeof value !== "boolean") throw new InvalidOptionError(option, `must be true or false, got ${String(value)}`);
-  return value;
-}
-
-function oneOf<T extends string>(value: T, option: string, allowed: readonly T[]): T {
-  if (!allowed.includes(value)) {
-    throw new InvalidOptionError(option, `must be ${allowed.map((a) => JSON.stringify(a)).join(" or ")}, got ${JSON.stringify(value)}`);
-  }
-  return value;
+function oneOf<T extends string>(value: unknown, option: string, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw new InvalidOptionError(option, value, `must be ${allowed.map((a) => JSON.stringify(a)).join(" or ")}`);
+  return value as T;
 }
 
 function isQueue(value: unknown): value is QueueAdapter {
@@ -174,14 +183,12 @@ function isQueue(value: unknown): value is QueueAdapter {
 
 function checkHandlers(handlers: unknown): ResolvedWorkerOptions["handlers"] {
   if (typeof handlers !== "object" || handlers === null) {
-    throw new InvalidOptionError("handlers", "must be an object mapping request types to handler functions");
+    throw new InvalidOptionError("handlers", handlers, "must be an object mapping request types to handler functions");
   }
   // A null-prototype copy: a job of type "constructor" or "__proto__" finds no handler.
   const copy: Record<string, (payload: never, context: never) => unknown> = Object.create(null) as Record<string, never>;
   for (const [type, handler] of Object.entries(handlers)) {
-    if (typeof handler !== "function") {
-      throw new InvalidOptionError(`handlers.${type}`, `must be a function, got ${typeof handler}`);
-    }
+    if (typeof handler !== "function") throw new InvalidOptionError(`handlers.${type}`, handler, "must be a function");
     copy[type] = handler as (payload: never, context: never) => unknown;
   }
   return Object.freeze(copy);
@@ -191,7 +198,7 @@ function checkHeart(heart: unknown): WorkerHeart | undefined {
   if (heart === undefined) return undefined;
   for (const method of ["start", "beat", "degraded", "stop"] as const) {
     if (typeof heart !== "object" || heart === null || typeof (heart as Record<string, unknown>)[method] !== "function") {
-      throw new InvalidOptionError("heart", `must have a ${method}() method (a Heart from @x/heartbeat)`);
+      throw new InvalidOptionError("heart", undefined, `must have a ${method}() method (a Heart from @x/heartbeat)`);
     }
   }
   return heart as WorkerHeart;
@@ -200,53 +207,46 @@ function checkHeart(heart: unknown): WorkerHeart | undefined {
 /**
  * Validates the options up front and fills in the defaults. The caller's object is read once and
  * never kept or changed.
- * @throws InvalidOptionError naming the first bad option.
+ * @throws InvalidOptionError naming the first bad or unknown option.
  */
 export function resolveWorkerOptions<Jobs extends object>(options: WorkerOptions<Jobs>): ResolvedWorkerOptions {
   if (typeof options !== "object" || (options as unknown) === null) {
-    throw new InvalidOptionError("options", "must be an object with at least `queue` and `handlers`");
+    throw new InvalidOptionError("options", options, "of createWorker() must be an object with at least `queue` and `handlers`");
   }
-  if (!isQueue(options.queue)) throw new InvalidOptionError("queue", "must be a QueueAdapter");
+  checkOptionKeys(options, WORKER_OPTION_KEYS, "createWorker");
+  if (!isQueue(options.queue)) throw new InvalidOptionError("queue", undefined, "must be a QueueAdapter");
   if (options.responseQueue !== undefined && !isQueue(options.responseQueue)) {
-    throw new InvalidOptionError("responseQueue", "must be a QueueAdapter");
+    throw new InvalidOptionError("responseQueue", undefined, "must be a QueueAdapter");
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new InvalidOptionError("signal", "must be an AbortSignal");
+    throw new InvalidOptionError("signal", options.signal, "must be an AbortSignal");
   }
   if (options.random !== undefined && typeof options.random !== "function") {
-    throw new InvalidOptionError("random", "must be a function returning a number in [0, 1)");
-  }
-  const logger = options.logger;
-  if (logger !== undefined && (["debug", "info", "warn", "error"] as const).some((level) => typeof logger[level] !== "function")) {
-    throw new InvalidOptionError("logger", "must have debug, info, warn and error methods");
+    throw new InvalidOptionError("random", options.random, "must be a function returning a number in [0, 1)");
   }
   return {
     queue: options.queue,
     handlers: checkHandlers(options.handlers),
-    concurrency: integer(options.concurrency ?? DEFAULT_CONCURRENCY, "concurrency", 1),
-    pollTimeoutMs: milliseconds(options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS, "pollTimeoutMs", { infinite: true }),
-    sleepDurationMs: milliseconds(options.sleepDurationMs ?? DEFAULT_SLEEP_DURATION_MS, "sleepDurationMs"),
-    shutdownAfterEmptyIterations: integer(
-      options.shutdownAfterEmptyIterations ?? DEFAULT_SHUTDOWN_AFTER_EMPTY_ITERATIONS,
-      "shutdownAfterEmptyIterations",
-      0,
-      true,
-    ),
-    maxAttempts: integer(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, "maxAttempts", 1),
+    concurrency: integerOption("concurrency", options.concurrency, DEFAULT_CONCURRENCY, 1),
+    pollTimeoutMs: timerMs("pollTimeoutMs", options.pollTimeoutMs, DEFAULT_POLL_TIMEOUT_MS, { infinite: true }),
+    sleepDurationMs: timerMs("sleepDurationMs", options.sleepDurationMs, DEFAULT_SLEEP_DURATION_MS),
+    shutdownAfterEmptyIterations: iterations(options.shutdownAfterEmptyIterations, "shutdownAfterEmptyIterations", DEFAULT_SHUTDOWN_AFTER_EMPTY_ITERATIONS),
+    maxAttempts: integerOption("maxAttempts", options.maxAttempts, DEFAULT_MAX_ATTEMPTS, 1),
     backoff: normalizeBackoff(options.backoff ?? DEFAULT_BACKOFF),
-    unexpectedErrors: oneOf(options.unexpectedErrors ?? DEFAULT_UNEXPECTED_ERRORS, "unexpectedErrors", ["transient", "fatal"]),
-    onExpired: oneOf(options.onExpired ?? DEFAULT_ON_EXPIRED, "onExpired", ["bury", "delete"]),
-    autoTouch: bool(options.autoTouch ?? DEFAULT_AUTO_TOUCH, "autoTouch"),
-    shutdownTimeoutMs: milliseconds(options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, "shutdownTimeoutMs", { infinite: true }),
-    errorDelayMs: milliseconds(options.errorDelayMs ?? DEFAULT_ERROR_DELAY_MS, "errorDelayMs"),
+    unexpectedErrors: oneOf(options.unexpectedErrors, "unexpectedErrors", ["transient", "fatal"], DEFAULT_UNEXPECTED_ERRORS),
+    onExpired: oneOf(options.onExpired, "onExpired", ["bury", "delete"], DEFAULT_ON_EXPIRED),
+    autoTouch: bool(options.autoTouch, "autoTouch", DEFAULT_AUTO_TOUCH),
+    shutdownTimeoutMs: timerMs("shutdownTimeoutMs", options.shutdownTimeoutMs, DEFAULT_SHUTDOWN_TIMEOUT_MS, { infinite: true }),
+    errorDelayMs: timerMs("errorDelayMs", options.errorDelayMs, DEFAULT_ERROR_DELAY_MS),
     signal: options.signal,
-    handleSignals: bool(options.handleSignals ?? DEFAULT_HANDLE_SIGNALS, "handleSignals"),
+    handleSignals: bool(options.handleSignals, "handleSignals", DEFAULT_HANDLE_SIGNALS),
     responseQueue: options.responseQueue ?? options.queue,
     heart: checkHeart(options.heart),
-    heartbeatPeriodMs: milliseconds(options.heartbeatPeriodMs ?? DEFAULT_HEARTBEAT_PERIOD_MS, "heartbeatPeriodMs", { positive: true }),
-    heartbeatWarmupMs: milliseconds(options.heartbeatWarmupMs ?? DEFAULT_HEARTBEAT_WARMUP_MS, "heartbeatWarmupMs", { positive: true }),
-    degradedAfterFailures: integer(options.degradedAfterFailures ?? DEFAULT_DEGRADED_AFTER_FAILURES, "degradedAfterFailures", 1),
-    logger,
+    heartbeatPeriodMs: timerMs("heartbeatPeriodMs", options.heartbeatPeriodMs, DEFAULT_HEARTBEAT_PERIOD_MS, { positive: true }),
+    heartbeatWarmupMs: timerMs("heartbeatWarmupMs", options.heartbeatWarmupMs, DEFAULT_HEARTBEAT_WARMUP_MS, { positive: true }),
+    degradedAfterFailures: integerOption("degradedAfterFailures", options.degradedAfterFailures, DEFAULT_DEGRADED_AFTER_FAILURES, 1),
+    // Absent stays absent: the worker skips building log fields when nobody reads them.
+    logger: options.logger === undefined ? undefined : loggerOption(options.logger),
     random: options.random ?? Math.random,
   };
 }

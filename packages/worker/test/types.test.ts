@@ -80,7 +80,7 @@ describe("handler typing", () => {
   });
 
   it("the producer checks request types and payloads against the same map", async () => {
-    const jobs = createProducer<Jobs>(queue);
+    const jobs = createProducer<Jobs>({ queue });
     expectTypeOf<ReturnType<typeof jobs.enqueue<"resize">>>().resolves.toEqualTypeOf<Message<{ url: string; width: number }>>();
     await jobs.enqueue("resize", { url: "u", width: 3 });
     // @ts-expect-error -- width must be a number

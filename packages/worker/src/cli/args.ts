@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { UsageError } from "../errors.js";
-import { MAX_TIMER_MS } from "../sleep.js";
+import { QueueCliUsageError } from "../errors.js";
+import { MAX_TIMER_MS } from "@x/core";
 
 /** The option definitions `node:util`'s `parseArgs` takes. */
 export type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
@@ -17,19 +17,19 @@ export const COMMON_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const satisfies OptionSpecs;
 
-/** Parses `args` strictly; an unknown option or a missing value is a {@link UsageError}. */
+/** Parses `args` strictly; an unknown option or a missing value is a {@link QueueCliUsageError}. */
 export function parseCommandArgs(command: string, args: readonly string[], options: OptionSpecs): ParsedArgs {
   try {
     const { values, positionals } = parseArgs({ args: [...args], options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
     return { values: values, positionals };
   } catch (error) {
     const text = error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, "") : String(error);
-    throw new UsageError(`${command}: ${text}`, { cause: error });
+    throw new QueueCliUsageError(`${command}: ${text}`, { cause: error });
   }
 }
 
 /** A string option, or `undefined`. */
-export function stringOption(parsed: ParsedArgs, name: string): string | undefined {
+export function stringArg(parsed: ParsedArgs, name: string): string | undefined {
   const value = parsed.values[name];
   return typeof value === "string" ? value : undefined;
 }
@@ -40,13 +40,13 @@ export function flag(parsed: ParsedArgs, name: string): boolean {
 }
 
 /** An integer option within bounds, or `fallback` when absent. */
-export function integerOption(parsed: ParsedArgs, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const text = stringOption(parsed, name);
+export function integerArg(parsed: ParsedArgs, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const text = stringArg(parsed, name);
   if (text === undefined) return fallback;
   const value = Number(text);
   if (text.trim() === "" || !Number.isSafeInteger(value) || value < min || value > max) {
     const range = min === Number.MIN_SAFE_INTEGER ? "" : ` from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}`;
-    throw new UsageError(`--${name} must be an integer${range}, got ${JSON.stringify(text)}`);
+    throw new QueueCliUsageError(`--${name} must be an integer${range}, got ${JSON.stringify(text)}`);
   }
   return value;
 }
@@ -60,13 +60,13 @@ export interface DurationRules {
 }
 
 /** A duration in milliseconds (>= 0; may be fractional), or `fallback` when absent. */
-export function millisecondsOption(parsed: ParsedArgs, name: string, fallback: number, { positive = false, timer = false }: DurationRules = {}): number {
-  const text = stringOption(parsed, name);
+export function millisecondsArg(parsed: ParsedArgs, name: string, fallback: number, { positive = false, timer = false }: DurationRules = {}): number {
+  const text = stringArg(parsed, name);
   if (text === undefined) return fallback;
   const value = Number(text);
   if (text.trim() === "" || !Number.isFinite(value) || value < 0 || (positive && value === 0) || (timer && value > MAX_TIMER_MS)) {
     const range = `${positive ? "> 0" : ">= 0"}${timer ? ` and <= ${MAX_TIMER_MS}` : ""}`;
-    throw new UsageError(`--${name} must be a number of milliseconds ${range}, got ${JSON.stringify(text)}`);
+    throw new QueueCliUsageError(`--${name} must be a number of milliseconds ${range}, got ${JSON.stringify(text)}`);
   }
   return value;
 }
@@ -75,7 +75,7 @@ export function millisecondsOption(parsed: ParsedArgs, name: string, fallback: n
 export function positionals(parsed: ParsedArgs, command: string, names: readonly string[]): string[] {
   if (parsed.positionals.length !== names.length) {
     const wanted = names.length === 0 ? "no arguments" : names.map((n) => `<${n}>`).join(" ");
-    throw new UsageError(`${command} takes ${wanted}, got ${parsed.positionals.length === 0 ? "none" : parsed.positionals.join(" ")}`);
+    throw new QueueCliUsageError(`${command} takes ${wanted}, got ${parsed.positionals.length === 0 ? "none" : parsed.positionals.join(" ")}`);
   }
   return [...parsed.positionals];
 }

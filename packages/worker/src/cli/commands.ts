@@ -1,6 +1,6 @@
 import { createMessage, InvalidArgumentError, type MessageInit, type Reservation } from "@x/message";
-import { UsageError } from "../errors.js";
-import { integerOption, millisecondsOption, positionals, stringOption, type ParsedArgs } from "./args.js";
+import { QueueCliUsageError } from "../errors.js";
+import { integerArg, millisecondsArg, positionals, stringArg, type ParsedArgs } from "./args.js";
 import { formatMessage, type Command } from "./command.js";
 import { untilInterrupted } from "./interrupt.js";
 import { progress } from "./progress.js";
@@ -14,38 +14,38 @@ function parseHeaders(values: unknown): Record<string, string> {
   const header: Record<string, string> = {};
   for (const entry of Array.isArray(values) ? (values as string[]) : []) {
     const at = entry.indexOf("=");
-    if (at <= 0) throw new UsageError(`--header must look like key=value, got ${JSON.stringify(entry)}`);
+    if (at <= 0) throw new QueueCliUsageError(`--header must look like key=value, got ${JSON.stringify(entry)}`);
     header[entry.slice(0, at)] = entry.slice(at + 1);
   }
   return header;
 }
 
 function messageInit(parsed: ParsedArgs): MessageInit {
-  const type = stringOption(parsed, "type");
-  const text = stringOption(parsed, "payload");
-  const json = stringOption(parsed, "json");
-  if (text !== undefined && json !== undefined) throw new UsageError("put: give --payload or --json, not both");
+  const type = stringArg(parsed, "type");
+  const text = stringArg(parsed, "payload");
+  const json = stringArg(parsed, "json");
+  if (text !== undefined && json !== undefined) throw new QueueCliUsageError("put: give --payload or --json, not both");
   let payload: unknown = text;
   if (json !== undefined) {
     try {
       payload = JSON.parse(json);
     } catch (error) {
-      throw new UsageError(`--json is not valid JSON: ${(error as Error).message}`, { cause: error });
+      throw new QueueCliUsageError(`--json is not valid JSON: ${(error as Error).message}`, { cause: error });
     }
   }
-  const priority = stringOption(parsed, "priority") === undefined ? undefined : integerOption(parsed, "priority", 0, Number.MIN_SAFE_INTEGER);
+  const priority = stringArg(parsed, "priority") === undefined ? undefined : integerArg(parsed, "priority", 0, Number.MIN_SAFE_INTEGER);
   const init: MessageInit = {
     ...(type === undefined ? {} : { requestType: type }),
     ...(payload === undefined ? {} : { payload }),
     ...(priority === undefined ? {} : { priority }),
-    ...(stringOption(parsed, "delay") === undefined ? {} : { delayMs: millisecondsOption(parsed, "delay", 0) }),
-    ...(stringOption(parsed, "expires") === undefined ? {} : { expiresInMs: millisecondsOption(parsed, "expires", 0) }),
+    ...(stringArg(parsed, "delay") === undefined ? {} : { delayMs: millisecondsArg(parsed, "delay", 0) }),
+    ...(stringArg(parsed, "expires") === undefined ? {} : { expiresInMs: millisecondsArg(parsed, "expires", 0) }),
     header: { source: "x-queue", ...parseHeaders(parsed.values.header) },
   };
   try {
     createMessage(init);
   } catch (error) {
-    if (error instanceof InvalidArgumentError) throw new UsageError(`put: ${error.message}`, { cause: error });
+    if (error instanceof InvalidArgumentError) throw new QueueCliUsageError(`put: ${error.message}`, { cause: error });
     throw error;
   }
   return init;
@@ -67,7 +67,7 @@ const put: Command = {
   prepare(parsed, io) {
     positionals(parsed, "put", []);
     const init = messageInit(parsed);
-    const count = integerOption(parsed, "count", 1, 1);
+    const count = integerArg(parsed, "count", 1, 1);
     return async (queue) => {
       if (count === 1) {
         io.stdout.write(`put: ${(await queue.enqueue(init)).id}\n`);
@@ -97,7 +97,7 @@ const pop: Command = {
   options: { wait: { type: "string" } },
   prepare(parsed, io) {
     positionals(parsed, "pop", []);
-    const timeoutMs = millisecondsOption(parsed, "wait", 0, { timer: true });
+    const timeoutMs = millisecondsArg(parsed, "wait", 0, { timer: true });
     return async (queue) => {
       // Ctrl-C while waiting ends the wait cleanly: no job is taken, none is left reserved.
       const interrupt = untilInterrupted();
@@ -179,7 +179,7 @@ const kick: Command = {
   options: { max: { type: "string" } },
   prepare(parsed, io) {
     positionals(parsed, "kick", []);
-    const max = integerOption(parsed, "max", DEFAULT_KICK_MAX, 1);
+    const max = integerArg(parsed, "max", DEFAULT_KICK_MAX, 1);
     return async (queue) => {
       io.stdout.write(`kick: ${await queue.kick(max)}\n`);
       return 0;

@@ -1,7 +1,7 @@
 import { createHeart, type Heart } from "@x/heartbeat";
 import type { Message } from "@x/message";
 import { describeError } from "../describe-error.js";
-import { UsageError } from "../errors.js";
+import { QueueCliUsageError } from "../errors.js";
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_HEARTBEAT_PERIOD_MS,
@@ -11,7 +11,7 @@ import {
   DEFAULT_SLEEP_DURATION_MS,
 } from "../options.js";
 import { createWorker } from "../worker.js";
-import { flag, integerOption, millisecondsOption, positionals, stringOption } from "./args.js";
+import { flag, integerArg, millisecondsArg, positionals, stringArg } from "./args.js";
 import type { CliIo, Command } from "./command.js";
 import { loadHandlers } from "./handlers-module.js";
 
@@ -28,7 +28,7 @@ function consoleHeart(name: string, io: CliIo): Heart {
       publisher: { publish: ({ subject, payload }) => io.stdout.write(`${subject} ${new TextDecoder().decode(payload)}\n`) },
     });
   } catch (error) {
-    throw new UsageError(`--heartbeat: ${describeError(error)}`, { cause: error });
+    throw new QueueCliUsageError(`--heartbeat: ${describeError(error)}`, { cause: error });
   }
 }
 
@@ -52,18 +52,18 @@ export const work: Command = {
   },
   prepare(parsed, io) {
     positionals(parsed, "work", []);
-    const module = stringOption(parsed, "handlers");
-    if (module === undefined) throw new UsageError("work: --handlers <module> is required");
+    const module = stringArg(parsed, "handlers");
+    if (module === undefined) throw new QueueCliUsageError("work: --handlers <module> is required");
     const options = {
-      concurrency: integerOption(parsed, "concurrency", DEFAULT_CONCURRENCY, 1),
-      pollTimeoutMs: millisecondsOption(parsed, "poll-timeout", DEFAULT_POLL_TIMEOUT_MS, { timer: true }),
-      sleepDurationMs: millisecondsOption(parsed, "sleep", DEFAULT_SLEEP_DURATION_MS, { timer: true }),
-      shutdownAfterEmptyIterations: integerOption(parsed, "exit-when-idle", Number.POSITIVE_INFINITY, 0),
-      maxAttempts: integerOption(parsed, "max-attempts", DEFAULT_MAX_ATTEMPTS, 1),
-      shutdownTimeoutMs: millisecondsOption(parsed, "shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT_MS, { timer: true }),
-      heartbeatPeriodMs: millisecondsOption(parsed, "heartbeat-period", DEFAULT_HEARTBEAT_PERIOD_MS, { positive: true, timer: true }),
+      concurrency: integerArg(parsed, "concurrency", DEFAULT_CONCURRENCY, 1),
+      pollTimeoutMs: millisecondsArg(parsed, "poll-timeout", DEFAULT_POLL_TIMEOUT_MS, { timer: true }),
+      sleepDurationMs: millisecondsArg(parsed, "sleep", DEFAULT_SLEEP_DURATION_MS, { timer: true }),
+      shutdownAfterEmptyIterations: integerArg(parsed, "exit-when-idle", Number.POSITIVE_INFINITY, 0),
+      maxAttempts: integerArg(parsed, "max-attempts", DEFAULT_MAX_ATTEMPTS, 1),
+      shutdownTimeoutMs: millisecondsArg(parsed, "shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT_MS, { timer: true }),
+      heartbeatPeriodMs: millisecondsArg(parsed, "heartbeat-period", DEFAULT_HEARTBEAT_PERIOD_MS, { positive: true, timer: true }),
     };
-    const heartName = stringOption(parsed, "heartbeat");
+    const heartName = stringArg(parsed, "heartbeat");
     const heart = heartName === undefined ? undefined : consoleHeart(heartName, io);
     const quiet = flag(parsed, "quiet");
     return async (queue) => {
