@@ -1,4 +1,4 @@
-import { MAX_TIMER_MS } from "./sleep.js";
+import { MAX_TIMER_MS } from "@x/core";
 
 /** A job whose lease the keeper may extend. */
 export interface KeptLease {

@@ -1,45 +1,56 @@
+import type { Logger } from "@x/core";
 import type { Message } from "@x/message";
 import type { WorkerEvents } from "./events.js";
-import type { WorkerLogger } from "./options.js";
 
 /** One event with its name, so a `switch` narrows the payload. */
 export type LoggedEvent = { [E in keyof WorkerEvents]: { readonly event: E; readonly payload: WorkerEvents[E] } }[keyof WorkerEvents];
 
-function job(message: Message, attempt: number): string {
-  return `job ${message.id} (${message.header.requestType ?? "no type"}, attempt ${attempt})`;
+/** The fields that say which job a line is about. */
+function job(message: Message, attempt: number): { jobId: string; requestType: string | undefined; attempt: number } {
+  return { jobId: message.id, requestType: message.header.requestType, attempt };
 }
 
-/** Writes one line per event to the optional logger: debug for the routine, warn/error for the rest. */
-export function logEvent(logger: WorkerLogger, { event, payload }: LoggedEvent): void {
+/**
+ * Writes one line per event: debug for the routine, warn for retries, burials and expirations,
+ * error for errors. Messages are constants and every value is a field, so a pino logger keeps
+ * them searchable.
+ */
+export function logEvent(logger: Logger, { event, payload }: LoggedEvent): void {
   switch (event) {
     case "reserved":
-      logger.debug(`worker: ${job(payload.message, payload.attempt)} reserved`);
+      logger.debug(job(payload.message, payload.attempt), "job reserved");
       break;
     case "succeeded":
-      logger.debug(`worker: ${job(payload.message, payload.attempt)} succeeded in ${Math.round(payload.durationMs)} ms`);
+      logger.debug({ ...job(payload.message, payload.attempt), durationMs: payload.durationMs, responses: payload.responses }, "job succeeded");
       break;
     case "retried":
       logger.warn(
-        `worker: ${job(payload.message, payload.attempt)} released, retry in ${payload.delayMs} ms${payload.shutdown ? " (shutdown)" : ""}`,
-        payload.error,
+        { ...job(payload.message, payload.attempt), durationMs: payload.durationMs, delayMs: payload.delayMs, shutdown: payload.shutdown, error: payload.error },
+        "job released for a retry",
       );
       break;
     case "buried":
-      logger.warn(`worker: ${job(payload.message, payload.attempt)} buried (${payload.reason}): ${payload.detail}`);
+      logger.warn(
+        { ...job(payload.message, payload.attempt), durationMs: payload.durationMs, reason: payload.reason, detail: payload.detail, error: payload.error },
+        "job buried",
+      );
       break;
     case "expired":
-      logger.warn(`worker: ${job(payload.message, payload.attempt)} expired (${payload.action === "bury" ? "buried" : "deleted"})`);
+      logger.warn({ ...job(payload.message, payload.attempt), durationMs: payload.durationMs, action: payload.action }, "job expired");
       break;
-    case "error": {
-      const about = payload.message === undefined ? "" : ` for job ${payload.message.id}`;
-      logger.error(`worker: ${payload.phase} failed${about}`, payload.error);
+    case "error":
+      logger.error(
+        payload.message === undefined
+          ? { phase: payload.phase, error: payload.error }
+          : { phase: payload.phase, jobId: payload.message.id, requestType: payload.message.header.requestType, error: payload.error },
+        "worker step failed",
+      );
       break;
-    }
     case "stopping":
-      logger.info(`worker: stopping (${payload.reason})`);
+      logger.info({ reason: payload.reason }, "worker stopping");
       break;
     case "stopped":
-      logger.info(`worker: stopped (${payload.reason})`);
+      logger.info({ reason: payload.reason }, "worker stopped");
       break;
   }
 }

@@ -1,12 +1,12 @@
+import { Emitter, sleep, type Observable } from "@x/core";
 import { QueueClosedError, type Message, type Reservation } from "@x/message";
 import { WorkerStateError, WorkerStoppingError } from "./errors.js";
-import { TypedEmitter, type ErrorPhase, type StopReason, type WorkerEvents } from "./events.js";
+import type { ErrorPhase, StopReason, WorkerEvents } from "./events.js";
 import { HealthReporter } from "./heartbeat.js";
 import { ActiveJob, type Counts, type JobEnvironment } from "./job.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { logEvent, type LoggedEvent } from "./log.js";
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./options.js";
-import { sleep } from "./sleep.js";
 
 /** Outcome counts since the worker was created. */
 export interface WorkerCounters {
@@ -38,7 +38,7 @@ export interface WorkerRunResult {
 export type WorkerState = "created" | "running" | "stopping" | "stopped";
 
 /** A worker made by {@link createWorker}. */
-export interface Worker extends AsyncDisposable {
+export interface Worker extends Observable<WorkerEvents>, AsyncDisposable {
   /**
    * Reserves and runs jobs until stopped: `shutdownAfterEmptyIterations` empty polls, the `signal`
    * option, SIGINT/SIGTERM, `close()`, or the queue closing. Resolves once every job it reserved is
@@ -51,10 +51,11 @@ export interface Worker extends AsyncDisposable {
    * the rest; resolves when everything is settled. Idempotent. The queue is not closed.
    */
   close(): Promise<void>;
-  /** Adds a listener; returns a function that removes it. */
+  /**
+   * Calls `listener` on each `event`; returns the function that removes it. A listener that
+   * throws becomes an `error` event (phase `listener`), never a failure of the worker.
+   */
   on<E extends keyof WorkerEvents>(event: E, listener: (payload: WorkerEvents[E]) => void): () => void;
-  /** Removes a listener. */
-  off<E extends keyof WorkerEvents>(event: E, listener: (payload: WorkerEvents[E]) => void): void;
   /** A snapshot of the outcome counts. */
   readonly counters: WorkerCounters;
   /** `created` until `run()`, `running`, `stopping` once a stop was asked for, `stopped` when settled. */
@@ -68,7 +69,7 @@ class QueueWorker implements Worker, JobEnvironment {
   readonly keeper: LeaseKeeper;
   readonly counts: Counts = { reserved: 0, succeeded: 0, retried: 0, buried: 0, expired: 0, errors: 0 };
   readonly health: HealthReporter | undefined;
-  readonly #emitter: TypedEmitter<WorkerEvents>;
+  readonly #emitter: Emitter<WorkerEvents>;
   readonly #active = new Set<ActiveJob>();
   readonly #stopController = new AbortController();
   #state: WorkerState = "created";
@@ -86,10 +87,10 @@ class QueueWorker implements Worker, JobEnvironment {
   constructor(options: ResolvedWorkerOptions) {
     this.options = options;
     this.keeper = new LeaseKeeper(this.#active);
-    this.#emitter = new TypedEmitter<WorkerEvents>((error) => {
+    this.#emitter = new Emitter<WorkerEvents>({ onListenerError: (error, event) => {
       // A throwing `error` listener must not recurse.
       if (this.#inListenerError) {
-        this.options.logger?.error("worker: an error listener threw", error);
+        this.options.logger?.error({ event, error }, "a worker error listener threw");
         return;
       }
       this.#inListenerError = true;
@@ -98,7 +99,7 @@ class QueueWorker implements Worker, JobEnvironment {
       } finally {
         this.#inListenerError = false;
       }
-    });
+    } });
     const heart = options.heart;
     this.health =
       heart === undefined
@@ -126,10 +127,6 @@ class QueueWorker implements Worker, JobEnvironment {
 
   on<E extends keyof WorkerEvents>(event: E, listener: (payload: WorkerEvents[E]) => void): () => void {
     return this.#emitter.on(event, listener);
-  }
-
-  off<E extends keyof WorkerEvents>(event: E, listener: (payload: WorkerEvents[E]) => void): void {
-    this.#emitter.off(event, listener);
   }
 
   wants(event: keyof WorkerEvents): boolean {
@@ -184,7 +181,7 @@ class QueueWorker implements Worker, JobEnvironment {
   async #run(): Promise<WorkerRunResult> {
     const stopListening = this.#listenForStop();
     const { logger, queue, concurrency } = this.options;
-    logger?.info(`worker: started on queue "${queue.name}" with concurrency ${concurrency}`);
+    logger?.info({ queue: queue.name, concurrency }, "worker started");
     this.health?.start();
     try {
       await this.#loop();
@@ -224,7 +221,7 @@ class QueueWorker implements Worker, JobEnvironment {
           break;
         }
         this.health?.queueFailed();
-        await sleep(errorDelayMs, stopSignal);
+        await this.#pause(errorDelayMs);
         continue;
       }
       this.health?.queueOk();
@@ -240,7 +237,7 @@ class QueueWorker implements Worker, JobEnvironment {
           this.#requestStop("idle");
           break;
         }
-        await sleep(sleepDurationMs, stopSignal);
+        await this.#pause(sleepDurationMs);
         continue;
       }
       this.#emptyPolls = 0;
@@ -251,19 +248,22 @@ class QueueWorker implements Worker, JobEnvironment {
         this.#reserveAhead();
         continue;
       }
-      // One job at a time (the common case) runs in the loop's own frame: no async frame per job.
-      const pending = job.start();
-      if (pending === undefined) {
-        job.finish();
-        continue;
-      }
-      try {
-        await pending;
-      } catch (error) {
-        job.finish(error);
-        continue;
-      }
-      job.finish();
+      // One job at a time: nothing else may be reserved until it is settled.
+      await job.run();
+    }
+  }
+
+  /**
+   * Waits between polls, or after a failed reserve; a stop ends the wait at once. A zero pause
+   * sets no timer: the default `sleepDurationMs` of 0 must not cost a timer turn per empty poll.
+   */
+  async #pause(ms: number): Promise<void> {
+    if (ms <= 0) return;
+    try {
+      await sleep(ms, this.#stopController.signal);
+    } catch (error) {
+      // The stop's own abort is the expected way out; the loop sees the stop and ends.
+      if (!this.#stopRequested()) throw error;
     }
   }
 
@@ -364,7 +364,7 @@ class QueueWorker implements Worker, JobEnvironment {
       this.#requestStop("aborted");
     };
     const onSignal = (name: NodeJS.Signals): void => {
-      this.options.logger?.info(`worker: received ${name}`);
+      this.options.logger?.info({ signal: name }, "worker received a signal");
       // A second signal (or one after close()) means "now": skip the rest of the deadline.
       if (this.#stopReason !== undefined && this.#stopReason !== "idle") this.#hurryUp();
       else this.#requestStop("signal");

@@ -47,7 +47,7 @@ const idOf = (result: RunResult, command: string): string => {
 };
 
 describe("x-queue on the file queue", () => {
-  it("P-16: put prints the id, peek shows the payload, pop prints and acks, then peek finds nothing", async () => {
+  it("put prints the id, peek shows the payload, pop prints and acks, then peek finds nothing", async () => {
     const put = await cli("put", Q, "--type", "greet", "--payload", 'hello "world"');
     expect(put.code, put.stderr).toBe(0);
     const id = idOf(put, "put");
@@ -67,7 +67,7 @@ describe("x-queue on the file queue", () => {
     expect(after.stderr).toBe(`peek: no job ${id}\n`);
   });
 
-  it("P-16: put, delete, then peek finds nothing; deleting again and pop on an empty queue exit 1", async () => {
+  it("put, delete, then peek finds nothing; deleting again and pop on an empty queue exit 1", async () => {
     const id = idOf(await cli("put", Q, "--payload", "x"), "put");
     const deleted = await cli("delete", id, Q);
     expect([deleted.code, deleted.stdout]).toEqual([0, `delete: ${id}\n`]);
@@ -204,6 +204,14 @@ describe("x-queue on the file queue", () => {
     const strings = await cli("work", Q, "--handlers", "./strings.mjs");
     expect(strings.code).toBe(1);
     expect(strings.stderr).toMatch(/these handlers are not functions: greet/);
+  });
+
+  it("what the adapter logs as a problem reaches stderr: its constant message, then its fields", async () => {
+    expect((await cli("put", Q, "--payload", "x")).code).toBe(0);
+    await writeFile(join(cwd, "jobs", "ready", "not-a-job.json"), "{ this is not json");
+    const stats = await cli("stats", Q);
+    expect(stats.code).toBe(0);
+    expect(stats.stderr).toMatch(/^x-queue: [a-z][^(\n]* \(file: ready\/not-a-job\.json; .*reason: /m);
   });
 
   it("a queue directory that cannot be created fails with exit 1", async () => {

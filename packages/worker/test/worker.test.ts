@@ -1,6 +1,6 @@
 import { createMemoryQueue, QueueClosedError, type QueueAdapter } from "@x/message";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createProducer, createWorker, FatalError, respond, TransientError, WorkerStateError } from "../src/index.js";
+import { createProducer, createWorker, FatalError, InvalidOptionError, respond, TransientError, WorkerStateError } from "../src/index.js";
 import { instrument, record, until, withReserve } from "./helpers.js";
 
 let queue: QueueAdapter;
@@ -155,7 +155,7 @@ describe("createWorker: events, counters, logger", () => {
   it("a throwing listener is reported as an error event; a throwing error listener only reaches the logger", async () => {
     await queue.enqueue({ requestType: "ok" });
     const logged: string[] = [];
-    const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (line: string) => void logged.push(line) };
+    const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (_fields: object, message: string) => void logged.push(message) };
     const worker = createWorker({ queue, ...once, logger, handlers: { ok: () => undefined } });
     const phases: string[] = [];
     worker.on("succeeded", () => {
@@ -168,10 +168,10 @@ describe("createWorker: events, counters, logger", () => {
     const { counters } = await worker.run();
     expect(counters.succeeded).toBe(1);
     expect(phases).toEqual(["listener"]);
-    expect(logged).toContain("worker: an error listener threw");
+    expect(logged).toContain("a worker error listener threw");
   });
 
-  it("off() and the function returned by on() remove listeners", async () => {
+  it("the function returned by on() removes the listener; calling it twice is harmless", async () => {
     await queue.enqueue({ requestType: "ok" });
     await queue.enqueue({ requestType: "ok" });
     const worker = createWorker({ queue, ...once, handlers: { ok: () => undefined } });
@@ -180,33 +180,43 @@ describe("createWorker: events, counters, logger", () => {
     const listener = () => {
       a++;
     };
-    worker.on("succeeded", listener);
+    const removeA = worker.on("succeeded", listener);
     const removeB = worker.on("succeeded", () => {
       b++;
     });
-    worker.off("succeeded", listener);
+    removeA();
+    removeB();
     removeB();
     await worker.run();
     expect([a, b]).toEqual([0, 0]);
   });
 
-  it("the logger gets a line per outcome and per lifecycle step", async () => {
-    await queue.enqueue({ requestType: "ok" });
-    await queue.enqueue({ requestType: "nobody" });
-    const lines: string[] = [];
-    const at = (level: string) => (line: string) => void lines.push(`${level} ${line}`);
+  it("the logger gets a line per outcome and per lifecycle step: structured fields first, a constant message", async () => {
+    const ok = await queue.enqueue({ requestType: "ok" });
+    const nobody = await queue.enqueue({ requestType: "nobody" });
+    const lines: [string, Record<string, unknown>, string][] = [];
+    const anyNumber: unknown = expect.any(Number);
+    const at = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push([level, fields, message]);
     const worker = createWorker({ queue, ...once, logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") }, handlers: { ok: () => undefined } });
     await worker.run();
-    const levels = lines.map((l) => l.replace(/ job \S+ /, " job <id> "));
-    expect(levels).toEqual([
-      'info worker: started on queue "memory" with concurrency 1',
-      "debug worker: job <id> (ok, attempt 1) reserved",
-      expect.stringMatching(/^debug worker: job <id> \(ok, attempt 1\) succeeded in \d+ ms$/),
-      "debug worker: job <id> (nobody, attempt 1) reserved",
-      'warn worker: job <id> (nobody, attempt 1) buried (no-handler): no handler for request type "nobody"',
-      "info worker: stopping (idle)",
-      "info worker: stopped (idle)",
+    expect(lines).toEqual([
+      ["info", { queue: "memory", concurrency: 1 }, "worker started"],
+      ["debug", { jobId: ok.id, requestType: "ok", attempt: 1 }, "job reserved"],
+      ["debug", { jobId: ok.id, requestType: "ok", attempt: 1, durationMs: anyNumber, responses: 0 }, "job succeeded"],
+      ["debug", { jobId: nobody.id, requestType: "nobody", attempt: 1 }, "job reserved"],
+      [
+        "warn",
+        { jobId: nobody.id, requestType: "nobody", attempt: 1, durationMs: anyNumber, reason: "no-handler", detail: 'no handler for request type "nobody"', error: undefined },
+        "job buried",
+      ],
+      ["info", { reason: "idle" }, "worker stopping"],
+      ["info", { reason: "idle" }, "worker stopped"],
     ]);
+  });
+
+  it("a logger that lacks a level is refused up front; console fits", () => {
+    expect(() => createWorker({ queue, handlers: {}, logger: { info: () => undefined } as never })).toThrow(InvalidOptionError);
+    expect(() => createWorker({ queue, handlers: {}, logger: console })).not.toThrow();
   });
 
   it("a custom backoff that throws is reported and the job is retried at once rather than left reserved", async () => {
@@ -355,9 +365,17 @@ describe("createProducer", () => {
     interface Jobs {
       send_email: { to: string };
     }
-    const jobs = createProducer<Jobs>(queue);
+    const jobs = createProducer<Jobs>({ queue });
     const sent = await jobs.enqueue("send_email", { to: "ada@example.com" }, { priority: 3, header: { source: "test" } });
     expect(sent.header).toMatchObject({ requestType: "send_email", priority: 3, source: "test" });
     expect(sent.body.payload).toEqual({ to: "ada@example.com" });
+  });
+
+  it("refuses unknown options of createProducer and of enqueue, listing the valid ones", async () => {
+    expect(() => createProducer({ queue, defaultJobOptions: {} } as never)).toThrow(/`defaultJobOptions` is not an option of createProducer\(\); valid options: queue/);
+    expect(() => createProducer(queue as never)).toThrow(InvalidOptionError);
+    const jobs = createProducer<{ t: string }>({ queue });
+    await expect(jobs.enqueue("t", "x", { delay_ms: 5 } as never)).rejects.toThrow(/`delay_ms` is not an option of enqueue\(\); valid options: .*delayMs/);
+    expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0 });
   });
 });

@@ -1,8 +1,9 @@
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Logger } from "@x/core";
 import type { QueueAdapter } from "@x/message";
-import { AdapterNotInstalledError, UsageError } from "../errors.js";
+import { AdapterNotInstalledError, QueueCliUsageError } from "../errors.js";
 
 /** What a `--queue` URL asks for: which adapter package, which factory, which options. */
 export interface QueueSpec {
@@ -18,7 +19,7 @@ export const QUEUE_URL_FORMS = "file:./dir or beanstalk://host:port/tube";
 function numberParam(url: string, name: string, value: string): number {
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
-    throw new UsageError(`--queue ${url}: \`${name}\` must be a positive number, got ${JSON.stringify(value)}`);
+    throw new QueueCliUsageError(`--queue ${url}: \`${name}\` must be a positive number, got ${JSON.stringify(value)}`);
   }
   return n;
 }
@@ -26,7 +27,7 @@ function numberParam(url: string, name: string, value: string): number {
 function booleanParam(url: string, name: string, value: string): boolean {
   if (value === "true" || value === "1") return true;
   if (value === "false" || value === "0") return false;
-  throw new UsageError(`--queue ${url}: \`${name}\` must be true or false, got ${JSON.stringify(value)}`);
+  throw new QueueCliUsageError(`--queue ${url}: \`${name}\` must be true or false, got ${JSON.stringify(value)}`);
 }
 
 function splitQuery(url: string): [string, URLSearchParams] {
@@ -41,14 +42,14 @@ function fileSpec(url: string, cwd: string): QueueSpec {
   try {
     dir = rest.startsWith("//") ? fileURLToPath(location) : resolve(cwd, rest);
   } catch (error) {
-    throw new UsageError(`--queue ${url}: not a usable file URL`, { cause: error });
+    throw new QueueCliUsageError(`--queue ${url}: not a usable file URL`, { cause: error });
   }
-  if (rest === "" || rest === "//") throw new UsageError(`--queue ${url}: the directory is missing (file:./dir)`);
+  if (rest === "" || rest === "//") throw new QueueCliUsageError(`--queue ${url}: the directory is missing (file:./dir)`);
   const options: Record<string, unknown> = { dir };
   for (const [name, value] of query) {
     if (name === "ttr") options.ttrMs = numberParam(url, name, value);
     else if (name === "fsync") options.fsync = booleanParam(url, name, value);
-    else throw new UsageError(`--queue ${url}: unknown parameter \`${name}\` (file queues take ttr=<ms> and fsync=true|false)`);
+    else throw new QueueCliUsageError(`--queue ${url}: unknown parameter \`${name}\` (file queues take ttr=<ms> and fsync=true|false)`);
   }
   return { scheme: "file", packageName: "@x/queue-file", factory: "createFileQueue", options };
 }
@@ -58,18 +59,18 @@ function beanstalkSpec(url: string): QueueSpec {
   try {
     parsed = new URL(url);
   } catch (error) {
-    throw new UsageError(`--queue ${url}: not a valid URL (beanstalk://host:port/tube)`, { cause: error });
+    throw new QueueCliUsageError(`--queue ${url}: not a valid URL (beanstalk://host:port/tube)`, { cause: error });
   }
   const options: Record<string, unknown> = {};
   if (parsed.hostname !== "") options.host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
   if (parsed.port !== "") options.port = Number(parsed.port);
   const tube = decodeURIComponent(parsed.pathname.replace(/^\//, ""));
-  if (tube.includes("/")) throw new UsageError(`--queue ${url}: the path must be one tube name`);
+  if (tube.includes("/")) throw new QueueCliUsageError(`--queue ${url}: the path must be one tube name`);
   if (tube !== "") options.tube = tube;
   for (const [name, value] of parsed.searchParams) {
     // The URL keeps whole seconds, as it always had, so existing URLs keep their meaning.
     if (name === "ttr") options.ttrMs = numberParam(url, name, value) * 1000;
-    else throw new UsageError(`--queue ${url}: unknown parameter \`${name}\` (beanstalk queues take ttr=<seconds>)`);
+    else throw new QueueCliUsageError(`--queue ${url}: unknown parameter \`${name}\` (beanstalk queues take ttr=<seconds>)`);
   }
   return { scheme: "beanstalk", packageName: "@x/queue-beanstalk", factory: "createBeanstalkQueue", options };
 }
@@ -77,12 +78,12 @@ function beanstalkSpec(url: string): QueueSpec {
 /**
  * Reads a `--queue` URL: `file:./dir`, `file:/abs/dir` or `file:///abs/dir` (relative paths are
  * taken from `cwd`; `?ttr=<ms>&fsync=false`), or `beanstalk://host:port/tube` (`?ttr=<seconds>`).
- * @throws UsageError naming what is wrong.
+ * @throws QueueCliUsageError naming what is wrong.
  */
 export function parseQueueUrl(url: string, cwd: string): QueueSpec {
   if (url.startsWith("file:")) return fileSpec(url, cwd);
   if (url.startsWith("beanstalk://")) return beanstalkSpec(url);
-  throw new UsageError(`--queue ${JSON.stringify(url)}: unknown kind of queue; use ${QUEUE_URL_FORMS}`);
+  throw new QueueCliUsageError(`--queue ${JSON.stringify(url)}: unknown kind of queue; use ${QUEUE_URL_FORMS}`);
 }
 
 function isModuleNotFound(error: unknown, packageName: string): boolean {
@@ -118,24 +119,10 @@ export async function importPackage(packageName: string, scheme: string, cwd: st
 }
 
 /**
- * One method of the logger handed to an adapter. It takes either argument order: `(fields,
- * message)` (@x/core's and pino's) and `(message, fields)` (adapters written before it).
- */
-export type AdapterLogMethod = (first: unknown, second?: unknown) => void;
-
-/** The logger shape every adapter takes (`logger` option). */
-export interface AdapterLogger {
-  readonly debug: AdapterLogMethod;
-  readonly info: AdapterLogMethod;
-  readonly warn: AdapterLogMethod;
-  readonly error: AdapterLogMethod;
-}
-
-/**
  * Opens the queue a `--queue` URL names, loading its adapter package. `logger` is handed to the
  * adapter: that is how a job it sets aside as unreadable (a corrupt file) gets reported.
  */
-export async function openQueue(spec: QueueSpec, cwd: string, cliUrl: string, logger?: AdapterLogger): Promise<QueueAdapter> {
+export async function openQueue(spec: QueueSpec, cwd: string, cliUrl: string, logger?: Logger): Promise<QueueAdapter> {
   const module = (await importPackage(spec.packageName, spec.scheme, cwd, cliUrl)) as Record<string, unknown>;
   const factory = module[spec.factory];
   if (typeof factory !== "function") {

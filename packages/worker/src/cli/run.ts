@@ -1,10 +1,11 @@
 import { createRequire } from "node:module";
+import type { LogFields, Logger } from "@x/core";
 import { describeError } from "../describe-error.js";
-import { UsageError, WorkerError } from "../errors.js";
-import { parseCommandArgs, stringOption } from "./args.js";
+import { QueueCliUsageError, WorkerError } from "../errors.js";
+import { parseCommandArgs, stringArg } from "./args.js";
 import type { CliIo, Command } from "./command.js";
 import { BASIC_COMMANDS } from "./commands.js";
-import { openQueue, parseQueueUrl, QUEUE_URL_FORMS, type AdapterLogger } from "./queue-url.js";
+import { openQueue, parseQueueUrl, QUEUE_URL_FORMS } from "./queue-url.js";
 import { stats } from "./stats.js";
 import { work } from "./work.js";
 
@@ -44,20 +45,21 @@ function version(): string {
   return `${pkg.version}\n`;
 }
 
-/** Log fields as one line: `(file: ready/…; reason: …)`, each value bounded. */
-function describeFields(fields: unknown): string {
-  if (typeof fields !== "object" || fields === null) return "";
+/** Log fields as people read them on one line: `(file: ready/…; reason: …)`, each value bounded. */
+function describeFields(fields: LogFields): string {
   const parts = Object.entries(fields)
-    .filter(([key]) => key !== "event")
+    .filter(([key, value]) => key !== "event" && value !== undefined)
     .map(([key, value]) => `${key}: ${typeof value === "string" ? value : describeError(value, 300)}`);
   return parts.length === 0 ? "" : ` (${parts.join("; ")})`;
 }
 
-/** An adapter logger that shows warnings and errors (a job set aside as unreadable) and nothing else. */
-function problemsTo(io: CliIo): AdapterLogger {
-  const show = (first: unknown, second?: unknown): void => {
-    const [message, fields] = typeof first === "string" ? [first, second] : [second, first];
-    io.stderr.write(`x-queue: ${typeof message === "string" ? message : "problem"}${describeFields(fields)}\n`);
+/**
+ * The logger handed to the adapter: `@x/core`'s shape (fields first), showing warnings and errors
+ * (a job set aside as unreadable) on stderr and nothing else.
+ */
+function problemsTo(io: CliIo): Logger {
+  const show = (fields: LogFields, message: string): void => {
+    io.stderr.write(`x-queue: ${message}${describeFields(fields)}\n`);
   };
   const ignore = (): void => undefined;
   return { debug: ignore, info: ignore, warn: show, error: show };
@@ -80,14 +82,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return EXIT_OK;
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-    if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)}; the commands are ${Object.keys(COMMANDS).join(", ")}`);
+    if (command === undefined) throw new QueueCliUsageError(`unknown command ${JSON.stringify(name)}; the commands are ${Object.keys(COMMANDS).join(", ")}`);
     const parsed = parseCommandArgs(name, args, command.options);
     if (parsed.values.help === true) {
       io.stdout.write(commandUsage(name, command));
       return EXIT_OK;
     }
-    const url = stringOption(parsed, "queue") ?? io.env.X_QUEUE;
-    if (url === undefined || url === "") throw new UsageError(`${name}: --queue <url> is required (${QUEUE_URL_FORMS})`);
+    const url = stringArg(parsed, "queue") ?? io.env.X_QUEUE;
+    if (url === undefined || url === "") throw new QueueCliUsageError(`${name}: --queue <url> is required (${QUEUE_URL_FORMS})`);
     const spec = parseQueueUrl(url, io.cwd);
     const task = command.prepare(parsed, io);
     const queue = await openQueue(spec, io.cwd, io.cliUrl, problemsTo(io));
@@ -97,7 +99,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       await queue.close();
     }
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof QueueCliUsageError) {
       io.stderr.write(`x-queue: ${error.message}\nRun "x-queue --help" for usage.\n`);
       return EXIT_USAGE;
     }

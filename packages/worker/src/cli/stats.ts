@@ -1,6 +1,6 @@
+import { sleep } from "@x/core";
 import type { QueueStats } from "@x/message";
-import { sleep } from "../sleep.js";
-import { flag, millisecondsOption, positionals } from "./args.js";
+import { flag, millisecondsArg, positionals } from "./args.js";
 import type { Command } from "./command.js";
 import { untilInterrupted } from "./interrupt.js";
 
@@ -28,7 +28,7 @@ export const stats: Command = {
     const json = flag(parsed, "json");
     const watch = flag(parsed, "watch");
     // 0 would redraw as fast as the queue answers: a busy loop, not a refresh.
-    const intervalMs = millisecondsOption(parsed, "interval", DEFAULT_WATCH_INTERVAL_MS, { positive: true, timer: true });
+    const intervalMs = millisecondsArg(parsed, "interval", DEFAULT_WATCH_INTERVAL_MS, { positive: true, timer: true });
     const render = (figures: QueueStats): string => (json ? JSON.stringify(figures) : formatStats(figures));
     return async (queue) => {
       if (!watch) {
@@ -42,7 +42,8 @@ export const stats: Command = {
         while (!interrupt.signal.aborted) {
           const line = render(await queue.stats());
           io.stdout.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
-          await sleep(intervalMs, interrupt.signal);
+          // Ctrl-C rejects the sleep: the loop then sees the abort and ends.
+          await sleep(intervalMs, interrupt.signal).catch(() => undefined);
         }
       } finally {
         interrupt.dispose();
