@@ -34,8 +34,16 @@ export interface JobEnvironment {
 
 type Handler = (payload: unknown, context: JobContext) => unknown;
 
-/** How the handler run ended. */
-type Ended = "ok" | "failed" | "abandoned";
+/**
+ * How a job's run ended, before it is settled with the queue: one value, so the settlement is one
+ * `switch` whatever the handler did (returned, threw, even threw `undefined`) or whether it ran.
+ */
+type Outcome =
+  | { readonly kind: "succeeded"; readonly value: unknown }
+  | { readonly kind: "failed"; readonly error: unknown }
+  | { readonly kind: "abandoned"; readonly reason: unknown }
+  | { readonly kind: "expired" }
+  | { readonly kind: "refused"; readonly reason: BuryReason; readonly detail: string };
 
 /** Longest reason handed to `bury()`; a huge error message must not bloat the queue. */
 const MAX_REASON_LENGTH = 1_000;
@@ -78,8 +86,8 @@ class Context implements JobContext {
 /**
  * One reserved job, from the reservation to its settlement: the expiration and attempts checks,
  * routing, the handler run (raced against the shutdown deadline), and exactly one of ack, release,
- * bury or ack-as-delete. Nothing here throws: every failure becomes an `error` event. The hot path
- * (a handler that succeeds) allocates little: it runs for every job.
+ * bury or ack-as-delete. Nothing here throws: every failure becomes an `error` event. It runs for
+ * every job, so the handler's context is a view on the job rather than a set of closures.
  */
 export class ActiveJob implements KeptLease {
   touchAt = 0;
@@ -93,10 +101,8 @@ export class ActiveJob implements KeptLease {
   #aborted = false;
   /** True while the handler runs; `abandon()` only acts then. */
   #running = false;
-  #finishRun: ((ended: Ended) => void) | undefined;
-  #result: unknown;
-  /** Set when `run` awaits the ack of a synchronous success. */
-  #acking = false;
+  /** Ends an asynchronous handler run: first call wins (the handler, or `abandon()`). */
+  #endRun: ((outcome: Outcome) => void) | undefined;
 
   constructor(env: JobEnvironment, reservation: Reservation) {
     this.#env = env;
@@ -140,8 +146,7 @@ export class ActiveJob implements KeptLease {
   abandon(reason: unknown): void {
     if (!this.#running) return;
     this.abort(reason);
-    this.#result = reason;
-    this.#finishRun?.("abandoned");
+    this.#endRun?.({ kind: "abandoned", reason });
   }
 
   /** `ctx.touch()`: extends the lease now; the next automatic touch is a full interval away. */
@@ -161,133 +166,104 @@ export class ActiveJob implements KeptLease {
   }
 
   /**
-   * Runs the job to its settlement, then calls `jobDone`; never rejects. A worker with
-   * concurrency 1 does the same inline (`start`, await, `finish`) to spare the async frame,
-   * which is most of what a job costs the worker when handlers are quick.
+   * Runs the job to its settlement, then calls `jobDone`; never rejects. Every job takes this one
+   * path, whatever the concurrency: the checks and the handler call give an {@link Outcome}, and
+   * the outcome decides the queue call.
    */
   async run(): Promise<void> {
-    let pending: Promise<void> | undefined;
-    try {
-      pending = this.start();
-      if (pending !== undefined) await pending;
-    } catch (error) {
-      this.finish(error);
-      return;
-    }
-    this.finish();
-  }
-
-  /**
-   * The synchronous part: checks, routing, the handler call. Returns what must be awaited before
-   * `finish()`, if anything; never throws.
-   */
-  start(): Promise<void> | undefined {
-    try {
-      return this.#start();
-    } catch (error) {
-      this.#env.reportError("internal", error, this.message);
-      return undefined;
-    }
-  }
-
-  /** After `start()`'s promise settled (`error`: its rejection): counts a plain success, then `jobDone`. */
-  finish(...failure: [error?: unknown]): void {
     const env = this.#env;
-    if (failure.length > 0) {
-      if (this.#acking) this.#failed("ack", failure[0]);
-      else env.reportError("internal", failure[0], this.message);
-    } else if (this.#acking) {
-      this.#countSuccess(0);
+    try {
+      const outcome = this.#begin();
+      await this.#settle(isThenable(outcome) ? await outcome : outcome);
+    } catch (error) {
+      // A bug of ours, not the handler's: report it; the lease runs out and the job comes back.
+      env.reportError("internal", error, this.message);
     }
     env.jobDone(this);
   }
 
-  /** The synchronous part: checks, routing, the handler call. Returns what `run` must wait for. */
-  #start(): Promise<void> | undefined {
+  /** The checks, routing and the handler call: what happened, or a promise of it for an async handler. */
+  #begin(): Outcome | Promise<Outcome> {
     const env = this.#env;
     const { options } = env;
     const message = this.message;
     env.counts.reserved++;
     if (env.wants("reserved")) env.emit("reserved", { message, attempt: this.attempt });
     const expiration = message.header.expiration;
-    if (expiration !== undefined && Date.now() > expiration.getTime()) return this.#expire();
+    if (expiration !== undefined && Date.now() > expiration.getTime()) return { kind: "expired" };
     if (this.attempt > options.maxAttempts) {
-      return this.#bury("max-attempts", `max attempts (${options.maxAttempts}) reached`, undefined);
+      return { kind: "refused", reason: "max-attempts", detail: `max attempts (${options.maxAttempts}) reached` };
     }
     const type = message.header.requestType;
     const handler = type === undefined ? undefined : (options.handlers[type] as Handler | undefined);
     if (type === undefined || handler === undefined) {
-      return this.#bury("no-handler", type === undefined ? "no request type" : `no handler for request type ${JSON.stringify(type)}`, undefined);
+      const detail = type === undefined ? "no request type" : `no handler for request type ${JSON.stringify(type)}`;
+      return { kind: "refused", reason: "no-handler", detail };
     }
     if (options.autoTouch) env.keeper.add(this);
-    const running = this.#run(handler, type);
-    if (running === "ok" && !isJobResult(this.#result)) {
-      env.health?.handlerSucceeded();
-      this.#acking = true;
-      return this.#reservation.ack();
-    }
-    return this.#settle(running);
+    return this.#call(handler, type);
   }
 
-  /** Everything but a plain synchronous success: waits for the handler, then settles. */
-  async #settle(running: Ended | Promise<Ended>): Promise<void> {
-    const ended = typeof running === "string" ? running : await running;
-    const env = this.#env;
-    if (ended === "ok") {
-      env.health?.handlerSucceeded();
-      try {
-        await this.#reservation.ack();
-      } catch (error) {
-        this.#failed("ack", error);
-        return;
-      }
-      const result = this.#result;
-      this.#countSuccess(isJobResult(result) ? await this.#respond(result.responses) : 0);
-    } else if (ended === "failed") {
-      env.health?.handlerFailed();
-      await this.#fail(this.#result);
-    } else {
-      await this.#release(0, this.#result, true);
-    }
-  }
-
-  /** Calls the handler; a synchronous result needs no promise, an async one is raced against `abandon()`. */
-  #run(handler: Handler, requestType: string): Ended | Promise<Ended> {
+  /** Calls the handler; an async one is raced against `abandon()` (the shutdown deadline). */
+  #call(handler: Handler, requestType: string): Outcome | Promise<Outcome> {
     let value: unknown;
     try {
       this.#running = true;
       value = handler(this.#reservation.message.body.payload, new Context(this, requestType));
     } catch (error) {
       this.#running = false;
-      this.#result = error;
-      return "failed";
+      return { kind: "failed", error };
     }
     if (!isThenable(value)) {
       this.#running = false;
-      this.#result = value;
-      return "ok";
+      return { kind: "succeeded", value };
     }
-    return new Promise<Ended>((resolve) => {
-      // First call wins: the handler's result, or the shutdown deadline (abandon).
-      const finish = (ended: Ended, result: unknown): void => {
+    return new Promise<Outcome>((resolve) => {
+      this.#endRun = (outcome) => {
         if (!this.#running) return;
         this.#running = false;
-        this.#finishRun = undefined;
-        if (ended !== "abandoned") this.#result = result;
-        resolve(ended);
-      };
-      this.#finishRun = (ended) => {
-        finish(ended, undefined);
+        this.#endRun = undefined;
+        resolve(outcome);
       };
       value.then(
-        (resolved) => {
-          finish("ok", resolved);
-        },
-        (error: unknown) => {
-          finish("failed", error);
-        },
+        (resolved) => this.#endRun?.({ kind: "succeeded", value: resolved }),
+        (error: unknown) => this.#endRun?.({ kind: "failed", error }),
       );
     });
+  }
+
+  /** Exactly one queue call for the outcome (plus responses after a successful ack). */
+  async #settle(outcome: Outcome): Promise<void> {
+    const health = this.#env.health;
+    switch (outcome.kind) {
+      case "succeeded":
+        health?.handlerSucceeded();
+        await this.#succeed(outcome.value);
+        return;
+      case "failed":
+        health?.handlerFailed();
+        await this.#fail(outcome.error);
+        return;
+      case "abandoned":
+        await this.#release(0, outcome.reason, true);
+        return;
+      case "expired":
+        await this.#expire();
+        return;
+      case "refused":
+        await this.#bury(outcome.reason, outcome.detail, undefined);
+        return;
+    }
+  }
+
+  async #succeed(value: unknown): Promise<void> {
+    try {
+      await this.#reservation.ack();
+    } catch (error) {
+      this.#failed("ack", error);
+      return;
+    }
+    this.#countSuccess(isJobResult(value) ? await this.#respond(value.responses) : 0);
   }
 
   #durationMs(): number {
