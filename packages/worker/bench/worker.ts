@@ -8,7 +8,7 @@
  * drains) or lets the bare loop drain while the worker stays parked. The order alternates.
  *
  * Rates are jobs per second of this process's CPU time (user + system), not of the wall clock:
- * the machine is shared, and other processes' load moves wall-clock figures by 2x between runs
+ * the machine is shared, and other processes' load moves wall-clock figures a lot between runs
  * while CPU time counts only the work done here. Wall-clock rates are printed too.
  */
 import { mkdtemp, rm } from "node:fs/promises";

@@ -83,6 +83,9 @@ function describeObject(value: object): string {
  *
  * Handlers may throw anything, including values whose every conversion throws (a revoked proxy,
  * a getter that throws), so this never throws: a job must be settled whatever its handler threw.
+ * That is why it is not `@x/core`'s `describeValue`, which is made for log fields and values we
+ * built ourselves: it may throw on a hostile value, and says less about a thrown object (no class
+ * name, no own `toString()`, and only `[object Object]` for one with a cycle).
  */
 export function describeError(error: unknown, maxLength = DEFAULT_DESCRIPTION_LENGTH): string {
   let text: string;

@@ -30,7 +30,7 @@ function start(options: WorkerOptions) {
 }
 
 describe("loop timing (fake timers)", () => {
-  it("P-10: 3 empty polls with sleepDurationMs 1000 return after exactly 2 s (3 polls, 2 sleeps)", async () => {
+  it("3 empty polls with sleepDurationMs 1000 return after exactly 2 s (3 polls, 2 sleeps)", async () => {
     const q = instrument(queue);
     const t0 = Date.now();
     const run = start({ queue: q.queue, handlers: {}, pollTimeoutMs: 0, sleepDurationMs: 1_000, shutdownAfterEmptyIterations: 3 });

@@ -1,6 +1,6 @@
 /**
  * Worker processes on one file queue: signals (SIGTERM/SIGINT to a worker process), several
- * processes sharing a queue (P-12) and a process killed mid-job (P-13; faults/kill-worker.test.ts
+ * processes sharing a queue and a process killed mid-job (faults/kill-worker.test.ts
  * kills them mid-stream). Each child exits by itself once its worker has stopped: that also proves
  * the worker leaves no timer or handle behind.
  */
@@ -39,7 +39,7 @@ function startWorker(config: Omit<WorkerProcessConfig, "dir" | "log">): WorkerCh
 const logLines = (): Promise<string[][]> => readHandlerLog(log);
 
 describe("worker processes on the file queue", () => {
-  it("P-11: SIGTERM while a handler runs settles that job, reserves nothing more and exits 0", async () => {
+  it("SIGTERM while a handler runs settles that job, reserves nothing more and exits 0", async () => {
     const first = await queue.enqueue({ requestType: "slow" });
     const second = await queue.enqueue({ requestType: "slow" });
     const child = startWorker({ slowMs: 800 });
@@ -77,7 +77,7 @@ describe("worker processes on the file queue", () => {
     expect(await queue.stats()).toMatchObject({ ready: 1, reserved: 0 });
   });
 
-  it("P-12: 4 worker processes on one directory handle 1000 jobs exactly once and leave the queue empty", async () => {
+  it("4 worker processes on one directory handle 1000 jobs exactly once and leave the queue empty", async () => {
     const ids = new Set<string>();
     for (let i = 0; i < 1000; i++) ids.add((await queue.enqueue({ requestType: "success", payload: i })).id);
     const workers = Array.from({ length: 4 }, () => startWorker({ shutdownAfterEmptyIterations: 5, concurrency: 2 }));
@@ -90,7 +90,7 @@ describe("worker processes on the file queue", () => {
     expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, reserved: 0, buried: 0 });
   });
 
-  it("P-13: a worker killed -9 mid-job; after the lease another worker finishes the job as attempt 2", async () => {
+  it("a worker killed -9 mid-job; after the lease another worker finishes the job as attempt 2", async () => {
     const job = await queue.enqueue({ requestType: "slow" });
     const doomed = startWorker({ ttrMs: 500, slowMs: 3_600_000 });
     await until(() => doomed.stdout.includes(`started ${job.id}`), "the job to start", 60_000);

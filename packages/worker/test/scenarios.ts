@@ -1,7 +1,8 @@
 /**
- * pulpo's acceptance scenarios (walnats-pulpo-spec.md part 3: P-1..P-14, P-19, P-21, P-23) plus
- * shutdown under load and a handler that never resolves, written once against the QueueAdapter
- * contract and run for every adapter.
+ * What pulpo's worker promised, held to every adapter: round trips, order and locking, each
+ * outcome (ack, retry, bury, expire), delays, the loop's idle exit, stops, several workers on one
+ * queue, lost holders, priorities, zero values and response messages; plus shutdown under load and
+ * a handler that never resolves. Written once against the QueueAdapter contract.
  */
 import type { QueueAdapter, Reservation } from "@x/message";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -50,7 +51,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
     const drain = <Jobs extends object>(options: Omit<WorkerOptions<Jobs>, "queue"> & { queue?: QueueAdapter }, idle = 3) =>
       worker<Jobs>({ shutdownAfterEmptyIterations: idle, ...options }).run();
 
-    it("P-1 round trip: payload, body and header items and the id reach the handler; odd characters survive", async () => {
+    it("round trip: payload, body and header items and the id reach the handler; odd characters survive", async () => {
       const odd = `he said "hi"\tthen\nleft \\ zoë`;
       const sent = await queue.enqueue({ requestType: "echo", payload: "hello world", body: { k: "v" }, header: { k: "v" } });
       const sent2 = await queue.enqueue({ requestType: "echo", payload: odd });
@@ -69,7 +70,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       ]);
     });
 
-    it("P-2 FIFO and locking: m1 then m2; a reserved job is not handed out again; peek works while reserved", async () => {
+    it("FIFO and locking: m1 then m2; a reserved job is not handed out again; peek works while reserved", async () => {
       const m1 = await queue.enqueue({ requestType: "t", payload: 1 });
       const m2 = await queue.enqueue({ requestType: "t", payload: 2 });
       const order: number[] = [];
@@ -104,7 +105,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect(await queue.peek(m2.id)).toBeNull();
     });
 
-    it("P-3 success acks: the job is gone and the next poll is empty", async () => {
+    it("success acks: the job is gone and the next poll is empty", async () => {
       const sent = await queue.enqueue({ requestType: "ok" });
       const w = worker({ shutdownAfterEmptyIterations: 1, handlers: { ok: () => "done" } });
       const events = record(w);
@@ -115,7 +116,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect(await queue.reserve({ timeoutMs: 0 })).toBeNull();
     });
 
-    it("P-4 transient: released with the backoff delay, priority kept, attempts counting up", async () => {
+    it("transient: released with the backoff delay, priority kept, attempts counting up", async () => {
       await queue.enqueue({ requestType: "flaky", priority: 7 });
       const runs: { attempt: number; priority: number; headerAttempts: number; at: number }[] = [];
       const w = worker({
@@ -145,7 +146,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect(third - second).toBeGreaterThanOrEqual(490);
     });
 
-    it("P-5 fatal: buried with the error as the reason, not deleted", async () => {
+    it("fatal: buried with the error as the reason, not deleted", async () => {
       const sent = await queue.enqueue({ requestType: "charge" });
       const w = worker({ shutdownAfterEmptyIterations: 1, handlers: { charge: () => Promise.reject(new FatalError("card declined")) } });
       const events = record(w);
@@ -157,7 +158,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect(await queue.inspect?.(sent.id)).toMatchObject({ state: "buried", buryReason: "FatalError: card declined" });
     });
 
-    it("P-6 unknown request type: buried, and the worker goes on with the next job", async () => {
+    it("unknown request type: buried, and the worker goes on with the next job", async () => {
       await queue.enqueue({ requestType: "mystery" });
       await queue.enqueue({});
       await queue.enqueue({ requestType: "known" });
@@ -173,7 +174,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect((await queue.stats()).buried).toBe(2);
     });
 
-    it("P-7 max attempts: maxAttempts=2 runs an always-transient handler exactly twice, buries it, and goes on", async () => {
+    it("max attempts: maxAttempts=2 runs an always-transient handler exactly twice, buries it, and goes on", async () => {
       const failing = await queue.enqueue({ requestType: "fail" });
       await queue.enqueue({ requestType: "ok", delayMs: 50 });
       let failures = 0;
@@ -200,7 +201,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect(events.of("buried")[0]?.detail).toBe("max attempts (2) reached; last error: TransientError: again");
     });
 
-    it("P-8 expiration: a past expiration is never handled and is buried as `expired`; a future or absent one runs", async () => {
+    it("expiration: a past expiration is never handled and is buried as `expired`; a future or absent one runs", async () => {
       const past = await queue.enqueue({ requestType: "t", payload: "past", expiration: new Date("2000-01-01T12:00:00Z") });
       await queue.enqueue({ requestType: "t", payload: "future", expiration: new Date("3000-01-01T12:00:00Z") });
       await queue.enqueue({ requestType: "t", payload: "none" });
@@ -214,7 +215,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect(await queue.inspect?.(past.id)).toMatchObject({ state: "buried", buryReason: "expired" });
     });
 
-    it("P-8 expiration with onExpired: delete removes the job instead", async () => {
+    it("expiration with onExpired: delete removes the job instead", async () => {
       const past = await queue.enqueue({ requestType: "t", expiration: new Date("2000-01-01T12:00:00Z") });
       const w = worker({ onExpired: "delete", shutdownAfterEmptyIterations: 1, handlers: { t: () => undefined } });
       const events = record(w);
@@ -224,7 +225,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect((await queue.stats()).buried).toBe(0);
     });
 
-    it("P-9 delay: an immediate job first; a delayed one only once its delay has passed", async () => {
+    it("delay: an immediate job first; a delayed one only once its delay has passed", async () => {
       const enqueuedAt = Date.now();
       await queue.enqueue({ requestType: "t", payload: "m1", delayMs: 400 });
       await queue.enqueue({ requestType: "t", payload: "m2" });
@@ -239,7 +240,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect((handled[2]?.at ?? 0) - enqueuedAt).toBeGreaterThanOrEqual(390);
     });
 
-    it("P-10 loop: 50 jobs back to back, then idle exit after 3 empty polls with 2 sleeps between them", async () => {
+    it("loop: 50 jobs back to back, then idle exit after 3 empty polls with 2 sleeps between them", async () => {
       for (let i = 0; i < 50; i++) await queue.enqueue({ requestType: "success", payload: i });
       const counted = countReserves(queue);
       const handled: number[] = [];
@@ -255,7 +256,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect(Date.now() - started).toBeGreaterThanOrEqual(2 * 200 - 10);
     });
 
-    it("P-11 stop while a handler runs: the job is settled normally and nothing more is reserved", async () => {
+    it("stop while a handler runs: the job is settled normally and nothing more is reserved", async () => {
       await queue.enqueue({ requestType: "slow" });
       await queue.enqueue({ requestType: "slow" });
       const counted = countReserves(queue);
@@ -280,7 +281,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect(await queue.stats()).toMatchObject({ ready: 1, reserved: 0 });
     });
 
-    it("P-11 [B] a sleep between polls is interrupted at once by a stop", async () => {
+    it("a sleep between polls is interrupted at once by a stop", async () => {
       const controller = new AbortController();
       const counted = countReserves(queue);
       const w = worker({ queue: counted.queue, signal: controller.signal, pollTimeoutMs: 0, sleepDurationMs: 3_600_000, handlers: {} });
@@ -292,7 +293,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect((await run).reason).toBe("aborted");
     });
 
-    it("P-12 several workers on one queue handle every job exactly once", async () => {
+    it("several workers on one queue handle every job exactly once", async () => {
       const count = 200;
       for (let i = 0; i < count; i++) await queue.enqueue({ requestType: "success", payload: i });
       const seen = new Map<number, number>();
@@ -310,7 +311,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, reserved: 0, buried: 0 });
     });
 
-    it("P-13 [B] a job whose holder vanished comes back after its lease, with attempts+1, and is finished", async () => {
+    it("a job whose holder vanished comes back after its lease, with attempts+1, and is finished", async () => {
       const sent = await queue.enqueue({ requestType: "t" });
       const crashed = await env.share();
       shared.push(crashed);
@@ -326,11 +327,11 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect(await queue.peek(sent.id)).toBeNull();
     });
 
-    it("P-14 a throwing handler is caught, logged, released as transient; the worker goes on", async () => {
+    it("a throwing handler is caught, logged, released as transient; the worker goes on", async () => {
       await queue.enqueue({ requestType: "boom" });
       await queue.enqueue({ requestType: "ok" });
-      const warnings: string[] = [];
-      const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (line: string) => void warnings.push(line) };
+      const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+      const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (fields: Record<string, unknown>, message: string) => void warnings.push({ fields, message }) };
       const w = worker({
         logger,
         maxAttempts: 1,
@@ -346,10 +347,10 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       const result = await w.run();
       expect(result.counters).toMatchObject({ succeeded: 1, buried: 1 });
       expect(events.of("buried")[0]?.detail).toBe("max attempts (1) reached; last error: TypeError: undefined is not a function");
-      expect(warnings.some((line) => line.includes("buried (max-attempts)"))).toBe(true);
+      expect(warnings.some(({ fields, message }) => message === "job buried" && fields.reason === "max-attempts")).toBe(true);
     });
 
-    it("P-14 unexpected errors are retried by default, buried with unexpectedErrors: fatal", async () => {
+    it("unexpected errors are retried by default, buried with unexpectedErrors: fatal", async () => {
       await queue.enqueue({ requestType: "boom" });
       const retrying = worker({ maxAttempts: 3, backoff: { type: "fixed", delayMs: 0 }, shutdownAfterEmptyIterations: 1, handlers: { boom: () => Promise.reject(new Error("x")) } });
       const retryEvents = record(retrying);
@@ -364,14 +365,14 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect(strictEvents.of("buried").map((e) => [e.reason, e.detail])).toEqual([["fatal", "Error: x"]]);
     });
 
-    it("P-14 a handler returning nothing is a success (acked)", async () => {
+    it("a handler returning nothing is a success (acked)", async () => {
       const sent = await queue.enqueue({ requestType: "quiet" });
       const result = await drain({ handlers: { quiet: () => undefined } }, 1);
       expect(result.counters.succeeded).toBe(1);
       expect(await queue.peek(sent.id)).toBeNull();
     });
 
-    it("P-19 priority: lower numbers first, equal priorities in order, negative clamped to 0", async () => {
+    it("priority: lower numbers first, equal priorities in order, negative clamped to 0", async () => {
       await queue.enqueue({ requestType: "t", payload: "A10", priority: 10 });
       await queue.enqueue({ requestType: "t", payload: "B0", priority: 0 });
       await queue.enqueue({ requestType: "t", payload: "C10", priority: 10 });
@@ -382,7 +383,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect(handled).toEqual(["B0", "D-5", "A10", "C10"]);
     });
 
-    it("P-21 zero values: shutdownAfterEmptyIterations 0 drains without waiting; payload '' and 0 and id '0' are kept", async () => {
+    it("zero values: shutdownAfterEmptyIterations 0 drains without waiting; payload '' and 0 and id '0' are kept", async () => {
       await queue.enqueue({ id: "0", requestType: "t", payload: "" });
       await queue.enqueue({ requestType: "t", payload: 0 });
       const counted = countReserves(queue);
@@ -397,7 +398,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect(counted.reserves.map((r) => r.timeoutMs)).toEqual([0, 0, 0]);
     });
 
-    it("P-23 response messages are enqueued after the ack", async () => {
+    it("response messages are enqueued after the ack", async () => {
       await queue.enqueue({ requestType: "order", payload: "o-1" });
       const invoices: string[] = [];
       const w = worker({
@@ -416,7 +417,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       ]);
     });
 
-    it("P-23 when the ack fails, no response is enqueued", async () => {
+    it("when the ack fails, no response is enqueued", async () => {
       await queue.enqueue({ requestType: "order" });
       const w = worker({
         shutdownAfterEmptyIterations: 1,
@@ -482,7 +483,7 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       expect(Date.now() - closedAt).toBeGreaterThanOrEqual(190);
       expect((await run).reason).toBe("closed");
       expect(signal?.aborted).toBe(true);
-      expect(signal?.reason).toHaveProperty("code", "ERR_WORKER_STOPPING");
+      expect(signal?.reason).toHaveProperty("code", "ERR_X_WORKER_STOPPING");
       expect(events.of("retried").map((e) => [e.delayMs, e.shutdown])).toEqual([[0, true]]);
       expect(await queue.stats()).toMatchObject({ ready: 1, reserved: 0 });
       const again = await queue.reserve({ timeoutMs: 1_000 });
