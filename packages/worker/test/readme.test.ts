@@ -28,6 +28,15 @@ const expected: string[] = [
     "",
   ].join("\n"),
   "heartbeat.billing.worker start/30\nheartbeat.billing.worker beat/10\nheartbeat.billing.worker stop\n",
+  [
+    'info worker started {"queue":"memory","concurrency":1}',
+    'warn job buried {"jobId":"job-1","requestType":"unknown","attempt":1,"reason":"no-handler","detail":"no handler for request type \\"unknown\\""}',
+    'info worker stopping {"reason":"idle"}',
+    'info worker stopped {"reason":"idle"}',
+    "job-1",
+    "",
+  ].join("\n"),
+  "ERR_X_INVALID_OPTION concurency\n",
 ];
 
 describeReadmeExamples({ packageDir, expected });
