@@ -31,7 +31,7 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
   try {
     print("The main job: a producer puts 9 jobs on a file queue (a directory, no server) and a worker runs them.");
     print(`queue: ${dir}`);
-    const jobs = createProducer<Jobs>(queue);
+    const jobs = createProducer<Jobs>({ queue });
     for (const to of ["ada@example.com", "alan@example.com", "grace@example.com", "linus@example.com"]) {
       await jobs.enqueue("send_email", { to });
     }
