@@ -82,7 +82,7 @@ describe("house rules over packages/*/src", () => {
     const loggers: string[] = [];
     for (const { path, file } of sources) {
       visit(file, (node) => {
-        if ((ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) && /Logger$/.test(node.name.text)) {
+        if ((ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) && node.name.text.endsWith("Logger")) {
           loggers.push(`${path}: ${node.name.text}`);
         }
       });
@@ -95,7 +95,7 @@ describe("house rules over packages/*/src", () => {
     const classNames = new Map<string, string[]>();
     for (const { path, file } of sources) {
       visit(file, (node) => {
-        if (!ts.isClassDeclaration(node) || node.name === undefined || !/Error$/.test(node.name.text)) return;
+        if (!ts.isClassDeclaration(node) || node.name === undefined || !node.name.text.endsWith("Error")) return;
         const name = node.name.text;
         classNames.set(name, [...(classNames.get(name) ?? []), path]);
         for (const code of codesOf(node)) classesByCode.set(code, [...(classesByCode.get(code) ?? []), `${path}: ${name}`]);
@@ -117,7 +117,7 @@ describe("house rules over packages/*/src", () => {
     const offenders: string[] = [];
     for (const { path, file } of sources) {
       visit(file, (node) => {
-        if (!ts.isInterfaceDeclaration(node) || !/Options$/.test(node.name.text) || !exported.has(node.name.text)) return;
+        if (!ts.isInterfaceDeclaration(node) || !node.name.text.endsWith("Options") || !exported.has(node.name.text)) return;
         for (const member of node.members) {
           if (!ts.isPropertySignature(member) || member.type === undefined || !ts.isIdentifier(member.name)) continue;
           const name = member.name.text;
