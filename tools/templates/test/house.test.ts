@@ -95,7 +95,7 @@ describe("house rules over packages/*/src", () => {
     const classNames = new Map<string, string[]>();
     for (const { path, file } of sources) {
       visit(file, (node) => {
-        if (!ts.isClassDeclaration(node) || node.name === undefined || !node.name.text.endsWith("Error")) return;
+        if (!ts.isClassDeclaration(node) || !node.name?.text.endsWith("Error")) return;
         const name = node.name.text;
         classNames.set(name, [...(classNames.get(name) ?? []), path]);
         for (const code of codesOf(node)) classesByCode.set(code, [...(classesByCode.get(code) ?? []), `${path}: ${name}`]);
