@@ -8,7 +8,7 @@
  */
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
-import { createMessage, functionCheck, httpCheck, nagiosCheck, tcpCheck, type Check } from "@x/probe";
+import { type Check, createMessage, functionCheck, httpCheck, nagiosCheck, tcpCheck } from "@x/probe";
 
 const location = { host: hostname() };
 const httpUrl = process.env.PROBE_HTTP_URL ?? "http://127.0.0.1:8080/health";
@@ -19,7 +19,12 @@ const diskPlugin = fileURLToPath(new URL("../plugins/check_disk_usage.sh", impor
 export const CHECKS: Check[] = [
   httpCheck(httpUrl, { aspect: "web", intervalMs: 30_000, timeoutMs: 5_000, bodyMatch: "ok", location }),
   tcpCheck({ host: tcpHost, port: Number(tcpPort) }, { aspect: "database", intervalMs: 10_000, timeoutMs: 5_000, location }),
-  nagiosCheck(["/bin/sh", diskPlugin, "80", "90", process.env.PROBE_DISK_PATH ?? "/"], { aspect: "disk", intervalMs: 60_000, timeoutMs: 10_000, location }),
+  nagiosCheck(["/bin/sh", diskPlugin, "80", "90", process.env.PROBE_DISK_PATH ?? "/"], {
+    aspect: "disk",
+    intervalMs: 60_000,
+    timeoutMs: 10_000,
+    location,
+  }),
   functionCheck(
     () => {
       const memory = process.memoryUsage();

@@ -1,8 +1,8 @@
 import { once } from "node:events";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createTcpServer, type Server } from "node:net";
+import { type ProbeMessage, validateMessage } from "@x/probe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { validateMessage, type ProbeMessage } from "@x/probe";
 import { runApp, startApp } from "./run-app.js";
 
 async function listen(server: Server): Promise<number> {
@@ -25,11 +25,14 @@ async function runOnce(env: Record<string, string>): Promise<Map<string, ProbeMe
   const result = await runApp(["--once"], { ...process.env, ...env });
   expect(result.stderr).toBe("");
   expect(result.code).toBe(0);
-  const messages = result.stdout.split("\n").filter(Boolean).map((line) => {
-    const checked = validateMessage(JSON.parse(line));
-    if (!checked.valid) throw new Error(`invalid message ${line}: ${checked.reason}`);
-    return checked.message;
-  });
+  const messages = result.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const checked = validateMessage(JSON.parse(line));
+      if (!checked.valid) throw new Error(`invalid message ${line}: ${checked.reason}`);
+      return checked.message;
+    });
   expect(messages.map((m) => m.event.name)).toEqual(["web", "database", "disk", "probe_memory"]);
   return new Map(messages.map((m) => [m.event.name, m]));
 }

@@ -1,6 +1,5 @@
+export type { Mailer, SmsGateway } from "./actors.js";
+export { webshopActors } from "./actors.js";
+export type { ParcelSent } from "./events.js";
 export { PARCEL_SENT } from "./events.js";
 export { parcelSent } from "./publisher.js";
-export { webshopActors } from "./actors.js";
-
-export type { ParcelSent } from "./events.js";
-export type { Mailer, SmsGateway } from "./actors.js";

@@ -12,12 +12,16 @@ const deliver = (line: string): void => {
   if (++delivered === customers.length * 2) stop.abort(); // everyone got an email and an SMS
 };
 
-const mailer = { send: async (m: { to: string; subject: string }) => {
-  deliver(`email to ${m.to}: ${m.subject}`);
-} };
-const sms = { send: async (m: { to: string; text: string }) => {
-  deliver(`sms to ${m.to}: ${m.text}`);
-} };
+const mailer = {
+  send: async (m: { to: string; subject: string }) => {
+    deliver(`email to ${m.to}: ${m.subject}`);
+  },
+};
+const sms = {
+  send: async (m: { to: string; text: string }) => {
+    deliver(`sms to ${m.to}: ${m.text}`);
+  },
+};
 await using actors = await webshopActors(mailer, sms).connect({ servers });
 await using events = await Events(PARCEL_SENT).connect({ servers });
 await events.register(); // the stream

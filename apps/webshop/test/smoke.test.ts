@@ -1,6 +1,6 @@
 import { Events } from "@x/events";
 import { describe, expect, it } from "vitest";
-import { PARCEL_SENT, parcelSent, webshopActors, type ParcelSent } from "../src/index.js";
+import { PARCEL_SENT, type ParcelSent, parcelSent, webshopActors } from "../src/index.js";
 import { startNatsServer } from "./nats-server.js";
 import { runApp } from "./run-app.js";
 
@@ -20,14 +20,18 @@ describe("webshop: the parcel-sent story against a real NATS server", () => {
     const check = (): void => {
       if (emails.length === 3 && texts.length === 3) stop.abort();
     };
-    const mailer = { send: async (m: { to: string; key: string }) => {
-      emails.push(`${m.to} ${m.key}`);
-      check();
-    } };
-    const sms = { send: async (m: { to: string; key: string }) => {
-      texts.push(`${m.to} ${m.key}`);
-      check();
-    } };
+    const mailer = {
+      send: async (m: { to: string; key: string }) => {
+        emails.push(`${m.to} ${m.key}`);
+        check();
+      },
+    };
+    const sms = {
+      send: async (m: { to: string; key: string }) => {
+        texts.push(`${m.to} ${m.key}`);
+        check();
+      },
+    };
     await using actors = await webshopActors(mailer, sms).connect({ servers: server.url });
     await using events = await Events(PARCEL_SENT).connect({ servers: server.url });
     await events.register();

@@ -50,7 +50,9 @@ export function describeValue(value: unknown, maxLength = 500): string {
   else {
     try {
       // JSON.stringify gives undefined for undefined, which its type does not admit.
-      const json = JSON.stringify(value, (_key, inner: unknown) => (typeof inner === "bigint" ? `${inner.toString()}n` : inner)) as string | undefined;
+      const json = JSON.stringify(value, (_key, inner: unknown) => (typeof inner === "bigint" ? `${inner.toString()}n` : inner)) as
+        | string
+        | undefined;
       text = json ?? String(value);
     } catch {
       text = Object.prototype.toString.call(value);

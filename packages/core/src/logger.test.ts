@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { InvalidOptionError } from "./errors.js";
-import { loggerOption, silentLogger, type Logger } from "./logger.js";
+import { type Logger, loggerOption, silentLogger } from "./logger.js";
 
 describe("Logger", () => {
   it("takes a pino logger as it is and keeps the fields in its JSON", () => {

@@ -6,20 +6,32 @@ describe("checkOptionKeys", () => {
   const known = ["concurrency", "leaseMs", "logger"];
 
   it("accepts known keys, an empty object and no options", () => {
-    expect(() => { checkOptionKeys({ concurrency: 2, leaseMs: 5 }, known, "createWorker"); }).not.toThrow();
-    expect(() => { checkOptionKeys({}, known, "createWorker"); }).not.toThrow();
-    expect(() => { checkOptionKeys(undefined, known, "createWorker"); }).not.toThrow();
+    expect(() => {
+      checkOptionKeys({ concurrency: 2, leaseMs: 5 }, known, "createWorker");
+    }).not.toThrow();
+    expect(() => {
+      checkOptionKeys({}, known, "createWorker");
+    }).not.toThrow();
+    expect(() => {
+      checkOptionKeys(undefined, known, "createWorker");
+    }).not.toThrow();
   });
 
   it("rejects a typo, naming it and every valid option", () => {
-    const call = (): void => { checkOptionKeys({ concurency: 8 }, known, "createWorker"); };
+    const call = (): void => {
+      checkOptionKeys({ concurency: 8 }, known, "createWorker");
+    };
     expect(call).toThrow(InvalidOptionError);
     expect(call).toThrow("option `concurency` is not an option of createWorker(); valid options: concurrency, leaseMs, logger");
   });
 
   it("rejects options that are not an object", () => {
-    expect(() => { checkOptionKeys(5, known, "createWorker"); }).toThrow(/`options` of createWorker\(\) must be an object, got 5/);
-    expect(() => { checkOptionKeys(["a"], known, "createWorker"); }).toThrow(InvalidOptionError);
+    expect(() => {
+      checkOptionKeys(5, known, "createWorker");
+    }).toThrow(/`options` of createWorker\(\) must be an object, got 5/);
+    expect(() => {
+      checkOptionKeys(["a"], known, "createWorker");
+    }).toThrow(InvalidOptionError);
   });
 });
 

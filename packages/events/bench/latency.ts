@@ -3,12 +3,13 @@
  * listen settings, against the raw @nats-io/jetstream client publishing the same messages and
  * consuming them with consume() + ack. Both in one process against one nats-server started here.
  */
+
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { compare, machine, percentile } from "@x/bench";
 import { startNatsServer } from "@x/test-servers";
-import { performance } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
 import { Actor, Actors, Event, Events } from "../src/index.js";
 
 const RATE = 1_000;
@@ -25,7 +26,7 @@ async function steady(send: (i: number, sentAt: number) => unknown): Promise<voi
   const start = performance.now();
   for (let i = 0; i < TOTAL; ) {
     for (let k = 0; k < perTick && i < TOTAL; k++, i++) await send(i, performance.now());
-    const next = start + ((i / perTick) * TICK_MS);
+    const next = start + (i / perTick) * TICK_MS;
     await sleep(Math.max(0, next - performance.now()));
   }
 }

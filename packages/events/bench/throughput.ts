@@ -8,13 +8,14 @@
  * records the CPU time spent per event by this process and the nats-server together: a figure
  * that load barely moves, and the one that decides throughput on a dedicated machine.
  */
+
+import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { performance } from "node:perf_hooks";
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { compare, machine } from "@x/bench";
 import { startNatsServer } from "@x/test-servers";
-import { readFileSync } from "node:fs";
-import { loadavg } from "node:os";
-import { performance } from "node:perf_hooks";
 import { Actor, Actors, Event, Events } from "../src/index.js";
 
 const N = Number(process.env.BENCH_N ?? 50_000);
@@ -57,9 +58,14 @@ async function ours(round: number): Promise<Round> {
   let handled = 0;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
-  const actor = Actor("noop", event, () => {
-    if (++handled === N) done();
-  }, { maxJobs: MAX_JOBS });
+  const actor = Actor(
+    "noop",
+    event,
+    () => {
+      if (++handled === N) done();
+    },
+    { maxJobs: MAX_JOBS },
+  );
   await using pub = await Events(event).connect({ servers: server.url });
   await using sub = await Actors(actor).connect({ servers: server.url });
   await pub.register();

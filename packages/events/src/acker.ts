@@ -1,5 +1,5 @@
-import { systemTime } from "@x/core";
 import { createInbox, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { systemTime } from "@x/core";
 import { AckTimeoutError } from "./errors.js";
 
 /** An acknowledgement on its way: where it goes, its reply subject, and who waits for the answer. */

@@ -4,7 +4,7 @@ import type { Acker } from "./acker.js";
 import type { AnyActor } from "./actor.js";
 import type { ConnectionWatch } from "./connection-watch.js";
 import { JetStreamDelivery } from "./delivery.js";
-import { runJob, type JobEnvironment, type JobOutcome } from "./job.js";
+import { type JobEnvironment, type JobOutcome, runJob } from "./job.js";
 import { ActorJobs, type RunningJobs } from "./job-tracker.js";
 import { consumeWithinSlots } from "./pull.js";
 import { ActorSlots, type Slots } from "./slots.js";

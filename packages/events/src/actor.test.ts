@@ -1,3 +1,4 @@
+import { InvalidOptionError } from "@x/core";
 import { describe, expect, it } from "vitest";
 import {
   Actor,
@@ -11,7 +12,6 @@ import {
   DEFAULT_RETRY_DELAYS_MS,
 } from "./actor.js";
 import { Actors, consumerConfigOf } from "./actors.js";
-import { InvalidOptionError } from "@x/core";
 import { Event } from "./event.js";
 
 const EVENT = Event<number>("numbers");

@@ -1,5 +1,5 @@
 import { checkOptionKeys, durationMsOption, InvalidOptionError, integerOption } from "@x/core";
-import { isEvent, type Event } from "./event.js";
+import { type Event, isEvent } from "./event.js";
 import type { JobInfo, Middleware } from "./middleware.js";
 import { validateDescription, validateName } from "./names.js";
 import type { Priority } from "./slots.js";

@@ -1,15 +1,15 @@
 import {
   AckPolicy,
-  DeliverPolicy,
-  jetstream,
-  jetstreamManager,
-  JetStreamApiError,
-  ReplayPolicy,
-  JetStreamApiCodes,
   type Consumer,
   type ConsumerConfig,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  ReplayPolicy,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
@@ -19,32 +19,32 @@ import {
   Emitter,
   InvalidOptionError,
   integerOption,
-  sleep,
   type Listener,
   type Logger,
+  sleep,
   type Unsubscribe,
 } from "@x/core";
-import { isActor, type AnyActor } from "./actor.js";
 import { abortable } from "./abortable.js";
 import { Acker } from "./acker.js";
+import { type AnyActor, isActor } from "./actor.js";
 import { runActorLoop } from "./actor-loop.js";
-import { checkConnectOptions, CONNECT_OPTIONS, isConnection, openConnection, type ConnectOptions } from "./connection.js";
+import { CONNECT_OPTIONS, type ConnectOptions, checkConnectOptions, isConnection, openConnection } from "./connection.js";
+import type { ConnectionStatus, ConnectionWatch } from "./connection-watch.js";
 import {
+  type DeadLetterOptions,
+  type DeadLetterSettings,
   deadLetterSettings,
   deadLetterStreamConfig,
   publishDeadLetter,
-  type DeadLetterOptions,
-  type DeadLetterSettings,
 } from "./dead-letter.js";
-import { ClosedError, ConsumerConfigError, ShutdownError, type ConnectionLostError } from "./errors.js";
-import type { ConnectionStatus, ConnectionWatch } from "./connection-watch.js";
+import { ClosedError, type ConnectionLostError, ConsumerConfigError, ShutdownError } from "./errors.js";
 import type { JobOutcome } from "./job.js";
 import { RunningJobs } from "./job-tracker.js";
 import { FETCH_ERROR_DELAY_MS } from "./pull.js";
 import { Pulse } from "./pulse.js";
 import { STREAM_NAME_IN_USE } from "./register-streams.js";
-import { Slots } from "./slots.js";
 import { checkSignal } from "./signal.js";
+import { Slots } from "./slots.js";
 import { nanos } from "./stream-config.js";
 import { Tasks } from "./tasks.js";
 
@@ -134,7 +134,8 @@ export function Actors(...actors: AnyActor[]): Actors {
   for (const actor of actors) {
     if (!isActor(actor)) throw new InvalidOptionError("actors", actor, "must be created with Actor()");
     const key = `${actor.event.name}/${actor.name}`;
-    if (seen.has(key)) throw new InvalidOptionError("actors", undefined, `has two actors named "${actor.name}" on event "${actor.event.name}"`);
+    if (seen.has(key))
+      throw new InvalidOptionError("actors", undefined, `has two actors named "${actor.name}" on event "${actor.event.name}"`);
     seen.add(key);
   }
   const list = Object.freeze([...actors]);
@@ -238,19 +239,22 @@ export class ConnectedActors implements AsyncDisposable {
     checkSignal(options.signal);
     this.#assertOpen();
     options.signal?.throwIfAborted();
-    await abortable(Promise.all([
-      this.#registerDeadLetterStream(),
-      ...this.#actors.map(async (actor) => {
-        try {
-          await this.#jsm.consumers.add(actor.event.streamName, consumerConfigOf(actor));
-        } catch (error) {
-          if (error instanceof JetStreamApiError && error.code !== JetStreamApiCodes.StreamNotFound) {
-            throw new ConsumerConfigError(actor.event.streamName, actor.name, error.message, { cause: error });
+    await abortable(
+      Promise.all([
+        this.#registerDeadLetterStream(),
+        ...this.#actors.map(async (actor) => {
+          try {
+            await this.#jsm.consumers.add(actor.event.streamName, consumerConfigOf(actor));
+          } catch (error) {
+            if (error instanceof JetStreamApiError && error.code !== JetStreamApiCodes.StreamNotFound) {
+              throw new ConsumerConfigError(actor.event.streamName, actor.name, error.message, { cause: error });
+            }
+            throw error;
           }
-          throw error;
-        }
-      }),
-    ]), options.signal);
+        }),
+      ]),
+      options.signal,
+    );
   }
 
   /**
@@ -271,7 +275,8 @@ export class ConnectedActors implements AsyncDisposable {
     // The NATS client refuses shorter pull requests.
     const pollDelayMs = durationMsOption("pollDelayMs", options.pollDelayMs, DEFAULT_POLL_DELAY_MS, { min: MIN_POLL_DELAY_MS });
     const drainTimeoutMs = durationMsOption("drainTimeoutMs", options.drainTimeoutMs, DEFAULT_DRAIN_TIMEOUT_MS);
-    if (options.burst !== undefined && typeof options.burst !== "boolean") throw new InvalidOptionError("burst", options.burst, "must be a boolean");
+    if (options.burst !== undefined && typeof options.burst !== "boolean")
+      throw new InvalidOptionError("burst", options.burst, "must be a boolean");
     checkSignal(options.signal);
     const run = this.#listen({ batch, maxJobs, pollDelayMs, drainTimeoutMs, burst: options.burst ?? false, signal: options.signal });
     this.#listening.add(run);
@@ -308,7 +313,10 @@ export class ConnectedActors implements AsyncDisposable {
     const listenSlots = new Slots(o.maxJobs);
     let bound: { actor: AnyActor; consumer: Consumer }[];
     try {
-      bound = await abortable(Promise.all(this.#actors.map(async (actor) => ({ actor, consumer: await this.#consumerOf(actor, stop) }))), stop);
+      bound = await abortable(
+        Promise.all(this.#actors.map(async (actor) => ({ actor, consumer: await this.#consumerOf(actor, stop) }))),
+        stop,
+      );
     } catch (error) {
       if (stop.aborted) return; // stopped before it started: nothing was fetched
       throw error;
@@ -398,7 +406,10 @@ export class ConnectedActors implements AsyncDisposable {
         return await this.#js.consumers.get(actor.event.streamName, actor.name);
       } catch (error) {
         if (error instanceof JetStreamApiError || stop.aborted || this.connection.isClosed()) throw error;
-        this.#logger.warn({ actor: actor.name, event: actor.event.name, error: describeValue(error) }, "cannot look up the consumer; retrying");
+        this.#logger.warn(
+          { actor: actor.name, event: actor.event.name, error: describeValue(error) },
+          "cannot look up the consumer; retrying",
+        );
         await abortable(this.#watch.untilConnected(), stop).catch(() => undefined);
         await sleep(FETCH_ERROR_DELAY_MS, stop).catch(() => undefined); // stop ends the wait; the next turn throws
       }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { memoryLogger } from "../test/fakes.js";
-import { Clock, MINUTE_PASSED, type ClockEmitter } from "./clock.js";
+import { Clock, type ClockEmitter, MINUTE_PASSED } from "./clock.js";
 import type { Event } from "./event.js";
 import type { EmitOptions } from "./events.js";
 
@@ -26,7 +26,6 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-
 describe("Clock", () => {
   it("emits each tick at the period boundary with the scheduled time as payload and uid <event>:<tick>", async () => {
     const clock = Clock({ periodMs: 60_000 });
@@ -39,8 +38,16 @@ describe("Clock", () => {
     await vi.advanceTimersByTimeAsync(120_000);
     expect(await running).toBe(3);
     const minute = Date.UTC(2024, 0, 1, 10, 1) / 60_000;
-    expect(emitted.map((e) => e.at.toISOString())).toEqual(["2024-01-01T10:01:00.000Z", "2024-01-01T10:02:00.000Z", "2024-01-01T10:03:00.000Z"]);
-    expect(emitted.map((e) => e.options.uid)).toEqual([`minute-passed:${minute}`, `minute-passed:${minute + 1}`, `minute-passed:${minute + 2}`]);
+    expect(emitted.map((e) => e.at.toISOString())).toEqual([
+      "2024-01-01T10:01:00.000Z",
+      "2024-01-01T10:02:00.000Z",
+      "2024-01-01T10:03:00.000Z",
+    ]);
+    expect(emitted.map((e) => e.options.uid)).toEqual([
+      `minute-passed:${minute}`,
+      `minute-passed:${minute + 1}`,
+      `minute-passed:${minute + 2}`,
+    ]);
     expect(emitted.every((e) => e.event === MINUTE_PASSED.name && e.options.sync === true)).toBe(true);
   });
 
@@ -92,7 +99,9 @@ describe("Clock", () => {
   it("validates its options", () => {
     expect(() => Clock({ periodMs: 0 })).toThrow(/`periodMs`/);
     expect(() => Clock({ periodMs: 1.5 })).toThrow(/`periodMs`/);
-    expect(() => Clock({ period: 1_000 } as never)).toThrow(/`period` is not an option of Clock\(\); valid options: event, logger, meta, periodMs/);
+    expect(() => Clock({ period: 1_000 } as never)).toThrow(
+      /`period` is not an option of Clock\(\); valid options: event, logger, meta, periodMs/,
+    );
     expect(Clock().periodMs).toBe(60_000);
     expect(Clock({ periodMs: 60_000 }).tickOf(Date.UTC(2024, 0, 1, 10, 0, 59))).toBe(Date.UTC(2024, 0, 1, 10) / 60_000);
   });

@@ -1,4 +1,4 @@
-import { checkOptionKeys, describeValue, InvalidOptionError, integerOption, loggerOption, sleep, type Logger } from "@x/core";
+import { checkOptionKeys, describeValue, InvalidOptionError, integerOption, type Logger, loggerOption, sleep } from "@x/core";
 import { Event } from "./event.js";
 import type { EmitOptions } from "./events.js";
 import { dateSerializer } from "./serializers.js";
@@ -77,7 +77,7 @@ export function Clock(options: ClockOptions = {}): Clock {
       const { signal, burst = false } = runOptions;
       checkSignal(signal);
       if (typeof burst !== "boolean") throw new InvalidOptionError("burst", burst, "must be a boolean");
-      const ticks = burst ? 1 : runOptions.ticks ?? Number.POSITIVE_INFINITY;
+      const ticks = burst ? 1 : (runOptions.ticks ?? Number.POSITIVE_INFINITY);
       if (ticks !== Number.POSITIVE_INFINITY && (!Number.isInteger(ticks) || ticks <= 0)) {
         throw new InvalidOptionError("ticks", ticks, "must be a positive integer");
       }

@@ -89,7 +89,8 @@ function fieldValue(key: string, value: unknown): string {
 export function CloudEvent(init: CloudEventInit): CloudEvent {
   checkOptionKeys(init, CLOUD_EVENT_FIELDS, "CloudEvent");
   for (const key of ["id", "source", "type"] as const) {
-    if (typeof init[key] !== "string" || init[key] === "") throw new InvalidOptionError(`CloudEvent.${key}`, init[key], "must be a non-empty string");
+    if (typeof init[key] !== "string" || init[key] === "")
+      throw new InvalidOptionError(`CloudEvent.${key}`, init[key], "must be a non-empty string");
   }
   for (const [key, value] of Object.entries(init)) if (value !== undefined) fieldValue(key, value);
   return Object.freeze({ specversion: "1.0", ...init, [BRAND]: true as const });

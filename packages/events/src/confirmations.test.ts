@@ -28,7 +28,10 @@ describe("parsePubAck", () => {
   it("reads a stored, a duplicate, a refused and a no-responders answer", () => {
     expect(parsePubAck(encode('{"stream":"s","seq":7}'))).toEqual({ ok: true, seq: 7, duplicate: false });
     expect(parsePubAck(encode('{"stream":"s","seq":7,"duplicate":true}'))).toEqual({ ok: true, seq: 7, duplicate: true });
-    expect(parsePubAck(encode('{"error":{"code":400,"description":"maximum message size exceeded"}}'))).toEqual({ ok: false, reason: "maximum message size exceeded" });
+    expect(parsePubAck(encode('{"error":{"code":400,"description":"maximum message size exceeded"}}'))).toEqual({
+      ok: false,
+      reason: "maximum message size exceeded",
+    });
     expect(parsePubAck(new Uint8Array(), 503)).toMatchObject({ ok: false, reason: expect.stringContaining("503") as string });
     expect(parsePubAck(encode("nonsense"))).toMatchObject({ ok: false });
     expect(parsePubAck(encode('{"seq":-1}'))).toMatchObject({ ok: false });

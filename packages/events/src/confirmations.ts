@@ -1,5 +1,5 @@
-import { systemTime } from "@x/core";
 import { createInbox, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { systemTime } from "@x/core";
 import { MAX_REPORTED_UNCONFIRMED, type UnconfirmedEmit } from "./errors.js";
 
 /** What the server answered to a publish with a reply subject, read by {@link parsePubAck}. */
@@ -16,7 +16,10 @@ const decoder = new TextDecoder();
  */
 export function parsePubAck(data: Uint8Array, status?: number): PubAckResult {
   if (status !== undefined && status >= 400) {
-    return { ok: false, reason: status === 503 ? "no stream stores this subject (503 no responders)" : `the server answered with status ${status}` };
+    return {
+      ok: false,
+      reason: status === 503 ? "no stream stores this subject (503 no responders)" : `the server answered with status ${status}`,
+    };
   }
   let value: unknown;
   try {
@@ -30,7 +33,8 @@ export function parsePubAck(data: Uint8Array, status?: number): PubAckResult {
     const description = typeof error === "object" && error !== null ? (error as { description?: unknown }).description : undefined;
     return { ok: false, reason: typeof description === "string" ? description.slice(0, 512) : "the server refused the event" };
   }
-  if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 0) return { ok: false, reason: "the server's answer has no sequence number" };
+  if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 0)
+    return { ok: false, reason: "the server's answer has no sequence number" };
   return { ok: true, seq, duplicate: duplicate === true };
 }
 
@@ -134,7 +138,8 @@ export class EmitConfirmations {
 
   /** Fails what is still pending and unsubscribes. Idempotent. */
   close(): void {
-    for (const [reply, pending] of [...this.#pending]) this.#settle(reply, pending, "the connection was closed before the server confirmed");
+    for (const [reply, pending] of [...this.#pending])
+      this.#settle(reply, pending, "the connection was closed before the server confirmed");
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     this.#sweeper = undefined;
     if (this.#subscription !== undefined && !this.#nc.isClosed()) this.#subscription.unsubscribe();

@@ -1,8 +1,8 @@
 import type { NatsConnection, Status } from "@nats-io/transport-node";
-import { describe, expect, it } from "vitest";
-import { ConnectionWatch, type ConnectionStatus } from "./connection-watch.js";
-import { ConnectionLostError } from "./errors.js";
 import { silentLogger } from "@x/core";
+import { describe, expect, it } from "vitest";
+import { type ConnectionStatus, ConnectionWatch } from "./connection-watch.js";
+import { ConnectionLostError } from "./errors.js";
 
 /** A connection whose status stream is silent and whose close the test triggers. */
 function fakeConnection(): { nc: Pick<NatsConnection, "status" | "closed" | "isClosed">; close(error?: Error): void } {
@@ -10,7 +10,10 @@ function fakeConnection(): { nc: Pick<NatsConnection, "status" | "closed" | "isC
   const closed = new Promise<Error | undefined>((resolve) => (close = resolve));
   return {
     nc: {
-      status: () => ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<Status>>(() => undefined) }) }) as ReturnType<NatsConnection["status"]>,
+      status: () =>
+        ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<Status>>(() => undefined) }) }) as ReturnType<
+          NatsConnection["status"]
+        >,
       closed: () => closed,
       isClosed: () => false,
     },

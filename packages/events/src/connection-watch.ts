@@ -140,7 +140,8 @@ export class ConnectionWatch {
       this.#wake();
       return;
     }
-    const reason = error instanceof Error ? describeValue(error) : "the client gave up reconnecting, or the connection was closed by its owner";
+    const reason =
+      error instanceof Error ? describeValue(error) : "the client gave up reconnecting, or the connection was closed by its owner";
     const lost = new ConnectionLostError(reason, error instanceof Error ? { cause: error } : undefined);
     this.#lost = lost;
     this.#logger.error({ error: reason }, "the NATS connection closed for good");

@@ -1,7 +1,7 @@
-import { connect as natsConnect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
-import { checkOptionKeys, InvalidOptionError, loggerOption, silentLogger, type Logger } from "@x/core";
+import { type NatsConnection, type NodeConnectionOptions, connect as natsConnect } from "@nats-io/transport-node";
+import { checkOptionKeys, InvalidOptionError, type Logger, loggerOption, silentLogger } from "@x/core";
 import { abortable } from "./abortable.js";
-import { ConnectionWatch, type ConnectionStatus } from "./connection-watch.js";
+import { type ConnectionStatus, ConnectionWatch } from "./connection-watch.js";
 import { checkSignal } from "./signal.js";
 
 /** The server `connect` uses when none is given. */
@@ -156,7 +156,10 @@ export function clientOptions(target: ConnectOptions, servers: string[]): NodeCo
   };
 }
 
-async function adopt(target: ConnectTarget, logger: Logger): Promise<Omit<OpenedConnection, "watch"> & { readonly signal: AbortSignal | undefined }> {
+async function adopt(
+  target: ConnectTarget,
+  logger: Logger,
+): Promise<Omit<OpenedConnection, "watch"> & { readonly signal: AbortSignal | undefined }> {
   if (isConnection(target)) return { nc: target, owned: false, logger, signal: undefined };
   const { signal } = target;
   checkSignal(signal);
@@ -175,7 +178,10 @@ async function adopt(target: ConnectTarget, logger: Logger): Promise<Omit<Opened
     return { nc: await abortable(connecting, signal), owned: true, logger, signal };
   } catch (error) {
     // Aborted while the client was still trying: close whatever it opens later.
-    void connecting.then((nc) => nc.close(), () => undefined);
+    void connecting.then(
+      (nc) => nc.close(),
+      () => undefined,
+    );
     throw error;
   }
 }

@@ -1,16 +1,9 @@
-import {
-  DiscardPolicy,
-  jetstreamManager,
-  RetentionPolicy,
-  StorageType,
-  type JetStreamClient,
-  type StreamConfig,
-} from "@nats-io/jetstream";
+import { DiscardPolicy, type JetStreamClient, jetstreamManager, RetentionPolicy, StorageType, type StreamConfig } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { abortable } from "./abortable.js";
 import { checkOptionKeys, durationMsOption, InvalidOptionError, integerOption } from "@x/core";
-import { headerBytes, headerRecord, toMsgHdrs } from "./nats-headers.js";
+import { abortable } from "./abortable.js";
 import type { DeadLetterReason, JobInfo } from "./middleware.js";
+import { headerBytes, headerRecord, toMsgHdrs } from "./nats-headers.js";
 import { checkSignal } from "./signal.js";
 import { nanos } from "./stream-config.js";
 
@@ -88,7 +81,8 @@ const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** A dead-letter stream name (the default when absent), or an error naming `option`. */
 function streamName(option: string, value: string | undefined): string {
   const stream = value ?? DEFAULT_DEAD_LETTER_STREAM;
-  if (typeof stream !== "string" || !STREAM_NAME.test(stream)) throw new InvalidOptionError(option, stream, "must be 1-64 letters, digits, '-' or '_'");
+  if (typeof stream !== "string" || !STREAM_NAME.test(stream))
+    throw new InvalidOptionError(option, stream, "must be 1-64 letters, digits, '-' or '_'");
   return stream;
 }
 
@@ -98,7 +92,11 @@ export function deadLetterSettings(options: DeadLetterOptions = {}): DeadLetterS
   if (typeof raw !== "object" || raw === null) throw new InvalidOptionError("deadLetters", raw, "must be an object");
   for (const key of Object.keys(options)) {
     if (!DEAD_LETTER_OPTIONS.includes(key)) {
-      throw new InvalidOptionError(`deadLetters.${key}`, undefined, `is not an option of deadLetters; valid options: ${DEAD_LETTER_OPTIONS.join(", ")}`);
+      throw new InvalidOptionError(
+        `deadLetters.${key}`,
+        undefined,
+        `is not an option of deadLetters; valid options: ${DEAD_LETTER_OPTIONS.join(", ")}`,
+      );
     }
   }
   const stream = streamName("deadLetters.stream", options.stream);
@@ -180,7 +178,11 @@ export async function publishDeadLetter(
     data = new Uint8Array();
     headers[DEAD_LETTER_HEADERS.bodyOmitted] = String(input.data.byteLength);
     if (sizeOf(headers, data) > limit) {
-      headers = { ...record, [DEAD_LETTER_HEADERS.bodyOmitted]: String(input.data.byteLength), [DEAD_LETTER_HEADERS.headersOmitted]: "true" };
+      headers = {
+        ...record,
+        [DEAD_LETTER_HEADERS.bodyOmitted]: String(input.data.byteLength),
+        [DEAD_LETTER_HEADERS.headersOmitted]: "true",
+      };
     }
   }
   await js.publish(subject, data, { headers: toMsgHdrs(headers), msgID });

@@ -68,14 +68,20 @@ describe("JetStreamDelivery", () => {
   it("gives the first value of each header, and no headers as an empty record", () => {
     const { acker } = recordingAcker();
     const reply = "$JS.ACK.orders.worker.1.1.1.1700000000000000000.0";
-    expect(new JetStreamDelivery(message(reply, { headers: { "Nats-Msg-Id": "u1", hello: "world" } }), acker).headers).toEqual({ "Nats-Msg-Id": "u1", hello: "world" });
+    expect(new JetStreamDelivery(message(reply, { headers: { "Nats-Msg-Id": "u1", hello: "world" } }), acker).headers).toEqual({
+      "Nats-Msg-Id": "u1",
+      hello: "world",
+    });
     const plain = new JetStreamDelivery(message(reply), acker);
     expect(plain.headers).toEqual({});
     expect(plain.malformedHeaders).toBeUndefined();
   });
 
   it("reports headers the client cannot parse instead of throwing (a foreign publisher's bad header name)", () => {
-    const delivery = new JetStreamDelivery(message("$JS.ACK.orders.worker.1.1.1.1700000000000000000.0", { badHeaders: true }), recordingAcker().acker);
+    const delivery = new JetStreamDelivery(
+      message("$JS.ACK.orders.worker.1.1.1.1700000000000000000.0", { badHeaders: true }),
+      recordingAcker().acker,
+    );
     expect(delivery.headers).toEqual({});
     expect(delivery.malformedHeaders).toMatch(/not a valid character in a header name/);
   });

@@ -1,7 +1,7 @@
 import type { JsMsg } from "@nats-io/jetstream";
+import { describeValue } from "@x/core";
 import type { Acker } from "./acker.js";
 import { MalformedMessageError } from "./errors.js";
-import { describeValue } from "@x/core";
 import { deliveredHeaders } from "./nats-headers.js";
 
 /**
@@ -93,7 +93,8 @@ export class JetStreamDelivery implements Delivery {
     this.#acker = acker;
     // The ack subject is `reply` on the client's JsMsgImpl, but not on the public type.
     const reply = (msg as JsMsg & { readonly reply?: string }).reply;
-    if (typeof reply !== "string") throw new MalformedMessageError("ack-subject", "the NATS client's message has no ack subject (JsMsg.reply)");
+    if (typeof reply !== "string")
+      throw new MalformedMessageError("ack-subject", "the NATS client's message has no ack subject (JsMsg.reply)");
     this.#reply = reply;
     const parsed = parseAckSubject(reply);
     this.deliveryCount = parsed.deliveryCount;

@@ -1,10 +1,10 @@
+import { InvalidOptionError } from "@x/core";
 import * as v from "valibot";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import { InvalidOptionError } from "@x/core";
 import { InvalidPayloadError, SerializationError } from "./errors.js";
 import { Event } from "./event.js";
-import { bytesSerializer, dateSerializer, jsonSerializer, stringSerializer, type Serializer } from "./serializers.js";
+import { bytesSerializer, dateSerializer, jsonSerializer, type Serializer, stringSerializer } from "./serializers.js";
 
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);

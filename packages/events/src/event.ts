@@ -1,6 +1,6 @@
 import { checkOptionKeys, InvalidOptionError } from "@x/core";
 import { SerializationError } from "./errors.js";
-import { validateLimits, type Limits } from "./limits.js";
+import { type Limits, validateLimits } from "./limits.js";
 import { streamNameOf, validateDescription, validateName } from "./names.js";
 import { jsonSerializer, type Serializer } from "./serializers.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
@@ -84,10 +84,7 @@ export function Event<S extends StandardSchemaV1>(
   options: EventSchemaOptions<S>,
 ): Event<StandardSchemaV1.InferOutput<S>, StandardSchemaV1.InferInput<S>>;
 export function Event<T = unknown>(name: string, options?: EventOptions<T>): Event<T>;
-export function Event(
-  name: string,
-  options: EventOptions<unknown> & { readonly schema?: StandardSchemaV1 } = {},
-): Event {
+export function Event(name: string, options: EventOptions<unknown> & { readonly schema?: StandardSchemaV1 } = {}): Event {
   validateName("event", name);
   checkOptionKeys(options, EVENT_OPTIONS, "Event");
   validateDescription("event", options.description);

@@ -1,16 +1,25 @@
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
-import { checkOptionKeys, describeValue, durationMsOption, Emitter, InvalidOptionError, type Listener, type Logger, type Unsubscribe } from "@x/core";
-import type { CloudEvent } from "./cloud-event.js";
+import {
+  checkOptionKeys,
+  describeValue,
+  durationMsOption,
+  Emitter,
+  InvalidOptionError,
+  type Listener,
+  type Logger,
+  type Unsubscribe,
+} from "@x/core";
 import { abortable } from "./abortable.js";
+import type { CloudEvent } from "./cloud-event.js";
 import { EmitConfirmations, type EmitCounts } from "./confirmations.js";
+import { CONNECT_OPTIONS, type ConnectOptions, checkConnectOptions, openConnection } from "./connection.js";
 import type { ConnectionStatus, ConnectionWatch } from "./connection-watch.js";
-import { checkConnectOptions, CONNECT_OPTIONS, openConnection, type ConnectOptions } from "./connection.js";
-import { ClosedError, EmitsNotConfirmedError, PayloadTooLargeError, UnknownEventError, type UnconfirmedEmit } from "./errors.js";
-import { isEvent, serialize, type AnyEvent, type Event } from "./event.js";
+import { ClosedError, EmitsNotConfirmedError, PayloadTooLargeError, type UnconfirmedEmit, UnknownEventError } from "./errors.js";
+import { type AnyEvent, type Event, isEvent, serialize } from "./event.js";
 import { buildHeaders, HEADER_MSG_ID, MAX_DELAY_MS } from "./headers.js";
 import { headerBytes, toMsgHdrs } from "./nats-headers.js";
-import { interestWarning, registerStream, type RegisterOptions, type RegisterResult } from "./register-streams.js";
+import { interestWarning, type RegisterOptions, type RegisterResult, registerStream } from "./register-streams.js";
 import { checkSignal } from "./signal.js";
 
 /**
@@ -154,7 +163,11 @@ export class ConnectedEvents implements AsyncDisposable {
     owned: boolean,
     logger: Logger,
     jsm: JetStreamManager,
-    tracking: { readonly watch: ConnectionWatch; readonly confirmations: EmitConfirmations; readonly emitter: Emitter<ConnectedEventsEvents> },
+    tracking: {
+      readonly watch: ConnectionWatch;
+      readonly confirmations: EmitConfirmations;
+      readonly emitter: Emitter<ConnectedEventsEvents>;
+    },
   ) {
     this.connection = connection;
     this.#events = events;
@@ -190,7 +203,8 @@ export class ConnectedEvents implements AsyncDisposable {
     checkOptionKeys(options, ["create", "update", "signal"], "ConnectedEvents.register");
     checkSignal(options.signal);
     for (const flag of ["create", "update"] as const) {
-      if (options[flag] !== undefined && typeof options[flag] !== "boolean") throw new InvalidOptionError(flag, options[flag], "must be a boolean");
+      if (options[flag] !== undefined && typeof options[flag] !== "boolean")
+        throw new InvalidOptionError(flag, options[flag], "must be a boolean");
     }
     this.#assertOpen();
     const events = [...this.#events.values()];
@@ -201,7 +215,10 @@ export class ConnectedEvents implements AsyncDisposable {
       const warning = interestWarning(event, infos[i]);
       if (warning === undefined) return;
       warnings.push(warning);
-      this.#logger.warn({ event: event.name, stream: event.streamName, warning }, "interest stream has no actor: events emitted now are dropped");
+      this.#logger.warn(
+        { event: event.name, stream: event.streamName, warning },
+        "interest stream has no actor: events emitted now are dropped",
+      );
     });
     return { streams: events.filter((_, i) => infos[i] !== undefined).map((e) => e.streamName), warnings };
   }
@@ -227,7 +244,10 @@ export class ConnectedEvents implements AsyncDisposable {
     }
     signal?.throwIfAborted();
     this.#flushOutbox(); // keep the order: earlier fire-and-forget events go first
-    const ack = await abortable(this.#js.publish(event.subject, data, hdrs === undefined ? { timeout: timeoutMs } : { timeout: timeoutMs, headers: hdrs }), signal);
+    const ack = await abortable(
+      this.#js.publish(event.subject, data, hdrs === undefined ? { timeout: timeoutMs } : { timeout: timeoutMs, headers: hdrs }),
+      signal,
+    );
     if (ack.duplicate) this.#logger.debug({ event: event.name, uid: record?.[HEADER_MSG_ID] }, "duplicate emit dropped by the stream");
     return { acknowledged: true, duplicate: ack.duplicate, seq: ack.seq };
   }
@@ -337,7 +357,8 @@ function checkEmitOptions(options: EmitOptions): void {
   if (typeof raw !== "object" || raw === null) checkOptionKeys(raw, EMIT_OPTIONS, "emit");
   for (const key in options) if (!EMIT_OPTION_SET.has(key)) checkOptionKeys(options, EMIT_OPTIONS, "emit");
   if (options.timeoutMs !== undefined) durationMsOption("timeoutMs", options.timeoutMs, DEFAULT_EMIT_TIMEOUT_MS, { min: 1 });
-  if (options.sync !== undefined && typeof options.sync !== "boolean") throw new InvalidOptionError("sync", options.sync, "must be a boolean");
+  if (options.sync !== undefined && typeof options.sync !== "boolean")
+    throw new InvalidOptionError("sync", options.sync, "must be a boolean");
   if (options.signal !== undefined) checkSignal(options.signal);
 }
 
@@ -345,13 +366,15 @@ function checkEmitOptions(options: EmitOptions): void {
 function delayUntilOf(options: EmitOptions): number | undefined {
   const { delayMs, delayUntil } = options;
   if (delayMs === undefined && delayUntil === undefined) return undefined;
-  if (delayMs !== undefined && delayUntil !== undefined) throw new InvalidOptionError("delayUntil", delayUntil, "cannot be combined with `delayMs`");
+  if (delayMs !== undefined && delayUntil !== undefined)
+    throw new InvalidOptionError("delayUntil", delayUntil, "cannot be combined with `delayMs`");
   const now = Date.now();
   let at: number;
   if (delayUntil !== undefined) {
     at = delayUntil instanceof Date ? delayUntil.getTime() : Number.NaN;
     if (Number.isNaN(at)) throw new InvalidOptionError("delayUntil", delayUntil, "must be a valid Date");
-    if (at - now > MAX_DELAY_MS) throw new InvalidOptionError("delayUntil", delayUntil, `must be at most ${MAX_DELAY_MS} ms (about 285 years) ahead`);
+    if (at - now > MAX_DELAY_MS)
+      throw new InvalidOptionError("delayUntil", delayUntil, `must be at most ${MAX_DELAY_MS} ms (about 285 years) ahead`);
   } else {
     at = now + durationMsOption("delayMs", delayMs, 0, { max: MAX_DELAY_MS });
   }

@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
-import { CloudEvent, cloudEventHeaders } from "./cloud-event.js";
 import { InvalidOptionError } from "@x/core";
+import { describe, expect, it } from "vitest";
 import { HEADER_MATRIX } from "../test/header-matrix.js";
+import { CloudEvent, cloudEventHeaders } from "./cloud-event.js";
 import { buildHeaders, MAX_DELAY_MS, parseDelayUntil } from "./headers.js";
 
 describe("emit headers", () => {

@@ -1,5 +1,5 @@
-import { cloudEventHeaders, isCloudEvent, type CloudEvent } from "./cloud-event.js";
 import { InvalidOptionError } from "@x/core";
+import { type CloudEvent, cloudEventHeaders, isCloudEvent } from "./cloud-event.js";
 
 /** JetStream's de-duplication header, set from `emit`'s `uid`. */
 export const HEADER_MSG_ID = "Nats-Msg-Id";
@@ -36,7 +36,8 @@ const checkValue = (option: string, value: unknown): string => {
  * delay. Returns `undefined` when there are none, so the message carries no headers at all.
  */
 export function buildHeaders(input: HeaderInput): Record<string, string> | undefined {
-  if (input.meta === undefined && input.uid === undefined && input.traceId === undefined && input.delayUntilEpochMs === undefined) return undefined;
+  if (input.meta === undefined && input.uid === undefined && input.traceId === undefined && input.delayUntilEpochMs === undefined)
+    return undefined;
   const headers: Record<string, string> = {};
   const { meta } = input;
   if (isCloudEvent(meta)) {

@@ -1,5 +1,5 @@
 import { describeValue, type Logger } from "@x/core";
-import type { DeadLetterContext, ErrorContext, HookResult, Middleware, Context, OkContext } from "./middleware.js";
+import type { Context, DeadLetterContext, ErrorContext, HookResult, Middleware, OkContext } from "./middleware.js";
 import type { Tasks } from "./tasks.js";
 
 /** The context type each hook receives. */

@@ -1,65 +1,64 @@
-export { Event } from "./event.js";
-export { Events } from "./events.js";
-export { Actor, DEFAULT_RETRY_DELAYS_MS } from "./actor.js";
-export { Actors, MIN_POLL_DELAY_MS } from "./actors.js";
-export { Clock, MINUTE_PASSED } from "./clock.js";
-export { DEAD_LETTER_ATTEMPTS } from "./job.js";
-export { CloudEvent } from "./cloud-event.js";
-export { readDeadLetters } from "./dead-letter.js";
-export { MAX_DELAY_MS } from "./headers.js";
-export { MAX_AGE_MS } from "./limits.js";
-export { loggingMiddleware } from "./middlewares/logging.js";
-export { currentContext } from "./middlewares/current-context.js";
-export { MAX_NAME_LENGTH, MAX_DESCRIPTION_LENGTH } from "./names.js";
-export { jsonSerializer, bytesSerializer, stringSerializer, dateSerializer } from "./serializers.js";
+export type { LogFields, Logger } from "@x/core";
 // Bad options are the one `InvalidOptionError` of the toolkit, re-exported so users need no `@x/core` import.
 export { InvalidOptionError } from "@x/core";
+export type { ActorOptions, AnyActor, Handler, HandlerContext } from "./actor.js";
+export { Actor, DEFAULT_RETRY_DELAYS_MS } from "./actor.js";
+export type { ActorsConnectOptions, ConnectedActors, ConnectedActorsEvents, ListenOptions, OutcomeEvent } from "./actors.js";
+export { Actors, MIN_POLL_DELAY_MS } from "./actors.js";
+export type { ClockEmitter, ClockOptions, ClockRunOptions } from "./clock.js";
+export { Clock, MINUTE_PASSED } from "./clock.js";
+export type { CloudEventInit } from "./cloud-event.js";
+export { CloudEvent } from "./cloud-event.js";
+export type { EmitCounts } from "./confirmations.js";
+export type { ConnectOptions } from "./connection.js";
+export type { ConnectionStatus, ConnectionStatusType } from "./connection-watch.js";
+export type { DeadLetter, DeadLetterOptions, ReadDeadLettersOptions } from "./dead-letter.js";
+export { readDeadLetters } from "./dead-letter.js";
+export type { EventsErrorCode, PayloadIssue, UnconfirmedEmit } from "./errors.js";
 export {
-  EventsError,
-  InvalidNameError,
-  StreamExistsError,
-  StreamConfigError,
-  ConsumerConfigError,
-  UnknownEventError,
-  InvalidPayloadError,
-  SerializationError,
-  PayloadTooLargeError,
-  JobTimeoutError,
   AckTimeoutError,
-  ShutdownError,
   ClosedError,
   ConnectionLostError,
+  ConsumerConfigError,
   EmitsNotConfirmedError,
-  MalformedMessageError,
+  EventsError,
+  InvalidNameError,
+  InvalidPayloadError,
+  JobTimeoutError,
   MAX_REPORTED_UNCONFIRMED,
+  MalformedMessageError,
+  PayloadTooLargeError,
+  SerializationError,
+  ShutdownError,
+  StreamConfigError,
+  StreamExistsError,
+  UnknownEventError,
 } from "./errors.js";
-
-export type { Logger, LogFields } from "@x/core";
-export type { EventOptions, EventSchemaOptions, Retention, AnyEvent } from "./event.js";
+export type { AnyEvent, EventOptions, EventSchemaOptions, Retention } from "./event.js";
+export { Event } from "./event.js";
 export type { ConnectedEvents, ConnectedEventsEvents, EmitOptions, EmitResult, EventsConnectOptions } from "./events.js";
-export type { EmitCounts } from "./confirmations.js";
-export type { ConnectionStatus, ConnectionStatusType } from "./connection-watch.js";
-export type { ActorOptions, Handler, HandlerContext, AnyActor } from "./actor.js";
-export type { ConnectedActors, ConnectedActorsEvents, OutcomeEvent, ListenOptions, ActorsConnectOptions } from "./actors.js";
-export type { ClockOptions, ClockRunOptions, ClockEmitter } from "./clock.js";
-export type { CloudEventInit } from "./cloud-event.js";
-export type { ConnectOptions } from "./connection.js";
-export type { DeadLetter, DeadLetterOptions, ReadDeadLettersOptions } from "./dead-letter.js";
+export { Events } from "./events.js";
+export { MAX_DELAY_MS } from "./headers.js";
 export type { JobOutcome } from "./job.js";
+export { DEAD_LETTER_ATTEMPTS } from "./job.js";
 export type { Limits } from "./limits.js";
+export { MAX_AGE_MS } from "./limits.js";
 export type {
-  Middleware,
-  JobInfo,
   Context,
-  OkContext,
-  ErrorContext,
   DeadLetterContext,
   DeadLetterReason,
+  ErrorContext,
   HookResult,
+  JobInfo,
+  Middleware,
+  OkContext,
 } from "./middleware.js";
 export type { CurrentContext } from "./middlewares/current-context.js";
+export { currentContext } from "./middlewares/current-context.js";
+export { loggingMiddleware } from "./middlewares/logging.js";
+export { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH } from "./names.js";
 export type { RegisterOptions, RegisterResult } from "./register-streams.js";
-export type { Priority } from "./slots.js";
 export type { Serializer } from "./serializers.js";
+export { bytesSerializer, dateSerializer, jsonSerializer, stringSerializer } from "./serializers.js";
+export type { Priority } from "./slots.js";
 export type { StandardSchemaV1 } from "./standard-schema.js";
-export type { EventsErrorCode, PayloadIssue, UnconfirmedEmit } from "./errors.js";

@@ -30,6 +30,8 @@ describe("ActorJobs / RunningJobs", () => {
     const jobs = new ActorJobs(actor, running, logger, undefined);
     jobs.track(Promise.reject(new Error("our bug")));
     await running.idle();
-    expect(logger.lines.map((l) => [l.level, l.message, l.fields.actor, l.fields.error])).toEqual([["error", "job crashed", actor.name, "Error: our bug"]]);
+    expect(logger.lines.map((l) => [l.level, l.message, l.fields.actor, l.fields.error])).toEqual([
+      ["error", "job crashed", actor.name, "Error: our bug"],
+    ]);
   });
 });

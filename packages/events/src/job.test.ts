@@ -36,10 +36,13 @@ describe("runJob: success and failure", () => {
   it("runs on_start, the handler, then acks and runs on_success", async () => {
     const log: string[] = [];
     let seen: HandlerContext | undefined;
-    const actor = actorWith((payload, ctx) => {
-      seen = ctx;
-      log.push(`handler:${payload.id}`);
-    }, { middlewares: [recorder(log)] });
+    const actor = actorWith(
+      (payload, ctx) => {
+        seen = ctx;
+        log.push(`handler:${payload.id}`);
+      },
+      { middlewares: [recorder(log)] },
+    );
     const { env } = jobEnvironment(actor);
     const delivery = fakeDelivery({ data: json({ id: 7 }), headers: { "Nats-Msg-Id": "u7", "Walnats-Trace": "t7" }, streamSeq: 42 });
     expect(await runJob(delivery, env)).toBe("acked");
@@ -51,10 +54,13 @@ describe("runJob: success and failure", () => {
 
   it("naks a failure with retryDelaysMs[attempt - 1] and runs on_failure", async () => {
     const log: string[] = [];
-    const actor = actorWith(() => {
-      log.push("handler");
-      throw new Error("boom");
-    }, { retryDelaysMs: [100, 200, 300], middlewares: [recorder(log)] });
+    const actor = actorWith(
+      () => {
+        log.push("handler");
+        throw new Error("boom");
+      },
+      { retryDelaysMs: [100, 200, 300], middlewares: [recorder(log)] },
+    );
     const { env, logger } = jobEnvironment(actor);
     const first = fakeDelivery({ data: json({ id: 1 }) });
     expect(await runJob(first, env)).toBe("retried");
@@ -63,7 +69,11 @@ describe("runJob: success and failure", () => {
     expect(await runJob(third, env)).toBe("retried");
     expect(third.settlements).toEqual([{ kind: "nak", delayMs: 300 }]);
     expect(log).toEqual(["start:1", "handler", "failure:1:true", "start:3", "handler", "failure:1:true"]);
-    expect(logger.lines.some((l) => l.level === "warn" && l.message === "handler failed" && l.fields.actor === "ship" && l.fields.error === "Error: boom")).toBe(true);
+    expect(
+      logger.lines.some(
+        (l) => l.level === "warn" && l.message === "handler failed" && l.fields.actor === "ship" && l.fields.error === "Error: boom",
+      ),
+    ).toBe(true);
   });
 
   it("dead-letters after the last attempt and terminates the event", async () => {
@@ -89,9 +99,12 @@ describe("runJob: success and failure", () => {
   });
 
   it("keeps the event when the dead-letter stream cannot take it (never vanishes)", async () => {
-    const actor = actorWith(() => {
-      throw new Error("x");
-    }, { maxAttempts: 1, retryDelaysMs: [250] });
+    const actor = actorWith(
+      () => {
+        throw new Error("x");
+      },
+      { maxAttempts: 1, retryDelaysMs: [250] },
+    );
     const { env, logger } = jobEnvironment(actor, { failDeadLetter: true });
     const delivery = fakeDelivery({ data: json({ id: 1 }) });
     expect(await runJob(delivery, env)).toBe("retried");
@@ -100,9 +113,12 @@ describe("runJob: success and failure", () => {
   });
 
   it("terminates (with an error logged) an event the dead-letter stream refused DEAD_LETTER_ATTEMPTS times, instead of retrying it forever", async () => {
-    const actor = actorWith(() => {
-      throw new Error("x");
-    }, { maxAttempts: 2, retryDelaysMs: [250] });
+    const actor = actorWith(
+      () => {
+        throw new Error("x");
+      },
+      { maxAttempts: 2, retryDelaysMs: [250] },
+    );
     const { env, logger } = jobEnvironment(actor, { failDeadLetter: true });
     const lastTry = fakeDelivery({ data: json({ id: 1 }), deliveryCount: 2 + DEAD_LETTER_ATTEMPTS - 1 });
     expect(await runJob(lastTry, env)).toBe("retried");
@@ -111,7 +127,10 @@ describe("runJob: success and failure", () => {
     expect(giveUp.settlements).toEqual([{ kind: "term" }]);
     expect(logger.lines.some((l) => l.level === "error" && l.message.includes("terminating the event"))).toBe(true);
     // An undecodable event has no runs of its own: its first delivery is already a try.
-    const patient = jobEnvironment(actorWith(() => undefined, { maxAttempts: 20 }), { failDeadLetter: true });
+    const patient = jobEnvironment(
+      actorWith(() => undefined, { maxAttempts: 20 }),
+      { failDeadLetter: true },
+    );
     expect(await runJob(fakeDelivery({ data: "{", deliveryCount: DEAD_LETTER_ATTEMPTS - 1 }), patient.env)).toBe("retried");
     expect(await runJob(fakeDelivery({ data: "{", deliveryCount: DEAD_LETTER_ATTEMPTS }), patient.env)).toBe("terminated");
   });
@@ -120,7 +139,10 @@ describe("runJob: success and failure", () => {
     const actor = actorWith(() => undefined);
     const { env, slots } = jobEnvironment(actor);
     let confirm!: (failure: Error | undefined) => void;
-    const delivery = { ...fakeDelivery({ data: json({ id: 1 }) }), ack: () => new Promise<Error | undefined>((resolve) => (confirm = resolve)) };
+    const delivery = {
+      ...fakeDelivery({ data: json({ id: 1 }) }),
+      ack: () => new Promise<Error | undefined>((resolve) => (confirm = resolve)),
+    };
     const job = runJob(delivery, env);
     await vi.advanceTimersByTimeAsync(0);
     expect(slots.freed).toBe(1);
@@ -137,7 +159,9 @@ describe("runJob: success and failure", () => {
     const actor = actorWith(() => undefined);
     const { env, logger } = jobEnvironment(actor);
     expect(await runJob(fakeDelivery({ data: json({ id: 1 }), failAck: true }), env)).toBe("acked");
-    expect(logger.lines.some((l) => l.message === "acknowledgement not confirmed; the event may be delivered again" && l.fields.kind === "ack")).toBe(true);
+    expect(
+      logger.lines.some((l) => l.message === "acknowledgement not confirmed; the event may be delivered again" && l.fields.kind === "ack"),
+    ).toBe(true);
   });
 });
 
@@ -214,10 +238,13 @@ describe("runJob: job timeout and shutdown", () => {
   it("aborts the handler's signal with JobTimeoutError at jobTimeoutMs and retries with backoff", async () => {
     let signal: AbortSignal | undefined;
     const failures: unknown[] = [];
-    const actor = actorWith((_payload, ctx) => {
-      signal = ctx.signal;
-      return new Promise(() => undefined); // ignores its signal and never settles
-    }, { jobTimeoutMs: 200, retryDelaysMs: [1_000], middlewares: [{ onFailure: (ctx) => void failures.push(ctx.error) }] });
+    const actor = actorWith(
+      (_payload, ctx) => {
+        signal = ctx.signal;
+        return new Promise(() => undefined); // ignores its signal and never settles
+      },
+      { jobTimeoutMs: 200, retryDelaysMs: [1_000], middlewares: [{ onFailure: (ctx) => void failures.push(ctx.error) }] },
+    );
     const { env } = jobEnvironment(actor);
     const delivery = fakeDelivery({ data: json({ id: 1 }) });
     const job = runJob(delivery, env);
@@ -233,10 +260,13 @@ describe("runJob: job timeout and shutdown", () => {
 
   it("a signal read after the timeout is already aborted", async () => {
     let late: AbortSignal | undefined;
-    const actor = actorWith(async (_payload, ctx) => {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      late = ctx.signal;
-    }, { jobTimeoutMs: 100 });
+    const actor = actorWith(
+      async (_payload, ctx) => {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        late = ctx.signal;
+      },
+      { jobTimeoutMs: 100 },
+    );
     const { env } = jobEnvironment(actor);
     const job = runJob(fakeDelivery({ data: json({ id: 1 }) }), env);
     await vi.advanceTimersByTimeAsync(600);
@@ -245,9 +275,12 @@ describe("runJob: job timeout and shutdown", () => {
   });
 
   it("a synchronous handler is not interrupted (it blocks the process; walnats behaves the same)", async () => {
-    const actor = actorWith(() => {
-      vi.advanceTimersByTime(1_000); // the clock moves while the handler runs
-    }, { jobTimeoutMs: 100 });
+    const actor = actorWith(
+      () => {
+        vi.advanceTimersByTime(1_000); // the clock moves while the handler runs
+      },
+      { jobTimeoutMs: 100 },
+    );
     const { env } = jobEnvironment(actor);
     expect(await runJob(fakeDelivery({ data: json({ id: 1 }) }), env)).toBe("acked");
   });
@@ -255,10 +288,13 @@ describe("runJob: job timeout and shutdown", () => {
   it("on shutdown, aborts the handler with ShutdownError and hands the event back with no delay", async () => {
     let signal: AbortSignal | undefined;
     const failures: { error: unknown; willRetry: boolean }[] = [];
-    const actor = actorWith((_payload, ctx) => {
-      signal = ctx.signal;
-      return new Promise(() => undefined);
-    }, { middlewares: [{ onFailure: (ctx) => void failures.push({ error: ctx.error, willRetry: ctx.willRetry }) }] });
+    const actor = actorWith(
+      (_payload, ctx) => {
+        signal = ctx.signal;
+        return new Promise(() => undefined);
+      },
+      { middlewares: [{ onFailure: (ctx) => void failures.push({ error: ctx.error, willRetry: ctx.willRetry }) }] },
+    );
     const { env } = jobEnvironment(actor);
     const delivery = fakeDelivery({ data: json({ id: 1 }) });
     const job = runJob(delivery, env);
@@ -326,7 +362,10 @@ describe("runJob: undecodable and invalid payloads", () => {
     const handler = vi.fn();
     const actor = actorWith(handler, { middlewares: [recorder(log)] });
     const { env, deadLetters } = jobEnvironment(actor);
-    const delivery = fakeDelivery({ data: json({ id: 1 }), malformedHeaders: "InvalidArgumentError: ' ' is not a valid character in a header name" });
+    const delivery = fakeDelivery({
+      data: json({ id: 1 }),
+      malformedHeaders: "InvalidArgumentError: ' ' is not a valid character in a header name",
+    });
     expect(await runJob(delivery, env)).toBe("dead-lettered");
     expect(handler).not.toHaveBeenCalled();
     expect(log).toEqual(["failure:undecoded:false", "dead:decode-error"]);
@@ -348,20 +387,23 @@ describe("runJob: undecodable and invalid payloads", () => {
 describe("runJob: middlewares observe, never control", () => {
   it("a throwing sync on_start and a rejecting async on_failure change nothing about settling", async () => {
     let calls = 0;
-    const actor = actorWith(() => {
-      calls++;
-      if (calls === 2) throw new Error("second fails");
-    }, {
-      retryDelaysMs: [50],
-      middlewares: [
-        {
-          onStart: () => {
-            throw new Error("hook bug");
+    const actor = actorWith(
+      () => {
+        calls++;
+        if (calls === 2) throw new Error("second fails");
+      },
+      {
+        retryDelaysMs: [50],
+        middlewares: [
+          {
+            onStart: () => {
+              throw new Error("hook bug");
+            },
+            onFailure: async () => Promise.reject(new Error("async hook bug")),
           },
-          onFailure: async () => Promise.reject(new Error("async hook bug")),
-        },
-      ],
-    });
+        ],
+      },
+    );
     const { env, logger } = jobEnvironment(actor);
     const ok = fakeDelivery({ data: json({ id: 1 }) });
     expect(await runJob(ok, env)).toBe("acked");

@@ -1,13 +1,13 @@
 import { AsyncResource } from "node:async_hooks";
+import { describeValue, type Logger } from "@x/core";
 import type { AnyActor } from "./actor.js";
 import type { DeadLetterInput } from "./dead-letter.js";
 import type { Delivery } from "./delivery.js";
 import { InvalidPayloadError, SerializationError, ShutdownError } from "./errors.js";
 import { HEADER_DELAY_UNTIL, parseDelayUntil } from "./headers.js";
 import { callHooks } from "./hooks.js";
-import { describeValue, type Logger } from "@x/core";
-import type { Pulse } from "./pulse.js";
 import { JobScope } from "./job-scope.js";
+import type { Pulse } from "./pulse.js";
 import { attemptOf, retryDelayFor } from "./retry.js";
 import type { Tasks } from "./tasks.js";
 
@@ -100,7 +100,13 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
     if (attempt > actor.maxAttempts) {
       // Delivered again after its last allowed run (the process handling it died, or the ack was lost).
       const error = `delivered ${attempt} times; maxAttempts is ${actor.maxAttempts}`;
-      return await moveToDeadLetters(delivery, env, { reason: "max-attempts", error, info: scope.info(), data: delivery.data, attempts: attempt - 1 });
+      return await moveToDeadLetters(delivery, env, {
+        reason: "max-attempts",
+        error,
+        info: scope.info(),
+        data: delivery.data,
+        attempts: attempt - 1,
+      });
     }
 
     if (actor.pulse) env.pulse.track(delivery);
@@ -147,7 +153,13 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
  * background; JavaScript cannot stop it). A synchronous handler is simply called: nothing can
  * interrupt it, so it needs no timer, and it returns `undefined`. The caller stops the timer.
  */
-function runHandler(actor: AnyActor, message: unknown, scope: JobScope, env: JobEnvironment, started: number): Promise<unknown> | undefined {
+function runHandler(
+  actor: AnyActor,
+  message: unknown,
+  scope: JobScope,
+  env: JobEnvironment,
+  started: number,
+): Promise<unknown> | undefined {
   if (env.shutdown.aborted) throw new ShutdownError();
   const result = actor.handler(message, scope);
   if (!isThenable(result)) return undefined;
@@ -161,7 +173,13 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 
 /** After a failed run: hand the event back (with the retry delay, or none on shutdown) or dead-letter it. */
-async function retryOrDeadLetter(delivery: Delivery, env: JobEnvironment, scope: JobScope, message: unknown, error: unknown): Promise<JobOutcome> {
+async function retryOrDeadLetter(
+  delivery: Delivery,
+  env: JobEnvironment,
+  scope: JobScope,
+  message: unknown,
+  error: unknown,
+): Promise<JobOutcome> {
   const { actor, logger } = env;
   const shutdown = error instanceof ShutdownError;
   const willRetry = shutdown || scope.attempt < actor.maxAttempts;
@@ -169,13 +187,20 @@ async function retryOrDeadLetter(delivery: Delivery, env: JobEnvironment, scope:
     { actor: actor.name, event: actor.event.name, seq: scope.seq, attempt: scope.attempt, willRetry, error: describeValue(error) },
     "handler failed",
   );
-  if (actor.middlewares.length > 0) callHooks(actor.middlewares, "onFailure", { ...scope.info(), message, error, willRetry }, env.tasks, logger);
+  if (actor.middlewares.length > 0)
+    callHooks(actor.middlewares, "onFailure", { ...scope.info(), message, error, willRetry }, env.tasks, logger);
   if (shutdown) {
     unconfirmed(await delivery.nak(0), "nak", delivery, logger);
     return "released";
   }
   if (!willRetry) {
-    return moveToDeadLetters(delivery, env, { reason: "max-attempts", error: describeValue(error), info: scope.info(), data: delivery.data, attempts: scope.attempt });
+    return moveToDeadLetters(delivery, env, {
+      reason: "max-attempts",
+      error: describeValue(error),
+      info: scope.info(),
+      data: delivery.data,
+      attempts: scope.attempt,
+    });
   }
   unconfirmed(await delivery.nak(retryDelayFor(scope.attempt, actor.retryDelaysMs)), "nak", delivery, logger);
   return "retried";
@@ -185,7 +210,8 @@ async function retryOrDeadLetter(delivery: Delivery, env: JobEnvironment, scope:
 function deadLetterUndecodable(delivery: Delivery, env: JobEnvironment, scope: JobScope, error: unknown): Promise<JobOutcome> {
   const { actor } = env;
   const info = scope.info();
-  if (actor.middlewares.length > 0) callHooks(actor.middlewares, "onFailure", { ...info, message: undefined, error, willRetry: false }, env.tasks, env.logger);
+  if (actor.middlewares.length > 0)
+    callHooks(actor.middlewares, "onFailure", { ...info, message: undefined, error, willRetry: false }, env.tasks, env.logger);
   const reason = error instanceof InvalidPayloadError ? "schema-error" : "decode-error";
   return moveToDeadLetters(delivery, env, { reason, error: describeValue(error), info, data: delivery.data, attempts: 0 });
 }
@@ -201,7 +227,14 @@ async function moveToDeadLetters(delivery: Delivery, env: JobEnvironment, input:
     const tries = delivery.deliveryCount - (input.reason === "max-attempts" ? actor.maxAttempts : 0);
     if (tries >= DEAD_LETTER_ATTEMPTS) {
       logger.error(
-        { actor: actor.name, event: actor.event.name, stream: actor.event.streamName, seq: input.info.seq, reason: input.reason, error: describeValue(error) },
+        {
+          actor: actor.name,
+          event: actor.event.name,
+          stream: actor.event.streamName,
+          seq: input.info.seq,
+          reason: input.reason,
+          error: describeValue(error),
+        },
         "cannot publish dead letter; giving up and terminating the event",
       );
       unconfirmed(await delivery.term(), "term", delivery, logger);
@@ -216,7 +249,10 @@ async function moveToDeadLetters(delivery: Delivery, env: JobEnvironment, input:
     return "retried";
   }
   unconfirmed(await delivery.term(), "term", delivery, logger);
-  logger.warn({ actor: actor.name, event: actor.event.name, seq: input.info.seq, reason: input.reason, error: input.error }, "event moved to the dead-letter stream");
+  logger.warn(
+    { actor: actor.name, event: actor.event.name, seq: input.info.seq, reason: input.reason, error: input.error },
+    "event moved to the dead-letter stream",
+  );
   callHooks(actor.middlewares, "onDeadLetter", { ...input.info, reason: input.reason, error: input.error, subject }, env.tasks, logger);
   return "dead-lettered";
 }
@@ -224,5 +260,9 @@ async function moveToDeadLetters(delivery: Delivery, env: JobEnvironment, input:
 /** Reports an acknowledgement the server did not confirm (`failure`), if any. */
 function unconfirmed(failure: Error | undefined, kind: "ack" | "nak" | "term", delivery: Delivery, logger: Logger): void {
   // The server redelivers after ackWaitMs, so at worst the event is handled twice.
-  if (failure !== undefined) logger.warn({ seq: delivery.streamSeq, kind, error: describeValue(failure) }, "acknowledgement not confirmed; the event may be delivered again");
+  if (failure !== undefined)
+    logger.warn(
+      { seq: delivery.streamSeq, kind, error: describeValue(failure) },
+      "acknowledgement not confirmed; the event may be delivered again",
+    );
 }

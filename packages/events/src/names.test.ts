@@ -1,6 +1,6 @@
+import { InvalidOptionError } from "@x/core";
 import { describe, expect, it } from "vitest";
 import { Actor } from "./actor.js";
-import { InvalidOptionError } from "@x/core";
 import { InvalidNameError } from "./errors.js";
 import { Event } from "./event.js";
 import { MAX_AGE_MS } from "./limits.js";

@@ -36,10 +36,7 @@ export function validateDescription(kind: Kind, description: string | undefined)
     throw new InvalidNameError(rule(kind, 5), `${kind} description is empty`);
   }
   if (description.length > MAX_DESCRIPTION_LENGTH) {
-    throw new InvalidNameError(
-      rule(kind, 6),
-      `${kind} description is too long (${description.length} > ${MAX_DESCRIPTION_LENGTH})`,
-    );
+    throw new InvalidNameError(rule(kind, 6), `${kind} description is too long (${description.length} > ${MAX_DESCRIPTION_LENGTH})`);
   }
 }
 

@@ -38,7 +38,9 @@ describe("parseHeaderBlock", () => {
   });
 
   it("throws on a header name NATS forbids, as the client does", () => {
-    expect(() => parseHeaderBlock(bytes("NATS/1.0\r\nbad key: x\r\n\r\n"))).toThrow(/header name "bad key" has characters NATS does not allow/);
+    expect(() => parseHeaderBlock(bytes("NATS/1.0\r\nbad key: x\r\n\r\n"))).toThrow(
+      /header name "bad key" has characters NATS does not allow/,
+    );
     expect(() => parseHeaderBlock(bytes("NATS/1.0\r\nnämé: x\r\n\r\n"))).toThrow(/characters NATS does not allow/);
   });
 });

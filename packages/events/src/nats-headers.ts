@@ -1,4 +1,4 @@
-import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
+import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
 import { MalformedMessageError } from "./errors.js";
 
 /** Size of a NATS header block (`NATS/1.0\r\n`, `key: value\r\n` per header, `\r\n`), in bytes. */
@@ -58,7 +58,8 @@ export function parseHeaderBlock(block: Uint8Array): Record<string, string> {
     const colon = text.indexOf(":", start);
     if (colon !== -1 && colon < end) {
       const name = text.slice(start, colon);
-      if (!HEADER_NAME.test(name)) throw new MalformedMessageError("headers", `header name ${JSON.stringify(name.slice(0, 64))} has characters NATS does not allow`);
+      if (!HEADER_NAME.test(name))
+        throw new MalformedMessageError("headers", `header name ${JSON.stringify(name.slice(0, 64))} has characters NATS does not allow`);
       record[name] ??= text.slice(colon + 1, end).trim();
     }
     start = end + 2;

@@ -1,5 +1,5 @@
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
-import { describeValue, sleep, type Logger } from "@x/core";
+import { describeValue, type Logger, sleep } from "@x/core";
 import { abortable } from "./abortable.js";
 import type { ConnectionWatch } from "./connection-watch.js";
 import type { ActorSlots } from "./slots.js";

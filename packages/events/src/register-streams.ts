@@ -1,6 +1,6 @@
 import { JetStreamApiError, type JetStreamManager, type StreamInfo } from "@nats-io/jetstream";
-import type { AnyEvent } from "./event.js";
 import { StreamConfigError, StreamExistsError } from "./errors.js";
+import type { AnyEvent } from "./event.js";
 import { streamConfigOf } from "./stream-config.js";
 
 /** JetStream API error: "stream name already in use with a different configuration". */
@@ -40,11 +40,7 @@ const reasonOf = (error: unknown): string => (error instanceof Error ? error.mes
  * | no | yes | "stream not found" (client error) | ok | updated | StreamConfigError |
  * | no | no | no-op | no-op | no-op | no-op |
  */
-export async function registerStream(
-  jsm: JetStreamManager,
-  event: AnyEvent,
-  options: RegisterOptions,
-): Promise<StreamInfo | undefined> {
+export async function registerStream(jsm: JetStreamManager, event: AnyEvent, options: RegisterOptions): Promise<StreamInfo | undefined> {
   const create = options.create ?? true;
   const update = options.update ?? true;
   const config = streamConfigOf(event);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ActorSlots, Slots, type Priority } from "./slots.js";
+import { ActorSlots, type Priority, Slots } from "./slots.js";
 
 /** A small deterministic PRNG (mulberry32), so the property test is reproducible. */
 function random(seed: number): () => number {

@@ -17,7 +17,11 @@ const unwrap = <Output>(event: string, result: StandardSchemaV1.Result<Output>):
  * {@link InvalidPayloadError} listing every issue. Stays synchronous for synchronous schemas
  * (the hot path of every received event); async schemas give a promise.
  */
-export function validatePayload<Output>(event: string, schema: StandardSchemaV1<unknown, Output>, value: unknown): Output | Promise<Output> {
+export function validatePayload<Output>(
+  event: string,
+  schema: StandardSchemaV1<unknown, Output>,
+  value: unknown,
+): Output | Promise<Output> {
   const result = schema["~standard"].validate(value);
   return result instanceof Promise ? result.then((r) => unwrap(event, r)) : unwrap(event, result);
 }

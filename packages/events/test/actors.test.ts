@@ -1,27 +1,27 @@
-import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
 import { setTimeout as sleep } from "node:timers/promises";
+import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
+import { HEADER_DELAY_UNTIL } from "../src/headers.js";
 import {
   Actor,
+  type ActorOptions,
   Actors,
+  type AnyActor,
   Clock,
   ClosedError,
   ConsumerConfigError,
+  type DeadLetterContext,
+  dateSerializer,
   Event,
   Events,
-  JobTimeoutError,
-  readDeadLetters,
-  ShutdownError,
-  dateSerializer,
-  type ActorOptions,
-  type AnyActor,
-  type DeadLetterContext,
   type Handler,
   type JobOutcome,
+  JobTimeoutError,
   type ListenOptions,
+  readDeadLetters,
+  ShutdownError,
 } from "../src/index.js";
-import { gate, publishRaw, sharedNatsServer, until, uniqueName } from "./helpers.js";
-import { HEADER_DELAY_UNTIL } from "../src/headers.js";
+import { gate, publishRaw, sharedNatsServer, uniqueName, until } from "./helpers.js";
 
 const nats = sharedNatsServer();
 
@@ -41,9 +41,12 @@ async function setup<T>(handler: Handler<T>, options: ActorOptions<T> = {}, name
     consumer: () => nats.jsm.consumers.info(event.streamName, actor.name),
     /** `onOutcome` listens to `on("outcome")` for the duration of this listen call. */
     listen: async ({ onOutcome, ...options }: ListenOptions & { onOutcome?: (actor: AnyActor, outcome: JobOutcome) => void } = {}) => {
-      const off = onOutcome === undefined ? undefined : actors.on("outcome", (e) => {
-        onOutcome(e.actor, e.outcome);
-      });
+      const off =
+        onOutcome === undefined
+          ? undefined
+          : actors.on("outcome", (e) => {
+              onOutcome(e.actor, e.outcome);
+            });
       try {
         await actors.listen({ pollDelayMs: 1_000, ...options });
       } finally {
@@ -98,16 +101,19 @@ describe("pulse", () => {
     let calls = 0;
     let whileFirstRan = 0;
     let firstDone = false;
-    await using t = await setup<number>(async () => {
-      calls++;
-      if (calls === 1) {
-        // More than 2 x ackWaitMs. Pulses every 1.5 s leave 1.5 s of slack for a starved machine.
-        await sleep(6_200);
-        firstDone = true;
-      } else if (!firstDone) {
-        whileFirstRan++;
-      }
-    }, { ackWaitMs: 3_000, pulse, jobTimeoutMs: 10_000 });
+    await using t = await setup<number>(
+      async () => {
+        calls++;
+        if (calls === 1) {
+          // More than 2 x ackWaitMs. Pulses every 1.5 s leave 1.5 s of slack for a starved machine.
+          await sleep(6_200);
+          firstDone = true;
+        } else if (!firstDone) {
+          whileFirstRan++;
+        }
+      },
+      { ackWaitMs: 3_000, pulse, jobTimeoutMs: 10_000 },
+    );
     await t.emit(1);
     const stop = new AbortController();
     const listening = t.listen({ signal: stop.signal, drainTimeoutMs: 0 });
@@ -130,10 +136,13 @@ describe("job timeout", () => {
     const failures: unknown[] = [];
     const signals: AbortSignal[] = [];
     const outcomes: JobOutcome[] = [];
-    await using t = await setup<number>(async (_n, ctx) => {
-      signals.push(ctx.signal);
-      await sleep(2_000, undefined, { signal: ctx.signal }).catch(() => undefined);
-    }, { jobTimeoutMs: 200, retryDelaysMs: [60_000], middlewares: [{ onFailure: (ctx) => void failures.push(ctx.error) }] });
+    await using t = await setup<number>(
+      async (_n, ctx) => {
+        signals.push(ctx.signal);
+        await sleep(2_000, undefined, { signal: ctx.signal }).catch(() => undefined);
+      },
+      { jobTimeoutMs: 200, retryDelaysMs: [60_000], middlewares: [{ onFailure: (ctx) => void failures.push(ctx.error) }] },
+    );
     await t.emit(1);
     const started = Date.now();
     await t.listen({ burst: true, onOutcome: (_a, o) => outcomes.push(o) });
@@ -150,10 +159,13 @@ describe("concurrency and fetching only free slots", () => {
     let active = 0;
     const handlers = gate();
     const outcomes: JobOutcome[] = [];
-    await using t = await setup<number>(async () => {
-      active++;
-      await handlers.passed;
-    }, { maxJobs: 20 });
+    await using t = await setup<number>(
+      async () => {
+        active++;
+        await handlers.passed;
+      },
+      { maxJobs: 20 },
+    );
     for (let i = 0; i < 20; i++) await t.emit(i);
     const done = t.listen({ burst: true, batch: 20, maxJobs: 20, onOutcome: (_a, o) => outcomes.push(o) });
     await until(() => active === 20); // all 20 handlers run together (a hang here would be the failure)
@@ -168,13 +180,16 @@ describe("concurrency and fetching only free slots", () => {
     let maxActive = 0;
     let handled = 0;
     const ackPending: number[] = [];
-    await using t = await setup<number>(async () => {
-      maxActive = Math.max(maxActive, ++active);
-      ackPending.push((await t.consumer()).num_ack_pending);
-      await sleep(20);
-      active--;
-      handled++;
-    }, { maxJobs: 1 });
+    await using t = await setup<number>(
+      async () => {
+        maxActive = Math.max(maxActive, ++active);
+        ackPending.push((await t.consumer()).num_ack_pending);
+        await sleep(20);
+        active--;
+        handled++;
+      },
+      { maxJobs: 1 },
+    );
     for (let i = 0; i < 10; i++) await t.emit(i);
     const stop = new AbortController();
     const listening = t.listen({ signal: stop.signal, batch: 10, maxJobs: 16 });
@@ -199,7 +214,9 @@ describe("concurrency and fetching only free slots", () => {
       active--;
       handled++;
     };
-    await using actors = await Actors(Actor("one", event, handler), Actor("two", event, handler), Actor("three", event, handler)).connect(nats.nc);
+    await using actors = await Actors(Actor("one", event, handler), Actor("two", event, handler), Actor("three", event, handler)).connect(
+      nats.nc,
+    );
     await actors.register();
     for (let i = 0; i < 6; i++) await events.emit(event, i, { sync: true });
     const stop = new AbortController();
@@ -215,10 +232,13 @@ describe("retries and dead letters", () => {
   it("retries with retryDelay, then dead-letters after maxAttempts; nothing stays behind", async () => {
     const starts: number[] = [];
     const deadLetters: DeadLetterContext[] = [];
-    await using t = await setup<string>(() => {
-      starts.push(Date.now());
-      throw new Error("always fails");
-    }, { maxAttempts: 3, retryDelaysMs: [100, 200], middlewares: [{ onDeadLetter: (ctx) => void deadLetters.push(ctx) }] });
+    await using t = await setup<string>(
+      () => {
+        starts.push(Date.now());
+        throw new Error("always fails");
+      },
+      { maxAttempts: 3, retryDelaysMs: [100, 200], middlewares: [{ onDeadLetter: (ctx) => void deadLetters.push(ctx) }] },
+    );
     await t.emit("poison", { uid: "p-1" });
     const stop = new AbortController();
     const listening = t.listen({ signal: stop.signal });
@@ -245,7 +265,9 @@ describe("retries and dead letters", () => {
 async function badThenGood(publishBad: (subject: string) => Promise<void> | void) {
   const handled: number[] = [];
   const deadLetters: DeadLetterContext[] = [];
-  await using t = await setup<number>((n) => void handled.push(n), { middlewares: [{ onDeadLetter: (ctx) => void deadLetters.push(ctx) }] });
+  await using t = await setup<number>((n) => void handled.push(n), {
+    middlewares: [{ onDeadLetter: (ctx) => void deadLetters.push(ctx) }],
+  });
   await publishBad(t.event.subject);
   await t.emit(42);
   const stop = new AbortController();
@@ -297,11 +319,14 @@ describe("graceful drain", () => {
     let finished = 0;
     const handlers = gate();
     const outcomes: JobOutcome[] = [];
-    await using t = await setup<number>(async () => {
-      active++;
-      await handlers.passed;
-      finished++;
-    }, { maxJobs: 5 });
+    await using t = await setup<number>(
+      async () => {
+        active++;
+        await handlers.passed;
+        finished++;
+      },
+      { maxJobs: 5 },
+    );
     for (let i = 0; i < 7; i++) await t.emit(i);
     const stop = new AbortController();
     const listening = t.listen({ signal: stop.signal, maxJobs: 5, batch: 5, onOutcome: (_a, o) => outcomes.push(o) });
@@ -319,11 +344,14 @@ describe("graceful drain", () => {
   it("aborts jobs still running at the drain deadline and hands them back at once", async () => {
     const reasons: unknown[] = [];
     let active = 0;
-    await using t = await setup<number>((_n, ctx) => {
-      active++;
-      reasons.push(ctx.signal);
-      return new Promise(() => undefined); // ignores its signal and never finishes
-    }, { maxJobs: 3, retryDelaysMs: [60_000] });
+    await using t = await setup<number>(
+      (_n, ctx) => {
+        active++;
+        reasons.push(ctx.signal);
+        return new Promise(() => undefined); // ignores its signal and never finishes
+      },
+      { maxJobs: 3, retryDelaysMs: [60_000] },
+    );
     for (let i = 0; i < 3; i++) await t.emit(i);
     const stop = new AbortController();
     const outcomes: JobOutcome[] = [];
@@ -367,7 +395,11 @@ describe("register", () => {
     const event = Event<number>(uniqueName("drift"));
     await using events = await Events(event).connect(nats.nc);
     await events.register();
-    await nats.jsm.consumers.add(event.streamName, { durable_name: "worker", ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.New });
+    await nats.jsm.consumers.add(event.streamName, {
+      durable_name: "worker",
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.New,
+    });
     await using actors = await Actors(Actor("worker", event, () => undefined)).connect(nats.nc);
     await expect(actors.register()).rejects.toThrow(ConsumerConfigError);
   });
@@ -399,11 +431,13 @@ describe("listen options", () => {
     await expect(t.listen({ pollDelayMs: 999 })).rejects.toThrow(/`pollDelayMs` must be a finite number of milliseconds >= 1000/);
     await expect(t.listen({ drainTimeoutMs: -1 })).rejects.toThrow(/`drainTimeoutMs`/);
     await expect(t.listen({ burst: "yes" as never })).rejects.toThrow(/`burst`/);
-    await expect(t.actors.listen({ onOutcome: () => undefined } as never)).rejects.toThrow(/`onOutcome` is not an option of listen\(\); valid options: batch, burst, drainTimeoutMs/);
+    await expect(t.actors.listen({ onOutcome: () => undefined } as never)).rejects.toThrow(
+      /`onOutcome` is not an option of listen\(\); valid options: batch, burst, drainTimeoutMs/,
+    );
     await expect(t.listen({ signal: {} as never })).rejects.toThrow(/`signal`/);
   });
 
-  it("on(\"outcome\") reports each delivery; a listener that throws changes nothing, and unsubscribing stops it", async () => {
+  it('on("outcome") reports each delivery; a listener that throws changes nothing, and unsubscribing stops it', async () => {
     const handled: number[] = [];
     await using t = await setup<number>((n) => void handled.push(n));
     const seen: string[] = [];

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startNatsServer } from "@x/test-servers";
 import { describe, expect, it } from "vitest";
-import { Actor, Actors, bytesSerializer, Event, Events, readDeadLetters, type JobOutcome } from "../src/index.js";
+import { Actor, Actors, bytesSerializer, Event, Events, type JobOutcome, readDeadLetters } from "../src/index.js";
 import { until } from "./helpers.js";
 
 const MAX_PAYLOAD = 4_096;
@@ -19,9 +19,14 @@ describe("an event close to the server's max_payload", () => {
       await using server = await startNatsServer({ args: ["-c", config] });
       const event = Event("big-blob", { serializer: bytesSerializer });
       const outcomes: JobOutcome[] = [];
-      const actor = Actor("big-blob-eater", event, () => {
-        throw new Error("cannot digest");
-      }, { maxAttempts: 1 });
+      const actor = Actor(
+        "big-blob-eater",
+        event,
+        () => {
+          throw new Error("cannot digest");
+        },
+        { maxAttempts: 1 },
+      );
       await using events = await Events(event).connect({ servers: server.url });
       await events.register();
       await using actors = await Actors(actor).connect({ servers: server.url });

@@ -5,10 +5,13 @@ import { z } from "zod";
 import {
   Actor,
   Actors,
+  type AnyEvent,
   ClosedError,
+  type ConnectedEvents,
   Event,
   Events,
   EventsError,
+  type HandlerContext,
   InvalidOptionError,
   InvalidPayloadError,
   MAX_DELAY_MS,
@@ -17,9 +20,6 @@ import {
   StreamConfigError,
   StreamExistsError,
   UnknownEventError,
-  type AnyEvent,
-  type ConnectedEvents,
-  type HandlerContext,
 } from "../src/index.js";
 import { memoryLogger } from "./fakes.js";
 import { HEADER_MATRIX } from "./header-matrix.js";
@@ -55,7 +55,13 @@ describe("round trip and naming", () => {
     await using actors = await Actors(Actor("send-email", event, () => undefined, { ackWaitMs: 3_000, maxAckPending: 7 })).connect(nats.nc);
     await actors.register();
     const stream = await nats.jsm.streams.info(name);
-    expect(stream.config).toMatchObject({ name, subjects: [name], retention: "interest", storage: "file", description: "a user signed up" });
+    expect(stream.config).toMatchObject({
+      name,
+      subjects: [name],
+      retention: "interest",
+      storage: "file",
+      description: "a user signed up",
+    });
     const consumer = await nats.jsm.consumers.info(name, "send-email");
     expect(consumer.config).toMatchObject({
       durable_name: "send-email",
@@ -85,7 +91,8 @@ describe("producer de-duplication", () => {
       { level: "debug", message: "duplicate emit dropped by the stream", fields: { event: event.name, uid: "m1" } },
       { level: "debug", message: "duplicate emit dropped by the stream", fields: { event: event.name, uid: "m1" } },
     ]);
-    for (let i = 0; i < 3; i++) expect(await events.emit(event, "again", { uid: "m2" })).toEqual({ acknowledged: false, duplicate: false, seq: undefined });
+    for (let i = 0; i < 3; i++)
+      expect(await events.emit(event, "again", { uid: "m2" })).toEqual({ acknowledged: false, duplicate: false, seq: undefined });
     await events.flush();
     expect((await nats.jsm.streams.info(event.streamName)).state.messages).toBe(2);
     expect(logger.lines.filter((l) => l.message === "duplicate emit dropped by the stream")).toHaveLength(2);
@@ -109,7 +116,11 @@ describe("register matrix", () => {
   type State = "missing" | "same" | "age" | "consumers";
   const initial = (name: string): AnyEvent => Event(name);
   const changed = (name: string, state: State): AnyEvent =>
-    state === "age" ? Event(name, { limits: { ageMs: 60_000 } }) : state === "consumers" ? Event(name, { limits: { consumers: 5 } }) : Event(name);
+    state === "age"
+      ? Event(name, { limits: { ageMs: 60_000 } })
+      : state === "consumers"
+        ? Event(name, { limits: { consumers: 5 } })
+        : Event(name);
   const outcome = async (create: boolean, update: boolean, state: State): Promise<string> => {
     const name = uniqueName("matrix");
     if (state !== "missing") await (await Events(initial(name)).connect(nats.nc)).register();
@@ -190,7 +201,9 @@ describe("emit", () => {
     await using events = await Events(mine).connect(nats.nc);
     await expect(events.emit(Event<number>("other"), 1)).rejects.toThrow(UnknownEventError);
     await expect(events.emit(mine, 1, { delayMs: -5 })).rejects.toThrow(/`delayMs`/);
-    await expect(events.emit(mine, 1, { delay: 5 } as never)).rejects.toThrow(/`delay` is not an option of emit\(\); valid options: delayMs, delayUntil/);
+    await expect(events.emit(mine, 1, { delay: 5 } as never)).rejects.toThrow(
+      /`delay` is not an option of emit\(\); valid options: delayMs, delayUntil/,
+    );
     await expect(events.emit(mine, 1, { sync: true, timeoutMs: 0 })).rejects.toThrow(/`timeoutMs`/);
   });
 
@@ -229,7 +242,9 @@ describe("emit", () => {
   it("refuses a delay beyond MAX_DELAY_MS, naming the option", async () => {
     const event = Event<number>(uniqueName("far"));
     await using events = await Events(event).connect(nats.nc);
-    await expect(events.emit(event, 1, { delayMs: MAX_DELAY_MS + 1_000 })).rejects.toThrow(/`delayMs` must be a finite number of milliseconds between 0 and 9000000000000/);
+    await expect(events.emit(event, 1, { delayMs: MAX_DELAY_MS + 1_000 })).rejects.toThrow(
+      /`delayMs` must be a finite number of milliseconds between 0 and 9000000000000/,
+    );
     await expect(events.emit(event, 1, { delayUntil: new Date(Date.now() + MAX_DELAY_MS + 60_000) })).rejects.toThrow(InvalidOptionError);
   });
 
@@ -276,16 +291,20 @@ describe("connections", () => {
     const event = Event<number>(uniqueName("opts"));
     await expect(Events(event).connect({ servers: nats.url, logger: { debug: () => undefined } as never })).rejects.toThrow(/`logger`/);
     await expect(Events(event).connect({ servers: [] })).rejects.toThrow(/`servers`/);
-    await expect(Actors(Actor("a", event, () => undefined)).connect({ servers: nats.url, ackTimeoutMs: 0 })).rejects.toThrow(/`ackTimeoutMs`/);
+    await expect(Actors(Actor("a", event, () => undefined)).connect({ servers: nats.url, ackTimeoutMs: 0 })).rejects.toThrow(
+      /`ackTimeoutMs`/,
+    );
     // Unknown keys (typos, options of an earlier release) fail before anything is opened.
-    await expect(Events(event).connect({ sever: nats.url } as never)).rejects.toThrow(/`sever` is not an option of Events.connect\(\); valid options: connection, logger/);
+    await expect(Events(event).connect({ sever: nats.url } as never)).rejects.toThrow(
+      /`sever` is not an option of Events.connect\(\); valid options: connection, logger/,
+    );
     await expect(Actors(Actor("a", event, () => undefined)).connect({ servers: nats.url, ackTimeout: 5 } as never)).rejects.toThrow(
       /`ackTimeout` is not an option of Actors.connect\(\); valid options: ackTimeoutMs, connection, deadLetters/,
     );
     await expect(Events(event).connect({ servers: nats.url, onStatus: () => undefined } as never)).rejects.toThrow(InvalidOptionError);
-    await expect(Actors(Actor("a", event, () => undefined)).connect({ servers: nats.url, deadLetters: { stream: "dead letters" } })).rejects.toThrow(
-      /`deadLetters.stream`/,
-    );
+    await expect(
+      Actors(Actor("a", event, () => undefined)).connect({ servers: nats.url, deadLetters: { stream: "dead letters" } }),
+    ).rejects.toThrow(/`deadLetters.stream`/);
   });
 });
 

@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
-import { spawnTs, startNatsServer, type ChildProcess } from "@x/test-servers";
+import { type ChildProcess, spawnTs, startNatsServer } from "@x/test-servers";
 import { describe, expect, it } from "vitest";
-import { Actor, Actors, Events } from "../src/index.js";
 import { COUNT } from "../examples/events.js";
+import { Actor, Actors, Events } from "../src/index.js";
 import { exited, onLines, stderrOf, until } from "./helpers.js";
 
 const example = (file: string): string => fileURLToPath(new URL(`../examples/${file}`, import.meta.url));

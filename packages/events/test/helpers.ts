@@ -1,7 +1,7 @@
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { startNatsServer, type ChildProcess } from "@x/test-servers";
 import { connect as tcpConnect } from "node:net";
+import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { type ChildProcess, startNatsServer } from "@x/test-servers";
 import { afterAll, beforeAll } from "vitest";
 
 /** Calls `onLine` for every line the child prints on stdout. */
@@ -37,9 +37,11 @@ export async function until(check: () => boolean, everyMs = 20): Promise<void> {
 export function exited(child: ChildProcess): Promise<number | NodeJS.Signals | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   if (child.signalCode !== null) return Promise.resolve(child.signalCode);
-  return new Promise((resolve) => child.once("exit", (code, signal) => {
-    resolve(code ?? signal);
-  }));
+  return new Promise((resolve) =>
+    child.once("exit", (code, signal) => {
+      resolve(code ?? signal);
+    }),
+  );
 }
 
 /** A unique kebab-case name for streams and actors, so tests sharing a server never collide. */

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { spawnTs, startNatsServer, type ChildProcess } from "@x/test-servers";
+import { type ChildProcess, spawnTs, startNatsServer } from "@x/test-servers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Actor, Actors, Event, Events } from "../src/index.js";
 import { exited, onLines, stderrOf, until } from "./helpers.js";

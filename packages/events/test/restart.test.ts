@@ -14,10 +14,15 @@ describe("server restart mid-stream (file store)", () => {
     const event = Event<{ n: number }>("restarts");
     const handled = new Set<string>();
     // A slow actor, so a backlog of stored but unhandled events exists when the server dies.
-    const actor = Actor("counter", event, async (_payload, ctx) => {
-      await sleep(5);
-      handled.add(ctx.uid ?? "");
-    }, { ackWaitMs: 2_000, maxJobs: 2 });
+    const actor = Actor(
+      "counter",
+      event,
+      async (_payload, ctx) => {
+        await sleep(5);
+        handled.add(ctx.uid ?? "");
+      },
+      { ackWaitMs: 2_000, maxJobs: 2 },
+    );
     await using events = await Events(event).connect({ servers: server.url, nats: reconnecting });
     await events.register();
     await using actors = await Actors(actor).connect({ servers: server.url, nats: reconnecting });

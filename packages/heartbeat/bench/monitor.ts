@@ -80,9 +80,23 @@ const { invalid, received } = monitor.stats();
 await monitor.close();
 if (invalid !== 0) throw new Error(`${invalid} of ${received} heartbeats were rejected`);
 
-compare({ name: `ingest, ${PROCESSES.toLocaleString("en-US")} processes`, unit: "heartbeats/s", ours: monitorRate, baseline: baselineRate, baselineName: "parse+Map" });
-compare({ name: "ingest, 1 s period (deadlines cycling)", unit: "heartbeats/s", ours: monitorShortRate, baseline: baselineShortRate, baselineName: "parse+Map" });
+compare({
+  name: `ingest, ${PROCESSES.toLocaleString("en-US")} processes`,
+  unit: "heartbeats/s",
+  ours: monitorRate,
+  baseline: baselineRate,
+  baselineName: "parse+Map",
+});
+compare({
+  name: "ingest, 1 s period (deadlines cycling)",
+  unit: "heartbeats/s",
+  ours: monitorShortRate,
+  baseline: baselineShortRate,
+  baselineName: "parse+Map",
+});
 compare({ name: "heap per tracked process", unit: "bytes", ours: monitorBytes, baseline: baselineBytes, baselineName: "parse+Map" });
 const verdict = (met: boolean): string => (met ? "met" : "MISSED");
-console.log(`target >= ${TARGET_RATE.toLocaleString("en-US")} heartbeats/s: ${verdict(Math.min(monitorRate, monitorShortRate) >= TARGET_RATE)}`);
+console.log(
+  `target >= ${TARGET_RATE.toLocaleString("en-US")} heartbeats/s: ${verdict(Math.min(monitorRate, monitorShortRate) >= TARGET_RATE)}`,
+);
 console.log(`target <= ${TARGET_BYTES} bytes per process: ${verdict(monitorBytes <= TARGET_BYTES)}`);

@@ -203,14 +203,51 @@ describe("Heart: rate limiting", () => {
   it.each<[string, Step[], string[], number?]>([
     [
       "repeats of the same kind and period within the window are suppressed",
-      [["start", 60], ["beat", 5], ["wait", 100], ["beat", 5], ["wait", 100], ["degraded", 5], ["wait", 100], ["degraded", 5], ["wait", 100], ["stop"]],
+      [
+        ["start", 60],
+        ["beat", 5],
+        ["wait", 100],
+        ["beat", 5],
+        ["wait", 100],
+        ["degraded", 5],
+        ["wait", 100],
+        ["degraded", 5],
+        ["wait", 100],
+        ["stop"],
+      ],
       ["start/60", "beat/5", "degraded/5", "stop"],
     ],
-    ["the boundary is inclusive", [["beat", 5], ["wait", 999], ["beat", 5], ["wait", 1], ["beat", 5]], ["beat/5", "beat/5"]],
-    ["a period change always publishes", [["beat", 5], ["wait", 500], ["beat", 10], ["wait", 100], ["beat", 10]], ["beat/5", "beat/10"]],
+    [
+      "the boundary is inclusive",
+      [
+        ["beat", 5],
+        ["wait", 999],
+        ["beat", 5],
+        ["wait", 1],
+        ["beat", 5],
+      ],
+      ["beat/5", "beat/5"],
+    ],
+    [
+      "a period change always publishes",
+      [
+        ["beat", 5],
+        ["wait", 500],
+        ["beat", 10],
+        ["wait", 100],
+        ["beat", 10],
+      ],
+      ["beat/5", "beat/10"],
+    ],
     [
       "a recovery beat right after degraded is published",
-      [["beat", 5], ["wait", 200], ["degraded", 5], ["wait", 300], ["beat", 5]],
+      [
+        ["beat", 5],
+        ["wait", 200],
+        ["degraded", 5],
+        ["wait", 300],
+        ["beat", 5],
+      ],
       ["beat/5", "degraded/5", "beat/5"],
     ],
     ["start and stop are never throttled", [["start", 60], ["start", 60], ["stop"], ["stop"]], ["start/60", "start/60", "stop", "stop"]],
@@ -219,21 +256,63 @@ describe("Heart: rate limiting", () => {
       [["beat", 5], ["stop"], ["start", 1], ["beat", 5]],
       ["beat/5", "stop", "start/1", "beat/5"],
     ],
-    ["minIntervalMs 0 disables rate limiting", [["beat", 5], ["beat", 5]], ["beat/5", "beat/5"], 0],
-    ["a longer minIntervalMs", [["beat", 60], ["wait", 5000], ["beat", 60], ["wait", 5000], ["beat", 60]], ["beat/60", "beat/60"], 10_000],
+    [
+      "minIntervalMs 0 disables rate limiting",
+      [
+        ["beat", 5],
+        ["beat", 5],
+      ],
+      ["beat/5", "beat/5"],
+      0,
+    ],
+    [
+      "a longer minIntervalMs",
+      [
+        ["beat", 60],
+        ["wait", 5000],
+        ["beat", 60],
+        ["wait", 5000],
+        ["beat", 60],
+      ],
+      ["beat/60", "beat/60"],
+      10_000,
+    ],
     [
       "the window is never longer than the period",
-      [["beat", 0.25], ["wait", 200], ["beat", 0.25], ["wait", 50], ["beat", 0.25]],
+      [
+        ["beat", 0.25],
+        ["wait", 200],
+        ["beat", 0.25],
+        ["wait", 50],
+        ["beat", 0.25],
+      ],
       ["beat/0.25", "beat/0.25"],
       1000,
     ],
-    ["only the injected clock counts, not real time", [["beat", 5], ["beat", 5], ["wait", 1000], ["beat", 5]], ["beat/5", "beat/5"]],
+    [
+      "only the injected clock counts, not real time",
+      [
+        ["beat", 5],
+        ["beat", 5],
+        ["wait", 1000],
+        ["beat", 5],
+      ],
+      ["beat/5", "beat/5"],
+    ],
   ])("%s", (_name, steps, expected, minIntervalMs) => {
     expect(play(steps, minIntervalMs)).toEqual(expected);
   });
 
   it("a clock that goes backwards does not silence beats until it catches up", () => {
-    expect(play([["beat", 5], ["wait", -60_000], ["beat", 5], ["wait", 100], ["beat", 5]])).toEqual(["beat/5", "beat/5"]);
+    expect(
+      play([
+        ["beat", 5],
+        ["wait", -60_000],
+        ["beat", 5],
+        ["wait", 100],
+        ["beat", 5],
+      ]),
+    ).toEqual(["beat/5", "beat/5"]);
   });
 
   it("a suppressed call of a sync heart returns nothing", () => {
@@ -340,7 +419,9 @@ describe("Heart: validation", () => {
     expect(() => createHeart(undefined as unknown as { process: string; publisher: typeof publisher })).toThrow(
       /option `options` of createHeart\(\) must be an object/,
     );
-    expect(() => createHeart({ process: "p", publisher, minIntervalMS: 5 } as unknown as { process: string; publisher: typeof publisher })).toThrow(
+    expect(() =>
+      createHeart({ process: "p", publisher, minIntervalMS: 5 } as unknown as { process: string; publisher: typeof publisher }),
+    ).toThrow(
       /option `minIntervalMS` is not an option of createHeart\(\); valid options: minIntervalMs, process, publisher, subjectAsString, time/,
     );
     const heart = createHeart({ process: "p", publisher });

@@ -1,6 +1,6 @@
-import { durationMsOption, InvalidOptionError, timeSourceOption, type TimeSource } from "@x/core";
+import { durationMsOption, InvalidOptionError, type TimeSource, timeSourceOption } from "@x/core";
 import { checkOptions, DEFAULT_MIN_INTERVAL_MS, positiveDurationMs } from "./options.js";
-import { asciiBytes, assertProcessName, HEARTBEAT_SUBJECT_PREFIX, payloadText, type HeartbeatKind } from "./protocol.js";
+import { asciiBytes, assertProcessName, HEARTBEAT_SUBJECT_PREFIX, type HeartbeatKind, payloadText } from "./protocol.js";
 
 const HEART_OPTIONS = ["process", "publisher", "subjectAsString", "minIntervalMs", "time"];
 
@@ -32,11 +32,7 @@ export interface HeartbeatPublisher<R = unknown, S extends Uint8Array | string =
  */
 /* eslint-disable @typescript-eslint/no-invalid-void-type -- `void` is the honest type of "returns
    nothing"; `undefined` would make callers' lint flag every statement-level call. */
-export type HeartbeatResult<R> = R extends PromiseLike<unknown>
-  ? Promise<void>
-  : R extends Primitive
-    ? void
-    : Promise<void> | void;
+export type HeartbeatResult<R> = R extends PromiseLike<unknown> ? Promise<void> : R extends Primitive ? void : Promise<void> | void;
 
 type Primitive = string | number | bigint | boolean | symbol | null | undefined | void;
 /* eslint-enable @typescript-eslint/no-invalid-void-type */
@@ -190,7 +186,10 @@ export class Heart<R = unknown> {
     };
     let result: unknown;
     try {
-      result = this.#publisher.publish({ subject: this.subject, payload: asciiBytes(payloadText(kind, ms === undefined ? undefined : ms / 1000)) });
+      result = this.#publisher.publish({
+        subject: this.subject,
+        payload: asciiBytes(payloadText(kind, ms === undefined ? undefined : ms / 1000)),
+      });
     } catch (error) {
       giveBack();
       throw error;

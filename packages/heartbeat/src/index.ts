@@ -1,54 +1,53 @@
-export { createHeart } from "./heart.js";
-export { createHeartbeatService } from "./service.js";
-export { createMonitor } from "./monitor.js";
-export { parseHeartbeat, MAX_PAYLOAD_BYTES } from "./parse.js";
-export { HEARTBEAT_SUBJECT_PREFIX, MAX_SUBJECT_BYTES, processNameProblem } from "./protocol.js";
+export type { LogFields, Logger, TimeSource, Unsubscribe } from "@x/core";
 // Bad options are the one `InvalidOptionError` of the toolkit, re-exported so users need no `@x/core` import.
 export { InvalidOptionError } from "@x/core";
+export type { HeartbeatErrorCode } from "./errors.js";
 export {
-  HeartbeatError,
-  InvalidProcessNameError,
-  InvalidHeartbeatError,
+  AlreadyRunningError,
   GatewayError,
   GatewayTimeoutError,
-  AlreadyRunningError,
+  HeartbeatError,
+  InvalidHeartbeatError,
+  InvalidProcessNameError,
   IteratorOverflowError,
 } from "./errors.js";
-
-export type { Logger, LogFields, TimeSource, Unsubscribe } from "@x/core";
 export type {
   Heart,
-  HeartOptions,
-  HeartCommonOptions,
-  StartOptions,
-  PulseOptions,
-  HeartbeatPublisher,
   HeartbeatMessage,
+  HeartbeatPublisher,
   HeartbeatResult,
+  HeartCommonOptions,
+  HeartOptions,
+  PulseOptions,
+  StartOptions,
 } from "./heart.js";
-export type { HeartbeatKind, Heartbeat } from "./protocol.js";
+export { createHeart } from "./heart.js";
 export type {
-  HeartbeatService,
-  HeartbeatServiceOptions,
-  HeartbeatServiceEvents,
-  HeartbeatGateway,
-  HeartbeatRequest,
-  HeartbeatResponse,
-  StateUpdate,
-  StatusChange,
-  RunOptions,
-  TickOptions,
-} from "./service.js";
-export type {
+  InvalidHeartbeat,
   Monitor,
-  MonitorOptions,
   MonitorEvents,
+  MonitorOptions,
   MonitorStats,
   ProcessState,
   ProcessStatus,
-  TransitionState,
   Transition,
-  InvalidHeartbeat,
+  TransitionState,
   TransitionsOptions,
 } from "./monitor.js";
-export type { HeartbeatErrorCode } from "./errors.js";
+export { createMonitor } from "./monitor.js";
+export { MAX_PAYLOAD_BYTES, parseHeartbeat } from "./parse.js";
+export type { Heartbeat, HeartbeatKind } from "./protocol.js";
+export { HEARTBEAT_SUBJECT_PREFIX, MAX_SUBJECT_BYTES, processNameProblem } from "./protocol.js";
+export type {
+  HeartbeatGateway,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  HeartbeatService,
+  HeartbeatServiceEvents,
+  HeartbeatServiceOptions,
+  RunOptions,
+  StateUpdate,
+  StatusChange,
+  TickOptions,
+} from "./service.js";
+export { createHeartbeatService } from "./service.js";

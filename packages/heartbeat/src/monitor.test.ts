@@ -122,7 +122,14 @@ describe("Monitor transitions (fake clock)", () => {
     send("r", "beat/2");
     vi.advanceTimersByTime(seconds(3 + 4));
     send("r", "degraded/2");
-    expect(log()).toEqual(["r:new>up@0", "r:up>late@3000", "r:late>up@3000", "r:up>late@6000", "r:late>down@10000", "r:down>degraded@10000"]);
+    expect(log()).toEqual([
+      "r:new>up@0",
+      "r:up>late@3000",
+      "r:late>up@3000",
+      "r:up>late@6000",
+      "r:late>down@10000",
+      "r:down>degraded@10000",
+    ]);
     vi.advanceTimersByTime(seconds(3));
     expect(log().at(-1)).toBe("r:degraded>late@13000");
   });
@@ -133,7 +140,13 @@ describe("Monitor transitions (fake clock)", () => {
     send("s", "stop");
     vi.advanceTimersByTime(seconds(600));
     // No deadline any more; evicted an hour after the stop unless it sends again.
-    expect(monitor.get("s")).toEqual({ process: "s", state: "stopped", since: 0, lastHeartbeat: { kind: "stop", at: 0 }, evictAt: seconds(3600) });
+    expect(monitor.get("s")).toEqual({
+      process: "s",
+      state: "stopped",
+      since: 0,
+      lastHeartbeat: { kind: "stop", at: 0 },
+      evictAt: seconds(3600),
+    });
     send("s", "stop");
     send("s", "start/30");
     vi.advanceTimersByTime(seconds(1));

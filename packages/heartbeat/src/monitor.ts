@@ -2,12 +2,12 @@ import {
   durationMsOption,
   Emitter,
   integerOption,
-  loggerOption,
-  timeSourceOption,
   type Listener,
   type Logger,
+  loggerOption,
   type Observable,
   type TimeSource,
+  timeSourceOption,
   type Unsubscribe,
 } from "@x/core";
 import { DeadlineHeap, type HeapEntry } from "./deadline-heap.js";
@@ -21,8 +21,8 @@ import {
   DEFAULT_MAX_PROCESSES,
   factorOption,
 } from "./options.js";
-import { readPayload, readSubject, type PayloadFields } from "./parse.js";
-import { processNameProblem, type Heartbeat, type HeartbeatKind } from "./protocol.js";
+import { type PayloadFields, readPayload, readSubject } from "./parse.js";
+import { type Heartbeat, type HeartbeatKind, processNameProblem } from "./protocol.js";
 import { startTimer } from "./timer.js";
 import { TransitionStream } from "./transition-stream.js";
 
@@ -460,7 +460,9 @@ export class Monitor implements Observable<MonitorEvents>, AsyncIterable<Transit
       state: tracked.state,
       since: tracked.since,
       lastHeartbeat:
-        tracked.kind === "stop" ? { kind: "stop", at: tracked.lastAt } : { kind: tracked.kind, seconds: tracked.seconds, at: tracked.lastAt },
+        tracked.kind === "stop"
+          ? { kind: "stop", at: tracked.lastAt }
+          : { kind: tracked.kind, seconds: tracked.seconds, at: tracked.lastAt },
       ...(deadline === Infinity ? {} : live ? { deadline } : { evictAt: deadline }),
     };
   }

@@ -4,7 +4,7 @@
  * pay for exceptions; {@link parseHeartbeat} is the throwing wrapper for everyone else.
  */
 import { InvalidHeartbeatError } from "./errors.js";
-import { HEARTBEAT_SUBJECT_PREFIX, MAX_SUBJECT_BYTES, processNameProblem, type Heartbeat, type HeartbeatKind } from "./protocol.js";
+import { HEARTBEAT_SUBJECT_PREFIX, type Heartbeat, type HeartbeatKind, MAX_SUBJECT_BYTES, processNameProblem } from "./protocol.js";
 
 /** Longest payload accepted; `degraded/` plus any shortest-form double is far below it. */
 export const MAX_PAYLOAD_BYTES = 64;

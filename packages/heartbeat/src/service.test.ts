@@ -260,7 +260,7 @@ describe("HeartbeatService: the fixes over jobmon", () => {
     await running;
   });
 
-  it("a status change in run() reaches on(\"status\") listeners once", async () => {
+  it('a status change in run() reaches on("status") listeners once', async () => {
     const changes: StatusChange[] = [];
     const service = make(scriptedGateway("H").gateway);
     service.on("status", (change) => changes.push(change));
@@ -380,7 +380,10 @@ describe("HeartbeatService: the fixes over jobmon", () => {
         throw new Error("sync boom");
       },
     });
-    await expect(service.tick()).rejects.toMatchObject({ code: "ERR_X_HEARTBEAT_GATEWAY", message: expect.stringContaining("sync boom") as unknown });
+    await expect(service.tick()).rejects.toMatchObject({
+      code: "ERR_X_HEARTBEAT_GATEWAY",
+      message: expect.stringContaining("sync boom") as unknown,
+    });
   });
 });
 
@@ -397,8 +400,16 @@ describe("HeartbeatService: validation", () => {
     ["a timeout longer than the room", { requestTimeoutMs: 15_001 }, /`requestTimeoutMs` must be > 0 and at most .* 15000 ms/],
     ["a zero timeout", { requestTimeoutMs: 0 }, /`requestTimeoutMs`/],
     ["a gateway without logHeartbeat", { gateway: {} as HeartbeatGateway }, /`gateway`/],
-    ["an old callback option", { onError: () => undefined } as Partial<HeartbeatServiceOptions>, /`onError` is not an option of createHeartbeatService\(\)/],
-    ["an interval in seconds under the old name", { interval: 30 } as Partial<HeartbeatServiceOptions>, /`interval` is not an option .*intervalMs/],
+    [
+      "an old callback option",
+      { onError: () => undefined } as Partial<HeartbeatServiceOptions>,
+      /`onError` is not an option of createHeartbeatService\(\)/,
+    ],
+    [
+      "an interval in seconds under the old name",
+      { interval: 30 } as Partial<HeartbeatServiceOptions>,
+      /`interval` is not an option .*intervalMs/,
+    ],
     ["a logger without methods", { logger: {} as HeartbeatServiceOptions["logger"] & object }, /`logger`/],
     ["an increment that overflows", { intervalMs: 1e308, reportByBuffer: 2 }, /`reportByBuffer` times intervalMs .* finite/],
   ])("rejects %s", (_name, override, message) => {
@@ -413,7 +424,9 @@ describe("HeartbeatService: validation", () => {
   });
 
   it("rejects options, tick() and run() arguments of the wrong type with typed errors", async () => {
-    expect(() => createHeartbeatService(null as unknown as HeartbeatServiceOptions)).toThrow(/`options` of createHeartbeatService\(\) must be an object/);
+    expect(() => createHeartbeatService(null as unknown as HeartbeatServiceOptions)).toThrow(
+      /`options` of createHeartbeatService\(\) must be an object/,
+    );
     const service = createHeartbeatService(base);
     await expect(service.tick(null as unknown as object)).rejects.toThrow(/`options` of tick\(\) must be an object/);
     await expect(service.tick({ signal: "abort" as unknown as AbortSignal })).rejects.toThrow(/`signal` must be an AbortSignal/);
@@ -457,7 +470,11 @@ describe("HeartbeatService: a gateway that answers or fails with odd values", ()
     expect((outcome.error as GatewayError).cause).toBe(bare);
     const thrown = await tickSettles(() => {
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- the point: a thrown value that is no Error
-      throw { toString: () => { throw new Error("no text"); } };
+      throw {
+        toString: () => {
+          throw new Error("no text");
+        },
+      };
     });
     expect(thrown.error).toBeInstanceOf(GatewayError);
   });

@@ -2,13 +2,13 @@ import {
   describeValue,
   Emitter,
   InvalidOptionError,
-  loggerOption,
-  sleep,
-  timeSourceOption,
   type Listener,
   type Logger,
+  loggerOption,
   type Observable,
+  sleep,
   type TimeSource,
+  timeSourceOption,
   type Unsubscribe,
 } from "@x/core";
 import { AlreadyRunningError, GatewayError, GatewayTimeoutError } from "./errors.js";
@@ -151,7 +151,11 @@ export class HeartbeatService<S extends string = string> implements Observable<H
       );
     }
     if (!Number.isFinite(intervalMs * reportByBuffer)) {
-      throw new InvalidOptionError("reportByBuffer", reportByBuffer, `times intervalMs (${intervalMs}) must be a finite number of milliseconds`);
+      throw new InvalidOptionError(
+        "reportByBuffer",
+        reportByBuffer,
+        `times intervalMs (${intervalMs}) must be a finite number of milliseconds`,
+      );
     }
     assertStatus(initialStatus, "initialStatus");
     const roomMs = (reportByBuffer - 1) * intervalMs;
@@ -298,12 +302,16 @@ export class HeartbeatService<S extends string = string> implements Observable<H
         reject(new GatewayError("heartbeat request aborted", { cause: outer?.reason }));
       };
       // The time source's timer rather than AbortSignal.timeout, so that a fake time drives it too.
-      const cancelTimer = startTimer(this.#time, () => {
-        finish();
-        const error = new GatewayTimeoutError(this.requestTimeoutMs);
-        controller.abort(error);
-        reject(error);
-      }, this.requestTimeoutMs);
+      const cancelTimer = startTimer(
+        this.#time,
+        () => {
+          finish();
+          const error = new GatewayTimeoutError(this.requestTimeoutMs);
+          controller.abort(error);
+          reject(error);
+        },
+        this.requestTimeoutMs,
+      );
       if (outer?.aborted === true) {
         onAbort();
         return;

@@ -1,6 +1,6 @@
+import { MAX_TIMER_MS as MAX_TIMER_DELAY_MS, systemTime } from "@x/core";
 import { describe, expect, it, vi } from "vitest";
 import { useFakeClock } from "../test/fake-clock.js";
-import { MAX_TIMER_MS as MAX_TIMER_DELAY_MS, systemTime } from "@x/core";
 import { startTimer } from "./timer.js";
 
 describe("startTimer", () => {

@@ -1,4 +1,4 @@
-import { MAX_TIMER_MS, type TimeSource, type TimerHandle } from "@x/core";
+import { MAX_TIMER_MS, type TimerHandle, type TimeSource } from "@x/core";
 
 /**
  * Calls `callback` once after `ms` milliseconds on `time`'s timers, however long `ms` is: Node

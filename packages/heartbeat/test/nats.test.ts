@@ -1,7 +1,7 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { createHeart, createMonitor, type InvalidHeartbeat, type Transition } from "@x/heartbeat";
 import { startNatsServer } from "@x/test-servers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHeart, createMonitor, type InvalidHeartbeat, type Transition } from "@x/heartbeat";
 
 /** Reads `count` transitions from the iterator. */
 async function take(iterator: AsyncIterator<Transition>, count: number): Promise<string[]> {

@@ -1,4 +1,3 @@
-import { describe, expect, expectTypeOf, it } from "vitest";
 import {
   createHeart,
   createHeartbeatService,
@@ -9,6 +8,7 @@ import {
   type StatusChange,
   type Transition,
 } from "@x/heartbeat";
+import { describe, expect, expectTypeOf, it } from "vitest";
 
 describe("Heart types", () => {
   it("types the subject by subjectAsString and the result by the publisher", async () => {

@@ -24,12 +24,18 @@ console.log(`# @x/message codec (${machine()})`);
 console.log(`payload ${payloadBytes} bytes, encoded message ${encode(message).byteLength} bytes`);
 
 let sink = 0;
-const ours = await measureRate(() => {
-  sink += decode(encode(message)).header.priority;
-}, { durationMs });
-const baseline = await measureRate(() => {
-  sink += (JSON.parse(Buffer.from(JSON.stringify(message), "utf8").toString("utf8")) as { header: { priority: number } }).header.priority;
-}, { durationMs });
+const ours = await measureRate(
+  () => {
+    sink += decode(encode(message)).header.priority;
+  },
+  { durationMs },
+);
+const baseline = await measureRate(
+  () => {
+    sink += (JSON.parse(Buffer.from(JSON.stringify(message), "utf8").toString("utf8")) as { header: { priority: number } }).header.priority;
+  },
+  { durationMs },
+);
 
 compare({
   name: "encode+decode, 200-byte payload",

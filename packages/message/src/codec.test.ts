@@ -1,13 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decode, DEFAULT_MAX_MESSAGE_BYTES, encode, encodeToString } from "./codec.js";
+import { DEFAULT_MAX_MESSAGE_BYTES, decode, encode, encodeToString } from "./codec.js";
 import { InvalidArgumentError, InvalidMessageError } from "./errors.js";
 import { createMessage, DEFAULT_PRIORITY, MAX_PRIORITY, type Message, type MessageInit } from "./message.js";
 
 /** Keys a producer may use for extra header/body entries. */
 const extraKey = fc
   .string({ minLength: 1, maxLength: 12 })
-  .filter((k) => !["__proto__", "constructor", "requestType", "request_type", "priority", "delay", "expiration", "attempts", "payload"].includes(k));
+  .filter(
+    (k) =>
+      !["__proto__", "constructor", "requestType", "request_type", "priority", "delay", "expiration", "attempts", "payload"].includes(k),
+  );
 
 /**
  * Valid payloads: JSON values without -0 (JSON itself turns it into 0) and without the keys
@@ -15,7 +18,10 @@ const extraKey = fc
  */
 const jsonValue = fc
   .jsonValue({ maxDepth: 4 })
-  .map((v) => JSON.parse(JSON.stringify(v), (key, value: unknown) => (key === "__proto__" || key === "constructor" ? undefined : value)) as unknown);
+  .map(
+    (v) =>
+      JSON.parse(JSON.stringify(v), (key, value: unknown) => (key === "__proto__" || key === "constructor" ? undefined : value)) as unknown,
+  );
 
 const dateArb = fc.date({ min: new Date(0), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true });
 
@@ -103,8 +109,7 @@ describe("decode", () => {
   });
 
   it("reads pulpo's date forms as UTC, and epoch milliseconds", () => {
-    const wire = (delay: unknown, expiration: unknown): string =>
-      JSON.stringify({ id: "p1", header: { delay, expiration }, body: {} });
+    const wire = (delay: unknown, expiration: unknown): string => JSON.stringify({ id: "p1", header: { delay, expiration }, body: {} });
     let msg = decode(wire("2026-11-25 08:00:00.123456", "2000-01-01 12:00:00"));
     expect(msg.header.delay?.toISOString()).toBe("2026-11-25T08:00:00.123Z");
     expect(msg.header.expiration?.toISOString()).toBe("2000-01-01T12:00:00.000Z");
@@ -232,9 +237,7 @@ describe("decode", () => {
       const big = JSON.stringify({ id: "big", body: { payload: "x".repeat(DEFAULT_MAX_MESSAGE_BYTES) } });
       expectInvalid(big, undefined, /over the limit of 1048576 bytes/);
       expectInvalid(bytes(big), undefined, /over the limit/);
-      expect(() => decode('{"id":"small","body":{"payload":"0123456789"}}', { maxBytes: 20 })).toThrow(
-        /over the limit of 20 bytes/,
-      );
+      expect(() => decode('{"id":"small","body":{"payload":"0123456789"}}', { maxBytes: 20 })).toThrow(/over the limit of 20 bytes/);
       expect(decode(big, { maxBytes: 2 * DEFAULT_MAX_MESSAGE_BYTES }).id).toBe("big");
     });
 

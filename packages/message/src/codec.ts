@@ -110,8 +110,7 @@ function checkValues(values: Record<string, unknown>, where: "header" | "body"):
   }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function readDate(header: Record<string, unknown>, key: "delay" | "expiration"): Date | undefined {
   const raw = header[key];

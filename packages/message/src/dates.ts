@@ -17,8 +17,7 @@ export function isWireDateInRange(ms: number): boolean {
   return ms >= MIN_WIRE_DATE_MS && ms <= MAX_WIRE_DATE_MS;
 }
 
-const WIRE_DATE =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
+const WIRE_DATE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /**
  * Parses a wire date; returns `undefined` when the value is not one of the accepted forms or lies

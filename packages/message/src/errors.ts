@@ -45,7 +45,11 @@ export class InvalidMessageError extends QueueError {
   readonly field: string | undefined;
 
   constructor(field: string | undefined, problem: string, options?: ErrorOptions) {
-    super("ERR_X_QUEUE_INVALID_MESSAGE", field === undefined ? `invalid message: ${problem}` : `invalid message: ${field}: ${problem}`, options);
+    super(
+      "ERR_X_QUEUE_INVALID_MESSAGE",
+      field === undefined ? `invalid message: ${problem}` : `invalid message: ${field}: ${problem}`,
+      options,
+    );
     this.field = field;
   }
 }

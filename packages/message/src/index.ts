@@ -1,34 +1,44 @@
-export { createMessage, newMessageId, isValidMessageId, normalizePriority, withHeader, toMessageInit } from "./message.js";
-export { DEFAULT_PRIORITY, MIN_PRIORITY, MAX_PRIORITY, MESSAGE_ID_PATTERN, RESERVED_HEADER_KEYS } from "./message.js";
-export { encode, encodeToString, decode, DEFAULT_MAX_MESSAGE_BYTES } from "./codec.js";
-export { parseWireDate, formatWireDate } from "./dates.js";
-export { createMemoryQueue, DEFAULT_MEMORY_LEASE_MS } from "./memory-queue.js";
-export {
-  QueueError,
-  InvalidMessageError,
-  InvalidArgumentError,
-  QueueClosedError,
-  ConnectionError,
-  JobNotFoundError,
-  LeaseLostError,
-  TimeoutError,
-  JobTooBigError,
-  AdapterError,
-  errors,
-} from "./errors.js";
-
-export type { Message, MessageHeader, MessageBody, MessageInit, HeaderUpdate } from "./message.js";
-export type { DecodeOptions } from "./codec.js";
-export type { JsonValue } from "./json-value.js";
-export type { MemoryQueueOptions } from "./memory-queue.js";
 export type {
+  JobInfo,
+  JobState,
   QueueAdapter,
   QueueCapabilities,
+  QueueStats,
+  ReleaseOptions,
   Reservation,
   ReserveOptions,
-  ReleaseOptions,
-  QueueStats,
-  JobState,
-  JobInfo,
 } from "./adapter.js";
-export type { QueueErrorCode, AdapterErrorCode } from "./errors.js";
+export type { DecodeOptions } from "./codec.js";
+export { DEFAULT_MAX_MESSAGE_BYTES, decode, encode, encodeToString } from "./codec.js";
+export { formatWireDate, parseWireDate } from "./dates.js";
+export type { AdapterErrorCode, QueueErrorCode } from "./errors.js";
+export {
+  AdapterError,
+  ConnectionError,
+  errors,
+  InvalidArgumentError,
+  InvalidMessageError,
+  JobNotFoundError,
+  JobTooBigError,
+  LeaseLostError,
+  QueueClosedError,
+  QueueError,
+  TimeoutError,
+} from "./errors.js";
+export type { JsonValue } from "./json-value.js";
+export type { MemoryQueueOptions } from "./memory-queue.js";
+export { createMemoryQueue, DEFAULT_MEMORY_LEASE_MS } from "./memory-queue.js";
+export type { HeaderUpdate, Message, MessageBody, MessageHeader, MessageInit } from "./message.js";
+export {
+  createMessage,
+  DEFAULT_PRIORITY,
+  isValidMessageId,
+  MAX_PRIORITY,
+  MESSAGE_ID_PATTERN,
+  MIN_PRIORITY,
+  newMessageId,
+  normalizePriority,
+  RESERVED_HEADER_KEYS,
+  toMessageInit,
+  withHeader,
+} from "./message.js";

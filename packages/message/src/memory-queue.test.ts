@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { InvalidOptionError } from "@x/core";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { QueueAdapter } from "./adapter.js";
 import { createMemoryQueue, type MemoryQueueOptions } from "./memory-queue.js";
 import { describeQueueAdapter } from "./testing/index.js";

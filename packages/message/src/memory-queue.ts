@@ -1,8 +1,17 @@
 import { checkOptionKeys, durationMsOption, InvalidOptionError } from "@x/core";
-import type { JobInfo, JobState, QueueAdapter, QueueCapabilities, QueueStats, ReleaseOptions, Reservation, ReserveOptions } from "./adapter.js";
+import type {
+  JobInfo,
+  JobState,
+  QueueAdapter,
+  QueueCapabilities,
+  QueueStats,
+  ReleaseOptions,
+  Reservation,
+  ReserveOptions,
+} from "./adapter.js";
 import { InvalidArgumentError, LeaseLostError, QueueClosedError } from "./errors.js";
 import { Heap } from "./internal/heap.js";
-import { createMessage, normalizePriority, withHeader, type Message, type MessageInit } from "./message.js";
+import { createMessage, type Message, type MessageInit, normalizePriority, withHeader } from "./message.js";
 
 /** Lease of a reserved job when the options do not say: 30 s. */
 export const DEFAULT_MEMORY_LEASE_MS = 30_000;
@@ -51,7 +60,6 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
-
 
 /** The memory queue keeps ids and bury reasons and is exact to the millisecond. */
 const MEMORY_QUEUE_CAPABILITIES: QueueCapabilities = Object.freeze({ customIds: true, buryReason: true, delayResolutionMs: 1 });

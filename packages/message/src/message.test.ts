@@ -7,11 +7,11 @@ import {
   createMessage,
   DEFAULT_PRIORITY,
   isValidMessageId,
+  type MessageInit,
   newMessageId,
   normalizePriority,
   toMessageInit,
   withHeader,
-  type MessageInit,
 } from "./message.js";
 
 const expectArgumentError = (init: MessageInit, argument: string, problem: RegExp): void => {

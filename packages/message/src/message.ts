@@ -121,12 +121,7 @@ function fromNow(ms: number, argument: string, now: number): Date {
   return new Date(now + ms);
 }
 
-function pickDate(
-  absolute: Date | undefined,
-  relative: number | undefined,
-  names: [string, string],
-  now: number,
-): Date | undefined {
+function pickDate(absolute: Date | undefined, relative: number | undefined, names: [string, string], now: number): Date | undefined {
   if (absolute !== undefined && relative !== undefined) {
     throw new InvalidArgumentError(names[0], `and \`${names[1]}\` are mutually exclusive`);
   }

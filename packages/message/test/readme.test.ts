@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { expect } from "vitest";
 import { describeReadmeExamples } from "@x/test-servers/vitest";
+import { expect } from "vitest";
 
 describeReadmeExamples({
   packageDir: join(import.meta.dirname, ".."),

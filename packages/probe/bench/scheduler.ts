@@ -13,10 +13,10 @@
  * returns the same prebuilt message every time (the delivery path without building).
  */
 import { PerformanceObserver } from "node:perf_hooks";
-import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "node:util";
 import { compare, machine, percentile } from "@x/bench";
-import { createChecks, createMessage, functionCheck, runProbe, type CheckOutput, type Output, type ProbeMessage } from "@x/probe";
+import { type CheckOutput, createChecks, createMessage, functionCheck, type Output, type ProbeMessage, runProbe } from "@x/probe";
 
 const { values } = parseArgs({
   // `pnpm bench -- --duration 5` passes the "--" through.
@@ -37,7 +37,14 @@ const segmentMs = durationMs / segments;
 const warmupMs = Number(values.warmup) * 1000;
 const n = Number(values.checks);
 const callbackKind = values.callback;
-if (!(durationMs > 0) || !Number.isInteger(segments) || segments < 1 || !(warmupMs >= 0) || !(n > 0) || !["message", "noop", "same"].includes(callbackKind)) {
+if (
+  !(durationMs > 0) ||
+  !Number.isInteger(segments) ||
+  segments < 1 ||
+  !(warmupMs >= 0) ||
+  !(n > 0) ||
+  !["message", "noop", "same"].includes(callbackKind)
+) {
   console.error("usage: scheduler.ts [--duration SECONDS] [--segments N] [--warmup SECONDS] [--checks N] [--callback message|noop|same]");
   process.exit(2);
 }
@@ -114,46 +121,55 @@ async function measure(start: (record: (lagMs: number) => void) => () => Promise
 async function runBaseline(): Promise<SideResult> {
   const output = countingOutput();
   const callbacks = Array.from({ length: n }, (_, i) => makeCallback(i));
-  return measure((record) => {
-    // setInterval re-arms from the start of each tick: the next tick is due 1 s after this one began.
-    let due = performance.now() + INTERVAL_MS;
-    const timer = setInterval(() => {
-      const tickDue = due;
-      due = performance.now() + INTERVAL_MS;
-      for (const callback of callbacks) {
-        record(performance.now() - tickDue);
-        const result = callback();
-        if (Array.isArray(result)) for (const message of result as ProbeMessage[]) output.send(message);
-        else output.send(result as ProbeMessage);
-      }
-    }, INTERVAL_MS);
-    return async () => {
-      clearInterval(timer);
-    };
-  }, () => output.count);
+  return measure(
+    (record) => {
+      // setInterval re-arms from the start of each tick: the next tick is due 1 s after this one began.
+      let due = performance.now() + INTERVAL_MS;
+      const timer = setInterval(() => {
+        const tickDue = due;
+        due = performance.now() + INTERVAL_MS;
+        for (const callback of callbacks) {
+          record(performance.now() - tickDue);
+          const result = callback();
+          if (Array.isArray(result)) for (const message of result as ProbeMessage[]) output.send(message);
+          else output.send(result as ProbeMessage);
+        }
+      }, INTERVAL_MS);
+      return async () => {
+        clearInterval(timer);
+      };
+    },
+    () => output.count,
+  );
 }
 
 async function runOurs(): Promise<SideResult> {
   const output = countingOutput();
-  return measure((record) => {
-    const checks = createChecks(
-      Array.from({ length: n }, (_, i) => {
-        const callback = makeCallback(i);
-        return functionCheck((context) => {
-          // Read the clock here, as the baseline does: the same cost on both sides, and exact.
-          record(ORIGIN + performance.now() - context.scheduledAt);
-          return callback();
-        }, { intervalMs: INTERVAL_MS });
-      }),
-    );
-    const stop = new AbortController();
-    const running = runProbe({ checks, output, signal: stop.signal });
-    return async () => {
-      stop.abort();
-      await running;
-      await checks.close();
-    };
-  }, () => output.count);
+  return measure(
+    (record) => {
+      const checks = createChecks(
+        Array.from({ length: n }, (_, i) => {
+          const callback = makeCallback(i);
+          return functionCheck(
+            (context) => {
+              // Read the clock here, as the baseline does: the same cost on both sides, and exact.
+              record(ORIGIN + performance.now() - context.scheduledAt);
+              return callback();
+            },
+            { intervalMs: INTERVAL_MS },
+          );
+        }),
+      );
+      const stop = new AbortController();
+      const running = runProbe({ checks, output, signal: stop.signal });
+      return async () => {
+        stop.abort();
+        await running;
+        await checks.close();
+      };
+    },
+    () => output.count,
+  );
 }
 
 function summary(name: string, r: SideResult): { p50: number; p99: number } {
@@ -210,7 +226,14 @@ const b = summary("baseline (setInterval loop)", base);
 const o = summary("ours (Checks + runProbe)", ours);
 compare({ name: "scheduling lag p50", unit: "ms", ours: o.p50, baseline: b.p50, baselineName: "setInterval loop" });
 compare({ name: "scheduling lag p99", unit: "ms", ours: o.p99, baseline: b.p99, baselineName: "setInterval loop" });
-const cpu = compare({ name: "CPU time", unit: "ms", ours: ours.cpuMs, baseline: base.cpuMs, baselineName: "setInterval loop", target: "<= 1.5" });
+const cpu = compare({
+  name: "CPU time",
+  unit: "ms",
+  ours: ours.cpuMs,
+  baseline: base.cpuMs,
+  baselineName: "setInterval loop",
+  target: "<= 1.5",
+});
 const lagMet = o.p99 <= 20;
 console.log(`absolute target: ours p99 lag ${o.p99.toFixed(2)} ms <= 20 ms: ${lagMet ? "met" : "MISSED"}`);
 process.exitCode = lagMet && cpu.met === true ? 0 : 1;

@@ -1,8 +1,8 @@
 import type { TimeSource } from "@x/core";
 import type { Check, CheckFailure } from "./contract.js";
 import { CheckNoResultError, CheckTimeoutError } from "./errors.js";
-import { isThenable } from "./internal/thenable.js";
 import { errorText } from "./internal/error-text.js";
+import { isThenable } from "./internal/thenable.js";
 import type { RunContext } from "./run-context.js";
 
 /** How one run ended: with its raw output, or with a failure. */
@@ -30,7 +30,11 @@ export function runCheck(check: Check, context: RunContext, time: TimeSource, do
     return;
   }
   if (!isThenable(result)) {
-    done(result === undefined || result === null ? failedOutcome("no-result", new CheckNoResultError(), context) : { ok: true, output: result });
+    done(
+      result === undefined || result === null
+        ? failedOutcome("no-result", new CheckNoResultError(), context)
+        : { ok: true, output: result },
+    );
     return;
   }
   awaitRun(result, context, time, done);

@@ -1,12 +1,11 @@
+import type { Logger, TimeSource } from "@x/core";
 import { describe, expect, it } from "vitest";
 import { FakeClock, settle } from "../test/support/fake-clock.js";
 import { recordingLogger } from "../test/support/log.js";
-import { createChecks } from "./checks.js";
 import { functionCheck } from "./checks/function-check.js";
 import type { ChecksOptions } from "./checks.js";
-import type { TimeSource } from "@x/core";
+import { createChecks } from "./checks.js";
 import type { Check, CheckContext, CheckFailure, CheckOutput, Handle, HandleContext, OnError } from "./contract.js";
-import type { Logger } from "@x/core";
 import { HandleEofError, HandleReadError, InvalidCheckError, InvalidOptionError } from "./errors.js";
 import { createMessage } from "./message/build.js";
 import type { ProbeMessage } from "./message/types.js";
@@ -84,12 +83,18 @@ class FakeHandle implements Handle {
 describe("Checks scheduler (fake clock)", () => {
   it("runs due checks in interval order at start-up and re-queues each at last run + interval (ms precision)", async () => {
     const clock = new FakeClock(1_000_300);
-    const f60 = functionCheck(function f60() {
-      return msg("f60");
-    }, { intervalMs: 60_000 });
-    const f10 = functionCheck(function f10() {
-      return msg("f10");
-    }, { intervalMs: 10_000 });
+    const f60 = functionCheck(
+      function f60() {
+        return msg("f60");
+      },
+      { intervalMs: 60_000 },
+    );
+    const f10 = functionCheck(
+      function f10() {
+        return msg("f10");
+      },
+      { intervalMs: 10_000 },
+    );
     const checks = createChecks([f60, f10], { time: clock });
     const out = collect(checks);
     await clock.advance(0);
@@ -123,12 +128,21 @@ describe("Checks scheduler (fake clock)", () => {
 
   it("keeps a fixed grid: a late run does not shift the schedule, a run more than an interval late does", () => {
     const lags: number[] = [];
-    const f = functionCheck((ctx) => {
-      lags.push(ctx.startedAt - ctx.scheduledAt);
-      return [];
-    }, { intervalMs: 1_000 });
+    const f = functionCheck(
+      (ctx) => {
+        lags.push(ctx.startedAt - ctx.scheduledAt);
+        return [];
+      },
+      { intervalMs: 1_000 },
+    );
     const at = (scheduledAt: number, startedAt: number): CheckContext => ({
-      id: 0, name: "f", scheduledAt, startedAt, timeoutMs: 1, signal: new AbortController().signal, logger: recordingLogger(),
+      id: 0,
+      name: "f",
+      scheduledAt,
+      startedAt,
+      timeoutMs: 1,
+      signal: new AbortController().signal,
+      logger: recordingLogger(),
     });
     // 300 ms late: stays on the grid.
     void f.run(at(11_000, 11_300));
@@ -158,9 +172,12 @@ describe("Checks scheduler (fake clock)", () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
     const failures: CheckFailure[] = [];
-    const f = functionCheck(function f() {
-      throw new Error("boom");
-    }, { intervalMs: 10_000 });
+    const f = functionCheck(
+      function f() {
+        throw new Error("boom");
+      },
+      { intervalMs: 10_000 },
+    );
     const checks = createChecks([f], { time: clock, logger });
     checks.on("checkFailed", (failure) => failures.push(failure));
     const out = collect(checks);
@@ -184,13 +201,23 @@ describe("Checks scheduler (fake clock)", () => {
     const logger = recordingLogger();
     const checks = createChecks(
       [
-        functionCheck(function bare() {
-          throw Object.create(null) as Error;
-        }, { intervalMs: 1_000 }),
-        functionCheck(function odd() {
-          // eslint-disable-next-line @typescript-eslint/only-throw-error -- the point: a thrown value that is no Error
-          throw { toString: () => { throw new Error("no text"); } };
-        }, { intervalMs: 1_000 }),
+        functionCheck(
+          function bare() {
+            throw Object.create(null) as Error;
+          },
+          { intervalMs: 1_000 },
+        ),
+        functionCheck(
+          function odd() {
+            // eslint-disable-next-line @typescript-eslint/only-throw-error -- the point: a thrown value that is no Error
+            throw {
+              toString: () => {
+                throw new Error("no text");
+              },
+            };
+          },
+          { intervalMs: 1_000 },
+        ),
         functionCheck(() => msg("alive"), { intervalMs: 1_000 }),
       ],
       { logger },
@@ -211,10 +238,16 @@ describe("Checks scheduler (fake clock)", () => {
     const logger = recordingLogger();
     let runs = 0;
     const checks = createChecks(
-      [functionCheck(function f() {
-        runs++;
-        throw new Error("boom");
-      }, { intervalMs: 1_000 }), functionCheck(() => msg("alive"), { intervalMs: 1_000 })],
+      [
+        functionCheck(
+          function f() {
+            runs++;
+            throw new Error("boom");
+          },
+          { intervalMs: 1_000 },
+        ),
+        functionCheck(() => msg("alive"), { intervalMs: 1_000 }),
+      ],
       { time: clock, logger, onError: "drop" },
     );
     const out = collect(checks);
@@ -228,9 +261,12 @@ describe("Checks scheduler (fake clock)", () => {
   it("a check returning undefined is logged as 'has returned nothing' and reports a failure state", async () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
-    const f = functionCheck(function f() {
-      return undefined as unknown as CheckOutput;
-    }, { intervalMs: 1_000 });
+    const f = functionCheck(
+      function f() {
+        return undefined as unknown as CheckOutput;
+      },
+      { intervalMs: 1_000 },
+    );
     const checks = createChecks([f], { time: clock, logger });
     const out = collect(checks);
     await clock.advance(0);
@@ -244,7 +280,9 @@ describe("Checks scheduler (fake clock)", () => {
   it("aspect and location options are written into returned dicts, without touching the original", async () => {
     const clock = new FakeClock(T0);
     const original = { v: 3, time: 5, location: {}, event: { name: "y", state: { value: "ok" } } } as const;
-    const checks = createChecks([functionCheck(() => original, { intervalMs: 10_000, aspect: "x", location: { host: "h" } })], { time: clock });
+    const checks = createChecks([functionCheck(() => original, { intervalMs: 10_000, aspect: "x", location: { host: "h" } })], {
+      time: clock,
+    });
     const [first] = await checks.runNext();
     expect(first).toEqual({ v: 3, time: 5, location: { host: "h" }, event: { name: "x", state: { value: "ok" } } });
     expect(original.event.name).toBe("y");
@@ -255,7 +293,10 @@ describe("Checks scheduler (fake clock)", () => {
   it("an async function's result (any thenable, not only a Promise) gets the aspect and location too", async () => {
     const clock = new FakeClock(T0);
     const thenable: PromiseLike<CheckOutput> = { then: (resolve) => Promise.resolve(msg("y")).then(resolve) };
-    const checks = createChecks([functionCheck(() => thenable as unknown as Promise<CheckOutput>, { intervalMs: 10_000, aspect: "x", location: { host: "h" } })], { time: clock });
+    const checks = createChecks(
+      [functionCheck(() => thenable as unknown as Promise<CheckOutput>, { intervalMs: 10_000, aspect: "x", location: { host: "h" } })],
+      { time: clock },
+    );
     const [first] = await checks.runNext();
     expect(first).toEqual({ v: 3, time: 1000, location: { host: "h" }, event: { name: "x", vset: { value: { value: 1 } } } });
     await checks.close();
@@ -264,11 +305,21 @@ describe("Checks scheduler (fake clock)", () => {
   it("with an aspect, returning undefined fails with 'invalid message'", async () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
-    const checks = createChecks([functionCheck(function f() {
-      return undefined as unknown as CheckOutput;
-    }, { intervalMs: 10_000, aspect: "x" })], { time: clock, logger });
+    const checks = createChecks(
+      [
+        functionCheck(
+          function f() {
+            return undefined as unknown as CheckOutput;
+          },
+          { intervalMs: 10_000, aspect: "x" },
+        ),
+      ],
+      { time: clock, logger },
+    );
     const [failure] = await checks.runNext();
-    expect(logger.has("WARNING", 'check raised an exception check=f() id=0 error="invalid message: invalid message (undefined)"')).toBe(true);
+    expect(logger.has("WARNING", 'check raised an exception check=f() id=0 error="invalid message: invalid message (undefined)"')).toBe(
+      true,
+    );
     expect(failure).toMatchObject({ event: { name: "x", state: { value: "unknown", severity: "error" } } });
     await checks.close();
   });
@@ -277,9 +328,17 @@ describe("Checks scheduler (fake clock)", () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
     const bad = { v: 3, time: 1, location: { host: 7 }, event: { name: "bad" } } as unknown as ProbeMessage;
-    const checks = createChecks([functionCheck(function mixed() {
-      return [msg("good"), bad];
-    }, { intervalMs: 1_000 })], { time: clock, logger });
+    const checks = createChecks(
+      [
+        functionCheck(
+          function mixed() {
+            return [msg("good"), bad];
+          },
+          { intervalMs: 1_000 },
+        ),
+      ],
+      { time: clock, logger },
+    );
     const rejected: string[] = [];
     checks.on("messageRejected", (r) => rejected.push(`${r.source}: ${r.reason}`));
     expect((await checks.runNext()).map((m) => m.event.name)).toEqual(["good"]);
@@ -293,10 +352,13 @@ describe("Checks scheduler (fake clock)", () => {
     const logger = recordingLogger();
     const signals: AbortSignal[] = [];
     const lateResults: ((m: ProbeMessage) => void)[] = [];
-    const hung = functionCheck(function hung(ctx) {
-      signals.push(ctx.signal);
-      return new Promise<ProbeMessage>((resolve) => lateResults.push(resolve));
-    }, { intervalMs: 1_000, timeoutMs: 300, aspect: "hung" });
+    const hung = functionCheck(
+      function hung(ctx) {
+        signals.push(ctx.signal);
+        return new Promise<ProbeMessage>((resolve) => lateResults.push(resolve));
+      },
+      { intervalMs: 1_000, timeoutMs: 300, aspect: "hung" },
+    );
     const checks = createChecks([hung], { time: clock, logger });
     const out = collect(checks);
     await clock.advance(299);
@@ -306,7 +368,11 @@ describe("Checks scheduler (fake clock)", () => {
     expect(signals[0]?.aborted).toBe(true);
     expect(logger.has("WARNING", 'check timed out check=hung() id=0 error="timed out after 300 ms"')).toBe(true);
     expect(out.all()).toHaveLength(1);
-    expect(out.all()[0]?.event).toMatchObject({ name: "hung", state: { value: "unknown", severity: "error" }, comment: "timed out after 300 ms" });
+    expect(out.all()[0]?.event).toMatchObject({
+      name: "hung",
+      state: { value: "unknown", severity: "error" },
+      comment: "timed out after 300 ms",
+    });
     lateResults[0]?.(msg("late"));
     await clock.advance(699);
     expect(out.names()).toEqual(["hung"]);
@@ -322,13 +388,16 @@ describe("Checks scheduler (fake clock)", () => {
     let peak = 0;
     const finishers: (() => void)[] = [];
     const make = (name: string): Check =>
-      functionCheck(async () => {
-        running++;
-        peak = Math.max(peak, running);
-        await new Promise<void>((resolve) => finishers.push(resolve));
-        running--;
-        return msg(name);
-      }, { intervalMs: 60_000 });
+      functionCheck(
+        async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await new Promise<void>((resolve) => finishers.push(resolve));
+          running--;
+          return msg(name);
+        },
+        { intervalMs: 60_000 },
+      );
     const checks = createChecks(["a", "b", "c", "d", "e"].map(make), { time: clock, concurrency: 2 });
     const out = collect(checks);
     await clock.advance(0);
@@ -386,7 +455,16 @@ describe("Checks scheduler (fake clock)", () => {
     expect(runs).toBe(2);
     await checks.close();
 
-    expect(() => createChecks([{ nextRun: () => { throw new Error("nope"); }, run: () => [] }])).toThrow(InvalidCheckError);
+    expect(() =>
+      createChecks([
+        {
+          nextRun: () => {
+            throw new Error("nope");
+          },
+          run: () => [],
+        },
+      ]),
+    ).toThrow(InvalidCheckError);
     expect(() => createChecks([{ run: () => [] } as unknown as Check])).toThrow(/check #0 is neither a check/);
     expect(() => createChecks([], { concurrency: 0 })).toThrow(InvalidOptionError);
     expect(() => createChecks([], { timeoutMs: -1 })).toThrow(/`timeoutMs` must be a finite number of milliseconds >= 1/);
@@ -397,11 +475,21 @@ describe("Checks scheduler (fake clock)", () => {
     const logger = recordingLogger();
     const handle = new FakeHandle();
     const checks = createChecks(
-      [handle, functionCheck(function f1() {
-        throw new Error("x");
-      }, { intervalMs: 1_000 }), functionCheck(function f2() {
-        throw new Error("y");
-      }, { intervalMs: 1_000 })],
+      [
+        handle,
+        functionCheck(
+          function f1() {
+            throw new Error("x");
+          },
+          { intervalMs: 1_000 },
+        ),
+        functionCheck(
+          function f2() {
+            throw new Error("y");
+          },
+          { intervalMs: 1_000 },
+        ),
+      ],
       { time: clock, logger },
     );
     checks.start();
@@ -415,8 +503,20 @@ describe("Checks scheduler (fake clock)", () => {
   it("a hostile checkName() cannot forge log lines: control characters are escaped, long names cut", async () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
-    const forged: Check = { nextRun: () => 0, run: () => { throw new Error("x"); }, checkName: () => "evil\nERROR forged line" };
-    const long: Check = { nextRun: () => 0, run: () => { throw new Error("y"); }, checkName: () => "n".repeat(1_000) };
+    const forged: Check = {
+      nextRun: () => 0,
+      run: () => {
+        throw new Error("x");
+      },
+      checkName: () => "evil\nERROR forged line",
+    };
+    const long: Check = {
+      nextRun: () => 0,
+      run: () => {
+        throw new Error("y");
+      },
+      checkName: () => "n".repeat(1_000),
+    };
     const checks = createChecks([forged, long], { time: clock, logger, onError: "drop" });
     checks.start();
     await clock.advance(0);
@@ -429,14 +529,20 @@ describe("Checks scheduler (fake clock)", () => {
   it("runOnce runs the checks once in list order, skipping handles", async () => {
     const clock = new FakeClock(T0);
     const handle = new FakeHandle();
-    const checks = createChecks([
-      functionCheck(() => msg("a"), { intervalMs: 60_000 }),
-      handle,
-      functionCheck(() => msg("b"), { intervalMs: 10_000 }),
-      functionCheck(function boom() {
-        throw new Error("boom");
-      }, { intervalMs: 10_000 }),
-    ], { time: clock });
+    const checks = createChecks(
+      [
+        functionCheck(() => msg("a"), { intervalMs: 60_000 }),
+        handle,
+        functionCheck(() => msg("b"), { intervalMs: 10_000 }),
+        functionCheck(
+          function boom() {
+            throw new Error("boom");
+          },
+          { intervalMs: 10_000 },
+        ),
+      ],
+      { time: clock },
+    );
     const messages = await checks.runOnce();
     expect(messages.map((m) => m.event.name)).toEqual(["a", "b", "boom()"]);
     expect(handle.opens).toBe(0);
@@ -447,10 +553,19 @@ describe("Checks scheduler (fake clock)", () => {
     const clock = new FakeClock(T0);
     const handle = new FakeHandle();
     let signal: AbortSignal | undefined;
-    const checks = createChecks([handle, functionCheck((ctx) => {
-      signal = ctx.signal;
-      return new Promise<CheckOutput>(() => undefined);
-    }, { intervalMs: 1_000 })], { time: clock });
+    const checks = createChecks(
+      [
+        handle,
+        functionCheck(
+          (ctx) => {
+            signal = ctx.signal;
+            return new Promise<CheckOutput>(() => undefined);
+          },
+          { intervalMs: 1_000 },
+        ),
+      ],
+      { time: clock },
+    );
     const waiting = checks.runNext();
     await clock.advance(0);
     await checks.close();
@@ -464,13 +579,19 @@ describe("Checks scheduler (fake clock)", () => {
   it("forward() hands each message to a callback as it is produced, until aborted; a throwing callback is logged", async () => {
     const clock = new FakeClock(T0);
     const logger = recordingLogger();
-    const checks = createChecks([functionCheck(() => msg("a"), { intervalMs: 1_000 }), functionCheck(() => msg("b"), { intervalMs: 1_000 })], { time: clock, logger });
+    const checks = createChecks(
+      [functionCheck(() => msg("a"), { intervalMs: 1_000 }), functionCheck(() => msg("b"), { intervalMs: 1_000 })],
+      { time: clock, logger },
+    );
     const seen: string[] = [];
     const stop = new AbortController();
-    const forwarding = checks.forward((m) => {
-      seen.push(m.event.name);
-      if (seen.length === 3) throw new Error("output closed");
-    }, { signal: stop.signal });
+    const forwarding = checks.forward(
+      (m) => {
+        seen.push(m.event.name);
+        if (seen.length === 3) throw new Error("output closed");
+      },
+      { signal: stop.signal },
+    );
     await clock.advance(1_000);
     expect(seen).toEqual(["a", "b", "a", "b"]);
     expect(logger.has("ERROR", 'sending a message failed error="output closed"')).toBe(true);
@@ -507,11 +628,19 @@ describe("Checks scheduler (fake clock)", () => {
   });
 
   it("validates its options, naming the bad one", () => {
-    expect(() => createChecks("not a list" as unknown as Check[])).toThrow("option `checks` must be a list of checks and handles, got not a list");
+    expect(() => createChecks("not a list" as unknown as Check[])).toThrow(
+      "option `checks` must be a list of checks and handles, got not a list",
+    );
     expect(() => createChecks([], { maxBuffered: 0 })).toThrow("`maxBuffered` must be an integer between 1 and 9007199254740991, got 0");
-    expect(() => createChecks([], { logger: console.log as unknown as Logger })).toThrow("option `logger` must have debug(), info(), warn() and error() methods");
-    expect(() => createChecks([], { time: { now: () => 1 } as unknown as TimeSource })).toThrow("option `time` must have now(), wallNow(), setTimeout() and clearTimeout() (wallNow is missing)");
-    expect(() => createChecks([], { clock: new FakeClock(T0) } as ChecksOptions)).toThrow("option `clock` is not an option of createChecks(); valid options: concurrency, logger, maxBuffered");
+    expect(() => createChecks([], { logger: console.log as unknown as Logger })).toThrow(
+      "option `logger` must have debug(), info(), warn() and error() methods",
+    );
+    expect(() => createChecks([], { time: { now: () => 1 } as unknown as TimeSource })).toThrow(
+      "option `time` must have now(), wallNow(), setTimeout() and clearTimeout() (wallNow is missing)",
+    );
+    expect(() => createChecks([], { clock: new FakeClock(T0) } as ChecksOptions)).toThrow(
+      "option `clock` is not an option of createChecks(); valid options: concurrency, logger, maxBuffered",
+    );
     expect(() => createChecks([], { onError: "ignore" as OnError })).toThrow('`onError` must be one of "state", "drop", got ignore');
     expect(() => createChecks([], null as unknown as ChecksOptions)).toThrow(InvalidOptionError);
   });
@@ -522,10 +651,13 @@ describe("Checks handles (fake clock, fake handle)", () => {
     const clock = new FakeClock(T0);
     const handle = new FakeHandle();
     let finish: (() => void) | undefined;
-    const slow = functionCheck(async () => {
-      await new Promise<void>((resolve) => (finish = resolve));
-      return msg("slow");
-    }, { intervalMs: 60_000 });
+    const slow = functionCheck(
+      async () => {
+        await new Promise<void>((resolve) => (finish = resolve));
+        return msg("slow");
+      },
+      { intervalMs: 60_000 },
+    );
     const checks = createChecks([slow, handle], { time: clock });
     const out = collect(checks);
     await clock.advance(0);

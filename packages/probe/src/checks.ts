@@ -1,13 +1,27 @@
-import { checkOptionKeys, describeValue, durationMsOption, Emitter, InvalidOptionError, integerOption, loggerOption, timeSourceOption, type Listener, type Logger, type Observable, type TimeSource, type Unsubscribe } from "@x/core";
-import { resolveBackoff, type Backoff, type BackoffOptions } from "./backoff.js";
-import { isCheck, isHandle, type Check, type Handle, type OnError } from "./contract.js";
+import {
+  checkOptionKeys,
+  describeValue,
+  durationMsOption,
+  Emitter,
+  InvalidOptionError,
+  integerOption,
+  type Listener,
+  type Logger,
+  loggerOption,
+  type Observable,
+  type TimeSource,
+  timeSourceOption,
+  type Unsubscribe,
+} from "@x/core";
+import { type Backoff, type BackoffOptions, resolveBackoff } from "./backoff.js";
+import { type Check, type Handle, isCheck, isHandle, type OnError } from "./contract.js";
 import { InvalidCheckError } from "./errors.js";
 import { Closable } from "./internal/closable.js";
 import { errorText } from "./internal/error-text.js";
 import { enumOption, functionOption } from "./internal/options.js";
 import type { ProbeMessage } from "./message/types.js";
 import { CheckScheduler } from "./scheduling/check-scheduler.js";
-import { nameOf, type CheckEntry, type Entry, type HandleEntry } from "./scheduling/entries.js";
+import { type CheckEntry, type Entry, type HandleEntry, nameOf } from "./scheduling/entries.js";
 import type { ChecksEvents } from "./scheduling/events.js";
 import { HandleSupervisor } from "./scheduling/handle-supervisor.js";
 import { MessageBuffer } from "./scheduling/message-buffer.js";
@@ -51,7 +65,17 @@ export interface ChecksOptions {
   readonly maxBuffered?: number;
 }
 
-const OPTION_KEYS = ["time", "logger", "concurrency", "timeoutMs", "onError", "minRescheduleMs", "reopen", "random", "maxBuffered"] as const;
+const OPTION_KEYS = [
+  "time",
+  "logger",
+  "concurrency",
+  "timeoutMs",
+  "onError",
+  "minRescheduleMs",
+  "reopen",
+  "random",
+  "maxBuffered",
+] as const;
 
 /**
  * The scheduler of a `CHECKS` list (DumbProbe's `Checks` container), made by {@link createChecks}:
@@ -186,7 +210,8 @@ export class ScheduledChecks extends Closable implements Checks {
       if (this.#started && !this.closed) this.#handles.open(entry);
       return;
     }
-    if (!isCheck(item)) throw new InvalidCheckError(id, "is neither a check (nextRun() and run()) nor a handle (open(), readMessages(), close())");
+    if (!isCheck(item))
+      throw new InvalidCheckError(id, "is neither a check (nextRun() and run()) nor a handle (open(), readMessages(), close())");
     const timeoutMs = durationMsOption(`checks[${id}].timeoutMs`, item.timeoutMs, this.#timeoutMs, { min: 1 });
     const onError = enumOption(`checks[${id}].onError`, item.onError, ["state", "drop"], this.#onError);
     let due: number;
@@ -195,10 +220,21 @@ export class ScheduledChecks extends Closable implements Checks {
     } catch (error) {
       throw new InvalidCheckError(id, `nextRun() threw: ${errorText(error)}`, { cause: error });
     }
-    if (typeof due !== "number" || Number.isNaN(due)) throw new InvalidCheckError(id, `nextRun() must return a number, got ${describeValue(due, 60)}`);
+    if (typeof due !== "number" || Number.isNaN(due))
+      throw new InvalidCheckError(id, `nextRun() must return a number, got ${describeValue(due, 60)}`);
     const name = nameOf(item, id, "C");
     const fields = { check: name, id };
-    const entry: CheckEntry = { kind: "check", id, name, label: `check #${id} ${name}`, fields, check: item, timeoutMs, onError, logger: this.#logger };
+    const entry: CheckEntry = {
+      kind: "check",
+      id,
+      name,
+      label: `check #${id} ${name}`,
+      fields,
+      check: item,
+      timeoutMs,
+      onError,
+      logger: this.#logger,
+    };
     this.#entries.push(entry);
     this.#logger.debug({ ...fields, dueAt: due }, "check added");
     this.#scheduler.queue(due, entry);

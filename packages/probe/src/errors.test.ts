@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   CheckNoResultError,
-  CheckTimeoutError,
   ChecksModuleError,
+  CheckTimeoutError,
   CommandError,
   HandleEofError,
   HandleReadError,
@@ -12,13 +12,13 @@ import {
   OutputClosedError,
   OutputError,
   ProbeError,
-  UnsafeOutputPathError,
   ProbeUsageError,
+  UnsafeOutputPathError,
 } from "./errors.js";
 
 /** Each error class, built once, with the code and message it must have. */
 const cases: [ProbeError, string, string][] = [
-    [new InvalidProbeMessageError("v must be 3"), "ERR_X_PROBE_INVALID_MESSAGE", "invalid message: v must be 3"],
+  [new InvalidProbeMessageError("v must be 3"), "ERR_X_PROBE_INVALID_MESSAGE", "invalid message: v must be 3"],
   [new InvalidCheckError(2, "is not a check"), "ERR_X_PROBE_INVALID_CHECK", "check #2 is not a check"],
   [new CheckTimeoutError(300), "ERR_X_PROBE_CHECK_TIMEOUT", "timed out after 300 ms"],
   [new CheckNoResultError(), "ERR_X_PROBE_CHECK_NO_RESULT", "check returned nothing (return [] for no messages)"],
@@ -27,7 +27,11 @@ const cases: [ProbeError, string, string][] = [
   [new HandleReadError("cannot parse line"), "ERR_X_PROBE_HANDLE_READ", "cannot parse line"],
   [new InvalidAddressError("foo", "expected stdout"), "ERR_X_PROBE_INVALID_ADDRESS", 'invalid destination "foo": expected stdout'],
   [new OutputError("does not fit"), "ERR_X_PROBE_OUTPUT", "does not fit"],
-  [new UnsafeOutputPathError("/tmp/x", "it is a symbolic link"), "ERR_X_PROBE_OUTPUT_PATH", "refusing to write to /tmp/x: it is a symbolic link"],
+  [
+    new UnsafeOutputPathError("/tmp/x", "it is a symbolic link"),
+    "ERR_X_PROBE_OUTPUT_PATH",
+    "refusing to write to /tmp/x: it is a symbolic link",
+  ],
   [new OutputClosedError("stdout"), "ERR_X_PROBE_OUTPUT_CLOSED", "output stdout is closed"],
   [new ChecksModuleError("no CHECKS"), "ERR_X_PROBE_CHECKS_MODULE", "no CHECKS"],
   [new ProbeUsageError("--checks is required"), "ERR_X_PROBE_USAGE", "--checks is required"],

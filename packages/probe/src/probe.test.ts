@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock, settle } from "../test/support/fake-clock.js";
 import { recordingLogger } from "../test/support/log.js";
+import { functionCheck } from "./checks/function-check.js";
 import { createChecks } from "./checks.js";
 import type { ChecksRunner } from "./contract.js";
-import { functionCheck } from "./checks/function-check.js";
+import { ChecksModuleError, InvalidOptionError, OutputClosedError } from "./errors.js";
 import { createMessage } from "./message/build.js";
 import type { ProbeMessage } from "./message/types.js";
-import { ChecksModuleError, InvalidOptionError, OutputClosedError } from "./errors.js";
 import type { Output } from "./outputs/output.js";
 import { runProbe } from "./probe.js";
 
@@ -29,7 +29,9 @@ describe("runProbe", () => {
   it("sends what a Checks scheduler produces until aborted", async () => {
     const clock = new FakeClock(1_700_000_000_000);
     let n = 0;
-    const checks = createChecks([functionCheck(() => createMessage({ aspect: "n", value: ++n, time: 1 }), { intervalMs: 1_000 })], { time: clock });
+    const checks = createChecks([functionCheck(() => createMessage({ aspect: "n", value: ++n, time: 1 }), { intervalMs: 1_000 })], {
+      time: clock,
+    });
     const output = memoryOutput();
     const stop = new AbortController();
     const running = runProbe({ checks, output, signal: stop.signal });
@@ -74,7 +76,8 @@ describe("runProbe", () => {
       runNext(): unknown {
         calls++;
         if (calls === 1) return 42; // not iterable
-        if (calls === 2) return [createMessage({ aspect: "refused", state: "ok", time: 1 }), createMessage({ aspect: "kept", state: "ok", time: 1 })];
+        if (calls === 2)
+          return [createMessage({ aspect: "refused", state: "ok", time: 1 }), createMessage({ aspect: "kept", state: "ok", time: 1 })];
         return new Promise<unknown[]>(() => undefined);
       },
     } as unknown as ChecksRunner;
@@ -89,7 +92,9 @@ describe("runProbe", () => {
     const stop = new AbortController();
     const running = runProbe({ checks: runner, output: refusing, signal: stop.signal, logger, time: clock, retryMs: 100 });
     await settle();
-    expect(logger.has("ERROR", 'CHECKS.runNext() failed error="CHECKS.runNext() must return an iterable of messages, got 42" retryInMs=100')).toBe(true);
+    expect(
+      logger.has("ERROR", 'CHECKS.runNext() failed error="CHECKS.runNext() must return an iterable of messages, got 42" retryInMs=100'),
+    ).toBe(true);
     await clock.advance(100);
     expect(calls).toBe(3);
     expect(output.sent.map((m) => m.event.name)).toEqual(["kept"]);
@@ -102,9 +107,17 @@ describe("runProbe", () => {
 
   it("validates its options, naming the bad one", async () => {
     const output = memoryOutput();
-    await expect(runProbe({ checks: [] as unknown as ChecksRunner, output })).rejects.toThrow("`checks` must be a Checks scheduler (createChecks()) or an object with runNext(), got []");
-    await expect(runProbe({ checks: createChecks([]), output: {} as Output })).rejects.toThrow("`output` must be an output with send(), got {}");
-    await expect(runProbe({ checks: createChecks([]), output, signal: "stop" as unknown as AbortSignal })).rejects.toThrow(InvalidOptionError);
-    await expect(runProbe({ checks: createChecks([]), output, retryMs: -1 })).rejects.toThrow("`retryMs` must be a finite number of milliseconds >= 0, got -1");
+    await expect(runProbe({ checks: [] as unknown as ChecksRunner, output })).rejects.toThrow(
+      "`checks` must be a Checks scheduler (createChecks()) or an object with runNext(), got []",
+    );
+    await expect(runProbe({ checks: createChecks([]), output: {} as Output })).rejects.toThrow(
+      "`output` must be an output with send(), got {}",
+    );
+    await expect(runProbe({ checks: createChecks([]), output, signal: "stop" as unknown as AbortSignal })).rejects.toThrow(
+      InvalidOptionError,
+    );
+    await expect(runProbe({ checks: createChecks([]), output, retryMs: -1 })).rejects.toThrow(
+      "`retryMs` must be a finite number of milliseconds >= 0, got -1",
+    );
   });
 });

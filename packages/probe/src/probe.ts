@@ -1,6 +1,16 @@
-import { checkOptionKeys, describeValue, durationMsOption, InvalidOptionError, loggerOption, sleep, timeSourceOption, type Logger, type TimeSource } from "@x/core";
-import { ScheduledChecks, type Checks } from "./checks.js";
-import { isChecksRunner, type ChecksRunner } from "./contract.js";
+import {
+  checkOptionKeys,
+  describeValue,
+  durationMsOption,
+  InvalidOptionError,
+  type Logger,
+  loggerOption,
+  sleep,
+  type TimeSource,
+  timeSourceOption,
+} from "@x/core";
+import { type Checks, ScheduledChecks } from "./checks.js";
+import { type ChecksRunner, isChecksRunner } from "./contract.js";
 import { ChecksModuleError } from "./errors.js";
 import type { ProbeMessage } from "./message/types.js";
 import { messageProblem } from "./message/validate.js";
@@ -36,7 +46,8 @@ export interface RunProbeOptions {
 export async function runProbe(options: RunProbeOptions): Promise<void> {
   checkOptionKeys(options, OPTION_KEYS, "runProbe");
   const { checks, output, signal } = (options as Partial<RunProbeOptions> | undefined) ?? {};
-  if (!(checks instanceof ScheduledChecks) && !isChecksRunner(checks)) throw new InvalidOptionError("checks", checks, "must be a Checks scheduler (createChecks()) or an object with runNext()");
+  if (!(checks instanceof ScheduledChecks) && !isChecksRunner(checks))
+    throw new InvalidOptionError("checks", checks, "must be a Checks scheduler (createChecks()) or an object with runNext()");
   if (typeof output?.send !== "function") throw new InvalidOptionError("output", output, `must be an output with send()`);
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError("signal", signal, `must be an AbortSignal`);
   const logger = loggerOption(options.logger);
@@ -44,9 +55,12 @@ export async function runProbe(options: RunProbeOptions): Promise<void> {
   const retryMs = durationMsOption("retryMs", options.retryMs, DEFAULT_RUNNER_RETRY_MS);
   if (checks instanceof ScheduledChecks) {
     // Push mode: each message goes out as it is produced (Checks logs a send that throws).
-    await checks.forward((message) => {
-      output.send(message);
-    }, signal === undefined ? {} : { signal });
+    await checks.forward(
+      (message) => {
+        output.send(message);
+      },
+      signal === undefined ? {} : { signal },
+    );
     return;
   }
   const aborted = (): boolean => signal?.aborted === true;

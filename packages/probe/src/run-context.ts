@@ -1,5 +1,5 @@
-import type { CheckContext } from "./contract.js";
 import type { LogFields, Logger } from "@x/core";
+import type { CheckContext } from "./contract.js";
 
 /** What every run of one check shares: created once per check, not once per run. */
 export interface RunIdentity {

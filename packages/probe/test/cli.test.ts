@@ -3,17 +3,20 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
 import { freePort, runTs, spawnTs } from "@x/test-servers";
-import { Collector } from "./support/collector.js";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "./support/collect.js";
+import { Collector } from "./support/collector.js";
 import { useTempDir } from "./support/temp-dir.js";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const MAIN = join(packageDir, "src/cli/main.ts");
 const fixture = (name: string): string => join(packageDir, "test/fixtures", name);
 const events = (stdout: string): string[] =>
-  stdout.split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { event: { name: string } }).event.name);
+  stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { event: { name: string } }).event.name);
 
 /** Starts x-probe as a daemon, collecting its output; `stop()` sends a signal and resolves with the exit code. */
 function startProbe(args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
@@ -35,7 +38,10 @@ describe("x-probe CLI (subprocess)", () => {
 
   it("--once runs the checks in list order, skips handles and exits 0", async () => {
     const marker = join(dir(), "handle-opened");
-    const result = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--once"], { cwd: packageDir, env: { ...process.env, HANDLE_MARKER: marker } });
+    const result = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--once"], {
+      cwd: packageDir,
+      env: { ...process.env, HANDLE_MARKER: marker },
+    });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(events(result.stdout)).toEqual(["a", "b"]);
@@ -108,7 +114,10 @@ describe("x-probe CLI (subprocess)", () => {
     const collector = new Collector();
     await collector.listen({ port });
     const ran = join(dir(), "ran-sigint");
-    const probe = startProbe(["--checks", fixture("idle-checks.ts"), "--dest", `tcp:127.0.0.1:${port}`], { ...process.env, RAN_MARKER: ran });
+    const probe = startProbe(["--checks", fixture("idle-checks.ts"), "--dest", `tcp:127.0.0.1:${port}`], {
+      ...process.env,
+      RAN_MARKER: ran,
+    });
     await waitFor(() => existsSync(ran));
     expect(await probe.stop("SIGINT")).toBe(0);
     await waitFor(() => collector.lines.length === 1);
@@ -120,13 +129,19 @@ describe("x-probe CLI (subprocess)", () => {
     const port = await freePort();
     const collector = new Collector();
     await collector.listen({ port });
-    const up = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--once", "--destination", `tcp:127.0.0.1:${port}`], { cwd: packageDir });
+    const up = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--once", "--destination", `tcp:127.0.0.1:${port}`], {
+      cwd: packageDir,
+    });
     expect(up.code).toBe(0);
     await waitFor(() => collector.lines.length === 2);
     expect(events(collector.lines.join("\n"))).toEqual(["a", "b"]);
     await collector.stop();
 
-    const down = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--once", "--destination", `tcp:127.0.0.1:${port}`, "--flush-timeout", "300"], { cwd: packageDir });
+    const down = await runTs(
+      MAIN,
+      ["--checks", fixture("list-checks.ts"), "--once", "--destination", `tcp:127.0.0.1:${port}`, "--flush-timeout", "300"],
+      { cwd: packageDir },
+    );
     expect(down.code).toBe(0);
     expect(down.stderr).toContain(`[warning] could not deliver everything in time output=tcp:127.0.0.1:${port} flushTimeoutMs=300`);
     expect(down.stderr).toContain(`closed with undelivered messages output=tcp:127.0.0.1:${port} undelivered=2`);
@@ -142,7 +157,9 @@ describe("x-probe CLI (subprocess)", () => {
 
   it("writes to a file destination", async () => {
     const path = join(dir(), "out.jsonl");
-    const result = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--once", "--destination", `file:${path}`], { cwd: packageDir });
+    const result = await runTs(MAIN, ["--checks", fixture("list-checks.ts"), "--once", "--destination", `file:${path}`], {
+      cwd: packageDir,
+    });
     expect(result.code).toBe(0);
     expect(events(await readFile(path, "utf8"))).toEqual(["a", "b"]);
   });

@@ -3,8 +3,8 @@ import { once } from "node:events";
 import { lstat, readFile, stat, symlink, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
 import { tsNodeArgs } from "@x/test-servers";
+import { describe, expect, it } from "vitest";
 import {
   createMessage,
   createOutput,

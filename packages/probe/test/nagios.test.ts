@@ -1,7 +1,15 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createChecks, createMessage, functionCheck, nagiosCheck, type Command, type NagiosCheckOptions, type ProbeMessage } from "../src/index.js";
+import {
+  type Command,
+  createChecks,
+  createMessage,
+  functionCheck,
+  type NagiosCheckOptions,
+  nagiosCheck,
+  type ProbeMessage,
+} from "../src/index.js";
 import { alive, collectUntil, waitFor } from "./support/collect.js";
 import { recordingLogger } from "./support/log.js";
 import { useTempDir } from "./support/temp-dir.js";
@@ -56,7 +64,15 @@ describe("nagios (real plugin processes)", () => {
     const [message] = await checks.runOnce();
     await checks.close();
     expect(message?.event).toEqual({ name: "load", state: { value: "ok", severity: "expected" }, vset: { a: { value: 1 } } });
-    expect(logger.entries.some((e) => e.level === "WARNING" && e.message === "bad performance data" && e.fields.check === "echo 'OK | a=1 b=10:20'" && e.fields.problem === "'b': bad value \"10:20\"")).toBe(true);
+    expect(
+      logger.entries.some(
+        (e) =>
+          e.level === "WARNING" &&
+          e.message === "bad performance data" &&
+          e.fields.check === "echo 'OK | a=1 b=10:20'" &&
+          e.fields.problem === "'b': bad value \"10:20\"",
+      ),
+    ).toBe(true);
   });
 
   it("an item that cannot be represented, or labelled __proto__/constructor/prototype, is skipped and reported on its own", async () => {
@@ -100,7 +116,9 @@ describe("nagios (real plugin processes)", () => {
   });
 
   it("validates its options, naming the bad one", () => {
-    expect(() => nagiosCheck("true", { ...base, comment: "yes" as unknown as boolean })).toThrow('`comment` must be true or false, got yes');
+    expect(() => nagiosCheck("true", { ...base, comment: "yes" as unknown as boolean })).toThrow(
+      "`comment` must be true or false, got yes",
+    );
     expect(() => nagiosCheck("true", { intervalMs: 1 } as NagiosCheckOptions)).toThrow("`aspect` is required");
     expect(() => nagiosCheck("true", { ...base, maxOutputBytes: 0 })).toThrow("`maxOutputBytes` must be a number >= 1, got 0");
   });
@@ -128,15 +146,22 @@ describe("nagios (real plugin processes)", () => {
     // The plugin starts a grandchild, so killing only the shell would not be enough.
     const hung = nagiosCheck(`sleep 600 & echo $! > ${pidFile}; wait`, { aspect: "hung", intervalMs: 600_000, timeoutMs: 3_000 });
     let whileHung = 0;
-    const ticker = functionCheck(async () => {
-      const pid = Number(await readFile(pidFile, "utf8").catch(() => "0"));
-      if (pid > 0 && alive(pid)) whileHung++;
-      return createMessage({ aspect: "tick", value: whileHung });
-    }, { intervalMs: 20 });
+    const ticker = functionCheck(
+      async () => {
+        const pid = Number(await readFile(pidFile, "utf8").catch(() => "0"));
+        if (pid > 0 && alive(pid)) whileHung++;
+        return createMessage({ aspect: "tick", value: whileHung });
+      },
+      { intervalMs: 20 },
+    );
     const checks = createChecks([hung, ticker]);
     const messages = await collectUntil(checks, (m) => m.some((x) => x.event.name === "hung"));
     const failure = messages.find((x) => x.event.name === "hung");
-    expect(failure?.event).toEqual({ name: "hung", state: { value: "unknown", severity: "error" }, comment: "plugin timed out after 3000 ms" });
+    expect(failure?.event).toEqual({
+      name: "hung",
+      state: { value: "unknown", severity: "error" },
+      comment: "plugin timed out after 3000 ms",
+    });
     expect(whileHung).toBeGreaterThan(0);
     const grandchild = Number(await readFile(pidFile, "utf8"));
     await waitFor(() => !alive(grandchild));

@@ -1,7 +1,7 @@
 import { connect } from "@nats-io/transport-node";
-import { describe, expect, it } from "vitest";
 import { startNatsServer } from "@x/test-servers";
-import { createChecks, createMessage, functionCheck, publisherOutput, runProbe, type ProbeMessage } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { createChecks, createMessage, functionCheck, type ProbeMessage, publisherOutput, runProbe } from "../src/index.js";
 
 describe("publisherOutput with a NATS connection (real nats-server)", () => {
   it("delivers probe messages to a subscriber, one JSON document per NATS message", async () => {
@@ -16,11 +16,17 @@ describe("publisherOutput with a NATS connection (real nats-server)", () => {
     await nc.flush();
 
     const output = publisherOutput({
-      publisher: { publish: ({ subject, payload }) => { nc.publish(subject, payload); } },
+      publisher: {
+        publish: ({ subject, payload }) => {
+          nc.publish(subject, payload);
+        },
+      },
       subject: (m) => `probe.${m.event.name}`,
     });
     let n = 0;
-    const checks = createChecks([functionCheck(() => createMessage({ aspect: "counter", value: ++n, location: { host: "h" } }), { intervalMs: 10 })]);
+    const checks = createChecks([
+      functionCheck(() => createMessage({ aspect: "counter", value: ++n, location: { host: "h" } }), { intervalMs: 10 }),
+    ]);
     const stop = new AbortController();
     const running = runProbe({ checks, output, signal: stop.signal });
     while (received.length < 3) {

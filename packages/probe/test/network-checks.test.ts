@@ -1,9 +1,9 @@
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
-import { createServer as createTcpServer, type Server as TcpServer, type Socket } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "@x/test-servers";
+import { createServer as createTcpServer, type Socket, type Server as TcpServer } from "node:net";
 import { silentLogger } from "@x/core";
-import { CheckTimeoutError, createChecks, httpCheck, tcpCheck, type Checks, type ProbeMessage } from "../src/index.js";
+import { freePort } from "@x/test-servers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Checks, CheckTimeoutError, createChecks, httpCheck, type ProbeMessage, tcpCheck } from "../src/index.js";
 
 async function listen(server: HttpServer | TcpServer): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -82,7 +82,9 @@ describe("httpCheck (real HTTP server)", () => {
     expect(() => httpCheck("not a url", { intervalMs: 1 })).toThrow("`url` is not a URL");
     expect(() => httpCheck("ftp://x/", { intervalMs: 1 })).toThrow("`url` must be http: or https:");
     expect(() => httpCheck(base, { intervalMs: 1, expectStatus: 200 as unknown as number[] })).toThrow("`expectStatus`");
-    expect(() => httpCheck(base, { intervalMs: 1, headers: { "x-retries": 3 } as unknown as Record<string, string> })).toThrow("`headers.x-retries` must be a string, got 3");
+    expect(() => httpCheck(base, { intervalMs: 1, headers: { "x-retries": 3 } as unknown as Record<string, string> })).toThrow(
+      "`headers.x-retries` must be a string, got 3",
+    );
     expect(() => httpCheck(base, { intervalMs: 1, maxBodyBytes: -1 })).toThrow("`maxBodyBytes` must be a number >= 0, got -1");
   });
 });
@@ -116,14 +118,18 @@ describe("tcpCheck (real TCP server)", () => {
     controller.abort(timeout);
     await expect(running).rejects.toBe(timeout);
     const reported = check.failureMessages?.({ kind: "timeout", error: timeout, id: 0, name: "db" });
-    expect(reported).toMatchObject({ event: { name: "db", state: { value: "critical", severity: "error" }, comment: "timed out after 300 ms" } });
+    expect(reported).toMatchObject({
+      event: { name: "db", state: { value: "critical", severity: "error" }, comment: "timed out after 300 ms" },
+    });
     expect(reported).toMatchObject({ event: { vset: { connect_time: { value: null, unit: "ms" } } } });
     await new Promise((resolve) => server.close(resolve));
   });
 
   it("validates the target", () => {
     expect(() => tcpCheck({ host: "", port: 1 }, { intervalMs: 1 })).toThrow("`target.host`");
-    expect(() => tcpCheck({ host: "x", port: 70_000 }, { intervalMs: 1 })).toThrow("`target.port` must be a port number 1-65535, got 70000");
+    expect(() => tcpCheck({ host: "x", port: 70_000 }, { intervalMs: 1 })).toThrow(
+      "`target.port` must be a port number 1-65535, got 70000",
+    );
     expect(tcpCheck({ host: "::1", port: 22 }, { intervalMs: 1 }).checkName?.()).toBe("tcp [::1]:22");
   });
 });

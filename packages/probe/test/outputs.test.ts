@@ -3,20 +3,20 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
-import { describe, expect, it } from "vitest";
 import { freePort } from "@x/test-servers";
+import { describe, expect, it } from "vitest";
 import {
   createMessage,
   fileOutput,
   InvalidOptionError,
+  type Logger,
   OutputClosedError,
+  type ProbeMessage,
+  type PublishedMessage,
   publisherOutput,
   stdoutOutput,
   streamOutput,
   udpOutput,
-  type Logger,
-  type ProbeMessage,
-  type PublishedMessage,
 } from "../src/index.js";
 import { waitFor } from "./support/collect.js";
 import { recordingLogger } from "./support/log.js";
@@ -33,9 +33,12 @@ describe("streamOutput / stdout", () => {
     await output.flush();
     await output.close();
     expect(text.endsWith("\n")).toBe(true);
-    expect(text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as unknown)).toEqual([
-      { v: 3, time: 1000, location: { host: "h" }, event: { name: "uptime", vset: { value: { value: 1.5 } } } },
-    ]);
+    expect(
+      text
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([{ v: 3, time: 1000, location: { host: "h" }, event: { name: "uptime", vset: { value: { value: 1.5 } } } }]);
     expect(output.stats()).toEqual({ sent: 1, dropped: 0, pending: 0 });
     expect(stream.writableEnded).toBe(false);
   });
@@ -73,7 +76,9 @@ describe("streamOutput / stdout", () => {
     for (let i = 1; i <= 10; i++) output.send(numbered(i));
     expect(output.stats()).toEqual({ sent: 0, dropped: 7, pending: 3 });
     expect(logger.lines).toHaveLength(1);
-    expect(logger.lines[0]).toMatch(/^WARNING message dropped output=stream error="not keeping up \(\d+ bytes waiting\); dropping messages" dropped=1$/);
+    expect(logger.lines[0]).toMatch(
+      /^WARNING message dropped output=stream error="not keeping up \(\d+ bytes waiting\); dropping messages" dropped=1$/,
+    );
     while (done.length > 0) {
       done.shift()?.();
       await new Promise((resolve) => setImmediate(resolve));
@@ -95,9 +100,16 @@ describe("streamOutput / stdout", () => {
     output.send(numbered(3));
     await output.flush();
     expect(output.stats()).toEqual({ sent: 1, dropped: 2, pending: 0 });
-    expect(text.split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { event: { vset: { value: { value: number } } } }).event.vset.value.value)).toEqual([3]);
+    expect(
+      text
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { event: { vset: { value: { value: number } } } }).event.vset.value.value),
+    ).toEqual([3]);
     expect(logger.lines).toHaveLength(2);
-    expect(logger.lines.every((l) => l.startsWith('WARNING message dropped output=stream error="cannot encode a message as JSON: '))).toBe(true);
+    expect(logger.lines.every((l) => l.startsWith('WARNING message dropped output=stream error="cannot encode a message as JSON: '))).toBe(
+      true,
+    );
   });
 
   it("validates its options, naming the bad one", () => {
@@ -127,7 +139,9 @@ describe("fileOutput", () => {
       await b.flush();
       await b.close();
       const lines = (await readFile(path, "utf8")).split("\n").filter(Boolean);
-      expect(lines.map((l) => (JSON.parse(l) as { event: { vset: { value: { value: number } } } }).event.vset.value.value)).toEqual([1, 2, 3]);
+      expect(lines.map((l) => (JSON.parse(l) as { event: { vset: { value: { value: number } } } }).event.vset.value.value)).toEqual([
+        1, 2, 3,
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -157,7 +171,9 @@ describe("udpOutput (real datagram socket)", () => {
     for (const i of [1, 2, 3]) output.send(numbered(i));
     await output.flush();
     await waitFor(() => received.length === 3);
-    expect(received.map((d) => (JSON.parse(d) as { event: { vset: { value: { value: number } } } }).event.vset.value.value).sort()).toEqual([1, 2, 3]);
+    expect(received.map((d) => (JSON.parse(d) as { event: { vset: { value: { value: number } } } }).event.vset.value.value).sort()).toEqual(
+      [1, 2, 3],
+    );
     expect(received.every((d) => d.endsWith("\n"))).toBe(true);
     expect(output.stats()).toEqual({ sent: 3, dropped: 0, pending: 0 });
     await output.close();
@@ -194,7 +210,8 @@ describe("publisherOutput", () => {
       logger,
       publisher: {
         publish: ({ payload }) => {
-          const value = (JSON.parse(new TextDecoder().decode(payload)) as { event: { vset: { value: { value: number } } } }).event.vset.value.value;
+          const value = (JSON.parse(new TextDecoder().decode(payload)) as { event: { vset: { value: { value: number } } } }).event.vset
+            .value.value;
           if (value === 1) return new Promise<void>((resolve) => (resolveFirst = resolve));
           if (value === 2) return Promise.reject(new Error("no route"));
           throw new Error("sync failure");
@@ -210,7 +227,9 @@ describe("publisherOutput", () => {
     await flushing;
     expect(output.stats()).toEqual({ sent: 1, dropped: 2, pending: 0 });
     expect(logger.lines).toHaveLength(1);
-    expect(logger.lines[0]).toMatch(/^WARNING message dropped output=publisher:probe error="publish failed: (no route|sync failure)" dropped=1$/);
+    expect(logger.lines[0]).toMatch(
+      /^WARNING message dropped output=publisher:probe error="publish failed: (no route|sync failure)" dropped=1$/,
+    );
     await output.close();
   });
 

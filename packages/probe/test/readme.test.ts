@@ -1,11 +1,11 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createTcpServer, type Server } from "node:net";
-import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, expect } from "vitest";
-import { runTs, runTsSnippet, startNatsServer, type CodeBlock, type RunResult } from "@x/test-servers";
+import { type CodeBlock, type RunResult, runTs, runTsSnippet, startNatsServer } from "@x/test-servers";
 import { describeReadmeExamples } from "@x/test-servers/vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { ProbeMessage } from "../src/index.js";
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -20,7 +20,9 @@ const expectations: ((stdout: string) => void)[] = [
   (out) => {
     const [first, second] = lines(out);
     expect(first).toBe('{"v":3,"time":1700000000,"location":{"host":"web1"},"event":{"name":"uptime","vset":{"value":{"value":1.5}}}}');
-    expect(second).toMatch(/^\{"v":3,"time":\d+,"location":\{\},"event":\{"name":"users\(\)","state":\{"value":"unknown","severity":"error"\},"comment":"raised exception: cannot count users"\}\}$/);
+    expect(second).toMatch(
+      /^\{"v":3,"time":\d+,"location":\{\},"event":\{"name":"users\(\)","state":\{"value":"unknown","severity":"error"\},"comment":"raised exception: cannot count users"\}\}$/,
+    );
   },
   // checks.ts, run through x-probe --once
   (out) => {
@@ -31,17 +33,31 @@ const expectations: ((stdout: string) => void)[] = [
     expect(messages[1]?.event.state).toEqual({ value: "ok", severity: "expected" });
     expect(messages[2]?.event).toEqual({
       name: "load",
-      vset: { load1: { value: 0.3, threshold_high: [{ name: "warning", value: 5, severity: "warning" }, { name: "critical", value: 10, severity: "error" }], min: 0 } },
+      vset: {
+        load1: {
+          value: 0.3,
+          threshold_high: [
+            { name: "warning", value: 5, severity: "warning" },
+            { name: "critical", value: 10, severity: "error" },
+          ],
+          min: 0,
+        },
+      },
     });
     expect(messages[3]?.event.vset?.value?.unit).toBe("B");
   },
   // A check and a handle written by hand
   (out) => {
-    expect(lines(out)).toEqual(["runs=1 shot=2 shot=1", "warn: handle reached EOF { handle: 'H-1/TwoShot', id: 1, reason: 'no more', reopenInMs: 60000 }"]);
+    expect(lines(out)).toEqual([
+      "runs=1 shot=2 shot=1",
+      "warn: handle reached EOF { handle: 'H-1/TwoShot', id: 1, reason: 'no more', reopenInMs: 60000 }",
+    ]);
   },
   // runProbe
   (out) => {
-    expect(lines(out)).toEqual([1, 2, 3].map((n) => `{"v":3,"time":1,"location":{},"event":{"name":"tick","vset":{"value":{"value":${n}}}}}`));
+    expect(lines(out)).toEqual(
+      [1, 2, 3].map((n) => `{"v":3,"time":1,"location":{},"event":{"name":"tick","vset":{"value":{"value":${n}}}}}`),
+    );
   },
   // Messages
   (out) => {
@@ -65,7 +81,9 @@ const expectations: ((stdout: string) => void)[] = [
   },
   // NATS publisher
   (out) => {
-    expect(lines(out)).toEqual(['probe.heartbeat {"v":3,"time":1700000000,"location":{},"event":{"name":"heartbeat","state":{"value":"ok"}}}']);
+    expect(lines(out)).toEqual([
+      'probe.heartbeat {"v":3,"time":1700000000,"location":{},"event":{"name":"heartbeat","state":{"value":"ok"}}}',
+    ]);
   },
 ];
 

@@ -1,7 +1,15 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createChecks, CommandError, createMessage, shellCommand, shellStream, type CommandResult, type ProbeMessage } from "../src/index.js";
+import {
+  CommandError,
+  type CommandResult,
+  createChecks,
+  createMessage,
+  type ProbeMessage,
+  shellCommand,
+  shellStream,
+} from "../src/index.js";
 import { alive, collectUntil, waitFor } from "./support/collect.js";
 import { recordingLogger } from "./support/log.js";
 import { useTempDir } from "./support/temp-dir.js";
@@ -34,12 +42,17 @@ describe("shellCommand (real processes)", () => {
     expect(seen[0]?.[2]).toMatchObject({ stderr: "err\n", exitCode: 3, signal: null });
     expect(seen[1]?.[1]).toBe(-15);
     expect(seen[1]?.[2]).toMatchObject({ exitCode: null, signal: "SIGTERM" });
-    expect(messages.map((m) => [m.location, m.event.vset?.value?.value])).toEqual([[{ host: "h" }, 3], [{}, -15]]);
+    expect(messages.map((m) => [m.location, m.event.vset?.value?.value])).toEqual([
+      [{ host: "h" }, 3],
+      [{}, -15],
+    ]);
   });
 
   it("kills a command whose output exceeds the limit and reports the failure", async () => {
     const logger = recordingLogger();
-    const checks = createChecks([shellCommand("yes", () => [], { intervalMs: 1_000, maxOutputBytes: 10_000, aspect: "flood" })], { logger });
+    const checks = createChecks([shellCommand("yes", () => [], { intervalMs: 1_000, maxOutputBytes: 10_000, aspect: "flood" })], {
+      logger,
+    });
     const [failure] = await checks.runOnce();
     await checks.close();
     expect(failure?.event).toMatchObject({ name: "flood", state: { value: "unknown", severity: "error" } });
@@ -49,7 +62,17 @@ describe("shellCommand (real processes)", () => {
   it("a command that outlives its timeout is killed and reported as a failure", async () => {
     const logger = recordingLogger();
     const pidFile = join(dir(), "slow.pid");
-    const checks = createChecks([shellCommand(`echo $$ > ${pidFile}; exec sleep 600`, () => [], { intervalMs: 1_000, timeoutMs: 1_000, aspect: "slow", name: "slow" })], { logger });
+    const checks = createChecks(
+      [
+        shellCommand(`echo $$ > ${pidFile}; exec sleep 600`, () => [], {
+          intervalMs: 1_000,
+          timeoutMs: 1_000,
+          aspect: "slow",
+          name: "slow",
+        }),
+      ],
+      { logger },
+    );
     const [failure] = await checks.runOnce();
     await checks.close();
     expect(failure?.event).toEqual({ name: "slow", state: { value: "unknown", severity: "error" }, comment: "timed out after 1000 ms" });
@@ -60,7 +83,9 @@ describe("shellCommand (real processes)", () => {
   });
 
   it("validates its options", () => {
-    expect(() => shellCommand("x", () => [], { intervalMs: 1, env: { A: 1 } as unknown as Record<string, string> })).toThrow("`env.A` must be a string, got 1");
+    expect(() => shellCommand("x", () => [], { intervalMs: 1, env: { A: 1 } as unknown as Record<string, string> })).toThrow(
+      "`env.A` must be a string, got 1",
+    );
     expect(() => shellCommand("x", () => [], { intervalMs: 1, cwd: "" })).toThrow("`cwd` must be a non-empty string");
     expect(() => shellCommand("", () => [], { intervalMs: 1 })).toThrow("`command` is an empty string");
     expect(() => shellCommand([], () => [], { intervalMs: 1 })).toThrow("`command` must be a string or a non-empty list of strings");
@@ -109,7 +134,9 @@ describe("shellStream (real processes)", () => {
     const checks = createChecks([shellStream(script, { name: "s" })], { logger });
     const messages = await collectUntil(checks, (m) => m.length >= 2);
     expect(names(messages)).toEqual(["a", "b"]);
-    expect(logger.lines.some((l) => l.startsWith('WARNING handle reported an error handle=s id=0 error="cannot parse line \\"not json\\"'))).toBe(true);
+    expect(
+      logger.lines.some((l) => l.startsWith('WARNING handle reported an error handle=s id=0 error="cannot parse line \\"not json\\"')),
+    ).toBe(true);
     await checks.close();
   });
 
@@ -142,10 +169,15 @@ describe("shellStream (real processes)", () => {
 
   it("an unstartable command is retried with backoff", async () => {
     const logger = recordingLogger();
-    const checks = createChecks([shellStream(["/nonexistent/stream"], { name: "missing" })], { logger, reopen: { initialMs: 20, maxMs: 20 } });
+    const checks = createChecks([shellStream(["/nonexistent/stream"], { name: "missing" })], {
+      logger,
+      reopen: { initialMs: 20, maxMs: 20 },
+    });
     checks.start();
     await waitFor(() => logger.has("WARNING", "handle reopen failed handle=missing"));
-    expect(logger.lines[0]).toMatch(/^WARNING handle start failed handle=missing id=0 error="spawn \/nonexistent\/stream ENOENT" reopenInMs=\d+$/);
+    expect(logger.lines[0]).toMatch(
+      /^WARNING handle start failed handle=missing id=0 error="spawn \/nonexistent\/stream ENOENT" reopenInMs=\d+$/,
+    );
     await checks.close();
   });
 });

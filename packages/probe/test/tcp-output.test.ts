@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
 import { freePort } from "@x/test-servers";
-import { createMessage, tcpOutput, unixOutput, type ProbeMessage } from "../src/index.js";
-import { Collector } from "./support/collector.js";
+import { describe, expect, it } from "vitest";
+import { createMessage, type ProbeMessage, tcpOutput, unixOutput } from "../src/index.js";
 import { waitFor } from "./support/collect.js";
+import { Collector } from "./support/collector.js";
 import { FakeClock } from "./support/fake-clock.js";
 import { recordingLogger } from "./support/log.js";
 
@@ -44,7 +44,12 @@ describe("tcpOutput (real sockets)", () => {
     await output.flush();
     await waitFor(() => first.lines.length === 500);
 
-    const disconnected = new Promise<void>((resolve) => { const off = output.on("disconnected", () => { off(); resolve(); }); });
+    const disconnected = new Promise<void>((resolve) => {
+      const off = output.on("disconnected", () => {
+        off();
+        resolve();
+      });
+    });
     await first.stop();
     await disconnected;
     for (const i of range(501, 1_000)) output.send(numbered(i));
@@ -90,7 +95,13 @@ describe("tcpOutput (real sockets)", () => {
     const logger = recordingLogger();
     const lineBytes = Buffer.byteLength(`${JSON.stringify(numbered(100))}\n`);
     const output = tcpOutput({
-      host: "127.0.0.1", port, logger, time: clock, spoolBytes: 10 * lineBytes, warnIntervalMs: 30_000, reconnect: { initialMs: 1_000, maxMs: 1_000, jitter: 0 },
+      host: "127.0.0.1",
+      port,
+      logger,
+      time: clock,
+      spoolBytes: 10 * lineBytes,
+      warnIntervalMs: 30_000,
+      reconnect: { initialMs: 1_000, maxMs: 1_000, jitter: 0 },
     });
     const dropped: number[] = [];
     output.on("dropped", ({ count }) => dropped.push(count));
@@ -100,7 +111,10 @@ describe("tcpOutput (real sockets)", () => {
     expect(warnings()).toEqual([`WARNING dropped pending messages output=tcp:127.0.0.1:${port} dropped=1`]);
     await clock.advance(30_000);
     output.send(numbered(115));
-    expect(warnings()).toEqual([`WARNING dropped pending messages output=tcp:127.0.0.1:${port} dropped=1`, `WARNING dropped pending messages output=tcp:127.0.0.1:${port} dropped=5`]);
+    expect(warnings()).toEqual([
+      `WARNING dropped pending messages output=tcp:127.0.0.1:${port} dropped=1`,
+      `WARNING dropped pending messages output=tcp:127.0.0.1:${port} dropped=5`,
+    ]);
     expect(dropped).toEqual([1, 1, 1, 1, 1, 1]);
 
     const collector = new Collector();

@@ -14,12 +14,12 @@
  */
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import type { FiveBeansClient } from "../src/protocol/fivebeans.js";
-import { Queue as BullQueue, Worker as BullWorker } from "bullmq";
 import { compare, machine } from "@x/bench";
 import { startBeanstalkd } from "@x/test-servers";
 import { createWorker } from "@x/worker";
+import { Queue as BullQueue, Worker as BullWorker } from "bullmq";
 import { createBeanstalkQueue } from "../src/index.js";
+import type { FiveBeansClient } from "../src/protocol/fivebeans.js";
 import { PUT_WINDOW } from "../src/protocol/session.js";
 import { connectFivebeans } from "../test/helpers.js";
 
@@ -41,10 +41,17 @@ async function connect(tube: string, role: "producer" | "consumer"): Promise<Fiv
         else reject(new Error(err));
       });
     });
-  if (role === "producer") await call((done) => { client.use(tube, done); });
+  if (role === "producer")
+    await call((done) => {
+      client.use(tube, done);
+    });
   else {
-    await call((done) => { client.watch(tube, done); });
-    await call((done) => { client.ignore("default", done); });
+    await call((done) => {
+      client.watch(tube, done);
+    });
+    await call((done) => {
+      client.ignore("default", done);
+    });
   }
   return client;
 }
@@ -82,7 +89,9 @@ async function rawFivebeans(): Promise<number> {
     let acknowledged = 0;
     const putNext = (): void => {
       const i = sent++;
-      const body = Buffer.from(JSON.stringify({ id: String(i), header: { request_type: "noop", priority: 65_536, attempts: 0 }, body: { payload: i } }));
+      const body = Buffer.from(
+        JSON.stringify({ id: String(i), header: { request_type: "noop", priority: 65_536, attempts: 0 }, body: { payload: i } }),
+      );
       producer.put(65_536, 0, 60, body, (err) => {
         if (err !== null) {
           reject(new Error(err));
@@ -161,7 +170,10 @@ async function bullmq(): Promise<number> {
 
 /** beanstalkd's CPU time so far, in ms (utime + stime from /proc, in clock ticks of 10 ms). */
 function serverCpuMs(): number {
-  const fields = readFileSync(`/proc/${String(server.pid)}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  const fields =
+    readFileSync(`/proc/${String(server.pid)}/stat`, "utf8")
+      .split(") ")[1]
+      ?.split(" ") ?? [];
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { createMessage, encode } from "@x/message";
+import { describe, expect, it } from "vitest";
 import { readJobBody } from "./interop.js";
 
 const read = (body: string | Buffer, id = 42) => readJobBody(id, typeof body === "string" ? Buffer.from(body) : body);

@@ -1,4 +1,4 @@
-import { createMessage, decode, InvalidMessageError, QueueError, type Message } from "@x/message";
+import { createMessage, decode, InvalidMessageError, type Message, QueueError } from "@x/message";
 
 /** Which producer's format a job body was in. */
 export type BodyFormat = "message" | "pulpo-without-id" | "fivebeans";
@@ -8,18 +8,14 @@ export type BodyReading =
   | { readonly kind: "message"; readonly format: BodyFormat; readonly message: Message }
   | { readonly kind: "foreign"; readonly reason: string };
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 const ENVELOPE_KEYS: ReadonlySet<string> = new Set(["type", "payload"]);
 
 /** fivebeans' worker format: `{"type": "<handler>", "payload": <anything>}` and nothing else. */
 function isFivebeansEnvelope(value: unknown): value is { type: string; payload?: unknown } {
   return (
-    isObject(value) &&
-    typeof value.type === "string" &&
-    value.type.length > 0 &&
-    Object.keys(value).every((key) => ENVELOPE_KEYS.has(key))
+    isObject(value) && typeof value.type === "string" && value.type.length > 0 && Object.keys(value).every((key) => ENVELOPE_KEYS.has(key))
   );
 }
 

@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
 import { InvalidOptionError, silentLogger } from "@x/core";
-import { resolveOptions, type BeanstalkQueueOptions } from "./options.js";
+import { describe, expect, it } from "vitest";
+import { type BeanstalkQueueOptions, resolveOptions } from "./options.js";
 
 function optionOf(options: unknown): string {
   try {

@@ -1,4 +1,4 @@
-import { checkOptionKeys, durationMsOption, integerOption, InvalidOptionError, loggerOption, type Logger } from "@x/core";
+import { checkOptionKeys, durationMsOption, InvalidOptionError, integerOption, type Logger, loggerOption } from "@x/core";
 import { tubeNameProblem } from "./tube.js";
 
 /** beanstalkd's address when the options do not say. */
@@ -158,7 +158,8 @@ export function resolveOptions(options: BeanstalkQueueOptions): ResolvedOptions 
     reconnectDelayMs,
     maxReconnectDelayMs,
     reserveSliceSeconds: Math.floor(
-      durationMsOption("reserveSliceMs", options.reserveSliceMs, DEFAULT_RESERVE_SLICE_MS, { min: 1_000, max: MAX_RESERVE_SLICE_MS }) / 1000,
+      durationMsOption("reserveSliceMs", options.reserveSliceMs, DEFAULT_RESERVE_SLICE_MS, { min: 1_000, max: MAX_RESERVE_SLICE_MS }) /
+        1000,
     ),
     prefetch: integerOption("prefetch", options.prefetch, DEFAULT_PREFETCH, 0, 1_000),
     logger: loggerOption(options.logger),

@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createMessage } from "@x/message";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { PrefetchBuffer } from "./prefetch.js";
 import type { BeanstalkReservation } from "./reservation.js";
 

@@ -1,36 +1,36 @@
-import { Emitter, sleep, systemTime, type Listener, type Unsubscribe } from "@x/core";
+import { Emitter, type Listener, sleep, systemTime, type Unsubscribe } from "@x/core";
 import {
   ConnectionError,
   createMessage,
   encode,
   InvalidArgumentError,
   InvalidMessageError,
+  type JobInfo,
   JobTooBigError,
   MAX_PRIORITY,
-  QueueClosedError,
-  TimeoutError,
-  withHeader,
-  type JobInfo,
   type Message,
   type MessageInit,
   type QueueAdapter,
   type QueueCapabilities,
+  QueueClosedError,
   type QueueStats,
   type Reservation,
   type ReserveOptions,
+  TimeoutError,
+  withHeader,
 } from "@x/message";
 import { BeanstalkCommandError, JobReservedElsewhereError } from "./errors.js";
-import { EVENT_NAMES, type BeanstalkQueueEvents } from "./events.js";
+import { type BeanstalkQueueEvents, EVENT_NAMES } from "./events.js";
 import { readJobBody } from "./interop.js";
-import { MAX_SECONDS, resolveOptions, toSeconds, type BeanstalkQueueOptions, type ResolvedOptions } from "./options.js";
+import { LeaseWatch } from "./lease-watch.js";
+import { type BeanstalkQueueOptions, MAX_SECONDS, type ResolvedOptions, resolveOptions, toSeconds } from "./options.js";
+import { PrefetchBuffer } from "./prefetch.js";
 import { reconnectDelay } from "./protocol/backoff.js";
 import { Connection, ConnectionClosedError } from "./protocol/connection.js";
-import type { Session, RawJob } from "./protocol/session.js";
+import type { RawJob, Session } from "./protocol/session.js";
 import type { JobStats } from "./protocol/stats.js";
-import { LeaseWatch } from "./lease-watch.js";
 import { BeanstalkReservation, type ReservationHost } from "./reservation.js";
 import { ReserverPool } from "./reserver-pool.js";
-import { PrefetchBuffer } from "./prefetch.js";
 
 /** A reserve with less than a second left polls this often (beanstalkd's timeouts are whole seconds). */
 const SUB_SECOND_POLL_MS = 50;
@@ -349,7 +349,12 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     }
   }
 
-  async #reserveOn(connection: Connection, started: number, deadline: number, signal: AbortSignal | undefined): Promise<BeanstalkReservation | null> {
+  async #reserveOn(
+    connection: Connection,
+    started: number,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<BeanstalkReservation | null> {
     const o = this.#options;
     // Past this point a lost connection is reported instead of retried. It is at least
     // connectTimeoutMs, so that a short reserve still rides out a quick server restart.

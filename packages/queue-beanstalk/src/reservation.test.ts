@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createMessage, LeaseLostError } from "@x/message";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LeaseWatch } from "./lease-watch.js";
 import type { Connection } from "./protocol/connection.js";
 import type { Session } from "./protocol/session.js";

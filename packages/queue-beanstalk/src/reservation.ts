@@ -3,16 +3,16 @@ import {
   ConnectionError,
   InvalidArgumentError,
   LeaseLostError,
+  type Message,
   normalizePriority,
   QueueClosedError,
-  TimeoutError,
-  type Message,
   type ReleaseOptions,
   type Reservation,
+  TimeoutError,
 } from "@x/message";
 import { BeanstalkCommandError } from "./errors.js";
-import { MAX_SECONDS, toSeconds } from "./options.js";
 import type { LeaseWatch } from "./lease-watch.js";
+import { MAX_SECONDS, toSeconds } from "./options.js";
 import type { Connection } from "./protocol/connection.js";
 import type { Session } from "./protocol/session.js";
 
@@ -189,7 +189,9 @@ export class BeanstalkReservation implements Reservation {
     const id = String(this.jobId);
     if (this.#host.isClosed()) return new QueueClosedError(this.#host.queueName, { cause: err });
     if (err instanceof BeanstalkCommandError && err.reply === "NOT_FOUND") {
-      return new LeaseLostError(id, `cannot ${action}: the lease ran out and the job was handed out again, or it was deleted`, { cause: err });
+      return new LeaseLostError(id, `cannot ${action}: the lease ran out and the job was handed out again, or it was deleted`, {
+        cause: err,
+      });
     }
     if (err instanceof ConnectionError || err instanceof TimeoutError) {
       return new LeaseLostError(id, `cannot ${action}: the connection that reserved it was lost, so beanstalkd put the job back`, {

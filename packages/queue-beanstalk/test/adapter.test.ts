@@ -1,15 +1,15 @@
 import { createServer } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
 import { AdapterError, InvalidArgumentError, InvalidMessageError, JobTooBigError, LeaseLostError, QueueClosedError } from "@x/message";
 import { startBeanstalkd } from "@x/test-servers";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   BeanstalkCommandError,
-  createBeanstalkQueue,
-  InvalidOptionError,
-  JobReservedElsewhereError,
   type BeanstalkQueue,
   type BeanstalkQueueEvents,
   type BeanstalkQueueOptions,
+  createBeanstalkQueue,
+  InvalidOptionError,
+  JobReservedElsewhereError,
 } from "../src/index.js";
 import { Session } from "../src/protocol/session.js";
 import { until } from "./helpers.js";

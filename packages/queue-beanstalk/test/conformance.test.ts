@@ -1,7 +1,7 @@
-import { afterAll, beforeAll } from "vitest";
 import { describeQueueAdapter } from "@x/message/testing";
-import { startBeanstalkd, type RunningServer } from "@x/test-servers";
-import { createBeanstalkQueue, type BeanstalkQueue } from "../src/index.js";
+import { type RunningServer, startBeanstalkd } from "@x/test-servers";
+import { afterAll, beforeAll } from "vitest";
+import { type BeanstalkQueue, createBeanstalkQueue } from "../src/index.js";
 import { freshTube } from "./helpers.js";
 
 let server: RunningServer;
@@ -14,8 +14,7 @@ afterAll(async () => {
 
 describeQueueAdapter(
   "beanstalk",
-  ({ leaseMs }) =>
-    createBeanstalkQueue({ host: server.host, port: server.port, tube: freshTube(), ttrMs: leaseMs }),
+  ({ leaseMs }) => createBeanstalkQueue({ host: server.host, port: server.port, tube: freshTube(), ttrMs: leaseMs }),
   {
     leaseMs: 1000,
     share: (queue) => {

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { fileURLToPath } from "node:url";
+import { type ChildProcess, spawnTs } from "@x/test-servers";
 import { FiveBeansClient } from "../src/protocol/fivebeans.js";
-import { spawnTs, type ChildProcess } from "@x/test-servers";
 
 /** A tube of its own for each test, so tests on one server never see each other's jobs. */
 export function freshTube(prefix = "t"): string {

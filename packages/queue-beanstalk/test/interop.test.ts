@@ -2,9 +2,10 @@
  * Jobs put by other producers share the tube: fivebeans' own worker envelope, pulpo messages
  * without an id, and bodies that are neither. None of them may stop the loop.
  */
-import { describe, expect, it } from "vitest";
+
 import { InvalidMessageError } from "@x/message";
 import { createWorker } from "@x/worker";
+import { describe, expect, it } from "vitest";
 import type { BeanstalkQueue, BeanstalkQueueEvents } from "../src/index.js";
 import { connectFivebeans, freshTube } from "./helpers.js";
 import { useQueues } from "./queues.js";
@@ -53,7 +54,9 @@ describe("interop with other producers", () => {
 
   it("reads a pulpo message put without an id, with pulpo's date format", async () => {
     const tube = freshTube();
-    const [id] = await putRaw(tube, ['{"header":{"request_type":"upper","delay":"2023-12-10 17:00:00.250000"},"body":{"payload":"hello"}}']);
+    const [id] = await putRaw(tube, [
+      '{"header":{"request_type":"upper","delay":"2023-12-10 17:00:00.250000"},"body":{"payload":"hello"}}',
+    ]);
     const job = await queueFor(tube).reserve();
     expect(job?.message.id).toBe(id);
     expect(job?.message.header.requestType).toBe("upper");

@@ -1,6 +1,7 @@
 /** The `prefetch` option: jobs reserved ahead of `reserve()` calls, and what it costs. */
-import { describe, expect, it } from "vitest";
+
 import { createWorker } from "@x/worker";
+import { describe, expect, it } from "vitest";
 import type { BeanstalkQueue, BeanstalkQueueOptions } from "../src/index.js";
 import { until } from "./helpers.js";
 import { useQueues } from "./queues.js";

@@ -1,8 +1,8 @@
 import { createServer, type Server, type Socket } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AdapterError, ConnectionError, TimeoutError } from "@x/message";
 import { Emitter, silentLogger, systemTime } from "@x/core";
-import { freePort, startBeanstalkd, type RunningServer } from "@x/test-servers";
+import { AdapterError, ConnectionError, TimeoutError } from "@x/message";
+import { freePort, type RunningServer, startBeanstalkd } from "@x/test-servers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BeanstalkCommandError } from "../src/errors.js";
 import { Connection, ConnectionClosedError, type ConnectionEvents } from "../src/protocol/connection.js";
 import { PUT_WINDOW, Session } from "../src/protocol/session.js";

@@ -1,6 +1,6 @@
+import { type BeanstalkdOptions, type RunningServer, startBeanstalkd } from "@x/test-servers";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import { startBeanstalkd, type BeanstalkdOptions, type RunningServer } from "@x/test-servers";
-import { createBeanstalkQueue, type BeanstalkQueue, type BeanstalkQueueOptions } from "../src/index.js";
+import { type BeanstalkQueue, type BeanstalkQueueOptions, createBeanstalkQueue } from "../src/index.js";
 import { freshTube } from "./helpers.js";
 
 /** One beanstalkd for a test file, and queues on it that are closed after each test. */
@@ -29,7 +29,13 @@ export function useQueues(serverOptions: BeanstalkdOptions = {}, defaults: Beans
       return server;
     },
     queue(options = {}) {
-      const queue = createBeanstalkQueue({ host: fixture.server.host, port: fixture.server.port, tube: freshTube(), ...defaults, ...options });
+      const queue = createBeanstalkQueue({
+        host: fixture.server.host,
+        port: fixture.server.port,
+        tube: freshTube(),
+        ...defaults,
+        ...options,
+      });
       opened.push(queue);
       return queue;
     },

@@ -1,7 +1,7 @@
 import { join } from "node:path";
-import { afterAll, beforeAll } from "vitest";
-import { startBeanstalkd, type RunningServer } from "@x/test-servers";
+import { type RunningServer, startBeanstalkd } from "@x/test-servers";
 import { describeReadmeExamples } from "@x/test-servers/vitest";
+import { afterAll, beforeAll } from "vitest";
 
 const packageDir = join(import.meta.dirname, "..");
 

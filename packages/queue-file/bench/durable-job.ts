@@ -4,8 +4,8 @@
  */
 import { fsync, mkdirSync, openSync } from "node:fs";
 import { open, rename, unlink } from "node:fs/promises";
-import { promisify } from "node:util";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import type { QueueAdapter } from "@x/message";
 
 const PAYLOAD = { to: "someone@example.com", subject: "hello", lines: ["a short job", "of about 150 bytes"] };

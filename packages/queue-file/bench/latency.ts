@@ -68,8 +68,21 @@ try {
         `first reserve of a new process (lists ready/ once) ${m.firstMs.toFixed(0)} ms; filled in ${(m.fillMs / 1000).toFixed(1)} s`,
     );
   }
-  compare({ name: "reserve latency, 100,000 vs 100 ready jobs", unit: "ms p50", ours: large.p50, baseline: small.p50, baselineName: "100 ready jobs", target: "<= 2" });
-  compare({ name: "reserve latency, 100,000 vs 100 ready jobs", unit: "ms p99", ours: large.p99, baseline: small.p99, baselineName: "100 ready jobs" });
+  compare({
+    name: "reserve latency, 100,000 vs 100 ready jobs",
+    unit: "ms p50",
+    ours: large.p50,
+    baseline: small.p50,
+    baselineName: "100 ready jobs",
+    target: "<= 2",
+  });
+  compare({
+    name: "reserve latency, 100,000 vs 100 ready jobs",
+    unit: "ms p99",
+    ours: large.p99,
+    baseline: small.p99,
+    baselineName: "100 ready jobs",
+  });
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

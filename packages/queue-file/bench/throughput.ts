@@ -91,7 +91,13 @@ async function processRound(mode: Mode): Promise<number> {
 function report(label: string, rates: Rates): void {
   const name = `durable enqueue->reserve->ack, ${label}`;
   compare({ name, unit: "jobs/s", ours: rates.queue, baseline: rates.bare, baselineName: "write+fsync+rename+unlink", target: ">= 0.5" });
-  compare({ name, unit: "jobs/s", ours: rates.queue, baseline: rates["bare+dirsync"], baselineName: "write+fsync+rename+fsync(dir)+unlink" });
+  compare({
+    name,
+    unit: "jobs/s",
+    ours: rates.queue,
+    baseline: rates["bare+dirsync"],
+    baselineName: "write+fsync+rename+fsync(dir)+unlink",
+  });
 }
 
 try {

@@ -2,21 +2,21 @@ import { readFile } from "node:fs/promises";
 import { sep } from "node:path";
 import type { Observable } from "@x/core";
 import {
-  InvalidArgumentError,
-  JobTooBigError,
-  QueueClosedError,
   createMessage,
   encode,
+  InvalidArgumentError,
   isValidMessageId,
-  withHeader,
   type JobInfo,
+  JobTooBigError,
   type Message,
   type MessageInit,
   type QueueAdapter,
   type QueueCapabilities,
+  QueueClosedError,
   type QueueStats,
   type Reservation,
   type ReserveOptions,
+  withHeader,
 } from "@x/message";
 import { removeOrphanReasons } from "./cleanup.js";
 import { FileSystemError, isNotFound } from "./errors.js";
@@ -24,8 +24,8 @@ import type { FileQueueEvents } from "./events.js";
 import { claim, remove, tempName, writeNewFile } from "./files.js";
 import { withIdLock } from "./id-lock.js";
 import { formatReserved, newToken, reasonFileOf } from "./names.js";
-import { resolveOptions, type FileQueueOptions } from "./options.js";
-import { FileReservation, type Claim } from "./reservation.js";
+import { type FileQueueOptions, resolveOptions } from "./options.js";
+import { type Claim, FileReservation } from "./reservation.js";
 import { JobStore, type Located } from "./store.js";
 import { nextPollDelay } from "./waiting.js";
 
@@ -210,7 +210,14 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
       return operation(async () => {
         const message = createMessage(init, store.clock.now());
         if (init.id === undefined) await write(message);
-        else await withIdLock(store.layout.tmp, message.id, async (id) => (await store.find(id)) !== undefined, resolved.time, () => write(message));
+        else
+          await withIdLock(
+            store.layout.tmp,
+            message.id,
+            async (id) => (await store.find(id)) !== undefined,
+            resolved.time,
+            () => write(message),
+          );
         return message;
       });
     },

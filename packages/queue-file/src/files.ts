@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, constants, fchmodSync, fstatSync, fsync, open as openCallback, write, writeSync } from "node:fs";
 import { rename, unlink } from "node:fs/promises";
 import { promisify } from "node:util";
-import { FileSystemError, errnoCode, isNotFound } from "./errors.js";
+import { errnoCode, FileSystemError, isNotFound } from "./errors.js";
 import { coalescing } from "./serial.js";
 
 /** Temp names count up from a random start: unique within the process without a random draw per file. */

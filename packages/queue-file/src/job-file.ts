@@ -4,9 +4,9 @@
  * kernel serves from its caches.
  */
 import { closeSync, constants, fstatSync, openSync, read, readSync } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { promisify } from "node:util";
-import { FileSystemError, errnoCode, isNotFound } from "./errors.js";
+import { errnoCode, FileSystemError, isNotFound } from "./errors.js";
 
 /**
  * `O_NOATIME` where the kernel allows it (the files are ours): reading a job or the journal then

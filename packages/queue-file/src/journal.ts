@@ -18,7 +18,7 @@
  *   and its names are written again with the next append.
  * The journal is not fsynced: after a power loss the start-up listing rebuilds what it lost.
  */
-import { constants, readSync, statSync, writeSync, type Stats } from "node:fs";
+import { constants, readSync, type Stats, statSync, writeSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { FileSystemError, isNotFound } from "./errors.js";
@@ -27,7 +27,7 @@ import { claim, tempName } from "./files.js";
 import { openQuietly } from "./job-file.js";
 import type { Layout } from "./layout.js";
 import { tryLock, unlock } from "./lock-file.js";
-import { Mutex, coalescing } from "./serial.js";
+import { coalescing, Mutex } from "./serial.js";
 
 /** A compaction lock older than this belongs to a process that died while compacting. */
 const STALE_LOCK_MS = 60_000;

@@ -5,9 +5,9 @@
  */
 import { chmod, mkdir, readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { FileSystemError, ForeignDirectoryError, errnoCode, isNotFound } from "./errors.js";
+import { errnoCode, FileSystemError, ForeignDirectoryError, isNotFound } from "./errors.js";
 import { claim, syncDirectory, tempName, writeNewFile } from "./files.js";
-import { readJobFile, type ReadResult } from "./job-file.js";
+import { type ReadResult, readJobFile } from "./job-file.js";
 
 /** The directories and files of one queue. */
 export interface Layout {
@@ -64,8 +64,14 @@ export async function prepareLayout(layout: Layout, durable: boolean): Promise<v
     });
     const strangers = names.filter((name) => !ours.has(name) && !name.startsWith("."));
     if (strangers.length > 0) {
-      const shown = strangers.slice(0, 3).map((name) => JSON.stringify(name)).join(", ");
-      throw new ForeignDirectoryError(layout.root, `it holds files that are not a queue's (${shown}${strangers.length > 3 ? ", ..." : ""}) and no ${MARKER_FILE}`);
+      const shown = strangers
+        .slice(0, 3)
+        .map((name) => JSON.stringify(name))
+        .join(", ");
+      throw new ForeignDirectoryError(
+        layout.root,
+        `it holds files that are not a queue's (${shown}${strangers.length > 3 ? ", ..." : ""}) and no ${MARKER_FILE}`,
+      );
     }
   }
   for (const dir of [layout.ready, layout.reserved, layout.buried, layout.tmp, layout.corrupt]) await makeDirectory(dir, durable);

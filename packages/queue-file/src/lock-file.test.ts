@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, utimesSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { lockContent, parseLock, tryLock, unlock } from "./lock-file.js";
-import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 
 const dir = mkdtempSync(join(tmpdir(), "x-queue-file-lock-"));
 afterAll(() => {
@@ -44,7 +43,8 @@ describe("lock files", () => {
   });
 
   it("parses only what it writes", () => {
-    for (const text of ["", "abc", "-1\n", "0\n", "12 a b\n", "12\n\n", `${"9".repeat(11)}\n`]) expect(parseLock(text), text).toBeUndefined();
+    for (const text of ["", "abc", "-1\n", "0\n", "12 a b\n", "12\n\n", `${"9".repeat(11)}\n`])
+      expect(parseLock(text), text).toBeUndefined();
     expect(parseLock("12\n")).toEqual({ pid: 12, host: undefined });
     expect(parseLock("12 host-1\n")).toEqual({ pid: 12, host: "host-1" });
   });

@@ -5,8 +5,8 @@
  */
 import { link, readFile, rename, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
-import { createExclusive, processAlive, remove, tempName } from "./files.js";
 import { join } from "node:path";
+import { createExclusive, processAlive, remove, tempName } from "./files.js";
 
 /** What a lock file says about its holder. */
 export interface LockHolder {

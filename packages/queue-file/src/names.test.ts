@@ -1,12 +1,12 @@
 import { systemTime } from "@x/core";
 import { describe, expect, it } from "vitest";
 import {
-  MAX_NAME_TIME,
-  NameClock,
   compareReady,
   formatBuried,
   formatReady,
   formatReserved,
+  MAX_NAME_TIME,
+  NameClock,
   newToken,
   parseBuried,
   parseReady,

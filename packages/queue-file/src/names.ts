@@ -90,9 +90,7 @@ export function parseReserved(name: string): ReservedName | undefined {
   if (!m) return undefined;
   const [, leaseEndsAt = "", token = "", pri = "", deliveries = "", id = ""] = m;
   const priority = priorityOf(pri);
-  return priority === undefined
-    ? undefined
-    : { leaseEndsAt: Number(leaseEndsAt), token, priority, deliveries: Number(deliveries), id };
+  return priority === undefined ? undefined : { leaseEndsAt: Number(leaseEndsAt), token, priority, deliveries: Number(deliveries), id };
 }
 
 export function parseBuried(name: string): BuriedName | undefined {

@@ -1,4 +1,14 @@
-import { checkOptionKeys, durationMsOption, InvalidOptionError, integerOption, loggerOption, MAX_TIMER_MS, timeSourceOption, type Logger, type TimeSource } from "@x/core";
+import {
+  checkOptionKeys,
+  durationMsOption,
+  InvalidOptionError,
+  integerOption,
+  type Logger,
+  loggerOption,
+  MAX_TIMER_MS,
+  type TimeSource,
+  timeSourceOption,
+} from "@x/core";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "@x/message";
 
 /** Lease of a reserved job when the options do not say: 60 s, beanstalkd's and pulpo's TTR. */
@@ -118,7 +128,8 @@ export function resolveOptions(options: FileQueueOptions): ResolvedOptions {
   const { dir } = options;
   if (typeof dir !== "string" || dir.length === 0) throw new InvalidOptionError("dir", dir, "must be a non-empty path");
   if (dir.includes("\0")) throw new InvalidOptionError("dir", dir, "must not contain NUL bytes");
-  if (options.fsync !== undefined && typeof options.fsync !== "boolean") throw new InvalidOptionError("fsync", options.fsync, "must be a boolean");
+  if (options.fsync !== undefined && typeof options.fsync !== "boolean")
+    throw new InvalidOptionError("fsync", options.fsync, "must be a boolean");
   const time: FileQueueTimeSource = timeSourceOption(options.time);
   const { fromFileTime } = time as { fromFileTime?: unknown };
   if (fromFileTime !== undefined && typeof fromFileTime !== "function") {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatReady } from "./names.js";
-import { ReadyIndex, dueAtOf, type LearnTime } from "./ready-index.js";
+import { dueAtOf, type LearnTime, ReadyIndex } from "./ready-index.js";
 
 const name = (id: string, priority: number, readyAt: number, seq = 1): string =>
   formatReady({ priority, readyAt, seq: seq.toString(36).padStart(8, "0"), deliveries: 0, id });

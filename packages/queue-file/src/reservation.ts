@@ -1,17 +1,17 @@
+import { join } from "node:path";
 import {
   InvalidArgumentError,
   LeaseLostError,
-  QueueClosedError,
-  normalizePriority,
   type Message,
+  normalizePriority,
+  QueueClosedError,
   type ReleaseOptions,
   type Reservation,
 } from "@x/message";
-import { writeNewFile, claim, remove, tempName } from "./files.js";
+import { claim, remove, tempName, writeNewFile } from "./files.js";
 import { formatBuried, formatReserved, newToken, reasonFileOf } from "./names.js";
 import { Mutex } from "./serial.js";
 import type { JobStore } from "./store.js";
-import { join } from "node:path";
 
 /** A job this process claimed: its file in `reserved/` and what its name says. */
 export interface Claim {

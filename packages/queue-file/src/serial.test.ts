@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Mutex, coalescing } from "./serial.js";
+import { coalescing, Mutex } from "./serial.js";
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve = (): void => undefined;

@@ -12,23 +12,23 @@ import { cleanTemp } from "./cleanup.js";
 import { moveAside, type StateDir } from "./corrupt.js";
 import { FileSystemError, isNotFound } from "./errors.js";
 import { createReport, type FileQueueEvents, type Report } from "./events.js";
-import { DirectorySync, claim } from "./files.js";
-import { readJobFile, type ReadResult } from "./job-file.js";
+import { claim, DirectorySync } from "./files.js";
+import { type ReadResult, readJobFile } from "./job-file.js";
 import { Journal } from "./journal.js";
-import { layoutOf, prepareLayout, type Layout } from "./layout.js";
+import { type Layout, layoutOf, prepareLayout } from "./layout.js";
 import {
-  NameClock,
+  type BuriedName,
   compareBuried,
   formatReady,
+  NameClock,
   parseBuried,
   parseReady,
   parseReserved,
-  type BuriedName,
   type ReadyName,
   type ReservedName,
 } from "./names.js";
 import { MAX_TTR_MS, type ResolvedOptions } from "./options.js";
-import { ReadyIndex, dueAtOf, type LearnTime, type ReadyEntry } from "./ready-index.js";
+import { dueAtOf, type LearnTime, type ReadyEntry, ReadyIndex } from "./ready-index.js";
 import { coalescing } from "./serial.js";
 import { Sleepers } from "./waiting.js";
 
@@ -377,7 +377,8 @@ export class JobStore {
     const entries: Named<T>[] = [];
     for (const name of names) {
       const parsed = parse(name);
-      if (parsed === undefined) await moveAside(this.layout, dir, name, "not a file name this queue writes (a stranger's file?)", this.report);
+      if (parsed === undefined)
+        await moveAside(this.layout, dir, name, "not a file name this queue writes (a stranger's file?)", this.report);
       else entries.push({ ...parsed, name });
     }
     return entries;

@@ -1,7 +1,7 @@
 import { systemTime } from "@x/core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { INITIAL_POLL_DELAY_MS } from "./options.js";
-import { Sleepers, nextPollDelay } from "./waiting.js";
+import { nextPollDelay, Sleepers } from "./waiting.js";
 
 describe("nextPollDelay", () => {
   it("doubles from the initial delay up to the poll interval", () => {

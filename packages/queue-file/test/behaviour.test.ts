@@ -2,12 +2,12 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Logger, silentLogger, systemTime } from "@x/core";
-import { InvalidArgumentError, JobTooBigError, LeaseLostError, QueueClosedError, createMessage, encode } from "@x/message";
+import { createMessage, encode, InvalidArgumentError, JobTooBigError, LeaseLostError, QueueClosedError } from "@x/message";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FileSystemError, InvalidOptionError, createFileQueue, type FileQueueOptions } from "../src/index.js";
+import { createFileQueue, type FileQueueOptions, FileSystemError, InvalidOptionError } from "../src/index.js";
 import { formatReady } from "../src/names.js";
 import { DEFAULT_RESCAN_INTERVAL_MS } from "../src/options.js";
-import { recordEvents, tempDirs, type RecordedEvent } from "./helpers.js";
+import { type RecordedEvent, recordEvents, tempDirs } from "./helpers.js";
 
 const tempDir = tempDirs();
 const noop = (): void => undefined;
@@ -218,7 +218,9 @@ describe("background failures", () => {
     await producer.stats();
     mkdirSync(join(dir, "journal"));
     await expect(producer.enqueue({ id: "not-journalled", payload: "refused" })).rejects.toBeInstanceOf(FileSystemError);
-    expect(events).toContainEqual(expect.objectContaining({ type: "error", during: "journal", error: expect.any(FileSystemError) as unknown }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "error", during: "journal", error: expect.any(FileSystemError) as unknown }),
+    );
     expect(logger.error).toHaveBeenCalledWith(expect.objectContaining({ event: "error", during: "journal" }), "background task failed");
     expect(await producer.peek("not-journalled")).toBeNull();
     expect(readdirSync(join(dir, "ready"))).toEqual([]);
@@ -247,9 +249,12 @@ describe("left-overs of dead processes", () => {
     const queue = recordEvents(createFileQueue({ dir }), events);
     await queue.stats();
     expect(readdirSync(tmp).sort()).toEqual([liveTemp, "order-2.idlock", "someone-elses.file"].sort());
-    expect(events.filter((event) => event.type === "cleaned").map((event) => event.file).sort()).toEqual(
-      [`tmp/${deadTemp}`, "tmp/order-1.idlock"].sort(),
-    );
+    expect(
+      events
+        .filter((event) => event.type === "cleaned")
+        .map((event) => event.file)
+        .sort(),
+    ).toEqual([`tmp/${deadTemp}`, "tmp/order-1.idlock"].sort());
     await queue.close();
   });
 });

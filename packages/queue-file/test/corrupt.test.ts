@@ -1,12 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { encode, createMessage, type Message } from "@x/message";
+import { createMessage, encode, type Message } from "@x/message";
 import { describe, expect, it, vi } from "vitest";
-import { CorruptJobError, createFileQueue, type CorruptEvent } from "../src/index.js";
+import { type CorruptEvent, CorruptJobError, createFileQueue } from "../src/index.js";
 import { formatReady, formatReserved } from "../src/names.js";
-import { recordEvents, tempDirs, type RecordedEvent } from "./helpers.js";
+import { type RecordedEvent, recordEvents, tempDirs } from "./helpers.js";
 
 const tempDir = tempDirs();
 
@@ -47,7 +47,10 @@ describe("bad files in the queue directory", () => {
     expect(event?.file).toBe(`ready/${bad}`);
     expect(event?.error).toBeInstanceOf(CorruptJobError);
     expect(event?.reason.length).toBeGreaterThan(0);
-    expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ event: "corrupt", reason: expect.any(String) as unknown }), "file moved aside: not a job");
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.objectContaining({ event: "corrupt", reason: expect.any(String) as unknown }),
+      "file moved aside: not a job",
+    );
     const aside = readdirSync(join(dir, "corrupt"));
     expect(aside).toHaveLength(2);
     const note = aside.find((name) => name.endsWith(".reason.json")) ?? "";
@@ -76,7 +79,8 @@ describe("bad files in the queue directory", () => {
     expect((await queue.reserve())?.message.id).toBe(good.id);
     socket.close();
     const reasons: Record<string, string> = {};
-    for (const event of corruptEvents(events)) reasons[/-(link|dir|fifo|sock|huge)\.job$/.exec(event.file)?.[1] ?? event.file] = event.reason;
+    for (const event of corruptEvents(events))
+      reasons[/-(link|dir|fifo|sock|huge)\.job$/.exec(event.file)?.[1] ?? event.file] = event.reason;
     expect(reasons).toEqual({
       link: "is a symbolic link",
       dir: "is not a regular file",
@@ -99,12 +103,11 @@ describe("bad files in the queue directory", () => {
     writeFileSync(join(dir, "reserved", "lock.message.lock"), "pulpo was here");
     writeFileSync(join(dir, "buried", "x.job"), "?");
     expect(await queue.stats()).toMatchObject({ ready: 1, reserved: 0, buried: 0, extra: { corrupt: 4 } });
-    expect(corruptEvents(events).map((event) => event.file).sort()).toEqual([
-      "buried/x.job",
-      "ready/1234.message",
-      "ready/notes.txt",
-      "reserved/lock.message.lock",
-    ]);
+    expect(
+      corruptEvents(events)
+        .map((event) => event.file)
+        .sort(),
+    ).toEqual(["buried/x.job", "ready/1234.message", "ready/notes.txt", "reserved/lock.message.lock"]);
     expect(corruptEvents(events).every((event) => event.reason.includes("not a file name this queue writes"))).toBe(true);
     expect((await queue.reserve())?.message.id).toBe(good.id);
     await queue.close();
@@ -115,7 +118,14 @@ describe("bad files in the queue directory", () => {
     const events: RecordedEvent[] = [];
     const queue = recordEvents(createFileQueue({ dir }), events);
     await queue.stats();
-    writeFileSync(join(dir, "reserved", formatReserved({ leaseEndsAt: Date.now() + 60_000, token: "0badf00d", priority: 1, deliveries: 1, id: "half" })), '{"id":"half","hea');
+    writeFileSync(
+      join(
+        dir,
+        "reserved",
+        formatReserved({ leaseEndsAt: Date.now() + 60_000, token: "0badf00d", priority: 1, deliveries: 1, id: "half" }),
+      ),
+      '{"id":"half","hea',
+    );
     expect(await queue.peek("half")).toBeNull();
     expect(corruptEvents(events)).toHaveLength(1);
     expect(await queue.inspect("half")).toBeNull();

@@ -1,11 +1,11 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { decode } from "@x/message";
 import { describe, expect, it } from "vitest";
 import { createFileQueue } from "../src/index.js";
-import { recordEvents, tempDirs, type RecordedEvent } from "./helpers.js";
-import { startFixture, type Fixture } from "./processes.js";
+import { type RecordedEvent, recordEvents, tempDirs } from "./helpers.js";
+import { type Fixture, startFixture } from "./processes.js";
 
 const tempDir = tempDirs();
 const randomBetween = (min: number, max: number): number => min + Math.floor(Math.random() * (max - min + 1));

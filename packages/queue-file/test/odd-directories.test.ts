@@ -1,24 +1,30 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runTs } from "@x/test-servers";
 import { describe, expect, it } from "vitest";
-import { FileSystemError, ForeignDirectoryError, createFileQueue } from "../src/index.js";
+import { createFileQueue, FileSystemError, ForeignDirectoryError } from "../src/index.js";
 import { FORMAT_MARKER } from "../src/layout.js";
-import { recordEvents, tempDirs, type RecordedEvent } from "./helpers.js";
+import { type RecordedEvent, recordEvents, tempDirs } from "./helpers.js";
 
 // No test here has a time limit of its own: a call that hangs fails the test by vitest's timeout.
 const tempDir = tempDirs();
 
 /** Files a reader that blocks or follows links would hang on: a FIFO, an endless device. */
 const notRegularFiles: [string, (path: string) => void][] = [
-  ["a FIFO", (path) => {
-    execFileSync("mkfifo", [path]);
-  }],
-  ["a symbolic link to /dev/zero", (path) => {
-    symlinkSync("/dev/zero", path);
-  }],
+  [
+    "a FIFO",
+    (path) => {
+      execFileSync("mkfifo", [path]);
+    },
+  ],
+  [
+    "a symbolic link to /dev/zero",
+    (path) => {
+      symlinkSync("/dev/zero", path);
+    },
+  ],
 ];
 
 /** A child that is not allowed what root is: root ignores file modes, `nobody` does not. */
@@ -34,16 +40,22 @@ describe("a directory that cannot be used", () => {
     ["a path under /proc (where Node's recursive mkdir never returns)", () => "/proc/x-queue-cannot-exist/jobs"],
     ["/dev/null", () => "/dev/null"],
     ["a path under /dev/null", () => "/dev/null/jobs"],
-    ["a regular file in the way", () => {
-      const file = join(tempDir(), "file");
-      writeFileSync(file, "");
-      return join(file, "queue");
-    }],
-    ["a regular file as the directory", () => {
-      const file = join(tempDir(), "file");
-      writeFileSync(file, "");
-      return file;
-    }],
+    [
+      "a regular file in the way",
+      () => {
+        const file = join(tempDir(), "file");
+        writeFileSync(file, "");
+        return join(file, "queue");
+      },
+    ],
+    [
+      "a regular file as the directory",
+      () => {
+        const file = join(tempDir(), "file");
+        writeFileSync(file, "");
+        return file;
+      },
+    ],
     ["a FIFO as the directory", fifo],
     ["a FIFO in the way", () => join(fifo(), "queue")],
   ])("%s: calls reject with FileSystemError, and the queue still closes", async (_label, makeDir) => {
@@ -55,35 +67,48 @@ describe("a directory that cannot be used", () => {
   });
 
   it.each([
-    ["a parent without write permission", (parent: string) => {
-      chmodSync(parent, 0o555);
-      return join(parent, "queue");
-    }],
-    ["a queue directory without any permission", (parent: string) => {
-      const dir = join(parent, "queue");
-      mkdirSync(dir);
-      chmodSync(parent, 0o755);
-      chmodSync(dir, 0o000);
-      return dir;
-    }],
-  ])("%s: every call rejects with FileSystemError (EACCES) and the process goes on", async (_label, makeDir) => {
-    const parent = tempDir();
-    const dir = makeDir(parent);
-    const fixture = fileURLToPath(new URL("./fixtures/open-queue.ts", import.meta.url));
-    const result = await runTs(fixture, [dir], otherUser);
-    chmodSync(parent, 0o700);
-    if (existsSync(dir)) chmodSync(dir, 0o700);
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
-    const lines = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as unknown);
-    const refused = { name: "FileSystemError", code: "ERR_X_FILE_QUEUE_FILE_SYSTEM", syscallCode: "EACCES" };
-    expect(lines).toEqual([
-      { call: "enqueue", ...refused },
-      { call: "reserve", ...refused },
-      { call: "stats", ...refused },
-      { call: "close", ok: true },
-    ]);
-  }, 60_000);
+    [
+      "a parent without write permission",
+      (parent: string) => {
+        chmodSync(parent, 0o555);
+        return join(parent, "queue");
+      },
+    ],
+    [
+      "a queue directory without any permission",
+      (parent: string) => {
+        const dir = join(parent, "queue");
+        mkdirSync(dir);
+        chmodSync(parent, 0o755);
+        chmodSync(dir, 0o000);
+        return dir;
+      },
+    ],
+  ])(
+    "%s: every call rejects with FileSystemError (EACCES) and the process goes on",
+    async (_label, makeDir) => {
+      const parent = tempDir();
+      const dir = makeDir(parent);
+      const fixture = fileURLToPath(new URL("./fixtures/open-queue.ts", import.meta.url));
+      const result = await runTs(fixture, [dir], otherUser);
+      chmodSync(parent, 0o700);
+      if (existsSync(dir)) chmodSync(dir, 0o700);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      const lines = result.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as unknown);
+      const refused = { name: "FileSystemError", code: "ERR_X_FILE_QUEUE_FILE_SYSTEM", syscallCode: "EACCES" };
+      expect(lines).toEqual([
+        { call: "enqueue", ...refused },
+        { call: "reserve", ...refused },
+        { call: "stats", ...refused },
+        { call: "close", ok: true },
+      ]);
+    },
+    60_000,
+  );
 });
 
 describe("a directory that is not a queue", () => {
@@ -97,7 +122,11 @@ describe("a directory that is not a queue", () => {
     const queue = createFileQueue({ dir });
     const error = await queue.enqueue({ payload: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ForeignDirectoryError);
-    expect(error).toMatchObject({ code: "ERR_X_FILE_QUEUE_FOREIGN_DIRECTORY", path: dir, reason: expect.stringContaining('"notes.txt"') as unknown });
+    expect(error).toMatchObject({
+      code: "ERR_X_FILE_QUEUE_FOREIGN_DIRECTORY",
+      path: dir,
+      reason: expect.stringContaining('"notes.txt"') as unknown,
+    });
     await expect(queue.reserve()).rejects.toBeInstanceOf(ForeignDirectoryError);
     expect(readdirSync(dir).sort()).toEqual(["notes.txt", "tmp"]);
     expect(existsSync(lookalike)).toBe(true);
@@ -136,12 +165,18 @@ describe("a directory that is not a queue", () => {
 
   it.each([
     ...notRegularFiles,
-    ["a directory", (path: string): void => {
-      mkdirSync(path);
-    }],
-    ["a huge file", (path: string): void => {
-      writeFileSync(path, " ".repeat(1 << 20));
-    }],
+    [
+      "a directory",
+      (path: string): void => {
+        mkdirSync(path);
+      },
+    ],
+    [
+      "a huge file",
+      (path: string): void => {
+        writeFileSync(path, " ".repeat(1 << 20));
+      },
+    ],
   ])("a format marker that is %s is refused without reading it", async (_label, make) => {
     const dir = tempDir();
     make(join(dir, "queue-file.json"));
@@ -152,20 +187,23 @@ describe("a directory that is not a queue", () => {
 });
 
 describe("a journal that is not a file", () => {
-  it.each(notRegularFiles)("%s: enqueue and reserve reject with FileSystemError instead of blocking, and serve again once it is gone", async (_label, make) => {
-    const dir = tempDir();
-    const events: RecordedEvent[] = [];
-    const queue = recordEvents(createFileQueue({ dir }), events);
-    await queue.stats();
-    make(join(dir, "journal"));
-    await expect(queue.enqueue({ payload: "refused" })).rejects.toBeInstanceOf(FileSystemError);
-    expect(events).toContainEqual(expect.objectContaining({ type: "error", during: "journal" }));
-    await expect(queue.reserve()).rejects.toBeInstanceOf(FileSystemError);
-    rmSync(join(dir, "journal"));
-    const sent = await queue.enqueue({ payload: "kept" });
-    const job = await queue.reserve();
-    expect(job?.message.id).toBe(sent.id);
-    await job?.ack();
-    await queue.close();
-  });
+  it.each(notRegularFiles)(
+    "%s: enqueue and reserve reject with FileSystemError instead of blocking, and serve again once it is gone",
+    async (_label, make) => {
+      const dir = tempDir();
+      const events: RecordedEvent[] = [];
+      const queue = recordEvents(createFileQueue({ dir }), events);
+      await queue.stats();
+      make(join(dir, "journal"));
+      await expect(queue.enqueue({ payload: "refused" })).rejects.toBeInstanceOf(FileSystemError);
+      expect(events).toContainEqual(expect.objectContaining({ type: "error", during: "journal" }));
+      await expect(queue.reserve()).rejects.toBeInstanceOf(FileSystemError);
+      rmSync(join(dir, "journal"));
+      const sent = await queue.enqueue({ payload: "kept" });
+      const job = await queue.reserve();
+      expect(job?.message.id).toBe(sent.id);
+      await job?.ack();
+      await queue.close();
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { spawnTs, type ChildProcess } from "@x/test-servers";
+import { type ChildProcess, spawnTs } from "@x/test-servers";
 
 /** A child process running a fixture, with its stdout collected line by line. */
 export interface Fixture {

@@ -99,7 +99,17 @@ describe("enqueue", () => {
     const queue = createFileQueue({ dir });
     await queue.stats();
     const flushed = logOf(dir).filter((line) => line.startsWith("fsynced"));
-    expect(flushed).toEqual(["fsynced ../..", "fsynced ..", "fsynced .", "fsynced .", "fsynced .", "fsynced .", "fsynced .", "fsynced tmp/x", "fsynced ."]);
+    expect(flushed).toEqual([
+      "fsynced ../..",
+      "fsynced ..",
+      "fsynced .",
+      "fsynced .",
+      "fsynced .",
+      "fsynced .",
+      "fsynced .",
+      "fsynced tmp/x",
+      "fsynced .",
+    ]);
     expect(logOf(dir)).toContain("renamed tmp/x -> queue-file.json");
     await queue.close();
   });

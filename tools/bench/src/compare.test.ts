@@ -5,9 +5,8 @@ import { percentile } from "./measure.js";
 describe("compare", () => {
   it("computes ours / baseline and checks a minimum target", () => {
     const lines: string[] = [];
-    const result = compare(
-      { name: "codec", unit: "msg/s", ours: 600, baseline: 1000, baselineName: "JSON", target: ">= 0.5" },
-      (line) => lines.push(line),
+    const result = compare({ name: "codec", unit: "msg/s", ours: 600, baseline: 1000, baselineName: "JSON", target: ">= 0.5" }, (line) =>
+      lines.push(line),
     );
     expect(result.ratio).toBeCloseTo(0.6);
     expect(result.met).toBe(true);

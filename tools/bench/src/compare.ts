@@ -32,8 +32,7 @@ const fmt = (n: number): string =>
 
 /** One printable line for a comparison. */
 export function formatComparison(result: ComparisonResult): string {
-  const verdict =
-    result.target === undefined ? "" : ` (target ${result.target}: ${result.met === true ? "met" : "MISSED"})`;
+  const verdict = result.target === undefined ? "" : ` (target ${result.target}: ${result.met === true ? "met" : "MISSED"})`;
   return (
     `${result.name}: ours ${fmt(result.ours)} ${result.unit}, ` +
     `${result.baselineName} ${fmt(result.baseline)} ${result.unit}, ratio ${result.ratio.toFixed(2)}x${verdict}`

@@ -1,4 +1,4 @@
-import { cpus, totalmem, release, platform } from "node:os";
+import { cpus, platform, release, totalmem } from "node:os";
 
 /** One line describing the machine a benchmark ran on, for BENCHMARKS.md. */
 export function machine(): string {

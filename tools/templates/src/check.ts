@@ -21,9 +21,9 @@ import { createServer as createTcpServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { startNatsServer } from "@x/test-servers";
-import { eachLimited, must, run, userEnv, type Ran } from "./proc.js";
+import { eachLimited, must, type Ran, run, userEnv } from "./proc.js";
 import { statedInstallSize, statedTypeScriptMinimum } from "./readme.js";
-import { apps, publishedPackages, readManifest, ROOT, tarballName, type Manifest, type WorkspacePackage } from "./workspace.js";
+import { apps, type Manifest, publishedPackages, ROOT, readManifest, tarballName, type WorkspacePackage } from "./workspace.js";
 
 /** npm flags for every install: the cache first (CI time), no audit or funding noise. */
 const NPM_INSTALL = ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"];
@@ -86,7 +86,9 @@ function exportConditions(value: unknown): string[] {
 /** `overrides` that make npm take every @x package from its tarball, even as a dependency of another. */
 function tarballOverrides(packed: readonly Packed[], direct: ReadonlySet<string>): Record<string, string> {
   // npm refuses an override that differs from a direct dependency's spec; `$name` means "the same".
-  return Object.fromEntries(packed.map((p) => [p.manifest.name, direct.has(p.manifest.name) ? `$${p.manifest.name}` : `file:${p.tarball}`]));
+  return Object.fromEntries(
+    packed.map((p) => [p.manifest.name, direct.has(p.manifest.name) ? `$${p.manifest.name}` : `file:${p.tarball}`]),
+  );
 }
 
 async function pack(packages: readonly WorkspacePackage[], into: string): Promise<Packed[]> {
@@ -119,7 +121,8 @@ async function inspect(packed: readonly Packed[]): Promise<void> {
       fail(`${name}: the published exports keep the @x/source condition (set publishConfig.exports)`);
     }
     for (const target of exportTargets(exportsMap)) {
-      if (target.startsWith("./src/") || (target.endsWith(".ts") && !target.endsWith(".d.ts"))) fail(`${name}: the published exports point at a source file, ${target}`);
+      if (target.startsWith("./src/") || (target.endsWith(".ts") && !target.endsWith(".d.ts")))
+        fail(`${name}: the published exports point at a source file, ${target}`);
       if (!(await exists(join(p.unpacked, target)))) fail(`${name}: the published exports name ${target}, which the tarball lacks`);
     }
     for (const field of ["dependencies", "peerDependencies", "optionalDependencies"] as const) {
@@ -201,7 +204,9 @@ async function installSizes(packed: readonly Packed[], work: string): Promise<Ma
     console.log(`    ${p.manifest.name.padEnd(20)} ${String(size.packages).padStart(3)} packages ${formatSize(size.bytes).padStart(8)}`);
     if (stated === null) fail(`${p.manifest.name}: the README has no "Install size" line; measured: "${line}"`);
     else if (stated.packages !== size.packages || Math.abs(parseSize(stated.size) - size.bytes) > SIZE_TOLERANCE * size.bytes) {
-      fail(`${p.manifest.name}: the README says "Install size: ${stated.packages} (packages), ${stated.size}"; measured: "${line}"; update the README`);
+      fail(
+        `${p.manifest.name}: the README says "Install size: ${stated.packages} (packages), ${stated.size}"; measured: "${line}"; update the README`,
+      );
     }
   }
   return sizes;
@@ -245,7 +250,10 @@ async function typescriptMinimums(packed: readonly Packed[], work: string): Prom
     const specifiers = entries.map((key) => (key === "." ? pkg.manifest.name : `${pkg.manifest.name}/${key.replace(/^\.\//, "")}`));
     // Every entry point, and a use of each so nothing is elided: the user's view of the .d.ts.
     const source = specifiers.map((s, i) => `import * as entry${i} from "${s}";`).join("\n");
-    await writeFile(join(dir, `${pkg.folder}.ts`), `${source}\nexport const entries = [${specifiers.map((_, i) => `entry${i}`).join(", ")}];\n`);
+    await writeFile(
+      join(dir, `${pkg.folder}.ts`),
+      `${source}\nexport const entries = [${specifiers.map((_, i) => `entry${i}`).join(", ")}];\n`,
+    );
     const tsconfig = {
       compilerOptions: {
         target: "ES2022",
@@ -273,14 +281,18 @@ async function typescriptMinimums(packed: readonly Packed[], work: string): Prom
   const byMinimum = new Map<string, typeof plans>();
   for (const plan of plans) byMinimum.set(plan.min, [...(byMinimum.get(plan.min) ?? []), plan]);
   const passes = [...byMinimum].map(([version, group]) => async () => {
-    const ran = await tsc(version, group.map((plan) => plan.pkg.folder));
+    const ran = await tsc(
+      version,
+      group.map((plan) => plan.pkg.folder),
+    );
     if (ran.code === 0) {
       for (const { pkg } of group) console.log(`    ${pkg.manifest.name}: compiles with TypeScript ${version}`);
       return;
     }
     for (const { pkg } of group) {
       const alone = group.length === 1 ? ran : await tsc(version, [pkg.folder]);
-      if (alone.code !== 0) fail(`${pkg.manifest.name}: its types do not compile with TypeScript ${version}, the minimum its README states\n${alone.stdout}`);
+      if (alone.code !== 0)
+        fail(`${pkg.manifest.name}: its types do not compile with TypeScript ${version}, the minimum its README states\n${alone.stdout}`);
     }
   });
   // And each with the version before its minimum, which must fail: the stated minimum is the real one.
@@ -315,12 +327,18 @@ const START: Record<string, (dir: string) => Promise<void>> = {
     const http = createHttpServer((_req, res) => res.end("ok"));
     const tcp = createTcpServer((socket) => socket.end());
     try {
-      const env = userEnv({ PROBE_HTTP_URL: `http://127.0.0.1:${await listen(http)}/health`, PROBE_TCP_ADDRESS: `127.0.0.1:${await listen(tcp)}` });
-      const ran = await must("npm", ["start", "--silent", "--", "--once"], { cwd: dir, env, timeoutMs: 120_000 });
-      const states = ran.stdout.trim().split("\n").map((line) => {
-        const message = JSON.parse(line) as { event: { name: string; state?: { value: string } } };
-        return `${message.event.name}=${message.event.state?.value ?? "-"}`;
+      const env = userEnv({
+        PROBE_HTTP_URL: `http://127.0.0.1:${await listen(http)}/health`,
+        PROBE_TCP_ADDRESS: `127.0.0.1:${await listen(tcp)}`,
       });
+      const ran = await must("npm", ["start", "--silent", "--", "--once"], { cwd: dir, env, timeoutMs: 120_000 });
+      const states = ran.stdout
+        .trim()
+        .split("\n")
+        .map((line) => {
+          const message = JSON.parse(line) as { event: { name: string; state?: { value: string } } };
+          return `${message.event.name}=${message.event.state?.value ?? "-"}`;
+        });
       if (!states.includes("web=ok") || !states.includes("database=ok") || states.length !== 4) {
         fail(`apps/probe: npm start -- --once printed ${states.join(", ")}`);
       }

@@ -71,7 +71,12 @@ export function installLine(markdown: string): { readonly line: string; readonly
 /** Links a reader follows on the npm site that would lead out of the package: `../` targets. */
 export function linksLeavingPackage(markdown: string): string[] {
   const links: string[] = [];
-  for (const pattern of [/\]\(\s*(\.\.\/[^)\s]*)/g, /^\s*\[[^\]]+\]:\s*(\.\.\/\S*)/gm, /\bhref=["'](\.\.\/[^"']*)["']/g, /\bsrc=["'](\.\.\/[^"']*)["']/g]) {
+  for (const pattern of [
+    /\]\(\s*(\.\.\/[^)\s]*)/g,
+    /^\s*\[[^\]]+\]:\s*(\.\.\/\S*)/gm,
+    /\bhref=["'](\.\.\/[^"']*)["']/g,
+    /\bsrc=["'](\.\.\/[^"']*)["']/g,
+  ]) {
     for (const match of markdown.matchAll(pattern)) links.push(match[1] ?? "");
   }
   return links;

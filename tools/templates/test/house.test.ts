@@ -62,7 +62,8 @@ function publicNames(all: readonly Source[]): Set<string> {
   for (const { path, file } of all) {
     if (!path.endsWith("/src/index.ts")) continue;
     for (const statement of file.statements) {
-      if (!ts.isExportDeclaration(statement) || statement.exportClause === undefined || !ts.isNamedExports(statement.exportClause)) continue;
+      if (!ts.isExportDeclaration(statement) || statement.exportClause === undefined || !ts.isNamedExports(statement.exportClause))
+        continue;
       for (const element of statement.exportClause.elements) names.add((element.propertyName ?? element.name).text);
     }
   }

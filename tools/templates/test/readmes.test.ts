@@ -88,7 +88,7 @@ describe("README helpers", () => {
   });
 
   it("finds links that leave the package", () => {
-    const md = "[a](../../README.md) [b](./docs.md) [c](https://x.dev/../y)\n[d]: ../other\n<a href=\"../z\">z</a>";
+    const md = '[a](../../README.md) [b](./docs.md) [c](https://x.dev/../y)\n[d]: ../other\n<a href="../z">z</a>';
     expect(linksLeavingPackage(md)).toEqual(["../../README.md", "../other", "../z"]);
   });
 

@@ -26,8 +26,10 @@ export async function startBeanstalkd(options: BeanstalkdOptions = {}): Promise<
     scheme: "beanstalk",
     installHint: "apt-get install -y beanstalkd (Debian/Ubuntu) or https://beanstalkd.github.io/download.html",
     args: (port, dataDir) => [
-      "-l", "127.0.0.1",
-      "-p", String(port),
+      "-l",
+      "127.0.0.1",
+      "-p",
+      String(port),
       ...(options.binlog === true ? ["-b", dataDir] : []),
       ...(options.maxJobSize === undefined ? [] : ["-z", String(options.maxJobSize)]),
       ...(options.args ?? []),

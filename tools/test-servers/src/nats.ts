@@ -24,8 +24,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     scheme: "nats",
     installHint: "apt-get install -y nats-server (Debian/Ubuntu) or https://github.com/nats-io/nats-server/releases",
     args: (port, dataDir) => [
-      "-a", "127.0.0.1",
-      "-p", String(port),
+      "-a",
+      "127.0.0.1",
+      "-p",
+      String(port),
       ...(jetstream ? ["-js", "-sd", dataDir] : []),
       ...(options.args ?? []),
     ],

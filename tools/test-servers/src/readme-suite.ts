@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readmeExamples, runTsSnippet, typecheckSnippets, type CodeBlock } from "./readme.js";
+import { type CodeBlock, readmeExamples, runTsSnippet, typecheckSnippets } from "./readme.js";
 import type { RunResult } from "./spawn-ts.js";
 
 /**

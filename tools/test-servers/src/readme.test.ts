@@ -7,7 +7,21 @@ import { runTs } from "./spawn-ts.js";
 
 describe("extractCodeBlocks", () => {
   it("returns ts blocks with their line numbers and skips other languages", () => {
-    const md = ["# T", "```ts", "const a = 1;", "```", "```sh", "ls", "```", "```typescript", "let b = 2;", "```", "```ts no-run", "describe();", "```"].join("\n");
+    const md = [
+      "# T",
+      "```ts",
+      "const a = 1;",
+      "```",
+      "```sh",
+      "ls",
+      "```",
+      "```typescript",
+      "let b = 2;",
+      "```",
+      "```ts no-run",
+      "describe();",
+      "```",
+    ].join("\n");
     expect(extractCodeBlocks(md)).toEqual([
       { lang: "ts", code: "const a = 1;", line: 2 },
       { lang: "typescript", code: "let b = 2;", line: 8 },
@@ -20,7 +34,7 @@ describe("runTsSnippet", () => {
     const dir = await mkdtemp(join(tmpdir(), "x-snippet-"));
     try {
       await writeFile(join(dir, "package.json"), '{"type":"module"}');
-      const ok = await runTsSnippet('const n: number = 6 * 7;\nconsole.log(`answer ${n}`);', dir);
+      const ok = await runTsSnippet("const n: number = 6 * 7;\nconsole.log(`answer ${n}`);", dir);
       expect(ok).toMatchObject({ code: 0, stdout: "answer 42\n" });
       const failing = await runTsSnippet('throw new Error("boom");', dir);
       expect(failing.code).not.toBe(0);

@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createRequire } from "node:module";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
-import { runTs, type RunResult } from "./spawn-ts.js";
+import { type RunResult, runTs } from "./spawn-ts.js";
 
 const require = createRequire(import.meta.url);
 
@@ -79,9 +79,7 @@ export async function typecheckSnippets(readmePath: string, packageDir: string):
   await mkdir(dir, { recursive: true });
   try {
     // Each block is its own module (`export {}`), so blocks may reuse names as a reader expects.
-    await Promise.all(
-      blocks.map((block) => writeFile(join(dir, `readme-line-${block.line}.ts`), `${block.code}\nexport {};\n`, "utf8")),
-    );
+    await Promise.all(blocks.map((block) => writeFile(join(dir, `readme-line-${block.line}.ts`), `${block.code}\nexport {};\n`, "utf8")));
     await writeFile(
       join(dir, "tsconfig.json"),
       JSON.stringify({ extends: "../tsconfig.json", compilerOptions: { noEmit: true }, include: ["*.ts"] }),

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -151,7 +151,11 @@ export async function launch(recipe: ServerRecipe): Promise<RunningServer> {
 
   const waitExit = async (proc: ChildProcess, signal: NodeJS.Signals): Promise<void> => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once("exit", () => { resolve(); }));
+    const exited = new Promise<void>((resolve) =>
+      proc.once("exit", () => {
+        resolve();
+      }),
+    );
     proc.kill(signal);
     const timer = setTimeout(() => proc.kill("SIGKILL"), STOP_GRACE_MS);
     await exited;

@@ -1,6 +1,6 @@
 import { createConnection } from "node:net";
-import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { MissingBinaryError, startBeanstalkd, startNatsServer } from "../src/index.js";
 import { launch } from "../src/server-process.js";

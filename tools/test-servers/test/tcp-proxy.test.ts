@@ -68,7 +68,11 @@ describe("startTcpProxy", () => {
     const socket = await connectTo(proxy);
     // The client sees a reset: an error event, then close.
     socket.on("error", () => undefined);
-    const closed = new Promise<void>((resolve) => socket.once("close", () => { resolve(); }));
+    const closed = new Promise<void>((resolve) =>
+      socket.once("close", () => {
+        resolve();
+      }),
+    );
     proxy.reset();
     await closed;
     expect(proxy.connections).toBe(0);

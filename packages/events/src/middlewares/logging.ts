@@ -13,7 +13,10 @@ export function loggingMiddleware(logger: Logger): Middleware {
       logger.debug({ actor: ctx.actor, event: ctx.event, attempt: ctx.attempt, seq: ctx.seq }, "event received");
     },
     onSuccess(ctx) {
-      logger.debug({ actor: ctx.actor, event: ctx.event, attempt: ctx.attempt, seq: ctx.seq, durationMs: ctx.durationMs }, "event processed");
+      logger.debug(
+        { actor: ctx.actor, event: ctx.event, attempt: ctx.attempt, seq: ctx.seq, durationMs: ctx.durationMs },
+        "event processed",
+      );
     },
     onFailure(ctx) {
       const fields = {
@@ -29,7 +32,10 @@ export function loggingMiddleware(logger: Logger): Middleware {
       else logger.error(fields, "actor failed");
     },
     onDeadLetter(ctx) {
-      logger.error({ actor: ctx.actor, event: ctx.event, seq: ctx.seq, reason: ctx.reason, error: ctx.error, subject: ctx.subject }, "event dead-lettered");
+      logger.error(
+        { actor: ctx.actor, event: ctx.event, seq: ctx.seq, reason: ctx.reason, error: ctx.error, subject: ctx.subject },
+        "event dead-lettered",
+      );
     },
   } satisfies Middleware);
 }

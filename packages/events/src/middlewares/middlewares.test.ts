@@ -14,9 +14,14 @@ describe("loggingMiddleware", () => {
   it("logs received, processed and failed with structured fields", async () => {
     const logger = memoryLogger();
     let calls = 0;
-    const actor = Actor("print", EVENT, () => {
-      if (++calls === 2) throw new TypeError("bad number");
-    }, { maxAttempts: 1, middlewares: [loggingMiddleware(logger)] });
+    const actor = Actor(
+      "print",
+      EVENT,
+      () => {
+        if (++calls === 2) throw new TypeError("bad number");
+      },
+      { maxAttempts: 1, middlewares: [loggingMiddleware(logger)] },
+    );
     const { env } = jobEnvironment(actor);
     await runJob(fakeDelivery({ data: data(1), streamSeq: 1 }), env);
     await runJob(fakeDelivery({ data: data(2), streamSeq: 2 }), env);
@@ -28,16 +33,26 @@ describe("loggingMiddleware", () => {
       ["error", "actor failed", 2],
       ["error", "event dead-lettered", 2],
     ]);
-    expect(logger.lines[1]?.fields).toMatchObject({ actor: "print", event: "numbers", attempt: 1, durationMs: expect.any(Number) as unknown });
+    expect(logger.lines[1]?.fields).toMatchObject({
+      actor: "print",
+      event: "numbers",
+      attempt: 1,
+      durationMs: expect.any(Number) as unknown,
+    });
     expect(logger.lines[3]?.fields).toMatchObject({ error: "TypeError: bad number", errorType: "TypeError", willRetry: false });
     expect(logger.lines[4]?.fields).toMatchObject({ reason: "max-attempts", subject: "dead-letters.numbers.print" });
   });
 
   it("logs a failure that will be retried as a warning", async () => {
     const logger = memoryLogger();
-    const actor = Actor("print", EVENT, () => {
-      throw new Error("later");
-    }, { middlewares: [loggingMiddleware(logger)] });
+    const actor = Actor(
+      "print",
+      EVENT,
+      () => {
+        throw new Error("later");
+      },
+      { middlewares: [loggingMiddleware(logger)] },
+    );
     const { env } = jobEnvironment(actor);
     await runJob(fakeDelivery({ data: data(1) }), env);
     expect(logger.lines.find((l) => l.message === "actor failed")?.level).toBe("warn");
@@ -52,9 +67,14 @@ describe("currentContext (AsyncLocalStorage)", () => {
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
       return (current.context as Context<{ n: number }> | undefined)?.message.n;
     };
-    const actor = Actor("ctx", EVENT, async (payload) => {
-      seen.push([payload.n, await deep()]);
-    }, { middlewares: [current] });
+    const actor = Actor(
+      "ctx",
+      EVENT,
+      async (payload) => {
+        seen.push([payload.n, await deep()]);
+      },
+      { middlewares: [current] },
+    );
     const { env } = jobEnvironment(actor);
     const outcomes = await Promise.all(Array.from({ length: 40 }, (_, n) => runJob(fakeDelivery({ data: data(n), streamSeq: n }), env)));
     expect(outcomes.every((o) => o === "acked")).toBe(true);

@@ -7,7 +7,6 @@ import type { Acker } from "../../src/acker.js";
 import { parsePubAck } from "../../src/confirmations.js";
 import { JetStreamDelivery } from "../../src/delivery.js";
 import { parseDelayUntil } from "../../src/headers.js";
-import { parseHeaderBlock } from "../../src/nats-headers.js";
 import {
   bytesSerializer,
   dateSerializer,
@@ -18,6 +17,7 @@ import {
   SerializationError,
   stringSerializer,
 } from "../../src/index.js";
+import { parseHeaderBlock } from "../../src/nats-headers.js";
 
 /** Fixed, so a failure is reproducible; fast-check prints the counterexample and its path. */
 const SEED = 20_240_613;
@@ -78,9 +78,12 @@ describe(`fuzz: every decoder of @x/events (seed ${SEED}, ${RUNS} runs each)`, (
   it("jsonSerializer never lets an own __proto__ key through", () => {
     fc.assert(
       fc.property(bytes, (data) => {
-        only((e) => e instanceof SyntaxError || e instanceof TypeError, () => {
-          expect(noOwnProto(jsonSerializer.decode(data))).toBe(true);
-        });
+        only(
+          (e) => e instanceof SyntaxError || e instanceof TypeError,
+          () => {
+            expect(noOwnProto(jsonSerializer.decode(data))).toBe(true);
+          },
+        );
       }),
       params,
     );
@@ -95,11 +98,14 @@ describe(`fuzz: every decoder of @x/events (seed ${SEED}, ${RUNS} runs each)`, (
     );
     fc.assert(
       fc.property(block, (data) => {
-        only((e) => e instanceof MalformedMessageError, () => {
-          const record = parseHeaderBlock(data);
-          expect(Object.getPrototypeOf(Object.getPrototypeOf(record))).toBeNull();
-          for (const value of Object.values(record)) expect(typeof value).toBe("string");
-        });
+        only(
+          (e) => e instanceof MalformedMessageError,
+          () => {
+            const record = parseHeaderBlock(data);
+            expect(Object.getPrototypeOf(Object.getPrototypeOf(record))).toBeNull();
+            for (const value of Object.values(record)) expect(typeof value).toBe("string");
+          },
+        );
       }),
       params,
     );
@@ -117,13 +123,21 @@ describe(`fuzz: every decoder of @x/events (seed ${SEED}, ${RUNS} runs each)`, (
         const raw = new Uint8Array(header.byteLength + data.byteLength);
         raw.set(header);
         raw.set(data, header.byteLength);
-        const msg = { reply: subject, data, msg: { _msg: { hdr: header.byteLength }, _rdata: raw }, working: () => undefined } as unknown as JsMsg;
-        only((e) => e instanceof MalformedMessageError, () => {
-          const delivery = new JetStreamDelivery(msg, acker);
-          expect(Number.isSafeInteger(delivery.deliveryCount) && delivery.deliveryCount >= 1).toBe(true);
-          expect(Number.isSafeInteger(delivery.streamSeq) && delivery.streamSeq >= 0).toBe(true);
-          expect(Number.isFinite(delivery.storedAt)).toBe(true);
-        });
+        const msg = {
+          reply: subject,
+          data,
+          msg: { _msg: { hdr: header.byteLength }, _rdata: raw },
+          working: () => undefined,
+        } as unknown as JsMsg;
+        only(
+          (e) => e instanceof MalformedMessageError,
+          () => {
+            const delivery = new JetStreamDelivery(msg, acker);
+            expect(Number.isSafeInteger(delivery.deliveryCount) && delivery.deliveryCount >= 1).toBe(true);
+            expect(Number.isSafeInteger(delivery.streamSeq) && delivery.streamSeq >= 0).toBe(true);
+            expect(Number.isFinite(delivery.storedAt)).toBe(true);
+          },
+        );
       }),
       params,
     );

@@ -28,9 +28,14 @@ describe("fault: nats-server kill -9 with emitters and actors running", () => {
     await using server = await startNatsServer();
     const event = Event<{ n: number }>("kill-sync");
     const handled = new Map<string, number>();
-    const actor = Actor("kill-sync-counter", event, (_p, ctx) => {
-      handled.set(ctx.uid ?? "", (handled.get(ctx.uid ?? "") ?? 0) + 1);
-    }, { ackWaitMs: 3_000 });
+    const actor = Actor(
+      "kill-sync-counter",
+      event,
+      (_p, ctx) => {
+        handled.set(ctx.uid ?? "", (handled.get(ctx.uid ?? "") ?? 0) + 1);
+      },
+      { ackWaitMs: 3_000 },
+    );
     await using events = await Events(event).connect({ servers: server.url, nats });
     await events.register();
     await using actors = await Actors(actor).connect({ servers: server.url, nats });
@@ -60,7 +65,15 @@ describe("fault: nats-server kill -9 with emitters and actors running", () => {
     await listening;
 
     const lost = confirmed.filter((uid) => !handled.has(uid)).length;
-    printFaultReport({ scenario: "events: kill -9, sync emits", confirmed: confirmed.length, handled: handled.size, lost, duplicated: count(handled), refused, restarts: RESTARTS });
+    printFaultReport({
+      scenario: "events: kill -9, sync emits",
+      confirmed: confirmed.length,
+      handled: handled.size,
+      lost,
+      duplicated: count(handled),
+      refused,
+      restarts: RESTARTS,
+    });
     expect(lost).toBe(0);
     expect(confirmed.length).toBeGreaterThan(0);
   });
@@ -69,9 +82,14 @@ describe("fault: nats-server kill -9 with emitters and actors running", () => {
     await using server = await startNatsServer();
     const event = Event<{ n: number }>("kill-async");
     const handled = new Map<string, number>();
-    const actor = Actor("kill-async-counter", event, (_p, ctx) => {
-      handled.set(ctx.uid ?? "", (handled.get(ctx.uid ?? "") ?? 0) + 1);
-    }, { ackWaitMs: 3_000 });
+    const actor = Actor(
+      "kill-async-counter",
+      event,
+      (_p, ctx) => {
+        handled.set(ctx.uid ?? "", (handled.get(ctx.uid ?? "") ?? 0) + 1);
+      },
+      { ackWaitMs: 3_000 },
+    );
     const unconfirmed = new Map<string, UnconfirmedEmit>();
     await using events = await Events(event).connect({ servers: server.url, nats });
     events.on("unconfirmed", (emit) => void unconfirmed.set(emit.uid ?? "", emit));
@@ -93,7 +111,10 @@ describe("fault: nats-server kill -9 with emitters and actors running", () => {
     await killAndRestart(server);
     emitting.abort();
     await emitter;
-    const flushed = await events.flush().then(() => undefined, (error: unknown) => error);
+    const flushed = await events.flush().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     // Everything is now confirmed or reported. Wait until every event is handled or reported
     // (a reported one may still have been stored and be handled too).
     await Promise.race([until(() => emitted.every((uid) => handled.has(uid) || unconfirmed.has(uid))), sleep(30_000)]);

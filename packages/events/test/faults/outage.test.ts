@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { printFaultReport, soakScale, startNatsServer } from "@x/test-servers";
 import { describe, expect, it } from "vitest";
-import { Actor, Actors, ConnectionLostError, Event, Events, type ConnectionStatus } from "../../src/index.js";
+import { Actor, Actors, ConnectionLostError, type ConnectionStatus, Event, Events } from "../../src/index.js";
 import { until } from "../helpers.js";
 
 /**
@@ -52,7 +52,14 @@ describe("fault: a long nats-server outage", () => {
     await listening;
     const lost = confirmed.filter((n) => !handled.has(n)).length;
     const duplicated = [...handled.values()].reduce((sum, count) => sum + count - 1, 0);
-    printFaultReport({ scenario: "events: nats-server down, then back", confirmed: confirmed.length, handled: handled.size, lost, duplicated, outageMs: OUTAGE_MS });
+    printFaultReport({
+      scenario: "events: nats-server down, then back",
+      confirmed: confirmed.length,
+      handled: handled.size,
+      lost,
+      duplicated,
+      outageMs: OUTAGE_MS,
+    });
     expect(lost).toBe(0);
     expect(confirmed).toHaveLength(AFTER);
   });
@@ -69,7 +76,10 @@ describe("fault: a long nats-server outage", () => {
     actors.on("status", (s) => void statuses.push(s));
     await actors.register();
     const listening = actors.listen({ pollDelayMs: 1_000 });
-    const outcome = listening.then(() => "resolved", (error: unknown) => error);
+    const outcome = listening.then(
+      () => "resolved",
+      (error: unknown) => error,
+    );
 
     await server.kill();
     const error = await outcome;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { printFaultReport, soakScale, startNatsServer, startTcpProxy } from "@x/test-servers";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MAX_PING_OUT, DEFAULT_PING_INTERVAL_MS } from "../../src/connection.js";
-import { Actor, Actors, Event, Events, type ConnectionStatus } from "../../src/index.js";
+import { Actor, Actors, type ConnectionStatus, Event, Events } from "../../src/index.js";
 import { until } from "../helpers.js";
 
 const PARTITION_MS = soakScale(7_000, 60_000);
@@ -19,11 +19,18 @@ describe("fault: a partition (TCP stays open, nothing flows)", () => {
     // The emitter talks to the server directly; only the actors sit behind the proxy.
     await using events = await Events(event).connect({ servers: server.url });
     await events.register();
-    await using actors = await Actors(Actor("partition-counter", event, ({ n }) => {
-      handled.set(n, (handled.get(n) ?? 0) + 1);
-      // Events the server pushed into the partition are lost with the old connection and come
-      // again after ackWaitMs: a short one keeps the test short.
-    }, { ackWaitMs: 3_000 })).connect({ servers: proxy.url("nats") });
+    await using actors = await Actors(
+      Actor(
+        "partition-counter",
+        event,
+        ({ n }) => {
+          handled.set(n, (handled.get(n) ?? 0) + 1);
+          // Events the server pushed into the partition are lost with the old connection and come
+          // again after ackWaitMs: a short one keeps the test short.
+        },
+        { ackWaitMs: 3_000 },
+      ),
+    ).connect({ servers: proxy.url("nats") });
     actors.on("status", (s) => void statuses.push(s));
     await actors.register();
     const stop = new AbortController();
@@ -50,7 +57,16 @@ describe("fault: a partition (TCP stays open, nothing flows)", () => {
     await listening;
 
     const duplicated = [...handled.values()].reduce((sum, count) => sum + count - 1, 0);
-    printFaultReport({ scenario: "events: partition between actors and nats-server", confirmed: n, handled: handled.size, lost: n - handled.size, duplicated, partitionMs: PARTITION_MS, noticedMs, recoveredMs });
+    printFaultReport({
+      scenario: "events: partition between actors and nats-server",
+      confirmed: n,
+      handled: handled.size,
+      lost: n - handled.size,
+      duplicated,
+      partitionMs: PARTITION_MS,
+      noticedMs,
+      recoveredMs,
+    });
     expect(statuses.map((s) => s.type)).toContain("stale");
     expect(statuses.map((s) => s.type)).toContain("reconnected");
     // Noticed after maxPingOut unanswered pings, at the next ping: at most (maxPingOut + 1) intervals.

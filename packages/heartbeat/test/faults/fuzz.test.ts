@@ -20,13 +20,13 @@ import {
   createHeartbeatService,
   createMonitor,
   GatewayError,
+  type Heart,
+  type Heartbeat,
   InvalidHeartbeatError,
   InvalidProcessNameError,
   MAX_PAYLOAD_BYTES,
   parseHeartbeat,
   processNameProblem,
-  type Heart,
-  type Heartbeat,
 } from "../../src/index.js";
 import { timeAt } from "../fake-clock.js";
 
@@ -37,9 +37,46 @@ const bytes = (text: string): Uint8Array => encoder.encode(text);
 
 /** Characters the name rules are about, and some they allow. */
 const hostileCharacter = fc.constantFrom(
-  "\u0000", "\t", "\n", "\r", " ", "\u007f", "\u0085", "\u009b", "\u00a0", "\u00ad", "\u061c", "\u1680", "\u180e",
-  "\u200b", "\u200c", "\u200d", "\u200e", "\u2028", "\u2029", "\u202e", "\u2060", "\u3000", "\ufeff", "\ufffd", "\ufffe",
-  "\ud800", "\udbff", "\udc00", "\udfff", "\ud83d\ude00", "\udb40\udc01", "*", ">", ".", "..", "é", "ß", "中", "-", "_",
+  "\u0000",
+  "\t",
+  "\n",
+  "\r",
+  " ",
+  "\u007f",
+  "\u0085",
+  "\u009b",
+  "\u00a0",
+  "\u00ad",
+  "\u061c",
+  "\u1680",
+  "\u180e",
+  "\u200b",
+  "\u200c",
+  "\u200d",
+  "\u200e",
+  "\u2028",
+  "\u2029",
+  "\u202e",
+  "\u2060",
+  "\u3000",
+  "\ufeff",
+  "\ufffd",
+  "\ufffe",
+  "\ud800",
+  "\udbff",
+  "\udc00",
+  "\udfff",
+  "\ud83d\ude00",
+  "\udb40\udc01",
+  "*",
+  ">",
+  ".",
+  "..",
+  "é",
+  "ß",
+  "中",
+  "-",
+  "_",
 );
 
 /** Process names: mostly plausible tokens, with hostile characters and arbitrary code units mixed in. */
@@ -82,9 +119,18 @@ const subjectBytes: fc.Arbitrary<Uint8Array> = fc
     fc.array(
       fc.oneof(
         fc.uint8Array({ maxLength: 6 }),
-        fc.constantFrom(
-          [0xef, 0xbb, 0xbf], [0xed, 0xa0, 0x80], [0xc0, 0xae], [0xc2, 0x85], [0xe2, 0x80, 0x8b], [0xff], [0x80], [0xf4, 0x90, 0x80, 0x80],
-        ).map((b) => Uint8Array.from(b)),
+        fc
+          .constantFrom(
+            [0xef, 0xbb, 0xbf],
+            [0xed, 0xa0, 0x80],
+            [0xc0, 0xae],
+            [0xc2, 0x85],
+            [0xe2, 0x80, 0x8b],
+            [0xff],
+            [0x80],
+            [0xf4, 0x90, 0x80, 0x80],
+          )
+          .map((b) => Uint8Array.from(b)),
         fc.stringMatching(/^[a-z.]{1,6}$/).map(bytes),
       ),
       { maxLength: 6 },

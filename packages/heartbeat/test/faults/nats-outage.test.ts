@@ -53,18 +53,17 @@ describe("fault: nats-server kill -9 while hearts beat and a monitor watches", (
     let published = 0;
     let publishFailed = 0;
     const names = Array.from({ length: PROCESSES }, (_, i) => `fault.worker.${i}`);
-    const hearts = names.map(
-      (process) =>
-        createHeart({
-          process,
-          subjectAsString: true,
-          minIntervalMs: 0,
-          publisher: {
-            publish: ({ subject, payload }) => {
-              producer.publish(subject, payload);
-            },
+    const hearts = names.map((process) =>
+      createHeart({
+        process,
+        subjectAsString: true,
+        minIntervalMs: 0,
+        publisher: {
+          publish: ({ subject, payload }) => {
+            producer.publish(subject, payload);
           },
-        }),
+        },
+      }),
     );
     const beat = (): void => {
       for (const heart of hearts) {

@@ -7,5 +7,6 @@
  * ```
  * vitest is an optional peer dependency of `@x/message`; only this entry point imports it.
  */
+
+export type { QueueAdapterFactory, QueueAdapterFactoryContext, QueueAdapterSuiteOptions } from "./suite.js";
 export { describeQueueAdapter } from "./suite.js";
-export type { QueueAdapterFactory, QueueAdapterSuiteOptions, QueueAdapterFactoryContext } from "./suite.js";

@@ -451,15 +451,16 @@ export function describeQueueAdapter(name: string, factory: QueueAdapterFactory,
       });
 
       // Only where a second adapter can reach the same jobs (another process's, in real life).
-      if (options.share !== undefined) it("a job held when its adapter closes is not lost", async () => {
-        const other = await factoryFor(queue);
-        const sent = await queue.enqueue({ payload: "survivor" });
-        await mustReserve();
-        await queue.close();
-        const again = await other.reserve({ timeoutMs: patience(leaseMs) });
-        expect(again?.message.id).toBe(sent.id);
-        await again?.ack();
-      });
+      if (options.share !== undefined)
+        it("a job held when its adapter closes is not lost", async () => {
+          const other = await factoryFor(queue);
+          const sent = await queue.enqueue({ payload: "survivor" });
+          await mustReserve();
+          await queue.close();
+          const again = await other.reserve({ timeoutMs: patience(leaseMs) });
+          expect(again?.message.id).toBe(sent.id);
+          await again?.ack();
+        });
 
       it("close rejects a waiting reserve with QueueClosedError", async () => {
         const waiting = queue.reserve({ timeoutMs: Infinity });

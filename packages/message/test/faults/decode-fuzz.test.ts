@@ -11,12 +11,12 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   createMessage,
-  decode,
   DEFAULT_MAX_MESSAGE_BYTES,
+  decode,
   encodeToString,
   InvalidMessageError,
-  toMessageInit,
   type Message,
+  toMessageInit,
 } from "../../src/index.js";
 
 const SEED = 1308;
@@ -135,9 +135,17 @@ const mostly = (valid: fc.Arbitrary<string>, hostile: fc.Arbitrary<string>): fc.
 /** Dates in every accepted form and many that are out of range or not dates at all. */
 const dateToken: fc.Arbitrary<string> = mostly(
   fc.oneof(
-    fc.date({ min: new Date("0000-01-01T00:00:00Z"), max: new Date("9999-12-31T23:59:59.999Z"), noInvalidDate: true }).map((d) => JSON.stringify(d.toISOString())),
+    fc
+      .date({ min: new Date("0000-01-01T00:00:00Z"), max: new Date("9999-12-31T23:59:59.999Z"), noInvalidDate: true })
+      .map((d) => JSON.stringify(d.toISOString())),
     fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }).map(String),
-    fc.constantFrom('"2024-02-29 10:00:00"', '"2024-02-29 10:00:00.123456789"', '"2026-11-25 08:00:00.123456"', '"2026-11-25T10:00:00+02:00"', "null"),
+    fc.constantFrom(
+      '"2024-02-29 10:00:00"',
+      '"2024-02-29 10:00:00.123456789"',
+      '"2026-11-25 08:00:00.123456"',
+      '"2026-11-25T10:00:00+02:00"',
+      "null",
+    ),
   ),
   fc.oneof(
     fc.constantFrom(
@@ -162,7 +170,10 @@ const dateToken: fc.Arbitrary<string> = mostly(
 );
 
 const idToken: fc.Arbitrary<string> = mostly(
-  fc.oneof(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,20}$/).map((id) => JSON.stringify(id)), fc.nat().map(String)),
+  fc.oneof(
+    fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,20}$/).map((id) => JSON.stringify(id)),
+    fc.nat().map(String),
+  ),
   fc.oneof(fc.constantFrom("-1", "1e3", "9007199254740993", '"../x"', '""', "null"), valueToken),
 );
 
@@ -174,7 +185,10 @@ const messageText: fc.Arbitrary<string> = fc
   .record(
     {
       id: idToken,
-      requestType: mostly(fc.string({ unit: "binary", minLength: 1, maxLength: 20 }).map((s) => JSON.stringify(s)), fc.oneof(stringToken, valueToken)),
+      requestType: mostly(
+        fc.string({ unit: "binary", minLength: 1, maxLength: 20 }).map((s) => JSON.stringify(s)),
+        fc.oneof(stringToken, valueToken),
+      ),
       priority: mostly(fc.integer({ min: -10, max: 2 ** 32 - 1 }).map(String), fc.oneof(numberToken, valueToken)),
       attempts: mostly(fc.nat().map(String), fc.oneof(numberToken, valueToken)),
       delay: dateToken,
@@ -203,7 +217,12 @@ const messageText: fc.Arbitrary<string> = fc
       ...(m.headerExtras ?? []).map(([key, value]) => `${key}:${value}`),
     ];
     const body = [`"payload":${m.payload}`, ...(m.bodyExtras ?? []).map(([key, value]) => `${key}:${value}`)];
-    const top = [`"id":${m.id}`, `"header":{${header.join(",")}}`, `"body":{${body.join(",")}}`, ...(m.topExtras ?? []).map(([key, value]) => `${key}:${value}`)];
+    const top = [
+      `"id":${m.id}`,
+      `"header":{${header.join(",")}}`,
+      `"body":{${body.join(",")}}`,
+      ...(m.topExtras ?? []).map(([key, value]) => `${key}:${value}`),
+    ];
     return `{${top.join(",")}}`;
   });
 
@@ -241,36 +260,40 @@ afterAll(() => {
 });
 
 describe("decode under hostile input (fuzz)", () => {
-  it("throws only InvalidMessageError, and whatever decodes re-encodes to an equal message", () => {
-    const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort();
-    fc.assert(
-      fc.property(input, (raw) => {
-        tally.inputs++;
-        let message: Message;
-        try {
-          message = decode(raw);
-        } catch (error) {
-          if (!(error instanceof InvalidMessageError)) throw error;
-          tally.rejected++;
-          return;
-        }
-        tally.accepted++;
-        const text = encodeToString(message);
-        // The size limit is on the input; the same message may be written a little longer
-        // (`1e20` comes back as 21 digits), so the second read allows for that.
-        const again = decode(text, { maxBytes: Math.max(DEFAULT_MAX_MESSAGE_BYTES, Buffer.byteLength(text)) });
-        expect(again).toStrictEqual(message);
-        expect(encodeToString(again)).toBe(text);
-        // decode and createMessage keep the same limits: what one reads, the other builds.
-        expect(createMessage(toMessageInit(message))).toStrictEqual(message);
-        tally.roundTripped++;
-      }),
-      { seed: SEED, numRuns: RUNS },
-    );
-    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeKeys);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    // The inputs must exercise both sides, or the property proves little.
-    expect(tally.accepted).toBeGreaterThan(RUNS / 20);
-    expect(tally.rejected).toBeGreaterThan(RUNS / 20);
-  }, TIMEOUT_MS);
+  it(
+    "throws only InvalidMessageError, and whatever decodes re-encodes to an equal message",
+    () => {
+      const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort();
+      fc.assert(
+        fc.property(input, (raw) => {
+          tally.inputs++;
+          let message: Message;
+          try {
+            message = decode(raw);
+          } catch (error) {
+            if (!(error instanceof InvalidMessageError)) throw error;
+            tally.rejected++;
+            return;
+          }
+          tally.accepted++;
+          const text = encodeToString(message);
+          // The size limit is on the input; the same message may be written a little longer
+          // (`1e20` comes back as 21 digits), so the second read allows for that.
+          const again = decode(text, { maxBytes: Math.max(DEFAULT_MAX_MESSAGE_BYTES, Buffer.byteLength(text)) });
+          expect(again).toStrictEqual(message);
+          expect(encodeToString(again)).toBe(text);
+          // decode and createMessage keep the same limits: what one reads, the other builds.
+          expect(createMessage(toMessageInit(message))).toStrictEqual(message);
+          tally.roundTripped++;
+        }),
+        { seed: SEED, numRuns: RUNS },
+      );
+      expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeKeys);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      // The inputs must exercise both sides, or the property proves little.
+      expect(tally.accepted).toBeGreaterThan(RUNS / 20);
+      expect(tally.rejected).toBeGreaterThan(RUNS / 20);
+    },
+    TIMEOUT_MS,
+  );
 });

@@ -1,6 +1,6 @@
+import { durationMsOption } from "@x/core";
 import type { Check, CheckContext, CheckOutput, OnError } from "../contract.js";
 import { InvalidOptionError, InvalidProbeMessageError } from "../errors.js";
-import { durationMsOption } from "@x/core";
 import { enumOption, stringOption, stringRecordOption } from "../internal/options.js";
 import type { ProbeMessage } from "../message/types.js";
 
@@ -58,7 +58,8 @@ export abstract class BaseCheck implements Check {
   readonly #name: string | undefined;
 
   protected constructor(options: CheckOptions) {
-    if (typeof options !== "object" || (options as unknown) === null) throw new InvalidOptionError("options", options, "must be an object with intervalMs");
+    if (typeof options !== "object" || (options as unknown) === null)
+      throw new InvalidOptionError("options", options, "must be an object with intervalMs");
     if ((options.intervalMs as number | undefined) === undefined) throw new InvalidOptionError("intervalMs", undefined, "is required");
     this.intervalMs = durationMsOption("intervalMs", options.intervalMs, 0, { min: 1 });
     this.aspect = options.aspect === undefined ? undefined : stringOption("aspect", options.aspect);
@@ -112,7 +113,8 @@ export abstract class BaseCheck implements Check {
   }
 
   #populateOne(item: unknown): ProbeMessage {
-    if (typeof item !== "object" || item === null || Array.isArray(item)) throw new InvalidProbeMessageError(`invalid message (${kindOf(item)})`);
+    if (typeof item !== "object" || item === null || Array.isArray(item))
+      throw new InvalidProbeMessageError(`invalid message (${kindOf(item)})`);
     const message = item as Mutable<Partial<ProbeMessage>>;
     const event: unknown = message.event;
     const location: unknown = message.location;

@@ -1,8 +1,15 @@
 import type { CheckContext } from "../contract.js";
-import { commandArgv, commandText, runCommand, spawnOptions, type Command, type CommandResult, type SpawnCommandOptions } from "../internal/command.js";
+import {
+  type Command,
+  type CommandResult,
+  commandArgv,
+  commandText,
+  runCommand,
+  type SpawnCommandOptions,
+  spawnOptions,
+} from "../internal/command.js";
 import { numberOption } from "../internal/options.js";
-import { CHECK_OPTION_KEYS } from "./base-check.js";
-import { BaseCheck, type CheckOptions } from "./base-check.js";
+import { BaseCheck, CHECK_OPTION_KEYS, type CheckOptions } from "./base-check.js";
 
 /** Largest stdout (and stderr) a command may print, by default: 1 MiB. More kills it and fails the run. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;

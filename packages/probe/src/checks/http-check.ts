@@ -89,7 +89,11 @@ export class HttpCheck extends BaseCheck {
 
   /** A timed-out request is `critical`, like a refused one. */
   failureMessages(failure: CheckFailure): ProbeMessage {
-    return this.#message({ status: null, latencyMs: null, problem: failure.kind === "timeout" ? failure.error.message : `check failed: ${failure.error.message}` });
+    return this.#message({
+      status: null,
+      latencyMs: null,
+      problem: failure.kind === "timeout" ? failure.error.message : `check failed: ${failure.error.message}`,
+    });
   }
 
   #message(o: Observation): ProbeMessage {

@@ -4,10 +4,10 @@ import { InvalidOptionError } from "../errors.js";
 import type { Command } from "../internal/command.js";
 import { booleanOption } from "../internal/options.js";
 import { createMessage, metric, type ThresholdInit, type ValueInit } from "../message/build.js";
-import { vsetEntryProblem } from "../message/validate.js";
 import type { ProbeMessage, Severity } from "../message/types.js";
+import { vsetEntryProblem } from "../message/validate.js";
 import { COMMAND_CHECK_OPTION_KEYS, CommandCheck, type CommandCheckOptions } from "./command-check.js";
-import { parsePerfdata, splitPluginOutput, type PerfdataItem, type PerfdataRange } from "./perfdata.js";
+import { type PerfdataItem, type PerfdataRange, parsePerfdata, splitPluginOutput } from "./perfdata.js";
 
 /** Options for {@link nagiosCheck}. */
 export interface NagiosCheckOptions extends CommandCheckOptions {
@@ -39,7 +39,11 @@ export function nagiosState(exitCode: number | null): NagiosState {
   }
 }
 
-function thresholds(range: PerfdataRange | undefined, name: string, severity: ThresholdInit["severity"]): { above: ThresholdInit[]; below: ThresholdInit[] } {
+function thresholds(
+  range: PerfdataRange | undefined,
+  name: string,
+  severity: ThresholdInit["severity"],
+): { above: ThresholdInit[]; below: ThresholdInit[] } {
   // seismometer thresholds say "alert above" and "alert below"; an `@` range ("alert inside")
   // cannot be expressed with them and is left out.
   if (range === undefined || range.inside) return { above: [], below: [] };
@@ -114,7 +118,7 @@ export class NagiosCheck extends CommandCheck {
     for (const problem of skipped) context.logger.warn({ problem }, "bad performance data");
     const kept = Object.values(values);
     const hasThresholds = kept.some((v) => (v.above?.length ?? 0) > 0 || (v.below?.length ?? 0) > 0);
-    const text = output.text !== "" ? output.text : result.stderr.trim().split("\n")[0] ?? "";
+    const text = output.text !== "" ? output.text : (result.stderr.trim().split("\n")[0] ?? "");
     return createMessage({
       aspect: this.aspect,
       location: this.location,

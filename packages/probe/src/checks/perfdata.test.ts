@@ -27,7 +27,7 @@ describe("parsePerfdata", () => {
   it("better than DumbProbe: a malformed item is reported and skipped, the others are kept", () => {
     const { items, errors } = parsePerfdata("a=1 b=10:20 c=2s");
     expect(items.map((i) => i.label)).toEqual(["a", "c"]);
-    expect(errors).toEqual(['\'b\': bad value "10:20"']);
+    expect(errors).toEqual(["'b': bad value \"10:20\""]);
   });
 
   it("a number that cannot be represented (1e309, also in min, max and ranges) skips that item only", () => {
@@ -47,23 +47,34 @@ describe("parsePerfdata", () => {
     const { items, errors } = parsePerfdata("t=-12.5C x=1e3 u=U a=1s b=2ms c=3us d=4% e=5B f=6KB g=7MB h=8GB i=9TB j=10c");
     expect(errors).toEqual([]);
     expect(items.map((i) => [i.label, i.value, i.unit])).toEqual([
-      ["t", -12.5, "C"], ["x", 1000, ""], ["u", null, ""], ["a", 1, "s"], ["b", 2, "ms"], ["c", 3, "us"],
-      ["d", 4, "%"], ["e", 5, "B"], ["f", 6, "KB"], ["g", 7, "MB"], ["h", 8, "GB"], ["i", 9, "TB"], ["j", 10, "c"],
+      ["t", -12.5, "C"],
+      ["x", 1000, ""],
+      ["u", null, ""],
+      ["a", 1, "s"],
+      ["b", 2, "ms"],
+      ["c", 3, "us"],
+      ["d", 4, "%"],
+      ["e", 5, "B"],
+      ["f", 6, "KB"],
+      ["g", 7, "MB"],
+      ["h", 8, "GB"],
+      ["i", 9, "TB"],
+      ["j", 10, "c"],
     ]);
   });
 
   it("handles escaped quotes in labels and reports garbage", () => {
     const { items, errors } = parsePerfdata("'it''s'=1 junk 'open=2");
     expect(items).toEqual([{ label: "it's", value: 1, unit: "" }]);
-    expect(errors).toEqual(['"junk" is not label=value', "unterminated quote in \"'open=2\""]);
+    expect(errors).toEqual(['"junk" is not label=value', 'unterminated quote in "\'open=2"']);
   });
 
   it("rejects too many fields and bad thresholds", () => {
-    expect(parsePerfdata("a=1;2;3;4;5;6").errors).toEqual(['\'a\': too many fields in "1;2;3;4;5;6"']);
-    expect(parsePerfdata("a=1;x").errors).toEqual(['\'a\': bad warn range "x"']);
-    expect(parsePerfdata("a=1;;20:10").errors).toEqual(['\'a\': bad crit range "20:10"']);
-    expect(parsePerfdata("a=1;;;zero").errors).toEqual(['\'a\': bad min "zero"']);
-    expect(parsePerfdata("a=.").errors).toEqual(['\'a\': bad value "."']);
+    expect(parsePerfdata("a=1;2;3;4;5;6").errors).toEqual(["'a': too many fields in \"1;2;3;4;5;6\""]);
+    expect(parsePerfdata("a=1;x").errors).toEqual(["'a': bad warn range \"x\""]);
+    expect(parsePerfdata("a=1;;20:10").errors).toEqual(["'a': bad crit range \"20:10\""]);
+    expect(parsePerfdata("a=1;;;zero").errors).toEqual(["'a': bad min \"zero\""]);
+    expect(parsePerfdata("a=.").errors).toEqual(["'a': bad value \".\""]);
   });
 });
 
@@ -101,7 +112,9 @@ describe("parseRange", () => {
 
 describe("splitPluginOutput", () => {
   it("splits text, long text and perfdata spread over several lines", () => {
-    const out = splitPluginOutput("DISK OK - free space | /=2643MB;5948;5958;0;5968\n/ 15272 MB (77%);\n/boot 68 MB (69%);\n/home 69357 MB (27%); | /boot=68MB;88;93;0;98\n/home=69357MB;253404;253409;0;253414\n");
+    const out = splitPluginOutput(
+      "DISK OK - free space | /=2643MB;5948;5958;0;5968\n/ 15272 MB (77%);\n/boot 68 MB (69%);\n/home 69357 MB (27%); | /boot=68MB;88;93;0;98\n/home=69357MB;253404;253409;0;253414\n",
+    );
     expect(out).toEqual({
       text: "DISK OK - free space",
       longText: "/ 15272 MB (77%);\n/boot 68 MB (69%);\n/home 69357 MB (27%);",

@@ -126,14 +126,20 @@ function parseItem(label: string, data: string): PerfdataItem | string {
   const value = numberText === "U" ? null : finiteNumber(numberText);
   if (value === undefined) return `'${label}': value "${numberText}" is out of range`;
   const item: { -readonly [K in keyof PerfdataItem]: PerfdataItem[K] } = { label, value, unit: valueMatch[2] ?? "" };
-  for (const [key, text] of [["warn", warnText], ["crit", critText]] as const) {
+  for (const [key, text] of [
+    ["warn", warnText],
+    ["crit", critText],
+  ] as const) {
     if (text === "") continue;
     const range = readRange(text);
     if (range === "bad") return `'${label}': bad ${key} range "${text}"`;
     if (range === "out of range") return `'${label}': ${key} range "${text}" is out of range`;
     item[key] = range;
   }
-  for (const [key, text] of [["min", minText], ["max", maxText]] as const) {
+  for (const [key, text] of [
+    ["min", minText],
+    ["max", maxText],
+  ] as const) {
     if (text === "") continue;
     if (!NUMBER_RE.test(text)) return `'${label}': bad ${key} "${text}"`;
     const bound = finiteNumber(text);

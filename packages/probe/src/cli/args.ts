@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { ProbeUsageError } from "../errors.js";
-import { parseDestination, type Destination } from "../outputs/destination.js";
+import { type Destination, parseDestination } from "../outputs/destination.js";
 
 /** Log levels of the CLI, most verbose first. */
 export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
@@ -80,7 +80,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   }
   const level = values["log-level"] ?? "warning";
   const logLevel = level === "warn" ? "warning" : level;
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ProbeUsageError(`invalid --log-level "${level}": expected ${LOG_LEVELS.join(", ")}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+    throw new ProbeUsageError(`invalid --log-level "${level}": expected ${LOG_LEVELS.join(", ")}`);
   return {
     help,
     version,

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { createChecks, type Checks, type ChecksOptions } from "../checks.js";
-import { isChecksRunner, type ChecksRunner } from "../contract.js";
+import { type Checks, type ChecksOptions, createChecks } from "../checks.js";
+import { type ChecksRunner, isChecksRunner } from "../contract.js";
 import { ChecksModuleError } from "../errors.js";
 import { errorText } from "../internal/error-text.js";
 

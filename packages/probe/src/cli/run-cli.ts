@@ -5,8 +5,8 @@ import { ProbeError, ProbeUsageError } from "../errors.js";
 import { createOutput } from "../outputs/destination.js";
 import type { Output } from "../outputs/output.js";
 import { runProbe } from "../probe.js";
-import { parseCliArgs, USAGE, type CliArgs } from "./args.js";
-import { loadChecks, type LoadedChecks } from "./load-checks.js";
+import { type CliArgs, parseCliArgs, USAGE } from "./args.js";
+import { type LoadedChecks, loadChecks } from "./load-checks.js";
 import { streamLogger } from "./stderr-logger.js";
 
 /** Where the CLI reads and writes; the defaults are the process's. */

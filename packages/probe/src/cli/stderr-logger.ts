@@ -11,7 +11,8 @@ function formatValue(value: unknown): string {
   let text: string;
   if (value instanceof Error) text = errorText(value);
   else if (typeof value === "string") text = value;
-  else if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint" || value === null || value === undefined) return String(value);
+  else if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint" || value === null || value === undefined)
+    return String(value);
   else {
     text = describeValue(value, MAX_VALUE_LENGTH);
   }
@@ -33,10 +34,12 @@ export function formatFields(fields: LogFields): string {
  */
 export function streamLogger(stream: Writable, level: LogLevel): Logger {
   const threshold = LOG_LEVELS.indexOf(level);
-  const line = (name: LogLevel) => (fields: LogFields, message: string): void => {
-    if (LOG_LEVELS.indexOf(name) < threshold) return;
-    const details = formatFields(fields);
-    stream.write(`[${name}] ${message}${details === "" ? "" : ` ${details}`}\n`);
-  };
+  const line =
+    (name: LogLevel) =>
+    (fields: LogFields, message: string): void => {
+      if (LOG_LEVELS.indexOf(name) < threshold) return;
+      const details = formatFields(fields);
+      stream.write(`[${name}] ${message}${details === "" ? "" : ` ${details}`}\n`);
+    };
   return { debug: line("debug"), info: line("info"), warn: line("warning"), error: line("error") };
 }

@@ -2,9 +2,18 @@ import type { ChildProcess } from "node:child_process";
 import { checkOptionKeys } from "@x/core";
 import type { CheckOutput, Handle, HandleContext } from "../contract.js";
 import { HandleEofError, HandleReadError, InvalidOptionError } from "../errors.js";
-import { commandArgv, commandText, killGroup, signalNumber, spawnCommand, spawnOptions, type Command, type SpawnCommandOptions } from "../internal/command.js";
-import { integerOption, stringOption } from "../internal/options.js";
+import {
+  type Command,
+  commandArgv,
+  commandText,
+  killGroup,
+  type SpawnCommandOptions,
+  signalNumber,
+  spawnCommand,
+  spawnOptions,
+} from "../internal/command.js";
 import { errorText } from "../internal/error-text.js";
+import { integerOption, stringOption } from "../internal/options.js";
 import { LineBuffer } from "./line-buffer.js";
 
 /** Longest line a shell stream accepts, by default: 1 MiB (characters). */
@@ -48,7 +57,8 @@ export class ShellStream implements Handle {
   constructor(command: Command, options: ShellStreamOptions = {}) {
     commandArgv(command);
     if (typeof options !== "object" || (options as unknown) === null) throw new InvalidOptionError("options", options, "must be an object");
-    if (options.parse !== undefined && typeof options.parse !== "function") throw new InvalidOptionError("parse", options.parse, "must be a function");
+    if (options.parse !== undefined && typeof options.parse !== "function")
+      throw new InvalidOptionError("parse", options.parse, "must be a function");
     this.command = command;
     this.#parse = options.parse ?? ((line) => JSON.parse(line) as unknown);
     this.#name = options.name === undefined ? commandText(command) : stringOption("name", options.name);
@@ -91,7 +101,10 @@ export class ShellStream implements Handle {
       this.#stdoutEnded = true;
       if (this.#exit !== undefined) context.readable();
       // Give the exit status a moment to arrive, so EOF can say how the child ended.
-      else setTimeout(() => { context.readable(); }, EXIT_GRACE_MS).unref();
+      else
+        setTimeout(() => {
+          context.readable();
+        }, EXIT_GRACE_MS).unref();
     });
     child.stderr?.resume(); // drained; a stream's stderr is not part of its messages
     child.once("exit", (code: number | null, signal: NodeJS.Signals | null) => {
@@ -105,7 +118,8 @@ export class ShellStream implements Handle {
     const buffer = this.#lines;
     if (buffer === undefined) throw new HandleEofError("not open");
     const dropped = buffer.takeDropped();
-    if (dropped > 0) this.#context?.reportError(new HandleReadError(`dropped ${dropped} line(s) longer than ${this.#maxLineLength} characters`));
+    if (dropped > 0)
+      this.#context?.reportError(new HandleReadError(`dropped ${dropped} line(s) longer than ${this.#maxLineLength} characters`));
     const lines = buffer.take();
     if (lines.length === 0 && this.#stdoutEnded) throw new HandleEofError(this.#eofText());
     const messages: unknown[] = [];
@@ -114,7 +128,9 @@ export class ShellStream implements Handle {
       try {
         parsed = this.#parse(line);
       } catch (error) {
-        this.#context?.reportError(new HandleReadError(`cannot parse line ${JSON.stringify(line.slice(0, 200))}: ${errorText(error)}`, { cause: error }));
+        this.#context?.reportError(
+          new HandleReadError(`cannot parse line ${JSON.stringify(line.slice(0, 200))}: ${errorText(error)}`, { cause: error }),
+        );
         continue;
       }
       if (parsed === undefined || parsed === null) continue;
@@ -132,7 +148,14 @@ export class ShellStream implements Handle {
     this.#child = undefined;
     if (child === undefined) return;
     child.stdout?.removeAllListeners("data");
-    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once("exit", () => { resolve(); }));
+    const exited =
+      child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise<void>((resolve) =>
+            child.once("exit", () => {
+              resolve();
+            }),
+          );
     killGroup(child, "SIGTERM");
     const force = setTimeout(() => {
       killGroup(child, "SIGKILL");

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { constants } from "node:os";
 import { CommandError, InvalidOptionError } from "../errors.js";
 import { stringOption, stringRecordOption } from "./options.js";
@@ -119,7 +119,8 @@ export async function runCommand(command: Command, options: RunCommandOptions): 
     options.signal?.addEventListener("abort", onAbort, { once: true });
     child.stdout?.on("data", (chunk: Buffer) => {
       stdoutBytes += chunk.length;
-      if (stdoutBytes > options.maxOutputBytes) fail(new CommandError(`${commandText(command)}: output exceeds ${options.maxOutputBytes} bytes`));
+      if (stdoutBytes > options.maxOutputBytes)
+        fail(new CommandError(`${commandText(command)}: output exceeds ${options.maxOutputBytes} bytes`));
       else stdout.push(chunk);
     });
     child.stderr?.on("data", (chunk: Buffer) => {

@@ -25,7 +25,15 @@ describe("createMessage", () => {
       comment: "filling up",
       intervalMs: 60_000,
       values: {
-        used: { value: 91, unit: "%", type: "direct", above: [{ name: "warning", value: 90, severity: "warning" }], below: [{ name: "low", value: 1, severity: "error" }], min: 0, max: 100 },
+        used: {
+          value: 91,
+          unit: "%",
+          type: "direct",
+          above: [{ name: "warning", value: 90, severity: "warning" }],
+          below: [{ name: "low", value: 1, severity: "error" }],
+          min: 0,
+          max: 100,
+        },
         free: null,
         inodes: 12,
       },
@@ -66,7 +74,9 @@ describe("createMessage", () => {
   it("rejects bad input with the reason", () => {
     expect(() => createMessage({ aspect: 5 } as unknown as { aspect: string })).toThrow("invalid message: aspect must be a string");
     expect(() => createMessage({ aspect: "x", severity: "error" })).toThrow("severity needs a state");
-    expect(() => createMessage({ aspect: "x", location: { host: 1 } as unknown as Record<string, string> })).toThrow("location.host must be a string");
+    expect(() => createMessage({ aspect: "x", location: { host: 1 } as unknown as Record<string, string> })).toThrow(
+      "location.host must be a string",
+    );
     expect(() => createMessage({ aspect: "x", value: Number.NaN })).toThrow('event.vset["value"].value must be a finite number or null');
     expect(() => createMessage({ aspect: "x", state: "bad", severity: "fatal" as "error" })).toThrow("event.state.severity");
   });
@@ -92,10 +102,19 @@ describe("validateMessage", () => {
     [{ ...valid, location: JSON.parse('{"__proto__":"x"}') as unknown }, 'location has the forbidden key "__proto__"'],
     [{ ...valid, event: { name: "" } }, "event.name must be a non-empty string"],
     [{ ...valid, event: { name: "x", state: { value: 1 } } }, "event.state.value must be a string"],
-    [{ ...valid, event: { name: "x", state: { value: "ok", severity: "bad" } } }, 'event.state.severity must be "expected", "warning" or "error"'],
+    [
+      { ...valid, event: { name: "x", state: { value: "ok", severity: "bad" } } },
+      'event.state.severity must be "expected", "warning" or "error"',
+    ],
     [{ ...valid, event: { name: "x", vset: { a: { value: "1" } } } }, 'event.vset["a"].value must be a finite number or null'],
-    [{ ...valid, event: { name: "x", vset: { a: { value: 1, type: "weird" } } } }, 'event.vset["a"].type must be "direct", "accumulative" or "differential"'],
-    [{ ...valid, event: { name: "x", vset: { a: { value: 1, threshold_high: [{ name: "w", value: 1, severity: "expected" }] } } } }, 'event.vset["a"].threshold_high[0].severity must be "warning" or "error"'],
+    [
+      { ...valid, event: { name: "x", vset: { a: { value: 1, type: "weird" } } } },
+      'event.vset["a"].type must be "direct", "accumulative" or "differential"',
+    ],
+    [
+      { ...valid, event: { name: "x", vset: { a: { value: 1, threshold_high: [{ name: "w", value: 1, severity: "expected" }] } } } },
+      'event.vset["a"].threshold_high[0].severity must be "warning" or "error"',
+    ],
     [{ ...valid, event: { name: "x", interval: -1 } }, "event.interval must be a non-negative number"],
   ])("rejects %j: %s", (input, reason) => {
     expect(validateMessage(input)).toEqual({ valid: false, reason });

@@ -2,7 +2,9 @@ import { InvalidProbeMessageError } from "../errors.js";
 import type { ProbeMessage } from "./types.js";
 
 /** Outcome of {@link validateMessage}. */
-export type ValidationResult = { readonly valid: true; readonly message: ProbeMessage } | { readonly valid: false; readonly reason: string };
+export type ValidationResult =
+  | { readonly valid: true; readonly message: ProbeMessage }
+  | { readonly valid: false; readonly reason: string };
 
 const SEVERITIES = new Set(["expected", "warning", "error"]);
 const THRESHOLD_SEVERITIES = new Set(["warning", "error"]);

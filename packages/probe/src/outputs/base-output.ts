@@ -1,4 +1,14 @@
-import { durationMsOption, Emitter, loggerOption, timeSourceOption, type Listener, type LogFields, type Logger, type TimeSource, type Unsubscribe } from "@x/core";
+import {
+  durationMsOption,
+  Emitter,
+  type Listener,
+  type LogFields,
+  type Logger,
+  loggerOption,
+  type TimeSource,
+  timeSourceOption,
+  type Unsubscribe,
+} from "@x/core";
 import { OutputClosedError, OutputError } from "../errors.js";
 import { Closable } from "../internal/closable.js";
 import { errorText } from "../internal/error-text.js";

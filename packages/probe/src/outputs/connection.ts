@@ -1,8 +1,8 @@
 import { connect, type Socket } from "node:net";
-import { backoffDelay, resolveBackoff, type Backoff, type BackoffOptions } from "../backoff.js";
+import { checkOptionKeys, durationMsOption, type Observable } from "@x/core";
+import { type Backoff, type BackoffOptions, backoffDelay, resolveBackoff } from "../backoff.js";
 import { OutputError } from "../errors.js";
 import { BoundedQueue } from "../internal/bounded-queue.js";
-import { checkOptionKeys, durationMsOption, type Observable } from "@x/core";
 import { functionOption, numberOption, portOption, stringOption } from "../internal/options.js";
 import { RateLimit } from "../internal/rate-limit.js";
 import type { ProbeMessage } from "../message/types.js";
@@ -94,7 +94,10 @@ class SpoolingConnectionOutput extends BaseOutput<ConnectionOutputEvents> implem
   #droppedSinceWarn = 0;
 
   constructor(target: Target, options: ConnectionOutputOptions = {}) {
-    super("path" in target ? `unix:${target.path}` : `tcp:${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`, options);
+    super(
+      "path" in target ? `unix:${target.path}` : `tcp:${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`,
+      options,
+    );
     this.#target = target;
     this.#spoolBytes = numberOption("spoolBytes", options.spoolBytes, DEFAULT_SPOOL_BYTES, 1);
     this.#spool = new BoundedQueue<Buffer>(this.#spoolBytes, (line) => line.length);
@@ -174,7 +177,8 @@ class SpoolingConnectionOutput extends BaseOutput<ConnectionOutputEvents> implem
   #connect(): void {
     if (this.closed || this.#connected || this.#connecting || this.#retryTimer !== undefined) return;
     this.#connecting = true;
-    const socket = "path" in this.#target ? connect({ path: this.#target.path }) : connect({ host: this.#target.host, port: this.#target.port });
+    const socket =
+      "path" in this.#target ? connect({ path: this.#target.path }) : connect({ host: this.#target.host, port: this.#target.port });
     this.#socket = socket;
     const timeout = this.time.setTimeout(() => {
       socket.destroy(new OutputError(`connect timed out after ${this.#connectTimeoutMs} ms`));
@@ -214,7 +218,8 @@ class SpoolingConnectionOutput extends BaseOutput<ConnectionOutputEvents> implem
     this.events.emit("connected", undefined);
     const backlog = this.#spool.length;
     this.#drain();
-    if (backlog > 0) this.logger.info({ output: this.name, sent: backlog - this.#spool.length, left: this.#spool.length }, "sent pending messages");
+    if (backlog > 0)
+      this.logger.info({ output: this.name, sent: backlog - this.#spool.length, left: this.#spool.length }, "sent pending messages");
   }
 
   #onClose(socket: Socket, error: Error | undefined): void {

@@ -1,10 +1,10 @@
 import { checkOptionKeys } from "@x/core";
 import { InvalidAddressError } from "../errors.js";
-import { CONNECTION_OPTION_KEYS, tcpOutput, unixOutput, type ConnectionOutputOptions } from "./connection.js";
-import type { Output } from "./output.js";
-import { fileOutput, STREAM_OPTION_KEYS, stdoutOutput, type FileOutputOptions, type StdoutOutputOptions } from "./stream.js";
-import { udpOutput } from "./udp.js";
 import { OUTPUT_OPTION_KEYS } from "./base-output.js";
+import { CONNECTION_OPTION_KEYS, type ConnectionOutputOptions, tcpOutput, unixOutput } from "./connection.js";
+import type { Output } from "./output.js";
+import { type FileOutputOptions, fileOutput, STREAM_OPTION_KEYS, type StdoutOutputOptions, stdoutOutput } from "./stream.js";
+import { udpOutput } from "./udp.js";
 
 /** A parsed `--destination`. */
 export type Destination =

@@ -1,7 +1,7 @@
 import { checkOptionKeys, describeValue } from "@x/core";
 import { InvalidOptionError, OutputError } from "../errors.js";
-import { isThenable } from "../internal/thenable.js";
 import { errorText } from "../internal/error-text.js";
+import { isThenable } from "../internal/thenable.js";
 import type { ProbeMessage } from "../message/types.js";
 import { BaseOutput, OUTPUT_OPTION_KEYS, type OutputOptions } from "./base-output.js";
 import type { Output } from "./output.js";
@@ -55,7 +55,8 @@ class PublisherOutput extends BaseOutput implements Output {
     let result: unknown;
     try {
       const subject = this.#subjectOf(message);
-      if (typeof subject !== "string" || subject === "") throw new OutputError(`the subject function returned ${describeValue(subject, 60)}, not a subject`);
+      if (typeof subject !== "string" || subject === "")
+        throw new OutputError(`the subject function returned ${describeValue(subject, 60)}, not a subject`);
       result = this.#publisher.publish({ subject, payload: this.#encoder.encode(json) });
     } catch (error) {
       this.#failed(error);
@@ -98,7 +99,8 @@ class PublisherOutput extends BaseOutput implements Output {
 export function publisherOutput(options: PublisherOutputOptions): Output {
   checkOptionKeys(options, [...OUTPUT_OPTION_KEYS, "publisher", "subject"], "publisherOutput");
   const publisher = (options as Partial<PublisherOutputOptions> | undefined)?.publisher;
-  if (typeof publisher?.publish !== "function") throw new InvalidOptionError("publisher", publisher, "must have a publish({ subject, payload }) method");
+  if (typeof publisher?.publish !== "function")
+    throw new InvalidOptionError("publisher", publisher, "must have a publish({ subject, payload }) method");
   const subject = options.subject ?? DEFAULT_SUBJECT;
   if (typeof subject === "string" ? subject === "" : typeof subject !== "function") {
     throw new InvalidOptionError("subject", subject, "must be a non-empty string or a function of the message");

@@ -73,7 +73,12 @@ class StreamOutput extends BaseOutput<StreamOutputEvents> implements Output {
   #stream: Writable | undefined;
   #broken = false;
 
-  constructor(name: string, stream: Writable | (() => Writable), options: StdoutOutputOptions, describeError: (error: Error) => Error = (e) => e) {
+  constructor(
+    name: string,
+    stream: Writable | (() => Writable),
+    options: StdoutOutputOptions,
+    describeError: (error: Error) => Error = (e) => e,
+  ) {
     super(name, options);
     this.#describeError = describeError;
     this.#bufferBytes = integerOption("bufferBytes", options.bufferBytes, DEFAULT_STREAM_BUFFER_BYTES, 1);

@@ -1,5 +1,5 @@
 import type { Emitter, Logger, TimeSource } from "@x/core";
-import { awaitRun, failedOutcome, runCheck, type RunOutcome } from "../check-runner.js";
+import { awaitRun, failedOutcome, type RunOutcome, runCheck } from "../check-runner.js";
 import type { CheckFailure } from "../contract.js";
 import { CheckNoResultError } from "../errors.js";
 import { defaultFailureMessage } from "../failure.js";
@@ -205,7 +205,8 @@ export class CheckScheduler {
       return;
     }
     if (!isThenable(result)) {
-      if (result === undefined || result === null) this.#finishRun(entry, scheduledAt, failedOutcome("no-result", new CheckNoResultError(), context));
+      if (result === undefined || result === null)
+        this.#finishRun(entry, scheduledAt, failedOutcome("no-result", new CheckNoResultError(), context));
       else this.#finishRun(entry, scheduledAt, undefined, result);
       return;
     }

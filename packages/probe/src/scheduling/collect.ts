@@ -1,9 +1,9 @@
 import type { Emitter, Logger } from "@x/core";
-import type { ProbeMessage } from "../message/types.js";
 import { isBuiltMessage } from "../message/build.js";
+import type { ProbeMessage } from "../message/types.js";
 import { messageProblem } from "../message/validate.js";
-import type { ChecksEvents } from "./events.js";
 import type { Entry } from "./entries.js";
+import type { ChecksEvents } from "./events.js";
 
 /** Receives messages as they are produced. */
 export interface MessageSink {

@@ -1,5 +1,5 @@
 import type { Emitter, Logger, TimeSource } from "@x/core";
-import { backoffDelay, type Backoff } from "../backoff.js";
+import { type Backoff, backoffDelay } from "../backoff.js";
 import type { HandleContext } from "../contract.js";
 import { HandleEofError, HandleReadError } from "../errors.js";
 import { errorText } from "../internal/error-text.js";
@@ -26,7 +26,8 @@ export interface HandleSupervisorParts {
 }
 
 const isEof = (error: unknown): boolean =>
-  error instanceof HandleEofError || (typeof error === "object" && error !== null && (error as { code?: unknown }).code === "ERR_X_PROBE_HANDLE_EOF");
+  error instanceof HandleEofError ||
+  (typeof error === "object" && error !== null && (error as { code?: unknown }).code === "ERR_X_PROBE_HANDLE_EOF");
 
 /**
  * The lifecycle of handles: opens them, reads them as soon as they say they are readable, closes
@@ -65,11 +66,13 @@ export class HandleSupervisor {
     // process, say) running: wait for it (its context's signal is aborted), then close it.
     await Promise.all(entries.map(async (entry) => entry.busy));
     await Promise.all(
-      entries.filter((entry) => entry.state === "open").map(async (entry) => {
-        entry.generation++;
-        entry.state = "closing";
-        await this.#closeHandle(entry);
-      }),
+      entries
+        .filter((entry) => entry.state === "open")
+        .map(async (entry) => {
+          entry.generation++;
+          entry.state = "closing";
+          await this.#closeHandle(entry);
+        }),
     );
   }
 

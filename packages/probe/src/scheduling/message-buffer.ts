@@ -104,9 +104,14 @@ export class MessageBuffer implements MessageSink {
     try {
       await new Promise<void>((resolve) => {
         if (stop.aborted) resolve();
-        else stop.addEventListener("abort", () => {
-          resolve();
-        }, { once: true });
+        else
+          stop.addEventListener(
+            "abort",
+            () => {
+              resolve();
+            },
+            { once: true },
+          );
       });
     } finally {
       if (this.#sink === sink) this.#sink = this.#buffering;

@@ -14,8 +14,9 @@
 import { printFaultReport, soakScale } from "@x/test-servers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseCliArgs } from "../../src/cli/args.js";
 import { perfdataValues } from "../../src/checks/nagios.js";
+import { parseCliArgs } from "../../src/cli/args.js";
+import { ProbeUsageError } from "../../src/cli/index.js";
 import { LineBuffer } from "../../src/handles/line-buffer.js";
 import {
   assertMessage,
@@ -29,7 +30,6 @@ import {
   splitPluginOutput,
   validateMessage,
 } from "../../src/index.js";
-import { ProbeUsageError } from "../../src/cli/index.js";
 
 const SEED = 1310;
 const RUNS = soakScale(2_000, 50_000);
@@ -56,7 +56,25 @@ const numberText = fc.oneof(
   { weight: 3, arbitrary: fc.integer().map(String) },
   {
     weight: 2,
-    arbitrary: fc.constantFrom("1e309", "-1e309", "1E400", "1e308", "4.9e-324", "1e-400", ".5", "5.", "-0", "+3", "0x10", "NaN", "Infinity", "1e", "--1", "U", ""),
+    arbitrary: fc.constantFrom(
+      "1e309",
+      "-1e309",
+      "1E400",
+      "1e308",
+      "4.9e-324",
+      "1e-400",
+      ".5",
+      "5.",
+      "-0",
+      "+3",
+      "0x10",
+      "NaN",
+      "Infinity",
+      "1e",
+      "--1",
+      "U",
+      "",
+    ),
   },
 );
 const rangeText = fc.oneof(
@@ -68,7 +86,21 @@ const labelText = fc.oneof(
   { weight: 5, arbitrary: fc.stringMatching(/^[a-z_][a-z0-9_]{0,6}$/) },
   {
     weight: 2,
-    arbitrary: fc.constantFrom("__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf", "value", "a", "'quoted label'", "'it''s'", "'unterminated", "''", "="),
+    arbitrary: fc.constantFrom(
+      "__proto__",
+      "constructor",
+      "prototype",
+      "toString",
+      "hasOwnProperty",
+      "valueOf",
+      "value",
+      "a",
+      "'quoted label'",
+      "'it''s'",
+      "'unterminated",
+      "''",
+      "=",
+    ),
   },
   { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 6 }) },
 );
@@ -80,7 +112,13 @@ const pluginOutput = fc
   .tuple(
     fc.string({ maxLength: 20 }),
     fc.array(itemText, { maxLength: 8 }),
-    fc.array(fc.oneof(fc.string({ maxLength: 10 }), fc.array(itemText, { maxLength: 3 }).map((items) => `| ${items.join(" ")}`)), { maxLength: 3 }),
+    fc.array(
+      fc.oneof(
+        fc.string({ maxLength: 10 }),
+        fc.array(itemText, { maxLength: 3 }).map((items) => `| ${items.join(" ")}`),
+      ),
+      { maxLength: 3 },
+    ),
     fc.constantFrom(" ", "  ", "\t", "\r\n"),
   )
   .map(([text, items, lines, space]) => [`${text} | ${items.join(space)}`, ...lines].join("\n"));
@@ -95,7 +133,11 @@ const keyText = fc.oneof(
 const jsonValue: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
   value: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
-    fc.oneof(numberText.filter((n) => /^-?\d/.test(n)), fc.string({ maxLength: 6 }).map((s) => JSON.stringify(s)), fc.constantFrom("true", "null")),
+    fc.oneof(
+      numberText.filter((n) => /^-?\d/.test(n)),
+      fc.string({ maxLength: 6 }).map((s) => JSON.stringify(s)),
+      fc.constantFrom("true", "null"),
+    ),
     fc.array(tie("value"), { maxLength: 3 }).map((items) => `[${items.join(",")}]`),
     fc.array(fc.tuple(keyText, tie("value")), { maxLength: 3 }).map((entries) => `{${entries.map(([k, v]) => `"${k}":${v}`).join(",")}}`),
   ),
@@ -114,16 +156,34 @@ const valueEntry = fc
     extra: extras,
   })
   .map(({ value, threshold, extra }) => {
-    const high = threshold === undefined ? "" : `,"threshold_high":[{"name":"t","value":${String(threshold[0])},"severity":${threshold[1]}${threshold[2]}}]`;
+    const high =
+      threshold === undefined
+        ? ""
+        : `,"threshold_high":[{"name":"t","value":${String(threshold[0])},"severity":${threshold[1]}${threshold[2]}}]`;
     return `{"value":${value}${high}${extra}}`;
   });
 const messageText = fc
   .record({
     v: mostly(fc.constant("3"), jsonValue),
     time: mostly(fc.nat().map(String), jsonValue),
-    location: fc.array(fc.tuple(keyText, mostly(fc.string({ maxLength: 5 }).map((s) => JSON.stringify(s)), jsonValue)), { maxLength: 3 }),
-    name: mostly(fc.string({ minLength: 1, maxLength: 6 }).map((s) => JSON.stringify(s)), jsonValue),
-    state: fc.option(fc.tuple(fc.constantFrom('"ok"', '"critical"', "1"), fc.constantFrom("", ',"severity":"error"', ',"severity":"bad"'), extras), { nil: undefined }),
+    location: fc.array(
+      fc.tuple(
+        keyText,
+        mostly(
+          fc.string({ maxLength: 5 }).map((s) => JSON.stringify(s)),
+          jsonValue,
+        ),
+      ),
+      { maxLength: 3 },
+    ),
+    name: mostly(
+      fc.string({ minLength: 1, maxLength: 6 }).map((s) => JSON.stringify(s)),
+      jsonValue,
+    ),
+    state: fc.option(
+      fc.tuple(fc.constantFrom('"ok"', '"critical"', "1"), fc.constantFrom("", ',"severity":"error"', ',"severity":"bad"'), extras),
+      { nil: undefined },
+    ),
     vset: fc.option(fc.array(fc.tuple(keyText, mostly(valueEntry, jsonValue)), { maxLength: 3 }), { nil: undefined }),
     eventExtra: extras,
     topExtra: extras,
@@ -207,7 +267,16 @@ describe("probe decoders under fuzzing (fixed seed)", () => {
       }),
       { seed: SEED + 2, numRuns: RUNS },
     );
-    printFaultReport({ scenario: "probe: fuzz parseRange", confirmed: accepted, handled: accepted, lost: 0, duplicated: 0, inputs, accepted, rejected: inputs - accepted });
+    printFaultReport({
+      scenario: "probe: fuzz parseRange",
+      confirmed: accepted,
+      handled: accepted,
+      lost: 0,
+      duplicated: 0,
+      inputs,
+      accepted,
+      rejected: inputs - accepted,
+    });
     expect(accepted).toBeGreaterThan(0);
   });
 
@@ -277,7 +346,10 @@ describe("probe decoders under fuzzing (fixed seed)", () => {
     fc.assert(
       fc.property(
         fc.array(
-          fc.oneof(fc.uint8Array({ maxLength: 12 }), fc.constantFrom("\n", "\r\n", "é", "😀", "a".repeat(20)).map((s) => Buffer.from(s))),
+          fc.oneof(
+            fc.uint8Array({ maxLength: 12 }),
+            fc.constantFrom("\n", "\r\n", "é", "😀", "a".repeat(20)).map((s) => Buffer.from(s)),
+          ),
           { maxLength: 12 },
         ),
         fc.integer({ min: 1, max: 7 }),
@@ -303,15 +375,28 @@ describe("probe decoders under fuzzing (fixed seed)", () => {
       ),
       { seed: SEED + 5, numRuns: RUNS },
     );
-    printFaultReport({ scenario: "probe: fuzz the shell-stream line splitter", confirmed: lines, handled: lines, lost: 0, duplicated: 0, inputs, accepted: lines, rejected: 0 });
+    printFaultReport({
+      scenario: "probe: fuzz the shell-stream line splitter",
+      confirmed: lines,
+      handled: lines,
+      lost: 0,
+      duplicated: 0,
+      inputs,
+      accepted: lines,
+      rejected: 0,
+    });
   });
 
   it("destinations and command lines: only InvalidAddressError and ProbeUsageError", () => {
     let inputs = 0;
     let accepted = 0;
     const address = fc.oneof(
-      fc.tuple(fc.constantFrom("tcp:", "udp:", "unix:", "file:", "stdout", "http:", ""), fc.string({ unit: "binary", maxLength: 20 })).map(([a, b]) => a + b),
-      fc.tuple(fc.constantFrom("tcp:", "udp:"), fc.constantFrom("[::1]", "h", "", "[", "a:b"), fc.constantFrom(":", "::", ""), numberText).map((p) => p.join("")),
+      fc
+        .tuple(fc.constantFrom("tcp:", "udp:", "unix:", "file:", "stdout", "http:", ""), fc.string({ unit: "binary", maxLength: 20 }))
+        .map(([a, b]) => a + b),
+      fc
+        .tuple(fc.constantFrom("tcp:", "udp:"), fc.constantFrom("[::1]", "h", "", "[", "a:b"), fc.constantFrom(":", "::", ""), numberText)
+        .map((p) => p.join("")),
     );
     fc.assert(
       fc.property(address, (text) => {
@@ -321,7 +406,22 @@ describe("probe decoders under fuzzing (fixed seed)", () => {
       { seed: SEED + 6, numRuns: RUNS },
     );
     const argument = fc.oneof(
-      fc.constantFrom("--checks", "--once", "--destination", "--dest", "--log-level", "--flush-timeout", "--concurrency", "--timeout", "-h", "--help", "--", "-", "--nope", "--checks=x"),
+      fc.constantFrom(
+        "--checks",
+        "--once",
+        "--destination",
+        "--dest",
+        "--log-level",
+        "--flush-timeout",
+        "--concurrency",
+        "--timeout",
+        "-h",
+        "--help",
+        "--",
+        "-",
+        "--nope",
+        "--checks=x",
+      ),
       fc.string({ unit: "binary", maxLength: 10 }),
       numberText,
       address,

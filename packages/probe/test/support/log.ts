@@ -12,14 +12,20 @@ export interface LogEntry {
  * A logger that records every call, and each as a `LEVEL message key=value ...` line (the CLI's
  * format) for assertions on the text.
  */
-export function recordingLogger(): Logger & { readonly lines: string[]; readonly entries: LogEntry[]; has(level: string, text: string): boolean } {
+export function recordingLogger(): Logger & {
+  readonly lines: string[];
+  readonly entries: LogEntry[];
+  has(level: string, text: string): boolean;
+} {
   const lines: string[] = [];
   const entries: LogEntry[] = [];
-  const at = (level: string) => (fields: LogFields, message: string): void => {
-    entries.push({ level, message, fields });
-    const details = formatFields(fields);
-    lines.push(`${level} ${message}${details === "" ? "" : ` ${details}`}`);
-  };
+  const at =
+    (level: string) =>
+    (fields: LogFields, message: string): void => {
+      entries.push({ level, message, fields });
+      const details = formatFields(fields);
+      lines.push(`${level} ${message}${details === "" ? "" : ` ${details}`}`);
+    };
   return {
     lines,
     entries,

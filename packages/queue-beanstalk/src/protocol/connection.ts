@@ -1,6 +1,6 @@
-import { sleep, systemTime, type Logger } from "@x/core";
+import { type Logger, sleep, systemTime } from "@x/core";
 import { ConnectionError, TimeoutError } from "@x/message";
-import { reconnectDelay, type BackoffOptions } from "./backoff.js";
+import { type BackoffOptions, reconnectDelay } from "./backoff.js";
 import { Session } from "./session.js";
 
 /** What a {@link Connection} reports about itself, by event name (the queue's events of the same names). */
@@ -199,7 +199,9 @@ export class Connection {
     // never accepts, rather than after commandTimeoutMs.
     const handshake = setTimeout(
       () => {
-        session.destroy(new TimeoutError(`no answer from beanstalkd at ${this.#address()} to the connection setup within ${options.connectTimeoutMs} ms`));
+        session.destroy(
+          new TimeoutError(`no answer from beanstalkd at ${this.#address()} to the connection setup within ${options.connectTimeoutMs} ms`),
+        );
       },
       Math.max(0, started + options.connectTimeoutMs - systemTime.now()),
     );

@@ -53,7 +53,10 @@ function excerpt(buffer: Buffer, start: number, end: number): string {
  */
 export function readReply(buffer: Buffer, offset: number, expected: string): ReplyRead {
   const eol = buffer.indexOf(CR, offset);
-  if (eol < 0) return buffer.length - offset > MAX_REPLY_LINE_BYTES ? malformed(`no line end in ${excerpt(buffer, offset, buffer.length)}`) : INCOMPLETE;
+  if (eol < 0)
+    return buffer.length - offset > MAX_REPLY_LINE_BYTES
+      ? malformed(`no line end in ${excerpt(buffer, offset, buffer.length)}`)
+      : INCOMPLETE;
   if (eol - offset > MAX_REPLY_LINE_BYTES) return malformed(`reply line too long: ${excerpt(buffer, offset, eol)}`);
   if (eol + 1 >= buffer.length) return INCOMPLETE;
   if (buffer[eol + 1] !== LF) return malformed(`CR without LF after ${excerpt(buffer, offset, eol)}`);
@@ -75,11 +78,13 @@ export function readReply(buffer: Buffer, offset: number, expected: string): Rep
   const before = BODY_WORDS.get(word);
   if (before === undefined) return { kind: "reply", end: lineEnd, success: true, values: args };
   if (args.length !== before + 1) return malformed(`${word} with ${String(args.length)} arguments`);
-  for (const arg of args) if (!DIGITS.test(arg)) return malformed(`${word} with a non-numeric argument ${JSON.stringify(arg.slice(0, 30))}`);
+  for (const arg of args)
+    if (!DIGITS.test(arg)) return malformed(`${word} with a non-numeric argument ${JSON.stringify(arg.slice(0, 30))}`);
   const length = Number(args[before]);
   if (length > MAX_REPLY_BODY_BYTES) return malformed(`${word} announces ${String(length)} bytes`);
   const bodyEnd = lineEnd + length;
   if (buffer.length < bodyEnd + 2) return INCOMPLETE;
-  if (buffer[bodyEnd] !== CR || buffer[bodyEnd + 1] !== LF) return malformed(`${word} body of ${String(length)} bytes not followed by CRLF`);
+  if (buffer[bodyEnd] !== CR || buffer[bodyEnd + 1] !== LF)
+    return malformed(`${word} body of ${String(length)} bytes not followed by CRLF`);
   return { kind: "reply", end: bodyEnd + 2, success: true, values: [...args.slice(0, before), buffer.subarray(lineEnd, bodyEnd)] };
 }

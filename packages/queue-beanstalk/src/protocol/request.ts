@@ -25,13 +25,7 @@ export class Request<T> {
   /** The fivebeans callback: `(null, ...values)` on the expected reply, the bare reply word otherwise. */
   readonly callback: (err: string | null, first?: unknown, second?: unknown) => void;
 
-  constructor(
-    command: string,
-    timeoutMs: number,
-    parse: ParseReply<T>,
-    nullOn: ReadonlySet<string> | undefined,
-    onReply: () => void,
-  ) {
+  constructor(command: string, timeoutMs: number, parse: ParseReply<T>, nullOn: ReadonlySet<string> | undefined, onReply: () => void) {
     this.command = command;
     this.timeoutMs = timeoutMs;
     this.deadline = systemTime.now() + timeoutMs;

@@ -1,10 +1,10 @@
 import { systemTime } from "@x/core";
-import { FiveBeansClient } from "./fivebeans.js";
 import { ConnectionError, TimeoutError } from "@x/message";
 import { BeanstalkCommandError } from "../errors.js";
+import { FiveBeansClient } from "./fivebeans.js";
 import { readReply } from "./reply-reader.js";
-import { Request, type ParseReply } from "./request.js";
-import { parseJobStats, parseServerStats, parseTubeStats, type JobStats, type ServerStats, type TubeStats } from "./stats.js";
+import { type ParseReply, Request } from "./request.js";
+import { type JobStats, parseJobStats, parseServerStats, parseTubeStats, type ServerStats, type TubeStats } from "./stats.js";
 
 /** A job as `reserve` or `peek` hands it over. */
 export interface RawJob {
@@ -27,10 +27,12 @@ const readJob: ParseReply<RawJob> = (id, body) => {
   if (!Buffer.isBuffer(body)) throw new BeanstalkCommandError("reserve", "reply without a job body");
   return { id: toNumber("reserve", id), body };
 };
-const readBody = <T>(parse: (body: Buffer) => T): ParseReply<T> => (body) => {
-  if (!Buffer.isBuffer(body)) throw new BeanstalkCommandError("stats", "reply without a body");
-  return parse(body);
-};
+const readBody =
+  <T>(parse: (body: Buffer) => T): ParseReply<T> =>
+  (body) => {
+    if (!Buffer.isBuffer(body)) throw new BeanstalkCommandError("stats", "reply without a body");
+    return parse(body);
+  };
 const readJobStats = readBody(parseJobStats);
 const readTubeStats = readBody(parseTubeStats);
 const readServerStats = readBody(parseServerStats);

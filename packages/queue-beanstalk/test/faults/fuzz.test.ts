@@ -7,17 +7,10 @@
  */
 import { once } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
+import { ConnectionError, InvalidMessageError, JobTooBigError, LeaseLostError, type QueueAdapter, TimeoutError } from "@x/message";
+import { printFaultReport, soakScale, startBeanstalkd } from "@x/test-servers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ConnectionError,
-  InvalidMessageError,
-  JobTooBigError,
-  LeaseLostError,
-  TimeoutError,
-  type QueueAdapter,
-} from "@x/message";
-import { printFaultReport, soakScale, startBeanstalkd } from "@x/test-servers";
 import { BEANSTALK_REPLIES } from "../../src/errors.js";
 import { BeanstalkCommandError, createBeanstalkQueue, JobReservedElsewhereError } from "../../src/index.js";
 import { readJobBody } from "../../src/interop.js";
@@ -31,12 +24,28 @@ const RUNS = soakScale(2_000, 50_000);
 const SOCKET_RUNS = soakScale(2_000, 20_000);
 const QUEUE_RUNS = soakScale(200, 5_000);
 
-const EXPECTED_WORDS = ["USING", "WATCHING", "INSERTED", "RESERVED", "DELETED", "RELEASED", "BURIED", "TOUCHED", "KICKED", "FOUND", "OK"] as const;
+const EXPECTED_WORDS = [
+  "USING",
+  "WATCHING",
+  "INSERTED",
+  "RESERVED",
+  "DELETED",
+  "RELEASED",
+  "BURIED",
+  "TOUCHED",
+  "KICKED",
+  "FOUND",
+  "OK",
+] as const;
 
 /** Replies that are nearly right: real words, wrong arguments, lengths that lie, bodies cut short. */
 const nearReply: fc.Arbitrary<Buffer> = fc
   .record({
-    word: fc.oneof(fc.constantFrom(...EXPECTED_WORDS, ...BEANSTALK_REPLIES), fc.string({ maxLength: 12 }), fc.constantFrom("__proto__", "constructor", "toString")),
+    word: fc.oneof(
+      fc.constantFrom(...EXPECTED_WORDS, ...BEANSTALK_REPLIES),
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom("__proto__", "constructor", "toString"),
+    ),
     args: fc.array(
       fc.oneof(
         fc.nat({ max: 70_000 }).map(String),
@@ -67,7 +76,15 @@ const serverBytes: fc.Arbitrary<Buffer> = fc.oneof(
 );
 
 /** The errors this package documents for a call; anything else is a bug. */
-const DOCUMENTED = [ConnectionError, TimeoutError, BeanstalkCommandError, InvalidMessageError, JobTooBigError, LeaseLostError, JobReservedElsewhereError];
+const DOCUMENTED = [
+  ConnectionError,
+  TimeoutError,
+  BeanstalkCommandError,
+  InvalidMessageError,
+  JobTooBigError,
+  LeaseLostError,
+  JobReservedElsewhereError,
+];
 const isDocumented = (err: unknown): boolean => DOCUMENTED.some((type) => err instanceof type);
 const describeOutcome = (err: unknown): string => (err instanceof Error ? `${err.name}: ${err.message}` : JSON.stringify(err));
 
@@ -81,7 +98,8 @@ describe("fuzz: bytes from the server", () => {
           expect(whole.end).toBeGreaterThan(offset);
           expect(whole.end).toBeLessThanOrEqual(bytes.length);
           // Every shorter delivery waits for more; every longer one reads the same reply.
-          for (let cut = offset; cut < whole.end; cut++) expect(readReply(bytes.subarray(0, cut), offset, expected).kind).toBe("incomplete");
+          for (let cut = offset; cut < whole.end; cut++)
+            expect(readReply(bytes.subarray(0, cut), offset, expected).kind).toBe("incomplete");
           expect(readReply(bytes, offset, expected)).toEqual(whole);
           if (!whole.success) expect(BEANSTALK_REPLIES).toContain(whole.values[0]);
         } else if (whole.kind === "malformed") {
@@ -99,11 +117,35 @@ describe("fuzz: bytes from the server", () => {
         .array(
           fc.tuple(
             fc.oneof(
-              fc.constantFrom("id", "tube", "state", "pri", "ttr", "time-left", "reserves", "timeouts", "releases", "buries", "kicks", "name"),
-              fc.constantFrom("current-jobs-ready", "current-jobs-delayed", "current-jobs-reserved", "current-jobs-buried", "max-job-size", "__proto__"),
+              fc.constantFrom(
+                "id",
+                "tube",
+                "state",
+                "pri",
+                "ttr",
+                "time-left",
+                "reserves",
+                "timeouts",
+                "releases",
+                "buries",
+                "kicks",
+                "name",
+              ),
+              fc.constantFrom(
+                "current-jobs-ready",
+                "current-jobs-delayed",
+                "current-jobs-reserved",
+                "current-jobs-buried",
+                "max-job-size",
+                "__proto__",
+              ),
               fc.string({ maxLength: 10 }),
             ),
-            fc.oneof(fc.integer().map(String), fc.constantFrom("ready", "reserved", "buried", "delayed", "true", "1e309", '"1.12"'), fc.string({ maxLength: 10 })),
+            fc.oneof(
+              fc.integer().map(String),
+              fc.constantFrom("ready", "reserved", "buried", "delayed", "true", "1e309", '"1.12"'),
+              fc.string({ maxLength: 10 }),
+            ),
           ),
           { maxLength: 16 },
         )
@@ -176,7 +218,7 @@ async function hostileServer(next: () => Buffer): Promise<{ port: number; close(
         if (command === "use") socket.write(`USING ${arg ?? ""}\r\n`);
         else if (command === "watch" || command === "ignore") socket.write("WATCHING 1\r\n");
         else if (command === "stats") {
-          const body = "---\nmax-job-size: 65535\nversion: \"1.12\"\n";
+          const body = '---\nmax-job-size: 65535\nversion: "1.12"\n';
           socket.write(`OK ${String(body.length)}\r\n${body}\r\n`);
         } else {
           done = true;
@@ -258,7 +300,16 @@ describe("fuzz: a hostile server", () => {
         ],
       },
     );
-    printFaultReport({ scenario: "beanstalk fuzz: hostile server, socket", confirmed: 0, handled: 0, lost: 0, duplicated: 0, inputs: SOCKET_RUNS, rejected, dropped });
+    printFaultReport({
+      scenario: "beanstalk fuzz: hostile server, socket",
+      confirmed: 0,
+      handled: 0,
+      lost: 0,
+      duplicated: 0,
+      inputs: SOCKET_RUNS,
+      rejected,
+      dropped,
+    });
     expect(dropped).toBeGreaterThan(0);
   });
 
@@ -275,7 +326,13 @@ describe("fuzz: a hostile server", () => {
     await fc.assert(
       fc.asyncProperty(serverBytes, fc.constantFrom(...Object.keys(calls)), async (reply, name) => {
         bytes = reply;
-        const queue = createBeanstalkQueue({ port: hostile.port, connectTimeoutMs: 300, commandTimeoutMs: 2_000, reconnectDelayMs: 10, maxReconnectDelayMs: 20 });
+        const queue = createBeanstalkQueue({
+          port: hostile.port,
+          connectTimeoutMs: 300,
+          commandTimeoutMs: 2_000,
+          reconnectDelayMs: 10,
+          maxReconnectDelayMs: 20,
+        });
         try {
           const call = calls[name];
           if (!call) throw new Error(name);
@@ -293,7 +350,15 @@ describe("fuzz: a hostile server", () => {
       }),
       { seed: SEED, numRuns: QUEUE_RUNS },
     );
-    printFaultReport({ scenario: "beanstalk fuzz: hostile server, queue", confirmed: 0, handled: 0, lost: 0, duplicated: 0, inputs: QUEUE_RUNS, rejected });
+    printFaultReport({
+      scenario: "beanstalk fuzz: hostile server, queue",
+      confirmed: 0,
+      handled: 0,
+      lost: 0,
+      duplicated: 0,
+      inputs: QUEUE_RUNS,
+      rejected,
+    });
 
     // Still serving: the same process works against a real server.
     await using server = await startBeanstalkd();

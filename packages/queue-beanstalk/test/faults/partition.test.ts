@@ -5,11 +5,11 @@
  * link is back, and lose nothing `enqueue` confirmed; duplicates come only from jobs in flight.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConnectionError, TimeoutError } from "@x/message";
 import { soakScale, startBeanstalkd, startTcpProxy } from "@x/test-servers";
 import { createWorker } from "@x/worker";
-import { createBeanstalkQueue, type BeanstalkQueue, type BeanstalkQueueOptions } from "../../src/index.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type BeanstalkQueue, type BeanstalkQueueOptions, createBeanstalkQueue } from "../../src/index.js";
 import { freshTube, until } from "../helpers.js";
 import { describeRejections, Ledger, startProducers } from "./scenario.js";
 

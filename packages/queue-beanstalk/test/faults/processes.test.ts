@@ -6,12 +6,12 @@
  * longer (past `connectTimeoutMs`) and repeated.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, describe, expect, it } from "vitest";
 import { LeaseLostError } from "@x/message";
-import { soakScale, startBeanstalkd, type RunningServer } from "@x/test-servers";
+import { type RunningServer, soakScale, startBeanstalkd } from "@x/test-servers";
 import { createWorker } from "@x/worker";
-import { createBeanstalkQueue, type BeanstalkQueue } from "../../src/index.js";
-import { freshTube, startFixtureProcess, startProxy, until, type FixtureProcess } from "../helpers.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { type BeanstalkQueue, createBeanstalkQueue } from "../../src/index.js";
+import { type FixtureProcess, freshTube, startFixtureProcess, startProxy, until } from "../helpers.js";
 import { describeRejections, Ledger, startProducers } from "./scenario.js";
 
 /** How long beanstalkd stays dead: longer than `connectTimeoutMs` (10 s) under soak, so calls fail meanwhile. */

@@ -67,7 +67,11 @@ export class Ledger {
   }
 
   /** Counts against what was confirmed, printed as a `fault-report` line. */
-  report(scenario: string, confirmed: ReadonlySet<string>, extra: Record<string, string | number> = {}): { lost: number; duplicated: number; handled: number } {
+  report(
+    scenario: string,
+    confirmed: ReadonlySet<string>,
+    extra: Record<string, string | number> = {},
+  ): { lost: number; duplicated: number; handled: number } {
     let handled = 0;
     let duplicated = 0;
     let unconfirmedHandled = 0;

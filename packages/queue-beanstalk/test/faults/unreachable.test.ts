@@ -6,10 +6,10 @@
 import { once } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
 import { setTimeout as realSleep } from "node:timers/promises";
-import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConnectionError } from "@x/message";
 import { freePort, printFaultReport } from "@x/test-servers";
-import { createBeanstalkQueue, type BeanstalkQueue } from "../../src/index.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type BeanstalkQueue, createBeanstalkQueue } from "../../src/index.js";
 
 const CONNECT_TIMEOUT_MS = 1_000;
 
@@ -104,7 +104,14 @@ describe("unreachable server", () => {
       await vi.advanceTimersByTimeAsync(60_000);
       await letSocketsRun();
       expect(silent.accepted).toBe(1);
-      printFaultReport({ scenario: `beanstalk ${call} on a silent server`, confirmed: 0, handled: 0, lost: 0, duplicated: 0, attempts: silent.accepted });
+      printFaultReport({
+        scenario: `beanstalk ${call} on a silent server`,
+        confirmed: 0,
+        handled: 0,
+        lost: 0,
+        duplicated: 0,
+        attempts: silent.accepted,
+      });
     });
   }
 

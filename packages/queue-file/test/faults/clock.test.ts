@@ -7,7 +7,7 @@ import { LeaseLostError } from "@x/message";
 import { printFaultReport, soakScale } from "@x/test-servers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createFileQueue } from "../../src/index.js";
-import { recordEvents, tempDirs, type RecordedEvent } from "../helpers.js";
+import { type RecordedEvent, recordEvents, tempDirs } from "../helpers.js";
 import { steppingClock } from "./clock.js";
 
 const tempDir = tempDirs();
@@ -145,7 +145,14 @@ describe("clock steps", () => {
       handled.set(job.message.id, (handled.get(job.message.id) ?? 0) + 1);
     }
     const duplicated = [...handled.values()].reduce((sum, count) => sum + count - 1, 0) + lostLeases;
-    printFaultReport({ scenario: "queue-file random wall clock steps", confirmed: total, handled: handled.size, lost: total - handled.size, duplicated, hidden });
+    printFaultReport({
+      scenario: "queue-file random wall clock steps",
+      confirmed: total,
+      handled: handled.size,
+      lost: total - handled.size,
+      duplicated,
+      hidden,
+    });
     expect({ hidden, lostLeases, duplicated, lost: total - handled.size }).toEqual({ hidden: 0, lostLeases: 0, duplicated: 0, lost: 0 });
     await a.close();
     await b.close();

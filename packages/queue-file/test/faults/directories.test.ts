@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { printFaultReport, runTs } from "@x/test-servers";
 import { describe, expect, it } from "vitest";
 import { createFileQueue } from "../../src/index.js";
-import { recordEvents, tempDirs, type RecordedEvent } from "../helpers.js";
+import { type RecordedEvent, recordEvents, tempDirs } from "../helpers.js";
 
 const tempDir = tempDirs();
 const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
@@ -45,7 +45,13 @@ describe("the queue directory deleted under a running worker", () => {
     await work();
 
     const lost = confirmed.filter((id) => !handled.includes(id)).length;
-    printFaultReport({ scenario: "queue-file directory deleted under a running worker", confirmed: confirmed.length, handled: handled.length, lost, duplicated: handled.length - new Set(handled).size });
+    printFaultReport({
+      scenario: "queue-file directory deleted under a running worker",
+      confirmed: confirmed.length,
+      handled: handled.length,
+      lost,
+      duplicated: handled.length - new Set(handled).size,
+    });
     expect(handled).toEqual(confirmed);
     expect(events).toContainEqual(expect.objectContaining({ type: "error", during: "recover" }));
     expect(mode(dir)).toBe("700");
@@ -69,7 +75,11 @@ describe("umask 0277", () => {
       expect(JSON.parse(result.stdout.trim())).toEqual({ ok: true, handled: expected });
     }
     for (const sub of ["", "ready", "reserved", "buried", "tmp", "corrupt"]) expect(mode(join(dir, sub)), `${sub}/`).toBe("700");
-    const files = [join(dir, "journal"), join(dir, "queue-file.json"), ...readdirSync(join(dir, "ready")).map((name) => join(dir, "ready", name))];
+    const files = [
+      join(dir, "journal"),
+      join(dir, "queue-file.json"),
+      ...readdirSync(join(dir, "ready")).map((name) => join(dir, "ready", name)),
+    ];
     expect(files).toHaveLength(3);
     for (const file of files) expect(mode(file), file).toBe("600");
   });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { XError } from "@x/core";
 import { printFaultReport, soakScale } from "@x/test-servers";
 import { afterAll, describe, expect, it } from "vitest";
-import { FileSystemError, createFileQueue, type FileQueue } from "../../src/index.js";
+import { createFileQueue, type FileQueue, FileSystemError } from "../../src/index.js";
 import { tempDirs } from "../helpers.js";
 
 const tempDir = tempDirs();
@@ -114,10 +114,18 @@ describe.skipIf(!isRoot)("disk faults (tmpfs)", () => {
     const record = async (call: string, run: () => Promise<unknown>): Promise<void> => {
       outcomes[call] = await run().then(
         () => "ok",
-        (error: unknown) => (error instanceof FileSystemError ? `FileSystemError ${error.syscallCode ?? ""}` : error instanceof XError ? error.code : "untyped"),
+        (error: unknown) =>
+          error instanceof FileSystemError
+            ? `FileSystemError ${error.syscallCode ?? ""}`
+            : error instanceof XError
+              ? error.code
+              : "untyped",
       );
     };
-    for (const [name, adapter] of [["running", queue], ["opened read-only", readOnly]] as const) {
+    for (const [name, adapter] of [
+      ["running", queue],
+      ["opened read-only", readOnly],
+    ] as const) {
       await record(`${name} enqueue`, () => adapter.enqueue({ payload: 3 }));
       await record(`${name} reserve`, () => adapter.reserve());
       await record(`${name} stats`, () => adapter.stats());
@@ -135,7 +143,14 @@ describe.skipIf(!isRoot)("disk faults (tmpfs)", () => {
     await held?.ack();
     const handled = [held?.message.id ?? "", ...(await drain(queue))];
     const lost = sent.filter((id) => !handled.includes(id)).length;
-    printFaultReport({ scenario: "queue-file read-only disk", confirmed: sent.length, handled: handled.length, lost, duplicated: handled.length - new Set(handled).size, outcomes: JSON.stringify(outcomes) });
+    printFaultReport({
+      scenario: "queue-file read-only disk",
+      confirmed: sent.length,
+      handled: handled.length,
+      lost,
+      duplicated: handled.length - new Set(handled).size,
+      outcomes: JSON.stringify(outcomes),
+    });
     expect(lost).toBe(0);
     await queue.close();
   });

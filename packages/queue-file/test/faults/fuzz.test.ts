@@ -11,10 +11,10 @@ import { createMessage, encode } from "@x/message";
 import { printFaultReport, soakScale } from "@x/test-servers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ForeignDirectoryError, IdLockedError, createFileQueue } from "../../src/index.js";
+import { createFileQueue, ForeignDirectoryError, IdLockedError } from "../../src/index.js";
 import { parseLock } from "../../src/lock-file.js";
 import { formatReady, formatReserved, parseBuried, parseReady, parseReserved } from "../../src/names.js";
-import { recordEvents, tempDirs, type RecordedEvent } from "../helpers.js";
+import { type RecordedEvent, recordEvents, tempDirs } from "../helpers.js";
 
 const tempDir = tempDirs();
 const runs = soakScale(2_000, 50_000);
@@ -22,13 +22,23 @@ const settings = { seed: 13, numRuns: runs };
 
 /** Bytes, text, and valid names with a piece replaced: the inputs a torn or hostile file holds. */
 const validName = fc
-  .record({ priority: fc.nat(), readyAt: fc.nat(), seq: fc.stringMatching(/^[0-9a-z]{8}$/), deliveries: fc.nat(99), id: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,20}$/) })
+  .record({
+    priority: fc.nat(),
+    readyAt: fc.nat(),
+    seq: fc.stringMatching(/^[0-9a-z]{8}$/),
+    deliveries: fc.nat(99),
+    id: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,20}$/),
+  })
   .map((name) => formatReady(name));
 const mutated = fc.tuple(validName, fc.nat(), fc.nat(8), fc.string({ unit: "binary", maxLength: 8 })).map(([name, at, cut, insert]) => {
   const start = at % (name.length + 1);
   return `${name.slice(0, start)}${insert}${name.slice(start + cut)}`;
 });
-const hostileText = fc.oneof(fc.string({ unit: "binary", maxLength: 300 }), mutated, fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString("latin1")));
+const hostileText = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 300 }),
+  mutated,
+  fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString("latin1")),
+);
 
 describe("fuzzing the decoders", () => {
   it("file names: the three parsers never throw, and what they accept is well-formed", () => {
@@ -76,7 +86,14 @@ describe("fuzzing the decoders", () => {
       }),
       settings,
     );
-    printFaultReport({ scenario: "queue-file fuzz: journal lines", confirmed, handled, lost: confirmed - handled, duplicated: 0, inputs: runs });
+    printFaultReport({
+      scenario: "queue-file fuzz: journal lines",
+      confirmed,
+      handled,
+      lost: confirmed - handled,
+      duplicated: 0,
+      inputs: runs,
+    });
     await producer.close();
     await consumer.close();
   });
@@ -126,7 +143,15 @@ describe("fuzzing the decoders", () => {
       settings,
     );
     expect(events.filter((event) => event.type === "corrupt")).toHaveLength(moved);
-    printFaultReport({ scenario: "queue-file fuzz: job files", confirmed, handled, lost: confirmed - handled, duplicated: 0, inputs: runs, movedAside: moved });
+    printFaultReport({
+      scenario: "queue-file fuzz: job files",
+      confirmed,
+      handled,
+      lost: confirmed - handled,
+      duplicated: 0,
+      inputs: runs,
+      movedAside: moved,
+    });
     await queue.close();
   });
 
@@ -146,7 +171,11 @@ describe("fuzzing the decoders", () => {
         const lockPath = join(dir, "tmp", `${id}.idlock`);
         writeFileSync(lockPath, Buffer.from(lock, "latin1"));
         if (!isYoung) utimesSync(lockPath, longAgo, longAgo);
-        const reserved = join(dir, "reserved", formatReserved({ leaseEndsAt, token: "0000000a", priority: 1, deliveries: 1, id: `held-${n}` }));
+        const reserved = join(
+          dir,
+          "reserved",
+          formatReserved({ leaseEndsAt, token: "0000000a", priority: 1, deliveries: 1, id: `held-${n}` }),
+        );
         writeFileSync(reserved, encode(createMessage({ id: `held-${n}` })));
         const outcome = await queue.enqueue({ id, payload: 1 }).then(
           () => "resolved",
@@ -161,7 +190,15 @@ describe("fuzzing the decoders", () => {
       }),
       { ...settings, numRuns: Math.ceil(runs / 4) },
     );
-    printFaultReport({ scenario: "queue-file fuzz: id locks and lease names", confirmed: 0, handled: 0, lost: 0, duplicated: 0, inputs: Math.ceil(runs / 4), outcomes: JSON.stringify(Object.fromEntries(outcomes)) });
+    printFaultReport({
+      scenario: "queue-file fuzz: id locks and lease names",
+      confirmed: 0,
+      handled: 0,
+      lost: 0,
+      duplicated: 0,
+      inputs: Math.ceil(runs / 4),
+      outcomes: JSON.stringify(Object.fromEntries(outcomes)),
+    });
     await queue.close();
   });
 
@@ -170,22 +207,36 @@ describe("fuzzing the decoders", () => {
     let n = 0;
     const outcomes = new Map<string, number>();
     await fc.assert(
-      fc.asyncProperty(fc.oneof(hostileText, fc.jsonValue().map((value) => JSON.stringify(value))), async (marker) => {
-        const dir = join(parent, String(n++));
-        mkdirSync(dir);
-        writeFileSync(join(dir, "queue-file.json"), Buffer.from(marker, "latin1"));
-        const queue = createFileQueue({ dir, fsync: false });
-        const outcome = await queue.stats().then(
-          () => "ok",
-          (error: unknown) => (error instanceof ForeignDirectoryError ? "ForeignDirectoryError" : "other"),
-        );
-        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-        expect(outcome).not.toBe("other");
-        await queue.close();
-        rmSync(dir, { recursive: true, force: true });
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          hostileText,
+          fc.jsonValue().map((value) => JSON.stringify(value)),
+        ),
+        async (marker) => {
+          const dir = join(parent, String(n++));
+          mkdirSync(dir);
+          writeFileSync(join(dir, "queue-file.json"), Buffer.from(marker, "latin1"));
+          const queue = createFileQueue({ dir, fsync: false });
+          const outcome = await queue.stats().then(
+            () => "ok",
+            (error: unknown) => (error instanceof ForeignDirectoryError ? "ForeignDirectoryError" : "other"),
+          );
+          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+          expect(outcome).not.toBe("other");
+          await queue.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      ),
       { ...settings, numRuns: Math.ceil(runs / 4) },
     );
-    printFaultReport({ scenario: "queue-file fuzz: format markers", confirmed: 0, handled: 0, lost: 0, duplicated: 0, inputs: Math.ceil(runs / 4), outcomes: JSON.stringify(Object.fromEntries(outcomes)) });
+    printFaultReport({
+      scenario: "queue-file fuzz: format markers",
+      confirmed: 0,
+      handled: 0,
+      lost: 0,
+      duplicated: 0,
+      inputs: Math.ceil(runs / 4),
+      outcomes: JSON.stringify(Object.fromEntries(outcomes)),
+    });
   });
 });

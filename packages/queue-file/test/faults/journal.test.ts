@@ -9,12 +9,14 @@ import { join } from "node:path";
 import { createMessage, encode } from "@x/message";
 import { printFaultReport } from "@x/test-servers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { FileSystemError, createFileQueue, type FileQueue } from "../../src/index.js";
+import { createFileQueue, type FileQueue, FileSystemError } from "../../src/index.js";
 import { formatReady } from "../../src/names.js";
 import { tempDirs } from "../helpers.js";
 
 type WriteSync = (fd: number, data: Buffer, offset: number, length: number) => number;
-const hooks = vi.hoisted(() => ({ journalWrite: undefined as undefined | ((write: WriteSync, fd: number, data: Buffer, offset: number, length: number) => number) }));
+const hooks = vi.hoisted(() => ({
+  journalWrite: undefined as undefined | ((write: WriteSync, fd: number, data: Buffer, offset: number, length: number) => number),
+}));
 
 vi.mock("node:fs", async (importOriginal) => {
   const fs = await importOriginal<typeof Fs>();
@@ -82,7 +84,14 @@ describe("a torn journal line", () => {
     }
     const handled = await drain(consumer);
     const lost = confirmed.filter((id) => !handled.includes(id)).length;
-    printFaultReport({ scenario: "queue-file journal line torn by a full disk", confirmed: confirmed.length, handled: handled.length, lost, duplicated: handled.length - new Set(handled).size, rejected: typeof first === "string" ? 0 : 1 });
+    printFaultReport({
+      scenario: "queue-file journal line torn by a full disk",
+      confirmed: confirmed.length,
+      handled: handled.length,
+      lost,
+      duplicated: handled.length - new Set(handled).size,
+      rejected: typeof first === "string" ? 0 : 1,
+    });
     expect(lost).toBe(0);
     // A rejected enqueue left nothing behind to be served later.
     expect(handled).toEqual(confirmed);

@@ -7,7 +7,7 @@ import { printFaultReport, soakScale } from "@x/test-servers";
 import { describe, expect, it } from "vitest";
 import { createFileQueue } from "../../src/index.js";
 import { tempDirs } from "../helpers.js";
-import { startFixture, type Fixture } from "../processes.js";
+import { type Fixture, startFixture } from "../processes.js";
 
 const tempDir = tempDirs();
 
@@ -56,10 +56,19 @@ describe("kill -9 of worker processes", () => {
     // Jobs leave the queue only by ack, so an empty queue means every job was acked; a worker
     // says `acking <id>` before it acks (a kill can land between the ack and its `acked` line).
     // A job a killed worker was working on is handed out again: a duplicate, which at-least-once allows.
-    const deliveries = everyone.flatMap((worker) => worker.lines.filter((line) => line.startsWith("acking ")).map((line) => line.split(" ")[1] ?? ""));
+    const deliveries = everyone.flatMap((worker) =>
+      worker.lines.filter((line) => line.startsWith("acking ")).map((line) => line.split(" ")[1] ?? ""),
+    );
     const handled = new Set(deliveries.filter((id) => confirmed.has(id)));
     const lost = [...confirmed].filter((id) => !handled.has(id)).length;
-    printFaultReport({ scenario: "queue-file kill -9 of workers mid-stream", confirmed: confirmed.size, handled: handled.size, lost, duplicated: deliveries.length - handled.size, kills });
+    printFaultReport({
+      scenario: "queue-file kill -9 of workers mid-stream",
+      confirmed: confirmed.size,
+      handled: handled.size,
+      lost,
+      duplicated: deliveries.length - handled.size,
+      kills,
+    });
     expect(kills).toBeGreaterThanOrEqual(1);
     expect(lost).toBe(0);
     expect(await producer.stats()).toMatchObject({ ready: 0, delayed: 0, reserved: 0, buried: 0, extra: { corrupt: 0 } });

@@ -5,12 +5,12 @@
  */
 import { spawnSync } from "node:child_process";
 import type * as Fs from "node:fs";
-import type * as FsPromises from "node:fs/promises";
 import { readdirSync, writeFileSync } from "node:fs";
+import type * as FsPromises from "node:fs/promises";
 import { join } from "node:path";
 import { printFaultReport } from "@x/test-servers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { FileSystemError, IdLockedError, createFileQueue } from "../../src/index.js";
+import { createFileQueue, FileSystemError, IdLockedError } from "../../src/index.js";
 import { tempDirs } from "../helpers.js";
 
 interface Failure {
@@ -53,24 +53,33 @@ afterEach(() => {
 });
 
 describe("a reserve that fails after claiming its job", () => {
-  it.each(["EMFILE", "EIO"])("%s reading the claimed job: reserve rejects with FileSystemError and the job is ready again at once, no attempt counted", async (code) => {
-    const dir = tempDir();
-    const queue = createFileQueue({ dir, ttrMs: 60_000 });
-    const other = createFileQueue({ dir, ttrMs: 60_000 });
-    const sent = await queue.enqueue({ payload: "claimed, then unreadable" });
-    hooks.failOpen = { match: (path) => path.includes(join(dir, "reserved")), code, times: 1 };
-    await expect(queue.reserve()).rejects.toMatchObject({ syscallCode: code });
-    hooks.failOpen = undefined;
-    // Another process gets it at once, not after the 60 s lease.
-    const job = await other.reserve();
-    const handled = job?.message.id === sent.id ? 1 : 0;
-    printFaultReport({ scenario: `queue-file reserve fails with ${code} after the claim`, confirmed: 1, handled, lost: 1 - handled, duplicated: 0 });
-    expect(job?.message.id).toBe(sent.id);
-    expect(job?.message.header.attempts).toBe(0);
-    await job?.ack();
-    await queue.close();
-    await other.close();
-  });
+  it.each(["EMFILE", "EIO"])(
+    "%s reading the claimed job: reserve rejects with FileSystemError and the job is ready again at once, no attempt counted",
+    async (code) => {
+      const dir = tempDir();
+      const queue = createFileQueue({ dir, ttrMs: 60_000 });
+      const other = createFileQueue({ dir, ttrMs: 60_000 });
+      const sent = await queue.enqueue({ payload: "claimed, then unreadable" });
+      hooks.failOpen = { match: (path) => path.includes(join(dir, "reserved")), code, times: 1 };
+      await expect(queue.reserve()).rejects.toMatchObject({ syscallCode: code });
+      hooks.failOpen = undefined;
+      // Another process gets it at once, not after the 60 s lease.
+      const job = await other.reserve();
+      const handled = job?.message.id === sent.id ? 1 : 0;
+      printFaultReport({
+        scenario: `queue-file reserve fails with ${code} after the claim`,
+        confirmed: 1,
+        handled,
+        lost: 1 - handled,
+        duplicated: 0,
+      });
+      expect(job?.message.id).toBe(sent.id);
+      expect(job?.message.header.attempts).toBe(0);
+      await job?.ack();
+      await queue.close();
+      await other.close();
+    },
+  );
 
   it("when the job cannot be put back either, close() gives it back", async () => {
     const dir = tempDir();
@@ -78,7 +87,11 @@ describe("a reserve that fails after claiming its job", () => {
     const sent = await queue.enqueue({ payload: "stranded" });
     hooks.failOpen = { match: (path) => path.includes(join(dir, "reserved")), code: "EIO", times: 1 };
     // The put-back rename fails too (the disk is in trouble for a moment).
-    hooks.failRename = { match: (from, to) => from.includes(join(dir, "reserved")) && (to ?? "").includes(join(dir, "ready")), code: "EIO", times: 1 };
+    hooks.failRename = {
+      match: (from, to) => from.includes(join(dir, "reserved")) && (to ?? "").includes(join(dir, "ready")),
+      code: "EIO",
+      times: 1,
+    };
     await expect(queue.reserve()).rejects.toBeInstanceOf(FileSystemError);
     await queue.close();
     expect(readdirSync(join(dir, "reserved"))).toEqual([]);
