@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 /**
  * Shared vitest config: every package re-exports it from its own `vitest.config.ts`.
  * The `@x/source` export condition makes tests import sibling packages from their
- * TypeScript sources, so no build step is needed (toolchain.md §3.3). It must go in
+ * TypeScript sources, so no build step is needed. It must go in
  * `ssr.resolve.conditions`; `resolve.conditions` is ignored for node tests.
  */
 export default defineConfig({

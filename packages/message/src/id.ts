@@ -3,8 +3,8 @@ import { v7 } from "uuid";
 
 /**
  * UUIDv7 ids with uuid's layout and monotonic sequence, fed from a pool of random bytes.
- * `v7()` with no options asks the platform for 16 random bytes per id (about 1.8 µs here); one
- * `randomFillSync` per 256 ids makes an id cost about 0.1 µs, which matters on a queue's hot path.
+ * `v7()` with no options asks the platform for 16 random bytes per id, a system call each time;
+ * one `randomFillSync` per 256 ids makes most ids free of it, which matters on a queue's hot path.
  */
 const POOL = Buffer.alloc(16 * 256);
 let offset = POOL.length;
