@@ -232,27 +232,25 @@ export class ActiveJob implements KeptLease {
     });
   }
 
-  /** Exactly one queue call for the outcome (plus responses after a successful ack). */
-  async #settle(outcome: Outcome): Promise<void> {
+  /**
+   * Exactly one queue call for the outcome (plus responses after a successful ack). It hands back
+   * the promise of the step it chose rather than awaiting it: one async frame less per job.
+   */
+  #settle(outcome: Outcome): Promise<void> {
     const health = this.#env.health;
     switch (outcome.kind) {
       case "succeeded":
         health?.handlerSucceeded();
-        await this.#succeed(outcome.value);
-        return;
+        return this.#succeed(outcome.value);
       case "failed":
         health?.handlerFailed();
-        await this.#fail(outcome.error);
-        return;
+        return this.#fail(outcome.error);
       case "abandoned":
-        await this.#release(0, outcome.reason, true);
-        return;
+        return this.#release(0, outcome.reason, true);
       case "expired":
-        await this.#expire();
-        return;
+        return this.#expire();
       case "refused":
-        await this.#bury(outcome.reason, outcome.detail, undefined);
-        return;
+        return this.#bury(outcome.reason, outcome.detail, undefined);
     }
   }
 

@@ -1,10 +1,10 @@
-import { MAX_TIMER_MS } from "@x/core";
+import { MAX_TIMER_MS, systemTime } from "@x/core";
 
 /** A job whose lease the keeper may extend. */
 export interface KeptLease {
   /** Whether it still needs touching (its handler is running). */
   readonly keepAlive: boolean;
-  /** When to touch next (epoch ms). The keeper moves it forward after each touch. */
+  /** When to touch next, on the monotonic clock (`systemTime.now()`). The keeper moves it forward after each touch. */
   touchAt: number;
   /** How long to wait between touches, in ms. */
   readonly touchEveryMs: number;
@@ -31,13 +31,13 @@ export class LeaseKeeper {
    * Starts keeping a job (one of `jobs`): its first touch is an interval from now. A job whose
    * interval is not a finite number (a lease without end) is never touched.
    */
-  add(job: KeptLease, now: number = Date.now()): void {
+  add(job: KeptLease, now: number = systemTime.now()): void {
     job.touchAt = now + job.touchEveryMs;
     if (Number.isFinite(job.touchAt)) this.#arm(job.touchAt, now);
   }
 
   /** The job was touched by hand: its next touch is a full interval away. */
-  touched(job: KeptLease, now: number = Date.now()): void {
+  touched(job: KeptLease, now: number = systemTime.now()): void {
     job.touchAt = now + job.touchEveryMs;
   }
 
@@ -59,7 +59,8 @@ export class LeaseKeeper {
   #tick = (): void => {
     this.#timer = undefined;
     this.#timerAt = Number.POSITIVE_INFINITY;
-    const now = Date.now();
+    // Monotonic: a wall clock stepped back must not hold a touch past the end of a lease.
+    const now = systemTime.now();
     let next = Number.POSITIVE_INFINITY;
     for (const job of this.#jobs) {
       if (!job.keepAlive) continue;
