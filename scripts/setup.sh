@@ -8,7 +8,7 @@ pinned=$(node -p 'require("./package.json").packageManager.split("@")[1]')
 if [ "$(pnpm --version 2>/dev/null || true)" != "$pinned" ]; then
   echo "==> installing pnpm $pinned"
   # npm rather than corepack: this registry serves packuments without signatures, which corepack
-  # rejects unless COREPACK_INTEGRITY_KEYS=0 (see toolchain.md §1).
+  # rejects unless COREPACK_INTEGRITY_KEYS=0.
   if ! npm install --global --silent "pnpm@$pinned" 2>/dev/null; then
     # Not allowed to write the global prefix (not root): install into the user's home instead.
     npm install --global --silent --prefix "$HOME/.local" "pnpm@$pinned"
