@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
-import { formatWireDate, parseWireDate } from "./dates.js";
-import { InvalidMessageError } from "./errors.js";
+import { formatPulpoDelay, formatPulpoExpiration, formatWireDate, parseWireDate } from "./dates.js";
+import { InvalidArgumentError, InvalidMessageError } from "./errors.js";
 import { FORBIDDEN_KEYS, jsonProblem, MAX_JSON_DEPTH } from "./json-value.js";
 import { DEFAULT_PRIORITY, isValidMessageId, MAX_PRIORITY, type Message, type MessageHeader } from "./message.js";
 
@@ -19,16 +19,52 @@ const CODE_ONLY_HEADER_KEYS: ReadonlySet<string> = new Set(["requestType"]);
 const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set(["id", "header", "body"]);
 
 /**
- * Encodes a message as UTF-8 JSON with pulpo's wire names:
- * `{"id","header":{"request_type","priority","delay","expiration","attempts",...},"body":{...}}`.
- * Dates are written ISO-8601 UTC. Fields that are not set are left out.
+ * How a message is written. `"iso"`: compact JSON, ISO-8601 UTC dates, every header field.
+ * `"pulpo"`: what pulpo-messaging writes and can read back (see {@link encodeToString}).
  */
-export function encode(message: Message): Buffer {
-  return Buffer.from(encodeToString(message), "utf8");
+export type WireDialect = "iso" | "pulpo";
+
+/** The dialects {@link encode} writes. */
+export const WIRE_DIALECTS: readonly WireDialect[] = ["iso", "pulpo"];
+
+/** Options for {@link encode} and {@link encodeToString}. */
+export interface EncodeOptions {
+  /** How the message is written. @default "iso" */
+  readonly dialect?: WireDialect;
+  /**
+   * Write the `id`. pulpo's beanstalkd adapter leaves it out (the job id is the message id); a
+   * message with nothing else to write keeps it, so the body is never `{}`. @default true
+   */
+  readonly includeId?: boolean;
 }
 
-/** Like {@link encode}, but returns the JSON text. */
-export function encodeToString(message: Message): string {
+/**
+ * Encodes a message as UTF-8 JSON with pulpo's wire names:
+ * `{"id","header":{"request_type","priority","delay","expiration","attempts",...},"body":{...}}`.
+ * Dates are written ISO-8601 UTC unless `dialect` is `"pulpo"`. Fields that are not set are left out.
+ */
+export function encode(message: Message, options?: EncodeOptions): Buffer {
+  return Buffer.from(encodeToString(message, options), "utf8");
+}
+
+/**
+ * Like {@link encode}, but returns the JSON text.
+ *
+ * The `"pulpo"` dialect writes what pulpo's adapters write (`json.dumps(components, indent=2,
+ * default=str)`), so a pulpo worker reads it and the bytes are pulpo's for the same message:
+ * two-space indentation, non-ASCII escaped as `\uXXXX`, keys in the order pulpo's `Message`
+ * sets them (`body` with its keys before `payload`; `header` with its keys before `request_type`,
+ * `delay`, `expiration`, then `attempts`; `id` last, as pulpo's file adapter adds it on enqueue).
+ * `delay` is `YYYY-MM-DD HH:MM:SS.ffffff` and `expiration` `YYYY-MM-DD HH:MM:SS` (rounded down),
+ * in UTC, the only forms pulpo parses. pulpo has no priority: it is written (first in the header)
+ * only when it is not {@link DEFAULT_PRIORITY}; `attempts` only when not 0; an empty `header` or
+ * `body` is left out. Each reads back as the same message, but for the expiration's fraction.
+ */
+export function encodeToString(message: Message, options?: EncodeOptions): string {
+  // Typed wider than WireDialect: JavaScript callers can pass anything.
+  const dialect: string = options?.dialect ?? "iso";
+  if (dialect === "pulpo") return encodePulpo(message, options?.includeId ?? true);
+  if (dialect !== "iso") throw new InvalidArgumentError("dialect", `must be one of ${WIRE_DIALECTS.join(", ")}, got ${describe(dialect)}`);
   const { requestType, priority, delay, expiration, attempts, ...extra } = message.header;
   const header: Record<string, unknown> = {};
   if (requestType !== undefined) header.request_type = requestType;
@@ -37,7 +73,34 @@ export function encodeToString(message: Message): string {
   if (expiration !== undefined) header.expiration = formatWireDate(expiration);
   header.attempts = attempts;
   Object.assign(header, extra);
+  if (options?.includeId === false) return JSON.stringify({ header, body: message.body });
   return JSON.stringify({ id: message.id, header, body: message.body });
+}
+
+/** What Python's `json.dumps` escapes by default (`ensure_ascii`) and JSON.stringify does not. */
+const NOT_PRINTABLE_ASCII = /[\u007f-\uffff]/g;
+
+const escapeAsPython = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
+function encodePulpo(message: Message, includeId: boolean): string {
+  const { requestType, priority, delay, expiration, attempts, ...extra } = message.header;
+  const header: Record<string, unknown> = {};
+  if (priority !== DEFAULT_PRIORITY) header.priority = priority;
+  Object.assign(header, extra);
+  if (requestType !== undefined) header.request_type = requestType;
+  if (delay !== undefined) header.delay = formatPulpoDelay(delay);
+  if (expiration !== undefined) header.expiration = formatPulpoExpiration(expiration);
+  if (attempts !== 0) header.attempts = attempts;
+  const { payload, ...bodyExtra } = message.body;
+  const body: Record<string, unknown> = { ...bodyExtra };
+  if (payload !== undefined) body.payload = payload;
+  const components: Record<string, unknown> = {};
+  if (Object.keys(body).length > 0) components.body = body;
+  if (Object.keys(header).length > 0) components.header = header;
+  if (includeId || Object.keys(components).length === 0) components.id = message.id;
+  // JSON.stringify escapes lone surrogates itself; what is left above 0x7e is escaped code unit
+  // by code unit, as Python does (an emoji becomes its surrogate pair).
+  return JSON.stringify(components, null, 2).replace(NOT_PRINTABLE_ASCII, escapeAsPython);
 }
 
 class ForbiddenKey extends Error {

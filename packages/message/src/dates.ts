@@ -1,5 +1,6 @@
 /**
- * Date reading for the wire format. New writes are ISO-8601 UTC (`2026-11-25T16:29:09.123Z`);
+ * Date reading and writing for the wire format. New writes are ISO-8601 UTC
+ * (`2026-11-25T16:29:09.123Z`), or pulpo's forms in the pulpo dialect;
  * the reader also takes pulpo's `YYYY-MM-DD HH:MM:SS` and `YYYY-MM-DD HH:MM:SS.ffffff`
  * (read as UTC; fractions beyond milliseconds are truncated) and epoch milliseconds.
  */
@@ -61,4 +62,29 @@ export function parseWireDate(value: unknown): Date | undefined {
 /** Writes a date the way new messages carry it: ISO-8601 UTC with milliseconds. */
 export function formatWireDate(date: Date): string {
   return date.toISOString();
+}
+
+/** `YYYY-MM-DD HH:MM:SS` in UTC, Python's `str(datetime)` without the fraction. */
+function pulpoSeconds(date: Date): string {
+  const iso = date.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
+
+/**
+ * Writes a date as pulpo writes a `delay` (`str(datetime)`): `YYYY-MM-DD HH:MM:SS.ffffff`, UTC.
+ * The microseconds are always written, also when they are 0 (where Python leaves them out):
+ * pulpo reads a delay with `%Y-%m-%d %H:%M:%S.%f`, which refuses a date without them.
+ */
+export function formatPulpoDelay(date: Date): string {
+  return `${pulpoSeconds(date)}.${String(date.getUTCMilliseconds()).padStart(3, "0")}000`;
+}
+
+/**
+ * Writes a date as pulpo can read an `expiration`: `YYYY-MM-DD HH:MM:SS`, UTC, rounded down to
+ * the second. pulpo reads an expiration with `%Y-%m-%d %H:%M:%S`, which refuses any fraction (its
+ * own `str(datetime)` of an expiration with microseconds crashes its `dequeue`); down, because an
+ * expiration is the latest start and must never move later.
+ */
+export function formatPulpoExpiration(date: Date): string {
+  return pulpoSeconds(date);
 }

@@ -8,9 +8,9 @@ export type {
   Reservation,
   ReserveOptions,
 } from "./adapter.js";
-export type { DecodeOptions } from "./codec.js";
-export { DEFAULT_MAX_MESSAGE_BYTES, decode, encode, encodeToString } from "./codec.js";
-export { formatWireDate, parseWireDate } from "./dates.js";
+export type { DecodeOptions, EncodeOptions, WireDialect } from "./codec.js";
+export { DEFAULT_MAX_MESSAGE_BYTES, decode, encode, encodeToString, WIRE_DIALECTS } from "./codec.js";
+export { formatPulpoDelay, formatPulpoExpiration, formatWireDate, parseWireDate } from "./dates.js";
 export type { AdapterErrorCode, QueueErrorCode } from "./errors.js";
 export {
   AdapterError,

@@ -7,6 +7,21 @@ describeReadmeExamples({
   expected: [
     "send_email { to: 'ada@example.com', subject: 'Welcome' }\nsend_email\n",
     "2000-01-01T12:00:00.000Z 2023-12-10T17:00:00.250Z\n",
+    [
+      "{",
+      '  "body": {',
+      '    "payload": "caf\\u00e9"',
+      "  },",
+      '  "header": {',
+      '    "request_type": "send_email",',
+      '    "delay": "2026-12-05 16:38:06.401000",',
+      '    "expiration": "2026-12-06 00:00:00"',
+      "  },",
+      '  "id": "1702227600.123456-a"',
+      "}",
+      "2026-12-06T00:00:00.000Z",
+      "",
+    ].join("\n"),
     (out) => {
       const lines = out.split("\n");
       expect(lines.slice(0, 2)).toEqual([
