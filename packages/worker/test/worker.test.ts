@@ -322,6 +322,33 @@ describe("createWorker: hostile jobs and handlers", () => {
     expect(await queue.inspect?.(sent.id)).toMatchObject({ state: "buried", buryReason: detail });
   });
 
+  it("a handler that throws or rejects with undefined failed: its job is retried, never acked", async () => {
+    await queue.enqueue({ requestType: "throws" });
+    await queue.enqueue({ requestType: "rejects" });
+    const worker = createWorker({
+      queue,
+      ...once,
+      maxAttempts: 2,
+      backoff: { type: "fixed", delayMs: 0 },
+      handlers: {
+        throws: () => {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- what a careless handler may throw
+          throw undefined;
+        },
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a careless handler may reject with
+        rejects: () => Promise.reject(undefined),
+      },
+    });
+    const events = record(worker);
+    const { counters } = await worker.run();
+    expect(counters).toMatchObject({ succeeded: 0, retried: 2, buried: 2 });
+    expect(events.of("retried").map((e) => e.error)).toEqual([undefined, undefined]);
+    expect(events.of("buried").map((e) => e.detail)).toEqual([
+      "max attempts (2) reached; last error: undefined",
+      "max attempts (2) reached; last error: undefined",
+    ]);
+  });
+
   it("a thrown value that is not an Error is described (JSON), and one that cannot be turned into a string still settles the job", async () => {
     await queue.enqueue({ requestType: "plain" });
     await queue.enqueue({ requestType: "odd" });
