@@ -36,6 +36,19 @@ describe("describeValue", () => {
     expect(describeValue(named)).toBe("[function named]");
   });
 
+  it("never throws, even on a revoked proxy or a throwing toJSON", () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    expect(describeValue(proxy)).toBe("[a value that cannot be described]");
+    expect(
+      describeValue({
+        toJSON(): never {
+          throw new Error("no");
+        },
+      }),
+    ).toBe("[object Object]");
+  });
+
   it("keeps to one line and a bound", () => {
     expect(describeValue("a\r\nb\nc")).toBe("a b c");
     const long = describeValue("x".repeat(1000), 20);

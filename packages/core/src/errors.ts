@@ -42,6 +42,15 @@ function describeGiven(value: unknown): string {
  * error messages; safe with cycles, BigInt and symbols.
  */
 export function describeValue(value: unknown, maxLength = 500): string {
+  try {
+    return describeOrThrow(value, maxLength);
+  } catch {
+    // A revoked proxy or a getter that throws: the description must never be the next failure.
+    return "[a value that cannot be described]";
+  }
+}
+
+function describeOrThrow(value: unknown, maxLength: number): string {
   let text: string;
   if (value instanceof Error) text = `${value.name}: ${value.message}`;
   else if (typeof value === "string") text = value;
