@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createHeart } from "@x/heartbeat";
 import { createFileQueue } from "@x/queue-file";
 import { createProducer, createWorker, FatalError, TransientError } from "@x/worker";
-import { clock, explainHeartbeat, jobLabel, summaryLines, type StoryEnd } from "./story.js";
+import { clock, explainHeartbeat, jobLabel, type StoryEnd, summaryLines } from "./story.js";
 
 /** The jobs of the demo: request type -> payload. */
 export interface Jobs {

@@ -1,4 +1,4 @@
-export { asExpected, EXPECTED, runDemo } from "./demo.js";
-export { explainHeartbeat } from "./story.js";
 export type { DemoSummary, Jobs } from "./demo.js";
+export { asExpected, EXPECTED, runDemo } from "./demo.js";
 export type { StoryEnd } from "./story.js";
+export { explainHeartbeat } from "./story.js";

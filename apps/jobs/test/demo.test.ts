@@ -39,7 +39,11 @@ describe("apps/jobs: the main job", () => {
     expect(events).toContain('buried     charge_card {"cents":4200}: FatalError: card declined (4200 cents)');
     expect(events).toContain('expired    flash_sale {"sku":"tv-55"}: buried as "expired", never run');
     expect(events.filter((l) => /^succeeded {2}resize_image .* on attempt 3$/.test(l))).toHaveLength(2);
-    expect(events.filter((l) => /^retried {4}resize_image .*: attempt \d failed \(TransientError: image service busy\), again in (100|200) ms$/.test(l))).toHaveLength(4);
+    expect(
+      events.filter((l) =>
+        /^retried {4}resize_image .*: attempt \d failed \(TransientError: image service busy\), again in (100|200) ms$/.test(l),
+      ),
+    ).toHaveLength(4);
     expect(events.filter((l) => /^succeeded {2}send_email .* on attempt 1$/.test(l))).toHaveLength(4);
     expect(events).toContain("  handler: reminder sent to ada@example.com");
     expect(events).toContain('succeeded  send_reminder {"to":"ada@example.com"} on attempt 1');

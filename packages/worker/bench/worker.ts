@@ -96,7 +96,12 @@ function parkableWorker(queue: QueueAdapter) {
     drain: (jobs: number): Promise<number> => {
       done = 0;
       target = jobs;
-      const all = new Promise<number>((resolve) => (reached = () => { resolve(done); }));
+      const all = new Promise<number>(
+        (resolve) =>
+          (reached = () => {
+            resolve(done);
+          }),
+      );
       openGate();
       return all;
     },
@@ -128,9 +133,7 @@ async function run(name: string, queue: QueueAdapter, jobs: number, rounds: numb
       await worker.park();
       await fill(queue, jobs);
       const rate =
-        side === "worker"
-          ? await timed(jobs, () => worker.drain(jobs))
-          : await timed(jobs, () => bareDrain(queue)).finally(worker.unpark);
+        side === "worker" ? await timed(jobs, () => worker.drain(jobs)) : await timed(jobs, () => bareDrain(queue)).finally(worker.unpark);
       if (round >= 0) rates[side].push(rate);
     }
   }

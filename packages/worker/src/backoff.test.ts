@@ -1,7 +1,7 @@
+import { InvalidOptionError } from "@x/core";
 import { createMessage } from "@x/message";
 import { describe, expect, it } from "vitest";
-import { backoffDelay, DEFAULT_BACKOFF, normalizeBackoff, type BackoffStrategy } from "./backoff.js";
-import { InvalidOptionError } from "@x/core";
+import { type BackoffStrategy, backoffDelay, DEFAULT_BACKOFF, normalizeBackoff } from "./backoff.js";
 
 const message = createMessage({ requestType: "x" });
 const delays = (strategy: BackoffStrategy, attempts: number, random = () => 0): number[] =>

@@ -1,5 +1,5 @@
-import type { Message } from "@x/message";
 import { InvalidOptionError } from "@x/core";
+import type { Message } from "@x/message";
 
 /** What a custom backoff function is told about the failure it schedules a retry for. */
 export interface BackoffContext {
@@ -91,7 +91,11 @@ export function normalizeBackoff(strategy: BackoffStrategy, option = "backoff"):
   }
   for (const key of Object.keys(strategy)) {
     if (!fields.includes(key)) {
-      throw new InvalidOptionError(`${option}.${key}`, undefined, `is not a field of a ${strategy.type} backoff; its fields: ${fields.join(", ")}`);
+      throw new InvalidOptionError(
+        `${option}.${key}`,
+        undefined,
+        `is not a field of a ${strategy.type} backoff; its fields: ${fields.join(", ")}`,
+      );
     }
   }
   switch (strategy.type) {

@@ -16,9 +16,11 @@ describe("describeError", () => {
     expect(describeError(null)).toBe("null");
     expect(describeError(undefined)).toBe("undefined");
     expect(describeError(Symbol("why"))).toBe("Symbol(why)");
-    expect(describeError(function namedThrow() {
-      return 1;
-    })).toBe("[Function namedThrow]");
+    expect(
+      describeError(function namedThrow() {
+        return 1;
+      }),
+    ).toBe("[Function namedThrow]");
   });
 
   it("a thrown plain object as JSON, not [object Object]", () => {

@@ -9,8 +9,7 @@ export const DEFAULT_DESCRIPTION_LENGTH = 1_000;
  */
 const MAX_VISITED = 2_000;
 
-const cut = (text: string, maxLength: number): string =>
-  text.length > maxLength ? `${text.slice(0, Math.max(0, maxLength - 1))}…` : text;
+const cut = (text: string, maxLength: number): string => (text.length > maxLength ? `${text.slice(0, Math.max(0, maxLength - 1))}…` : text);
 
 /** A class name worth showing (`PaymentDeclined {...}`); none for plain objects and arrays. */
 function className(value: object): string | undefined {
@@ -90,7 +89,12 @@ function describeObject(value: object): string {
 export function describeError(error: unknown, maxLength = DEFAULT_DESCRIPTION_LENGTH): string {
   let text: string;
   try {
-    text = typeof error === "object" && error !== null ? describeObject(error) : typeof error === "function" ? `[Function ${error.name === "" ? "(anonymous)" : error.name}]` : String(error);
+    text =
+      typeof error === "object" && error !== null
+        ? describeObject(error)
+        : typeof error === "function"
+          ? `[Function ${error.name === "" ? "(anonymous)" : error.name}]`
+          : String(error);
   } catch {
     try {
       text = Object.prototype.toString.call(error);

@@ -7,17 +7,7 @@ export type BuryReason = "fatal" | "no-handler" | "max-attempts";
 export type StopReason = "idle" | "signal" | "aborted" | "closed" | "queue-closed";
 
 /** Which queue operation (or other step) an `error` event comes from. */
-export type ErrorPhase =
-  | "reserve"
-  | "ack"
-  | "release"
-  | "bury"
-  | "touch"
-  | "respond"
-  | "heartbeat"
-  | "backoff"
-  | "listener"
-  | "internal";
+export type ErrorPhase = "reserve" | "ack" | "release" | "bury" | "touch" | "respond" | "heartbeat" | "backoff" | "listener" | "internal";
 
 /** Fields every job event has. */
 export interface JobEvent {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { LeaseKeeper, type KeptLease } from "./lease-keeper.js";
+import { type KeptLease, LeaseKeeper } from "./lease-keeper.js";
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 0 });

@@ -21,17 +21,32 @@ export function logEvent(logger: Logger, { event, payload }: LoggedEvent): void 
       logger.debug(job(payload.message, payload.attempt), "job reserved");
       break;
     case "succeeded":
-      logger.debug({ ...job(payload.message, payload.attempt), durationMs: payload.durationMs, responses: payload.responses }, "job succeeded");
+      logger.debug(
+        { ...job(payload.message, payload.attempt), durationMs: payload.durationMs, responses: payload.responses },
+        "job succeeded",
+      );
       break;
     case "retried":
       logger.warn(
-        { ...job(payload.message, payload.attempt), durationMs: payload.durationMs, delayMs: payload.delayMs, shutdown: payload.shutdown, error: payload.error },
+        {
+          ...job(payload.message, payload.attempt),
+          durationMs: payload.durationMs,
+          delayMs: payload.delayMs,
+          shutdown: payload.shutdown,
+          error: payload.error,
+        },
         "job released for a retry",
       );
       break;
     case "buried":
       logger.warn(
-        { ...job(payload.message, payload.attempt), durationMs: payload.durationMs, reason: payload.reason, detail: payload.detail, error: payload.error },
+        {
+          ...job(payload.message, payload.attempt),
+          durationMs: payload.durationMs,
+          reason: payload.reason,
+          detail: payload.detail,
+          error: payload.error,
+        },
         "job buried",
       );
       break;

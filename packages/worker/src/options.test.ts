@@ -1,6 +1,6 @@
+import { InvalidOptionError } from "@x/core";
 import { createMemoryQueue } from "@x/message";
 import { describe, expect, it } from "vitest";
-import { InvalidOptionError } from "@x/core";
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_ATTEMPTS,

@@ -1,6 +1,6 @@
-import { checkOptionKeys, durationMsOption, InvalidOptionError, integerOption, loggerOption, MAX_TIMER_MS, type Logger } from "@x/core";
+import { checkOptionKeys, durationMsOption, InvalidOptionError, integerOption, type Logger, loggerOption, MAX_TIMER_MS } from "@x/core";
 import type { QueueAdapter } from "@x/message";
-import { DEFAULT_BACKOFF, normalizeBackoff, type BackoffStrategy } from "./backoff.js";
+import { type BackoffStrategy, DEFAULT_BACKOFF, normalizeBackoff } from "./backoff.js";
 import type { HandlerMap } from "./handlers.js";
 import type { WorkerHeart } from "./heartbeat.js";
 
@@ -173,7 +173,8 @@ function bool(value: unknown, option: string, fallback: boolean): boolean {
 
 function oneOf<T extends string>(value: unknown, option: string, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) throw new InvalidOptionError(option, value, `must be ${allowed.map((a) => JSON.stringify(a)).join(" or ")}`);
+  if (!allowed.includes(value as T))
+    throw new InvalidOptionError(option, value, `must be ${allowed.map((a) => JSON.stringify(a)).join(" or ")}`);
   return value as T;
 }
 
@@ -230,7 +231,11 @@ export function resolveWorkerOptions<Jobs extends object>(options: WorkerOptions
     concurrency: integerOption("concurrency", options.concurrency, DEFAULT_CONCURRENCY, 1),
     pollTimeoutMs: timerMs("pollTimeoutMs", options.pollTimeoutMs, DEFAULT_POLL_TIMEOUT_MS, { infinite: true }),
     sleepDurationMs: timerMs("sleepDurationMs", options.sleepDurationMs, DEFAULT_SLEEP_DURATION_MS),
-    shutdownAfterEmptyIterations: iterations(options.shutdownAfterEmptyIterations, "shutdownAfterEmptyIterations", DEFAULT_SHUTDOWN_AFTER_EMPTY_ITERATIONS),
+    shutdownAfterEmptyIterations: iterations(
+      options.shutdownAfterEmptyIterations,
+      "shutdownAfterEmptyIterations",
+      DEFAULT_SHUTDOWN_AFTER_EMPTY_ITERATIONS,
+    ),
     maxAttempts: integerOption("maxAttempts", options.maxAttempts, DEFAULT_MAX_ATTEMPTS, 1),
     backoff: normalizeBackoff(options.backoff ?? DEFAULT_BACKOFF),
     unexpectedErrors: oneOf(options.unexpectedErrors, "unexpectedErrors", ["transient", "fatal"], DEFAULT_UNEXPECTED_ERRORS),

@@ -1,12 +1,12 @@
-import { Emitter, sleep, type Observable } from "@x/core";
-import { QueueClosedError, type Message, type Reservation } from "@x/message";
+import { Emitter, type Observable, sleep } from "@x/core";
+import { type Message, QueueClosedError, type Reservation } from "@x/message";
 import { WorkerStateError, WorkerStoppingError } from "./errors.js";
 import type { ErrorPhase, StopReason, WorkerEvents } from "./events.js";
 import { HealthReporter } from "./heartbeat.js";
 import { ActiveJob, type Counts, type JobEnvironment } from "./job.js";
 import { LeaseKeeper } from "./lease-keeper.js";
-import { logEvent, type LoggedEvent } from "./log.js";
-import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./options.js";
+import { type LoggedEvent, logEvent } from "./log.js";
+import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from "./options.js";
 
 /** Outcome counts since the worker was created. */
 export interface WorkerCounters {
@@ -87,19 +87,21 @@ class QueueWorker implements Worker, JobEnvironment {
   constructor(options: ResolvedWorkerOptions) {
     this.options = options;
     this.keeper = new LeaseKeeper(this.#active);
-    this.#emitter = new Emitter<WorkerEvents>({ onListenerError: (error, event) => {
-      // A throwing `error` listener must not recurse.
-      if (this.#inListenerError) {
-        this.options.logger?.error({ event, error }, "a worker error listener threw");
-        return;
-      }
-      this.#inListenerError = true;
-      try {
-        this.reportError("listener", error);
-      } finally {
-        this.#inListenerError = false;
-      }
-    } });
+    this.#emitter = new Emitter<WorkerEvents>({
+      onListenerError: (error, event) => {
+        // A throwing `error` listener must not recurse.
+        if (this.#inListenerError) {
+          this.options.logger?.error({ event, error }, "a worker error listener threw");
+          return;
+        }
+        this.#inListenerError = true;
+        try {
+          this.reportError("listener", error);
+        } finally {
+          this.#inListenerError = false;
+        }
+      },
+    });
     const heart = options.heart;
     this.health =
       heart === undefined

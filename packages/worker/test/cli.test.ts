@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runTs, spawnTs, startBeanstalkd, type RunResult } from "@x/test-servers";
+import { type RunResult, runTs, spawnTs, startBeanstalkd } from "@x/test-servers";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { until } from "./helpers.js";
 
@@ -79,7 +79,21 @@ describe("x-queue on the file queue", () => {
   });
 
   it("put takes --json, --priority, --delay, --expires and --header", async () => {
-    const put = await cli("put", Q, "--type", "t", "--json", '{"n":[1,2]}', "--priority=-3", "--delay", "60000", "--expires", "120000", "--header", "tenant=acme");
+    const put = await cli(
+      "put",
+      Q,
+      "--type",
+      "t",
+      "--json",
+      '{"n":[1,2]}',
+      "--priority=-3",
+      "--delay",
+      "60000",
+      "--expires",
+      "120000",
+      "--header",
+      "tenant=acme",
+    );
     const id = idOf(put, "put");
     const peek = await cli("peek", id, Q);
     expect(peek.stdout).toContain("(delayed)");
@@ -114,9 +128,25 @@ describe("x-queue on the file queue", () => {
     await cli("put", Q, "--type", "flaky");
     await cli("put", Q, "--type", "charge", "--json", '{"cents":250}');
     await cli("put", Q, "--type", "unknown");
-    const work = await cli("work", Q, "--handlers", HANDLERS, "--exit-when-idle", "3", "--poll-timeout", "100", "--heartbeat", "cli.test", "--heartbeat-period", "60000");
+    const work = await cli(
+      "work",
+      Q,
+      "--handlers",
+      HANDLERS,
+      "--exit-when-idle",
+      "3",
+      "--poll-timeout",
+      "100",
+      "--heartbeat",
+      "cli.test",
+      "--heartbeat-period",
+      "60000",
+    );
     expect(work.code, work.stderr).toBe(0);
-    const lines = work.stdout.trim().split("\n").map((line) => line.replace(/ \S+-\S+-\S+-\S+-\S+ /, " <id> ").replace(/in \d+ ms$/, "in <n> ms"));
+    const lines = work.stdout
+      .trim()
+      .split("\n")
+      .map((line) => line.replace(/ \S+-\S+-\S+-\S+-\S+ /, " <id> ").replace(/in \d+ ms$/, "in <n> ms"));
     expect(lines).toEqual([
       "heartbeat.cli.test start/30",
       "heartbeat.cli.test beat/60",
@@ -238,10 +268,18 @@ describe("x-queue usage errors exit 2", () => {
     ["peek without an id", ["peek", Q], /peek takes <id>, got none/],
     ["work without --handlers", ["work", Q], /--handlers <module> is required/],
     ["a bad --heartbeat name", ["work", Q, "--handlers", "h.js", "--heartbeat", "a b"], /--heartbeat/],
-    ["a zero --heartbeat-period", ["work", Q, "--handlers", "h.js", "--heartbeat-period", "0"], /--heartbeat-period must be a number of milliseconds > 0 and <= 2147483647, got "0"/],
+    [
+      "a zero --heartbeat-period",
+      ["work", Q, "--handlers", "h.js", "--heartbeat-period", "0"],
+      /--heartbeat-period must be a number of milliseconds > 0 and <= 2147483647, got "0"/,
+    ],
     ["a zero stats --interval", ["stats", Q, "--watch", "--interval", "0"], /--interval must be a number of milliseconds > 0/],
     ["a negative pop --wait", ["pop", Q, "--wait=-1"], /--wait must be a number of milliseconds >= 0/],
-    ["a --sleep longer than a timer can wait", ["work", Q, "--handlers", "h.js", "--sleep", "3000000000"], /--sleep must be a number of milliseconds >= 0 and <= 2147483647/],
+    [
+      "a --sleep longer than a timer can wait",
+      ["work", Q, "--handlers", "h.js", "--sleep", "3000000000"],
+      /--sleep must be a number of milliseconds >= 0 and <= 2147483647/,
+    ],
   ])("%s", async (_what, args, message) => {
     const result = await cli(...args);
     expect(result.code).toBe(2);

@@ -33,7 +33,15 @@ function recordingHeart(): { heart: Heart; lines: string[] } {
 describe("heartbeats", () => {
   it("start with the warm-up, a beat once the queue answered, one beat per period, stop on shutdown", async () => {
     const { heart, lines } = recordingHeart();
-    const worker = createWorker({ queue, handlers: {}, heart, heartbeatPeriodMs: 5_000, heartbeatWarmupMs: 20_000, pollTimeoutMs: 1_000, handleSignals: false });
+    const worker = createWorker({
+      queue,
+      handlers: {},
+      heart,
+      heartbeatPeriodMs: 5_000,
+      heartbeatWarmupMs: 20_000,
+      pollTimeoutMs: 1_000,
+      handleSignals: false,
+    });
     const run = worker.run();
     await vi.advanceTimersByTimeAsync(12_000);
     await worker.close();
@@ -45,7 +53,15 @@ describe("heartbeats", () => {
   it("degraded while the queue fails, beat again at once when it recovers", async () => {
     const { heart, lines } = recordingHeart();
     const q = instrument(queue);
-    const worker = createWorker({ queue: q.queue, handlers: {}, heart, heartbeatPeriodMs: 5_000, pollTimeoutMs: 1_000, errorDelayMs: 500, handleSignals: false });
+    const worker = createWorker({
+      queue: q.queue,
+      handlers: {},
+      heart,
+      heartbeatPeriodMs: 5_000,
+      pollTimeoutMs: 1_000,
+      errorDelayMs: 500,
+      handleSignals: false,
+    });
     const run = worker.run();
     await vi.advanceTimersByTimeAsync(1_000);
     q.failReserve = new ConnectionError("down");
@@ -95,7 +111,14 @@ describe("heartbeats", () => {
       },
     };
     await queue.enqueue({ requestType: "ok" });
-    const worker = createWorker({ queue, heart, handlers: { ok: () => undefined }, pollTimeoutMs: 0, shutdownAfterEmptyIterations: 1, handleSignals: false });
+    const worker = createWorker({
+      queue,
+      heart,
+      handlers: { ok: () => undefined },
+      pollTimeoutMs: 0,
+      shutdownAfterEmptyIterations: 1,
+      handleSignals: false,
+    });
     const events = record(worker);
     const result = await worker.run();
     expect(result.counters.succeeded).toBe(1);

@@ -107,27 +107,30 @@ describe("loop timing (fake timers)", () => {
     await run.done;
   });
 
-  it.each([Number.NaN, 0, -1, Number.POSITIVE_INFINITY])("a reservation with leaseMs %s is never touched and sets off no timer storm", async (leaseMs) => {
-    const q = instrument(queue);
-    const odd = withReserve(q.queue, async (options) => {
-      const reservation = await q.queue.reserve(options);
-      return reservation && { ...reservation, leaseMs, touch: () => reservation.touch(), ack: () => reservation.ack() };
-    });
-    await queue.enqueue({ requestType: "long" });
-    let finish!: () => void;
-    const run = start({ queue: odd, handlers: { long: () => new Promise<void>((resolve) => (finish = resolve)) } });
-    await vi.advanceTimersByTimeAsync(10);
-    const timers = vi.spyOn(globalThis, "setTimeout");
-    await vi.advanceTimersByTimeAsync(5_000);
-    expect(timers).not.toHaveBeenCalled();
-    timers.mockRestore();
-    expect(q.touches).toEqual([]);
-    finish();
-    await vi.advanceTimersByTimeAsync(0);
-    expect(run.worker.counters.succeeded).toBe(1);
-    await run.worker.close();
-    await run.done;
-  });
+  it.each([Number.NaN, 0, -1, Number.POSITIVE_INFINITY])(
+    "a reservation with leaseMs %s is never touched and sets off no timer storm",
+    async (leaseMs) => {
+      const q = instrument(queue);
+      const odd = withReserve(q.queue, async (options) => {
+        const reservation = await q.queue.reserve(options);
+        return reservation && { ...reservation, leaseMs, touch: () => reservation.touch(), ack: () => reservation.ack() };
+      });
+      await queue.enqueue({ requestType: "long" });
+      let finish!: () => void;
+      const run = start({ queue: odd, handlers: { long: () => new Promise<void>((resolve) => (finish = resolve)) } });
+      await vi.advanceTimersByTimeAsync(10);
+      const timers = vi.spyOn(globalThis, "setTimeout");
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(timers).not.toHaveBeenCalled();
+      timers.mockRestore();
+      expect(q.touches).toEqual([]);
+      finish();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(run.worker.counters.succeeded).toBe(1);
+      await run.worker.close();
+      await run.done;
+    },
+  );
 
   it("autoTouch: false never touches", async () => {
     const q = instrument(queue);

@@ -82,7 +82,10 @@ describe("worker processes on the file queue", () => {
     for (let i = 0; i < 1000; i++) ids.add((await queue.enqueue({ requestType: "success", payload: i })).id);
     const workers = Array.from({ length: 4 }, () => startWorker({ shutdownAfterEmptyIterations: 5, concurrency: 2 }));
     const exits = await Promise.all(workers.map((w) => w.exited));
-    expect(exits.every((e) => e.code === 0), workers.map((w) => w.stderr).join("\n")).toBe(true);
+    expect(
+      exits.every((e) => e.code === 0),
+      workers.map((w) => w.stderr).join("\n"),
+    ).toBe(true);
     const done = (await logLines()).filter(([event]) => event === "done").map(([, , id]) => id);
     expect(done).toHaveLength(1000);
     expect(new Set(done)).toEqual(ids);

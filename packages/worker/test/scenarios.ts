@@ -123,7 +123,12 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
         backoff: { type: "list", delaysMs: [300, 500] },
         handlers: {
           flaky: (_payload: unknown, ctx) => {
-            runs.push({ attempt: ctx.attempt, priority: ctx.message.header.priority, headerAttempts: ctx.message.header.attempts, at: Date.now() });
+            runs.push({
+              attempt: ctx.attempt,
+              priority: ctx.message.header.priority,
+              headerAttempts: ctx.message.header.attempts,
+              at: Date.now(),
+            });
             if (ctx.attempt < 3) throw new TransientError("not yet");
           },
         },
@@ -331,7 +336,12 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       await queue.enqueue({ requestType: "boom" });
       await queue.enqueue({ requestType: "ok" });
       const warnings: { fields: Record<string, unknown>; message: string }[] = [];
-      const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (fields: Record<string, unknown>, message: string) => void warnings.push({ fields, message }) };
+      const logger = {
+        debug: () => undefined,
+        info: () => undefined,
+        error: () => undefined,
+        warn: (fields: Record<string, unknown>, message: string) => void warnings.push({ fields, message }),
+      };
       const w = worker({
         logger,
         maxAttempts: 1,
@@ -352,13 +362,22 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
 
     it("unexpected errors are retried by default, buried with unexpectedErrors: fatal", async () => {
       await queue.enqueue({ requestType: "boom" });
-      const retrying = worker({ maxAttempts: 3, backoff: { type: "fixed", delayMs: 0 }, shutdownAfterEmptyIterations: 1, handlers: { boom: () => Promise.reject(new Error("x")) } });
+      const retrying = worker({
+        maxAttempts: 3,
+        backoff: { type: "fixed", delayMs: 0 },
+        shutdownAfterEmptyIterations: 1,
+        handlers: { boom: () => Promise.reject(new Error("x")) },
+      });
       const retryEvents = record(retrying);
       await retrying.run();
       expect(retryEvents.of("retried")).toHaveLength(2);
       expect(retryEvents.of("buried").map((e) => e.reason)).toEqual(["max-attempts"]);
       expect(await queue.kick(10)).toBe(1);
-      const strict = worker({ unexpectedErrors: "fatal", shutdownAfterEmptyIterations: 1, handlers: { boom: () => Promise.reject(new Error("x")) } });
+      const strict = worker({
+        unexpectedErrors: "fatal",
+        shutdownAfterEmptyIterations: 1,
+        handlers: { boom: () => Promise.reject(new Error("x")) },
+      });
       const strictEvents = record(strict);
       await strict.run();
       expect(strictEvents.of("retried")).toHaveLength(0);
@@ -389,7 +408,12 @@ export function describePulpoScenarios(name: string, factory: ScenarioFactory): 
       const counted = countReserves(queue);
       const seen: [string, unknown][] = [];
       const result = await drain(
-        { queue: counted.queue, pollTimeoutMs: 3_600_000, sleepDurationMs: 0, handlers: { t: (payload: unknown, ctx) => void seen.push([ctx.message.id, payload]) } },
+        {
+          queue: counted.queue,
+          pollTimeoutMs: 3_600_000,
+          sleepDurationMs: 0,
+          handlers: { t: (payload: unknown, ctx) => void seen.push([ctx.message.id, payload]) },
+        },
         0,
       );
       expect(result.reason).toBe("idle");

@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { spawnTs, type ChildProcess } from "@x/test-servers";
+import { type ChildProcess, spawnTs } from "@x/test-servers";
 import type { WorkerRunResult } from "../src/index.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/worker-process.ts", import.meta.url));

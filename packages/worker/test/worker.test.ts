@@ -1,4 +1,4 @@
-import { createMemoryQueue, QueueClosedError, type QueueAdapter } from "@x/message";
+import { createMemoryQueue, type QueueAdapter, QueueClosedError } from "@x/message";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createProducer, createWorker, FatalError, InvalidOptionError, respond, TransientError, WorkerStateError } from "../src/index.js";
 import { instrument, record, until, withReserve } from "./helpers.js";
@@ -155,7 +155,12 @@ describe("createWorker: events, counters, logger", () => {
   it("a throwing listener is reported as an error event; a throwing error listener only reaches the logger", async () => {
     await queue.enqueue({ requestType: "ok" });
     const logged: string[] = [];
-    const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (_fields: object, message: string) => void logged.push(message) };
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: (_fields: object, message: string) => void logged.push(message),
+    };
     const worker = createWorker({ queue, ...once, logger, handlers: { ok: () => undefined } });
     const phases: string[] = [];
     worker.on("succeeded", () => {
@@ -197,7 +202,12 @@ describe("createWorker: events, counters, logger", () => {
     const lines: [string, Record<string, unknown>, string][] = [];
     const anyNumber: unknown = expect.any(Number);
     const at = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push([level, fields, message]);
-    const worker = createWorker({ queue, ...once, logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") }, handlers: { ok: () => undefined } });
+    const worker = createWorker({
+      queue,
+      ...once,
+      logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") },
+      handlers: { ok: () => undefined },
+    });
     await worker.run();
     expect(lines).toEqual([
       ["info", { queue: "memory", concurrency: 1 }, "worker started"],
@@ -206,7 +216,15 @@ describe("createWorker: events, counters, logger", () => {
       ["debug", { jobId: nobody.id, requestType: "nobody", attempt: 1 }, "job reserved"],
       [
         "warn",
-        { jobId: nobody.id, requestType: "nobody", attempt: 1, durationMs: anyNumber, reason: "no-handler", detail: 'no handler for request type "nobody"', error: undefined },
+        {
+          jobId: nobody.id,
+          requestType: "nobody",
+          attempt: 1,
+          durationMs: anyNumber,
+          reason: "no-handler",
+          detail: 'no handler for request type "nobody"',
+          error: undefined,
+        },
         "job buried",
       ],
       ["info", { reason: "idle" }, "worker stopping"],
@@ -265,7 +283,12 @@ describe("createWorker: events, counters, logger", () => {
   it("responses go to responseQueue when given", async () => {
     const responses = createMemoryQueue({ name: "responses" });
     await queue.enqueue({ requestType: "order" });
-    const worker = createWorker({ queue, responseQueue: responses, ...once, handlers: { order: () => respond({ requestType: "invoice", payload: 1 }, { requestType: "mail" }) } });
+    const worker = createWorker({
+      queue,
+      responseQueue: responses,
+      ...once,
+      handlers: { order: () => respond({ requestType: "invoice", payload: 1 }, { requestType: "mail" }) },
+    });
     const events = record(worker);
     await worker.run();
     expect(events.of("succeeded")[0]?.responses).toBe(2);
@@ -282,7 +305,14 @@ describe("createWorker: events, counters, logger", () => {
       ...once,
       handlers: {
         look: (payload: { n: number }, ctx) => {
-          seen = { payload, id: ctx.message.id, type: ctx.requestType, attempt: ctx.attempt, aborted: ctx.signal.aborted, priority: ctx.message.header.priority };
+          seen = {
+            payload,
+            id: ctx.message.id,
+            type: ctx.requestType,
+            attempt: ctx.attempt,
+            aborted: ctx.signal.aborted,
+            priority: ctx.message.header.priority,
+          };
         },
       },
     });
@@ -399,10 +429,14 @@ describe("createProducer", () => {
   });
 
   it("refuses unknown options of createProducer and of enqueue, listing the valid ones", async () => {
-    expect(() => createProducer({ queue, defaultJobOptions: {} } as never)).toThrow(/`defaultJobOptions` is not an option of createProducer\(\); valid options: queue/);
+    expect(() => createProducer({ queue, defaultJobOptions: {} } as never)).toThrow(
+      /`defaultJobOptions` is not an option of createProducer\(\); valid options: queue/,
+    );
     expect(() => createProducer(queue as never)).toThrow(InvalidOptionError);
     const jobs = createProducer<{ t: string }>({ queue });
-    await expect(jobs.enqueue("t", "x", { delay_ms: 5 } as never)).rejects.toThrow(/`delay_ms` is not an option of enqueue\(\); valid options: .*delayMs/);
+    await expect(jobs.enqueue("t", "x", { delay_ms: 5 } as never)).rejects.toThrow(
+      /`delay_ms` is not an option of enqueue\(\); valid options: .*delayMs/,
+    );
     expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0 });
   });
 });

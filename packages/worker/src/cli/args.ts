@@ -1,6 +1,6 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
-import { QueueCliUsageError } from "../errors.js";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { MAX_TIMER_MS } from "@x/core";
+import { QueueCliUsageError } from "../errors.js";
 
 /** The option definitions `node:util`'s `parseArgs` takes. */
 export type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
@@ -20,7 +20,12 @@ export const COMMON_OPTIONS = {
 /** Parses `args` strictly; an unknown option or a missing value is a {@link QueueCliUsageError}. */
 export function parseCommandArgs(command: string, args: readonly string[], options: OptionSpecs): ParsedArgs {
   try {
-    const { values, positionals } = parseArgs({ args: [...args], options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      options: { ...COMMON_OPTIONS, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
     return { values: values, positionals };
   } catch (error) {
     const text = error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, "") : String(error);
@@ -60,7 +65,12 @@ export interface DurationRules {
 }
 
 /** A duration in milliseconds (>= 0; may be fractional), or `fallback` when absent. */
-export function millisecondsArg(parsed: ParsedArgs, name: string, fallback: number, { positive = false, timer = false }: DurationRules = {}): number {
+export function millisecondsArg(
+  parsed: ParsedArgs,
+  name: string,
+  fallback: number,
+  { positive = false, timer = false }: DurationRules = {},
+): number {
   const text = stringArg(parsed, name);
   if (text === undefined) return fallback;
   const value = Number(text);
@@ -75,7 +85,9 @@ export function millisecondsArg(parsed: ParsedArgs, name: string, fallback: numb
 export function positionals(parsed: ParsedArgs, command: string, names: readonly string[]): string[] {
   if (parsed.positionals.length !== names.length) {
     const wanted = names.length === 0 ? "no arguments" : names.map((n) => `<${n}>`).join(" ");
-    throw new QueueCliUsageError(`${command} takes ${wanted}, got ${parsed.positionals.length === 0 ? "none" : parsed.positionals.join(" ")}`);
+    throw new QueueCliUsageError(
+      `${command} takes ${wanted}, got ${parsed.positionals.length === 0 ? "none" : parsed.positionals.join(" ")}`,
+    );
   }
   return [...parsed.positionals];
 }

@@ -1,4 +1,4 @@
-import { createMessage, encodeToString, toMessageInit, type Message, type QueueAdapter } from "@x/message";
+import { createMessage, encodeToString, type Message, type QueueAdapter, toMessageInit } from "@x/message";
 import { describeError } from "../describe-error.js";
 import type { OptionSpecs, ParsedArgs } from "./args.js";
 import type { ProgressStream } from "./progress.js";

@@ -1,7 +1,7 @@
 import { createMessage, InvalidArgumentError, type MessageInit, type Reservation } from "@x/message";
 import { QueueCliUsageError } from "../errors.js";
-import { integerArg, millisecondsArg, positionals, stringArg, type ParsedArgs } from "./args.js";
-import { formatMessage, type Command } from "./command.js";
+import { integerArg, millisecondsArg, type ParsedArgs, positionals, stringArg } from "./args.js";
+import { type Command, formatMessage } from "./command.js";
 import { untilInterrupted } from "./interrupt.js";
 import { progress } from "./progress.js";
 
@@ -52,7 +52,8 @@ function messageInit(parsed: ParsedArgs): MessageInit {
 }
 
 const put: Command = {
-  usage: "[--type <request_type>] [--payload <text> | --json <json>] [--priority <n>] [--delay <ms>] [--expires <ms>] [--header k=v]... [--count <n>]",
+  usage:
+    "[--type <request_type>] [--payload <text> | --json <json>] [--priority <n>] [--delay <ms>] [--expires <ms>] [--header k=v]... [--count <n>]",
   summary: "enqueue a job (--count: that many, with progress)",
   options: {
     type: { type: "string" },

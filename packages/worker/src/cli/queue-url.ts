@@ -128,5 +128,7 @@ export async function openQueue(spec: QueueSpec, cwd: string, cliUrl: string, lo
   if (typeof factory !== "function") {
     throw new AdapterNotInstalledError(spec.packageName, spec.scheme, { problem: `has no ${spec.factory}() export (too old?)` });
   }
-  return (factory as (options: Readonly<Record<string, unknown>>) => QueueAdapter)(logger === undefined ? spec.options : { ...spec.options, logger });
+  return (factory as (options: Readonly<Record<string, unknown>>) => QueueAdapter)(
+    logger === undefined ? spec.options : { ...spec.options, logger },
+  );
 }

@@ -82,7 +82,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return EXIT_OK;
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-    if (command === undefined) throw new QueueCliUsageError(`unknown command ${JSON.stringify(name)}; the commands are ${Object.keys(COMMANDS).join(", ")}`);
+    if (command === undefined)
+      throw new QueueCliUsageError(`unknown command ${JSON.stringify(name)}; the commands are ${Object.keys(COMMANDS).join(", ")}`);
     const parsed = parseCommandArgs(name, args, command.options);
     if (parsed.values.help === true) {
       io.stdout.write(commandUsage(name, command));

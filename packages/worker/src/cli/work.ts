@@ -18,7 +18,6 @@ import { loadHandlers } from "./handlers-module.js";
 const describe = (message: Message, attempt: number): string =>
   `${message.id} ${message.header.requestType ?? "(no type)"} attempt ${attempt}`;
 
-
 /** A Heart that writes `heartbeat.<name> <payload>` lines to stdout. */
 function consoleHeart(name: string, io: CliIo): Heart {
   try {

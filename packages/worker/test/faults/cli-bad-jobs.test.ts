@@ -12,10 +12,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createMemoryQueue, type Message, type QueueAdapter, type Reservation } from "@x/message";
 import { createFileQueue } from "@x/queue-file";
-import { printFaultReport, runTs, soakScale, type RunResult } from "@x/test-servers";
+import { printFaultReport, type RunResult, runTs, soakScale } from "@x/test-servers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseCommandArgs } from "../../src/cli/args.js";
-import { formatMessage, type CliIo } from "../../src/cli/command.js";
+import { type CliIo, formatMessage } from "../../src/cli/command.js";
 import { BASIC_COMMANDS } from "../../src/cli/commands.js";
 import { withReserve } from "../helpers.js";
 
@@ -147,7 +147,9 @@ describe("x-queue on jobs that cannot be shown", () => {
     const peek = BASIC_COMMANDS.peek;
     if (peek === undefined) throw new Error("no peek command");
     expect(await peek.prepare(parseCommandArgs("peek", [sent.id], peek.options), io)(queue)).toBe(1);
-    expect(out.stderr).toMatch(new RegExp(`^peek: job ${sent.id} cannot be shown in full: .*body\\.huge.*Infinity is not representable`, "m"));
+    expect(out.stderr).toMatch(
+      new RegExp(`^peek: job ${sent.id} cannot be shown in full: .*body\\.huge.*Infinity is not representable`, "m"),
+    );
     expect(out.stdout).toContain(`"source": "test"`);
     expect(out.stdout).toContain(`"fine": "yes"`);
     expect(out.stdout).toContain(`"huge": "<Infinity: not JSON>"`);

@@ -52,48 +52,55 @@ describe("kill -9 of worker processes on the file queue", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("workers killed -9 while jobs flow: nothing confirmed is lost, duplicates are counted", async () => {
-    const jobs = soakScale(200, 5_000);
-    const kills = soakScale(2, 20);
-    // A short lease brings the killed workers' jobs back soon; the survivors touch theirs.
-    const config = { dir: join(dir, "queue"), log, ttrMs: 1_000, slowMs: 20, concurrency: 2 };
-    const queue = createFileQueue({ dir: config.dir, ttrMs: config.ttrMs, fsync: false });
-    const start = (): WorkerChild => {
-      const child = spawnWorkerProcess(config);
-      children.push(child);
-      return child;
-    };
-    const alive = [start(), start()];
-    const confirmed = new Set<string>();
-    let killed = 0;
-    for (let i = 0; i < jobs; i++) {
-      confirmed.add((await queue.enqueue({ requestType: "slow", payload: i })).id);
-      if (killed < kills && i === Math.floor(((killed + 1) * jobs) / (kills + 1))) {
-        const victim = alive[killed % alive.length];
-        if (victim === undefined) throw new Error("no worker to kill");
-        // Mid-stream: the victim has started jobs and has more to do.
-        await until(() => victim.stdout.includes("started "), "the victim to start a job", 60_000);
-        victim.process.kill("SIGKILL");
-        expect((await victim.exited).signal).toBe("SIGKILL");
-        alive[killed % alive.length] = start();
-        killed++;
+  it(
+    "workers killed -9 while jobs flow: nothing confirmed is lost, duplicates are counted",
+    async () => {
+      const jobs = soakScale(200, 5_000);
+      const kills = soakScale(2, 20);
+      // A short lease brings the killed workers' jobs back soon; the survivors touch theirs.
+      const config = { dir: join(dir, "queue"), log, ttrMs: 1_000, slowMs: 20, concurrency: 2 };
+      const queue = createFileQueue({ dir: config.dir, ttrMs: config.ttrMs, fsync: false });
+      const start = (): WorkerChild => {
+        const child = spawnWorkerProcess(config);
+        children.push(child);
+        return child;
+      };
+      const alive = [start(), start()];
+      const confirmed = new Set<string>();
+      let killed = 0;
+      for (let i = 0; i < jobs; i++) {
+        confirmed.add((await queue.enqueue({ requestType: "slow", payload: i })).id);
+        if (killed < kills && i === Math.floor(((killed + 1) * jobs) / (kills + 1))) {
+          const victim = alive[killed % alive.length];
+          if (victim === undefined) throw new Error("no worker to kill");
+          // Mid-stream: the victim has started jobs and has more to do.
+          await until(() => victim.stdout.includes("started "), "the victim to start a job", 60_000);
+          victim.process.kill("SIGKILL");
+          expect((await victim.exited).signal).toBe("SIGKILL");
+          alive[killed % alive.length] = start();
+          killed++;
+        }
       }
-    }
-    const done = async (): Promise<string[]> =>
-      (await readHandlerLog(log)).filter(([event]) => event === "done").map(([, , id]) => id ?? "");
-    await until(async () => tally(confirmed, await done()).lost === 0, "every confirmed job to be handled", UNTIL_MS);
-    for (const child of alive) child.process.kill("SIGTERM");
-    const exits = await Promise.all(alive.map((child) => child.exited));
-    expect(exits.every((exit) => exit.code === 0), alive.map((child) => child.stderr).join("\n")).toBe(true);
+      const done = async (): Promise<string[]> =>
+        (await readHandlerLog(log)).filter(([event]) => event === "done").map(([, , id]) => id ?? "");
+      await until(async () => tally(confirmed, await done()).lost === 0, "every confirmed job to be handled", UNTIL_MS);
+      for (const child of alive) child.process.kill("SIGTERM");
+      const exits = await Promise.all(alive.map((child) => child.exited));
+      expect(
+        exits.every((exit) => exit.code === 0),
+        alive.map((child) => child.stderr).join("\n"),
+      ).toBe(true);
 
-    const counts = tally(confirmed, await done());
-    const redelivered = (await readHandlerLog(log)).filter(([event, , , attempt]) => event === "started" && Number(attempt) > 1).length;
-    printFaultReport({ scenario: "worker processes killed -9 mid-stream (file queue)", ...counts, kills: killed, redelivered });
-    expect(killed).toBe(kills);
-    expect(counts.lost).toBe(0);
-    expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, reserved: 0, buried: 0 });
-    await queue.close();
-  }, TIMEOUT_MS);
+      const counts = tally(confirmed, await done());
+      const redelivered = (await readHandlerLog(log)).filter(([event, , , attempt]) => event === "started" && Number(attempt) > 1).length;
+      printFaultReport({ scenario: "worker processes killed -9 mid-stream (file queue)", ...counts, kills: killed, redelivered });
+      expect(killed).toBe(kills);
+      expect(counts.lost).toBe(0);
+      expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, reserved: 0, buried: 0 });
+      await queue.close();
+    },
+    TIMEOUT_MS,
+  );
 });
 
 /**
@@ -126,10 +133,12 @@ function mortal(queue: QueueAdapter): { queue: QueueAdapter; kill(): void; bury(
     touch: () => guard(() => reservation.touch()),
   });
   return {
-    queue: withReserve(queue, (options) => guard(async () => {
-      const reservation = await queue.reserve(options);
-      return reservation && wrap(reservation);
-    })),
+    queue: withReserve(queue, (options) =>
+      guard(async () => {
+        const reservation = await queue.reserve(options);
+        return reservation && wrap(reservation);
+      }),
+    ),
     kill: () => {
       state = "dead";
     },
@@ -144,55 +153,59 @@ function mortal(queue: QueueAdapter): { queue: QueueAdapter; kill(): void; bury(
 }
 
 describe("a worker that dies in the process of a memory queue", () => {
-  it("its jobs come back after their lease and are handled by the others: nothing confirmed is lost", async () => {
-    const jobs = soakScale(300, 10_000);
-    const queue = createMemoryQueue({ leaseMs: 300 });
-    const doomed = mortal(queue);
-    const done: string[] = [];
-    let redelivered = 0;
-    let killAfterNextJob = false;
-    const handlersOf = (doomedOne: boolean) => ({
-      slow: async (_payload: unknown, ctx: { readonly message: { readonly id: string }; readonly attempt: number }) => {
-        if (ctx.attempt > 1) redelivered++;
-        await new Promise((resolve) => setTimeout(resolve, 2));
-        // A dead process's handler never gets to the end.
-        if (doomedOne && doomed.dead) return new Promise(() => undefined);
-        done.push(ctx.message.id);
-        // Dies right after a handler ended, before its ack: that job will run twice.
-        if (doomedOne && killAfterNextJob) doomed.kill();
-        return undefined;
-      },
-    });
-    const options = { pollTimeoutMs: 50, handleSignals: false, concurrency: 4 } as const;
-    const dying = createWorker({ ...options, queue: doomed.queue, handlers: handlersOf(true), shutdownTimeoutMs: 10 });
-    const survivor = createWorker({ ...options, queue, handlers: handlersOf(false) });
-    const runs = [dying.run(), survivor.run()];
+  it(
+    "its jobs come back after their lease and are handled by the others: nothing confirmed is lost",
+    async () => {
+      const jobs = soakScale(300, 10_000);
+      const queue = createMemoryQueue({ leaseMs: 300 });
+      const doomed = mortal(queue);
+      const done: string[] = [];
+      let redelivered = 0;
+      let killAfterNextJob = false;
+      const handlersOf = (doomedOne: boolean) => ({
+        slow: async (_payload: unknown, ctx: { readonly message: { readonly id: string }; readonly attempt: number }) => {
+          if (ctx.attempt > 1) redelivered++;
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          // A dead process's handler never gets to the end.
+          if (doomedOne && doomed.dead) return new Promise(() => undefined);
+          done.push(ctx.message.id);
+          // Dies right after a handler ended, before its ack: that job will run twice.
+          if (doomedOne && killAfterNextJob) doomed.kill();
+          return undefined;
+        },
+      });
+      const options = { pollTimeoutMs: 50, handleSignals: false, concurrency: 4 } as const;
+      const dying = createWorker({ ...options, queue: doomed.queue, handlers: handlersOf(true), shutdownTimeoutMs: 10 });
+      const survivor = createWorker({ ...options, queue, handlers: handlersOf(false) });
+      const runs = [dying.run(), survivor.run()];
 
-    const confirmed = new Set<string>();
-    for (let i = 0; i < jobs; i++) {
-      confirmed.add((await queue.enqueue({ requestType: "slow", payload: i })).id);
-      if (i === Math.floor(jobs / 2)) {
-        // Killed with jobs in hand (none of them will be settled), after it has done some.
-        await until(() => dying.counters.succeeded > 0, "the doomed worker to handle jobs");
-        killAfterNextJob = true;
-        await until(() => doomed.dead, "the doomed worker to die");
+      const confirmed = new Set<string>();
+      for (let i = 0; i < jobs; i++) {
+        confirmed.add((await queue.enqueue({ requestType: "slow", payload: i })).id);
+        if (i === Math.floor(jobs / 2)) {
+          // Killed with jobs in hand (none of them will be settled), after it has done some.
+          await until(() => dying.counters.succeeded > 0, "the doomed worker to handle jobs");
+          killAfterNextJob = true;
+          await until(() => doomed.dead, "the doomed worker to die");
+        }
+        // Let both workers take jobs while they keep coming.
+        if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
-      // Let both workers take jobs while they keep coming.
-      if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
-    }
-    await until(() => tally(confirmed, done).lost === 0, "every confirmed job to be handled", UNTIL_MS);
-    await survivor.close();
-    doomed.bury();
-    await dying.close();
-    await Promise.all(runs);
+      await until(() => tally(confirmed, done).lost === 0, "every confirmed job to be handled", UNTIL_MS);
+      await survivor.close();
+      doomed.bury();
+      await dying.close();
+      await Promise.all(runs);
 
-    const counts = tally(confirmed, done);
-    printFaultReport({ scenario: "a worker dying mid-stream beside another (memory queue)", ...counts, deaths: 1, redelivered });
-    expect(counts.lost).toBe(0);
-    // The job it had finished but not acked, and any it held, came back as later attempts.
-    expect(redelivered).toBeGreaterThan(0);
-    expect(counts.duplicated).toBeGreaterThan(0);
-    expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, reserved: 0, buried: 0 });
-    await queue.close();
-  }, TIMEOUT_MS);
+      const counts = tally(confirmed, done);
+      printFaultReport({ scenario: "a worker dying mid-stream beside another (memory queue)", ...counts, deaths: 1, redelivered });
+      expect(counts.lost).toBe(0);
+      // The job it had finished but not acked, and any it held, came back as later attempts.
+      expect(redelivered).toBeGreaterThan(0);
+      expect(counts.duplicated).toBeGreaterThan(0);
+      expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, reserved: 0, buried: 0 });
+      await queue.close();
+    },
+    TIMEOUT_MS,
+  );
 });
