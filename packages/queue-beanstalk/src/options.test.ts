@@ -25,6 +25,7 @@ describe("resolveOptions", () => {
       maxReconnectDelayMs: 2_000,
       reserveSliceSeconds: 5,
       prefetch: 0,
+      dialect: "iso",
       logger: silentLogger,
     });
   });
@@ -69,6 +70,7 @@ describe("resolveOptions", () => {
     [{ reserveSliceMs: 3_600_001 }, "reserveSliceMs"],
     [{ prefetch: -1 }, "prefetch"],
     [{ prefetch: 2.5 }, "prefetch"],
+    [{ dialect: "python" } as unknown as BeanstalkQueueOptions, "dialect"],
     [{ logger: { debug: () => undefined } }, "logger"],
   ])("rejects %j naming %s", (options, option) => {
     expect(optionOf(options)).toBe(option);
@@ -77,7 +79,7 @@ describe("resolveOptions", () => {
   it("rejects an unknown option (a typo, or the old ttrSeconds), listing the valid ones", () => {
     expect(optionOf({ ttrSeconds: 30 })).toBe("ttrSeconds");
     expect(() => resolveOptions({ tubee: "x" } as BeanstalkQueueOptions)).toThrow(
-      "valid options: commandTimeoutMs, connectTimeoutMs, host, logger, maxReconnectDelayMs, port, prefetch, reconnectDelayMs, reserveSliceMs, ttrMs, tube",
+      "valid options: commandTimeoutMs, connectTimeoutMs, dialect, host, logger, maxReconnectDelayMs, port, prefetch, reconnectDelayMs, reserveSliceMs, ttrMs, tube",
     );
   });
 

@@ -1,4 +1,5 @@
 import { checkOptionKeys, durationMsOption, InvalidOptionError, integerOption, type Logger, loggerOption } from "@x/core";
+import { WIRE_DIALECTS, type WireDialect } from "@x/message";
 import { tubeNameProblem } from "./tube.js";
 
 /** beanstalkd's address when the options do not say. */
@@ -88,6 +89,13 @@ export interface BeanstalkQueueOptions {
    * @default 0
    */
   readonly prefetch?: number;
+  /**
+   * How `enqueue` writes jobs. `"pulpo"` writes them as pulpo-messaging's beanstalkd adapter does
+   * (pulpo's date forms, `indent=2`, no id in the body), so pulpo workers on the same tube can
+   * read them. Reading takes both forms either way.
+   * @default "iso"
+   */
+  readonly dialect?: WireDialect;
   /** Receives connection changes and buried jobs as structured log lines (pino, console, ...). @default no logging */
   readonly logger?: Logger;
 }
@@ -104,6 +112,7 @@ const OPTION_KEYS: readonly (keyof BeanstalkQueueOptions)[] = [
   "maxReconnectDelayMs",
   "reserveSliceMs",
   "prefetch",
+  "dialect",
   "logger",
 ];
 
@@ -121,6 +130,7 @@ export interface ResolvedOptions {
   /** `reserveSliceMs` rounded down to whole seconds, as `reserve-with-timeout` takes it. */
   readonly reserveSliceSeconds: number;
   readonly prefetch: number;
+  readonly dialect: WireDialect;
   readonly logger: Logger;
 }
 
@@ -148,6 +158,10 @@ export function resolveOptions(options: BeanstalkQueueOptions): ResolvedOptions 
   if (maxReconnectDelayMs < reconnectDelayMs) {
     throw new InvalidOptionError("maxReconnectDelayMs", maxReconnectDelayMs, `must be at least reconnectDelayMs (${reconnectDelayMs})`);
   }
+  const dialect: unknown = options.dialect ?? "iso";
+  if (!(WIRE_DIALECTS as readonly unknown[]).includes(dialect)) {
+    throw new InvalidOptionError("dialect", options.dialect, `must be one of ${WIRE_DIALECTS.join(", ")}`);
+  }
   return {
     host,
     port: integerOption("port", options.port, DEFAULT_PORT, 1, 65_535),
@@ -162,6 +176,7 @@ export function resolveOptions(options: BeanstalkQueueOptions): ResolvedOptions 
         1000,
     ),
     prefetch: integerOption("prefetch", options.prefetch, DEFAULT_PREFETCH, 0, 1_000),
+    dialect: dialect as WireDialect,
     logger: loggerOption(options.logger),
   };
 }

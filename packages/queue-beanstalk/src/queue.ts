@@ -234,7 +234,8 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     this.#assertOpen();
     const message = createMessage(init);
     const ttr = messageTtr(message) ?? this.#options.ttrSeconds;
-    const body = encode(message);
+    // pulpo's adapter puts no id in the body: the job id is the message id (ours too).
+    const body = this.#options.dialect === "pulpo" ? encode(message, { dialect: "pulpo", includeId: false }) : encode(message);
     const delayMs = message.header.delay === undefined ? 0 : message.header.delay.getTime() - systemTime.wallNow();
     const delaySeconds = delayMs > 0 ? toSeconds(delayMs) : 0;
     if (delaySeconds > MAX_SECONDS) throw new InvalidArgumentError("delay", "is beyond beanstalkd's 2^32-1 seconds");

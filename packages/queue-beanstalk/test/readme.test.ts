@@ -12,6 +12,7 @@ const expected: string[] = [
   "{ customIds: false, buryReason: false, delayResolutionMs: 1000 }\nfalse true\n",
   "buried the payment: card declined (foreign: false)\nburied\n",
   "tube - option `tube` may only contain letters, digits and -+/;.$_() (beanstalkd's rule), got no spaces allowed\nERR_X_QUEUE_JOB_TOO_BIG 65535\n",
+  "true upper hello\n",
 ];
 
 let server: RunningServer;
