@@ -12,6 +12,7 @@ export type HeartbeatErrorCode =
   | "ERR_X_HEARTBEAT_INVALID_HEARTBEAT"
   | "ERR_X_HEARTBEAT_GATEWAY"
   | "ERR_X_HEARTBEAT_GATEWAY_TIMEOUT"
+  | "ERR_X_HEARTBEAT_FAILED"
   | "ERR_X_HEARTBEAT_ALREADY_RUNNING"
   | "ERR_X_HEARTBEAT_ITERATOR_OVERFLOW";
 
@@ -69,6 +70,20 @@ export class GatewayTimeoutError extends GatewayError {
   constructor(timeoutMs: number, options?: ErrorOptions) {
     super(`heartbeat request timed out after ${timeoutMs} ms`, options, "ERR_X_HEARTBEAT_GATEWAY_TIMEOUT");
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * `run()` gave up after `maxConsecutiveFailures` failed heartbeats in a row (jobmon's
+ * `FatalOrchestratorError`); `cause` is the last failure.
+ */
+export class HeartbeatFailedError extends HeartbeatError {
+  /** How many heartbeats failed in a row. */
+  readonly failures: number;
+
+  constructor(failures: number, options?: ErrorOptions) {
+    super("ERR_X_HEARTBEAT_FAILED", `${failures} heartbeats failed in a row; giving up`, options);
+    this.failures = failures;
   }
 }
 

@@ -7,6 +7,7 @@ export {
   GatewayError,
   GatewayTimeoutError,
   HeartbeatError,
+  HeartbeatFailedError,
   InvalidHeartbeatError,
   InvalidProcessNameError,
   IteratorOverflowError,

@@ -1,5 +1,6 @@
 import {
   describeValue,
+  durationMsOption,
   Emitter,
   InvalidOptionError,
   type Listener,
@@ -11,11 +12,28 @@ import {
   timeSourceOption,
   type Unsubscribe,
 } from "@x/core";
-import { AlreadyRunningError, GatewayError, GatewayTimeoutError } from "./errors.js";
-import { checkListener, checkOptions, positiveDurationMs, signalOption } from "./options.js";
+import { AlreadyRunningError, GatewayError, GatewayTimeoutError, HeartbeatFailedError } from "./errors.js";
+import {
+  checkListener,
+  checkOptions,
+  DEFAULT_FAILURE_BACKOFF_MS,
+  DEFAULT_MAX_CONSECUTIVE_FAILURES,
+  positiveDurationMs,
+  signalOption,
+} from "./options.js";
 import { startTimer } from "./timer.js";
 
-const SERVICE_OPTIONS = ["gateway", "intervalMs", "reportByBuffer", "initialStatus", "requestTimeoutMs", "logger", "time"];
+const SERVICE_OPTIONS = [
+  "gateway",
+  "intervalMs",
+  "reportByBuffer",
+  "initialStatus",
+  "requestTimeoutMs",
+  "maxConsecutiveFailures",
+  "failureBackoffMs",
+  "logger",
+  "time",
+];
 const SERVICE_EVENTS: readonly (keyof HeartbeatServiceEvents)[] = ["status", "failure"];
 
 /**
@@ -62,7 +80,7 @@ export interface StatusChange<S extends string = string> {
 export interface HeartbeatServiceEvents<S extends string = string> {
   /** A status adopted from the server, once per change (also in `tick()`'s result). */
   status: StatusChange<S>;
-  /** A heartbeat of `run()` failed (a `GatewayError` or `GatewayTimeoutError`); it is retried one interval later. */
+  /** A heartbeat of `run()` failed (a `GatewayError` or a subclass); it is retried after the failure backoff. */
   failure: Error;
 }
 
@@ -74,7 +92,9 @@ export interface HeartbeatServiceOptions<S extends string = string> {
   readonly intervalMs: number;
   /**
    * The server expects the next heartbeat within `intervalMs × reportByBuffer`. A multiplier,
-   * greater than 1: the part above 1 is the room a request has to arrive in time.
+   * at least 1: the part above 1 is the room a request has to arrive in time. With exactly 1
+   * (accepted, as jobmon does) there is no room: the server's deadline falls when the next
+   * heartbeat is sent, so it arrives late by its own latency.
    */
   readonly reportByBuffer: number;
   /** The status reported until `setStatus()` or the server changes it. (Not used to infer `S`.) */
@@ -82,10 +102,22 @@ export interface HeartbeatServiceOptions<S extends string = string> {
   /**
    * Milliseconds one request may take before it is abandoned and counted as failed. At most
    * `(reportByBuffer − 1) × intervalMs`, so that a heartbeat sent on schedule always arrives
-   * before the server's deadline.
-   * @default `(reportByBuffer − 1) × intervalMs` (the whole room)
+   * before the server's deadline; with `reportByBuffer` 1 (no room), at most `intervalMs`.
+   * @default `(reportByBuffer − 1) × intervalMs` (the whole room), or `intervalMs` when that is 0
    */
   readonly requestTimeoutMs?: number;
+  /**
+   * `run()` rejects with {@link HeartbeatFailedError} after this many heartbeats failed in a row
+   * (jobmon's orchestrator stops after 5); an integer >= 1, or `Infinity` to never give up.
+   * @default 5
+   */
+  readonly maxConsecutiveFailures?: number;
+  /**
+   * Milliseconds `run()` waits after a failed heartbeat before the next attempt, doubled after each
+   * further failure in a row and never more than `intervalMs`; a finite number > 0.
+   * @default 1000 (jobmon's first HTTP retry wait), so 1, 2, 4, 8 s... up to `intervalMs`
+   */
+  readonly failureBackoffMs?: number;
   /**
    * Failed heartbeats (`warn`), stale answers ignored (`debug`) and listeners that threw
    * (`error`), as structured fields. @default none: nothing is written
@@ -124,6 +156,10 @@ export class HeartbeatService<S extends string = string> implements Observable<H
   readonly nextReportIncrement: number;
   /** Milliseconds one request may take. */
   readonly requestTimeoutMs: number;
+  /** Failed heartbeats in a row after which `run()` gives up. */
+  readonly maxConsecutiveFailures: number;
+  /** The first wait after a failed heartbeat of `run()`, doubled per further failure, at most `intervalMs`. */
+  readonly failureBackoffMs: number;
   readonly #gateway: HeartbeatGateway<S>;
   readonly #time: TimeSource;
   readonly #events: Emitter<HeartbeatServiceEvents<S>>;
@@ -134,6 +170,8 @@ export class HeartbeatService<S extends string = string> implements Observable<H
   #lastHeartbeat: number;
   #lastAttempt: number;
   #running = false;
+  /** Failed heartbeats since the last successful one. */
+  #consecutiveFailures = 0;
 
   /** Use {@link createHeartbeatService}. */
   constructor(options: HeartbeatServiceOptions<S>) {
@@ -143,11 +181,11 @@ export class HeartbeatService<S extends string = string> implements Observable<H
       throw new InvalidOptionError("gateway", gateway, "must have a logHeartbeat({ status, nextReportIncrement }) method");
     }
     const intervalMs = positiveDurationMs("intervalMs", options.intervalMs);
-    if (typeof reportByBuffer !== "number" || !Number.isFinite(reportByBuffer) || reportByBuffer <= 1) {
+    if (typeof reportByBuffer !== "number" || !Number.isFinite(reportByBuffer) || reportByBuffer < 1) {
       throw new InvalidOptionError(
         "reportByBuffer",
         reportByBuffer,
-        "must be a finite number > 1: with 1 or less, a heartbeat sent on schedule reaches the server after its deadline",
+        "must be a finite number >= 1: below 1, the server's deadline passes before the next heartbeat is even sent",
       );
     }
     if (!Number.isFinite(intervalMs * reportByBuffer)) {
@@ -159,18 +197,40 @@ export class HeartbeatService<S extends string = string> implements Observable<H
     }
     assertStatus(initialStatus, "initialStatus");
     const roomMs = (reportByBuffer - 1) * intervalMs;
-    const requestTimeoutMs = options.requestTimeoutMs ?? roomMs;
-    if (typeof requestTimeoutMs !== "number" || !Number.isFinite(requestTimeoutMs) || requestTimeoutMs <= 0 || requestTimeoutMs > roomMs) {
+    // With no room at all (buffer 1) no timeout can keep the deadline; one interval at least
+    // keeps requests from piling up.
+    const maxTimeoutMs = roomMs > 0 ? roomMs : intervalMs;
+    const requestTimeoutMs = options.requestTimeoutMs ?? maxTimeoutMs;
+    if (
+      typeof requestTimeoutMs !== "number" ||
+      !Number.isFinite(requestTimeoutMs) ||
+      requestTimeoutMs <= 0 ||
+      requestTimeoutMs > maxTimeoutMs
+    ) {
       throw new InvalidOptionError(
         "requestTimeoutMs",
         requestTimeoutMs,
-        `must be > 0 and at most (reportByBuffer - 1) × intervalMs = ${roomMs} ms, or a request could end after the server's deadline`,
+        roomMs > 0
+          ? `must be > 0 and at most (reportByBuffer - 1) × intervalMs = ${roomMs} ms, or a request could end after the server's deadline`
+          : `must be > 0 and at most intervalMs = ${intervalMs} ms`,
       );
     }
+    const maxConsecutiveFailures = options.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES;
+    if (
+      maxConsecutiveFailures !== Number.POSITIVE_INFINITY &&
+      (typeof maxConsecutiveFailures !== "number" || !Number.isInteger(maxConsecutiveFailures) || maxConsecutiveFailures < 1)
+    ) {
+      throw new InvalidOptionError("maxConsecutiveFailures", maxConsecutiveFailures, "must be an integer >= 1, or Infinity");
+    }
+    const failureBackoffMs = durationMsOption("failureBackoffMs", options.failureBackoffMs, DEFAULT_FAILURE_BACKOFF_MS);
+    if (failureBackoffMs <= 0)
+      throw new InvalidOptionError("failureBackoffMs", failureBackoffMs, "must be a finite number of milliseconds > 0");
     this.intervalMs = intervalMs;
     this.reportByBuffer = reportByBuffer;
     this.nextReportIncrement = (intervalMs * reportByBuffer) / 1000;
     this.requestTimeoutMs = requestTimeoutMs;
+    this.maxConsecutiveFailures = maxConsecutiveFailures;
+    this.failureBackoffMs = failureBackoffMs;
     this.#gateway = gateway;
     this.#time = timeSourceOption(options.time);
     this.#logger = loggerOption(options.logger);
@@ -240,6 +300,7 @@ export class HeartbeatService<S extends string = string> implements Observable<H
     // The send time, not the answer's: the server's deadline runs from when it received the
     // request, which is never before we sent it.
     this.#lastHeartbeat = Math.max(this.#lastHeartbeat, sentAt);
+    this.#consecutiveFailures = 0;
     if (version !== this.#statusVersion) {
       this.#logger.debug({ status: response.status, current: this.#status }, "stale heartbeat answer ignored");
       return {};
@@ -254,9 +315,11 @@ export class HeartbeatService<S extends string = string> implements Observable<H
 
   /**
    * Sends a heartbeat every `intervalMs`, counted from the last one, until `signal` aborts. A
-   * failed heartbeat is reported through `on("failure")` and the logger, and retried one interval
-   * after the attempt. Resolves when the signal aborts; rejects only with
-   * {@link AlreadyRunningError} when `run()` is already running.
+   * failed heartbeat is reported through `on("failure")` and the logger, and retried after
+   * `failureBackoffMs`, doubled per further failure in a row up to `intervalMs`. Resolves when
+   * the signal aborts; rejects with {@link HeartbeatFailedError} (the last failure as `cause`)
+   * after `maxConsecutiveFailures` failures in a row, or with {@link AlreadyRunningError} when
+   * `run()` is already running.
    */
   async run(options: RunOptions): Promise<void> {
     checkOptions(options, ["signal"], "run", true);
@@ -266,8 +329,13 @@ export class HeartbeatService<S extends string = string> implements Observable<H
     // A function, because the compiler would narrow `signal.aborted` to false inside the loop.
     const stopped = (): boolean => signal.aborted;
     try {
+      let retryAt: number | undefined;
       while (!stopped()) {
-        const due = Math.max(this.#lastHeartbeat, this.#lastAttempt) + this.intervalMs;
+        // A success in between (a tick() of the caller's) ends the backoff: back on the interval.
+        const due =
+          retryAt !== undefined && this.#consecutiveFailures > 0
+            ? retryAt
+            : Math.max(this.#lastHeartbeat, this.#lastAttempt) + this.intervalMs;
         const wait = due - this.#time.now();
         if (wait > 0) {
           // sleep() rejects only when the signal aborts, which the loop's condition sees. After a
@@ -277,16 +345,28 @@ export class HeartbeatService<S extends string = string> implements Observable<H
         }
         try {
           await this.tick({ signal });
+          retryAt = undefined;
         } catch (error) {
           if (stopped()) break;
           const failure = error instanceof Error ? error : new GatewayError(describeValue(error), { cause: error });
-          this.#logger.warn({ status: this.#status, error: failure }, "heartbeat failed");
+          const failures = ++this.#consecutiveFailures;
+          this.#logger.warn({ status: this.#status, failures, error: failure }, "heartbeat failed");
           this.#events.emit("failure", failure);
+          if (failures >= this.maxConsecutiveFailures) {
+            this.#logger.error({ status: this.#status, failures, error: failure }, "heartbeat given up");
+            throw new HeartbeatFailedError(failures, { cause: failure });
+          }
+          retryAt = this.#time.now() + this.#backoffMs(failures);
         }
       }
     } finally {
       this.#running = false;
     }
+  }
+
+  /** The wait after the `failures`-th failure in a row: `failureBackoffMs × 2^(failures − 1)`, at most `intervalMs`. */
+  #backoffMs(failures: number): number {
+    return Math.min(this.failureBackoffMs * 2 ** Math.min(failures - 1, 1023), this.intervalMs);
   }
 
   async #request(request: HeartbeatRequest<S>, outer: AbortSignal | undefined): Promise<HeartbeatResponse<S>> {
@@ -340,7 +420,10 @@ export class HeartbeatService<S extends string = string> implements Observable<H
         },
         (error: unknown) => {
           finish();
-          reject(new GatewayError(`heartbeat request failed: ${describeValue(error)}`, { cause: error }));
+          // A gateway that already names the problem with our classes (the HTTP gateway) keeps it.
+          reject(
+            error instanceof GatewayError ? error : new GatewayError(`heartbeat request failed: ${describeValue(error)}`, { cause: error }),
+          );
         },
       );
     });

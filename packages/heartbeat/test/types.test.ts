@@ -62,6 +62,7 @@ describe("the public surface", () => {
       "GatewayTimeoutError",
       "HEARTBEAT_SUBJECT_PREFIX",
       "HeartbeatError",
+      "HeartbeatFailedError",
       "InvalidHeartbeatError",
       "InvalidOptionError",
       "InvalidProcessNameError",
