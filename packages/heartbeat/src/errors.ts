@@ -12,6 +12,8 @@ export type HeartbeatErrorCode =
   | "ERR_X_HEARTBEAT_INVALID_HEARTBEAT"
   | "ERR_X_HEARTBEAT_GATEWAY"
   | "ERR_X_HEARTBEAT_GATEWAY_TIMEOUT"
+  | "ERR_X_HEARTBEAT_GATEWAY_HTTP"
+  | "ERR_X_HEARTBEAT_GATEWAY_RESPONSE"
   | "ERR_X_HEARTBEAT_FAILED"
   | "ERR_X_HEARTBEAT_ALREADY_RUNNING"
   | "ERR_X_HEARTBEAT_ITERATOR_OVERFLOW";
@@ -70,6 +72,27 @@ export class GatewayTimeoutError extends GatewayError {
   constructor(timeoutMs: number, options?: ErrorOptions) {
     super(`heartbeat request timed out after ${timeoutMs} ms`, options, "ERR_X_HEARTBEAT_GATEWAY_TIMEOUT");
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The server answered a heartbeat with an HTTP status outside 2xx. */
+export class GatewayHttpError extends GatewayError {
+  /** The HTTP status code of the answer, e.g. 503. */
+  readonly statusCode: number;
+  /** The start of the answer's body (at most 200 characters), for the log. */
+  readonly body: string;
+
+  constructor(url: string, statusCode: number, body: string, options?: ErrorOptions) {
+    super(`heartbeat POST ${url} answered HTTP ${statusCode}`, options, "ERR_X_HEARTBEAT_GATEWAY_HTTP");
+    this.statusCode = statusCode;
+    this.body = body;
+  }
+}
+
+/** The server answered 2xx with a body that is not JSON, or JSON without a string `status`. */
+export class GatewayResponseError extends GatewayError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options, "ERR_X_HEARTBEAT_GATEWAY_RESPONSE");
   }
 }
 

@@ -5,6 +5,8 @@ export type { HeartbeatErrorCode } from "./errors.js";
 export {
   AlreadyRunningError,
   GatewayError,
+  GatewayHttpError,
+  GatewayResponseError,
   GatewayTimeoutError,
   HeartbeatError,
   HeartbeatFailedError,
@@ -23,6 +25,8 @@ export type {
   StartOptions,
 } from "./heart.js";
 export { createHeart } from "./heart.js";
+export type { JobmonHttpGatewayOptions } from "./jobmon-http.js";
+export { createJobmonHttpGateway } from "./jobmon-http.js";
 export type {
   InvalidHeartbeat,
   Monitor,

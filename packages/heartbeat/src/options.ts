@@ -11,6 +11,8 @@ export const DEFAULT_MIN_INTERVAL_MS = 1000;
 export const DEFAULT_MAX_CONSECUTIVE_FAILURES = 5;
 /** Default of `failureBackoffMs` (`createHeartbeatService`): jobmon's first HTTP retry wait, one second. */
 export const DEFAULT_FAILURE_BACKOFF_MS = 1000;
+/** Default of `timeoutMs` (`createJobmonHttpGateway`). */
+export const DEFAULT_JOBMON_TIMEOUT_MS = 10_000;
 /** Default of `buffer` (`createMonitor`): a beat is late after 1.5 periods, jobmon's buffer. */
 export const DEFAULT_BUFFER = 1.5;
 /** Default of `grace` (`createMonitor`). */

@@ -59,6 +59,8 @@ describe("the public surface", () => {
     expect(Object.keys(api).sort()).toEqual([
       "AlreadyRunningError",
       "GatewayError",
+      "GatewayHttpError",
+      "GatewayResponseError",
       "GatewayTimeoutError",
       "HEARTBEAT_SUBJECT_PREFIX",
       "HeartbeatError",
@@ -71,6 +73,7 @@ describe("the public surface", () => {
       "MAX_SUBJECT_BYTES",
       "createHeart",
       "createHeartbeatService",
+      "createJobmonHttpGateway",
       "createMonitor",
       "parseHeartbeat",
       "processNameProblem",
