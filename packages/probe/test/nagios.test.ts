@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -6,6 +7,8 @@ import {
   createChecks,
   createMessage,
   functionCheck,
+  isMetric,
+  isState,
   type NagiosCheckOptions,
   nagiosCheck,
   type ProbeMessage,
@@ -13,6 +16,22 @@ import {
 import { alive, collectUntil, waitFor } from "./support/collect.js";
 import { recordingLogger } from "./support/log.js";
 import { useTempDir } from "./support/temp-dir.js";
+
+/** seismometer.message's is_valid, is_metric and is_state, applied to each JSON line on stdin. */
+const SEISMOMETER_HELPERS = `
+import json, sys
+def is_valid(d):
+    return isinstance(d, dict) and d.get("v") == 3 and isinstance(d.get("event"), dict) \\
+        and isinstance(d["event"].get("name"), str) and isinstance(d.get("time"), (int, float)) \\
+        and isinstance(d.get("location"), dict)
+def is_metric(d):
+    return isinstance(d["event"].get("vset"), dict)
+def is_state(d):
+    return isinstance(d["event"].get("state"), dict) and isinstance(d["event"]["state"].get("value"), str)
+for line in sys.stdin:
+    d = json.loads(line)
+    print(" ".join(["valid" if is_valid(d) else "invalid"] + (["metric"] if is_metric(d) else []) + (["state"] if is_state(d) else [])))
+`;
 
 const base: NagiosCheckOptions = { aspect: "load", intervalMs: 10_000, location: { host: "h" } };
 
@@ -34,8 +53,8 @@ describe("nagios (real plugin processes)", () => {
     expect(message.event.vset).toBeUndefined();
   });
 
-  it("thresholds in the perfdata replace the state", async () => {
-    const message = await runPlugin("printf 'LOAD WARNING | load1=0.300;0.250;0.500;0;\\n'; exit 1");
+  it("stateMessage: false is DumbProbe's output: thresholds in the perfdata replace the state", async () => {
+    const message = await runPlugin("printf 'LOAD WARNING | load1=0.300;0.250;0.500;0;\\n'; exit 1", { stateMessage: false });
     expect(message.event.state).toBeUndefined();
     expect(message.event.vset).toEqual({
       load1: {
@@ -47,6 +66,51 @@ describe("nagios (real plugin processes)", () => {
         min: 0,
       },
     });
+  });
+
+  it("keeps the plugin's verdict: with thresholds, a state-only message for the aspect follows the metric message", async () => {
+    // check_swap on a host without swap: critical, although the value meets every threshold.
+    const plugin =
+      "printf 'SWAP CRITICAL - 100%% free (0 MB out of 0 MB) - Swap is either disabled, not present, or of zero size. |swap=0B;0;0;0;0\\n'; exit 2";
+    const checks = createChecks([nagiosCheck(plugin, { ...base, aspect: "swap" })]);
+    const messages = await checks.runOnce();
+    await checks.close();
+    expect(messages.map((m) => m.event)).toEqual([
+      {
+        name: "swap",
+        vset: {
+          swap: {
+            value: 0,
+            unit: "B",
+            threshold_high: [
+              { name: "warning", value: 0, severity: "warning" },
+              { name: "critical", value: 0, severity: "error" },
+            ],
+            min: 0,
+            max: 0,
+          },
+        },
+      },
+      { name: "swap", state: { value: "critical", severity: "error" } },
+    ]);
+    // Both are plain seismometer v3 messages with the check's location: a metric one and a state one.
+    expect(messages.map((m) => [isMetric(m), isState(m), m.location])).toEqual([
+      [true, false, { host: "h" }],
+      [false, true, { host: "h" }],
+    ]);
+    // seismometer's own helpers (is_valid, is_metric, is_state in seismometer.message), run by
+    // Python on the wire lines, accept both.
+    const verdicts = execFileSync("python3", ["-c", SEISMOMETER_HELPERS], { input: messages.map((m) => JSON.stringify(m)).join("\n") });
+    expect(verdicts.toString()).toBe("valid metric\nvalid state\n");
+  });
+
+  it("the state-only message carries the plugin's text when comment is on", async () => {
+    const checks = createChecks([nagiosCheck("printf 'LOAD WARNING | load1=0.300;0.250;0.500;0;\\n'; exit 1", { ...base, comment: true })]);
+    const [metricMessage, stateMessage, ...rest] = await checks.runOnce();
+    await checks.close();
+    expect(rest).toEqual([]);
+    expect(metricMessage?.event.state).toBeUndefined();
+    expect(stateMessage?.event).toEqual({ name: "load", state: { value: "warning", severity: "warning" }, comment: "LOAD WARNING" });
   });
 
   it("values without thresholds keep the state (critical/error)", async () => {
@@ -121,10 +185,13 @@ describe("nagios (real plugin processes)", () => {
     );
     expect(() => nagiosCheck("true", { intervalMs: 1 } as NagiosCheckOptions)).toThrow("`aspect` is required");
     expect(() => nagiosCheck("true", { ...base, maxOutputBytes: 0 })).toThrow("`maxOutputBytes` must be a number >= 1, got 0");
+    expect(() => nagiosCheck("true", { ...base, stateMessage: 1 as unknown as boolean })).toThrow(
+      "`stateMessage` must be true or false, got 1",
+    );
   });
 
   it("runs a list command directly, without a shell", async () => {
-    const message = await runPlugin(["/bin/echo", "PING OK | rta=0.5ms;100;500"]);
+    const message = await runPlugin(["/bin/echo", "PING OK | rta=0.5ms;100;500"], { stateMessage: false });
     expect(message.event.vset?.rta).toEqual({
       value: 0.5,
       unit: "ms",

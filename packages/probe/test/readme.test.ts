@@ -27,7 +27,7 @@ const expectations: ((stdout: string) => void)[] = [
   // checks.ts, run through x-probe --once
   (out) => {
     const messages = parse(out);
-    expect(messages.map((m) => m.event.name)).toEqual(["web", "database", "load", "probe_rss"]);
+    expect(messages.map((m) => m.event.name)).toEqual(["web", "database", "load", "load", "probe_rss"]);
     expect(messages.every((m) => m.location.host === "web1")).toBe(true);
     expect(messages[0]?.event).toMatchObject({ state: { value: "ok", severity: "expected" }, vset: { status: { value: 200 } } });
     expect(messages[1]?.event.state).toEqual({ value: "ok", severity: "expected" });
@@ -44,7 +44,8 @@ const expectations: ((stdout: string) => void)[] = [
         },
       },
     });
-    expect(messages[3]?.event.vset?.value?.unit).toBe("B");
+    expect(messages[3]?.event).toEqual({ name: "load", state: { value: "ok", severity: "expected" } });
+    expect(messages[4]?.event.vset?.value?.unit).toBe("B");
   },
   // A check and a handle written by hand
   (out) => {

@@ -15,6 +15,13 @@ export interface NagiosCheckOptions extends CommandCheckOptions {
   readonly aspect: string;
   /** Put the plugin's text output (first line, and stderr when it printed nothing) into `event.comment`. @default false */
   readonly comment?: boolean;
+  /**
+   * When the values carry thresholds, the metric message has no state (seismometer's v3
+   * convention, DumbProbe's behaviour), so the plugin's verdict would be lost: with `true`, a
+   * second, state-only message for the same aspect follows it with the exit status's state.
+   * `false` is DumbProbe's output exactly. @default true
+   */
+  readonly stateMessage?: boolean;
 }
 
 /** A Nagios state and its seismometer severity. */
@@ -94,19 +101,22 @@ export function perfdataValues(perfdataText: string): { values: Record<string, V
 /**
  * Runs a Monitoring Plugins (Nagios) command on schedule (DumbProbe's `Nagios`). The exit code
  * gives the state; performance data on any line becomes `event.vset`. As in DumbProbe, a message
- * whose values carry thresholds has no state (the thresholds say it). A plugin that hangs is
- * killed at the timeout and reported `unknown`.
+ * whose values carry thresholds has no state; unlike DumbProbe, a state-only message for the same
+ * aspect follows it, so the plugin's verdict is never lost (`stateMessage: false` turns it off).
+ * A plugin that hangs is killed at the timeout and reported `unknown`.
  */
 export class NagiosCheck extends CommandCheck {
   /** The aspect of its messages (`event.name`). */
   override readonly aspect: string;
   readonly #comment: boolean;
+  readonly #stateMessage: boolean;
 
   constructor(command: Command, options: NagiosCheckOptions) {
     super(command, options);
     if (typeof (options.aspect as string | undefined) !== "string") throw new InvalidOptionError("aspect", options.aspect, "is required");
     this.aspect = options.aspect;
     this.#comment = booleanOption("comment", options.comment, false);
+    this.#stateMessage = booleanOption("stateMessage", options.stateMessage, true);
   }
 
   /** Runs the plugin once and turns its exit code and output into a message. */
@@ -119,13 +129,18 @@ export class NagiosCheck extends CommandCheck {
     const kept = Object.values(values);
     const hasThresholds = kept.some((v) => (v.above?.length ?? 0) > 0 || (v.below?.length ?? 0) > 0);
     const text = output.text !== "" ? output.text : (result.stderr.trim().split("\n")[0] ?? "");
-    return createMessage({
+    const comment = this.#comment && text !== "" ? { comment: text } : {};
+    const message = createMessage({
       aspect: this.aspect,
       location: this.location,
       ...(hasThresholds ? {} : { state, severity }),
       ...(kept.length > 0 ? { values } : {}),
-      ...(this.#comment && text !== "" ? { comment: text } : {}),
+      ...comment,
     });
+    if (!hasThresholds || !this.#stateMessage) return message;
+    // The exit status is the plugin's verdict; thresholds alone cannot say it (check_swap's
+    // `swap=0B;0;0;0;0` is critical with every threshold met).
+    return [message, createMessage({ aspect: this.aspect, location: this.location, state, severity, ...comment })];
   }
 
   /** A plugin that timed out or could not run is `unknown`/`error`, as Nagios reports it. */
@@ -144,6 +159,6 @@ export class NagiosCheck extends CommandCheck {
  * ```
  */
 export function nagiosCheck(command: Command, options: NagiosCheckOptions): Check {
-  checkOptionKeys(options, [...COMMAND_CHECK_OPTION_KEYS, "comment"], "nagiosCheck");
+  checkOptionKeys(options, [...COMMAND_CHECK_OPTION_KEYS, "comment", "stateMessage"], "nagiosCheck");
   return new NagiosCheck(command, options);
 }
