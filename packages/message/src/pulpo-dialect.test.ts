@@ -158,6 +158,8 @@ describe("the pulpo dialect", () => {
     expect(text).toBe(encodeToString(fileMessage, { dialect: "iso" }));
     expect(text).toContain('"delay":"2026-12-05T16:38:06.401Z"');
     expect(text).not.toContain("\n");
+    const withoutId = JSON.parse(encodeToString(fileMessage, { includeId: false })) as Record<string, unknown>;
+    expect(Object.keys(withoutId)).toEqual(["header", "body"]);
   });
 
   it("refuses an unknown dialect", () => {
