@@ -10,8 +10,8 @@ const MAX_ERROR_BODY = 200;
 /** Options of {@link createJobmonHttpGateway}. */
 export interface JobmonHttpGatewayOptions {
   /**
-   * The jobmon server's route prefix, e.g. `http://jobmon.example:8070/api/v3` (what jobmon's
-   * `Requester` puts before `/workflow_run/...`). Required: an `http:` or `https:` URL.
+   * The jobmon server's URL with its route prefix: what jobmon's `Requester` puts before
+   * `/workflow_run/...`. Required: an `http:` or `https:` URL.
    */
   readonly baseUrl: string | URL;
   /** The workflow run's id (jobmon's `workflow_run_id`). Required: an integer >= 0 or a non-empty string. */

@@ -145,7 +145,8 @@ export interface TickOptions {
  * through `on("status")` and `tick()`'s result. Made by {@link createHeartbeatService}.
  *
  * Beats are scheduled at `last + intervalMs` (not polled); responses to requests sent before a
- * later status change are ignored; a failing gateway never ends `run()`.
+ * later status change are ignored; failed heartbeats back off, and `run()` gives up after
+ * `maxConsecutiveFailures` in a row, as jobmon's orchestrator does.
  */
 export class HeartbeatService<S extends string = string> implements Observable<HeartbeatServiceEvents<S>> {
   /** Milliseconds between heartbeats. */

@@ -28,6 +28,12 @@ const expected: string[][] = [
     "stopped, status H",
   ],
   [
+    'POST /api/v3/workflow_run/42/log_heartbeat {"status":"R","next_report_increment":93}',
+    "{}",
+    'POST /api/v3/workflow_run/42/log_heartbeat {"status":"R","next_report_increment":93}',
+    "{ workflowRunStatus: 'C' }",
+  ],
+  [
     "demo.worker: new -> starting",
     "demo.worker: starting -> up",
     "demo.worker: up -> late",
