@@ -13,6 +13,7 @@ import {
   OutputError,
   ProbeError,
   ProbeUsageError,
+  UnixDatagramUnsupportedError,
   UnsafeOutputPathError,
 } from "./errors.js";
 
@@ -26,6 +27,11 @@ const cases: [ProbeError, string, string][] = [
   [new HandleEofError("child process terminated"), "ERR_X_PROBE_HANDLE_EOF", "child process terminated"],
   [new HandleReadError("cannot parse line"), "ERR_X_PROBE_HANDLE_READ", "cannot parse line"],
   [new InvalidAddressError("foo", "expected stdout"), "ERR_X_PROBE_INVALID_ADDRESS", 'invalid destination "foo": expected stdout'],
+  [
+    new UnixDatagramUnsupportedError("/run/s.sock"),
+    "ERR_X_PROBE_UNIX_DATAGRAM",
+    'invalid destination "unix:/run/s.sock": a unix datagram socket (seismometer\'s unix input), which Node cannot send to; use unix-stream:/run/s.sock for a stream socket, udp:HOST:PORT, or pipe stdout through a datagram relay (see the README)',
+  ],
   [new OutputError("does not fit"), "ERR_X_PROBE_OUTPUT", "does not fit"],
   [
     new UnsafeOutputPathError("/tmp/x", "it is a symbolic link"),

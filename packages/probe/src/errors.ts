@@ -19,6 +19,7 @@ export type ProbeErrorCode =
   | "ERR_X_PROBE_OUTPUT"
   | "ERR_X_PROBE_OUTPUT_PATH"
   | "ERR_X_PROBE_INVALID_ADDRESS"
+  | "ERR_X_PROBE_UNIX_DATAGRAM"
   | "ERR_X_PROBE_OUTPUT_CLOSED"
   | "ERR_X_PROBE_CHECKS_MODULE"
   | "ERR_X_PROBE_USAGE";
@@ -139,9 +140,30 @@ export class InvalidAddressError extends ProbeError {
   /** The address as given. */
   readonly address: string;
 
-  constructor(address: string, problem: string, options?: ErrorOptions) {
-    super("ERR_X_PROBE_INVALID_ADDRESS", `invalid destination "${address}": ${problem}`, options);
+  constructor(address: string, problem: string, options?: ErrorOptions, code: ProbeErrorCode = "ERR_X_PROBE_INVALID_ADDRESS") {
+    super(code, `invalid destination "${address}": ${problem}`, options);
     this.address = address;
+  }
+}
+
+/**
+ * `unix:PATH` names a unix **datagram** socket, as in DumbProbe and seismometer's unix input, and
+ * Node cannot send unix datagrams (`dgram` has only udp4 and udp6, `net` only stream sockets)
+ * without a native addon. Thrown when the output is built, before any check runs, so no message
+ * is lost to a socket of the wrong kind (`EPROTOTYPE`).
+ */
+export class UnixDatagramUnsupportedError extends InvalidAddressError {
+  /** The socket path. */
+  readonly path: string;
+
+  constructor(path: string, options?: ErrorOptions) {
+    super(
+      `unix:${path}`,
+      `a unix datagram socket (seismometer's unix input), which Node cannot send to; use unix-stream:${path} for a stream socket, udp:HOST:PORT, or pipe stdout through a datagram relay (see the README)`,
+      options,
+      "ERR_X_PROBE_UNIX_DATAGRAM",
+    );
+    this.path = path;
   }
 }
 

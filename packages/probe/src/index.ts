@@ -42,6 +42,7 @@ export {
   OutputClosedError,
   OutputError,
   ProbeError,
+  UnixDatagramUnsupportedError,
   UnsafeOutputPathError,
 } from "./errors.js";
 export { defaultFailureMessage } from "./failure.js";

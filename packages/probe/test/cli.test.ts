@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, runTs, spawnTs } from "@x/test-servers";
@@ -142,7 +142,8 @@ describe("x-probe CLI (subprocess)", () => {
       ["--checks", fixture("list-checks.ts"), "--once", "--destination", `tcp:127.0.0.1:${port}`, "--flush-timeout", "300"],
       { cwd: packageDir },
     );
-    expect(down.code).toBe(0);
+    expect(down.code).toBe(4);
+    expect(down.stderr).toContain(`[error] messages were not delivered output=tcp:127.0.0.1:${port} undelivered=2`);
     expect(down.stderr).toContain(`[warning] could not deliver everything in time output=tcp:127.0.0.1:${port} flushTimeoutMs=300`);
     expect(down.stderr).toContain(`closed with undelivered messages output=tcp:127.0.0.1:${port} undelivered=2`);
   });
@@ -153,6 +154,103 @@ describe("x-probe CLI (subprocess)", () => {
     expect(await probe.stop("SIGTERM")).toBe(0);
     expect(new Set(events(probe.output.stdout))).toEqual(new Set(["runner"]));
     expect(probe.output.stderr).toContain('[warning] CHECKS.runNext() produced an invalid message reason="v must be 3, got nothing"');
+  });
+
+  it.each([
+    ["", 0],
+    ["ok", 0],
+    ["ok,warning", 1],
+    ["unknown,ok", 3],
+    ["throws", 3],
+    ["warning,unknown", 1],
+    ["unknown,critical,warning", 2],
+  ])("--once with states %j exits %i (the worst Nagios state: critical > warning > unknown > ok)", async (states, code) => {
+    const result = await runTs(MAIN, ["--checks", fixture("state-checks.ts"), "--once"], {
+      cwd: packageDir,
+      env: { ...process.env, STATES: states },
+    });
+    expect(result.code, result.stderr).toBe(code);
+    expect(events(result.stdout)).toEqual(
+      states
+        .split(",")
+        .filter(Boolean)
+        .map((_, i) => (states === "throws" ? "anonymous()" : `c${i}`)),
+    );
+  });
+
+  it("--once exits 2 for check_swap's CRITICAL whose perfdata thresholds carry no state, and prints the state-only message", async () => {
+    const result = await runTs(MAIN, ["--checks", fixture("state-checks.ts"), "--once"], {
+      cwd: packageDir,
+      env: { ...process.env, STATES: "ok", SWAP_PLUGIN: "1" },
+    });
+    expect(result.code, result.stderr).toBe(2);
+    const lines = result.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { event: Record<string, unknown> });
+    expect(lines.map((l) => l.event.name)).toEqual(["c0", "swap", "swap"]);
+    expect(lines[1]?.event.state).toBeUndefined();
+    expect(lines[2]?.event).toEqual({ name: "swap", state: { value: "critical", severity: "error" } });
+  });
+
+  it("--once exits 4 when a message was dropped, even if every check is ok", async () => {
+    const port = await freePort();
+    const result = await runTs(
+      MAIN,
+      ["--checks", fixture("state-checks.ts"), "--once", "--dest", `tcp:127.0.0.1:${port}`, "--flush-timeout", "200"],
+      {
+        cwd: packageDir,
+        env: { ...process.env, STATES: "ok" },
+      },
+    );
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain(`messages were not delivered output=tcp:127.0.0.1:${port} undelivered=1`);
+  });
+
+  it("--logging FILE appends the logs to FILE (0600) instead of stderr; --log-level still filters", async () => {
+    const log = join(dir(), "probe.log");
+    const port = await freePort();
+    const args = [
+      "--checks",
+      fixture("state-checks.ts"),
+      "--once",
+      "--dest",
+      `tcp:127.0.0.1:${port}`,
+      "--flush-timeout",
+      "200",
+      "--logging",
+      log,
+    ];
+    const first = await runTs(MAIN, args, { cwd: packageDir, env: { ...process.env, STATES: "ok" } });
+    expect(first.code).toBe(4);
+    expect(first.stderr).toBe("");
+    expect(await readFile(log, "utf8")).toContain(`[error] messages were not delivered output=tcp:127.0.0.1:${port} undelivered=1\n`);
+    expect((await stat(log)).mode & 0o777).toBe(0o600);
+    const second = await runTs(MAIN, [...args, "--log-level", "error"], { cwd: packageDir, env: { ...process.env, STATES: "ok" } });
+    expect(second.code).toBe(4);
+    const text = await readFile(log, "utf8");
+    // Appended, and the second run's warnings were filtered out.
+    expect(text.match(/\[error\] messages were not delivered/g)).toHaveLength(2);
+    expect(text.match(/\[warning\] could not deliver everything in time/g)).toHaveLength(1);
+    const alias = await runTs(MAIN, ["--checks", fixture("state-checks.ts"), "--once", "--log-file", log, "--log-level", "debug"], {
+      cwd: packageDir,
+      env: { ...process.env, STATES: "ok" },
+    });
+    expect(alias.code).toBe(0);
+    expect(await readFile(log, "utf8")).toMatch(/\[debug\] /);
+  });
+
+  it("--logging refuses a logging configuration file and a log file it cannot open", async () => {
+    const config = await runTs(MAIN, ["--checks", fixture("state-checks.ts"), "--once", "--logging", "logging.yaml"], { cwd: packageDir });
+    expect(config.code).toBe(2);
+    expect(config.stderr).toMatch(
+      /^x-probe: invalid --logging "logging.yaml": x-probe appends its logs to this file and does not read logging configurations/,
+    );
+    const missingDir = await runTs(MAIN, ["--checks", fixture("state-checks.ts"), "--once", "--logging", join(dir(), "no/such/dir.log")], {
+      cwd: packageDir,
+    });
+    expect(missingDir.code).toBe(1);
+    expect(missingDir.stderr).toMatch(/^x-probe: cannot open log file .*ENOENT/);
   });
 
   it("writes to a file destination", async () => {

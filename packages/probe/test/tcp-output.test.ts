@@ -158,7 +158,7 @@ describe("unixOutput (real unix socket)", () => {
     const path = join(dir, "collector.sock");
     try {
       await using output = unixOutput({ path, reconnect: { initialMs: 20, maxMs: 50 } });
-      expect(output.name).toBe(`unix:${path}`);
+      expect(output.name).toBe(`unix-stream:${path}`);
       output.send(numbered(1));
       const collector = new Collector();
       await collector.listen({ path });

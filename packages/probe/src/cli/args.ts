@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { ProbeUsageError } from "../errors.js";
+import { ProbeUsageError, UnixDatagramUnsupportedError } from "../errors.js";
 import { type Destination, parseDestination } from "../outputs/destination.js";
 
 /** Log levels of the CLI, most verbose first. */
@@ -23,8 +23,10 @@ export interface CliArgs {
   readonly once: boolean;
   /** `--destination ADDR` (or `--dest`), parsed; stdout by default. */
   readonly destination: Destination;
-  /** `--log-level`: the least severe level written to stderr; `warning` by default. */
+  /** `--log-level`: the least severe level logged; `warning` by default. */
   readonly logLevel: LogLevel;
+  /** `--logging FILE` (or `--log-file FILE`): append logs to this file instead of stderr; `undefined` for stderr. */
+  readonly logFile: string | undefined;
   /** `--flush-timeout MS`: time allowed to deliver pending messages at exit; `DEFAULT_FLUSH_TIMEOUT_MS` by default. */
   readonly flushTimeoutMs: number;
   /** `--concurrency N`, or `undefined` for the scheduler's default. */
@@ -43,14 +45,22 @@ Options:
   --checks FILE          module exporting CHECKS: a list of checks and handles, or an
                          object with runNext()
   --once                 run each check once, in list order, then exit (for cron)
-  --destination ADDR     stdout (default), tcp:HOST:PORT, udp:HOST:PORT, unix:PATH or
-  --dest ADDR            file:PATH; IPv6 hosts in brackets: tcp:[::1]:5000
+  --destination ADDR     stdout (default), tcp:HOST:PORT, udp:HOST:PORT,
+  --dest ADDR            unix-stream:PATH or file:PATH; IPv6 hosts in brackets:
+                         tcp:[::1]:5000 (unix:PATH, a datagram socket, is refused:
+                         Node cannot send unix datagrams)
   --log-level LEVEL      debug, info, warning (default) or error; logs go to stderr
+  --logging FILE         append the logs to FILE (created 0600) instead of stderr
+  --log-file FILE        the same
   --flush-timeout MS     time allowed to deliver pending messages at exit (default 5000)
   --concurrency N        checks running at the same time, at most (default 10)
   --timeout MS           timeout of a check run unless the check sets one (default 30000)
   -h, --help             show this help
   -v, --version          print the version of x-probe
+
+Exit status of --once: the worst state of the messages, as Nagios (0 ok, 1 warning,
+2 critical, 3 unknown; critical > warning > unknown > ok), or 4 when a message could
+not be delivered. 1 also when the checks module cannot be used, 2 for bad usage.
 `;
 
 function positiveInteger(option: string, text: string | undefined): number | undefined {
@@ -78,6 +88,20 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   } catch (error) {
     throw new ProbeUsageError(`invalid --destination: ${(error as Error).message}`, { cause: error });
   }
+  if (destination.kind === "unix") {
+    // Refused before any check runs, so nothing is lost to EPROTOTYPE.
+    const error = new UnixDatagramUnsupportedError(destination.path);
+    throw new ProbeUsageError(`invalid --destination: ${error.message}`, { cause: error });
+  }
+  if (values.logging !== undefined && values["log-file"] !== undefined && values.logging !== values["log-file"])
+    throw new ProbeUsageError("--logging and --log-file name different files");
+  const logFile = values.logging ?? values["log-file"];
+  if (logFile === "") throw new ProbeUsageError("invalid --logging: expected a file name");
+  // DumbProbe's users may pass a logging configuration here; appending log lines to it would damage it.
+  if (logFile !== undefined && /\.(ya?ml|json|ini|conf|cfg)$/i.test(logFile))
+    throw new ProbeUsageError(
+      `invalid --logging "${logFile}": x-probe appends its logs to this file and does not read logging configurations; give a log file and set the level with --log-level`,
+    );
   const level = values["log-level"] ?? "warning";
   const logLevel = level === "warn" ? "warning" : level;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
@@ -89,6 +113,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     once: values.once === true,
     destination,
     logLevel: logLevel as LogLevel,
+    logFile,
     flushTimeoutMs: positiveInteger("flush-timeout", values["flush-timeout"]) ?? DEFAULT_FLUSH_TIMEOUT_MS,
     concurrency: positiveInteger("concurrency", values.concurrency),
     timeoutMs: positiveInteger("timeout", values.timeout),
@@ -106,6 +131,8 @@ function parse(argv: readonly string[]) {
       destination: { type: "string" },
       dest: { type: "string" },
       "log-level": { type: "string" },
+      logging: { type: "string" },
+      "log-file": { type: "string" },
       "flush-timeout": { type: "string" },
       concurrency: { type: "string" },
       timeout: { type: "string" },

@@ -1,11 +1,14 @@
+import { createWriteStream, openSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Writable } from "node:stream";
 import type { Logger } from "@x/core";
 import { ProbeError, ProbeUsageError } from "../errors.js";
+import { errorText } from "../internal/error-text.js";
 import { createOutput } from "../outputs/destination.js";
 import type { Output } from "../outputs/output.js";
 import { runProbe } from "../probe.js";
 import { type CliArgs, parseCliArgs, USAGE } from "./args.js";
+import { EXIT_OUTPUT_LOST, worstExitCode } from "./exit-code.js";
 import { type LoadedChecks, loadChecks } from "./load-checks.js";
 import { streamLogger } from "./stderr-logger.js";
 
@@ -30,7 +33,9 @@ export const ONCE_NEEDS_LIST = "CHECKS not being a list or tuple is not supporte
 
 /**
  * Runs `x-probe` with the given arguments and returns the exit code: 0 after a clean run or a
- * shutdown signal, 1 when the checks module or `--once` cannot work, 2 for bad usage.
+ * shutdown signal, 1 when the checks module, the log file or `--once` cannot work, 2 for bad
+ * usage. `--once` returns the worst Nagios state of its messages (0 ok, 1 warning, 2 critical,
+ * 3 unknown), or `EXIT_OUTPUT_LOST` (4) when a message was not delivered.
  */
 export async function runCli(argv: readonly string[], env: CliEnvironment = {}): Promise<number> {
   const stdout = env.stdout ?? process.stdout;
@@ -53,7 +58,23 @@ export async function runCli(argv: readonly string[], env: CliEnvironment = {}):
     stdout.write(`${manifest.version}\n`);
     return 0;
   }
-  const logger = streamLogger(stderr, args.logLevel);
+  let logStream: Writable = stderr;
+  if (args.logFile !== undefined) {
+    try {
+      logStream = createWriteStream("", { fd: openSync(args.logFile, "a", 0o600) });
+    } catch (error) {
+      stderr.write(`x-probe: cannot open log file ${args.logFile}: ${errorText(error)}\n`);
+      return 1;
+    }
+  }
+  try {
+    return await runWithLogger(args, env, streamLogger(logStream, args.logLevel), stderr);
+  } finally {
+    if (logStream !== stderr) await new Promise<void>((resolve) => logStream.end(resolve));
+  }
+}
+
+async function runWithLogger(args: CliArgs, env: CliEnvironment, logger: Logger, stderr: Writable): Promise<number> {
   let loaded: LoadedChecks;
   try {
     loaded = await loadChecks(args.checks, env.cwd ?? process.cwd(), {
@@ -83,9 +104,12 @@ export async function runCli(argv: readonly string[], env: CliEnvironment = {}):
   };
   env.signal?.addEventListener("abort", onAbort, { once: true });
   if (env.handleSignals !== false) for (const name of STOP_SIGNALS) process.on(name, onSignal);
+  let code = 0;
   try {
     if (loaded.kind === "list" && args.once) {
-      for (const message of await loaded.checks.runOnce({ signal: stop.signal })) output.send(message);
+      const messages = await loaded.checks.runOnce({ signal: stop.signal });
+      for (const message of messages) output.send(message);
+      code = worstExitCode(messages);
     } else {
       await runProbe({ checks: loaded.checks, output, signal: stop.signal, logger });
     }
@@ -95,7 +119,14 @@ export async function runCli(argv: readonly string[], env: CliEnvironment = {}):
     if (env.handleSignals !== false) for (const name of STOP_SIGNALS) process.off(name, onSignal);
     env.signal?.removeEventListener("abort", onAbort);
   }
-  return 0;
+  if (args.once) {
+    const { dropped, pending } = output.stats();
+    if (dropped > 0 || pending > 0) {
+      logger.error({ output: output.name, undelivered: dropped + pending }, "messages were not delivered");
+      return EXIT_OUTPUT_LOST;
+    }
+  }
+  return code;
 }
 
 /** Delivers what is pending within the flush timeout, then closes the output. */

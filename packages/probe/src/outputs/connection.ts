@@ -95,7 +95,9 @@ class SpoolingConnectionOutput extends BaseOutput<ConnectionOutputEvents> implem
 
   constructor(target: Target, options: ConnectionOutputOptions = {}) {
     super(
-      "path" in target ? `unix:${target.path}` : `tcp:${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`,
+      "path" in target
+        ? `unix-stream:${target.path}`
+        : `tcp:${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`,
       options,
     );
     this.#target = target;
@@ -292,8 +294,9 @@ export function tcpOutput(options: TcpOutputOptions): ConnectionOutput {
 }
 
 /**
- * An output to a unix stream socket, spooling while nobody listens. (DumbProbe used a datagram
- * socket; Node has no unix datagram sockets.)
+ * An output to a unix stream socket (`unix-stream:PATH`), spooling while nobody listens. A
+ * datagram socket at the path (DumbProbe's `unix:PATH`, seismometer's unix input) refuses the
+ * connection with `EPROTOTYPE`: Node has no unix datagram sockets.
  *
  * @example
  * ```ts

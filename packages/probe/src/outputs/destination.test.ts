@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidAddressError } from "../errors.js";
+import { InvalidAddressError, UnixDatagramUnsupportedError } from "../errors.js";
 import { createOutput, parseDestination } from "./destination.js";
 
 describe("parseDestination", () => {
@@ -9,6 +9,7 @@ describe("parseDestination", () => {
     ["udp:collector.example:514", { kind: "udp", host: "collector.example", port: 514 }],
     ["tcp:[::1]:5000", { kind: "tcp", host: "::1", port: 5000 }],
     ["unix:/run/c.sock", { kind: "unix", path: "/run/c.sock" }],
+    ["unix-stream:/run/c.sock", { kind: "unix-stream", path: "/run/c.sock" }],
     ["file:out.jsonl", { kind: "file", path: "out.jsonl" }],
   ])("%s", (address, expected) => {
     expect(parseDestination(address)).toEqual(expected);
@@ -20,9 +21,15 @@ describe("parseDestination", () => {
     ["tcp:host:http", 'port must be a number 1-65535, got "http"'],
     ["udp:host:70000", "port must be a number 1-65535"],
     ["unix:", "expected a path"],
+    ["unix-stream:", "expected a path"],
   ])("rejects %s", (address, problem) => {
     expect(() => parseDestination(address)).toThrow(InvalidAddressError);
     expect(() => parseDestination(address)).toThrow(problem);
+  });
+
+  it("createOutput refuses unix:PATH (DumbProbe's datagram socket) with a typed error before sending anything", () => {
+    expect(() => createOutput("unix:/run/seismometer.sock")).toThrow(UnixDatagramUnsupportedError);
+    expect(() => createOutput("unix:/run/seismometer.sock")).toThrow(/datagram.*unix-stream:\/run\/seismometer\.sock/);
   });
 
   it("createOutput builds the output named after the destination", async () => {
@@ -32,5 +39,8 @@ describe("parseDestination", () => {
     const udp = createOutput({ kind: "udp", host: "127.0.0.1", port: 9 });
     expect(udp.name).toBe("udp:127.0.0.1:9");
     await udp.close();
+    const unix = createOutput("unix-stream:/run/c.sock");
+    expect(unix.name).toBe("unix-stream:/run/c.sock");
+    await unix.close();
   });
 });

@@ -1,5 +1,5 @@
 import { checkOptionKeys } from "@x/core";
-import { InvalidAddressError } from "../errors.js";
+import { InvalidAddressError, UnixDatagramUnsupportedError } from "../errors.js";
 import { OUTPUT_OPTION_KEYS } from "./base-output.js";
 import { CONNECTION_OPTION_KEYS, type ConnectionOutputOptions, tcpOutput, unixOutput } from "./connection.js";
 import type { Output } from "./output.js";
@@ -10,7 +10,7 @@ import { udpOutput } from "./udp.js";
 export type Destination =
   | { readonly kind: "stdout" }
   | { readonly kind: "tcp" | "udp"; readonly host: string; readonly port: number }
-  | { readonly kind: "unix" | "file"; readonly path: string };
+  | { readonly kind: "unix" | "unix-stream" | "file"; readonly path: string };
 
 function hostPort(address: string, rest: string): { host: string; port: number } {
   // IPv6 hosts go in brackets (tcp:[::1]:5000); otherwise the port follows the last colon.
@@ -27,7 +27,8 @@ function hostPort(address: string, rest: string): { host: string; port: number }
 
 /**
  * Parses a destination: `stdout`, `tcp:HOST:PORT`, `udp:HOST:PORT` (IPv6 as `[::1]`),
- * `unix:PATH` or `file:PATH`.
+ * `unix-stream:PATH`, `unix:PATH` (a datagram socket, which {@link createOutput} refuses) or
+ * `file:PATH`.
  */
 export function parseDestination(address: string): Destination {
   if (address === "stdout") return { kind: "stdout" };
@@ -39,11 +40,12 @@ export function parseDestination(address: string): Destination {
     case "udp":
       return { kind: scheme, ...hostPort(address, rest) };
     case "unix":
+    case "unix-stream":
     case "file":
       if (rest === "") throw new InvalidAddressError(address, "expected a path");
       return { kind: scheme, path: rest };
     default:
-      throw new InvalidAddressError(address, "expected stdout, tcp:HOST:PORT, udp:HOST:PORT, unix:PATH or file:PATH");
+      throw new InvalidAddressError(address, "expected stdout, tcp:HOST:PORT, udp:HOST:PORT, unix-stream:PATH or file:PATH");
   }
 }
 
@@ -55,7 +57,10 @@ export function parseDestination(address: string): Destination {
 export interface CreateOutputOptions extends ConnectionOutputOptions, StdoutOutputOptions, Pick<FileOutputOptions, "mode"> {}
 
 /**
- * Builds the output for a destination address or a parsed {@link Destination}.
+ * Builds the output for a destination address or a parsed {@link Destination}. `unix:PATH` is
+ * DumbProbe's unix datagram socket, which Node cannot send to: it throws
+ * {@link UnixDatagramUnsupportedError} here, before anything is sent (`unix-stream:PATH` is a
+ * stream socket).
  *
  * @example
  * ```ts
@@ -75,6 +80,8 @@ export function createOutput(destination: string | Destination, options: CreateO
     case "udp":
       return udpOutput({ ...pick(options, OUTPUT_OPTION_KEYS), host: parsed.host, port: parsed.port });
     case "unix":
+      throw new UnixDatagramUnsupportedError(parsed.path);
+    case "unix-stream":
       return unixOutput({ ...pick(options, CONNECTION_OPTION_KEYS), path: parsed.path });
     case "file":
       return fileOutput({ ...pick(options, [...STREAM_OPTION_KEYS, "mode"]), path: parsed.path });
