@@ -20,11 +20,16 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** Runs the app once (`--once`) and returns its messages by aspect. */
-async function runOnce(env: Record<string, string>): Promise<Map<string, ProbeMessage>> {
+/**
+ * Runs the app once (`--once`) and returns its messages by aspect. `--once` exits with the worst
+ * state (0 ok, 2 critical). The disk plugin's thresholds in the tests are 100 %, so the machine's
+ * own disk cannot turn a test red; its metric message is followed by a state-only message (the
+ * plugin's verdict), so `disk` comes twice.
+ */
+async function runOnce(env: Record<string, string>, exitCode = 0): Promise<Map<string, ProbeMessage[]>> {
   const result = await runApp(["--once"], { ...process.env, ...env });
   expect(result.stderr).toBe("");
-  expect(result.code).toBe(0);
+  expect(result.code).toBe(exitCode);
   const messages = result.stdout
     .split("\n")
     .filter(Boolean)
@@ -33,14 +38,16 @@ async function runOnce(env: Record<string, string>): Promise<Map<string, ProbeMe
       if (!checked.valid) throw new Error(`invalid message ${line}: ${checked.reason}`);
       return checked.message;
     });
-  expect(messages.map((m) => m.event.name)).toEqual(["web", "database", "disk", "probe_memory"]);
-  return new Map(messages.map((m) => [m.event.name, m]));
+  expect(messages.map((m) => m.event.name)).toEqual(["web", "database", "disk", "disk", "probe_memory"]);
+  const byName = new Map<string, ProbeMessage[]>();
+  for (const message of messages) byName.set(message.event.name, [...(byName.get(message.event.name) ?? []), message]);
+  return byName;
 }
 
 describe("apps/probe smoke test: x-probe --once with the example checks module", () => {
   const http = createHttpServer((_req, res) => res.end("ok"));
   const tcp = createTcpServer((socket) => socket.end());
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { PROBE_DISK_WARN: "100", PROBE_DISK_CRIT: "100" };
 
   beforeAll(async () => {
     env.PROBE_HTTP_URL = `http://127.0.0.1:${await listen(http)}/health`;
@@ -51,30 +58,36 @@ describe("apps/probe smoke test: x-probe --once with the example checks module",
     await new Promise((resolve) => tcp.close(resolve));
   });
 
-  it("emits one message per check, in list order, all up", async () => {
+  it("emits one message per check (and the plugin's verdict), in list order, all up", async () => {
     const messages = await runOnce(env);
-    expect(messages.get("web")?.event).toMatchObject({ state: { value: "ok", severity: "expected" }, vset: { status: { value: 200 } } });
-    expect(messages.get("database")?.event).toMatchObject({ state: { value: "ok", severity: "expected" } });
-    const disk = messages.get("disk")?.event.vset?.["disk usage"];
+    expect(messages.get("web")?.[0]?.event).toMatchObject({
+      state: { value: "ok", severity: "expected" },
+      vset: { status: { value: 200 } },
+    });
+    expect(messages.get("database")?.[0]?.event).toMatchObject({ state: { value: "ok", severity: "expected" } });
+    const [diskMetric, diskVerdict] = messages.get("disk") ?? [];
+    expect(diskVerdict?.event.state).toEqual({ value: "ok", severity: "expected" });
+    const disk = diskMetric?.event.vset?.["disk usage"];
     expect(disk).toMatchObject({
       unit: "%",
       min: 0,
       max: 100,
       threshold_high: [
-        { name: "warning", value: 80, severity: "warning" },
-        { name: "critical", value: 90, severity: "error" },
+        { name: "warning", value: 100, severity: "warning" },
+        { name: "critical", value: 100, severity: "error" },
       ],
     });
     expect(disk?.value).toBeGreaterThanOrEqual(0);
     expect(disk?.value).toBeLessThanOrEqual(100);
-    expect(messages.get("probe_memory")?.event.vset?.rss?.value).toBeGreaterThan(0);
+    expect(messages.get("probe_memory")?.[0]?.event.vset?.rss?.value).toBeGreaterThan(0);
   });
 
   it("reports the TCP target critical when nothing listens there", async () => {
-    const messages = await runOnce({ ...env, PROBE_TCP_ADDRESS: `127.0.0.1:${await closedPort()}` });
-    expect(messages.get("database")?.event).toMatchObject({ state: { value: "critical", severity: "error" } });
-    expect(messages.get("database")?.event.comment).toMatch(/ECONNREFUSED/);
-    expect(messages.get("web")?.event.state).toEqual({ value: "ok", severity: "expected" });
+    // The worst state is critical, so --once exits 2, as a Nagios plugin would.
+    const messages = await runOnce({ ...env, PROBE_TCP_ADDRESS: `127.0.0.1:${await closedPort()}` }, 2);
+    expect(messages.get("database")?.[0]?.event).toMatchObject({ state: { value: "critical", severity: "error" } });
+    expect(messages.get("database")?.[0]?.event.comment).toMatch(/ECONNREFUSED/);
+    expect(messages.get("web")?.[0]?.event.state).toEqual({ value: "ok", severity: "expected" });
   });
 
   it("runs as a daemon: every check is due at start-up, and SIGTERM exits 0 after flushing", async () => {
@@ -84,7 +97,7 @@ describe("apps/probe smoke test: x-probe --once with the example checks module",
     child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const lines = (): string[] => stdout.split("\n").filter(Boolean);
-    while (lines().length < 4) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (lines().length < 5) await new Promise((resolve) => setTimeout(resolve, 20));
     const exited = once(child, "exit");
     child.kill("SIGTERM");
     const [code] = (await exited) as [number | null];
@@ -92,6 +105,6 @@ describe("apps/probe smoke test: x-probe --once with the example checks module",
     expect(stderr).toContain("[info] received signal; shutting down");
     const names = lines().map((line) => (JSON.parse(line) as ProbeMessage).event.name);
     // The checks are asynchronous, so they finish in no set order; each reported once.
-    expect(names.slice(0, 4).sort()).toEqual(["database", "disk", "probe_memory", "web"]);
+    expect(names.slice(0, 5).sort()).toEqual(["database", "disk", "disk", "probe_memory", "web"]);
   });
 });

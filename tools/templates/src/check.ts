@@ -330,6 +330,9 @@ const START: Record<string, (dir: string) => Promise<void>> = {
       const env = userEnv({
         PROBE_HTTP_URL: `http://127.0.0.1:${await listen(http)}/health`,
         PROBE_TCP_ADDRESS: `127.0.0.1:${await listen(tcp)}`,
+        // Thresholds no real disk reaches, so the machine's own disk cannot fail the check.
+        PROBE_DISK_WARN: "100",
+        PROBE_DISK_CRIT: "100",
       });
       const ran = await must("npm", ["start", "--silent", "--", "--once"], { cwd: dir, env, timeoutMs: 120_000 });
       const states = ran.stdout
@@ -339,7 +342,8 @@ const START: Record<string, (dir: string) => Promise<void>> = {
           const message = JSON.parse(line) as { event: { name: string; state?: { value: string } } };
           return `${message.event.name}=${message.event.state?.value ?? "-"}`;
         });
-      if (!states.includes("web=ok") || !states.includes("database=ok") || states.length !== 4) {
+      // Four checks, and the disk plugin's verdict after its metric message.
+      if (!states.includes("web=ok") || !states.includes("database=ok") || !states.includes("disk=ok") || states.length !== 5) {
         fail(`apps/probe: npm start -- --once printed ${states.join(", ")}`);
       }
     } finally {
