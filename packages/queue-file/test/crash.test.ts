@@ -5,7 +5,7 @@ import { decode } from "@x/message";
 import { describe, expect, it } from "vitest";
 import { createFileQueue } from "../src/index.js";
 import { type RecordedEvent, recordEvents, tempDirs } from "./helpers.js";
-import { type Fixture, startFixture } from "./processes.js";
+import { killWorkersUntilEmpty, startFixture } from "./processes.js";
 
 const tempDir = tempDirs();
 const randomBetween = (min: number, max: number): number => min + Math.floor(Math.random() * (max - min + 1));
@@ -18,36 +18,7 @@ describe("crashes", () => {
     const sent = new Map<string, number>();
     for (let n = 0; n < total; n++) sent.set((await producer.enqueue({ payload: n })).id, n);
 
-    const everyone: Fixture[] = [];
-    const live = new Set<Fixture>();
-    const spawn = (): void => {
-      // A short lease (1 s), so the jobs the killed workers held come back soon.
-      const worker = startFixture("worker", [dir, "1000", "1500", "5"]);
-      everyone.push(worker);
-      live.add(worker);
-      void worker.exited.then(() => live.delete(worker));
-    };
-    for (let i = 0; i < 3; i++) spawn();
-
-    const killsWanted = 12;
-    let kills = 0;
-    for (;;) {
-      await sleep(randomBetween(100, 400));
-      // Only workers that are processing: a kill during start-up tests nothing.
-      const victims = [...live].filter((worker) => worker.lines.some((line) => line.startsWith("acking ")));
-      if (kills < killsWanted && victims.length > 0) {
-        const victim = victims[randomBetween(0, victims.length - 1)];
-        victim?.child.kill("SIGKILL");
-        if (victim) live.delete(victim);
-        kills++;
-      }
-      const stats = await producer.stats();
-      if (stats.ready + stats.delayed + stats.reserved + stats.buried === 0) break;
-      // Restarted until the queue is empty.
-      while (live.size < 3) spawn();
-    }
-    for (const worker of live) worker.child.kill("SIGKILL");
-    await Promise.all(everyone.map((worker) => worker.exited));
+    const { everyone, kills } = await killWorkersUntilEmpty(dir, producer, 12, Math.random);
     // Kills stop once the queue is empty; on a fast machine that may be before all twelve.
     expect(kills).toBeGreaterThanOrEqual(3);
 
