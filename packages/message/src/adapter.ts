@@ -46,6 +46,8 @@ export interface QueueStats {
   readonly delayed: number;
   readonly reserved: number;
   readonly buried: number;
+  /** Whether the queue is paused (see {@link QueueAdapter.pause}); `false` for adapters that cannot pause. */
+  readonly paused?: boolean;
   /** Adapter-specific counters (e.g. beanstalkd's `total-jobs`). */
   readonly extra?: Readonly<Record<string, number>>;
 }
@@ -63,6 +65,89 @@ export interface JobInfo {
   readonly leaseEndsAt?: number;
 }
 
+/** Options of {@link QueueAdapter.list}. */
+export interface ListOptions {
+  /** Which jobs: one state per walk. */
+  readonly state: JobState;
+  /** Only jobs of this `request_type`. */
+  readonly requestType?: string;
+  /** Jobs per page, 1 to {@link MAX_LIST_LIMIT}. @default DEFAULT_LIST_LIMIT (100) */
+  readonly limit?: number;
+  /** Where the previous page ended (its `cursor`); omit for the first page. Opaque. */
+  readonly cursor?: string;
+}
+
+/** Jobs per {@link QueueAdapter.list} page when the options do not say. */
+export const DEFAULT_LIST_LIMIT = 100;
+/** Most jobs one {@link QueueAdapter.list} page may hold. */
+export const MAX_LIST_LIMIT = 1_000;
+
+/** One job as {@link QueueAdapter.list} shows it to an operator. Times are epoch ms. */
+export interface JobListing {
+  readonly id: string;
+  readonly state: JobState;
+  /** `header.requestType`, `""` when the job has none. */
+  readonly requestType: string;
+  readonly priority: number;
+  /** Deliveries so far (`header.attempts`). */
+  readonly attempts: number;
+  /** When the job was first stored, where the adapter knows it. */
+  readonly enqueuedAt?: number;
+  /** When a delayed job becomes ready. */
+  readonly readyAt?: number;
+  /** Who holds a reserved job (for example `host:pid`), where the adapter knows it. */
+  readonly leaseHolder?: string;
+  /** When the lease of a reserved job ends. */
+  readonly leaseEndsAt?: number;
+  /** Why a buried job was buried, where the adapter keeps it. */
+  readonly buryReason?: string;
+  /** When a buried job was buried, where the adapter knows it. */
+  readonly buriedAt?: number;
+  /** The message itself, payload included. */
+  readonly message: Message;
+}
+
+/**
+ * One page of a walk over the jobs in one state. A walk is stable under concurrent changes: no
+ * job appears twice, and every job that stays in the state for the whole walk appears once.
+ */
+export interface JobPage {
+  readonly jobs: readonly JobListing[];
+  /** Pass it as `cursor` for the next page; `null` when this page was the last. */
+  readonly cursor: string | null;
+}
+
+/** What a bulk operation does to the jobs it matches. */
+export type BulkAction =
+  /** buried -> ready (the state must be `buried`). */
+  | "kick"
+  /** buried or delayed -> ready now. */
+  | "retry"
+  /** Remove ready, delayed or buried jobs (reserved jobs belong to their holder). */
+  | "delete";
+
+/** Options of {@link QueueAdapter.bulk}: every job in `state` (of `requestType`, if given). */
+export interface BulkOptions {
+  readonly action: BulkAction;
+  readonly state: JobState;
+  readonly requestType?: string;
+  /** Aborting stops the operation between jobs; the result counts what was done. */
+  readonly signal?: AbortSignal;
+}
+
+/** What {@link QueueAdapter.bulk} did. */
+export interface BulkResult {
+  /** Jobs that matched the filter when they were looked at. */
+  readonly matched: number;
+  /** Jobs the action changed; smaller than `matched` when workers took some first. */
+  readonly changed: number;
+}
+
+/** The outcome of one job of {@link QueueAdapter.enqueueMany}, in the order given. */
+export type EnqueueResult<P = unknown> =
+  | { readonly ok: true; readonly message: Message<P> }
+  | { readonly ok: false; readonly error: Error };
+
 /**
  * What an adapter can do, declared at runtime (as unstorage drivers declare their flags), so the
  * worker, the CLI and users can tell, for example, that a backend assigns its own ids instead of
@@ -78,6 +163,14 @@ export interface QueueCapabilities {
   readonly buryReason: boolean;
   /** Smallest delay the backend can express, in ms (beanstalkd: 1000). */
   readonly delayResolutionMs: number;
+  /** `list()` pages through the jobs of every state. */
+  readonly list: boolean;
+  /** `enqueueMany()` stores a batch faster than one `enqueue` per job. */
+  readonly enqueueMany: boolean;
+  /** `bulk()` kicks, retries and deletes by state and request type. */
+  readonly bulk: boolean;
+  /** `pause()`/`resume()` stop and restart hand-outs for every process using the queue. */
+  readonly pause: boolean;
 }
 
 /**
@@ -104,6 +197,22 @@ export interface QueueAdapter extends AsyncDisposable {
   stats(): Promise<QueueStats>;
   /** State (and bury reason, lease end) of one job, or `null`. Optional: not every backend can. */
   inspect?(id: string): Promise<JobInfo | null>;
+  /** A page of the jobs in one state, ordered so that a walk is stable. Present when `capabilities.list`. */
+  list?(options: ListOptions): Promise<JobPage>;
+  /**
+   * Stores many jobs in one call, at the durability of `enqueue`. One result per job, in order: a
+   * bad message fails its own entry, never the batch. Present when `capabilities.enqueueMany`.
+   */
+  enqueueMany?<P>(inits: readonly MessageInit<P>[]): Promise<EnqueueResult<P>[]>;
+  /** Kicks, retries or deletes every job matching a state and request type; safe while workers run. Present when `capabilities.bulk`. */
+  bulk?(options: BulkOptions): Promise<BulkResult>;
+  /**
+   * Stops handing out jobs, for every process using the queue, until `resume()`. Enqueue still
+   * works and reserved jobs keep their leases. Present when `capabilities.pause`.
+   */
+  pause?(): Promise<void>;
+  /** Hands out jobs again after `pause()`. */
+  resume?(): Promise<void>;
   /**
    * Stops the adapter: pending reserves reject with `QueueClosedError`, held reservations go back
    * to the queue where the backend allows it, and every later call rejects with `QueueClosedError`.

@@ -17,6 +17,7 @@ export type QueueErrorCode =
   | "ERR_X_QUEUE_TIMEOUT"
   | "ERR_X_QUEUE_JOB_TOO_BIG"
   | "ERR_X_QUEUE_ADAPTER"
+  | "ERR_X_QUEUE_UNSUPPORTED"
   | AdapterErrorCode;
 
 /**
@@ -131,6 +132,16 @@ export class AdapterError extends QueueError {
   }
 }
 
+/** The adapter does not have an optional capability (`list`, `bulk`, `pause`); `capabilities` tells beforehand. */
+export class UnsupportedOperationError extends QueueError {
+  readonly operation: string;
+
+  constructor(queue: string, operation: string, options?: ErrorOptions) {
+    super("ERR_X_QUEUE_UNSUPPORTED", `queue adapter "${queue}" cannot ${operation}`, options);
+    this.operation = operation;
+  }
+}
+
 /** Every error class, for `instanceof` checks without named imports. */
 export const errors = {
   QueueError,
@@ -143,4 +154,5 @@ export const errors = {
   TimeoutError,
   JobTooBigError,
   AdapterError,
+  UnsupportedOperationError,
 } as const;

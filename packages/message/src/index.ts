@@ -1,6 +1,13 @@
 export type {
+  BulkAction,
+  BulkOptions,
+  BulkResult,
+  EnqueueResult,
   JobInfo,
+  JobListing,
+  JobPage,
   JobState,
+  ListOptions,
   QueueAdapter,
   QueueCapabilities,
   QueueStats,
@@ -8,6 +15,7 @@ export type {
   Reservation,
   ReserveOptions,
 } from "./adapter.js";
+export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "./adapter.js";
 export type { DecodeOptions, EncodeOptions, WireDialect } from "./codec.js";
 export { DEFAULT_MAX_MESSAGE_BYTES, decode, encode, encodeToString, WIRE_DIALECTS } from "./codec.js";
 export { formatPulpoDelay, formatPulpoExpiration, formatWireDate, parseWireDate } from "./dates.js";
@@ -24,6 +32,7 @@ export {
   QueueClosedError,
   QueueError,
   TimeoutError,
+  UnsupportedOperationError,
 } from "./errors.js";
 export type { JsonValue } from "./json-value.js";
 export type { MemoryQueueOptions } from "./memory-queue.js";
@@ -42,3 +51,4 @@ export {
   toMessageInit,
   withHeader,
 } from "./message.js";
+export { bulk, checkBulkOptions, enqueueMany, listAll, matchesRequestType, normalizeListOptions } from "./operations.js";

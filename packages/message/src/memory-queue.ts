@@ -62,7 +62,15 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** The memory queue keeps ids and bury reasons and is exact to the millisecond. */
-const MEMORY_QUEUE_CAPABILITIES: QueueCapabilities = Object.freeze({ customIds: true, buryReason: true, delayResolutionMs: 1 });
+const MEMORY_QUEUE_CAPABILITIES: QueueCapabilities = Object.freeze({
+  customIds: true,
+  buryReason: true,
+  delayResolutionMs: 1,
+  list: false,
+  enqueueMany: false,
+  bulk: false,
+  pause: false,
+});
 
 /**
  * An in-memory {@link QueueAdapter} that passes the whole conformance suite: priorities, FIFO,

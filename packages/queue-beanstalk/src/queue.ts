@@ -104,7 +104,15 @@ export function createBeanstalkQueue(options: BeanstalkQueueOptions = {}): Beans
  * beanstalkd assigns its own job ids and keeps no bury reason (the adapter tells the reason only
  * to its own process, through the `buried` event), and its delays are whole seconds.
  */
-const BEANSTALK_CAPABILITIES: QueueCapabilities = Object.freeze({ customIds: false, buryReason: false, delayResolutionMs: 1000 });
+const BEANSTALK_CAPABILITIES: QueueCapabilities = Object.freeze({
+  customIds: false,
+  buryReason: false,
+  delayResolutionMs: 1000,
+  list: false,
+  enqueueMany: false,
+  bulk: false,
+  pause: false,
+});
 
 class BeanstalkQueueImpl implements BeanstalkQueue {
   readonly name = "beanstalk" as const;

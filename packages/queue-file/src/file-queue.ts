@@ -30,7 +30,15 @@ import { JobStore, type Located } from "./store.js";
 import { nextPollDelay } from "./waiting.js";
 
 /** The file queue keeps ids and bury reasons, and its delays are exact to the millisecond. */
-const FILE_QUEUE_CAPABILITIES: QueueCapabilities = Object.freeze({ customIds: true, buryReason: true, delayResolutionMs: 1 });
+const FILE_QUEUE_CAPABILITIES: QueueCapabilities = Object.freeze({
+  customIds: true,
+  buryReason: true,
+  delayResolutionMs: 1,
+  list: false,
+  enqueueMany: false,
+  bulk: false,
+  pause: false,
+});
 
 /**
  * A {@link QueueAdapter} on a directory, with `inspect`, the directory it serves, and
