@@ -1,3 +1,4 @@
+import type { JsonValue } from "./json-value.js";
 import type { Message, MessageInit } from "./message.js";
 
 /** Options for {@link QueueAdapter.reserve}. */
@@ -38,6 +39,11 @@ export interface Reservation {
   bury(reason: string): Promise<void>;
   /** Extend the lease by another `leaseMs` from now. */
   touch(): Promise<void>;
+  /**
+   * Extends the lease like `touch()` and stores `value` as the job's progress, which `list()`
+   * shows for reserved jobs. Present when `capabilities.progress`.
+   */
+  progress?(value: JsonValue): Promise<void>;
 }
 
 /** Job counts by state. Adapters may add their own figures in `extra`. */
@@ -103,6 +109,8 @@ export interface JobListing {
   readonly buryReason?: string;
   /** When a buried job was buried, where the adapter knows it. */
   readonly buriedAt?: number;
+  /** The last `Reservation.progress()` value of a reserved job, where the adapter stores it. */
+  readonly progress?: JsonValue;
   /** The message itself, payload included. */
   readonly message: Message;
 }
@@ -171,6 +179,8 @@ export interface QueueCapabilities {
   readonly bulk: boolean;
   /** `pause()`/`resume()` stop and restart hand-outs for every process using the queue. */
   readonly pause: boolean;
+  /** `Reservation.progress()` stores a running job's progress where `list()` shows it. */
+  readonly progress: boolean;
 }
 
 /**

@@ -70,6 +70,7 @@ const MEMORY_QUEUE_CAPABILITIES: QueueCapabilities = Object.freeze({
   enqueueMany: false,
   bulk: false,
   pause: false,
+  progress: false,
 });
 
 /**

@@ -112,6 +112,7 @@ const BEANSTALK_CAPABILITIES: QueueCapabilities = Object.freeze({
   enqueueMany: false,
   bulk: false,
   pause: false,
+  progress: false,
 });
 
 class BeanstalkQueueImpl implements BeanstalkQueue {

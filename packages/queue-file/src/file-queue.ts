@@ -38,6 +38,7 @@ const FILE_QUEUE_CAPABILITIES: QueueCapabilities = Object.freeze({
   enqueueMany: false,
   bulk: false,
   pause: false,
+  progress: false,
 });
 
 /**
