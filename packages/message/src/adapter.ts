@@ -83,6 +83,9 @@ export interface ListOptions {
   readonly cursor?: string;
 }
 
+/** Largest `Reservation.progress()` value, in bytes of JSON. */
+export const MAX_PROGRESS_BYTES = 64 * 1024;
+
 /** Jobs per {@link QueueAdapter.list} page when the options do not say. */
 export const DEFAULT_LIST_LIMIT = 100;
 /** Most jobs one {@link QueueAdapter.list} page may hold. */

@@ -15,7 +15,7 @@ export type {
   Reservation,
   ReserveOptions,
 } from "./adapter.js";
-export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "./adapter.js";
+export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_PROGRESS_BYTES } from "./adapter.js";
 export type { DecodeOptions, EncodeOptions, WireDialect } from "./codec.js";
 export { DEFAULT_MAX_MESSAGE_BYTES, decode, encode, encodeToString, WIRE_DIALECTS } from "./codec.js";
 export { formatPulpoDelay, formatPulpoExpiration, formatWireDate, parseWireDate } from "./dates.js";
@@ -51,4 +51,4 @@ export {
   toMessageInit,
   withHeader,
 } from "./message.js";
-export { bulk, checkBulkOptions, enqueueMany, listAll, matchesRequestType, normalizeListOptions } from "./operations.js";
+export { bulk, checkBulkOptions, encodeProgress, enqueueMany, listAll, matchesRequestType, normalizeListOptions } from "./operations.js";

@@ -1,7 +1,13 @@
 import { checkOptionKeys, durationMsOption, InvalidOptionError } from "@x/core";
 import type {
+  BulkOptions,
+  BulkResult,
+  EnqueueResult,
   JobInfo,
+  JobListing,
+  JobPage,
   JobState,
+  ListOptions,
   QueueAdapter,
   QueueCapabilities,
   QueueStats,
@@ -11,7 +17,9 @@ import type {
 } from "./adapter.js";
 import { InvalidArgumentError, LeaseLostError, QueueClosedError } from "./errors.js";
 import { Heap } from "./internal/heap.js";
+import type { JsonValue } from "./json-value.js";
 import { createMessage, type Message, type MessageInit, normalizePriority, withHeader } from "./message.js";
+import { checkBulkOptions, encodeProgress, matchesRequestType, normalizeListOptions } from "./operations.js";
 
 /** Lease of a reserved job when the options do not say: 30 s. */
 export const DEFAULT_MEMORY_LEASE_MS = 30_000;
@@ -37,7 +45,12 @@ interface Job {
   /** Hand-outs so far; becomes `header.attempts` of the next delivery. */
   deliveries: number;
   buryReason?: string;
+  buriedAt?: number;
   deleted: boolean;
+  /** Enqueue order: the key `list()` walks by, never changed afterwards. */
+  readonly order: number;
+  readonly enqueuedAt: number;
+  progress?: JsonValue;
 }
 
 /** A heap entry is valid only while the job is still in the state (and round) it was pushed for. */
@@ -66,11 +79,11 @@ const MEMORY_QUEUE_CAPABILITIES: QueueCapabilities = Object.freeze({
   customIds: true,
   buryReason: true,
   delayResolutionMs: 1,
-  list: false,
-  enqueueMany: false,
-  bulk: false,
-  pause: false,
-  progress: false,
+  list: true,
+  enqueueMany: true,
+  bulk: true,
+  pause: true,
+  progress: true,
 });
 
 /**
@@ -99,7 +112,9 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): QueueAdapte
   const leases = new Heap<Entry>((a, b) => a.key < b.key);
   const waiters: Waiter[] = [];
   let seq = 0;
+  let order = 0;
   let closed = false;
+  let paused = false;
   let wakeTimer: NodeJS.Timeout | undefined;
 
   const assertOpen = (): void => {
@@ -153,6 +168,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): QueueAdapte
     job.state = "reserved";
     job.token = ++seq;
     job.leaseEndsAt = now + leaseMs;
+    delete job.progress;
     leases.push({ job, key: job.leaseEndsAt, seq: job.token });
     const message = withHeader(job.message, { attempts: job.deliveries });
     job.deliveries++;
@@ -191,24 +207,35 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): QueueAdapte
         job.token = ++seq;
         job.state = "buried";
         job.buryReason = reason;
+        job.buriedAt = Date.now();
       },
       touch: async () => {
         finish("touch");
-        if (job.state === "ready") {
-          // The lease had lapsed but nobody took the job: the holder gets it back.
-          job.state = "reserved";
-        }
-        job.leaseEndsAt = Date.now() + leaseMs;
-        leases.push({ job, key: job.leaseEndsAt, seq: job.token });
+        extendLease(job);
+      },
+      progress: async (value: JsonValue) => {
+        const stored = checkProgress(value);
+        finish("report progress");
+        extendLease(job);
+        job.progress = stored;
       },
     };
+  };
+
+  const extendLease = (job: Job): void => {
+    if (job.state === "ready") {
+      // The lease had lapsed but nobody took the job: the holder gets it back.
+      job.state = "reserved";
+    }
+    job.leaseEndsAt = Date.now() + leaseMs;
+    leases.push({ job, key: job.leaseEndsAt, seq: job.token });
   };
 
   /** Serves waiting reservers from the ready jobs, then arms one timer for the next due event. */
   const dispatch = (): void => {
     const now = Date.now();
     promote(now);
-    while (waiters.length > 0) {
+    while (waiters.length > 0 && !paused) {
       const job = takeReady();
       if (!job) break;
       const waiter = waiters.shift();
@@ -229,6 +256,21 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): QueueAdapte
     ...(job.state === "reserved" ? { leaseEndsAt: job.leaseEndsAt } : {}),
   });
 
+  const listing = (job: Job): JobListing => ({
+    id: job.message.id,
+    state: job.state,
+    requestType: job.message.header.requestType ?? "",
+    priority: job.message.header.priority,
+    attempts: job.deliveries,
+    enqueuedAt: job.enqueuedAt,
+    message: job.message,
+    ...(job.state === "delayed" ? { readyAt: job.readyAt } : {}),
+    ...(job.state === "reserved" ? { leaseEndsAt: job.leaseEndsAt } : {}),
+    ...(job.state === "reserved" && job.progress !== undefined ? { progress: job.progress } : {}),
+    ...(job.state === "buried" && job.buryReason !== undefined ? { buryReason: job.buryReason } : {}),
+    ...(job.state === "buried" && job.buriedAt !== undefined ? { buriedAt: job.buriedAt } : {}),
+  });
+
   const queue: QueueAdapter = {
     name,
     capabilities: MEMORY_QUEUE_CAPABILITIES,
@@ -240,6 +282,8 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): QueueAdapte
       if (jobs.has(created.id)) throw new InvalidArgumentError("id", `a job with id ${created.id} already exists`);
       const message = deepFreeze(structuredClone(created));
       const job: Job = {
+        order: ++order,
+        enqueuedAt: now,
         message,
         state: "ready",
         seq: 0,
@@ -267,7 +311,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): QueueAdapte
       signal?.throwIfAborted();
       const now = Date.now();
       promote(now);
-      if (waiters.length === 0) {
+      if (waiters.length === 0 && !paused) {
         const job = takeReady();
         if (job) return handOut(job, now);
       }
@@ -325,6 +369,71 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): QueueAdapte
       return true;
     },
 
+    async enqueueMany<P>(inits: readonly MessageInit<P>[]): Promise<EnqueueResult<P>[]> {
+      assertOpen();
+      const results: EnqueueResult<P>[] = [];
+      for (const init of inits) {
+        try {
+          results.push({ ok: true, message: await queue.enqueue(init) });
+        } catch (error) {
+          results.push({ ok: false, error: error instanceof Error ? error : new Error(String(error)) });
+        }
+      }
+      return results;
+    },
+
+    async list(listOptions: ListOptions): Promise<JobPage> {
+      assertOpen();
+      const { state, requestType, limit, cursor } = normalizeListOptions(listOptions);
+      const after = cursor === undefined ? 0 : parseCursor(cursor);
+      promote(Date.now());
+      const page: JobListing[] = [];
+      let last = after;
+      // Map iteration follows insertion, which is enqueue order: the walk's stable key.
+      for (const job of jobs.values()) {
+        if (job.order <= after || job.state !== state || !matchesRequestType(requestType, job.message.header.requestType)) continue;
+        if (page.length === limit) return { jobs: page, cursor: String(last) };
+        page.push(listing(job));
+        last = job.order;
+      }
+      return { jobs: page, cursor: null };
+    },
+
+    async bulk(bulkOptions: BulkOptions): Promise<BulkResult> {
+      assertOpen();
+      checkBulkOptions(bulkOptions);
+      const { action, state, requestType, signal } = bulkOptions;
+      promote(Date.now());
+      let matched = 0;
+      for (const job of [...jobs.values()]) {
+        if (signal?.aborted) break;
+        if (job.state !== state || !matchesRequestType(requestType, job.message.header.requestType)) continue;
+        matched++;
+        if (action === "delete") {
+          job.deleted = true;
+          jobs.delete(job.message.id);
+        } else {
+          delete job.buryReason;
+          delete job.buriedAt;
+          makeReady(job);
+        }
+      }
+      if (matched > 0 && action !== "delete") dispatch();
+      // One thread: nothing can take a matched job between the check and the change.
+      return { matched, changed: matched };
+    },
+
+    async pause(): Promise<void> {
+      assertOpen();
+      paused = true;
+    },
+
+    async resume(): Promise<void> {
+      assertOpen();
+      paused = false;
+      dispatch();
+    },
+
     async kick(max: number): Promise<number> {
       assertOpen();
       if (!Number.isInteger(max) || max < 0) throw new InvalidArgumentError("max", `must be a non-negative integer, got ${String(max)}`);
@@ -346,7 +455,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): QueueAdapte
       promote(Date.now());
       const counts = { ready: 0, delayed: 0, reserved: 0, buried: 0 };
       for (const job of jobs.values()) counts[job.state]++;
-      return counts;
+      return { ...counts, paused };
     },
 
     async close(): Promise<void> {
@@ -368,4 +477,15 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): QueueAdapte
     },
   };
   return queue;
+}
+
+function parseCursor(cursor: string): number {
+  const value = Number(cursor);
+  if (!/^[0-9]+$/.test(cursor) || !Number.isSafeInteger(value))
+    throw new InvalidArgumentError("cursor", `is not a cursor of this queue: ${JSON.stringify(cursor)}`);
+  return value;
+}
+
+function checkProgress(value: JsonValue): JsonValue {
+  return deepFreeze(JSON.parse(encodeProgress(value)) as JsonValue);
 }

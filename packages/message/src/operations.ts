@@ -1,6 +1,7 @@
 import type { BulkOptions, BulkResult, EnqueueResult, JobListing, JobState, ListOptions, QueueAdapter } from "./adapter.js";
-import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "./adapter.js";
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_PROGRESS_BYTES } from "./adapter.js";
 import { InvalidArgumentError, UnsupportedOperationError } from "./errors.js";
+import { type JsonValue, jsonProblem } from "./json-value.js";
 import type { MessageInit } from "./message.js";
 
 /**
@@ -40,6 +41,20 @@ export function checkBulkOptions(options: BulkOptions): void {
       "delete cannot take reserved jobs from their holders; delete them by id or wait for them to settle",
     );
   }
+}
+
+/**
+ * The JSON text of a `Reservation.progress()` value, or `InvalidArgumentError` when it is not a
+ * JSON value or encodes to more than {@link MAX_PROGRESS_BYTES}. Adapters store the text.
+ */
+export function encodeProgress(value: JsonValue): string {
+  const problem = jsonProblem(value, "progress");
+  if (problem) throw new InvalidArgumentError(problem.path, problem.problem);
+  const text = JSON.stringify(value);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_PROGRESS_BYTES)
+    throw new InvalidArgumentError("progress", `is ${bytes} bytes encoded; at most ${MAX_PROGRESS_BYTES} are kept`);
+  return text;
 }
 
 /** Whether a job of `requestType` passes the filter. */
