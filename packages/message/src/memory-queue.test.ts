@@ -16,15 +16,9 @@ function withSlowClose(queue: QueueAdapter): QueueAdapter {
     await queue.close();
     await sleep(10);
   };
+  // The memory queue is a plain object of closures, so its methods can be copied as they are.
   return {
-    name: queue.name,
-    capabilities: queue.capabilities,
-    enqueue: (init) => queue.enqueue(init),
-    reserve: (options) => queue.reserve(options),
-    peek: (id) => queue.peek(id),
-    delete: (id) => queue.delete(id),
-    kick: (max) => queue.kick(max),
-    stats: () => queue.stats(),
+    ...queue,
     close,
     [Symbol.asyncDispose]: close,
   };

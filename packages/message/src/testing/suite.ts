@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { QueueAdapter, Reservation } from "../adapter.js";
 import { InvalidArgumentError, LeaseLostError, QueueClosedError } from "../errors.js";
+import { describeOperateCapabilities } from "./operate.js";
 
 /** What the factory is told when it builds an adapter for one test. */
 export interface QueueAdapterFactoryContext {
@@ -405,6 +406,14 @@ export function describeQueueAdapter(name: string, factory: QueueAdapterFactory,
         expect(await queue.reserve()).toBeNull();
         expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, reserved: 0, buried: 0 });
       });
+    });
+
+    describeOperateCapabilities({
+      queue: () => queue,
+      other: () => factoryFor(queue),
+      shared: options.share !== undefined,
+      patience,
+      leaseMs,
     });
 
     describe("cancellation and close", () => {
