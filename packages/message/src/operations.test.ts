@@ -6,8 +6,19 @@ import { bulk, checkBulkOptions, encodeProgress, enqueueMany, listAll, normalize
 
 /** An adapter with only the required methods, as a third-party one may be. */
 function basicAdapter(): QueueAdapter {
-  const { list: _list, enqueueMany: _many, bulk: _bulk, pause: _pause, resume: _resume, ...rest } = createMemoryQueue();
-  return { ...rest, capabilities: { ...rest.capabilities, list: false, enqueueMany: false, bulk: false, pause: false } };
+  const queue = createMemoryQueue();
+  return {
+    name: queue.name,
+    capabilities: { ...queue.capabilities, list: false, enqueueMany: false, bulk: false, pause: false },
+    enqueue: (init) => queue.enqueue(init),
+    reserve: (options) => queue.reserve(options),
+    peek: (id) => queue.peek(id),
+    delete: (id) => queue.delete(id),
+    kick: (max) => queue.kick(max),
+    stats: () => queue.stats(),
+    close: () => queue.close(),
+    [Symbol.asyncDispose]: () => queue.close(),
+  };
 }
 
 describe("enqueueMany()", () => {
@@ -49,18 +60,30 @@ describe("listAll() and bulk()", () => {
 describe("argument checks shared by adapters", () => {
   it("normalizeListOptions fills the default limit and names bad fields", () => {
     expect(normalizeListOptions({ state: "ready" }).limit).toBe(100);
-    expect(() => normalizeListOptions({ state: "ready", limit: 1.5 })).toThrow(/`limit` must be an integer from 1 to 1000/);
-    expect(() => normalizeListOptions({ state: "done" as "ready" })).toThrow(
-      /`state` must be ready, delayed, reserved or buried, got "done"/,
-    );
+    expect(() => {
+      normalizeListOptions({ state: "ready", limit: 1.5 });
+    }).toThrow(/`limit` must be an integer from 1 to 1000/);
+    expect(() => {
+      normalizeListOptions({ state: "done" as "ready" });
+    }).toThrow(/`state` must be ready, delayed, reserved or buried, got "done"/);
   });
 
   it("checkBulkOptions refuses pairs that make no sense", () => {
-    expect(() => checkBulkOptions({ action: "kick", state: "buried" })).not.toThrow();
-    expect(() => checkBulkOptions({ action: "retry", state: "delayed" })).not.toThrow();
-    expect(() => checkBulkOptions({ action: "kick", state: "delayed" })).toThrow(/kick applies to buried jobs/);
-    expect(() => checkBulkOptions({ action: "delete", state: "reserved" })).toThrow(InvalidArgumentError);
-    expect(() => checkBulkOptions({ action: "purge" as "delete", state: "ready" })).toThrow(/`action` must be kick, retry or delete/);
+    expect(() => {
+      checkBulkOptions({ action: "kick", state: "buried" });
+    }).not.toThrow();
+    expect(() => {
+      checkBulkOptions({ action: "retry", state: "delayed" });
+    }).not.toThrow();
+    expect(() => {
+      checkBulkOptions({ action: "kick", state: "delayed" });
+    }).toThrow(/kick applies to buried jobs/);
+    expect(() => {
+      checkBulkOptions({ action: "delete", state: "reserved" });
+    }).toThrow(InvalidArgumentError);
+    expect(() => {
+      checkBulkOptions({ action: "purge" as "delete", state: "ready" });
+    }).toThrow(/`action` must be kick, retry or delete/);
   });
 
   it("encodeProgress keeps JSON and refuses the rest", () => {

@@ -9,6 +9,7 @@ import type { MessageInit } from "./message.js";
  * (the CLI, the dashboard, users) write one code path, adapters share one argument check.
  */
 
+const BULK_ACTIONS: ReadonlySet<string> = new Set<BulkOptions["action"]>(["kick", "retry", "delete"]);
 const JOB_STATES: ReadonlySet<string> = new Set<JobState>(["ready", "delayed", "reserved", "buried"]);
 
 /** `options` with its defaults, or `InvalidArgumentError` naming the bad field. Adapters call it first in `list()`. */
@@ -26,7 +27,8 @@ export function normalizeListOptions(options: ListOptions): ListOptions & { read
 /** Throws `InvalidArgumentError` for an action/state pair that makes no sense. Adapters call it first in `bulk()`. */
 export function checkBulkOptions(options: BulkOptions): void {
   const { action, state } = options;
-  if (action !== "kick" && action !== "retry" && action !== "delete") {
+  // Untyped callers (the CLI, JavaScript) can pass anything.
+  if (!BULK_ACTIONS.has(action)) {
     throw new InvalidArgumentError("action", `must be kick, retry or delete, got ${JSON.stringify(action)}`);
   }
   checkState(state);
