@@ -32,6 +32,17 @@ describeReadmeExamples({
       expect(lines[2]).toMatch(/^undefined - invalid message: not JSON: /);
       expect(lines).toHaveLength(4);
     },
-    "{ image: 'urgent.png' } 0\n{ ready: 1, delayed: 0, reserved: 0, buried: 1 }\n1 2\n",
+    [
+      "[",
+      "  'a.png',",
+      "  '`priority` must be an integer, got NaN',",
+      "  'ada@example.com'",
+      "]",
+      "resize 1 no a.png",
+      "{ matched: 1, changed: 1 }",
+      "null { ready: 1, delayed: 0, reserved: 0, buried: 1, paused: true }",
+      "",
+    ].join("\n"),
+    "{ image: 'urgent.png' } 0\n{ ready: 1, delayed: 0, reserved: 0, buried: 1, paused: false }\n1 2\n",
   ],
 });

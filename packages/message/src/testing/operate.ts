@@ -294,20 +294,22 @@ export function describeOperateCapabilities(context: OperateSuiteContext): void 
         await job?.ack();
       });
 
-      it("the pause holds for every adapter on the same queue", async () => {
-        if (!has("pause") || !context.shared) return;
-        const queue = context.queue();
-        const other = await context.other();
-        await queue.enqueue({ payload: "shared" });
-        await queue.pause?.();
-        await sleep(PAUSE_PROPAGATION_MS);
-        expect(await other.reserve()).toBeNull();
-        expect((await other.stats()).paused).toBe(true);
-        await other.resume?.();
-        await sleep(PAUSE_PROPAGATION_MS);
-        const job = await reserveOne(queue);
-        await job.ack();
-      });
+      // Only where a second adapter can reach the same queue (another process's, in real life).
+      if (context.shared)
+        it("the pause holds for every adapter on the same queue", async () => {
+          if (!has("pause")) return;
+          const queue = context.queue();
+          const other = await context.other();
+          await queue.enqueue({ payload: "shared" });
+          await queue.pause?.();
+          await sleep(PAUSE_PROPAGATION_MS);
+          expect(await other.reserve()).toBeNull();
+          expect((await other.stats()).paused).toBe(true);
+          await other.resume?.();
+          await sleep(PAUSE_PROPAGATION_MS);
+          const job = await reserveOne(queue);
+          await job.ack();
+        });
     });
 
     describe("progress", () => {
