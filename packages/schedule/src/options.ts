@@ -1,0 +1,68 @@
+import {
+  checkOptionKeys,
+  durationMsOption,
+  InvalidOptionError,
+  type Logger,
+  loggerOption,
+  type TimeSource,
+  timeSourceOption,
+} from "@x/core";
+
+/** Default `graceMs`: how late a tick may be enqueued and still count as on time. */
+export const DEFAULT_GRACE_MS = 1_000;
+/**
+ * Longest a scheduler sleeps before it reads the wall clock again, so that a stepped clock is
+ * noticed within this time rather than at the next tick by the monotonic timer.
+ */
+export const WALL_CHECK_MS = 60_000;
+
+/** Options of {@link startSchedules}. */
+export interface ScheduleOptions {
+  /** Aborting closes the scheduler (as `close()` does). */
+  readonly signal?: AbortSignal;
+  /** Receives enqueue failures and listener errors; silent by default. */
+  readonly logger?: Logger;
+  /** Time source; `wallNow()` decides which ticks are due. @default systemTime */
+  readonly time?: TimeSource;
+  /**
+   * A tick is enqueued as on time only while it is less than `graceMs` late, and its job becomes
+   * ready `2 × graceMs` after it was enqueued: together they keep the job waiting until every
+   * other on-time scheduler has tried the same tick (see "Guarantees"). Later ticks are missed.
+   * @default 1000
+   */
+  readonly graceMs?: number;
+  /**
+   * A directory every scheduler process shares (one machine): each tick is claimed there with an
+   * exclusive file create before it is enqueued, and the last tick survives restarts, so missed
+   * ticks are caught up after downtime. Required for a queue without `capabilities.customIds`.
+   */
+  readonly stateDir?: string;
+}
+
+const KNOWN = ["signal", "logger", "time", "graceMs", "stateDir"];
+
+/** The checked options. */
+export interface ResolvedOptions {
+  readonly signal: AbortSignal | undefined;
+  readonly logger: Logger;
+  readonly time: TimeSource;
+  readonly graceMs: number;
+  readonly stateDir: string | undefined;
+}
+
+export function resolveOptions(options: ScheduleOptions | undefined): ResolvedOptions {
+  checkOptionKeys(options, KNOWN, "startSchedules");
+  const o = options ?? {};
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    throw new InvalidOptionError("signal", o.signal, "must be an AbortSignal");
+  if (o.stateDir !== undefined && (typeof o.stateDir !== "string" || o.stateDir === "")) {
+    throw new InvalidOptionError("stateDir", o.stateDir, "must be a directory path");
+  }
+  return {
+    signal: o.signal,
+    logger: loggerOption(o.logger),
+    time: timeSourceOption(o.time),
+    graceMs: durationMsOption("graceMs", o.graceMs, DEFAULT_GRACE_MS, { min: 10, max: 3_600_000 }),
+    stateDir: o.stateDir,
+  };
+}
