@@ -2,6 +2,7 @@ import { DiscardPolicy, type JetStreamClient, jetstreamManager, RetentionPolicy,
 import type { NatsConnection } from "@nats-io/transport-node";
 import { checkOptionKeys, durationMsOption, InvalidOptionError, integerOption } from "@x/core";
 import { abortable } from "./abortable.js";
+import { MAX_REPLICAS } from "./event.js";
 import type { DeadLetterReason, JobInfo } from "./middleware.js";
 import { headerBytes, headerRecord, toMsgHdrs } from "./nats-headers.js";
 import { checkSignal } from "./signal.js";
@@ -33,6 +34,8 @@ export interface DeadLetterOptions {
   readonly stream?: string;
   /** How long dead letters are kept, in ms. @default {@link DEFAULT_DEAD_LETTER_MAX_AGE_MS} */
   readonly maxAgeMs?: number;
+  /** Copies of the dead-letter stream a NATS cluster keeps (1 to 5). @default 1 */
+  readonly replicas?: number;
 }
 
 /** A dead letter as read back by {@link readDeadLetters}. */
@@ -74,6 +77,7 @@ export interface DeadLetter {
 export interface DeadLetterSettings {
   readonly stream: string;
   readonly maxAgeMs: number;
+  readonly replicas: number;
 }
 
 const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -101,10 +105,11 @@ export function deadLetterSettings(options: DeadLetterOptions = {}): DeadLetterS
   }
   const stream = streamName("deadLetters.stream", options.stream);
   const maxAgeMs = durationMsOption("deadLetters.maxAgeMs", options.maxAgeMs, DEFAULT_DEAD_LETTER_MAX_AGE_MS, { min: 1 });
-  return { stream, maxAgeMs };
+  const replicas = integerOption("deadLetters.replicas", options.replicas, 1, 1, MAX_REPLICAS);
+  return { stream, maxAgeMs, replicas };
 }
 
-const DEAD_LETTER_OPTIONS: readonly string[] = ["maxAgeMs", "stream"];
+const DEAD_LETTER_OPTIONS: readonly string[] = ["maxAgeMs", "replicas", "stream"];
 
 /** The dead-letter stream: limits retention (nobody has to consume it), file storage. */
 export function deadLetterStreamConfig(settings: DeadLetterSettings): Partial<StreamConfig> & { name: string } {
@@ -116,6 +121,7 @@ export function deadLetterStreamConfig(settings: DeadLetterSettings): Partial<St
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
     max_age: nanos(settings.maxAgeMs),
+    num_replicas: settings.replicas,
   };
 }
 

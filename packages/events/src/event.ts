@@ -1,4 +1,4 @@
-import { checkOptionKeys, InvalidOptionError } from "@x/core";
+import { checkOptionKeys, InvalidOptionError, integerOption } from "@x/core";
 import { SerializationError } from "./errors.js";
 import { type Limits, validateLimits } from "./limits.js";
 import { streamNameOf, validateDescription, validateName } from "./names.js";
@@ -20,7 +20,10 @@ export type Retention = "interest" | "limits" | "workqueue";
 export const DEFAULT_RETENTION: Retention = "interest";
 
 const RETENTIONS: readonly Retention[] = ["interest", "limits", "workqueue"];
-const EVENT_OPTIONS = ["description", "serializer", "limits", "retention", "schema"] as const;
+const EVENT_OPTIONS = ["description", "serializer", "limits", "retention", "schema", "replicas"] as const;
+
+/** Most copies of a stream JetStream keeps. */
+export const MAX_REPLICAS = 5;
 const BRAND: unique symbol = Symbol.for("@x/events.Event");
 
 /** Options of {@link Event}. */
@@ -33,6 +36,11 @@ export interface EventOptions<TInput> {
   readonly limits?: Limits;
   /** Stream retention policy; see {@link Retention}. @default "interest" */
   readonly retention?: Retention;
+  /**
+   * Copies of the stream a NATS cluster keeps (1 to 5; 3 survives the loss of one node). A single
+   * server accepts only 1. `register()` updates it on an existing stream. @default 1
+   */
+  readonly replicas?: number;
 }
 
 /** Options of {@link Event} with a Standard Schema that types and validates the payload. */
@@ -58,6 +66,8 @@ export interface Event<T = unknown, TInput = T> {
   readonly limits: Limits;
   /** The stream's retention policy. */
   readonly retention: Retention;
+  /** Copies of the stream in a cluster. */
+  readonly replicas: number;
   /** The Standard Schema that validates payloads, if any. */
   readonly schema: StandardSchemaV1<TInput, T> | undefined;
   /** Turns payloads into bytes and back. */
@@ -105,6 +115,7 @@ export function Event(name: string, options: EventOptions<unknown> & { readonly 
     description: options.description,
     limits: validateLimits(options.limits),
     retention,
+    replicas: integerOption("replicas", options.replicas, 1, 1, MAX_REPLICAS),
     schema,
     serializer,
     async encode(payload: unknown): Promise<Uint8Array> {

@@ -7,6 +7,11 @@ import { streamConfigOf } from "./stream-config.js";
 export const STREAM_NAME_IN_USE = 10058;
 /** JetStream API error: invalid stream configuration (or a field that cannot be updated). */
 const STREAM_INVALID_CONFIG = 10052;
+/** JetStream API errors of a replica count the servers cannot place: a single server, too few nodes. */
+const REPLICAS_NOT_SUPPORTED = 10074;
+const INSUFFICIENT_RESOURCES = 10023;
+/** Errors that mean the configuration, not the moment, is wrong: `StreamConfigError`. */
+const CONFIG_ERRORS: ReadonlySet<number> = new Set([STREAM_INVALID_CONFIG, REPLICAS_NOT_SUPPORTED, INSUFFICIENT_RESOURCES]);
 
 /** Options of `register` on connected events. */
 export interface RegisterOptions {
@@ -49,7 +54,7 @@ export async function registerStream(jsm: JetStreamManager, event: AnyEvent, opt
       return await jsm.streams.add(config);
     } catch (error) {
       const code = apiCode(error);
-      if (code === STREAM_INVALID_CONFIG) throw new StreamConfigError(config.name, reasonOf(error), { cause: error });
+      if (code !== undefined && CONFIG_ERRORS.has(code)) throw new StreamConfigError(config.name, reasonOf(error), { cause: error });
       if (code !== STREAM_NAME_IN_USE) throw error;
       if (!update) throw new StreamExistsError(config.name, { cause: error });
     }
@@ -60,7 +65,8 @@ export async function registerStream(jsm: JetStreamManager, event: AnyEvent, opt
     // max_consumers) reach the server, which refuses them.
     return await jsm.streams.update(config.name, config);
   } catch (error) {
-    if (apiCode(error) === STREAM_INVALID_CONFIG) throw new StreamConfigError(config.name, reasonOf(error), { cause: error });
+    const code = apiCode(error);
+    if (code !== undefined && CONFIG_ERRORS.has(code)) throw new StreamConfigError(config.name, reasonOf(error), { cause: error });
     throw error;
   }
 }

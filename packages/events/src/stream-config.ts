@@ -29,6 +29,7 @@ export function streamConfigOf(event: AnyEvent): Partial<StreamConfig> & { name:
     max_msgs: limits.messages ?? -1,
     max_bytes: limits.bytes ?? -1,
     max_msg_size: limits.messageSize ?? -1,
+    num_replicas: event.replicas,
   };
   if (event.description !== undefined) config.description = event.description;
   return config;

@@ -154,6 +154,21 @@ describe("register matrix", () => {
     await (await Events(Event(name)).connect(nats.nc)).register();
     await expect((await Events(Event(name, { retention: "limits" })).connect(nats.nc)).register()).rejects.toThrow(StreamConfigError);
   });
+
+  it("asks for the replicas an event declares; a single server refuses more than one with StreamConfigError", async () => {
+    const name = uniqueName("replicated");
+    await using events = await Events(Event(name, { replicas: 1 })).connect(nats.nc);
+    await events.register();
+    expect((await nats.jsm.streams.info(name)).config.num_replicas).toBe(1);
+    const three = Events(Event(name, { replicas: 3 })).connect(nats.nc);
+    await expect((await three).register()).rejects.toThrow(new RegExp(`stream "${name}".*replicas`));
+    await expect(
+      Events(Event(uniqueName("fresh"), { replicas: 3 }))
+        .connect(nats.nc)
+        .then((e) => e.register()),
+    ).rejects.toThrow(StreamConfigError);
+    expect(() => Event(uniqueName("six"), { replicas: 6 })).toThrow(/replicas.*between 1 and 5/);
+  });
 });
 
 describe("interest retention", () => {
