@@ -14,9 +14,19 @@ export type WorkerErrorCode =
   | "ERR_X_WORKER_FATAL"
   | "ERR_X_WORKER_STATE"
   | "ERR_X_WORKER_STOPPING"
+  | "ERR_X_WORKER_JOB_TIMEOUT"
+  | "ERR_X_WORKER_INVALID_PAYLOAD"
+  | "ERR_X_WORKER_JOB_ENDED"
+  | "ERR_X_WORKER_REQUEST_TIMEOUT"
+  | "ERR_X_WORKER_JOB_FAILED"
+  | "ERR_X_WORKER_RESULT_NOT_ENCODABLE"
   | "ERR_X_WORKER_CLI_USAGE"
   | "ERR_X_WORKER_CLI_ADAPTER_NOT_INSTALLED"
-  | "ERR_X_WORKER_CLI_HANDLERS_MODULE";
+  | "ERR_X_WORKER_CLI_HANDLERS_MODULE"
+  | "ERR_X_WORKER_CLI_QUEUE_NOT_FOUND"
+  | "ERR_X_WORKER_CLI_NO_JOB"
+  | "ERR_X_WORKER_CLI_JOB_LINE"
+  | "ERR_X_WORKER_CLI_SCHEDULES_MODULE";
 
 /** Base class of every error `@x/worker` defines. */
 export class WorkerError extends XError {
@@ -75,6 +85,92 @@ export class WorkerStoppingError extends WorkerError {
   }
 }
 
+/**
+ * The reason a handler's `ctx.signal` is aborted with when its `timeoutMs` passed. The job is
+ * settled at once (the handler's promise is abandoned) and retried like a `TransientError`.
+ */
+export class JobTimeoutError extends WorkerError {
+  /** The time limit that passed, in ms. */
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number, options?: ErrorOptions) {
+    super("ERR_X_WORKER_JOB_TIMEOUT", `the job did not finish within its timeout of ${timeoutMs} ms`, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** One problem a payload schema found: a dotted path (`""` for the payload itself) and the schema's message. */
+export interface PayloadIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * A payload does not match the schema of its request type: thrown by `enqueue` and `request` of
+ * a producer with `schemas`; the worker buries such a job at once (reason `invalid-payload`).
+ */
+export class InvalidPayloadError extends WorkerError {
+  readonly requestType: string;
+  readonly issues: readonly PayloadIssue[];
+
+  constructor(requestType: string, issues: readonly PayloadIssue[], options?: ErrorOptions) {
+    super("ERR_X_WORKER_INVALID_PAYLOAD", `invalid payload for ${JSON.stringify(requestType)}: ${formatIssues(issues)}`, options);
+    this.requestType = requestType;
+    this.issues = Object.freeze([...issues]);
+  }
+}
+
+/** `path: message; path: message`, as bury reasons and error messages show the issues. */
+export function formatIssues(issues: readonly PayloadIssue[]): string {
+  return issues.map((issue) => (issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`)).join("; ");
+}
+
+/** `ctx.progress()` was called after the job was settled (or abandoned at its timeout or the shutdown deadline). */
+export class JobEndedError extends WorkerError {
+  constructor(message = "the job has ended; its progress can no longer be reported", options?: ErrorOptions) {
+    super("ERR_X_WORKER_JOB_ENDED", message, options);
+  }
+}
+
+/**
+ * `producer.request()` got no reply within its `timeoutMs`. The job may still run later: a
+ * timeout says nothing about whether it did.
+ */
+export class RequestTimeoutError extends WorkerError {
+  /** The id of the job that was enqueued. */
+  readonly jobId: string;
+
+  constructor(jobId: string, timeoutMs: number, options?: ErrorOptions) {
+    super("ERR_X_WORKER_REQUEST_TIMEOUT", `no reply to job ${jobId} within ${timeoutMs} ms`, options);
+    this.jobId = jobId;
+  }
+}
+
+/** `producer.request()`: the job was buried (a fatal error, too many attempts, an invalid payload); `detail` is the bury reason. */
+export class JobFailedError extends WorkerError {
+  readonly jobId: string;
+  readonly detail: string;
+
+  constructor(jobId: string, detail: string, options?: ErrorOptions) {
+    super("ERR_X_WORKER_JOB_FAILED", `job ${jobId} failed: ${detail}`, options);
+    this.jobId = jobId;
+    this.detail = detail;
+  }
+}
+
+/**
+ * `producer.request()`: the job succeeded but its result is not a JSON value (a BigInt, a cycle,
+ * a class instance), so it could not be sent back. The job was acked: its work is done.
+ */
+export class ResultNotEncodableError extends WorkerError {
+  readonly jobId: string;
+
+  constructor(jobId: string, problem: string, options?: ErrorOptions) {
+    super("ERR_X_WORKER_RESULT_NOT_ENCODABLE", `job ${jobId} succeeded, but its result cannot be sent back: ${problem}`, options);
+    this.jobId = jobId;
+  }
+}
+
 /** The `x-queue` command line is wrong (unknown command or option, bad value). Exit code 2. */
 export class QueueCliUsageError extends WorkerError {
   constructor(message: string, options?: ErrorOptions) {
@@ -103,6 +199,37 @@ export class AdapterNotInstalledError extends WorkerError {
 export class HandlersModuleError extends WorkerError {
   constructor(message: string, options?: ErrorOptions) {
     super("ERR_X_WORKER_CLI_HANDLERS_MODULE", message, options);
+  }
+}
+
+/** A read-only `x-queue` command (`stats`, `list`, `peek`) was pointed at a queue that does not exist. Exit code 1. */
+export class QueueNotFoundError extends WorkerError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_X_WORKER_CLI_QUEUE_NOT_FOUND", message, options);
+  }
+}
+
+/** `x-queue pop` found no job, or `peek`/`delete` no job with that id. Exit code 1. */
+export class NoJobError extends WorkerError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_X_WORKER_CLI_NO_JOB", message, options);
+  }
+}
+
+/** One line of `x-queue put --from` is not a job; `line` is its 1-based number. The other lines go on. */
+export class JobLineError extends WorkerError {
+  readonly line: number;
+
+  constructor(line: number, message: string, options?: ErrorOptions) {
+    super("ERR_X_WORKER_CLI_JOB_LINE", `line ${line}: ${message}`, options);
+    this.line = line;
+  }
+}
+
+/** The module given to `x-queue work --schedules` could not be loaded, exports no schedules, or `@x/schedule` is missing. */
+export class SchedulesModuleError extends WorkerError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_X_WORKER_CLI_SCHEDULES_MODULE", message, options);
   }
 }
 

@@ -1,4 +1,5 @@
-import type { Message, MessageInit } from "@x/message";
+import type { JsonValue, Message, MessageInit } from "@x/message";
+import type { StandardSchemaV1 } from "./standard-schema.js";
 
 /**
  * What a handler gets next to the payload. It does not repeat the payload's type on purpose: a
@@ -19,6 +20,14 @@ export interface JobContext {
   readonly signal: AbortSignal;
   /** Extends the lease now. The worker already does this before the lease ends; call it when you want to be sure. */
   touch(): Promise<void>;
+  /**
+   * Reports how far the job got (a number, or a small JSON value: at most 64 KiB encoded). It
+   * extends the lease like `touch()`, stores the value where the queue can (`list()` of reserved
+   * jobs shows it when `capabilities.progress`) and emits a `progress` event.
+   * @throws InvalidArgumentError (of `@x/message`) for a value that is not JSON or too big.
+   * @throws JobEndedError once the job has ended (settled, timed out or abandoned): a late report is a bug worth seeing.
+   */
+  progress(value: JsonValue): Promise<void>;
 }
 
 /**
@@ -26,15 +35,67 @@ export interface JobContext {
  * response messages after the ack. Throwing `TransientError` or any other error retries it with
  * backoff; throwing `FatalError` buries it.
  */
-export type Handler<P = unknown> = (payload: P, context: JobContext) => unknown;
+export type Handler<P = unknown, R = unknown> = (payload: P, context: JobContext) => R;
+
+/** At most `max` jobs start per `intervalMs` (a token bucket: `max` at once, then one every `intervalMs / max`). */
+export interface RateLimit {
+  readonly max: number;
+  readonly intervalMs: number;
+}
+
+/**
+ * A handler with options of its own request type. A plain function is the same as `{ handle }`.
+ * Write it with {@link defineJob} to have the payload typed by the schema.
+ */
+export interface JobDefinition<P = unknown, R = unknown> {
+  /** Runs one job; see {@link Handler}. */
+  readonly handle: Handler<P, R>;
+  /** Time limit of one run, in ms, instead of the worker's `timeoutMs`; `Infinity` for none. */
+  readonly timeoutMs?: number;
+  /**
+   * A Standard Schema (zod, valibot, arktype...) the payload is checked against before the handler
+   * runs; the handler gets the schema's output. A payload with issues is buried at once, never retried.
+   */
+  readonly schema?: StandardSchemaV1<unknown, P>;
+  /** At most this many jobs of this request type start per interval, in this worker. */
+  readonly rateLimit?: RateLimit;
+}
 
 /**
  * The handler of each request type, typed by a map of request types to payload types:
- * `HandlerMap<{ send_email: { to: string } }>` requires `send_email: (payload: { to: string }, ctx) => ...`.
+ * `HandlerMap<{ send_email: { to: string } }>` requires `send_email: (payload: { to: string }, ctx) => ...`
+ * or a {@link JobDefinition} of that payload.
  */
 export type HandlerMap<Jobs extends object = Record<string, unknown>> = {
-  readonly [K in keyof Jobs]: Handler<Jobs[K]>;
+  readonly [K in keyof Jobs]: Handler<Jobs[K]> | JobDefinition<Jobs[K]>;
 };
+
+/** What the handler of a function or definition resolves to (the `result` of its `succeeded` event). */
+export type ResultOf<H> = H extends JobDefinition<never, infer R> ? Awaited<R> : H extends Handler<never, infer R> ? Awaited<R> : unknown;
+
+/** The result type of every request type of a handler map, for `createProducer<Jobs, ResultsOf<typeof handlers>>`. */
+export type ResultsOf<Handlers extends object> = { readonly [K in keyof Handlers]: ResultOf<Handlers[K]> };
+
+/**
+ * Types a {@link JobDefinition}: with a `schema`, the payload is the schema's output type, so the
+ * schema is the one place the payload's shape is written.
+ *
+ * @example
+ * ```ts
+ * const resize = defineJob({
+ *   schema: z.object({ url: z.string(), width: z.number().int() }),
+ *   timeoutMs: 30_000,
+ *   handle: async ({ url, width }) => ({ url, width }),
+ * });
+ * ```
+ */
+export function defineJob<S extends StandardSchemaV1, R>(
+  definition: Omit<JobDefinition<StandardSchemaV1.InferOutput<S>, R>, "schema"> & { readonly schema: S },
+): JobDefinition<StandardSchemaV1.InferOutput<S>, R>;
+export function defineJob<P, R>(definition: JobDefinition<P, R>): JobDefinition<P, R>;
+export function defineJob(definition: JobDefinition): JobDefinition {
+  return definition;
+}
 
 /** Marks results across copies of `@x/worker` (a handlers module may import its own). */
 const JOB_RESULT = Symbol.for("@x/worker.JobResult");

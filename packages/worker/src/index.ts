@@ -10,22 +10,31 @@ export type {
   ListBackoff,
 } from "./backoff.js";
 export { backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
-export type { TransientErrorOptions, WorkerErrorCode } from "./errors.js";
+export type { PayloadIssue, TransientErrorOptions, WorkerErrorCode } from "./errors.js";
 export {
   FatalError,
+  InvalidPayloadError,
   isFatalError,
   isTransientError,
+  JobEndedError,
+  JobFailedError,
+  JobTimeoutError,
+  RequestTimeoutError,
+  ResultNotEncodableError,
   TransientError,
   WorkerError,
   WorkerStateError,
   WorkerStoppingError,
 } from "./errors.js";
 export type { BuryReason, ErrorPhase, JobEvent, StopReason, WorkerEventName, WorkerEvents } from "./events.js";
-export type { Handler, HandlerMap, JobContext, JobResult } from "./handlers.js";
-export { defineHandlers, respond } from "./handlers.js";
+export type { Handler, HandlerMap, JobContext, JobDefinition, JobResult, RateLimit, ResultOf, ResultsOf } from "./handlers.js";
+export { defineHandlers, defineJob, respond } from "./handlers.js";
 export type { WorkerHeart } from "./heartbeat.js";
 export type { WorkerOptions } from "./options.js";
-export type { EnqueueOptions, Producer, ProducerOptions } from "./producer.js";
-export { createProducer } from "./producer.js";
+export type { EnqueueOptions, Producer, ProducerOptions, RequestOptions, RequestResult } from "./producer.js";
+export { createProducer, DEFAULT_REPLY_POLL_MS } from "./producer.js";
+export type { ReplyPayload } from "./reply.js";
+export { REPLY_BY_HEADER, REPLY_REQUEST_TYPE, REPLY_TO_HEADER } from "./reply.js";
+export type { StandardSchemaV1 } from "./standard-schema.js";
 export type { Worker, WorkerCounters, WorkerRunResult, WorkerState } from "./worker.js";
 export { createWorker } from "./worker.js";

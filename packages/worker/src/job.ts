@@ -1,12 +1,24 @@
-import { LeaseLostError, type Message, type MessageInit, type Reservation } from "@x/message";
+import type { TimerHandle } from "@x/core";
+import {
+  encodeProgress,
+  type JsonValue,
+  LeaseLostError,
+  type Message,
+  type MessageInit,
+  type Reservation,
+  toMessageInit,
+} from "@x/message";
 import { backoffDelay } from "./backoff.js";
 import { describeError } from "./describe-error.js";
-import { isFatalError, isTransientError } from "./errors.js";
+import { formatIssues, isFatalError, isTransientError, JobEndedError, JobTimeoutError, ResultNotEncodableError } from "./errors.js";
 import type { BuryReason, ErrorPhase, WorkerEvents } from "./events.js";
 import { isJobResult, type JobContext } from "./handlers.js";
 import type { HealthReporter } from "./heartbeat.js";
+import { jsonProblem } from "./json.js";
 import type { KeptLease, LeaseKeeper } from "./lease-keeper.js";
-import { DEFAULT_TOUCH_FRACTION, type ResolvedWorkerOptions } from "./options.js";
+import { DEFAULT_TOUCH_FRACTION, type ResolvedJob, type ResolvedWorkerOptions } from "./options.js";
+import { type ReplyPayload, replyMessage, replyTarget } from "./reply.js";
+import { type Validation, validate } from "./schema.js";
 
 /** Mutable outcome counts, shared by the worker and its jobs. */
 export interface Counts {
@@ -32,8 +44,6 @@ export interface JobEnvironment {
   jobDone(job: ActiveJob): void;
 }
 
-type Handler = (payload: unknown, context: JobContext) => unknown;
-
 /**
  * How a job's run ended, before it is settled with the queue: one value, so the settlement is one
  * `switch` whatever the handler did (returned, threw, even threw `undefined`) or whether it ran.
@@ -42,6 +52,8 @@ type Outcome =
   | { readonly kind: "succeeded"; readonly value: unknown }
   | { readonly kind: "failed"; readonly error: unknown }
   | { readonly kind: "abandoned"; readonly reason: unknown }
+  | { readonly kind: "timed-out"; readonly error: JobTimeoutError }
+  | { readonly kind: "deferred"; readonly delayMs: number }
   | { readonly kind: "expired" }
   | { readonly kind: "refused"; readonly reason: BuryReason; readonly detail: string };
 
@@ -80,6 +92,10 @@ class Context implements JobContext {
 
   touch(): Promise<void> {
     return this.#job.touchNow();
+  }
+
+  progress(value: JsonValue): Promise<void> {
+    return this.#job.progressNow(value);
   }
 }
 
@@ -155,6 +171,18 @@ export class ActiveJob implements KeptLease {
     this.#env.keeper.touched(this);
   }
 
+  /** `ctx.progress(value)`: checks the value, emits `progress`, and stores it (or touches) on the queue. */
+  async progressNow(value: JsonValue): Promise<void> {
+    if (!this.#running) throw new JobEndedError();
+    // The adapter checks too; checking here makes a bad value fail the same way on every queue.
+    encodeProgress(value);
+    const env = this.#env;
+    if (env.wants("progress")) env.emit("progress", { message: this.message, attempt: this.attempt, value });
+    const reservation = this.#reservation;
+    await (env.options.queue.capabilities.progress && reservation.progress ? reservation.progress(value) : reservation.touch());
+    env.keeper.touched(this);
+  }
+
   /** Called by the lease keeper; failures are reported, and a lost lease aborts the handler. */
   touch(): void {
     this.#reservation.touch().then(undefined, (error: unknown) => {
@@ -195,21 +223,48 @@ export class ActiveJob implements KeptLease {
       return { kind: "refused", reason: "max-attempts", detail: `max attempts (${options.maxAttempts}) reached` };
     }
     const type = message.header.requestType;
-    const handler = type === undefined ? undefined : (options.handlers[type] as Handler | undefined);
-    if (type === undefined || handler === undefined) {
+    const job = type === undefined ? undefined : options.handlers[type];
+    if (type === undefined || job === undefined) {
       const detail = type === undefined ? "no request type" : `no handler for request type ${JSON.stringify(type)}`;
       return { kind: "refused", reason: "no-handler", detail };
     }
-    if (options.autoTouch) env.keeper.add(this);
-    return this.#call(handler, type);
+    if (job.limiter !== undefined && !job.limiter.tryTake()) return { kind: "deferred", delayMs: job.limiter.deferralDelayMs() };
+    const payload = message.body.payload;
+    if (job.schema === undefined) return this.#start(job, type, payload);
+    let checked: Validation | Promise<Validation>;
+    try {
+      checked = validate(job.schema, payload);
+    } catch (error) {
+      // A schema that throws is broken, not the payload: handled like a handler that throws.
+      return { kind: "failed", error };
+    }
+    if (!isThenable(checked)) return this.#validated(job, type, checked);
+    return checked.then(
+      (validation) => this.#validated(job, type, validation),
+      (error: unknown): Outcome => ({ kind: "failed", error }),
+    );
   }
 
-  /** Calls the handler; an async one is raced against `abandon()` (the shutdown deadline). */
-  #call(handler: Handler, requestType: string): Outcome | Promise<Outcome> {
+  #validated(job: ResolvedJob, type: string, validation: Validation): Outcome | Promise<Outcome> {
+    if (!validation.ok)
+      return { kind: "refused", reason: "invalid-payload", detail: `invalid payload: ${formatIssues(validation.issues)}` };
+    return this.#start(job, type, validation.value);
+  }
+
+  #start(job: ResolvedJob, type: string, payload: unknown): Outcome | Promise<Outcome> {
+    if (this.#env.options.autoTouch) this.#env.keeper.add(this);
+    return this.#call(job, type, payload);
+  }
+
+  /**
+   * Calls the handler; an async one is raced against its timeout and `abandon()` (the shutdown
+   * deadline). A synchronous handler cannot be interrupted, so it has no timer.
+   */
+  #call(job: ResolvedJob, requestType: string, payload: unknown): Outcome | Promise<Outcome> {
     let value: unknown;
     try {
       this.#running = true;
-      value = handler(this.#reservation.message.body.payload, new Context(this, requestType));
+      value = job.handle(payload, new Context(this, requestType));
     } catch (error) {
       this.#running = false;
       return { kind: "failed", error };
@@ -218,13 +273,26 @@ export class ActiveJob implements KeptLease {
       this.#running = false;
       return { kind: "succeeded", value };
     }
+    const { time } = this.#env.options;
+    let timer: TimerHandle | undefined;
     return new Promise<Outcome>((resolve) => {
       this.#endRun = (outcome) => {
         if (!this.#running) return;
         this.#running = false;
         this.#endRun = undefined;
+        if (timer !== undefined) time.clearTimeout(timer);
         resolve(outcome);
       };
+      if (Number.isFinite(job.timeoutMs)) {
+        timer = time.setTimeout(() => {
+          timer = undefined;
+          const error = new JobTimeoutError(job.timeoutMs);
+          // The outcome is decided before the abort: a handler that rejects on abort must not turn it into a failure.
+          const endRun = this.#endRun;
+          this.abort(error);
+          endRun?.({ kind: "timed-out", error });
+        }, job.timeoutMs);
+      }
       value.then(
         (resolved) => this.#endRun?.({ kind: "succeeded", value: resolved }),
         (error: unknown) => this.#endRun?.({ kind: "failed", error }),
@@ -247,6 +315,19 @@ export class ActiveJob implements KeptLease {
         return this.#fail(outcome.error);
       case "abandoned":
         return this.#release(0, outcome.reason, true);
+      case "timed-out":
+        health?.handlerFailed();
+        if (this.#env.wants("timed-out")) {
+          this.#env.emit("timed-out", {
+            message: this.message,
+            attempt: this.attempt,
+            durationMs: this.#durationMs(),
+            timeoutMs: outcome.error.timeoutMs,
+          });
+        }
+        return this.#fail(outcome.error, true);
+      case "deferred":
+        return this.#defer(outcome.delayMs);
       case "expired":
         return this.#expire();
       case "refused":
@@ -261,7 +342,70 @@ export class ActiveJob implements KeptLease {
       this.#failed("ack", error);
       return;
     }
-    this.#countSuccess(isJobResult(value) ? await this.#respond(value.responses) : 0);
+    const responses = isJobResult(value) ? await this.#respond(value.responses) : 0;
+    const result = isJobResult(value) ? undefined : value;
+    this.#countSuccess(responses, result);
+    if (this.#env.options.replyQueue !== undefined) await this.#reply(this.#resultReply(result));
+  }
+
+  #resultReply(result: unknown): ReplyPayload {
+    if (result === undefined) return { ok: true };
+    const problem = jsonProblem(result, "result");
+    if (problem === undefined) return { ok: true, result: result as JsonValue };
+    // The job is done and acked; only the way back is broken. The worker's side sees it too.
+    this.#env.reportError("reply", new ResultNotEncodableError(this.message.id, problem), this.message);
+    return { ok: false, reason: "not-encodable", detail: problem };
+  }
+
+  /** Sends a reply to a `producer.request()` that asked for one and still waits; failures are `error` events. */
+  async #reply(payload: ReplyPayload): Promise<void> {
+    const { replyQueue, time } = this.#env.options;
+    const target = replyTarget(this.message);
+    if (replyQueue === undefined || target === undefined) return;
+    // Nobody waits any more: a reply now would only lie in the reply queue.
+    if (target.replyBy !== undefined && time.wallNow() > target.replyBy) return;
+    try {
+      await replyQueue.enqueue(replyMessage(target, payload));
+    } catch (error) {
+      this.#env.reportError("reply", error, this.message);
+    }
+  }
+
+  /**
+   * The request type's rate limit is used up: put the job back for later without counting this
+   * delivery. `release()` would count it as an attempt, so a copy with the same attempts count is
+   * enqueued (delayed) and the original acked: a crash between the two duplicates the job, never
+   * loses it. If the copy cannot be enqueued, the job is released instead (that one counts).
+   */
+  async #defer(delayMs: number): Promise<void> {
+    const env = this.#env;
+    const { queue, limiter } = env.options;
+    // The job did not start, so the worker-wide token it was reserved with goes back.
+    limiter?.refund();
+    const message = this.message;
+    let id: string;
+    try {
+      const { id: _id, delay: _delay, ...init } = toMessageInit(message);
+      id = (await queue.enqueue({ ...init, delayMs })).id;
+    } catch (error) {
+      env.reportError("defer", error, message);
+      try {
+        await this.#reservation.release({ delayMs, priority: message.header.priority });
+      } catch (releaseError) {
+        this.#failed("release", releaseError);
+        return;
+      }
+      id = message.id;
+    }
+    if (id !== message.id) {
+      try {
+        await this.#reservation.ack();
+      } catch (error) {
+        this.#failed("ack", error);
+        return;
+      }
+    }
+    if (env.wants("deferred")) env.emit("deferred", { message, attempt: this.attempt, delayMs, id });
   }
 
   #durationMs(): number {
@@ -274,11 +418,11 @@ export class ActiveJob implements KeptLease {
     return false;
   }
 
-  #countSuccess(responses: number): void {
+  #countSuccess(responses: number, result: unknown): void {
     const env = this.#env;
     env.counts.succeeded++;
     if (env.wants("succeeded")) {
-      env.emit("succeeded", { message: this.message, attempt: this.attempt, durationMs: this.#durationMs(), responses });
+      env.emit("succeeded", { message: this.message, attempt: this.attempt, durationMs: this.#durationMs(), responses, result });
     }
   }
 
@@ -296,9 +440,10 @@ export class ActiveJob implements KeptLease {
     return enqueued;
   }
 
-  async #fail(error: unknown): Promise<void> {
+  /** A failed run: bury it, or release it for a retry. `transient`: a timeout, retried whatever `unexpectedErrors` says. */
+  async #fail(error: unknown, transient = false): Promise<void> {
     const { options } = this.#env;
-    const fatal = isFatalError(error) || (options.unexpectedErrors === "fatal" && !isTransientError(error));
+    const fatal = !transient && (isFatalError(error) || (options.unexpectedErrors === "fatal" && !isTransientError(error)));
     if (fatal) {
       await this.#bury("fatal", describe(error), error);
       return;
@@ -354,6 +499,7 @@ export class ActiveJob implements KeptLease {
       const base = { message: this.message, attempt: this.attempt, durationMs: this.#durationMs(), reason, detail };
       env.emit("buried", error === undefined ? base : { ...base, error });
     }
+    if (env.options.replyQueue !== undefined) await this.#reply({ ok: false, reason: "buried", detail });
   }
 
   async #expire(): Promise<void> {
@@ -368,5 +514,6 @@ export class ActiveJob implements KeptLease {
     }
     env.counts.expired++;
     if (env.wants("expired")) env.emit("expired", { message: this.message, attempt: this.attempt, durationMs: this.#durationMs(), action });
+    if (env.options.replyQueue !== undefined) await this.#reply({ ok: false, reason: "expired", detail: `expired (${action})` });
   }
 }

@@ -26,6 +26,21 @@ export function logEvent(logger: Logger, { event, payload }: LoggedEvent): void 
         "job succeeded",
       );
       break;
+    case "progress":
+      logger.debug({ ...job(payload.message, payload.attempt), progress: payload.value }, "job progress");
+      break;
+    case "timed-out":
+      logger.warn(
+        { ...job(payload.message, payload.attempt), durationMs: payload.durationMs, timeoutMs: payload.timeoutMs },
+        "job timed out",
+      );
+      break;
+    case "deferred":
+      logger.debug(
+        { ...job(payload.message, payload.attempt), delayMs: payload.delayMs, newJobId: payload.id },
+        "job deferred by a rate limit",
+      );
+      break;
     case "retried":
       logger.warn(
         {

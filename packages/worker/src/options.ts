@@ -1,8 +1,21 @@
-import { checkOptionKeys, durationMsOption, InvalidOptionError, integerOption, type Logger, loggerOption, MAX_TIMER_MS } from "@x/core";
+import {
+  checkOptionKeys,
+  durationMsOption,
+  InvalidOptionError,
+  integerOption,
+  type Logger,
+  loggerOption,
+  MAX_TIMER_MS,
+  type TimeSource,
+  timeSourceOption,
+} from "@x/core";
 import type { QueueAdapter } from "@x/message";
 import { type BackoffStrategy, DEFAULT_BACKOFF, normalizeBackoff } from "./backoff.js";
-import type { HandlerMap } from "./handlers.js";
+import type { HandlerMap, JobContext, JobDefinition, RateLimit } from "./handlers.js";
 import type { WorkerHeart } from "./heartbeat.js";
+import { schemaOption } from "./schema.js";
+import type { StandardSchemaV1 } from "./standard-schema.js";
+import { rateLimitOption, TokenBucket } from "./token-bucket.js";
 
 /** Jobs run at the same time when the options do not say. */
 export const DEFAULT_CONCURRENCY = 1;
@@ -28,6 +41,8 @@ export const DEFAULT_UNEXPECTED_ERRORS: "transient" | "fatal" = "transient";
 export const DEFAULT_AUTO_TOUCH = true;
 /** Whether `run()` listens to SIGINT and SIGTERM. */
 export const DEFAULT_HANDLE_SIGNALS = true;
+/** Time limit of one handler run: none. */
+export const DEFAULT_TIMEOUT_MS = Number.POSITIVE_INFINITY;
 /** Heartbeat period: 10 s. */
 export const DEFAULT_HEARTBEAT_PERIOD_MS = 10_000;
 /** Heartbeat warm-up announced at start: 30 s. */
@@ -95,12 +110,40 @@ export interface WorkerOptions<Jobs extends object = Record<string, unknown>> {
   readonly logger?: Logger;
   /** Random numbers in [0, 1) for backoff jitter; injectable for tests. @default Math.random */
   readonly random?: () => number;
+  /**
+   * Time limit of one handler run, in ms, for request types whose definition has no `timeoutMs`.
+   * At the limit the handler's `signal` aborts with `JobTimeoutError` and the job is retried like a
+   * transient failure, without waiting for the handler. @default DEFAULT_TIMEOUT_MS (Infinity: none)
+   */
+  readonly timeoutMs?: number;
+  /**
+   * At most `max` jobs start per `intervalMs` in this worker, whatever their type: the worker
+   * reserves only when it holds a token, so no job waits reserved. @default no limit
+   */
+  readonly rateLimit?: RateLimit;
+  /**
+   * Where replies to `producer.request()` go: the producer's `replies` queue (it must keep custom
+   * ids: memory, file). Without it, jobs that ask for a reply get none and their requests time out.
+   */
+  readonly replyQueue?: QueueAdapter;
+  /** Time and timers of the timeouts and rate limits; a fake one in tests. @default systemTime of `@x/core` */
+  readonly time?: TimeSource;
+}
+
+/** One request type's handler with its options resolved (a plain function has only the defaults). */
+export interface ResolvedJob {
+  readonly handle: (payload: unknown, context: JobContext) => unknown;
+  /** Infinity for no limit. */
+  readonly timeoutMs: number;
+  readonly schema: StandardSchemaV1 | undefined;
+  /** This worker's bucket for the request type, when it has a rate limit. */
+  readonly limiter: TokenBucket | undefined;
 }
 
 /** Options after validation, with every default filled in. */
 export interface ResolvedWorkerOptions {
   readonly queue: QueueAdapter;
-  readonly handlers: Readonly<Record<string, (payload: never, context: never) => unknown>>;
+  readonly handlers: Readonly<Record<string, ResolvedJob>>;
   readonly concurrency: number;
   readonly pollTimeoutMs: number;
   readonly sleepDurationMs: number;
@@ -121,6 +164,11 @@ export interface ResolvedWorkerOptions {
   readonly degradedAfterFailures: number;
   readonly logger: Logger | undefined;
   readonly random: () => number;
+  readonly timeoutMs: number;
+  /** The worker-wide bucket, when `rateLimit` is set. */
+  readonly limiter: TokenBucket | undefined;
+  readonly replyQueue: QueueAdapter | undefined;
+  readonly time: TimeSource;
 }
 
 /** Every option {@link createWorker} takes: anything else is a typo or another library's option. */
@@ -147,6 +195,10 @@ const WORKER_OPTION_KEYS = [
   "degradedAfterFailures",
   "logger",
   "random",
+  "timeoutMs",
+  "rateLimit",
+  "replyQueue",
+  "time",
 ] as const satisfies readonly (keyof WorkerOptions)[];
 
 /** A count of empty polls: `Infinity` means "never stop when idle". */
@@ -182,16 +234,35 @@ function isQueue(value: unknown): value is QueueAdapter {
   return typeof value === "object" && value !== null && typeof (value as QueueAdapter).reserve === "function";
 }
 
-function checkHandlers(handlers: unknown): ResolvedWorkerOptions["handlers"] {
+const JOB_DEFINITION_KEYS = ["handle", "timeoutMs", "schema", "rateLimit"] as const satisfies readonly (keyof JobDefinition)[];
+
+function checkJob(type: string, handler: unknown, defaultTimeoutMs: number, time: TimeSource): ResolvedJob {
+  const option = `handlers.${type}`;
+  if (typeof handler === "function") {
+    return { handle: handler as ResolvedJob["handle"], timeoutMs: defaultTimeoutMs, schema: undefined, limiter: undefined };
+  }
+  if (typeof handler !== "object" || handler === null) {
+    throw new InvalidOptionError(option, handler, "must be a function or { handle, timeoutMs?, schema?, rateLimit? }");
+  }
+  checkOptionKeys(handler, JOB_DEFINITION_KEYS, option);
+  const definition = handler as Partial<JobDefinition>;
+  if (typeof definition.handle !== "function") throw new InvalidOptionError(`${option}.handle`, definition.handle, "must be a function");
+  const rateLimit = rateLimitOption(`${option}.rateLimit`, definition.rateLimit);
+  return {
+    handle: definition.handle as ResolvedJob["handle"],
+    timeoutMs: timerMs(`${option}.timeoutMs`, definition.timeoutMs, defaultTimeoutMs, { positive: true, infinite: true }),
+    schema: schemaOption(`${option}.schema`, definition.schema),
+    limiter: rateLimit === undefined ? undefined : new TokenBucket(rateLimit, time),
+  };
+}
+
+function checkHandlers(handlers: unknown, defaultTimeoutMs: number, time: TimeSource): ResolvedWorkerOptions["handlers"] {
   if (typeof handlers !== "object" || handlers === null) {
     throw new InvalidOptionError("handlers", handlers, "must be an object mapping request types to handler functions");
   }
   // A null-prototype copy: a job of type "constructor" or "__proto__" finds no handler.
-  const copy: Record<string, (payload: never, context: never) => unknown> = Object.create(null) as Record<string, never>;
-  for (const [type, handler] of Object.entries(handlers)) {
-    if (typeof handler !== "function") throw new InvalidOptionError(`handlers.${type}`, handler, "must be a function");
-    copy[type] = handler as (payload: never, context: never) => unknown;
-  }
+  const copy: Record<string, ResolvedJob> = Object.create(null) as Record<string, never>;
+  for (const [type, handler] of Object.entries(handlers)) copy[type] = checkJob(type, handler, defaultTimeoutMs, time);
   return Object.freeze(copy);
 }
 
@@ -225,9 +296,22 @@ export function resolveWorkerOptions<Jobs extends object>(options: WorkerOptions
   if (options.random !== undefined && typeof options.random !== "function") {
     throw new InvalidOptionError("random", options.random, "must be a function returning a number in [0, 1)");
   }
+  if (options.replyQueue !== undefined && !isQueue(options.replyQueue)) {
+    throw new InvalidOptionError("replyQueue", undefined, "must be a QueueAdapter");
+  }
+  if (options.replyQueue !== undefined && options.replyQueue.capabilities.customIds !== true) {
+    throw new InvalidOptionError(
+      "replyQueue",
+      undefined,
+      `must keep custom ids (capabilities.customIds), as the memory and file queues do; ${options.replyQueue.name} does not`,
+    );
+  }
+  const time = timeSourceOption(options.time);
+  const timeoutMs = timerMs("timeoutMs", options.timeoutMs, DEFAULT_TIMEOUT_MS, { positive: true, infinite: true });
+  const rateLimit = rateLimitOption("rateLimit", options.rateLimit);
   return {
     queue: options.queue,
-    handlers: checkHandlers(options.handlers),
+    handlers: checkHandlers(options.handlers, timeoutMs, time),
     concurrency: integerOption("concurrency", options.concurrency, DEFAULT_CONCURRENCY, 1),
     pollTimeoutMs: timerMs("pollTimeoutMs", options.pollTimeoutMs, DEFAULT_POLL_TIMEOUT_MS, { infinite: true }),
     sleepDurationMs: timerMs("sleepDurationMs", options.sleepDurationMs, DEFAULT_SLEEP_DURATION_MS),
@@ -253,5 +337,9 @@ export function resolveWorkerOptions<Jobs extends object>(options: WorkerOptions
     // Absent stays absent: the worker skips building log fields when nobody reads them.
     logger: options.logger === undefined ? undefined : loggerOption(options.logger),
     random: options.random ?? Math.random,
+    timeoutMs,
+    limiter: rateLimit === undefined ? undefined : new TokenBucket(rateLimit, time),
+    replyQueue: options.replyQueue,
+    time,
   };
 }

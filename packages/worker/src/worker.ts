@@ -1,4 +1,4 @@
-import { Emitter, type Observable, sleep } from "@x/core";
+import { Emitter, type Observable, sleep, type TimeSource } from "@x/core";
 import { type Message, QueueClosedError, type Reservation } from "@x/message";
 import { WorkerStateError, WorkerStoppingError } from "./errors.js";
 import type { ErrorPhase, StopReason, WorkerEvents } from "./events.js";
@@ -201,7 +201,7 @@ class QueueWorker implements Worker, JobEnvironment {
   }
 
   async #loop(): Promise<void> {
-    const { queue, concurrency, errorDelayMs, sleepDurationMs, shutdownAfterEmptyIterations } = this.options;
+    const { queue, concurrency, errorDelayMs, sleepDurationMs, shutdownAfterEmptyIterations, limiter } = this.options;
     const stopSignal = this.#stopController.signal;
     // 0 empty iterations means "drain": never wait for new jobs.
     const timeoutMs = shutdownAfterEmptyIterations === 0 ? 0 : this.options.pollTimeoutMs;
@@ -212,10 +212,16 @@ class QueueWorker implements Worker, JobEnvironment {
         await this.#changed();
         continue;
       }
+      // Reserve only with a token in hand, so no job waits reserved for the rate limit.
+      if (limiter !== undefined && !limiter.tryTake()) {
+        await this.#pause(limiter.msUntilToken(), this.options.time);
+        continue;
+      }
       let reservation: Reservation | null;
       try {
         reservation = await queue.reserve(reserveOptions);
       } catch (error) {
+        limiter?.refund();
         if (this.#stopRequested()) break;
         this.reportError("reserve", error);
         if (error instanceof QueueClosedError) {
@@ -227,6 +233,7 @@ class QueueWorker implements Worker, JobEnvironment {
         continue;
       }
       this.health?.queueOk();
+      if (reservation === null || this.#stopRequested()) limiter?.refund();
       if (reservation !== null && this.#stopRequested()) {
         // A reserve that does not wait has no signal to abort it: what it brings back after a stop
         // is handed back untouched rather than started.
@@ -259,10 +266,10 @@ class QueueWorker implements Worker, JobEnvironment {
    * Waits between polls, or after a failed reserve; a stop ends the wait at once. A zero pause
    * sets no timer: the default `sleepDurationMs` of 0 must not cost a timer turn per empty poll.
    */
-  async #pause(ms: number): Promise<void> {
+  async #pause(ms: number, time?: TimeSource): Promise<void> {
     if (ms <= 0) return;
     try {
-      await sleep(ms, this.#stopController.signal);
+      await sleep(ms, this.#stopController.signal, time);
     } catch (error) {
       // The stop's own abort is the expected way out; the loop sees the stop and ends.
       if (!this.#stopRequested()) throw error;
@@ -278,15 +285,24 @@ class QueueWorker implements Worker, JobEnvironment {
    * so the drain (and `close()`) cannot end while a job it reserved is still held.
    */
   #reserveAhead(): void {
-    const { queue, concurrency } = this.options;
-    while (!this.#stopRequested() && this.#active.size + this.#reservingAhead + 1 < concurrency) {
+    const { queue, concurrency, limiter } = this.options;
+    while (
+      !this.#stopRequested() &&
+      this.#active.size + this.#reservingAhead + 1 < concurrency &&
+      (limiter === undefined || limiter.tryTake())
+    ) {
       this.#reservingAhead++;
       queue.reserve({ timeoutMs: 0 }).then(
         (reservation) => {
-          if (reservation === null) this.#aheadDone();
-          else this.#startAhead(reservation);
+          if (reservation !== null) {
+            this.#startAhead(reservation);
+            return;
+          }
+          limiter?.refund();
+          this.#aheadDone();
         },
         (error: unknown) => {
+          limiter?.refund();
           // The loop's own reserve meets the same failure and deals with it (error delay, stop).
           if (!this.#stopRequested()) this.reportError("reserve", error);
           this.#aheadDone();
@@ -304,6 +320,7 @@ class QueueWorker implements Worker, JobEnvironment {
     // Running out of work waits for whatever is running, so a job found after all is run; any other
     // stop hands it straight back, untouched, before the drain may end.
     if (this.#stopRequested() && this.#stopReason !== "idle") {
+      this.options.limiter?.refund();
       void this.#handBack(reservation).then(() => {
         this.#aheadDone();
       });

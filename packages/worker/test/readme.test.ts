@@ -16,7 +16,7 @@ const expected: string[] = [
     "retried cat.png in 20 ms",
     "succeeded cat.png on attempt 3",
     '{"reserved":6,"succeeded":1,"retried":2,"buried":2,"expired":1,"errors":0,"inFlight":0}',
-    '{"ready":0,"delayed":0,"reserved":0,"buried":3}',
+    '{"ready":0,"delayed":0,"reserved":0,"buried":3,"paused":false}',
     "",
   ].join("\n"),
   "500 500 500 500 500\n100 200 400 800 1000\n1000 5000 60000 60000 60000\n1000 2000 4000 8000 16000\n",
@@ -24,7 +24,7 @@ const expected: string[] = [
   [
     "aborted: the worker stopped before the job finished",
     "released (shutdown: true), priority 7",
-    'closed {"ready":1,"delayed":0,"reserved":0,"buried":0}',
+    'closed {"ready":1,"delayed":0,"reserved":0,"buried":0,"paused":false}',
     "",
   ].join("\n"),
   "heartbeat.billing.worker start/30\nheartbeat.billing.worker beat/10\nheartbeat.billing.worker stop\n",
