@@ -12,7 +12,8 @@ export type FileQueueErrorCode =
   | "ERR_X_FILE_QUEUE_CORRUPT_JOB"
   | "ERR_X_FILE_QUEUE_FILE_SYSTEM"
   | "ERR_X_FILE_QUEUE_FOREIGN_DIRECTORY"
-  | "ERR_X_FILE_QUEUE_ID_LOCKED";
+  | "ERR_X_FILE_QUEUE_ID_LOCKED"
+  | "ERR_X_FILE_QUEUE_NOT_FOUND";
 
 /**
  * Base class of the errors only a file queue has. It is an `AdapterError` of `@x/message` with a
@@ -102,6 +103,21 @@ export class IdLockedError extends FileQueueError {
     );
     this.id = id;
     this.holderPid = holderPid;
+  }
+}
+
+/**
+ * The queue was opened with `create: false` and its directory does not exist, or holds no
+ * queue (no `queue-file.json` format marker). Nothing was created: every call of that queue
+ * rejects with this error until the queue exists.
+ */
+export class FileQueueNotFoundError extends FileQueueError {
+  /** The queue directory, as given in the options. */
+  readonly path: string;
+
+  constructor(path: string, what: string, options?: ErrorOptions) {
+    super("ERR_X_FILE_QUEUE_NOT_FOUND", `file queue: no queue at ${path}: ${what} (opened with create: false)`, options);
+    this.path = path;
   }
 }
 

@@ -2,12 +2,17 @@ import { readFile } from "node:fs/promises";
 import { sep } from "node:path";
 import type { Observable } from "@x/core";
 import {
+  type BulkOptions,
+  type BulkResult,
   createMessage,
+  type EnqueueResult,
   encode,
   InvalidArgumentError,
   isValidMessageId,
   type JobInfo,
+  type JobPage,
   JobTooBigError,
+  type ListOptions,
   type Message,
   type MessageInit,
   type QueueAdapter,
@@ -18,27 +23,34 @@ import {
   type ReserveOptions,
   withHeader,
 } from "@x/message";
+import { runBulk } from "./bulk.js";
 import { removeOrphanReasons } from "./cleanup.js";
+import { enqueueBatch } from "./enqueue-many.js";
 import { FileSystemError, isNotFound } from "./errors.js";
 import type { FileQueueEvents } from "./events.js";
 import { claim, remove, tempName, writeNewFile } from "./files.js";
 import { withIdLock } from "./id-lock.js";
+import { listJobs } from "./list.js";
 import { formatReserved, newToken, reasonFileOf } from "./names.js";
 import { type FileQueueOptions, resolveOptions } from "./options.js";
+import { PauseMarker } from "./pause.js";
 import { type Claim, FileReservation } from "./reservation.js";
 import { JobStore, type Located } from "./store.js";
 import { nextPollDelay } from "./waiting.js";
 
-/** The file queue keeps ids and bury reasons, and its delays are exact to the millisecond. */
+/**
+ * The file queue keeps ids and bury reasons, its delays are exact to the millisecond, and it has
+ * every operate capability.
+ */
 const FILE_QUEUE_CAPABILITIES: QueueCapabilities = Object.freeze({
   customIds: true,
   buryReason: true,
   delayResolutionMs: 1,
-  list: false,
-  enqueueMany: false,
-  bulk: false,
-  pause: false,
-  progress: false,
+  list: true,
+  enqueueMany: true,
+  bulk: true,
+  pause: true,
+  progress: true,
 });
 
 /**
@@ -47,6 +59,11 @@ const FILE_QUEUE_CAPABILITIES: QueueCapabilities = Object.freeze({
  */
 export interface FileQueue extends QueueAdapter, Observable<FileQueueEvents> {
   readonly name: "file";
+  list(options: ListOptions): Promise<JobPage>;
+  enqueueMany<P>(inits: readonly MessageInit<P>[]): Promise<EnqueueResult<P>[]>;
+  bulk(options: BulkOptions): Promise<BulkResult>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   /** The queue directory, as given in the options. */
   readonly dir: string;
   /** State, bury reason and lease end of one job, or `null` when there is no such job. */
@@ -80,6 +97,7 @@ function checkId(id: unknown): string {
 export function createFileQueue(options: FileQueueOptions): FileQueue {
   const resolved = resolveOptions(options);
   const store = new JobStore(resolved);
+  const pauseMarker = new PauseMarker(store.layout, store.clock, resolved.fsync);
   const held = new Set<FileReservation>();
   const inflight = new Set<Promise<unknown>>();
   let started: Promise<void> | undefined;
@@ -244,7 +262,8 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
         for (;;) {
           signal?.throwIfAborted();
           if (isClosed()) throw closedError();
-          const got = await claimNext();
+          const paused = pauseMarker.isPaused();
+          const got = paused ? undefined : await claimNext();
           if (got) {
             if (isClosed() || signal?.aborted) {
               await unclaim(got.claimed, got.readyName);
@@ -257,7 +276,8 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
           }
           const now = store.clock.monotonic();
           if (now >= deadline) return null;
-          pause = nextPollDelay(pause, resolved.pollIntervalMs, Math.min(deadline, store.nextEventAt()) - now);
+          // While paused, only the pause's end matters (a reap or a due job would change nothing).
+          pause = nextPollDelay(pause, resolved.pollIntervalMs, Math.min(deadline, paused ? Infinity : store.nextEventAt()) - now);
           await store.sleepers.sleep(pause, signal);
         }
       });
@@ -338,8 +358,34 @@ export function createFileQueue(options: FileQueueOptions): FileQueue {
           delayed: ready.length - due,
           reserved: reserved.length,
           buried: buried.jobs.length,
+          paused: pauseMarker.isPausedNow(),
           extra: { corrupt },
         };
+      });
+    },
+
+    list(listOptions: ListOptions): Promise<JobPage> {
+      return operation(() => listJobs(store, listOptions));
+    },
+
+    enqueueMany<P>(inits: readonly MessageInit<P>[]): Promise<EnqueueResult<P>[]> {
+      if (Array.isArray(inits) && inits.length === 0) return isClosed() ? Promise.reject(closedError()) : Promise.resolve([]);
+      return operation(() => enqueueBatch(store, inits));
+    },
+
+    bulk(bulkOptions: BulkOptions): Promise<BulkResult> {
+      return operation(() => runBulk(store, bulkOptions));
+    },
+
+    pause(): Promise<void> {
+      return operation(() => pauseMarker.pause());
+    },
+
+    resume(): Promise<void> {
+      return operation(async () => {
+        await pauseMarker.resume();
+        // Reserves of this process waiting out the pause take jobs at once.
+        store.sleepers.wakeAll();
       });
     },
 

@@ -39,3 +39,39 @@ export async function withIdLock<T>(
     await unlock(lock);
   }
 }
+
+/**
+ * Takes the id locks of a batch (see {@link withIdLock}), trying again after the same short waits
+ * for ids whose lock a live holder keeps. Resolves to the ids locked, and an `IdLockedError` for
+ * each id that stayed locked; the caller unlocks with {@link unlockIds}.
+ */
+export async function lockIds(
+  tmpDir: string,
+  ids: readonly string[],
+  time: TimeSource,
+): Promise<{ locked: string[]; busy: Map<string, IdLockedError> }> {
+  const locked: string[] = [];
+  const busy = new Map<string, IdLockedError>();
+  let pending = [...ids];
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    const still: string[] = [];
+    for (const id of pending) {
+      if (await tryLock(join(tmpDir, idLockName(id)), STALE_ID_LOCK_MS, tmpDir)) locked.push(id);
+      else still.push(id);
+    }
+    pending = still;
+    const wait = ID_LOCK_WAITS_MS[attempt];
+    if (pending.length === 0) break;
+    if (wait === undefined) {
+      for (const id of pending) busy.set(id, new IdLockedError(id, (await readLock(join(tmpDir, idLockName(id))))?.holder?.pid));
+      break;
+    }
+    await sleep(wait, undefined, time);
+  }
+  return { locked, busy };
+}
+
+/** Releases locks taken with {@link lockIds}. */
+export async function unlockIds(tmpDir: string, ids: readonly string[]): Promise<void> {
+  for (const id of ids) await unlock(join(tmpDir, idLockName(id)));
+}

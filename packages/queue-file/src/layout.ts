@@ -5,7 +5,7 @@
  */
 import { chmod, mkdir, readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { errnoCode, FileSystemError, ForeignDirectoryError, isNotFound } from "./errors.js";
+import { errnoCode, FileQueueNotFoundError, FileSystemError, ForeignDirectoryError, isNotFound } from "./errors.js";
 import { claim, syncDirectory, tempName, writeNewFile } from "./files.js";
 import { type ReadResult, readJobFile } from "./job-file.js";
 
@@ -17,9 +17,13 @@ export interface Layout {
   readonly buried: string;
   readonly tmp: string;
   readonly corrupt: string;
+  /** Progress records of reserved jobs (see `progress.ts`). */
+  readonly progress: string;
   readonly journal: string;
   readonly journalLock: string;
   readonly marker: string;
+  /** Present while the queue is paused (see `pause.ts`). */
+  readonly paused: string;
 }
 
 /** Written once into every queue directory, so a directory of another format is refused. */
@@ -36,16 +40,18 @@ export function layoutOf(root: string): Layout {
     buried: join(root, "buried"),
     tmp: join(root, "tmp"),
     corrupt: join(root, "corrupt"),
+    progress: join(root, "progress"),
     journal: join(root, "journal"),
     journalLock: join(root, "journal.lock"),
     marker: join(root, MARKER_FILE),
+    paused: join(root, "paused"),
   };
 }
 
 /** Every name the queue makes at the top of its directory. */
 function ownNames(layout: Layout): Set<string> {
-  const { ready, reserved, buried, tmp, corrupt, journal, journalLock, marker } = layout;
-  return new Set([ready, reserved, buried, tmp, corrupt, journal, journalLock, marker].map((path) => basename(path)));
+  const { ready, reserved, buried, tmp, corrupt, progress, journal, journalLock, marker, paused } = layout;
+  return new Set([ready, reserved, buried, tmp, corrupt, progress, journal, journalLock, marker, paused].map((path) => basename(path)));
 }
 
 /**
@@ -53,10 +59,14 @@ function ownNames(layout: Layout): Set<string> {
  * directory that holds no marker must hold nothing but the queue's own names (and dot-files):
  * `dir: "/"` or a home directory is refused, not filled with sub-directories and swept.
  * With `durable`, every directory and the marker this call creates are flushed to the disk.
+ * With `create: false` a missing directory or marker is refused with `FileQueueNotFoundError`
+ * before anything is created.
  */
-export async function prepareLayout(layout: Layout, durable: boolean): Promise<void> {
-  await makeDirectory(layout.root, durable);
+export async function prepareLayout(layout: Layout, durable: boolean, create = true): Promise<void> {
+  if (create) await makeDirectory(layout.root, durable);
+  else await requireDirectory(layout.root);
   const marker = await readMarker(layout);
+  if (marker === "missing" && !create) throw new FileQueueNotFoundError(layout.root, `it holds no ${MARKER_FILE}`);
   if (marker === "missing") {
     const ours = ownNames(layout);
     const names = await readdir(layout.root).catch((error: unknown) => {
@@ -74,8 +84,24 @@ export async function prepareLayout(layout: Layout, durable: boolean): Promise<v
       );
     }
   }
-  for (const dir of [layout.ready, layout.reserved, layout.buried, layout.tmp, layout.corrupt]) await makeDirectory(dir, durable);
+  for (const dir of [layout.ready, layout.reserved, layout.buried, layout.tmp, layout.corrupt, layout.progress]) {
+    await makeDirectory(dir, durable);
+  }
   if (marker === "missing") await writeMarker(layout, durable);
+}
+
+/** Fails with `FileQueueNotFoundError` unless `path` is an existing directory. */
+async function requireDirectory(path: string): Promise<void> {
+  let stats: Awaited<ReturnType<typeof stat>>;
+  try {
+    stats = await stat(path);
+  } catch (error) {
+    if (isNotFound(error) || errnoCode(error) === "ENOTDIR") {
+      throw new FileQueueNotFoundError(path, "the directory does not exist", { cause: error });
+    }
+    throw new FileSystemError("open the queue directory", path, error);
+  }
+  if (!stats.isDirectory()) throw new FileQueueNotFoundError(path, "it is not a directory");
 }
 
 /**

@@ -65,6 +65,14 @@ export interface FileQueueOptions {
    * @default true
    */
   readonly fsync?: boolean;
+  /**
+   * `false`: never create the queue. A directory that does not exist, or holds no queue (no
+   * `queue-file.json`), makes every call reject with `FileQueueNotFoundError`, and nothing is
+   * created on disk (for read-only tools such as `x-queue stats`, where a typo must not make a
+   * new empty queue). The factory itself never throws for it: nothing is touched until the first call.
+   * @default true
+   */
+  readonly create?: boolean;
   /** Longest wait between two looks while a blocking `reserve` finds nothing. @default 100 */
   readonly pollIntervalMs?: number;
   /** How often `reserved/` is listed to find leases other processes let run out. @default 1_000 */
@@ -99,6 +107,7 @@ export interface ResolvedOptions {
   readonly dir: string;
   readonly ttrMs: number;
   readonly fsync: boolean;
+  readonly create: boolean;
   readonly pollIntervalMs: number;
   readonly reapIntervalMs: number;
   readonly rescanIntervalMs: number;
@@ -112,6 +121,7 @@ const OPTION_KEYS: readonly (keyof FileQueueOptions)[] = [
   "dir",
   "ttrMs",
   "fsync",
+  "create",
   "pollIntervalMs",
   "reapIntervalMs",
   "rescanIntervalMs",
@@ -130,6 +140,8 @@ export function resolveOptions(options: FileQueueOptions): ResolvedOptions {
   if (dir.includes("\0")) throw new InvalidOptionError("dir", dir, "must not contain NUL bytes");
   if (options.fsync !== undefined && typeof options.fsync !== "boolean")
     throw new InvalidOptionError("fsync", options.fsync, "must be a boolean");
+  if (options.create !== undefined && typeof options.create !== "boolean")
+    throw new InvalidOptionError("create", options.create, "must be a boolean");
   const time: FileQueueTimeSource = timeSourceOption(options.time);
   const { fromFileTime } = time as { fromFileTime?: unknown };
   if (fromFileTime !== undefined && typeof fromFileTime !== "function") {
@@ -139,6 +151,7 @@ export function resolveOptions(options: FileQueueOptions): ResolvedOptions {
     dir,
     ttrMs: durationMsOption("ttrMs", options.ttrMs, DEFAULT_TTR_MS, { min: 1, max: MAX_TTR_MS }),
     fsync: options.fsync ?? true,
+    create: options.create ?? true,
     pollIntervalMs: durationMsOption("pollIntervalMs", options.pollIntervalMs, DEFAULT_POLL_INTERVAL_MS, { min: 1, max: MAX_TIMER_MS }),
     reapIntervalMs: durationMsOption("reapIntervalMs", options.reapIntervalMs, DEFAULT_REAP_INTERVAL_MS, { min: 1, max: MAX_TIMER_MS }),
     rescanIntervalMs: durationMsOption("rescanIntervalMs", options.rescanIntervalMs, DEFAULT_RESCAN_INTERVAL_MS, { max: MAX_TIMER_MS }),

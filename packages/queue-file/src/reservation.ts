@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import {
   InvalidArgumentError,
+  type JsonValue,
   LeaseLostError,
   type Message,
   normalizePriority,
@@ -10,6 +11,7 @@ import {
 } from "@x/message";
 import { claim, remove, tempName, writeNewFile } from "./files.js";
 import { formatBuried, formatReserved, newToken, reasonFileOf } from "./names.js";
+import { encodeProgress, removeProgress, writeProgress } from "./progress.js";
 import { Mutex } from "./serial.js";
 import type { JobStore } from "./store.js";
 
@@ -42,6 +44,8 @@ export class FileReservation implements Reservation {
   readonly #mutex = new Mutex();
   #claim: Claim;
   #settled = false;
+  /** Whether a progress record of this hand-out may exist (it is removed when the hand-out ends). */
+  #reported = false;
 
   constructor(store: JobStore, claimed: Claim, message: Message, isClosed: () => boolean, onSettled: (r: FileReservation) => void) {
     this.#store = store;
@@ -105,27 +109,54 @@ export class FileReservation implements Reservation {
   }
 
   touch(): Promise<void> {
-    return this.#run("touch", async (held) => {
-      const store = this.#store;
-      const leaseEndsAt = store.clock.wall() + this.leaseMs;
-      const endsAt = store.clock.monotonic() + this.leaseMs;
-      const name = formatReserved({ ...held, leaseEndsAt, token: newToken() });
-      store.forgetLease(held.name);
-      if (!(await claim(store.path("reserved", held.name), store.path("reserved", name)))) {
-        this.#settled = true;
-        this.#onSettled(this);
-        throw this.#lost("touch");
-      }
-      this.#claim = { ...held, name, leaseEndsAt };
-      store.noteLease(name, endsAt);
+    return this.#run("touch", (held) => this.#renew(held, "touch"));
+  }
+
+  /**
+   * Renews the lease as `touch()` does, then stores `value` where `list({ state: "reserved" })`
+   * reads it, with this process as the holder (`host:pid`).
+   */
+  progress(value: JsonValue): Promise<void> {
+    let record: string;
+    try {
+      record = encodeProgress(value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#run("report progress", async (held) => {
+      await this.#renew(held, "report progress");
+      this.#reported = true;
+      await writeProgress(this.#store.layout, held, record);
     });
+  }
+
+  /** Renames the lease file to a new lease end: the lease is renewed, or found lost. */
+  async #renew(held: Claim, action: string): Promise<void> {
+    const store = this.#store;
+    const leaseEndsAt = store.clock.wall() + this.leaseMs;
+    const endsAt = store.clock.monotonic() + this.leaseMs;
+    const name = formatReserved({ ...held, leaseEndsAt, token: newToken() });
+    store.forgetLease(held.name);
+    if (!(await claim(store.path("reserved", held.name), store.path("reserved", name)))) {
+      await this.#ended();
+      throw this.#lost(action);
+    }
+    this.#claim = { ...held, name, leaseEndsAt };
+    store.noteLease(name, endsAt);
+  }
+
+  /** The hand-out is over (settled here, or lost): forgets it, and its progress record. */
+  async #ended(): Promise<void> {
+    this.#settled = true;
+    this.#onSettled(this);
+    if (this.#reported) await removeProgress(this.#store.layout, this.#claim);
   }
 
   /** Called by `close()`: gives the job back to the queue (the hand-out counts as an attempt). */
   returnToQueue(): Promise<boolean> {
     return this.#mutex.run(async () => {
       if (this.#settled) return false;
-      this.#settled = true;
+      await this.#ended();
       const store = this.#store;
       store.forgetLease(this.#claim.name);
       const readyName = store.readyName(this.#claim);
@@ -140,8 +171,7 @@ export class FileReservation implements Reservation {
     return this.#run(action, async (held) => {
       this.#store.forgetLease(held.name);
       const kept = await task(held);
-      this.#settled = true;
-      this.#onSettled(this);
+      await this.#ended();
       if (!kept) throw this.#lost(action);
     });
   }

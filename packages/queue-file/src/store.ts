@@ -28,6 +28,7 @@ import {
   type ReservedName,
 } from "./names.js";
 import { MAX_TTR_MS, type ResolvedOptions } from "./options.js";
+import { removeProgress } from "./progress.js";
 import { dueAtOf, type LearnTime, type ReadyEntry, ReadyIndex } from "./ready-index.js";
 import { coalescing } from "./serial.js";
 import { Sleepers } from "./waiting.js";
@@ -96,7 +97,7 @@ export class JobStore {
 
   /** Creates or checks the directory and removes what dead processes left in `tmp/`. */
   async start(): Promise<void> {
-    await prepareLayout(this.layout, this.options.fsync);
+    await prepareLayout(this.layout, this.options.fsync, this.options.create);
     await cleanTemp(this.layout, this.report);
   }
 
@@ -158,8 +159,10 @@ export class JobStore {
 
   /** Whether the queue directory still has its marker and every state directory. */
   layoutIntact(): boolean {
-    const { root, marker, ready, reserved, buried, tmp, corrupt } = this.layout;
-    return [root, marker, ready, reserved, buried, tmp, corrupt].every((path) => statSync(path, { throwIfNoEntry: false }) !== undefined);
+    const { root, marker, ready, reserved, buried, tmp, corrupt, progress } = this.layout;
+    return [root, marker, ready, reserved, buried, tmp, corrupt, progress].every(
+      (path) => statSync(path, { throwIfNoEntry: false }) !== undefined,
+    );
   }
 
   /** The clocks now, for learning names (see {@link dueAtOf}). */
@@ -358,6 +361,12 @@ export class JobStore {
     return undefined;
   }
 
+  /** The ids of every job in the queue, whatever its state: one listing of each directory. */
+  async liveIds(): Promise<Set<string>> {
+    const [ready, reserved, buried] = await Promise.all([this.listReady(), this.listReserved(), this.listBuried()]);
+    return new Set([...ready, ...reserved, ...buried.jobs].map((entry) => entry.id));
+  }
+
   /** How many files were moved aside to `corrupt/`. */
   async countCorrupt(): Promise<number> {
     const names = await readdir(this.layout.corrupt).catch((error: unknown) => {
@@ -448,6 +457,7 @@ export class JobStore {
       this.#own.delete(entry.name);
       if (await claim(this.path("reserved", entry.name), this.path("ready", readyName))) {
         requeued.push(readyName);
+        await removeProgress(this.layout, entry);
         this.report("requeued", { id: entry.id, deliveries: entry.deliveries, leaseEndedAt: entry.leaseEndsAt });
       }
     }

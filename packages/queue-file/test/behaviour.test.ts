@@ -19,6 +19,7 @@ describe("options", () => {
     ["ttrMs", { ttrMs: Number.NaN }],
     ["ttrMs", { ttrMs: 2 ** 31 }],
     ["fsync", { fsync: "yes" as unknown as boolean }],
+    ["create", { create: "no" as unknown as boolean }],
     ["pollIntervalMs", { pollIntervalMs: -1 }],
     ["reapIntervalMs", { reapIntervalMs: Infinity }],
     ["rescanIntervalMs", { rescanIntervalMs: -5 }],
@@ -39,7 +40,7 @@ describe("options", () => {
     for (const key of ["ttr", "onEvent", "clock"]) {
       const options = { dir: "/tmp/never-created", [key]: 1 } as unknown as FileQueueOptions;
       expect(() => createFileQueue(options)).toThrow(InvalidOptionError);
-      expect(() => createFileQueue(options)).toThrow(/valid options: dir, fsync, journalCompactBytes, logger, maxJobBytes/);
+      expect(() => createFileQueue(options)).toThrow(/valid options: create, dir, fsync, journalCompactBytes, logger, maxJobBytes/);
     }
   });
 

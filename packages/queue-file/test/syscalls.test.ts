@@ -107,10 +107,32 @@ describe("enqueue", () => {
       "fsynced .",
       "fsynced .",
       "fsynced .",
+      "fsynced .",
       "fsynced tmp/x",
       "fsynced .",
     ]);
     expect(logOf(dir)).toContain("renamed tmp/x -> queue-file.json");
+    await queue.close();
+  });
+});
+
+describe("enqueueMany", () => {
+  it("flushes every job before its rename, then ready/ once, before it resolves", async () => {
+    const dir = tempDir();
+    const queue = createFileQueue({ dir });
+    await queue.stats();
+    calls.log.length = 0;
+    const results = await queue.enqueueMany(Array.from({ length: 50 }, (_, n) => ({ payload: n })));
+    calls.log.push("enqueueMany resolved");
+    expect(results.every((result) => result.ok)).toBe(true);
+    const log = calls.log.map((line) => line.replaceAll(`${dir}/`, ""));
+    const renames = log.flatMap((line, at) => (line.startsWith("renamed tmp/") ? [{ at, temp: line.split(" ")[1] ?? "" }] : []));
+    expect(renames).toHaveLength(50);
+    for (const { at, temp } of renames) expect(log.indexOf(`fsynced ${temp}`)).toBeLessThan(at);
+    // One flush of ready/ for the whole batch, after the last rename, before the call resolves.
+    expect(log.filter((line) => line === "fsync ready")).toEqual(["fsync ready"]);
+    expect(log.indexOf("fsynced ready")).toBeGreaterThan(Math.max(...renames.map(({ at }) => at)));
+    expect(log.indexOf("fsynced ready")).toBeLessThan(log.indexOf("enqueueMany resolved"));
     await queue.close();
   });
 });
