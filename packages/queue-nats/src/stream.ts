@@ -1,0 +1,221 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  type PubAck,
+  RetentionPolicy,
+  StorageType,
+  type StoredMsg,
+} from "@nats-io/jetstream";
+import { type Msg, type MsgHdrs, type NatsConnection, nanos } from "@nats-io/transport-node";
+import { mapNatsError } from "./errors.js";
+import type { ResolvedOptions } from "./options.js";
+import { QueueSubjects } from "./subjects.js";
+
+/** How long a pull waits at most when a band's jobs are all held (JetStream answers at once when it has none at all). */
+const PULL_EXPIRES_MS = 50;
+
+/** What one stream-info call tells about the queue: message counts per subject. */
+export type Overview = ReadonlyMap<string, number>;
+
+/** A message pulled from a band consumer. */
+export interface Pulled {
+  readonly msg: Msg;
+  readonly ackSubject: string;
+}
+
+/**
+ * The JetStream calls of one queue: its stream, its band consumers, pulls, publishes and walks.
+ * Every failure comes out as one of the toolkit's errors (see `mapNatsError`).
+ */
+export class QueueStream {
+  readonly subjects: QueueSubjects;
+  readonly #nc: NatsConnection;
+  readonly #jsm: JetStreamManager;
+  readonly #js: JetStreamClient;
+  readonly #options: ResolvedOptions;
+  readonly #consumers = new Map<number, Promise<void>>();
+
+  private constructor(nc: NatsConnection, jsm: JetStreamManager, options: ResolvedOptions) {
+    this.#nc = nc;
+    this.#jsm = jsm;
+    this.#js = jetstream(nc, { timeout: options.requestTimeoutMs });
+    this.#options = options;
+    this.subjects = new QueueSubjects(options.queue);
+  }
+
+  /** Opens the queue's stream, creating it when it does not exist yet. */
+  static async open(nc: NatsConnection, options: ResolvedOptions): Promise<QueueStream> {
+    const jsm = await guard("connect", jetstreamManager(nc, { timeout: options.requestTimeoutMs }));
+    const stream = new QueueStream(nc, jsm, options);
+    await stream.#ensureStream();
+    return stream;
+  }
+
+  async #ensureStream(): Promise<void> {
+    const { stream, all } = this.subjects;
+    try {
+      await this.#jsm.streams.info(stream);
+      return;
+    } catch (error) {
+      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound))
+        throw mapNatsError("stream info", error);
+    }
+    await guard(
+      "stream create",
+      this.#jsm.streams.add({
+        name: stream,
+        subjects: [all],
+        retention: RetentionPolicy.Workqueue,
+        storage: StorageType.File,
+        num_replicas: this.#options.replicas,
+        duplicate_window: nanos(this.#options.duplicateWindowMs),
+        allow_direct: true,
+      }),
+    );
+  }
+
+  /** Creates (or adjusts the lease of) the durable consumer of one band, once per adapter. */
+  ensureConsumer(band: number): Promise<void> {
+    let ready = this.#consumers.get(band);
+    if (ready === undefined) {
+      ready = this.#createConsumer(band);
+      this.#consumers.set(band, ready);
+      ready.catch(() => this.#consumers.delete(band));
+    }
+    return ready;
+  }
+
+  async #createConsumer(band: number): Promise<void> {
+    const name = this.subjects.consumer(band);
+    const ackWait = nanos(this.#options.leaseMs);
+    try {
+      const info = await this.#jsm.consumers.info(this.subjects.stream, name);
+      if (info.config.ack_wait !== ackWait) {
+        await guard("consumer update", this.#jsm.consumers.update(this.subjects.stream, name, { ack_wait: ackWait }));
+      }
+      return;
+    } catch (error) {
+      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound))
+        throw mapNatsError("consumer info", error);
+    }
+    await guard(
+      "consumer create",
+      this.#jsm.consumers.add(this.subjects.stream, {
+        durable_name: name,
+        filter_subject: this.subjects.ready(band),
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: ackWait,
+        max_ack_pending: -1,
+        max_deliver: -1,
+      }),
+    );
+  }
+
+  /** Message counts per subject of the queue: which bands, delays and burials hold jobs. */
+  async overview(): Promise<Overview> {
+    const info = await guard("stream info", this.#jsm.streams.info(this.subjects.stream, { subjects_filter: this.subjects.overview }));
+    return new Map(Object.entries(info.state.subjects ?? {}));
+  }
+
+  /** Jobs handed out and not yet acknowledged by one band, and the highest stream sequence it handed out. */
+  async consumerState(band: number): Promise<{ readonly ackPending: number; readonly deliveredUpTo: number } | undefined> {
+    try {
+      const info = await this.#jsm.consumers.info(this.subjects.stream, this.subjects.consumer(band));
+      return { ackPending: info.num_ack_pending, deliveredUpTo: info.delivered.stream_seq };
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound) return undefined;
+      throw mapNatsError("consumer info", error);
+    }
+  }
+
+  /** The next job of a band, or `undefined` at once when it has none ready. */
+  async pull(band: number): Promise<Pulled | undefined> {
+    await this.ensureConsumer(band);
+    const subject = `$JS.API.CONSUMER.MSG.NEXT.${this.subjects.stream}.${this.subjects.consumer(band)}`;
+    // `expires` too: nats-server 2.9 can leave a bare no_wait request unanswered while other
+    // pulls race it for the same message. noMux: the pulled message arrives with its own
+    // subject, which the shared reply inbox cannot route.
+    const request = JSON.stringify({ batch: 1, no_wait: true, expires: nanos(PULL_EXPIRES_MS) });
+    const msg = await guard("pull", this.#nc.request(subject, request, { timeout: this.#options.requestTimeoutMs, noMux: true }));
+    const status = msg.headers?.code ?? 0;
+    if (status >= 400 || msg.reply === undefined || msg.reply === "") return undefined;
+    return { msg, ackSubject: msg.reply };
+  }
+
+  /** Sends an acknowledgement to JetStream and waits for its confirmation. */
+  async acknowledge(ackSubject: string, body: string): Promise<void> {
+    await guard("ack", this.#nc.request(ackSubject, body, { timeout: this.#options.requestTimeoutMs }));
+  }
+
+  /** Stores a message (confirmed by JetStream); `msgID` makes JetStream refuse a repeat within its window. */
+  publish(subject: string, data: Uint8Array, headers?: MsgHdrs, msgID?: string): Promise<PubAck> {
+    return guard(
+      "publish",
+      this.#js.publish(subject, data, { ...(headers === undefined ? {} : { headers }), ...(msgID === undefined ? {} : { msgID }) }),
+    );
+  }
+
+  /** The stored message at a stream sequence, or `null`. Read from the stream's leader. */
+  async get(sequence: number): Promise<StoredMsg | null> {
+    try {
+      return await this.#jsm.streams.getMessage(this.subjects.stream, { seq: sequence });
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return null;
+      throw mapNatsError("get", error);
+    }
+  }
+
+  /** The last message of a subject, or `null`. */
+  async last(subject: string): Promise<StoredMsg | null> {
+    try {
+      return await this.#jsm.streams.getMessage(this.subjects.stream, { last_by_subj: subject });
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return null;
+      throw mapNatsError("get", error);
+    }
+  }
+
+  /** The first message at or after `sequence` on `subject` (wildcards allowed), or `null`. */
+  async next(subject: string, sequence: number): Promise<StoredMsg | null> {
+    try {
+      return await this.#jsm.direct.getMessage(this.subjects.stream, { seq: Math.max(1, sequence), next_by_subj: subject });
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return null;
+      throw mapNatsError("get", error);
+    }
+  }
+
+  /** Removes the message at a stream sequence; `false` when it was already gone. */
+  async remove(sequence: number): Promise<boolean> {
+    try {
+      return await this.#jsm.streams.deleteMessage(this.subjects.stream, sequence, false);
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return false;
+      // 10057 is "no message found" for deletes on some servers; anything else is a failure.
+      if (error instanceof JetStreamApiError && error.code === 10057) return false;
+      throw mapNatsError("delete", error);
+    }
+  }
+
+  /** Removes every message of a subject; resolves to how many went. */
+  async purge(subject: string): Promise<number> {
+    const response = await guard("purge", this.#jsm.streams.purge(this.subjects.stream, { filter: subject }));
+    return response.purged;
+  }
+}
+
+/** Awaits a NATS call, mapping its failure onto the toolkit's errors. */
+export async function guard<T>(operation: string, call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    throw mapNatsError(operation, error);
+  }
+}
