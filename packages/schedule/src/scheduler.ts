@@ -84,11 +84,22 @@ async function runSchedule(run: RunContext, schedule: CompiledSchedule): Promise
   const { time, graceMs } = run.options;
   const { name } = schedule;
   let last: number | undefined;
+  let due: { readonly after: number; readonly at: number | null } | undefined;
   while (!run.signal.aborted) {
     try {
       // Where the journal is shared, another process's claims count as handled here too.
       const shared = await run.journal.last(name);
       last = Math.max(last ?? shared ?? run.startedAt, shared ?? Number.NEGATIVE_INFINITY);
+      // Most wakes only re-read the wall clock (see WALL_CHECK_MS): the next tick is computed
+      // once per `last`, since a time-zone-aware cron calculation is the expensive part.
+      if (due?.after !== last) due = { after: last, at: schedule.ticks.next(last) };
+      // A cron expression with no future time (a past year) has nothing left to do.
+      if (due.at === null) return;
+      const idleMs = due.at - time.wallNow();
+      if (idleMs > 0) {
+        await sleep(Math.min(idleMs, WALL_CHECK_MS), run.signal, time);
+        continue;
+      }
       const plan = planTicks(schedule.ticks, last, time.wallNow(), graceMs, schedule.missed, schedule.maxCatchUp);
       if (plan.skipped !== null) {
         run.options.logger.warn(
@@ -98,37 +109,32 @@ async function runSchedule(run: RunContext, schedule: CompiledSchedule): Promise
         run.emitter.emit("skipped", { name, at: new Date(plan.skipped.latest), reason: "missed", count: plan.skipped.count });
       }
       for (const at of plan.catchUp) {
-        if (run.signal.aborted) return;
+        if (stopped(run)) return;
         await fire(run, schedule, at, true);
         last = at;
       }
       last = Math.max(last, plan.lateBound);
-      let fellBehind = false;
       for (const at of plan.onTime) {
-        if (run.signal.aborted) return;
+        if (stopped(run)) return;
         // Enqueuing the previous ticks took time: a tick that is now late is left to the next
         // plan, which treats it as missed, so "on time" always means within graceMs.
-        if (time.wallNow() - at >= graceMs) {
-          fellBehind = true;
-          break;
-        }
+        if (time.wallNow() - at >= graceMs) break;
         await fire(run, schedule, at, false);
         last = at;
       }
-      if (fellBehind) continue;
-      const next = schedule.ticks.next(last);
-      // A cron expression with no future time (a past year) has nothing left to do.
-      if (next === null) return;
-      const wait = Math.min(next - time.wallNow(), WALL_CHECK_MS);
-      if (wait > 0) await sleep(wait, run.signal, time);
     } catch (error) {
-      if (run.signal.aborted) return;
+      if (stopped(run)) return;
       // Reading or writing stateDir failed: report, then try again rather than spin.
       run.options.logger.error({ schedule: name, error }, "schedule failed");
       run.emitter.emit("error", { name, at: undefined, error });
       await sleep(graceMs, run.signal, time).catch(() => undefined);
     }
   }
+}
+
+/** Read through a call, so that TypeScript does not narrow it across `await`s. */
+function stopped(run: RunContext): boolean {
+  return run.signal.aborted;
 }
 
 async function fire(run: RunContext, schedule: CompiledSchedule, at: number, late: boolean): Promise<void> {

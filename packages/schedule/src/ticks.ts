@@ -1,4 +1,4 @@
-import { Cron } from "croner";
+import type { Cron } from "croner";
 
 /** The times (epoch ms) a schedule fires at, as a pure function of the calendar. */
 export interface TickSource {
