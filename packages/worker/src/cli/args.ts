@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { MAX_TIMER_MS } from "@x/core";
+import { isValidMessageId, type JobState, MESSAGE_ID_PATTERN } from "@x/message";
 import { QueueCliUsageError } from "../errors.js";
 
 /** The option definitions `node:util`'s `parseArgs` takes. */
@@ -15,18 +16,48 @@ export interface ParsedArgs {
 export const COMMON_OPTIONS = {
   queue: { type: "string" },
   help: { type: "boolean", short: "h" },
+  json: { type: "boolean" },
 } as const satisfies OptionSpecs;
+
+/** A value that parseArgs would take for an option of its own: `-1`, `-0.5`, `-.5`. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/**
+ * `--priority -1` as `--priority=-1`: parseArgs refuses a value starting with a dash as
+ * "ambiguous", yet a negative number can only be a value (no option of ours looks like one).
+ */
+export function joinNegativeValues(args: readonly string[], options: OptionSpecs): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    const next = args[i + 1];
+    if (arg === "--") {
+      joined.push(...args.slice(i));
+      break;
+    }
+    const name = arg.startsWith("--") && !arg.includes("=") ? arg.slice(2) : undefined;
+    const spec = name === undefined || !Object.hasOwn(options, name) ? undefined : options[name];
+    if (spec?.type === "string" && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
 
 /** Parses `args` strictly; an unknown option or a missing value is a {@link QueueCliUsageError}. */
 export function parseCommandArgs(command: string, args: readonly string[], options: OptionSpecs): ParsedArgs {
+  const all: OptionSpecs = { ...COMMON_OPTIONS, ...options };
   try {
     const { values, positionals } = parseArgs({
-      args: [...args],
-      options: { ...COMMON_OPTIONS, ...options },
+      args: joinNegativeValues(args, all),
+      options: all,
       allowPositionals: true,
       strict: true,
     });
-    return { values: values, positionals };
+    return { values: values as ParsedArgs["values"], positionals };
   } catch (error) {
     const text = error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, "") : String(error);
     throw new QueueCliUsageError(`${command}: ${text}`, { cause: error });
@@ -90,4 +121,27 @@ export function positionals(parsed: ParsedArgs, command: string, names: readonly
     );
   }
   return [...parsed.positionals];
+}
+
+/** A job id as the command line gives it; one that no queue could hold is a usage error, not a lookup. */
+export function jobIdArg(command: string, id: string): string {
+  if (!isValidMessageId(id)) {
+    throw new QueueCliUsageError(`${command}: ${JSON.stringify(id)} is not a job id (ids match ${String(MESSAGE_ID_PATTERN)})`);
+  }
+  return id;
+}
+
+const STATES: readonly JobState[] = ["ready", "delayed", "reserved", "buried"];
+
+/** `--state`, one of `allowed`, or `undefined` when absent. */
+export function stateArg(parsed: ParsedArgs, command: string, allowed: readonly JobState[] = STATES): JobState | undefined {
+  const text = stringArg(parsed, "state");
+  if (text === undefined) return undefined;
+  const state = allowed.find((s) => s === text);
+  if (state === undefined) {
+    throw new QueueCliUsageError(
+      `${command}: --state must be ${allowed.join(", ").replace(/, ([^,]*)$/, " or $1")}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return state;
 }

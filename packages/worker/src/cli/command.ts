@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { createMessage, encodeToString, type Message, type QueueAdapter, toMessageInit } from "@x/message";
 import { describeError } from "../describe-error.js";
 import type { OptionSpecs, ParsedArgs } from "./args.js";
@@ -7,6 +8,8 @@ import type { ProgressStream } from "./progress.js";
 export interface CliIo {
   readonly stdout: ProgressStream;
   readonly stderr: ProgressStream;
+  /** What `put --from -` reads. */
+  readonly stdin?: Readable;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** `import.meta.url` of the CLI entry point: adapters are also looked up next to it. */
@@ -23,6 +26,13 @@ export interface Command {
   /** One line for the help text. */
   readonly summary: string;
   readonly options: OptionSpecs;
+  /**
+   * Reads the queue without changing it (`stats`, `list`, `peek`): a queue that does not exist is
+   * reported (exit 1) instead of being created.
+   */
+  readonly readOnly?: boolean;
+  /** Rewrites the arguments before they are parsed (an old spelling that parseArgs cannot express). */
+  rewriteArgs?(args: readonly string[]): string[];
   /** Checks the arguments before the queue is opened (usage errors never touch the queue). */
   prepare(parsed: ParsedArgs, io: CliIo): QueueTask;
 }

@@ -15,6 +15,7 @@ const flushed = (stream: NodeJS.WriteStream): Promise<void> =>
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
   cwd: process.cwd(),
   env: process.env,
   cliUrl: import.meta.url,
