@@ -149,21 +149,25 @@ export class InvalidAddressError extends ProbeError {
 /**
  * `unix:PATH` names a unix **datagram** socket, as in DumbProbe and seismometer's unix input, and
  * Node cannot send unix datagrams (`dgram` has only udp4 and udp6, `net` only stream sockets)
- * without a native addon. Thrown when the output is built, before any check runs, so no message
- * is lost to a socket of the wrong kind (`EPROTOTYPE`).
+ * without a native addon: the output relays them through a `python3` child. Thrown when the
+ * output is built, before any check runs, when that interpreter cannot be found, so no message is
+ * lost to a relay that cannot start (or to `EPROTOTYPE`).
  */
 export class UnixDatagramUnsupportedError extends InvalidAddressError {
   /** The socket path. */
   readonly path: string;
+  /** The relay interpreter that was looked for (`python3`). */
+  readonly relayCommand: string;
 
-  constructor(path: string, options?: ErrorOptions) {
+  constructor(path: string, relayCommand = "python3", options?: ErrorOptions) {
     super(
       `unix:${path}`,
-      `a unix datagram socket (seismometer's unix input), which Node cannot send to; use unix-stream:${path} for a stream socket, udp:HOST:PORT, or pipe stdout through a datagram relay (see the README)`,
+      `a unix datagram socket (seismometer's unix input), which Node cannot send to by itself: x-probe relays the datagrams through ${relayCommand}, which was not found; install python3 (or use unix-stream:${path} for a stream socket, or udp:HOST:PORT)`,
       options,
       "ERR_X_PROBE_UNIX_DATAGRAM",
     );
     this.path = path;
+    this.relayCommand = relayCommand;
   }
 }
 

@@ -83,6 +83,13 @@ export type { FileOutput, FileOutputOptions, StdoutOutputOptions, StreamOutputEv
 export { DEFAULT_FILE_MODE, DEFAULT_STREAM_BUFFER_BYTES, fileOutput, stdoutOutput, streamOutput } from "./outputs/stream.js";
 export type { UdpOutputOptions } from "./outputs/udp.js";
 export { udpOutput } from "./outputs/udp.js";
+export type { UnixDatagramOutput, UnixDatagramOutputEvents, UnixDatagramOutputOptions } from "./outputs/unix-datagram.js";
+export {
+  DEFAULT_DATAGRAM_PENDING_BYTES,
+  DEFAULT_DATAGRAM_SEND_TIMEOUT_MS,
+  DEFAULT_RELAY_RESTART_DELAY_MS,
+  unixDatagramOutput,
+} from "./outputs/unix-datagram.js";
 export type { RunProbeOptions } from "./probe.js";
 export { DEFAULT_RUNNER_RETRY_MS, runProbe } from "./probe.js";
 export type { ChecksEvents, HandleClosed, HandleInfo, HandleProblem, MessageRejection, MessagesDropped } from "./scheduling/events.js";

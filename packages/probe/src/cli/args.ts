@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { ProbeUsageError, UnixDatagramUnsupportedError } from "../errors.js";
+import { DEFAULT_RELAY_COMMAND, findExecutable } from "../outputs/datagram-relay.js";
 import { type Destination, parseDestination } from "../outputs/destination.js";
 
 /** Log levels of the CLI, most verbose first. */
@@ -46,9 +47,9 @@ Options:
                          object with runNext()
   --once                 run each check once, in list order, then exit (for cron)
   --destination ADDR     stdout (default), tcp:HOST:PORT, udp:HOST:PORT,
-  --dest ADDR            unix-stream:PATH or file:PATH; IPv6 hosts in brackets:
-                         tcp:[::1]:5000 (unix:PATH, a datagram socket, is refused:
-                         Node cannot send unix datagrams)
+  --dest ADDR            unix:PATH (a datagram socket, sent through python3),
+                         unix-stream:PATH or file:PATH; IPv6 hosts in brackets:
+                         tcp:[::1]:5000
   --log-level LEVEL      debug, info, warning (default) or error; logs go to stderr
   --logging FILE         append the logs to FILE (created 0600) instead of stderr
   --log-file FILE        the same
@@ -88,9 +89,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   } catch (error) {
     throw new ProbeUsageError(`invalid --destination: ${(error as Error).message}`, { cause: error });
   }
-  if (destination.kind === "unix") {
-    // Refused before any check runs, so nothing is lost to EPROTOTYPE.
-    const error = new UnixDatagramUnsupportedError(destination.path);
+  if (destination.kind === "unix" && findExecutable(DEFAULT_RELAY_COMMAND, process.env.PATH) === undefined) {
+    // Refused before any check runs, so nothing is lost to a relay that cannot start.
+    const error = new UnixDatagramUnsupportedError(destination.path, DEFAULT_RELAY_COMMAND);
     throw new ProbeUsageError(`invalid --destination: ${error.message}`, { cause: error });
   }
   if (values.logging !== undefined && values["log-file"] !== undefined && values.logging !== values["log-file"])

@@ -27,9 +27,15 @@ describe("parseDestination", () => {
     expect(() => parseDestination(address)).toThrow(problem);
   });
 
-  it("createOutput refuses unix:PATH (DumbProbe's datagram socket) with a typed error before sending anything", () => {
-    expect(() => createOutput("unix:/run/seismometer.sock")).toThrow(UnixDatagramUnsupportedError);
-    expect(() => createOutput("unix:/run/seismometer.sock")).toThrow(/datagram.*unix-stream:\/run\/seismometer\.sock/);
+  it("createOutput builds unix:PATH (DumbProbe's datagram socket) on the python3 relay, and refuses it with a typed error before sending anything when the relay cannot run", async () => {
+    const output = createOutput("unix:/run/seismometer.sock");
+    expect(output.name).toBe("unix:/run/seismometer.sock");
+    await output.close();
+    const missing = { relayCommand: "/nonexistent/python3" };
+    expect(() => createOutput("unix:/run/seismometer.sock", missing)).toThrow(UnixDatagramUnsupportedError);
+    expect(() => createOutput("unix:/run/seismometer.sock", missing)).toThrow(
+      /datagram.*\/nonexistent\/python3, which was not found; install python3.*unix-stream:\/run\/seismometer\.sock/,
+    );
   });
 
   it("createOutput builds the output named after the destination", async () => {

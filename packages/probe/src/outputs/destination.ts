@@ -1,10 +1,11 @@
 import { checkOptionKeys } from "@x/core";
-import { InvalidAddressError, UnixDatagramUnsupportedError } from "../errors.js";
-import { OUTPUT_OPTION_KEYS } from "./base-output.js";
+import { InvalidAddressError } from "../errors.js";
+import { OUTPUT_OPTION_KEYS, type OutputOptions } from "./base-output.js";
 import { CONNECTION_OPTION_KEYS, type ConnectionOutputOptions, tcpOutput, unixOutput } from "./connection.js";
 import type { Output } from "./output.js";
 import { type FileOutputOptions, fileOutput, STREAM_OPTION_KEYS, type StdoutOutputOptions, stdoutOutput } from "./stream.js";
 import { udpOutput } from "./udp.js";
+import { UNIX_DATAGRAM_OPTION_KEYS, type UnixDatagramOutputOptions, unixDatagramOutput } from "./unix-datagram.js";
 
 /** A parsed `--destination`. */
 export type Destination =
@@ -27,8 +28,7 @@ function hostPort(address: string, rest: string): { host: string; port: number }
 
 /**
  * Parses a destination: `stdout`, `tcp:HOST:PORT`, `udp:HOST:PORT` (IPv6 as `[::1]`),
- * `unix-stream:PATH`, `unix:PATH` (a datagram socket, which {@link createOutput} refuses) or
- * `file:PATH`.
+ * `unix-stream:PATH`, `unix:PATH` (a datagram socket: seismometer's unix input) or `file:PATH`.
  */
 export function parseDestination(address: string): Destination {
   if (address === "stdout") return { kind: "stdout" };
@@ -45,22 +45,26 @@ export function parseDestination(address: string): Destination {
       if (rest === "") throw new InvalidAddressError(address, "expected a path");
       return { kind: scheme, path: rest };
     default:
-      throw new InvalidAddressError(address, "expected stdout, tcp:HOST:PORT, udp:HOST:PORT, unix-stream:PATH or file:PATH");
+      throw new InvalidAddressError(address, "expected stdout, tcp:HOST:PORT, udp:HOST:PORT, unix:PATH, unix-stream:PATH or file:PATH");
   }
 }
 
 /**
  * Options for {@link createOutput}: those of every output (`logger`, `time`, `warnIntervalMs`),
- * the spool settings of tcp and unix outputs, the buffer bound of stdout and file outputs, and
- * the `mode` of a file that a file output creates.
+ * the spool settings of tcp and unix-stream outputs, the buffer bound of stdout and file outputs,
+ * the `mode` of a file that a file output creates, and the relay settings of a unix datagram output.
  */
-export interface CreateOutputOptions extends ConnectionOutputOptions, StdoutOutputOptions, Pick<FileOutputOptions, "mode"> {}
+export interface CreateOutputOptions
+  extends ConnectionOutputOptions,
+    StdoutOutputOptions,
+    Pick<FileOutputOptions, "mode">,
+    Omit<UnixDatagramOutputOptions, "path" | keyof OutputOptions> {}
 
 /**
  * Builds the output for a destination address or a parsed {@link Destination}. `unix:PATH` is
- * DumbProbe's unix datagram socket, which Node cannot send to: it throws
- * {@link UnixDatagramUnsupportedError} here, before anything is sent (`unix-stream:PATH` is a
- * stream socket).
+ * DumbProbe's unix datagram socket, sent to through a `python3` relay ({@link unixDatagramOutput}):
+ * without python3 it throws `UnixDatagramUnsupportedError` here, before anything is sent
+ * (`unix-stream:PATH` is a stream socket).
  *
  * @example
  * ```ts
@@ -68,7 +72,11 @@ export interface CreateOutputOptions extends ConnectionOutputOptions, StdoutOutp
  * ```
  */
 export function createOutput(destination: string | Destination, options: CreateOutputOptions = {}): Output {
-  checkOptionKeys(options, [...new Set([...CONNECTION_OPTION_KEYS, ...STREAM_OPTION_KEYS, "mode"])], "createOutput");
+  checkOptionKeys(
+    options,
+    [...new Set([...CONNECTION_OPTION_KEYS, ...STREAM_OPTION_KEYS, ...UNIX_DATAGRAM_OPTION_KEYS, "mode"])],
+    "createOutput",
+  );
   const parsed = typeof destination === "string" ? parseDestination(destination) : destination;
   // Each output takes only its own options (an unknown key is an error), so the options that do
   // not apply to this destination, such as `spoolBytes` for stdout, are left out.
@@ -80,7 +88,7 @@ export function createOutput(destination: string | Destination, options: CreateO
     case "udp":
       return udpOutput({ ...pick(options, OUTPUT_OPTION_KEYS), host: parsed.host, port: parsed.port });
     case "unix":
-      throw new UnixDatagramUnsupportedError(parsed.path);
+      return unixDatagramOutput({ ...pick(options, UNIX_DATAGRAM_OPTION_KEYS), path: parsed.path });
     case "unix-stream":
       return unixOutput({ ...pick(options, CONNECTION_OPTION_KEYS), path: parsed.path });
     case "file":
