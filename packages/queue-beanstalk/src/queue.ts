@@ -1,15 +1,22 @@
 import { Emitter, type Listener, sleep, systemTime, type Unsubscribe } from "@x/core";
 import {
+  type BulkOptions,
+  type BulkResult,
   ConnectionError,
+  checkBulkOptions,
   createMessage,
+  type EnqueueResult,
   encode,
   InvalidArgumentError,
   InvalidMessageError,
   type JobInfo,
+  type JobPage,
   JobTooBigError,
+  type ListOptions,
   MAX_PRIORITY,
   type Message,
   type MessageInit,
+  normalizeListOptions,
   type QueueAdapter,
   type QueueCapabilities,
   QueueClosedError,
@@ -22,18 +29,35 @@ import {
 import { BeanstalkCommandError, JobReservedElsewhereError } from "./errors.js";
 import { type BeanstalkQueueEvents, EVENT_NAMES } from "./events.js";
 import { readJobBody } from "./interop.js";
+import { ID_PROBE_TUBE, JobWalker } from "./job-walk.js";
 import { LeaseWatch } from "./lease-watch.js";
+import { withServerCounts } from "./listing.js";
+import { listPage, type OperateContext, runBulk } from "./operate.js";
 import { type BeanstalkQueueOptions, MAX_SECONDS, type ResolvedOptions, resolveOptions, toSeconds } from "./options.js";
 import { PrefetchBuffer } from "./prefetch.js";
 import { reconnectDelay } from "./protocol/backoff.js";
 import { Connection, ConnectionClosedError } from "./protocol/connection.js";
 import type { RawJob, Session } from "./protocol/session.js";
-import type { JobStats } from "./protocol/stats.js";
+import type { JobStats, TubeStats } from "./protocol/stats.js";
 import { BeanstalkReservation, type ReservationHost } from "./reservation.js";
 import { ReserverPool } from "./reserver-pool.js";
 
 /** A reserve with less than a second left polls this often (beanstalkd's timeouts are whole seconds). */
 const SUB_SECOND_POLL_MS = 50;
+
+/**
+ * `pause()` pauses the tube for beanstalkd's longest pause, 2^32-1 seconds (about 136 years):
+ * `pause-tube` has no "until resumed".
+ */
+const PAUSE_SECONDS = MAX_SECONDS;
+
+/** A job put, ready to be sent: everything that can be wrong with it was checked. */
+interface PreparedPut {
+  readonly message: Message;
+  readonly ttrSeconds: number;
+  readonly delaySeconds: number;
+  readonly body: Buffer;
+}
 
 /** A beanstalkd tube as a {@link QueueAdapter}, plus what only beanstalkd has. */
 export interface BeanstalkQueue extends QueueAdapter {
@@ -51,6 +75,43 @@ export interface BeanstalkQueue extends QueueAdapter {
    * @throws InvalidArgumentError for an unknown event name or a listener that is not a function.
    */
   on<E extends keyof BeanstalkQueueEvents>(event: E, listener: Listener<BeanstalkQueueEvents[E]>): Unsubscribe;
+  /**
+   * A page of this tube's jobs in one state, in increasing id order. beanstalkd cannot enumerate
+   * jobs, so a walk looks at every job id the server assigned (one pipelined `stats-job` per id,
+   * from the lowest id that may still be a job to the highest assigned when the walk began) and
+   * keeps this tube's jobs in the state; see the README, "Operating the queue", for what it costs.
+   * Jobs put after the walk began are not part of it. No bury reason, bury time or lease holder:
+   * beanstalkd keeps none.
+   * @throws InvalidArgumentError for a bad state, limit, request type or cursor.
+   */
+  list(options: ListOptions): Promise<JobPage>;
+  /**
+   * Puts every job, pipelined on one connection, and resolves with one result per job in order.
+   * A job that cannot be put (a bad message, too big) fails its own entry. A connection lost
+   * mid-batch fails the entries not yet answered with `ConnectionError`: they may or may not be stored.
+   */
+  enqueueMany<P>(inits: readonly MessageInit<P>[]): Promise<EnqueueResult<P>[]>;
+  /**
+   * Kicks (`kick-job`), retries (`kick-job` of buried or delayed jobs) or deletes every job of
+   * this tube in a state, of a request type if given, in one walk like {@link list}. Jobs a
+   * worker reserved or deleted meanwhile are skipped. Aborting stops between jobs.
+   */
+  bulk(options: BulkOptions): Promise<BulkResult>;
+  /**
+   * `pause-tube` for 2^32-1 seconds: no connection gets a job of this tube until {@link resume}.
+   * The pause lives in the server's memory: a restart ends it, and so does the tube vanishing
+   * (beanstalkd drops a tube with no jobs that no connection uses or watches).
+   */
+  pause(): Promise<void>;
+  /** `pause-tube <tube> 0`: jobs are handed out again at once. */
+  resume(): Promise<void>;
+  /**
+   * Whether the tube exists on the server, without creating it (`stats-tube` on a socket of its
+   * own): it holds jobs, or a connection other than this queue's uses or watches it. beanstalkd
+   * creates a tube on `use`/`watch` and drops it once it has no jobs and no such connection, so
+   * `false` means: no jobs, and no producer or worker connected to it right now.
+   */
+  tubeExists(): Promise<boolean>;
 }
 
 /** Job ids are beanstalkd's: decimal integers. Anything else names no job. */
@@ -108,10 +169,10 @@ const BEANSTALK_CAPABILITIES: QueueCapabilities = Object.freeze({
   customIds: false,
   buryReason: false,
   delayResolutionMs: 1000,
-  list: false,
-  enqueueMany: false,
-  bulk: false,
-  pause: false,
+  list: true,
+  enqueueMany: true,
+  bulk: true,
+  pause: true,
   progress: false,
 });
 
@@ -131,6 +192,14 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
   readonly #shared: Connection;
   /** Connections for reserves that wait, one per waiting call. */
   readonly #pool: ReserverPool;
+  /**
+   * Walks for `list()` and `bulk()` and `tubeExists()`: long pipelines that would hold up puts,
+   * on a socket that does not `use` this tube (so asking never creates it).
+   */
+  readonly #inspector: Connection;
+  readonly #walker: JobWalker;
+  /** The highest job id this queue put or reserved. */
+  #highestSeen = 0;
   /** Reservations this queue handed out and that still hold their job, by job id. */
   readonly #held = new Map<number, BeanstalkReservation>();
   readonly #reservationHost: ReservationHost;
@@ -158,6 +227,10 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     };
     this.#shared = this.#connection("reserver-shared", watchTube);
     this.#pool = new ReserverPool((label) => this.#connection(label, watchTube));
+    this.#inspector = this.#connection("inspector", async (session) => {
+      await session.use(ID_PROBE_TUBE);
+    });
+    this.#walker = new JobWalker(this.tube);
     this.#reservationHost = {
       queueName: `beanstalk:${this.tube}`,
       leases: new LeaseWatch(),
@@ -221,12 +294,12 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
    * been applied. Failing to connect is not retried: `ready` already tried for `connectTimeoutMs`,
    * and a second round would double the wait on a server that is down or does not answer.
    */
-  async #admin<T>(run: (session: Session) => Promise<T>, retry: boolean): Promise<T> {
+  async #admin<T>(run: (session: Session) => Promise<T>, retry: boolean, connection = this.#producer): Promise<T> {
     this.#assertOpen();
     for (let attempt = 1; ; attempt++) {
       let session: Session;
       try {
-        session = await this.#producer.ready(systemTime.now() + this.#options.connectTimeoutMs);
+        session = await connection.ready(systemTime.now() + this.#options.connectTimeoutMs);
       } catch (err) {
         throw this.#closedOr(err);
       }
@@ -239,25 +312,73 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     }
   }
 
-  async enqueue<P>(init: MessageInit<P>): Promise<Message<P>> {
-    this.#assertOpen();
+  /** Checks and encodes a job to put. @throws for a bad message, a delay beanstalkd cannot express, a body over the server's limit. */
+  #prepare(init: MessageInit): PreparedPut {
     const message = createMessage(init);
-    const ttr = messageTtr(message) ?? this.#options.ttrSeconds;
+    const ttrSeconds = messageTtr(message) ?? this.#options.ttrSeconds;
     // pulpo's adapter puts no id in the body: the job id is the message id (ours too).
     const body = this.#options.dialect === "pulpo" ? encode(message, { dialect: "pulpo", includeId: false }) : encode(message);
     const delayMs = message.header.delay === undefined ? 0 : message.header.delay.getTime() - systemTime.wallNow();
     const delaySeconds = delayMs > 0 ? toSeconds(delayMs) : 0;
     if (delaySeconds > MAX_SECONDS) throw new InvalidArgumentError("delay", "is beyond beanstalkd's 2^32-1 seconds");
     if (this.#maxJobSize !== undefined && body.length > this.#maxJobSize) throw new JobTooBigError(body.length, this.#maxJobSize);
-    let id: number;
+    return { message, ttrSeconds, delaySeconds, body };
+  }
+
+  /** The producer's socket, connecting first if needed. */
+  async #producerSession(): Promise<Session> {
     try {
-      // Not retried on a lost connection: the put may have been applied.
-      const session = this.#producer.current ?? (await this.#producer.ready(systemTime.now() + this.#options.connectTimeoutMs));
-      id = await this.#put(session, message.header.priority, delaySeconds, ttr, body);
+      return this.#producer.current ?? (await this.#producer.ready(systemTime.now() + this.#options.connectTimeoutMs));
     } catch (err) {
       throw this.#closedOr(err);
     }
-    return { id: String(id), header: message.header, body: message.body };
+  }
+
+  async enqueue<P>(init: MessageInit<P>): Promise<Message<P>> {
+    this.#assertOpen();
+    const put = this.#prepare(init);
+    const session = await this.#producerSession();
+    // Not retried on a lost connection: the put may have been applied.
+    return (await this.#send(session, put)) as Message<P>;
+  }
+
+  async enqueueMany<P>(inits: readonly MessageInit<P>[]): Promise<EnqueueResult<P>[]> {
+    this.#assertOpen();
+    const given: unknown = inits;
+    if (!Array.isArray(given)) throw new InvalidArgumentError("inits", `must be an array, got ${typeof given}`);
+    if (inits.length === 0) return [];
+    const prepared = inits.map((init): PreparedPut | Error => {
+      try {
+        return this.#prepare(init);
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err));
+      }
+    });
+    const session = await this.#producerSession();
+    // Every put goes out at once (the session keeps a window of them in flight); replies come in order.
+    return Promise.all(
+      prepared.map(async (put): Promise<EnqueueResult<P>> => {
+        if (put instanceof Error) return { ok: false, error: put };
+        try {
+          return { ok: true, message: (await this.#send(session, put)) as Message<P> };
+        } catch (err) {
+          const error = this.#closedOr(err);
+          return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
+        }
+      }),
+    );
+  }
+
+  /** Puts a prepared job; resolves with the message under its job id. */
+  async #send(session: Session, put: PreparedPut): Promise<Message> {
+    let id: number;
+    try {
+      id = await this.#put(session, put.message.header.priority, put.delaySeconds, put.ttrSeconds, put.body);
+    } catch (err) {
+      throw this.#closedOr(err);
+    }
+    if (id > this.#highestSeen) this.#highestSeen = id;
+    return { id: String(id), header: put.message.header, body: put.message.body };
   }
 
   async #put(session: Session, priority: number, delaySeconds: number, ttrSeconds: number, body: Buffer): Promise<number> {
@@ -433,6 +554,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
 
   /** Turns a reserved job into a reservation, or buries it when its body is not a message. */
   async #take(connection: Connection, session: Session, raw: RawJob): Promise<BeanstalkReservation | null> {
+    if (raw.id > this.#highestSeen) this.#highestSeen = raw.id;
     let stats: JobStats;
     try {
       stats = await session.statsJob(raw.id);
@@ -480,7 +602,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
   #readOrThrow(raw: RawJob, stats: JobStats): Message {
     const reading = readJobBody(raw.id, raw.body);
     if (reading.kind === "foreign") throw new InvalidMessageError(undefined, `job ${raw.id} is not a message: ${reading.reason}`);
-    return this.#deliverable(reading.message, { ...stats, reserves: stats.state === "reserved" ? stats.reserves : stats.reserves + 1 });
+    return withServerCounts(reading.message, stats);
   }
 
   async peek(id: string): Promise<Message | null> {
@@ -565,13 +687,68 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     return this.#admin(async (session) => {
       try {
         const stats = await session.statsTube(this.tube);
-        return { ready: stats.ready, delayed: stats.delayed, reserved: stats.reserved, buried: stats.buried, extra: stats.raw };
+        // `pause` is the length of the current pause in whole seconds; `resume()` leaves a 1 ns one (read as 0).
+        const paused = (stats.raw.pause ?? 0) > 0;
+        return { ready: stats.ready, delayed: stats.delayed, reserved: stats.reserved, buried: stats.buried, paused, extra: stats.raw };
       } catch (err) {
         // A tube nobody uses and that holds no jobs does not exist on the server.
-        if (isReply(err, "NOT_FOUND")) return { ready: 0, delayed: 0, reserved: 0, buried: 0 };
+        if (isReply(err, "NOT_FOUND")) return { ready: 0, delayed: 0, reserved: 0, buried: 0, paused: false };
         throw err;
       }
     }, true);
+  }
+
+  #operateContext(session: Session): OperateContext {
+    return { session, walker: this.#walker, knownHighest: this.#highestSeen };
+  }
+
+  async list(options: ListOptions): Promise<JobPage> {
+    this.#assertOpen();
+    const normalized = normalizeListOptions(options);
+    // Read-only but for the id probe, which is deleted at once: retried once on a lost socket.
+    return this.#admin((session) => listPage(this.#operateContext(session), normalized), true, this.#inspector);
+  }
+
+  async bulk(options: BulkOptions): Promise<BulkResult> {
+    this.#assertOpen();
+    checkBulkOptions(options);
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw new InvalidArgumentError("signal", `must be an AbortSignal, got ${typeof options.signal}`);
+    }
+    return this.#admin((session) => runBulk(this.#operateContext(session), options), false, this.#inspector);
+  }
+
+  async pause(): Promise<void> {
+    this.#assertOpen();
+    // On the producer: its `use` makes the tube exist, which pause-tube requires.
+    await this.#admin((session) => session.pauseTube(this.tube, PAUSE_SECONDS), true);
+  }
+
+  async resume(): Promise<void> {
+    this.#assertOpen();
+    await this.#admin((session) => session.pauseTube(this.tube, 0), true);
+  }
+
+  async tubeExists(): Promise<boolean> {
+    this.#assertOpen();
+    return this.#admin(
+      async (session) => {
+        let stats: TubeStats;
+        try {
+          stats = await session.statsTube(this.tube);
+        } catch (err) {
+          if (isReply(err, "NOT_FOUND")) return false;
+          throw err;
+        }
+        if (stats.ready + stats.delayed + stats.reserved + stats.buried > 0) return true;
+        // This queue's own sockets do not make the tube exist for anyone else.
+        const using = (stats.raw["current-using"] ?? 0) - (this.#producer.current ? 1 : 0);
+        const watching = (stats.raw["current-watching"] ?? 0) - (this.#shared.current ? 1 : 0) - this.#pool.openCount;
+        return using > 0 || watching > 0;
+      },
+      true,
+      this.#inspector,
+    );
   }
 
   async close(): Promise<void> {
@@ -584,6 +761,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     // Waiting reserves reject; jobs held by open reservations go back to ready on the server.
     this.#pool.closeAll();
     this.#shared.close();
+    this.#inspector.close();
     this.#held.clear();
     this.#reservationHost.leases.clear();
     this.#prefetched.clear();

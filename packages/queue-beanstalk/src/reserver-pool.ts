@@ -23,6 +23,13 @@ export class ReserverPool {
     return this.#all.size;
   }
 
+  /** Number of reserving connections with an open socket (each watches the tube). */
+  get openCount(): number {
+    let open = 0;
+    for (const connection of this.#all) if (connection.current) open++;
+    return open;
+  }
+
   /** An idle connection (the most recently used, likely still open), or a new one. */
   acquire(): Connection {
     const idle = this.#idle.pop();

@@ -93,6 +93,7 @@ describe.each(["whole", "bytewise"] as const)("stats replies delivered %s", (chu
       state: "reserved",
       pri: 65_536,
       ttr: 60,
+      age: 3,
       timeLeft: -2,
       reserves: 3,
       timeouts: 1,

@@ -58,6 +58,7 @@ export interface FiveBeansClient extends EventEmitter {
   touch(id: number, callback: Done): void;
   kick(max: number, callback: With<[kicked: string]>): void;
   kick_job(id: number, callback: Done): void;
+  pause_tube(tube: string, delay: number, callback: Done): void;
   peek(id: number, callback: With<[id: string, body: Buffer]>): void;
   peek_buried(callback: With<[id: string, body: Buffer]>): void;
   stats_job(id: number, callback: With<[stats: unknown]>): void;

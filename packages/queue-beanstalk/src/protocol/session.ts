@@ -454,6 +454,16 @@ export class Session {
     return request.promise;
   }
 
+  /**
+   * `pause-tube`: no job of `tube` is handed out for `seconds` (0 ends a pause at once). The tube
+   * must exist (jobs in it, or a connection using or watching it), else `NOT_FOUND`.
+   */
+  pauseTube(tube: string, seconds: number): Promise<undefined> {
+    const request = this.#request("pause-tube", readNothing);
+    if (!request.done) this.#client.pause_tube(tube, seconds, request.callback);
+    return request.promise;
+  }
+
   /** `peek-buried`: the oldest buried job of the used tube. */
   peekBuried(): Promise<RawJob> {
     const request = this.#request("peek-buried", readJob);

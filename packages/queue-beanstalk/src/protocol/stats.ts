@@ -11,6 +11,8 @@ export interface JobStats {
   readonly state: BeanstalkJobState;
   readonly pri: number;
   readonly ttr: number;
+  /** Seconds since the job was put. */
+  readonly age: number;
   /**
    * Seconds until a reserved job's TTR or a delayed job's delay ends. Negative when beanstalkd
    * 1.12 let a reserved job overstay its TTR (see `reservation.ts`).
@@ -38,6 +40,10 @@ export interface ServerStats {
   readonly maxJobSize: number;
   readonly draining: boolean;
   readonly version: string;
+  /** Jobs put since the server started (not counting jobs replayed from a binlog). */
+  readonly totalJobs: number;
+  /** The server's process id: it changes when the server restarts. */
+  readonly pid: number;
 }
 
 const STATES: ReadonlySet<string> = new Set(["ready", "delayed", "reserved", "buried"]);
@@ -89,6 +95,7 @@ export function parseJobStats(body: Buffer): JobStats {
     state: state as BeanstalkJobState,
     pri: integer(command, fields, "pri"),
     ttr: integer(command, fields, "ttr"),
+    age: integer(command, fields, "age"),
     timeLeft: integer(command, fields, "time-left"),
     reserves: integer(command, fields, "reserves"),
     timeouts: integer(command, fields, "timeouts"),
@@ -125,5 +132,7 @@ export function parseServerStats(body: Buffer): ServerStats {
     draining: fields.get("draining") === "true",
     // Written quoted (`version: "1.12"`).
     version: (fields.get("version") ?? "unknown").replace(/^"(.*)"$/, "$1"),
+    totalJobs: integer(command, fields, "total-jobs"),
+    pid: integer(command, fields, "pid"),
   };
 }
