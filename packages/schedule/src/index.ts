@@ -8,3 +8,4 @@ export { DEFAULT_GRACE_MS, WALL_CHECK_MS } from "./options.js";
 export { MAX_COUNTED_MISSED } from "./plan.js";
 export type { Scheduler } from "./scheduler.js";
 export { startSchedules, tickJobId } from "./scheduler.js";
+export { upcomingTicks } from "./upcoming.js";

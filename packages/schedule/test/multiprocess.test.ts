@@ -1,0 +1,99 @@
+import { fileURLToPath } from "node:url";
+import { createFileQueue } from "@x/queue-file";
+import { type ChildProcess, spawnTs } from "@x/test-servers";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_GRACE_MS } from "../src/index.js";
+import { tempDirs } from "./helpers.js";
+
+const tempDir = tempDirs();
+const EVERY_MS = 200;
+const RUN_MS = 3_000;
+
+interface Child {
+  readonly lines: string[];
+  readonly exited: Promise<{ code: number | null; stderr: string }>;
+}
+
+function startScheduler(dir: string): Child {
+  const child: ChildProcess = spawnTs(fileURLToPath(new URL("./fixtures/scheduler.ts", import.meta.url)), [
+    dir,
+    String(RUN_MS),
+    String(EVERY_MS),
+  ]);
+  const lines: string[] = [];
+  let partial = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    const parts = (partial + chunk.toString("utf8")).split("\n");
+    partial = parts.pop() ?? "";
+    lines.push(...parts);
+  });
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => {
+      resolve({ code, stderr });
+    });
+  });
+  return { lines, exited };
+}
+
+const field = (lines: readonly string[], word: string): number[] =>
+  lines.filter((line) => line.startsWith(`${word} `)).map((line) => Number(line.split(" ")[1]));
+
+describe("three scheduler processes on one file queue", () => {
+  it("a 200 ms interval for 3 s: each tick enqueued exactly once, while a worker acks every job as soon as it is ready", async () => {
+    const dir = tempDir();
+    const worker = createFileQueue({ dir });
+    const children = Array.from({ length: 3 }, () => startScheduler(dir));
+    const acked: string[] = [];
+    const state = { running: true };
+    const exits = Promise.all(children.map((child) => child.exited)).finally(() => {
+      state.running = false;
+    });
+    // Acking at once removes a tick's job from the queue: a scheduler that came late to that
+    // tick would enqueue it again were it not held back for 2 x graceMs.
+    while (state.running) {
+      const reservation = await worker.reserve({ timeoutMs: 50 });
+      if (reservation === null) continue;
+      acked.push(reservation.message.id);
+      await reservation.ack();
+    }
+    for (const [i, exit] of (await exits).entries()) expect(exit, `scheduler ${String(i)}: ${exit.stderr}`).toMatchObject({ code: 0 });
+    // The last jobs are still held back: take them as they become ready.
+    for (let stats = await worker.stats(); stats.ready + stats.delayed > 0; stats = await worker.stats()) {
+      const reservation = await worker.reserve({ timeoutMs: 500 });
+      if (reservation === null) continue;
+      acked.push(reservation.message.id);
+      await reservation.ack();
+    }
+    await worker.close();
+
+    const lines = children.flatMap((child) => child.lines);
+    expect(lines.filter((line) => line.startsWith("error "))).toEqual([]);
+    const enqueued = lines.filter((line) => line.startsWith("enqueued ")).map((line) => line.split(" ")[1] ?? "");
+    // Exactly once: no tick id enqueued by two processes, and every job was handed out once.
+    expect(new Set(enqueued).size).toBe(enqueued.length);
+    expect(acked.slice().sort()).toEqual(enqueued.slice().sort());
+    // Every tick while all three ran (allowing graceMs at the end for the last enqueues) is there.
+    const from = Math.max(...children.map((child) => field(child.lines, "ready")[0] ?? Number.NaN));
+    const to = Math.min(...children.map((child) => field(child.lines, "stopped")[0] ?? Number.NaN)) - DEFAULT_GRACE_MS;
+    const expected: string[] = [];
+    for (let t = Math.ceil(from / EVERY_MS) * EVERY_MS; t <= to; t += EVERY_MS) expected.push(`sched.tick.${String(t)}`);
+    expect(expected.length).toBeGreaterThanOrEqual(3);
+    expect(enqueued).toEqual(expect.arrayContaining(expected));
+    // The schedulers really competed: the queue refused the others' copies.
+    const duplicates = lines.filter((line) => line.startsWith("skipped duplicate ")).length;
+    expect(duplicates).toBeGreaterThanOrEqual(2 * expected.length);
+    // Which process wins a tick is a race; the report shows the split.
+    console.info(
+      "[schedule multi-process]",
+      JSON.stringify({
+        ticks: enqueued.length,
+        overlap: expected.length,
+        perProcess: children.map((child) => field(child.lines, "enqueued").length),
+        duplicates,
+      }),
+    );
+  });
+});
