@@ -56,7 +56,9 @@ export async function putFrom(
   let state = { lines: 0, stored: 0, failed: 0, bytes: 0 };
   const fail = (error: Error & { readonly code?: string }, line: number): void => {
     state = { ...state, failed: state.failed + 1 };
-    const message = error instanceof JobLineError ? error.message : `line ${line}: ${describeError(error, 300)}`;
+    // The toolkit's errors say what is wrong in their message; anything else is described with its class.
+    const detail = typeof error.code === "string" && error.code.startsWith("ERR_X_") ? error.message : describeError(error, 300);
+    const message = error instanceof JobLineError ? error.message : `line ${line}: ${detail}`;
     if (options.json) writeJson(io.stderr, errorJson({ code: typeof error.code === "string" ? error.code : null, message, line }));
     else report.note(`put: ${message}`);
   };
