@@ -312,7 +312,10 @@ async function refreshHeartbeats() {
       ),
     ),
   );
-  fill($("hb-timeline"), timeline(transitions, Date.now()));
+  const now = Date.now();
+  // The window follows the history kept: from one minute up to ten.
+  const earliest = transitions.length ? transitions[0].wallAt : now;
+  fill($("hb-timeline"), timeline(transitions, now, { windowMs: Math.min(600_000, Math.max(60_000, now - earliest + 5_000)) }));
 }
 
 function renderCounts(counts) {

@@ -90,7 +90,7 @@ export function timeline(transitions, now, { windowMs = 600_000, rows = 12, widt
     });
   });
   const axis = svgNode("text", { x: labelWidth, y: height - 4, "font-size": 10, fill: "#6b7480" });
-  axis.textContent = `last ${Math.round(windowMs / 60_000)} min → now`;
+  axis.textContent = windowMs < 120_000 ? `last ${Math.round(windowMs / 1000)} s → now` : `last ${Math.round(windowMs / 60_000)} min → now`;
   svg.append(axis);
   return svg;
 }

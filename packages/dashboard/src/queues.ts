@@ -110,7 +110,7 @@ export class QueueSource {
     return { jobs: page.jobs.map(jobView), cursor: page.cursor };
   }
 
-  /** Makes one buried or delayed job ready now, keeping its id, payload and attempts. */
+  /** Makes one buried or delayed job ready now, keeping its id, payload and the attempts `peek` reports. */
   async retryJob(name: string, id: string): Promise<void> {
     const queue = this.queue(name);
     if (!queue.capabilities.customIds)
