@@ -162,6 +162,22 @@ describe("nagios (real plugin processes)", () => {
     expect(Object.prototype).not.toHaveProperty("value");
   });
 
+  it.each(["__proto__", "constructor", "prototype"])(
+    "a perfdata label %s alone is skipped and reported by itself: the message keeps the plugin's state and the value next to it",
+    async (label) => {
+      const logger = recordingLogger();
+      const checks = createChecks([nagiosCheck(`echo 'SWAP CRITICAL | ${label}=7;1;2 swap=0B;0;0;0;0'; exit 2`, base)], { logger });
+      const messages = await checks.runOnce();
+      await checks.close();
+      expect(messages.map((m) => m.event.state?.value)).toContain("critical");
+      expect(JSON.stringify(messages)).not.toContain(`"${label}"`);
+      expect(messages.some((m) => m.event.vset !== undefined && Object.hasOwn(m.event.vset, "swap"))).toBe(true);
+      const reports = logger.entries.filter((e) => e.message === "bad performance data").map((e) => String(e.fields.problem));
+      expect(reports).toEqual([expect.stringContaining(`'${label}': the label cannot be a value name`)]);
+      expect(Object.prototype).not.toHaveProperty("value");
+    },
+  );
+
   it("exit 3 and death by a signal are unknown/error", async () => {
     expect((await runPlugin("echo 'UNKNOWN - no idea'; exit 3")).event.state).toEqual({ value: "unknown", severity: "error" });
     expect((await runPlugin("kill -9 $$")).event.state).toEqual({ value: "unknown", severity: "error" });
