@@ -52,7 +52,12 @@ export function mapNatsError(operation: string, error: unknown): Error {
     return new ConnectionError(`JetStream ${operation}: the connection is closed`, { cause: error });
   }
   if (error instanceof RequestError) {
-    return new ConnectionError(`JetStream ${operation}: ${error.message}`, { cause: error });
+    const why = error.isNoResponders() ? "no responders (no stream leader reachable right now)" : error.message;
+    return new ConnectionError(`JetStream ${operation}: ${why}`, { cause: error });
+  }
+  // The client wraps "no responders" of a publish (no stream leader, as during an election) in an error of its own.
+  if (error instanceof Error && (error.cause instanceof RequestError || error.cause instanceof NoRespondersError)) {
+    return mapNatsError(operation, error.cause);
   }
   if (error instanceof JetStreamApiError) return new NatsQueueApiError(operation, error.code, error.message, { cause: error });
   if (error instanceof JetStreamError) return new NatsQueueApiError(operation, undefined, error.message, { cause: error });

@@ -158,7 +158,8 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
 
   async enqueueMany<P>(inits: readonly MessageInit<P>[]): Promise<EnqueueResult<P>[]> {
     this.checkOpen();
-    if (!Array.isArray(inits)) throw new InvalidArgumentError("inits", "must be an array of message inits");
+    const given: unknown = inits;
+    if (!Array.isArray(given)) throw new InvalidArgumentError("inits", "must be an array of message inits");
     if (inits.length === 0) return [];
     return this.#run(async (stream) => {
       const now = this.time.wallNow();

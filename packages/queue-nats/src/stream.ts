@@ -20,6 +20,9 @@ import { QueueSubjects } from "./subjects.js";
 /** How long a pull waits at most when a band's jobs are all held (JetStream answers at once when it has none at all). */
 const PULL_EXPIRES_MS = 50;
 
+/** Tries of a publish that carries a message id. */
+const PUBLISH_ATTEMPTS = 3;
+
 /** What one stream-info call tells about the queue: message counts per subject. */
 export type Overview = ReadonlyMap<string, number>;
 
@@ -158,7 +161,12 @@ export class QueueStream {
   publish(subject: string, data: Uint8Array, headers?: MsgHdrs, msgID?: string): Promise<PubAck> {
     return guard(
       "publish",
-      this.#js.publish(subject, data, { ...(headers === undefined ? {} : { headers }), ...(msgID === undefined ? {} : { msgID }) }),
+      this.#js.publish(subject, data, {
+        ...(headers === undefined ? {} : { headers }),
+        // With a message id a repeat is harmless (JetStream drops it), so a publish that met a
+        // leader election or a lost answer is sent again.
+        ...(msgID === undefined ? {} : { msgID, retries: PUBLISH_ATTEMPTS }),
+      }),
     );
   }
 

@@ -4,6 +4,8 @@ export type { FaultReport } from "./faults.js";
 export { isSoak, printFaultReport, soakScale } from "./faults.js";
 export type { NatsServerOptions } from "./nats.js";
 export { startNatsServer } from "./nats.js";
+export type { NatsClusterOptions, RunningNatsCluster } from "./nats-cluster.js";
+export { startNatsCluster } from "./nats-cluster.js";
 export type { CodeBlock, TypecheckResult } from "./readme.js";
 export { extractCodeBlocks, readmeExamples, runTsSnippet, typecheckSnippets } from "./readme.js";
 export type { RunningServer, ServerRecipe } from "./server-process.js";
