@@ -1,8 +1,8 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { type EnqueuedEvent, NoDeduplicationError, type SkippedEvent, startSchedules } from "../src/index.js";
+import { type EnqueuedEvent, NoDeduplicationError, type ScheduleErrorEvent, type SkippedEvent, startSchedules } from "../src/index.js";
 import { ownIdsQueue, tempDirs, until } from "./helpers.js";
 
 const tempDir = tempDirs();
@@ -75,5 +75,19 @@ describe("stateDir keeps the last tick across restarts", () => {
     expect(skipped).toEqual([{ name: "tick", reason: "missed", at: new Date(firstLate - 100), count: (firstLate - lastBefore) / 100 - 1 }]);
     const all = [...before, ...after].map((event) => event.at.getTime());
     expect(new Set(all).size).toBe(all.length);
+  });
+});
+
+describe("a stateDir that cannot be used", () => {
+  it("each attempt is an error event naming the failure; the scheduler retries and closes cleanly", async () => {
+    const dir = tempDir();
+    const notADirectory = join(dir, "file");
+    writeFileSync(notADirectory, "");
+    const scheduler = startSchedules(ownIdsQueue(), [{ name: "tick", everyMs: 100, job: {} }], { stateDir: notADirectory, graceMs: 50 });
+    const errors: ScheduleErrorEvent[] = [];
+    scheduler.on("error", (event) => errors.push(event));
+    await until(() => errors.length >= 2);
+    await scheduler.close();
+    expect(errors[0]).toMatchObject({ name: "tick", at: undefined, error: { code: "ENOTDIR" } });
   });
 });
