@@ -26,6 +26,16 @@ const expected: string[][] = [
     "cat.png attempts 1",
   ],
   ["shutting down", "later"],
+  [
+    "stored, stored, stored, `priority` must be an integer, got 1.5",
+    "resize cat.png | resize failed: disk full | attempts 1",
+    "resize dog.png | resize failed: disk full | attempts 1",
+    "mail ada@example.com | mail failed: disk full | attempts 1",
+    "paused: true",
+    "{ matched: 2, changed: 2 }",
+    "while paused: null",
+    "after resume: cat.png attempts 1",
+  ],
 ];
 
 // The examples make their queues under os.tmpdir(); the children inherit TMPDIR, so they land here.
