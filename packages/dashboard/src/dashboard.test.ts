@@ -217,6 +217,13 @@ describe("actions", () => {
   });
 });
 
+interface Processes {
+  processes: { process: string; state: string; lastAgoMs: number; deadlineInMs?: number }[];
+  total: number;
+  counts: Record<string, number>;
+  cursor: string | null;
+}
+
 describe("heartbeats", () => {
   it("shows each process's state and ages on the monitor's clock, filtered and paged", async () => {
     let now = 0;
@@ -228,12 +235,6 @@ describe("heartbeats", () => {
     monitor.receive("heartbeat.batch", "start/60");
     now = 16_000; // api.* are late after 10 s × 1.5
     monitor.receive("heartbeat.api.2", "beat/10");
-    type Processes = {
-      processes: { process: string; state: string; lastAgoMs: number; deadlineInMs?: number }[];
-      total: number;
-      counts: Record<string, number>;
-      cursor: string | null;
-    };
     const all = await jsonOf<Processes>(call(dashboard, "/api/heartbeats"));
     expect(all.counts).toMatchObject({ up: 1, late: 1, starting: 1 });
     expect(all.processes.find((p) => p.process === "api.1")).toEqual({
