@@ -254,16 +254,52 @@ describe("a scheduler on a fake clock", () => {
     expect(never.enqueued).toEqual([]);
   });
 
-  it("a logger hears about failures in pino's order", async () => {
-    const lines: [Record<string, unknown>, string][] = [];
-    const log = (fields: Record<string, unknown>, message: string) => lines.push([fields, message]);
+  it("a logger hears about enqueues at debug, skipped missed ticks at warn, failures at error, in pino's order", async () => {
+    const lines: [string, Record<string, unknown>, string][] = [];
+    const at = (level: string) => (fields: Record<string, unknown>, message: string) => lines.push([level, fields, message]);
     const queue = createMemoryQueue();
-    const run = start(queue, [{ name: "bad", everyMs: 60_000, job: () => ({ payload: { big: 1n } }) }], {
-      logger: { debug: log, info: log, warn: log, error: log },
+    let calls = 0;
+    const run = start(queue, [{ name: "bad", everyMs: 60_000, missed: "skip", job: () => ({ payload: { n: calls++ === 0 ? 1n : 1 } }) }], {
+      logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") },
     });
+    await vi.advanceTimersByTimeAsync(120_000);
+    vi.setSystemTime(Date.now() + 5 * 60_000);
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(lines.map(([, message]) => message)).toEqual(["tick not enqueued"]);
-    expect(lines[0]?.[0]).toMatchObject({ schedule: "bad", at: new Date("2026-01-01T00:01:00Z") });
+    expect(lines.map(([level, , message]) => `${level} ${message}`)).toEqual([
+      "error tick not enqueued",
+      "debug tick enqueued",
+      "warn missed ticks skipped",
+      "debug tick enqueued",
+    ]);
+    expect(lines[0]?.[1]).toMatchObject({ schedule: "bad", at: new Date("2026-01-01T00:01:00Z") });
+    expect(lines[2]?.[1]).toMatchObject({ schedule: "bad", count: 5 });
     await run.scheduler.close();
+  });
+
+  it("close() waits for an enqueue in flight", async () => {
+    const inner = createMemoryQueue();
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow: QueueAdapter = Object.assign(Object.create(inner) as QueueAdapter, {
+      capabilities: inner.capabilities,
+      enqueue: async (init: Parameters<QueueAdapter["enqueue"]>[0]) => {
+        await gate;
+        return inner.enqueue(init);
+      },
+    });
+    const run = start(slow, [{ name: "tick", everyMs: 1_000, job: {} }]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    let closed = false;
+    const closing = run.scheduler.close().then(() => {
+      closed = true;
+    });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    expect(run.enqueued).toHaveLength(1);
+    expect(await inner.stats()).toMatchObject({ delayed: 0, ready: 1 });
   });
 });
