@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type BeanstalkQueue, createBeanstalkQueue } from "../src/index.js";
 import { ID_PROBE_TUBE } from "../src/job-walk.js";
 import { Session } from "../src/protocol/session.js";
-import { connectFivebeans, freshTube } from "./helpers.js";
+import { connectFivebeans, freshTube, until } from "./helpers.js";
 import { useQueues } from "./queues.js";
 
 const fixture = useQueues({ maxJobSize: 4_096 }, { ttrMs: 30_000 });
@@ -164,6 +164,26 @@ describe("list()", () => {
     // The probe job is gone again.
     const s = await raw(server.port);
     await expect(s.statsTube(ID_PROBE_TUBE).then((stats) => stats.ready + stats.delayed)).resolves.toBe(0);
+  });
+
+  it("on a draining server (no probe possible) lists and kicks up to total-jobs and the ids this process saw", async () => {
+    await using server = await startBeanstalkd();
+    const options = { host: server.host, port: server.port, tube: freshTube() };
+    await using queue = createBeanstalkQueue(options);
+    const sent = await queue.enqueueMany([{ payload: 1 }, { payload: 2 }, { payload: 3 }]);
+    await (await queue.reserve())?.bury("for the test");
+    process.kill(server.pid, "SIGUSR1");
+    await until(
+      async () =>
+        await queue.enqueue({ payload: "refused?" }).then(
+          () => false,
+          () => true,
+        ),
+      "the server to drain",
+    );
+    await using fresh = createBeanstalkQueue(options);
+    expect(ids(await walk(fresh, { state: "ready" }))).toEqual(sent.slice(1).map((result) => (result.ok ? result.message.id : "")));
+    expect(await fresh.bulk({ action: "kick", state: "buried" })).toEqual({ matched: 1, changed: 1 });
   });
 
   it("a second walk in the same process starts at the lowest id that was still a job", async () => {
