@@ -64,10 +64,13 @@ export async function listPage(context: OperateContext, options: ListOptions & {
   const { session, walker } = context;
   const cursor = options.cursor === undefined ? undefined : parseCursor(options.cursor);
   if ((await countInState(session, walker.tube, options.state)) === 0) return { jobs: [], cursor: null };
-  let range: IdRange;
-  let pid: number | undefined;
-  if (cursor) range = { from: cursor.after + 1, to: cursor.end };
-  else ({ pid, ...range } = await walker.range(session, context.knownHighest));
+  const bounds = await walker.range(session, context.knownHighest);
+  // A later page goes on after the cursor, to the end of the walk's range. It never goes past the
+  // ids assigned so far: a cursor from another server (or a forged one) cannot start an endless scan.
+  const range: IdRange = cursor
+    ? { from: Math.max(cursor.after + 1, bounds.from), to: Math.min(cursor.end, bounds.to) }
+    : { from: bounds.from, to: bounds.to };
+  const pid = cursor ? undefined : bounds.pid;
   const jobs: JobListing[] = [];
   for await (const chunk of walker.jobs(session, range, options.state, pid)) {
     for (let start = 0; start < chunk.length; ) {

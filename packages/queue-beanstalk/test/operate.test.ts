@@ -117,6 +117,8 @@ describe("list()", () => {
     for (const cursor of ["", "abc", "5.2", "1.2.3"]) {
       await expect(queue.list({ state: "ready", cursor })).rejects.toMatchObject({ argument: "cursor" });
     }
+    // A well-formed cursor from elsewhere ends at the ids this server assigned: no endless scan.
+    expect((await queue.list({ state: "ready", cursor: "0.999999999999999" })).cursor).toBeNull();
     await expect(queue.list({ state: "ready", limit: 0 })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(queue.list({ state: "gone" as "ready" })).rejects.toMatchObject({ argument: "state" });
   });
