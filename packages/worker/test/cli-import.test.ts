@@ -3,13 +3,13 @@
  * copy of @x/queue-file's pulpo fixture: pulpo's exact bytes, a job with a delay, an expiration
  * and attempts, one without microseconds, a locked job, a truncated file, finished jobs in archive/.
  */
-import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createMessage } from "@x/message";
 import { createFileQueue } from "@x/queue-file";
-import { type RunResult, runTs } from "@x/test-servers";
+import { type RunResult, runTs, startBeanstalkd } from "@x/test-servers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
@@ -20,6 +20,7 @@ const C = "1765000002.25-3f2e1d0c-9b8a-4765-a432-10fedcba9876";
 const D = "1765000003.0-5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d";
 const E = "1765000004.0-9e8d7c6b-5a49-4382-b1a0-f9e8d7c6b5a4";
 const TO = "--to=file:./jobs?fsync=false";
+const QUEUE_BEANSTALK = fileURLToPath(new URL("../../queue-beanstalk", import.meta.url));
 
 let cwd: string;
 beforeEach(async () => {
@@ -145,5 +146,26 @@ describe("x-queue import --from pulpo-dir:", () => {
     const missing = await cli("import", "--from", "pulpo-dir:./nowhere", TO);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`pulpo directory ${join(cwd, "nowhere")}: does not exist`);
+  });
+
+  it("into beanstalkd, which names its own jobs: pulpo's id goes into the pulpo_id header, attempts and payload are kept", async () => {
+    await using server = await startBeanstalkd();
+    await mkdir(join(cwd, "node_modules", "@x"), { recursive: true });
+    await symlink(QUEUE_BEANSTALK, join(cwd, "node_modules", "@x", "queue-beanstalk"));
+    const queue = `--to=beanstalk://127.0.0.1:${server.port}/from-pulpo`;
+    const result = await cli("import", "--from", "pulpo-dir:./old", queue, "--json");
+    expect(result.code, result.stderr).toBe(3);
+    const imported = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { outcome?: string; id?: string; newId?: string })
+      .filter((line) => line.outcome === "imported");
+    expect(imported.map((line) => line.id)).toEqual([A, B, C]);
+    expect(imported.every((line) => typeof line.newId === "string" && line.newId !== line.id)).toBe(true);
+    const pop = await cli("pop", `--queue=beanstalk://127.0.0.1:${server.port}/from-pulpo`);
+    expect(pop.code, pop.stderr).toBe(0);
+    const wire = JSON.parse(pop.stdout.slice(pop.stdout.indexOf("{"))) as { header: Record<string, unknown>; body: unknown };
+    expect(wire.header).toMatchObject({ pulpo_id: A, request_type: "send_email", attempts: 2, source: "signup" });
+    expect(wire.body).toEqual(expectedA.body);
   });
 });

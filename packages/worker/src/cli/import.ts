@@ -6,7 +6,15 @@
  */
 import { rm } from "node:fs/promises";
 import { resolve } from "node:path";
-import { enqueueMany, InvalidArgumentError, type Message, type MessageInit, type QueueAdapter, toMessageInit } from "@x/message";
+import {
+  type EnqueueResult,
+  enqueueMany,
+  InvalidArgumentError,
+  type Message,
+  type MessageInit,
+  type QueueAdapter,
+  toMessageInit,
+} from "@x/message";
 import { describeError } from "../describe-error.js";
 import { AdapterNotInstalledError, QueueCliUsageError } from "../errors.js";
 import { flag, integerArg, positionals, stringArg } from "./args.js";
@@ -110,40 +118,34 @@ async function runImport(queue: QueueAdapter, settings: ImportSettings, io: CliI
     }
   };
 
-  let batch: { readonly entry: PulpoEntry; readonly init: MessageInit }[] = [];
+  /** Entries in the directory's order; the ones with an `init` go to the queue, the others are only reported. */
+  let batch: { readonly entry: PulpoEntry; readonly init?: MessageInit }[] = [];
+  const settle = async (entry: PulpoEntry, result: EnqueueResult | undefined): Promise<void> => {
+    if (entry.state === "corrupt") report("corrupt", entry, { error: entry.error.message });
+    else if (result === undefined) report("locked", entry);
+    else if (result.ok) {
+      report("imported", entry, result.message.id === entry.id ? {} : { newId: result.message.id });
+      if (settings.move) await remove(entry.file);
+    } else if (result.error instanceof InvalidArgumentError && result.error.argument === "id" && (await queue.peek(entry.id)) !== null) {
+      // Imported before (a re-run): the job is there already and stays as it is.
+      report("exists", entry);
+    } else {
+      report("refused", entry, { error: describeError(result.error, 500) });
+    }
+  };
   const store = async (): Promise<void> => {
     const pending = batch;
     batch = [];
-    if (pending.length === 0) return;
-    const results = await enqueueMany(
-      queue,
-      pending.map((p) => p.init),
-    );
-    for (const [index, result] of results.entries()) {
-      const { entry, init } = pending[index] ?? {};
-      if (entry === undefined || init === undefined) continue;
-      if (result.ok) {
-        report("imported", entry, result.message.id === entry.id ? {} : { newId: result.message.id });
-        if (settings.move) await remove(entry.file);
-      } else if (result.error instanceof InvalidArgumentError && result.error.argument === "id" && (await queue.peek(entry.id)) !== null) {
-        // Imported before (a re-run): the job is there already and stays as it is.
-        report("exists", entry);
-      } else {
-        report("refused", entry, { error: describeError(result.error, 500) });
-      }
-    }
+    const inits = pending.flatMap((p) => (p.init === undefined ? [] : [p.init]));
+    const results = inits.length === 0 ? [] : await enqueueMany(queue, inits);
+    let next = 0;
+    for (const { entry, init } of pending) await settle(entry, init === undefined ? undefined : results[next++]);
   };
 
   for await (const entry of read(settings.dir, { timeZone: settings.timeZone })) {
-    if (entry.state === "corrupt") {
-      report("corrupt", entry, { error: entry.error.message });
-      continue;
-    }
-    if (entry.state === "locked" && !settings.includeLocked) {
-      report("locked", entry);
-      continue;
-    }
-    batch.push({ entry, init: initFor(entry, queue) });
+    const wanted = entry.state === "ready" || (entry.state === "locked" && settings.includeLocked);
+    batch.push(wanted ? { entry, init: initFor(entry, queue) } : { entry });
+    // Reported entries count too, so a directory of corrupt files is never held in memory whole.
     if (batch.length >= settings.batch) await store();
   }
   await store();
