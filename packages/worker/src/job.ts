@@ -274,7 +274,7 @@ export class ActiveJob implements KeptLease {
       return { kind: "succeeded", value };
     }
     const { time } = this.#env.options;
-    let timer: TimerHandle | undefined;
+    let timer: TimerHandle = undefined;
     return new Promise<Outcome>((resolve) => {
       this.#endRun = (outcome) => {
         if (!this.#running) return;

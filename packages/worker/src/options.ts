@@ -249,7 +249,7 @@ function checkJob(type: string, handler: unknown, defaultTimeoutMs: number, time
   if (typeof definition.handle !== "function") throw new InvalidOptionError(`${option}.handle`, definition.handle, "must be a function");
   const rateLimit = rateLimitOption(`${option}.rateLimit`, definition.rateLimit);
   return {
-    handle: definition.handle as ResolvedJob["handle"],
+    handle: definition.handle,
     timeoutMs: timerMs(`${option}.timeoutMs`, definition.timeoutMs, defaultTimeoutMs, { positive: true, infinite: true }),
     schema: schemaOption(`${option}.schema`, definition.schema),
     limiter: rateLimit === undefined ? undefined : new TokenBucket(rateLimit, time),
@@ -299,7 +299,7 @@ export function resolveWorkerOptions<Jobs extends object>(options: WorkerOptions
   if (options.replyQueue !== undefined && !isQueue(options.replyQueue)) {
     throw new InvalidOptionError("replyQueue", undefined, "must be a QueueAdapter");
   }
-  if (options.replyQueue !== undefined && options.replyQueue.capabilities.customIds !== true) {
+  if (options.replyQueue !== undefined && !options.replyQueue.capabilities.customIds) {
     throw new InvalidOptionError(
       "replyQueue",
       undefined,

@@ -45,7 +45,7 @@ export interface ProducerOptions<Jobs extends object = Record<string, unknown>> 
 export type RequestResult<Results, K> = K extends keyof Results ? Results[K] : unknown;
 
 /** Enqueues jobs whose payload type is checked against a job map (see {@link createProducer}). */
-export interface Producer<Jobs extends object, Results extends object = Record<never, never>> {
+export interface Producer<Jobs extends object, Results extends object = Record<string, unknown>> {
   /**
    * Enqueues one job of `requestType`; resolves to the stored message (id filled in). The values
    * of `options` are checked by the queue (`InvalidArgumentError` of `@x/message`).
@@ -119,7 +119,7 @@ function unwrapReply(jobId: string, reply: Message): unknown {
  * ```
  * @throws InvalidOptionError for an unknown option or a `queue` that is not a QueueAdapter.
  */
-export function createProducer<Jobs extends object, Results extends object = Record<never, never>>(
+export function createProducer<Jobs extends object, Results extends object = Record<string, unknown>>(
   options: ProducerOptions<Jobs>,
 ): Producer<Jobs, Results> {
   checkOptionKeys(options, PRODUCER_OPTION_KEYS, "createProducer");
@@ -130,7 +130,7 @@ export function createProducer<Jobs extends object, Results extends object = Rec
   const replies = options.replies;
   if (replies !== undefined) {
     if (!isQueue(replies)) throw new InvalidOptionError("replies", undefined, "must be a QueueAdapter");
-    if (replies.capabilities.customIds !== true) {
+    if (!replies.capabilities.customIds) {
       throw new InvalidOptionError("replies", undefined, `must keep custom ids (memory, file queues); ${replies.name} does not`);
     }
   }
@@ -174,7 +174,7 @@ export function createProducer<Jobs extends object, Results extends object = Rec
       checkOptionKeys(requestOptions, REQUEST_OPTION_KEYS, "request");
       if (replies === undefined)
         throw new InvalidOptionError("replies", undefined, "is needed by request(): the queue workers send replies to");
-      const { timeoutMs: rawTimeout, signal, ...enqueueOptions } = (requestOptions as RequestOptions | undefined) ?? ({} as RequestOptions);
+      const { timeoutMs: rawTimeout, signal, ...enqueueOptions } = (requestOptions as Partial<RequestOptions> | undefined) ?? {};
       if (rawTimeout === undefined) throw new InvalidOptionError("timeoutMs", rawTimeout, "is required: how long to wait for the reply");
       const timeoutMs = durationMsOption("timeoutMs", rawTimeout, 0, { min: 1, max: MAX_TIMER_MS });
       if (signal !== undefined && !(signal instanceof AbortSignal))

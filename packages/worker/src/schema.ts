@@ -24,12 +24,17 @@ export function validate(schema: StandardSchemaV1, value: unknown): Validation |
   return result instanceof Promise ? result.then(toValidation) : toValidation(result);
 }
 
+function isStandardSchema(value: unknown): value is StandardSchemaV1 {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) return false;
+  const props: unknown = (value as Record<string, unknown>)["~standard"];
+  return typeof props === "object" && props !== null && typeof (props as Record<string, unknown>).validate === "function";
+}
+
 /** The `schema` of a job definition or producer, checked to be a Standard Schema. */
 export function schemaOption(option: string, value: unknown): StandardSchemaV1 | undefined {
   if (value === undefined) return undefined;
-  const props = (value as Partial<StandardSchemaV1> | null)?.["~standard"];
-  if ((typeof value !== "object" && typeof value !== "function") || typeof props?.validate !== "function") {
+  if (!isStandardSchema(value)) {
     throw new InvalidOptionError(option, value, "must be a Standard Schema (zod, valibot, arktype...) with a ~standard.validate function");
   }
-  return value as StandardSchemaV1;
+  return value;
 }

@@ -7,7 +7,19 @@ export interface Recorded {
   of<E extends keyof WorkerEvents>(event: E): WorkerEvents[E][];
 }
 
-const EVENTS: readonly (keyof WorkerEvents)[] = ["reserved", "succeeded", "retried", "buried", "expired", "error", "stopping", "stopped"];
+const EVENTS: readonly (keyof WorkerEvents)[] = [
+  "reserved",
+  "succeeded",
+  "retried",
+  "buried",
+  "expired",
+  "deferred",
+  "timed-out",
+  "progress",
+  "error",
+  "stopping",
+  "stopped",
+];
 
 export function record(worker: Worker): Recorded {
   const all: Recorded["all"] = [];

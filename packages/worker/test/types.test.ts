@@ -5,7 +5,15 @@
 import { createHeart } from "@x/heartbeat";
 import { createMemoryQueue, type Message } from "@x/message";
 import { describe, expectTypeOf, it } from "vitest";
-import { createProducer, createWorker, defineHandlers, type HandlerMap, type JobContext, type WorkerHeart } from "../src/index.js";
+import {
+  createProducer,
+  createWorker,
+  defineHandlers,
+  type HandlerMap,
+  type JobContext,
+  type ResultsOf,
+  type WorkerHeart,
+} from "../src/index.js";
 
 interface Jobs {
   send_email: { to: string; subject?: string };
@@ -92,5 +100,35 @@ describe("handler typing", () => {
   it("a Heart from @x/heartbeat is a WorkerHeart, sync or async publisher", () => {
     expectTypeOf(createHeart({ process: "p", publisher: { publish: () => undefined } })).toExtend<WorkerHeart>();
     expectTypeOf(createHeart({ process: "p", publisher: { publish: async () => undefined } })).toExtend<WorkerHeart>();
+  });
+});
+
+describe("job definitions", () => {
+  it("a definition is typed by the job map like a plain handler, and a map may mix both", () => {
+    createWorker<Jobs>({
+      queue,
+      handlers: {
+        send_email: { timeoutMs: 5_000, rateLimit: { max: 10, intervalMs: 1_000 }, handle: (payload) => payload.to },
+        resize: (payload) => payload.width,
+      },
+    });
+    createWorker<Jobs>({
+      queue,
+      handlers: {
+        // @ts-expect-error -- `to` is a string, not a number
+        send_email: { handle: (payload: { to: number }) => payload.to },
+        resize: () => undefined,
+      },
+    });
+  });
+
+  it("results are typed from the handlers for request()", () => {
+    const handlers = { add: (p: { a: number }) => p.a + 1, hello: { handle: async () => "hi" } };
+    expectTypeOf<ResultsOf<typeof handlers>>().toEqualTypeOf<{ readonly add: number; readonly hello: string }>();
+    createWorker({ queue, handlers });
+    const producer = createProducer<{ add: { a: number }; hello: null }, ResultsOf<typeof handlers>>({ queue });
+    expectTypeOf<ReturnType<typeof producer.request<"add">>>().toEqualTypeOf<Promise<number>>();
+    const untyped = createProducer<{ add: { a: number } }>({ queue });
+    expectTypeOf<ReturnType<typeof untyped.request<"add">>>().toEqualTypeOf<Promise<unknown>>();
   });
 });
