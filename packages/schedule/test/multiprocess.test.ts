@@ -1,51 +1,18 @@
-import { fileURLToPath } from "node:url";
 import { createFileQueue } from "@x/queue-file";
-import { type ChildProcess, spawnTs } from "@x/test-servers";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_GRACE_MS } from "../src/index.js";
 import { tempDirs } from "./helpers.js";
+import { enqueuedIds, numbersAfter, startScheduler } from "./processes.js";
 
 const tempDir = tempDirs();
 const EVERY_MS = 200;
 const RUN_MS = 3_000;
 
-interface Child {
-  readonly lines: string[];
-  readonly exited: Promise<{ code: number | null; stderr: string }>;
-}
-
-function startScheduler(dir: string): Child {
-  const child: ChildProcess = spawnTs(fileURLToPath(new URL("./fixtures/scheduler.ts", import.meta.url)), [
-    dir,
-    String(RUN_MS),
-    String(EVERY_MS),
-  ]);
-  const lines: string[] = [];
-  let partial = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    const parts = (partial + chunk.toString("utf8")).split("\n");
-    partial = parts.pop() ?? "";
-    lines.push(...parts);
-  });
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const exited = new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code) => {
-      resolve({ code, stderr });
-    });
-  });
-  return { lines, exited };
-}
-
-const field = (lines: readonly string[], word: string): number[] =>
-  lines.filter((line) => line.startsWith(`${word} `)).map((line) => Number(line.split(" ")[1]));
-
 describe("three scheduler processes on one file queue", () => {
   it("a 200 ms interval for 3 s: each tick enqueued exactly once, while a worker acks every job as soon as it is ready", async () => {
     const dir = tempDir();
     const worker = createFileQueue({ dir });
-    const children = Array.from({ length: 3 }, () => startScheduler(dir));
+    const children = Array.from({ length: 3 }, () => startScheduler(dir, RUN_MS, EVERY_MS));
     const acked: string[] = [];
     const state = { running: true };
     const exits = Promise.all(children.map((child) => child.exited)).finally(() => {
@@ -71,13 +38,13 @@ describe("three scheduler processes on one file queue", () => {
 
     const lines = children.flatMap((child) => child.lines);
     expect(lines.filter((line) => line.startsWith("error "))).toEqual([]);
-    const enqueued = lines.filter((line) => line.startsWith("enqueued ")).map((line) => line.split(" ")[1] ?? "");
+    const enqueued = enqueuedIds(lines);
     // Exactly once: no tick id enqueued by two processes, and every job was handed out once.
     expect(new Set(enqueued).size).toBe(enqueued.length);
     expect(acked.slice().sort()).toEqual(enqueued.slice().sort());
     // Every tick while all three ran (allowing graceMs at the end for the last enqueues) is there.
-    const from = Math.max(...children.map((child) => field(child.lines, "ready")[0] ?? Number.NaN));
-    const to = Math.min(...children.map((child) => field(child.lines, "stopped")[0] ?? Number.NaN)) - DEFAULT_GRACE_MS;
+    const from = Math.max(...children.map((child) => numbersAfter(child.lines, "ready")[0] ?? Number.NaN));
+    const to = Math.min(...children.map((child) => numbersAfter(child.lines, "stopped")[0] ?? Number.NaN)) - DEFAULT_GRACE_MS;
     const expected: string[] = [];
     for (let t = Math.ceil(from / EVERY_MS) * EVERY_MS; t <= to; t += EVERY_MS) expected.push(`sched.tick.${String(t)}`);
     expect(expected.length).toBeGreaterThanOrEqual(3);
@@ -91,7 +58,7 @@ describe("three scheduler processes on one file queue", () => {
       JSON.stringify({
         ticks: enqueued.length,
         overlap: expected.length,
-        perProcess: children.map((child) => field(child.lines, "enqueued").length),
+        perProcess: children.map((child) => numbersAfter(child.lines, "enqueued").length),
         duplicates,
       }),
     );

@@ -1,0 +1,56 @@
+import { listAll } from "@x/message";
+import { createFileQueue } from "@x/queue-file";
+import { printFaultReport, soakScale } from "@x/test-servers";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_GRACE_MS } from "../../src/index.js";
+import { tempDirs } from "../helpers.js";
+import { enqueuedIds, numbersAfter, startScheduler, waitForLine } from "../processes.js";
+
+const tempDir = tempDirs();
+const EVERY_MS = 200;
+
+describe("a scheduler process killed with SIGKILL", () => {
+  it("the others keep every tick going, each enqueued once; no tick is lost while it dies", async () => {
+    const dir = tempDir();
+    const runMs = soakScale(4_000, 30_000);
+    const survivors = [startScheduler(dir, runMs, EVERY_MS), startScheduler(dir, runMs, EVERY_MS)];
+    const victim = startScheduler(dir, runMs * 10, EVERY_MS);
+    await Promise.all([...survivors, victim].map((process) => waitForLine(process, (line) => line.startsWith("ready "))));
+    // Kill it once it has won a few ticks, so that it dies in the middle of its work.
+    await waitForLine(victim, () => enqueuedIds(victim.lines).length >= 2);
+    const killedAt = Date.now();
+    victim.child.kill("SIGKILL");
+    expect((await victim.exited).signal).toBe("SIGKILL");
+    const exits = await Promise.all(survivors.map((process) => process.exited));
+    for (const exit of exits) expect(exit, exit.stderr).toMatchObject({ code: 0 });
+
+    const all = [...survivors, victim].flatMap((process) => process.lines);
+    expect(all.filter((line) => line.startsWith("error "))).toEqual([]);
+    const enqueued = enqueuedIds(all);
+    // The queue is the truth: the victim may have stored a tick and died before printing it.
+    const queue = createFileQueue({ dir });
+    const stored = new Set<string>();
+    for (const state of ["ready", "delayed"] as const) for await (const job of listAll(queue, { state })) stored.add(job.id);
+    await queue.close();
+    const from = Math.max(...[...survivors, victim].map((process) => numbersAfter(process.lines, "ready")[0] ?? Number.NaN));
+    const to = Math.min(...survivors.map((process) => numbersAfter(process.lines, "stopped")[0] ?? Number.NaN)) - DEFAULT_GRACE_MS;
+    const expected: string[] = [];
+    for (let t = Math.ceil(from / EVERY_MS) * EVERY_MS; t <= to; t += EVERY_MS) expected.push(`sched.tick.${String(t)}`);
+    const lost = expected.filter((id) => !stored.has(id)).length;
+    const duplicated = enqueued.length - new Set(enqueued).size;
+    printFaultReport({
+      scenario: "schedule: one of three scheduler processes killed",
+      confirmed: expected.length,
+      handled: expected.length - lost,
+      lost,
+      duplicated,
+      afterKill: expected.filter((id) => Number(id.split(".")[2]) > killedAt).length,
+    });
+    expect(expected.filter((id) => Number(id.split(".")[2]) > killedAt).length).toBeGreaterThanOrEqual(3);
+    expect(lost).toBe(0);
+    expect(duplicated).toBe(0);
+    // Every job in the queue is a tick's, and every printed enqueue is in the queue.
+    expect([...stored].every((id) => /^sched\.tick\.\d+$/.test(id))).toBe(true);
+    expect(enqueued.every((id) => stored.has(id))).toBe(true);
+  });
+});

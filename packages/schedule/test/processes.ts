@@ -1,0 +1,45 @@
+import { fileURLToPath } from "node:url";
+import { type ChildProcess, spawnTs } from "@x/test-servers";
+
+/** A scheduler process (fixtures/scheduler.ts) with its stdout collected line by line. */
+export interface SchedulerProcess {
+  readonly child: ChildProcess;
+  readonly lines: string[];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+}
+
+/** Starts a scheduler process on the file queue in `dir`: one `tick` schedule every `everyMs`, for `runMs`. */
+export function startScheduler(dir: string, runMs: number, everyMs: number): SchedulerProcess {
+  const child = spawnTs(fileURLToPath(new URL("./fixtures/scheduler.ts", import.meta.url)), [dir, String(runMs), String(everyMs)]);
+  const lines: string[] = [];
+  let partial = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    const parts = (partial + chunk.toString("utf8")).split("\n");
+    partial = parts.pop() ?? "";
+    lines.push(...parts);
+  });
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code, signal) => {
+      resolve({ code, signal, stderr });
+    });
+  });
+  return { child, lines, exited };
+}
+
+/** The numbers after `<word> ` on the lines that start with it (`ready 1700000000000`). */
+export function numbersAfter(lines: readonly string[], word: string): number[] {
+  return lines.filter((line) => line.startsWith(`${word} `)).map((line) => Number(line.split(" ")[1]));
+}
+
+/** Ids of the `enqueued <id> <late>` lines. */
+export function enqueuedIds(lines: readonly string[]): string[] {
+  return lines.filter((line) => line.startsWith("enqueued ")).map((line) => line.split(" ")[1] ?? "");
+}
+
+/** Resolves once a line matching `predicate` was printed; the test timeout bounds it. */
+export async function waitForLine(process: SchedulerProcess, predicate: (line: string) => boolean): Promise<void> {
+  while (!process.lines.some(predicate)) await new Promise((resolve) => setTimeout(resolve, 20));
+}
