@@ -72,6 +72,19 @@ describe("tick times", () => {
     ]);
   });
 
+  it("day of month and day of week are ORed, like Vixie cron; nicknames work", () => {
+    // Friday 13 February 2026: the 13th of each month, and every Friday.
+    expect(between({ cron: "0 0 13 * 5", timezone: "UTC" }, "2026-02-01T00:00:00Z", "2026-02-21T00:00:00Z")).toEqual([
+      "2026-02-06T00:00:00.000Z",
+      "2026-02-13T00:00:00.000Z",
+      "2026-02-20T00:00:00.000Z",
+    ]);
+    expect(between({ cron: "@daily", timezone: "UTC" }, "2026-02-01T12:00:00Z", "2026-02-03T00:00:00Z")).toEqual([
+      "2026-02-02T00:00:00.000Z",
+      "2026-02-03T00:00:00.000Z",
+    ]);
+  });
+
   it("intervals are aligned to the epoch, whenever they are asked", () => {
     const ticks = ticksOf({ everyMs: 30_000 });
     expect(iso(ticks.next(at("2026-01-01T00:00:10Z")) ?? 0)).toBe("2026-01-01T00:00:30.000Z");
