@@ -18,7 +18,7 @@ import { openConnection, type QueueConnection } from "./connect.js";
 import { mapNatsError } from "./errors.js";
 import { type NatsQueueOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { type Destination, NatsReservation, type ReservationHost } from "./reservation.js";
-import { type Pulled, QueueStream } from "./stream.js";
+import { type Overview, type Pulled, QueueStream } from "./stream.js";
 import { bandOf, type Place } from "./subjects.js";
 import { deliveryCount, jobIdOf, readJob, type StoredJob, streamSequence, writeJob } from "./wire.js";
 
@@ -58,6 +58,12 @@ interface Waiter {
   fail(error: unknown): void;
 }
 
+interface SharedOverview {
+  /** On the monotonic clock. */
+  readonly askedAt: number;
+  readonly overview: Promise<Overview>;
+}
+
 interface Found {
   readonly sequence: number;
   readonly place: Place;
@@ -94,6 +100,7 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
   #stream: QueueStream | undefined;
   #wakeups: Subscription | undefined;
   #closing: Promise<void> | undefined;
+  #overview: SharedOverview | undefined;
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
@@ -263,7 +270,18 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
   /** One look at the queue: promotes due jobs, then pulls from the most urgent band that has any. */
   async #scan(stream: QueueStream): Promise<{ reservation?: NatsReservation; nextDueAt?: number }> {
     const pulledAt = this.time.now();
-    const overview = await stream.overview();
+    const shared = this.#sharedOverview(stream);
+    const scanned = await this.#scanWith(stream, await shared.overview, pulledAt);
+    // An overview asked for before this call may predate a job stored just before it: look again.
+    if (scanned.reservation === undefined && shared.askedAt < pulledAt) return this.#scanWith(stream, await stream.overview(), pulledAt);
+    return scanned;
+  }
+
+  async #scanWith(
+    stream: QueueStream,
+    overview: Overview,
+    pulledAt: number,
+  ): Promise<{ reservation?: NatsReservation; nextDueAt?: number }> {
     const now = this.time.wallNow();
     const bands = new Set<number>();
     let paused = false;
@@ -292,6 +310,23 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
       if (reservation !== undefined) return { reservation };
     }
     return found;
+  }
+
+  /**
+   * Reserves running at the same time share one stream-info call: with a worker's 16 slots, each
+   * asking on its own would cost JetStream more than the jobs do.
+   */
+  #sharedOverview(stream: QueueStream): SharedOverview {
+    if (this.#overview === undefined) {
+      const asked: SharedOverview = {
+        askedAt: this.time.now(),
+        overview: stream.overview().finally(() => {
+          if (this.#overview === asked) this.#overview = undefined;
+        }),
+      };
+      this.#overview = asked;
+    }
+    return this.#overview;
   }
 
   async #reservationOf(stream: QueueStream, pulled: Pulled, pulledAt: number): Promise<NatsReservation | undefined> {

@@ -30,7 +30,16 @@ afterAll(async () => {
 });
 
 function open(queue: string, servers: readonly string[]): NatsQueue {
-  const q = createNatsQueue({ servers, queue, replicas: 3, leaseMs: 5_000, requestTimeoutMs: 2_000, pollIntervalMs: 100 });
+  // noRandomize: the client connects to the first server first, so the test knows which node it is on.
+  const q = createNatsQueue({
+    servers,
+    queue,
+    replicas: 3,
+    leaseMs: 5_000,
+    requestTimeoutMs: 2_000,
+    pollIntervalMs: 100,
+    nats: { noRandomize: true },
+  });
   queues.push(q);
   return q;
 }

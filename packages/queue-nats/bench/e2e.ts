@@ -1,0 +1,130 @@
+/**
+ * End to end: enqueue N jobs and process them all with a no-op handler at concurrency 16, on one
+ * nats-server with JetStream (file storage).
+ *
+ * - ours: `createNatsQueue` + `createWorker` from @x/worker, every enqueue in flight at once;
+ * - baseline: raw @nats-io/jetstream doing the same work with the same semantics: every publish
+ *   confirmed (PubAck), a work-queue stream, one durable pull consumer, at most 16 jobs in hand,
+ *   each acknowledged with a confirmed ack (`ackAck`).
+ *
+ * One warm-up round of each (not counted), then rounds that alternate between them; the round
+ * with the median ratio is reported. `BENCH_JOBS` (default 5000) and `BENCH_ROUNDS` (default 5)
+ * scale it.
+ */
+import { performance } from "node:perf_hooks";
+import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { compare, machine } from "@x/bench";
+import { startNatsServer } from "@x/test-servers";
+import { createWorker } from "@x/worker";
+import { createNatsQueue } from "../src/index.js";
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 5_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const CONCURRENCY = 16;
+
+await using server = await startNatsServer();
+let counter = 0;
+const nextName = (): string => `bench-${String(process.pid)}-${String(++counter)}`;
+
+/** Raw JetStream: what a careful hand-written client does, with no adapter or worker around it. */
+async function rawJetStream(): Promise<number> {
+  const nc = await connect({ servers: server.url });
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+  const stream = `RAW_${nextName().replaceAll("-", "_")}`;
+  const subject = `raw.${stream}`;
+  await jsm.streams.add({ name: stream, subjects: [subject], retention: RetentionPolicy.Workqueue, storage: StorageType.File });
+  await jsm.consumers.add(stream, { durable_name: "work", ack_policy: AckPolicy.Explicit, ack_wait: 60_000_000_000, max_ack_pending: -1 });
+  const consumer = await js.consumers.get(stream, "work");
+  const started = performance.now();
+  const messages = await consumer.consume({ max_messages: CONCURRENCY });
+  let processed = 0;
+  let inHand = 0;
+  let freeSlot: (() => void) | undefined;
+  const finished = (async () => {
+    for await (const msg of messages) {
+      inHand++;
+      JSON.parse(msg.string());
+      void msg.ackAck().then(() => {
+        inHand--;
+        processed++;
+        freeSlot?.();
+        if (processed === JOBS) messages.stop();
+      });
+      if (inHand >= CONCURRENCY) await new Promise<void>((resolve) => (freeSlot = resolve));
+    }
+  })();
+  const publishes: Promise<unknown>[] = [];
+  for (let i = 0; i < JOBS; i++) {
+    const body = JSON.stringify({ id: String(i), header: { request_type: "noop", priority: 65_536, attempts: 0 }, body: { payload: i } });
+    publishes.push(js.publish(subject, body, { msgID: `${stream}-${String(i)}` }));
+  }
+  await Promise.all(publishes);
+  await finished;
+  const ms = performance.now() - started;
+  await jsm.streams.delete(stream);
+  await nc.close();
+  return (JOBS * 1000) / ms;
+}
+
+/** Ours: the adapter under @x/worker, jobs enqueued through the adapter. */
+async function oursWithWorker(): Promise<number> {
+  const queue = createNatsQueue({ servers: server.url, queue: nextName() });
+  const worker = createWorker({
+    queue,
+    concurrency: CONCURRENCY,
+    pollTimeoutMs: 1_000,
+    handleSignals: false,
+    handlers: { noop: () => undefined },
+  });
+  let processed = 0;
+  const finished = new Promise<void>((resolve) => {
+    worker.on("succeeded", () => {
+      if (++processed === JOBS) resolve();
+    });
+  });
+  // Connect and create the stream first, like the raw run does before its clock starts.
+  await queue.stats();
+  const started = performance.now();
+  const running = worker.run();
+  const puts: Promise<unknown>[] = [];
+  for (let i = 0; i < JOBS; i++) puts.push(queue.enqueue({ requestType: "noop", payload: i }));
+  await Promise.all(puts);
+  await finished;
+  const ms = performance.now() - started;
+  await worker.close();
+  await running;
+  await queue.close();
+  return (JOBS * 1000) / ms;
+}
+
+const raw: number[] = [];
+const ours: number[] = [];
+const fmt = (n: number | undefined): string => Math.round(n ?? 0).toLocaleString("en-US");
+for (let round = 0; round <= ROUNDS; round++) {
+  const rawRate = await rawJetStream();
+  const oursRate = await oursWithWorker();
+  if (round === 0) continue; // warms the JIT up for both sides
+  raw.push(rawRate);
+  ours.push(oursRate);
+  console.log(`round ${String(round)}: raw jetstream ${fmt(rawRate)}/s, ours ${fmt(oursRate)}/s`);
+}
+
+console.log(machine());
+console.log(`${String(JOBS)} jobs, concurrency ${String(CONCURRENCY)}, ${String(ROUNDS)} rounds after a warm-up round`);
+
+/** The round whose ratio is the median: its two figures were measured next to each other. */
+function medianRound(o: number[], base: number[]): { ours: number; baseline: number } {
+  const rounds = o.map((value, i) => ({ ours: value, baseline: base[i] ?? Number.NaN }));
+  rounds.sort((a, b) => a.ours / a.baseline - b.ours / b.baseline);
+  return rounds[Math.floor(rounds.length / 2)] ?? { ours: Number.NaN, baseline: Number.NaN };
+}
+
+compare({
+  name: "enqueue N + process N through @x/worker, no-op handler, concurrency 16, one nats-server, median round",
+  unit: "jobs/s",
+  ...medianRound(ours, raw),
+  baselineName: "raw @nats-io/jetstream (confirmed publish, pull consume, ackAck)",
+  target: ">= 0.9",
+});
