@@ -5,13 +5,13 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BeanstalkdServer, startBeanstalkd } from "@x/test-servers";
+import { startBeanstalkd } from "@x/test-servers";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HANDLERS, installBeanstalkAdapter, ndjson, runCli, spawnCli } from "./cli-helpers.js";
 import { until } from "./helpers.js";
 
 let cwd: string;
-let server: BeanstalkdServer;
+let server: Awaited<ReturnType<typeof startBeanstalkd>>;
 let tube = 0;
 let Q: string;
 beforeAll(async () => {
