@@ -10,7 +10,14 @@ import { fileURLToPath } from "node:url";
 import { InvalidOptionError } from "@x/core";
 import { createMessage, encodeToString } from "@x/message";
 import { afterEach, describe, expect, it } from "vitest";
-import { CorruptJobError, PulpoDirectoryError, type PulpoEntry, readPulpoDirectory } from "../src/index.js";
+import {
+  CorruptJobError,
+  createFileQueue,
+  ForeignDirectoryError,
+  PulpoDirectoryError,
+  type PulpoEntry,
+  readPulpoDirectory,
+} from "../src/index.js";
 import { tempDirs } from "./helpers.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/pulpo/queue", import.meta.url));
@@ -194,6 +201,16 @@ describe("readPulpoDirectory", () => {
     await expect(all(join(dir, "missing"))).rejects.toThrow(`pulpo directory ${join(dir, "missing")}: does not exist`);
     await writeFile(join(dir, "file"), "");
     await expect(all(join(dir, "file"))).rejects.toMatchObject({ code: "ERR_X_FILE_QUEUE_PULPO_DIRECTORY", reason: "is not a directory" });
+  });
+
+  it("createFileQueue refuses a pulpo directory rather than misread it, and leaves it as it was (the way across is the import)", async () => {
+    const dir = await copyOfFixture();
+    const before = await listTree(dir);
+    const queue = createFileQueue({ dir, fsync: false });
+    await expect(queue.enqueue({ payload: 1 })).rejects.toThrow(ForeignDirectoryError);
+    await expect(queue.reserve()).rejects.toThrow(ForeignDirectoryError);
+    await queue.close();
+    expect(await listTree(dir)).toEqual(before);
   });
 
   it("checks its options up front", () => {

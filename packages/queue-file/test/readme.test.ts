@@ -36,6 +36,8 @@ const expected: string[][] = [
     "while paused: null",
     "after resume: cat.png attempts 1",
   ],
+  // Coming from pulpo
+  ["ready 1765000000.5-a 2026-12-05T16:38:06.401Z 0", "corrupt 1765000001.5-b ERR_X_FILE_QUEUE_CORRUPT_JOB", "locked 1765000002.5-c - 1"],
 ];
 
 // The examples make their queues under os.tmpdir(); the children inherit TMPDIR, so they land here.
