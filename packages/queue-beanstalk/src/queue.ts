@@ -355,16 +355,18 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
       }
     });
     const session = await this.#producerSession();
-    // Every put goes out at once (the session keeps a window of them in flight); replies come in order.
+    // Every put goes out at once (the session keeps a window of them in flight); replies come in
+    // order. One promise per job: a batch of thousands pays for each extra async layer.
     return Promise.all(
-      prepared.map(async (put): Promise<EnqueueResult<P>> => {
-        if (put instanceof Error) return { ok: false, error: put };
-        try {
-          return { ok: true, message: (await this.#send(session, put)) as Message<P> };
-        } catch (err) {
-          const error = this.#closedOr(err);
-          return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
-        }
+      prepared.map((put): Promise<EnqueueResult<P>> => {
+        if (put instanceof Error) return Promise.resolve({ ok: false, error: put });
+        return session.put(put.message.header.priority, put.delaySeconds, put.ttrSeconds, put.body).then(
+          (id) => ({ ok: true, message: this.#stored(put, id) as Message<P> }),
+          async (err: unknown) => {
+            const error = this.#closedOr(await this.#putFailure(session, put.body, err));
+            return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
+          },
+        );
       }),
     );
   }
@@ -373,24 +375,30 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
   async #send(session: Session, put: PreparedPut): Promise<Message> {
     let id: number;
     try {
-      id = await this.#put(session, put.message.header.priority, put.delaySeconds, put.ttrSeconds, put.body);
+      id = await session.put(put.message.header.priority, put.delaySeconds, put.ttrSeconds, put.body);
     } catch (err) {
-      throw this.#closedOr(err);
+      throw this.#closedOr(await this.#putFailure(session, put.body, err));
     }
+    return this.#stored(put, id);
+  }
+
+  /** The message of a job the server stored under `id`. */
+  #stored(put: PreparedPut, id: number): Message {
     if (id > this.#highestSeen) this.#highestSeen = id;
     return { id: String(id), header: put.message.header, body: put.message.body };
   }
 
-  async #put(session: Session, priority: number, delaySeconds: number, ttrSeconds: number, body: Buffer): Promise<number> {
-    try {
-      return await session.put(priority, delaySeconds, ttrSeconds, body);
-    } catch (err) {
-      if (!isReply(err, "JOB_TOO_BIG")) throw err;
-      // The server's limit may have changed since we connected (restarted with another -z).
-      const limit = (await session.stats()).maxJobSize;
-      this.#maxJobSize = limit;
-      throw new JobTooBigError(body.length, limit, { cause: err });
-    }
+  /** What a failed put rejects with: `JOB_TOO_BIG` becomes `JobTooBigError` with the server's current limit. */
+  async #putFailure(session: Session, body: Buffer, err: unknown): Promise<unknown> {
+    if (!isReply(err, "JOB_TOO_BIG")) return err;
+    // The server's limit may have changed since we connected (restarted with another -z).
+    const limit = await session.stats().then(
+      (stats) => stats.maxJobSize,
+      () => undefined,
+    );
+    if (limit === undefined) return err;
+    this.#maxJobSize = limit;
+    return new JobTooBigError(body.length, limit, { cause: err });
   }
 
   async reserve(options: ReserveOptions = {}): Promise<Reservation | null> {
