@@ -126,7 +126,7 @@ export function dashboardSettings(options: DashboardOptions): DashboardSettings 
   }
   let probes: DashboardSettings["probes"];
   if (options.probes !== undefined) {
-    checkOptionKeys(options.probes, ["subject", "maxChecks"], "createDashboard({ probes })");
+    checkOptionKeys(options.probes, ["subject", "maxChecks"], "createDashboard");
     const { subject } = options.probes;
     if (subject !== undefined && (typeof subject !== "string" || subject === "" || /\s/.test(subject))) {
       throw new InvalidOptionError("probes.subject", subject, "must be a NATS subject");

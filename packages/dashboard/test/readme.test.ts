@@ -6,8 +6,5 @@ const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 describeReadmeExamples({
   packageDir,
-  expected: [
-    ["[ 'mail: 1 ready' ]", "401", "200 true"],
-    ["true [ 'disk critical' ]"],
-  ],
+  expected: [["[ 'mail: 1 ready' ]", "401", "200 true"], ["true [ 'disk critical' ]"]],
 });
