@@ -1,0 +1,131 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { connect } from "@nats-io/transport-node";
+import type { LogFields } from "@x/core";
+import { ConnectionError, InvalidArgumentError } from "@x/message";
+import { freePort, type RunningServer, startNatsServer } from "@x/test-servers";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createNatsQueue, type NatsQueue, type NatsQueueOptions } from "../src/index.js";
+import { freshQueueName } from "./helpers.js";
+
+let server: RunningServer;
+const opened: NatsQueue[] = [];
+beforeAll(async () => {
+  server = await startNatsServer();
+});
+afterEach(async () => {
+  for (const queue of opened.splice(0)) await queue.close();
+});
+afterAll(async () => {
+  await server[Symbol.asyncDispose]();
+});
+
+function open(options: Partial<NatsQueueOptions> = {}): NatsQueue {
+  const queue = createNatsQueue({ servers: server.url, queue: freshQueueName(), leaseMs: 1_000, ...options });
+  opened.push(queue);
+  return queue;
+}
+
+async function mustReserve(queue: NatsQueue, timeoutMs = 0) {
+  const job = await queue.reserve({ timeoutMs });
+  if (!job) throw new Error("expected a job");
+  return job;
+}
+
+describe("priority bands", () => {
+  it("serves priorities of one band first in, first out, and bands most urgent first", async () => {
+    const queue = open();
+    const twenty = await queue.enqueue({ payload: "20", priority: 20 });
+    const seventeen = await queue.enqueue({ payload: "17", priority: 17 });
+    const three = await queue.enqueue({ payload: "3", priority: 3 });
+    const order = [];
+    for (let i = 0; i < 3; i++) order.push((await mustReserve(queue)).message.id);
+    expect(order).toEqual([three.id, twenty.id, seventeen.id]);
+  });
+});
+
+describe("delays", () => {
+  it("a delayed enqueue counts no attempt, and a delayed release shows as delayed, not held", async () => {
+    const queue = open();
+    const sent = await queue.enqueue({ payload: "later", delayMs: 300 });
+    expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 1 });
+    const first = await mustReserve(queue, 5_000);
+    expect(first.message.id).toBe(sent.id);
+    expect(first.message.header.attempts).toBe(0);
+    await first.release({ delayMs: 60_000 });
+    expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 1, reserved: 0 });
+    expect((await queue.inspect(sent.id))?.state).toBe("delayed");
+  });
+});
+
+describe("inspect", () => {
+  it("tells ready, reserved and buried apart, and keeps a bury reason with line breaks", async () => {
+    const queue = open();
+    const ready = await queue.enqueue({ payload: "r", priority: 5 });
+    const held = await queue.enqueue({ payload: "h", priority: 0 });
+    const job = await mustReserve(queue);
+    expect(job.message.id).toBe(held.id);
+    expect((await queue.inspect(ready.id))?.state).toBe("ready");
+    const info = await queue.inspect(held.id);
+    expect(info?.state).toBe("reserved");
+    expect(info?.leaseEndsAt).toBeGreaterThan(Date.now());
+    await job.bury("line one\nline two");
+    expect(await queue.inspect(held.id)).toMatchObject({ state: "buried", buryReason: "line one\nline two" });
+  });
+});
+
+describe("ids", () => {
+  it("refuses a duplicate within the window and in a batch, and accepts the id again after it", async () => {
+    const queue = open({ duplicateWindowMs: 1_000 });
+    await queue.enqueue({ id: "order-1", payload: 1 });
+    await expect(queue.enqueue({ id: "order-1", payload: 2 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    const batch = await queue.enqueueMany([{ id: "order-2" }, { id: "order-2" }, { id: "bad id!" }, { id: "order-3" }]);
+    expect(batch.map((r) => r.ok)).toEqual([true, false, false, true]);
+    expect(batch[1]?.ok === false && batch[1].error).toBeInstanceOf(InvalidArgumentError);
+    await sleep(1_500);
+    await queue.enqueue({ id: "order-1", payload: 3 });
+    expect((await queue.stats()).ready).toBe(4);
+  });
+});
+
+describe("kick", () => {
+  it("two adapters kicking at once move each buried job once", async () => {
+    const queue = open();
+    const other = open({ queue: queue.queue });
+    for (let i = 0; i < 6; i++) await queue.enqueue({ payload: i });
+    for (let i = 0; i < 6; i++) await (await mustReserve(queue)).bury(`b${String(i)}`);
+    const [a, b] = await Promise.all([queue.kick(10), other.kick(10)]);
+    expect(a + b).toBe(6);
+    expect(await queue.stats()).toMatchObject({ ready: 6, buried: 0 });
+  });
+});
+
+describe("connections", () => {
+  it("leaves a connection it was given open", async () => {
+    const nc = await connect({ servers: server.url });
+    const queue = createNatsQueue({ connection: nc, queue: freshQueueName() });
+    await queue.enqueue({ payload: 1 });
+    await queue.close();
+    expect(nc.isClosed()).toBe(false);
+    await nc.close();
+  });
+
+  it("a server that is not there fails calls with ConnectionError", async () => {
+    const queue = open({ servers: `nats://127.0.0.1:${String(await freePort())}` });
+    await expect(queue.enqueue({ payload: 1 })).rejects.toBeInstanceOf(ConnectionError);
+  });
+
+  it("removes and logs a message that is not a job, then hands out the next", async () => {
+    const logged: LogFields[] = [];
+    const log = (fields: LogFields) => void logged.push(fields);
+    const queue = open({ logger: { debug: log, info: log, warn: log, error: log } });
+    await queue.stats();
+    const nc = await connect({ servers: server.url });
+    const { jetstream } = await import("@nats-io/jetstream");
+    await jetstream(nc).publish(`xq.${queue.queue}.r.5`, "not json");
+    await nc.close();
+    const sent = await queue.enqueue({ payload: "ok", priority: 6 });
+    expect((await mustReserve(queue)).message.id).toBe(sent.id);
+    expect(logged).toHaveLength(1);
+    expect(await queue.stats()).toMatchObject({ ready: 0, reserved: 1 });
+  });
+});
