@@ -73,7 +73,7 @@ describe("bad schedules fail at construction, naming the problem", () => {
   it("options are checked: unknown keys listed, durations bounded", () => {
     const queue = createMemoryQueue();
     expect(() => startSchedules(queue, [], { grace: 5 } as never)).toThrow(
-      /`grace` is not an option of startSchedules\(\); valid options: graceMs, logger, signal, stateDir, time/,
+      /`grace` is not an option of startSchedules\(\); valid options: graceMs, leader, logger, signal, stateDir, time/,
     );
     expect(() => startSchedules(queue, [], { graceMs: 1 })).toThrow(InvalidOptionError);
     expect(() => startSchedules(queue, [], { stateDir: "" })).toThrow(/stateDir/);

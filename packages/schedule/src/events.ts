@@ -19,7 +19,9 @@ export type SkipReason =
   /** Another scheduler sharing the `stateDir` claimed the tick first. */
   | "claimed"
   /** The tick was missed (more than `graceMs` late) and the `missed` policy drops it. */
-  | "missed";
+  | "missed"
+  /** With a `leader` queue: another process holds the lease, so it enqueues the tick. */
+  | "follower";
 
 /** Ticks this scheduler did not enqueue. */
 export interface SkippedEvent {
@@ -31,7 +33,10 @@ export interface SkippedEvent {
   readonly count: number;
 }
 
-/** A tick could not be enqueued (the queue failed, or the job function threw); it is not retried. */
+/**
+ * A tick could not be enqueued (the queue failed, or the job function threw); it is not retried.
+ * Failures of the leader queue have the name `""`.
+ */
 export interface ScheduleErrorEvent {
   readonly name: string;
   /** The tick, or `undefined` when the failure was not about one tick (e.g. reading `stateDir`). */
@@ -39,9 +44,15 @@ export interface ScheduleErrorEvent {
   readonly error: unknown;
 }
 
+/** With a `leader` queue: this process became the leader (`held: true`) or stopped being it. */
+export interface LeadershipEvent {
+  readonly held: boolean;
+}
+
 /** The events of a {@link Scheduler}, for `scheduler.on(event, listener)`. */
 export interface ScheduleEvents {
   enqueued: EnqueuedEvent;
   skipped: SkippedEvent;
   error: ScheduleErrorEvent;
+  leadership: LeadershipEvent;
 }

@@ -1,9 +1,10 @@
 export type { CronSchedule, IntervalSchedule, MissedTicks, ScheduleDefinition, Tick } from "./definition.js";
 export { DEFAULT_MAX_CATCH_UP, defineSchedule, MAX_CATCH_UP_LIMIT, MAX_SCHEDULE_NAME_LENGTH, MIN_EVERY_MS } from "./definition.js";
 export type { ScheduleErrorCode } from "./errors.js";
-export { InvalidScheduleError, NoDeduplicationError, ScheduleError } from "./errors.js";
-export type { EnqueuedEvent, ScheduleErrorEvent, ScheduleEvents, SkippedEvent, SkipReason } from "./events.js";
-export type { ScheduleOptions } from "./options.js";
+export { InvalidScheduleError, LeaderQueueError, NoDeduplicationError, ScheduleError } from "./errors.js";
+export type { EnqueuedEvent, LeadershipEvent, ScheduleErrorEvent, ScheduleEvents, SkippedEvent, SkipReason } from "./events.js";
+export { LEADER_JOB_ID, LEADER_POLL_MS } from "./leader.js";
+export type { LeaderOptions, ScheduleOptions } from "./options.js";
 export { DEFAULT_GRACE_MS, WALL_CHECK_MS } from "./options.js";
 export { MAX_COUNTED_MISSED } from "./plan.js";
 export type { Scheduler } from "./scheduler.js";

@@ -7,6 +7,7 @@ import {
   type TimeSource,
   timeSourceOption,
 } from "@x/core";
+import type { QueueAdapter } from "@x/message";
 
 /** Default `graceMs`: how late a tick may be enqueued and still count as on time. */
 export const DEFAULT_GRACE_MS = 1_000;
@@ -37,9 +38,23 @@ export interface ScheduleOptions {
    * ticks are caught up after downtime. Required for a queue without `capabilities.customIds`.
    */
   readonly stateDir?: string;
+  /**
+   * Only one scheduler process enqueues: the one holding the reservation of the leader job in
+   * `queue`, a queue dedicated to it that keeps custom ids (a file queue on a shared host, or any
+   * adapter with `capabilities.customIds` that every scheduler reaches). Its lease is the queue's
+   * own (`leaseMs`, `ttrMs`...), and must be well above `graceMs`. For queues without custom ids
+   * whose schedulers run on several machines.
+   */
+  readonly leader?: LeaderOptions;
 }
 
-const KNOWN = ["signal", "logger", "time", "graceMs", "stateDir"];
+/** The `leader` option of {@link ScheduleOptions}. */
+export interface LeaderOptions {
+  /** A queue for the leader job alone, with `capabilities.customIds`. */
+  readonly queue: QueueAdapter;
+}
+
+const KNOWN = ["signal", "logger", "time", "graceMs", "stateDir", "leader"];
 
 /** The checked options. */
 export interface ResolvedOptions {
@@ -48,6 +63,7 @@ export interface ResolvedOptions {
   readonly time: TimeSource;
   readonly graceMs: number;
   readonly stateDir: string | undefined;
+  readonly leader: QueueAdapter | undefined;
 }
 
 export function resolveOptions(options: ScheduleOptions | undefined): ResolvedOptions {
@@ -64,5 +80,23 @@ export function resolveOptions(options: ScheduleOptions | undefined): ResolvedOp
     time: timeSourceOption(o.time),
     graceMs: durationMsOption("graceMs", o.graceMs, DEFAULT_GRACE_MS, { min: 10, max: 3_600_000 }),
     stateDir: o.stateDir,
+    leader: leaderOption(o.leader),
   };
+}
+
+function leaderOption(leader: unknown): QueueAdapter | undefined {
+  if (leader === undefined) return undefined;
+  checkOptionKeys(leader, ["queue"], "startSchedules leader");
+  const queue = (leader as { queue?: Partial<QueueAdapter> }).queue;
+  if (typeof queue?.reserve !== "function" || typeof queue.enqueue !== "function") {
+    throw new InvalidOptionError("leader.queue", undefined, "must be a QueueAdapter");
+  }
+  if (queue.capabilities?.customIds !== true) {
+    throw new InvalidOptionError(
+      "leader.queue",
+      undefined,
+      `must keep custom ids (capabilities.customIds), so that it holds one leader job; queue "${String(queue.name)}" does not`,
+    );
+  }
+  return queue as QueueAdapter;
 }

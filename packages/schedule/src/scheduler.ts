@@ -4,6 +4,7 @@ import { type CompiledSchedule, checkJob, compileSchedule, type ScheduleDefiniti
 import { InvalidScheduleError, NoDeduplicationError } from "./errors.js";
 import type { ScheduleEvents } from "./events.js";
 import { directoryJournal, type Journal, memoryJournal } from "./journal.js";
+import { type Leadership, runLeadership } from "./leader.js";
 import { type ResolvedOptions, resolveOptions, type ScheduleOptions, WALL_CHECK_MS } from "./options.js";
 import { planTicks } from "./plan.js";
 
@@ -39,7 +40,7 @@ export function startSchedules(queue: QueueAdapter, schedules: readonly Schedule
       throw new InvalidScheduleError(JSON.stringify(schedule.name), "name", "is used by two schedules; names must be unique");
     names.add(schedule.name);
   }
-  if (!queue.capabilities.customIds && o.stateDir === undefined) throw new NoDeduplicationError(queue.name);
+  if (!queue.capabilities.customIds && o.stateDir === undefined && o.leader === undefined) throw new NoDeduplicationError(queue.name);
 
   const emitter = new Emitter<ScheduleEvents>({ logger: o.logger });
   const stop = new AbortController();
@@ -50,8 +51,22 @@ export function startSchedules(queue: QueueAdapter, schedules: readonly Schedule
     signal: stop.signal,
     journal: o.stateDir === undefined ? memoryJournal() : directoryJournal(o.stateDir),
     startedAt: o.time.wallNow(),
+    leadership:
+      o.leader === undefined
+        ? undefined
+        : runLeadership(o.leader, o.time, o.graceMs, stop.signal, {
+            onChange: (held) => {
+              o.logger.info({ held }, held ? "leader lease taken" : "leader lease lost");
+              emitter.emit("leadership", { held });
+            },
+            onError: (error) => {
+              o.logger.error({ error }, "leader queue failed");
+              emitter.emit("error", { name: "", at: undefined, error });
+            },
+          }),
   };
   const loops = compiled.map((schedule) => runSchedule(run, schedule));
+  if (run.leadership !== undefined) loops.push(run.leadership.done);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -78,6 +93,7 @@ interface RunContext {
   readonly signal: AbortSignal;
   readonly journal: Journal;
   readonly startedAt: number;
+  readonly leadership: Leadership | undefined;
 }
 
 async function runSchedule(run: RunContext, schedule: CompiledSchedule): Promise<void> {
@@ -147,6 +163,10 @@ async function fire(run: RunContext, schedule: CompiledSchedule, at: number, lat
   } catch (error) {
     run.options.logger.error({ schedule: name, at: tick, error }, "job function failed");
     run.emitter.emit("error", { name, at: tick, error });
+    return;
+  }
+  if (run.leadership?.holds() === false) {
+    run.emitter.emit("skipped", { name, at: tick, reason: "follower", count: 1 });
     return;
   }
   if (!(await run.journal.claim(name, at))) {
