@@ -26,16 +26,16 @@ export interface LoadResult extends LoadState {
 }
 
 /** Where the jobs come from: `-` is stdin, anything else a file relative to the working directory. */
-async function openInput(from: string, io: CliIo): Promise<{ input: Readable; size: number | undefined; bytes: () => number }> {
+async function openInput(from: string, io: CliIo): Promise<{ input: Readable; size: number | undefined }> {
   if (from === "-") {
     if (io.stdin === undefined) throw new QueueCliUsageError("put --from -: this process has no stdin");
-    return { input: io.stdin, size: undefined, bytes: () => 0 };
+    return { input: io.stdin, size: undefined };
   }
   const path = resolve(io.cwd, from);
   const info = await stat(path);
   const input = createReadStream(path);
   // A FIFO or a device has no size to measure progress against.
-  return { input, size: info.isFile() ? info.size : undefined, bytes: () => input.bytesRead };
+  return { input, size: info.isFile() ? info.size : undefined };
 }
 
 /** Reads every line, stores the jobs batch by batch, and reports progress and bad lines on stderr. */
@@ -51,7 +51,9 @@ export async function putFrom(
   io: CliIo,
   progressTo: ProgressStream = io.stderr,
 ): Promise<LoadResult> {
-  const { input, size, bytes } = await openInput(options.from, io);
+  const { input, size } = await openInput(options.from, io);
+  // Bytes of the lines handled, not of the stream read ahead, so that the bar follows the jobs.
+  let consumed = 0;
   const report = loadProgress(progressTo, "put", size);
   let state = { lines: 0, stored: 0, failed: 0, bytes: 0 };
   const fail = (error: Error & { readonly code?: string }, line: number): void => {
@@ -73,7 +75,7 @@ export async function putFrom(
     });
     batch = [];
     batchLines = [];
-    state = { ...state, bytes: bytes() };
+    state = { ...state, bytes: consumed };
     report.update(state);
   };
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
@@ -90,6 +92,7 @@ export async function putFrom(
         interrupted = true;
         break;
       }
+      consumed += Buffer.byteLength(text, "utf8") + 1;
       const number = state.lines + 1;
       state = { ...state, lines: number };
       if (text.trim() === "") continue;
