@@ -75,7 +75,7 @@ export async function listPage(context: OperateContext, options: ListOptions & {
   for await (const chunk of walker.jobs(session, range, options.state, pid)) {
     for (let start = 0; start < chunk.length; ) {
       // Without a type filter every body is listed, so fetch only as many as the page still takes.
-      const size = options.requestType === undefined ? options.limit - jobs.length : PEEK_BATCH;
+      const size = options.requestType === undefined ? Math.min(PEEK_BATCH, options.limit - jobs.length) : PEEK_BATCH;
       const batch = chunk.slice(start, start + size);
       start += batch.length;
       const now = systemTime.wallNow();
