@@ -1,5 +1,6 @@
 import { sleep, type TimeSource } from "@x/core";
-import { InvalidArgumentError, type QueueAdapter, type Reservation } from "@x/message";
+import type { QueueAdapter, Reservation } from "@x/message";
+import { isDuplicateId } from "./duplicate.js";
 import { LeaderQueueError } from "./errors.js";
 
 /** The id of the one job in a leader queue: whoever holds its reservation is the leader. */
@@ -43,9 +44,9 @@ export function runLeadership(
   const done = (async () => {
     while (!signal.aborted) {
       try {
-        await queue.enqueue({ id: LEADER_JOB_ID, requestType: "x.schedule.leader" }).catch((error: unknown) => {
+        await queue.enqueue({ id: LEADER_JOB_ID, requestType: "x.schedule.leader" }).catch(async (error: unknown) => {
           // Refused: the job exists, held by a leader or waiting for one.
-          if (!(error instanceof InvalidArgumentError && error.argument === "id")) throw error;
+          if (!(await isDuplicateId(queue, LEADER_JOB_ID, error))) throw error;
         });
         const asked = time.now();
         const reservation = await queue.reserve({ timeoutMs: LEADER_POLL_MS, signal });

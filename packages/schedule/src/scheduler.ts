@@ -1,6 +1,7 @@
 import { Emitter, InvalidOptionError, type Observable, sleep } from "@x/core";
-import { InvalidArgumentError, type MessageInit, type QueueAdapter } from "@x/message";
+import type { MessageInit, QueueAdapter } from "@x/message";
 import { type CompiledSchedule, checkJob, compileSchedule, type ScheduleDefinition } from "./definition.js";
+import { isDuplicateId } from "./duplicate.js";
 import { InvalidScheduleError, NoDeduplicationError } from "./errors.js";
 import type { ScheduleEvents } from "./events.js";
 import { directoryJournal, type Journal, memoryJournal } from "./journal.js";
@@ -187,7 +188,7 @@ async function fire(run: RunContext, schedule: CompiledSchedule, at: number, lat
     run.options.logger.debug({ schedule: name, at: tick, jobId: message.id, late }, "tick enqueued");
     run.emitter.emit("enqueued", { name, at: tick, message, late });
   } catch (error) {
-    if (customIds && error instanceof InvalidArgumentError && error.argument === "id") {
+    if (customIds && (await isDuplicateId(run.queue, tickJobId(name, at), error))) {
       run.emitter.emit("skipped", { name, at: tick, reason: "duplicate", count: 1 });
       return;
     }
