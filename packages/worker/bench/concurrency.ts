@@ -202,12 +202,14 @@ const bull = await optional<BullModule>(BULLMQ_PACKAGE);
 backends.push(typeof bull === "string" ? { name: "BullMQ (Redis)", missing: bull } : bullBackend(bull, 5_000 * SCALE));
 
 const table = new Map<string, (number | string)[]>();
+const notes: string[] = [];
 for (const backend of backends) {
   if ("missing" in backend) {
     table.set(
       backend.name,
-      CONCURRENCIES.map(() => backend.missing),
+      CONCURRENCIES.map(() => "n/a"),
     );
+    notes.push(`${backend.name}: ${backend.missing}; add it to this package's devDependencies`);
     continue;
   }
   const row: number[] = [];
@@ -227,6 +229,7 @@ console.log(`\nno-op jobs per second, wall clock, median of ${String(ROUNDS)} ro
 const width = Math.max(...[...table.keys()].map((k) => k.length));
 console.log(`${"".padEnd(width)}  ${CONCURRENCIES.map((c) => `concurrency ${String(c)}`.padStart(16)).join("  ")}`);
 for (const [name, row] of table) console.log(`${name.padEnd(width)}  ${row.map((r) => format(r).padStart(16)).join("  ")}`);
+for (const note of notes) console.log(`n/a: ${note}`);
 console.log(
   `load average at end: ${loadavg()
     .map((l) => l.toFixed(2))
