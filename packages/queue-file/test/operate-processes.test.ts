@@ -13,12 +13,14 @@ describe("operating a queue that 4 worker processes drain", () => {
     const operator = createFileQueue({ dir });
     const types = ["plain", "flaky", "flaky2"] as const;
     const total = 900;
-    const results = await operator.enqueueMany(Array.from({ length: total }, (_, n) => ({ requestType: types[n % 3], payload: n })));
+    const results = await operator.enqueueMany(
+      Array.from({ length: total }, (_, n) => ({ requestType: types[n % 3] ?? "plain", payload: n })),
+    );
     const ids = results.map((result) => (result.ok ? result.message.id : ""));
     expect(ids.every((id) => id !== "")).toBe(true);
     const flaky = new Set(ids.filter((_, n) => n % 3 !== 0));
 
-    const workers = Array.from({ length: 4 }, () => startFixture("operate-worker", [dir, "3000"]));
+    const workers = Array.from({ length: 4 }, () => startFixture("operate-worker", [dir, "5000"]));
     const acked = (): string[] =>
       workers.flatMap((worker) => worker.lines.filter((line) => line.startsWith("acked ")).map((line) => line.split(" ")[1] ?? ""));
 

@@ -319,6 +319,32 @@ describe("progress", () => {
   });
 });
 
+describe("progress of a hand-out that is over", () => {
+  it("is not shown for the job's next holder, and is removed when the lease is requeued", async () => {
+    const dir = tempDir();
+    const crashed = createFileQueue({ dir, ttrMs: 300 });
+    // A lease another process holds is waited out for at least a whole lease of the looking process.
+    const healthy = createFileQueue({ dir, ttrMs: 300 });
+    await crashed.enqueue({ payload: 1 });
+    const lost = await crashed.reserve();
+    await lost?.progress?.("90%");
+    expect(readdirSync(join(dir, "progress"))).toHaveLength(1);
+    // The holder hangs: its lease runs out, and the healthy process gets the job.
+    const job = await healthy.reserve({ timeoutMs: 10_000 });
+    expect(job?.message.header.attempts).toBe(1);
+    expect(readdirSync(join(dir, "progress"))).toEqual([]);
+    const [listed] = (await healthy.list({ state: "reserved" })).jobs;
+    expect(listed?.id).toBe(job?.message.id);
+    expect(listed).not.toHaveProperty("progress");
+    expect(listed).not.toHaveProperty("leaseHolder");
+    await expect(lost?.progress?.("too late")).rejects.toBeInstanceOf(LeaseLostError);
+    expect(readdirSync(join(dir, "progress"))).toEqual([]);
+    await job?.ack();
+    await crashed.close();
+    await healthy.close();
+  });
+});
+
 describe("create: false", () => {
   it("rejects every call with FileQueueNotFoundError and creates nothing", async () => {
     const parent = tempDir();
