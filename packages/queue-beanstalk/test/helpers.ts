@@ -88,7 +88,10 @@ export interface FixtureProcess {
 }
 
 /** Runs `test/fixtures/<name>.ts` with `config` (JSON) as its argument and collects its output lines. */
-export function startFixtureProcess(name: "worker-process" | "holder-process", config: Record<string, unknown>): FixtureProcess {
+export function startFixtureProcess(
+  name: "worker-process" | "holder-process" | "operate-worker",
+  config: Record<string, unknown>,
+): FixtureProcess {
   const child = spawnTs(fileURLToPath(new URL(`./fixtures/${name}.ts`, import.meta.url)), [JSON.stringify(config)]);
   const lines: string[] = [];
   let partial = "";

@@ -1,7 +1,7 @@
 import { type JobListing, listAll } from "@x/message";
 import { describe, expect, it } from "vitest";
 import type { BeanstalkQueue } from "../src/index.js";
-import { until } from "./helpers.js";
+import { startFixtureProcess, until } from "./helpers.js";
 import { useQueues } from "./queues.js";
 
 const fixture = useQueues({}, { ttrMs: 30_000 });
@@ -87,5 +87,47 @@ describe("operating while 4 workers reserve", () => {
     expect(kicked).toBe(flaky.size);
     expect(walks).toBeGreaterThan(0);
     expect(await operator.stats()).toMatchObject({ ready: 0, reserved: 0, delayed: 0, buried: 30 });
+  });
+
+  it("the same with 4 worker processes (@x/worker): each job finished once, flaky ones as attempt 2 after the kick", async () => {
+    const operator = fixture.queue();
+    const stuck = new Set<string>();
+    for (const result of await operator.enqueueMany(Array.from({ length: 10 }, (_, i) => ({ requestType: "stuck", payload: i })))) {
+      if (result.ok) stuck.add(result.message.id);
+    }
+    for (let i = 0; i < stuck.size; i++) await (await operator.reserve())?.bury("stuck for good");
+    const flaky = new Set<string>();
+    const ok = new Set<string>();
+    const inits = Array.from({ length: 200 }, (_, i) => ({ requestType: i % 2 === 0 ? "flaky" : "ok", payload: i }));
+    for (const result of await operator.enqueueMany(inits)) {
+      if (!result.ok) throw result.error;
+      (result.message.header.requestType === "flaky" ? flaky : ok).add(result.message.id);
+    }
+    const config = { host: fixture.server.host, port: fixture.server.port, tube: operator.tube };
+    const workers = Array.from({ length: 4 }, () => startFixtureProcess("operate-worker", config));
+    try {
+      await until(() => workers.every((w) => w.lines.includes("ready")), "4 worker processes running");
+      const finished = (): string[][] => workers.flatMap((w) => w.field("done"));
+      await until(async () => {
+        const stayed = await walk(operator, "buried", "stuck");
+        expect(stayed.map((job) => job.id).sort()).toEqual([...stuck].sort());
+        const listed = (await walk(operator, "buried", "flaky")).map((job) => job.id);
+        expect(new Set(listed).size).toBe(listed.length);
+        for (const id of listed) expect(flaky.has(id)).toBe(true);
+        await operator.bulk({ action: "kick", state: "buried", requestType: "flaky" });
+        return finished().length >= flaky.size + ok.size;
+      }, "every flaky and ok job finished");
+      const done = finished();
+      const byId = new Map<string, string[]>();
+      for (const [id = "", attempt = ""] of done) byId.set(id, [...(byId.get(id) ?? []), attempt]);
+      expect(done).toHaveLength(flaky.size + ok.size);
+      for (const id of flaky) expect(byId.get(id)).toEqual(["2"]);
+      for (const id of ok) expect(byId.get(id)).toEqual(["1"]);
+      expect(await operator.stats()).toMatchObject({ ready: 0, delayed: 0, buried: 10 });
+    } finally {
+      for (const w of workers) w.process.kill("SIGTERM");
+      await Promise.all(workers.map((w) => w.exited));
+    }
+    for (const w of workers) expect(w.lines.filter((line) => line.startsWith("stderr"))).toEqual([]);
   });
 });
