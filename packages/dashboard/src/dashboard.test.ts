@@ -268,6 +268,20 @@ describe("heartbeats", () => {
     await monitor.close();
   });
 
+  it("starts the timeline with the processes heard before the dashboard was made", async () => {
+    let now = 5_000;
+    const time = { now: () => now, wallNow: () => now, setTimeout, clearTimeout };
+    const monitor = createMonitor({ time });
+    monitor.receive("heartbeat.early", "start/30");
+    now = 6_000;
+    dashboard = createDashboard({ monitor, time });
+    const { transitions } = await jsonOf<{ transitions: { process: string; from: string | null; to: string; agoMs: number }[] }>(
+      call(dashboard, "/api/heartbeats/transitions"),
+    );
+    expect(transitions).toEqual([{ process: "early", from: null, to: "starting", agoMs: 1_000, wallAt: 5_000 }]);
+    await monitor.close();
+  });
+
   it("answers 501 when there is no monitor", async () => {
     dashboard = createDashboard();
     await jsonOf(call(dashboard, "/api/heartbeats"), 501);

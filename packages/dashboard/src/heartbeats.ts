@@ -47,6 +47,10 @@ export class HeartbeatSource {
     this.#monitor = monitor;
     this.#time = time;
     this.#maxTransitions = maxTransitions;
+    // Processes heard before the dashboard was made start the timeline in the state they are in.
+    const known = monitor.snapshot().sort((x, y) => x.since - y.since);
+    for (const status of known.slice(-maxTransitions))
+      this.#transitions.push({ process: status.process, from: undefined, to: status.state, at: status.since });
     this.#unsubscribe = monitor.on("transition", (transition) => {
       this.#changes++;
       this.#transitions.push(transition);
