@@ -506,8 +506,9 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
           headers,
           `xq-kick-${stored.seq}`,
         );
-        const removed = await stream.remove(stored.seq);
-        if (removed && !ack.duplicate) kicked++;
+        await stream.remove(stored.seq);
+        // Whoever stored the ready copy moved the job; a second kicker's copy was refused as a duplicate.
+        if (!ack.duplicate) kicked++;
       }
       if (kicked > 0) this.#wake();
       return kicked;

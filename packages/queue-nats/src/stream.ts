@@ -12,7 +12,7 @@ import {
   StorageType,
   type StoredMsg,
 } from "@nats-io/jetstream";
-import { type Msg, type MsgHdrs, type NatsConnection, nanos } from "@nats-io/transport-node";
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection, TimeoutError as NatsTimeoutError, nanos } from "@nats-io/transport-node";
 import { mapNatsError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import { QueueSubjects } from "./subjects.js";
@@ -25,6 +25,11 @@ const PUBLISH_ATTEMPTS = 3;
 
 /** What one stream-info call tells about the queue: message counts per subject. */
 export type Overview = ReadonlyMap<string, number>;
+
+interface PullWaiter {
+  resolve(pulled: Pulled | undefined): void;
+  reject(error: unknown): void;
+}
 
 /** A message pulled from a band consumer. */
 export interface Pulled {
@@ -43,6 +48,7 @@ export class QueueStream {
   readonly #js: JetStreamClient;
   readonly #options: ResolvedOptions;
   readonly #consumers = new Map<number, Promise<void>>();
+  readonly #pulls = new Map<number, PullWaiter[]>();
 
   private constructor(nc: NatsConnection, jsm: JetStreamManager, options: ResolvedOptions) {
     this.#nc = nc;
@@ -138,18 +144,78 @@ export class QueueStream {
     }
   }
 
-  /** The next job of a band, or `undefined` at once when it has none ready. */
-  async pull(band: number): Promise<Pulled | undefined> {
-    await this.ensureConsumer(band);
+  /**
+   * The next job of a band, or `undefined` at once when it has none ready. Pulls asked for in the
+   * same turn of the event loop go out as one request for that many jobs (a worker's free slots
+   * ask together), each caller getting one job or none.
+   */
+  pull(band: number): Promise<Pulled | undefined> {
+    return new Promise<Pulled | undefined>((resolve, reject) => {
+      let waiting = this.#pulls.get(band);
+      if (waiting === undefined) {
+        waiting = [];
+        this.#pulls.set(band, waiting);
+        setImmediate(() => {
+          this.#pulls.delete(band);
+          void this.#pullFor(band, waiting ?? []);
+        });
+      }
+      waiting.push({ resolve, reject });
+    });
+  }
+
+  async #pullFor(band: number, waiting: readonly PullWaiter[]): Promise<void> {
+    try {
+      await this.ensureConsumer(band);
+      const pulled = await this.#pullBatch(band, waiting.length);
+      waiting.forEach((waiter, i) => {
+        waiter.resolve(pulled[i]);
+      });
+    } catch (error) {
+      for (const waiter of waiting) waiter.reject(mapNatsError("pull", error));
+    }
+  }
+
+  /** One pull request for up to `count` jobs; resolves with what came before JetStream said there were no more. */
+  #pullBatch(band: number, count: number): Promise<Pulled[]> {
     const subject = `$JS.API.CONSUMER.MSG.NEXT.${this.subjects.stream}.${this.subjects.consumer(band)}`;
     // `expires` too: nats-server 2.9 can leave a bare no_wait request unanswered while other
-    // pulls race it for the same message. noMux: the pulled message arrives with its own
-    // subject, which the shared reply inbox cannot route.
-    const request = JSON.stringify({ batch: 1, no_wait: true, expires: nanos(PULL_EXPIRES_MS) });
-    const msg = await guard("pull", this.#nc.request(subject, request, { timeout: this.#options.requestTimeoutMs, noMux: true }));
-    const status = msg.headers?.code ?? 0;
-    if (status >= 400 || msg.reply === undefined || msg.reply === "") return undefined;
-    return { msg, ackSubject: msg.reply };
+    // pulls race it for the same message.
+    const request = JSON.stringify({ batch: count, no_wait: true, expires: nanos(PULL_EXPIRES_MS) });
+    const inbox = createInbox();
+    return new Promise<Pulled[]>((resolve, reject) => {
+      const pulled: Pulled[] = [];
+      const finish = (error?: Error): void => {
+        clearTimeout(timer);
+        if (!subscription.isClosed()) subscription.unsubscribe();
+        if (error === undefined) resolve(pulled);
+        else reject(error);
+      };
+      // A job that arrives after the timeout stays pending in JetStream and is handed out again after its lease.
+      const timer = setTimeout(() => {
+        finish(pulled.length > 0 ? undefined : new NatsTimeoutError());
+      }, this.#options.requestTimeoutMs);
+      const subscription = this.#nc.subscribe(inbox, {
+        callback: (error, msg) => {
+          if (error !== null) {
+            finish(error);
+            return;
+          }
+          const status = msg.headers?.code ?? 0;
+          if (status >= 400 || msg.reply === undefined || msg.reply === "") {
+            finish();
+            return;
+          }
+          pulled.push({ msg, ackSubject: msg.reply });
+          if (pulled.length >= count) finish();
+        },
+      });
+      try {
+        this.#nc.publish(subject, request, { reply: inbox });
+      } catch (error) {
+        finish(error instanceof Error ? error : new Error("publishing the pull request failed", { cause: error }));
+      }
+    });
   }
 
   /** Sends an acknowledgement to JetStream and waits for its confirmation. */
