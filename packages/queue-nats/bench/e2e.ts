@@ -1,6 +1,6 @@
 /**
  * End to end: enqueue N jobs and process them all with a no-op handler at concurrency 16, on one
- * nats-server with JetStream (file storage).
+ * nats-server with JetStream (file storage), and on a three-node cluster with three replicas.
  *
  * - ours: `createNatsQueue` + `createWorker` from @x/worker, every enqueue in flight at once;
  * - baseline: raw @nats-io/jetstream doing the same work with the same semantics: every publish
@@ -15,7 +15,7 @@ import { performance } from "node:perf_hooks";
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { compare, machine } from "@x/bench";
-import { startNatsServer } from "@x/test-servers";
+import { startNatsCluster, startNatsServer } from "@x/test-servers";
 import { createWorker } from "@x/worker";
 import { createNatsQueue } from "../src/index.js";
 
@@ -24,17 +24,46 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONCURRENCY = 16;
 
 await using server = await startNatsServer();
+await using cluster = await startNatsCluster(3);
+
+/** Where a run goes: one server (one replica) or the cluster (three). */
+interface Target {
+  readonly servers: string[];
+  readonly replicas: number;
+}
+const single: Target = { servers: [server.url], replicas: 1 };
+const replicated: Target = { servers: [...cluster.urls], replicas: 3 };
+
+/** Retries a first JetStream call until the cluster has elected its meta leader. */
+async function untilAnswered<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= 60) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
 let counter = 0;
 const nextName = (): string => `bench-${String(process.pid)}-${String(++counter)}`;
 
 /** Raw JetStream: what a careful hand-written client does, with no adapter or worker around it. */
-async function rawJetStream(): Promise<number> {
-  const nc = await connect({ servers: server.url });
+async function rawJetStream(target: Target): Promise<number> {
+  const nc = await connect({ servers: target.servers });
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
   const stream = `RAW_${nextName().replaceAll("-", "_")}`;
   const subject = `raw.${stream}`;
-  await jsm.streams.add({ name: stream, subjects: [subject], retention: RetentionPolicy.Workqueue, storage: StorageType.File });
+  await untilAnswered(() =>
+    jsm.streams.add({
+      name: stream,
+      subjects: [subject],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      num_replicas: target.replicas,
+    }),
+  );
   await jsm.consumers.add(stream, { durable_name: "work", ack_policy: AckPolicy.Explicit, ack_wait: 60_000_000_000, max_ack_pending: -1 });
   const consumer = await js.consumers.get(stream, "work");
   const started = performance.now();
@@ -69,8 +98,8 @@ async function rawJetStream(): Promise<number> {
 }
 
 /** Ours: the adapter under @x/worker, jobs enqueued through the adapter. */
-async function oursWithWorker(): Promise<number> {
-  const queue = createNatsQueue({ servers: server.url, queue: nextName() });
+async function oursWithWorker(target: Target): Promise<number> {
+  const queue = createNatsQueue({ servers: target.servers, queue: nextName(), replicas: target.replicas });
   const worker = createWorker({
     queue,
     concurrency: CONCURRENCY,
@@ -85,7 +114,7 @@ async function oursWithWorker(): Promise<number> {
     });
   });
   // Connect and create the stream first, like the raw run does before its clock starts.
-  await queue.stats();
+  await untilAnswered(() => queue.stats());
   const started = performance.now();
   const running = worker.run();
   const puts: Promise<unknown>[] = [];
@@ -101,14 +130,25 @@ async function oursWithWorker(): Promise<number> {
 
 const raw: number[] = [];
 const ours: number[] = [];
+const rawCluster: number[] = [];
+const oursCluster: number[] = [];
 const fmt = (n: number | undefined): string => Math.round(n ?? 0).toLocaleString("en-US");
 for (let round = 0; round <= ROUNDS; round++) {
-  const rawRate = await rawJetStream();
-  const oursRate = await oursWithWorker();
-  if (round === 0) continue; // warms the JIT up for both sides
-  raw.push(rawRate);
-  ours.push(oursRate);
-  console.log(`round ${String(round)}: raw jetstream ${fmt(rawRate)}/s, ours ${fmt(oursRate)}/s`);
+  const rates = [
+    await rawJetStream(single),
+    await oursWithWorker(single),
+    await rawJetStream(replicated),
+    await oursWithWorker(replicated),
+  ];
+  if (round === 0) continue; // warms the JIT up for every side
+  raw.push(rates[0] ?? Number.NaN);
+  ours.push(rates[1] ?? Number.NaN);
+  rawCluster.push(rates[2] ?? Number.NaN);
+  oursCluster.push(rates[3] ?? Number.NaN);
+  console.log(
+    `round ${String(round)}: one server: raw jetstream ${fmt(rates[0])}/s, ours ${fmt(rates[1])}/s; ` +
+      `three-node R3: raw ${fmt(rates[2])}/s, ours ${fmt(rates[3])}/s`,
+  );
 }
 
 console.log(machine());
@@ -126,5 +166,12 @@ compare({
   unit: "jobs/s",
   ...medianRound(ours, raw),
   baselineName: "raw @nats-io/jetstream (confirmed publish, pull consume, ackAck)",
+  target: ">= 0.9",
+});
+compare({
+  name: "the same on a three-node cluster, R3 streams, median round",
+  unit: "jobs/s",
+  ...medianRound(oursCluster, rawCluster),
+  baselineName: "raw @nats-io/jetstream on the same cluster",
   target: ">= 0.9",
 });
