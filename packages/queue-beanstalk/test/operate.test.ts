@@ -328,6 +328,39 @@ describe("pause() and resume()", () => {
     expect((await queue.stats()).paused).toBe(false);
   });
 
+  it("the pause ends with the tube (no jobs, nobody connected) and with a server restart; a tube with jobs keeps it", async () => {
+    await using server = await startBeanstalkd({ binlog: true });
+    const options = { host: server.host, port: server.port, tube: freshTube() };
+    const first = createBeanstalkQueue(options);
+    await first.pause();
+    await first.close();
+    const s = await raw(server.port);
+    await until(
+      () =>
+        s.statsTube(options.tube).then(
+          () => false,
+          () => true,
+        ),
+      "the server to drop the empty tube",
+    );
+    await using later = createBeanstalkQueue(options);
+    expect((await later.stats()).paused).toBe(false);
+
+    await later.enqueue({ payload: "keeps the tube" });
+    await later.pause();
+    await later.close();
+    const again = createBeanstalkQueue(options);
+    expect((await again.stats()).paused).toBe(true);
+    expect(await again.reserve()).toBeNull();
+    await again.close();
+
+    await server.kill();
+    await server.restart();
+    await using restarted = createBeanstalkQueue(options);
+    expect(await restarted.stats()).toMatchObject({ ready: 1, paused: false });
+    expect((await restarted.reserve())?.message.body.payload).toBe("keeps the tube");
+  });
+
   it("stats().paused is false for a tube that does not exist", async () => {
     const queue = fixture.queue();
     expect((await queue.stats()).paused).toBe(false);
