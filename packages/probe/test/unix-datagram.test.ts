@@ -69,6 +69,14 @@ describe("unix:PATH, a real SOCK_DGRAM socket (seismometer's unix input), throug
     return receiver;
   }
 
+  /** Binds a datagram socket at `path` and never reads it: once its queue is full, every send blocks. */
+  async function startStalledReceiver(path: string): Promise<void> {
+    const script = `import socket, sys, time\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint("ready", flush=True)\ntime.sleep(600)`;
+    const child = spawn("python3", ["-c", script, path], { stdio: ["ignore", "pipe", "inherit"] });
+    children.push(child);
+    await new Promise((resolve) => child.stdout.once("data", resolve));
+  }
+
   async function stopReceiver(receiver: Receiver): Promise<void> {
     const exited = new Promise((resolve) => receiver.child.once("exit", resolve));
     receiver.child.kill("SIGKILL");
@@ -174,6 +182,41 @@ describe("unix:PATH, a real SOCK_DGRAM socket (seismometer's unix input), throug
     await waitFor(() => receiver.datagrams.length === 1);
     expect(valuesOf(receiver.datagrams)).toEqual([7]);
     await output.close();
+  });
+
+  it("a receiver that stops reading: a send blocked for sendTimeoutMs is dropped with ETIMEDOUT, and flush() comes back", async () => {
+    const path = join(dir(), "slow.sock");
+    await startStalledReceiver(path);
+    const logger = recordingLogger();
+    const output = unixDatagramOutput({ path, sendTimeoutMs: 100, logger, warnIntervalMs: 0 });
+    // One at a time until the receiver's queue (net.unix.max_dgram_qlen datagrams) is full.
+    let count = 0;
+    while (output.stats().dropped === 0 && count < 100_000) {
+      output.send(numbered(count++));
+      await output.flush();
+    }
+    const { sent, dropped, pending } = output.stats();
+    expect([sent + dropped, pending, dropped]).toEqual([count, 0, 1]);
+    expect(sent).toBeGreaterThan(0);
+    expect(logger.lines.some((line) => line.includes("ETIMEDOUT: the receiver took no datagram for 0.1s"))).toBe(true);
+    await output.close();
+  });
+
+  it("close() does not wait for a receiver that stopped reading: the blocked relay is ended, and every message is counted sent or dropped", async () => {
+    const path = join(dir(), "stalled.sock");
+    await startStalledReceiver(path);
+    const output = unixDatagramOutput({ path, sendTimeoutMs: 600_000 });
+    const pids: (number | undefined)[] = [];
+    output.on("relayStarted", ({ pid }) => pids.push(pid));
+    for (let i = 0; i < 2_000; i++) output.send(numbered(i));
+    await waitFor(() => output.stats().sent > 0);
+    await output.close();
+    const { sent, dropped, pending } = output.stats();
+    expect(pending).toBe(0);
+    expect(sent + dropped).toBe(2_000);
+    expect(dropped).toBeGreaterThan(0);
+    expect(pids).toHaveLength(1);
+    expect(pids[0] !== undefined && alive(pids[0])).toBe(false);
   });
 
   it("without python3 the output is refused up front with the typed error naming what to install", async () => {

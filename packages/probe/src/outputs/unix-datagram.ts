@@ -13,6 +13,8 @@ import type { Output } from "./output.js";
 export const DEFAULT_DATAGRAM_SEND_TIMEOUT_MS = 5_000;
 /** Wait before a relay that died is started again, by default: 1 s. */
 export const DEFAULT_RELAY_RESTART_DELAY_MS = 1_000;
+/** Time the relay gets at close() to answer for what it holds before it is killed. */
+const RELAY_CLOSE_GRACE_MS = 1_000;
 /** Bytes of messages handed to the relay and not yet answered, by default: 20 MiB (the spool bound of the other outputs). */
 export const DEFAULT_DATAGRAM_PENDING_BYTES = 20 * 1024 * 1024;
 
@@ -179,14 +181,13 @@ class RelayedDatagramOutput extends BaseOutput<UnixDatagramOutputEvents> impleme
   }
 
   protected async shutdown(): Promise<void> {
-    await this.flush().catch(() => undefined);
     if (this.#restartTimer !== undefined) {
       this.time.clearTimeout(this.#restartTimer.handle);
       this.#restartTimer = undefined;
     }
     const waiting = this.#waiting.splice(0);
     if (waiting.length > 0) {
-      this.#pendingBytes = 0;
+      for (const framed of waiting) this.#pendingBytes -= framed.length;
       this.countDropped(waiting.length, new OutputError("closed before the datagram relay could send"));
       for (const _ of waiting) this.pending.done();
     }
@@ -197,9 +198,15 @@ class RelayedDatagramOutput extends BaseOutput<UnixDatagramOutputEvents> impleme
         resolve();
       });
     });
-    // The relay ends when its input does.
+    // The relay sends what it was given, answers and ends with its input. close() does not wait
+    // for deliveries (flush() does): a relay still blocked on a receiver that stopped reading is
+    // killed after a short grace, and what it held is counted as dropped.
     relay.stdin.end();
+    const kill = this.time.setTimeout(() => {
+      relay.kill("SIGKILL");
+    }, RELAY_CLOSE_GRACE_MS);
     await exited;
+    this.time.clearTimeout(kill);
   }
 }
 
