@@ -7,6 +7,7 @@
  * the median round is shown. The order of the cells is fixed, so a noisy neighbour is visible as
  * a row out of line rather than hidden.
  *
+ * BullMQ gets ioredis clients made here: its ESM build cannot load ioredis by itself.
  * `@x/queue-beanstalk`, `bullmq` and `ioredis` are loaded only if this package can resolve them;
  * a cell whose package is missing says so instead of a figure. `BENCH_ROUNDS` (default 5) and
  * `BENCH_SCALE` (default 1: multiplies every job count) scale it.
@@ -28,12 +29,18 @@ const REDIS = { host: "127.0.0.1", port: 6379 };
 /** Specifiers in variables: the packages are optional, and the type checker must not need them. */
 const BEANSTALK_PACKAGE = "@x/queue-beanstalk";
 const BULLMQ_PACKAGE = "bullmq";
+const IOREDIS_PACKAGE = "ioredis";
+
+/** The part of ioredis used here. */
+interface RedisModule {
+  default: new (options: typeof REDIS & { maxRetriesPerRequest: null }) => { quit(): Promise<unknown> };
+}
 
 /** The part of BullMQ used here. */
 interface BullModule {
   Queue: new (
     name: string,
-    options: { connection: typeof REDIS },
+    options: { connection: unknown },
   ) => {
     waitUntilReady(): Promise<unknown>;
     addBulk(jobs: { name: string; data: unknown; opts: { removeOnComplete: boolean } }[]): Promise<unknown>;
@@ -43,7 +50,7 @@ interface BullModule {
   Worker: new (
     name: string,
     processor: () => Promise<void>,
-    options: { connection: typeof REDIS; concurrency: number; autorun: boolean },
+    options: { connection: unknown; concurrency: number; autorun: boolean },
   ) => {
     on(event: "completed", listener: () => void): void;
     run(): Promise<void>;
@@ -132,14 +139,17 @@ async function optional<T>(specifier: string): Promise<T | string> {
   }
 }
 
-function bullBackend(bull: BullModule, jobs: number): Backend {
+function bullBackend(bull: BullModule, redis: RedisModule, jobs: number): Backend {
   let rounds = 0;
+  const connect = () => new redis.default({ ...REDIS, maxRetriesPerRequest: null });
   return {
     name: "BullMQ (Redis)",
     jobs,
     async round(concurrency) {
       const name = `x-worker-bench-${String(process.pid)}-${String(++rounds)}`;
-      const queue = new bull.Queue(name, { connection: REDIS });
+      const queueConnection = connect();
+      const workerConnection = connect();
+      const queue = new bull.Queue(name, { connection: queueConnection });
       await queue.waitUntilReady();
       for (let start = 0; start < jobs; start += 1_000) {
         const batch = Array.from({ length: Math.min(1_000, jobs - start) }, (_, i) => ({
@@ -152,7 +162,7 @@ function bullBackend(bull: BullModule, jobs: number): Backend {
       let done = 0;
       let finish: () => void = () => undefined;
       const finished = new Promise<void>((resolve) => (finish = resolve));
-      const worker = new bull.Worker(name, async () => undefined, { connection: REDIS, concurrency, autorun: false });
+      const worker = new bull.Worker(name, async () => undefined, { connection: workerConnection, concurrency, autorun: false });
       worker.on("completed", () => {
         if (++done === jobs) finish();
       });
@@ -163,6 +173,8 @@ function bullBackend(bull: BullModule, jobs: number): Backend {
       await worker.close();
       await queue.obliterate({ force: true });
       await queue.close();
+      await queueConnection.quit();
+      await workerConnection.quit();
       return (jobs * 1000) / ms;
     },
     close: async () => undefined,
@@ -199,7 +211,10 @@ backends.push(
       ),
 );
 const bull = await optional<BullModule>(BULLMQ_PACKAGE);
-backends.push(typeof bull === "string" ? { name: "BullMQ (Redis)", missing: bull } : bullBackend(bull, 5_000 * SCALE));
+const redis = await optional<RedisModule>(IOREDIS_PACKAGE);
+if (typeof bull === "string" || typeof redis === "string") {
+  backends.push({ name: "BullMQ (Redis)", missing: [bull, redis].filter((m) => typeof m === "string").join(", ") });
+} else backends.push(bullBackend(bull, redis, 5_000 * SCALE));
 
 const table = new Map<string, (number | string)[]>();
 const notes: string[] = [];
