@@ -11,6 +11,7 @@ import { expect } from "vitest";
 export const CLI = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 export const HANDLERS = fileURLToPath(new URL("./fixtures/handlers.ts", import.meta.url));
 const QUEUE_BEANSTALK = fileURLToPath(new URL("../../queue-beanstalk", import.meta.url));
+const QUEUE_NATS = fileURLToPath(new URL("../../queue-nats", import.meta.url));
 
 /**
  * pnpm's bin shims put the workspace's hidden hoisting folder (node_modules/.pnpm/node_modules,
@@ -55,4 +56,10 @@ export function ndjson(text: string): Record<string, unknown>[] {
 export async function installBeanstalkAdapter(cwd: string): Promise<void> {
   await mkdir(join(cwd, "node_modules", "@x"), { recursive: true });
   await symlink(QUEUE_BEANSTALK, join(cwd, "node_modules", "@x", "queue-beanstalk"));
+}
+
+/** Gives `cwd` a node_modules with `@x/queue-nats`. */
+export async function installNatsAdapter(cwd: string): Promise<void> {
+  await mkdir(join(cwd, "node_modules", "@x"), { recursive: true });
+  await symlink(QUEUE_NATS, join(cwd, "node_modules", "@x", "queue-nats"));
 }
