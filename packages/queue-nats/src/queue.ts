@@ -423,7 +423,9 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
     if (subscription !== undefined && !subscription.isClosed()) subscription.unsubscribe();
   }
 
+  /** Something changed: later reserves ask JetStream afresh instead of sharing an older answer. */
   #wake(): void {
+    this.#overview = undefined;
     for (const waiter of [...this.#waiters]) waiter.wake();
   }
 
@@ -557,6 +559,7 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
     await this.#run(async (stream) => {
       await stream.publish(stream.subjects.paused, new Uint8Array(0));
     });
+    this.#overview = undefined;
   }
 
   async resume(): Promise<void> {
