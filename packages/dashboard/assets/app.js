@@ -406,7 +406,8 @@ async function refreshEvents() {
 // ---- probes ----------------------------------------------------------------------------
 
 async function refreshProbes() {
-  const { checks } = await getJson("probes");
+  const { checks, total } = await getJson("probes?limit=200");
+  $("probe-total").textContent = checks.length < total ? `(the worst ${checks.length} of ${total})` : `(${total})`;
   const now = Date.now();
   fill(
     $("checks").tBodies[0],

@@ -322,6 +322,8 @@ describe("probes", () => {
       { name: "load", location: { host: "b" }, values: [{ name: "value", value: 0.5 }] },
     ]);
     expect(checks).toHaveLength(2);
+    const worst = await jsonOf<{ checks: { name: string }[]; total: number }>(call(dashboard, "/api/probes?limit=1"));
+    expect([worst.checks.map((c) => c.name), worst.total]).toEqual([["disk"], 2]);
   });
 });
 

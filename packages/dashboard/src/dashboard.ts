@@ -162,8 +162,10 @@ class DashboardHandler implements Dashboard {
         if (name === "dead-letters") return json(await events.deadLetters(query));
         break;
       }
-      case "probes":
-        return json({ checks: this.#need(this.#probes, "no probes").checks() });
+      case "probes": {
+        const checks = this.#need(this.#probes, "no probes").checks();
+        return json({ checks: checks.slice(0, limitParam(query.get("limit"), 200)), total: checks.length });
+      }
     }
     throw new NotFoundError(`no API at /api/${parts.join("/")}`);
   }
