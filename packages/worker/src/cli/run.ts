@@ -50,8 +50,8 @@ function usage(): string {
     "",
     'Run "x-queue <command> --help" for the options of one command.',
     "Every command takes --json: one JSON object per line on stdout, errors as JSON lines on stderr.",
-    "Exit codes: 0 done, 1 failed or nothing found, 2 wrong command line, 3 put --from: some lines failed,",
-    "4 work --fail-on-buried: a job was buried.",
+    "Exit codes: 0 done, 1 failed or nothing found, 2 wrong command line, 3 some jobs were not",
+    "stored (put --from, import), 4 work --fail-on-buried: a job was buried.",
     "",
   ].join("\n");
 }
