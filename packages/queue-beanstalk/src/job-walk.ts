@@ -30,12 +30,13 @@ const isNotFound = (err: unknown): boolean => err instanceof BeanstalkCommandErr
  * that exists when a walk begins has an id in `[1, highest assigned]`; one pipelined `stats-job`
  * per id tells whether it is a job, of which tube and in which state.
  *
- * The walker remembers a floor per server process: ids below it answered `NOT_FOUND` in an
- * earlier walk, and such an id never names a job again, so later walks of this queue start there.
+ * The walker remembers a floor per run of the server (its random `id` from `stats`): ids below it
+ * answered `NOT_FOUND` in an earlier walk, and such an id never names a job again while that run
+ * lasts, so later walks of this queue start there.
  */
 export class JobWalker {
   readonly tube: string;
-  #floor: { readonly pid: number; readonly id: number } | undefined;
+  #floor: { readonly instance: string; readonly id: number } | undefined;
 
   constructor(tube: string) {
     this.tube = tube;
@@ -48,7 +49,7 @@ export class JobWalker {
    * binlog, whose ids go on from the highest replayed one. A draining server refuses the probe;
    * then the bound is `total-jobs` or `knownHighest` (an id this process saw), whichever is higher.
    */
-  async range(session: Session, knownHighest: number): Promise<IdRange & { readonly pid: number }> {
+  async range(session: Session, knownHighest: number): Promise<IdRange & { readonly instance: string }> {
     const [stats, probe] = await Promise.allSettled([session.stats(), session.put(2 ** 32 - 1, MAX_SECONDS, 1, Buffer.from("{}"))]);
     if (stats.status === "rejected") throw stats.reason;
     let highest = Math.max(stats.value.totalJobs, knownHighest);
@@ -60,21 +61,22 @@ export class JobWalker {
     } else if (!(probe.reason instanceof BeanstalkCommandError && probe.reason.reply === "DRAINING")) {
       throw probe.reason;
     }
-    const floor = this.#floor?.pid === stats.value.pid ? this.#floor.id : 1;
-    return { from: floor, to: highest, pid: stats.value.pid };
+    const { instance } = stats.value;
+    const floor = this.#floor?.instance === instance ? this.#floor.id : 1;
+    return { from: floor, to: highest, instance };
   }
 
   /**
    * The jobs of this tube in `state`, chunk by chunk in increasing id order, from `range.from` to
-   * `range.to`. With `pid` (a walk that starts at the floor), the ids found empty before the first
-   * job raise the floor.
+   * `range.to`. With `instance` (a walk that starts at the floor of that server run), the ids found
+   * empty before the first job raise the floor.
    */
-  async *jobs(session: Session, range: IdRange, state: JobState, pid?: number): AsyncGenerator<readonly JobStats[], void, undefined> {
-    let raisingFloor = pid !== undefined && range.from === (this.#floor?.pid === pid ? this.#floor.id : 1);
+  async *jobs(session: Session, range: IdRange, state: JobState, instance?: string): AsyncGenerator<readonly JobStats[], void, undefined> {
+    let raisingFloor = instance !== undefined && range.from === (this.#floor?.instance === instance ? this.#floor.id : 1);
     for await (const chunk of statsChunks(session, range)) {
-      if (raisingFloor && pid !== undefined) {
+      if (raisingFloor && instance !== undefined) {
         const first = chunk.found[0];
-        this.#floor = { pid, id: first === undefined ? chunk.last + 1 : first.id };
+        this.#floor = { instance, id: first === undefined ? chunk.last + 1 : first.id };
         raisingFloor = first === undefined;
       }
       yield chunk.found.filter((job) => job.tube === this.tube && job.state === state);

@@ -70,9 +70,9 @@ export async function listPage(context: OperateContext, options: ListOptions & {
   const range: IdRange = cursor
     ? { from: Math.max(cursor.after + 1, bounds.from), to: Math.min(cursor.end, bounds.to) }
     : { from: bounds.from, to: bounds.to };
-  const pid = cursor ? undefined : bounds.pid;
+  const instance = cursor ? undefined : bounds.instance;
   const jobs: JobListing[] = [];
-  for await (const chunk of walker.jobs(session, range, options.state, pid)) {
+  for await (const chunk of walker.jobs(session, range, options.state, instance)) {
     for (let start = 0; start < chunk.length; ) {
       // Without a type filter every body is listed, so fetch only as many as the page still takes.
       const size = options.requestType === undefined ? Math.min(PEEK_BATCH, options.limit - jobs.length) : PEEK_BATCH;
@@ -105,8 +105,8 @@ export async function runBulk(context: OperateContext, options: BulkOptions): Pr
   let matched = 0;
   let changed = 0;
   if (aborted() || (await countInState(session, walker.tube, options.state)) === 0) return { matched, changed };
-  const { pid, ...range } = await walker.range(session, context.knownHighest);
-  for await (const chunk of walker.jobs(session, range, options.state, pid)) {
+  const { instance, ...range } = await walker.range(session, context.knownHighest);
+  for await (const chunk of walker.jobs(session, range, options.state, instance)) {
     for (let start = 0; start < chunk.length; start += PEEK_BATCH) {
       if (aborted()) return { matched, changed };
       let targets = chunk.slice(start, start + PEEK_BATCH);

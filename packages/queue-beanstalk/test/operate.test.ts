@@ -188,7 +188,7 @@ describe("list()", () => {
     expect(await fresh.bulk({ action: "kick", state: "buried" })).toEqual({ matched: 1, changed: 1 });
   });
 
-  it("a second walk in the same process starts at the lowest id that was still a job", async () => {
+  it("a second walk in the same process starts at the lowest id that was still a job, until the server restarts", async () => {
     await using server = await startBeanstalkd();
     const queue = createBeanstalkQueue({ host: server.host, port: server.port, tube: freshTube() });
     const client = await connectFivebeans(server.host, server.port);
@@ -210,6 +210,12 @@ describe("list()", () => {
     expect(ids(await walk(queue, { state: "ready" }))).toEqual([kept.id]);
     expect((await statsJobCommands()) - afterFirst).toBeLessThan(5);
     client.stream?.destroy();
+    // A new run of the server (no binlog) assigns ids from 1 again: the floor is forgotten.
+    await server.kill();
+    await server.restart();
+    const fresh = await queue.enqueue({ payload: "after the restart" });
+    expect(fresh.id).toBe("1");
+    expect(ids(await walk(queue, { state: "ready" }))).toEqual([fresh.id]);
     await queue.close();
   });
 });

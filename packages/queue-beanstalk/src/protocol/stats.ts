@@ -42,8 +42,11 @@ export interface ServerStats {
   readonly version: string;
   /** Jobs put since the server started (not counting jobs replayed from a binlog). */
   readonly totalJobs: number;
-  /** The server's process id: it changes when the server restarts. */
-  readonly pid: number;
+  /**
+   * Names this run of the server: its random `id`, drawn anew at every start (beanstalkd 1.10 and
+   * later), else `pid:<pid>`. Not the pid alone: in a container the server is always pid 1.
+   */
+  readonly instance: string;
 }
 
 const STATES: ReadonlySet<string> = new Set(["ready", "delayed", "reserved", "buried"]);
@@ -133,6 +136,6 @@ export function parseServerStats(body: Buffer): ServerStats {
     // Written quoted (`version: "1.12"`).
     version: (fields.get("version") ?? "unknown").replace(/^"(.*)"$/, "$1"),
     totalJobs: integer(command, fields, "total-jobs"),
-    pid: integer(command, fields, "pid"),
+    instance: fields.get("id") ?? `pid:${String(integer(command, fields, "pid"))}`,
   };
 }
