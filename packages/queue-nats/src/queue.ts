@@ -30,9 +30,13 @@ export interface NatsQueue extends QueueAdapter {
   readonly servers: readonly string[];
   /** The lease every reservation gets (the consumers' ack wait). */
   readonly leaseMs: number;
+  /** State of one job: a walk over the stream (O(jobs)); a job past its lease shows as reserved until handed out again. */
   inspect(id: string): Promise<JobInfo | null>;
+  /** Every publish of the batch in flight at once, each confirmed; one result per job, in order. */
   enqueueMany<P>(inits: readonly MessageInit<P>[]): Promise<EnqueueResult<P>[]>;
+  /** Stops hand-outs for every adapter on the queue (a flag message in the stream). */
   pause(): Promise<void>;
+  /** Hands out jobs again (purges the flag). */
   resume(): Promise<void>;
 }
 
@@ -407,14 +411,19 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
   /** While reserves wait, a plain subscription to the ready subjects wakes them when a job arrives. */
   #listen(): void {
     if (this.#wakeups !== undefined || this.#opening === undefined) return;
-    void this.#opening.then((opened) => {
-      if (this.#wakeups !== undefined || this.#waiters.size === 0 || this.#closing !== undefined) return;
-      this.#wakeups = opened.connection.nc.subscribe(opened.stream.subjects.readyAny, {
-        callback: () => {
-          this.#wake();
-        },
-      });
-    });
+    this.#opening.then(
+      (opened) => {
+        if (this.#wakeups !== undefined || this.#waiters.size === 0 || this.#closing !== undefined) return;
+        if (opened.connection.nc.isClosed()) return;
+        this.#wakeups = opened.connection.nc.subscribe(opened.stream.subjects.readyAny, {
+          callback: () => {
+            this.#wake();
+          },
+        });
+      },
+      // A failed open is reported by the call that awaited it; waking is only a shortcut.
+      () => undefined,
+    );
   }
 
   #stopListening(): void {
