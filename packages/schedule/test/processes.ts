@@ -1,6 +1,9 @@
 import { fileURLToPath } from "node:url";
 import { type ChildProcess, spawnTs } from "@x/test-servers";
 
+/** The `graceMs` of the scheduler processes. */
+export const SCHEDULER_GRACE_MS = 2_000;
+
 /** A scheduler process (fixtures/scheduler.ts) with its stdout collected line by line. */
 export interface SchedulerProcess {
   readonly child: ChildProcess;
@@ -8,9 +11,14 @@ export interface SchedulerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
-/** Starts a scheduler process on the file queue in `dir`: one `tick` schedule every `everyMs`, for `runMs`. */
-export function startScheduler(dir: string, runMs: number, everyMs: number): SchedulerProcess {
-  const child = spawnTs(fileURLToPath(new URL("./fixtures/scheduler.ts", import.meta.url)), [dir, String(runMs), String(everyMs)]);
+/**
+ * Starts a scheduler process on the file queue in `dir`: one `tick` schedule every `everyMs`, for
+ * `runMs`. A `graceMs` above the default keeps a tick on time through a second of CPU starvation
+ * on a loaded machine, where all three processes stall together.
+ */
+export function startScheduler(dir: string, runMs: number, everyMs: number, graceMs = SCHEDULER_GRACE_MS): SchedulerProcess {
+  const args = [dir, String(runMs), String(everyMs), String(graceMs)];
+  const child = spawnTs(fileURLToPath(new URL("./fixtures/scheduler.ts", import.meta.url)), args);
   const lines: string[] = [];
   let partial = "";
   let stderr = "";
