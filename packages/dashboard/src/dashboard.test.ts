@@ -327,6 +327,50 @@ describe("probes", () => {
   });
 });
 
+describe("close()", () => {
+  it("stops sampling and ends the open live feeds; a second close does nothing", async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const queue = createMemoryQueue();
+      let reads = 0;
+      const counted: QueueAdapter = Object.assign(Object.create(queue) as QueueAdapter, {
+        stats: () => {
+          reads++;
+          return queue.stats();
+        },
+      });
+      const closing = createDashboard({ queues: { jobs: counted }, sampleIntervalMs: 100 });
+      await vi.advanceTimersByTimeAsync(250);
+      expect(reads).toBe(3);
+      const live = await call(closing, "/api/live");
+      await closing.close();
+      await closing.close();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(reads).toBe(3);
+      // The stream ends: reading it to the end terminates.
+      expect(await live.text()).toContain("event: summary");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe("cross-origin requests", () => {
+  it("get no CORS preflight approval", async () => {
+    dashboard = createDashboard({ queues: { jobs: createMemoryQueue() }, actions: tokenAuth(TOKEN) });
+    const preflight = await call(dashboard, "/api/queues/jobs/pause", {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://evil.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "x-dashboard-action",
+      },
+    });
+    expect(preflight.status).toBe(404);
+    expect([...preflight.headers.keys()].filter((key) => key.startsWith("access-control-"))).toEqual([]);
+  });
+});
+
 describe("the live feed", () => {
   it("sends one batched summary per interval, however many changes came in between", async () => {
     vi.useFakeTimers({ now: 0 });
