@@ -156,6 +156,43 @@ describe("an incident on the file queue, from scripts (--json)", () => {
   });
 });
 
+describe("--json on every command", () => {
+  it("every line on stdout and on stderr is a JSON object, whatever the outcome", { timeout: 120_000 }, async () => {
+    const put = await cli("put", Q, "--type", "t", "--json");
+    const [{ id }] = ndjson(put.stdout) as [{ id: string }];
+    await writeFile(join(cwd, "two.ndjson"), '{"type":"t"}\n{"type":"t","delayMs":60000}\n');
+    const runs = [
+      put,
+      await cli("put", Q, "--type", "t", "--count", "3", "--json"),
+      await cli("put", Q, "--from", "two.ndjson", "--json"),
+      await cli("peek", id, Q, "--json"),
+      await cli("list", Q, "--state", "ready", "--limit", "2", "--json"),
+      await cli("kick", Q, "--max", "5", "--json"),
+      await cli("retry", Q, "--state", "delayed", "--json"),
+      await cli("pause", Q, "--json"),
+      await cli("resume", Q, "--json"),
+      await cli("stats", Q, "--json"),
+      await cli("delete", id, Q, "--json"),
+      await cli("delete", id, Q, "--json"),
+      await cli("pop", Q, "--json"),
+      await cli("delete", Q, "--state", "ready", "--json"),
+      await cli("pop", Q, "--json"),
+      await cli("work", Q, "--handlers", HANDLERS, "--exit-when-idle", "0", "--heartbeat", "cli.test", "--json"),
+      await cli("frob", Q, "--json"),
+      await cli("list", Q, "--json"),
+      await cli("stats", "--queue", "file:./nowhere", "--json"),
+    ];
+    expect(runs.map((run) => run.code)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 2, 2, 1]);
+    for (const run of runs) {
+      for (const line of [...ndjson(run.stdout), ...ndjson(run.stderr)]) expect(typeof line).toBe("object");
+      // Failures say so on stderr, as an error line, and only there.
+      if (run.code !== 0)
+        expect(ndjson(run.stderr)).toEqual([{ error: { code: expect.any(String) as unknown, message: expect.any(String) as unknown } }]);
+    }
+    expect(ndjson(runs[15]?.stdout ?? "").map((line) => line.event)).toEqual(["heartbeat", "heartbeat", "heartbeat", "stopped"]);
+  });
+});
+
 describe("put --from", () => {
   it("reads stdin, stores in batches, reports a bad line by its number and goes on (exit 3)", { timeout: 60_000 }, async () => {
     const lines = Array.from({ length: 2_500 }, (_, i) =>
