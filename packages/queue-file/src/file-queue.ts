@@ -59,10 +59,15 @@ const FILE_QUEUE_CAPABILITIES: QueueCapabilities = Object.freeze({
  */
 export interface FileQueue extends QueueAdapter, Observable<FileQueueEvents> {
   readonly name: "file";
+  /** A page of the jobs in one state, ordered by id; see the README's "Operating the queue". */
   list(options: ListOptions): Promise<JobPage>;
+  /** Stores a batch with one group commit, at the durability of `enqueue`; one result per job. */
   enqueueMany<P>(inits: readonly MessageInit<P>[]): Promise<EnqueueResult<P>[]>;
+  /** Kicks, retries or deletes every job of a state (and request type); jobs taken meanwhile are skipped. */
   bulk(options: BulkOptions): Promise<BulkResult>;
+  /** Creates the `paused` marker: no process on the directory hands out a job until `resume()`. */
   pause(): Promise<void>;
+  /** Removes the `paused` marker; this process's waiting reserves look again at once. */
   resume(): Promise<void>;
   /** The queue directory, as given in the options. */
   readonly dir: string;
