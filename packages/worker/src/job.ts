@@ -247,7 +247,11 @@ export class ActiveJob implements KeptLease {
 
   #validated(job: ResolvedJob, type: string, validation: Validation): Outcome | Promise<Outcome> {
     if (!validation.ok)
-      return { kind: "refused", reason: "invalid-payload", detail: `invalid payload: ${formatIssues(validation.issues)}` };
+      return {
+        kind: "refused",
+        reason: "invalid-payload",
+        detail: `invalid payload: ${formatIssues(validation.issues)}`.slice(0, MAX_REASON_LENGTH),
+      };
     return this.#start(job, type, validation.value);
   }
 

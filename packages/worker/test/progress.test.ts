@@ -68,6 +68,32 @@ describe("ctx.progress", () => {
     ]);
   });
 
+  it("on the memory queue, whoever lists reserved jobs sees the last progress of a running job", async () => {
+    expect(memory.capabilities.progress).toBe(true);
+    await memory.enqueue({ id: "import-1", requestType: "import" });
+    let release: () => void = () => undefined;
+    let reported: () => void = () => undefined;
+    const reportedAll = new Promise<void>((resolve) => (reported = resolve));
+    const worker = createWorker({
+      queue: memory,
+      handlers: {
+        import: async (_p: unknown, ctx) => {
+          await ctx.progress(10);
+          await ctx.progress({ done: 40, of: 100 });
+          reported();
+          await new Promise<void>((resolve) => (release = resolve));
+        },
+      },
+      ...drain,
+    });
+    const running = worker.run();
+    await reportedAll;
+    const page = await memory.list?.({ state: "reserved" });
+    expect(page?.jobs.map((job) => [job.id, job.progress])).toEqual([["import-1", { done: 40, of: 100 }]]);
+    release();
+    await running;
+  });
+
   it("touches the lease instead where the adapter cannot store progress", async () => {
     const { queue, calls } = withProgress(memory, false);
     await queue.enqueue({ requestType: "import" });

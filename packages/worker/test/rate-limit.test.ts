@@ -95,8 +95,38 @@ describe("rate limits", () => {
       expect(event.id).not.toBe(event.message.id);
       const copy = await memory.peek(event.id);
       expect(copy?.header).toMatchObject({ requestType: "mail", attempts: 0, priority: 10 });
+      const [listed] = (await memory.list?.({ state: "delayed", limit: 1, cursor: undefined }))?.jobs ?? [];
+      expect(listed?.attempts).toBe(0);
       expect(await memory.peek(event.message.id)).toBeNull();
     }
+  });
+
+  it("when the copy cannot be enqueued, the job is released instead (that delivery counts) and the failure reported", async () => {
+    for (const requestType of ["mail", "mail"]) await memory.enqueue({ requestType });
+    const broken = new Proxy(memory, {
+      get(target, property) {
+        if (property === "enqueue") return () => Promise.reject(new Error("disk full"));
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const worker = createWorker({
+      queue: broken,
+      time,
+      handlers: { mail: { rateLimit: { max: 1, intervalMs: 60_000 }, handle: () => undefined } },
+      handleSignals: false,
+      pollTimeoutMs: 0,
+      shutdownAfterEmptyIterations: 0,
+    });
+    const events = record(worker);
+    await worker.run();
+    const [deferred] = events.of("deferred");
+    expect(deferred?.id).toBe(deferred?.message.id);
+    expect(events.of("error").map((e) => [e.phase, (e.error as Error).message])).toEqual([["defer", "disk full"]]);
+    // Released, so this delivery counts: the listing shows one attempt (a copy would show none).
+    const listed = (await memory.list?.({ state: "delayed" }))?.jobs ?? [];
+    expect(listed.map((job) => [job.id, job.attempts])).toEqual([[deferred?.message.id, 1]]);
+    expect(await memory.stats()).toMatchObject({ delayed: 1, reserved: 0 });
   });
 
   it("a deferred job gives back the worker-wide token it was reserved with", async () => {
