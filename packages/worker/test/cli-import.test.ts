@@ -130,6 +130,17 @@ describe("x-queue import --from pulpo-dir:", () => {
     expect(later.header.delay).toEqual(new Date("2099-01-02T03:04:05.678Z"));
   });
 
+  it("--local-time reads pulpo's zone-less dates in the machine's time zone (pulpo wrote datetime.now())", async () => {
+    const result = await runTs(CLI, ["import", "--from", "pulpo-dir:./old", TO, "--local-time"], {
+      cwd,
+      env: { ...userEnv, TZ: "America/New_York" },
+    });
+    expect(result.code, result.stderr).toBe(3);
+    const [a] = (await jobsIn(A)) as [{ header: { delay: Date; expiration: Date } }];
+    expect(a.header.delay).toEqual(new Date("2026-12-05T21:38:06.401Z"));
+    expect(a.header.expiration).toEqual(new Date("2026-12-06T05:00:00.000Z"));
+  });
+
   it("a wrong command line exits 2 before anything is read; a missing directory exits 1 naming it", async () => {
     const noFrom = await cli("import", TO);
     expect([noFrom.code, noFrom.stderr]).toEqual([

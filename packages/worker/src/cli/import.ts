@@ -19,6 +19,7 @@ import { describeError } from "../describe-error.js";
 import { AdapterNotInstalledError, QueueCliUsageError } from "../errors.js";
 import { flag, integerArg, positionals, stringArg } from "./args.js";
 import type { CliIo, Command } from "./command.js";
+import { EXIT_OK, EXIT_SOME_FAILED } from "./exit-codes.js";
 import { importPackage } from "./queue-url.js";
 
 /** Jobs stored per `enqueueMany` call when `--batch` is not given. */
@@ -28,11 +29,6 @@ const MAX_BATCH = 10_000;
 const FROM_SCHEME = "pulpo-dir:";
 /** Header key that keeps pulpo's id when the target queue assigns its own ids (beanstalkd). */
 export const PULPO_ID_HEADER = "pulpo_id";
-
-/** Exit codes of `import` (the run's 0, 1 and 2 mean the same here). */
-export const IMPORT_EXIT_OK = 0;
-/** Some jobs were not imported (corrupt files, jobs the queue refused, locked jobs left); the others were. */
-export const IMPORT_EXIT_SOME_LEFT = 3;
 
 /** What `readPulpoDirectory` of `@x/queue-file` yields (typed here: the worker does not depend on it). */
 type PulpoEntry =
@@ -159,12 +155,12 @@ async function runImport(queue: QueueAdapter, settings: ImportSettings, io: CliI
       `import: ${imported} imported, ${exists} already there, ${locked} locked left, ${corrupt} corrupt, ${refused} refused${moved}\n`,
     );
   }
-  return locked + corrupt + refused + notRemoved === 0 ? IMPORT_EXIT_OK : IMPORT_EXIT_SOME_LEFT;
+  return locked + corrupt + refused + notRemoved === 0 ? EXIT_OK : EXIT_SOME_FAILED;
 }
 
 /** `import`: copies (`--move`: moves) a pulpo file queue's jobs into the queue. */
 export const importCommand: Command = {
-  usage: "--from pulpo-dir:<dir> (--to <url> | --queue <url>) [--move] [--include-locked] [--local-time] [--batch <n>] [--json]",
+  usage: "--from pulpo-dir:<dir> [--move] [--include-locked] [--local-time] [--batch <n>] [--json]   (--to <url> is --queue <url>)",
   summary: "import a pulpo file queue's jobs (ids, attempts, delays kept); exit 3 when some were left",
   options: {
     from: { type: "string" },
