@@ -5,6 +5,8 @@ import {
   type EnqueueResult,
   InvalidArgumentError,
   type JobInfo,
+  type JobPage,
+  type ListOptions,
   type Message,
   type MessageInit,
   type QueueAdapter,
@@ -16,6 +18,7 @@ import {
 } from "@x/message";
 import { openConnection, type QueueConnection } from "./connect.js";
 import { mapNatsError } from "./errors.js";
+import { listPage } from "./list.js";
 import { type NatsQueueOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { type Destination, NatsReservation, type ReservationHost } from "./reservation.js";
 import { type Overview, type Pulled, QueueStream } from "./stream.js";
@@ -32,6 +35,8 @@ export interface NatsQueue extends QueueAdapter {
   readonly leaseMs: number;
   /** State of one job: a walk over the stream (O(jobs)); a job past its lease shows as reserved until handed out again. */
   inspect(id: string): Promise<JobInfo | null>;
+  /** A page of the jobs in one state, in stream order; see the README for how ready and reserved are told apart. */
+  list(options: ListOptions): Promise<JobPage>;
   /** Every publish of the batch in flight at once, each confirmed; one result per job, in order. */
   enqueueMany<P>(inits: readonly MessageInit<P>[]): Promise<EnqueueResult<P>[]>;
   /** Stops hand-outs for every adapter on the queue (a flag message in the stream). */
@@ -45,7 +50,7 @@ const CAPABILITIES: QueueCapabilities = Object.freeze({
   customIds: true,
   buryReason: true,
   delayResolutionMs: 1,
-  list: false,
+  list: true,
   enqueueMany: true,
   bulk: false,
   pause: true,
@@ -436,6 +441,16 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
   #wake(): void {
     this.#overview = undefined;
     for (const waiter of [...this.#waiters]) waiter.wake();
+  }
+
+  async list(options: ListOptions): Promise<JobPage> {
+    this.checkOpen();
+    return this.#run((stream) =>
+      listPage(stream, options, {
+        held: this.#held,
+        toWallTime: (monotonic) => this.time.wallNow() + (monotonic - this.time.now()),
+      }),
+    );
   }
 
   async peek(id: string): Promise<Message | null> {

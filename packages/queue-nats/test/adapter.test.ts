@@ -129,3 +129,17 @@ describe("connections", () => {
     expect(await queue.stats()).toMatchObject({ ready: 0, reserved: 1 });
   });
 });
+
+describe("list", () => {
+  it("lists a job whose lease ran out as reserved until a reserve hands it out again", async () => {
+    const queue = open({ leaseMs: 200 });
+    const sent = await queue.enqueue({ requestType: "slow", payload: 1 });
+    await mustReserve(queue);
+    await sleep(400);
+    const reserved = await queue.list({ state: "reserved" });
+    expect(reserved.jobs.map((job) => job.id)).toEqual([sent.id]);
+    expect((await queue.list({ state: "ready" })).jobs).toEqual([]);
+    const again = await mustReserve(queue);
+    expect(again.message.header.attempts).toBe(1);
+  });
+});
