@@ -337,7 +337,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
   async enqueue<P>(init: MessageInit<P>): Promise<Message<P>> {
     this.#assertOpen();
     const put = this.#prepare(init);
-    const session = await this.#producerSession();
+    const session = this.#producer.current ?? (await this.#producerSession());
     // Not retried on a lost connection: the put may have been applied.
     return (await this.#send(session, put)) as Message<P>;
   }
@@ -354,7 +354,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
         return err instanceof Error ? err : new Error(String(err));
       }
     });
-    const session = await this.#producerSession();
+    const session = this.#producer.current ?? (await this.#producerSession());
     // Every put goes out at once (the session keeps a window of them in flight); replies come in
     // order. One promise per job: a batch of thousands pays for each extra async layer.
     return Promise.all(
