@@ -351,6 +351,18 @@ const START: Record<string, (dir: string) => Promise<void>> = {
       tcp.close();
     }
   },
+  dashboard: async (dir) => {
+    await using nats = await startNatsServer();
+    const env = userEnv({ NATS_URL: nats.url, PORT: "0" });
+    const ran = await must("npm", ["start", "--silent", "--", "--run-for", "8000"], { cwd: dir, env, timeoutMs: 120_000 });
+    if (
+      !ran.stdout.includes("processes: 6 (") ||
+      !ran.stdout.includes("checks: 2") ||
+      !ran.stdout.includes("streams: dead-letters, parcel-sent")
+    ) {
+      fail(`apps/dashboard: npm start -- --run-for 8000 did not show every source\n${ran.stdout}`);
+    }
+  },
   webshop: async (dir) => {
     await using nats = await startNatsServer();
     const ran = await must("npm", ["start", "--silent"], { cwd: dir, env: userEnv({ NATS_URL: nats.url }), timeoutMs: 120_000 });
