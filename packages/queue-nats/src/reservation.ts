@@ -71,9 +71,10 @@ export class NatsReservation implements Reservation {
 
   async ack(): Promise<void> {
     this.#take("acknowledged");
-    // Both in flight together: an ack of a deleted copy is harmless, and the answer is one round trip.
-    const [stored] = await Promise.all([this.#host.stillStored(this.sequence), this.#host.acknowledge(this.#ackSubject, "+ACK")]);
-    if (!stored) throw new LeaseLostError(this.message.id, "the job was deleted");
+    // First, not alongside: once JetStream has the ack it removes the copy itself, and a check
+    // that lands after it would call our own ack a deletion.
+    await this.#mustBeStored();
+    await this.#host.acknowledge(this.#ackSubject, "+ACK");
   }
 
   async release(options: ReleaseOptions = {}): Promise<void> {

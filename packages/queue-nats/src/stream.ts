@@ -18,7 +18,7 @@ import type { ResolvedOptions } from "./options.js";
 import { QueueSubjects } from "./subjects.js";
 
 /** How long a pull waits at most when a band's jobs are all held (JetStream answers at once when it has none at all). */
-const PULL_EXPIRES_MS = 50;
+const PULL_EXPIRES_MS = 250;
 
 /** Tries of a publish that carries a message id. */
 const PUBLISH_ATTEMPTS = 3;

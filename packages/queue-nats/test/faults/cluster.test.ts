@@ -80,6 +80,26 @@ async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms
 }
 
 describe("an R3 queue on a three-node cluster", () => {
+  it("acknowledges every job it hands out: an ack is never taken for a deletion", async () => {
+    const queue = open(freshQueueName("acks"), cluster.urls);
+    await untilReady(queue);
+    const results = await queue.enqueueMany(Array.from({ length: 300 }, (_, i) => ({ payload: i })));
+    expect(results.every((r) => r.ok)).toBe(true);
+    const failures: unknown[] = [];
+    let acked = 0;
+    const loop = async (): Promise<void> => {
+      for (let job = await queue.reserve(); job; job = await queue.reserve()) {
+        await job.ack().then(
+          () => acked++,
+          (error: unknown) => failures.push(error),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, loop));
+    expect(failures).toEqual([]);
+    expect(acked).toBe(300);
+  }, 60_000);
+
   it("loses nothing confirmed when the stream leader is killed mid-stream; the node rejoins and catches up", async () => {
     const name = freshQueueName("r3");
     const producer = open(name, cluster.urls);
