@@ -25,7 +25,9 @@ async function setUp(): Promise<{
   statsJobCommands: () => Promise<number>;
 }> {
   const server = await startBeanstalkd();
-  cleanup.push(() => server[Symbol.asyncDispose]());
+  cleanup.push(async () => {
+    await server[Symbol.asyncDispose]();
+  });
   const direct = { host: server.host, port: server.port };
   const noise = createBeanstalkQueue({ ...direct, tube: freshTube("noise") });
   const tube = freshTube();
