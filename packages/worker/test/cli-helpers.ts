@@ -26,8 +26,8 @@ export const runCli = (cwd: string, args: readonly string[], input?: string): Pr
   runTs(CLI, args, { cwd, env: userEnv, ...(input === undefined ? {} : { input }) });
 
 /** A long-running command: its output so far, and its exit code once it exits. */
-export function spawnCli(cwd: string, args: readonly string[]) {
-  const child = spawnTs(CLI, args, { cwd, env: userEnv });
+export function spawnCli(cwd: string, args: readonly string[], { stdin = false }: { readonly stdin?: boolean } = {}) {
+  const child = spawnTs(CLI, args, { cwd, env: userEnv, ...(stdin ? { stdio: ["pipe", "pipe", "pipe"] as const } : {}) });
   const output = { stdout: "", stderr: "" };
   child.stdout?.on("data", (chunk: Buffer) => (output.stdout += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output.stderr += chunk.toString()));

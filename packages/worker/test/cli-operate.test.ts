@@ -224,6 +224,25 @@ describe("put --from", () => {
     ]);
   });
 
+  it("Ctrl-C stops reading stdin, keeps what was stored, and exits 1", { timeout: 120_000 }, async () => {
+    expect((await cli("put", Q, "--payload", "first")).code).toBe(0);
+    const { child, output, exited } = spawnCli(cwd, ["put", Q, "--from", "-", "--batch", "1"], { stdin: true });
+    child.stdin?.write('{"type":"a"}\n{"type":"b"}\n');
+    // With --batch 1 each line is stored as soon as it is read; stdin stays open, as a pipe that stalls.
+    await until(
+      async () => {
+        const stats = ndjson((await cli("stats", Q, "--json")).stdout)[0];
+        return stats?.ready === 3;
+      },
+      "the two lines to be stored",
+      60_000,
+    );
+    child.kill("SIGINT");
+    expect(await exited).toBe(1);
+    expect(output.stdout).toBe("put: 2 jobs (interrupted)\n");
+    child.stdin?.destroy();
+  });
+
   it("draws a progress bar on a terminal", { timeout: 60_000 }, async () => {
     await writeFile(
       join(cwd, "jobs.ndjson"),
