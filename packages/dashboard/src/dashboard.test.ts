@@ -73,6 +73,7 @@ describe("the page and its assets", () => {
     expect((await call(dashboard, "/ops/dashboard/")).status).toBe(200);
     expect((await jsonOf(call(dashboard, "/ops/dashboard/api/config"))).actions).toBe(false);
     expect((await call(dashboard, "/api/config")).status).toBe(404);
+    expect((await call(dashboard, "/ops/dashboardx/api/config")).status).toBe(404);
   });
 });
 

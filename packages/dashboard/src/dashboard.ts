@@ -112,8 +112,9 @@ class DashboardHandler implements Dashboard {
   async #route(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const { basePath } = this.#settings;
-    if (!url.pathname.startsWith(basePath)) throw new NotFoundError(`not under ${basePath}`);
-    const path = url.pathname.slice(basePath.length);
+    const path = url.pathname.startsWith(basePath) ? url.pathname.slice(basePath.length) : undefined;
+    // "/opsx" is not under "/ops".
+    if (path === undefined || (path !== "" && !path.startsWith("/"))) throw new NotFoundError(`not under ${basePath}/`);
     if (path === "") return new Response(null, { status: 308, headers: { ...COMMON_HEADERS, location: `${basePath}/` } });
     const parts = path.split("/").slice(1).map(decodePart);
     const method = request.method;
