@@ -1,6 +1,6 @@
 import { InvalidOptionError } from "@x/core";
 import { createMonitor } from "@x/heartbeat";
-import { createMemoryQueue, type QueueAdapter } from "@x/message";
+import { ConnectionError, createMemoryQueue, type QueueAdapter } from "@x/message";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { call, jsonOf } from "../test/request.js";
 import { basicAuth, createDashboard, type Dashboard, tokenAuth } from "./index.js";
@@ -102,6 +102,20 @@ describe("queues", () => {
     );
     await jsonOf(call(dashboard, "/api/queues/jobs/jobs?state=ready&limit=5000"), 400);
     await jsonOf(call(dashboard, "/api/queues/nope/jobs?state=ready"), 404);
+  });
+
+  it("answers 503 naming the queue when its backend is down, and the page still loads", async () => {
+    const queue = createMemoryQueue();
+    const broken: QueueAdapter = Object.assign(Object.create(queue) as QueueAdapter, {
+      stats: () => Promise.reject(new ConnectionError("beanstalkd at 127.0.0.1:11300 refused the connection")),
+    });
+    dashboard = createDashboard({ queues: { jobs: broken } });
+    const body = await jsonOf<{ error: { code: string; message: string } }>(call(dashboard, "/api/queues"), 503);
+    expect(body.error).toEqual({
+      code: "ERR_X_DASHBOARD_SOURCE_UNAVAILABLE",
+      message: "the queue is unavailable: beanstalkd at 127.0.0.1:11300 refused the connection",
+    });
+    expect((await call(dashboard, "/")).status).toBe(200);
   });
 
   it("samples stats on its time source's timers and derives the plots from them", async () => {

@@ -7,7 +7,8 @@ export type DashboardErrorCode =
   | "ERR_X_DASHBOARD_UNAUTHORIZED"
   | "ERR_X_DASHBOARD_FORBIDDEN"
   | "ERR_X_DASHBOARD_READ_ONLY"
-  | "ERR_X_DASHBOARD_UNSUPPORTED";
+  | "ERR_X_DASHBOARD_UNSUPPORTED"
+  | "ERR_X_DASHBOARD_SOURCE_UNAVAILABLE";
 
 /**
  * Base class of the dashboard's errors. Each one is also an HTTP answer: the API replies with
@@ -62,5 +63,17 @@ export class ReadOnlyError extends DashboardError {
 export class UnsupportedError extends DashboardError {
   constructor(message: string) {
     super("ERR_X_DASHBOARD_UNSUPPORTED", 501, message);
+  }
+}
+
+/** A source did not answer: the NATS server is away, a queue's backend is down. The cause is kept. */
+export class SourceUnavailableError extends DashboardError {
+  constructor(source: string, cause: unknown) {
+    super(
+      "ERR_X_DASHBOARD_SOURCE_UNAVAILABLE",
+      503,
+      `${source} is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { type JetStreamManager, jetstream, jetstreamManager, type StoredMsg } from "@nats-io/jetstream";
 import { type MsgHdrs, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
-import { BadRequestError, NotFoundError } from "./errors.js";
+import { BadRequestError, DashboardError, NotFoundError, SourceUnavailableError } from "./errors.js";
 import { limitParam, MAX_PAYLOAD_TEXT } from "./queues.js";
 
 /** The dead-letter stream `@x/events` writes to unless configured otherwise. */
@@ -63,6 +63,22 @@ export class EventSource {
   }
 
   async streams(): Promise<StreamView[]> {
+    return nats(() => this.#streams());
+  }
+
+  async deadLetters(query: URLSearchParams): Promise<{ deadLetters: DeadLetterView[]; total: number; cursor: string | null }> {
+    return nats(() => this.#deadLetters(query));
+  }
+
+  async replay(seq: number): Promise<{ subject: string; eventSeq: number }> {
+    return nats(() => this.#replay(seq));
+  }
+
+  async deleteDeadLetter(seq: number): Promise<void> {
+    return nats(() => this.#deleteDeadLetter(seq));
+  }
+
+  async #streams(): Promise<StreamView[]> {
     const jsm = await this.#manager();
     const views: StreamView[] = [];
     for await (const info of jsm.streams.list()) {
@@ -87,7 +103,7 @@ export class EventSource {
   }
 
   /** A page of dead letters, oldest first, from sequence `cursor`. */
-  async deadLetters(query: URLSearchParams): Promise<{ deadLetters: DeadLetterView[]; total: number; cursor: string | null }> {
+  async #deadLetters(query: URLSearchParams): Promise<{ deadLetters: DeadLetterView[]; total: number; cursor: string | null }> {
     const limit = limitParam(query.get("limit"), 50, 200);
     const from = seqParam(query.get("cursor") ?? "1");
     const jsm = await this.#manager();
@@ -111,7 +127,7 @@ export class EventSource {
    * Publishes the dead letter's payload and own headers on its event's subject again, waits for
    * JetStream to store it, then deletes the dead letter. Every actor of that event receives it again.
    */
-  async replay(seq: number): Promise<{ subject: string; eventSeq: number }> {
+  async #replay(seq: number): Promise<{ subject: string; eventSeq: number }> {
     const jsm = await this.#manager();
     const stored = await getMessage(jsm, this.#deadLetterStream, seq);
     if (stored === null) throw new NotFoundError(`no dead letter ${seq} in stream ${this.#deadLetterStream}`);
@@ -132,7 +148,7 @@ export class EventSource {
     return { subject, eventSeq: ack.seq };
   }
 
-  async deleteDeadLetter(seq: number): Promise<void> {
+  async #deleteDeadLetter(seq: number): Promise<void> {
     const jsm = await this.#manager();
     let deleted: boolean;
     try {
@@ -185,4 +201,14 @@ function deadLetterView(stored: StoredMsg): DeadLetterView {
     payloadTruncated: text.length > MAX_PAYLOAD_TEXT,
     bodyOmitted: h["Dead-Letter-Body-Omitted"] !== undefined,
   };
+}
+
+/** Runs a NATS call; what fails other than the dashboard's own errors means the server did not answer. */
+async function nats<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof DashboardError) throw error;
+    throw new SourceUnavailableError("NATS", error);
+  }
 }

@@ -9,6 +9,7 @@ export {
   ForbiddenError,
   NotFoundError,
   ReadOnlyError,
+  SourceUnavailableError,
   UnauthorizedError,
   UnsupportedError,
 } from "./errors.js";

@@ -1,5 +1,5 @@
-import { InvalidArgumentError, UnsupportedOperationError } from "@x/message";
-import { DashboardError } from "./errors.js";
+import { ConnectionError, InvalidArgumentError, QueueClosedError, TimeoutError, UnsupportedOperationError } from "@x/message";
+import { DashboardError, SourceUnavailableError } from "./errors.js";
 
 /** Headers on every answer: no caching of live data, no sniffing, no framing, no referrer. */
 export const COMMON_HEADERS: Readonly<Record<string, string>> = {
@@ -19,6 +19,9 @@ export function json(value: unknown, status = 200): Response {
 
 /** The JSON answer for a failed request, and whether it is the server's fault (to be logged). */
 export function errorResponse(error: unknown): { response: Response; unexpected: boolean } {
+  if (error instanceof ConnectionError || error instanceof QueueClosedError || error instanceof TimeoutError) {
+    return errorResponse(new SourceUnavailableError("the queue", error));
+  }
   if (error instanceof DashboardError) {
     const response = json({ error: { code: error.code, message: error.message } }, error.status);
     if (error.status === 401) response.headers.set("www-authenticate", 'Bearer realm="dashboard"');
