@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createMemoryQueue, type QueueAdapter } from "@x/message";
+import { createFileQueue } from "@x/queue-file";
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
 import {
   createProducer,
@@ -77,6 +81,35 @@ describe("producer.request", () => {
     expect(events.of("succeeded")[0]?.message.header.priority).toBe(5);
     expect(await replies.stats()).toMatchObject({ ready: 0, delayed: 0, reserved: 0, buried: 0 });
     expect(await queue.stats()).toMatchObject({ ready: 0, reserved: 0 });
+  });
+
+  it("producers with their own handles on one file reply queue each get their own replies, and the queue ends empty", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "x-worker-replies-"));
+    const handles = [createFileQueue({ dir }), createFileQueue({ dir }), createFileQueue({ dir })] as const;
+    try {
+      const worker = createWorker<Jobs>({
+        queue,
+        replyQueue: handles[0],
+        handlers,
+        handleSignals: false,
+        pollTimeoutMs: 20,
+        concurrency: 8,
+      });
+      const running = worker.run();
+      const producers = [handles[1], handles[2]].map((replyQueue) =>
+        createProducer<Jobs, ResultsOf<typeof handlers>>({ queue, replies: replyQueue }),
+      );
+      const requests = Array.from({ length: 40 }, (_, i) =>
+        producers[i % 2]?.request("add", { a: i, b: 1_000 }, { timeoutMs: 20_000 }).then((result) => result.sum),
+      );
+      expect(await Promise.all(requests)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1_000));
+      await worker.close();
+      await running;
+      expect(await handles[0].stats()).toMatchObject({ ready: 0, delayed: 0, reserved: 0, buried: 0 });
+    } finally {
+      for (const handle of handles) await handle.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("a buried job rejects the request with JobFailedError carrying the bury reason", async () => {
