@@ -201,7 +201,11 @@ function renderQueue(card, queue) {
       el("span", { class: "stat", "data-stat": s }, el("b", {}, String(stats[s])), s),
     ),
   );
-  fill(card.querySelector('[data-role="paused"]'), stats.paused ? el("span", { class: "pill off" }, "paused") : null);
+  fill(
+    card.querySelector('[data-role="paused"]'),
+    stats.paused ? el("span", { class: "pill off" }, "paused") : null,
+    queue.error ? el("span", { class: "pill off", title: queue.error }, `unavailable: ${queue.error}`) : null,
+  );
   const pause = card.querySelector('[data-role="pause"]');
   if (queue.can.pause && canAct()) {
     fill(

@@ -104,18 +104,36 @@ describe("queues", () => {
     await jsonOf(call(dashboard, "/api/queues/nope/jobs?state=ready"), 404);
   });
 
-  it("answers 503 naming the queue when its backend is down, and the page still loads", async () => {
-    const queue = createMemoryQueue();
-    const broken: QueueAdapter = Object.assign(Object.create(queue) as QueueAdapter, {
-      stats: () => Promise.reject(new ConnectionError("beanstalkd at 127.0.0.1:11300 refused the connection")),
-    });
-    dashboard = createDashboard({ queues: { jobs: broken } });
-    const body = await jsonOf<{ error: { code: string; message: string } }>(call(dashboard, "/api/queues"), 503);
-    expect(body.error).toEqual({
-      code: "ERR_X_DASHBOARD_SOURCE_UNAVAILABLE",
-      message: "the queue is unavailable: beanstalkd at 127.0.0.1:11300 refused the connection",
-    });
-    expect((await call(dashboard, "/")).status).toBe(200);
+  it("shows a queue whose backend is down with its last stats and the error, next to the others", async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const queue = createMemoryQueue();
+      await buried(queue, 1);
+      let down = false;
+      const flaky: QueueAdapter = Object.assign(Object.create(queue) as QueueAdapter, {
+        stats: () => (down ? Promise.reject(new ConnectionError("beanstalkd at 127.0.0.1:11300 refused the connection")) : queue.stats()),
+        list: () => Promise.reject(new ConnectionError("beanstalkd at 127.0.0.1:11300 refused the connection")),
+      });
+      dashboard = createDashboard({ queues: { flaky, fine: createMemoryQueue() }, sampleIntervalMs: 1000 });
+      await vi.advanceTimersByTimeAsync(1000);
+      down = true;
+      await vi.advanceTimersByTimeAsync(2000);
+      const { queues } = await jsonOf<{ queues: { name: string; stats: { buried: number }; error?: string; samples: unknown[] }[] }>(
+        call(dashboard, "/api/queues"),
+      );
+      expect(queues.map((q) => [q.name, q.stats.buried, q.error, q.samples.length])).toEqual([
+        ["flaky", 1, "beanstalkd at 127.0.0.1:11300 refused the connection", 2],
+        ["fine", 0, undefined, 4],
+      ]);
+      const body = await jsonOf<{ error: { code: string; message: string } }>(call(dashboard, "/api/queues/flaky/jobs?state=buried"), 503);
+      expect(body.error).toEqual({
+        code: "ERR_X_DASHBOARD_SOURCE_UNAVAILABLE",
+        message: "the queue is unavailable: beanstalkd at 127.0.0.1:11300 refused the connection",
+      });
+      expect((await call(dashboard, "/")).status).toBe(200);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("samples stats on its time source's timers and derives the plots from them", async () => {

@@ -11,7 +11,10 @@ const STATES: readonly JobState[] = ["ready", "delayed", "reserved", "buried"];
 export interface QueueView {
   readonly name: string;
   readonly adapter: string;
+  /** The stats just read or, when the queue did not answer, the last ones read (zeros if none). */
   readonly stats: QueueStats;
+  /** Why the stats could not be read just now (the backend is down, say). */
+  readonly error?: string;
   readonly can: { readonly list: boolean; readonly bulk: boolean; readonly pause: boolean };
   readonly samples: readonly QueueSample[];
   readonly rates: readonly QueueRate[];
@@ -72,13 +75,22 @@ export class QueueSource {
   async views(): Promise<QueueView[]> {
     return Promise.all(
       [...this.#queues].map(async ([name, queue]) => {
-        const stats = await queue.stats();
-        this.#latest.set(name, stats);
+        let stats: QueueStats;
+        let error: string | undefined;
+        try {
+          stats = await queue.stats();
+          this.#latest.set(name, stats);
+        } catch (cause) {
+          // One queue that is down must not hide the others.
+          stats = this.#latest.get(name) ?? { ready: 0, delayed: 0, reserved: 0, buried: 0 };
+          error = cause instanceof Error ? cause.message : String(cause);
+        }
         const samples = this.#history.get(name)?.toArray() ?? [];
         return {
           name,
           adapter: queue.name,
           stats,
+          ...(error === undefined ? {} : { error }),
           can: { list: queue.capabilities.list, bulk: queue.capabilities.bulk, pause: queue.capabilities.pause },
           samples,
           rates: ratesOf(samples),
