@@ -1,7 +1,7 @@
 import { checkOptionKeys, durationMsOption, InvalidOptionError, integerOption } from "@x/core";
 import { type Event, isEvent } from "./event.js";
 import type { JobInfo, Middleware } from "./middleware.js";
-import { validateDescription, validateName } from "./names.js";
+import { type NameRules, nameRulesOption, validateDescription, validateName } from "./names.js";
 import type { Priority } from "./slots.js";
 
 /** How long the server waits for an acknowledgement before redelivering, in ms (walnats: 16 s). */
@@ -47,6 +47,7 @@ const ACTOR_OPTIONS = [
   "pulse",
   "priority",
   "middlewares",
+  "names",
 ] as const;
 
 /** Options of {@link Actor}. Durations are milliseconds. */
@@ -71,6 +72,11 @@ export interface ActorOptions<T> {
   readonly priority?: Priority;
   /** walnats' middlewares: hooks around each job, called in order. @default [] */
   readonly middlewares?: readonly Middleware<T>[];
+  /**
+   * Which names are accepted: `"strict"` (walnats' linter rules) or `"walnats"` (capitals and `_`
+   * too, as walnats accepts at runtime; never a dot, which NATS refuses in a consumer name). @default "strict"
+   */
+  readonly names?: NameRules;
 }
 
 /** An actor: a named handler for one event, one durable consumer shared by all its instances. */
@@ -120,8 +126,8 @@ export function Actor<T, TInput>(
   handler: Handler<NoInfer<T>>,
   options: ActorOptions<NoInfer<T>> = {},
 ): Actor<T, TInput> {
-  validateName("actor", name);
   checkOptionKeys(options, ACTOR_OPTIONS, "Actor");
+  validateName("actor", name, nameRulesOption(options.names));
   validateDescription("actor", options.description);
   if (!isEvent(event)) throw new InvalidOptionError("event", event, "must be created with Event()");
   if (typeof handler !== "function") throw new InvalidOptionError("handler", handler, "must be a function");

@@ -1,4 +1,5 @@
 import { checkOptionKeys, InvalidOptionError } from "@x/core";
+import { formatPythonIsoTime, parseIsoTime } from "./iso-time.js";
 
 const BRAND: unique symbol = Symbol.for("@x/events.CloudEvent");
 
@@ -36,7 +37,7 @@ export interface CloudEventInit {
   readonly dataschema?: string;
   /** The subject of the event within its source. */
   readonly subject?: string;
-  /** Written as ISO-8601 UTC. */
+  /** Written as RFC 3339 UTC the way Python's `isoformat()` writes it (`2024-01-02T03:04:05.678000+00:00`). */
   readonly time?: Date;
   /** Where the payload is, when it is not in the message (claim check). */
   readonly dataref?: string;
@@ -69,7 +70,7 @@ function fieldValue(key: string, value: unknown): string {
   let text: string;
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new InvalidOptionError(`CloudEvent.${key}`, value, "is an invalid Date");
-    text = value.toISOString();
+    text = formatPythonIsoTime(value);
   } else if (typeof value === "string") {
     text = value;
   } else if (typeof value === "number" && Number.isFinite(value)) {
@@ -110,4 +111,28 @@ export function cloudEventHeaders(event: CloudEvent): Record<string, string> {
     headers[`ce-${key}`] = fieldValue(key, value);
   }
   return headers;
+}
+
+/**
+ * Reads the CloudEvents envelope of a delivered event (`ctx.headers`), whoever wrote it: the
+ * `ce-*` headers of `emit`'s `meta`, or walnats' `CloudEvent.as_headers()` (a `time` in any
+ * `isoformat()` form, a naive one read as UTC). `undefined` when `ce-id`, `ce-source` or `ce-type`
+ * is missing. A `ce-time` that is not a date, or a `ce-sampledrate` that is not a number, is left out.
+ */
+export function readCloudEvent(headers: Readonly<Record<string, string>>): CloudEvent | undefined {
+  const init: Record<string, unknown> = {};
+  for (const key of CLOUD_EVENT_FIELDS) {
+    const value = headers[`ce-${key}`];
+    if (value === undefined) continue;
+    if (key === "time") {
+      const time = parseIsoTime(value);
+      if (time !== undefined) init[key] = time;
+    } else if (key === "sampledrate") {
+      const rate = Number(value);
+      if (value !== "" && Number.isFinite(rate)) init[key] = rate;
+    } else init[key] = value;
+  }
+  if (typeof init.id !== "string" || typeof init.source !== "string" || typeof init.type !== "string") return undefined;
+  if (init.id === "" || init.source === "" || init.type === "") return undefined;
+  return Object.freeze({ specversion: "1.0", ...(init as unknown as CloudEventInit), [BRAND]: true as const });
 }

@@ -4,8 +4,25 @@ import { abortable } from "./abortable.js";
 import { type ConnectionStatus, ConnectionWatch } from "./connection-watch.js";
 import { checkSignal } from "./signal.js";
 
-/** The server `connect` uses when none is given. */
+/** The server `connect` uses when none is given and `NATS_SERVER` is not set. */
 export const DEFAULT_SERVERS = "nats://127.0.0.1:4222";
+/** The environment variable that names the server when `servers` is not given (walnats' own). */
+export const SERVERS_ENV = "NATS_SERVER";
+
+/**
+ * The servers to use when none are given: `NATS_SERVER` (walnats' variable; a URL, or several
+ * separated by commas) when it is set and not empty, else {@link DEFAULT_SERVERS}.
+ */
+export function defaultServers(env: Readonly<Record<string, string | undefined>> = process.env): string | string[] {
+  const value = env[SERVERS_ENV]?.trim();
+  if (value === undefined || value === "") return DEFAULT_SERVERS;
+  const list = value
+    .split(",")
+    .map((url) => url.trim())
+    .filter((url) => url !== "");
+  const [first] = list;
+  return list.length === 1 && first !== undefined ? first : list;
+}
 /**
  * Reconnect attempts before the client gives up, `-1` for no limit. The NATS client's own
  * default (10 attempts, 2 s apart) gave up after about 20 s of outage and left actors idle for good.
@@ -26,7 +43,10 @@ export const DEFAULT_MAX_PING_OUT = 2;
 
 /** Options of `Events.connect` and `Actors.connect`. */
 export interface ConnectOptions {
-  /** NATS server URL(s). Ignored when `connection` is given. @default {@link DEFAULT_SERVERS} */
+  /**
+   * NATS server URL(s). Ignored when `connection` is given.
+   * @default the `NATS_SERVER` environment variable (walnats'), else {@link DEFAULT_SERVERS}
+   */
   readonly servers?: string | readonly string[];
   /**
    * An already open connection to use. It is never closed by us: `close()` leaves it open.
@@ -168,7 +188,7 @@ async function adopt(
     if (!isConnection(target.connection)) throw new InvalidOptionError("connection", target.connection, "must be a NatsConnection");
     return { nc: target.connection, owned: false, logger, signal };
   }
-  const servers = target.servers ?? DEFAULT_SERVERS;
+  const servers = target.servers ?? defaultServers();
   const list: unknown[] = typeof servers === "string" ? [servers] : Array.isArray(servers) ? [...(servers as unknown[])] : [];
   if (list.length === 0 || list.some((s) => typeof s !== "string" || s === "")) {
     throw new InvalidOptionError("servers", servers, "must be a non-empty URL or list of URLs");

@@ -1,7 +1,7 @@
 import { checkOptionKeys, InvalidOptionError, integerOption } from "@x/core";
 import { SerializationError } from "./errors.js";
 import { type Limits, validateLimits } from "./limits.js";
-import { streamNameOf, validateDescription, validateName } from "./names.js";
+import { type NameRules, nameRulesOption, streamNameOf, validateDescription, validateName } from "./names.js";
 import { jsonSerializer, type Serializer } from "./serializers.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
 import { validatePayload } from "./validate.js";
@@ -20,7 +20,7 @@ export type Retention = "interest" | "limits" | "workqueue";
 export const DEFAULT_RETENTION: Retention = "interest";
 
 const RETENTIONS: readonly Retention[] = ["interest", "limits", "workqueue"];
-const EVENT_OPTIONS = ["description", "serializer", "limits", "retention", "schema", "replicas"] as const;
+const EVENT_OPTIONS = ["description", "serializer", "limits", "retention", "schema", "replicas", "names"] as const;
 
 /** Most copies of a stream JetStream keeps. */
 export const MAX_REPLICAS = 5;
@@ -41,6 +41,12 @@ export interface EventOptions<TInput> {
    * server accepts only 1. `register()` updates it on an existing stream. @default 1
    */
   readonly replicas?: number;
+  /**
+   * Which names are accepted: `"strict"` (walnats' linter rules: kebab-case, no dots) or
+   * `"walnats"` (what walnats accepts at runtime: capitals, `_` and dots, for sharing an event
+   * with walnats services that already use such a name). @default "strict"
+   */
+  readonly names?: NameRules;
 }
 
 /** Options of {@link Event} with a Standard Schema that types and validates the payload. */
@@ -95,8 +101,8 @@ export function Event<S extends StandardSchemaV1>(
 ): Event<StandardSchemaV1.InferOutput<S>, StandardSchemaV1.InferInput<S>>;
 export function Event<T = unknown>(name: string, options?: EventOptions<T>): Event<T>;
 export function Event(name: string, options: EventOptions<unknown> & { readonly schema?: StandardSchemaV1 } = {}): Event {
-  validateName("event", name);
   checkOptionKeys(options, EVENT_OPTIONS, "Event");
+  validateName("event", name, nameRulesOption(options.names));
   validateDescription("event", options.description);
   const retention = options.retention ?? DEFAULT_RETENTION;
   if (!RETENTIONS.includes(retention)) throw new InvalidOptionError("retention", retention, `must be one of ${RETENTIONS.join(", ")}`);

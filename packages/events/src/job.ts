@@ -4,7 +4,7 @@ import type { AnyActor } from "./actor.js";
 import type { DeadLetterInput } from "./dead-letter.js";
 import type { Delivery } from "./delivery.js";
 import { InvalidPayloadError, SerializationError, ShutdownError } from "./errors.js";
-import { HEADER_DELAY_UNTIL, parseDelayUntil } from "./headers.js";
+import { delayUntilOf } from "./headers.js";
 import { callHooks } from "./hooks.js";
 import { JobScope } from "./job-scope.js";
 import type { Pulse } from "./pulse.js";
@@ -81,7 +81,7 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
   try {
     const { actor } = env;
     const now = Date.now();
-    const delayUntil = parseDelayUntil(delivery.headers[HEADER_DELAY_UNTIL], now);
+    const delayUntil = delayUntilOf(delivery.headers, now);
     if (delayUntil !== undefined && delayUntil - now > DELAY_TOLERANCE_MS) {
       // Not due: hand it back without decoding or hooks. attemptOf() discounts the bounce.
       slotFreed = true;

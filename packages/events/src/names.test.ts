@@ -84,3 +84,42 @@ describe("stream names", () => {
     expect(Event("user-created").subject).toBe("user-created");
   });
 });
+
+describe('names: "walnats" accepts what walnats accepts at runtime', () => {
+  const noop = (): void => undefined;
+  it.each([
+    ["user.created", "user-created"],
+    ["UserCreated", "UserCreated"],
+    ["user_created.v2", "user_created-v2"],
+    ["x".repeat(255), "x".repeat(255)],
+  ])("event %j -> stream %j", (name, stream) => {
+    const event = Event(name, { names: "walnats" });
+    expect(event.subject).toBe(name);
+    expect(event.streamName).toBe(stream);
+  });
+  it.each([
+    ["", "WNS001"],
+    ["x".repeat(256), "WNS002"],
+    ["user created", "WNS003"],
+    ["user.*", "WNS003"],
+    ["user.>", "WNS003"],
+    [".user", "WNS003"],
+    ["user..created", "WNS003"],
+    ["user.", "WNS003"],
+    ["a/b", "WNS003"],
+    ["a\\b", "WNS003"],
+    ["a\u0000b", "WNS003"],
+  ])("event %j is still refused (%s)", (name, rule) => {
+    expect(ruleOf(() => Event(name, { names: "walnats" }))).toBe(rule);
+  });
+  it("actors get capitals and underscores, never a dot (NATS refuses it in a consumer name)", () => {
+    const event = Event("user.created", { names: "walnats" });
+    expect(Actor("Send_Email", event, noop, { names: "walnats" }).name).toBe("Send_Email");
+    expect(ruleOf(() => Actor("send.email", event, noop, { names: "walnats" }))).toBe("WNS023");
+    expect(ruleOf(() => Actor("Send_Email", event, noop))).toBe("WNS024");
+  });
+  it("is an explicit choice: the default stays strict, and an unknown value is refused", () => {
+    expect(ruleOf(() => Event("user.created"))).toBe("WNS003");
+    expect(() => Event("ok", { names: "loose" as "walnats" })).toThrow(InvalidOptionError);
+  });
+});

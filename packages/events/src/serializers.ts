@@ -14,6 +14,8 @@ export interface Serializer<T> {
   decode(data: Uint8Array): T;
 }
 
+import { formatPythonIsoTime, parseIsoTime } from "./iso-time.js";
+
 const encoder = new TextEncoder();
 // fatal: invalid UTF-8 is an error, never a silently replaced character.
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -58,17 +60,37 @@ export const stringSerializer: Serializer<string> = Object.freeze({
   decode: (data: Uint8Array): string => decoder.decode(data),
 });
 
-/** A `Date` as an ISO-8601 UTC string (`2024-01-01T00:00:00.000Z`); the Clock's payload. */
+/**
+ * A `Date` as an ISO-8601 UTC string (`2024-01-01T00:00:00.000Z`); the Clock's payload. Decoding
+ * also reads what walnats' `DatetimeSerializer` writes (Python's `isoformat()`: an offset such
+ * as `+00:00`, microseconds, a naive time, which is read as UTC, or a date alone).
+ */
 export const dateSerializer: Serializer<Date> = Object.freeze({
   name: "date",
   encode(value: Date): Uint8Array {
     if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError("not a valid Date");
     return encoder.encode(value.toISOString());
   },
-  decode(data: Uint8Array): Date {
-    const text = decoder.decode(data);
-    const date = new Date(text);
-    if (Number.isNaN(date.getTime())) throw new TypeError(`"${text.slice(0, 64)}" is not a date`);
-    return date;
-  },
+  decode: decodeDate,
 });
+
+/**
+ * A `Date` as walnats' `DatetimeSerializer` writes an aware UTC datetime (Python's
+ * `isoformat()`: `2024-01-01T00:00:00.123000+00:00`), which every Python `fromisoformat()` reads
+ * (the `Z` of {@link dateSerializer} only since Python 3.11). Decodes like {@link dateSerializer}.
+ */
+export const walnatsDateSerializer: Serializer<Date> = Object.freeze({
+  name: "walnats-date",
+  encode(value: Date): Uint8Array {
+    if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError("not a valid Date");
+    return encoder.encode(formatPythonIsoTime(value));
+  },
+  decode: decodeDate,
+});
+
+function decodeDate(data: Uint8Array): Date {
+  const text = decoder.decode(data);
+  const date = parseIsoTime(text);
+  if (date === undefined) throw new TypeError(`"${text.slice(0, 64)}" is not an ISO-8601 date`);
+  return date;
+}
