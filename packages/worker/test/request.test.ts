@@ -96,11 +96,10 @@ describe("producer.request", () => {
         concurrency: 8,
       });
       const running = worker.run();
-      const producers = [handles[1], handles[2]].map((replyQueue) =>
-        createProducer<Jobs, ResultsOf<typeof handlers>>({ queue, replies: replyQueue }),
-      );
+      const first = createProducer<Jobs, ResultsOf<typeof handlers>>({ queue, replies: handles[1] });
+      const second = createProducer<Jobs, ResultsOf<typeof handlers>>({ queue, replies: handles[2] });
       const requests = Array.from({ length: 40 }, (_, i) =>
-        producers[i % 2]?.request("add", { a: i, b: 1_000 }, { timeoutMs: 20_000 }).then((result) => result.sum),
+        (i % 2 === 0 ? first : second).request("add", { a: i, b: 1_000 }, { timeoutMs: 20_000 }).then((result) => result.sum),
       );
       expect(await Promise.all(requests)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1_000));
       await worker.close();
