@@ -30,7 +30,7 @@ const cases: [ProbeError, string, string][] = [
   [
     new UnixDatagramUnsupportedError("/run/s.sock"),
     "ERR_X_PROBE_UNIX_DATAGRAM",
-    'invalid destination "unix:/run/s.sock": a unix datagram socket (seismometer\'s unix input), which Node cannot send to by itself: x-probe relays the datagrams through python3, which was not found; install python3 (or use unix-stream:/run/s.sock for a stream socket, or udp:HOST:PORT)',
+    'invalid destination "unix:/run/s.sock": a unix datagram socket (seismometer\'s unix input), which Node cannot send to by itself: x-probe relays the datagrams through python3 or socat, and neither was found; install python3 or socat (or use unix-stream:/run/s.sock for a stream socket, or udp:HOST:PORT)',
   ],
   [new OutputError("does not fit"), "ERR_X_PROBE_OUTPUT", "does not fit"],
   [

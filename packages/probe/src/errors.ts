@@ -149,20 +149,20 @@ export class InvalidAddressError extends ProbeError {
 /**
  * `unix:PATH` names a unix **datagram** socket, as in DumbProbe and seismometer's unix input, and
  * Node cannot send unix datagrams (`dgram` has only udp4 and udp6, `net` only stream sockets)
- * without a native addon: the output relays them through a `python3` child. Thrown when the
- * output is built, before any check runs, when that interpreter cannot be found, so no message is
+ * without a native addon: the output relays them through a `python3` or `socat` child. Thrown
+ * when the output is built, before any check runs, when neither can be found, so no message is
  * lost to a relay that cannot start (or to `EPROTOTYPE`).
  */
 export class UnixDatagramUnsupportedError extends InvalidAddressError {
   /** The socket path. */
   readonly path: string;
-  /** The relay interpreter that was looked for (`python3`). */
-  readonly relayCommand: string;
+  /** The relay that was asked for and not found, or `undefined` when neither python3 nor socat was. */
+  readonly relayCommand: string | undefined;
 
-  constructor(path: string, relayCommand = "python3", options?: ErrorOptions) {
+  constructor(path: string, relayCommand?: string, options?: ErrorOptions) {
     super(
       `unix:${path}`,
-      `a unix datagram socket (seismometer's unix input), which Node cannot send to by itself: x-probe relays the datagrams through ${relayCommand}, which was not found; install python3 (or use unix-stream:${path} for a stream socket, or udp:HOST:PORT)`,
+      `a unix datagram socket (seismometer's unix input), which Node cannot send to by itself: x-probe relays the datagrams through python3 or socat, and ${relayCommand === undefined ? "neither was found" : `${relayCommand} was not found`}; install python3 or socat (or use unix-stream:${path} for a stream socket, or udp:HOST:PORT)`,
       options,
       "ERR_X_PROBE_UNIX_DATAGRAM",
     );

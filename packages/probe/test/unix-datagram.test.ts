@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runTs } from "@x/test-servers";
+import { runTs, spawnTs } from "@x/test-servers";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createMessage,
@@ -169,6 +169,20 @@ describe("unix:PATH, a real SOCK_DGRAM socket (seismometer's unix input), throug
     expect(relay).toBeTypeOf("number");
   });
 
+  it("the relay never outlives its process: after kill -9 of x-probe's process it ends with its stdin", async () => {
+    const path = join(dir(), "orphan.sock");
+    const receiver = await startReceiver(path);
+    const holder = spawnTs(join(packageDir, "test/fixtures/datagram-holder.ts"), [path], { cwd: packageDir });
+    children.push(holder);
+    let out = "";
+    holder.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    await waitFor(() => /relay \d+\n/.test(out) && receiver.datagrams.length === 1);
+    const relay = Number(/relay (\d+)/.exec(out)?.[1]);
+    expect(alive(relay)).toBe(true);
+    holder.kill("SIGKILL");
+    await waitFor(() => !alive(relay));
+  });
+
   it("a message too large for one datagram is dropped with EMSGSIZE; the next ones go through", async () => {
     const path = join(dir(), "big.sock");
     const receiver = await startReceiver(path);
@@ -219,14 +233,14 @@ describe("unix:PATH, a real SOCK_DGRAM socket (seismometer's unix input), throug
     expect(pids[0] !== undefined && alive(pids[0])).toBe(false);
   });
 
-  it("without python3 the output is refused up front with the typed error naming what to install", async () => {
+  it("without python3 and socat the output is refused up front with the typed error naming what to install", async () => {
     const noPython = join(dir(), "empty-bin");
     await mkdir(noPython);
     const path = join(dir(), "none.sock");
     const build = () => unixDatagramOutput({ path, env: { PATH: noPython } });
     expect(build).toThrow(UnixDatagramUnsupportedError);
     expect(build).toThrow(InvalidAddressError);
-    expect(build).toThrow(`x-probe relays the datagrams through python3, which was not found; install python3`);
+    expect(build).toThrow("x-probe relays the datagrams through python3 or socat, and neither was found; install python3 or socat");
     expect(() => createOutput(`unix:${path}`, { relayCommand: join(noPython, "python3") })).toThrow(UnixDatagramUnsupportedError);
 
     const result = await runTs(MAIN, ["--checks", CHECKS, "--once", "--dest", `unix:${path}`], {
@@ -236,7 +250,7 @@ describe("unix:PATH, a real SOCK_DGRAM socket (seismometer's unix input), throug
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain(`x-probe: invalid --destination: invalid destination "unix:${path}": a unix datagram socket`);
-    expect(result.stderr).toContain("install python3");
+    expect(result.stderr).toContain("install python3 or socat");
   });
 
   it("unix-stream:PATH at a datagram socket does not lose messages silently: EPROTOTYPE is logged and --once exits 4", async () => {

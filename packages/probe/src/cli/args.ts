@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { ProbeUsageError, UnixDatagramUnsupportedError } from "../errors.js";
-import { DEFAULT_RELAY_COMMAND, findExecutable } from "../outputs/datagram-relay.js";
+import { chooseDatagramRelay } from "../outputs/datagram-relay.js";
 import { type Destination, parseDestination } from "../outputs/destination.js";
 
 /** Log levels of the CLI, most verbose first. */
@@ -47,7 +47,7 @@ Options:
                          object with runNext()
   --once                 run each check once, in list order, then exit (for cron)
   --destination ADDR     stdout (default), tcp:HOST:PORT, udp:HOST:PORT,
-  --dest ADDR            unix:PATH (a datagram socket, sent through python3),
+  --dest ADDR            unix:PATH (a datagram socket, through python3 or socat),
                          unix-stream:PATH or file:PATH; IPv6 hosts in brackets:
                          tcp:[::1]:5000
   --log-level LEVEL      debug, info, warning (default) or error; logs go to stderr
@@ -89,9 +89,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   } catch (error) {
     throw new ProbeUsageError(`invalid --destination: ${(error as Error).message}`, { cause: error });
   }
-  if (destination.kind === "unix" && findExecutable(DEFAULT_RELAY_COMMAND, process.env.PATH) === undefined) {
+  if (destination.kind === "unix" && chooseDatagramRelay(destination.path, { searchPath: process.env.PATH }) === undefined) {
     // Refused before any check runs, so nothing is lost to a relay that cannot start.
-    const error = new UnixDatagramUnsupportedError(destination.path, DEFAULT_RELAY_COMMAND);
+    const error = new UnixDatagramUnsupportedError(destination.path);
     throw new ProbeUsageError(`invalid --destination: ${error.message}`, { cause: error });
   }
   if (values.logging !== undefined && values["log-file"] !== undefined && values.logging !== values["log-file"])

@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { findExecutable, frameDatagram, parseRelayAnswer } from "./datagram-relay.js";
+import { chooseDatagramRelay, findExecutable, frameDatagram, parseRelayAnswer, socatCanAddress } from "./datagram-relay.js";
 
 describe("the datagram relay's protocol", () => {
   it("frames a datagram with its 4-byte big-endian length", () => {
@@ -34,5 +34,46 @@ describe("findExecutable", () => {
     expect(findExecutable("relay", undefined)).toBeUndefined();
     expect(findExecutable(join(dir, "relay"), undefined)).toBe(join(dir, "relay"));
     expect(findExecutable(join(dir, "missing"), dir)).toBeUndefined();
+  });
+});
+
+describe("chooseDatagramRelay", () => {
+  const made: string[] = [];
+  afterAll(async () => {
+    for (const dir of made) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function bin(...names: string[]): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "x-probe-relays-"));
+    made.push(dir);
+    for (const name of names) {
+      await writeFile(join(dir, name), "#!/bin/sh\n");
+      await chmod(join(dir, name), 0o755);
+    }
+    return dir;
+  }
+
+  it("prefers python3, falls back to socat, and takes what it is told", async () => {
+    const both = await bin("python3", "socat");
+    const socatOnly = await bin("socat");
+    const none = await bin();
+    expect(chooseDatagramRelay("/run/s.sock", { searchPath: both })).toEqual({ relay: "python3", command: join(both, "python3") });
+    expect(chooseDatagramRelay("/run/s.sock", { searchPath: socatOnly })).toEqual({ relay: "socat", command: join(socatOnly, "socat") });
+    expect(chooseDatagramRelay("/run/s.sock", { searchPath: none })).toBeUndefined();
+    expect(chooseDatagramRelay("/run/s.sock", { relay: "socat", searchPath: both })).toEqual({
+      relay: "socat",
+      command: join(both, "socat"),
+    });
+    // An interpreter named on its own is a python3: no quiet fallback to socat.
+    expect(chooseDatagramRelay("/run/s.sock", { relayCommand: "/nonexistent/python3", searchPath: socatOnly })).toBeUndefined();
+  });
+
+  it("never hands socat a path it would read as address syntax", async () => {
+    const socatOnly = await bin("socat");
+    for (const path of ["/run/a,b.sock", "/run/a:b.sock", "/run/a b.sock", "/run/a!!b.sock", "/run/a\\b.sock"]) {
+      expect(socatCanAddress(path)).toBe(false);
+      expect(chooseDatagramRelay(path, { searchPath: socatOnly })).toBeUndefined();
+    }
+    expect(socatCanAddress("/run/seismometer/input-1.sock")).toBe(true);
   });
 });

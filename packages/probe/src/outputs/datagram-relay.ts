@@ -10,6 +10,50 @@ import { delimiter, join } from "node:path";
 /** The interpreter the relay runs on when `relayCommand` is not given. */
 export const DEFAULT_RELAY_COMMAND = "python3";
 
+/** Which program relays the datagrams: a long-lived python3 script, or one socat per message. */
+export type DatagramRelay = "python3" | "socat";
+
+/** The relays, in the order they are preferred. */
+export const DATAGRAM_RELAYS: readonly DatagramRelay[] = ["python3", "socat"];
+
+/** Characters socat reads as address syntax: a socket path holding one cannot be given to it. */
+const SOCAT_SPECIAL = /[,:!\\"'\s]/;
+
+/** Whether socat can be given `path` as a `UNIX-SENDTO` address. */
+export function socatCanAddress(path: string): boolean {
+  return !SOCAT_SPECIAL.test(path);
+}
+
+/** The relay an output will use, and its executable. */
+export interface RelayChoice {
+  readonly relay: DatagramRelay;
+  readonly command: string;
+}
+
+/**
+ * Picks the relay for a socket path: the one asked for (`relay`, or python3 when only
+ * `relayCommand` is given), else python3 when it is on PATH, else socat when it is and can take
+ * the path. `undefined` when none can run.
+ */
+export function chooseDatagramRelay(
+  path: string,
+  options: {
+    readonly relay?: DatagramRelay | undefined;
+    readonly relayCommand?: string | undefined;
+    readonly searchPath: string | undefined;
+  },
+): RelayChoice | undefined {
+  const { relay, relayCommand, searchPath } = options;
+  const find = (wanted: DatagramRelay, command: string): RelayChoice | undefined => {
+    if (wanted === "socat" && !socatCanAddress(path)) return undefined;
+    const found = findExecutable(command, searchPath);
+    return found === undefined ? undefined : { relay: wanted, command: found };
+  };
+  if (relay !== undefined) return find(relay, relayCommand ?? relay);
+  if (relayCommand !== undefined) return find("python3", relayCommand);
+  return find("python3", DEFAULT_RELAY_COMMAND) ?? find("socat", "socat");
+}
+
 /**
  * The relay. Input on stdin: per message a 4-byte big-endian length and the bytes, sent as one
  * datagram to `argv[1]`. Output on stdout: one line per message, in order, `ok` or

@@ -34,7 +34,7 @@ describe("parseDestination", () => {
     const missing = { relayCommand: "/nonexistent/python3" };
     expect(() => createOutput("unix:/run/seismometer.sock", missing)).toThrow(UnixDatagramUnsupportedError);
     expect(() => createOutput("unix:/run/seismometer.sock", missing)).toThrow(
-      /datagram.*\/nonexistent\/python3, which was not found; install python3.*unix-stream:\/run\/seismometer\.sock/,
+      /datagram.*and \/nonexistent\/python3 was not found; install python3 or socat.*unix-stream:\/run\/seismometer\.sock/,
     );
   });
 

@@ -3,11 +3,19 @@ import { createInterface } from "node:readline";
 import { checkOptionKeys, durationMsOption, integerOption, type Observable, type TimerHandle } from "@x/core";
 import { OutputError, UnixDatagramUnsupportedError } from "../errors.js";
 import { errorText } from "../internal/error-text.js";
-import { stringOption } from "../internal/options.js";
+import { enumOption, stringOption } from "../internal/options.js";
 import type { ProbeMessage } from "../message/types.js";
 import { BaseOutput, OUTPUT_OPTION_KEYS, type OutputOptions } from "./base-output.js";
-import { DEFAULT_RELAY_COMMAND, findExecutable, frameDatagram, parseRelayAnswer, RELAY_SCRIPT } from "./datagram-relay.js";
+import {
+  chooseDatagramRelay,
+  DATAGRAM_RELAYS,
+  type DatagramRelay,
+  frameDatagram,
+  parseRelayAnswer,
+  RELAY_SCRIPT,
+} from "./datagram-relay.js";
 import type { Output } from "./output.js";
+import { SocatDatagramOutput } from "./unix-datagram-socat.js";
 
 /** Time a send may block on a receiver that stopped reading before it fails, by default: 5 s. */
 export const DEFAULT_DATAGRAM_SEND_TIMEOUT_MS = 5_000;
@@ -22,7 +30,12 @@ export const DEFAULT_DATAGRAM_PENDING_BYTES = 20 * 1024 * 1024;
 export interface UnixDatagramOutputOptions extends OutputOptions {
   /** Path of the unix datagram socket (seismometer's unix input). Required. */
   readonly path: string;
-  /** The python 3 interpreter that runs the relay: a name looked up on PATH, or a path. @default "python3" */
+  /**
+   * Which relay sends the datagrams: `"python3"` (one long-lived script) or `"socat"` (one process
+   * per message). @default python3 when it is on PATH, else socat
+   */
+  readonly relay?: DatagramRelay;
+  /** The relay's executable: a name looked up on PATH, or a path. Given without `relay`, it is a python 3 interpreter. @default "python3" or "socat" */
   readonly relayCommand?: string;
   /** A send that blocks this long (a receiver that stopped reading) fails and the message is dropped. @default DEFAULT_DATAGRAM_SEND_TIMEOUT_MS */
   readonly sendTimeoutMs?: number;
@@ -36,9 +49,9 @@ export interface UnixDatagramOutputOptions extends OutputOptions {
 
 /** Events of a unix datagram output, observed with `output.on(event, listener)`. */
 export interface UnixDatagramOutputEvents {
-  /** A relay process started (the first one, or one replacing a relay that exited). */
+  /** A relay process started (the first one, or one replacing a relay that exited); python3 relay only. */
   relayStarted: { readonly pid: number | undefined };
-  /** The relay exited or could not start; it is started again after `restartDelayMs`. Messages it held unanswered were dropped. */
+  /** The relay exited or could not start; it is started again after `restartDelayMs`. Messages it held unanswered were dropped. python3 relay only. */
   relayExited: {
     readonly code: number | null;
     readonly signal: NodeJS.Signals | null;
@@ -53,6 +66,7 @@ export interface UnixDatagramOutput extends Output, Observable<UnixDatagramOutpu
 /** The option keys of {@link unixDatagramOutput} besides `path`. */
 export const UNIX_DATAGRAM_OPTION_KEYS = [
   ...OUTPUT_OPTION_KEYS,
+  "relay",
   "relayCommand",
   "sendTimeoutMs",
   "restartDelayMs",
@@ -212,9 +226,10 @@ class RelayedDatagramOutput extends BaseOutput<UnixDatagramOutputEvents> impleme
 
 /**
  * An output that sends one datagram per message to a unix datagram socket (`unix:PATH`,
- * seismometer's unix input), through a `python3` relay child (Node cannot send unix datagrams).
+ * seismometer's unix input), through a relay child (Node cannot send unix datagrams): a long-lived
+ * `python3` script, or where python3 is missing, one `socat` per message.
  *
- * @throws UnixDatagramUnsupportedError when `relayCommand` (python3) cannot be found, before anything is sent.
+ * @throws UnixDatagramUnsupportedError when no relay can run (neither python3 nor socat found), before anything is sent.
  * @example
  * ```ts
  * const output = unixDatagramOutput({ path: "/run/seismometer/input.sock" });
@@ -224,16 +239,15 @@ export function unixDatagramOutput(options: UnixDatagramOutputOptions): UnixData
   checkOptionKeys(options, [...UNIX_DATAGRAM_OPTION_KEYS, "path"], "unixDatagramOutput");
   const given = (options as Partial<UnixDatagramOutputOptions> | undefined) ?? {};
   const path = stringOption("path", given.path);
-  const relayCommand = stringOption("relayCommand", given.relayCommand, DEFAULT_RELAY_COMMAND);
+  const relay = given.relay === undefined ? undefined : enumOption("relay", given.relay, DATAGRAM_RELAYS, "python3");
+  const relayCommand = given.relayCommand === undefined ? undefined : stringOption("relayCommand", given.relayCommand);
   const env = given.env ?? process.env;
-  const command = findExecutable(relayCommand, env.PATH);
-  const settings: Settings = {
-    command: command ?? relayCommand,
-    sendTimeoutMs: durationMsOption("sendTimeoutMs", given.sendTimeoutMs, DEFAULT_DATAGRAM_SEND_TIMEOUT_MS, { min: 1 }),
-    restartDelayMs: durationMsOption("restartDelayMs", given.restartDelayMs, DEFAULT_RELAY_RESTART_DELAY_MS),
-    pendingBytes: integerOption("pendingBytes", given.pendingBytes, DEFAULT_DATAGRAM_PENDING_BYTES, 1),
-    env,
-  };
-  if (command === undefined) throw new UnixDatagramUnsupportedError(path, relayCommand);
-  return new RelayedDatagramOutput(path, settings, options);
+  const sendTimeoutMs = durationMsOption("sendTimeoutMs", given.sendTimeoutMs, DEFAULT_DATAGRAM_SEND_TIMEOUT_MS, { min: 1 });
+  const restartDelayMs = durationMsOption("restartDelayMs", given.restartDelayMs, DEFAULT_RELAY_RESTART_DELAY_MS);
+  const pendingBytes = integerOption("pendingBytes", given.pendingBytes, DEFAULT_DATAGRAM_PENDING_BYTES, 1);
+  const choice = chooseDatagramRelay(path, { relay, relayCommand, searchPath: env.PATH });
+  if (choice === undefined) throw new UnixDatagramUnsupportedError(path, relayCommand ?? relay);
+  if (choice.relay === "socat")
+    return new SocatDatagramOutput(path, { command: choice.command, sendTimeoutMs, pendingBytes, env }, options);
+  return new RelayedDatagramOutput(path, { command: choice.command, sendTimeoutMs, restartDelayMs, pendingBytes, env }, options);
 }
