@@ -99,6 +99,19 @@ describe("kick", () => {
   });
 });
 
+describe("close", () => {
+  it("hands held jobs back at once, not after their lease", async () => {
+    const queue = open({ leaseMs: 60_000 });
+    const other = open({ queue: queue.queue, leaseMs: 60_000 });
+    const sent = await queue.enqueue({ payload: "held" });
+    await mustReserve(queue);
+    await queue.close();
+    const again = await other.reserve({ timeoutMs: 2_000 });
+    expect(again?.message.id).toBe(sent.id);
+    expect(again?.message.header.attempts).toBe(1);
+  });
+});
+
 describe("connections", () => {
   it("leaves a connection it was given open", async () => {
     const nc = await connect({ servers: server.url });
