@@ -131,6 +131,7 @@ describe("events over a real nats-server", () => {
       .poll(
         async () =>
           (await jsonOf<{ checks: { values: { value: number }[] }[] }>(call(dashboard, "/api/probes"))).checks[0]?.values[0]?.value,
+        { timeout: 15_000 },
       )
       .toBe(93);
   });

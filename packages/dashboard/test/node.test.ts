@@ -4,6 +4,9 @@ import { createMemoryQueue } from "@x/message";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDashboard, type Dashboard, serveDashboard, toNodeHandler } from "../src/index.js";
 
+/** Polls wait this long: the machine may be busy with other suites. */
+const POLL = { timeout: 15_000 };
+
 let server: Server | undefined;
 afterEach(async () => {
   server?.closeAllConnections();
@@ -80,7 +83,7 @@ describe("toNodeHandler", () => {
     const reader = (answer.body as ReadableStream<Uint8Array>).getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toContain("event: summary");
     client.abort();
-    await expect.poll(() => cancelled).toBe(true);
+    await expect.poll(() => cancelled, POLL).toBe(true);
   });
 });
 

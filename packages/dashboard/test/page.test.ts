@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDashboard, type ServedDashboard, serveDashboard, tokenAuth } from "../src/index.js";
 import { launchChromium, openPage, type PageWatch } from "./browser.js";
 
+/** Polls wait this long: the machine may be busy with other suites. */
+const POLL = { timeout: 15_000 };
+
 const TOKEN = "browser-test-token";
 const HOSTILE = "<img src=x onerror=alert(1)>";
 const OUTPUT = join(import.meta.dirname, "..", "test-output");
@@ -111,12 +114,12 @@ const row = (selector: string) => page.locator(selector);
 
 describe("the page in chromium", () => {
   it("loads every section with no console errors, from the package's own assets only", async () => {
-    await expect.poll(() => page.title()).toBe("Operations");
+    await expect.poll(() => page.title(), POLL).toBe("Operations");
     await row('[data-queue="jobs"] [data-job-id="hostile-job"]').waitFor();
     await row('[data-process="steady.worker"]').waitFor();
     await row('[data-check="disk"]').waitFor();
     await row('[data-stream="order-placed"]').waitFor();
-    await expect.poll(() => page.locator("#live").textContent()).toBe("live");
+    await expect.poll(() => page.locator("#live").textContent(), POLL).toBe("live");
     expect(watch.consoleErrors).toEqual([]);
     expect(watch.pageErrors).toEqual([]);
     expect(watch.foreignRequests).toEqual([]);
@@ -133,7 +136,7 @@ describe("the page in chromium", () => {
 
   it("refuses an action without credentials, and the queue does not change", async () => {
     await row('[data-job-id="fine-job"] [data-action="retry"]').click();
-    await expect.poll(() => page.locator("#notice").textContent()).toBe("refused: actions need valid credentials");
+    await expect.poll(() => page.locator("#notice").textContent(), POLL).toBe("refused: actions need valid credentials");
     expect(await queue.stats()).toMatchObject({ ready: 1, buried: 2 });
   });
 
@@ -141,10 +144,10 @@ describe("the page in chromium", () => {
     await page.locator("#auth-secret").fill(TOKEN);
     await page.locator("#auth-save").click();
     await row('[data-job-id="fine-job"] [data-action="retry"]').click();
-    await expect.poll(() => page.locator("#notice").textContent()).toBe("job fine-job retried");
+    await expect.poll(() => page.locator("#notice").textContent(), POLL).toBe("job fine-job retried");
     expect(await queue.stats()).toMatchObject({ ready: 2, buried: 1 });
     await row('[data-job-id="fine-job"]').waitFor({ state: "detached" });
-    await expect.poll(() => row('[data-queue="jobs"] [data-stat="ready"] b').textContent()).toBe("2");
+    await expect.poll(() => row('[data-queue="jobs"] [data-stat="ready"] b').textContent(), POLL).toBe("2");
   });
 
   it("shows a heartbeat that stopped turn late, then down, not before its deadlines", async () => {
@@ -179,7 +182,7 @@ describe("the page in chromium", () => {
     await page.screenshot({ path: join(OUTPUT, "dashboard.png"), fullPage: true });
     failing = false;
     await page.locator('[data-dead-letter] [data-action="replay"]').click();
-    await expect.poll(() => page.locator("#notice").textContent()).toBe("replayed on order-placed");
+    await expect.poll(() => page.locator("#notice").textContent(), POLL).toBe("replayed on order-placed");
     await expect.poll(() => shipped, { timeout: 20_000 }).toEqual(["o-42"]);
     await expect.poll(() => page.locator("[data-dead-letter]").count(), { timeout: 10_000 }).toBe(0);
   });
