@@ -113,7 +113,8 @@ describe("an incident on beanstalkd, from scripts (--json)", () => {
       const rates = ndjson(output.stdout).map((line) => line.rates as { enqueued: number | null } | null);
       return Math.max(0, ...rates.map((r) => r?.enqueued ?? 0));
     };
-    await until(() => enqueuedRate() > 0, "a refresh after the puts", 60_000);
+    await until(() => ndjson(output.stdout).at(-1)?.ready === 41, "a refresh after the puts", 60_000);
+    expect(enqueuedRate()).toBeGreaterThan(0);
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     const lines = ndjson(output.stdout);
