@@ -13,6 +13,7 @@ import {
   type StoredMsg,
 } from "@nats-io/jetstream";
 import { createInbox, type Msg, type MsgHdrs, type NatsConnection, TimeoutError as NatsTimeoutError, nanos } from "@nats-io/transport-node";
+import { JobTooBigError } from "@x/message";
 import { mapNatsError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import { QueueSubjects } from "./subjects.js";
@@ -225,6 +226,9 @@ export class QueueStream {
 
   /** Stores a message (confirmed by JetStream); `msgID` makes JetStream refuse a repeat within its window. */
   publish(subject: string, data: Uint8Array, headers?: MsgHdrs, msgID?: string): Promise<PubAck> {
+    // The server refuses a message above its max_payload and the client drops the connection for it: refuse first.
+    const limit = this.#nc.info?.max_payload;
+    if (limit !== undefined && data.length > limit) return Promise.reject(new JobTooBigError(data.length, limit));
     return guard(
       "publish",
       this.#js.publish(subject, data, {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect } from "@nats-io/transport-node";
 import type { LogFields } from "@x/core";
-import { ConnectionError, InvalidArgumentError } from "@x/message";
+import { ConnectionError, InvalidArgumentError, JobTooBigError } from "@x/message";
 import { freePort, type RunningServer, startNatsServer } from "@x/test-servers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createNatsQueue, type NatsQueue, type NatsQueueOptions } from "../src/index.js";
@@ -96,6 +96,16 @@ describe("kick", () => {
     const [a, b] = await Promise.all([queue.kick(10), other.kick(10)]);
     expect(a + b).toBe(6);
     expect(await queue.stats()).toMatchObject({ ready: 6, buried: 0 });
+  });
+});
+
+describe("size", () => {
+  it("refuses a job above the server's max_payload with JobTooBigError", async () => {
+    const queue = open();
+    const error = await queue.enqueue({ payload: "x".repeat(1_100_000) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JobTooBigError);
+    expect(error).toMatchObject({ limit: 1_048_576 });
+    await queue.enqueue({ payload: "still connected" });
   });
 });
 
