@@ -74,6 +74,7 @@ export type {
   UnixOutputOptions,
 } from "./outputs/connection.js";
 export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RECONNECT_BACKOFF, DEFAULT_SPOOL_BYTES, tcpOutput, unixOutput } from "./outputs/connection.js";
+export type { DatagramRelay } from "./outputs/datagram-relay.js";
 export type { CreateOutputOptions, Destination } from "./outputs/destination.js";
 export { createOutput, parseDestination } from "./outputs/destination.js";
 export type { Output, OutputStats } from "./outputs/output.js";
