@@ -332,6 +332,9 @@ describe("every bad value on the command line exits 2 with one line", () => {
     expect(ndjson(peek.stdout)).toEqual([
       expect.objectContaining({ requestType: "t", message: expect.objectContaining({ body: { payload: { n: 1 } } }) as unknown }),
     ]);
+    const spelled = await cli("put", Q, "--payload-json", "[1,2]", "--json");
+    const [{ id: spelledId }] = ndjson(spelled.stdout) as [{ id: string }];
+    expect(ndjson((await cli("peek", spelledId, Q, "--json")).stdout)[0]).toMatchObject({ message: { body: { payload: [1, 2] } } });
     const negative = await cli("put", Q, "--json", "-3");
     expect(negative.code, negative.stderr).toBe(0);
     expect(negative.stdout).toMatch(/^put: \S+\n$/);
