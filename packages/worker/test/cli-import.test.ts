@@ -80,11 +80,15 @@ describe("x-queue import --from pulpo-dir:", () => {
     ]);
   });
 
-  it("a second run finds the jobs there already and changes nothing", async () => {
+  it("a second run finds the jobs there already and leaves them as they are; with --move it removes their files", async () => {
     await cli("import", "--from", "pulpo-dir:./old", TO);
     const again = await cli("import", "--from", "pulpo-dir:./old", TO);
     expect(again.code, again.stderr).toBe(3);
     expect(again.stdout).toBe("import: 0 imported, 3 already there, 1 locked left, 1 corrupt, 0 refused\n");
+    expect(await jobsIn(A, B, C)).toEqual([expectedA, expectedB, expectedC]);
+    const moved = await cli("import", "--from", "pulpo-dir:./old", TO, "--move");
+    expect(moved.stdout).toBe("import: 0 imported, 3 already there, 1 locked left, 1 corrupt, 0 refused, 3 files removed\n");
+    expect((await readdir(join(cwd, "old"))).sort()).toEqual([`${D}.message`, "README.txt", "archive", "lock"]);
     expect(await jobsIn(A, B, C)).toEqual([expectedA, expectedB, expectedC]);
   });
 

@@ -123,8 +123,10 @@ async function runImport(queue: QueueAdapter, settings: ImportSettings, io: CliI
       report("imported", entry, result.message.id === entry.id ? {} : { newId: result.message.id });
       if (settings.move) await remove(entry.file);
     } else if (result.error instanceof InvalidArgumentError && result.error.argument === "id" && (await queue.peek(entry.id)) !== null) {
-      // Imported before (a re-run): the job is there already and stays as it is.
+      // Imported before (a re-run, say after a crash): the job is there already and stays as it
+      // is; with --move its file goes, as it would have the first time.
       report("exists", entry);
+      if (settings.move) await remove(entry.file);
     } else {
       report("refused", entry, { error: describeError(result.error, 500) });
     }
