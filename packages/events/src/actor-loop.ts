@@ -45,6 +45,7 @@ export async function runActorLoop(actor: AnyActor, env: LoopEnvironment): Promi
     running: env.running,
     shutdown: env.shutdown,
     deadLetter: env.deadLetter,
+    reply: env.reply,
     freeSlot: () => {
       slots.release(1);
     },

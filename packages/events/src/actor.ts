@@ -2,6 +2,7 @@ import { checkOptionKeys, durationMsOption, InvalidOptionError, integerOption } 
 import { type Event, isEvent } from "./event.js";
 import type { JobInfo, Middleware } from "./middleware.js";
 import { type NameRules, nameRulesOption, validateDescription, validateName } from "./names.js";
+import type { EventWithResponse } from "./response.js";
 import type { Priority } from "./slots.js";
 
 /** How long the server waits for an acknowledgement before redelivering, in ms (walnats: 16 s). */
@@ -35,6 +36,12 @@ export interface HandlerContext extends JobInfo {
 
 /** Handles one event. Resolve to acknowledge; throw or reject to retry (or dead-letter). */
 export type Handler<T> = (payload: T, context: HandlerContext) => unknown;
+
+/**
+ * Handles one event of an event made by `withResponse()`: what it returns (or resolves to) is
+ * the response a requester gets, sent after the ack.
+ */
+export type ResponseHandler<T, RInput> = (payload: T, context: HandlerContext) => RInput | PromiseLike<RInput>;
 
 const ACTOR_OPTIONS = [
   "description",
@@ -118,13 +125,26 @@ const isList = (value: unknown): value is readonly unknown[] => Array.isArray(va
 
 /**
  * Declares an actor. The name follows walnats' linter rules (WNS021-024) and is the durable
- * consumer's name, unique per event: the same actor name may be used on different events.
+ * consumer's name, unique per event: the same actor name may be used on different events. On an
+ * event made by `withResponse()` the handler's result is the response to a `request()`.
  */
+export function Actor<T, TInput, R, RInput>(
+  name: string,
+  event: EventWithResponse<T, TInput, R, RInput>,
+  handler: ResponseHandler<NoInfer<T>, NoInfer<RInput>>,
+  options?: ActorOptions<NoInfer<T>>,
+): Actor<T, TInput>;
+export function Actor<T, TInput>(
+  name: string,
+  event: Event<T, TInput> & { readonly response?: undefined },
+  handler: Handler<NoInfer<T>>,
+  options?: ActorOptions<NoInfer<T>>,
+): Actor<T, TInput>;
 export function Actor<T, TInput>(
   name: string,
   event: Event<T, TInput>,
-  handler: Handler<NoInfer<T>>,
-  options: ActorOptions<NoInfer<T>> = {},
+  handler: Handler<T>,
+  options: ActorOptions<T> = {},
 ): Actor<T, TInput> {
   checkOptionKeys(options, ACTOR_OPTIONS, "Actor");
   validateName("actor", name, nameRulesOption(options.names));

@@ -40,6 +40,7 @@ import {
 import { ClosedError, type ConnectionLostError, ConsumerConfigError, ShutdownError } from "./errors.js";
 import type { JobOutcome } from "./job.js";
 import { RunningJobs } from "./job-tracker.js";
+import { toMsgHdrs } from "./nats-headers.js";
 import { FETCH_ERROR_DELAY_MS } from "./pull.js";
 import { Pulse } from "./pulse.js";
 import { STREAM_NAME_IN_USE } from "./register-streams.js";
@@ -342,6 +343,7 @@ export class ConnectedActors implements AsyncDisposable {
           shutdown: shutdown.signal,
           running,
           deadLetter,
+          reply: this.#reply,
           onOutcome: this.#reportOutcome,
         }),
       ),
@@ -362,6 +364,15 @@ export class ConnectedActors implements AsyncDisposable {
     await tasks.wait();
     if (!this.connection.isClosed()) await this.connection.flush().catch(() => undefined);
   }
+
+  readonly #reply = (subject: string, data: Uint8Array, headers: Readonly<Record<string, string>>): void => {
+    try {
+      this.connection.publish(subject, data, Object.keys(headers).length === 0 ? {} : { headers: toMsgHdrs(headers) });
+    } catch (error) {
+      // Responses are not stored (as in walnats): the requester times out.
+      this.#logger.warn({ subject, error: describeValue(error) }, "cannot send the response");
+    }
+  };
 
   readonly #reportOutcome = (actor: AnyActor, outcome: JobOutcome): void => {
     // With nobody listening, a job costs no event object.

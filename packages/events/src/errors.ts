@@ -23,7 +23,10 @@ export type EventsErrorCode =
   | "ERR_X_EVENTS_CLOSED"
   | "ERR_X_EVENTS_CONNECTION_LOST"
   | "ERR_X_EVENTS_EMIT_NOT_CONFIRMED"
-  | "ERR_X_EVENTS_MALFORMED_MESSAGE";
+  | "ERR_X_EVENTS_MALFORMED_MESSAGE"
+  | "ERR_X_EVENTS_REQUEST_TIMEOUT"
+  | "ERR_X_EVENTS_REQUEST_FAILED"
+  | "ERR_X_EVENTS_DUPLICATE_REQUEST";
 
 /** Base class of every error thrown by `@x/events` (bad options aside: `InvalidOptionError`). */
 export class EventsError extends XError {
@@ -265,5 +268,58 @@ export class MalformedMessageError extends EventsError {
   constructor(part: "headers" | "ack-subject", problem: string, options?: ErrorOptions) {
     super("ERR_X_EVENTS_MALFORMED_MESSAGE", `malformed ${part}: ${problem}`, options);
     this.part = part;
+  }
+}
+
+/**
+ * `request()` got no response within its `timeoutMs`: no actor handled the event in time (none
+ * registered, all failing and retrying, or the delay longer than the timeout). The event itself
+ * stays stored and may still be handled later.
+ */
+export class RequestTimeoutError extends EventsError {
+  /** The event's name. */
+  readonly event: string;
+  /** How long the request waited, in ms. */
+  readonly timeoutMs: number;
+
+  constructor(event: string, timeoutMs: number, options?: ErrorOptions) {
+    super("ERR_X_EVENTS_REQUEST_TIMEOUT", `no response to a request of event "${event}" within ${timeoutMs} ms`, options);
+    this.event = event;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The actor answered a `request()` with a failure instead of a response: the event was
+ * dead-lettered (`reason` as in the dead letter, `error` the last failure), so no response will come.
+ */
+export class RequestFailedError extends EventsError {
+  /** The event's name. */
+  readonly event: string;
+  /** Why the actor gave up: `max-attempts`, `decode-error` or `schema-error`. */
+  readonly reason: string;
+
+  constructor(event: string, reason: string, problem: string, options?: ErrorOptions) {
+    super("ERR_X_EVENTS_REQUEST_FAILED", `request of event "${event}" failed (${reason}): ${problem}`, options);
+    this.event = event;
+    this.reason = reason;
+  }
+}
+
+/**
+ * A `request()` whose `uid` the stream had already stored within its duplicate window: the event
+ * was not stored again, so no actor runs for it and no response would come. The first request
+ * with that uid gets the response.
+ */
+export class DuplicateRequestError extends EventsError {
+  /** The event's name. */
+  readonly event: string;
+  /** The request's `uid`. */
+  readonly uid: string;
+
+  constructor(event: string, uid: string, options?: ErrorOptions) {
+    super("ERR_X_EVENTS_DUPLICATE_REQUEST", `request of event "${event}" with uid "${uid}" is a duplicate: no response will come`, options);
+    this.event = event;
+    this.uid = uid;
   }
 }

@@ -1,5 +1,5 @@
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
+import { createInbox, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
 import {
   checkOptionKeys,
   describeValue,
@@ -15,11 +15,20 @@ import type { CloudEvent } from "./cloud-event.js";
 import { EmitConfirmations, type EmitCounts } from "./confirmations.js";
 import { CONNECT_OPTIONS, type ConnectOptions, checkConnectOptions, openConnection } from "./connection.js";
 import type { ConnectionStatus, ConnectionWatch } from "./connection-watch.js";
-import { ClosedError, EmitsNotConfirmedError, PayloadTooLargeError, type UnconfirmedEmit, UnknownEventError } from "./errors.js";
+import {
+  ClosedError,
+  DuplicateRequestError,
+  EmitsNotConfirmedError,
+  PayloadTooLargeError,
+  type UnconfirmedEmit,
+  UnknownEventError,
+} from "./errors.js";
 import { type AnyEvent, type Event, isEvent, serialize } from "./event.js";
 import { buildHeaders, HEADER_MSG_ID, MAX_DELAY_MS } from "./headers.js";
 import { headerBytes, toMsgHdrs } from "./nats-headers.js";
 import { interestWarning, type RegisterOptions, type RegisterResult, registerStream } from "./register-streams.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS, ResponseInbox } from "./request.js";
+import type { EventWithResponse } from "./response.js";
 import { checkSignal } from "./signal.js";
 
 /**
@@ -78,6 +87,17 @@ export interface EmitOptions {
   readonly timeoutMs?: number;
   /** With `sync`: stops waiting for the acknowledgement. @default none */
   readonly signal?: AbortSignal;
+}
+
+const REQUEST_OPTIONS = ["uid", "traceId", "delayMs", "delayUntil", "meta", "timeoutMs", "signal"] as const;
+
+/** Options of `request`: those of `emit` but `sync` (a request is always stored first). */
+export interface RequestOptions extends Omit<EmitOptions, "sync" | "timeoutMs"> {
+  /**
+   * How long to wait for the response, in ms, from the call (the store and the actor's run
+   * included; a delay too). @default {@link DEFAULT_REQUEST_TIMEOUT_MS}
+   */
+  readonly timeoutMs?: number;
 }
 
 /** The outcome of `emit`. */
@@ -253,6 +273,53 @@ export class ConnectedEvents implements AsyncDisposable {
   }
 
   /**
+   * Emits an event made by `withResponse()` and resolves with the first actor's response
+   * (walnats' `request`): the event is stored (a JetStream publish) with a `Walnats-Reply` header
+   * naming a fresh inbox, and the actor's handler result comes back there after its ack.
+   * Rejects with `RequestTimeoutError` after `timeoutMs`, `RequestFailedError` when the actor
+   * dead-lettered the event, and `DuplicateRequestError` when the stream already had its `uid`.
+   */
+  async request<T, TInput, R, RInput>(
+    event: EventWithResponse<T, TInput, R, RInput>,
+    payload: TInput,
+    options: RequestOptions = {},
+  ): Promise<R> {
+    this.#assertOpen();
+    if (this.#events.get(event.name) === undefined) throw new UnknownEventError(event.name);
+    checkOptionKeys(options, REQUEST_OPTIONS, "request");
+    if (typeof (event as Partial<EventWithResponse>).response?.decode !== "function")
+      throw new InvalidOptionError("event", event.name, "must be made by withResponse()");
+    const timeoutMs = durationMsOption("timeoutMs", options.timeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, { min: 1 });
+    checkSignal(options.signal);
+    const deadline = performance.now() + timeoutMs;
+    const inbox = createInbox();
+    const record = buildHeaders({
+      uid: options.uid,
+      traceId: options.traceId,
+      delayUntilEpochMs: delayUntilOf(options),
+      meta: options.meta,
+      replyTo: inbox,
+    });
+    const data = await event.encode(payload);
+    this.#checkSize(event, data.byteLength + (record === undefined ? 0 : headerBytes(record)));
+    options.signal?.throwIfAborted();
+    this.#flushOutbox();
+    const responses = new ResponseInbox<R>(this.connection, inbox);
+    try {
+      const publishing = this.#js.publish(event.subject, data, {
+        timeout: timeoutMs,
+        ...(record === undefined ? {} : { headers: toMsgHdrs(record) }),
+      });
+      const ack = await abortable(publishing, options.signal);
+      if (ack.duplicate) throw new DuplicateRequestError(event.name, record?.[HEADER_MSG_ID] ?? "");
+    } catch (error) {
+      responses.close();
+      throw error;
+    }
+    return responses.wait(event.name, event.response, timeoutMs, deadline, options.signal);
+  }
+
+  /**
    * Refuses an event the server would reject: with `sync` the caller would get a client error,
    * without it the event would be dropped on the way and nobody would know.
    */
@@ -363,7 +430,7 @@ function checkEmitOptions(options: EmitOptions): void {
 }
 
 /** The not-before time of `delayMs` or `delayUntil`, in epoch ms (calendar time: it travels to other machines). */
-function delayUntilOf(options: EmitOptions): number | undefined {
+function delayUntilOf(options: Pick<EmitOptions, "delayMs" | "delayUntil">): number | undefined {
   const { delayMs, delayUntil } = options;
   if (delayMs === undefined && delayUntil === undefined) return undefined;
   if (delayMs !== undefined && delayUntil !== undefined)

@@ -1,7 +1,7 @@
 export type { LogFields, Logger } from "@x/core";
 // Bad options are the one `InvalidOptionError` of the toolkit, re-exported so users need no `@x/core` import.
 export { InvalidOptionError } from "@x/core";
-export type { ActorOptions, AnyActor, Handler, HandlerContext } from "./actor.js";
+export type { ActorOptions, AnyActor, Handler, HandlerContext, ResponseHandler } from "./actor.js";
 export { Actor, DEFAULT_RETRY_DELAYS_MS } from "./actor.js";
 export type { ActorsConnectOptions, ConnectedActors, ConnectedActorsEvents, ListenOptions, OutcomeEvent } from "./actors.js";
 export { Actors, MIN_POLL_DELAY_MS } from "./actors.js";
@@ -20,6 +20,7 @@ export {
   ClosedError,
   ConnectionLostError,
   ConsumerConfigError,
+  DuplicateRequestError,
   EmitsNotConfirmedError,
   EventsError,
   InvalidNameError,
@@ -28,6 +29,8 @@ export {
   MAX_REPORTED_UNCONFIRMED,
   MalformedMessageError,
   PayloadTooLargeError,
+  RequestFailedError,
+  RequestTimeoutError,
   SerializationError,
   ShutdownError,
   StreamConfigError,
@@ -36,7 +39,7 @@ export {
 } from "./errors.js";
 export type { AnyEvent, EventOptions, EventSchemaOptions, Retention } from "./event.js";
 export { Event } from "./event.js";
-export type { ConnectedEvents, ConnectedEventsEvents, EmitOptions, EmitResult, EventsConnectOptions } from "./events.js";
+export type { ConnectedEvents, ConnectedEventsEvents, EmitOptions, EmitResult, EventsConnectOptions, RequestOptions } from "./events.js";
 export { Events } from "./events.js";
 export { MAX_DELAY_MS } from "./headers.js";
 export type { JobOutcome } from "./job.js";
@@ -59,6 +62,8 @@ export { loggingMiddleware } from "./middlewares/logging.js";
 export type { NameRules } from "./names.js";
 export { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_WALNATS_NAME_LENGTH } from "./names.js";
 export type { RegisterOptions, RegisterResult } from "./register-streams.js";
+export type { EventWithResponse, ResponseCodec, ResponseOptions, ResponseSchemaOptions } from "./response.js";
+export { withResponse } from "./response.js";
 export type { Serializer } from "./serializers.js";
 export { bytesSerializer, dateSerializer, jsonSerializer, stringSerializer, walnatsDateSerializer } from "./serializers.js";
 export type { Priority } from "./slots.js";

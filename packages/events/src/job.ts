@@ -4,10 +4,11 @@ import type { AnyActor } from "./actor.js";
 import type { DeadLetterInput } from "./dead-letter.js";
 import type { Delivery } from "./delivery.js";
 import { InvalidPayloadError, SerializationError, ShutdownError } from "./errors.js";
-import { delayUntilOf } from "./headers.js";
+import { delayUntilOf, HEADER_REPLY } from "./headers.js";
 import { callHooks } from "./hooks.js";
 import { JobScope } from "./job-scope.js";
 import type { Pulse } from "./pulse.js";
+import { HEADER_REPLY_ERROR, responseOf } from "./response.js";
 import { attemptOf, retryDelayFor } from "./retry.js";
 import type { Tasks } from "./tasks.js";
 
@@ -57,6 +58,11 @@ export interface JobEnvironment {
    * server confirms the acknowledgement), so waiting for confirmations never idles a slot.
    */
   readonly freeSlot: () => void;
+  /**
+   * Publishes a response (core NATS, fire and forget) to a requester's inbox. Never throws: a
+   * response that cannot be sent is logged, as walnats' is lost.
+   */
+  readonly reply: (subject: string, data: Uint8Array, headers: Readonly<Record<string, string>>) => void;
 }
 
 /** A delayed event that is due within this many ms runs now (walnats' threshold). */
@@ -124,9 +130,10 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
     const started = performance.now();
     let failed = false;
     let failure: unknown;
+    const result: { value?: unknown } = {};
     try {
-      const running = runHandler(actor, message, scope, env, started);
-      if (running !== undefined) await running;
+      const running = runHandler(actor, message, scope, env, started, result);
+      if (running !== undefined) result.value = await running;
     } catch (error) {
       failed = true;
       failure = error;
@@ -138,8 +145,22 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
     slotFreed = true;
     env.freeSlot();
     if (failed) return await retryOrDeadLetter(delivery, env, scope, message, failure);
+    // A request (walnats' Walnats-Reply) to an event with a response: the result is encoded (and
+    // validated) before the ack, so a result that does not fit fails the attempt like a throw.
+    const replyTo = delivery.headers[HEADER_REPLY];
+    const response = replyTo === undefined ? undefined : responseOf(actor.event);
+    let responseData: Uint8Array | undefined;
+    if (response !== undefined) {
+      try {
+        responseData = await response.encode(result.value);
+      } catch (error) {
+        return await retryOrDeadLetter(delivery, env, scope, message, error);
+      }
+    }
     const durationMs = hooks ? performance.now() - started : 0;
     unconfirmed(await delivery.ack(), "ack", delivery, env.logger);
+    // After the ack, as walnats does, with the event's own headers (trace id, uid) copied.
+    if (replyTo !== undefined && responseData !== undefined) env.reply(replyTo, responseData, delivery.headers);
     if (hooks) callHooks(actor.middlewares, "onSuccess", { ...scope.info(), message, durationMs }, env.tasks, env.logger);
     return "acked";
   } finally {
@@ -151,7 +172,8 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
  * Runs the handler under `jobTimeoutMs`. The job fails as soon as it times out or the drain
  * deadline passes, even if the handler ignores its signal (it may keep running in the
  * background; JavaScript cannot stop it). A synchronous handler is simply called: nothing can
- * interrupt it, so it needs no timer, and it returns `undefined`. The caller stops the timer.
+ * interrupt it, so it needs no timer: it returns `undefined` and its result goes to `out`. The
+ * caller stops the timer.
  */
 function runHandler(
   actor: AnyActor,
@@ -159,10 +181,14 @@ function runHandler(
   scope: JobScope,
   env: JobEnvironment,
   started: number,
+  out: { value?: unknown },
 ): Promise<unknown> | undefined {
   if (env.shutdown.aborted) throw new ShutdownError();
   const result = actor.handler(message, scope);
-  if (!isThenable(result)) return undefined;
+  if (!isThenable(result)) {
+    out.value = result;
+    return undefined;
+  }
   // The timer counts from the call, so a long synchronous start counts too.
   scope.startTimeout(actor.jobTimeoutMs - (performance.now() - started), actor.jobTimeoutMs);
   env.running.add(scope);
@@ -254,6 +280,12 @@ async function moveToDeadLetters(delivery: Delivery, env: JobEnvironment, input:
     "event moved to the dead-letter stream",
   );
   callHooks(actor.middlewares, "onDeadLetter", { ...input.info, reason: input.reason, error: input.error, subject }, env.tasks, logger);
+  // A requester still waiting learns at once that no response will come, instead of at its timeout.
+  const replyTo = delivery.headers[HEADER_REPLY];
+  if (replyTo !== undefined && responseOf(actor.event) !== undefined) {
+    const why = `${input.reason}: ${input.error}`.replaceAll(/[\r\n]+/g, " ").slice(0, 1_024);
+    env.reply(replyTo, new Uint8Array(0), { ...delivery.headers, [HEADER_REPLY_ERROR]: why });
+  }
   return "dead-lettered";
 }
 

@@ -70,6 +70,7 @@ export function jobEnvironment(actor: AnyActor, options: { failDeadLetter?: bool
   const shutdown = new AbortController();
   const deadLetters: DeadLetterInput[] = [];
   const slots = { freed: 0 };
+  const replies: { subject: string; data: Uint8Array; headers: Readonly<Record<string, string>> }[] = [];
   const env: JobEnvironment = {
     actor,
     logger,
@@ -87,6 +88,9 @@ export function jobEnvironment(actor: AnyActor, options: { failDeadLetter?: bool
     freeSlot: () => {
       slots.freed++;
     },
+    reply: (subject, data, headers) => {
+      replies.push({ subject, data, headers });
+    },
   };
-  return { env, logger, deadLetters, shutdown, slots };
+  return { env, logger, deadLetters, shutdown, slots, replies };
 }
