@@ -20,7 +20,7 @@ import { compare, machine } from "@x/bench";
 import { createMemoryQueue, enqueueMany, type MessageInit, type QueueAdapter } from "@x/message";
 import { createFileQueue } from "@x/queue-file";
 import { startBeanstalkd } from "@x/test-servers";
-import { createWorker } from "../src/index.js";
+import { createWorker } from "@x/worker";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
