@@ -108,7 +108,14 @@ async function refreshQueues() {
       list.append(card);
     }
     renderQueue(card, queue);
-    if (queue.can.list) await refreshJobs(queue.name, card);
+    // A list is read again only when the counts moved (or the operator asked): an idle file
+    // queue is not re-read every second for every open page.
+    const view = queueState(queue.name);
+    const key = JSON.stringify(queue.stats);
+    if (queue.can.list && key !== view.statsKey) {
+      view.statsKey = key;
+      await refreshJobs(queue.name, card);
+    }
   }
 }
 
