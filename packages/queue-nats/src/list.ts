@@ -2,6 +2,7 @@ import {
   InvalidArgumentError,
   type JobListing,
   type JobPage,
+  type JsonValue,
   type ListOptions,
   matchesRequestType,
   normalizeListOptions,
@@ -65,6 +66,7 @@ export async function listPage(stream: QueueStream, options: ListOptions, contex
       if (held !== (state === "reserved")) continue;
     }
     const mine = heldBySequence.get(stored.seq);
+    const progress = state === "reserved" ? await progressOf(stream, stored.seq) : undefined;
     const shown = mine?.message ?? message;
     jobs.push({
       id: message.id,
@@ -78,6 +80,18 @@ export async function listPage(stream: QueueStream, options: ListOptions, contex
       ...(mine === undefined ? {} : { leaseEndsAt: context.toWallTime(mine.leaseEndsAt) }),
       ...(job.buryReason === undefined ? {} : { buryReason: job.buryReason }),
       ...(job.buriedAt === undefined ? {} : { buriedAt: job.buriedAt }),
+      ...(progress === undefined ? {} : { progress }),
     });
+  }
+}
+
+/** The last `progress()` value stored for the held copy at a sequence. */
+async function progressOf(stream: QueueStream, sequence: number): Promise<JsonValue | undefined> {
+  const stored = await stream.last(stream.subjects.progress(sequence));
+  if (stored === null) return undefined;
+  try {
+    return JSON.parse(new TextDecoder().decode(stored.data)) as JsonValue;
+  } catch {
+    return undefined;
   }
 }

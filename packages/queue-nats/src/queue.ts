@@ -54,7 +54,7 @@ const CAPABILITIES: QueueCapabilities = Object.freeze({
   enqueueMany: true,
   bulk: false,
   pause: true,
-  progress: false,
+  progress: true,
 });
 
 interface Opened {
@@ -241,6 +241,22 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
     return (await stream.get(sequence)) !== null;
   }
 
+  async saveProgress(sequence: number, text: string): Promise<void> {
+    const stream = this.#stream;
+    if (stream === undefined) throw new QueueClosedError(this.queue);
+    const subject = stream.subjects.progress(sequence);
+    await stream.publish(subject, new TextEncoder().encode(text));
+    await stream.purge(subject, 1);
+  }
+
+  async clearProgress(sequence: number): Promise<void> {
+    const stream = this.#stream;
+    if (stream === undefined) return;
+    await stream.purge(stream.subjects.progress(sequence)).catch((error: unknown) => {
+      this.#options.logger.warn({ sequence, error }, "progress not cleared");
+    });
+  }
+
   settled(reservation: NatsReservation): void {
     this.#held.delete(reservation);
   }
@@ -350,6 +366,8 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
       await stream.acknowledge(pulled.ackSubject, "+TERM");
       return undefined;
     }
+    // A copy handed out again may carry the progress of the holder whose lease ran out.
+    if (delivered > 1) await this.clearProgress(sequence);
     const message = withHeader(job.message, { attempts: job.message.header.attempts + delivered - 1 });
     const reservation = new NatsReservation(this, {
       message,
@@ -502,6 +520,7 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
       const found = await this.#find(stream, id);
       if (found === undefined) return false;
       const removed = await stream.remove(found.sequence);
+      if (found.place.kind === "ready") await this.clearProgress(found.sequence);
       for (const reservation of [...this.#held]) {
         if (reservation.sequence === found.sequence) reservation.lose("deleted");
       }

@@ -21,6 +21,7 @@ function fakeHost(time: TimeSource) {
   const acks: string[] = [];
   const stored: { attempts: number; priority: number; destination: Destination }[] = [];
   const state = { closed: false, stored: true, settled: 0 };
+  const progress: string[] = [];
   const host: ReservationHost = {
     time,
     checkOpen: () => {
@@ -33,11 +34,17 @@ function fakeHost(time: TimeSource) {
     store: async (message, destination) => {
       stored.push({ attempts: message.header.attempts, priority: message.header.priority, destination });
     },
+    saveProgress: async (_sequence, text) => {
+      progress.push(text);
+    },
+    clearProgress: async () => {
+      progress.push("cleared");
+    },
     settled: () => {
       state.settled++;
     },
   };
-  return { host, acks, stored, state };
+  return { host, acks, stored, state, progress };
 }
 
 function reservationWith(host: ReservationHost, time: TimeSource, attempts = 0): NatsReservation {
@@ -126,6 +133,21 @@ describe("NatsReservation", () => {
     await expect(job.release({ priority: 1.5 })).rejects.toBeInstanceOf(InvalidArgumentError);
     await job.ack();
     expect(acks).toEqual(["+ACK"]);
+  });
+
+  it("progress stores the value, extends the lease, and is dropped when the job is settled", async () => {
+    const time = fakeTime();
+    const { host, acks, progress } = fakeHost(time);
+    const job = reservationWith(host, time);
+    time.advance(900);
+    await job.progress({ done: 1 });
+    time.advance(900);
+    expect(job.held).toBe(true);
+    await job.ack();
+    expect(progress).toEqual(['{"done":1}', "cleared"]);
+    expect(acks).toEqual(["+WPI", "+ACK"]);
+    await expect(job.progress(2)).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(reservationWith(host, time).progress(Number.NaN)).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
   it("after the queue closed every method rejects with QueueClosedError", async () => {

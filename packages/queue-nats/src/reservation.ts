@@ -1,6 +1,8 @@
 import type { TimeSource } from "@x/core";
 import {
+  encodeProgress,
   InvalidArgumentError,
+  type JsonValue,
   LeaseLostError,
   type Message,
   normalizePriority,
@@ -26,6 +28,10 @@ export interface ReservationHost {
   stillStored(sequence: number): Promise<boolean>;
   /** Stores a new copy of the job (confirmed) before the held one is acknowledged away. */
   store(message: Message, destination: Destination, enqueuedAt: number): Promise<void>;
+  /** Keeps the JSON text of a held copy's progress (confirmed). */
+  saveProgress(sequence: number, text: string): Promise<void>;
+  /** Drops a settled copy's progress; a failure leaves an orphan that nothing reads. */
+  clearProgress(sequence: number): Promise<void>;
   /** The reservation is over; the queue stops tracking it. */
   settled(reservation: NatsReservation): void;
 }
@@ -45,6 +51,7 @@ export class NatsReservation implements Reservation {
   #host: ReservationHost;
   #leaseEndsAt: number;
   #over: string | undefined;
+  #hasProgress = false;
 
   constructor(
     host: ReservationHost,
@@ -75,6 +82,7 @@ export class NatsReservation implements Reservation {
     // that lands after it would call our own ack a deletion.
     await this.#mustBeStored();
     await this.#host.acknowledge(this.#ackSubject, "+ACK");
+    await this.#dropProgress();
   }
 
   async release(options: ReleaseOptions = {}): Promise<void> {
@@ -87,6 +95,7 @@ export class NatsReservation implements Reservation {
     await this.#mustBeStored();
     if (delayMs === 0 && priority === this.message.header.priority) {
       await this.#host.acknowledge(this.#ackSubject, "-NAK");
+      await this.#dropProgress();
       return;
     }
     // A new priority means another band, and a delay must not look reserved: a new copy, then the old one goes.
@@ -94,6 +103,7 @@ export class NatsReservation implements Reservation {
     const destination: Destination = delayMs === 0 ? { kind: "ready" } : { kind: "delayed", dueAt: this.#host.time.wallNow() + delayMs };
     await this.#host.store(next, destination, this.enqueuedAt);
     await this.#host.acknowledge(this.#ackSubject, "+ACK");
+    await this.#dropProgress();
   }
 
   async bury(reason: string): Promise<void> {
@@ -103,6 +113,7 @@ export class NatsReservation implements Reservation {
     const next = withHeader(this.message, { attempts: this.message.header.attempts + 1 });
     await this.#host.store(next, { kind: "buried", reason, at: this.#host.time.wallNow() }, this.enqueuedAt);
     await this.#host.acknowledge(this.#ackSubject, "+ACK");
+    await this.#dropProgress();
   }
 
   async touch(): Promise<void> {
@@ -111,6 +122,21 @@ export class NatsReservation implements Reservation {
     await this.#mustBeStored();
     await this.#host.acknowledge(this.#ackSubject, "+WPI");
     this.#leaseEndsAt = startedAt + this.leaseMs;
+  }
+
+  async progress(value: JsonValue): Promise<void> {
+    const text = encodeProgress(value);
+    this.#check();
+    const startedAt = this.#host.time.now();
+    await this.#mustBeStored();
+    await this.#host.saveProgress(this.sequence, text);
+    this.#hasProgress = true;
+    await this.#host.acknowledge(this.#ackSubject, "+WPI");
+    this.#leaseEndsAt = startedAt + this.leaseMs;
+  }
+
+  async #dropProgress(): Promise<void> {
+    if (this.#hasProgress) await this.#host.clearProgress(this.sequence);
   }
 
   /** Given back by `close()`: JetStream hands the job out again at once. */

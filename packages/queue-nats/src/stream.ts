@@ -282,9 +282,12 @@ export class QueueStream {
     }
   }
 
-  /** Removes every message of a subject; resolves to how many went. */
-  async purge(subject: string): Promise<number> {
-    const response = await guard("purge", this.#jsm.streams.purge(this.subjects.stream, { filter: subject }));
+  /** Removes every message of a subject but the last `keep`; resolves to how many went. */
+  async purge(subject: string, keep = 0): Promise<number> {
+    const response = await guard(
+      "purge",
+      this.#jsm.streams.purge(this.subjects.stream, { filter: subject, ...(keep > 0 ? { keep } : {}) }),
+    );
     return response.purged;
   }
 }

@@ -8,7 +8,8 @@ import { randomBytes } from "node:crypto";
  *   own durable pull consumer `band-<band>`;
  * - `xq.<queue>.d.<dueMs>_<token>`: delayed jobs, no consumer; moved to their band when due;
  * - `xq.<queue>.b.0`: buried jobs, no consumer, oldest first by stream sequence;
- * - `xq.<queue>.c.paused`: present while the queue is paused.
+ * - `xq.<queue>.c.paused`: present while the queue is paused;
+ * - `xq.<queue>.g.<sequence>`: the last `progress()` value of the held copy at that sequence.
  */
 
 /** What a queue name may be: it becomes a subject token and part of the stream's name. */
@@ -66,6 +67,11 @@ export class QueueSubjects {
   /** A subject of its own for each delayed job, so one can be read and removed alone. */
   delayed(dueAt: number): string {
     return `${this.prefix}.d.${Math.max(0, Math.ceil(dueAt))}_${randomBytes(6).toString("hex")}`;
+  }
+
+  /** Where the progress of the held copy at a stream sequence is kept. */
+  progress(sequence: number): string {
+    return `${this.prefix}.g.${sequence}`;
   }
 
   /** The durable consumer that hands out one band. */

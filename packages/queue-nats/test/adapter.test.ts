@@ -166,3 +166,19 @@ describe("list", () => {
     expect(again.message.header.attempts).toBe(1);
   });
 });
+
+describe("progress", () => {
+  it("a job handed out again after its lease ran out starts without the old holder's progress", async () => {
+    const queue = open({ leaseMs: 300 });
+    await queue.enqueue({ payload: "long" });
+    const first = await mustReserve(queue);
+    await first.progress?.({ step: 3 });
+    expect((await queue.list({ state: "reserved" })).jobs[0]?.progress).toEqual({ step: 3 });
+    await sleep(500);
+    const second = await mustReserve(queue, 2_000);
+    expect(second.message.header.attempts).toBe(1);
+    expect((await queue.list({ state: "reserved" })).jobs[0]?.progress).toBeUndefined();
+    await second.ack();
+    expect((await queue.stats()).extra).toMatchObject({ messages: 0 });
+  });
+});
