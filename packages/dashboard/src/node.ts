@@ -15,7 +15,11 @@ export type NodeHandler = (request: IncomingMessage, response: ServerResponse) =
  */
 export function toNodeHandler(dashboard: Dashboard): NodeHandler {
   return (req, res) => {
-    void handle(dashboard, req, res);
+    handle(dashboard, req, res).catch(() => {
+      // Only a request Node accepted but the URL parser does not (a Host header such as "a b") gets here.
+      if (res.headersSent) res.destroy();
+      else res.writeHead(400, { "content-type": "text/plain" }).end("bad request");
+    });
   };
 }
 

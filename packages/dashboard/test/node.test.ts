@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { createMemoryQueue } from "@x/message";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDashboard, type Dashboard, serveDashboard, toNodeHandler } from "../src/index.js";
@@ -59,6 +59,24 @@ describe("toNodeHandler", () => {
     const big = await fetch(`${base}/api/x`, { method: "POST", body: "x".repeat(70_000) });
     expect(big.status).toBe(413);
     expect(seen).toHaveLength(1);
+  });
+
+  it("answers 400 to a request whose Host header makes no URL, and keeps serving", async () => {
+    const base = await listen(toNodeHandler(createDashboard()));
+    const { port } = new URL(base);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () => {
+        socket.end("GET /api/config HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n");
+      });
+      let text = "";
+      socket.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      socket.on("end", () => {
+        resolve(text);
+      });
+      socket.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await fetch(`${base}/api/config`)).status).toBe(200);
   });
 
   it("stops reading the handler's stream when the client goes away (an open live feed)", async () => {
