@@ -3,23 +3,32 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHeart } from "@x/heartbeat";
 import { createFileQueue } from "@x/queue-file";
-import { createProducer, createWorker, FatalError, TransientError } from "@x/worker";
+import { startSchedules } from "@x/schedule";
+import { createProducer, createWorker, defineJob, FatalError, InvalidPayloadError, TransientError } from "@x/worker";
+import { z } from "zod";
 import { clock, explainHeartbeat, jobLabel, type StoryEnd, summaryLines } from "./story.js";
+
+/** The payload of `send_email`, checked by the producer at enqueue and by the worker before the handler runs. */
+export const SendEmail = z.object({ to: z.email() });
 
 /** The jobs of the demo: request type -> payload. */
 export interface Jobs {
-  send_email: { to: string };
+  send_email: z.input<typeof SendEmail>;
   resize_image: { url: string };
   charge_card: { cents: number };
   send_reminder: { to: string };
   flash_sale: { sku: string };
+  queue_report: undefined;
 }
+
+/** The schedule's ticks the demo waits for before it stops the scheduler. */
+const REPORT_TICKS = 2;
 
 /** What happened: the counts of the summary (the smoke test and `main.ts` check them). */
 export type DemoSummary = StoryEnd;
 
-/** The outcomes the nine jobs must end in; anything else is a bug. */
-export const EXPECTED = { jobs: 9, succeeded: 7, succeededAfterRetries: 2, retries: 4, buried: 1, expired: 1, errors: 0 } as const;
+/** The outcomes the twelve jobs (ten enqueued, two scheduled) must end in; anything else is a bug. */
+export const EXPECTED = { jobs: 12, succeeded: 9, succeededAfterRetries: 2, retries: 4, buried: 2, expired: 1, errors: 0 } as const;
 
 /** A demo that has not finished by then is stuck: the worker stops, and the outcomes say so. */
 const DEMO_TIMEOUT_MS = 60_000;
@@ -29,9 +38,9 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
   const dir = await mkdtemp(join(tmpdir(), "x-jobs-demo-"));
   const queue = createFileQueue({ dir });
   try {
-    print("The main job: a producer puts 9 jobs on a file queue (a directory, no server) and a worker runs them.");
+    print("The main job: a producer puts 10 jobs on a file queue (a directory, no server), a schedule adds 2, and a worker runs them.");
     print(`queue: ${dir}`);
-    const jobs = createProducer<Jobs>({ queue });
+    const jobs = createProducer<Jobs>({ queue, schemas: { send_email: SendEmail } });
     for (const to of ["ada@example.com", "alan@example.com", "grace@example.com", "linus@example.com"]) {
       await jobs.enqueue("send_email", { to });
     }
@@ -41,13 +50,23 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
     await jobs.enqueue("send_reminder", { to: "ada@example.com" }, { delayMs: 1_000 });
     // Ready only after it may no longer start: it expires in the queue.
     await jobs.enqueue("flash_sale", { sku: "tv-55" }, { delayMs: 600, expiresInMs: 300 });
+    try {
+      await jobs.enqueue("send_email", { to: "nobody" });
+    } catch (error) {
+      if (!(error instanceof InvalidPayloadError)) throw error;
+      print(`producer: refused send_email {"to":"nobody"} at enqueue: ${error.issues.map((issue) => issue.message).join("; ")}`);
+    }
+    // Another service, without the schema, slips the same mistake past its own producer.
+    await createProducer<Jobs>({ queue }).enqueue("send_email", { to: "nobody" });
     print("");
-    print(`producer: enqueued ${EXPECTED.jobs} jobs`);
+    print(`producer: enqueued ${EXPECTED.jobs - REPORT_TICKS} jobs`);
     print("  4 x send_email     succeed");
     print("  2 x resize_image   fail twice with a TransientError, then succeed (retried after 100 ms, then 200 ms)");
     print("  1 x charge_card    fails with a FatalError: buried at once, never retried");
     print("  1 x send_reminder  delayed: ready only after 1 s");
     print("  1 x flash_sale     ready after 0.6 s, but may only start within 0.3 s: it expires");
+    print('  1 x send_email     {"to":"nobody"} from a producer without the schema: buried by the worker\'s check, never run');
+    print("schedule: queue_report every 0.5 s, twice (then the demo stops the scheduler)");
     print("");
     print("worker: 2 jobs at a time; it reports its own health as heartbeats (heartbeat.<process> <state>/<seconds>)");
 
@@ -79,9 +98,16 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
       degradedAfterFailures: 2,
       signal: AbortSignal.timeout(DEMO_TIMEOUT_MS),
       handlers: {
-        send_email: async ({ to }) => {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          line(`  handler: mail sent to ${to}`);
+        send_email: defineJob({
+          schema: SendEmail,
+          handle: async ({ to }) => {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            line(`  handler: mail sent to ${to}`);
+          },
+        }),
+        queue_report: async () => {
+          const { ready, delayed, buried } = await queue.stats();
+          line(`  handler: queue report: ${ready} ready, ${delayed} delayed, ${buried} buried`);
         },
         resize_image: (_image, ctx) => {
           if (ctx.attempt <= 2) throw new TransientError("image service busy");
@@ -97,7 +123,20 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
         },
       },
     });
-    // Every job ends in exactly one outcome event; once all nine have, the demo is over.
+    // Intervals count from the Unix epoch, so every scheduler process agrees on the ticks; the
+    // short grace suits one process (several would keep the 1 s default).
+    const scheduler = startSchedules(queue, [{ name: "queue_report", everyMs: 500, job: { requestType: "queue_report" } }], {
+      graceMs: 100,
+    });
+    let ticks = 0;
+    scheduler.on("enqueued", ({ message }) => {
+      line(`scheduled  queue_report as ${message.id.replace(/\.\d+$/, ".<tick>")}`);
+      if (++ticks === REPORT_TICKS) void scheduler.close();
+    });
+    scheduler.on("error", ({ error }) => {
+      line(`error      schedule: ${String(error)}`);
+    });
+    // Every job ends in exactly one outcome event; once all of them have, the demo is over.
     let finished = 0;
     let afterRetries = 0;
     const done = (): void => {
@@ -124,6 +163,7 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
     });
 
     const { counters } = await worker.run();
+    await scheduler.close();
     const summary: DemoSummary = {
       jobs: EXPECTED.jobs,
       succeeded: counters.succeeded,
@@ -144,7 +184,7 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
   }
 }
 
-/** Whether every job ended as the demo intends and nothing is left but the two buried jobs. */
+/** Whether every job ended as the demo intends and nothing is left but the buried and expired jobs. */
 export function asExpected(summary: DemoSummary): boolean {
   const { left } = summary;
   return (

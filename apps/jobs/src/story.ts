@@ -21,9 +21,10 @@ export function explainHeartbeat(payload: string): string {
   }
 }
 
-/** `send_email {"to":"ada@example.com"}`: the request type and the payload, short. */
+/** `send_email {"to":"ada@example.com"}`: the request type and the payload (if any), short. */
 export function jobLabel(message: Message): string {
-  return `${message.header.requestType ?? "(no type)"} ${JSON.stringify(message.body.payload)}`;
+  const type = message.header.requestType ?? "(no type)";
+  return message.body.payload === undefined ? type : `${type} ${JSON.stringify(message.body.payload)}`;
 }
 
 /** Seconds since `start`, right-aligned, so the delays and backoffs of the story show. */

@@ -6,21 +6,22 @@ import { runApp } from "./run-app.js";
 const untimed = (line: string): string => line.replace(/^ *\d+\.\d\d s {2}/, "");
 
 describe("apps/jobs: the main job", () => {
-  it("runs producer and worker on the file queue, with heartbeats, and ends with the expected summary", async () => {
+  it("runs producer, schedule and worker on the file queue, with heartbeats and a payload schema, and ends with the expected summary", async () => {
     const { code, stdout, stderr } = await runApp();
     expect(code, stderr).toBe(0);
     expect(stderr).toBe("");
     const lines = stdout.trimEnd().split("\n");
     expect(lines[1]).toMatch(/^queue: \S+x-jobs-demo-/);
-    expect(lines).toContain("producer: enqueued 9 jobs");
+    expect(lines).toContain("producer: enqueued 10 jobs");
+    expect(lines).toContain('producer: refused send_email {"to":"nobody"} at enqueue: Invalid email address');
     expect(lines.slice(-8)).toEqual([
       "",
-      expect.stringMatching(/^summary: 9 jobs in [\d.]+ s$/),
-      "  7 succeeded (2 of them after retries; 4 retries in all)",
-      "  1 buried: failed for good, kept for inspection",
+      expect.stringMatching(/^summary: 12 jobs in [\d.]+ s$/),
+      "  9 succeeded (2 of them after retries; 4 retries in all)",
+      "  2 buried: failed for good, kept for inspection",
       "  1 expired: too late to start, buried without running",
       "  0 errors",
-      "  left in the queue: 0 ready, 0 delayed, 0 reserved, 2 buried",
+      "  left in the queue: 0 ready, 0 delayed, 0 reserved, 3 buried",
       "demo: every job ended as expected",
     ]);
 
@@ -37,6 +38,10 @@ describe("apps/jobs: the main job", () => {
     expect(events.at(-1)).toMatch(/^heartbeat\.jobs\.demo stop +stopped: /);
 
     expect(events).toContain('buried     charge_card {"cents":4200}: FatalError: card declined (4200 cents)');
+    // The worker's schema check buries what a producer without the schema let through, unrun.
+    expect(events).toContain('buried     send_email {"to":"nobody"}: invalid payload: to: Invalid email address');
+    expect(events.filter((l) => l === "scheduled  queue_report as sched.queue_report.<tick>")).toHaveLength(2);
+    expect(events.filter((l) => l === "succeeded  queue_report on attempt 1")).toHaveLength(2);
     expect(events).toContain('expired    flash_sale {"sku":"tv-55"}: buried as "expired", never run');
     expect(events.filter((l) => /^succeeded {2}resize_image .* on attempt 3$/.test(l))).toHaveLength(2);
     expect(
