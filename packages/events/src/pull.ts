@@ -13,7 +13,10 @@ export interface PullOptions {
   readonly batch: number;
   /** How long one pull request waits for messages. */
   readonly pollDelayMs: number;
-  /** One pull request, then return. */
+  /**
+   * Take up to `batch` messages, then return: pull requests within the free slots, a new one
+   * whenever a slot frees, until `batch` came or a request came back short (nothing left).
+   */
   readonly burst: boolean;
   /** No new pull requests once aborted; open ones are closed. */
   readonly stop: AbortSignal;
@@ -26,7 +29,7 @@ export interface PullOptions {
 
 /**
  * Hands every message of `consumer` to `onMessage`, pulling only as many as there are free
- * `slots`, until `stop` aborts (or once, in burst mode). Like nats.js' `consume()`, it hides the
+ * `slots`, until `stop` aborts (or, in burst mode, until `batch` messages came or none are left). Like nats.js' `consume()`, it hides the
  * pull requests: the caller sees a stream of messages. Unlike `consume()`, it never asks for a
  * message without a free slot for it, so no message waits in this process while another
  * instance of the actor idles (walnats fetched a whole batch and let it wait).
@@ -62,8 +65,8 @@ export async function consumeWithinSlots(
       pausing = undefined;
     }));
 
-  /** One pull request for `count` messages, holding `count` slots. */
-  const pull = async (count: number): Promise<void> => {
+  /** One pull request for `count` messages, holding `count` slots; resolves with how many it used. */
+  const pull = async (count: number): Promise<number> => {
     let used = 0;
     let messages: ConsumerMessages | undefined;
     try {
@@ -85,12 +88,26 @@ export async function consumeWithinSlots(
       if (messages !== undefined) open.delete(messages);
       slots.release(count - used);
     }
+    return used;
   };
 
   stop.addEventListener("abort", closeOpen, { once: true });
   try {
     if (options.burst) {
-      if (!stop.aborted) await pull(await takeBatch(slots, options.batch, stop));
+      // A burst larger than the free slots (walnats' test: 20 events, 16 jobs) is drained as
+      // slots free up, never running more jobs at once than the limits allow.
+      let left = options.batch;
+      while (!stop.aborted && left > 0) {
+        let count: number;
+        try {
+          count = await takeBatch(slots, left, stop);
+        } catch {
+          break; // stopped while waiting for a slot
+        }
+        const used = await pull(count);
+        left -= used;
+        if (used < count) break; // the request came back short: nothing left to take
+      }
       return;
     }
     const pulls = new Set<Promise<void>>();
