@@ -276,7 +276,7 @@ export class QueueStream {
       return await this.#jsm.streams.deleteMessage(this.subjects.stream, sequence, false);
     } catch (error) {
       if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return false;
-      // A sequence that is already gone is answered with 10037 or 10057 (delete failed), by server version.
+      // nats-server 2.9 answers the delete of a sequence that is already gone with 10057 (delete failed).
       if (error instanceof JetStreamApiError && error.code === 10057) return false;
       throw mapNatsError("delete", error);
     }
