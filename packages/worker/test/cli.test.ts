@@ -237,7 +237,22 @@ describe("x-queue on the file queue", () => {
     await writeFile(join(cwd, "strings.mjs"), 'export default { greet: "hello" };\n');
     const strings = await cli("work", Q, "--handlers", "./strings.mjs");
     expect(strings.code).toBe(1);
-    expect(strings.stderr).toMatch(/these handlers are not functions: greet/);
+    expect(strings.stderr).toMatch(/these handlers are neither functions nor \{ handle \} definitions: greet/);
+  });
+
+  it("work takes handler definitions ({ handle, timeoutMs, ... }) from the module as createWorker does", async () => {
+    await cli("put", Q, "--type", "greet", "--payload-json", '"ada"');
+    await writeFile(
+      join(cwd, "definitions.mjs"),
+      "export const handlers = { greet: { timeoutMs: 5000, handle: (name) => console.log(`hello ${name}`) } };\n",
+    );
+    const work = await cli("work", Q, "--handlers", "./definitions.mjs", "--exit-when-idle", "1", "--poll-timeout", "100");
+    expect(work.code, work.stderr).toBe(0);
+    expect(work.stdout).toContain("hello ada");
+    await writeFile(join(cwd, "typo.mjs"), "export const handlers = { greet: { handle: () => 1, timeoutMS: 5 } };\n");
+    const typo = await cli("work", Q, "--handlers", "./typo.mjs", "--exit-when-idle", "1");
+    expect(typo.code).not.toBe(0);
+    expect(typo.stderr).toMatch(/timeoutMS/);
   });
 
   it("what the adapter logs as a problem reaches stderr: its constant message, then its fields", async () => {
