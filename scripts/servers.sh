@@ -7,6 +7,8 @@ missing=()
 command -v nats-server >/dev/null || missing+=(nats-server)
 command -v beanstalkd >/dev/null || missing+=(beanstalkd)
 command -v chromium >/dev/null || missing+=(chromium)
+# The x-queue README's shell examples pipe --json output through jq, as its readers would.
+command -v jq >/dev/null || missing+=(jq)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "==> apt-get install ${missing[*]}"
