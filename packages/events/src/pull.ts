@@ -110,7 +110,7 @@ export async function consumeWithinSlots(
       }
       return;
     }
-    const pulls = new Set<Promise<void>>();
+    const pulls = new Set<Promise<number>>();
     while (!stop.aborted) {
       let count: number;
       try {
