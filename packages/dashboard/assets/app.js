@@ -129,6 +129,8 @@ function buildQueueCard(queue) {
   select.addEventListener("change", () => {
     view.state = select.value;
     view.cursors = [""];
+    for (const node of select.closest(".queue").querySelectorAll("[data-bulk]"))
+      node.textContent = `${node.dataset.bulk} all ${view.state}`;
     void refreshJobs(queue.name);
   });
   const type = el("input", { type: "search", placeholder: "request type", "data-role": "request-type" });

@@ -187,6 +187,13 @@ describe("the page in chromium", () => {
     await expect.poll(() => page.locator("[data-dead-letter]").count(), { timeout: 10_000 }).toBe(0);
   });
 
+  it("lists another state on request, and the bulk buttons say what they will touch", async () => {
+    await page.locator('[data-queue="jobs"] [data-role="state"]').selectOption("ready");
+    await expect.poll(() => page.locator('[data-queue="jobs"] [data-bulk="retry"]').textContent(), POLL).toBe("retry all ready");
+    await expect.poll(() => page.locator('[data-queue="jobs"] [data-role="jobs"] tbody tr').count(), POLL).toBe(2);
+    expect(await page.locator('[data-queue="jobs"] [data-job-id="fine-job"]').count()).toBe(1);
+  });
+
   it("made no request outside the dashboard and logged no error all along", () => {
     expect(watch.foreignRequests).toEqual([]);
     expect(watch.consoleErrors).toEqual([
