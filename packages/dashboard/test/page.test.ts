@@ -187,6 +187,15 @@ describe("the page in chromium", () => {
     await expect.poll(() => page.locator("[data-dead-letter]").count(), { timeout: 10_000 }).toBe(0);
   });
 
+  it("pauses and resumes the queue from the page", async () => {
+    await page.locator('[data-queue="jobs"] [data-action="pause"]').click();
+    await expect.poll(() => page.locator("#notice").textContent(), POLL).toBe("jobs paused");
+    expect((await queue.stats()).paused).toBe(true);
+    await page.locator('[data-queue="jobs"] [data-action="resume"]').click();
+    await expect.poll(() => page.locator("#notice").textContent(), POLL).toBe("jobs resumed");
+    expect((await queue.stats()).paused).toBe(false);
+  });
+
   it("lists another state on request, and the bulk buttons say what they will touch", async () => {
     await page.locator('[data-queue="jobs"] [data-role="state"]').selectOption("ready");
     await expect.poll(() => page.locator('[data-queue="jobs"] [data-bulk="retry"]').textContent(), POLL).toBe("retry all ready");
