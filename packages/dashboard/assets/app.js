@@ -300,7 +300,7 @@ async function refreshJobs(name, card = $("queue-list").querySelector(`[data-que
 
 async function refreshHeartbeats() {
   const hb = state.hb;
-  const params = new URLSearchParams({ limit: "100" });
+  const params = new URLSearchParams({ limit: "100", sort: "worst" });
   if (hb.state) params.set("state", hb.state);
   if (hb.search) params.set("search", hb.search);
   const cursor = hb.cursors[hb.cursors.length - 1];

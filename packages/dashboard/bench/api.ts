@@ -60,6 +60,15 @@ for (let page = 0, cursor: string | undefined; page < 800; page++) {
 
 const cases: [string, () => Promise<unknown>, () => Promise<unknown>][] = [
   ["GET /api/heartbeats (first 100 of 10,000)", () => get("/api/heartbeats"), async () => monitor.snapshot().slice(0, 100)],
+  [
+    "GET /api/heartbeats?sort=worst (the page's order)",
+    () => get("/api/heartbeats?sort=worst"),
+    async () =>
+      monitor
+        .snapshot()
+        .sort((a, b) => a.state.localeCompare(b.state) || a.since - b.since)
+        .slice(0, 100),
+  ],
   ["GET /api/heartbeats?cursor=9900 (last page)", () => get("/api/heartbeats?cursor=9900"), async () => monitor.snapshot().slice(9900)],
   [
     "GET /api/heartbeats?state=starting&search=worker.09",

@@ -279,6 +279,9 @@ describe("heartbeats", () => {
       lastAgoMs: 16_000,
       deadlineInMs: 19_000,
     });
+    const worst = await jsonOf<Processes>(call(dashboard, "/api/heartbeats?sort=worst"));
+    expect(worst.processes.map((p) => `${p.process} ${p.state}`)).toEqual(["api.1 late", "batch starting", "api.2 up"]);
+    await jsonOf(call(dashboard, "/api/heartbeats?sort=name"), 400);
     const late = await jsonOf<Processes>(call(dashboard, "/api/heartbeats?state=late"));
     expect(late.processes.map((p) => p.process)).toEqual(["api.1"]);
     const api = await jsonOf<Processes>(call(dashboard, "/api/heartbeats?search=api&limit=1"));

@@ -4,6 +4,7 @@ import { BadRequestError } from "./errors.js";
 import { limitParam } from "./queues.js";
 
 const STATES: readonly ProcessState[] = ["starting", "up", "degraded", "late", "down", "stopped"];
+const SEVERITY: Readonly<Record<ProcessState, number>> = { down: 0, late: 1, degraded: 2, starting: 3, up: 4, stopped: 5 };
 
 /** One process as the API shows it; times are ages relative to the monitor's clock. */
 export interface ProcessView {
@@ -78,19 +79,23 @@ export class HeartbeatSource {
     const search = query.get("search") ?? "";
     const limit = limitParam(query.get("limit"), 100);
     const offset = offsetParam(query.get("cursor"));
+    const sort = query.get("sort") ?? "heard";
+    if (sort !== "heard" && sort !== "worst")
+      throw new BadRequestError("sort must be heard (the order processes were first heard) or worst");
     const now = this.#time.now();
     const counts: StateCounts = { starting: 0, up: 0, degraded: 0, late: 0, down: 0, stopped: 0 };
-    const page: ProcessView[] = [];
-    let total = 0;
+    const matching: ProcessStatus[] = [];
     for (const status of this.#monitor.snapshot()) {
       counts[status.state]++;
       if (state !== null && state !== "" && status.state !== state) continue;
       if (search !== "" && !status.process.includes(search)) continue;
-      if (total >= offset && page.length < limit) page.push(processView(status, now));
-      total++;
+      matching.push(status);
     }
+    // Worst first, and within a state the longest in it first: what an operator looks for in an incident.
+    if (sort === "worst") matching.sort((a, b) => SEVERITY[a.state] - SEVERITY[b.state] || a.since - b.since);
+    const page = matching.slice(offset, offset + limit).map((status) => processView(status, now));
     const next = offset + page.length;
-    return { processes: page, total, cursor: next < total ? String(next) : null, counts };
+    return { processes: page, total: matching.length, cursor: next < matching.length ? String(next) : null, counts };
   }
 
   transitions(limit: number): TransitionView[] {
