@@ -15,6 +15,7 @@ const BURIED = 10_000;
 const ROUNDS = 7;
 const CALLS = 20;
 const TARGET_MS = 100;
+const SEVERITY = { down: 0, late: 1, degraded: 2, starting: 3, up: 4, stopped: 5 } as const;
 
 const monitor = createMonitor();
 for (let i = 0; i < PROCESSES; i++)
@@ -66,7 +67,7 @@ const cases: [string, () => Promise<unknown>, () => Promise<unknown>][] = [
     async () =>
       monitor
         .snapshot()
-        .sort((a, b) => a.state.localeCompare(b.state) || a.since - b.since)
+        .sort((a, b) => SEVERITY[a.state] - SEVERITY[b.state] || a.since - b.since)
         .slice(0, 100),
   ],
   ["GET /api/heartbeats?cursor=9900 (last page)", () => get("/api/heartbeats?cursor=9900"), async () => monitor.snapshot().slice(9900)],
