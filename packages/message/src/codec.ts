@@ -65,6 +65,8 @@ export function encodeToString(message: Message, options?: EncodeOptions): strin
   const dialect: string = options?.dialect ?? "iso";
   if (dialect === "pulpo") return encodePulpo(message, options?.includeId ?? true);
   if (dialect !== "iso") throw new InvalidArgumentError("dialect", `must be one of ${WIRE_DIALECTS.join(", ")}, got ${describe(dialect)}`);
+  const fast = encodeIsoWithoutExtras(message, options?.includeId !== false);
+  if (fast !== undefined) return fast;
   const { requestType, priority, delay, expiration, attempts, ...extra } = message.header;
   const header: Record<string, unknown> = {};
   if (requestType !== undefined) header.request_type = requestType;
@@ -75,6 +77,38 @@ export function encodeToString(message: Message, options?: EncodeOptions): strin
   Object.assign(header, extra);
   if (options?.includeId === false) return JSON.stringify({ header, body: message.body });
   return JSON.stringify({ id: message.id, header, body: message.body });
+}
+
+/** Header keys the ISO encoding writes under wire names of its own. */
+const ISO_HEADER_KEYS: ReadonlySet<string> = new Set(["requestType", "priority", "delay", "expiration", "attempts"]);
+
+/**
+ * The ISO encoding of a message whose header has no extra keys and well-typed fields, written
+ * without the intermediate objects (and the rest-spread) of the general path: the text is the
+ * same, since JSON.stringify writes the keys in the order they were set and a header without
+ * extra keys has no integer-like key to move ahead. `undefined` for every other message, which
+ * takes the general path.
+ */
+function encodeIsoWithoutExtras(message: Message, includeId: boolean): string | undefined {
+  // Typed wider than Message: JavaScript callers can pass anything.
+  const header: unknown = message.header;
+  const body: unknown = message.body;
+  const id: unknown = message.id;
+  if (typeof header !== "object" || header === null || typeof body !== "object" || body === null) return undefined;
+  const { requestType, priority, delay, expiration, attempts } = header as MessageHeader;
+  if (typeof priority !== "number" || typeof attempts !== "number" || typeof id !== "string") return undefined;
+  if (requestType !== undefined && typeof requestType !== "string") return undefined;
+  for (const key in header) {
+    if (!ISO_HEADER_KEYS.has(key) || !Object.hasOwn(header, key)) return undefined;
+  }
+  let text = includeId ? `{"id":${JSON.stringify(id)},"header":{` : `{"header":{`;
+  if (requestType !== undefined) text += `"request_type":${JSON.stringify(requestType)},`;
+  text += `"priority":${JSON.stringify(priority)}`;
+  if (delay !== undefined) text += `,"delay":${JSON.stringify(formatWireDate(delay))}`;
+  if (expiration !== undefined) text += `,"expiration":${JSON.stringify(formatWireDate(expiration))}`;
+  const bodyText = JSON.stringify(body) as string | undefined;
+  if (bodyText === undefined) return undefined;
+  return `${text},"attempts":${JSON.stringify(attempts)}},"body":${bodyText}}`;
 }
 
 /** What Python's `json.dumps` escapes by default (`ensure_ascii`) and JSON.stringify does not. */

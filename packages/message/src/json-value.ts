@@ -13,6 +13,35 @@ const isPlainObject = (value: object): boolean => {
 };
 
 /**
+ * Whether {@link jsonProblem} finds nothing wrong with `value`, without building the path strings
+ * it names problems with: a valid payload (the common case) costs one walk and no allocation.
+ */
+export function isJsonValue(value: unknown, depth = 0): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object": {
+      if (value === null) return true;
+      if (depth >= MAX_JSON_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (const item of value as unknown[]) if (!isJsonValue(item, depth + 1)) return false;
+        return true;
+      }
+      if (!isPlainObject(value)) return false;
+      for (const key of Object.keys(value)) {
+        if (FORBIDDEN_KEYS.has(key) || !isJsonValue((value as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
  * Returns why `value` is not a JSON value that survives a JSON round trip unchanged, with the
  * dotted path of the offending part, or `undefined` when it is fine.
  */

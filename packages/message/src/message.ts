@@ -1,7 +1,7 @@
 import { isWireDateInRange } from "./dates.js";
 import { InvalidArgumentError } from "./errors.js";
 import { uuid7 } from "./id.js";
-import { FORBIDDEN_KEYS, jsonProblem } from "./json-value.js";
+import { FORBIDDEN_KEYS, isJsonValue, jsonProblem } from "./json-value.js";
 
 /** Priority of a message that does not say: pulpo's (greenstalk's) default, 2^16. */
 export const DEFAULT_PRIORITY = 65_536;
@@ -121,6 +121,9 @@ function fromNow(ms: number, argument: string, now: number): Date {
   return new Date(now + ms);
 }
 
+const DELAY_NAMES: [string, string] = ["delay", "delayMs"];
+const EXPIRATION_NAMES: [string, string] = ["expiration", "expiresInMs"];
+
 function pickDate(absolute: Date | undefined, relative: number | undefined, names: [string, string], now: number): Date | undefined {
   if (absolute !== undefined && relative !== undefined) {
     throw new InvalidArgumentError(names[0], `and \`${names[1]}\` are mutually exclusive`);
@@ -140,6 +143,7 @@ function checkExtras(extras: Readonly<Record<string, unknown>> | undefined, wher
       throw new InvalidArgumentError("body.payload", "is reserved; use `payload` instead");
     }
     if (FORBIDDEN_KEYS.has(key)) throw new InvalidArgumentError(`${where}.${key}`, "is a forbidden key");
+    if (isJsonValue(extras[key])) continue;
     const found = jsonProblem(extras[key], `${where}.${key}`);
     if (found) throw new InvalidArgumentError(found.path, found.problem);
   }
@@ -169,15 +173,16 @@ export function createMessage<P = unknown>(init: MessageInit<P> = {}, now: numbe
   if (!Number.isSafeInteger(attempts) || attempts < 0) {
     throw new InvalidArgumentError("attempts", `must be a non-negative integer, got ${String(attempts)}`);
   }
-  if (init.payload !== undefined) {
+  // The walk that names the problem builds a path per value; it runs only once one is known to be wrong.
+  if (init.payload !== undefined && !isJsonValue(init.payload)) {
     const found = jsonProblem(init.payload, "payload");
     if (found) throw new InvalidArgumentError(found.path, found.problem);
   }
   checkExtras(init.header, "header");
   checkExtras(init.body, "body");
 
-  const delay = pickDate(init.delay, init.delayMs, ["delay", "delayMs"], now);
-  const expiration = pickDate(init.expiration, init.expiresInMs, ["expiration", "expiresInMs"], now);
+  const delay = pickDate(init.delay, init.delayMs, DELAY_NAMES, now);
+  const expiration = pickDate(init.expiration, init.expiresInMs, EXPIRATION_NAMES, now);
   const header: Record<string, unknown> = {
     ...init.header,
     priority: normalizePriority(init.priority ?? DEFAULT_PRIORITY),

@@ -6,7 +6,7 @@ import {
   checkBulkOptions,
   createMessage,
   type EnqueueResult,
-  encode,
+  encodeToString,
   InvalidArgumentError,
   InvalidMessageError,
   type JobInfo,
@@ -51,12 +51,18 @@ const SUB_SECOND_POLL_MS = 50;
  */
 const PAUSE_SECONDS = MAX_SECONDS;
 
+/** pulpo's adapter puts no id in the body: the job id is the message id (ours too). */
+const PULPO_PUT = { dialect: "pulpo", includeId: false } as const;
+
 /** A job put, ready to be sent: everything that can be wrong with it was checked. */
 interface PreparedPut {
   readonly message: Message;
   readonly ttrSeconds: number;
   readonly delaySeconds: number;
-  readonly body: Buffer;
+  /** The encoded message as text: the session writes it with the command line, no Buffer of its own. */
+  readonly body: string;
+  /** Its UTF-8 length. */
+  readonly bytes: number;
 }
 
 /** A beanstalkd tube as a {@link QueueAdapter}, plus what only beanstalkd has. */
@@ -316,13 +322,13 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
   #prepare(init: MessageInit): PreparedPut {
     const message = createMessage(init);
     const ttrSeconds = messageTtr(message) ?? this.#options.ttrSeconds;
-    // pulpo's adapter puts no id in the body: the job id is the message id (ours too).
-    const body = this.#options.dialect === "pulpo" ? encode(message, { dialect: "pulpo", includeId: false }) : encode(message);
+    const body = this.#options.dialect === "pulpo" ? encodeToString(message, PULPO_PUT) : encodeToString(message);
+    const bytes = Buffer.byteLength(body, "utf8");
     const delayMs = message.header.delay === undefined ? 0 : message.header.delay.getTime() - systemTime.wallNow();
     const delaySeconds = delayMs > 0 ? toSeconds(delayMs) : 0;
     if (delaySeconds > MAX_SECONDS) throw new InvalidArgumentError("delay", "is beyond beanstalkd's 2^32-1 seconds");
-    if (this.#maxJobSize !== undefined && body.length > this.#maxJobSize) throw new JobTooBigError(body.length, this.#maxJobSize);
-    return { message, ttrSeconds, delaySeconds, body };
+    if (this.#maxJobSize !== undefined && bytes > this.#maxJobSize) throw new JobTooBigError(bytes, this.#maxJobSize);
+    return { message, ttrSeconds, delaySeconds, body, bytes };
   }
 
   /** The producer's socket, connecting first if needed. */
@@ -360,10 +366,10 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     return Promise.all(
       prepared.map((put): Promise<EnqueueResult<P>> => {
         if (put instanceof Error) return Promise.resolve({ ok: false, error: put });
-        return session.put(put.message.header.priority, put.delaySeconds, put.ttrSeconds, put.body).then(
+        return session.put(put.message.header.priority, put.delaySeconds, put.ttrSeconds, put.body, put.bytes).then(
           (id) => ({ ok: true, message: this.#stored(put, id) as Message<P> }),
           async (err: unknown) => {
-            const error = this.#closedOr(await this.#putFailure(session, put.body, err));
+            const error = this.#closedOr(await this.#putFailure(session, put.bytes, err));
             return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
           },
         );
@@ -375,9 +381,9 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
   async #send(session: Session, put: PreparedPut): Promise<Message> {
     let id: number;
     try {
-      id = await session.put(put.message.header.priority, put.delaySeconds, put.ttrSeconds, put.body);
+      id = await session.put(put.message.header.priority, put.delaySeconds, put.ttrSeconds, put.body, put.bytes);
     } catch (err) {
-      throw this.#closedOr(await this.#putFailure(session, put.body, err));
+      throw this.#closedOr(await this.#putFailure(session, put.bytes, err));
     }
     return this.#stored(put, id);
   }
@@ -389,7 +395,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
   }
 
   /** What a failed put rejects with: `JOB_TOO_BIG` becomes `JobTooBigError` with the server's current limit. */
-  async #putFailure(session: Session, body: Buffer, err: unknown): Promise<unknown> {
+  async #putFailure(session: Session, bytes: number, err: unknown): Promise<unknown> {
     if (!isReply(err, "JOB_TOO_BIG")) return err;
     // The server's limit may have changed since we connected (restarted with another -z).
     const limit = await session.stats().then(
@@ -398,7 +404,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     );
     if (limit === undefined) return err;
     this.#maxJobSize = limit;
-    return new JobTooBigError(body.length, limit, { cause: err });
+    return new JobTooBigError(bytes, limit, { cause: err });
   }
 
   async reserve(options: ReserveOptions = {}): Promise<Reservation | null> {

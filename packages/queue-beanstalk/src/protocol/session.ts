@@ -1,7 +1,7 @@
 import { systemTime } from "@x/core";
 import { ConnectionError, TimeoutError } from "@x/message";
 import { BeanstalkCommandError } from "../errors.js";
-import { FiveBeansClient } from "./fivebeans.js";
+import { FiveBeansClient, type PendingReply } from "./fivebeans.js";
 import { readReply } from "./reply-reader.js";
 import { type ParseReply, Request } from "./request.js";
 import { type JobStats, parseJobStats, parseServerStats, parseTubeStats, type ServerStats, type TubeStats } from "./stats.js";
@@ -49,11 +49,25 @@ interface QueuedPut {
   readonly priority: number;
   readonly delaySeconds: number;
   readonly ttrSeconds: number;
-  readonly body: Buffer;
+  readonly body: Buffer | string;
+  readonly bytes: number;
 }
 
+/** The reply word each command expects (what fivebeans' handler entries carry, read by {@link readReply}). */
+const expecting = (expectedResponse: string): PendingReply => ({ expectedResponse });
 /** What a `stats*` command expects: its body is handed over as bytes, for `stats.ts` to read. */
-const OK_REPLY = { expectedResponse: "OK" } as const;
+const OK_REPLY = expecting("OK");
+const USING = expecting("USING");
+const WATCHING = expecting("WATCHING");
+const INSERTED = expecting("INSERTED");
+const RESERVED = expecting("RESERVED");
+const DELETED = expecting("DELETED");
+const RELEASED = expecting("RELEASED");
+const BURIED = expecting("BURIED");
+const TOUCHED = expecting("TOUCHED");
+const KICKED = expecting("KICKED");
+const FOUND = expecting("FOUND");
+const PAUSED = expecting("PAUSED");
 
 /** `reserve-with-timeout` answers with these when there is no job (`DEADLINE_SOON`: see {@link Session.reserveWithTimeout}). */
 const NO_JOB: ReadonlySet<string> = new Set(["TIMED_OUT"]);
@@ -101,6 +115,8 @@ export class Session {
   #state: "connecting" | "open" | "closed" = "connecting";
   #ended = false;
   #corked = false;
+  /** Command text of this tick not yet handed to the socket: written as one string when the tick ends. */
+  #outgoing = "";
   #lastError: Error | undefined;
   #resolveClosed!: (reason: Error) => void;
   /** Every request's reply hook; one function for the session, not one per command. */
@@ -109,7 +125,10 @@ export class Session {
   };
   readonly #uncork = (): void => {
     this.#corked = false;
-    this.#client.stream?.uncork();
+    const stream = this.#client.stream;
+    if (!stream) return;
+    this.#flushOutgoing(stream);
+    stream.uncork();
   };
 
   private constructor(host: string, port: number, commandTimeoutMs: number) {
@@ -241,6 +260,7 @@ export class Session {
     this.#pendingCount = 0;
     this.#queuedPuts = [];
     this.#queuedHead = 0;
+    this.#outgoing = "";
     clearTimeout(this.#watchdog);
     this.#watchdog = undefined;
     for (const entry of pending) entry.fail(error);
@@ -327,46 +347,76 @@ export class Session {
   }
 
   /**
-   * Sends `line` with a parser that hands the `OK <bytes>` body over unparsed: the `stats*`
-   * commands, which fivebeans would run through js-yaml.
+   * Queues a command's text for this tick's write and its reply entry in fivebeans' list (which
+   * {@link readReplies} reads in order). The command lines are written here rather than by
+   * fivebeans' methods, which build each one through an argument array, a reply-parser object and
+   * two or three Buffers; one string per tick is also one chunk for the socket instead of one per
+   * command. Every command goes this way, so the bytes on the wire stay in the order of the entries.
    */
-  #sendRawBody<T>(line: string, request: Request<T>): Promise<T> {
-    const stream = this.#client.stream;
-    if (!request.done && stream) {
-      this.#client.handlers.push([OK_REPLY, request.callback]);
-      stream.write(line);
+  #send<T>(text: string, expected: PendingReply, request: Request<T>): Promise<T> {
+    if (!request.done && this.#client.stream) {
+      this.#client.handlers.push([expected, request.callback]);
+      this.#outgoing += text;
     }
     return request.promise;
   }
 
+  /** Hands the text gathered so far to the (corked) socket, before bytes that must follow it. */
+  #flushOutgoing(stream: NonNullable<FiveBeansClient["stream"]>): void {
+    if (this.#outgoing.length === 0) return;
+    stream.write(this.#outgoing);
+    this.#outgoing = "";
+  }
+
+  /** Sends a `put`; a body given as bytes follows the text gathered before it. */
+  #writePut(put: QueuedPut): void {
+    const stream = this.#client.stream;
+    if (!stream) return;
+    this.#client.handlers.push([INSERTED, put.request.callback]);
+    const line = `put ${String(put.priority)} ${String(put.delaySeconds)} ${String(put.ttrSeconds)} ${String(put.bytes)}\r\n`;
+    if (typeof put.body === "string") {
+      this.#outgoing += `${line}${put.body}\r\n`;
+      return;
+    }
+    this.#outgoing += line;
+    this.#flushOutgoing(stream);
+    stream.write(put.body);
+    this.#outgoing += "\r\n";
+  }
+
   /** `use`: the tube `put`, `peek-buried` and `kick` act on. */
   use(tube: string): Promise<string> {
-    const request = this.#request("use", readName);
-    if (!request.done) this.#client.use(tube, request.callback);
-    return request.promise;
+    return this.#send(`use ${tube}\r\n`, USING, this.#request("use", readName));
   }
 
   /** `watch`: add a tube to the reserve list; resolves to the number of watched tubes. */
   watch(tube: string): Promise<number> {
-    const request = this.#request("watch", readWatchCount);
-    if (!request.done) this.#client.watch(tube, request.callback);
-    return request.promise;
+    return this.#send(`watch ${tube}\r\n`, WATCHING, this.#request("watch", readWatchCount));
   }
 
   /** `ignore`: drop a tube from the reserve list; resolves to the number still watched. */
   ignore(tube: string): Promise<number> {
-    const request = this.#request("ignore", readWatchCount);
-    if (!request.done) this.#client.ignore(tube, request.callback);
-    return request.promise;
+    return this.#send(`ignore ${tube}\r\n`, WATCHING, this.#request("ignore", readWatchCount));
   }
 
-  /** `put`: resolves to the new job's id. Beyond {@link PUT_WINDOW} in flight, it waits its turn here. */
-  put(priority: number, delaySeconds: number, ttrSeconds: number, body: Buffer): Promise<number> {
+  /**
+   * `put`: resolves to the new job's id. Beyond {@link PUT_WINDOW} in flight, it waits its turn
+   * here. The body is bytes, or text written as UTF-8 (`bytes` is then its UTF-8 length, when the
+   * caller knows it already).
+   */
+  put(
+    priority: number,
+    delaySeconds: number,
+    ttrSeconds: number,
+    body: Buffer | string,
+    bytes: number = typeof body === "string" ? Buffer.byteLength(body, "utf8") : body.length,
+  ): Promise<number> {
     const request = this.#request("put", readId);
     if (request.done) return request.promise;
+    const put: QueuedPut = { request, priority, delaySeconds, ttrSeconds, body, bytes };
     const queued = this.#queuedPuts.length - this.#queuedHead;
-    if (queued === 0 && this.#pendingCount <= PUT_WINDOW) this.#client.put(priority, delaySeconds, ttrSeconds, body, request.callback);
-    else this.#queuedPuts.push({ request, priority, delaySeconds, ttrSeconds, body });
+    if (queued === 0 && this.#pendingCount <= PUT_WINDOW) this.#writePut(put);
+    else this.#queuedPuts.push(put);
     return request.promise;
   }
 
@@ -382,7 +432,7 @@ export class Session {
       if (!put || put.request.done) continue;
       // Its time to answer starts now, not when it was queued behind the window.
       put.request.deadline = systemTime.now() + put.request.timeoutMs;
-      this.#client.put(put.priority, put.delaySeconds, put.ttrSeconds, put.body, put.request.callback);
+      this.#writePut(put);
       inFlight++;
     }
     if (this.#queuedHead === queue.length) {
@@ -408,50 +458,41 @@ export class Session {
       seconds * 1000 + this.#commandTimeoutMs,
       seconds === 0 ? NO_JOB_NOW : NO_JOB,
     );
-    if (!request.done) this.#client.reserve_with_timeout(seconds, request.callback);
-    return request.promise;
+    return this.#send(`reserve-with-timeout ${String(seconds)}\r\n`, RESERVED, request);
   }
 
   /** `delete`. */
   delete(id: number): Promise<undefined> {
-    const request = this.#request("delete", readNothing);
-    if (!request.done) this.#client.destroy(id, request.callback);
-    return request.promise;
+    return this.#send(`delete ${String(id)}\r\n`, DELETED, this.#request("delete", readNothing));
   }
 
   /** `release` a job this connection reserved. */
   release(id: number, priority: number, delaySeconds: number): Promise<undefined> {
-    const request = this.#request("release", readNothing);
-    if (!request.done) this.#client.release(id, priority, delaySeconds, request.callback);
-    return request.promise;
+    return this.#send(
+      `release ${String(id)} ${String(priority)} ${String(delaySeconds)}\r\n`,
+      RELEASED,
+      this.#request("release", readNothing),
+    );
   }
 
   /** `bury` a job this connection reserved. */
   bury(id: number, priority: number): Promise<undefined> {
-    const request = this.#request("bury", readNothing);
-    if (!request.done) this.#client.bury(id, priority, request.callback);
-    return request.promise;
+    return this.#send(`bury ${String(id)} ${String(priority)}\r\n`, BURIED, this.#request("bury", readNothing));
   }
 
   /** `touch`: restart the TTR of a job this connection reserved. */
   touch(id: number): Promise<undefined> {
-    const request = this.#request("touch", readNothing);
-    if (!request.done) this.#client.touch(id, request.callback);
-    return request.promise;
+    return this.#send(`touch ${String(id)}\r\n`, TOUCHED, this.#request("touch", readNothing));
   }
 
   /** `kick-job`: a buried or delayed job becomes ready. */
   kickJob(id: number): Promise<undefined> {
-    const request = this.#request("kick-job", readNothing);
-    if (!request.done) this.#client.kick_job(id, request.callback);
-    return request.promise;
+    return this.#send(`kick-job ${String(id)}\r\n`, KICKED, this.#request("kick-job", readNothing));
   }
 
   /** `peek <id>`: the job in any state and any tube. */
   peek(id: number): Promise<RawJob> {
-    const request = this.#request("peek", readJob);
-    if (!request.done) this.#client.peek(id, request.callback);
-    return request.promise;
+    return this.#send(`peek ${String(id)}\r\n`, FOUND, this.#request("peek", readJob));
   }
 
   /**
@@ -459,30 +500,26 @@ export class Session {
    * must exist (jobs in it, or a connection using or watching it), else `NOT_FOUND`.
    */
   pauseTube(tube: string, seconds: number): Promise<undefined> {
-    const request = this.#request("pause-tube", readNothing);
-    if (!request.done) this.#client.pause_tube(tube, seconds, request.callback);
-    return request.promise;
+    return this.#send(`pause-tube ${tube} ${String(seconds)}\r\n`, PAUSED, this.#request("pause-tube", readNothing));
   }
 
   /** `peek-buried`: the oldest buried job of the used tube. */
   peekBuried(): Promise<RawJob> {
-    const request = this.#request("peek-buried", readJob);
-    if (!request.done) this.#client.peek_buried(request.callback);
-    return request.promise;
+    return this.#send("peek-buried\r\n", FOUND, this.#request("peek-buried", readJob));
   }
 
   /** `stats-job`. */
   statsJob(id: number): Promise<JobStats> {
-    return this.#sendRawBody(`stats-job ${String(id)}\r\n`, this.#request("stats-job", readJobStats));
+    return this.#send(`stats-job ${String(id)}\r\n`, OK_REPLY, this.#request("stats-job", readJobStats));
   }
 
   /** `stats-tube`. */
   statsTube(tube: string): Promise<TubeStats> {
-    return this.#sendRawBody(`stats-tube ${tube}\r\n`, this.#request("stats-tube", readTubeStats));
+    return this.#send(`stats-tube ${tube}\r\n`, OK_REPLY, this.#request("stats-tube", readTubeStats));
   }
 
   /** `stats` (server-wide). */
   stats(): Promise<ServerStats> {
-    return this.#sendRawBody("stats\r\n", this.#request("stats", readServerStats));
+    return this.#send("stats\r\n", OK_REPLY, this.#request("stats", readServerStats));
   }
 }
