@@ -14,6 +14,16 @@ export type { ConnectOptions } from "./connection.js";
 export type { ConnectionStatus, ConnectionStatusType } from "./connection-watch.js";
 export type { DeadLetter, DeadLetterOptions, ReadDeadLettersOptions } from "./dead-letter.js";
 export { readDeadLetters } from "./dead-letter.js";
+export type {
+  Decorator,
+  ErrorClass,
+  RateLimitOptions,
+  RequiresOptions,
+  SuppressOptions,
+  TimeField,
+  TimePattern,
+} from "./decorators/index.js";
+export { DEFAULT_REQUIRE_PAUSE_MS, decorate, filterTime, rateLimit, requires, suppress } from "./decorators/index.js";
 export type { EventsErrorCode, PayloadIssue, UnconfirmedEmit } from "./errors.js";
 export {
   AckTimeoutError,

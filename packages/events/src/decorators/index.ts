@@ -1,0 +1,10 @@
+export type { Decorator } from "./decorator.js";
+export { decorate } from "./decorator.js";
+export type { TimeField, TimePattern } from "./filter-time.js";
+export { filterTime } from "./filter-time.js";
+export type { RateLimitOptions } from "./rate-limit.js";
+export { rateLimit } from "./rate-limit.js";
+export type { RequiresOptions } from "./requires.js";
+export { DEFAULT_REQUIRE_PAUSE_MS, requires } from "./requires.js";
+export type { ErrorClass, SuppressOptions } from "./suppress.js";
+export { suppress } from "./suppress.js";
