@@ -1,9 +1,10 @@
-// The parcel-sent story end to end: `NATS_URL=nats://127.0.0.1:4222 pnpm start`.
+// The parcel-sent story end to end: `NATS_URL=nats://127.0.0.1:4222 pnpm start`, or on a
+// three-node cluster `NATS_URL=nats://a:4222,nats://b:4222,nats://c:4222 WEBSHOP_REPLICAS=3 pnpm start`.
 // Registers the stream and both actors, ships three parcels, prints what the customers receive.
 import { Events } from "@x/events";
-import { PARCEL_SENT, parcelSent, webshopActors } from "./index.js";
+import { parcelSent, parcelSentEvent, webshopActors, webshopSettings } from "./index.js";
 
-const servers = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+const { servers, replicas } = webshopSettings(process.env);
 const customers = ["ada", "grace", "linus"];
 let delivered = 0;
 const stop = new AbortController();
@@ -22,8 +23,8 @@ const sms = {
     deliver(`sms to ${m.to}: ${m.text}`);
   },
 };
-await using actors = await webshopActors(mailer, sms).connect({ servers });
-await using events = await Events(PARCEL_SENT).connect({ servers });
+await using actors = await webshopActors(mailer, sms).connect({ servers: [...servers], deadLetters: { replicas } });
+await using events = await Events(parcelSentEvent({ replicas })).connect({ servers: [...servers] });
 await events.register(); // the stream
 await actors.register(); // the consumers, before the first event (interest retention)
 
