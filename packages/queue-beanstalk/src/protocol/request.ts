@@ -5,9 +5,8 @@ import { BeanstalkCommandError } from "../errors.js";
 export type ParseReply<T> = (first: unknown, second: unknown) => T;
 
 /**
- * One command waiting for its reply. It is its own fivebeans callback ({@link callback}, bound
- * to it), so a command costs this object, its promise and one bound function, whatever the
- * command.
+ * One command waiting for its reply. The session hands the reply to {@link reply} directly, so a
+ * command costs this object and its promise, whatever the command.
  */
 export class Request<T> {
   readonly command: string;
@@ -22,8 +21,8 @@ export class Request<T> {
   readonly #onReply: () => void;
   #resolve!: (value: T) => void;
   #reject!: (error: Error) => void;
-  /** The fivebeans callback: `(null, ...values)` on the expected reply, the bare reply word otherwise. */
-  readonly callback: (err: string | null, first?: unknown, second?: unknown) => void;
+  /** The reply word that means success (`INSERTED`, `RESERVED`, ...), set when the command is written. */
+  expected = "";
 
   constructor(command: string, timeoutMs: number, parse: ParseReply<T>, nullOn: ReadonlySet<string> | undefined, onReply: () => void) {
     this.command = command;
@@ -36,10 +35,10 @@ export class Request<T> {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    this.callback = this.#reply.bind(this);
   }
 
-  #reply(err: string | null, first?: unknown, second?: unknown): void {
+  /** The reply, as fivebeans hands it to a callback: `(null, ...values)` on the expected word, the bare word otherwise. */
+  reply(err: string | null, first?: unknown, second?: unknown): void {
     if (this.done) return;
     this.done = true;
     this.#onReply();

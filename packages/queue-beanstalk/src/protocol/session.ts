@@ -1,7 +1,7 @@
 import { systemTime } from "@x/core";
 import { ConnectionError, TimeoutError } from "@x/message";
 import { BeanstalkCommandError } from "../errors.js";
-import { FiveBeansClient, type PendingReply } from "./fivebeans.js";
+import { FiveBeansClient } from "./fivebeans.js";
 import { readReply } from "./reply-reader.js";
 import { type ParseReply, Request } from "./request.js";
 import { type JobStats, parseJobStats, parseServerStats, parseTubeStats, type ServerStats, type TubeStats } from "./stats.js";
@@ -53,34 +53,34 @@ interface QueuedPut {
   readonly bytes: number;
 }
 
-/** The reply word each command expects (what fivebeans' handler entries carry, read by {@link readReply}). */
-const expecting = (expectedResponse: string): PendingReply => ({ expectedResponse });
+/** The reply word each command expects (read by {@link readReply}). */
 /** What a `stats*` command expects: its body is handed over as bytes, for `stats.ts` to read. */
-const OK_REPLY = expecting("OK");
-const USING = expecting("USING");
-const WATCHING = expecting("WATCHING");
-const INSERTED = expecting("INSERTED");
-const RESERVED = expecting("RESERVED");
-const DELETED = expecting("DELETED");
-const RELEASED = expecting("RELEASED");
-const BURIED = expecting("BURIED");
-const TOUCHED = expecting("TOUCHED");
-const KICKED = expecting("KICKED");
-const FOUND = expecting("FOUND");
-const PAUSED = expecting("PAUSED");
+const OK_REPLY = "OK";
+const USING = "USING";
+const WATCHING = "WATCHING";
+const INSERTED = "INSERTED";
+const RESERVED = "RESERVED";
+const DELETED = "DELETED";
+const RELEASED = "RELEASED";
+const BURIED = "BURIED";
+const TOUCHED = "TOUCHED";
+const KICKED = "KICKED";
+const FOUND = "FOUND";
+const PAUSED = "PAUSED";
 
 /** `reserve-with-timeout` answers with these when there is no job (`DEADLINE_SOON`: see {@link Session.reserveWithTimeout}). */
 const NO_JOB: ReadonlySet<string> = new Set(["TIMED_OUT"]);
 const NO_JOB_NOW: ReadonlySet<string> = new Set(["TIMED_OUT", "DEADLINE_SOON"]);
 
 /**
- * One socket to beanstalkd: fivebeans' client behind promises. What it fixes in fivebeans:
- * error replies become {@link BeanstalkCommandError}s, ids and counts become numbers, an `error`
- * listener is always attached (without one a refused connection crashes the process), every
- * pending command is rejected with `ConnectionError` the moment the socket closes (fivebeans
- * never calls those callbacks), commands time out, stats replies are read without js-yaml, and
- * the commands of one tick go out in one write. Commands are pipelined: fivebeans matches
- * replies to callbacks in order.
+ * One socket to beanstalkd: fivebeans' client behind promises. fivebeans opens the socket and
+ * gathers the bytes received; this class writes the commands and reads the replies itself. What
+ * it fixes in fivebeans: error replies become {@link BeanstalkCommandError}s, ids and counts
+ * become numbers, an `error` listener is always attached (without one a refused connection
+ * crashes the process), every pending command is rejected with `ConnectionError` the moment the
+ * socket closes (fivebeans never calls those callbacks), commands time out, stats replies are read
+ * without js-yaml, and the commands of one tick go out in one write. Commands are pipelined:
+ * replies are matched to the commands written, in order.
  *
  * A session never reconnects; {@link Connection} opens a new one.
  */
@@ -97,6 +97,12 @@ export class Session {
   #pending: Request<unknown>[] = [];
   #head = 0;
   #pendingCount = 0;
+  /**
+   * Commands written to the socket, oldest first: the replies come in this order. Not
+   * {@link #pending}, where puts held back by the window wait too. From `#writtenHead` on.
+   */
+  #written: Request<unknown>[] = [];
+  #writtenHead = 0;
   /** Puts beyond {@link PUT_WINDOW}, oldest first, from `#queuedHead` on. */
   #queuedPuts: QueuedPut[] = [];
   #queuedHead = 0;
@@ -151,9 +157,9 @@ export class Session {
   }
 
   /**
-   * Hands every complete reply in the client's buffer to its command's callback, oldest first, as
-   * fivebeans would (`(null, ...values)` on the expected word, the bare word otherwise), but read
-   * by {@link readReply}, which never throws. Bytes that are not a reply to the oldest command
+   * Hands every complete reply in the client's buffer to its command ({@link Request.reply}),
+   * oldest first, as fivebeans would hand it to a callback (`(null, ...values)` on the expected
+   * word, the bare word otherwise), but read by {@link readReply}, which never throws. Bytes that are not a reply to the oldest command
    * (or arrive when no command waits) drop the socket: nothing after them can be matched to a
    * command any more.
    */
@@ -163,31 +169,44 @@ export class Session {
     if (buffer === undefined) return;
     let offset = 0;
     while (offset < buffer.length && this.#state !== "closed") {
-      const entry = client.handlers[0];
-      if (entry === undefined) {
+      const request = this.#written[this.#writtenHead];
+      if (request === undefined) {
         this.#malformed(`${String(buffer.length - offset)} bytes arrived with no command waiting for them`, undefined);
         return;
       }
-      const read = readReply(buffer, offset, entry[0].expectedResponse);
+      const read = readReply(buffer, offset, request.expected);
       if (read.kind === "incomplete") break;
-      client.handlers.shift();
+      this.#writtenHead++;
       if (read.kind === "malformed") {
-        this.#malformed(read.reason, entry[1]);
+        this.#malformed(read.reason, request);
         return;
       }
       offset = read.end;
-      if (read.success) entry[1](null, ...read.values);
-      else entry[1](read.values[0] as string);
+      if (read.success) request.reply(null, read.values[0], read.values[1]);
+      else request.reply(read.values[0] as string);
     }
+    this.#compactWritten();
     client.buffer = offset >= buffer.length ? undefined : buffer.subarray(offset);
   }
 
+  /** Drops answered commands from the front of {@link #written}, without an O(n) shift per reply. */
+  #compactWritten(): void {
+    if (this.#writtenHead === this.#written.length) {
+      this.#written = [];
+      this.#writtenHead = 0;
+    } else if (this.#writtenHead > 1024 && this.#writtenHead * 2 > this.#written.length) {
+      this.#written = this.#written.slice(this.#writtenHead);
+      this.#writtenHead = 0;
+    }
+  }
+
   /** The server sent something that is not a reply: fail the command it was for and drop the socket. */
-  #malformed(reason: string, callback: ((err: string) => void) | undefined): void {
+  #malformed(reason: string, request: Request<unknown> | undefined): void {
     const client = this.#client;
-    client.handlers = [];
+    this.#written = [];
+    this.#writtenHead = 0;
     client.buffer = undefined;
-    callback?.(`malformed reply: ${reason}`);
+    request?.reply(`malformed reply: ${reason}`);
     this.destroy(new ConnectionError(`beanstalkd at ${this.address} sent a malformed reply (${reason}); the connection is dropped`));
   }
 
@@ -261,6 +280,8 @@ export class Session {
     this.#queuedPuts = [];
     this.#queuedHead = 0;
     this.#outgoing = "";
+    this.#written = [];
+    this.#writtenHead = 0;
     clearTimeout(this.#watchdog);
     this.#watchdog = undefined;
     for (const entry of pending) entry.fail(error);
@@ -276,8 +297,8 @@ export class Session {
   }
 
   /**
-   * Registers one command; the caller then hands {@link Request.callback} to fivebeans, which
-   * settles it when the reply arrives. It is rejected when the socket closes or `timeoutMs`
+   * Registers one command; the caller then writes it with {@link #send} (or {@link #writePut}),
+   * and {@link #readReplies} settles it when the reply arrives. It is rejected when the socket closes or `timeoutMs`
    * passes; a timeout closes the socket, since the late reply would be matched to the next command.
    * Returns `undefined` (and nothing may be sent) when the socket is closed.
    */
@@ -353,9 +374,10 @@ export class Session {
    * two or three Buffers; one string per tick is also one chunk for the socket instead of one per
    * command. Every command goes this way, so the bytes on the wire stay in the order of the entries.
    */
-  #send<T>(text: string, expected: PendingReply, request: Request<T>): Promise<T> {
+  #send<T>(text: string, expected: string, request: Request<T>): Promise<T> {
     if (!request.done && this.#client.stream) {
-      this.#client.handlers.push([expected, request.callback]);
+      request.expected = expected;
+      this.#written.push(request as Request<unknown>);
       this.#outgoing += text;
     }
     return request.promise;
@@ -372,7 +394,8 @@ export class Session {
   #writePut(put: QueuedPut): void {
     const stream = this.#client.stream;
     if (!stream) return;
-    this.#client.handlers.push([INSERTED, put.request.callback]);
+    put.request.expected = INSERTED;
+    this.#written.push(put.request as Request<unknown>);
     const line = `put ${String(put.priority)} ${String(put.delaySeconds)} ${String(put.ttrSeconds)} ${String(put.bytes)}\r\n`;
     if (typeof put.body === "string") {
       this.#outgoing += `${line}${put.body}\r\n`;

@@ -1,4 +1,5 @@
 import { BeanstalkCommandError } from "../errors.js";
+import { readJobStatsFast } from "./job-stats-fast.js";
 
 /** The state of a job as `stats-job` reports it. */
 export type BeanstalkJobState = "ready" | "delayed" | "reserved" | "buried";
@@ -88,6 +89,11 @@ function text(command: string, fields: Map<string, string>, key: string): string
 
 /** Reads a `stats-job` body. @throws BeanstalkCommandError when a field is missing or malformed. */
 export function parseJobStats(body: Buffer): JobStats {
+  return readJobStatsFast(body) ?? parseJobStatsFields(body);
+}
+
+/** Reads a `stats-job` body field by field, in any order and spacing. @throws BeanstalkCommandError as {@link parseJobStats}. */
+export function parseJobStatsFields(body: Buffer): JobStats {
   const command = "stats-job";
   const fields = statsFields(body);
   const state = fields.get("state");
