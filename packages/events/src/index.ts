@@ -9,6 +9,8 @@ export type { ClockEmitter, ClockOptions, ClockRunOptions } from "./clock.js";
 export { Clock, MINUTE_PASSED } from "./clock.js";
 export type { CloudEventInit } from "./cloud-event.js";
 export { CloudEvent, readCloudEvent } from "./cloud-event.js";
+export type { FernetOptions, GzipOptions, HmacOptions } from "./codecs/index.js";
+export { DEFAULT_GUNZIP_MAX_BYTES, fernetSerializer, gzipSerializer, hmacSerializer, msgpackSerializer } from "./codecs/index.js";
 export type { EmitCounts } from "./confirmations.js";
 export type { ConnectOptions } from "./connection.js";
 export type { ConnectionStatus, ConnectionStatusType } from "./connection-watch.js";
@@ -74,7 +76,7 @@ export { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_WALNATS_NAME_LENGTH } from
 export type { RegisterOptions, RegisterResult } from "./register-streams.js";
 export type { EventWithResponse, ResponseCodec, ResponseOptions, ResponseSchemaOptions } from "./response.js";
 export { withResponse } from "./response.js";
-export type { Serializer } from "./serializers.js";
+export type { Serializer, UntypedSerializer } from "./serializers.js";
 export { bytesSerializer, dateSerializer, jsonSerializer, stringSerializer, walnatsDateSerializer } from "./serializers.js";
 export type { Priority } from "./slots.js";
 export type { StandardSchemaV1 } from "./standard-schema.js";

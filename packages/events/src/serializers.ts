@@ -16,6 +16,21 @@ export interface Serializer<T> {
 
 import { formatPythonIsoTime, parseIsoTime } from "./iso-time.js";
 
+/**
+ * A serializer of any payload (JSON, MessagePack): `decode` returns what the bytes hold, typed as
+ * the event's payload (the event's schema, when it has one, checks it), so it fits `Event<T>`
+ * for any `T`, alone or inside a wrapper (`gzipSerializer`, `hmacSerializer`, `fernetSerializer`).
+ */
+export interface UntypedSerializer {
+  /** Short name for logs and errors. */
+  readonly name: string;
+  /** Turns a payload into message bytes; throws when it cannot. */
+  encode(value: unknown): Uint8Array;
+  /** Turns message bytes back into a payload; throws on bytes it cannot read. */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T is the event's payload type, checked by its schema
+  decode<T = unknown>(data: Uint8Array): T;
+}
+
 const encoder = new TextEncoder();
 // fatal: invalid UTF-8 is an error, never a silently replaced character.
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -31,18 +46,19 @@ const withoutProto = (key: string, value: unknown): unknown => (key === "__proto
  * class instance, a naive deep merge) would turn into a prototype change. Other keys, including
  * `constructor`, are data and stay.
  */
-export const jsonSerializer: Serializer<unknown> = Object.freeze({
+export const jsonSerializer: UntypedSerializer = Object.freeze({
   name: "json",
   encode(value: unknown): Uint8Array {
     const text = JSON.stringify(value) as string | undefined;
     if (text === undefined) throw new TypeError(`${typeof value} is not JSON-serializable`);
     return encoder.encode(text);
   },
-  decode(data: Uint8Array): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T is the event's payload type, checked by its schema
+  decode<T>(data: Uint8Array): T {
     const text = decoder.decode(data);
     // The reviver visits every value, so it only runs where a __proto__ key is possible: spelled
     // out, or hidden behind a \u escape.
-    return text.includes("__proto__") || text.includes("\\u") ? JSON.parse(text, withoutProto) : JSON.parse(text);
+    return (text.includes("__proto__") || text.includes("\\u") ? JSON.parse(text, withoutProto) : JSON.parse(text)) as T;
   },
 });
 

@@ -8,6 +8,7 @@ const packageDir = fileURLToPath(new URL("..", import.meta.url));
 // What each ```ts block of the README prints, in order (the README shows the same under "Output").
 const expected = [
   "email to mark@example.com: parcel p-1 is on its way (attempt 1)\n",
+  "card ending 1111\n",
   'max-attempts 2 Error: card declined {"order":"o-7"}\n',
   "acked\n",
   "ship-order handled event #1\nevent received, event processed true\n",
