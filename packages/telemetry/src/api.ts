@@ -1,0 +1,76 @@
+import { createRequire } from "node:module";
+import type * as OtelApiModule from "@opentelemetry/api";
+
+/** The `@opentelemetry/api` module, when it is installed. */
+export type OtelApi = typeof OtelApiModule;
+
+/** Loads the API module; throws when it is not installed. */
+export type ApiLoader = () => OtelApi;
+
+const requireHere = createRequire(import.meta.url);
+
+/**
+ * The optional peer is loaded synchronously the first time a tracer or meter is asked for, and
+ * only then: a package that imports `@x/telemetry` without the API installed must still load. The
+ * CommonJS copy is as good as the ESM one: both register their providers on the same global.
+ */
+const defaultLoader: ApiLoader = () => requireHere("@opentelemetry/api") as OtelApi;
+
+let loader: ApiLoader = defaultLoader;
+let loaded: { readonly api: OtelApi | undefined } | undefined;
+
+/** Only the API itself missing counts: a file missing inside it is a broken install, and must show. */
+function isApiMissing(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    (code === "MODULE_NOT_FOUND" || code === "ERR_MODULE_NOT_FOUND") &&
+    typeof message === "string" &&
+    message.includes("'@opentelemetry/api'")
+  );
+}
+
+/**
+ * The OpenTelemetry API, or `undefined` when `@opentelemetry/api` is not installed (or telemetry was
+ * switched off with {@link setTelemetryEnabled}). Every helper goes through this, so without the
+ * API every instrumentation call is a check of one variable.
+ * @throws whatever loading the API throws, other than "module not found": a broken install is not hidden.
+ */
+export function otelApi(): OtelApi | undefined {
+  if (loaded === undefined) {
+    try {
+      loaded = { api: loader() };
+    } catch (error) {
+      if (!isApiMissing(error)) throw error;
+      loaded = { api: undefined };
+    }
+  }
+  return loaded.api;
+}
+
+/**
+ * Switches all `@x` telemetry off (`false`: as if `@opentelemetry/api` were not installed) or back
+ * on (`true`: the API is loaded again on next use). For benchmarks, tests, and applications that
+ * want none of it whatever is installed.
+ */
+export function setTelemetryEnabled(enabled: boolean): void {
+  loaded = enabled ? undefined : { api: undefined };
+  generation++;
+}
+
+/**
+ * Replaces how the API is loaded (the test of a missing peer uses a loader that throws
+ * `MODULE_NOT_FOUND`); without an argument, the real loader comes back. Cached instruments are
+ * dropped.
+ */
+export function setApiLoader(custom?: ApiLoader): void {
+  loader = custom ?? defaultLoader;
+  loaded = undefined;
+  generation++;
+}
+
+let generation = 0;
+
+/** Changes whenever the API was switched or reloaded, so cached instruments know to rebuild. */
+export function apiGeneration(): number {
+  return generation;
+}
