@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createHeart } from "@x/heartbeat";
-import { createFileQueue } from "@x/queue-file";
 import { startSchedules } from "@x/schedule";
 import { createProducer, createWorker, defineJob, FatalError, InvalidPayloadError, TransientError } from "@x/worker";
 import { z } from "zod";
+import { openDemoQueue } from "./queue.js";
 import { clock, explainHeartbeat, jobLabel, type StoryEnd, summaryLines } from "./story.js";
 
 /** The payload of `send_email`, checked by the producer at enqueue and by the worker before the handler runs. */
@@ -33,13 +30,22 @@ export const EXPECTED = { jobs: 12, succeeded: 9, succeededAfterRetries: 2, retr
 /** A demo that has not finished by then is stuck: the worker stops, and the outcomes say so. */
 const DEMO_TIMEOUT_MS = 60_000;
 
-/** Producer and worker on a file queue in a temp dir: no servers, a second or two, then a summary. */
-export async function runDemo(print: (line: string) => void = console.log): Promise<DemoSummary> {
-  const dir = await mkdtemp(join(tmpdir(), "x-jobs-demo-"));
-  const queue = createFileQueue({ dir });
+/**
+ * Producer and worker on a file queue in a temp dir (no servers, a second or two, then a summary),
+ * or on the NATS JetStream queue `JOBS_QUEUE=nats://host:port/<queue>` names, with the same story.
+ */
+export async function runDemo(print: (line: string) => void = console.log, env: NodeJS.ProcessEnv = process.env): Promise<DemoSummary> {
+  const { queue, kind, where, cleanUp } = await openDemoQueue(env);
+  // The jobs the demo leaves behind (buried, expired), removed at the end so it can run again.
+  const left: string[] = [];
   try {
-    print("The main job: a producer puts 10 jobs on a file queue (a directory, no server), a schedule adds 2, and a worker runs them.");
-    print(`queue: ${dir}`);
+    const before = await queue.stats();
+    const stored = before.ready + before.delayed + before.reserved + before.buried;
+    if (stored > 0) {
+      throw new Error(`the queue ${where} already holds ${stored} jobs: the demo needs an empty one (name another queue)`);
+    }
+    print(`The main job: a producer puts 10 jobs on ${kind}, a schedule adds 2, and a worker runs them.`);
+    print(`queue: ${where}`);
     const jobs = createProducer<Jobs>({ queue, schemas: { send_email: SendEmail } });
     for (const to of ["ada@example.com", "alan@example.com", "grace@example.com", "linus@example.com"]) {
       await jobs.enqueue("send_email", { to });
@@ -151,10 +157,12 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
       line(`retried    ${jobLabel(e.message)}: attempt ${e.attempt} failed (${String(e.error)}), again in ${e.delayMs} ms`);
     });
     worker.on("buried", (e) => {
+      left.push(e.message.id);
       line(`buried     ${jobLabel(e.message)}: ${e.detail}`);
       done();
     });
     worker.on("expired", (e) => {
+      left.push(e.message.id);
       line(`expired    ${jobLabel(e.message)}: ${e.action === "bury" ? 'buried as "expired"' : "deleted"}, never run`);
       done();
     });
@@ -179,8 +187,7 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
     for (const text of summaryLines(summary)) print(text);
     return summary;
   } finally {
-    await queue.close();
-    await rm(dir, { recursive: true, force: true });
+    await cleanUp(left);
   }
 }
 
