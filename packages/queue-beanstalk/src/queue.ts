@@ -57,6 +57,7 @@ const PULPO_PUT = { dialect: "pulpo", includeId: false } as const;
 /** A job put, ready to be sent: everything that can be wrong with it was checked. */
 interface PreparedPut {
   readonly message: Message;
+  readonly priority: number;
   readonly ttrSeconds: number;
   readonly delaySeconds: number;
   /** The encoded message as text: the session writes it with the command line, no Buffer of its own. */
@@ -328,7 +329,7 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     const delaySeconds = delayMs > 0 ? toSeconds(delayMs) : 0;
     if (delaySeconds > MAX_SECONDS) throw new InvalidArgumentError("delay", "is beyond beanstalkd's 2^32-1 seconds");
     if (this.#maxJobSize !== undefined && bytes > this.#maxJobSize) throw new JobTooBigError(bytes, this.#maxJobSize);
-    return { message, ttrSeconds, delaySeconds, body, bytes };
+    return { message, priority: message.header.priority, ttrSeconds, delaySeconds, body, bytes };
   }
 
   /** The producer's socket, connecting first if needed. */
@@ -353,35 +354,40 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     const given: unknown = inits;
     if (!Array.isArray(given)) throw new InvalidArgumentError("inits", `must be an array, got ${typeof given}`);
     if (inits.length === 0) return [];
-    const prepared = inits.map((init): PreparedPut | Error => {
+    // Connected first, so that each job is checked against the server's max-job-size as it is built.
+    const session = this.#producer.current ?? (await this.#producerSession());
+    const results = new Array<EnqueueResult<P>>(inits.length);
+    const puts: PreparedPut[] = [];
+    const positions: number[] = [];
+    // One pass builds and encodes every job; the session writes the puts of this tick as one string
+    // (the window keeps the rest until replies come) and resolves the batch with one promise.
+    inits.forEach((init, index) => {
       try {
-        return this.#prepare(init);
+        puts.push(this.#prepare(init));
+        positions.push(index);
       } catch (err) {
-        return err instanceof Error ? err : new Error(String(err));
+        results[index] = { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
       }
     });
-    const session = this.#producer.current ?? (await this.#producerSession());
-    // Every put goes out at once (the session keeps a window of them in flight); replies come in
-    // order. One promise per job: a batch of thousands pays for each extra async layer.
-    return Promise.all(
-      prepared.map((put): Promise<EnqueueResult<P>> => {
-        if (put instanceof Error) return Promise.resolve({ ok: false, error: put });
-        return session.put(put.message.header.priority, put.delaySeconds, put.ttrSeconds, put.body, put.bytes).then(
-          (id) => ({ ok: true, message: this.#stored(put, id) as Message<P> }),
-          async (err: unknown) => {
-            const error = this.#closedOr(await this.#putFailure(session, put.bytes, err));
-            return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
-          },
-        );
-      }),
-    );
+    const outcomes = await session.putMany(puts);
+    for (const [i, put] of puts.entries()) {
+      const outcome = outcomes[i];
+      const index = positions[i] ?? i;
+      if (typeof outcome === "number") {
+        results[index] = { ok: true, message: this.#stored(put, outcome) as Message<P> };
+        continue;
+      }
+      const error = this.#closedOr(await this.#putFailure(session, put.bytes, outcome));
+      results[index] = { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
+    }
+    return results;
   }
 
   /** Puts a prepared job; resolves with the message under its job id. */
   async #send(session: Session, put: PreparedPut): Promise<Message> {
     let id: number;
     try {
-      id = await session.put(put.message.header.priority, put.delaySeconds, put.ttrSeconds, put.body, put.bytes);
+      id = await session.put(put.priority, put.delaySeconds, put.ttrSeconds, put.body, put.bytes);
     } catch (err) {
       throw this.#closedOr(await this.#putFailure(session, put.bytes, err));
     }

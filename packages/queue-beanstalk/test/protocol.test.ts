@@ -108,6 +108,37 @@ describe("Session (the typed layer over fivebeans)", () => {
     }
   });
 
+  it("putMany: one outcome per put in order, beyond the window too; an error fails only its own entry", async () => {
+    const session = await open();
+    try {
+      const tube = freshTube();
+      await session.use(tube);
+      const count = PUT_WINDOW * 2 + 3;
+      const tooBig = PUT_WINDOW + 1;
+      const specs = Array.from({ length: count }, (_, i) => {
+        // Text bodies are written as UTF-8: "é" is two bytes on the wire.
+        const body = i === tooBig ? "x".repeat(2_000) : `é${String(i)}`;
+        return { priority: 0, delaySeconds: 0, ttrSeconds: 10, body, bytes: Buffer.byteLength(body) };
+      });
+      const outcomes = await session.putMany(specs);
+      expect(outcomes).toHaveLength(count);
+      expect(outcomes[tooBig]).toMatchObject({ reply: "JOB_TOO_BIG" });
+      const ids = outcomes.filter((outcome) => typeof outcome === "number");
+      expect(ids).toHaveLength(count - 1);
+      for (let i = 1; i < ids.length; i++) expect(ids[i]).toBe((ids[i - 1] ?? 0) + 1);
+      expect((await session.peek(ids[2] ?? 0)).body.toString("utf8")).toBe("é2");
+      expect(await session.putMany([])).toEqual([]);
+
+      const late = session.putMany(specs.slice(0, PUT_WINDOW * 2));
+      session.destroy(new Error("cut"));
+      const lost = (await late).filter((outcome) => typeof outcome !== "number");
+      expect(lost.length).toBeGreaterThanOrEqual(PUT_WINDOW);
+      expect(lost.every((outcome) => outcome instanceof ConnectionError)).toBe(true);
+    } finally {
+      session.destroy();
+    }
+  });
+
   it("rejects every pending command when the socket closes (fivebeans would leave them hanging)", async () => {
     const session = await open();
     await session.watch(freshTube());

@@ -5,24 +5,22 @@ import { BeanstalkCommandError } from "../errors.js";
 export type ParseReply<T> = (first: unknown, second: unknown) => T;
 
 /**
- * One command waiting for its reply. The session hands the reply to {@link reply} directly, so a
- * command costs this object and its promise, whatever the command.
+ * One command waiting for its reply. The session hands the reply to {@link reply} directly; how
+ * the outcome reaches the caller is the subclass's: a promise ({@link Request}) or a batch's
+ * list of results ({@link BatchedRequest}).
  */
-export class Request<T> {
+export abstract class Command<T> {
   readonly command: string;
   /** When the reply is overdue (`systemTime.now()` ms); restarted when a command that waited its turn is sent. */
   deadline: number;
   readonly timeoutMs: number;
-  readonly promise: Promise<T>;
   done = false;
+  /** The reply word that means success (`INSERTED`, `RESERVED`, ...), set when the command is written. */
+  expected = "";
   readonly #parse: ParseReply<T>;
   /** Reply words that mean "nothing" for this command (`TIMED_OUT` for a reserve): resolve with `null`. */
   readonly #nullOn: ReadonlySet<string> | undefined;
   readonly #onReply: () => void;
-  #resolve!: (value: T) => void;
-  #reject!: (error: Error) => void;
-  /** The reply word that means success (`INSERTED`, `RESERVED`, ...), set when the command is written. */
-  expected = "";
 
   constructor(command: string, timeoutMs: number, parse: ParseReply<T>, nullOn: ReadonlySet<string> | undefined, onReply: () => void) {
     this.command = command;
@@ -31,11 +29,10 @@ export class Request<T> {
     this.#parse = parse;
     this.#nullOn = nullOn;
     this.#onReply = onReply;
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
   }
+
+  protected abstract resolve(value: T): void;
+  protected abstract reject(error: Error): void;
 
   /** The reply, as fivebeans hands it to a callback: `(null, ...values)` on the expected word, the bare word otherwise. */
   reply(err: string | null, first?: unknown, second?: unknown): void {
@@ -44,24 +41,75 @@ export class Request<T> {
     this.#onReply();
     if (err !== null) {
       // Not an Error: an empty tube is the common answer to a non-blocking reserve.
-      if (this.#nullOn?.has(err) === true) this.#resolve(null as T);
-      else this.#reject(new BeanstalkCommandError(this.command, err));
+      if (this.#nullOn?.has(err) === true) this.resolve(null as T);
+      else this.reject(new BeanstalkCommandError(this.command, err));
       return;
     }
     let value: T;
     try {
       value = this.#parse(first, second);
     } catch (error) {
-      this.#reject(error instanceof Error ? error : new BeanstalkCommandError(this.command, String(error)));
+      this.reject(error instanceof Error ? error : new BeanstalkCommandError(this.command, String(error)));
       return;
     }
-    this.#resolve(value);
+    this.resolve(value);
   }
 
   /** Rejects without a reply (socket closed, reply overdue). */
   fail(error: Error): void {
     if (this.done) return;
     this.done = true;
+    this.reject(error);
+  }
+}
+
+/** A command whose outcome is a promise: this object and its promise per command. */
+export class Request<T> extends Command<T> {
+  readonly promise: Promise<T>;
+  #resolve!: (value: T) => void;
+  #reject!: (error: Error) => void;
+
+  constructor(command: string, timeoutMs: number, parse: ParseReply<T>, nullOn: ReadonlySet<string> | undefined, onReply: () => void) {
+    super(command, timeoutMs, parse, nullOn, onReply);
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  protected resolve(value: T): void {
+    this.#resolve(value);
+  }
+
+  protected reject(error: Error): void {
     this.#reject(error);
+  }
+}
+
+/** Where the commands of a batch report: each by its index, a value or an error. */
+export interface BatchResults<T> {
+  settle(index: number, outcome: T | Error): void;
+}
+
+/**
+ * A command of a batch (the puts of `enqueueMany`): it reports to the batch, which resolves one
+ * promise for all of them, so a batch of thousands makes no promise per command.
+ */
+export class BatchedRequest<T> extends Command<T> {
+  readonly #batch: BatchResults<T>;
+  readonly #index: number;
+
+  constructor(command: string, timeoutMs: number, parse: ParseReply<T>, onReply: () => void, batch: BatchResults<T>, index: number) {
+    super(command, timeoutMs, parse, undefined, onReply);
+    this.#batch = batch;
+    this.#index = index;
+  }
+
+  protected resolve(value: T): void {
+    this.#batch.settle(this.#index, value);
+  }
+
+  protected reject(error: Error): void {
+    this.#batch.settle(this.#index, error);
   }
 }

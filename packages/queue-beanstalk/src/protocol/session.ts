@@ -3,7 +3,7 @@ import { ConnectionError, TimeoutError } from "@x/message";
 import { BeanstalkCommandError } from "../errors.js";
 import { FiveBeansClient } from "./fivebeans.js";
 import { readReply } from "./reply-reader.js";
-import { type ParseReply, Request } from "./request.js";
+import { BatchedRequest, type BatchResults, type Command, type ParseReply, Request } from "./request.js";
 import { type JobStats, parseJobStats, parseServerStats, parseTubeStats, type ServerStats, type TubeStats } from "./stats.js";
 
 /** A job as `reserve` or `peek` hands it over. */
@@ -44,13 +44,18 @@ const readServerStats = readBody(parseServerStats);
  */
 export const PUT_WINDOW = 512;
 
-interface QueuedPut {
-  readonly request: Request<number>;
+/** A job to put: the body is bytes, or text written as UTF-8, and `bytes` its length on the wire. */
+export interface PutSpec {
   readonly priority: number;
   readonly delaySeconds: number;
   readonly ttrSeconds: number;
   readonly body: Buffer | string;
   readonly bytes: number;
+}
+
+interface QueuedPut {
+  readonly request: Command<number>;
+  readonly spec: PutSpec;
 }
 
 /** The reply word each command expects (read by {@link readReply}). */
@@ -94,14 +99,14 @@ export class Session {
    * Commands waiting for their reply, oldest first (beanstalkd answers in order). Settled entries
    * are dropped from the front; `#head` avoids an O(n) shift per reply in long pipelines.
    */
-  #pending: Request<unknown>[] = [];
+  #pending: Command<unknown>[] = [];
   #head = 0;
   #pendingCount = 0;
   /**
    * Commands written to the socket, oldest first: the replies come in this order. Not
    * {@link #pending}, where puts held back by the window wait too. From `#writtenHead` on.
    */
-  #written: Request<unknown>[] = [];
+  #written: Command<unknown>[] = [];
   #writtenHead = 0;
   /** Puts beyond {@link PUT_WINDOW}, oldest first, from `#queuedHead` on. */
   #queuedPuts: QueuedPut[] = [];
@@ -201,7 +206,7 @@ export class Session {
   }
 
   /** The server sent something that is not a reply: fail the command it was for and drop the socket. */
-  #malformed(reason: string, request: Request<unknown> | undefined): void {
+  #malformed(reason: string, request: Command<unknown> | undefined): void {
     const client = this.#client;
     this.#written = [];
     this.#writtenHead = 0;
@@ -303,12 +308,15 @@ export class Session {
    * Returns `undefined` (and nothing may be sent) when the socket is closed.
    */
   #request<T>(command: string, parse: ParseReply<T>, timeoutMs = this.#commandTimeoutMs, nullOn?: ReadonlySet<string>): Request<T> {
-    const request = new Request(command, timeoutMs, parse, nullOn, this.#onReply);
+    return this.#register(new Request(command, timeoutMs, parse, nullOn, this.#onReply));
+  }
+
+  #register<C extends Command<unknown>>(request: C): C {
     if (this.#state !== "open") {
       request.fail(new ConnectionError(`connection to beanstalkd at ${this.address} is closed`, { cause: this.#lastError }));
       return request;
     }
-    this.#pending.push(request as Request<unknown>);
+    this.#pending.push(request);
     this.#pendingCount++;
     if (!this.#watchdog) this.#armWatchdog();
     this.#corkForThisTick();
@@ -377,7 +385,7 @@ export class Session {
   #send<T>(text: string, expected: string, request: Request<T>): Promise<T> {
     if (!request.done && this.#client.stream) {
       request.expected = expected;
-      this.#written.push(request as Request<unknown>);
+      this.#written.push(request);
       this.#outgoing += text;
     }
     return request.promise;
@@ -391,11 +399,11 @@ export class Session {
   }
 
   /** Sends a `put`; a body given as bytes follows the text gathered before it. */
-  #writePut(put: QueuedPut): void {
+  #writePut(request: Command<number>, put: PutSpec): void {
     const stream = this.#client.stream;
     if (!stream) return;
-    put.request.expected = INSERTED;
-    this.#written.push(put.request as Request<unknown>);
+    request.expected = INSERTED;
+    this.#written.push(request);
     const line = `put ${String(put.priority)} ${String(put.delaySeconds)} ${String(put.ttrSeconds)} ${String(put.bytes)}\r\n`;
     if (typeof put.body === "string") {
       this.#outgoing += `${line}${put.body}\r\n`;
@@ -435,12 +443,38 @@ export class Session {
     bytes: number = typeof body === "string" ? Buffer.byteLength(body, "utf8") : body.length,
   ): Promise<number> {
     const request = this.#request("put", readId);
-    if (request.done) return request.promise;
-    const put: QueuedPut = { request, priority, delaySeconds, ttrSeconds, body, bytes };
-    const queued = this.#queuedPuts.length - this.#queuedHead;
-    if (queued === 0 && this.#pendingCount <= PUT_WINDOW) this.#writePut(put);
-    else this.#queuedPuts.push(put);
+    this.#putOrQueue(request, { priority, delaySeconds, ttrSeconds, body, bytes });
     return request.promise;
+  }
+
+  /** Writes a registered put, or queues it behind the window. */
+  #putOrQueue(request: Command<number>, spec: PutSpec): void {
+    if (request.done) return;
+    const queued = this.#queuedPuts.length - this.#queuedHead;
+    if (queued === 0 && this.#pendingCount <= PUT_WINDOW) this.#writePut(request, spec);
+    else this.#queuedPuts.push({ request, spec });
+  }
+
+  /**
+   * Many `put`s, as {@link put} sends them (in order, within the window), resolving once with the
+   * outcome of each: the job id, or the error that put would have rejected with. One promise for
+   * the batch: a batch of thousands would otherwise make a promise, and a reaction, per job.
+   */
+  putMany(specs: readonly PutSpec[]): Promise<(number | Error)[]> {
+    const results = new Array<number | Error>(specs.length);
+    if (specs.length === 0) return Promise.resolve(results);
+    return new Promise((resolve) => {
+      let left = specs.length;
+      const batch: BatchResults<number> = {
+        settle: (index, outcome) => {
+          results[index] = outcome;
+          if (--left === 0) resolve(results);
+        },
+      };
+      specs.forEach((spec, index) => {
+        this.#putOrQueue(this.#register(new BatchedRequest("put", this.#commandTimeoutMs, readId, this.#onReply, batch, index)), spec);
+      });
+    });
   }
 
   /** Replies came: send queued puts while the window has room (in one write). */
@@ -455,7 +489,7 @@ export class Session {
       if (!put || put.request.done) continue;
       // Its time to answer starts now, not when it was queued behind the window.
       put.request.deadline = systemTime.now() + put.request.timeoutMs;
-      this.#writePut(put);
+      this.#writePut(put.request, put.spec);
       inFlight++;
     }
     if (this.#queuedHead === queue.length) {
