@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type * as OtelApiModule from "@opentelemetry/api";
 
 /** The `@opentelemetry/api` module, when it is installed. */
@@ -6,18 +8,6 @@ export type OtelApi = typeof OtelApiModule;
 
 /** Loads the API module; throws when it is not installed. */
 export type ApiLoader = () => OtelApi;
-
-const requireHere = createRequire(import.meta.url);
-
-/**
- * The optional peer is loaded synchronously the first time a tracer or meter is asked for, and
- * only then: a package that imports `@x/telemetry` without the API installed must still load. The
- * CommonJS copy is as good as the ESM one: both register their providers on the same global.
- */
-const defaultLoader: ApiLoader = () => requireHere("@opentelemetry/api") as OtelApi;
-
-let loader: ApiLoader = defaultLoader;
-let loaded: { readonly api: OtelApi | undefined } | undefined;
 
 /** Only the API itself missing counts: a file missing inside it is a broken install, and must show. */
 function isApiMissing(error: unknown): boolean {
@@ -28,6 +18,49 @@ function isApiMissing(error: unknown): boolean {
     message.includes("'@opentelemetry/api'")
   );
 }
+
+const requireHere = createRequire(import.meta.url);
+const API = "@opentelemetry/api";
+
+/**
+ * The package's CommonJS `main`, found from wherever the resolver pointed. Run with a `module`
+ * condition (vitest passes its resolve conditions to Node), `require` picks the API's bundler-only
+ * ESM build, whose extensionless imports Node cannot load.
+ */
+function requireMain(resolved: string): unknown {
+  let dir = dirname(resolved);
+  for (;;) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest)) {
+      const { name, main } = JSON.parse(readFileSync(manifest, "utf8")) as { name?: unknown; main?: unknown };
+      if (name === API && typeof main === "string") return requireHere(join(dir, main));
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json of ${API} above ${resolved}`);
+    dir = parent;
+  }
+}
+
+/**
+ * The optional peer is loaded synchronously the first time a tracer or meter is asked for, and
+ * only then: a package that imports `@x/telemetry` without the API installed must still load. The
+ * CommonJS copy is as good as the ESM one: both register their providers on the same global.
+ */
+const defaultLoader: ApiLoader = () => {
+  try {
+    return requireHere(API) as OtelApi;
+  } catch (error) {
+    if (isApiMissing(error)) throw error;
+    try {
+      return requireMain(requireHere.resolve(API)) as OtelApi;
+    } catch {
+      throw error;
+    }
+  }
+};
+
+let loader: ApiLoader = defaultLoader;
+let loaded: { readonly api: OtelApi | undefined } | undefined;
 
 /**
  * The OpenTelemetry API, or `undefined` when `@opentelemetry/api` is not installed (or telemetry was

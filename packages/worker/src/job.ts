@@ -19,6 +19,7 @@ import type { KeptLease, LeaseKeeper } from "./lease-keeper.js";
 import { DEFAULT_TOUCH_FRACTION, type ResolvedJob, type ResolvedWorkerOptions } from "./options.js";
 import { type ReplyPayload, replyMessage, replyTarget } from "./reply.js";
 import { type Validation, validate } from "./schema.js";
+import { JobTelemetry } from "./telemetry.js";
 
 /** Mutable outcome counts, shared by the worker and its jobs. */
 export interface Counts {
@@ -119,6 +120,8 @@ export class ActiveJob implements KeptLease {
   #running = false;
   /** Ends an asynchronous handler run: first call wins (the handler, or `abandon()`). */
   #endRun: ((outcome: Outcome) => void) | undefined;
+  /** Spans and instruments, when `@opentelemetry/api` is installed. */
+  readonly #telemetry: JobTelemetry | undefined;
 
   constructor(env: JobEnvironment, reservation: Reservation) {
     this.#env = env;
@@ -127,6 +130,8 @@ export class ActiveJob implements KeptLease {
     const lease = reservation.leaseMs;
     // An adapter with no lease (or a broken one: NaN, 0, negative) gets no touches rather than a timer storm.
     this.touchEveryMs = Number.isFinite(lease) && lease > 0 ? Math.max(1, lease * DEFAULT_TOUCH_FRACTION) : Number.POSITIVE_INFINITY;
+    const { queue, time, logger } = env.options;
+    this.#telemetry = JobTelemetry.for(queue, reservation.message, this.attempt, time.wallNow(), logger);
   }
 
   get message(): Message {
@@ -168,6 +173,7 @@ export class ActiveJob implements KeptLease {
   /** `ctx.touch()`: extends the lease now; the next automatic touch is a full interval away. */
   async touchNow(): Promise<void> {
     await this.#reservation.touch();
+    this.#telemetry?.touched();
     this.#env.keeper.touched(this);
   }
 
@@ -180,17 +186,21 @@ export class ActiveJob implements KeptLease {
     if (env.wants("progress")) env.emit("progress", { message: this.message, attempt: this.attempt, value });
     const reservation = this.#reservation;
     await (env.options.queue.capabilities.progress && reservation.progress ? reservation.progress(value) : reservation.touch());
+    this.#telemetry?.touched();
     env.keeper.touched(this);
   }
 
   /** Called by the lease keeper; failures are reported, and a lost lease aborts the handler. */
   touch(): void {
-    this.#reservation.touch().then(undefined, (error: unknown) => {
-      if (!this.#running) return;
-      this.#env.reportError("touch", error, this.message);
-      // Someone else may hold the job now: tell the handler to stop.
-      if (error instanceof LeaseLostError) this.abort(error);
-    });
+    this.#reservation.touch().then(
+      () => this.#telemetry?.touched(),
+      (error: unknown) => {
+        if (!this.#running) return;
+        this.#env.reportError("touch", error, this.message);
+        // Someone else may hold the job now: tell the handler to stop.
+        if (error instanceof LeaseLostError) this.abort(error);
+      },
+    );
   }
 
   /**
@@ -205,6 +215,7 @@ export class ActiveJob implements KeptLease {
       await this.#settle(isThenable(outcome) ? await outcome : outcome);
     } catch (error) {
       // A bug of ours, not the handler's: report it; the lease runs out and the job comes back.
+      this.#telemetry?.settleFailed(error);
       env.reportError("internal", error, this.message);
     }
     env.jobDone(this);
@@ -257,6 +268,7 @@ export class ActiveJob implements KeptLease {
 
   #start(job: ResolvedJob, type: string, payload: unknown): Outcome | Promise<Outcome> {
     if (this.#env.options.autoTouch) this.#env.keeper.add(this);
+    this.#telemetry?.started();
     return this.#call(job, type, payload);
   }
 
@@ -268,7 +280,9 @@ export class ActiveJob implements KeptLease {
     let value: unknown;
     try {
       this.#running = true;
-      value = job.handle(payload, new Context(this, requestType));
+      const context = new Context(this, requestType);
+      const telemetry = this.#telemetry;
+      value = telemetry === undefined ? job.handle(payload, context) : telemetry.run(() => job.handle(payload, context));
     } catch (error) {
       this.#running = false;
       return { kind: "failed", error };
@@ -340,6 +354,7 @@ export class ActiveJob implements KeptLease {
   }
 
   async #succeed(value: unknown): Promise<void> {
+    this.#telemetry?.settling("ack");
     try {
       await this.#reservation.ack();
     } catch (error) {
@@ -349,6 +364,7 @@ export class ActiveJob implements KeptLease {
     const responses = isJobResult(value) ? await this.#respond(value.responses) : 0;
     const result = isJobResult(value) ? undefined : value;
     this.#countSuccess(responses, result);
+    this.#telemetry?.settled("succeeded", this.#durationMs());
     if (this.#env.options.replyQueue !== undefined) await this.#reply(this.#resultReply(result));
   }
 
@@ -409,6 +425,7 @@ export class ActiveJob implements KeptLease {
         return;
       }
     }
+    this.#telemetry?.settled("deferred", this.#durationMs());
     if (env.wants("deferred")) env.emit("deferred", { message, attempt: this.attempt, delayMs, id });
   }
 
@@ -417,6 +434,7 @@ export class ActiveJob implements KeptLease {
   }
 
   #failed(phase: ErrorPhase, error: unknown): false {
+    this.#telemetry?.settleFailed(error);
     if (!(error instanceof LeaseLostError)) this.#env.health?.queueFailed();
     this.#env.reportError(phase, error, this.message);
     return false;
@@ -447,6 +465,7 @@ export class ActiveJob implements KeptLease {
   /** A failed run: bury it, or release it for a retry. `transient`: a timeout, retried whatever `unexpectedErrors` says. */
   async #fail(error: unknown, transient = false): Promise<void> {
     const { options } = this.#env;
+    this.#telemetry?.failed();
     const fatal = !transient && (isFatalError(error) || (options.unexpectedErrors === "fatal" && !isTransientError(error)));
     if (fatal) {
       await this.#bury("fatal", describe(error), error);
@@ -476,12 +495,14 @@ export class ActiveJob implements KeptLease {
   async #release(delayMs: number, error: unknown, shutdown: boolean): Promise<void> {
     const env = this.#env;
     const message = this.message;
+    this.#telemetry?.settling("release");
     try {
       await this.#reservation.release({ delayMs, priority: message.header.priority });
     } catch (releaseError) {
       this.#failed("release", releaseError);
       return;
     }
+    this.#telemetry?.settled("retried", this.#durationMs(), error);
     env.health?.queueOk();
     env.counts.retried++;
     if (env.wants("retried")) {
@@ -491,12 +512,14 @@ export class ActiveJob implements KeptLease {
 
   async #bury(reason: BuryReason, detail: string, error: unknown): Promise<void> {
     const env = this.#env;
+    this.#telemetry?.settling("bury");
     try {
       await this.#reservation.bury(detail);
     } catch (buryError) {
       this.#failed("bury", buryError);
       return;
     }
+    this.#telemetry?.settled("buried", this.#durationMs(), error);
     env.health?.queueOk();
     env.counts.buried++;
     if (env.wants("buried")) {
@@ -509,6 +532,7 @@ export class ActiveJob implements KeptLease {
   async #expire(): Promise<void> {
     const env = this.#env;
     const action = env.options.onExpired;
+    this.#telemetry?.settling(action === "bury" ? "bury" : "ack");
     try {
       // For the holder of the reservation, ack *is* delete, and works on every backend.
       await (action === "bury" ? this.#reservation.bury("expired") : this.#reservation.ack());
@@ -517,6 +541,7 @@ export class ActiveJob implements KeptLease {
       return;
     }
     env.counts.expired++;
+    this.#telemetry?.settled("expired", this.#durationMs());
     if (env.wants("expired")) env.emit("expired", { message: this.message, attempt: this.attempt, durationMs: this.#durationMs(), action });
     if (env.options.replyQueue !== undefined) await this.#reply({ ok: false, reason: "expired", detail: `expired (${action})` });
   }

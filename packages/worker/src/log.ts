@@ -1,13 +1,16 @@
 import type { Logger } from "@x/core";
 import type { Message } from "@x/message";
 import type { WorkerEvents } from "./events.js";
+import { jobTraceFields } from "./telemetry.js";
 
 /** One event with its name, so a `switch` narrows the payload. */
 export type LoggedEvent = { [E in keyof WorkerEvents]: { readonly event: E; readonly payload: WorkerEvents[E] } }[keyof WorkerEvents];
 
-/** The fields that say which job a line is about. */
-function job(message: Message, attempt: number): { jobId: string; requestType: string | undefined; attempt: number } {
-  return { jobId: message.id, requestType: message.header.requestType, attempt };
+/** The fields that say which job a line is about, with the trace and span ids of its span when one is recording. */
+function job(message: Message, attempt: number): Record<string, unknown> {
+  const trace = jobTraceFields(message);
+  const fields = { jobId: message.id, requestType: message.header.requestType, attempt };
+  return trace === undefined ? fields : { ...fields, traceId: trace.traceId, spanId: trace.spanId };
 }
 
 /**
@@ -72,7 +75,13 @@ export function logEvent(logger: Logger, { event, payload }: LoggedEvent): void 
       logger.error(
         payload.message === undefined
           ? { phase: payload.phase, error: payload.error }
-          : { phase: payload.phase, jobId: payload.message.id, requestType: payload.message.header.requestType, error: payload.error },
+          : {
+              phase: payload.phase,
+              jobId: payload.message.id,
+              requestType: payload.message.header.requestType,
+              ...jobTraceFields(payload.message),
+              error: payload.error,
+            },
         "worker step failed",
       );
       break;

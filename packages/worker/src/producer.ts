@@ -4,6 +4,7 @@ import type { Message, MessageInit, QueueAdapter } from "@x/message";
 import { InvalidPayloadError, JobFailedError, RequestTimeoutError, ResultNotEncodableError } from "./errors.js";
 import { REPLY_BY_HEADER, REPLY_TO_HEADER, type ReplyPayload } from "./reply.js";
 import { schemaOption, type Validation, validate } from "./schema.js";
+import { sendTraced } from "./send-span.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
 
 /** Everything `enqueue` takes besides the request type and payload. */
@@ -146,7 +147,7 @@ export function createProducer<Jobs extends object, Results extends object = Rec
 
   async function enqueue(requestType: string, payload: unknown, enqueueOptions: EnqueueOptions): Promise<Message> {
     await checked(requestType, payload);
-    return queue.enqueue({ ...enqueueOptions, requestType, payload });
+    return sendTraced(queue, requestType, payload, enqueueOptions);
   }
 
   async function waitForReply(jobId: string, replyId: string, replyQueue: QueueAdapter, timeoutMs: number, signal?: AbortSignal) {

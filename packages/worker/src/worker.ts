@@ -7,6 +7,7 @@ import { ActiveJob, type Counts, type JobEnvironment } from "./job.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { type LoggedEvent, logEvent } from "./log.js";
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from "./options.js";
+import { observeQueueDepth } from "./telemetry.js";
 
 /** Outcome counts since the worker was created. */
 export interface WorkerCounters {
@@ -185,10 +186,12 @@ class QueueWorker implements Worker, JobEnvironment {
     const { logger, queue, concurrency } = this.options;
     logger?.info({ queue: queue.name, concurrency }, "worker started");
     this.health?.start();
+    const stopObserving = observeQueueDepth(queue);
     try {
       await this.#loop();
     } finally {
       await this.#drain();
+      stopObserving();
       stopListening();
       this.keeper.stop();
       if (this.#deadline) clearTimeout(this.#deadline);
