@@ -53,6 +53,8 @@ export type { AnyEvent, EventOptions, EventSchemaOptions, Retention } from "./ev
 export { Event } from "./event.js";
 export type { ConnectedEvents, ConnectedEventsEvents, EmitOptions, EmitResult, EventsConnectOptions, RequestOptions } from "./events.js";
 export { Events } from "./events.js";
+export type { ExecuteIn, HandlerPool, HandlerPoolOptions, PoolTask } from "./handler-pool.js";
+export { createHandlerPool } from "./handler-pool.js";
 export { MAX_DELAY_MS } from "./headers.js";
 export type { JobOutcome } from "./job.js";
 export { DEAD_LETTER_ATTEMPTS } from "./job.js";

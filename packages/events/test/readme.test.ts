@@ -14,6 +14,7 @@ const expected = [
   "ship-order handled event #1\nevent received, event processed true\n",
   "1 tick, on a whole second: true\n",
   "tracked p-1\nacked, acked\n",
+  "report.pdf: 1930245432\n",
   "lamp: 400 cents\n",
   "resized cat.png\nacked\nstopped\n",
   "due 2024-01-31T00:00:00.000Z, from billing, attempt 1\n",
