@@ -1,6 +1,7 @@
 export type { LogFields, Logger } from "@x/core";
 // Bad options are the one `InvalidOptionError` of the toolkit, re-exported so users need no `@x/core` import.
 export { InvalidOptionError } from "@x/core";
+export type { ParkedBulkOptions, ParkedState } from "./bulk.js";
 export type { NatsQueueErrorCode } from "./errors.js";
 export { NatsQueueApiError } from "./errors.js";
 export type { NatsQueueOptions } from "./options.js";

@@ -1,6 +1,7 @@
 import type { Subscription } from "@nats-io/transport-node";
 import type { TimeSource } from "@x/core";
 import {
+  type BulkResult,
   createMessage,
   type EnqueueResult,
   InvalidArgumentError,
@@ -16,6 +17,7 @@ import {
   type ReserveOptions,
   withHeader,
 } from "@x/message";
+import { bulkParked, moveIdOf, type ParkedBulkOptions } from "./bulk.js";
 import { openConnection, type QueueConnection } from "./connect.js";
 import { mapNatsError } from "./errors.js";
 import { listPage } from "./list.js";
@@ -43,6 +45,13 @@ export interface NatsQueue extends QueueAdapter {
   pause(): Promise<void>;
   /** Hands out jobs again (purges the flag). */
   resume(): Promise<void>;
+  /**
+   * `bulk()` for the jobs no worker holds: kick or retry buried jobs, retry delayed ones now, or
+   * delete either (of one request type). Safe while workers run and other operators kick. Ready
+   * jobs are refused with `InvalidArgumentError`: see the README's capability table for why and
+   * what to do instead; this is why `capabilities.bulk` is false.
+   */
+  bulkParked(options: ParkedBulkOptions): Promise<BulkResult>;
 }
 
 /** What the adapter can do; the README's capability table says why for each. */
@@ -395,7 +404,7 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
     }
     const band = bandOf(job.message.header.priority);
     const { data, headers } = writeJob(job.message, { enqueuedAt: job.enqueuedAt ?? stored.time.getTime() });
-    await stream.publish(stream.subjects.ready(band), data, headers, `xq-due-${stored.seq}`);
+    await stream.publish(stream.subjects.ready(band), data, headers, moveIdOf("delayed", stored.seq));
     await stream.remove(stored.seq);
     return band;
   }
@@ -549,7 +558,7 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
           stream.subjects.ready(bandOf(job.message.header.priority)),
           data,
           headers,
-          `xq-kick-${stored.seq}`,
+          moveIdOf("buried", stored.seq),
         );
         await stream.remove(stored.seq);
         // Whoever stored the ready copy moved the job; a second kicker's copy was refused as a duplicate.
@@ -558,6 +567,15 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
       if (kicked > 0) this.#wake();
       return kicked;
     });
+  }
+
+  async bulkParked(options: ParkedBulkOptions): Promise<BulkResult> {
+    this.checkOpen();
+    return this.#run((stream) =>
+      bulkParked(stream, options, () => {
+        this.#wake();
+      }),
+    );
   }
 
   async stats(): Promise<QueueStats> {

@@ -276,8 +276,9 @@ export class QueueStream {
       return await this.#jsm.streams.deleteMessage(this.subjects.stream, sequence, false);
     } catch (error) {
       if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return false;
-      // nats-server 2.9 answers the delete of a sequence that is already gone with 10057 (delete failed).
-      if (error instanceof JetStreamApiError && error.code === 10057) return false;
+      // nats-server 2.9 answers the delete of a sequence that is already gone with 10057 (delete
+      // failed) or, when another client removed it a moment before, 10043 (sequence not found).
+      if (error instanceof JetStreamApiError && (error.code === 10057 || error.code === 10043)) return false;
       throw mapNatsError("delete", error);
     }
   }

@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
  * - `xq.<queue>.d.<dueMs>_<token>`: delayed jobs, no consumer; moved to their band when due;
  * - `xq.<queue>.b.0`: buried jobs, no consumer, oldest first by stream sequence;
  * - `xq.<queue>.c.paused`: present while the queue is paused;
+ * - `xq.<queue>.c.claim`: an empty placeholder of a bulk delete, stored and removed at once;
  * - `xq.<queue>.g.<sequence>`: the last `progress()` value of the held copy at that sequence.
  */
 
@@ -48,6 +49,7 @@ export class QueueSubjects {
   readonly delayedAny: string;
   readonly buried: string;
   readonly paused: string;
+  readonly claim: string;
 
   constructor(readonly queue: string) {
     this.stream = `XQ_${queue}`;
@@ -58,6 +60,7 @@ export class QueueSubjects {
     this.delayedAny = `${this.prefix}.d.*`;
     this.buried = `${this.prefix}.b.0`;
     this.paused = `${this.prefix}.c.paused`;
+    this.claim = `${this.prefix}.c.claim`;
   }
 
   ready(band: number): string {

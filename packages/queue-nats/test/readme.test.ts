@@ -9,6 +9,7 @@ const packageDir = join(import.meta.dirname, "..");
 const expected: string[] = [
   "welcome-42 { to: 'urgent@example.com' } 0 30000 InvalidArgumentError\n{ ready: 1, reserved: 0, buried: 0, paused: false }\n",
   "true idle a.png b.png c.png d.png e.png 5\n",
+  "{ matched: 1, changed: 1 } { matched: 1, changed: 1 } { ready: 1, delayed: 0 }\n",
 ];
 
 let server: RunningServer;
