@@ -36,17 +36,30 @@ describe("a scheduler process killed with SIGKILL", () => {
     const to = Math.min(...survivors.map((process) => numbersAfter(process.lines, "stopped")[0] ?? Number.NaN)) - 2 * EVERY_MS;
     const expected: string[] = [];
     for (let t = Math.ceil(from / EVERY_MS) * EVERY_MS; t <= to; t += EVERY_MS) expected.push(`sched.tick.${String(t)}`);
-    const lost = expected.filter((id) => !stored.has(id)).length;
+    // A tick every survivor saw only after its grace had passed (a starved machine) is skipped by
+    // design and reported as "skipped missed"; a tick gone without that report is lost.
+    const reportedLate = (process: (typeof survivors)[number], tick: number): boolean =>
+      process.lines.some((line) => {
+        const [word, reason, at, count] = line.split(" ");
+        if (word !== "skipped" || reason !== "missed") return false;
+        const latest = Number(at);
+        return tick <= latest && tick > latest - Number(count) * EVERY_MS;
+      });
+    const missing = expected.filter((id) => !stored.has(id));
+    const skippedLate = missing.filter((id) => survivors.every((process) => reportedLate(process, Number(id.split(".")[2])))).length;
+    const lost = missing.length - skippedLate;
     const duplicated = enqueued.length - new Set(enqueued).size;
     printFaultReport({
       scenario: "schedule: one of three scheduler processes killed",
       confirmed: expected.length,
-      handled: expected.length - lost,
+      handled: expected.length - missing.length,
       lost,
       duplicated,
+      skippedLate,
       afterKill: expected.filter((id) => Number(id.split(".")[2]) > killedAt).length,
     });
     expect(expected.filter((id) => Number(id.split(".")[2]) > killedAt).length).toBeGreaterThanOrEqual(3);
+    expect(expected.length - missing.length).toBeGreaterThan(expected.length / 2);
     expect(lost).toBe(0);
     expect(duplicated).toBe(0);
     // Every job in the queue is a tick's, and every printed enqueue is in the queue.
