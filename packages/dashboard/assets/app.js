@@ -216,7 +216,11 @@ function renderQueue(card, queue) {
     queue.error ? el("span", { class: "pill off", title: queue.error }, `unavailable: ${queue.error}`) : null,
   );
   const pause = card.querySelector('[data-role="pause"]');
-  if (queue.can.pause && canAct()) {
+  // Rebuilt only when the state flips: a button replaced on every live update would slip out
+  // from under the operator's click.
+  const pausedKey = String(Boolean(stats.paused));
+  if (queue.can.pause && canAct() && pause.dataset.paused !== pausedKey) {
+    pause.dataset.paused = pausedKey;
     fill(
       pause,
       stats.paused
