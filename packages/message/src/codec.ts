@@ -312,7 +312,8 @@ export function decode(input: Uint8Array | string, options: DecodeOptions = {}):
       throw new InvalidMessageError(undefined, `${input.byteLength} bytes is over the limit of ${maxBytes} bytes`);
     }
     if (!isUtf8(input)) throw new InvalidMessageError(undefined, "not valid UTF-8");
-    text = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("utf8");
+    // A Buffer (what sockets and files hand over) is read as it is, without a view made of it first.
+    text = Buffer.isBuffer(input) ? input.toString("utf8") : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("utf8");
   }
 
   const parsed = parseJson(text);

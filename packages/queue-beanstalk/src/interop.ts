@@ -39,7 +39,8 @@ export function readJobBody(jobId: number, body: Buffer): BodyReading {
   let first: InvalidMessageError;
   try {
     // The server already bounds the size (max-job-size); decode's own default limit must not cut in.
-    return { kind: "message", format: "message", message: { ...decode(body, { maxBytes: body.length }), id } };
+    const decoded = decode(body, { maxBytes: body.length });
+    return { kind: "message", format: "message", message: { id, header: decoded.header, body: decoded.body } };
   } catch (err) {
     if (!(err instanceof InvalidMessageError)) throw err;
     first = err;

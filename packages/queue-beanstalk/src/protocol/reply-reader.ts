@@ -34,6 +34,7 @@ export type ReplyRead =
   | { readonly kind: "malformed"; readonly reason: string };
 
 const INCOMPLETE: ReplyRead = { kind: "incomplete" };
+const NO_ARGS: readonly string[] = [];
 
 function malformed(reason: string): ReplyRead {
   return { kind: "malformed", reason };
@@ -64,11 +65,13 @@ export function readReply(buffer: Buffer, offset: number, expected: string): Rep
     const byte = buffer[i] ?? 0;
     if (byte < 0x20 || byte > 0x7e) return malformed(`non-printable byte in reply line ${excerpt(buffer, offset, eol)}`);
   }
-  const parts = buffer.toString("latin1", offset, eol).split(" ");
-  const word = parts[0] ?? "";
+  // The arguments are split off the word without an array of the whole line: a reply per command.
+  const line = buffer.toString("latin1", offset, eol);
+  const space = line.indexOf(" ");
+  const word = space < 0 ? line : line.slice(0, space);
   if (!WORD.test(word)) return malformed(`not a reply word: ${excerpt(buffer, offset, eol)}`);
-  const args = parts.slice(1);
-  if (args.some((arg) => arg.length === 0)) return malformed(`empty argument in ${excerpt(buffer, offset, eol)}`);
+  const args = space < 0 ? NO_ARGS : line.slice(space + 1).split(" ");
+  for (const arg of args) if (arg.length === 0) return malformed(`empty argument in ${excerpt(buffer, offset, eol)}`);
   const lineEnd = eol + 2;
   if (word !== expected) {
     // Error words carry no body; `BURIED <id>` (a put the server buried) has an argument.
@@ -86,5 +89,6 @@ export function readReply(buffer: Buffer, offset: number, expected: string): Rep
   if (buffer.length < bodyEnd + 2) return INCOMPLETE;
   if (buffer[bodyEnd] !== CR || buffer[bodyEnd + 1] !== LF)
     return malformed(`${word} body of ${String(length)} bytes not followed by CRLF`);
-  return { kind: "reply", end: bodyEnd + 2, success: true, values: [...args.slice(0, before), buffer.subarray(lineEnd, bodyEnd)] };
+  const body = buffer.subarray(lineEnd, bodyEnd);
+  return { kind: "reply", end: bodyEnd + 2, success: true, values: before === 0 ? [body] : [...args.slice(0, before), body] };
 }
