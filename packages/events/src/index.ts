@@ -80,5 +80,7 @@ export type { EventWithResponse, ResponseCodec, ResponseOptions, ResponseSchemaO
 export { withResponse } from "./response.js";
 export type { Serializer, UntypedSerializer } from "./serializers.js";
 export { bytesSerializer, dateSerializer, jsonSerializer, stringSerializer, walnatsDateSerializer } from "./serializers.js";
+export type { AsyncApiOptions, D2Options, MermaidOptions, ServiceDescription, ServiceOptions, ServicesRegistry } from "./services/index.js";
+export { Services } from "./services/index.js";
 export type { Priority } from "./slots.js";
 export type { StandardSchemaV1 } from "./standard-schema.js";
