@@ -1,4 +1,4 @@
-import type { Attributes, Context, Span, Tracer } from "@opentelemetry/api";
+import type { Attributes, Context, Span, Tracer, TracerProvider } from "@opentelemetry/api";
 import type { Logger } from "@x/core";
 import { apiGeneration, type OtelApi, otelApi } from "./api.js";
 import { extractTraceContext, type HeaderCarrier, injectTraceContext } from "./propagation.js";
@@ -47,12 +47,16 @@ export interface SpanScope {
 
 const KINDS = { internal: "INTERNAL", client: "CLIENT", producer: "PRODUCER", consumer: "CONSUMER" } as const;
 
-let cache: { generation: number; tracers: Map<string, Tracer> } | undefined;
+let cache: { generation: number; provider: TracerProvider; tracers: Map<string, Tracer> } | undefined;
 
 function tracerFor(scope: string): Tracer | undefined {
   const api = otelApi();
   if (api === undefined) return undefined;
-  if (cache?.generation !== apiGeneration()) cache = { generation: apiGeneration(), tracers: new Map() };
+  // The proxy provider itself is replaced when the API is disabled and set up again (tests, restarts).
+  const provider = api.trace.getTracerProvider();
+  if (cache?.generation !== apiGeneration() || cache.provider !== provider) {
+    cache = { generation: apiGeneration(), provider, tracers: new Map() };
+  }
   let tracer = cache.tracers.get(scope);
   if (tracer === undefined) {
     // The global provider is a proxy: a tracer taken before the SDK is registered starts recording once it is.
