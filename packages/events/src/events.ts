@@ -25,6 +25,7 @@ import {
 } from "./errors.js";
 import { type AnyEvent, type Event, isEvent, serialize } from "./event.js";
 import { buildHeaders, HEADER_MSG_ID, MAX_DELAY_MS } from "./headers.js";
+import { type EventMonitor, type MonitorOptions, monitorEvents } from "./monitor.js";
 import { headerBytes, toMsgHdrs } from "./nats-headers.js";
 import { interestWarning, type RegisterOptions, type RegisterResult, registerStream } from "./register-streams.js";
 import { DEFAULT_REQUEST_TIMEOUT_MS, ResponseInbox } from "./request.js";
@@ -270,6 +271,16 @@ export class ConnectedEvents implements AsyncDisposable {
     );
     if (ack.duplicate) this.#logger.debug({ event: event.name, uid: record?.[HEADER_MSG_ID] }, "duplicate emit dropped by the stream");
     return { acknowledged: true, duplicate: ack.duplicate, seq: ack.seq };
+  }
+
+  /**
+   * A live feed of the registry's events as they are published (walnats' `monitor()`), for
+   * debugging: `for await (const seen of events.monitor({ signal })) ...`. It uses plain NATS
+   * subscriptions, so it changes no stream or consumer; see {@link monitorEvents}.
+   */
+  monitor(options: MonitorOptions = {}): EventMonitor {
+    this.#assertOpen();
+    return monitorEvents(this.connection, [...this.#events.values()], options);
   }
 
   /**

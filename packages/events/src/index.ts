@@ -73,6 +73,8 @@ export type {
 export type { CurrentContext } from "./middlewares/current-context.js";
 export { currentContext } from "./middlewares/current-context.js";
 export { loggingMiddleware } from "./middlewares/logging.js";
+export type { EventMonitor, MonitoredEvent, MonitorOptions } from "./monitor.js";
+export { DEFAULT_MONITOR_BUFFER } from "./monitor.js";
 export type { NameRules } from "./names.js";
 export { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_WALNATS_NAME_LENGTH } from "./names.js";
 export type { RegisterOptions, RegisterResult } from "./register-streams.js";

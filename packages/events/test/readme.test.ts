@@ -16,6 +16,7 @@ const expected = [
   "tracked p-1\nacked, acked\n",
   "report.pdf: 1930245432\n",
   'flowchart LR\n  subgraph service_shop["shop"]\n  end\n  subgraph service_warehouse["warehouse"]\n    service_warehouse_actor_ship["ship"]\n  end\n  event_order_2d_placed(["order-placed"])\n  service_shop --> event_order_2d_placed\n  event_order_2d_placed --> service_warehouse_actor_ship\n\nshop.emit.order-placed, warehouse.ship.order-placed\n',
+  "user-signed-up { user: 'ada' }\n",
   "lamp: 400 cents\n",
   "resized cat.png\nacked\nstopped\n",
   "due 2024-01-31T00:00:00.000Z, from billing, attempt 1\n",
