@@ -8,6 +8,12 @@ const RECONNECT_TIME_WAIT_MS = 500;
 /** Ping often, so a dead node is noticed in seconds and the client moves to another one. */
 const PING_INTERVAL_MS = 2_000;
 const MAX_PING_OUT = 2;
+/**
+ * The client builds an Error (a stack trace) before every request so that a timeout can name its
+ * call site; the adapter makes several requests per job and maps every failure onto its own error
+ * classes (with the client's error as `cause`), so that stack is pure cost on the hot path.
+ */
+const NO_ASYNC_TRACES = true;
 
 /** The connection a queue uses, and whether it is ours to close. */
 export interface QueueConnection {
@@ -23,6 +29,7 @@ export async function openConnection(options: ResolvedOptions): Promise<QueueCon
     reconnectTimeWait: RECONNECT_TIME_WAIT_MS,
     pingInterval: PING_INTERVAL_MS,
     maxPingOut: MAX_PING_OUT,
+    noAsyncTraces: NO_ASYNC_TRACES,
     ...options.nats,
     servers: [...options.servers],
   });

@@ -80,7 +80,19 @@ interface SharedOverview {
   /** On the monotonic clock. */
   readonly askedAt: number;
   readonly overview: Promise<Overview>;
+  /** When the answer came, on the monotonic clock; `undefined` while it is on its way. */
+  answeredAt?: number;
+  /** Jobs of each band this adapter settled since it asked: no longer there to pull. */
+  readonly settled: Map<number, number>;
 }
+
+/**
+ * How long reserves keep using one stream-info answer (which bands hold jobs, the pause flag, due
+ * delayed jobs) before asking again. This adapter's own enqueues, kicks and resumes drop it at
+ * once; what other processes change is seen this much later at most (well within the time a
+ * pause may take to reach another process). A reserve that finds nothing always asks afresh.
+ */
+const OVERVIEW_REUSE_MS = 25;
 
 interface Found {
   readonly sequence: number;
@@ -247,7 +259,7 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
   async stillStored(sequence: number): Promise<boolean> {
     const stream = this.#stream;
     if (stream === undefined) throw new QueueClosedError(this.queue);
-    return (await stream.get(sequence)) !== null;
+    return stream.stored(sequence);
   }
 
   async saveProgress(sequence: number, text: string): Promise<void> {
@@ -268,6 +280,11 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
 
   settled(reservation: NatsReservation): void {
     this.#held.delete(reservation);
+    const shared = this.#overview;
+    if (shared !== undefined) {
+      const band = bandOf(reservation.message.header.priority);
+      shared.settled.set(band, (shared.settled.get(band) ?? 0) + 1);
+    }
   }
 
   async reserve(options: ReserveOptions = {}): Promise<NatsReservation | null> {
@@ -305,15 +322,20 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
   async #scan(stream: QueueStream): Promise<{ reservation?: NatsReservation; nextDueAt?: number }> {
     const pulledAt = this.time.now();
     const shared = this.#sharedOverview(stream);
-    const scanned = await this.#scanWith(stream, await shared.overview, pulledAt);
+    const scanned = await this.#scanWith(stream, await shared.overview, shared.settled, pulledAt);
     // An overview asked for before this call may predate a job stored just before it: look again.
-    if (scanned.reservation === undefined && shared.askedAt < pulledAt) return this.#scanWith(stream, await stream.overview(), pulledAt);
+    if (scanned.reservation === undefined && shared.askedAt < pulledAt) {
+      if (this.#overview === shared) this.#overview = undefined;
+      const fresh = this.#sharedOverview(stream);
+      return this.#scanWith(stream, await fresh.overview, fresh.settled, pulledAt);
+    }
     return scanned;
   }
 
   async #scanWith(
     stream: QueueStream,
     overview: Overview,
+    settled: ReadonlyMap<number, number>,
     pulledAt: number,
   ): Promise<{ reservation?: NatsReservation; nextDueAt?: number }> {
     const now = this.time.wallNow();
@@ -324,8 +346,10 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
     for (const [subject, count] of overview) {
       if (count <= 0) continue;
       const place = stream.subjects.place(subject);
-      if (place?.kind === "ready") bands.add(place.band);
-      else if (place?.kind === "paused") paused = true;
+      if (place?.kind === "ready") {
+        // A band whose jobs this adapter has all settled since is empty but for others' holdings.
+        if (count > (settled.get(place.band) ?? 0)) bands.add(place.band);
+      } else if (place?.kind === "paused") paused = true;
       else if (place?.kind === "delayed") {
         if (place.dueAt <= now) due.push(subject);
         else nextDueAt = Math.min(nextDueAt ?? place.dueAt, place.dueAt);
@@ -347,20 +371,30 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
   }
 
   /**
-   * Reserves running at the same time share one stream-info call: with a worker's 16 slots, each
-   * asking on its own would cost JetStream more than the jobs do.
+   * Reserves running at the same time, or within {@link OVERVIEW_REUSE_MS}, share one stream-info
+   * call: with a worker's 16 slots, each asking on its own would cost JetStream more than the jobs do.
    */
   #sharedOverview(stream: QueueStream): SharedOverview {
-    if (this.#overview === undefined) {
-      const asked: SharedOverview = {
-        askedAt: this.time.now(),
-        overview: stream.overview().finally(() => {
-          if (this.#overview === asked) this.#overview = undefined;
-        }),
-      };
-      this.#overview = asked;
+    const current = this.#overview;
+    if (current !== undefined && (current.answeredAt === undefined || this.time.now() - current.answeredAt < OVERVIEW_REUSE_MS)) {
+      return current;
     }
-    return this.#overview;
+    const asked: SharedOverview = {
+      askedAt: this.time.now(),
+      settled: new Map(),
+      overview: stream.overview().then(
+        (overview) => {
+          asked.answeredAt = this.time.now();
+          return overview;
+        },
+        (error: unknown) => {
+          if (this.#overview === asked) this.#overview = undefined;
+          throw error;
+        },
+      ),
+    };
+    this.#overview = asked;
+    return asked;
   }
 
   async #reservationOf(stream: QueueStream, pulled: Pulled, pulledAt: number): Promise<NatsReservation | undefined> {

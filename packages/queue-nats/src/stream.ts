@@ -50,6 +50,8 @@ export class QueueStream {
   readonly #options: ResolvedOptions;
   readonly #consumers = new Map<number, Promise<void>>();
   readonly #pulls = new Map<number, PullWaiter[]>();
+  /** The stream has one replica (as found or created when opened): any direct get is the leader's answer. */
+  #singleCopy = false;
 
   private constructor(nc: NatsConnection, jsm: JetStreamManager, options: ResolvedOptions) {
     this.#nc = nc;
@@ -70,7 +72,8 @@ export class QueueStream {
   async #ensureStream(): Promise<void> {
     const { stream, all } = this.subjects;
     try {
-      await this.#jsm.streams.info(stream);
+      const info = await this.#jsm.streams.info(stream);
+      this.#singleCopy = info.config.num_replicas <= 1;
       return;
     } catch (error) {
       if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound))
@@ -88,6 +91,7 @@ export class QueueStream {
         allow_direct: true,
       }),
     );
+    this.#singleCopy = this.#options.replicas <= 1;
   }
 
   /** Creates (or adjusts the lease of) the durable consumer of one band, once per adapter. */
@@ -246,6 +250,23 @@ export class QueueStream {
       return await this.#jsm.streams.getMessage(this.subjects.stream, { seq: sequence });
     } catch (error) {
       if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return null;
+      throw mapNatsError("get", error);
+    }
+  }
+
+  /**
+   * Whether the message at a stream sequence is still stored, as the stream's leader knows it. With
+   * one replica a direct get (a lighter request the server answers without the API's JSON and
+   * base64 wrapping) is that answer; with more, a replica that lags could still hold a copy the
+   * leader removed, so the leader's get is used.
+   */
+  async stored(sequence: number): Promise<boolean> {
+    if (!this.#singleCopy) return (await this.get(sequence)) !== null;
+    try {
+      await this.#jsm.direct.getMessage(this.subjects.stream, { seq: sequence });
+      return true;
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return false;
       throw mapNatsError("get", error);
     }
   }
