@@ -35,9 +35,14 @@ export interface MonitorOptions {
 }
 
 /** The live feed `monitor()` returns: an async iterable of events, and how many a slow reader missed. */
-export interface EventMonitor extends AsyncIterableIterator<MonitoredEvent> {
+export interface EventMonitor extends AsyncIterable<MonitoredEvent> {
   /** Events dropped because the reader fell more than `maxBuffered` behind. */
   readonly dropped: number;
+  /** The next event; `done` once the feed ended (signal, `return()`). */
+  next(): Promise<IteratorResult<MonitoredEvent, undefined>>;
+  /** Ends the feed: unsubscribes and forgets what was buffered. */
+  return(): Promise<IteratorResult<MonitoredEvent, undefined>>;
+  [Symbol.asyncIterator](): EventMonitor;
 }
 
 /**
@@ -81,7 +86,8 @@ export function monitorEvents(nc: NatsConnection, events: readonly AnyEvent[], o
           // Decoding starts at once (in arrival order); the reader awaits each in turn.
           buffer.push(decode(event, msg));
           if (buffer.length > maxBuffered) {
-            buffer.shift();
+            // decode() never rejects: a dropped entry needs no handler.
+            void buffer.shift();
             dropped++;
           }
           wake?.();
@@ -95,14 +101,14 @@ export function monitorEvents(nc: NatsConnection, events: readonly AnyEvent[], o
     get dropped() {
       return dropped;
     },
-    async next(): Promise<IteratorResult<MonitoredEvent>> {
+    async next(): Promise<IteratorResult<MonitoredEvent, undefined>> {
       while (buffer.length === 0 && !done) await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
       const first = buffer.shift();
       if (first === undefined) return { done: true, value: undefined };
       return { done: false, value: await first };
     },
-    return(): Promise<IteratorResult<MonitoredEvent>> {
+    return(): Promise<IteratorResult<MonitoredEvent, undefined>> {
       stop();
       buffer.length = 0;
       options.signal?.removeEventListener("abort", stop);
