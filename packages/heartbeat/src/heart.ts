@@ -1,6 +1,7 @@
 import { durationMsOption, InvalidOptionError, type TimeSource, timeSourceOption } from "@x/core";
 import { checkOptions, DEFAULT_MIN_INTERVAL_MS, positiveDurationMs } from "./options.js";
 import { asciiBytes, assertProcessName, HEARTBEAT_SUBJECT_PREFIX, type HeartbeatKind, payloadText } from "./protocol.js";
+import { countBeat } from "./telemetry.js";
 
 const HEART_OPTIONS = ["process", "publisher", "subjectAsString", "minIntervalMs", "time"];
 
@@ -195,9 +196,14 @@ export class Heart<R = unknown> {
       throw error;
     }
     this.#async = isThenable(result);
-    if (!this.#async) return undefined as HeartbeatResult<R>;
+    if (!this.#async) {
+      countBeat(this.process, kind);
+      return undefined as HeartbeatResult<R>;
+    }
     return Promise.resolve(result as PromiseLike<unknown>).then(
-      () => undefined,
+      () => {
+        countBeat(this.process, kind);
+      },
       (error: unknown) => {
         giveBack();
         throw error;

@@ -23,6 +23,7 @@ import {
 } from "./options.js";
 import { type PayloadFields, readPayload, readSubject } from "./parse.js";
 import { type Heartbeat, type HeartbeatKind, processNameProblem } from "./protocol.js";
+import { countTransition, observeProcesses } from "./telemetry.js";
 import { startTimer } from "./timer.js";
 import { TransitionStream } from "./transition-stream.js";
 
@@ -38,6 +39,8 @@ const MONITOR_EVENTS: readonly (keyof MonitorEvents)[] = ["transition", "invalid
  * - `stopped`: sent `stop`.
  */
 export type ProcessState = "starting" | "up" | "degraded" | "late" | "down" | "stopped";
+
+const PROCESS_STATES: readonly ProcessState[] = ["starting", "up", "degraded", "late", "down", "stopped"];
 
 /**
  * What a transition leads to: a {@link ProcessState}, or `evicted` when a process that was `down`
@@ -195,6 +198,7 @@ export class Monitor implements Observable<MonitorEvents>, AsyncIterable<Transit
   #transitions = 0;
   #evicted = 0;
   #closed = false;
+  readonly #stopObserving: () => void;
 
   /** Use {@link createMonitor}. */
   constructor(options: MonitorOptions = {}) {
@@ -207,6 +211,15 @@ export class Monitor implements Observable<MonitorEvents>, AsyncIterable<Transit
     this.#stream = new TransitionStream(maxBuffered);
     this.#time = timeSourceOption(options.time);
     this.#events = new Emitter<MonitorEvents>({ logger: loggerOption(options.logger) });
+    this.#stopObserving = observeProcesses(this, (monitor) => monitor.#countByState());
+  }
+
+  /** Tracked processes per state, for the `x.heartbeat.processes` gauge (every state, zeros too). */
+  #countByState(): ReadonlyMap<string, number> {
+    this.#catchUp();
+    const counts = new Map<string, number>(PROCESS_STATES.map((state) => [state, 0]));
+    for (const tracked of this.#processes.values()) counts.set(tracked.state, (counts.get(tracked.state) ?? 0) + 1);
+    return counts;
   }
 
   /**
@@ -305,6 +318,7 @@ export class Monitor implements Observable<MonitorEvents>, AsyncIterable<Transit
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopObserving();
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     this.#timerAt = Infinity;
@@ -334,6 +348,7 @@ export class Monitor implements Observable<MonitorEvents>, AsyncIterable<Transit
     this.#schedule(tracked, this.#deadline(tracked));
     if (this.#live !== live) this.#arm();
     if (to !== from) {
+      countTransition(from, to);
       if (this.#hasAudience()) {
         const heartbeat: Heartbeat = kind === "stop" ? { process: tracked.process, kind } : { process: tracked.process, kind, seconds };
         this.#emit({ process: tracked.process, from, to, at: now, heartbeat });
@@ -408,11 +423,13 @@ export class Monitor implements Observable<MonitorEvents>, AsyncIterable<Transit
         heap.remove(top);
         this.#processes.delete(top.process);
         this.#evicted++;
+        countTransition(from, "evicted");
         this.#emit({ process: top.process, from, to: "evicted", at: deadline });
         continue;
       }
       const to: ProcessState = from === "late" ? "down" : "late";
       this.#setState(top, to, deadline);
+      countTransition(from, to);
       this.#requeue(top, this.#deadline(top));
       this.#emit({ process: top.process, from, to, at: deadline });
     }

@@ -77,3 +77,22 @@ export function registerSdk(options: { exporter?: SpanExporter; reader?: MetricR
     },
   };
 }
+
+/** A metric point: its value (a number, or a histogram's summary) and attributes. */
+export interface MetricPoint {
+  readonly value: unknown;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/** Collects every metric of the SDK's reader now: name -> data points. */
+export async function collect(sdk: TestSdk): Promise<Map<string, MetricPoint[]>> {
+  const { resourceMetrics } = await sdk.reader.collect();
+  const out = new Map<string, MetricPoint[]>();
+  for (const scope of resourceMetrics.scopeMetrics)
+    for (const metric of scope.metrics)
+      out.set(
+        metric.descriptor.name,
+        metric.dataPoints.map((point) => ({ value: point.value, attributes: { ...point.attributes } })),
+      );
+  return out;
+}
