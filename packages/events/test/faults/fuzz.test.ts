@@ -6,16 +6,22 @@ import { z } from "zod";
 import type { Acker } from "../../src/acker.js";
 import { parsePubAck } from "../../src/confirmations.js";
 import { JetStreamDelivery } from "../../src/delivery.js";
-import { parseDelayUntil } from "../../src/headers.js";
+import { parseDelayUntil, parseWalnatsDelay } from "../../src/headers.js";
 import {
   bytesSerializer,
   dateSerializer,
   Event,
+  fernetSerializer,
+  gzipSerializer,
+  hmacSerializer,
   InvalidPayloadError,
   jsonSerializer,
   MalformedMessageError,
+  msgpackSerializer,
+  readCloudEvent,
   SerializationError,
   stringSerializer,
+  walnatsDateSerializer,
 } from "../../src/index.js";
 import { parseHeaderBlock } from "../../src/nats-headers.js";
 
@@ -58,6 +64,11 @@ describe(`fuzz: every decoder of @x/events (seed ${SEED}, ${RUNS} runs each)`, (
       Event("fuzz-date", { serializer: dateSerializer }),
       Event("fuzz-bytes", { serializer: bytesSerializer }),
       Event("fuzz-schema", { schema: z.object({ id: z.string(), n: z.number().int() }) }),
+      Event("fuzz-walnats-date", { serializer: walnatsDateSerializer }),
+      Event("fuzz-msgpack", { serializer: msgpackSerializer }),
+      Event("fuzz-gzip", { serializer: gzipSerializer(jsonSerializer, { maxBytes: 65_536 }) }),
+      Event("fuzz-hmac", { serializer: hmacSerializer(jsonSerializer, { key: "k" }) }),
+      Event("fuzz-fernet", { serializer: fernetSerializer(jsonSerializer, { key: "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=" }) }),
     ];
     await fc.assert(
       fc.asyncProperty(bytes, async (data) => {
@@ -148,6 +159,10 @@ describe(`fuzz: every decoder of @x/events (seed ${SEED}, ${RUNS} runs each)`, (
       fc.property(fc.oneof(fc.string({ maxLength: 30 }), fc.nat().map(String), fc.double().map(String)), fc.integer(), (value, now) => {
         const until = parseDelayUntil(value, now);
         expect(until === undefined || Number.isSafeInteger(until)).toBe(true);
+        const walnats = parseWalnatsDelay(value, now);
+        expect(walnats === undefined || Number.isSafeInteger(walnats)).toBe(true);
+        const envelope = readCloudEvent({ "ce-id": "i", "ce-source": "s", "ce-type": "t", "ce-time": value, "ce-sampledrate": value });
+        expect(envelope?.time === undefined || !Number.isNaN(envelope.time.getTime())).toBe(true);
       }),
       params,
     );
