@@ -16,6 +16,7 @@ import { createInbox, type Msg, type MsgHdrs, type NatsConnection, TimeoutError 
 import { JobTooBigError } from "@x/message";
 import { mapNatsError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
+import { Requester } from "./requester.js";
 import { QueueSubjects } from "./subjects.js";
 
 /** How long a pull waits at most when a band's jobs are all held (JetStream answers at once when it has none at all). */
@@ -52,11 +53,13 @@ export class QueueStream {
   readonly #pulls = new Map<number, PullWaiter[]>();
   /** The stream has one replica (as found or created when opened): any direct get is the leader's answer. */
   #singleCopy = false;
+  readonly #requester: Requester;
 
   private constructor(nc: NatsConnection, jsm: JetStreamManager, options: ResolvedOptions) {
     this.#nc = nc;
     this.#jsm = jsm;
     this.#js = jetstream(nc, { timeout: options.requestTimeoutMs });
+    this.#requester = new Requester(nc, options.requestTimeoutMs);
     this.#options = options;
     this.subjects = new QueueSubjects(options.queue);
   }
@@ -225,7 +228,7 @@ export class QueueStream {
 
   /** Sends an acknowledgement to JetStream and waits for its confirmation. */
   async acknowledge(ackSubject: string, body: string): Promise<void> {
-    await guard("ack", this.#nc.request(ackSubject, body, { timeout: this.#options.requestTimeoutMs }));
+    await guard("ack", this.#requester.request(ackSubject, body));
   }
 
   /** Stores a message (confirmed by JetStream); `msgID` makes JetStream refuse a repeat within its window. */
@@ -262,13 +265,11 @@ export class QueueStream {
    */
   async stored(sequence: number): Promise<boolean> {
     if (!this.#singleCopy) return (await this.get(sequence)) !== null;
-    try {
-      await this.#jsm.direct.getMessage(this.subjects.stream, { seq: sequence });
-      return true;
-    } catch (error) {
-      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return false;
-      throw mapNatsError("get", error);
-    }
+    const reply = await guard("get", this.#requester.request(`$JS.API.DIRECT.GET.${this.subjects.stream}`, `{"seq":${String(sequence)}}`));
+    const status = reply.headers?.code ?? 0;
+    if (status === 404) return false;
+    if (status >= 400) throw mapNatsError("get", new Error(`status ${String(status)} ${reply.headers?.description ?? ""}`.trim()));
+    return true;
   }
 
   /** The last message of a subject, or `null`. */
