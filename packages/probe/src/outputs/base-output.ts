@@ -15,6 +15,7 @@ import { errorText } from "../internal/error-text.js";
 import { PendingCounter } from "../internal/pending.js";
 import { RateLimit } from "../internal/rate-limit.js";
 import type { ProbeMessage } from "../message/types.js";
+import { countDropped } from "../telemetry.js";
 import type { Output, OutputStats } from "./output.js";
 
 /** Repeated warnings of an output (drops, failed writes, failed reconnects) are logged at most this often, by default: 30 s (DumbProbe's rule). */
@@ -118,6 +119,7 @@ export abstract class BaseOutput<Events extends object = NoEvents> extends Closa
   /** Counts messages given up on and, when `error` is given, logs it (rate-limited). */
   protected countDropped(count: number, error?: Error): void {
     this.#dropped += count;
+    countDropped(this.name, count);
     if (error !== undefined) this.warnLimited({ error, dropped: count }, "message dropped");
   }
 

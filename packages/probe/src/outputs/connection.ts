@@ -6,6 +6,7 @@ import { BoundedQueue } from "../internal/bounded-queue.js";
 import { functionOption, numberOption, portOption, stringOption } from "../internal/options.js";
 import { RateLimit } from "../internal/rate-limit.js";
 import type { ProbeMessage } from "../message/types.js";
+import { observeSpool } from "../telemetry.js";
 import { BaseOutput, DEFAULT_WARN_INTERVAL_MS, OUTPUT_OPTION_KEYS, type OutputOptions } from "./base-output.js";
 import type { Output } from "./output.js";
 
@@ -92,6 +93,7 @@ class SpoolingConnectionOutput extends BaseOutput<ConnectionOutputEvents> implem
   /** Lines written to the current socket whose write has not completed yet, oldest first. */
   #inFlight: Buffer[] = [];
   #droppedSinceWarn = 0;
+  readonly #stopObserving: () => void;
 
   constructor(target: Target, options: ConnectionOutputOptions = {}) {
     super(
@@ -107,6 +109,7 @@ class SpoolingConnectionOutput extends BaseOutput<ConnectionOutputEvents> implem
     this.#backoff = resolveBackoff("reconnect", options.reconnect, DEFAULT_RECONNECT_BACKOFF);
     this.#random = functionOption("random", options.random, Math.random);
     this.#reconnectWarn = new RateLimit(this.time, durationMsOption("warnIntervalMs", options.warnIntervalMs, DEFAULT_WARN_INTERVAL_MS));
+    this.#stopObserving = observeSpool(this, this.name, (output) => output.pendingCount());
   }
 
   /** Whether a connection is up right now. */
@@ -140,6 +143,7 @@ class SpoolingConnectionOutput extends BaseOutput<ConnectionOutputEvents> implem
   }
 
   protected async shutdown(): Promise<void> {
+    this.#stopObserving();
     if (this.#retryTimer !== undefined) this.time.clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     const socket = this.#socket;

@@ -6,6 +6,7 @@ import { defaultFailureMessage } from "../failure.js";
 import { isThenable } from "../internal/thenable.js";
 import type { ProbeMessage } from "../message/types.js";
 import { RunContext } from "../run-context.js";
+import { CheckRun } from "../telemetry.js";
 import { collectMessages, type MessageSink } from "./collect.js";
 import type { CheckEntry, Entry, HandleEntry } from "./entries.js";
 import type { ChecksEvents } from "./events.js";
@@ -111,9 +112,15 @@ export class CheckScheduler {
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#inFlight.add(context);
+      const run = CheckRun.start(entry.name, now);
       const outcome = await new Promise<RunOutcome>((resolve) => {
-        runCheck(entry.check, context, this.#time, resolve);
+        const go = (): void => {
+          runCheck(entry.check, context, this.#time, resolve);
+        };
+        if (run === undefined) go();
+        else run.run(go);
       });
+      run?.end(this.#time.now(), outcome.ok ? "ok" : outcome.failure.kind, outcome.ok ? undefined : outcome.failure.error);
       this.#inFlight.delete(context);
       signal?.removeEventListener("abort", onAbort);
       // A run cut short by shutdown is not a failure of the check.
@@ -198,16 +205,17 @@ export class CheckScheduler {
     // The synchronous case (most function checks) is handled inline: no callback, no outcome
     // object, no tracking. It is the hot path of a probe with thousands of checks.
     let result: unknown;
+    const run = CheckRun.start(entry.name, now);
     try {
-      result = entry.check.run(context);
+      result = run === undefined ? entry.check.run(context) : run.run(() => entry.check.run(context));
     } catch (error) {
-      this.#finishRun(entry, scheduledAt, failedOutcome("exception", error, context));
+      this.#finishRun(entry, scheduledAt, failedOutcome("exception", error, context), undefined, run);
       return;
     }
     if (!isThenable(result)) {
       if (result === undefined || result === null)
-        this.#finishRun(entry, scheduledAt, failedOutcome("no-result", new CheckNoResultError(), context));
-      else this.#finishRun(entry, scheduledAt, undefined, result);
+        this.#finishRun(entry, scheduledAt, failedOutcome("no-result", new CheckNoResultError(), context), undefined, run);
+      else this.#finishRun(entry, scheduledAt, undefined, result, run);
       return;
     }
     this.#running++;
@@ -215,14 +223,21 @@ export class CheckScheduler {
     awaitRun(result, context, this.#time, (outcome) => {
       this.#running--;
       this.#inFlight.delete(context);
-      if (this.#stopped.aborted) return;
-      if (outcome.ok) this.#finishRun(entry, scheduledAt, undefined, outcome.output);
-      else this.#finishRun(entry, scheduledAt, outcome);
+      if (this.#stopped.aborted) {
+        run?.end(this.#time.now(), "exception", outcome.ok ? undefined : outcome.failure.error);
+        return;
+      }
+      if (outcome.ok) this.#finishRun(entry, scheduledAt, undefined, outcome.output, run);
+      else this.#finishRun(entry, scheduledAt, outcome, undefined, run);
       this.#pump();
     });
   }
 
-  #finishRun(entry: CheckEntry, scheduledAt: number, failure: RunOutcome | undefined, output?: unknown): void {
+  #finishRun(entry: CheckEntry, scheduledAt: number, failure: RunOutcome | undefined, output?: unknown, run?: CheckRun): void {
+    if (run !== undefined) {
+      const failed = failure?.ok === false ? failure.failure : undefined;
+      run.end(this.#time.now(), failed?.kind ?? "ok", failed?.error);
+    }
     if (failure === undefined) collectMessages(output, entry, this.#messages, this.#logger, this.#events);
     else this.#settle(entry, failure, this.#messages);
     this.#messages.wake();
