@@ -678,6 +678,7 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
     // Held jobs go back at once rather than after their lease.
     await Promise.allSettled([...this.#held].map((reservation) => reservation.giveBack()));
     this.#stopListening();
+    opened.stream.close();
     if (opened.connection.owned) await opened.connection.nc.close().catch(() => undefined);
   }
 

@@ -66,6 +66,14 @@ export class Requester {
     });
   }
 
+  /** Stops listening for replies (the connection may be the caller's and live on); pending requests fail. */
+  close(): void {
+    const subscription = this.#subscription;
+    this.#subscription = undefined;
+    if (subscription !== undefined && !subscription.isClosed()) subscription.unsubscribe();
+    this.#failAll(new ClosedConnectionError());
+  }
+
   #answer(msg: Msg): void {
     const token = msg.subject.slice(this.#prefix.length + 1);
     const pending = this.#pending.get(token);

@@ -226,6 +226,11 @@ export class QueueStream {
     });
   }
 
+  /** Releases what the stream holds on the connection (which may be the caller's and stay open). */
+  close(): void {
+    this.#requester.close();
+  }
+
   /** Sends an acknowledgement to JetStream and waits for its confirmation. */
   async acknowledge(ackSubject: string, body: string): Promise<void> {
     await guard("ack", this.#requester.request(ackSubject, body));
