@@ -162,8 +162,9 @@ function checkExtras(extras: Readonly<Record<string, unknown>> | undefined, wher
  * ```
  */
 export function createMessage<P = unknown>(init: MessageInit<P> = {}, now: number = Date.now()): Message<P> {
+  // A generated id matches the pattern by construction: only a given one is checked.
   const id = init.id ?? newMessageId();
-  if (typeof id !== "string" || !isValidMessageId(id)) {
+  if (init.id !== undefined && (typeof id !== "string" || !isValidMessageId(id))) {
     throw new InvalidArgumentError("id", `must match ${String(MESSAGE_ID_PATTERN)}, got ${JSON.stringify(id)}`);
   }
   if (init.requestType !== undefined && (typeof init.requestType !== "string" || init.requestType.length === 0)) {
