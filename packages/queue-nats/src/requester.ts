@@ -2,6 +2,7 @@ import {
   ClosedConnectionError,
   createInbox,
   type Msg,
+  type MsgHdrs,
   type NatsConnection,
   TimeoutError as NatsTimeoutError,
   NoRespondersError,
@@ -16,8 +17,8 @@ interface Pending {
 }
 
 /**
- * Request/reply for the two requests every job makes (its acknowledgement and the check that its
- * copy is still stored), over one reply subscription of its own. The client's `request()` builds
+ * Request/reply for the requests every job makes (its publish, the check that its copy is still
+ * stored, its acknowledgement), over one reply subscription of its own. The client's `request()` builds
  * an Error for every call it completes (a stack trace it then throws away); on the hot path that
  * costs more CPU than the request itself. Failures are the client's own error classes (timeout,
  * no responders, closed connection), so callers map them as before.
@@ -39,7 +40,7 @@ export class Requester {
   }
 
   /** Sends `body` to `subject` and resolves with the reply; a reply with status 503 is `NoRespondersError`. */
-  request(subject: string, body: string | Uint8Array): Promise<Msg> {
+  request(subject: string, body: string | Uint8Array, headers?: MsgHdrs): Promise<Msg> {
     this.#subscription ??= this.#nc.subscribe(`${this.#prefix}.*`, {
       callback: (error, msg) => {
         if (error !== null) {
@@ -57,7 +58,7 @@ export class Requester {
       }, this.#timeoutMs);
       this.#pending.set(token, { subject, resolve, reject, timer });
       try {
-        this.#nc.publish(subject, body, { reply: `${this.#prefix}.${token}` });
+        this.#nc.publish(subject, body, { reply: `${this.#prefix}.${token}`, ...(headers === undefined ? {} : { headers }) });
       } catch (error) {
         clearTimeout(timer);
         this.#pending.delete(token);

@@ -1,20 +1,29 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   AckPolicy,
+  type ApiError,
   DeliverPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
-  type JetStreamClient,
   type JetStreamManager,
-  jetstream,
   jetstreamManager,
   type PubAck,
   RetentionPolicy,
   StorageType,
   type StoredMsg,
 } from "@nats-io/jetstream";
-import { createInbox, type Msg, type MsgHdrs, type NatsConnection, TimeoutError as NatsTimeoutError, nanos } from "@nats-io/transport-node";
+import {
+  createInbox,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  TimeoutError as NatsTimeoutError,
+  NoRespondersError,
+  nanos,
+  headers as natsHeaders,
+} from "@nats-io/transport-node";
 import { JobTooBigError } from "@x/message";
-import { mapNatsError } from "./errors.js";
+import { mapNatsError, NatsQueueApiError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import { Requester } from "./requester.js";
 import { QueueSubjects } from "./subjects.js";
@@ -24,6 +33,8 @@ const PULL_EXPIRES_MS = 250;
 
 /** Tries of a publish that carries a message id. */
 const PUBLISH_ATTEMPTS = 3;
+/** Pause before the third try (the second goes at once), as the NATS client's own backoff. */
+const PUBLISH_RETRY_DELAY_MS = 250;
 
 /** What one stream-info call tells about the queue: message counts per subject. */
 export type Overview = ReadonlyMap<string, number>;
@@ -47,7 +58,6 @@ export class QueueStream {
   readonly subjects: QueueSubjects;
   readonly #nc: NatsConnection;
   readonly #jsm: JetStreamManager;
-  readonly #js: JetStreamClient;
   readonly #options: ResolvedOptions;
   readonly #consumers = new Map<number, Promise<void>>();
   readonly #pulls = new Map<number, PullWaiter[]>();
@@ -58,7 +68,6 @@ export class QueueStream {
   private constructor(nc: NatsConnection, jsm: JetStreamManager, options: ResolvedOptions) {
     this.#nc = nc;
     this.#jsm = jsm;
-    this.#js = jetstream(nc, { timeout: options.requestTimeoutMs });
     this.#requester = new Requester(nc, options.requestTimeoutMs);
     this.#options = options;
     this.subjects = new QueueSubjects(options.queue);
@@ -237,19 +246,27 @@ export class QueueStream {
   }
 
   /** Stores a message (confirmed by JetStream); `msgID` makes JetStream refuse a repeat within its window. */
-  publish(subject: string, data: Uint8Array, headers?: MsgHdrs, msgID?: string): Promise<PubAck> {
+  async publish(subject: string, data: Uint8Array, headers?: MsgHdrs, msgID?: string): Promise<PubAck> {
     // The server refuses a message above its max_payload and the client drops the connection for it: refuse first.
     const limit = this.#nc.info?.max_payload;
-    if (limit !== undefined && data.length > limit) return Promise.reject(new JobTooBigError(data.length, limit));
-    return guard(
-      "publish",
-      this.#js.publish(subject, data, {
-        ...(headers === undefined ? {} : { headers }),
-        // With a message id a repeat is harmless (JetStream drops it), so a publish that met a
-        // leader election or a lost answer is sent again.
-        ...(msgID === undefined ? {} : { msgID, retries: PUBLISH_ATTEMPTS }),
-      }),
-    );
+    if (limit !== undefined && data.length > limit) throw new JobTooBigError(data.length, limit);
+    let sent = headers;
+    if (msgID !== undefined) {
+      sent ??= natsHeaders();
+      sent.set("Nats-Msg-Id", msgID);
+    }
+    // With a message id a repeat is harmless (JetStream drops it), so a publish that met a leader
+    // election or a lost answer is sent again.
+    const attempts = msgID === undefined ? 1 : PUBLISH_ATTEMPTS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return pubAckOf(await this.#requester.request(subject, data, sent));
+      } catch (error) {
+        const retriable = error instanceof NatsTimeoutError || error instanceof NoRespondersError;
+        if (!retriable || attempt >= attempts) throw mapNatsError("publish", error);
+        await sleep(PUBLISH_RETRY_DELAY_MS * (attempt - 1));
+      }
+    }
   }
 
   /** The stored message at a stream sequence, or `null`. Read from the stream's leader. */
@@ -318,6 +335,21 @@ export class QueueStream {
     );
     return response.purged;
   }
+}
+
+/** JetStream's answer to a publish: the PubAck, or its refusal as `JetStreamApiError`. */
+function pubAckOf(reply: Msg): PubAck {
+  const answer = reply.json<{ stream?: string; seq?: number; duplicate?: boolean; domain?: string; error?: ApiError }>();
+  if (answer.error !== undefined) throw new JetStreamApiError(answer.error);
+  if (answer.stream === undefined || answer.stream === "" || answer.seq === undefined) {
+    throw new NatsQueueApiError("publish", undefined, "JetStream's answer is not a publish acknowledgement");
+  }
+  return {
+    stream: answer.stream,
+    seq: answer.seq,
+    duplicate: answer.duplicate ?? false,
+    ...(answer.domain === undefined ? {} : { domain: answer.domain }),
+  };
 }
 
 /** Awaits a NATS call, mapping its failure onto the toolkit's errors. */
