@@ -72,6 +72,11 @@ describe.each(["thread", "process"] as const)("executeIn: %s", (executeIn) => {
     expect(outcomes).toEqual(["retried", "acked"]);
   });
 
+  it("pulses keep a pooled job longer than ackWaitMs from being redelivered: one run, one ack", async () => {
+    const outcomes = await run(executeIn, "slow", [2_500], { ackWaitMs: 1_000, jobTimeoutMs: 10_000 });
+    expect(outcomes).toEqual(["acked"]);
+  });
+
   it("a handler that runs out of memory kills only its worker; the retry succeeds", async () => {
     const outcomes = await run(executeIn, "hog", [1], { jobTimeoutMs: 30_000 }, 48);
     expect(outcomes).toEqual(["retried", "acked"]);
