@@ -1,4 +1,4 @@
-import { ATTR, type AttributeMap, createInstruments, HEARTBEAT_INSTRUMENTS, otelApi, SCOPE } from "@x/telemetry";
+import { ATTR, type AttributeMap, createInstruments, HEARTBEAT_INSTRUMENTS, metricsActive, otelApi, SCOPE } from "@x/telemetry";
 
 /** The heartbeat instruments of the schema (`x.heartbeat.*`). */
 export const heartbeatInstruments = createInstruments(SCOPE.heartbeat, HEARTBEAT_INSTRUMENTS);
@@ -7,7 +7,7 @@ const transitionAttributes = new Map<string, AttributeMap>();
 
 /** Counts one state change seen by a Monitor; `from` is `none` for a process heard the first time. */
 export function countTransition(from: string | undefined, to: string): void {
-  if (otelApi() === undefined) return;
+  if (!metricsActive()) return;
   const key = `${from ?? "none"}>${to}`;
   let attributes = transitionAttributes.get(key);
   if (attributes === undefined) {
@@ -19,7 +19,7 @@ export function countTransition(from: string | undefined, to: string): void {
 
 /** Counts one heartbeat a Heart published. */
 export function countBeat(process: string, kind: string): void {
-  if (otelApi() === undefined) return;
+  if (!metricsActive()) return;
   heartbeatInstruments.add("beatsSent", 1, { [ATTR.HEARTBEAT_PROCESS]: process, [ATTR.HEARTBEAT_KIND]: kind });
 }
 

@@ -1,4 +1,15 @@
-import { ATTR, createInstruments, otelApi, PROBE_INSTRUMENTS, SCOPE, SPAN, type SpanScope, startSpan } from "@x/telemetry";
+import {
+  ATTR,
+  createInstruments,
+  metricsActive,
+  otelApi,
+  PROBE_INSTRUMENTS,
+  SCOPE,
+  SPAN,
+  type SpanScope,
+  startSpan,
+  telemetryActive,
+} from "@x/telemetry";
 
 /** The probe instruments of the schema (`x.probe.*`). */
 export const probeInstruments = createInstruments(SCOPE.probe, PROBE_INSTRUMENTS);
@@ -20,7 +31,7 @@ export class CheckRun {
 
   /** A run's telemetry, or `undefined` without the API: the scheduler's hot path then pays one check. */
   static start(name: string, now: number): CheckRun | undefined {
-    return otelApi() === undefined ? undefined : new CheckRun(name, now);
+    return telemetryActive() ? new CheckRun(name, now) : undefined;
   }
 
   /** Runs the check inside the run's span, so spans it starts (an HTTP call) are its children. */
@@ -40,7 +51,7 @@ export class CheckRun {
 
 /** Counts messages an output dropped (spool full, encoding failures, undelivered at close). */
 export function countDropped(output: string, count: number): void {
-  if (otelApi() === undefined) return;
+  if (!metricsActive()) return;
   probeInstruments.add("spoolDropped", count, { "x.probe.output": output });
 }
 

@@ -107,3 +107,40 @@ let generation = 0;
 export function apiGeneration(): number {
   return generation;
 }
+
+/**
+ * Where `@opentelemetry/api` 1.x keeps what an SDK registers (its global registry). Reading it
+ * directly tells in one property lookup whether a tracer or meter provider is registered, whichever
+ * copy of the API (CommonJS or ESM) registered it.
+ */
+const REGISTRY = Symbol.for("opentelemetry.js.api.1");
+
+interface Registry {
+  readonly trace?: unknown;
+  readonly metrics?: unknown;
+}
+
+function registry(): Registry | undefined {
+  return (globalThis as { [REGISTRY]?: Registry })[REGISTRY];
+}
+
+/**
+ * Whether spans would be recorded: the API is there and a tracer provider is registered. Without
+ * one every span is a no-op, so the instrumented code skips making them at all: that is what makes
+ * "API installed, no SDK" cost next to nothing.
+ */
+export function tracingActive(): boolean {
+  return otelApi() !== undefined && registry()?.trace !== undefined;
+}
+
+/** Whether measurements would be recorded: the API is there and a meter provider is registered. */
+export function metricsActive(): boolean {
+  return otelApi() !== undefined && registry()?.metrics !== undefined;
+}
+
+/** Whether anything of the telemetry would be recorded (see {@link tracingActive}, {@link metricsActive}). */
+export function telemetryActive(): boolean {
+  if (otelApi() === undefined) return false;
+  const registered = registry();
+  return registered !== undefined && (registered.trace !== undefined || registered.metrics !== undefined);
+}

@@ -1,4 +1,4 @@
-export { otelApi, setApiLoader, setTelemetryEnabled } from "./api.js";
+export { metricsActive, otelApi, setApiLoader, setTelemetryEnabled, telemetryActive, tracingActive } from "./api.js";
 export type {
   ApiLoader,
   AttributeMap,

@@ -1,5 +1,5 @@
 import type { Counter, Histogram, Meter, MeterProvider, ObservableGauge, ObservableResult, UpDownCounter } from "@opentelemetry/api";
-import { apiGeneration, otelApi } from "./api.js";
+import { apiGeneration, metricsActive, otelApi } from "./api.js";
 import { DURATION_BUCKETS_S, type InstrumentSpec } from "./schema.js";
 import type { AttributeMap } from "./tracing.js";
 
@@ -58,6 +58,8 @@ export function createInstruments<S extends Readonly<Record<string, InstrumentSp
   const observers = new Map<string, Set<(result: ObservableResult) => void | Promise<void>>>();
 
   function instrument(key: keyof S): Built | undefined {
+    // No meter provider: every instrument would be a no-op, so none is made or called.
+    if (!metricsActive()) return undefined;
     const api = otelApi();
     if (api === undefined) return undefined;
     const provider = api.metrics.getMeterProvider();

@@ -1,6 +1,6 @@
 import type { Attributes, Context, Span, Tracer, TracerProvider } from "@opentelemetry/api";
 import type { Logger } from "@x/core";
-import { apiGeneration, type OtelApi, otelApi } from "./api.js";
+import { apiGeneration, type OtelApi, otelApi, tracingActive } from "./api.js";
 import { extractTraceContext, type HeaderCarrier, injectTraceContext } from "./propagation.js";
 
 /** A span's kind, as the messaging conventions use them. */
@@ -137,6 +137,7 @@ class Scope implements SpanScope {
 }
 
 function open(scope: string, name: string, options: StartSpanOptions, parent: Context | undefined): SpanScope | undefined {
+  if (!tracingActive()) return undefined;
   const api = otelApi();
   const tracer = tracerFor(scope);
   if (api === undefined || tracer === undefined) return undefined;
@@ -150,8 +151,8 @@ function open(scope: string, name: string, options: StartSpanOptions, parent: Co
 
 /**
  * Starts a span of instrumentation `scope` (a package name), as a child of the active span, or of
- * the trace in `parentHeaders`. `undefined` when `@opentelemetry/api` is not installed; with the API
- * but no SDK, a non-recording span that costs next to nothing.
+ * the trace in `parentHeaders`. `undefined` when `@opentelemetry/api` is not installed or no tracer
+ * provider is registered: there is nothing to record, and nothing to propagate either.
  */
 export function startSpan(scope: string, name: string, options: StartSpanOptions = {}): SpanScope | undefined {
   return open(scope, name, options, undefined);

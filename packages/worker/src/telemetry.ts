@@ -10,6 +10,7 @@ import {
   SCOPE,
   type SpanScope,
   startSpan,
+  telemetryActive,
   traceFields,
 } from "@x/telemetry";
 
@@ -88,7 +89,7 @@ export class JobTelemetry {
     if (since !== undefined) jobInstruments.record("waitTime", Math.max(0, wallNow - since) / 1000, this.#attributes);
   }
 
-  /** A job telemetry when the API is installed (and not switched off), else `undefined`. */
+  /** A job telemetry when an SDK is registered (and the API installed and not switched off), else `undefined`. */
   static for(
     queue: QueueAdapter,
     message: Message,
@@ -96,7 +97,7 @@ export class JobTelemetry {
     wallNow: number,
     logger: Logger | undefined,
   ): JobTelemetry | undefined {
-    return otelApi() === undefined ? undefined : new JobTelemetry(queue, message, attempt, wallNow, logger);
+    return telemetryActive() ? new JobTelemetry(queue, message, attempt, wallNow, logger) : undefined;
   }
 
   /** Runs the handler inside the process span, so what it enqueues or emits continues the trace. */
