@@ -49,6 +49,13 @@ async function untilAnswered<T>(call: () => Promise<T>): Promise<T> {
 let counter = 0;
 const nextName = (): string => `bench-${String(process.pid)}-${String(++counter)}`;
 
+/** Client CPU (user + system) per job of each run, in microseconds: this process only, not the servers'. */
+const cpuPerJob = { raw: [] as number[], ours: [] as number[] };
+const cpuMicros = (): number => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
 /** Raw JetStream: what a careful hand-written client does, with no adapter or worker around it. */
 async function rawJetStream(target: Target): Promise<number> {
   const nc = await connect({ servers: target.servers });
@@ -68,6 +75,7 @@ async function rawJetStream(target: Target): Promise<number> {
   await jsm.consumers.add(stream, { durable_name: "work", ack_policy: AckPolicy.Explicit, ack_wait: 60_000_000_000, max_ack_pending: -1 });
   const consumer = await js.consumers.get(stream, "work");
   const started = performance.now();
+  const cpuAtStart = cpuMicros();
   const messages = await consumer.consume({ max_messages: CONCURRENCY });
   let processed = 0;
   let inHand = 0;
@@ -93,6 +101,7 @@ async function rawJetStream(target: Target): Promise<number> {
   await Promise.all(publishes);
   await finished;
   const ms = performance.now() - started;
+  if (target === single) cpuPerJob.raw.push((cpuMicros() - cpuAtStart) / JOBS);
   await jsm.streams.delete(stream);
   await nc.close();
   return (JOBS * 1000) / ms;
@@ -117,12 +126,14 @@ async function oursWithWorker(target: Target): Promise<number> {
   // Connect and create the stream first, like the raw run does before its clock starts.
   await untilAnswered(() => queue.stats());
   const started = performance.now();
+  const cpuAtStart = cpuMicros();
   const running = worker.run();
   const puts: Promise<unknown>[] = [];
   for (let i = 0; i < JOBS; i++) puts.push(queue.enqueue({ requestType: "noop", payload: i }));
   await Promise.all(puts);
   await finished;
   const ms = performance.now() - started;
+  if (target === single) cpuPerJob.ours.push((cpuMicros() - cpuAtStart) / JOBS);
   await worker.close();
   await running;
   await queue.close();
