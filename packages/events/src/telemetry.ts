@@ -119,3 +119,27 @@ export function observeConsumerLag(read: () => Promise<readonly ConsumerLag[]>):
     for (const { actor, event, pending } of lags) observe(pending, eventAttributes(event, actor));
   });
 }
+
+/** A handler run ended: counts a success with its duration, and ends the run's span (with `error` for a failure). */
+export function endHandleSpan(
+  span: SpanScope | undefined,
+  delivery: Pick<DeliveryInfo, "actor" | "event">,
+  durationMs: number,
+  error?: unknown,
+): void {
+  const attributes = eventAttributes(delivery.event, delivery.actor);
+  eventInstruments.record("handlerDuration", durationMs / 1000, attributes);
+  if (error === undefined) eventInstruments.add("handled", 1, attributes);
+  span?.setAttribute(ATTR.OUTCOME, error === undefined ? "succeeded" : "failed");
+  span?.end(error);
+}
+
+/** A failed run will be delivered again: counts it. */
+export function countRetried(event: string, actor: string): void {
+  eventInstruments.add("retried", 1, eventAttributes(event, actor));
+}
+
+/** An event went to the dead-letter stream: counts it. */
+export function countDeadLettered(event: string, actor: string): void {
+  eventInstruments.add("deadLettered", 1, eventAttributes(event, actor));
+}

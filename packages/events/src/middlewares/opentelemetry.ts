@@ -1,7 +1,7 @@
 import type { Logger } from "@x/core";
 import type { SpanScope } from "@x/telemetry";
 import type { JobInfo, Middleware } from "../middleware.js";
-import { eventAttributes, eventInstruments, startHandleSpan } from "../telemetry.js";
+import { countDeadLettered, countRetried, endHandleSpan, startHandleSpan } from "../telemetry.js";
 
 /** Options of {@link openTelemetryMiddleware}. */
 export interface OpenTelemetryMiddlewareOptions {
@@ -32,24 +32,20 @@ export function openTelemetryMiddleware(options: OpenTelemetryMiddlewareOptions 
       if (span !== undefined) spans.set(key(ctx), span);
     },
     onSuccess(ctx) {
-      const attributes = eventAttributes(ctx.event, ctx.actor);
-      eventInstruments.add("handled", 1, attributes);
-      eventInstruments.record("handlerDuration", ctx.durationMs / 1000, attributes);
       const span = spans.get(key(ctx));
       spans.delete(key(ctx));
-      span?.setAttribute("x.outcome", "succeeded");
-      span?.end();
+      endHandleSpan(span, ctx, ctx.durationMs);
     },
     onFailure(ctx) {
-      const attributes = eventAttributes(ctx.event, ctx.actor);
-      if (ctx.willRetry) eventInstruments.add("retried", 1, attributes);
+      if (ctx.willRetry) countRetried(ctx.event, ctx.actor);
       const span = spans.get(key(ctx));
       spans.delete(key(ctx));
+      // The run's duration is not passed to onFailure: the span's own timing has it.
       span?.setAttribute("x.outcome", ctx.willRetry ? "retried" : "failed");
       span?.end(ctx.error ?? new Error("the handler failed"));
     },
     onDeadLetter(ctx) {
-      eventInstruments.add("deadLettered", 1, eventAttributes(ctx.event, ctx.actor));
+      countDeadLettered(ctx.event, ctx.actor);
     },
   };
   return Object.freeze(middleware);
