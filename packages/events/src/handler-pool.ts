@@ -1,8 +1,11 @@
 import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { checkOptionKeys, describeValue, InvalidOptionError, integerOption, type Logger, loggerOption } from "@x/core";
 import Tinypool from "tinypool";
 import type { HandlerContext } from "./actor.js";
 import type { JobInfo } from "./middleware.js";
+import { acquireEntry, releaseEntry } from "./pool-entry.js";
 
 /** Where a pool runs handlers: worker threads, or child processes (walnats' `ExecuteIn.THREAD` / `PROCESS`). */
 export type ExecuteIn = "thread" | "process";
@@ -41,9 +44,8 @@ export interface HandlerPool extends AsyncDisposable {
    * A handler for `Actor` that runs the module's export `name` in the pool. The job keeps its
    * semantics: it is acked, pulsed and retried by the actor in this process; `jobTimeoutMs` (and a
    * shutdown past the drain deadline) terminates the worker running it; a worker that crashes or
-   * runs out of memory fails the job, which is retried, and the pool starts a new worker. (A
-   * `process.exit()` in a worker *thread* ends it without an error the pool sees: that job fails
-   * at its `jobTimeoutMs`. In a process, and for an out-of-memory thread, it fails at once.)
+   * runs out of memory fails the job, which is retried, and the pool starts a new worker (in a
+   * thread, `process.exit()` throws instead, failing the job the same way).
    */
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T types the payload the actor hands over
   handler<T, R = unknown>(name: string): (payload: T, context: HandlerContext) => Promise<R>;
@@ -68,8 +70,9 @@ export function createHandlerPool(options: HandlerPoolOptions): HandlerPool {
     throw new InvalidOptionError("executeIn", executeIn, 'must be "thread" or "process"');
   const maxWorkers = integerOption("maxWorkers", options.maxWorkers, availableParallelism(), 1);
   const maxMemoryMb = options.maxMemoryMb === undefined ? undefined : integerOption("maxMemoryMb", options.maxMemoryMb, 0, 8);
+  const href = filename instanceof URL ? filename.href : pathToFileURL(resolve(filename)).href;
   const pool = new Tinypool({
-    filename: filename instanceof URL ? filename.href : filename,
+    filename: acquireEntry(),
     runtime: executeIn === "thread" ? "worker_threads" : "child_process",
     minThreads: 0,
     maxThreads: maxWorkers,
@@ -86,7 +89,7 @@ export function createHandlerPool(options: HandlerPoolOptions): HandlerPool {
     logger.warn({ executeIn, error: describeValue(error) }, "handler pool worker died between jobs");
   });
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => (closing ??= pool.destroy());
+  const close = (): Promise<void> => (closing ??= pool.destroy().finally(releaseEntry));
   return Object.freeze({
     executeIn,
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T types the payload the actor hands over
@@ -95,7 +98,7 @@ export function createHandlerPool(options: HandlerPoolOptions): HandlerPool {
       return async (payload: T, context: HandlerContext): Promise<R> => {
         const task: PoolTask<T> = { payload, job: jobInfo(context) };
         // The worker's result crosses as plain data; its type is the module's promise.
-        return (await pool.run(task, { name, signal: context.signal })) as R;
+        return (await pool.run({ href, name, task }, { name: "run", signal: context.signal })) as R;
       };
     },
     close,
