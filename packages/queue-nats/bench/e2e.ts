@@ -180,6 +180,13 @@ compare({
   baselineName: "raw @nats-io/jetstream (confirmed publish, pull consume, ackAck)",
   target: ">= 0.9",
 });
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+// The warm-up round's figures are dropped, as for the rates.
+const oursCpu = median(cpuPerJob.ours.slice(1));
+const rawCpu = median(cpuPerJob.raw.slice(1));
+console.log(
+  `client CPU per job, one nats-server, median of the rounds: ours ${oursCpu.toFixed(0)} µs, raw ${rawCpu.toFixed(0)} µs, ratio ${(oursCpu / rawCpu).toFixed(2)}x (lower is better)`,
+);
 if (WITH_CLUSTER)
   compare({
     name: "the same on a three-node cluster, R3 streams, median round",

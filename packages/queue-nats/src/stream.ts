@@ -286,7 +286,14 @@ export class QueueStream {
    * leader removed, so the leader's get is used.
    */
   async stored(sequence: number): Promise<boolean> {
-    if (!this.#singleCopy) return (await this.get(sequence)) !== null;
+    if (!this.#singleCopy) {
+      const answer = (
+        await guard("get", this.#requester.request(`$JS.API.STREAM.MSG.GET.${this.subjects.stream}`, `{"seq":${String(sequence)}}`))
+      ).json<{ error?: ApiError }>();
+      if (answer.error === undefined) return true;
+      if (answer.error.err_code === JetStreamApiCodes.NoMessageFound) return false;
+      throw mapNatsError("get", new JetStreamApiError(answer.error));
+    }
     const reply = await guard("get", this.#requester.request(`$JS.API.DIRECT.GET.${this.subjects.stream}`, `{"seq":${String(sequence)}}`));
     const status = reply.headers?.code ?? 0;
     if (status === 404) return false;
