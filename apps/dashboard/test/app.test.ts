@@ -35,7 +35,7 @@ describe("the dashboard app with demo load", () => {
       .poll(
         async () => {
           const { queues } = await get<{ queues: { adapter: string; stats: { ready: number; buried: number } }[] }>("api/queues");
-          return queues[0]?.adapter === "file" && (queues[0].stats.buried ?? 0) > 0;
+          return queues[0]?.adapter === "file" && queues[0].stats.buried > 0;
         },
         { timeout: 60_000, interval: 500 },
       )

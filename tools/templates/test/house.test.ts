@@ -76,7 +76,20 @@ const exported = publicNames(sources);
 describe("house rules over packages/*/src", () => {
   it("reads the sources of every package", () => {
     const packages = new Set(sources.map((s) => s.path.split("/")[1]));
-    expect([...packages].sort()).toEqual(["core", "events", "heartbeat", "message", "probe", "queue-beanstalk", "queue-file", "worker"]);
+    expect([...packages].sort()).toEqual([
+      "core",
+      "dashboard",
+      "events",
+      "heartbeat",
+      "message",
+      "probe",
+      "queue-beanstalk",
+      "queue-file",
+      "queue-nats",
+      "schedule",
+      "telemetry",
+      "worker",
+    ]);
   });
 
   it("has one Logger type, in @x/core", () => {
