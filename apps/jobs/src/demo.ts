@@ -1,6 +1,6 @@
 import { createHeart } from "@x/heartbeat";
 import { startSchedules } from "@x/schedule";
-import { createProducer, createWorker, defineJob, FatalError, InvalidPayloadError, TransientError } from "@x/worker";
+import { createProducer, createWorker, defineJob, FatalError, InvalidJobPayloadError, TransientError } from "@x/worker";
 import { z } from "zod";
 import { openDemoQueue } from "./queue.js";
 import { clock, explainHeartbeat, jobLabel, type StoryEnd, summaryLines } from "./story.js";
@@ -59,7 +59,7 @@ export async function runDemo(print: (line: string) => void = console.log, env: 
     try {
       await jobs.enqueue("send_email", { to: "nobody" });
     } catch (error) {
-      if (!(error instanceof InvalidPayloadError)) throw error;
+      if (!(error instanceof InvalidJobPayloadError)) throw error;
       print(`producer: refused send_email {"to":"nobody"} at enqueue: ${error.issues.map((issue) => issue.message).join("; ")}`);
     }
     // Another service, without the schema, slips the same mistake past its own producer.

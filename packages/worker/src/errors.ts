@@ -89,7 +89,7 @@ export class WorkerStoppingError extends WorkerError {
  * The reason a handler's `ctx.signal` is aborted with when its `timeoutMs` passed. The job is
  * settled at once (the handler's promise is abandoned) and retried like a `TransientError`.
  */
-export class JobTimeoutError extends WorkerError {
+export class HandlerTimeoutError extends WorkerError {
   /** The time limit that passed, in ms. */
   readonly timeoutMs: number;
 
@@ -109,7 +109,7 @@ export interface PayloadIssue {
  * A payload does not match the schema of its request type: thrown by `enqueue` and `request` of
  * a producer with `schemas`; the worker buries such a job at once (reason `invalid-payload`).
  */
-export class InvalidPayloadError extends WorkerError {
+export class InvalidJobPayloadError extends WorkerError {
   readonly requestType: string;
   readonly issues: readonly PayloadIssue[];
 
@@ -136,7 +136,7 @@ export class JobEndedError extends WorkerError {
  * `producer.request()` got no reply within its `timeoutMs`. The job may still run later: a
  * timeout says nothing about whether it did.
  */
-export class RequestTimeoutError extends WorkerError {
+export class ReplyTimeoutError extends WorkerError {
   /** The id of the job that was enqueued. */
   readonly jobId: string;
 

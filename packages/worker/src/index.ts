@@ -13,13 +13,13 @@ export { backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 export type { PayloadIssue, TransientErrorOptions, WorkerErrorCode } from "./errors.js";
 export {
   FatalError,
-  InvalidPayloadError,
+  HandlerTimeoutError,
+  InvalidJobPayloadError,
   isFatalError,
   isTransientError,
   JobEndedError,
   JobFailedError,
-  JobTimeoutError,
-  RequestTimeoutError,
+  ReplyTimeoutError,
   ResultNotEncodableError,
   TransientError,
   WorkerError,

@@ -10,7 +10,7 @@ import {
 } from "@x/message";
 import { backoffDelay } from "./backoff.js";
 import { describeError } from "./describe-error.js";
-import { formatIssues, isFatalError, isTransientError, JobEndedError, JobTimeoutError, ResultNotEncodableError } from "./errors.js";
+import { formatIssues, HandlerTimeoutError, isFatalError, isTransientError, JobEndedError, ResultNotEncodableError } from "./errors.js";
 import type { BuryReason, ErrorPhase, WorkerEvents } from "./events.js";
 import { isJobResult, type JobContext } from "./handlers.js";
 import type { HealthReporter } from "./heartbeat.js";
@@ -53,7 +53,7 @@ type Outcome =
   | { readonly kind: "succeeded"; readonly value: unknown }
   | { readonly kind: "failed"; readonly error: unknown }
   | { readonly kind: "abandoned"; readonly reason: unknown }
-  | { readonly kind: "timed-out"; readonly error: JobTimeoutError }
+  | { readonly kind: "timed-out"; readonly error: HandlerTimeoutError }
   | { readonly kind: "deferred"; readonly delayMs: number }
   | { readonly kind: "expired" }
   | { readonly kind: "refused"; readonly reason: BuryReason; readonly detail: string };
@@ -304,7 +304,7 @@ export class ActiveJob implements KeptLease {
       if (Number.isFinite(job.timeoutMs)) {
         timer = time.setTimeout(() => {
           timer = undefined;
-          const error = new JobTimeoutError(job.timeoutMs);
+          const error = new HandlerTimeoutError(job.timeoutMs);
           // The outcome is decided before the abort: a handler that rejects on abort must not turn it into a failure.
           const endRun = this.#endRun;
           this.abort(error);

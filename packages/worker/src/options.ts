@@ -112,7 +112,7 @@ export interface WorkerOptions<Jobs extends object = Record<string, unknown>> {
   readonly random?: () => number;
   /**
    * Time limit of one handler run, in ms, for request types whose definition has no `timeoutMs`.
-   * At the limit the handler's `signal` aborts with `JobTimeoutError` and the job is retried like a
+   * At the limit the handler's `signal` aborts with `HandlerTimeoutError` and the job is retried like a
    * transient failure, without waiting for the handler. @default DEFAULT_TIMEOUT_MS (Infinity: none)
    */
   readonly timeoutMs?: number;

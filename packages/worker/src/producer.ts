@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { checkOptionKeys, durationMsOption, InvalidOptionError, MAX_TIMER_MS, sleep, type TimeSource, timeSourceOption } from "@x/core";
 import type { Message, MessageInit, QueueAdapter } from "@x/message";
-import { InvalidPayloadError, JobFailedError, RequestTimeoutError, ResultNotEncodableError } from "./errors.js";
+import { InvalidJobPayloadError, JobFailedError, ReplyTimeoutError, ResultNotEncodableError } from "./errors.js";
 import { REPLY_BY_HEADER, REPLY_TO_HEADER, type ReplyPayload } from "./reply.js";
 import { schemaOption, type Validation, validate } from "./schema.js";
 import { sendTraced } from "./send-span.js";
@@ -27,7 +27,7 @@ export interface ProducerOptions<Jobs extends object = Record<string, unknown>> 
   readonly queue: QueueAdapter;
   /**
    * A Standard Schema per request type (the same ones the handlers declare): `enqueue` and
-   * `request` check the payload first and reject with `InvalidPayloadError`, enqueueing nothing.
+   * `request` check the payload first and reject with `InvalidJobPayloadError`, enqueueing nothing.
    * The payload is enqueued as given (the worker applies the schema's transforms).
    */
   readonly schemas?: { readonly [K in keyof Jobs]?: StandardSchemaV1 };
@@ -51,12 +51,12 @@ export interface Producer<Jobs extends object, Results extends object = Record<s
    * Enqueues one job of `requestType`; resolves to the stored message (id filled in). The values
    * of `options` are checked by the queue (`InvalidArgumentError` of `@x/message`).
    * @throws InvalidOptionError for a key `enqueue` does not know (`delay_ms`, `requestType`).
-   * @throws InvalidPayloadError when the request type has a schema and the payload does not match it.
+   * @throws InvalidJobPayloadError when the request type has a schema and the payload does not match it.
    */
   enqueue<K extends keyof Jobs & string>(requestType: K, payload: Jobs[K], options?: EnqueueOptions): Promise<Message<Jobs[K]>>;
   /**
    * Enqueues one job and waits for its handler's result (a worker with `replyQueue` sends it).
-   * @throws RequestTimeoutError when no reply came within `timeoutMs` (the job may still run).
+   * @throws ReplyTimeoutError when no reply came within `timeoutMs` (the job may still run).
    * @throws JobFailedError when the job was buried or expired instead (`detail` says why).
    * @throws ResultNotEncodableError when the handler succeeded with a result that is not JSON.
    * @throws InvalidOptionError when the producer has no `replies` queue, or for a bad option.
@@ -97,7 +97,7 @@ function checkSchemas(schemas: unknown): Readonly<Record<string, StandardSchemaV
 }
 
 function check(requestType: string, validation: Validation): void {
-  if (!validation.ok) throw new InvalidPayloadError(requestType, validation.issues);
+  if (!validation.ok) throw new InvalidJobPayloadError(requestType, validation.issues);
 }
 
 function unwrapReply(jobId: string, reply: Message): unknown {
@@ -160,7 +160,7 @@ export function createProducer<Jobs extends object, Results extends object = Rec
         return unwrapReply(jobId, reply);
       }
       const left = deadline - time.now();
-      if (left <= 0) throw new RequestTimeoutError(jobId, timeoutMs);
+      if (left <= 0) throw new ReplyTimeoutError(jobId, timeoutMs);
       await sleep(Math.min(waitMs, left), signal, time);
       waitMs = Math.min(waitMs * 2, replyPollMs);
     }

@@ -21,7 +21,7 @@ const expected: string[] = [
   ].join("\n"),
   "500 500 500 500 500\n100 200 400 800 1000\n1000 5000 60000 60000 60000\n1000 2000 4000 8000 16000\n",
   "invoice for o-17\n",
-  "attempt 1 timed out after 50 ms\nretried: JobTimeoutError\nattempt 2: rendered report.pdf\n",
+  "attempt 1 timed out after 50 ms\nretried: HandlerTimeoutError\nattempt 2: rendered report.pdf\n",
   'import-7: {"row":1,"of":3}\nimport-7: {"row":2,"of":3}\nimport-7: {"row":3,"of":3}\nlisted: import-7 at {"row":3,"of":3}\n',
   "quote: 750 cents\nrefund failed: FatalError: order o-9 was never paid\n",
   "refused at enqueue: email\nwelcome ada@example.com (free)\nburied on attempt 1 (invalid-payload)\n",

@@ -11,7 +11,7 @@ import {
   InvalidOptionError,
   JobFailedError,
   REPLY_TO_HEADER,
-  RequestTimeoutError,
+  ReplyTimeoutError,
   ResultNotEncodableError,
   type ResultsOf,
 } from "../src/index.js";
@@ -133,7 +133,7 @@ describe("producer.request", () => {
     expect(await queue.stats()).toMatchObject({ ready: 0, reserved: 0, buried: 0 });
   });
 
-  it("no reply within timeoutMs rejects with RequestTimeoutError; a worker that comes later sends no reply nobody waits for", async () => {
+  it("no reply within timeoutMs rejects with ReplyTimeoutError; a worker that comes later sends no reply nobody waits for", async () => {
     const time = new FakeTime();
     const producer = createProducer<Jobs>({ queue, replies, time });
     let settled: unknown;
@@ -146,7 +146,7 @@ describe("producer.request", () => {
       time.advance(25);
     }
     await request;
-    expect(settled).toBeInstanceOf(RequestTimeoutError);
+    expect(settled).toBeInstanceOf(ReplyTimeoutError);
     const [job] = (await queue.list?.({ state: "ready" }))?.jobs ?? [];
     expect(job?.message.header[REPLY_TO_HEADER]).toMatch(/^reply-/);
     // The job is still there: a worker runs it, and sends nothing (its reply_by has passed).

@@ -2,7 +2,14 @@ import { createMemoryQueue, type QueueAdapter } from "@x/message";
 import * as v from "valibot";
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import { createProducer, createWorker, defineJob, InvalidOptionError, InvalidPayloadError, type StandardSchemaV1 } from "../src/index.js";
+import {
+  createProducer,
+  createWorker,
+  defineJob,
+  InvalidJobPayloadError,
+  InvalidOptionError,
+  type StandardSchemaV1,
+} from "../src/index.js";
 import { record } from "./helpers.js";
 
 let queue: QueueAdapter;
@@ -125,12 +132,12 @@ describe("payload schemas in the producer", () => {
     free: unknown;
   }
 
-  it("rejects an invalid payload with InvalidPayloadError listing the issues, and enqueues nothing", async () => {
+  it("rejects an invalid payload with InvalidJobPayloadError listing the issues, and enqueues nothing", async () => {
     const producer = createProducer<Jobs>({ queue, schemas: { send: email } });
     const failure = await producer.enqueue("send", { to: "nope" }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(InvalidPayloadError);
-    expect((failure as InvalidPayloadError).requestType).toBe("send");
-    expect((failure as InvalidPayloadError).issues.map((issue) => issue.path)).toEqual(["to"]);
+    expect(failure).toBeInstanceOf(InvalidJobPayloadError);
+    expect((failure as InvalidJobPayloadError).requestType).toBe("send");
+    expect((failure as InvalidJobPayloadError).issues.map((issue) => issue.path)).toEqual(["to"]);
     expect((failure as Error).message).toMatch(/^invalid payload for "send": to: /);
     expect((await queue.stats()).ready).toBe(0);
     // Valid payloads go in as given (the worker applies defaults and transforms); types without a schema are not checked.

@@ -1,6 +1,6 @@
 import { createMemoryQueue, type QueueAdapter } from "@x/message";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createWorker, InvalidOptionError, JobTimeoutError } from "../src/index.js";
+import { createWorker, HandlerTimeoutError, InvalidOptionError } from "../src/index.js";
 import { FakeTime, turn } from "./fake-time.js";
 import { record, until } from "./helpers.js";
 
@@ -47,12 +47,12 @@ describe("per-job timeouts", () => {
     expect(signals[0]?.aborted).toBe(false);
     time.advance(1);
     await until(() => events.of("succeeded").length === 2, "both jobs to succeed");
-    expect(signals[0]?.reason).toBeInstanceOf(JobTimeoutError);
-    expect((signals[0]?.reason as JobTimeoutError).timeoutMs).toBe(1_000);
+    expect(signals[0]?.reason).toBeInstanceOf(HandlerTimeoutError);
+    expect((signals[0]?.reason as HandlerTimeoutError).timeoutMs).toBe(1_000);
     const [timedOut] = events.of("timed-out");
     expect(timedOut).toMatchObject({ attempt: 1, timeoutMs: 1_000 });
     const [retried] = events.of("retried");
-    expect(retried?.error).toBeInstanceOf(JobTimeoutError);
+    expect(retried?.error).toBeInstanceOf(HandlerTimeoutError);
     expect(retried?.shutdown).toBe(false);
     expect(events.of("succeeded").map((e) => [e.message.header.requestType, e.attempt])).toEqual(
       expect.arrayContaining([
@@ -96,7 +96,7 @@ describe("per-job timeouts", () => {
     await until(() => events.of("buried").length === 1, "the job to be buried");
     expect(events.of("retried")).toHaveLength(1);
     expect(events.of("buried")[0]).toMatchObject({ reason: "max-attempts", attempt: 2 });
-    expect(events.of("buried")[0]?.detail).toMatch(/JobTimeoutError: the job did not finish within its timeout of 100 ms/);
+    expect(events.of("buried")[0]?.detail).toMatch(/HandlerTimeoutError: the job did not finish within its timeout of 100 ms/);
     await worker.close();
     await running;
   });
