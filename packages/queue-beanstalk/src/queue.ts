@@ -37,7 +37,7 @@ import { type BeanstalkQueueOptions, MAX_SECONDS, type ResolvedOptions, resolveO
 import { PrefetchBuffer } from "./prefetch.js";
 import { reconnectDelay } from "./protocol/backoff.js";
 import { Connection, ConnectionClosedError } from "./protocol/connection.js";
-import { PUT_WINDOW, type RawJob, type Session } from "./protocol/session.js";
+import type { RawJob, Session } from "./protocol/session.js";
 import type { JobStats, TubeStats } from "./protocol/stats.js";
 import { BeanstalkReservation, type ReservationHost } from "./reservation.js";
 import { ReserverPool } from "./reserver-pool.js";
@@ -120,12 +120,6 @@ export interface BeanstalkQueue extends QueueAdapter {
    */
   tubeExists(): Promise<boolean>;
 }
-
-/** Lets pending I/O callbacks run (the socket write of the commands given so far) before going on. */
-const yieldToIo = (): Promise<void> =>
-  new Promise((resolve) => {
-    setImmediate(resolve);
-  });
 
 /** Job ids are beanstalkd's: decimal integers. Anything else names no job. */
 function parseJobId(id: string): number | undefined {
@@ -363,38 +357,28 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     // Connected first, so that each job is checked against the server's max-job-size as it is built.
     const session = this.#producer.current ?? (await this.#producerSession());
     const results = new Array<EnqueueResult<P>>(inits.length);
-    const chunks: { puts: PreparedPut[]; positions: number[]; outcomes: Promise<(number | Error)[]> }[] = [];
-    // Built and encoded a window's worth at a time, each chunk in one pass and handed over whole:
-    // the session writes the puts of a tick as one string and settles a chunk with one promise.
-    // Between chunks the socket gets the last one's bytes, so the server stores a chunk while the
-    // next is built, as a client writing prepared bodies would have it.
-    for (let start = 0; start < inits.length; start += PUT_WINDOW) {
-      if (start > 0) await yieldToIo();
-      const puts: PreparedPut[] = [];
-      const positions: number[] = [];
-      for (const [offset, init] of inits.slice(start, start + PUT_WINDOW).entries()) {
-        const index = start + offset;
-        try {
-          puts.push(this.#prepare(init));
-          positions.push(index);
-        } catch (err) {
-          results[index] = { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
-        }
+    const puts: PreparedPut[] = [];
+    const positions: number[] = [];
+    // One pass builds and encodes every job; the session writes the puts of this tick as one string
+    // (the window keeps the rest until replies come) and resolves the batch with one promise.
+    inits.forEach((init, index) => {
+      try {
+        puts.push(this.#prepare(init));
+        positions.push(index);
+      } catch (err) {
+        results[index] = { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
       }
-      chunks.push({ puts, positions, outcomes: session.putMany(puts) });
-    }
-    for (const { puts, positions, outcomes: settled } of chunks) {
-      const outcomes = await settled;
-      for (const [i, put] of puts.entries()) {
-        const outcome = outcomes[i];
-        const index = positions[i] ?? i;
-        if (typeof outcome === "number") {
-          results[index] = { ok: true, message: this.#stored(put, outcome) as Message<P> };
-          continue;
-        }
-        const error = this.#closedOr(await this.#putFailure(session, put.bytes, outcome));
-        results[index] = { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
+    });
+    const outcomes = await session.putMany(puts);
+    for (const [i, put] of puts.entries()) {
+      const outcome = outcomes[i];
+      const index = positions[i] ?? i;
+      if (typeof outcome === "number") {
+        results[index] = { ok: true, message: this.#stored(put, outcome) as Message<P> };
+        continue;
       }
+      const error = this.#closedOr(await this.#putFailure(session, put.bytes, outcome));
+      results[index] = { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
     }
     return results;
   }
