@@ -7,7 +7,11 @@ describe("Requester: the adapter's own request/reply", () => {
   it("answers each request with its own reply, and fails the way the client's request() does", async () => {
     await using server = await startNatsServer();
     const nc = await connect({ servers: server.url });
-    const echo = nc.subscribe("echo", { callback: (_error, msg) => msg.respond(`re: ${msg.string()}`) });
+    const echo = nc.subscribe("echo", {
+      callback: (_error, msg) => {
+        msg.respond(`re: ${msg.string()}`);
+      },
+    });
     nc.subscribe("silent", { callback: () => undefined });
     const requester = new Requester(nc, 300);
     const replies = await Promise.all(["a", "b", "c"].map((text) => requester.request("echo", text)));
