@@ -120,18 +120,21 @@ export function observeConsumerLag(read: () => Promise<readonly ConsumerLag[]>):
   });
 }
 
-/** A handler run ended: counts a success with its duration, and ends the run's span (with `error` for a failure). */
+/**
+ * A handler run ended: records its duration, counts a success, and ends the run's span (with the
+ * error when `failure` is given: a handler may throw anything, `undefined` included).
+ */
 export function endHandleSpan(
   span: SpanScope | undefined,
   delivery: Pick<DeliveryInfo, "actor" | "event">,
   durationMs: number,
-  error?: unknown,
+  failure?: { readonly error: unknown },
 ): void {
   const attributes = eventAttributes(delivery.event, delivery.actor);
   eventInstruments.record("handlerDuration", durationMs / 1000, attributes);
-  if (error === undefined) eventInstruments.add("handled", 1, attributes);
-  span?.setAttribute(ATTR.OUTCOME, error === undefined ? "succeeded" : "failed");
-  span?.end(error);
+  if (failure === undefined) eventInstruments.add("handled", 1, attributes);
+  span?.setAttribute(ATTR.OUTCOME, failure === undefined ? "succeeded" : "failed");
+  span?.end(failure === undefined ? undefined : (failure.error ?? new Error("the handler threw undefined")));
 }
 
 /** A failed run will be delivered again: counts it. */
