@@ -27,8 +27,12 @@ interface Current {
   readonly built: Map<string, Built>;
 }
 
-function clean(attributes: AttributeMap | undefined): Record<string, string | number | boolean> | undefined {
+/** The attributes without their `undefined` values; the same object when it has none (the common case: no copy). */
+function clean(attributes: AttributeMap | undefined): Readonly<Record<string, string | number | boolean>> | undefined {
   if (attributes === undefined) return undefined;
+  let complete = true;
+  for (const key in attributes) if (attributes[key] === undefined) complete = false;
+  if (complete) return attributes as Readonly<Record<string, string | number | boolean>>;
   const out: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(attributes)) if (value !== undefined) out[key] = value;
   return out;
