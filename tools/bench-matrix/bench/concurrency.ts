@@ -1,6 +1,7 @@
 /**
- * Throughput of @x/worker at concurrency 1, 16 and 64 on the memory, file and beanstalk queues,
- * and BullMQ on Redis (127.0.0.1:6379) at the same concurrency, in one run, as one table.
+ * Throughput of @x/worker at concurrency 1, 16 and 64 on the memory, file, beanstalk and NATS
+ * queues (one server, and a three-node cluster with three replicas), and BullMQ on Redis
+ * (127.0.0.1:6379) at the same concurrency, in one run, as one table.
  *
  * Each cell: rounds of "fill the queue with N no-op jobs (not timed), start a worker with that
  * concurrency, time until all N are done" (wall clock: concurrency is about waiting in parallel);
@@ -19,7 +20,8 @@ import { performance } from "node:perf_hooks";
 import { compare, machine } from "@x/bench";
 import { createMemoryQueue, enqueueMany, type MessageInit, type QueueAdapter } from "@x/message";
 import { createFileQueue } from "@x/queue-file";
-import { startBeanstalkd } from "@x/test-servers";
+import { createNatsQueue } from "@x/queue-nats";
+import { startBeanstalkd, startNatsCluster, startNatsServer } from "@x/test-servers";
 import { createWorker } from "@x/worker";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -210,6 +212,17 @@ backends.push(
         Promise.resolve(beanstalk.createBeanstalkQueue({ host: beanstalkd.host, port: beanstalkd.port, tube: `bench-${String(++tubes)}` })),
       ),
 );
+await using natsServer = await startNatsServer();
+await using natsCluster = await startNatsCluster(3);
+let natsQueues = 0;
+backends.push(
+  queueBackend("nats, one server", 3_000 * SCALE, () =>
+    Promise.resolve(createNatsQueue({ servers: natsServer.url, queue: `bench${String(++natsQueues)}` })),
+  ),
+  queueBackend("nats, 3 nodes R3", 3_000 * SCALE, () =>
+    Promise.resolve(createNatsQueue({ servers: [...natsCluster.urls], queue: `bench${String(++natsQueues)}`, replicas: 3 })),
+  ),
+);
 const bull = await optional<BullModule>(BULLMQ_PACKAGE);
 const redis = await optional<RedisModule>(IOREDIS_PACKAGE);
 if (typeof bull === "string" || typeof redis === "string") {
@@ -252,18 +265,20 @@ console.log(
 );
 
 const rowOf = (prefix: string): (number | string)[] | undefined => [...table].find(([name]) => name.startsWith(prefix))?.[1];
-const ours = rowOf("beanstalk");
 const theirs = rowOf("BullMQ");
-CONCURRENCIES.forEach((concurrency, i) => {
-  const a = ours?.[i];
-  const b = theirs?.[i];
-  if (typeof a === "number" && typeof b === "number") {
-    compare({
-      name: `worker on beanstalk vs BullMQ, concurrency ${String(concurrency)}`,
-      unit: "jobs/s",
-      ours: a,
-      baseline: b,
-      baselineName: "BullMQ",
-    });
-  }
-});
+for (const queue of ["beanstalk", "nats, one server", "nats, 3 nodes R3"]) {
+  const ours = rowOf(queue);
+  CONCURRENCIES.forEach((concurrency, i) => {
+    const a = ours?.[i];
+    const b = theirs?.[i];
+    if (typeof a === "number" && typeof b === "number") {
+      compare({
+        name: `worker on ${queue} vs BullMQ, concurrency ${String(concurrency)}`,
+        unit: "jobs/s",
+        ours: a,
+        baseline: b,
+        baselineName: "BullMQ",
+      });
+    }
+  });
+}
