@@ -5,5 +5,6 @@ export type { LogFields, Logger, LogMethod } from "./logger.js";
 export { loggerOption, silentLogger } from "./logger.js";
 export type { DurationBounds } from "./options.js";
 export { checkOptionKeys, durationMsOption, integerOption } from "./options.js";
+export type { StandardSchemaV1 } from "./standard-schema.js";
 export type { TimerHandle, TimeSource } from "./time.js";
 export { MAX_TIMER_MS, sleep, systemTime, timeSourceOption } from "./time.js";
