@@ -80,6 +80,11 @@ function checkRequestType(requestType: unknown): void {
  */
 export async function enqueueMany<P>(queue: QueueAdapter, inits: readonly MessageInit<P>[]): Promise<EnqueueResult<P>[]> {
   if (queue.enqueueMany) return queue.enqueueMany(inits);
+  return enqueueOneByOne(queue, inits);
+}
+
+/** One `enqueue` after another, one result per job: the batch path of an adapter with no cheaper one. */
+export async function enqueueOneByOne<P>(queue: QueueAdapter, inits: readonly MessageInit<P>[]): Promise<EnqueueResult<P>[]> {
   const results: EnqueueResult<P>[] = [];
   for (const init of inits) {
     try {
