@@ -48,6 +48,7 @@ import { checkSignal } from "./signal.js";
 import { Slots } from "./slots.js";
 import { nanos } from "./stream-config.js";
 import { Tasks } from "./tasks.js";
+import { observeConsumerLag } from "./telemetry.js";
 
 /** Events fetched per pull request, at most (walnats: 1). */
 export const DEFAULT_BATCH = 1;
@@ -179,6 +180,8 @@ export function consumerConfigOf(actor: AnyActor): Partial<ConsumerConfig> & { d
 /** A connected actors registry: registers consumers and runs the actors. Observe it with {@link ConnectedActors.on}. */
 export class ConnectedActors implements AsyncDisposable {
   readonly #actors: readonly AnyActor[];
+  /** Stops reporting `x.event.consumer.lag` (at `close()`). */
+  readonly #stopLag: () => void;
   readonly #owned: boolean;
   readonly #logger: Logger;
   readonly #deadLetters: DeadLetterSettings;
@@ -218,6 +221,16 @@ export class ConnectedActors implements AsyncDisposable {
     this.#acker = new Acker(connection, settings.ackTimeoutMs);
     this.#watch = settings.watch;
     this.#emitter = settings.emitter;
+    // Each actor's backlog, read from its consumer's info at each metrics collection.
+    this.#stopLag = observeConsumerLag(() =>
+      Promise.all(
+        actors.map(async (actor) => ({
+          actor: actor.name,
+          event: actor.event.name,
+          pending: (await jsm.consumers.info(actor.event.streamName, actor.name)).num_pending,
+        })),
+      ),
+    );
   }
 
   /**
@@ -383,6 +396,7 @@ export class ConnectedActors implements AsyncDisposable {
   async close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#watch.markClosing();
+      this.#stopLag();
       this.#closed.abort();
       await Promise.allSettled([...this.#listening]);
       this.#acker.close();

@@ -31,6 +31,7 @@ import { interestWarning, type RegisterOptions, type RegisterResult, registerStr
 import { DEFAULT_REQUEST_TIMEOUT_MS, ResponseInbox } from "./request.js";
 import type { EventWithResponse } from "./response.js";
 import { checkSignal } from "./signal.js";
+import { endEmitSpan, startEmitSpan } from "./telemetry.js";
 
 /**
  * How long an emit waits for the server's acknowledgement, in ms: a `sync` emit rejects after
@@ -254,7 +255,27 @@ export class ConnectedEvents implements AsyncDisposable {
     checkEmitOptions(options);
     const { sync = false, timeoutMs = DEFAULT_EMIT_TIMEOUT_MS, signal } = options;
     const delayUntil = delayUntilOf(options);
-    const record = buildHeaders({ uid: options.uid, traceId: options.traceId, delayUntilEpochMs: delayUntil, meta: options.meta });
+    const built = buildHeaders({ uid: options.uid, traceId: options.traceId, delayUntilEpochMs: delayUntil, meta: options.meta });
+    // The send span's W3C trace context goes into the NATS headers, so the actor continues the trace.
+    const { span, headers: record } = startEmitSpan(event.name, built, options.uid);
+    try {
+      const result = await this.#publish(event, payload, record, sync, timeoutMs, signal);
+      endEmitSpan(event.name, span);
+      return result;
+    } catch (error) {
+      endEmitSpan(event.name, span, error);
+      throw error;
+    }
+  }
+
+  async #publish<T, TInput>(
+    event: Event<T, TInput>,
+    payload: TInput,
+    record: Readonly<Record<string, string>> | undefined,
+    sync: boolean,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<EmitResult> {
     // Without a schema there is nothing async to wait for: skip a promise per event.
     const data = event.schema === undefined ? serialize(event.name, event.serializer, payload) : await event.encode(payload);
     this.#checkSize(event, data.byteLength + (record === undefined ? 0 : headerBytes(record)));

@@ -11,6 +11,7 @@ import type { Pulse } from "./pulse.js";
 import { HEADER_REPLY_ERROR, responseOf } from "./response.js";
 import { attemptOf, retryDelayFor } from "./retry.js";
 import type { Tasks } from "./tasks.js";
+import { countDeadLettered, countRetried, endHandleSpan, startHandleSpan } from "./telemetry.js";
 
 /** What happened to one delivery. */
 export type JobOutcome =
@@ -127,12 +128,17 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
 
     const hooks = actor.middlewares.length > 0;
     if (hooks) callHooks(actor.middlewares, "onStart", { ...scope.info(), message }, env.tasks, env.logger);
+    // The handler runs inside its span, continuing the emitter's trace from the event's headers.
+    const span = startHandleSpan(scope, env.logger);
     const started = performance.now();
     let failed = false;
     let failure: unknown;
     const result: { value?: unknown } = {};
     try {
-      const running = runHandler(actor, message, scope, env, started, result);
+      const running =
+        span === undefined
+          ? runHandler(actor, message, scope, env, started, result)
+          : span.run(() => runHandler(actor, message, scope, env, started, result));
       if (running !== undefined) result.value = await running;
     } catch (error) {
       failed = true;
@@ -144,7 +150,10 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
     }
     slotFreed = true;
     env.freeSlot();
-    if (failed) return await retryOrDeadLetter(delivery, env, scope, message, failure);
+    if (failed) {
+      endHandleSpan(span, scope, performance.now() - started, { error: failure });
+      return await retryOrDeadLetter(delivery, env, scope, message, failure);
+    }
     // A request (walnats' Walnats-Reply) to an event with a response: the result is encoded (and
     // validated) before the ack, so a result that does not fit fails the attempt like a throw.
     const replyTo = delivery.headers[HEADER_REPLY];
@@ -154,11 +163,13 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
       try {
         responseData = await response.encode(result.value);
       } catch (error) {
+        endHandleSpan(span, scope, performance.now() - started, { error });
         return await retryOrDeadLetter(delivery, env, scope, message, error);
       }
     }
     const durationMs = hooks ? performance.now() - started : 0;
     unconfirmed(await delivery.ack(), "ack", delivery, env.logger);
+    endHandleSpan(span, scope, performance.now() - started);
     // After the ack, as walnats does, with the event's own headers (trace id, uid) copied.
     if (replyTo !== undefined && responseData !== undefined) env.reply(replyTo, responseData, delivery.headers);
     if (hooks) callHooks(actor.middlewares, "onSuccess", { ...scope.info(), message, durationMs }, env.tasks, env.logger);
@@ -215,6 +226,7 @@ async function retryOrDeadLetter(
   );
   if (actor.middlewares.length > 0)
     callHooks(actor.middlewares, "onFailure", { ...scope.info(), message, error, willRetry }, env.tasks, logger);
+  if (willRetry) countRetried(actor.event.name, actor.name);
   if (shutdown) {
     unconfirmed(await delivery.nak(0), "nak", delivery, logger);
     return "released";
@@ -279,6 +291,7 @@ async function moveToDeadLetters(delivery: Delivery, env: JobEnvironment, input:
     { actor: actor.name, event: actor.event.name, seq: input.info.seq, reason: input.reason, error: input.error },
     "event moved to the dead-letter stream",
   );
+  countDeadLettered(actor.event.name, actor.name);
   callHooks(actor.middlewares, "onDeadLetter", { ...input.info, reason: input.reason, error: input.error, subject }, env.tasks, logger);
   // A requester still waiting learns at once that no response will come, instead of at its timeout.
   const replyTo = delivery.headers[HEADER_REPLY];
