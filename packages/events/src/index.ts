@@ -72,6 +72,10 @@ export type {
 } from "./middleware.js";
 export type { CurrentContext } from "./middlewares/current-context.js";
 export { currentContext } from "./middlewares/current-context.js";
+export type { ErrorThresholdOptions } from "./middlewares/error-threshold.js";
+export { DEFAULT_CONSECUTIVE_FAILURES, errorThreshold } from "./middlewares/error-threshold.js";
+export type { FrequencyOptions } from "./middlewares/frequency.js";
+export { DEFAULT_FREQUENCY_INTERVAL_MS, frequency } from "./middlewares/frequency.js";
 export { loggingMiddleware } from "./middlewares/logging.js";
 export type { EventMonitor, MonitoredEvent, MonitorOptions } from "./monitor.js";
 export { DEFAULT_MONITOR_BUFFER } from "./monitor.js";
