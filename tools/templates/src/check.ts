@@ -229,6 +229,7 @@ async function typescriptMinimums(packed: readonly Packed[], work: string): Prom
   const versions = new Set(plans.flatMap((plan) => (plan.below === undefined ? [plan.min] : [plan.min, plan.below])));
   const direct = new Set(packed.map((p) => p.manifest.name));
   const wantsVitest = packed.some((p) => p.published.peerDependencies?.vitest !== undefined);
+  const wantsOpenTelemetry = packed.some((p) => p.published.peerDependencies?.["@opentelemetry/api"] !== undefined);
   const manifest = {
     name: "types-check",
     private: true,
@@ -238,6 +239,8 @@ async function typescriptMinimums(packed: readonly Packed[], work: string): Prom
       "@types/node": TYPES_NODE,
       // For the `./testing` entry points, whose types import vitest (an optional peer).
       ...(wantsVitest ? { vitest: "4.1.12" } : {}),
+      // For the packages that trace, whose types name the API's (an optional peer they load lazily).
+      ...(wantsOpenTelemetry ? { "@opentelemetry/api": "1.9.1" } : {}),
       ...Object.fromEntries([...versions].map((v) => [`typescript-${v}`, `npm:typescript@~${v}.0`])),
     },
     overrides: tarballOverrides(packed, direct),
