@@ -19,6 +19,7 @@ import type { KeptLease, LeaseKeeper } from "./lease-keeper.js";
 import { DEFAULT_TOUCH_FRACTION, type ResolvedJob, type ResolvedWorkerOptions } from "./options.js";
 import { type ReplyPayload, replyMessage, replyTarget } from "./reply.js";
 import { type Validation, validate } from "./schema.js";
+import { enqueueTraced } from "./send-span.js";
 import { JobTelemetry } from "./telemetry.js";
 
 /** Mutable outcome counts, shared by the worker and its jobs. */
@@ -385,7 +386,8 @@ export class ActiveJob implements KeptLease {
     // Nobody waits any more: a reply now would only lie in the reply queue.
     if (target.replyBy !== undefined && time.wallNow() > target.replyBy) return;
     try {
-      await replyQueue.enqueue(replyMessage(target, payload));
+      // The process span has ended, but stays the parent: the reply belongs to this job's trace.
+      await this.#traced(() => enqueueTraced(replyQueue, replyMessage(target, payload)));
     } catch (error) {
       this.#env.reportError("reply", error, this.message);
     }
@@ -449,11 +451,16 @@ export class ActiveJob implements KeptLease {
   }
 
   /** Enqueues response messages (after the ack); resolves to how many were enqueued. */
+  /** Runs `fn` inside the job's process span (when one records), so its `send` spans are children of it. */
+  #traced<T>(fn: () => T): T {
+    return this.#telemetry === undefined ? fn() : this.#telemetry.run(fn);
+  }
+
   async #respond(responses: readonly MessageInit[]): Promise<number> {
     let enqueued = 0;
     for (const response of responses) {
       try {
-        await this.#env.options.responseQueue.enqueue(response);
+        await this.#traced(() => enqueueTraced(this.#env.options.responseQueue, response));
         enqueued++;
       } catch (error) {
         this.#failed("respond", error);

@@ -1,5 +1,5 @@
 import { createMemoryQueue } from "@x/message";
-import { createWorker } from "@x/worker";
+import { createProducer, createWorker, respond } from "@x/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerSdk, type TestSdk } from "./sdk.js";
 
@@ -69,5 +69,40 @@ describe("the worker's spans with an SDK", () => {
     expect(spans).toHaveLength(3);
     expect(spans.every((span) => span.parentSpanId === undefined)).toBe(true);
     expect(lines.filter((line) => line.message === "ignored a malformed traceparent")).toHaveLength(3);
+  });
+
+  it("follow-up jobs (respond) and request() replies are send spans under the job's process span", async () => {
+    const queue = createMemoryQueue();
+    const replies = createMemoryQueue();
+    const worker = createWorker({
+      queue,
+      handlers: {
+        order: () => respond({ requestType: "invoice", payload: { n: 1 } }),
+        invoice: () => 42,
+      },
+      replyQueue: replies,
+      handleSignals: false,
+    });
+    const running = worker.run();
+    const producer = createProducer<{ order: null; invoice: { n: number } }>({ queue, replies, replyPollMs: 5 });
+    await producer.enqueue("order", null);
+    expect(await producer.request("invoice", { n: 2 }, { timeoutMs: 10_000 })).toBe(42);
+    await worker.close();
+    await running;
+    const spans = sdk.spans();
+    const byName = (name: string) => spans.filter((span) => span.name === name);
+    const orderProcess = byName("process order")[0];
+    // The follow-up invoice job: sent under "process order", then processed in the same trace.
+    const followUp = byName("send invoice").find((span) => span.parentSpanId === orderProcess?.spanId);
+    expect(followUp?.traceId).toBe(orderProcess?.traceId);
+    const followUpProcess = byName("process invoice").find((span) => span.parentSpanId === followUp?.spanId);
+    expect(followUpProcess?.traceId).toBe(orderProcess?.traceId);
+    // The request: its send span, the worker's process span, then the reply sent under it.
+    const requested = byName("send invoice").find((span) => span.parentSpanId !== orderProcess?.spanId);
+    const requestedProcess = byName("process invoice").find((span) => span.parentSpanId === requested?.spanId);
+    expect(requestedProcess).toBeDefined();
+    const reply = byName("send x.reply")[0];
+    expect(reply?.parentSpanId).toBe(requestedProcess?.spanId);
+    expect(reply?.traceId).toBe(requested?.traceId);
   });
 });
