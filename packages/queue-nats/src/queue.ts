@@ -23,6 +23,7 @@ import { mapNatsError } from "./errors.js";
 import { listPage } from "./list.js";
 import { type NatsQueueOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { type Destination, NatsReservation, type ReservationHost } from "./reservation.js";
+import type { RemovalState } from "./stored-check.js";
 import { type Overview, type Pulled, QueueStream } from "./stream.js";
 import { bandOf, type Place } from "./subjects.js";
 import { deliveryCount, jobIdOf, readJob, type StoredJob, streamSequence, writeJob } from "./wire.js";
@@ -94,6 +95,14 @@ interface SharedOverview {
  */
 const OVERVIEW_REUSE_MS = 25;
 
+/**
+ * How long a deletion mark is kept at least: longer than any holder's lease (a holder that touched
+ * its job after the mark was written saw it and lost the job), with room for other adapters on
+ * the queue with a longer `leaseMs`. A mark below the stream's first sequence goes earlier: its
+ * copy's holders are told by the first sequence itself.
+ */
+const MIN_MARK_LIFETIME_MS = 600_000;
+
 interface Found {
   readonly sequence: number;
   readonly place: Place;
@@ -131,6 +140,8 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
   #wakeups: Subscription | undefined;
   #closing: Promise<void> | undefined;
   #overview: SharedOverview | undefined;
+  /** Deletion marks being purged, by subject, so one is purged once. */
+  readonly #purgingMarks = new Set<string>();
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
@@ -166,12 +177,31 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
       throw mapNatsError("connect", error);
     }
     try {
-      const stream = await QueueStream.open(connection.nc, this.#options);
+      const stream = await QueueStream.open(connection.nc, this.#options, (removals) => {
+        this.#purgeOldMarks(removals);
+      });
       this.#stream = stream;
       return { connection, stream };
     } catch (error) {
       if (connection.owned) await connection.nc.close().catch(() => undefined);
       throw error;
+    }
+  }
+
+  /** Drops the deletion marks no holder can need any more (see {@link MIN_MARK_LIFETIME_MS}). */
+  #purgeOldMarks(removals: RemovalState): void {
+    const stream = this.#stream;
+    if (stream === undefined || removals.marks.size === 0) return;
+    const oldest = this.time.wallNow() - Math.max(MIN_MARK_LIFETIME_MS, 2 * this.leaseMs);
+    for (const [sequence, { subject, at }] of removals.marks) {
+      if ((sequence >= removals.firstSequence && at > oldest) || this.#purgingMarks.has(subject)) continue;
+      this.#purgingMarks.add(subject);
+      stream
+        .purge(subject)
+        .catch((error: unknown) => {
+          this.#options.logger.warn({ sequence, error }, "deletion mark not purged");
+        })
+        .finally(() => this.#purgingMarks.delete(subject));
     }
   }
 
@@ -563,12 +593,25 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
       const found = await this.#find(stream, id);
       if (found === undefined) return false;
       const removed = await stream.remove(found.sequence);
-      if (found.place.kind === "ready") await this.clearProgress(found.sequence);
+      if (found.place.kind === "ready") {
+        if (removed) await this.#markIfHandedOut(stream, found.sequence, found.place.band);
+        await this.clearProgress(found.sequence);
+      }
       for (const reservation of [...this.#held]) {
         if (reservation.sequence === found.sequence) reservation.lose("deleted");
       }
       return removed;
     });
+  }
+
+  /**
+   * After the copy is removed (so no consumer can hand it out any more), marks it when its band's
+   * consumer had handed it out: a holder in another process then fails its acknowledgement with
+   * `LeaseLostError`. A copy never handed out needs no mark, so deleting ready jobs in bulk leaves none.
+   */
+  async #markIfHandedOut(stream: QueueStream, sequence: number, band: number): Promise<void> {
+    const consumer = await stream.consumerState(band);
+    if (consumer !== undefined && sequence <= consumer.deliveredUpTo) await stream.markDeleted(sequence, this.time.wallNow());
   }
 
   async kick(max: number): Promise<number> {

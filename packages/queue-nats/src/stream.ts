@@ -26,6 +26,7 @@ import { JobTooBigError } from "@x/message";
 import { mapNatsError, NatsQueueApiError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import { Requester } from "./requester.js";
+import { type RemovalState, StoredCheck } from "./stored-check.js";
 import { QueueSubjects } from "./subjects.js";
 
 /** How long a pull waits at most when a band's jobs are all held (JetStream answers at once when it has none at all). */
@@ -64,19 +65,25 @@ export class QueueStream {
   /** The stream has one replica (as found or created when opened): any direct get is the leader's answer. */
   #singleCopy = false;
   readonly #requester: Requester;
+  readonly #storedCheck: StoredCheck;
 
-  private constructor(nc: NatsConnection, jsm: JetStreamManager, options: ResolvedOptions) {
+  private constructor(nc: NatsConnection, jsm: JetStreamManager, options: ResolvedOptions, onRemovals: (state: RemovalState) => void) {
     this.#nc = nc;
     this.#jsm = jsm;
     this.#requester = new Requester(nc, options.requestTimeoutMs);
     this.#options = options;
     this.subjects = new QueueSubjects(options.queue);
+    this.#storedCheck = new StoredCheck(() => this.#removals(), onRemovals);
   }
 
   /** Opens the queue's stream, creating it when it does not exist yet. */
-  static async open(nc: NatsConnection, options: ResolvedOptions): Promise<QueueStream> {
+  static async open(
+    nc: NatsConnection,
+    options: ResolvedOptions,
+    onRemovals: (state: RemovalState) => void = () => undefined,
+  ): Promise<QueueStream> {
     const jsm = await guard("connect", jetstreamManager(nc, { timeout: options.requestTimeoutMs }));
-    const stream = new QueueStream(nc, jsm, options);
+    const stream = new QueueStream(nc, jsm, options, onRemovals);
     await stream.#ensureStream();
     return stream;
   }
@@ -280,25 +287,44 @@ export class QueueStream {
   }
 
   /**
-   * Whether the message at a stream sequence is still stored, as the stream's leader knows it. With
-   * one replica a direct get (a lighter request the server answers without the API's JSON and
-   * base64 wrapping) is that answer; with more, a replica that lags could still hold a copy the
-   * leader removed, so the leader's get is used.
+   * Whether the copy at a stream sequence is still stored, as the stream's leader knows it: the
+   * checks of the acknowledgements in flight share one stream-info request (see `StoredCheck`).
+   * Copies leave a band by acknowledgement, by `delete()` (which marks a copy a consumer handed
+   * out, see `markDeleted`) or by a purge below the stream's first sequence.
    */
-  async stored(sequence: number): Promise<boolean> {
-    if (!this.#singleCopy) {
-      const answer = (
-        await guard("get", this.#requester.request(`$JS.API.STREAM.MSG.GET.${this.subjects.stream}`, `{"seq":${String(sequence)}}`))
-      ).json<{ error?: ApiError }>();
-      if (answer.error === undefined) return true;
-      if (answer.error.err_code === JetStreamApiCodes.NoMessageFound) return false;
-      throw mapNatsError("get", new JetStreamApiError(answer.error));
+  stored(sequence: number): Promise<boolean> {
+    return this.#storedCheck.check(sequence);
+  }
+
+  /** Marks the handed-out copy at `sequence` as deleted, so its holder's acknowledgement fails (confirmed). */
+  async markDeleted(sequence: number, at: number): Promise<void> {
+    await this.publish(this.subjects.deletedMark(sequence, at), new Uint8Array(0));
+  }
+
+  /**
+   * The stream's first sequence and its deletion marks, from the stream's leader (a replica does not
+   * answer stream info; a stream without a leader is an error, never an empty answer).
+   */
+  async #removals(): Promise<RemovalState> {
+    const reply = await guard(
+      "stream info",
+      this.#requester.request(`$JS.API.STREAM.INFO.${this.subjects.stream}`, JSON.stringify({ subjects_filter: this.subjects.deletedAny })),
+    );
+    const answer = reply.json<{
+      error?: ApiError;
+      state?: { first_seq?: number; subjects?: Record<string, number> };
+      cluster?: { leader?: string };
+    }>();
+    if (answer.error !== undefined) throw mapNatsError("stream info", new JetStreamApiError(answer.error));
+    if (answer.state?.first_seq === undefined || (!this.#singleCopy && (answer.cluster?.leader ?? "") === "")) {
+      throw mapNatsError("stream info", new NoRespondersError(this.subjects.stream));
     }
-    const reply = await guard("get", this.#requester.request(`$JS.API.DIRECT.GET.${this.subjects.stream}`, `{"seq":${String(sequence)}}`));
-    const status = reply.headers?.code ?? 0;
-    if (status === 404) return false;
-    if (status >= 400) throw mapNatsError("get", new Error(`status ${String(status)} ${reply.headers?.description ?? ""}`.trim()));
-    return true;
+    const marks = new Map<number, { subject: string; at: number }>();
+    for (const subject of Object.keys(answer.state.subjects ?? {})) {
+      const mark = this.subjects.deletedMarkOf(subject);
+      if (mark !== undefined) marks.set(mark.sequence, { subject, at: mark.at });
+    }
+    return { firstSequence: answer.state.first_seq, marks };
   }
 
   /** The last message of a subject, or `null`. */

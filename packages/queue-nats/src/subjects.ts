@@ -10,7 +10,9 @@ import { randomBytes } from "node:crypto";
  * - `xq.<queue>.b.0`: buried jobs, no consumer, oldest first by stream sequence;
  * - `xq.<queue>.c.paused`: present while the queue is paused;
  * - `xq.<queue>.c.claim`: an empty placeholder of a bulk delete, stored and removed at once;
- * - `xq.<queue>.g.<sequence>`: the last `progress()` value of the held copy at that sequence.
+ * - `xq.<queue>.g.<sequence>`: the last `progress()` value of the held copy at that sequence;
+ * - `xq.<queue>.x.<sequence>_<wallMs>`: a deletion mark: `delete()` removed the ready copy at that
+ *   sequence after a band consumer had handed it out, so a holder's acknowledgement must fail.
  */
 
 /** What a queue name may be: it becomes a subject token and part of the stream's name. */
@@ -50,6 +52,8 @@ export class QueueSubjects {
   readonly buried: string;
   readonly paused: string;
   readonly claim: string;
+  /** Every deletion mark: what one stream-info call lists before a batch of acknowledgements. */
+  readonly deletedAny: string;
 
   constructor(readonly queue: string) {
     this.stream = `XQ_${queue}`;
@@ -61,6 +65,21 @@ export class QueueSubjects {
     this.buried = `${this.prefix}.b.0`;
     this.paused = `${this.prefix}.c.paused`;
     this.claim = `${this.prefix}.c.claim`;
+    this.deletedAny = `${this.prefix}.x.*`;
+  }
+
+  /** The mark of a handed-out copy that `delete()` removed, at wall time `at` (ms). */
+  deletedMark(sequence: number, at: number): string {
+    return `${this.prefix}.x.${String(sequence)}_${String(Math.max(0, Math.floor(at)))}`;
+  }
+
+  /** The sequence and wall time of a deletion mark's subject, or `undefined` for any other subject. */
+  deletedMarkOf(subject: string): { readonly sequence: number; readonly at: number } | undefined {
+    const head = `${this.prefix}.x.`;
+    if (!subject.startsWith(head)) return undefined;
+    const [sequence, at] = subject.slice(head.length).split("_").map(Number);
+    if (!Number.isSafeInteger(sequence) || !Number.isSafeInteger(at)) return undefined;
+    return { sequence: sequence ?? 0, at: at ?? 0 };
   }
 
   ready(band: number): string {

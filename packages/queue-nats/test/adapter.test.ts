@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect } from "@nats-io/transport-node";
 import type { LogFields } from "@x/core";
-import { ConnectionError, InvalidArgumentError, JobTooBigError } from "@x/message";
+import { ConnectionError, InvalidArgumentError, JobTooBigError, LeaseLostError } from "@x/message";
 import { freePort, type RunningServer, startNatsServer } from "@x/test-servers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createNatsQueue, type NatsQueue, type NatsQueueOptions } from "../src/index.js";
@@ -180,5 +180,59 @@ describe("progress", () => {
     expect((await queue.list({ state: "reserved" })).jobs[0]?.progress).toBeUndefined();
     await second.ack();
     expect((await queue.stats()).extra).toMatchObject({ messages: 0 });
+  });
+});
+
+describe("delete from another process", () => {
+  async function marks(queue: NatsQueue): Promise<string[]> {
+    const nc = await connect({ servers: server.url });
+    try {
+      const reply = await nc.request(`$JS.API.STREAM.INFO.XQ_${queue.queue}`, JSON.stringify({ subjects_filter: `xq.${queue.queue}.x.*` }));
+      return Object.keys(reply.json<{ state: { subjects?: Record<string, number> } }>().state.subjects ?? {});
+    } finally {
+      await nc.close();
+    }
+  }
+
+  it("makes the holder's ack, touch and release fail with LeaseLostError; the other jobs in flight are acknowledged", async () => {
+    const holder = open({ leaseMs: 60_000 });
+    const operator = open({ queue: holder.queue });
+    const sent = await holder.enqueueMany(Array.from({ length: 12 }, (_, i) => ({ payload: i })));
+    const held = await Promise.all(sent.map(() => mustReserve(holder)));
+    // In the middle of the stream: below its first sequence a copy is known gone without a mark.
+    const victims = [held[4], held[6], held[8]];
+    for (const job of victims) expect(await operator.delete(job?.message.id ?? "")).toBe(true);
+    const others = held.filter((job) => !victims.includes(job));
+    const [touched, acked, released, rest] = await Promise.allSettled([
+      victims[0]?.touch(),
+      victims[1]?.ack(),
+      victims[2]?.release(),
+      ...others.map((job) => job.ack()),
+    ]).then((outcomes) => [outcomes.slice(0, 1), outcomes.slice(1, 2), outcomes.slice(2, 3), outcomes.slice(3)] as const);
+    expect(rest.map((outcome) => outcome.status)).toEqual(others.map(() => "fulfilled"));
+    for (const outcome of [...touched, ...acked, ...released]) {
+      expect(outcome.status === "rejected" && (outcome.reason as Error).name).toBe("LeaseLostError");
+    }
+    const { ready, reserved } = await holder.stats();
+    expect({ ready, reserved }).toEqual({ ready: 0, reserved: 0 });
+  });
+
+  it("marks only copies a consumer handed out, and drops marks once no holder can need them", async () => {
+    const holder = open({ leaseMs: 60_000 });
+    const operator = open({ queue: holder.queue });
+    const never = await holder.enqueue({ payload: "never handed out" });
+    expect(await operator.delete(never.id)).toBe(true);
+    expect(await marks(holder)).toEqual([]);
+    const taken = await holder.enqueue({ payload: "handed out" });
+    const job = await mustReserve(holder);
+    expect(await operator.delete(taken.id)).toBe(true);
+    expect(await marks(holder)).toHaveLength(1);
+    await expect(job.ack()).rejects.toThrow(LeaseLostError);
+    // The deleted copy is below the stream's first sequence now: the next check purges its mark.
+    await holder.enqueue({ payload: "next" });
+    await (await mustReserve(holder)).ack();
+    const deadline = Date.now() + 5_000;
+    while ((await marks(holder)).length > 0 && Date.now() < deadline) await sleep(20);
+    expect(await marks(holder)).toEqual([]);
   });
 });

@@ -100,6 +100,33 @@ describe("an R3 queue on a three-node cluster", () => {
     expect(acked).toBe(300);
   }, 60_000);
 
+  it("a job deleted through another node fails its holder's ack with LeaseLostError, the stream leader's word", async () => {
+    const name = freshQueueName("deleted");
+    const [first, second] = cluster.urls;
+    if (first === undefined || second === undefined) throw new Error("the cluster has three nodes");
+    const holder = open(name, [first]);
+    const operator = open(name, [second]);
+    await untilReady(holder);
+    await untilReady(operator);
+    const sent = await holder.enqueueMany(Array.from({ length: 5 }, (_, i) => ({ payload: i })));
+    const held = [];
+    for (const _ of sent) {
+      const job = await holder.reserve({ timeoutMs: 2_000 });
+      if (job) held.push(job);
+    }
+    expect(held).toHaveLength(5);
+    const victim = held[2];
+    expect(await operator.delete(victim?.message.id ?? "")).toBe(true);
+    const outcomes = await Promise.allSettled(held.map((job) => job.ack()));
+    expect(outcomes.map((o) => (o.status === "fulfilled" ? "acked" : (o.reason as Error).name))).toEqual([
+      "acked",
+      "acked",
+      "LeaseLostError",
+      "acked",
+      "acked",
+    ]);
+  }, 60_000);
+
   it("loses nothing confirmed when the stream leader is killed mid-stream; the node rejoins and catches up", async () => {
     const name = freshQueueName("r3");
     const producer = open(name, cluster.urls);
