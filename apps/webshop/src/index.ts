@@ -5,3 +5,4 @@ export { PARCEL_SENT, parcelSentEvent } from "./events.js";
 export { parcelSent } from "./publisher.js";
 export type { WebshopSettings } from "./settings.js";
 export { webshopSettings } from "./settings.js";
+export { runStory } from "./story.js";
