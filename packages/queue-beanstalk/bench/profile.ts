@@ -7,6 +7,8 @@
  *
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx --conditions=@x/source bench/profile.ts
  */
+import { readFileSync } from "node:fs";
+import { createConnection } from "node:net";
 import { performance } from "node:perf_hooks";
 import { startBeanstalkd } from "@x/test-servers";
 import { createWorker } from "@x/worker";
@@ -139,17 +141,56 @@ async function rawMany(): Promise<void> {
   producer.stream?.destroy();
 }
 
+/** beanstalkd's CPU time so far, in ms (utime + stime from /proc, in clock ticks of 10 ms). */
+function serverCpuMs(): number {
+  const fields =
+    readFileSync(`/proc/${String(server.pid)}/stat`, "utf8")
+      .split(") ")[1]
+      ?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The server's `cmd-*` counters (its `stats`), read on a socket of their own. */
+async function serverCommands(): Promise<Map<string, number>> {
+  const socket = createConnection({ host: server.host, port: server.port });
+  let text = "";
+  await new Promise<void>((resolve, reject) => {
+    socket.on("error", reject);
+    socket.on("data", (chunk: Buffer) => {
+      text += chunk.toString("latin1");
+      if (text.endsWith("\r\n") && text.split("\n").length > 20) resolve();
+    });
+    socket.write("stats\r\n");
+  });
+  socket.destroy();
+  const counts = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const match = /^cmd-([a-z-]+): ([0-9]+)/.exec(line);
+    if (match?.[1] !== undefined) counts.set(match[1], Number(match[2]));
+  }
+  return counts;
+}
+
 const sides: Record<string, () => Promise<void>> = { raw, worker, many, "raw-many": rawMany };
 const run = sides[SIDE];
 if (!run) throw new Error(`PROFILE_SIDE must be one of ${Object.keys(sides).join(", ")}`);
 for (let round = 0; round <= ROUNDS; round++) {
+  const commandsBefore = await serverCommands();
+  const serverBefore = serverCpuMs();
   const before = process.cpuUsage();
   const started = performance.now();
   await run();
   const used = process.cpuUsage(before);
   const ms = performance.now() - started;
+  const serverUsed = serverCpuMs() - serverBefore;
+  const commands = [...(await serverCommands())]
+    .map(([name, count]) => [name, (count - (commandsBefore.get(name) ?? 0)) / JOBS] as const)
+    .filter(([, perJob]) => perJob >= 0.01)
+    .map(([name, perJob]) => `${name} ${perJob.toFixed(2)}`)
+    .join(", ");
   console.log(
     `${SIDE} round ${String(round)}${round === 0 ? " (warm-up)" : ""}: ${Math.round((JOBS * 1000) / ms).toLocaleString("en-US")} jobs/s, ` +
-      `CPU ${((used.user + used.system) / JOBS).toFixed(1)} ms per 1,000 jobs`,
+      `CPU ${((used.user + used.system) / JOBS).toFixed(1)} ms per 1,000 jobs, beanstalkd ${((serverUsed * 1000) / JOBS).toFixed(1)} ms; ` +
+      `commands per job: ${commands}`,
   );
 }

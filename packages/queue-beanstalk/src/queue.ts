@@ -37,6 +37,7 @@ import { type BeanstalkQueueOptions, MAX_SECONDS, type ResolvedOptions, resolveO
 import { PrefetchBuffer } from "./prefetch.js";
 import { reconnectDelay } from "./protocol/backoff.js";
 import { Connection, ConnectionClosedError } from "./protocol/connection.js";
+import type { ReservedJob } from "./protocol/request.js";
 import type { RawJob, Session } from "./protocol/session.js";
 import type { JobStats, TubeStats } from "./protocol/stats.js";
 import { BeanstalkReservation, type ReservationHost } from "./reservation.js";
@@ -346,7 +347,13 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     const put = this.#prepare(init);
     const session = this.#producer.current ?? (await this.#producerSession());
     // Not retried on a lost connection: the put may have been applied.
-    return (await this.#send(session, put)) as Message<P>;
+    let id: number;
+    try {
+      id = await session.put(put.priority, put.delaySeconds, put.ttrSeconds, put.body, put.bytes);
+    } catch (err) {
+      throw this.#closedOr(await this.#putFailure(session, put.bytes, err));
+    }
+    return this.#stored(put, id) as Message<P>;
   }
 
   async enqueueMany<P>(inits: readonly MessageInit<P>[]): Promise<EnqueueResult<P>[]> {
@@ -383,17 +390,6 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     return results;
   }
 
-  /** Puts a prepared job; resolves with the message under its job id. */
-  async #send(session: Session, put: PreparedPut): Promise<Message> {
-    let id: number;
-    try {
-      id = await session.put(put.priority, put.delaySeconds, put.ttrSeconds, put.body, put.bytes);
-    } catch (err) {
-      throw this.#closedOr(await this.#putFailure(session, put.bytes, err));
-    }
-    return this.#stored(put, id);
-  }
-
   /** The message of a job the server stored under `id`. */
   #stored(put: PreparedPut, id: number): Message {
     if (id > this.#highestSeen) this.#highestSeen = id;
@@ -413,7 +409,17 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     return new JobTooBigError(bytes, limit, { cause: err });
   }
 
-  async reserve(options: ReserveOptions = {}): Promise<Reservation | null> {
+  reserve(options: ReserveOptions = {}): Promise<Reservation | null> {
+    // The common call (a worker filling its free slots) is one async frame, not two.
+    // Typed as given from JavaScript: a caller passing null gets the error #reserve rejects with.
+    const given = options as ReserveOptions | null;
+    if (given?.timeoutMs === 0 && given.signal === undefined && this.#options.prefetch === 0 && !this.#closed) {
+      return this.#reserveNow(systemTime.now(), undefined);
+    }
+    return this.#reserve(options);
+  }
+
+  async #reserve(options: ReserveOptions): Promise<Reservation | null> {
     this.#assertOpen();
     const timeoutMs = options.timeoutMs ?? 0;
     if (typeof timeoutMs !== "number" || Number.isNaN(timeoutMs) || timeoutMs < 0) {
@@ -450,9 +456,10 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
       if (this.#isClosed()) throw new QueueClosedError(this.#reservationHost.queueName);
       try {
         const session = connection.current ?? (await connection.ready(giveUpAt, signal));
-        const raw = await session.reserveWithTimeout(0);
-        if (raw === null) return null;
-        const reservation = await this.#take(connection, session, raw);
+        const job = await session.reserveWithStats(0);
+        if (job === null) return null;
+        const taken = this.#take(connection, session, job);
+        const reservation = taken instanceof Promise ? await taken : taken;
         if (!reservation) continue;
         if (signal?.aborted === true) {
           reservation.giveBack("given back unused: the reserve() that took it was aborted");
@@ -517,10 +524,11 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
         const session = await connection.ready(giveUpAt, signal);
         const remaining = deadline - systemTime.now();
         const seconds = remaining >= 1000 ? Math.min(o.reserveSliceSeconds, Math.floor(remaining / 1000)) : 0;
-        const raw = await session.reserveWithTimeout(seconds);
+        const job = await session.reserveWithStats(seconds);
         losses = 0;
-        if (raw !== null) {
-          const reservation = await this.#take(connection, session, raw);
+        if (job !== null) {
+          const taken = this.#take(connection, session, job);
+          const reservation = taken instanceof Promise ? await taken : taken;
           if (reservation) return reservation;
           continue;
         }
@@ -553,16 +561,12 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
       // Runs at once (before reserve() returns), so the socket cannot go back to the pool first.
       this.#pool.hold(connection);
       try {
-        const raws = await Promise.all(
-          Array.from({ length: wanted }, () =>
-            // DEADLINE_SOON (a held job near its TTR, nothing ready) or a lost socket: nothing to add.
-            session.reserveWithTimeout(0).catch(() => null),
-          ),
-        );
         await Promise.all(
-          raws.map(async (raw) => {
-            if (raw === null) return;
-            const reservation = await this.#take(connection, session, raw).catch(() => null);
+          Array.from({ length: wanted }, async () => {
+            // DEADLINE_SOON (a held job near its TTR, nothing ready) or a lost socket: nothing to add.
+            const job = await session.reserveWithStats(0).catch(() => null);
+            if (job === null) return;
+            const reservation = await Promise.resolve(this.#take(connection, session, job)).catch(() => null);
             if (reservation && !this.#isClosed()) this.#prefetched.add(reservation);
           }),
         );
@@ -572,31 +576,33 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     });
   }
 
-  /** Turns a reserved job into a reservation, or buries it when its body is not a message. */
-  async #take(connection: Connection, session: Session, raw: RawJob): Promise<BeanstalkReservation | null> {
-    if (raw.id > this.#highestSeen) this.#highestSeen = raw.id;
-    let stats: JobStats;
-    try {
-      stats = await session.statsJob(raw.id);
-    } catch (err) {
-      if (isReply(err, "NOT_FOUND")) return null;
-      throw err;
-    }
-    const reading = readJobBody(raw.id, raw.body);
-    if (reading.kind === "foreign") {
-      try {
-        await session.bury(raw.id, stats.pri);
-      } catch (err) {
-        if (!isReply(err, "NOT_FOUND")) throw err;
-      }
-      this.#reportBuried(String(raw.id), `unreadable job body: ${reading.reason}`, true);
-      return null;
-    }
+  /**
+   * Turns a reserved job into a reservation (`null` when the job was gone by its `stats-job`), or
+   * buries it when its body is not a message (a promise then, settled once the bury is answered;
+   * the common case makes none).
+   */
+  #take(connection: Connection, session: Session, job: ReservedJob): BeanstalkReservation | null | Promise<null> {
+    if (job.id > this.#highestSeen) this.#highestSeen = job.id;
+    const stats = job.stats;
+    if (stats === undefined) return null;
+    const reading = readJobBody(job.id, job.body);
+    if (reading.kind === "foreign") return this.#buryForeign(session, job.id, stats, reading.reason);
     const message = this.#deliverable(reading.message, stats);
-    const reservation = new BeanstalkReservation(this.#reservationHost, connection, session, raw.id, message, stats.ttr);
-    this.#held.set(raw.id, reservation);
+    const reservation = new BeanstalkReservation(this.#reservationHost, connection, session, job.id, message, stats.ttr);
+    this.#held.set(job.id, reservation);
     this.#pool.hold(connection);
     return reservation;
+  }
+
+  /** Buries a reserved job whose body is not a message, and reports it. */
+  async #buryForeign(session: Session, jobId: number, stats: JobStats, reason: string): Promise<null> {
+    try {
+      await session.bury(jobId, stats.pri);
+    } catch (err) {
+      if (!isReply(err, "NOT_FOUND")) throw err;
+    }
+    this.#reportBuried(String(jobId), `unreadable job body: ${reason}`, true);
+    return null;
   }
 
   /** The job's live priority and attempt count come from the server, not from the body. */

@@ -101,7 +101,13 @@ export class BeanstalkReservation implements Reservation {
   /** Done: `delete`. */
   async ack(): Promise<void> {
     this.#begin("ack");
-    await this.#settle("ack", () => this.#session.delete(this.jobId));
+    // Not through #settle: the ack of every job, so no closure and one async frame fewer.
+    this.#finish("already settled");
+    try {
+      await this.#session.delete(this.jobId);
+    } catch (err) {
+      throw this.#map("ack", err);
+    }
   }
 
   /** Retry later: `release` with the job's priority unless given, delay rounded up to whole seconds. */

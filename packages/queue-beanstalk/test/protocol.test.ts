@@ -75,6 +75,31 @@ describe("Session (the typed layer over fivebeans)", () => {
     }
   });
 
+  it("reserveWithStats: a job and its stats in one call, the stats-job sent by itself; null when none", async () => {
+    const session = await open();
+    try {
+      const tube = freshTube();
+      await session.watch(tube);
+      await session.ignore("default");
+      await session.use(tube);
+      expect(await session.reserveWithStats(0)).toBeNull();
+      const first = await session.put(9, 0, 11, Buffer.from("one"));
+      const second = await session.put(9, 0, 11, Buffer.from("two"));
+      // Two in flight with a command between them: each reply goes to its own command.
+      const [a, touched, b] = await Promise.all([session.reserveWithStats(0), session.touch(first), session.reserveWithStats(0)]);
+      expect(touched).toBeUndefined();
+      expect(a).toMatchObject({ id: first, stats: { id: first, state: "reserved", pri: 9, ttr: 11, reserves: 1 } });
+      expect(a?.body.toString()).toBe("one");
+      expect(b).toMatchObject({ id: second, stats: { id: second, reserves: 1 } });
+      await session.release(first, 9, 0);
+      expect(await session.reserveWithStats(0)).toMatchObject({ id: first, stats: { reserves: 2, releases: 1 } });
+      // The socket is still in step.
+      expect(await session.statsJob(second)).toMatchObject({ state: "reserved" });
+    } finally {
+      session.destroy();
+    }
+  });
+
   it("pipelines puts: many in flight on one socket, answered in order", async () => {
     const session = await open();
     try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_REPLY_LINE_BYTES, readReply } from "./reply-reader.js";
+import { FastReply, MAX_REPLY_LINE_BYTES, readReply, readReplyFast } from "./reply-reader.js";
 
 const read = (text: string, expected: string): ReturnType<typeof readReply> => readReply(Buffer.from(text, "latin1"), 0, expected);
 
@@ -37,5 +37,40 @@ describe("readReply", () => {
     ["a line with no end", "A".repeat(MAX_REPLY_LINE_BYTES + 1), "INSERTED"],
   ])("calls %s malformed", (_what, text, expected) => {
     expect(read(text, expected).kind).toBe("malformed");
+  });
+});
+
+describe("readReplyFast", () => {
+  const fast = (text: string, expected: string): FastReply | false => {
+    const into = new FastReply();
+    return readReplyFast(Buffer.from(text, "latin1"), 0, expected, into) ? into : false;
+  };
+
+  it("reads the common replies, ids as numbers and bodies as bytes", () => {
+    expect(fast("INSERTED 12\r\n", "INSERTED")).toMatchObject({ end: 13, first: 12, second: undefined });
+    expect(fast("DELETED\r\nINSERTED 1\r\n", "DELETED")).toMatchObject({ end: 9, first: undefined, second: undefined });
+    const reserved = fast("RESERVED 7 5\r\nhello\r\nDELETED\r\n", "RESERVED");
+    expect(reserved && reserved.end).toBe(21);
+    expect(reserved && [reserved.first, String(reserved.second)]).toEqual([7, "hello"]);
+    const ok = fast("OK 3\r\nabc\r\n", "OK");
+    expect(ok && [ok.end, String(ok.first), ok.second]).toEqual([11, "abc", undefined]);
+  });
+
+  it("leaves everything else to readReply: error words, partial replies, odd or malformed ones", () => {
+    for (const [text, expected] of [
+      ["NOT_FOUND\r\n", "DELETED"],
+      ["BURIED 9\r\n", "INSERTED"],
+      ["INSERTED 12\r", "INSERTED"],
+      ["RESERVED 7 5\r\nhel", "RESERVED"],
+      ["RESERVED 7 5\r\nhelloXY", "RESERVED"],
+      ["INSERTED 1 2\r\n", "INSERTED"],
+      ["INSERTED -1\r\n", "INSERTED"],
+      ["INSERTED 12345678901\r\n", "INSERTED"],
+      ["DELETEDX\r\n", "DELETED"],
+      ["USING t\r\n", "USING"],
+      ["OK 2\r\nabc\r\n", "OK"],
+    ] as const) {
+      expect(fast(text, expected), text).toBe(false);
+    }
   });
 });

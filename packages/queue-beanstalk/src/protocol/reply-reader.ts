@@ -92,3 +92,112 @@ export function readReply(buffer: Buffer, offset: number, expected: string): Rep
   const body = buffer.subarray(lineEnd, bodyEnd);
   return { kind: "reply", end: bodyEnd + 2, success: true, values: before === 0 ? [body] : [...args.slice(0, before), body] };
 }
+
+/**
+ * Where {@link readReplyFast} puts what it read: one object per session, reused for every reply,
+ * so the common replies allocate nothing but a body's view.
+ */
+export class FastReply {
+  /** Where the reply ends. */
+  end = 0;
+  /**
+   * The reply's values as {@link readReply} gives them, but a job id as a number: `INSERTED` the
+   * id, `RESERVED` and `FOUND` the id and the body, `OK` the body, a bare word nothing.
+   */
+  first: number | Buffer | undefined = undefined;
+  second: Buffer | undefined = undefined;
+  /** The last number read. */
+  number = 0;
+}
+
+/** Expected words {@link readReplyFast} reads, by how their reply goes on after the word. */
+const FAST_SHAPES: ReadonlyMap<string, { readonly word: Buffer; readonly shape: "bare" | "id" | "id-body" | "body" }> = new Map(
+  (
+    [
+      ["DELETED", "bare"],
+      ["RELEASED", "bare"],
+      ["BURIED", "bare"],
+      ["TOUCHED", "bare"],
+      ["KICKED", "bare"],
+      ["PAUSED", "bare"],
+      ["INSERTED", "id"],
+      ["RESERVED", "id-body"],
+      ["FOUND", "id-body"],
+      ["OK", "body"],
+    ] as const
+  ).map(([word, shape]) => [word, { word: Buffer.from(word, "latin1"), shape }]),
+);
+const SPACE = 0x20;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+/** Longer numbers are left to {@link readReply} (which also bounds them). */
+const FAST_MAX_DIGITS = 10;
+
+/** A number of 1 to {@link FAST_MAX_DIGITS} digits at `at` ended by `stop`: its end, or -1. */
+function digitsAt(buffer: Buffer, at: number, stop: number, into: FastReply): number {
+  let value = 0;
+  let i = at;
+  for (; i < buffer.length && i - at <= FAST_MAX_DIGITS; i++) {
+    const byte = buffer[i] ?? 0;
+    if (byte === stop) break;
+    if (byte < DIGIT_0 || byte > DIGIT_9) return -1;
+    value = value * 10 + (byte - DIGIT_0);
+  }
+  if (i === at || i - at > FAST_MAX_DIGITS || buffer[i] !== stop) return -1;
+  into.number = value;
+  return i;
+}
+
+/**
+ * The common case of {@link readReply}, read without making a string, an array or a result
+ * object: the expected word with its arguments exactly as beanstalkd writes them, complete in
+ * `buffer`. Returns whether it read one (into `into`); for anything else (an error word, a reply
+ * not all here yet, an odd or malformed one) it returns `false` and {@link readReply} decides.
+ * Where it reads a reply, it reads what {@link readReply} reads (a test holds them together).
+ */
+export function readReplyFast(buffer: Buffer, offset: number, expected: string, into: FastReply): boolean {
+  const known = FAST_SHAPES.get(expected);
+  if (known === undefined) return false;
+  const { word, shape } = known;
+  if (offset + word.length + 2 > buffer.length) return false;
+  for (let i = 0; i < word.length; i++) if (buffer[offset + i] !== word[i]) return false;
+  let at = offset + word.length;
+  if (shape === "bare") {
+    if (buffer[at] !== CR || buffer[at + 1] !== LF) return false;
+    into.end = at + 2;
+    into.first = undefined;
+    into.second = undefined;
+    return true;
+  }
+  if (buffer[at] !== SPACE) return false;
+  let id = 0;
+  if (shape !== "body") {
+    at = digitsAt(buffer, at + 1, shape === "id" ? CR : SPACE, into);
+    if (at < 0) return false;
+    id = into.number;
+    if (shape === "id") {
+      if (buffer[at + 1] !== LF) return false;
+      into.end = at + 2;
+      into.first = id;
+      into.second = undefined;
+      return true;
+    }
+  }
+  at = digitsAt(buffer, at + 1, CR, into);
+  if (at < 0 || buffer[at + 1] !== LF) return false;
+  const length = into.number;
+  const bodyStart = at + 2;
+  const bodyEnd = bodyStart + length;
+  if (length > MAX_REPLY_BODY_BYTES || bodyEnd + 2 > buffer.length) return false;
+  if (buffer[bodyEnd] !== CR || buffer[bodyEnd + 1] !== LF) return false;
+  const body = buffer.subarray(bodyStart, bodyEnd);
+  into.end = bodyEnd + 2;
+  if (shape === "body") {
+    into.first = body;
+    into.second = undefined;
+  } else {
+    into.first = id;
+    into.second = body;
+  }
+  return true;
+}

@@ -2,8 +2,16 @@ import { systemTime } from "@x/core";
 import { ConnectionError, TimeoutError } from "@x/message";
 import { BeanstalkCommandError } from "../errors.js";
 import { FiveBeansClient } from "./fivebeans.js";
-import { readReply } from "./reply-reader.js";
-import { BatchedRequest, type BatchResults, type Command, type ParseReply, Request } from "./request.js";
+import { FastReply, readReply, readReplyFast } from "./reply-reader.js";
+import {
+  BatchedRequest,
+  type BatchResults,
+  type Command,
+  type ParseReply,
+  Request,
+  type ReservedJob,
+  ReserveWithStats,
+} from "./request.js";
 import { type JobStats, parseJobStats, parseServerStats, parseTubeStats, type ServerStats, type TubeStats } from "./stats.js";
 
 /** A job as `reserve` or `peek` hands it over. */
@@ -12,8 +20,9 @@ export interface RawJob {
   readonly body: Buffer;
 }
 
+/** An id or count as the reply gave it: text from the general reader, a number from the fast one. */
 function toNumber(command: string, text: unknown): number {
-  const value = typeof text === "string" ? Number(text) : Number.NaN;
+  const value = typeof text === "number" ? text : typeof text === "string" ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < 0) throw new BeanstalkCommandError(command, `non-numeric reply ${String(text)}`);
   return value;
 }
@@ -36,6 +45,7 @@ const readBody =
 const readJobStats = readBody(parseJobStats);
 const readTubeStats = readBody(parseTubeStats);
 const readServerStats = readBody(parseServerStats);
+const RESERVE_READERS = { id: (id: unknown) => toNumber("reserve", id), stats: (body: unknown) => readJobStats(body, undefined) } as const;
 
 /**
  * Puts on the wire at once; more wait here until replies come. fivebeans keeps the reply parsers
@@ -130,9 +140,30 @@ export class Session {
   #outgoing = "";
   #lastError: Error | undefined;
   #resolveClosed!: (reason: Error) => void;
+  /** What {@link readReplyFast} read last (one object, reused). */
+  readonly #fast = new FastReply();
+  /** A reserve of {@link reserveWithStats} got its job: ask for the job's stats at once. */
+  readonly #askStats = (request: ReserveWithStats): void => {
+    if (this.#state !== "open" || !this.#client.stream) {
+      request.fail(new ConnectionError(`connection to beanstalkd at ${this.address} is closed`, { cause: this.#lastError }));
+      return;
+    }
+    request.expected = OK_REPLY;
+    this.#written.push(request);
+    this.#outgoing += `stats-job ${String(request.jobId)}\r\n`;
+    this.#corkForThisTick();
+  };
   /** Every request's reply hook; one function for the session, not one per command. */
   readonly #onReply = (): void => {
     this.#settled();
+  };
+  /**
+   * Uncorks on the next tick, but only once the promise reactions already queued have run: the
+   * commands that replies set off (the `stats-job` of a reserve, read in the data handler, and the
+   * acks and reserves of the jobs those replies finished) share the write.
+   */
+  readonly #uncorkAfterReactions = (): void => {
+    process.nextTick(this.#uncork);
   };
   readonly #uncork = (): void => {
     this.#corked = false;
@@ -178,6 +209,13 @@ export class Session {
       if (request === undefined) {
         this.#malformed(`${String(buffer.length - offset)} bytes arrived with no command waiting for them`, undefined);
         return;
+      }
+      const fast = this.#fast;
+      if (readReplyFast(buffer, offset, request.expected, fast)) {
+        this.#writtenHead++;
+        offset = fast.end;
+        request.reply(null, fast.first, fast.second);
+        continue;
       }
       const read = readReply(buffer, offset, request.expected);
       if (read.kind === "incomplete") break;
@@ -334,7 +372,7 @@ export class Session {
     if (!stream) return;
     this.#corked = true;
     stream.cork();
-    process.nextTick(this.#uncork);
+    queueMicrotask(this.#uncorkAfterReactions);
   }
 
   /** A reply came: drop settled entries from the front. */
@@ -514,6 +552,25 @@ export class Session {
       readJob,
       seconds * 1000 + this.#commandTimeoutMs,
       seconds === 0 ? NO_JOB_NOW : NO_JOB,
+    );
+    return this.#send(`reserve-with-timeout ${String(seconds)}\r\n`, RESERVED, request);
+  }
+
+  /**
+   * {@link reserveWithTimeout}, then `stats-job` of the job it got, sent as soon as the reserve's
+   * reply is read: one command and one promise for both. Resolves to `null` when there was no job
+   * (as `reserveWithTimeout`), else to the job with its stats (`undefined` when the `stats-job`
+   * found the job gone). The job is reserved on this socket either way.
+   */
+  reserveWithStats(seconds: number): Promise<ReservedJob | null> {
+    const request = this.#register(
+      new ReserveWithStats(
+        seconds * 1000 + this.#commandTimeoutMs,
+        seconds === 0 ? NO_JOB_NOW : NO_JOB,
+        this.#onReply,
+        RESERVE_READERS,
+        this.#askStats,
+      ),
     );
     return this.#send(`reserve-with-timeout ${String(seconds)}\r\n`, RESERVED, request);
   }

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BEANSTALK_REPLIES } from "../../src/errors.js";
 import { BeanstalkCommandError, createBeanstalkQueue, JobReservedElsewhereError } from "../../src/index.js";
 import { readJobBody } from "../../src/interop.js";
-import { MAX_REPLY_LINE_BYTES, readReply } from "../../src/protocol/reply-reader.js";
+import { FastReply, MAX_REPLY_LINE_BYTES, readReply, readReplyFast } from "../../src/protocol/reply-reader.js";
 import { Session } from "../../src/protocol/session.js";
 import { parseJobStats, parseServerStats, parseTubeStats, statsFields } from "../../src/protocol/stats.js";
 import { freshTube } from "../helpers.js";
@@ -36,6 +36,7 @@ const EXPECTED_WORDS = [
   "KICKED",
   "FOUND",
   "OK",
+  "PAUSED",
 ] as const;
 
 /** Replies that are nearly right: real words, wrong arguments, lengths that lie, bodies cut short. */
@@ -108,6 +109,55 @@ describe("fuzz: bytes from the server", () => {
       }),
       { seed: SEED, numRuns: RUNS },
     );
+  });
+
+  it("readReplyFast reads a reply only where readReply reads the same one, successfully", () => {
+    const fast = new FastReply();
+    let read = 0;
+    // Replies as beanstalkd writes them, for the expected word, followed by anything.
+    const wellFormed = fc
+      .record({
+        expected: fc.constantFrom(...EXPECTED_WORDS),
+        id: fc.nat({ max: 2 ** 32 }),
+        body: fc.uint8Array({ maxLength: 64 }),
+        tail: fc.uint8Array({ maxLength: 16 }),
+      })
+      .map(({ expected, id, body, tail }) => {
+        const line =
+          expected === "RESERVED" || expected === "FOUND"
+            ? `${expected} ${String(id)} ${String(body.length)}`
+            : expected === "OK"
+              ? `OK ${String(body.length)}`
+              : expected === "INSERTED" || expected === "USING" || expected === "WATCHING"
+                ? `${expected} ${String(id)}`
+                : expected;
+        const withBody = expected === "RESERVED" || expected === "FOUND" || expected === "OK";
+        const parts = [Buffer.from(`${line}\r\n`, "latin1")];
+        if (withBody) parts.push(Buffer.from(body), Buffer.from("\r\n", "latin1"));
+        parts.push(Buffer.from(tail));
+        return [Buffer.concat(parts), expected] as const;
+      });
+    const inputs = fc.oneof(fc.tuple(serverBytes, fc.constantFrom(...EXPECTED_WORDS)), wellFormed);
+    fc.assert(
+      fc.property(inputs, fc.nat({ max: 8 }), ([bytes, expected], skip) => {
+        const offset = Math.min(skip % 2 === 0 ? 0 : skip, bytes.length);
+        if (!readReplyFast(bytes, offset, expected, fast)) return;
+        read++;
+        const general = readReply(bytes, offset, expected);
+        expect(general.kind).toBe("reply");
+        if (general.kind !== "reply") return;
+        expect(general.success).toBe(true);
+        expect(fast.end).toBe(general.end);
+        // The general reader gives ids as text; the fast one as numbers.
+        const values = [fast.first, fast.second].filter((value) => value !== undefined);
+        expect(values.map((value) => (typeof value === "number" ? String(value) : value))).toEqual(
+          general.values.map((value) => (typeof value === "string" ? String(Number(value)) : value)),
+        );
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+    // The property is not empty: well-formed replies are among the inputs.
+    expect(read).toBeGreaterThan(0);
   });
 
   it("the stats parsers throw only BeanstalkCommandError, and never pollute a prototype", () => {
@@ -259,6 +309,7 @@ describe("fuzz: a hostile server", () => {
     const commands: Record<string, (s: Session) => Promise<unknown>> = {
       put: (s) => s.put(0, 0, 60, Buffer.from("x")),
       reserve: (s) => s.reserveWithTimeout(0),
+      "reserve with stats": (s) => s.reserveWithStats(0),
       peek: (s) => s.peek(1),
       "stats-job": (s) => s.statsJob(1),
       "stats-tube": (s) => s.statsTube("t"),
