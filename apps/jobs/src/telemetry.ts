@@ -127,6 +127,21 @@ export function telemetrySettings(env: NodeJS.ProcessEnv, defaultServiceName: st
   };
 }
 
+/** An SDK log argument in one line: an error (or the JSON the SDK makes of one) by its message. */
+function firstLine(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  const text = String(value);
+  if (text.startsWith("{")) {
+    try {
+      const parsed = JSON.parse(text) as { message?: unknown };
+      if (typeof parsed.message === "string") return parsed.message;
+    } catch {
+      // not JSON after all: shown as it is
+    }
+  }
+  return text.split("\n")[0] ?? "";
+}
+
 /** The registered SDK. */
 export interface Telemetry {
   readonly settings: TelemetrySettings;
@@ -168,9 +183,7 @@ export async function startTelemetry(defaultServiceName: string): Promise<Teleme
   const report =
     (level: string) =>
     (message: string, ...args: unknown[]) => {
-      console.error(
-        `telemetry: ${level}: ${[message, ...args.map((arg) => (arg instanceof Error ? arg.message : String(arg)))].join(" ")}`,
-      );
+      console.error(`telemetry: ${level}: ${[message, ...args].map(firstLine).join(" ")}`);
     };
   const quiet = (): void => undefined;
   // Failed exports (a collector down, a refused request) show on stderr instead of vanishing.
