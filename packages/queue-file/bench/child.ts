@@ -1,7 +1,9 @@
 /**
  * A child process of the 4-process throughput run:
- *   child.ts <bare|bare+dirsync|queue> <dir> <durationMs> <goFile>
- * Warms up, prints `ready`, waits for the go file, runs jobs for the duration, prints `count <n>`.
+ *   child.ts <bare|bare+dirsync|queue> <dir> <durationMs> <goFile> [concurrency]
+ * Warms up, prints `ready`, waits for the go file, runs jobs for the duration with `concurrency`
+ * loops at once (default 1: one job at a time), prints `count <n> cpu <microseconds>` (the
+ * process's user + system CPU time over the measured window).
  */
 import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -14,22 +16,32 @@ import { bareJob, queueJob } from "./durable-job.js";
  * (V8 was still optimizing the queue's functions after 3 s; `--trace-opt` shows it).
  */
 const WARMUP_MS = 5_000;
-const [mode = "queue", dir = "", durationMs = "3000", goFile = ""] = process.argv.slice(2);
+const [mode = "queue", dir = "", durationMs = "3000", goFile = "", concurrencyArg = "1"] = process.argv.slice(2);
+const concurrency = Number(concurrencyArg);
 const queue = mode === "queue" ? createFileQueue({ dir }) : undefined;
 await queue?.stats();
 const job = queue ? queueJob(queue) : bareJob(dir, mode === "bare+dirsync" ? "bare+dirsync" : "bare");
+
+/** Runs `concurrency` loops of `job` until `until` (performance.now()); resolves to the jobs done. */
+async function loops(until: number): Promise<number> {
+  let count = 0;
+  const loop = async (): Promise<void> => {
+    while (performance.now() < until) {
+      await job();
+      count++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  return count;
+}
+
 // Warm-up, as the single-process run has: a worker is a long-lived process, so what is measured
 // is its steady state, not V8 compiling the code. It also builds the index of ready/.
-const warmUntil = performance.now() + WARMUP_MS;
-do await job();
-while (performance.now() < warmUntil);
+await loops(performance.now() + WARMUP_MS);
 process.stdout.write("ready\n");
 while (!existsSync(goFile)) await sleep(2);
-const end = performance.now() + Number(durationMs);
-let count = 0;
-while (performance.now() < end) {
-  await job();
-  count++;
-}
-process.stdout.write(`count ${count}\n`);
+const cpuBefore = process.cpuUsage();
+const count = await loops(performance.now() + Number(durationMs));
+const cpu = process.cpuUsage(cpuBefore);
+process.stdout.write(`count ${count} cpu ${cpu.user + cpu.system}\n`);
 await queue?.close();

@@ -12,7 +12,13 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createFileQueue } from "../src/index.js";
 import { tempDirs } from "./helpers.js";
 
-const calls = vi.hoisted(() => ({ log: [] as string[], paths: new Map<number, string>() }));
+const calls = vi.hoisted(() => ({
+  log: [] as string[],
+  paths: new Map<number, string>(),
+  /** While set, an fsync of a path ending in this waits for {@link calls.release} before it starts. */
+  holdFsyncOf: undefined as string | undefined,
+  held: [] as (() => void)[],
+}));
 
 vi.mock("node:fs", async (importOriginal) => {
   const fs = await importOriginal<typeof Fs>();
@@ -31,10 +37,14 @@ vi.mock("node:fs", async (importOriginal) => {
     fsync: (fd: number, callback: DoneCallback) => {
       const path = calls.paths.get(fd) ?? `fd ${fd}`;
       calls.log.push(`fsync ${path}`);
-      fs.fsync(fd, (error) => {
-        calls.log.push(`fsynced ${path}`);
-        callback(error);
-      });
+      const run = (): void => {
+        fs.fsync(fd, (error) => {
+          calls.log.push(`fsynced ${path}`);
+          callback(error);
+        });
+      };
+      if (calls.holdFsyncOf !== undefined && path.endsWith(calls.holdFsyncOf)) calls.held.push(run);
+      else run();
     },
     openSync: (path: string, flags: number, mode?: number) => {
       calls.log.push(`openSync ${path}`);
@@ -62,6 +72,8 @@ const tempDir = tempDirs();
 
 beforeEach(() => {
   calls.log.length = 0;
+  calls.holdFsyncOf = undefined;
+  for (const run of calls.held.splice(0)) run();
 });
 
 /** The log with paths relative to the queue directory, and temp names made generic. */
@@ -112,6 +124,95 @@ describe("enqueue", () => {
       "fsynced .",
     ]);
     expect(logOf(dir)).toContain("renamed tmp/x -> queue-file.json");
+    await queue.close();
+  });
+});
+
+/** How long a test waits for the file system calls it holds back to be reached (a loaded machine is slow). */
+const WAIT = { timeout: 30_000, interval: 5 };
+
+describe("concurrent enqueues (group commit)", () => {
+  /**
+   * Checks the group-commit rule on a log: every job's enqueue resolved after an fsync of
+   * `ready/` that began after its rename. Flushes of one directory never overlap (one runs at a
+   * time), so the n-th `fsync ready` pairs with the n-th `fsynced ready`.
+   */
+  const expectEachCovered = (log: readonly string[], ids: readonly string[]): void => {
+    const started = log.flatMap((line, at) => (line === "fsync ready" ? [at] : []));
+    const ended = log.flatMap((line, at) => (line === "fsynced ready" ? [at] : []));
+    expect(ended).toHaveLength(started.length);
+    for (const [n, at] of started.entries()) expect(at).toBeGreaterThan(ended[n - 1] ?? -1);
+    for (const id of ids) {
+      const renamed = log.findIndex((line) => line.startsWith("renamed tmp/x -> ready/") && line.endsWith(`-${id}.job`));
+      const resolved = log.indexOf(`enqueue resolved ${id}`);
+      expect(renamed, `rename of ${id}`).toBeGreaterThanOrEqual(0);
+      expect(resolved, `resolution of ${id}`).toBeGreaterThan(renamed);
+      const covering = started.findIndex((at, n) => at > renamed && (ended[n] ?? Infinity) < resolved);
+      expect(covering, `a flush of ready/ between the rename and the resolution of ${id}`).toBeGreaterThanOrEqual(0);
+    }
+  };
+
+  it("share flushes of ready/, and none resolves before a flush that began after its rename", async () => {
+    const dir = tempDir();
+    const queue = createFileQueue({ dir });
+    await queue.stats();
+    calls.log.length = 0;
+    // The first flush of ready/ is held until every job is renamed: the rest arrive while it runs.
+    calls.holdFsyncOf = "/ready";
+    const count = 16;
+    const enqueues = Array.from({ length: count }, (_, n) =>
+      queue.enqueue({ payload: n }).then((message) => {
+        calls.log.push(`enqueue resolved ${message.id}`);
+        return message.id;
+      }),
+    );
+    await vi.waitFor(() => {
+      expect(logOf(dir).filter((line) => line.startsWith("renamed tmp/"))).toHaveLength(count);
+    }, WAIT);
+    expect(calls.held).toHaveLength(1);
+    // Whatever the first flush covers, no enqueue has resolved yet: none of them is durable.
+    expect(calls.log.filter((line) => line.startsWith("enqueue resolved"))).toEqual([]);
+    calls.holdFsyncOf = undefined;
+    for (const run of calls.held.splice(0)) run();
+    const ids = await Promise.all(enqueues);
+    const log = logOf(dir);
+    expectEachCovered(log, ids);
+    // The first flush, begun after the first rename, and one more for every rename it did not cover.
+    expect(log.filter((line) => line === "fsync ready")).toEqual(["fsync ready", "fsync ready"]);
+    expect(log.filter((line) => line.startsWith("fsync tmp/"))).toHaveLength(count);
+    await queue.close();
+  });
+
+  it("a job renamed while a flush of ready/ runs waits for the next flush", async () => {
+    const dir = tempDir();
+    const queue = createFileQueue({ dir });
+    await queue.stats();
+    calls.log.length = 0;
+    calls.holdFsyncOf = "/ready";
+    const first = queue.enqueue({ payload: "first" });
+    await vi.waitFor(() => {
+      expect(calls.held).toHaveLength(1);
+    }, WAIT);
+    // The flush has started (held inside the fsync call); this job's rename comes after its start.
+    const second = queue.enqueue({ payload: "second" }).then((message) => {
+      calls.log.push(`enqueue resolved ${message.id}`);
+      return message.id;
+    });
+    await vi.waitFor(() => {
+      expect(logOf(dir).filter((line) => line.startsWith("renamed tmp/"))).toHaveLength(2);
+    }, WAIT);
+    for (const run of calls.held.splice(0)) run();
+    const firstId = (await first).id;
+    calls.log.push(`enqueue resolved ${firstId}`);
+    await vi.waitFor(() => {
+      expect(calls.held).toHaveLength(1);
+    }, WAIT);
+    // The second flush is held: the second job, renamed after the first flush began, is not confirmed.
+    expect(calls.log.some((line) => line.startsWith("enqueue resolved") && !line.endsWith(firstId))).toBe(false);
+    calls.holdFsyncOf = undefined;
+    for (const run of calls.held.splice(0)) run();
+    const secondId = await second;
+    expectEachCovered(logOf(dir), [firstId, secondId]);
     await queue.close();
   });
 });
