@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import type { QueueAdapter } from "@x/message";
 import { type ChildProcess, spawnTs } from "@x/test-servers";
 
 /** The `graceMs` of the scheduler processes. */
@@ -50,4 +51,23 @@ export function enqueuedIds(lines: readonly string[]): string[] {
 /** Resolves once a line matching `predicate` was printed; the test timeout bounds it. */
 export async function waitForLine(process: SchedulerProcess, predicate: (line: string) => boolean): Promise<void> {
   while (!process.lines.some(predicate)) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** The ids `sched.tick.<ms>` of the ticks every `everyMs` from `fromMs` to `toMs`, both included. */
+export function tickIds(fromMs: number, toMs: number, everyMs: number): string[] {
+  const ids: string[] = [];
+  for (let t = Math.ceil(fromMs / everyMs) * everyMs; t <= toMs; t += everyMs) ids.push(`sched.tick.${String(t)}`);
+  return ids;
+}
+
+/**
+ * Which of `ids` the queue holds, in any state. Looked up one by one: listing the queue state by
+ * state (ready, then delayed) misses a job whose delay ends between the two listings, and the
+ * scheduled jobs here are all delayed by 2 x graceMs, so one of them falls due while the
+ * queue is read shortly after the schedulers stop.
+ */
+export async function storedIds(queue: QueueAdapter, ids: readonly string[]): Promise<Set<string>> {
+  const stored = new Set<string>();
+  for (const id of ids) if ((await queue.peek(id)) !== null) stored.add(id);
+  return stored;
 }
