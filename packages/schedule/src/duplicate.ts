@@ -10,3 +10,12 @@ export async function isDuplicateId(queue: QueueAdapter, id: string, error: unkn
   if (error.argument === "id") return true;
   return (await queue.peek(id).catch(() => null)) !== null;
 }
+
+/**
+ * Whether `error`, thrown by `queue.enqueue()`, says that the same call may succeed a moment later
+ * (`transient: true`): the file queue's `IdLockedError`, while another enqueue of the same id
+ * holds the id's lock. Read as a property, so that no adapter has to be imported to know it.
+ */
+export function isTransient(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { transient?: unknown }).transient === true;
+}

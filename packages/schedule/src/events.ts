@@ -35,7 +35,9 @@ export interface SkippedEvent {
 
 /**
  * A tick could not be enqueued (the queue failed, or the job function threw); it is not retried.
- * Failures of the leader queue have the name `""`.
+ * A refusal the queue marks as transient (`transient: true`, as the file queue's `IdLockedError`)
+ * is tried again first, while the tick is less than `graceMs` late, and reported only if it
+ * lasts. Failures of the leader queue have the name `""`.
  */
 export interface ScheduleErrorEvent {
   readonly name: string;

@@ -303,3 +303,99 @@ describe("a scheduler on a fake clock", () => {
     expect(await inner.stats()).toMatchObject({ delayed: 0, ready: 1 });
   });
 });
+
+/** What the file queue's IdLockedError looks like to a scheduler: transient, not a refusal of the id. */
+class LockedError extends Error {
+  readonly transient = true;
+}
+
+/**
+ * The memory queue behind an enqueue that `refuse` may fail before the queue sees it; every call
+ * is recorded with the fake clock's time.
+ */
+function refusing(refuse: (init: Parameters<QueueAdapter["enqueue"]>[0], call: number) => Error | undefined) {
+  const inner = createMemoryQueue();
+  const calls: { at: number; id: string | undefined }[] = [];
+  const queue: QueueAdapter = Object.assign(Object.create(inner) as QueueAdapter, {
+    capabilities: inner.capabilities,
+    enqueue: (init: Parameters<QueueAdapter["enqueue"]>[0]) => {
+      calls.push({ at: Date.now(), id: init.id });
+      const error = refuse(init, calls.length);
+      return error === undefined ? inner.enqueue(init) : Promise.reject(error);
+    },
+  });
+  return { inner, queue, calls };
+}
+
+describe("an enqueue refused transiently (another enqueue holds the id's lock, or its holder was killed holding it)", () => {
+  const first = Date.parse("2026-01-01T00:01:00Z");
+
+  it("is tried again while the tick is on time, and the tick is enqueued once the lock is free", async () => {
+    const { inner, queue, calls } = refusing((_init, call) => (call <= 3 ? new LockedError("id locked") : undefined));
+    const run = start(queue, [{ name: "tick", everyMs: 60_000, job: {} }]);
+    await vi.advanceTimersByTimeAsync(61_000);
+    expect(run.errors).toEqual([]);
+    expect(run.ats()).toEqual(["2026-01-01T00:01:00.000Z"]);
+    expect(calls).toHaveLength(4);
+    expect(calls.every((call) => call.id === `sched.tick.${String(first)}` && call.at < first + 1_000)).toBe(true);
+    // Held back from the enqueue that succeeded, like any other.
+    const last = calls[3]?.at ?? Number.NaN;
+    expect(run.enqueued[0]?.message.header.delay?.getTime()).toBe(last + 2_000);
+    expect(await inner.stats()).toMatchObject({ delayed: 1 });
+    await run.scheduler.close();
+  });
+
+  it("a holder that stored the tick meanwhile: the retry is refused by id, a duplicate", async () => {
+    const { inner, queue, calls } = refusing((init, call) => {
+      if (call > 1) return undefined;
+      // The lock's holder finishes its enqueue of the same tick while this one waits.
+      void inner.enqueue({ ...init });
+      return new LockedError("id locked");
+    });
+    const run = start(queue, [{ name: "tick", everyMs: 60_000, job: {} }]);
+    await vi.advanceTimersByTimeAsync(61_000);
+    expect(calls).toHaveLength(2);
+    expect(run.enqueued).toEqual([]);
+    expect(run.errors).toEqual([]);
+    expect(run.skipped).toEqual([{ name: "tick", at: new Date(first), reason: "duplicate", count: 1 }]);
+    expect(await inner.stats()).toMatchObject({ delayed: 1 });
+    await run.scheduler.close();
+  });
+
+  it("a lock held past graceMs: an error for that tick, never a silent loss, and the next tick goes on", async () => {
+    const { queue, calls } = refusing((init) => (init.id === `sched.tick.${String(first)}` ? new LockedError("id locked") : undefined));
+    const run = start(queue, [{ name: "tick", everyMs: 60_000, job: {} }]);
+    await vi.advanceTimersByTimeAsync(121_000);
+    expect(run.errors.map((event) => [event.at?.toISOString(), String(event.error)])).toEqual([
+      ["2026-01-01T00:01:00.000Z", "Error: id locked"],
+    ]);
+    const tries = calls.filter((call) => call.id === `sched.tick.${String(first)}`);
+    expect(tries.length).toBeGreaterThan(3);
+    expect(tries.every((call) => call.at < first + 1_000)).toBe(true);
+    expect(run.ats()).toEqual(["2026-01-01T00:02:00.000Z"]);
+    await run.scheduler.close();
+  });
+
+  it("an error that is not transient is reported at once, without a second try", async () => {
+    const { queue, calls } = refusing(() => new Error("disk on fire"));
+    const run = start(queue, [{ name: "tick", everyMs: 60_000, job: {} }]);
+    await vi.advanceTimersByTimeAsync(61_000);
+    expect(calls).toHaveLength(1);
+    expect(run.errors.map((event) => String(event.error))).toEqual(["Error: disk on fire"]);
+    await run.scheduler.close();
+  });
+
+  it("close() ends the retries: the tick is reported as not enqueued, and close() returns", async () => {
+    const { queue, calls } = refusing(() => new LockedError("id locked"));
+    const run = start(queue, [{ name: "tick", everyMs: 60_000, job: {} }], { graceMs: 60_000 });
+    await vi.advanceTimersByTimeAsync(60_100);
+    const before = calls.length;
+    expect(before).toBeGreaterThan(1);
+    await run.scheduler.close();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toHaveLength(before);
+    expect(run.errors.map((event) => [event.at?.toISOString(), String(event.error)])).toEqual([
+      ["2026-01-01T00:01:00.000Z", "Error: id locked"],
+    ]);
+  });
+});

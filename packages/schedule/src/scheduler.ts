@@ -1,7 +1,7 @@
 import { Emitter, InvalidOptionError, type Observable, sleep } from "@x/core";
 import type { MessageInit, QueueAdapter } from "@x/message";
 import { type CompiledSchedule, checkJob, compileSchedule, type ScheduleDefinition } from "./definition.js";
-import { isDuplicateId } from "./duplicate.js";
+import { isDuplicateId, isTransient } from "./duplicate.js";
 import { InvalidScheduleError, NoDeduplicationError } from "./errors.js";
 import type { ScheduleEvents } from "./events.js";
 import { directoryJournal, type Journal, memoryJournal } from "./journal.js";
@@ -176,23 +176,56 @@ async function fire(run: RunContext, schedule: CompiledSchedule, at: number, lat
   }
   const { time, graceMs } = run.options;
   const customIds = run.queue.capabilities.customIds;
-  try {
-    const message = await run.queue.enqueue({
-      ...init,
-      ...(customIds ? { id: tickJobId(name, at) } : {}),
-      // Held back so that the job is still live (and its id still refused) when the last on-time
-      // scheduler tries the same tick; see "Guarantees" in the README.
-      delay: new Date(time.wallNow() + 2 * graceMs),
-      header: { ...init.header, schedule: name, scheduledAt: tick.toISOString() },
-    });
-    run.options.logger.debug({ schedule: name, at: tick, jobId: message.id, late }, "tick enqueued");
-    run.emitter.emit("enqueued", { name, at: tick, message, late });
-  } catch (error) {
+  // An on-time tick may be retried while it stays on time; a caught-up one for as long again.
+  const retryUntil = time.now() + (late ? graceMs : at + graceMs - time.wallNow());
+  let error: unknown;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const message = await run.queue.enqueue({
+        ...init,
+        ...(customIds ? { id: tickJobId(name, at) } : {}),
+        // Held back so that the job is still live (and its id still refused) when the last on-time
+        // scheduler tries the same tick; see "Guarantees" in the README.
+        delay: new Date(time.wallNow() + 2 * graceMs),
+        header: { ...init.header, schedule: name, scheduledAt: tick.toISOString() },
+      });
+      run.options.logger.debug({ schedule: name, at: tick, jobId: message.id, late }, "tick enqueued");
+      run.emitter.emit("enqueued", { name, at: tick, message, late });
+      return;
+    } catch (caught) {
+      error = caught;
+    }
     if (customIds && (await isDuplicateId(run.queue, tickJobId(name, at), error))) {
       run.emitter.emit("skipped", { name, at: tick, reason: "duplicate", count: 1 });
       return;
     }
-    run.options.logger.error({ schedule: name, at: tick, error }, "tick not enqueued");
-    run.emitter.emit("error", { name, at: tick, error });
+    // A transient refusal is no answer yet. The file queue's IdLockedError says another enqueue
+    // of this id holds its lock: that holder may store the tick, or may have been killed before
+    // it did, and only a later try tells which (the lock is then broken, or the job is there).
+    // Giving up at once left such a tick to a dead holder, reported only as an error.
+    const waitMs = retryWaitMs(attempt);
+    if (!isTransient(error) || time.now() + waitMs >= retryUntil || !(await pause(run, waitMs))) break;
   }
+  run.options.logger.error({ schedule: name, at: tick, error }, "tick not enqueued");
+  run.emitter.emit("error", { name, at: tick, error });
+}
+
+/** Waits between tries of a transiently refused enqueue: short at first, then a few a second. */
+const RETRY_WAITS_MS = [10, 20, 40, 80, 160];
+const LONGEST_RETRY_WAIT_MS = 250;
+
+function retryWaitMs(attempt: number): number {
+  return RETRY_WAITS_MS[attempt] ?? LONGEST_RETRY_WAIT_MS;
+}
+
+/**
+ * Waits `ms` unless the scheduler closes: `false` when it did (closing ends the retries, and the
+ * tick is then reported as not enqueued, like any failure).
+ */
+function pause(run: RunContext, ms: number): Promise<boolean> {
+  if (stopped(run)) return Promise.resolve(false);
+  return sleep(ms, run.signal, run.options.time).then(
+    () => true,
+    () => false,
+  );
 }

@@ -1,17 +1,13 @@
-import { listAll } from "@x/message";
 import { createFileQueue } from "@x/queue-file";
-import { isSoak, printFaultReport, soakScale } from "@x/test-servers";
+import { printFaultReport, soakScale } from "@x/test-servers";
 import { describe, expect, it } from "vitest";
 import { tempDirs } from "../helpers.js";
-import { enqueuedIds, numbersAfter, startScheduler, waitForLine } from "../processes.js";
+import { enqueuedIds, numbersAfter, startScheduler, storedIds, tickIds, waitForLine } from "../processes.js";
 
 const tempDir = tempDirs();
 const EVERY_MS = 200;
 
-// Soak only for now: on a loaded 2-core CI machine this scenario has twice lost one tick of about
-// twenty-three without a skipped-late report or an error, which is not understood yet; the
-// three-process test without a kill (test/multiprocess.test.ts) runs in the default command.
-describe.runIf(isSoak())("a scheduler process killed with SIGKILL", () => {
+describe("a scheduler process killed with SIGKILL", () => {
   it("the others keep every tick going, each enqueued once; no tick is lost while it dies", async () => {
     const dir = tempDir();
     const runMs = soakScale(5_000, 30_000);
@@ -28,17 +24,23 @@ describe.runIf(isSoak())("a scheduler process killed with SIGKILL", () => {
     for (const exit of exits) expect(exit, exit.stderr).toMatchObject({ code: 0 });
 
     const all = [...survivors, victim].flatMap((process) => process.lines);
-    expect(all.filter((line) => line.startsWith("error "))).toEqual([]);
+    const pids = `survivors ${survivors.map((process) => String(process.child.pid)).join(", ")}, victim ${String(victim.child.pid)} killed at ${String(killedAt)}`;
+    expect(
+      all.filter((line) => line.startsWith("error ")),
+      pids,
+    ).toEqual([]);
     const enqueued = enqueuedIds(all);
+    const starts = [...survivors, victim].map((process) => numbersAfter(process.lines, "ready")[0] ?? Number.NaN);
+    const ends = survivors.map((process) => numbersAfter(process.lines, "stopped")[0] ?? Number.NaN);
+    const from = Math.max(...starts);
+    // A survivor tries no tick after it starts closing, however long close() then takes.
+    const to = Math.min(...survivors.map((process) => numbersAfter(process.lines, "closing")[0] ?? Number.NaN)) - 2 * EVERY_MS;
+    const expected = tickIds(from, to, EVERY_MS);
     // The queue is the truth: the victim may have stored a tick and died before printing it.
     const queue = createFileQueue({ dir });
-    const stored = new Set<string>();
-    for (const state of ["ready", "delayed"] as const) for await (const job of listAll(queue, { state })) stored.add(job.id);
+    const stored = await storedIds(queue, tickIds(Math.min(...starts), Math.max(...ends), EVERY_MS));
+    const stats = await queue.stats();
     await queue.close();
-    const from = Math.max(...[...survivors, victim].map((process) => numbersAfter(process.lines, "ready")[0] ?? Number.NaN));
-    const to = Math.min(...survivors.map((process) => numbersAfter(process.lines, "stopped")[0] ?? Number.NaN)) - 2 * EVERY_MS;
-    const expected: string[] = [];
-    for (let t = Math.ceil(from / EVERY_MS) * EVERY_MS; t <= to; t += EVERY_MS) expected.push(`sched.tick.${String(t)}`);
     // A tick every survivor saw only after its grace had passed (a starved machine) is skipped by
     // design and reported as "skipped missed"; a tick gone without that report is lost.
     const reportedLate = (process: (typeof survivors)[number], tick: number): boolean =>
@@ -65,8 +67,8 @@ describe.runIf(isSoak())("a scheduler process killed with SIGKILL", () => {
     expect(expected.length - missing.length).toBeGreaterThan(expected.length / 2);
     expect(lost).toBe(0);
     expect(duplicated).toBe(0);
-    // Every job in the queue is a tick's, and every printed enqueue is in the queue.
-    expect([...stored].every((id) => /^sched\.tick\.\d+$/.test(id))).toBe(true);
+    // Every printed enqueue is in the queue, and the queue holds nothing else.
     expect(enqueued.every((id) => stored.has(id))).toBe(true);
+    expect(stats.ready + stats.delayed + stats.reserved + stats.buried).toBe(stored.size);
   });
 });
