@@ -19,11 +19,11 @@ import {
 } from "@x/message";
 import { bulkParked, moveIdOf, type ParkedBulkOptions } from "./bulk.js";
 import { openConnection, type QueueConnection } from "./connect.js";
+import type { RemovalState } from "./deletion-check.js";
 import { mapNatsError } from "./errors.js";
 import { listPage } from "./list.js";
 import { type NatsQueueOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { type Destination, NatsReservation, type ReservationHost } from "./reservation.js";
-import type { RemovalState } from "./stored-check.js";
 import { type Overview, type Pulled, QueueStream } from "./stream.js";
 import { bandOf, type Place } from "./subjects.js";
 import { deliveryCount, jobIdOf, readJob, type StoredJob, streamSequence, writeJob } from "./wire.js";
@@ -98,8 +98,7 @@ const OVERVIEW_REUSE_MS = 25;
 /**
  * How long a deletion mark is kept at least: longer than any holder's lease (a holder that touched
  * its job after the mark was written saw it and lost the job), with room for other adapters on
- * the queue with a longer `leaseMs`. A mark below the stream's first sequence goes earlier: its
- * copy's holders are told by the first sequence itself.
+ * the queue with a longer `leaseMs` and for clocks that differ between machines.
  */
 const MIN_MARK_LIFETIME_MS = 600_000;
 
@@ -194,7 +193,7 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
     if (stream === undefined || removals.marks.size === 0) return;
     const oldest = this.time.wallNow() - Math.max(MIN_MARK_LIFETIME_MS, 2 * this.leaseMs);
     for (const [sequence, { subject, at }] of removals.marks) {
-      if ((sequence >= removals.firstSequence && at > oldest) || this.#purgingMarks.has(subject)) continue;
+      if (at > oldest || this.#purgingMarks.has(subject)) continue;
       this.#purgingMarks.add(subject);
       stream
         .purge(subject)
@@ -286,10 +285,10 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
     return stream.acknowledge(ackSubject, body);
   }
 
-  async stillStored(sequence: number): Promise<boolean> {
+  async deleted(sequence: number): Promise<boolean> {
     const stream = this.#stream;
     if (stream === undefined) throw new QueueClosedError(this.queue);
-    return stream.stored(sequence);
+    return stream.deleted(sequence);
   }
 
   async saveProgress(sequence: number, text: string): Promise<void> {

@@ -30,7 +30,7 @@ function fakeHost(time: TimeSource) {
     acknowledge: async (_subject, body) => {
       acks.push(body);
     },
-    stillStored: async () => state.stored,
+    deleted: async () => !state.stored,
     store: async (message, destination) => {
       stored.push({ attempts: message.header.attempts, priority: message.header.priority, destination });
     },
@@ -101,6 +101,30 @@ describe("NatsReservation", () => {
     const job = reservationWith(host, time);
     state.stored = false;
     await expect(job.ack()).rejects.toBeInstanceOf(LeaseLostError);
+  });
+
+  it("a deleted job is never stored again: bury and a delayed release store no copy and reject", async () => {
+    const time = fakeTime();
+    const { host, state, stored, acks } = fakeHost(time);
+    const buried = reservationWith(host, time);
+    const released = reservationWith(host, time);
+    state.stored = false;
+    await expect(buried.bury("bad")).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(released.release({ delayMs: 1_000 })).rejects.toBeInstanceOf(LeaseLostError);
+    expect(stored).toEqual([]);
+    expect(acks).toEqual([]);
+  });
+
+  it("touch of a deleted job rejects and does not extend the lease", async () => {
+    const time = fakeTime();
+    const { host, state } = fakeHost(time);
+    const job = reservationWith(host, time);
+    const before = job.leaseEndsAt;
+    time.advance(100);
+    state.stored = false;
+    await expect(job.touch()).rejects.toBeInstanceOf(LeaseLostError);
+    expect(job.leaseEndsAt).toBe(before);
+    expect(job.held).toBe(false);
   });
 
   it("release without a change is a nak; with a delay or priority a new copy with attempts + 1", async () => {

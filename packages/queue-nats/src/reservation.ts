@@ -24,8 +24,11 @@ export interface ReservationHost {
   checkOpen(): void;
   /** Sends an acknowledgement (`+ACK`, `-NAK`, `+WPI`) and waits for JetStream to confirm it. */
   acknowledge(ackSubject: string, body: string): Promise<void>;
-  /** Whether the stream still holds the job's copy (`delete()` may have removed it). */
-  stillStored(sequence: number): Promise<boolean>;
+  /**
+   * Whether `delete()` removed the job's copy, as the stream's leader knows it when asked (a delete
+   * that completed before the call is seen; one running alongside may go either way).
+   */
+  deleted(sequence: number): Promise<boolean>;
   /** Stores a new copy of the job (confirmed) before the held one is acknowledged away. */
   store(message: Message, destination: Destination, enqueuedAt: number): Promise<void>;
   /** Keeps the JSON text of a held copy's progress (confirmed). */
@@ -40,7 +43,10 @@ export interface ReservationHost {
  * A job handed out by a band consumer. JetStream does not refuse the acknowledgement of a
  * delivery whose ack wait ran out, nor of a message deleted meanwhile, so the lease is also kept
  * here: on the monotonic clock, from a moment before the pull (JetStream's own clock starts later,
- * so ours never ends after JetStream's), and with a check that the copy is still stored.
+ * so ours never ends after JetStream's), and with a check that `delete()` did not remove the copy.
+ * Acknowledgements that only end or extend the hold (`+ACK`, `-NAK`, `+WPI`) are harmless on a
+ * deleted copy, so the check goes alongside them; what stores a new copy (a move, a burial,
+ * progress) checks first, so a deleted job is never stored again.
  */
 export class NatsReservation implements Reservation {
   readonly message: Message;
@@ -78,10 +84,7 @@ export class NatsReservation implements Reservation {
 
   async ack(): Promise<void> {
     this.#take("acknowledged");
-    // First, not alongside: once JetStream has the ack it removes the copy itself, and a check
-    // that lands after it would call our own ack a deletion.
-    await this.#mustBeStored();
-    await this.#host.acknowledge(this.#ackSubject, "+ACK");
+    await this.#alongsideCheck(this.#host.acknowledge(this.#ackSubject, "+ACK"));
     await this.#dropProgress();
   }
 
@@ -92,12 +95,12 @@ export class NatsReservation implements Reservation {
     }
     const priority = options.priority === undefined ? this.message.header.priority : normalizePriority(options.priority);
     this.#take("released");
-    await this.#mustBeStored();
     if (delayMs === 0 && priority === this.message.header.priority) {
-      await this.#host.acknowledge(this.#ackSubject, "-NAK");
+      await this.#alongsideCheck(this.#host.acknowledge(this.#ackSubject, "-NAK"));
       await this.#dropProgress();
       return;
     }
+    await this.#mustNotBeDeleted();
     // A new priority means another band, and a delay must not look reserved: a new copy, then the old one goes.
     const next = withHeader(this.message, { priority, attempts: this.message.header.attempts + 1 });
     const destination: Destination = delayMs === 0 ? { kind: "ready" } : { kind: "delayed", dueAt: this.#host.time.wallNow() + delayMs };
@@ -109,7 +112,7 @@ export class NatsReservation implements Reservation {
   async bury(reason: string): Promise<void> {
     if (typeof reason !== "string") throw new InvalidArgumentError("reason", "must be a string");
     this.#take("buried");
-    await this.#mustBeStored();
+    await this.#mustNotBeDeleted();
     const next = withHeader(this.message, { attempts: this.message.header.attempts + 1 });
     await this.#host.store(next, { kind: "buried", reason, at: this.#host.time.wallNow() }, this.enqueuedAt);
     await this.#host.acknowledge(this.#ackSubject, "+ACK");
@@ -119,8 +122,7 @@ export class NatsReservation implements Reservation {
   async touch(): Promise<void> {
     this.#check();
     const startedAt = this.#host.time.now();
-    await this.#mustBeStored();
-    await this.#host.acknowledge(this.#ackSubject, "+WPI");
+    await this.#alongsideCheck(this.#host.acknowledge(this.#ackSubject, "+WPI"));
     this.#leaseEndsAt = startedAt + this.leaseMs;
   }
 
@@ -128,7 +130,7 @@ export class NatsReservation implements Reservation {
     const text = encodeProgress(value);
     this.#check();
     const startedAt = this.#host.time.now();
-    await this.#mustBeStored();
+    await this.#mustNotBeDeleted();
     await this.#host.saveProgress(this.sequence, text);
     this.#hasProgress = true;
     await this.#host.acknowledge(this.#ackSubject, "+WPI");
@@ -166,10 +168,24 @@ export class NatsReservation implements Reservation {
     this.#host.settled(this);
   }
 
-  async #mustBeStored(): Promise<void> {
-    if (!(await this.#host.stillStored(this.sequence))) {
-      this.#over ??= "deleted";
-      throw new LeaseLostError(this.message.id, "the job was deleted");
-    }
+  async #mustNotBeDeleted(): Promise<void> {
+    if (await this.#host.deleted(this.sequence)) this.#lostToDelete();
+  }
+
+  /**
+   * Waits for an acknowledgement and, asked at the same moment, the check for a deletion: a
+   * `delete()` that completed before this call has left its mark on the stream's leader already.
+   */
+  async #alongsideCheck(acknowledged: Promise<void>): Promise<void> {
+    const deleted = this.#host.deleted(this.sequence);
+    // Handled below; an acknowledgement that fails first must not leave it unhandled.
+    deleted.catch(() => undefined);
+    await acknowledged;
+    if (await deleted) this.#lostToDelete();
+  }
+
+  #lostToDelete(): never {
+    this.#over = "deleted";
+    throw new LeaseLostError(this.message.id, "the job was deleted");
   }
 }

@@ -23,10 +23,10 @@ import {
   headers as natsHeaders,
 } from "@nats-io/transport-node";
 import { JobTooBigError } from "@x/message";
+import { DeletionCheck, type RemovalState } from "./deletion-check.js";
 import { mapNatsError, NatsQueueApiError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import { Requester } from "./requester.js";
-import { type RemovalState, StoredCheck } from "./stored-check.js";
 import { QueueSubjects } from "./subjects.js";
 
 /** How long a pull waits at most when a band's jobs are all held (JetStream answers at once when it has none at all). */
@@ -65,7 +65,7 @@ export class QueueStream {
   /** The stream has one replica (as found or created when opened): any direct get is the leader's answer. */
   #singleCopy = false;
   readonly #requester: Requester;
-  readonly #storedCheck: StoredCheck;
+  readonly #deletionCheck: DeletionCheck;
 
   private constructor(nc: NatsConnection, jsm: JetStreamManager, options: ResolvedOptions, onRemovals: (state: RemovalState) => void) {
     this.#nc = nc;
@@ -73,7 +73,7 @@ export class QueueStream {
     this.#requester = new Requester(nc, options.requestTimeoutMs);
     this.#options = options;
     this.subjects = new QueueSubjects(options.queue);
-    this.#storedCheck = new StoredCheck(() => this.#removals(), onRemovals);
+    this.#deletionCheck = new DeletionCheck(() => this.#removals(), onRemovals);
   }
 
   /** Opens the queue's stream, creating it when it does not exist yet. */
@@ -287,13 +287,12 @@ export class QueueStream {
   }
 
   /**
-   * Whether the copy at a stream sequence is still stored, as the stream's leader knows it: the
-   * checks of the acknowledgements in flight share one stream-info request (see `StoredCheck`).
-   * Copies leave a band by acknowledgement, by `delete()` (which marks a copy a consumer handed
-   * out, see `markDeleted`) or by a purge below the stream's first sequence.
+   * Whether `delete()` removed the handed-out copy at a stream sequence (it marks such a copy, see
+   * `markDeleted`), as the stream's leader knows it: the checks of the acknowledgements in flight
+   * share one stream-info request (see `DeletionCheck`).
    */
-  stored(sequence: number): Promise<boolean> {
-    return this.#storedCheck.check(sequence);
+  deleted(sequence: number): Promise<boolean> {
+    return this.#deletionCheck.deleted(sequence);
   }
 
   /** Marks the handed-out copy at `sequence` as deleted, so its holder's acknowledgement fails (confirmed). */
@@ -302,7 +301,7 @@ export class QueueStream {
   }
 
   /**
-   * The stream's first sequence and its deletion marks, from the stream's leader (a replica does not
+   * The stream's deletion marks, from the stream's leader (a replica does not
    * answer stream info; a stream without a leader is an error, never an empty answer).
    */
   async #removals(): Promise<RemovalState> {
@@ -312,11 +311,11 @@ export class QueueStream {
     );
     const answer = reply.json<{
       error?: ApiError;
-      state?: { first_seq?: number; subjects?: Record<string, number> };
+      state?: { subjects?: Record<string, number> };
       cluster?: { leader?: string };
     }>();
     if (answer.error !== undefined) throw mapNatsError("stream info", new JetStreamApiError(answer.error));
-    if (answer.state?.first_seq === undefined || (!this.#singleCopy && (answer.cluster?.leader ?? "") === "")) {
+    if (answer.state === undefined || (!this.#singleCopy && (answer.cluster?.leader ?? "") === "")) {
       throw mapNatsError("stream info", new NoRespondersError(this.subjects.stream));
     }
     const marks = new Map<number, { subject: string; at: number }>();
@@ -324,7 +323,7 @@ export class QueueStream {
       const mark = this.subjects.deletedMarkOf(subject);
       if (mark !== undefined) marks.set(mark.sequence, { subject, at: mark.at });
     }
-    return { firstSequence: answer.state.first_seq, marks };
+    return { marks };
   }
 
   /** The last message of a subject, or `null`. */

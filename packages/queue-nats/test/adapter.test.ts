@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect } from "@nats-io/transport-node";
-import type { LogFields } from "@x/core";
+import { type LogFields, systemTime, type TimeSource } from "@x/core";
 import { ConnectionError, InvalidArgumentError, JobTooBigError, LeaseLostError } from "@x/message";
 import { freePort, type RunningServer, startNatsServer } from "@x/test-servers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -217,9 +217,12 @@ describe("delete from another process", () => {
     expect({ ready, reserved }).toEqual({ ready: 0, reserved: 0 });
   });
 
-  it("marks only copies a consumer handed out, and drops marks once no holder can need them", async () => {
+  it("marks only copies a consumer handed out, and drops a mark once it is older than any lease", async () => {
+    // The operator's wall clock runs 10 minutes ahead when it looks again: the mark is old by then.
+    let ahead = 0;
+    const time: TimeSource = { ...systemTime, wallNow: () => Date.now() + ahead };
     const holder = open({ leaseMs: 60_000 });
-    const operator = open({ queue: holder.queue });
+    const operator = open({ queue: holder.queue, leaseMs: 60_000, time });
     const never = await holder.enqueue({ payload: "never handed out" });
     expect(await operator.delete(never.id)).toBe(true);
     expect(await marks(holder)).toEqual([]);
@@ -228,9 +231,13 @@ describe("delete from another process", () => {
     expect(await operator.delete(taken.id)).toBe(true);
     expect(await marks(holder)).toHaveLength(1);
     await expect(job.ack()).rejects.toThrow(LeaseLostError);
-    // The deleted copy is below the stream's first sequence now: the next check purges its mark.
+    // The holder's check, within the lease, keeps the mark.
     await holder.enqueue({ payload: "next" });
     await (await mustReserve(holder)).ack();
+    expect(await marks(holder)).toHaveLength(1);
+    ahead = 600_001;
+    await operator.enqueue({ payload: "later" });
+    await (await mustReserve(operator)).ack();
     const deadline = Date.now() + 5_000;
     while ((await marks(holder)).length > 0 && Date.now() < deadline) await sleep(20);
     expect(await marks(holder)).toEqual([]);

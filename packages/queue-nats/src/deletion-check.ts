@@ -1,24 +1,22 @@
-/** What the stream's leader said about removed copies, in one answer. */
+/** What the stream's leader said about deleted copies, in one answer. */
 export interface RemovalState {
-  /** The stream's first sequence: every copy below it is gone. */
-  readonly firstSequence: number;
   /** Deletion marks: the sequence of each handed-out copy `delete()` removed, and the mark's subject and wall time. */
   readonly marks: ReadonlyMap<number, { readonly subject: string; readonly at: number }>;
 }
 
 interface Waiting {
   readonly sequence: number;
-  readonly resolve: (stored: boolean) => void;
+  readonly resolve: (deleted: boolean) => void;
   readonly reject: (error: unknown) => void;
 }
 
 /**
- * Answers "is the copy at this sequence still stored?" for every acknowledgement in flight with one
- * request to the stream's leader, instead of one each. A check asked for while a request is on its
- * way waits for the next one: an answer the leader may have given before a `delete()` completed
- * must not clear an acknowledgement asked for after it.
+ * Answers "did `delete()` remove the copy at this sequence?" for every acknowledgement in flight
+ * with one request to the stream's leader, instead of one each. A check asked for while a request
+ * is on its way waits for the next one: an answer the leader may have given before a `delete()`
+ * completed must not clear an acknowledgement asked for after it.
  */
-export class StoredCheck {
+export class DeletionCheck {
   readonly #ask: () => Promise<RemovalState>;
   readonly #onAnswer: (state: RemovalState) => void;
   #waiting: Waiting[] = [];
@@ -29,8 +27,8 @@ export class StoredCheck {
     this.#onAnswer = onAnswer;
   }
 
-  /** Whether the copy at `sequence` is still stored, as the stream's leader knows it now or later. */
-  check(sequence: number): Promise<boolean> {
+  /** Whether the copy at `sequence` carries a deletion mark, as the stream's leader knows it now or later. */
+  deleted(sequence: number): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       this.#waiting.push({ sequence, resolve, reject });
       // The checks of one turn of the event loop (a worker's slots finishing together) go as one.
@@ -52,7 +50,7 @@ export class StoredCheck {
     }
     this.#ask().then(
       (state) => {
-        for (const { sequence, resolve } of batch) resolve(sequence >= state.firstSequence && !state.marks.has(sequence));
+        for (const { sequence, resolve } of batch) resolve(state.marks.has(sequence));
         this.#onAnswer(state);
         this.#next();
       },

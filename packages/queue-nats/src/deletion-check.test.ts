@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type RemovalState, StoredCheck } from "./stored-check.js";
+import { DeletionCheck, type RemovalState } from "./deletion-check.js";
 
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
   let resolve: (value: T) => void = () => undefined;
@@ -11,54 +11,53 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reje
   return { promise, resolve, reject };
 }
 
-const state = (firstSequence: number, marked: number[]): RemovalState => ({
-  firstSequence,
+const state = (marked: number[]): RemovalState => ({
   marks: new Map(marked.map((sequence) => [sequence, { subject: `x.${String(sequence)}`, at: 0 }])),
 });
 
-describe("StoredCheck", () => {
-  it("answers the checks of one turn with one request: marked or below the first sequence is gone", async () => {
+describe("DeletionCheck", () => {
+  it("answers the checks of one turn with one request", async () => {
     const answers = [deferred<RemovalState>()];
     let asked = 0;
-    const check = new StoredCheck(() => answers[asked++]?.promise ?? Promise.reject(new Error("asked too often")));
-    const results = Promise.all([check.check(5), check.check(6), check.check(7), check.check(2)]);
+    const check = new DeletionCheck(() => answers[asked++]?.promise ?? Promise.reject(new Error("asked too often")));
+    const results = Promise.all([check.deleted(5), check.deleted(6), check.deleted(7)]);
     await new Promise((resolve) => setImmediate(resolve));
     expect(asked).toBe(1);
-    answers[0]?.resolve(state(3, [6]));
-    expect(await results).toEqual([true, false, true, false]);
+    answers[0]?.resolve(state([6]));
+    expect(await results).toEqual([false, true, false]);
   });
 
   it("a check asked while a request is on its way waits for the next answer, never an older one", async () => {
     const answers = [deferred<RemovalState>(), deferred<RemovalState>()];
     let asked = 0;
-    const check = new StoredCheck(() => answers[asked++]?.promise ?? Promise.reject(new Error("asked too often")));
-    const first = check.check(10);
+    const check = new DeletionCheck(() => answers[asked++]?.promise ?? Promise.reject(new Error("asked too often")));
+    const first = check.deleted(10);
     await new Promise((resolve) => setImmediate(resolve));
     // Asked after the first request left: a delete may have completed in between.
-    const second = check.check(10);
-    answers[0]?.resolve(state(1, []));
-    expect(await first).toBe(true);
+    const second = check.deleted(10);
+    answers[0]?.resolve(state([]));
+    expect(await first).toBe(false);
     expect(asked).toBe(2);
-    answers[1]?.resolve(state(1, [10]));
-    expect(await second).toBe(false);
+    answers[1]?.resolve(state([10]));
+    expect(await second).toBe(true);
   });
 
   it("fails the checks of a request that failed, and asks afresh for later ones", async () => {
     const answers = [deferred<RemovalState>(), deferred<RemovalState>()];
     let asked = 0;
     const seen: RemovalState[] = [];
-    const check = new StoredCheck(
+    const check = new DeletionCheck(
       () => answers[asked++]?.promise ?? Promise.reject(new Error("asked too often")),
       (answer) => seen.push(answer),
     );
-    const failed = check.check(1);
+    const failed = check.deleted(1);
     await new Promise((resolve) => setImmediate(resolve));
     answers[0]?.reject(new Error("no leader"));
     await expect(failed).rejects.toThrow("no leader");
-    const later = check.check(1);
+    const later = check.deleted(1);
     await new Promise((resolve) => setImmediate(resolve));
-    answers[1]?.resolve(state(1, []));
-    expect(await later).toBe(true);
+    answers[1]?.resolve(state([]));
+    expect(await later).toBe(false);
     expect(seen).toHaveLength(1);
   });
 });
