@@ -125,6 +125,8 @@ interface Measured {
   readonly rate: number;
   /** Client plus servers, microseconds. */
   readonly cpuMicros: number;
+  /** This process alone, microseconds. */
+  readonly clientCpuMicros: number;
 }
 
 const median = (values: number[]): number => {
@@ -143,15 +145,18 @@ const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf
 
 /** Times `drain` (wall clock) and the CPU of this process and the servers while it runs. */
 async function timed(pids: readonly number[], jobs: number, drain: () => Promise<void>): Promise<Measured> {
-  const cpu = (): number => {
+  const client = (): number => {
     const { user, system } = process.cpuUsage();
-    return pids.reduce((sum, pid) => sum + processCpuMicros(pid), user + system);
+    return user + system;
   };
-  const cpuAtStart = cpu();
+  const servers = (): number => pids.reduce((sum, pid) => sum + processCpuMicros(pid), 0);
+  const clientAtStart = client();
+  const serversAtStart = servers();
   const started = performance.now();
   await drain();
   const ms = performance.now() - started;
-  return { rate: (jobs * 1000) / ms, cpuMicros: cpu() - cpuAtStart };
+  const clientCpuMicros = client() - clientAtStart;
+  return { rate: (jobs * 1000) / ms, cpuMicros: clientCpuMicros + servers() - serversAtStart, clientCpuMicros };
 }
 
 async function fill(queue: QueueAdapter, jobs: number): Promise<void> {
@@ -459,7 +464,8 @@ for (const concurrency of CONCURRENCIES) {
     cpuTable.get(label(backend))?.push(median(rounds.map((m) => m.cpuMicros / backend.jobs)));
     console.log(
       `${backend.name}, concurrency ${String(concurrency)}: ${rounds.map((m) => format(m.rate)).join(" ")} jobs/s; ` +
-        `CPU per job ${rounds.map((m) => (m.cpuMicros / backend.jobs).toFixed(0)).join(" ")} µs`,
+        `CPU per job ${rounds.map((m) => (m.cpuMicros / backend.jobs).toFixed(0)).join(" ")} µs ` +
+        `(this process ${rounds.map((m) => (m.clientCpuMicros / backend.jobs).toFixed(0)).join(" ")} µs)`,
     );
   }
 }
