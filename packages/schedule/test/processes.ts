@@ -71,3 +71,26 @@ export async function storedIds(queue: QueueAdapter, ids: readonly string[]): Pr
   for (const id of ids) if ((await queue.peek(id)) !== null) stored.add(id);
   return stored;
 }
+
+/**
+ * The latest tick a scheduler process dealt with: enqueued, refused, failed or reported missed. A
+ * scheduler deals with its ticks in order, so it has dealt with every tick up to this one; the
+ * ticks after it were not due yet, or still waiting for a loop that was starved, when it closed.
+ */
+export function latestTickDealtWith(lines: readonly string[]): number {
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const line of lines) {
+    const fields = line.split(" ");
+    const tick = Number(
+      fields[0] === "enqueued"
+        ? fields[1]?.split(".").at(-1)
+        : fields[0] === "skipped"
+          ? fields[2]
+          : fields[0] === "error"
+            ? fields[1]
+            : "",
+    );
+    if (Number.isFinite(tick)) latest = Math.max(latest, tick);
+  }
+  return latest;
+}
