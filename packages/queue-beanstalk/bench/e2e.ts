@@ -257,7 +257,7 @@ compare({
   unit: "jobs/s",
   ...medianRound(ours.rates, raw.rates),
   baselineName: RAW,
-  target: ">= 0.8",
+  target: ">= 0.9",
 });
 compare({
   name: "default options vs BullMQ on Redis, median round",

@@ -4,7 +4,10 @@
  * - ours: `enqueueMany` (pipelined puts on one connection);
  * - baseline: one awaited `enqueue` per job, what a script without a batch call does;
  * - also raw fivebeans, pipelining its puts the same way (at most `PUT_WINDOW` in flight), and
- *   raw fivebeans with one put per round trip.
+ *   raw fivebeans with one put per round trip;
+ * - and BullMQ's `addBulk` of the same jobs on this machine's Redis (127.0.0.1:6379), done when
+ *   its promise resolves (Redis answered the MULTI; how durable that is depends on Redis's
+ *   `appendonly`/`appendfsync`, which the run prints).
  *
  * Every side stops when the server has answered every put (`INSERTED`), the durability of
  * `enqueue`. One warm-up round, then `BENCH_ROUNDS` (default 5) rounds alternating the sides; the
@@ -19,6 +22,8 @@ import { createConnection, createServer, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { compare, machine } from "@x/bench";
 import { startBeanstalkd } from "@x/test-servers";
+import { Queue as BullQueue } from "bullmq";
+import { Redis } from "ioredis";
 import { createBeanstalkQueue } from "../src/index.js";
 import type { FiveBeansClient } from "../src/protocol/fivebeans.js";
 import { PUT_WINDOW } from "../src/protocol/session.js";
@@ -149,8 +154,37 @@ async function rawOneByOne(tube: string): Promise<void> {
   client.stream?.destroy();
 }
 
+const REDIS = { host: "127.0.0.1", port: 6379 };
+const bullJobs = inits.map((init) => ({ name: init.requestType, data: init.payload }));
+
+/** BullMQ `addBulk` of the same jobs into a fresh queue, removed afterwards (not timed). */
+async function bullAddBulk(tube: string): Promise<void> {
+  const queue = new BullQueue(tube, { connection: REDIS });
+  await queue.waitUntilReady();
+  const jobs = await queue.addBulk(bullJobs);
+  if (jobs.length !== JOBS) throw new Error("addBulk added fewer jobs");
+  cleanUps.push(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+  });
+}
+const cleanUps: (() => Promise<void>)[] = [];
+
+/** What an acknowledged write to Redis means on this machine. */
+async function redisDurability(): Promise<string> {
+  const redis = new Redis(REDIS);
+  try {
+    const [, appendonly] = await redis.config("GET", "appendonly");
+    const [, appendfsync] = await redis.config("GET", "appendfsync");
+    return `Redis appendonly ${String(appendonly)}, appendfsync ${String(appendfsync)}`;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 const sides = {
   ours,
+  bullAddBulk,
   onePerCall,
   rawPipelined,
   rawOneByOne,
@@ -162,6 +196,7 @@ const rates: Record<keyof typeof sides, number[]> = {
   onePerCall: [],
   rawPipelined: [],
   rawOneByOne: [],
+  bullAddBulk: [],
   oursFar: [],
   onePerCallFar: [],
 };
@@ -170,11 +205,13 @@ for (let round = 0; round <= ROUNDS; round++) {
   for (const [name, run] of Object.entries(sides) as [keyof typeof sides, (tube: string) => Promise<void>][]) {
     const measured = await rate(run);
     if (round > 0) rates[name].push(measured);
+    for (const cleanUp of cleanUps.splice(0)) await cleanUp();
   }
   if (round > 0) {
     console.log(
       `round ${String(round)}: enqueueMany ${fmt(rates.ours.at(-1))}/s, one enqueue per job ${fmt(rates.onePerCall.at(-1))}/s, ` +
-        `raw fivebeans pipelined ${fmt(rates.rawPipelined.at(-1))}/s, one by one ${fmt(rates.rawOneByOne.at(-1))}/s; ` +
+        `raw fivebeans pipelined ${fmt(rates.rawPipelined.at(-1))}/s, one by one ${fmt(rates.rawOneByOne.at(-1))}/s, ` +
+        `BullMQ addBulk ${fmt(rates.bullAddBulk.at(-1))}/s; ` +
         `${String(LATENCY_MS)} ms each way: enqueueMany ${fmt(rates.oursFar.at(-1))}/s, one enqueue per job ${fmt(rates.onePerCallFar.at(-1))}/s`,
     );
   }
@@ -182,6 +219,7 @@ for (let round = 0; round <= ROUNDS; round++) {
 
 far.close();
 console.log(machine());
+console.log(await redisDurability());
 console.log(`${String(JOBS)} jobs, ${String(ROUNDS)} rounds after a warm-up round`);
 
 /** The round whose ratio is the median: its two figures were measured next to each other. */
@@ -204,6 +242,12 @@ compare({
   ...medianRound(rates.ours, rates.onePerCall),
   baselineName: "one enqueue per job",
   target: ">= 5",
+});
+compare({
+  name: `enqueueMany of ${String(JOBS)} jobs vs BullMQ addBulk of the same jobs, loopback, median round`,
+  unit: "jobs/s",
+  ...medianRound(rates.ours, rates.bullAddBulk),
+  baselineName: "BullMQ 6.7.0 addBulk on Redis",
 });
 compare({
   name: `enqueueMany of ${String(JOBS)} jobs vs raw fivebeans pipelining the same puts, median round`,

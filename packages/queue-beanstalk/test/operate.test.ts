@@ -255,6 +255,21 @@ describe("enqueueMany()", () => {
     expect(out).toEqual(Array.from({ length: 1_000 }, (_, i) => i));
   });
 
+  it("gives each result its job's place when the batch is built in chunks and bad jobs fall at their edges", async () => {
+    const queue = fixture.queue();
+    const bad = new Set([0, 510, 511, 512, 513, 1_023, 1_024, 1_299]);
+    const results = await queue.enqueueMany(
+      Array.from({ length: 1_300 }, (_, i) => ({ payload: i, ...(bad.has(i) ? { priority: Number.NaN } : {}) })),
+    );
+    expect(results).toHaveLength(1_300);
+    results.forEach((result, i) => {
+      expect(result.ok).toBe(!bad.has(i));
+      if (result.ok) expect(result.message.body.payload).toBe(i);
+      else expect(result.error).toBeInstanceOf(InvalidArgumentError);
+    });
+    expect(await queue.stats()).toMatchObject({ ready: 1_300 - bad.size });
+  });
+
   it("rejects a non-array", async () => {
     await expect(fixture.queue().enqueueMany("nope" as unknown as [])).rejects.toMatchObject({ argument: "inits" });
   });
