@@ -1,9 +1,9 @@
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { startNatsServer } from "./nats-server.js";
 import { startOtlpReceiver } from "./otlp-receiver.js";
-import { runApp, startApp } from "./run-app.js";
+import { APP_DIR, runApp, startApp } from "./run-app.js";
 
 /** OTLP's span kinds. */
 const PRODUCER = 4;
@@ -151,6 +151,20 @@ describe("webshop exports traces and metrics when one variable says where", () =
     const [code] = await exited;
     expect(code).toBe(0);
     await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
+  });
+
+  it("a SIGTERM nothing else listens to: what is buffered is exported, then the signal ends the process", async () => {
+    await using receiver = await startOtlpReceiver();
+    const child = spawn(process.execPath, ["--import", "tsx", "test/signal-fixture.ts"], {
+      cwd: APP_DIR,
+      env: envWith({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = exitOf(child);
+    await outputUntil(child, /^ready$/m);
+    child.kill("SIGTERM");
+    expect(await exited).toEqual([null, "SIGTERM"]);
+    expect(receiver.spans().map((s) => [s.name, s.service])).toEqual([["made before the signal", "signal-fixture"]]);
   });
 
   it("refuses a bad value at start with one line naming the variable, before connecting to NATS", async () => {
