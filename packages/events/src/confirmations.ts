@@ -94,7 +94,7 @@ export class EmitConfirmations {
       this.#sweeper = setInterval(this.#sweep, sweepEveryMs).unref();
     }
     const id = this.#next++;
-    const reply = this.#prefix + id.toString(36);
+    const reply = this.#prefix + String(id); // decimal: far faster to format than base 36
     this.#pending.set(reply, { id, event, uid, deadline: systemTime.now() + timeoutMs });
     return reply;
   }

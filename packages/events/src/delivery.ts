@@ -45,28 +45,49 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
  * - `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>` (9 tokens, older servers)
  * - `$JS.ACK.<domain>.<hash>.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>[.<token>]`
  */
-const deliveredIndex = (tokens: readonly string[]): number => (tokens.length === 9 ? 4 : 6);
+const deliveredIndex = (tokens: number): number => (tokens === 9 ? 4 : 6);
 
-const COUNTER = /^\d{1,15}$/;
+/** The dots of the subject being parsed: past the 12th, only "more than 9 tokens" matters. */
+const dots = new Int32Array(12);
+
+/** The digits of `text` from `start` to `end` as a number, or -1 unless there are 1 to `maxDigits` of them and nothing else. */
+function digitsAt(text: string, start: number, end: number, maxDigits: number): number {
+  if (end <= start || end - start > maxDigits) return -1;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+const tokenStart = (k: number): number => (dots[k - 1] ?? -1) + 1;
+const tokenEnd = (reply: string, k: number, count: number): number => (k < count ? (dots[k] ?? reply.length) : reply.length);
 
 /**
  * The delivery count, stream sequence and stored time (nanoseconds, as text) of a JetStream ack
  * subject. Anything else is a {@link MalformedMessageError}: a count that is not a positive
- * integer would make every attempt rule misfire.
+ * integer would make every attempt rule misfire. One scan for the dots, no token strings: this
+ * runs for every delivery.
  */
 export function parseAckSubject(reply: string): { readonly deliveryCount: number; readonly streamSeq: number; readonly timestamp: string } {
-  const tokens = reply.split(".");
-  if (tokens.length < 9 || tokens[0] !== "$JS" || tokens[1] !== "ACK") {
+  let count = 0;
+  for (let at = reply.indexOf("."); at !== -1 && count < dots.length; at = reply.indexOf(".", at + 1)) dots[count++] = at;
+  const tokens = count + 1; // at least; exact below 13
+  if (tokens < 9 || !reply.startsWith("$JS.ACK.")) {
     throw new MalformedMessageError("ack-subject", `not a JetStream delivery: ${JSON.stringify(reply.slice(0, 128))}`);
   }
+  // Token k (k >= 1) runs from after dot k-1 to dot k, or to the end of the subject.
   const at = deliveredIndex(tokens);
-  const delivered = tokens[at] ?? "";
-  const seq = tokens[at + 1] ?? "";
-  const timestamp = tokens[at + 3] ?? "";
-  if (!COUNTER.test(delivered) || !COUNTER.test(seq) || !/^\d{1,20}$/.test(timestamp) || Number(delivered) < 1) {
+  const delivered = digitsAt(reply, tokenStart(at), tokenEnd(reply, at, count), 15);
+  const seq = digitsAt(reply, tokenStart(at + 1), tokenEnd(reply, at + 1, count), 15);
+  const timestampStart = tokenStart(at + 3);
+  const timestampEnd = tokenEnd(reply, at + 3, count);
+  if (delivered < 1 || seq === -1 || digitsAt(reply, timestampStart, timestampEnd, 20) === -1) {
     throw new MalformedMessageError("ack-subject", `no delivery count, sequence or time in ${JSON.stringify(reply.slice(0, 128))}`);
   }
-  return { deliveryCount: Number(delivered), streamSeq: Number(seq), timestamp };
+  return { deliveryCount: delivered, streamSeq: seq, timestamp: reply.slice(timestampStart, timestampEnd) };
 }
 
 /**

@@ -170,10 +170,11 @@ export class ConnectedEvents implements AsyncDisposable {
   readonly #confirmations: EmitConfirmations;
   readonly #emitter: Emitter<ConnectedEventsEvents>;
   #closing: Promise<void> | undefined;
-  /** Fire-and-forget publishes of the current event-loop turn (see `#publishSoon`). */
+  /** Fire-and-forget publishes of the current run of synchronous code and microtasks (see `#publishSoon`). */
   #outbox: { subject: string; data: Uint8Array; headers: MsgHdrs | undefined; reply: string }[] = [];
   #outboxBytes = 0;
-  #flushTimer: NodeJS.Immediate | undefined;
+  /** A hand-over of the outbox is scheduled (`process.nextTick`). */
+  #flushScheduled = false;
 
   /** The NATS connection in use: the one passed in (never closed by us), or the one we opened. */
   readonly connection: NatsConnection;
@@ -259,7 +260,11 @@ export class ConnectedEvents implements AsyncDisposable {
     // The send span's W3C trace context goes into the NATS headers, so the actor continues the trace.
     const { span, headers: record } = startEmitSpan(event.name, built, options.uid);
     try {
-      const result = await this.#publish(event, payload, record, sync, timeoutMs, signal);
+      // Fire-and-forget without a schema has nothing to wait for: no promise of its own per event.
+      const result =
+        !sync && event.schema === undefined
+          ? this.#publishLater(event, serialize(event.name, event.serializer, payload), record, timeoutMs)
+          : await this.#publish(event, payload, record, sync, timeoutMs, signal);
       endEmitSpan(event.name, span);
       return result;
     } catch (error) {
@@ -276,14 +281,10 @@ export class ConnectedEvents implements AsyncDisposable {
     timeoutMs: number,
     signal: AbortSignal | undefined,
   ): Promise<EmitResult> {
-    // Without a schema there is nothing async to wait for: skip a promise per event.
     const data = event.schema === undefined ? serialize(event.name, event.serializer, payload) : await event.encode(payload);
+    if (!sync) return this.#publishLater(event, data, record, timeoutMs);
     this.#checkSize(event, data.byteLength + (record === undefined ? 0 : headerBytes(record)));
     const hdrs = record === undefined ? undefined : toMsgHdrs(record);
-    if (!sync) {
-      this.#publishSoon(event.subject, data, hdrs, this.#confirmations.expect(event.name, record?.[HEADER_MSG_ID], timeoutMs));
-      return NOT_ACKNOWLEDGED;
-    }
     signal?.throwIfAborted();
     this.#flushOutbox(); // keep the order: earlier fire-and-forget events go first
     const ack = await abortable(
@@ -292,6 +293,14 @@ export class ConnectedEvents implements AsyncDisposable {
     );
     if (ack.duplicate) this.#logger.debug({ event: event.name, uid: record?.[HEADER_MSG_ID] }, "duplicate emit dropped by the stream");
     return { acknowledged: true, duplicate: ack.duplicate, seq: ack.seq };
+  }
+
+  /** A fire-and-forget emit of encoded `data`: queued for the client, its confirmation expected in the background. */
+  #publishLater(event: AnyEvent, data: Uint8Array, record: Readonly<Record<string, string>> | undefined, timeoutMs: number): EmitResult {
+    this.#checkSize(event, data.byteLength + (record === undefined ? 0 : headerBytes(record)));
+    const hdrs = record === undefined ? undefined : toMsgHdrs(record);
+    this.#publishSoon(event.subject, data, hdrs, this.#confirmations.expect(event.name, record?.[HEADER_MSG_ID], timeoutMs));
+    return NOT_ACKNOWLEDGED;
   }
 
   /**
@@ -362,29 +371,34 @@ export class ConnectedEvents implements AsyncDisposable {
   }
 
   /**
-   * Queues a fire-and-forget publish and hands the queue to the client at the end of this
-   * event-loop turn. The client writes to the socket once per microtask checkpoint, so a loop of
-   * `await emit()` would otherwise cost one socket write per event.
+   * Queues a fire-and-forget publish and hands the queue to the client once the running code and
+   * its microtasks are done (`process.nextTick` queued from a microtask runs only when the
+   * microtask queue is empty). The client writes to the socket once per microtask checkpoint, so a
+   * loop of `await emit()` would otherwise cost one socket write per event; and unlike a
+   * `setImmediate`, the hand-over does not wait for the event loop's next turn (I/O and timers
+   * first), which is latency every event would pay.
    */
   #publishSoon(subject: string, data: Uint8Array, headers: MsgHdrs | undefined, reply: string): void {
     this.#outbox.push({ subject, data, headers, reply });
     this.#outboxBytes += data.byteLength;
     // A long burst is handed over in chunks, so the server stores the first events while the
-    // caller still emits the rest instead of waiting for the end of the turn.
+    // caller still emits the rest instead of waiting for the end of the burst.
     if (this.#outboxBytes >= OUTBOX_CHUNK_BYTES) {
       this.#flushOutbox();
       return;
     }
-    this.#flushTimer ??= setImmediate(this.#flushOutboxSoon);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      process.nextTick(this.#flushOutboxSoon);
+    }
   }
 
   readonly #flushOutboxSoon = (): void => {
+    this.#flushScheduled = false;
     this.#flushOutbox();
   };
 
   #flushOutbox(): void {
-    if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer);
-    this.#flushTimer = undefined;
     const outbox = this.#outbox;
     if (outbox.length === 0) return;
     this.#outbox = [];

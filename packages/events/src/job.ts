@@ -122,7 +122,7 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
       const decoded = actor.event.decode(delivery.data);
       message = decoded instanceof Promise ? await decoded : decoded;
     } catch (error) {
-      env.pulse.untrack(delivery);
+      if (actor.pulse) env.pulse.untrack(delivery);
       return await deadLetterUndecodable(delivery, env, scope, error);
     }
 
@@ -144,7 +144,7 @@ async function handle(delivery: Delivery, env: JobEnvironment): Promise<JobOutco
       failed = true;
       failure = error;
     } finally {
-      env.pulse.untrack(delivery);
+      if (actor.pulse) env.pulse.untrack(delivery);
       scope.stopTimeout();
       env.running.delete(scope);
     }

@@ -5,11 +5,13 @@ import {
   createInstruments,
   EVENT_INSTRUMENTS,
   messagingSpanName,
+  metricsActive,
   otelApi,
   SCOPE,
   type SpanScope,
   startSpan,
   traceFields,
+  tracingActive,
 } from "@x/telemetry";
 
 /** The event instruments of the schema (`x.events.*`, `x.event.*`). */
@@ -46,6 +48,8 @@ export function startEmitSpan(
   headers: Readonly<Record<string, string>> | undefined,
   uid: string | undefined,
 ): { readonly span: SpanScope | undefined; readonly headers: Readonly<Record<string, string>> | undefined } {
+  // Without a tracer provider no span is made: skip building its attributes (emit is the hot path).
+  if (!tracingActive()) return { span: undefined, headers };
   const span = startSpan(SCOPE.events, messagingSpanName("send", event), {
     kind: "producer",
     attributes: {
@@ -61,7 +65,7 @@ export function startEmitSpan(
 
 /** An emit ended: counts it when stored and ends its span. */
 export function endEmitSpan(event: string, span: SpanScope | undefined, error?: unknown): void {
-  if (error === undefined) eventInstruments.add("emitted", 1, eventAttributes(event));
+  if (error === undefined && metricsActive()) eventInstruments.add("emitted", 1, eventAttributes(event));
   span?.end(error);
 }
 
@@ -80,7 +84,7 @@ export interface DeliveryInfo {
  * event's NATS headers (a malformed `traceparent` starts a new trace, with a debug line).
  */
 export function startHandleSpan(delivery: DeliveryInfo, logger?: Logger): SpanScope | undefined {
-  if (otelApi() === undefined) return undefined;
+  if (!tracingActive()) return undefined;
   const options = {
     kind: "consumer" as const,
     parentHeaders: delivery.headers,
@@ -130,9 +134,11 @@ export function endHandleSpan(
   durationMs: number,
   failure?: { readonly error: unknown },
 ): void {
-  const attributes = eventAttributes(delivery.event, delivery.actor);
-  eventInstruments.record("handlerDuration", durationMs / 1000, attributes);
-  if (failure === undefined) eventInstruments.add("handled", 1, attributes);
+  if (metricsActive()) {
+    const attributes = eventAttributes(delivery.event, delivery.actor);
+    eventInstruments.record("handlerDuration", durationMs / 1000, attributes);
+    if (failure === undefined) eventInstruments.add("handled", 1, attributes);
+  }
   span?.setAttribute(ATTR.OUTCOME, failure === undefined ? "succeeded" : "failed");
   span?.end(failure === undefined ? undefined : (failure.error ?? new Error("the handler threw undefined")));
 }

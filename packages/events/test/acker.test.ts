@@ -35,6 +35,20 @@ describe("Acker: confirmed acknowledgements (double acks)", () => {
     acker.close();
   });
 
+  it("publishes the acknowledgements of one run of code together, before the next event-loop turn", async () => {
+    const acker = new Acker(nats.nc, 1_000);
+    const sent = (): number => nats.nc.stats().outMsgs;
+    const before = sent();
+    const sending = [1, 2, 3].map(() => acker.send(uniqueName("nobody.listens.now"), ACK));
+    expect(sent() - before).toBe(0); // queued
+    await new Promise<void>((resolve) => {
+      process.nextTick(resolve);
+    });
+    expect(sent() - before).toBe(3);
+    acker.close();
+    expect(await Promise.all(sending)).toEqual([expect.any(AckTimeoutError), expect.any(AckTimeoutError), expect.any(AckTimeoutError)]);
+  });
+
   it("fails an acknowledgement the server never answers with AckTimeoutError (fake clock)", async () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date", "performance"] });
     const acker = new Acker(nats.nc, 1_000);

@@ -254,6 +254,26 @@ describe("emit", () => {
     expect(sent() - before).toBe(100);
   });
 
+  it("hands the events of a loop of awaited emits over together, once the loop yields, before the next event-loop turn", async () => {
+    const event = Event<number>(uniqueName("handover"));
+    await using events = await Events(event).connect({ servers: nats.url });
+    await events.register();
+    const sent = (): number => events.connection.stats().outMsgs;
+    const before = sent();
+    const seenInTheLoop: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      await events.emit(event, i);
+      seenInTheLoop.push(sent() - before);
+    }
+    // A nextTick queued now runs after the one emit queued (both before any I/O or timer).
+    await new Promise<void>((resolve) => {
+      process.nextTick(resolve);
+    });
+    expect(seenInTheLoop).toEqual(Array.from({ length: 10 }, () => 0)); // one hand-over for the whole loop
+    expect(sent() - before).toBe(10);
+    await events.flush();
+  });
+
   it("refuses a delay beyond MAX_DELAY_MS, naming the option", async () => {
     const event = Event<number>(uniqueName("far"));
     await using events = await Events(event).connect(nats.nc);
