@@ -150,6 +150,12 @@ function serverCpuMs(): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** Read and write system calls of a process so far (`syscr`, `syscw` of /proc/<pid>/io). */
+function syscalls(pid: number | "self"): { reads: number; writes: number } {
+  const io = readFileSync(`/proc/${String(pid)}/io`, "utf8");
+  return { reads: Number(/syscr: ([0-9]+)/.exec(io)?.[1]), writes: Number(/syscw: ([0-9]+)/.exec(io)?.[1]) };
+}
+
 /** The server's `cmd-*` counters (its `stats`), read on a socket of their own. */
 async function serverCommands(): Promise<Map<string, number>> {
   const socket = createConnection({ host: server.host, port: server.port });
@@ -177,11 +183,13 @@ if (!run) throw new Error(`PROFILE_SIDE must be one of ${Object.keys(sides).join
 for (let round = 0; round <= ROUNDS; round++) {
   const commandsBefore = await serverCommands();
   const serverBefore = serverCpuMs();
+  const callsBefore = syscalls("self");
   const before = process.cpuUsage();
   const started = performance.now();
   await run();
   const used = process.cpuUsage(before);
   const ms = performance.now() - started;
+  const callsAfter = syscalls("self");
   const serverUsed = serverCpuMs() - serverBefore;
   const commands = [...(await serverCommands())]
     .map(([name, count]) => [name, (count - (commandsBefore.get(name) ?? 0)) / JOBS] as const)
@@ -191,6 +199,7 @@ for (let round = 0; round <= ROUNDS; round++) {
   console.log(
     `${SIDE} round ${String(round)}${round === 0 ? " (warm-up)" : ""}: ${Math.round((JOBS * 1000) / ms).toLocaleString("en-US")} jobs/s, ` +
       `CPU ${((used.user + used.system) / JOBS).toFixed(1)} ms per 1,000 jobs, beanstalkd ${((serverUsed * 1000) / JOBS).toFixed(1)} ms; ` +
-      `commands per job: ${commands}`,
+      `commands per job: ${commands}; system calls per job: ${((callsAfter.writes - callsBefore.writes) / JOBS).toFixed(2)} writes, ` +
+      `${((callsAfter.reads - callsBefore.reads) / JOBS).toFixed(2)} reads`,
   );
 }

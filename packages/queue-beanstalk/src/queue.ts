@@ -38,16 +38,10 @@ import { PrefetchBuffer } from "./prefetch.js";
 import { reconnectDelay } from "./protocol/backoff.js";
 import { Connection, ConnectionClosedError } from "./protocol/connection.js";
 import type { ReservedJob } from "./protocol/request.js";
-import { PUT_WINDOW, type RawJob, type Session } from "./protocol/session.js";
+import type { RawJob, Session } from "./protocol/session.js";
 import type { JobStats, TubeStats } from "./protocol/stats.js";
 import { BeanstalkReservation, type ReservationHost } from "./reservation.js";
 import { ReserverPool } from "./reserver-pool.js";
-
-/** Lets the event loop write what was queued and read what came, then goes on (a macrotask, not a microtask). */
-const yieldToIo = (): Promise<void> =>
-  new Promise((resolve) => {
-    setImmediate(resolve);
-  });
 
 /** A reserve with less than a second left polls this often (beanstalkd's timeouts are whole seconds). */
 const SUB_SECOND_POLL_MS = 50;
@@ -372,25 +366,17 @@ class BeanstalkQueueImpl implements BeanstalkQueue {
     const results = new Array<EnqueueResult<P>>(inits.length);
     const puts: PreparedPut[] = [];
     const positions: number[] = [];
-    const batches: Promise<(number | Error)[]>[] = [];
-    // Built and encoded a window's worth at a time, each chunk handed to the session (one string
-    // per write, one promise per chunk) before the next is built: between chunks the socket writes
-    // and the replies are read, so the server stores one chunk while this process builds the next.
-    let sent = 0;
-    for (const [index, init] of inits.entries()) {
+    // One pass builds and encodes every job; the session writes the puts of this tick as one string
+    // (the window keeps the rest until replies come) and resolves the batch with one promise.
+    inits.forEach((init, index) => {
       try {
         puts.push(this.#prepare(init));
         positions.push(index);
       } catch (err) {
         results[index] = { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
       }
-      if (puts.length - sent === PUT_WINDOW || index === inits.length - 1) {
-        batches.push(session.putMany(puts.slice(sent)));
-        sent = puts.length;
-        if (index < inits.length - 1) await yieldToIo();
-      }
-    }
-    const outcomes = (await Promise.all(batches)).flat();
+    });
+    const outcomes = await session.putMany(puts);
     for (const [i, put] of puts.entries()) {
       const outcome = outcomes[i];
       const index = positions[i] ?? i;

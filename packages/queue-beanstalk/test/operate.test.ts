@@ -255,7 +255,7 @@ describe("enqueueMany()", () => {
     expect(out).toEqual(Array.from({ length: 1_000 }, (_, i) => i));
   });
 
-  it("gives each result its job's place when the batch is built in chunks and bad jobs fall at their edges", async () => {
+  it("gives each result its job's place when bad jobs fall at the edges of the put window", async () => {
     const queue = fixture.queue();
     const bad = new Set([0, 510, 511, 512, 513, 1_023, 1_024, 1_299]);
     const results = await queue.enqueueMany(
