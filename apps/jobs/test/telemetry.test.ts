@@ -192,8 +192,8 @@ describe("apps/jobs exports traces and metrics when one variable says where", ()
     const text = await response.text();
     const type = (name: string) => `messaging_destination_name="${name}"`;
     const file = 'messaging_system="file"';
-    // Not x_jobs_enqueued_total: @x/worker counts an enqueue only when it also makes a span, which
-    // it does not with metrics alone (a worker bug, reported; the OTLP test above, with traces, has it).
+    // Metrics alone, no tracer: the producer's enqueues are counted all the same.
+    expect(sample(text, "x_jobs_enqueued_total", type("send_email"), file)).toBe(5);
     expect(sample(text, "x_jobs_started_total", type("resize_image"), file)).toBe(6);
     expect(sample(text, "x_jobs_succeeded_total", type("send_email"), file)).toBe(4);
     expect(sample(text, "x_jobs_failed_total", type("resize_image"), file)).toBe(4);

@@ -1,5 +1,5 @@
 import type { Message, MessageInit, QueueAdapter } from "@x/message";
-import { ATTR, messagingSpanName, SCOPE, startSpan, traceFields } from "@x/telemetry";
+import { ATTR, messagingSpanName, SCOPE, startSpan, telemetryActive, traceFields } from "@x/telemetry";
 import type { EnqueueOptions } from "./producer.js";
 import { jobAttributes, jobInstruments } from "./telemetry.js";
 
@@ -19,13 +19,18 @@ export function sendTraced(queue: QueueAdapter, requestType: string, payload: un
  */
 export async function enqueueTraced(queue: QueueAdapter, init: MessageInit): Promise<Message> {
   const requestType = init.requestType;
-  if (requestType === undefined) return queue.enqueue(init);
+  if (requestType === undefined || !telemetryActive()) return queue.enqueue(init);
   const attributes = jobAttributes(queue.name, requestType);
   const span = startSpan(SCOPE.worker, messagingSpanName("send", requestType), {
     kind: "producer",
     attributes: { ...attributes, [ATTR.MESSAGING_OPERATION_TYPE]: "send", [ATTR.MESSAGING_OPERATION_NAME]: "send" },
   });
-  if (span === undefined) return queue.enqueue(init);
+  if (span === undefined) {
+    // Metrics without tracing (a Prometheus exporter alone, say): still counted.
+    const message = await queue.enqueue(init);
+    jobInstruments.add("enqueued", 1, attributes);
+    return message;
+  }
   // No valid span context (no SDK, no parent): nothing to carry, so the header stays as it was.
   const traced = traceFields(span) === undefined ? init : { ...init, header: span.inject({ ...init.header }) };
   try {
