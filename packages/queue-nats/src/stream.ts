@@ -301,10 +301,23 @@ export class QueueStream {
   }
 
   /**
-   * The stream's deletion marks, from the stream's leader (a replica does not
-   * answer stream info; a stream without a leader is an error, never an empty answer).
+   * The stream's deletion marks, from the stream's leader (a replica answers neither a get nor
+   * stream info; a stream without a leader is an error, never an empty answer).
    */
   async #removals(): Promise<RemovalState> {
+    // Most of the time there is no mark at all: the leader's get of the last one says so in a few
+    // bytes, where stream info sends the stream's whole configuration and cluster state.
+    const last = (
+      await guard(
+        "get",
+        this.#requester.request(
+          `$JS.API.STREAM.MSG.GET.${this.subjects.stream}`,
+          JSON.stringify({ last_by_subj: this.subjects.deletedAny }),
+        ),
+      )
+    ).json<{ error?: ApiError }>();
+    if (last.error?.err_code === JetStreamApiCodes.NoMessageFound) return { marks: new Map() };
+    if (last.error !== undefined) throw mapNatsError("get", new JetStreamApiError(last.error));
     const reply = await guard(
       "stream info",
       this.#requester.request(`$JS.API.STREAM.INFO.${this.subjects.stream}`, JSON.stringify({ subjects_filter: this.subjects.deletedAny })),
