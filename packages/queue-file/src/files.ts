@@ -3,8 +3,9 @@
  * it half-written, the rename that claims a job, and flushing a directory once for many writers.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, fchmodSync, fstatSync, fsync, open as openCallback, write, writeSync } from "node:fs";
-import { rename, unlink } from "node:fs/promises";
+import { closeSync, constants, fchmodSync, fstatSync, fsync, open as openCallback, readFileSync, write, writeSync } from "node:fs";
+import { link, rename, unlink } from "node:fs/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { errnoCode, FileSystemError, isNotFound } from "./errors.js";
 import { coalescing } from "./serial.js";
@@ -25,14 +26,30 @@ export function tempWriter(name: string): number | undefined {
   return m?.[1] === undefined ? undefined : Number.parseInt(m[1], 36);
 }
 
-/** Whether a process with this pid is alive on this machine. */
+/**
+ * Whether a process with this pid is alive on this machine. A zombie (killed, not yet reaped by
+ * its parent: a SIGKILLed process whose parent is busy, or any child of a container's init that
+ * does not reap) answers signal 0 but will never release a lock: on Linux its state in
+ * `/proc/<pid>/stat` says so.
+ */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return errnoCode(error) === "EPERM";
   }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${String(pid)}/stat`, "latin1");
+  } catch {
+    return false; // no /proc (macOS), or gone meanwhile: the next look decides
+  }
+  // "<pid> (<command, may hold spaces and parentheses>) <state> ...": the state follows the last ")".
+  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
 }
 
 const openAsync = promisify(openCallback);
@@ -93,27 +110,25 @@ export async function writeNewFile(path: string, data: Uint8Array | string, flus
 }
 
 /**
- * Creates a small file that must not exist yet (a lock), mode 0600; `false` when it exists. Unlike
- * {@link writeNewFile}, a failure never removes the path: it may be another process's lock.
+ * Creates a small file that must not exist yet (a lock), mode 0600, with its content; `false` when
+ * it exists. The content is written to a temp file in `tempDir` (on the same file system) first
+ * and hard-linked into place, so the file never exists without it: created and then written, a
+ * lock whose holder was killed between the two steps named no holder, and could not be judged
+ * (nor broken) until it was old. Unlike {@link writeNewFile}, a failure never removes the path:
+ * it may be another process's lock.
  */
-export async function createExclusive(path: string, text: string): Promise<boolean> {
-  let fd: number;
+export async function createExclusive(path: string, text: string, tempDir: string): Promise<boolean> {
+  const temp = join(tempDir, tempName());
+  await writeNewFile(temp, text, false);
   try {
-    fd = await openAsync(path, "wx", 0o600);
+    await link(temp, path);
+    return true;
   } catch (error) {
     if (errnoCode(error) === "EEXIST") return false;
     throw new FileSystemError("create", path, error);
+  } finally {
+    await unlink(temp).catch(() => undefined);
   }
-  try {
-    ensureFileMode(fd);
-    await writeAll(fd, Buffer.from(text, "utf8"));
-  } catch (error) {
-    closeSync(fd);
-    await unlink(path).catch(() => undefined);
-    throw new FileSystemError("write", path, error);
-  }
-  closeSync(fd);
-  return true;
 }
 
 /**

@@ -1,8 +1,10 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { processAlive } from "./files.js";
 import { lockContent, parseLock, tryLock, unlock } from "./lock-file.js";
 
 const dir = mkdtempSync(join(tmpdir(), "x-queue-file-lock-"));
@@ -40,6 +42,31 @@ describe("lock files", () => {
     // Another host's lock cannot be judged by pid: only its age breaks it.
     writeFileSync(lock, `${dead} some-other-host\n`);
     expect(await tryLock(lock, 60_000, dir)).toBe(false);
+  });
+
+  it("a lock appears with its content (written aside, then linked): no temp file is left either way", async () => {
+    const aside = mkdtempSync(join(dir, "aside-"));
+    const lock = join(dir, "d.lock");
+    expect(await tryLock(lock, 60_000, aside)).toBe(true);
+    expect(readFileSync(lock, "utf8")).toBe(lockContent());
+    expect(await tryLock(lock, 60_000, aside)).toBe(false);
+    expect(readdirSync(aside)).toEqual([]);
+  });
+
+  it("a killed holder its parent has not reaped yet (a zombie) counts as dead", async () => {
+    const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 60_000)"], { stdio: "ignore" });
+    await once(child, "spawn");
+    const pid = child.pid ?? Number.NaN;
+    expect(processAlive(pid)).toBe(true);
+    child.kill("SIGKILL");
+    // Node reaps its children from the event loop: until this synchronous wait returns, the
+    // killed child stays a zombie.
+    const stat = (): string => readFileSync(`/proc/${String(pid)}/stat`, "latin1");
+    // The kill is delivered within microseconds; the bound only keeps a broken kernel from hanging the run.
+    for (let spins = 0; spins < 10_000_000 && !/\) Z /.test(stat()); spins++);
+    expect(stat()).toMatch(/\) Z /);
+    expect(processAlive(pid)).toBe(false);
+    await once(child, "exit");
   });
 
   it("parses only what it writes", () => {

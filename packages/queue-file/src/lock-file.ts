@@ -49,12 +49,12 @@ export async function readLock(path: string): Promise<{ holder: LockHolder | und
 
 /**
  * Takes the lock; `false` when a live holder (or one that cannot be judged and is younger than
- * `staleMs`) has it. `asideDir` (on the same file system) is where a stale lock is moved to be
- * checked before it is removed.
+ * `staleMs`) has it. `asideDir` (on the same file system) is where the lock is written before it
+ * is linked into place, and where a stale lock is moved to be checked before it is removed.
  */
 export async function tryLock(path: string, staleMs: number, asideDir: string): Promise<boolean> {
   for (let attempt = 0; attempt < 2; attempt++) {
-    if (await createExclusive(path, lockContent())) return true;
+    if (await createExclusive(path, lockContent(), asideDir)) return true;
     const found = await readLock(path);
     if (found === undefined) continue; // released meanwhile
     if (!holderIsDead(found.holder) && found.ageMs < staleMs) return false;
