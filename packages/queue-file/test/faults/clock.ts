@@ -18,6 +18,9 @@ export interface SteppingClock {
  * kernel's clock would have stamped them. The monotonic clock (`now()`) moves only when the
  * test says (`elapse`); timers are real. Call `vi.restoreAllMocks()` after the test.
  */
+/** Real time kept on either side of a step. */
+const MARGIN_MS = 15;
+
 export function steppingClock(): SteppingClock {
   // The kernel's clock, which stamps file times.
   const realNow = Date.now.bind(Date);
@@ -27,19 +30,20 @@ export function steppingClock(): SteppingClock {
   let mono = 1_000;
   const wall = (): number => realNow() + offset;
   vi.spyOn(Date, "now").mockImplementation(wall);
-  // The kernel stamps file times with a coarse clock, up to a tick (4 ms) behind `Date.now()`:
-  // a step keeps 5 ms of real time on either side, so every file time maps to one offset.
+  // The kernel stamps file times with a coarse clock, a tick (4 ms at 250 Hz) and more behind
+  // `Date.now()` (5.4 ms seen on a 250 Hz VM): a step keeps 15 ms of real time on either side, so
+  // every file time maps to one offset.
   const spinUntil = (time: number): void => {
     while (realNow() < time) {
       // busy: the steps are synchronous, as a clock step is for the process
     }
   };
   const setOffset = (next: number): void => {
-    spinUntil(realNow() + 5);
+    spinUntil(realNow() + MARGIN_MS);
     const from = realNow();
     offset = next;
     offsets.push({ from, offset });
-    spinUntil(from + 5);
+    spinUntil(from + MARGIN_MS);
   };
   return {
     time: {
