@@ -69,7 +69,11 @@ describe.each(["thread", "process"] as const)("executeIn: %s", (executeIn) => {
 
   it("jobTimeoutMs terminates a worker stuck in a loop; the retry succeeds", async () => {
     const outcomes = await run(executeIn, "stuck", [1], { jobTimeoutMs: 500 });
-    expect(outcomes).toEqual(["retried", "acked"]);
+    // The first attempt never ends and is cut off; a later one succeeds. On a starved machine a
+    // retry may time out too while its fresh worker starts, so only the shape is fixed.
+    expect(outcomes[0]).toBe("retried");
+    expect(outcomes.at(-1)).toBe("acked");
+    expect(outcomes.slice(1, -1).every((outcome) => outcome === "retried")).toBe(true);
   });
 
   it("pulses keep a pooled job longer than ackWaitMs from being redelivered: one run, one ack", async () => {
