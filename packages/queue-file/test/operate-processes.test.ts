@@ -20,7 +20,9 @@ describe("operating a queue that 4 worker processes drain", () => {
     expect(ids.every((id) => id !== "")).toBe(true);
     const flaky = new Set(ids.filter((_, n) => n % 3 !== 0));
 
-    const workers = Array.from({ length: 4 }, () => startFixture("operate-worker", [dir, "5000"]));
+    // The workers run until told to stop: an idle limit could end them while every job left is
+    // buried and the operator, slowed down by a loaded machine, has not kicked them yet.
+    const workers = Array.from({ length: 4 }, () => startFixture("operate-worker", [dir, "600000"]));
     const acked = (): string[] =>
       workers.flatMap((worker) => worker.lines.filter((line) => line.startsWith("acked ")).map((line) => line.split(" ")[1] ?? ""));
 
@@ -35,6 +37,7 @@ describe("operating a queue that 4 worker processes drain", () => {
       retried += (await operator.bulk({ action: "retry", state: "buried", requestType: "flaky2" })).changed;
       await sleep(20);
     }
+    for (const worker of workers) worker.child.kill("SIGTERM");
     const exits = await Promise.all(workers.map((worker) => worker.exited));
     for (const [i, exit] of exits.entries()) expect(exit, `worker ${i}: ${workers[i]?.stderr() ?? ""}`).toEqual({ code: 0, signal: null });
 

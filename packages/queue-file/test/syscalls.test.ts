@@ -166,10 +166,12 @@ describe("concurrent enqueues (group commit)", () => {
         return message.id;
       }),
     );
+    // The flush's start (an open of ready/ first, on the thread pool) may come after the last
+    // rename on a loaded machine: both are waited for.
     await vi.waitFor(() => {
       expect(logOf(dir).filter((line) => line.startsWith("renamed tmp/"))).toHaveLength(count);
+      expect(calls.held).toHaveLength(1);
     }, WAIT);
-    expect(calls.held).toHaveLength(1);
     // Whatever the first flush covers, no enqueue has resolved yet: none of them is durable.
     expect(calls.log.filter((line) => line.startsWith("enqueue resolved"))).toEqual([]);
     calls.holdFsyncOf = undefined;
@@ -177,8 +179,11 @@ describe("concurrent enqueues (group commit)", () => {
     const ids = await Promise.all(enqueues);
     const log = logOf(dir);
     expectEachCovered(log, ids);
-    // The first flush, begun after the first rename, and one more for every rename it did not cover.
-    expect(log.filter((line) => line === "fsync ready")).toEqual(["fsync ready", "fsync ready"]);
+    // The first flush, begun after the first rename, and one more (one, however many) only when
+    // renames came after it began: 16 jobs never cost more than two flushes of ready/.
+    const firstFlush = log.indexOf("fsync ready");
+    const renamedDuring = log.filter((line, at) => at > firstFlush && line.startsWith("renamed tmp/x -> ready/")).length;
+    expect(log.filter((line) => line === "fsync ready")).toHaveLength(renamedDuring > 0 ? 2 : 1);
     expect(log.filter((line) => line.startsWith("fsync tmp/"))).toHaveLength(count);
     await queue.close();
   });
