@@ -2,26 +2,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { connect } from "@nats-io/transport-node";
 import { type LogFields, systemTime, type TimeSource } from "@x/core";
 import { ConnectionError, InvalidArgumentError, JobTooBigError, LeaseLostError } from "@x/message";
-import { freePort, type RunningServer, startNatsServer } from "@x/test-servers";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "@x/test-servers";
+import { describe, expect, it } from "vitest";
 import { createNatsQueue, type NatsQueue, type NatsQueueOptions } from "../src/index.js";
-import { freshQueueName } from "./helpers.js";
+import { freshQueueName, serverForFile } from "./helpers.js";
 
-let server: RunningServer;
-const opened: NatsQueue[] = [];
-beforeAll(async () => {
-  server = await startNatsServer();
-});
-afterEach(async () => {
-  for (const queue of opened.splice(0)) await queue.close();
-});
-afterAll(async () => {
-  await server[Symbol.asyncDispose]();
-});
+const server = serverForFile();
 
 function open(options: Partial<NatsQueueOptions> = {}): NatsQueue {
   const queue = createNatsQueue({ servers: server.url, queue: freshQueueName(), leaseMs: 1_000, ...options });
-  opened.push(queue);
+  server.closeAfterTest(queue);
   return queue;
 }
 

@@ -1,24 +1,13 @@
 import { InvalidArgumentError } from "@x/message";
-import { type RunningServer, startNatsServer } from "@x/test-servers";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createNatsQueue, type NatsQueue } from "../src/index.js";
-import { freshQueueName } from "./helpers.js";
+import { freshQueueName, serverForFile } from "./helpers.js";
 
-let server: RunningServer;
-const opened: NatsQueue[] = [];
-beforeAll(async () => {
-  server = await startNatsServer();
-});
-afterEach(async () => {
-  for (const queue of opened.splice(0)) await queue.close();
-});
-afterAll(async () => {
-  await server[Symbol.asyncDispose]();
-});
+const server = serverForFile();
 
 function open(queue = freshQueueName("bulk")): NatsQueue {
   const opened1 = createNatsQueue({ servers: server.url, queue, leaseMs: 5_000, pollIntervalMs: 20 });
-  opened.push(opened1);
+  server.closeAfterTest(opened1);
   return opened1;
 }
 

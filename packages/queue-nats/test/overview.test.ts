@@ -1,20 +1,9 @@
 import { systemTime, type TimeSource } from "@x/core";
-import { type RunningServer, startNatsServer } from "@x/test-servers";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createNatsQueue, type NatsQueue } from "../src/index.js";
-import { freshQueueName } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { createNatsQueue } from "../src/index.js";
+import { freshQueueName, serverForFile } from "./helpers.js";
 
-let server: RunningServer;
-const opened: NatsQueue[] = [];
-beforeAll(async () => {
-  server = await startNatsServer();
-});
-afterEach(async () => {
-  for (const queue of opened.splice(0)) await queue.close();
-});
-afterAll(async () => {
-  await server[Symbol.asyncDispose]();
-});
+const server = serverForFile();
 
 /** The system's clocks and timers, but a monotonic clock that moves only when the test says. */
 function steppedTime(): TimeSource & { step(ms: number): void } {
@@ -39,7 +28,7 @@ describe("reserves share one stream-info answer for 25 ms", () => {
     const time = steppedTime();
     const worker = createNatsQueue({ servers: server.url, queue: name, time });
     const producer = createNatsQueue({ servers: server.url, queue: name });
-    opened.push(worker, producer);
+    server.closeAfterTest(worker, producer);
     for (let i = 0; i < 3; i++) await producer.enqueue({ id: `low-${String(i)}`, priority: 5 });
     const first = await worker.reserve();
     expect(first?.message.id).toBe("low-0");
