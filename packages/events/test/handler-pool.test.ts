@@ -68,7 +68,8 @@ describe.each(["thread", "process"] as const)("executeIn: %s", (executeIn) => {
   });
 
   it("jobTimeoutMs terminates a worker stuck in a loop; the retry succeeds", async () => {
-    const outcomes = await run(executeIn, "stuck", [1], { jobTimeoutMs: 500 });
+    // Long enough for a fresh worker (a thread, or a child process) to start on a starved machine.
+    const outcomes = await run(executeIn, "stuck", [1], { jobTimeoutMs: 3_000 });
     // The first attempt never ends and is cut off; a later one succeeds. On a starved machine a
     // retry may time out too while its fresh worker starts, so only the shape is fixed.
     expect(outcomes[0]).toBe("retried");

@@ -70,7 +70,10 @@ describe("stateDir keeps the last tick across restarts", () => {
 
     const late = after.filter((event) => event.late).map((event) => event.at.getTime());
     const [firstLate = Number.NaN] = late;
-    expect(late).toEqual([firstLate, firstLate + 100, firstLate + 200]);
+    // maxCatchUp (3) ticks of the downtime, oldest first; on a starved machine a tick that fell due
+    // while they were enqueued may follow them late too (within graceMs): consecutive all the same.
+    expect(late.slice(0, 3)).toEqual([firstLate, firstLate + 100, firstLate + 200]);
+    expect(late).toEqual(late.map((_, n) => firstLate + 100 * n));
     // Every tick between the last one before and the first caught up is skipped, counted once.
     expect(skipped).toEqual([{ name: "tick", reason: "missed", at: new Date(firstLate - 100), count: (firstLate - lastBefore) / 100 - 1 }]);
     const all = [...before, ...after].map((event) => event.at.getTime());
