@@ -18,15 +18,13 @@
  * `BENCH_SCALE` (default 1: multiplies every job count) scale it; `BENCH_CONCURRENCY` (a comma list,
  * default `1,16,64`) and `BENCH_ONLY` (comma list of row-name prefixes, default all) narrow it.
  */
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { compare, machine } from "@x/bench";
+import { compare, machine, processCpuMicros } from "@x/bench";
 import { createMemoryQueue, enqueueMany, type MessageInit, type QueueAdapter } from "@x/message";
 import { createFileQueue } from "@x/queue-file";
 import { createNatsQueue } from "@x/queue-nats";
@@ -133,15 +131,6 @@ const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
-
-/** CPU (user + system) of a process in microseconds, from `/proc/<pid>/stat`. */
-function processCpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${String(pid)}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1_000_000) / CLOCK_TICKS;
-}
-const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
 /** Times `drain` (wall clock) and the CPU of this process and the servers while it runs. */
 async function timed(pids: readonly number[], jobs: number, drain: () => Promise<void>): Promise<Measured> {
