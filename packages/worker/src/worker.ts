@@ -78,6 +78,10 @@ class QueueWorker implements Worker, JobEnvironment {
   #deadline: ReturnType<typeof setTimeout> | undefined;
   /** Resolves the one pending `#changed()` (the loop or the drain; never both at once). */
   #wakeup: (() => void) | undefined;
+  /** The loop is waiting on its own reserve (with more than one slot): finished jobs' slots are refilled ahead. */
+  #loopReserving = false;
+  /** The last reserve brought a job (with more than one slot): free slots reserve ahead together. */
+  #flowing = false;
   #emptyPolls = 0;
   /** Non-blocking reserves in flight beside the loop's own (see `#reserveAhead`). */
   #reservingAhead = 0;
@@ -138,6 +142,9 @@ class QueueWorker implements Worker, JobEnvironment {
 
   jobDone(job: ActiveJob): void {
     this.#active.delete(job);
+    // While the loop waits on its own reserve, nothing else would fill the slot this job frees
+    // until some reserve comes back: a queue whose reserve is a round trip would idle it that long.
+    if (this.#loopReserving) this.#reserveAhead();
     this.#wake();
   }
 
@@ -220,10 +227,15 @@ class QueueWorker implements Worker, JobEnvironment {
         await this.#pause(limiter.msUntilToken(), this.options.time);
         continue;
       }
+      // While jobs flow, the other free slots reserve alongside this one rather than after it:
+      // slots freed together would otherwise refill one round trip apart, in lockstep.
+      if (this.#flowing) this.#reserveAhead();
       let reservation: Reservation | null;
       try {
+        this.#loopReserving = concurrency > 1;
         reservation = await queue.reserve(reserveOptions);
       } catch (error) {
+        this.#loopReserving = false;
         limiter?.refund();
         if (this.#stopRequested()) break;
         this.reportError("reserve", error);
@@ -235,6 +247,7 @@ class QueueWorker implements Worker, JobEnvironment {
         await this.#pause(errorDelayMs);
         continue;
       }
+      this.#loopReserving = false;
       this.health?.queueOk();
       if (reservation === null || this.#stopRequested()) limiter?.refund();
       if (reservation !== null && this.#stopRequested()) {
@@ -243,6 +256,7 @@ class QueueWorker implements Worker, JobEnvironment {
         await this.#handBack(reservation);
         break;
       }
+      this.#flowing = reservation !== null && concurrency > 1;
       if (reservation === null) {
         this.#emptyPolls++;
         if (this.#emptyPolls >= shutdownAfterEmptyIterations) {
@@ -301,6 +315,7 @@ class QueueWorker implements Worker, JobEnvironment {
             this.#startAhead(reservation);
             return;
           }
+          this.#flowing = false;
           limiter?.refund();
           this.#aheadDone();
         },
@@ -330,6 +345,7 @@ class QueueWorker implements Worker, JobEnvironment {
       return;
     }
     this.#emptyPolls = 0;
+    this.#flowing = true;
     this.health?.queueOk();
     const job = new ActiveJob(this, reservation);
     this.#active.add(job);

@@ -65,6 +65,44 @@ describe("reserving ahead while jobs flow (concurrency > 1)", () => {
     expect(await memory.stats()).toMatchObject({ ready: 0, reserved: 0 });
   });
 
+  it("slots freed together are refilled together, without waiting for the loop's own reserve", async () => {
+    for (let i = 0; i < 8; i++) await memory.enqueue({ requestType: "work", payload: i });
+    const firstBatch = gate();
+    const secondBatch = gate();
+    const ownReserve = gate();
+    let holdOwnReserves = false;
+    let ownReserveHeld = false;
+    // The loop's own reserves (timeoutMs 50) pass through until `holdOwnReserves`; then one waits
+    // at `ownReserve`, like a reserve that takes a round trip.
+    const queue = withReserve(memory, async (options) => {
+      if (options.timeoutMs !== 0 && holdOwnReserves) {
+        ownReserveHeld = true;
+        await ownReserve.promise;
+      }
+      return memory.reserve(options);
+    });
+    const worker = createWorker<{ work: number }>({
+      queue,
+      handlers: { work: (n) => (n < 4 ? firstBatch.promise : secondBatch.promise) },
+      concurrency: 4,
+      handleSignals: false,
+      pollTimeoutMs: 50,
+      shutdownAfterEmptyIterations: 1,
+    });
+    const run = worker.run();
+    await until(() => worker.counters.inFlight === 4, "four jobs to run");
+    holdOwnReserves = true;
+    firstBatch.open();
+    // All four slots free at once: while the loop's own reserve is held, the other three refill.
+    await until(() => ownReserveHeld && worker.counters.inFlight === 3, "three slots to refill beside the held reserve");
+    expect(worker.counters.succeeded).toBe(4);
+    ownReserve.open();
+    secondBatch.open();
+    const result = await run;
+    expect(result.reason).toBe("idle");
+    expect(result.counters).toMatchObject({ reserved: 8, succeeded: 8 });
+  });
+
   it("with one slot it never reserves ahead", async () => {
     for (let i = 0; i < 5; i++) await memory.enqueue({ requestType: "noop", payload: i });
     const slow = slowReserves(memory, 1);
