@@ -3,6 +3,7 @@ import type { TimeSource } from "@x/core";
 import {
   type BulkResult,
   createMessage,
+  DEFAULT_PRIORITY,
   type EnqueueResult,
   InvalidArgumentError,
   type JobInfo,
@@ -95,6 +96,9 @@ interface SharedOverview {
  */
 const OVERVIEW_REUSE_MS = 25;
 
+/** The band of jobs enqueued without a priority. */
+const DEFAULT_BAND = bandOf(DEFAULT_PRIORITY);
+
 /**
  * How long a deletion mark is kept at least: longer than any holder's lease (a holder that touched
  * its job after the mark was written saw it and lost the job), with room for other adapters on
@@ -139,6 +143,7 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
   #wakeups: Subscription | undefined;
   #closing: Promise<void> | undefined;
   #overview: SharedOverview | undefined;
+  #preparedDefaultBand = false;
   /** Deletion marks being purged, by subject, so one is purged once. */
   readonly #purgingMarks = new Set<string>();
 
@@ -326,6 +331,13 @@ class JetStreamQueue implements NatsQueue, ReservationHost {
     signal?.throwIfAborted();
     const deadline = this.time.now() + timeoutMs;
     return this.#run(async (stream) => {
+      if (!this.#preparedDefaultBand) {
+        // Most jobs come in the default band: its consumer (on a cluster, a Raft group to elect)
+        // gets ready while this first reserve looks, not when the first job arrives.
+        this.#preparedDefaultBand = true;
+        // A failure here is met again, and reported, by the pull that needs the consumer.
+        void stream.ensureConsumer(DEFAULT_BAND).catch(() => undefined);
+      }
       for (;;) {
         const { reservation, nextDueAt } = await this.#scan(stream);
         if (reservation !== undefined) {

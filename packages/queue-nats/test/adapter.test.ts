@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { type LogFields, systemTime, type TimeSource } from "@x/core";
 import { ConnectionError, InvalidArgumentError, JobTooBigError, LeaseLostError } from "@x/message";
@@ -30,6 +31,28 @@ describe("priority bands", () => {
     const order = [];
     for (let i = 0; i < 3; i++) order.push((await mustReserve(queue)).message.id);
     expect(order).toEqual([three.id, twenty.id, seventeen.id]);
+  });
+});
+
+describe("the default band's consumer", () => {
+  it("is made by the first reserve, on an empty queue, not when the first job arrives", async () => {
+    const name = freshQueueName();
+    const queue = open({ queue: name });
+    expect(await queue.reserve({ timeoutMs: 0 })).toBeNull();
+    const nc = await connect({ servers: server.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      // Made in the background of that reserve: give it the few replies it takes.
+      let info = await jsm.consumers.info(`XQ_${name}`, "band-28").catch(() => undefined);
+      for (let i = 0; i < 50 && info === undefined; i++) {
+        await sleep(20);
+        info = await jsm.consumers.info(`XQ_${name}`, "band-28").catch(() => undefined);
+      }
+      expect(info?.config.filter_subject).toBe(`xq.${name}.r.28`);
+      expect(info?.num_pending).toBe(0);
+    } finally {
+      await nc.close();
+    }
   });
 });
 
