@@ -1,8 +1,10 @@
 /**
  * `enqueueMany()`: a batch of jobs stored with one group commit. Every job file is written and
- * flushed (many flushes in flight at once, which the file system's journal commits together),
- * then renamed into `ready/`, then `ready/` is flushed once and the names go to the journal in one
- * append: the durability of `enqueue`, for far fewer waits on the disk than one `enqueue` a job.
+ * flushed, then renamed into `ready/`, then `ready/` is flushed once and the names go to the
+ * journal in one append: the durability of `enqueue`, for far fewer waits on the disk than one
+ * `enqueue` a job. A batch of {@link FLUSH_TOGETHER_FROM} jobs or more is flushed with one
+ * `syncfs` of the file system (see `sync-fs.ts`) where the system has it; otherwise, and for
+ * smaller batches, each file is flushed, many at once (the journal commits them together).
  */
 import { join } from "node:path";
 import {
@@ -18,9 +20,16 @@ import { FileSystemError, type IdLockedError } from "./errors.js";
 import { claim, remove, tempName, writeNewFile } from "./files.js";
 import { lockIds, unlockIds } from "./id-lock.js";
 import type { JobStore } from "./store.js";
+import { syncFileSystem, syncFileSystemAvailable } from "./sync-fs.js";
 
 /** Job files written (and flushed) at once: enough to keep the thread pool and the disk's queue busy. */
 const WRITES_IN_FLIGHT = 32;
+
+/**
+ * From this many jobs a batch is flushed with one `syncfs` instead of one `fsync` per file: below
+ * it, starting the `sync` command costs more than the flushes it saves.
+ */
+export const FLUSH_TOGETHER_FROM = 64;
 
 interface Prepared<P> {
   readonly index: number;
@@ -119,6 +128,37 @@ async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
 }
 
+/** Whether `syncfs` can flush this batch; an error while finding out leaves the per-file flushes. */
+async function flushTogetherAvailable(store: JobStore): Promise<boolean> {
+  try {
+    return await syncFileSystemAvailable(store.layout.tmp);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Flushes the written (not yet visible) job files with one `syncfs`. If it fails, none of them
+ * counts as durable: each is removed and fails with the flush's error.
+ */
+async function flushWritten<P>(
+  store: JobStore,
+  written: readonly Staged<P>[],
+  fail: (index: number, error: unknown) => void,
+): Promise<Staged<P>[]> {
+  try {
+    await syncFileSystem(store.layout.tmp);
+    return [...written];
+  } catch (error) {
+    const failure = new FileSystemError("flush", store.layout.tmp, error);
+    await eachLimited(written, WRITES_IN_FLIGHT, async (job) => {
+      await remove(job.temp).catch(() => false);
+      fail(job.index, failure);
+    });
+    return [];
+  }
+}
+
 /**
  * The group commit of {@link enqueueBatch}: resolves to the jobs stored, durable and published;
  * the others are failed through `fail`.
@@ -128,15 +168,17 @@ async function writeStaged<P>(
   staged: readonly Staged<P>[],
   fail: (index: number, error: unknown) => void,
 ): Promise<Staged<P>[]> {
-  const written: Staged<P>[] = [];
+  const together = store.options.fsync && staged.length >= FLUSH_TOGETHER_FROM && (await flushTogetherAvailable(store));
+  let written: Staged<P>[] = [];
   await eachLimited(staged, WRITES_IN_FLIGHT, async (job) => {
     try {
-      await writeNewFile(job.temp, job.bytes, store.options.fsync);
+      await writeNewFile(job.temp, job.bytes, store.options.fsync && !together);
       written.push(job);
     } catch (error) {
       fail(job.index, error);
     }
   });
+  if (together && written.length > 0) written = await flushWritten(store, written, fail);
   const visible: Staged<P>[] = [];
   // The rename is the moment a job becomes visible, complete.
   await eachLimited(written, WRITES_IN_FLIGHT, async (job) => {

@@ -5,11 +5,13 @@
  * resolves. The same log shows that `reserve` never lists `ready/` nor opens a job it does not
  * hand out.
  */
+import type * as ChildProcess from "node:child_process";
 import type * as Fs from "node:fs";
+import { readdirSync } from "node:fs";
 import type * as FsPromises from "node:fs/promises";
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { createFileQueue } from "../src/index.js";
+import { createFileQueue, FileSystemError } from "../src/index.js";
 import { tempDirs } from "./helpers.js";
 
 const calls = vi.hoisted(() => ({
@@ -18,7 +20,30 @@ const calls = vi.hoisted(() => ({
   /** While set, an fsync of a path ending in this waits for {@link calls.release} before it starts. */
   holdFsyncOf: undefined as string | undefined,
   held: [] as (() => void)[],
+  /** While set, `sync --file-system` fails as after an I/O error. */
+  failSyncfs: false,
 }));
+
+vi.mock("node:child_process", async (importOriginal) => {
+  const childProcess = await importOriginal<typeof ChildProcess>();
+  type Done = (error: Error | null, stdout: string, stderr: string) => void;
+  return {
+    ...childProcess,
+    execFile: (file: string, args: readonly string[], options: object, callback: Done) => {
+      const path = args[args.length - 1] ?? "";
+      calls.log.push(`syncfs ${path}`);
+      if (calls.failSyncfs) {
+        const error = Object.assign(new Error("Command failed: sync"), { code: 1 });
+        callback(error, "", `sync: error syncing '${path}': Input/output error`);
+        return;
+      }
+      childProcess.execFile(file, args, options, (error, stdout, stderr) => {
+        calls.log.push(`synced ${path}`);
+        callback(error, stdout, stderr);
+      });
+    },
+  };
+});
 
 vi.mock("node:fs", async (importOriginal) => {
   const fs = await importOriginal<typeof Fs>();
@@ -73,6 +98,7 @@ const tempDir = tempDirs();
 beforeEach(() => {
   calls.log.length = 0;
   calls.holdFsyncOf = undefined;
+  calls.failSyncfs = false;
   for (const run of calls.held.splice(0)) run();
 });
 
@@ -239,6 +265,55 @@ describe("enqueueMany", () => {
     expect(log.filter((line) => line === "fsync ready")).toEqual(["fsync ready"]);
     expect(log.indexOf("fsynced ready")).toBeGreaterThan(Math.max(...renames.map(({ at }) => at)));
     expect(log.indexOf("fsynced ready")).toBeLessThan(log.indexOf("enqueueMany resolved"));
+    await queue.close();
+  });
+});
+
+describe("enqueueMany of a big batch", () => {
+  it("flushes the whole file system once (syncfs) before the first rename, not each job file", async () => {
+    const dir = tempDir();
+    const queue = createFileQueue({ dir });
+    await queue.stats();
+    calls.log.length = 0;
+    const results = await queue.enqueueMany(Array.from({ length: 100 }, (_, n) => ({ payload: n })));
+    calls.log.push("enqueueMany resolved");
+    expect(results.every((result) => result.ok)).toBe(true);
+    const log = logOf(dir);
+    expect(log.filter((line) => line.startsWith("fsync tmp/"))).toEqual([]);
+    const renames = log.flatMap((line, at) => (line.startsWith("renamed tmp/") ? [at] : []));
+    expect(renames).toHaveLength(100);
+    // The first batch of the process also asks once whether the command exists (a flush too).
+    const synced = log.lastIndexOf("synced tmp");
+    expect(synced).toBeGreaterThanOrEqual(0);
+    expect(synced).toBeLessThan(Math.min(...renames));
+    expect(log.filter((line) => line === "fsync ready")).toEqual(["fsync ready"]);
+    expect(log.indexOf("fsynced ready")).toBeGreaterThan(Math.max(...renames));
+    expect(log.indexOf("fsynced ready")).toBeLessThan(log.indexOf("enqueueMany resolved"));
+    expect(await queue.stats()).toMatchObject({ ready: 100 });
+    await queue.close();
+  });
+
+  it("when that flush fails, every job of the batch fails with the error, none is visible, and the queue goes on", async () => {
+    const dir = tempDir();
+    const queue = createFileQueue({ dir });
+    // Learn that the command exists first, so that the failure below is the batch's own flush.
+    expect((await queue.enqueueMany(Array.from({ length: 64 }, (_, n) => ({ payload: n })))).every((r) => r.ok)).toBe(true);
+    const before = await queue.stats();
+    calls.failSyncfs = true;
+    const results = await queue.enqueueMany(Array.from({ length: 80 }, (_, n) => ({ payload: n })));
+    expect(results).toHaveLength(80);
+    for (const result of results) {
+      expect(result.ok).toBe(false);
+      if (!result.ok) {
+        expect(result.error).toBeInstanceOf(FileSystemError);
+        expect(result.error.message).toMatch(/cannot flush .*tmp/);
+      }
+    }
+    expect(await queue.stats()).toEqual(before);
+    expect(readdirSync(join(dir, "tmp")).filter((name) => !name.startsWith("."))).toEqual([]);
+    calls.failSyncfs = false;
+    const sent = await queue.enqueue({ payload: "after" });
+    expect((await queue.peek(sent.id))?.body).toEqual({ payload: "after" });
     await queue.close();
   });
 });
