@@ -1,6 +1,6 @@
 import type * as ChildProcess from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
@@ -36,15 +36,31 @@ afterEach(() => {
   run.calls = 0;
 });
 
+describe("syncfsReportsErrors", () => {
+  it.each([
+    ["6.18.44-fc-v1272", true],
+    ["6.1.0-27-amd64", true],
+    ["5.8.0", true],
+    ["5.10.0-8-amd64", true],
+    ["5.7.19", false],
+    ["4.19.0-21-amd64", false],
+    ["not a version", false],
+  ])("kernel %s: %s", async (kernel, expected) => {
+    const { syncfsReportsErrors } = await load();
+    expect(syncfsReportsErrors(kernel)).toBe(expected);
+  });
+});
+
 describe("syncFileSystemAvailable", () => {
-  it("is true on Linux (coreutils' sync --file-system), asked once per process", async () => {
+  it("is true on Linux 5.8 or later (coreutils' sync --file-system), asked once per process", async () => {
     const dir = mkdtempSync(join(tmpdir(), "x-sync-fs-"));
     try {
-      const { syncFileSystemAvailable, syncFileSystem } = await load();
-      expect(await syncFileSystemAvailable(dir)).toBe(process.platform === "linux");
-      expect(await syncFileSystemAvailable(dir)).toBe(process.platform === "linux");
-      expect(run.calls).toBe(1);
-      if (process.platform === "linux") await expect(syncFileSystem(dir)).resolves.toBeUndefined();
+      const { syncFileSystemAvailable, syncFileSystem, syncfsReportsErrors } = await load();
+      const usable = process.platform === "linux" && syncfsReportsErrors(release());
+      expect(await syncFileSystemAvailable(dir)).toBe(usable);
+      expect(await syncFileSystemAvailable(dir)).toBe(usable);
+      expect(run.calls).toBe(usable ? 1 : 0);
+      if (usable) await expect(syncFileSystem(dir)).resolves.toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

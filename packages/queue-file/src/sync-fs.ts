@@ -6,6 +6,7 @@
  * file written before it are on the disk.
  */
 import { execFile } from "node:child_process";
+import { release } from "node:os";
 
 /** The outcome of the first call in this process: `false` where there is no `sync --file-system`. */
 let available: Promise<boolean> | undefined;
@@ -28,11 +29,21 @@ function runSync(path: string): Promise<void> {
 }
 
 /**
+ * Whether `syncfs(2)` reports a failed write-back on this kernel: Linux does since 5.8; before,
+ * it returned success whatever happened, which would let a lost job count as durable.
+ */
+export function syncfsReportsErrors(kernelRelease: string): boolean {
+  const [major = 0, minor = 0] = kernelRelease.split(/[.-]/).map(Number);
+  return major > 5 || (major === 5 && minor >= 8);
+}
+
+/**
  * Whether {@link syncFileSystem} can be used, learnt once per process by flushing `path`'s file
  * system (harmless). A failure that is not an unknown option or a missing command (an I/O error)
  * rejects: it says nothing about availability, and the caller must not count anything as flushed.
  */
 export function syncFileSystemAvailable(path: string): Promise<boolean> {
+  if (process.platform !== "linux" || !syncfsReportsErrors(release())) return Promise.resolve(false);
   available ??= runSync(path).then(
     () => true,
     (error: unknown) => {
