@@ -205,11 +205,15 @@ describe("concurrent enqueues (group commit)", () => {
     const ids = await Promise.all(enqueues);
     const log = logOf(dir);
     expectEachCovered(log, ids);
-    // The first flush, begun after the first rename, and one more (one, however many) only when
-    // renames came after it began: 16 jobs never cost more than two flushes of ready/.
+    // The first flush, and one more (one, however many) for the renames that came after it began:
+    // 16 jobs never cost more than two flushes of ready/. A rename logged after the first fsync
+    // call surely needs the second; one that completed while the flush opened ready/ (before that
+    // call, on a loaded machine) may have one too.
     const firstFlush = log.indexOf("fsync ready");
     const renamedDuring = log.filter((line, at) => at > firstFlush && line.startsWith("renamed tmp/x -> ready/")).length;
-    expect(log.filter((line) => line === "fsync ready")).toHaveLength(renamedDuring > 0 ? 2 : 1);
+    const flushes = log.filter((line) => line === "fsync ready").length;
+    expect(flushes).toBeGreaterThanOrEqual(renamedDuring > 0 ? 2 : 1);
+    expect(flushes).toBeLessThanOrEqual(2);
     expect(log.filter((line) => line.startsWith("fsync tmp/"))).toHaveLength(count);
     await queue.close();
   });
