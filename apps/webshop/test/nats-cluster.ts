@@ -25,6 +25,14 @@ export interface NatsCluster extends AsyncDisposable {
 
 const HOST = "127.0.0.1";
 const READY_TIMEOUT_MS = 60_000;
+/**
+ * Starts with fresh ports after a node exits before the cluster is healthy: a port found free may
+ * be taken (by another program's outgoing connection, say) before nats-server binds it.
+ */
+const START_ATTEMPTS = 3;
+
+/** A node exited before the cluster was healthy (its port was taken, most likely): worth another try. */
+class NodeExitedEarly extends Error {}
 
 const INSTALL_HINT =
   "The webshop tests need a real nats-server (with JetStream) on PATH, and none was found.\n" +
@@ -66,6 +74,16 @@ interface Jsz {
  * that, creating a stream fails). A missing binary fails the test with how to install it.
  */
 export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(size);
+    } catch (error) {
+      if (!(error instanceof NodeExitedEarly) || attempt >= START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function startOnce(size: number): Promise<NatsCluster> {
   const ports = await Promise.all(
     Array.from({ length: size }, async () => ({ client: await freePort(), route: await freePort(), monitor: await freePort() })),
   );
@@ -105,6 +123,13 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     );
     child.once("error", (err: NodeJS.ErrnoException) => {
       failure = err.code === "ENOENT" ? new Error(INSTALL_HINT, { cause: err }) : err;
+    });
+    child.once("exit", (code, signal) => {
+      // A child that never started (no binary) reports through "error" above.
+      if (child.pid === undefined) return;
+      failure ??= new NodeExitedEarly(
+        `nats-server node-${String(index)} exited while the cluster started (code ${String(code)}, signal ${String(signal)})`,
+      );
     });
     children.push(child);
   }
