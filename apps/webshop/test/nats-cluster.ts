@@ -30,6 +30,8 @@ const READY_TIMEOUT_MS = 60_000;
  * be taken (by another program's outgoing connection, say) before nats-server binds it.
  */
 const START_ATTEMPTS = 3;
+/** Log lines kept per node for the error of a start that never got healthy. */
+const LOG_LINES_KEPT = 10;
 
 /** A node exited before the cluster was healthy (its port was taken, most likely): worth another try. */
 class NodeExitedEarly extends Error {}
@@ -90,6 +92,7 @@ async function startOnce(size: number): Promise<NatsCluster> {
   const routes = ports.map((p) => `nats-route://${HOST}:${p.route}`).join(",");
   const dirs: string[] = [];
   const children: ChildProcess[] = [];
+  const logs: string[][] = [];
   let failure: Error | undefined;
   const stop = async (): Promise<void> => {
     await Promise.all(children.map(killChild));
@@ -119,8 +122,15 @@ async function startOnce(size: number): Promise<NatsCluster> {
         "--routes",
         routes,
       ],
-      { stdio: ["ignore", "ignore", "ignore"] },
+      { stdio: ["ignore", "ignore", "pipe"] },
     );
+    // The last lines each node logged, for the error if the cluster never gets healthy.
+    const log: string[] = [];
+    logs.push(log);
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      log.push(...chunk.split("\n").filter((line) => line !== ""));
+      log.splice(0, Math.max(0, log.length - LOG_LINES_KEPT));
+    });
     child.once("error", (err: NodeJS.ErrnoException) => {
       failure = err.code === "ENOENT" ? new Error(INSTALL_HINT, { cause: err }) : err;
     });
@@ -128,7 +138,7 @@ async function startOnce(size: number): Promise<NatsCluster> {
       // A child that never started (no binary) reports through "error" above.
       if (child.pid === undefined) return;
       failure ??= new NodeExitedEarly(
-        `nats-server node-${String(index)} exited while the cluster started (code ${String(code)}, signal ${String(signal)})`,
+        `nats-server node-${String(index)} exited while the cluster started (code ${String(code)}, signal ${String(signal)}): ${log.join(" | ")}`,
       );
     });
     children.push(child);
@@ -137,7 +147,10 @@ async function startOnce(size: number): Promise<NatsCluster> {
   while (!(await Promise.all(ports.map((p) => healthy(p.monitor)))).every(Boolean)) {
     if (failure !== undefined || Date.now() > deadline) {
       await stop();
-      throw failure ?? new Error(`the nats-server cluster was not healthy within ${READY_TIMEOUT_MS} ms`);
+      const tails = logs.map((log, index) => `node-${String(index)}:\n  ${log.join("\n  ")}`).join("\n");
+      throw (
+        failure ?? new Error(`the nats-server cluster was not healthy within ${READY_TIMEOUT_MS} ms; the nodes' last log lines:\n${tails}`)
+      );
     }
     await sleep(100);
   }
