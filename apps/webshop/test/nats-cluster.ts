@@ -127,7 +127,7 @@ async function startOnce(size: number): Promise<NatsCluster> {
     // The last lines each node logged, for the error if the cluster never gets healthy.
     const log: string[] = [];
     logs.push(log);
-    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       log.push(...chunk.split("\n").filter((line) => line !== ""));
       log.splice(0, Math.max(0, log.length - LOG_LINES_KEPT));
     });
