@@ -29,7 +29,7 @@ const WRITES_IN_FLIGHT = 32;
  * From this many jobs a batch is flushed with one `syncfs` instead of one `fsync` per file: below
  * it, starting the `sync` command costs more than the flushes it saves.
  */
-export const FLUSH_TOGETHER_FROM = 64;
+const FLUSH_TOGETHER_FROM = 64;
 
 interface Prepared<P> {
   readonly index: number;

@@ -4,7 +4,7 @@ import { connect } from "@nats-io/transport-node";
 import { type LogFields, systemTime, type TimeSource } from "@x/core";
 import { ConnectionError, InvalidArgumentError, JobTooBigError, LeaseLostError } from "@x/message";
 import { freePort } from "@x/test-servers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createNatsQueue, type NatsQueue, type NatsQueueOptions } from "../src/index.js";
 import { freshQueueName, serverForFile } from "./helpers.js";
 
@@ -43,13 +43,9 @@ describe("the default band's consumer", () => {
     try {
       const jsm = await jetstreamManager(nc);
       // Made in the background of that reserve: give it the few replies it takes.
-      let info = await jsm.consumers.info(`XQ_${name}`, "band-28").catch(() => undefined);
-      for (let i = 0; i < 50 && info === undefined; i++) {
-        await sleep(20);
-        info = await jsm.consumers.info(`XQ_${name}`, "band-28").catch(() => undefined);
-      }
-      expect(info?.config.filter_subject).toBe(`xq.${name}.r.28`);
-      expect(info?.num_pending).toBe(0);
+      const info = await vi.waitFor(() => jsm.consumers.info(`XQ_${name}`, "band-28"), { timeout: 5_000, interval: 20 });
+      expect(info.config.filter_subject).toBe(`xq.${name}.r.28`);
+      expect(info.num_pending).toBe(0);
     } finally {
       await nc.close();
     }
